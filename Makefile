@@ -1,0 +1,121 @@
+# One non-recursive Makefile: build/libdse.a, the three programs, the tests.
+#
+#   make          build everything under build/
+#   make deps     install the Debian packages the project needs (when missing)
+#   make test     deps, build, every test (unit, TOML conformance, integration)
+#   make run      deps, build, then the main job on configs/quickstart.toml
+#   make asan     the tests under -fsanitize=address,undefined (in build/asan)
+#   make fuzz     the TOML parser under libFuzzer (FUZZ_SECONDS, default 60)
+#   make bench    the benchmarks
+
+CC       ?= cc
+BUILD    ?= build
+OPT      ?= -O2 -g
+SANITIZE ?=
+PKGS     := libczmq libzmq msgpack hwloc
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wno-missing-field-initializers
+CPPFLAGS_ALL := -I. -I$(BUILD) -D_GNU_SOURCE $(PKG_CFLAGS)
+CFLAGS_ALL   := -std=c11 $(OPT) $(SANITIZE) $(WARN) -MMD -MP $(CFLAGS)
+LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
+
+LIB_DIRS  := core kernels hwmodels search coordinator worker
+LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c, \
+               $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libdse.a
+
+PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/main.o
+TOOLS     := $(BUILD)/toml-decoder
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench-%)
+
+ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
+             $(BUILD)/coordinator/main_dse_coordinator.o $(BUILD)/worker/main_dse_worker.o \
+             $(BUILD)/tests/toml_decoder.o $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps test unit check-build run asan fuzz bench clean toml-test integration
+.DEFAULT_GOAL := all
+
+all: $(LIB) $(PROGS) $(BUILD)/dse-tests $(TOOLS) $(BENCHES)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/dse-run: $(BUILD)/coordinator/main_dse_run.o $(LIB)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/dse-coordinator: $(BUILD)/coordinator/main_dse_coordinator.o $(LIB)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/dse-worker: $(BUILD)/worker/main_dse_worker.o $(LIB)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/toml-decoder: $(BUILD)/tests/toml_decoder.o $(LIB)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/bench-%: $(BUILD)/bench/%.o $(LIB)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+
+# The test name table is generated from the DSE_TEST(name) lines.
+$(BUILD)/test_table.h: $(TEST_SRCS)
+	@mkdir -p $(dir $@)
+	@grep -ho '^DSE_TEST([A-Za-z0-9_]*)' $(TEST_SRCS) /dev/null | \
+	  sed 's/^DSE_TEST(\(.*\))/DSE_TEST_ENTRY(\1)/' > $@.tmp && mv $@.tmp $@
+$(BUILD)/tests/main.o: $(BUILD)/test_table.h
+$(BUILD)/dse-tests: $(TEST_OBJS) $(LIB)
+	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+
+deps:
+	@sh .ci/deps.sh
+
+unit: $(BUILD)/dse-tests
+	timeout 900 $(BUILD)/dse-tests
+
+toml-test: $(BUILD)/toml-decoder
+	timeout 600 sh tests/toml-test.sh $(BUILD)/toml-decoder
+
+integration: all
+	@BUILD=$(BUILD) timeout 1800 sh tests/integration/run.sh
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) toml-test
+	$(MAKE) integration
+
+run: deps
+	$(MAKE) all
+	$(BUILD)/dse-run configs/quickstart.toml
+
+asan: deps
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
+	ASAN_OPTIONS=detect_leaks=1 $(MAKE) BUILD=build/asan unit toml-test integration
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	@sh .ci/deps.sh fuzz
+	@mkdir -p build/fuzz build/fuzz/corpus
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	  -o build/fuzz/fuzz-toml fuzz/fuzz_toml.c core/toml.c core/error.c core/util.c
+	@cp -n $(wildcard ../shared/toml-test/tests/valid/*.toml fuzz/corpus/*) build/fuzz/corpus/ 2>/dev/null || true
+	build/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
+
+bench: deps
+	$(MAKE) all
+	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+
+clean:
+	rm -rf build
+
+-include $(ALL_OBJS:.o=.d)

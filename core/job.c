@@ -1,0 +1,56 @@
+/* job.c - names of ops and dtypes, job teardown. */
+#include "core/job.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+#include "core/space.h"
+#include "hwmodels/hwmodel.h"
+
+static const char *const s_ops[DSE_OP__COUNT] = {
+    "conv2d", "dw", "pw", "linear", "matmul", "gemm", "gemv", "elementwise", "maxpool",
+};
+
+const char *dse_op_name(dse_op_t op)
+{
+    return (unsigned)op < DSE_OP__COUNT ? s_ops[op] : NULL;
+}
+
+static const char *const s_dtypes[DSE_DTYPE__COUNT] = {"fp32", "fp16", "int8"};
+static const int s_dtype_bytes[DSE_DTYPE__COUNT] = {4, 2, 1};
+
+const char *dse_dtype_name(dse_dtype_t dt)
+{
+    return (unsigned)dt < DSE_DTYPE__COUNT ? s_dtypes[dt] : NULL;
+}
+
+int dse_dtype_bytes(dse_dtype_t dt)
+{
+    return (unsigned)dt < DSE_DTYPE__COUNT ? s_dtype_bytes[dt] : 0;
+}
+
+void dse_job_destroy(dse_job_t **job_p)
+{
+    if (!job_p || !*job_p)
+        return;
+    dse_job_t *job = *job_p;
+    for (size_t i = 0; i < job->n_layers; i++) {
+        free(job->layers[i].name);
+        dse_space_destroy(&job->layers[i].space);
+    }
+    free(job->layers);
+    free(job->path);
+    free(job->name);
+    free(job->output);
+    free(job->hardware);
+    free(job->strategy);
+    free(job);
+    *job_p = NULL;
+}
+
+double dse_job_hw(const dse_job_t *job, const char *key)
+{
+    int i = dse_model_preset_key(job->model, key);
+    assert(i >= 0);
+    return job->hw[i];
+}

@@ -1,0 +1,115 @@
+/* job.h - a validated job: target, workload layers, spaces, search settings.
+ *
+ * core/config builds a dse_job_t from a TOML file; everything downstream
+ * (spaces, models, search, runtime, outputs) reads it and never the TOML.
+ * All dimensions are resolved: a layer's output shape is computed, every
+ * hardware preset key has its value, every parameter of the model has a
+ * domain for every layer.
+ */
+#ifndef DSE_JOB_H
+#define DSE_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define DSE_MAX_PARAMS 24      /* parameters of one model */
+#define DSE_MAX_METRICS 48     /* per-layer metrics of one model */
+#define DSE_MAX_PRESET_KEYS 40 /* hardware preset keys of one model */
+#define DSE_MAX_LAYER_KEYS 16  /* model-specific layer keys */
+#define DSE_MAX_OBJECTIVES 8
+#define DSE_MAX_CONSTRAINTS 16
+
+struct dse_hwmodel;
+struct dse_space;
+
+typedef enum {
+    DSE_OP_CONV2D,      /* dense 2-D convolution */
+    DSE_OP_DW,          /* depthwise convolution (out_channels = in channels) */
+    DSE_OP_PW,          /* pointwise (1x1) convolution */
+    DSE_OP_LINEAR,      /* fully connected: in_shape [Cin] */
+    DSE_OP_MATMUL,      /* bare matmul C[M x N] = A[M x K] * B[K x N]: dims [M, N, K] */
+    DSE_OP_GEMM,        /* same shape as matmul (int8 GEMM on Siracusa) */
+    DSE_OP_GEMV,        /* y[N] = W[N x K] x[K]: dims [N, K] (M = 1) */
+    DSE_OP_ELEMENTWISE, /* one op per element of in_shape */
+    DSE_OP_MAXPOOL,     /* max pooling: kernel, stride; channels kept */
+    DSE_OP__COUNT
+} dse_op_t;
+
+/* "conv2d", "dw", ... ; NULL for an out-of-range value. */
+const char *dse_op_name(dse_op_t op);
+
+typedef enum { DSE_DTYPE_FP32, DSE_DTYPE_FP16, DSE_DTYPE_INT8, DSE_DTYPE__COUNT } dse_dtype_t;
+const char *dse_dtype_name(dse_dtype_t dt);
+int dse_dtype_bytes(dse_dtype_t dt);
+
+/* Training steps (bit set). Inference is fw alone. */
+enum { DSE_STEP_FW = 1, DSE_STEP_WG = 2, DSE_STEP_IG = 4 };
+
+typedef struct {
+    char *name;
+    dse_op_t op;
+    /* Input and output feature maps, C x H x W (linear: C x 1 x 1). */
+    int64_t cin, hin, win;
+    int64_t cout, hout, wout;
+    /* Kernel, stride, padding (top, left, bottom, right) for conv, dw, pw, maxpool. */
+    int64_t kh, kw, sh, sw;
+    int64_t pad_t, pad_l, pad_b, pad_r;
+    /* Matmul shape for matmul, gemm, gemv (gemv: m = 1); also set for
+     * linear (m = 1, n = cout, k = cin). */
+    int64_t m, n, k;
+    /* Values of the model's layer keys (dse_hwmodel_t.layer_keys), in that order. */
+    double attr[DSE_MAX_LAYER_KEYS];
+    struct dse_space *space; /* this layer's parameter space (owned) */
+    int line, col;           /* where the layer's table starts in the config */
+} dse_layer_t;
+
+typedef enum { DSE_CMP_LE, DSE_CMP_LT, DSE_CMP_GE, DSE_CMP_GT, DSE_CMP_EQ } dse_cmp_t;
+
+typedef struct {
+    int metric;    /* index into the model's per-layer metrics */
+    int net;       /* index into the model's network metrics, or -1 */
+    dse_cmp_t cmp;
+    double bound;
+} dse_constraint_t;
+
+typedef struct {
+    /* [job] */
+    char *path;   /* the config file, for messages */
+    char *name;
+    char *output; /* output folder */
+    /* [target] */
+    const struct dse_hwmodel *model;
+    char *hardware;                   /* preset name, "" when none */
+    double hw[DSE_MAX_PRESET_KEYS];   /* preset values, in the model's declaration order */
+    /* [workload] */
+    dse_dtype_t dtype;
+    unsigned steps; /* DSE_STEP_* bits */
+    dse_layer_t *layers;
+    size_t n_layers;
+    /* [search] */
+    char *strategy;
+    size_t n_objectives;
+    int objectives[DSE_MAX_OBJECTIVES];     /* network metric indices */
+    size_t n_layer_objectives;
+    int layer_objectives[DSE_MAX_OBJECTIVES]; /* per-layer metric indices (sources of the above) */
+    size_t n_constraints;
+    dse_constraint_t constraints[DSE_MAX_CONSTRAINTS];
+    uint64_t seed;
+    int64_t budget;        /* evaluations for sampling strategies, 0 = strategy default */
+    /* [cluster] */
+    int workers;           /* local workers; 0 = one per physical core */
+    double heartbeat_s;    /* heartbeat interval */
+    int heartbeat_misses;  /* missed heartbeats before a peer is dead */
+    int max_attempts;      /* attempts before a unit is quarantined */
+    double unit_seconds;   /* target work per unit */
+} dse_job_t;
+
+/* Frees everything the job owns and sets *job_p to NULL. */
+void dse_job_destroy(dse_job_t **job_p);
+
+/* Value of a hardware preset key by name (asserts the model declares it). */
+double dse_job_hw(const dse_job_t *job, const char *key);
+
+#endif

@@ -1,0 +1,2 @@
+/* toml.c - placeholder until the parser lands. */
+#include "core/toml.h"

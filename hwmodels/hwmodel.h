@@ -1,0 +1,140 @@
+/* hwmodel.h - the interface every hardware cost model implements.
+ *
+ * A model is a const dse_hwmodel_t registered by name in hwmodels/registry.c.
+ * It declares everything config validation needs (preset keys, layer keys,
+ * parameters with their domain rules, metrics and how each aggregates across
+ * layers), so core/config validates a job knowing nothing model-specific.
+ *
+ * Evaluation: for each layer the runtime calls prepare() once, then
+ * evaluate() for each point of the layer's space with the decoded parameter
+ * values (in the order of `params`). evaluate() must not allocate, must be
+ * thread-safe for one ctx used from many threads (ctx is read-only), and is
+ * the hot path: keep it lean.
+ */
+#ifndef DSE_HWMODEL_H
+#define DSE_HWMODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/job.h"
+
+typedef enum {
+    DSE_VAL_INT,  /* whole numbers (TOML integers) */
+    DSE_VAL_REAL, /* real numbers (TOML floats or integers) */
+    DSE_VAL_ENUM  /* one of `choices` (TOML strings); the value is the index */
+} dse_val_kind_t;
+
+/* A hardware preset key (configs/hw/NAME.toml, overridable in [target]) or a
+ * model-specific layer key ([[workload.layer]]). */
+typedef struct {
+    const char *name;
+    dse_val_kind_t kind;
+    const char *const *choices; /* DSE_VAL_ENUM: NULL-terminated */
+    double dflt;                /* default (index for ENUM); NAN = required */
+    double min, max;            /* accepted range (inclusive) for INT and REAL */
+    const char *unit;           /* "bytes", "cycles", "MHz", "" */
+    const char *doc;            /* one line, with its source for presets */
+} dse_key_decl_t;
+
+/* How a parameter's domain is bounded by the layer: the extent is the number
+ * the rules "divisors", "all" (1..extent) and "pow2" (powers of two up to
+ * extent) refer to. */
+typedef int64_t (*dse_extent_fn)(const dse_job_t *job, const dse_layer_t *layer);
+
+typedef struct {
+    const char *name;
+    dse_val_kind_t kind;
+    const char *const *choices; /* DSE_VAL_ENUM: NULL-terminated */
+    /* Default domain, written as a TOML value: "\"divisors\"", "[\"single\", \"double\"]",
+     * "[0.0]", "\"best\"", "{ from = 1, to = 8, step = 1 }". */
+    const char *dflt;
+    dse_extent_fn extent;       /* DSE_VAL_INT: bound of the rules; NULL = no rule allowed */
+    int must_divide;            /* every value must divide the extent */
+    /* Whether the parameter applies to this layer (NULL = always). Where it
+     * does not, its domain is the single value `neutral` (for ENUM an index),
+     * a setting in [space] is ignored for that layer and a setting in the
+     * layer's own `space` is an error. */
+    int (*applies)(const dse_job_t *job, const dse_layer_t *layer);
+    double neutral;
+    const char *doc;
+} dse_param_decl_t;
+
+typedef enum {
+    DSE_AGG_SUM,  /* network value = sum over layers (latency of sequential targets) */
+    DSE_AGG_MAX,  /* network value = max over layers (L1 reuse, pipeline throughput) */
+    DSE_AGG_MEAN, /* network value = mean over layers */
+    DSE_AGG_NONE  /* per-layer only */
+} dse_agg_t;
+
+typedef struct {
+    const char *name;
+    const char *unit;
+    const char *const *labels; /* non-NULL: the value is an index into these names */
+    const char *doc;
+} dse_metric_decl_t;
+
+/* A network metric: a per-layer metric aggregated over the layers. */
+typedef struct {
+    const char *name;
+    const char *source; /* per-layer metric it aggregates */
+    dse_agg_t agg;
+    const char *unit;
+    const char *doc;
+} dse_net_metric_decl_t;
+
+typedef struct dse_hwmodel {
+    const char *name; /* registry name: "pulp-cluster", "siracusa", "finn", "testfn" */
+    const char *doc;
+    const char *default_preset;  /* preset used when [target] names none; NULL = none */
+    unsigned dtypes;             /* bit set of 1u << dse_dtype_t accepted */
+    unsigned steps;              /* bit set of DSE_STEP_* accepted (DSE_STEP_FW = inference) */
+    unsigned ops;                /* bit set of 1u << dse_op_t accepted */
+    const dse_key_decl_t *preset_keys;
+    size_t n_preset_keys;
+    const dse_key_decl_t *layer_keys;
+    size_t n_layer_keys;
+    const dse_param_decl_t *params;
+    size_t n_params;
+    const dse_metric_decl_t *metrics;
+    size_t n_metrics;
+    const dse_net_metric_decl_t *net_metrics;
+    size_t n_net_metrics;
+    const char *const *default_objectives; /* NULL-terminated network metric names */
+
+    /* Model-specific checks of a layer after the generic ones (shape fits the
+     * model); NULL = none. Returns 0 or DSE_ECONFIG with err->msg set (the
+     * caller adds the position). */
+    int (*check_layer)(const dse_job_t *job, const dse_layer_t *layer, dse_error_t *err);
+
+    /* Builds the read-only per-layer context evaluate() uses. NULL evaluate
+     * means the cost function is not built yet: such a model validates jobs
+     * but refuses to run them. */
+    int (*prepare)(const dse_job_t *job, size_t layer, void **ctx, dse_error_t *err);
+    void (*release)(void *ctx);
+    /* Evaluates one point: params in declaration order, metrics filled in
+     * declaration order. Returns 1 when the point is feasible on the target,
+     * 0 when it is not (metrics are then unspecified). */
+    int (*evaluate)(const void *ctx, const double *params, double *metrics);
+
+    /* Interface classes between neighbouring layers (NULL = none): the
+     * composition only joins a layer point whose in_class is compatible with
+     * the previous layer's out_class. */
+    void (*iface)(const void *ctx, const double *params, int64_t *in_class, int64_t *out_class);
+    int (*compatible)(const dse_job_t *job, int64_t prev_out, int64_t next_in);
+} dse_hwmodel_t;
+
+/* Index of a parameter / metric / network metric / key by name, or -1. */
+int dse_model_param(const dse_hwmodel_t *m, const char *name);
+int dse_model_metric(const dse_hwmodel_t *m, const char *name);
+int dse_model_net_metric(const dse_hwmodel_t *m, const char *name);
+int dse_model_preset_key(const dse_hwmodel_t *m, const char *name);
+int dse_model_layer_key(const dse_hwmodel_t *m, const char *name);
+
+/* The registry: models by name. */
+const dse_hwmodel_t *dse_model_find(const char *name);
+size_t dse_model_count(void);
+const dse_hwmodel_t *dse_model_at(size_t i);
+
+#endif
