@@ -123,6 +123,16 @@ typedef struct dse_hwmodel {
      * the previous layer's out_class. */
     void (*iface)(const void *ctx, const double *params, int64_t *in_class, int64_t *out_class);
     int (*compatible)(const dse_job_t *job, int64_t prev_out, int64_t next_in);
+
+    /* Baselines: deployments chosen the way other tools choose them (the
+     * PULP-TrainLib AutoTuner, DORY, FINN's SetFolding, ...), shown beside
+     * the exact front. `baselines` is NULL-terminated (NULL = none).
+     * baseline() fills params[layer][param] (declaration order) for every
+     * layer of the job; values need not lie in the job's domains. Returns 0,
+     * or a negative code with err set when the baseline finds no deployment. */
+    const char *const *baselines;
+    int (*baseline)(const dse_job_t *job, const char *name, double *const *params,
+                    dse_error_t *err);
 } dse_hwmodel_t;
 
 /* Index of a parameter / metric / network metric / key by name, or -1. */
