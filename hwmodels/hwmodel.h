@@ -33,7 +33,7 @@ typedef struct {
     dse_val_kind_t kind;
     const char *const *choices; /* DSE_VAL_ENUM: NULL-terminated */
     double dflt;                /* default (index for ENUM); NAN = required */
-    double min, max;            /* accepted range (inclusive) for INT and REAL */
+    double min, max;            /* accepted range (inclusive) for INT and REAL when min < max */
     const char *unit;           /* "bytes", "cycles", "MHz", "" */
     const char *doc;            /* one line, with its source for presets */
 } dse_key_decl_t;
@@ -59,6 +59,7 @@ typedef struct {
     int (*applies)(const dse_job_t *job, const dse_layer_t *layer);
     double neutral;
     const char *doc;
+    double min, max; /* INT and REAL values accepted when min < max (else any) */
 } dse_param_decl_t;
 
 typedef enum {

@@ -1,0 +1,1783 @@
+/* config.c - job files: TOML -> validated dse_job_t, canonical text, printing.
+ *
+ * Every check reports the file, line and column of the key or value at
+ * fault. Validation uses only the declarations of the model (hwmodel.h):
+ * nothing here knows a particular model.
+ */
+#include "core/config.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/space.h"
+#include "core/toml.h"
+#include "core/util.h"
+#include "hwmodels/hwmodel.h"
+
+#define S_MAX_DOMAIN 1000000 /* values in one parameter's domain */
+
+typedef struct {
+    const char *file; /* name used in messages */
+    dse_error_t *err;
+    unsigned flags;
+} s_ctx_t;
+
+static int s_err_at(s_ctx_t *c, int line, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int s_err_at(s_ctx_t *c, int line, int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dse_error_vset(c->err, DSE_ECONFIG, c->file, line, col, fmt, ap);
+    va_end(ap);
+    return DSE_ECONFIG;
+}
+
+#define S_ERR_VAL(c, v, ...) s_err_at((c), dse_toml_line(v), dse_toml_col(v), __VA_ARGS__)
+#define S_ERR_KEY(c, t, i, ...)                                                                  \
+    s_err_at((c), dse_toml_table_key_line((t), (i)), dse_toml_table_key_col((t), (i)), __VA_ARGS__)
+
+/* ---------------------------------------------------------------- suggestions */
+
+static size_t s_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                        tolower((unsigned char)b[j - 1]));
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+const char *dse_suggest(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    size_t len = strlen(word);
+    size_t limit = len <= 3 ? 1 : (len <= 6 ? 2 : 3);
+    for (size_t i = 0; i < n; i++) {
+        if (!candidates[i])
+            continue;
+        size_t d = s_edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}
+
+/* Appends " (did you mean 'x'?)" to buf when a close candidate exists. */
+static void s_hint(char *buf, size_t size, const char *word, const char *const *cand, size_t n)
+{
+    const char *s = dse_suggest(word, cand, n);
+    if (s)
+        snprintf(buf, size, " (did you mean '%s'?)", s);
+    else
+        buf[0] = '\0';
+}
+
+/* Lists candidates "a, b, c" into buf. */
+static void s_list(char *buf, size_t size, const char *const *cand, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && used + 1 < size; i++) {
+        int w = snprintf(buf + used, size - used, "%s%s", i ? ", " : "", cand[i]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+}
+
+/* -------------------------------------------------------------- generic checks */
+
+/* Checks that every key of table t is in allowed[] (or accepted by extra). */
+static int s_check_keys(s_ctx_t *c, const dse_toml_value_t *t, const char *where,
+                        const char *const *allowed, size_t n_allowed,
+                        int (*extra)(const void *arg, const char *key), const void *arg)
+{
+    for (size_t i = 0; i < dse_toml_table_size(t); i++) {
+        const char *key = dse_toml_table_key(t, i);
+        int ok = 0;
+        for (size_t j = 0; j < n_allowed && !ok; j++)
+            ok = strcmp(key, allowed[j]) == 0;
+        if (!ok && extra)
+            ok = extra(arg, key);
+        if (ok)
+            continue;
+        char hint[128];
+        s_hint(hint, sizeof hint, key, allowed, n_allowed);
+        return S_ERR_KEY(c, t, i, "unknown key '%s' in %s%s", key, where, hint);
+    }
+    return 0;
+}
+
+static const dse_toml_value_t *s_get(const dse_toml_value_t *t, const char *key, long *idx)
+{
+    long i = t ? dse_toml_table_find(t, key) : -1;
+    if (idx)
+        *idx = i;
+    return i >= 0 ? dse_toml_table_value(t, (size_t)i) : NULL;
+}
+
+static int s_expect(s_ctx_t *c, const dse_toml_value_t *v, dse_toml_type_t type, const char *what)
+{
+    if (dse_toml_type(v) == type)
+        return 0;
+    return S_ERR_VAL(c, v, "%s must be %s %s, not %s %s", what,
+                     type == DSE_TOML_INTEGER || type == DSE_TOML_ARRAY ? "an" : "a",
+                     dse_toml_type_name(type),
+                     dse_toml_type(v) == DSE_TOML_INTEGER || dse_toml_type(v) == DSE_TOML_ARRAY
+                         ? "an"
+                         : "a",
+                     dse_toml_type_name(dse_toml_type(v)));
+}
+
+/* Optional string: *out stays untouched when absent. */
+static int s_string(s_ctx_t *c, const dse_toml_value_t *t, const char *key, const char *what,
+                    int required, int tline, int tcol, const char **out)
+{
+    const dse_toml_value_t *v = s_get(t, key, NULL);
+    if (!v) {
+        if (required)
+            return s_err_at(c, tline, tcol, "missing key '%s' (%s)", key, what);
+        return 0;
+    }
+    int rc = s_expect(c, v, DSE_TOML_STRING, what);
+    if (rc)
+        return rc;
+    size_t len;
+    const char *s = dse_toml_string(v, &len);
+    if (strlen(s) != len)
+        return S_ERR_VAL(c, v, "%s must not contain NUL characters", what);
+    *out = s;
+    return 0;
+}
+
+static int s_int(s_ctx_t *c, const dse_toml_value_t *v, const char *what, int64_t lo, int64_t hi,
+                 int64_t *out)
+{
+    int rc = s_expect(c, v, DSE_TOML_INTEGER, what);
+    if (rc)
+        return rc;
+    int64_t x = dse_toml_int(v);
+    if (x < lo || x > hi)
+        return S_ERR_VAL(c, v, "%s = %lld is out of range (%lld to %lld)", what, (long long)x,
+                         (long long)lo, (long long)hi);
+    *out = x;
+    return 0;
+}
+
+static int s_number(s_ctx_t *c, const dse_toml_value_t *v, const char *what, double *out)
+{
+    if (dse_toml_type(v) == DSE_TOML_INTEGER) {
+        *out = (double)dse_toml_int(v);
+        return 0;
+    }
+    if (dse_toml_type(v) == DSE_TOML_FLOAT) {
+        *out = dse_toml_float(v);
+        if (!isfinite(*out))
+            return S_ERR_VAL(c, v, "%s must be a finite number", what);
+        return 0;
+    }
+    return S_ERR_VAL(c, v, "%s must be a number, not a %s", what,
+                     dse_toml_type_name(dse_toml_type(v)));
+}
+
+/* An array of n_min..n_max positive integers. */
+static int s_int_array(s_ctx_t *c, const dse_toml_value_t *v, const char *what, size_t n_min,
+                       size_t n_max, int64_t lo, int64_t *out, size_t *n)
+{
+    int rc = s_expect(c, v, DSE_TOML_ARRAY, what);
+    if (rc)
+        return rc;
+    size_t k = dse_toml_array_size(v);
+    if (k < n_min || k > n_max) {
+        if (n_min == n_max)
+            return S_ERR_VAL(c, v, "%s must have %zu elements, not %zu", what, n_min, k);
+        return S_ERR_VAL(c, v, "%s must have %zu to %zu elements, not %zu", what, n_min, n_max, k);
+    }
+    for (size_t i = 0; i < k; i++) {
+        const dse_toml_value_t *e = dse_toml_array_get(v, i);
+        rc = s_int(c, e, what, lo, (int64_t)1 << 40, &out[i]);
+        if (rc)
+            return rc;
+    }
+    *n = k;
+    return 0;
+}
+
+/* A value of a model-declared key (preset key or layer key). */
+static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_value_t *v,
+                        double *out)
+{
+    char what[160];
+    snprintf(what, sizeof what, "'%s'", d->name);
+    if (d->kind == DSE_VAL_ENUM) {
+        int rc = s_expect(c, v, DSE_TOML_STRING, what);
+        if (rc)
+            return rc;
+        const char *s = dse_toml_string(v, NULL);
+        size_t n = 0;
+        while (d->choices[n])
+            n++;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(s, d->choices[i]) == 0) {
+                *out = (double)i;
+                return 0;
+            }
+        char hint[128], list[512];
+        s_hint(hint, sizeof hint, s, d->choices, n);
+        s_list(list, sizeof list, d->choices, n);
+        return S_ERR_VAL(c, v, "%s = \"%s\" is not one of %s%s", what, s, list, hint);
+    }
+    double x;
+    int rc;
+    if (d->kind == DSE_VAL_INT) {
+        int64_t i;
+        if (dse_toml_type(v) == DSE_TOML_BOOL) {
+            i = dse_toml_bool(v);
+        } else {
+            rc = s_int(c, v, what, INT64_MIN, INT64_MAX, &i);
+            if (rc)
+                return rc;
+        }
+        x = (double)i;
+    } else {
+        rc = s_number(c, v, what, &x);
+        if (rc)
+            return rc;
+    }
+    if (d->min < d->max && (x < d->min || x > d->max)) {
+        char a[40], b[40], xs[40];
+        dse_fmt_double(a, sizeof a, d->min);
+        dse_fmt_double(b, sizeof b, d->max);
+        dse_fmt_double(xs, sizeof xs, x);
+        return S_ERR_VAL(c, v, "%s = %s is out of range (%s to %s%s%s)", what, xs, a, b,
+                         d->unit && d->unit[0] ? " " : "", d->unit ? d->unit : "");
+    }
+    *out = x;
+    return 0;
+}
+
+static int s_is_decl(const dse_key_decl_t *decls, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(decls[i].name, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Unknown-key check for a table whose keys are fixed names plus model decls. */
+static int s_check_keys_decl(s_ctx_t *c, const dse_toml_value_t *t, const char *where,
+                             const char *const *fixed, size_t n_fixed,
+                             const dse_key_decl_t *decls, size_t n_decls)
+{
+    for (size_t i = 0; i < dse_toml_table_size(t); i++) {
+        const char *key = dse_toml_table_key(t, i);
+        int ok = s_is_decl(decls, n_decls, key) >= 0;
+        for (size_t j = 0; j < n_fixed && !ok; j++)
+            ok = strcmp(key, fixed[j]) == 0;
+        if (ok)
+            continue;
+        const char *cand[DSE_MAX_PRESET_KEYS + 32];
+        size_t n = 0;
+        for (size_t j = 0; j < n_fixed && n < sizeof cand / sizeof *cand; j++)
+            cand[n++] = fixed[j];
+        for (size_t j = 0; j < n_decls && n < sizeof cand / sizeof *cand; j++)
+            cand[n++] = decls[j].name;
+        char hint[128];
+        s_hint(hint, sizeof hint, key, cand, n);
+        return S_ERR_KEY(c, t, i, "unknown key '%s' in %s%s", key, where, hint);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------- presets */
+
+static int s_file_exists(const char *path)
+{
+    return access(path, R_OK) == 0;
+}
+
+/* Finds configs/hw/NAME.toml along the preset path. Returns malloc'd path or NULL. */
+static char *s_find_preset(const char *job_file, const char *name)
+{
+    char buf[4096];
+    const char *env = getenv("DSE_PRESETS");
+    if (env && *env) {
+        char *copy = dse_xstrdup(env);
+        char *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+            snprintf(buf, sizeof buf, "%s/%s.toml", d, name);
+            if (s_file_exists(buf)) {
+                free(copy);
+                return dse_xstrdup(buf);
+            }
+        }
+        free(copy);
+    }
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s", job_file ? job_file : "");
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    const char *rel[] = {"%s/hw/%s.toml", "%s/../configs/hw/%s.toml", "%s/configs/hw/%s.toml"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(buf, sizeof buf, rel[i], dir, name);
+        if (s_file_exists(buf))
+            return dse_xstrdup(buf);
+    }
+    snprintf(buf, sizeof buf, "configs/hw/%s.toml", name);
+    if (s_file_exists(buf))
+        return dse_xstrdup(buf);
+    return NULL;
+}
+
+static int s_valid_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return 0;
+    return 1;
+}
+
+/* Reads the preset file into job->hw (values not in the file keep their defaults). */
+static int s_load_preset(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *hwv)
+{
+    const char *name = job->hardware;
+    const dse_hwmodel_t *m = job->model;
+    if (!s_valid_name(name))
+        return S_ERR_VAL(c, hwv, "hardware preset name '%s' may only hold letters, digits, "
+                         "'-', '_' and '.'", name);
+    char *path = s_find_preset(c->file, name);
+    if (!path)
+        return S_ERR_VAL(c, hwv, "unknown hardware preset '%s' (looked for %s.toml in "
+                         "$DSE_PRESETS, hw/ and ../configs/hw/ beside the job file, and "
+                         "configs/hw/)", name, name);
+    char *text = NULL;
+    size_t len = 0;
+    dse_error_t ferr = DSE_ERROR_INIT;
+    int rc = dse_read_file(path, &text, &len, &ferr);
+    if (rc) {
+        *c->err = ferr;
+        free(path);
+        return DSE_ECONFIG;
+    }
+    dse_toml_value_t *root = dse_toml_parse(text, len, c->err);
+    free(text);
+    if (!root) {
+        snprintf(c->err->file, sizeof c->err->file, "%s", path);
+        c->err->code = DSE_ECONFIG;
+        free(path);
+        return DSE_ECONFIG;
+    }
+    s_ctx_t pc = {path, c->err, c->flags};
+    static const char *const fixed[] = {"model", "description", "source"};
+    rc = s_check_keys_decl(&pc, root, "the hardware preset", fixed, 3, m->preset_keys,
+                           m->n_preset_keys);
+    const char *pm = NULL;
+    if (!rc)
+        rc = s_string(&pc, root, "model", "the model the preset is for", 1, 1, 1, &pm);
+    if (!rc && strcmp(pm, m->name) != 0)
+        rc = S_ERR_VAL(&pc, s_get(root, "model", NULL),
+                       "preset '%s' is for model '%s', but the job's model is '%s'", name, pm,
+                       m->name);
+    const char *dummy;
+    if (!rc)
+        rc = s_string(&pc, root, "description", "description", 0, 0, 0, &dummy);
+    if (!rc)
+        rc = s_string(&pc, root, "source", "source", 0, 0, 0, &dummy);
+    for (size_t i = 0; !rc && i < m->n_preset_keys; i++) {
+        const dse_toml_value_t *v = s_get(root, m->preset_keys[i].name, NULL);
+        if (v)
+            rc = s_decl_value(&pc, &m->preset_keys[i], v, &job->hw[i]);
+    }
+    dse_toml_destroy(&root);
+    free(path);
+    return rc;
+}
+
+/* -------------------------------------------------------------------- target */
+
+static int s_target(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    const dse_toml_value_t *t = s_get(root, "target", NULL);
+    if (!t)
+        return s_err_at(c, 1, 1, "missing table [target] (it names the hardware model)");
+    int rc = s_expect(c, t, DSE_TOML_TABLE, "[target]");
+    if (rc)
+        return rc;
+    const char *model = NULL;
+    rc = s_string(c, t, "model", "the hardware model", 1, dse_toml_line(t), dse_toml_col(t),
+                  &model);
+    if (rc)
+        return rc;
+    job->model = dse_model_find(model);
+    if (!job->model) {
+        const char *names[16];
+        size_t n = 0;
+        for (size_t i = 0; i < dse_model_count() && n < 16; i++)
+            names[n++] = dse_model_at(i)->name;
+        char hint[128], list[256];
+        s_hint(hint, sizeof hint, model, names, n);
+        s_list(list, sizeof list, names, n);
+        return S_ERR_VAL(c, s_get(t, "model", NULL), "unknown model '%s' (models: %s)%s", model,
+                         list, hint);
+    }
+    const dse_hwmodel_t *m = job->model;
+    assert(m->n_preset_keys <= DSE_MAX_PRESET_KEYS);
+    static const char *const fixed[] = {"model", "hardware"};
+    rc = s_check_keys_decl(c, t, "[target]", fixed, 2, m->preset_keys, m->n_preset_keys);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < m->n_preset_keys; i++)
+        job->hw[i] = m->preset_keys[i].dflt;
+    const char *hw = m->default_preset;
+    rc = s_string(c, t, "hardware", "the hardware preset", 0, 0, 0, &hw);
+    if (rc)
+        return rc;
+    job->hardware = dse_xstrdup(hw ? hw : "");
+    if (job->hardware[0] && !(c->flags & DSE_CONFIG_CANONICAL)) {
+        const dse_toml_value_t *hwv = s_get(t, "hardware", NULL);
+        rc = s_load_preset(c, job, hwv ? hwv : t);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < m->n_preset_keys; i++) {
+        const dse_toml_value_t *v = s_get(t, m->preset_keys[i].name, NULL);
+        if (v) {
+            rc = s_decl_value(c, &m->preset_keys[i], v, &job->hw[i]);
+            if (rc)
+                return rc;
+        }
+        if (isnan(job->hw[i]))
+            return s_err_at(c, dse_toml_line(t), dse_toml_col(t),
+                            "[target] needs '%s' (%s): set it here or in a hardware preset",
+                            m->preset_keys[i].name, m->preset_keys[i].doc ? m->preset_keys[i].doc
+                                                                          : "no default");
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ workload */
+
+static const char *const s_layer_fixed[] = {"name",    "op",      "in_shape", "out_channels",
+                                            "kernel",  "stride",  "padding",  "dims",
+                                            "space"};
+#define S_N_LAYER_FIXED (sizeof s_layer_fixed / sizeof s_layer_fixed[0])
+
+static int s_op_from_name(const char *s)
+{
+    for (int i = 0; i < DSE_OP__COUNT; i++)
+        if (strcmp(s, dse_op_name((dse_op_t)i)) == 0)
+            return i;
+    return -1;
+}
+
+/* Reads the geometry of one layer and derives its output shape. */
+static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    int rc;
+    long idx;
+    const dse_toml_value_t *v;
+    int line = dse_toml_line(lt), col = dse_toml_col(lt);
+    int is_conv = L->op == DSE_OP_CONV2D || L->op == DSE_OP_DW || L->op == DSE_OP_PW ||
+                  L->op == DSE_OP_MAXPOOL;
+    int is_mm = L->op == DSE_OP_MATMUL || L->op == DSE_OP_GEMM || L->op == DSE_OP_GEMV;
+    const char *opn = dse_op_name(L->op);
+
+    /* keys that do not belong to the op */
+    static const struct {
+        const char *key;
+        unsigned ops;
+    } belongs[] = {
+        {"in_shape", ~((1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV))},
+        {"out_channels", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
+                             (1u << DSE_OP_LINEAR)},
+        {"kernel", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
+                       (1u << DSE_OP_MAXPOOL)},
+        {"stride", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
+                       (1u << DSE_OP_MAXPOOL)},
+        {"padding", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
+                        (1u << DSE_OP_MAXPOOL)},
+        {"dims", (1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV)},
+    };
+    for (size_t i = 0; i < sizeof belongs / sizeof belongs[0]; i++) {
+        if ((v = s_get(lt, belongs[i].key, &idx)) && !(belongs[i].ops & (1u << L->op)))
+            return S_ERR_KEY(c, lt, (size_t)idx, "'%s' does not apply to op \"%s\"",
+                             belongs[i].key, opn);
+    }
+
+    int64_t a[4];
+    size_t n;
+    if (is_mm) {
+        v = s_get(lt, "dims", NULL);
+        size_t want = L->op == DSE_OP_GEMV ? 2 : 3;
+        if (!v)
+            return s_err_at(c, line, col, "layer '%s': op \"%s\" needs dims = %s", L->name, opn,
+                            want == 2 ? "[N, K]" : "[M, N, K]");
+        rc = s_int_array(c, v, "dims", want, want, 1, a, &n);
+        if (rc)
+            return rc;
+        if (want == 2) {
+            L->m = 1, L->n = a[0], L->k = a[1];
+        } else {
+            L->m = a[0], L->n = a[1], L->k = a[2];
+        }
+        L->cin = L->k, L->hin = L->m, L->win = 1;
+        L->cout = L->n, L->hout = L->m, L->wout = 1;
+        L->kh = L->kw = L->sh = L->sw = 1;
+        return 0;
+    }
+
+    v = s_get(lt, "in_shape", NULL);
+    if (!v)
+        return s_err_at(c, line, col, "layer '%s': missing in_shape (%s)", L->name,
+                        L->op == DSE_OP_LINEAR ? "[Cin] or [C, H, W]" : "[C, H, W]");
+    if (L->op == DSE_OP_LINEAR || L->op == DSE_OP_ELEMENTWISE) {
+        rc = s_int_array(c, v, "in_shape", 1, 3, 1, a, &n);
+        if (rc)
+            return rc;
+        int64_t total = 1;
+        for (size_t i = 0; i < n; i++)
+            total *= a[i];
+        if (L->op == DSE_OP_LINEAR) {
+            L->cin = total, L->hin = L->win = 1; /* flattened */
+        } else {
+            L->cin = a[0], L->hin = n > 1 ? a[1] : 1, L->win = n > 2 ? a[2] : 1;
+        }
+    } else {
+        rc = s_int_array(c, v, "in_shape", 3, 3, 1, a, &n);
+        if (rc)
+            return rc;
+        L->cin = a[0], L->hin = a[1], L->win = a[2];
+    }
+
+    /* out_channels */
+    v = s_get(lt, "out_channels", NULL);
+    if (L->op == DSE_OP_CONV2D || L->op == DSE_OP_PW || L->op == DSE_OP_LINEAR) {
+        if (!v)
+            return s_err_at(c, line, col, "layer '%s': missing out_channels", L->name);
+        rc = s_int(c, v, "out_channels", 1, (int64_t)1 << 30, &L->cout);
+        if (rc)
+            return rc;
+    } else if (L->op == DSE_OP_DW) {
+        L->cout = L->cin;
+        if (v) {
+            rc = s_int(c, v, "out_channels", 1, (int64_t)1 << 30, &L->cout);
+            if (rc)
+                return rc;
+            if (L->cout != L->cin)
+                return S_ERR_VAL(c, v, "a depthwise layer keeps its channels: out_channels "
+                                 "must equal the %lld input channels", (long long)L->cin);
+        }
+    } else {
+        L->cout = L->cin;
+    }
+
+    if (L->op == DSE_OP_LINEAR) {
+        L->hout = L->wout = 1;
+        L->kh = L->kw = L->sh = L->sw = 1;
+        L->m = 1, L->n = L->cout, L->k = L->cin;
+        return 0;
+    }
+    if (L->op == DSE_OP_ELEMENTWISE) {
+        L->hout = L->hin, L->wout = L->win;
+        L->kh = L->kw = L->sh = L->sw = 1;
+        return 0;
+    }
+    (void)is_conv;
+
+    /* kernel, stride, padding */
+    L->kh = L->kw = 1;
+    L->sh = L->sw = 1;
+    if ((v = s_get(lt, "kernel", NULL))) {
+        rc = s_int_array(c, v, "kernel", 1, 2, 1, a, &n);
+        if (rc)
+            return rc;
+        L->kh = a[0], L->kw = n > 1 ? a[1] : a[0];
+    } else if (L->op != DSE_OP_PW) {
+        return s_err_at(c, line, col, "layer '%s': op \"%s\" needs kernel = [Hk, Wk]", L->name,
+                        opn);
+    }
+    if (L->op == DSE_OP_PW && (L->kh != 1 || L->kw != 1))
+        return S_ERR_VAL(c, s_get(lt, "kernel", NULL),
+                         "a pointwise layer has a 1x1 kernel (use op = \"conv2d\" for %lldx%lld)",
+                         (long long)L->kh, (long long)L->kw);
+    if ((v = s_get(lt, "stride", NULL))) {
+        rc = s_int_array(c, v, "stride", 1, 2, 1, a, &n);
+        if (rc)
+            return rc;
+        L->sh = a[0], L->sw = n > 1 ? a[1] : a[0];
+    } else if (L->op == DSE_OP_MAXPOOL) {
+        L->sh = L->kh, L->sw = L->kw;
+    }
+    L->pad_t = L->pad_l = L->pad_b = L->pad_r = 0;
+    if ((v = s_get(lt, "padding", NULL))) {
+        int rc2 = s_expect(c, v, DSE_TOML_ARRAY, "padding");
+        if (rc2)
+            return rc2;
+        size_t k = dse_toml_array_size(v);
+        if (k != 1 && k != 2 && k != 4)
+            return S_ERR_VAL(c, v, "padding must be [all], [vertical, horizontal] or "
+                             "[top, left, bottom, right], not %zu elements", k);
+        for (size_t i = 0; i < k; i++) {
+            rc = s_int(c, dse_toml_array_get(v, i), "padding", 0, (int64_t)1 << 20, &a[i]);
+            if (rc)
+                return rc;
+        }
+        if (k == 1)
+            a[1] = a[2] = a[3] = a[0];
+        else if (k == 2)
+            a[2] = a[0], a[3] = a[1];
+        L->pad_t = a[0], L->pad_l = a[1], L->pad_b = a[2], L->pad_r = a[3];
+        if (a[0] >= L->kh || a[2] >= L->kh || a[1] >= L->kw || a[3] >= L->kw)
+            return S_ERR_VAL(c, v, "padding (%lld, %lld, %lld, %lld) must be smaller than the "
+                             "%lldx%lld kernel", (long long)a[0], (long long)a[1],
+                             (long long)a[2], (long long)a[3], (long long)L->kh,
+                             (long long)L->kw);
+    }
+    int64_t ph = L->hin + L->pad_t + L->pad_b, pw = L->win + L->pad_l + L->pad_r;
+    if (L->kh > ph || L->kw > pw) {
+        const dse_toml_value_t *kv = s_get(lt, "kernel", NULL);
+        return s_err_at(c, kv ? dse_toml_line(kv) : line, kv ? dse_toml_col(kv) : col,
+                        "layer '%s': the %lldx%lld kernel is larger than its padded %lldx%lld "
+                        "input", L->name, (long long)L->kh, (long long)L->kw, (long long)ph,
+                        (long long)pw);
+    }
+    L->hout = (ph - L->kh) / L->sh + 1;
+    L->wout = (pw - L->kw) / L->sw + 1;
+    L->m = L->n = L->k = 0;
+    return 0;
+}
+
+/* --------------------------------------------------------------------- spaces */
+
+static int s_is_divisor(int64_t d, int64_t n)
+{
+    return d > 0 && n % d == 0;
+}
+
+typedef struct {
+    double *v;
+    size_t n, cap;
+} s_vals_t;
+
+static void s_vals_add(s_vals_t *vs, double x)
+{
+    vs->v = dse_xgrow(vs->v, sizeof *vs->v, vs->n + 1, &vs->cap);
+    vs->v[vs->n++] = x;
+}
+
+/* Checks one explicit value of a parameter. */
+static int s_param_value(s_ctx_t *c, const dse_param_decl_t *d, int64_t extent,
+                         const dse_toml_value_t *v, const dse_layer_t *L, double *out)
+{
+    char what[128];
+    snprintf(what, sizeof what, "'%s'", d->name);
+    if (d->kind == DSE_VAL_ENUM) {
+        int rc = s_expect(c, v, DSE_TOML_STRING, what);
+        if (rc)
+            return rc;
+        const char *s = dse_toml_string(v, NULL);
+        size_t n = 0;
+        while (d->choices[n])
+            n++;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(s, d->choices[i]) == 0) {
+                *out = (double)i;
+                return 0;
+            }
+        char hint[128], list[1024];
+        s_hint(hint, sizeof hint, s, d->choices, n);
+        s_list(list, sizeof list, d->choices, n);
+        return S_ERR_VAL(c, v, "%s: \"%s\" is not one of %s%s", what, s, list, hint);
+    }
+    double x;
+    if (d->kind == DSE_VAL_INT) {
+        int64_t i;
+        int rc = s_int(c, v, what, INT64_MIN, INT64_MAX, &i);
+        if (rc)
+            return rc;
+        if (d->extent && (i < 1 || i > extent))
+            return S_ERR_VAL(c, v, "%s = %lld is outside 1..%lld for layer '%s'", what,
+                             (long long)i, (long long)extent, L->name);
+        if (d->extent && d->must_divide && !s_is_divisor(i, extent))
+            return S_ERR_VAL(c, v, "%s = %lld does not divide %lld for layer '%s'", what,
+                             (long long)i, (long long)extent, L->name);
+        x = (double)i;
+    } else {
+        int rc = s_number(c, v, what, &x);
+        if (rc)
+            return rc;
+    }
+    if (d->min < d->max && (x < d->min || x > d->max)) {
+        char a[40], b[40], xs[40];
+        dse_fmt_double(a, sizeof a, d->min);
+        dse_fmt_double(b, sizeof b, d->max);
+        dse_fmt_double(xs, sizeof xs, x);
+        return S_ERR_VAL(c, v, "%s = %s is out of range (%s to %s)", what, xs, a, b);
+    }
+    *out = x;
+    return 0;
+}
+
+/* Expands a domain written as a TOML value into values. */
+static int s_domain(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L,
+                    const dse_param_decl_t *d, const dse_toml_value_t *v, s_vals_t *vs)
+{
+    int64_t extent = d->extent ? d->extent(job, L) : 0;
+    char what[128];
+    snprintf(what, sizeof what, "'%s'", d->name);
+    dse_toml_type_t t = dse_toml_type(v);
+    if (t == DSE_TOML_STRING && d->kind == DSE_VAL_INT) {
+        const char *rule = dse_toml_string(v, NULL);
+        static const char *const rules[] = {"divisors", "all", "pow2"};
+        if (!d->extent)
+            return S_ERR_VAL(c, v, "%s takes a list or { from, to, step }, not a rule",
+                             what);
+        if (strcmp(rule, "divisors") == 0) {
+            for (int64_t i = 1; i * i <= extent; i++)
+                if (extent % i == 0) {
+                    s_vals_add(vs, (double)i);
+                    if (i != extent / i)
+                        s_vals_add(vs, (double)(extent / i));
+                }
+        } else if (strcmp(rule, "all") == 0) {
+            if (extent > S_MAX_DOMAIN)
+                return S_ERR_VAL(c, v, "%s = \"all\" would give %lld values for layer '%s' "
+                                 "(at most %d)", what, (long long)extent, L->name, S_MAX_DOMAIN);
+            for (int64_t i = 1; i <= extent; i++)
+                s_vals_add(vs, (double)i);
+        } else if (strcmp(rule, "pow2") == 0) {
+            for (int64_t i = 1; i <= extent; i *= 2)
+                if (!d->must_divide || extent % i == 0)
+                    s_vals_add(vs, (double)i);
+        } else {
+            char hint[128];
+            s_hint(hint, sizeof hint, rule, rules, 3);
+            return S_ERR_VAL(c, v, "%s: unknown rule \"%s\" (rules: divisors, all, pow2; or a "
+                             "list, or { from, to, step })%s", what, rule, hint);
+        }
+        return 0;
+    }
+    if (t == DSE_TOML_ARRAY) {
+        size_t n = dse_toml_array_size(v);
+        if (n == 0)
+            return S_ERR_VAL(c, v, "%s: the list is empty", what);
+        for (size_t i = 0; i < n; i++) {
+            double x;
+            int rc = s_param_value(c, d, extent, dse_toml_array_get(v, i), L, &x);
+            if (rc)
+                return rc;
+            s_vals_add(vs, x);
+        }
+        return 0;
+    }
+    if (t == DSE_TOML_TABLE) {
+        if (d->kind == DSE_VAL_ENUM)
+            return S_ERR_VAL(c, v, "%s takes a name or a list of names, not a table", what);
+        static const char *const keys[] = {"from", "to", "step"};
+        int rc = s_check_keys(c, v, "a { from, to, step } range", keys, 3, NULL, NULL);
+        if (rc)
+            return rc;
+        const dse_toml_value_t *fv = s_get(v, "from", NULL), *tv = s_get(v, "to", NULL),
+                               *sv = s_get(v, "step", NULL);
+        if (!fv || !tv)
+            return S_ERR_VAL(c, v, "%s: a range needs 'from' and 'to'", what);
+        double from, to, step = 1;
+        if ((rc = s_number(c, fv, "'from'", &from)) || (rc = s_number(c, tv, "'to'", &to)))
+            return rc;
+        if (sv && (rc = s_number(c, sv, "'step'", &step)))
+            return rc;
+        if (!(step > 0))
+            return S_ERR_VAL(c, sv ? sv : v, "%s: step must be positive", what);
+        if (to < from)
+            return S_ERR_VAL(c, v, "%s: 'to' is below 'from'", what);
+        double count = floor((to - from) / step + 1e-9) + 1;
+        if (count > S_MAX_DOMAIN)
+            return S_ERR_VAL(c, v, "%s: the range has %.0f values (at most %d)", what, count,
+                             S_MAX_DOMAIN);
+        if (d->kind == DSE_VAL_INT && (from != floor(from) || step != floor(step)))
+            return S_ERR_VAL(c, v, "%s: an integer range needs integer from and step", what);
+        for (double i = 0; i < count; i++) {
+            double x = from + i * step;
+            if (d->kind == DSE_VAL_INT) {
+                if (d->extent && (x < 1 || x > (double)extent))
+                    return S_ERR_VAL(c, v, "%s: %.0f is outside 1..%lld for layer '%s'", what, x,
+                                     (long long)extent, L->name);
+                if (d->extent && d->must_divide && !s_is_divisor((int64_t)x, extent))
+                    continue; /* a range keeps only the values that divide */
+            }
+            if (d->min < d->max && (x < d->min || x > d->max))
+                return S_ERR_VAL(c, v, "%s: %g is out of range", what, x);
+            s_vals_add(vs, x);
+        }
+        if (vs->n == 0)
+            return S_ERR_VAL(c, v, "%s: no value of the range divides %lld for layer '%s'",
+                             what, (long long)extent, L->name);
+        return 0;
+    }
+    /* a single value */
+    double x;
+    int rc = s_param_value(c, d, extent, v, L, &x);
+    if (rc)
+        return rc;
+    s_vals_add(vs, x);
+    return 0;
+}
+
+/* Builds the default domain of a parameter from its declaration. */
+static int s_default_domain(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L,
+                            const dse_param_decl_t *d, s_vals_t *vs)
+{
+    char text[512];
+    snprintf(text, sizeof text, "x = %s\n", d->dflt ? d->dflt : "1");
+    dse_error_t perr = DSE_ERROR_INIT;
+    dse_toml_value_t *root = dse_toml_parse(text, strlen(text), &perr);
+    if (!root)
+        return s_err_at(c, L->line, L->col, "internal: model '%s' declares a bad default for "
+                        "'%s': %s", job->model->name, d->name, perr.msg);
+    s_ctx_t dc = *c;
+    int rc = s_domain(&dc, job, L, d, s_get(root, "x", NULL), vs);
+    dse_toml_destroy(&root);
+    if (rc) {
+        /* a default that does not fit this layer: say which layer and parameter */
+        char msg[sizeof c->err->msg];
+        snprintf(msg, sizeof msg, "%s", c->err->msg);
+        return s_err_at(c, L->line, L->col, "layer '%s': the default domain of '%s' (%s) does "
+                        "not fit: %s; set '%s' in the layer's space", L->name, d->name,
+                        d->dflt ? d->dflt : "1", msg, d->name);
+    }
+    return 0;
+}
+
+static int s_param_key_ok(const void *arg, const char *key)
+{
+    return dse_model_param(arg, key) >= 0;
+}
+
+static int s_check_space_keys(s_ctx_t *c, const dse_hwmodel_t *m, const dse_toml_value_t *t,
+                              const char *where)
+{
+    for (size_t i = 0; i < dse_toml_table_size(t); i++) {
+        const char *key = dse_toml_table_key(t, i);
+        if (s_param_key_ok(m, key))
+            continue;
+        const char *cand[DSE_MAX_PARAMS];
+        char list[512];
+        for (size_t j = 0; j < m->n_params; j++)
+            cand[j] = m->params[j].name;
+        char hint[128];
+        s_hint(hint, sizeof hint, key, cand, m->n_params);
+        s_list(list, sizeof list, cand, m->n_params);
+        return S_ERR_KEY(c, t, i, "unknown parameter '%s' in %s (model '%s' has: %s)%s", key,
+                         where, m->name, m->n_params ? list : "none", hint);
+    }
+    return 0;
+}
+
+static int s_build_space(s_ctx_t *c, dse_job_t *job, dse_layer_t *L,
+                         const dse_toml_value_t *global, const dse_toml_value_t *local)
+{
+    const dse_hwmodel_t *m = job->model;
+    s_vals_t vs[DSE_MAX_PARAMS];
+    memset(vs, 0, sizeof vs);
+    int rc = 0;
+    for (size_t p = 0; p < m->n_params && !rc; p++) {
+        const dse_param_decl_t *d = &m->params[p];
+        long li = -1;
+        const dse_toml_value_t *lv = local ? s_get(local, d->name, &li) : NULL;
+        const dse_toml_value_t *gv = global ? s_get(global, d->name, NULL) : NULL;
+        if (d->applies && !d->applies(job, L)) {
+            if (lv) {
+                rc = S_ERR_KEY(c, local, (size_t)li, "parameter '%s' does not apply to layer "
+                               "'%s' (op \"%s\")", d->name, L->name, dse_op_name(L->op));
+                break;
+            }
+            s_vals_add(&vs[p], d->neutral);
+            continue;
+        }
+        if (lv)
+            rc = s_domain(c, job, L, d, lv, &vs[p]);
+        else if (gv)
+            rc = s_domain(c, job, L, d, gv, &vs[p]);
+        else
+            rc = s_default_domain(c, job, L, d, &vs[p]);
+    }
+    if (!rc) {
+        const double *vals[DSE_MAX_PARAMS];
+        size_t ns[DSE_MAX_PARAMS];
+        for (size_t p = 0; p < m->n_params; p++)
+            vals[p] = vs[p].v, ns[p] = vs[p].n;
+        dse_error_t serr = DSE_ERROR_INIT;
+        L->space = dse_space_new(m->n_params, vals, ns, &serr);
+        if (!L->space)
+            rc = s_err_at(c, L->line, L->col, "layer '%s': %s", L->name, serr.msg);
+    }
+    for (size_t p = 0; p < m->n_params; p++)
+        free(vs[p].v);
+    return rc;
+}
+
+static int s_layer_key_ok(const void *arg, const char *key)
+{
+    const dse_hwmodel_t *m = arg;
+    return dse_model_layer_key(m, key) >= 0;
+}
+
+static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    const dse_hwmodel_t *m = job->model;
+    const dse_toml_value_t *w = s_get(root, "workload", NULL);
+    if (!w)
+        return s_err_at(c, 1, 1, "missing table [workload] (its layers are what is explored)");
+    int rc = s_expect(c, w, DSE_TOML_TABLE, "[workload]");
+    if (rc)
+        return rc;
+    static const char *const keys[] = {"dtype", "steps", "layer"};
+    rc = s_check_keys(c, w, "[workload]", keys, 3, NULL, NULL);
+    if (rc)
+        return rc;
+
+    /* dtype: default the first the model accepts */
+    job->dtype = DSE_DTYPE__COUNT;
+    for (int i = 0; i < DSE_DTYPE__COUNT; i++)
+        if (m->dtypes & (1u << i)) {
+            job->dtype = (dse_dtype_t)i;
+            break;
+        }
+    const dse_toml_value_t *v = s_get(w, "dtype", NULL);
+    if (v) {
+        const char *s = NULL;
+        rc = s_string(c, w, "dtype", "dtype", 1, 0, 0, &s);
+        if (rc)
+            return rc;
+        int found = -1;
+        const char *names[DSE_DTYPE__COUNT];
+        for (int i = 0; i < DSE_DTYPE__COUNT; i++) {
+            names[i] = dse_dtype_name((dse_dtype_t)i);
+            if (strcmp(s, names[i]) == 0)
+                found = i;
+        }
+        if (found < 0) {
+            char hint[128];
+            s_hint(hint, sizeof hint, s, names, DSE_DTYPE__COUNT);
+            return S_ERR_VAL(c, v, "unknown dtype \"%s\" (fp32, fp16, int8)%s", s, hint);
+        }
+        if (!(m->dtypes & (1u << found)))
+            return S_ERR_VAL(c, v, "model '%s' does not support dtype \"%s\"", m->name, s);
+        job->dtype = (dse_dtype_t)found;
+    }
+
+    job->steps = DSE_STEP_FW;
+    if ((v = s_get(w, "steps", NULL))) {
+        rc = s_expect(c, v, DSE_TOML_ARRAY, "steps");
+        if (rc)
+            return rc;
+        if (dse_toml_array_size(v) == 0)
+            return S_ERR_VAL(c, v, "steps must name at least one of \"fw\", \"wg\", \"ig\"");
+        job->steps = 0;
+        for (size_t i = 0; i < dse_toml_array_size(v); i++) {
+            const dse_toml_value_t *e = dse_toml_array_get(v, i);
+            rc = s_expect(c, e, DSE_TOML_STRING, "a step");
+            if (rc)
+                return rc;
+            const char *s = dse_toml_string(e, NULL);
+            unsigned bit = strcmp(s, "fw") == 0   ? DSE_STEP_FW
+                           : strcmp(s, "wg") == 0 ? DSE_STEP_WG
+                           : strcmp(s, "ig") == 0 ? DSE_STEP_IG
+                                                  : 0;
+            if (!bit)
+                return S_ERR_VAL(c, e, "unknown step \"%s\" (fw = forward, wg = weight gradient, "
+                                 "ig = input gradient)", s);
+            if (job->steps & bit)
+                return S_ERR_VAL(c, e, "step \"%s\" is listed twice", s);
+            if (!(m->steps & bit))
+                return S_ERR_VAL(c, e, "model '%s' does not model the \"%s\" step%s", m->name, s,
+                                 m->steps == DSE_STEP_FW ? " (it models inference only)" : "");
+            job->steps |= bit;
+        }
+    }
+
+    const dse_toml_value_t *layers = s_get(w, "layer", NULL);
+    if (!layers)
+        return s_err_at(c, dse_toml_line(w), dse_toml_col(w),
+                        "[workload] has no layers: add [[workload.layer]] tables");
+    rc = s_expect(c, layers, DSE_TOML_ARRAY, "workload.layer");
+    if (rc)
+        return rc;
+    size_t n = dse_toml_array_size(layers);
+    if (n == 0)
+        return S_ERR_VAL(c, layers, "[workload] has no layers");
+    if (n > 100000)
+        return S_ERR_VAL(c, layers, "too many layers (%zu; at most 100000)", n);
+    job->layers = dse_xcalloc(n, sizeof *job->layers);
+
+    const dse_toml_value_t *global = s_get(root, "space", NULL);
+    if (global) {
+        rc = s_expect(c, global, DSE_TOML_TABLE, "[space]");
+        if (!rc)
+            rc = s_check_space_keys(c, m, global, "[space]");
+        if (rc)
+            return rc;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        const dse_toml_value_t *lt = dse_toml_array_get(layers, i);
+        rc = s_expect(c, lt, DSE_TOML_TABLE, "a workload layer");
+        if (rc)
+            return rc;
+        dse_layer_t *L = &job->layers[job->n_layers++];
+        L->line = dse_toml_line(lt);
+        L->col = dse_toml_col(lt);
+        /* unknown keys: fixed layer keys plus the model's layer keys */
+        for (size_t k = 0; k < dse_toml_table_size(lt); k++) {
+            const char *key = dse_toml_table_key(lt, k);
+            int ok = s_layer_key_ok(m, key);
+            for (size_t j = 0; j < S_N_LAYER_FIXED && !ok; j++)
+                ok = strcmp(key, s_layer_fixed[j]) == 0;
+            if (ok)
+                continue;
+            const char *cand[S_N_LAYER_FIXED + DSE_MAX_LAYER_KEYS + DSE_MAX_PARAMS];
+            size_t nc = 0;
+            for (size_t j = 0; j < S_N_LAYER_FIXED; j++)
+                cand[nc++] = s_layer_fixed[j];
+            for (size_t j = 0; j < m->n_layer_keys && j < DSE_MAX_LAYER_KEYS; j++)
+                cand[nc++] = m->layer_keys[j].name;
+            char hint[128];
+            s_hint(hint, sizeof hint, key, cand, nc);
+            if (dse_model_param(m, key) >= 0)
+                return S_ERR_KEY(c, lt, k, "'%s' is a parameter: write it as space = { %s = ... "
+                                 "} in the layer, or in [space]", key, key);
+            return S_ERR_KEY(c, lt, k, "unknown key '%s' in a [[workload.layer]]%s", key, hint);
+        }
+        const char *name = NULL;
+        rc = s_string(c, lt, "name", "the layer's name", 1, L->line, L->col, &name);
+        if (rc)
+            return rc;
+        if (!*name || strlen(name) > 128)
+            return S_ERR_VAL(c, s_get(lt, "name", NULL), "a layer name must have 1 to 128 "
+                             "characters");
+        for (const char *p = name; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == ',' || *p == '"')
+                return S_ERR_VAL(c, s_get(lt, "name", NULL), "a layer name must not contain "
+                                 "control characters, commas or quotes");
+        for (size_t j = 0; j + 1 < job->n_layers; j++)
+            if (strcmp(job->layers[j].name, name) == 0)
+                return S_ERR_VAL(c, s_get(lt, "name", NULL), "duplicate layer name '%s' (first "
+                                 "at line %d)", name, job->layers[j].line);
+        L->name = dse_xstrdup(name);
+        const char *op = NULL;
+        rc = s_string(c, lt, "op", "the layer's op", 1, L->line, L->col, &op);
+        if (rc)
+            return rc;
+        int opi = s_op_from_name(op);
+        if (opi < 0) {
+            const char *names[DSE_OP__COUNT];
+            for (int j = 0; j < DSE_OP__COUNT; j++)
+                names[j] = dse_op_name((dse_op_t)j);
+            char hint[128], list[256];
+            s_hint(hint, sizeof hint, op, names, DSE_OP__COUNT);
+            s_list(list, sizeof list, names, DSE_OP__COUNT);
+            return S_ERR_VAL(c, s_get(lt, "op", NULL), "unknown op \"%s\" (ops: %s)%s", op, list,
+                             hint);
+        }
+        L->op = (dse_op_t)opi;
+        if (!(m->ops & (1u << opi))) {
+            const char *names[DSE_OP__COUNT];
+            size_t k = 0;
+            for (int j = 0; j < DSE_OP__COUNT; j++)
+                if (m->ops & (1u << j))
+                    names[k++] = dse_op_name((dse_op_t)j);
+            char list[256];
+            s_list(list, sizeof list, names, k);
+            return S_ERR_VAL(c, s_get(lt, "op", NULL), "model '%s' does not support op \"%s\" "
+                             "(it supports: %s)", m->name, op, k ? list : "none");
+        }
+        rc = s_layer_shape(c, lt, L);
+        if (rc)
+            return rc;
+        assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
+        for (size_t k = 0; k < m->n_layer_keys; k++) {
+            L->attr[k] = m->layer_keys[k].dflt;
+            const dse_toml_value_t *kv = s_get(lt, m->layer_keys[k].name, NULL);
+            if (kv) {
+                rc = s_decl_value(c, &m->layer_keys[k], kv, &L->attr[k]);
+                if (rc)
+                    return rc;
+            } else if (isnan(L->attr[k])) {
+                return s_err_at(c, L->line, L->col, "layer '%s' needs '%s' (%s)", L->name,
+                                m->layer_keys[k].name,
+                                m->layer_keys[k].doc ? m->layer_keys[k].doc : "no default");
+            }
+        }
+        if (m->check_layer) {
+            dse_error_t merr = DSE_ERROR_INIT;
+            rc = m->check_layer(job, L, &merr);
+            if (rc)
+                return s_err_at(c, L->line, L->col, "layer '%s': %s", L->name, merr.msg);
+        }
+        const dse_toml_value_t *local = s_get(lt, "space", NULL);
+        if (local) {
+            rc = s_expect(c, local, DSE_TOML_TABLE, "a layer's space");
+            if (!rc)
+                rc = s_check_space_keys(c, m, local, "the layer's space");
+            if (rc)
+                return rc;
+        }
+        rc = s_build_space(c, job, L, global, local);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* -------------------------------------------------------------------- search */
+
+static const char *const s_strategies[] = {"exhaustive", "random", "nsga2"};
+#define S_N_STRATEGIES (sizeof s_strategies / sizeof s_strategies[0])
+
+/* Resolves a metric name used by an objective or constraint. */
+static int s_metric_ref(const dse_hwmodel_t *m, const char *name, int *layer, int *net)
+{
+    *net = dse_model_net_metric(m, name);
+    *layer = dse_model_metric(m, name);
+    if (*net >= 0 && *layer < 0)
+        *layer = dse_model_metric(m, m->net_metrics[*net].source);
+    return *net >= 0 || *layer >= 0;
+}
+
+static int s_unknown_metric(s_ctx_t *c, const dse_toml_value_t *v, const dse_hwmodel_t *m,
+                            const char *name)
+{
+    const char *cand[DSE_MAX_METRICS * 2];
+    size_t n = 0;
+    for (size_t i = 0; i < m->n_net_metrics && n < DSE_MAX_METRICS; i++)
+        cand[n++] = m->net_metrics[i].name;
+    for (size_t i = 0; i < m->n_metrics && n < 2 * DSE_MAX_METRICS; i++)
+        cand[n++] = m->metrics[i].name;
+    char hint[128], list[1024];
+    s_hint(hint, sizeof hint, name, cand, n);
+    s_list(list, sizeof list, cand, n);
+    return S_ERR_VAL(c, v, "unknown metric '%s' for model '%s' (metrics: %s)%s", name, m->name,
+                     list, hint);
+}
+
+static int s_add_objective(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *v,
+                           const char *name)
+{
+    const dse_hwmodel_t *m = job->model;
+    int layer, net;
+    if (!s_metric_ref(m, name, &layer, &net))
+        return s_unknown_metric(c, v, m, name);
+    if (net < 0)
+        return S_ERR_VAL(c, v, "metric '%s' is per layer only and cannot be a network "
+                         "objective", name);
+    if (layer < 0 || m->metrics[layer].labels)
+        return S_ERR_VAL(c, v, "metric '%s' is a label, not a quantity to minimise", name);
+    for (size_t i = 0; i < job->n_objectives; i++)
+        if (job->objectives[i] == net)
+            return S_ERR_VAL(c, v, "objective '%s' is listed twice", name);
+    if (job->n_objectives >= DSE_MAX_OBJECTIVES)
+        return S_ERR_VAL(c, v, "at most %d objectives", DSE_MAX_OBJECTIVES);
+    job->objectives[job->n_objectives++] = net;
+    for (size_t i = 0; i < job->n_layer_objectives; i++)
+        if (job->layer_objectives[i] == layer)
+            return 0;
+    job->layer_objectives[job->n_layer_objectives++] = layer;
+    return 0;
+}
+
+static int s_parse_constraint(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *v)
+{
+    const dse_hwmodel_t *m = job->model;
+    const char *s = dse_toml_string(v, NULL);
+    const char *p = s;
+    while (isspace((unsigned char)*p))
+        p++;
+    const char *name_start = p;
+    while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+    char name[128];
+    size_t nlen = (size_t)(p - name_start);
+    if (nlen == 0 || nlen >= sizeof name)
+        return S_ERR_VAL(c, v, "constraint \"%s\" must read 'metric <= value' (or <, >=, >, ==)",
+                         s);
+    memcpy(name, name_start, nlen);
+    name[nlen] = '\0';
+    while (isspace((unsigned char)*p))
+        p++;
+    dse_cmp_t cmp;
+    if (strncmp(p, "<=", 2) == 0)
+        cmp = DSE_CMP_LE, p += 2;
+    else if (strncmp(p, ">=", 2) == 0)
+        cmp = DSE_CMP_GE, p += 2;
+    else if (strncmp(p, "==", 2) == 0)
+        cmp = DSE_CMP_EQ, p += 2;
+    else if (*p == '<')
+        cmp = DSE_CMP_LT, p += 1;
+    else if (*p == '>')
+        cmp = DSE_CMP_GT, p += 1;
+    else
+        return S_ERR_VAL(c, v, "constraint \"%s\": expected <=, <, >=, > or == after '%s'", s,
+                         name);
+    /* bound: number | key | number * key | key * number */
+    double bound = 1;
+    int terms = 0;
+    for (;;) {
+        while (isspace((unsigned char)*p))
+            p++;
+        if (isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+') {
+            char *end;
+            double x = strtod(p, &end);
+            if (end == p || !isfinite(x))
+                return S_ERR_VAL(c, v, "constraint \"%s\": bad number", s);
+            bound *= x;
+            p = end;
+        } else if (isalpha((unsigned char)*p) || *p == '_') {
+            const char *ks = p;
+            while (isalnum((unsigned char)*p) || *p == '_')
+                p++;
+            char key[128];
+            size_t kl = (size_t)(p - ks);
+            if (kl >= sizeof key)
+                return S_ERR_VAL(c, v, "constraint \"%s\": name too long", s);
+            memcpy(key, ks, kl);
+            key[kl] = '\0';
+            int ki = dse_model_preset_key(m, key);
+            if (ki < 0 || m->preset_keys[ki].kind == DSE_VAL_ENUM)
+                return S_ERR_VAL(c, v, "constraint \"%s\": '%s' is not a numeric hardware key "
+                                 "of model '%s'", s, key, m->name);
+            bound *= job->hw[ki];
+        } else {
+            return S_ERR_VAL(c, v, "constraint \"%s\": expected a number or a hardware key "
+                             "after the comparison", s);
+        }
+        terms++;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '*') {
+            p++;
+            continue;
+        }
+        break;
+    }
+    if (*p)
+        return S_ERR_VAL(c, v, "constraint \"%s\": unexpected '%s'", s, p);
+    (void)terms;
+    int layer, net;
+    if (!s_metric_ref(m, name, &layer, &net))
+        return s_unknown_metric(c, v, m, name);
+    if (layer >= 0 && m->metrics[layer].labels)
+        return S_ERR_VAL(c, v, "constraint \"%s\": '%s' is a label", s, name);
+    if (job->n_constraints >= DSE_MAX_CONSTRAINTS)
+        return S_ERR_VAL(c, v, "at most %d constraints", DSE_MAX_CONSTRAINTS);
+    dse_constraint_t *k = &job->constraints[job->n_constraints++];
+    k->cmp = cmp;
+    k->bound = bound;
+    k->net = net;
+    /* A per-layer check is exact only where the network value bounds each
+     * layer's value from above: an upper bound on a sum or max of
+     * non-negative metrics. Otherwise the constraint is checked on the
+     * network alone. */
+    k->metric = -1;
+    if (net < 0) {
+        k->metric = layer; /* a per-layer-only metric: checked per layer */
+    } else if ((cmp == DSE_CMP_LE || cmp == DSE_CMP_LT) &&
+               (m->net_metrics[net].agg == DSE_AGG_SUM || m->net_metrics[net].agg == DSE_AGG_MAX)) {
+        k->metric = layer;
+    }
+    return 0;
+}
+
+static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    const dse_hwmodel_t *m = job->model;
+    const dse_toml_value_t *s = s_get(root, "search", NULL);
+    int rc;
+    if (s && (rc = s_expect(c, s, DSE_TOML_TABLE, "[search]")))
+        return rc;
+    static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget"};
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, 5, NULL, NULL)))
+        return rc;
+    const char *strategy = "exhaustive";
+    if (s && (rc = s_string(c, s, "strategy", "the search strategy", 0, 0, 0, &strategy)))
+        return rc;
+    size_t si = 0;
+    while (si < S_N_STRATEGIES && strcmp(strategy, s_strategies[si]) != 0)
+        si++;
+    if (si == S_N_STRATEGIES) {
+        char hint[128];
+        s_hint(hint, sizeof hint, strategy, s_strategies, S_N_STRATEGIES);
+        return S_ERR_VAL(c, s_get(s, "strategy", NULL), "unknown strategy \"%s\" (strategies: "
+                         "exhaustive, random, nsga2)%s", strategy, hint);
+    }
+    if (si != 0)
+        return S_ERR_VAL(c, s_get(s, "strategy", NULL), "strategy \"%s\" is not built yet: use "
+                         "\"exhaustive\"", strategy);
+    job->strategy = dse_xstrdup(strategy);
+
+    const dse_toml_value_t *v = s ? s_get(s, "objectives", NULL) : NULL;
+    if (v) {
+        if ((rc = s_expect(c, v, DSE_TOML_ARRAY, "objectives")))
+            return rc;
+        if (dse_toml_array_size(v) == 0)
+            return S_ERR_VAL(c, v, "objectives must name at least one metric");
+        for (size_t i = 0; i < dse_toml_array_size(v); i++) {
+            const dse_toml_value_t *e = dse_toml_array_get(v, i);
+            if ((rc = s_expect(c, e, DSE_TOML_STRING, "an objective")))
+                return rc;
+            if ((rc = s_add_objective(c, job, e, dse_toml_string(e, NULL))))
+                return rc;
+        }
+    } else {
+        for (size_t i = 0; m->default_objectives && m->default_objectives[i]; i++) {
+            int layer, net;
+            if (!s_metric_ref(m, m->default_objectives[i], &layer, &net) || net < 0 ||
+                layer < 0)
+                return s_err_at(c, 1, 1, "internal: model '%s' declares an unknown default "
+                                "objective '%s'", m->name, m->default_objectives[i]);
+            job->objectives[job->n_objectives++] = net;
+            size_t j = 0;
+            while (j < job->n_layer_objectives && job->layer_objectives[j] != layer)
+                j++;
+            if (j == job->n_layer_objectives)
+                job->layer_objectives[job->n_layer_objectives++] = layer;
+        }
+        if (job->n_objectives == 0)
+            return s_err_at(c, 1, 1, "[search] objectives: model '%s' has no default; name "
+                            "the metrics to minimise", m->name);
+    }
+
+    if (s && (v = s_get(s, "constraints", NULL))) {
+        if ((rc = s_expect(c, v, DSE_TOML_ARRAY, "constraints")))
+            return rc;
+        for (size_t i = 0; i < dse_toml_array_size(v); i++) {
+            const dse_toml_value_t *e = dse_toml_array_get(v, i);
+            if ((rc = s_expect(c, e, DSE_TOML_STRING, "a constraint")))
+                return rc;
+            if ((rc = s_parse_constraint(c, job, e)))
+                return rc;
+        }
+    }
+    job->seed = 1;
+    if (s && (v = s_get(s, "seed", NULL))) {
+        int64_t x;
+        if ((rc = s_int(c, v, "seed", 0, INT64_MAX, &x)))
+            return rc;
+        job->seed = (uint64_t)x;
+    }
+    if (s && (v = s_get(s, "budget", NULL))) {
+        if ((rc = s_int(c, v, "budget", 0, INT64_MAX, &job->budget)))
+            return rc;
+    }
+    return 0;
+}
+
+static int s_cluster(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    job->workers = 0;
+    job->heartbeat_s = 1.0;
+    job->heartbeat_misses = 3;
+    job->max_attempts = 3;
+    job->unit_seconds = 0.25;
+    const dse_toml_value_t *t = s_get(root, "cluster", NULL);
+    if (!t)
+        return 0;
+    int rc = s_expect(c, t, DSE_TOML_TABLE, "[cluster]");
+    if (rc)
+        return rc;
+    static const char *const keys[] = {"workers", "heartbeat", "heartbeat_misses",
+                                       "max_attempts", "unit_seconds"};
+    if ((rc = s_check_keys(c, t, "[cluster]", keys, 5, NULL, NULL)))
+        return rc;
+    const dse_toml_value_t *v;
+    int64_t x;
+    if ((v = s_get(t, "workers", NULL))) {
+        if ((rc = s_int(c, v, "workers", 0, 1024, &x)))
+            return rc;
+        job->workers = (int)x;
+    }
+    if ((v = s_get(t, "heartbeat", NULL))) {
+        if ((rc = s_number(c, v, "heartbeat", &job->heartbeat_s)))
+            return rc;
+        if (job->heartbeat_s < 0.01 || job->heartbeat_s > 3600)
+            return S_ERR_VAL(c, v, "heartbeat must be 0.01 to 3600 seconds");
+    }
+    if ((v = s_get(t, "heartbeat_misses", NULL))) {
+        if ((rc = s_int(c, v, "heartbeat_misses", 1, 1000, &x)))
+            return rc;
+        job->heartbeat_misses = (int)x;
+    }
+    if ((v = s_get(t, "max_attempts", NULL))) {
+        if ((rc = s_int(c, v, "max_attempts", 1, 1000, &x)))
+            return rc;
+        job->max_attempts = (int)x;
+    }
+    if ((v = s_get(t, "unit_seconds", NULL))) {
+        if ((rc = s_number(c, v, "unit_seconds", &job->unit_seconds)))
+            return rc;
+        if (job->unit_seconds < 0.001 || job->unit_seconds > 3600)
+            return S_ERR_VAL(c, v, "unit_seconds must be 0.001 to 3600");
+    }
+    return 0;
+}
+
+static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    const dse_toml_value_t *t = s_get(root, "job", NULL);
+    int rc;
+    if (t && (rc = s_expect(c, t, DSE_TOML_TABLE, "[job]")))
+        return rc;
+    static const char *const keys[] = {"name", "output", "description"};
+    if (t && (rc = s_check_keys(c, t, "[job]", keys, 3, NULL, NULL)))
+        return rc;
+    const char *name = NULL, *output = NULL, *desc = NULL;
+    if (t && ((rc = s_string(c, t, "name", "the job's name", 0, 0, 0, &name)) ||
+              (rc = s_string(c, t, "output", "the output folder", 0, 0, 0, &output)) ||
+              (rc = s_string(c, t, "description", "a description", 0, 0, 0, &desc))))
+        return rc;
+    if (name) {
+        if (!s_valid_name(name))
+            return S_ERR_VAL(c, s_get(t, "name", NULL), "a job name may only hold letters, "
+                             "digits, '-', '_' and '.'");
+        job->name = dse_xstrdup(name);
+    } else {
+        /* the file name without folder and extension */
+        const char *base = strrchr(c->file, '/');
+        base = base ? base + 1 : c->file;
+        size_t len = strcspn(base, ".");
+        job->name = len ? dse_xstrndup(base, len) : dse_xstrdup("job");
+    }
+    if (output) {
+        if (!*output)
+            return S_ERR_VAL(c, s_get(t, "output", NULL), "output must name a folder");
+        job->output = dse_xstrdup(output);
+    } else {
+        dse_strbuf_t sb = DSE_STRBUF_INIT;
+        dse_strbuf_addf(&sb, "results/%s", job->name);
+        job->output = dse_strbuf_detach(&sb, NULL);
+    }
+    return 0;
+}
+
+int dse_config_parse(const char *name, const char *text, size_t len, unsigned flags,
+                     dse_job_t **out, dse_error_t *err)
+{
+    dse_error_t local = DSE_ERROR_INIT;
+    if (!err)
+        err = &local;
+    s_ctx_t c = {name ? name : "<config>", err, flags};
+    *out = NULL;
+    dse_toml_value_t *root = dse_toml_parse(text, len, err);
+    if (!root) {
+        snprintf(err->file, sizeof err->file, "%s", c.file);
+        err->code = DSE_ECONFIG;
+        return DSE_ECONFIG;
+    }
+    dse_job_t *job = dse_xcalloc(1, sizeof *job);
+    job->path = dse_xstrdup(c.file);
+    static const char *const top[] = {"job", "target", "workload", "space", "search", "cluster"};
+    int rc = s_check_keys(&c, root, "the job file (sections: [job], [target], [workload], "
+                          "[space], [search], [cluster])", top, 6, NULL, NULL);
+    if (!rc)
+        rc = s_job_section(&c, job, root);
+    if (!rc)
+        rc = s_target(&c, job, root);
+    if (!rc)
+        rc = s_workload(&c, job, root);
+    if (!rc)
+        rc = s_search(&c, job, root);
+    if (!rc)
+        rc = s_cluster(&c, job, root);
+    dse_toml_destroy(&root);
+    if (rc) {
+        dse_job_destroy(&job);
+        return rc;
+    }
+    *out = job;
+    return 0;
+}
+
+int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *job = NULL;
+    int rc = dse_read_file(path, &text, &len, err);
+    if (rc)
+        return rc;
+    rc = dse_config_parse(path, text, len, 0, job, err);
+    free(text);
+    return rc;
+}
+
+/* ----------------------------------------------------------- canonical text */
+
+static void s_toml_string(dse_strbuf_t *sb, const char *s)
+{
+    dse_strbuf_addc(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            dse_strbuf_addf(sb, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            dse_strbuf_addf(sb, "\\u%04x", *p);
+        else
+            dse_strbuf_addc(sb, (char)*p);
+    }
+    dse_strbuf_addc(sb, '"');
+}
+
+/* A value of a declared kind as TOML. */
+static void s_toml_value(dse_strbuf_t *sb, dse_val_kind_t kind, const char *const *choices,
+                         double x)
+{
+    char buf[64];
+    if (kind == DSE_VAL_ENUM) {
+        s_toml_string(sb, choices[(size_t)x]);
+    } else if (kind == DSE_VAL_INT) {
+        dse_strbuf_addf(sb, "%lld", (long long)x);
+    } else {
+        dse_fmt_double(buf, sizeof buf, x);
+        dse_strbuf_adds(sb, buf);
+        if (!strpbrk(buf, ".eEn")) /* make it a TOML float */
+            dse_strbuf_adds(sb, ".0");
+    }
+}
+
+static const char *const s_cmp_names[] = {"<=", "<", ">=", ">", "=="};
+
+char *dse_job_canonical(const dse_job_t *job)
+{
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    char buf[64];
+    dse_strbuf_adds(&sb, "# canonical job\n[job]\nname = ");
+    s_toml_string(&sb, job->name);
+    dse_strbuf_adds(&sb, "\noutput = ");
+    s_toml_string(&sb, job->output);
+    dse_strbuf_adds(&sb, "\n\n[target]\nmodel = ");
+    s_toml_string(&sb, m->name);
+    dse_strbuf_adds(&sb, "\nhardware = ");
+    s_toml_string(&sb, job->hardware);
+    dse_strbuf_addc(&sb, '\n');
+    for (size_t i = 0; i < m->n_preset_keys; i++) {
+        dse_strbuf_addf(&sb, "%s = ", m->preset_keys[i].name);
+        s_toml_value(&sb, m->preset_keys[i].kind, m->preset_keys[i].choices, job->hw[i]);
+        dse_strbuf_addc(&sb, '\n');
+    }
+    dse_strbuf_addf(&sb, "\n[workload]\ndtype = \"%s\"\nsteps = [", dse_dtype_name(job->dtype));
+    const char *steps[] = {"fw", "wg", "ig"};
+    int first = 1;
+    for (int i = 0; i < 3; i++)
+        if (job->steps & (1u << i)) {
+            dse_strbuf_addf(&sb, "%s\"%s\"", first ? "" : ", ", steps[i]);
+            first = 0;
+        }
+    dse_strbuf_adds(&sb, "]\n");
+    for (size_t li = 0; li < job->n_layers; li++) {
+        const dse_layer_t *L = &job->layers[li];
+        dse_strbuf_adds(&sb, "\n[[workload.layer]]\nname = ");
+        s_toml_string(&sb, L->name);
+        dse_strbuf_addf(&sb, "\nop = \"%s\"\n", dse_op_name(L->op));
+        switch (L->op) {
+        case DSE_OP_MATMUL:
+        case DSE_OP_GEMM:
+            dse_strbuf_addf(&sb, "dims = [%lld, %lld, %lld]\n", (long long)L->m, (long long)L->n,
+                            (long long)L->k);
+            break;
+        case DSE_OP_GEMV:
+            dse_strbuf_addf(&sb, "dims = [%lld, %lld]\n", (long long)L->n, (long long)L->k);
+            break;
+        case DSE_OP_LINEAR:
+            dse_strbuf_addf(&sb, "in_shape = [%lld]\nout_channels = %lld\n", (long long)L->cin,
+                            (long long)L->cout);
+            break;
+        case DSE_OP_ELEMENTWISE:
+            dse_strbuf_addf(&sb, "in_shape = [%lld, %lld, %lld]\n", (long long)L->cin,
+                            (long long)L->hin, (long long)L->win);
+            break;
+        default:
+            dse_strbuf_addf(&sb, "in_shape = [%lld, %lld, %lld]\n", (long long)L->cin,
+                            (long long)L->hin, (long long)L->win);
+            if (L->op != DSE_OP_MAXPOOL)
+                dse_strbuf_addf(&sb, "out_channels = %lld\n", (long long)L->cout);
+            dse_strbuf_addf(&sb, "kernel = [%lld, %lld]\nstride = [%lld, %lld]\n"
+                                 "padding = [%lld, %lld, %lld, %lld]\n",
+                            (long long)L->kh, (long long)L->kw, (long long)L->sh,
+                            (long long)L->sw, (long long)L->pad_t, (long long)L->pad_l,
+                            (long long)L->pad_b, (long long)L->pad_r);
+            break;
+        }
+        for (size_t k = 0; k < m->n_layer_keys; k++) {
+            dse_strbuf_addf(&sb, "%s = ", m->layer_keys[k].name);
+            s_toml_value(&sb, m->layer_keys[k].kind, m->layer_keys[k].choices, L->attr[k]);
+            dse_strbuf_addc(&sb, '\n');
+        }
+        dse_strbuf_adds(&sb, "space = { ");
+        for (size_t p = 0; p < m->n_params; p++) {
+            const dse_param_decl_t *d = &m->params[p];
+            if (d->applies && !d->applies(job, L))
+                continue; /* fixed at its neutral value */
+            dse_strbuf_addf(&sb, "%s%s = [", p ? ", " : "", d->name);
+            for (size_t i = 0; i < L->space->n_values[p]; i++) {
+                if (i)
+                    dse_strbuf_adds(&sb, ", ");
+                s_toml_value(&sb, d->kind, d->choices, L->space->values[p][i]);
+            }
+            dse_strbuf_addc(&sb, ']');
+        }
+        dse_strbuf_adds(&sb, " }\n");
+    }
+    dse_strbuf_addf(&sb, "\n[search]\nstrategy = \"%s\"\nobjectives = [", job->strategy);
+    for (size_t i = 0; i < job->n_objectives; i++) {
+        if (i)
+            dse_strbuf_adds(&sb, ", ");
+        s_toml_string(&sb, m->net_metrics[job->objectives[i]].name);
+    }
+    dse_strbuf_adds(&sb, "]\nconstraints = [");
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        const char *name = k->net >= 0 ? m->net_metrics[k->net].name : m->metrics[k->metric].name;
+        dse_fmt_double(buf, sizeof buf, k->bound);
+        dse_strbuf_addf(&sb, "%s\"%s %s %s\"", i ? ", " : "", name, s_cmp_names[k->cmp], buf);
+    }
+    dse_strbuf_addf(&sb, "]\nseed = %llu\nbudget = %lld\n", (unsigned long long)job->seed,
+                    (long long)job->budget);
+    dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",
+                    job->workers, job->heartbeat_misses, job->max_attempts);
+    dse_fmt_double(buf, sizeof buf, job->heartbeat_s);
+    dse_strbuf_addf(&sb, "heartbeat = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    dse_fmt_double(buf, sizeof buf, job->unit_seconds);
+    dse_strbuf_addf(&sb, "unit_seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    return dse_strbuf_detach(&sb, NULL);
+}
+
+void dse_job_digest(const char *canonical, char out[33])
+{
+    size_t len = strlen(canonical);
+    uint64_t a = dse_hash64(canonical, len, 0x9e3779b97f4a7c15ULL);
+    uint64_t b = dse_hash64(canonical, len, 0xc2b2ae3d27d4eb4fULL ^ len);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
+}
+
+/* ------------------------------------------------------------------ printing */
+
+static void s_print_domain(FILE *out, const dse_param_decl_t *d, const dse_space_t *s, size_t p)
+{
+    size_t n = s->n_values[p];
+    fprintf(out, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (n > 12 && i == 5) {
+            fprintf(out, ", ...");
+            i = n - 4;
+            continue;
+        }
+        char buf[64];
+        if (d->kind == DSE_VAL_ENUM)
+            snprintf(buf, sizeof buf, "%s", d->choices[(size_t)s->values[p][i]]);
+        else
+            dse_fmt_double(buf, sizeof buf, s->values[p][i]);
+        fprintf(out, "%s%s", i ? ", " : "", buf);
+    }
+    fprintf(out, "]");
+}
+
+void dse_job_print(const dse_job_t *job, FILE *out)
+{
+    const dse_hwmodel_t *m = job->model;
+    fprintf(out, "job %s (%s)\n", job->name, job->path);
+    fprintf(out, "  output:   %s\n", job->output);
+    fprintf(out, "  model:    %s%s%s%s\n", m->name, job->hardware[0] ? " on \"" : "",
+            job->hardware, job->hardware[0] ? "\"" : "");
+    for (size_t i = 0; i < m->n_preset_keys; i++) {
+        const dse_key_decl_t *k = &m->preset_keys[i];
+        char buf[64];
+        if (k->kind == DSE_VAL_ENUM)
+            snprintf(buf, sizeof buf, "%s", k->choices[(size_t)job->hw[i]]);
+        else
+            dse_fmt_double(buf, sizeof buf, job->hw[i]);
+        fprintf(out, "    %-22s %s%s%s\n", k->name, buf, k->unit && k->unit[0] ? " " : "",
+                k->unit ? k->unit : "");
+    }
+    fprintf(out, "  workload: %s,", dse_dtype_name(job->dtype));
+    const char *steps[] = {"fw", "wg", "ig"};
+    for (int i = 0; i < 3; i++)
+        if (job->steps & (1u << i))
+            fprintf(out, " %s", steps[i]);
+    fprintf(out, ", %zu layer%s\n", job->n_layers, job->n_layers == 1 ? "" : "s");
+    fprintf(out, "  search:   %s, objectives", job->strategy);
+    for (size_t i = 0; i < job->n_objectives; i++)
+        fprintf(out, "%s %s", i ? "," : "", m->net_metrics[job->objectives[i]].name);
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        char buf[64];
+        dse_fmt_double(buf, sizeof buf, k->bound);
+        fprintf(out, "%s %s %s %s", i ? "," : "; subject to",
+                k->net >= 0 ? m->net_metrics[k->net].name : m->metrics[k->metric].name,
+                s_cmp_names[k->cmp], buf);
+    }
+    fprintf(out, "\n\n");
+    long double total = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        const dse_layer_t *L = &job->layers[li];
+        fprintf(out, "layer %zu '%s': %s ", li, L->name, dse_op_name(L->op));
+        switch (L->op) {
+        case DSE_OP_MATMUL:
+        case DSE_OP_GEMM:
+        case DSE_OP_GEMV:
+            fprintf(out, "M=%lld N=%lld K=%lld\n", (long long)L->m, (long long)L->n,
+                    (long long)L->k);
+            break;
+        case DSE_OP_LINEAR:
+            fprintf(out, "%lld -> %lld\n", (long long)L->cin, (long long)L->cout);
+            break;
+        default:
+            fprintf(out, "%lldx%lldx%lld -> %lldx%lldx%lld", (long long)L->cin,
+                    (long long)L->hin, (long long)L->win, (long long)L->cout, (long long)L->hout,
+                    (long long)L->wout);
+            if (L->op != DSE_OP_ELEMENTWISE)
+                fprintf(out, ", kernel %lldx%lld, stride %lldx%lld, padding %lld,%lld,%lld,%lld",
+                        (long long)L->kh, (long long)L->kw, (long long)L->sh, (long long)L->sw,
+                        (long long)L->pad_t, (long long)L->pad_l, (long long)L->pad_b,
+                        (long long)L->pad_r);
+            fprintf(out, "\n");
+        }
+        for (size_t p = 0; p < m->n_params; p++) {
+            const dse_param_decl_t *d = &m->params[p];
+            fprintf(out, "    %-12s %6zu  ", d->name, L->space->n_values[p]);
+            s_print_domain(out, d, L->space, p);
+            if (d->applies && !d->applies(job, L))
+                fprintf(out, "  (does not apply)");
+            fprintf(out, "\n");
+        }
+        fprintf(out, "    space: %llu points\n", (unsigned long long)L->space->size);
+        total += (long double)L->space->size;
+    }
+    fprintf(out, "\ntotal: %.0Lf points in %zu layer%s\n", total, job->n_layers,
+            job->n_layers == 1 ? "" : "s");
+}

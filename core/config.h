@@ -1,0 +1,52 @@
+/* config.h - loading and validating a job file (TOML) into a dse_job_t.
+ *
+ * Validation is complete: unknown keys (with a "did you mean" suggestion),
+ * wrong types, shapes that do not fit, unknown models, presets, parameters,
+ * metrics and strategies are errors that name the file, line and column of
+ * the offending key or value.
+ *
+ * Hardware presets are TOML files NAME.toml found in the preset path: the
+ * folders in $DSE_PRESETS (colon-separated), then hw/ and ../configs/hw/
+ * beside the job file, then configs/hw/ in the current folder.
+ */
+#ifndef DSE_CONFIG_H
+#define DSE_CONFIG_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/job.h"
+
+enum {
+    /* The text is a canonical job (dse_job_canonical): `hardware` is only a
+     * label, every preset key is given in [target], no file is read. */
+    DSE_CONFIG_CANONICAL = 1
+};
+
+/* Loads and validates a job file. Returns 0 and a new job (the caller's, free
+ * with dse_job_destroy), or a negative DSE_E* code with err filled in
+ * (file:line:col and message). */
+int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err);
+
+/* The same from text in memory; `name` is used in messages and to find
+ * presets beside it. */
+int dse_config_parse(const char *name, const char *text, size_t len, unsigned flags,
+                     dse_job_t **job, dse_error_t *err);
+
+/* A self-contained TOML text of the validated job: every preset value and
+ * every layer's domains explicit, so a worker on another host rebuilds the
+ * identical job from it (with DSE_CONFIG_CANONICAL). Caller frees. */
+char *dse_job_canonical(const dse_job_t *job);
+
+/* Hex digest (32 characters + NUL) of a canonical text. */
+void dse_job_digest(const char *canonical, char out[33]);
+
+/* Prints the job for `dse-run --check`: each layer's dimensions, its
+ * parameters with their domain sizes, its space size, and the total. */
+void dse_job_print(const dse_job_t *job, FILE *out);
+
+/* Edit distance helper for suggestions: the candidate closest to `word`
+ * (within a small distance), or NULL. */
+const char *dse_suggest(const char *word, const char *const *candidates, size_t n);
+
+#endif
