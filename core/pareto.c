@@ -1,0 +1,624 @@
+/* pareto.c - Pareto fronts: incremental insertion, batch filtering, merging,
+ * hypervolume.
+ *
+ * Rows are stored column-wise (index, classes, a compact copy of the
+ * objective values, the full rows) so that the insertion scan only touches
+ * the class pair and the objectives.
+ *
+ * The batch filter sorts a permutation by (class pair, objectives
+ * lexicographically, index). In that order no row can be dominated by a
+ * later one (a later row that is <= in every objective would have to be
+ * equal), and identical objective vectors are adjacent with the lowest index
+ * first; so one sweep that compares each row with the rows already kept of
+ * its class is exact. The "compare with the kept rows" step is:
+ *   1 objective:  keep the first row of each class;
+ *   2 objectives: keep a row iff its second objective is below every kept one;
+ *   3 objectives: a Fenwick tree over the ranks of the second objective
+ *                 holding prefix minima of the third (O(log n) per row);
+ *   more:         a scan over the kept rows of the class.
+ */
+#include "core/pareto.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+struct dse_front {
+    size_t width, k;
+    int *obj;
+    size_t n, cap;
+    uint64_t *idx;
+    int64_t *cin, *cout;
+    double *ov;  /* n * k objective values */
+    double *row; /* n * width */
+};
+
+dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
+{
+    assert(n_obj >= 1 && obj);
+    dse_front_t *f = dse_xcalloc(1, sizeof *f);
+    f->width = width;
+    f->k = n_obj;
+    f->obj = dse_xmalloc(n_obj * sizeof *f->obj);
+    for (size_t j = 0; j < n_obj; j++) {
+        assert(obj[j] >= 0 && (size_t)obj[j] < width);
+        f->obj[j] = obj[j];
+    }
+    return f;
+}
+
+void dse_front_destroy(dse_front_t **fp)
+{
+    if (!fp || !*fp)
+        return;
+    dse_front_t *f = *fp;
+    free(f->obj);
+    free(f->idx);
+    free(f->cin);
+    free(f->cout);
+    free(f->ov);
+    free(f->row);
+    free(f);
+    *fp = NULL;
+}
+
+void dse_front_clear(dse_front_t *f)
+{
+    f->n = 0;
+}
+
+static void s_reserve(dse_front_t *f, size_t need)
+{
+    if (need <= f->cap)
+        return;
+    size_t cap = f->cap ? f->cap : 16;
+    while (cap < need)
+        cap *= 2;
+    f->idx = dse_xrealloc(f->idx, cap * sizeof *f->idx);
+    f->cin = dse_xrealloc(f->cin, cap * sizeof *f->cin);
+    f->cout = dse_xrealloc(f->cout, cap * sizeof *f->cout);
+    f->ov = dse_xrealloc(f->ov, cap * f->k * sizeof *f->ov);
+    f->row = dse_xrealloc(f->row, cap * (f->width ? f->width : 1) * sizeof *f->row);
+    f->cap = cap;
+}
+
+static void s_append(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+{
+    s_reserve(f, f->n + 1);
+    size_t i = f->n++;
+    f->idx[i] = index;
+    f->cin[i] = cin;
+    f->cout[i] = cout;
+    for (size_t j = 0; j < f->k; j++)
+        f->ov[i * f->k + j] = row[f->obj[j]];
+    if (f->width)
+        memcpy(f->row + i * f->width, row, f->width * sizeof *row);
+}
+
+static void s_move(dse_front_t *f, size_t to, size_t from)
+{
+    f->idx[to] = f->idx[from];
+    f->cin[to] = f->cin[from];
+    f->cout[to] = f->cout[from];
+    memcpy(f->ov + to * f->k, f->ov + from * f->k, f->k * sizeof *f->ov);
+    if (f->width)
+        memcpy(f->row + to * f->width, f->row + from * f->width, f->width * sizeof *f->row);
+}
+
+void dse_front_push(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+{
+    s_append(f, index, cin, cout, row);
+}
+
+/* Compares objective vectors: -1 when a dominates b, 1 when b dominates a,
+ * 2 when equal, 0 when incomparable. */
+static inline int s_cmp(const double *a, const double *b, size_t k)
+{
+    int a_better = 0, b_better = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (a[j] < b[j])
+            a_better = 1;
+        else if (b[j] < a[j])
+            b_better = 1;
+        if (a_better && b_better)
+            return 0;
+    }
+    if (a_better)
+        return -1;
+    if (b_better)
+        return 1;
+    return 2;
+}
+
+int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+{
+    const size_t k = f->k;
+    double v[64];
+    double *ov = k <= 64 ? v : dse_xmalloc(k * sizeof *ov);
+    int ret = 0;
+    for (size_t j = 0; j < k; j++) {
+        ov[j] = row[f->obj[j]];
+        if (isnan(ov[j]))
+            goto out;
+    }
+    /* The front is non-dominated, so if the new row is rejected by some row
+     * it cannot have evicted any row before that (that row would then
+     * dominate the evicted one): evicting while scanning is safe. */
+    size_t w = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        int evict = 0;
+        if (f->cin[i] == cin && f->cout[i] == cout) {
+            int c = s_cmp(ov, f->ov + i * k, k);
+            if (c == 1 || (c == 2 && f->idx[i] <= index)) {
+                /* Rejected: close the gap left by evictions and stop. */
+                if (w != i) {
+                    for (; i < f->n; i++, w++)
+                        s_move(f, w, i);
+                    f->n = w;
+                }
+                goto out;
+            }
+            evict = c == -1 || c == 2;
+        }
+        if (!evict) {
+            if (w != i)
+                s_move(f, w, i);
+            w++;
+        }
+    }
+    f->n = w;
+    s_append(f, index, cin, cout, row);
+    ret = 1;
+out:
+    if (ov != v)
+        free(ov);
+    return ret;
+}
+
+/* ---- batch filter ---- */
+
+static int s_cmp_canon(const dse_front_t *f, size_t a, size_t b, int full)
+{
+    if (f->cin[a] != f->cin[b])
+        return f->cin[a] < f->cin[b] ? -1 : 1;
+    if (f->cout[a] != f->cout[b])
+        return f->cout[a] < f->cout[b] ? -1 : 1;
+    const double *x = f->ov + a * f->k, *y = f->ov + b * f->k;
+    for (size_t j = 0; j < f->k; j++)
+        if (x[j] != y[j])
+            return x[j] < y[j] ? -1 : 1;
+    if (f->idx[a] != f->idx[b])
+        return f->idx[a] < f->idx[b] ? -1 : 1;
+    if (full && f->width) {
+        /* Bitwise, so that the order is total even with NaN columns. */
+        int c = memcmp(f->row + a * f->width, f->row + b * f->width, f->width * sizeof(double));
+        if (c)
+            return c;
+    }
+    return 0;
+}
+
+static int s_perm_cmp(const void *pa, const void *pb, void *arg)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int c = s_cmp_canon(arg, a, b, 1);
+    if (c)
+        return c;
+    return a < b ? -1 : a > b;
+}
+
+/* Rewrites the rows in the order perm[0 .. m). */
+static void s_permute(dse_front_t *f, const size_t *perm, size_t m)
+{
+    size_t cap = m ? m : 1;
+    uint64_t *idx = dse_xmalloc(cap * sizeof *idx);
+    int64_t *cin = dse_xmalloc(cap * sizeof *cin);
+    int64_t *cout = dse_xmalloc(cap * sizeof *cout);
+    double *ov = dse_xmalloc(cap * f->k * sizeof *ov);
+    double *row = dse_xmalloc(cap * (f->width ? f->width : 1) * sizeof *row);
+    for (size_t i = 0; i < m; i++) {
+        size_t s = perm[i];
+        idx[i] = f->idx[s];
+        cin[i] = f->cin[s];
+        cout[i] = f->cout[s];
+        memcpy(ov + i * f->k, f->ov + s * f->k, f->k * sizeof *ov);
+        if (f->width)
+            memcpy(row + i * f->width, f->row + s * f->width, f->width * sizeof *row);
+    }
+    free(f->idx);
+    free(f->cin);
+    free(f->cout);
+    free(f->ov);
+    free(f->row);
+    f->idx = idx;
+    f->cin = cin;
+    f->cout = cout;
+    f->ov = ov;
+    f->row = row;
+    f->n = m;
+    f->cap = cap;
+}
+
+static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
+{
+    size_t *perm = dse_xmalloc((f->n ? f->n : 1) * sizeof *perm);
+    size_t m = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        if (drop_nan) {
+            int bad = 0;
+            for (size_t j = 0; j < f->k; j++)
+                bad |= isnan(f->ov[i * f->k + j]);
+            if (bad)
+                continue;
+        }
+        perm[m++] = i;
+    }
+    qsort_r(perm, m, sizeof *perm, s_perm_cmp, f);
+    *m_out = m;
+    return perm;
+}
+
+void dse_front_sort(dse_front_t *f)
+{
+    size_t m;
+    size_t *perm = s_sorted_perm(f, 0, &m);
+    s_permute(f, perm, m);
+    free(perm);
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Keeps, among perm[lo .. hi) (one class, canonical order, duplicates
+ * removed), the non-dominated rows: writes them to keep[] and returns how
+ * many. scratch holds at least 2 * (hi - lo) doubles. */
+static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi, size_t *keep,
+                      double *scratch)
+{
+    const size_t k = f->k;
+    size_t nk = 0;
+    if (k == 1) {
+        keep[nk++] = perm[lo];
+    } else if (k == 2) {
+        double best = INFINITY;
+        int any = 0;
+        for (size_t i = lo; i < hi; i++) {
+            double y = f->ov[perm[i] * 2 + 1];
+            if (!any || y < best) {
+                keep[nk++] = perm[i];
+                best = y;
+                any = 1;
+            }
+        }
+    } else if (k == 3) {
+        /* Ranks of the second objective; a Fenwick tree of prefix minima of
+         * the third over those ranks. A row is dominated iff some earlier
+         * row has second <= and third <= (earlier means first <=). */
+        size_t m = hi - lo;
+        double *ys = scratch, *tree = scratch + m;
+        for (size_t i = 0; i < m; i++)
+            ys[i] = f->ov[perm[lo + i] * 3 + 1];
+        qsort(ys, m, sizeof *ys, s_cmp_double);
+        size_t nu = 0;
+        for (size_t i = 0; i < m; i++)
+            if (nu == 0 || ys[nu - 1] != ys[i])
+                ys[nu++] = ys[i];
+        for (size_t i = 0; i <= nu && i < m; i++)
+            tree[i] = INFINITY;
+        for (size_t i = lo; i < hi; i++) {
+            const double *v = f->ov + perm[i] * 3;
+            /* rank r in 1..nu of v[1] */
+            size_t a = 0, b = nu;
+            while (a < b) {
+                size_t c = (a + b) / 2;
+                if (ys[c] < v[1])
+                    a = c + 1;
+                else
+                    b = c;
+            }
+            size_t r = a + 1;
+            double mn = INFINITY;
+            for (size_t p = r; p > 0; p -= p & (~p + 1))
+                if (tree[p - 1] < mn)
+                    mn = tree[p - 1];
+            if (mn <= v[2])
+                continue;
+            keep[nk++] = perm[i];
+            for (size_t p = r; p <= nu; p += p & (~p + 1))
+                if (v[2] < tree[p - 1])
+                    tree[p - 1] = v[2];
+        }
+    } else {
+        for (size_t i = lo; i < hi; i++) {
+            const double *v = f->ov + perm[i] * k;
+            int dominated = 0;
+            for (size_t q = 0; q < nk && !dominated; q++) {
+                const double *u = f->ov + keep[q] * k;
+                size_t j = 0;
+                while (j < k && u[j] <= v[j])
+                    j++;
+                dominated = j == k;
+            }
+            if (!dominated)
+                keep[nk++] = perm[i];
+        }
+    }
+    return nk;
+}
+
+void dse_front_filter(dse_front_t *f)
+{
+    size_t m;
+    size_t *perm = s_sorted_perm(f, 1, &m);
+    /* Remove duplicate objective vectors within a class (the first, lowest
+     * index, stays). */
+    size_t u = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (u > 0) {
+            size_t a = perm[u - 1], b = perm[i];
+            if (f->cin[a] == f->cin[b] && f->cout[a] == f->cout[b]) {
+                size_t j = 0;
+                while (j < f->k && f->ov[a * f->k + j] == f->ov[b * f->k + j])
+                    j++;
+                if (j == f->k)
+                    continue;
+            }
+        }
+        perm[u++] = perm[i];
+    }
+    size_t *keep = dse_xmalloc((u ? u : 1) * sizeof *keep);
+    double *scratch = f->k == 3 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
+    size_t nk = 0;
+    for (size_t lo = 0; lo < u;) {
+        size_t hi = lo + 1;
+        while (hi < u && f->cin[perm[hi]] == f->cin[perm[lo]] &&
+               f->cout[perm[hi]] == f->cout[perm[lo]])
+            hi++;
+        nk += s_sweep(f, perm, lo, hi, keep + nk, scratch);
+        lo = hi;
+    }
+    s_permute(f, keep, nk);
+    free(scratch);
+    free(keep);
+    free(perm);
+}
+
+void dse_front_merge_many(dse_front_t *dst, const dse_front_t *const *src, size_t k)
+{
+    size_t total = dst->n;
+    for (size_t s = 0; s < k; s++) {
+        if (!src[s])
+            continue;
+        assert(src[s]->width == dst->width && src[s]->k == dst->k);
+        assert(memcmp(src[s]->obj, dst->obj, dst->k * sizeof *dst->obj) == 0);
+        total += src[s]->n;
+    }
+    s_reserve(dst, total);
+    for (size_t s = 0; s < k; s++) {
+        const dse_front_t *g = src[s];
+        if (!g)
+            continue;
+        for (size_t i = 0; i < g->n; i++)
+            s_append(dst, g->idx[i], g->cin[i], g->cout[i], g->row + i * g->width);
+    }
+    dse_front_filter(dst);
+}
+
+void dse_front_merge(dse_front_t *dst, const dse_front_t *src)
+{
+    dse_front_merge_many(dst, &src, 1);
+}
+
+size_t dse_front_size(const dse_front_t *f)
+{
+    return f->n;
+}
+
+uint64_t dse_front_index(const dse_front_t *f, size_t i)
+{
+    assert(i < f->n);
+    return f->idx[i];
+}
+
+int64_t dse_front_cin(const dse_front_t *f, size_t i)
+{
+    assert(i < f->n);
+    return f->cin[i];
+}
+
+int64_t dse_front_cout(const dse_front_t *f, size_t i)
+{
+    assert(i < f->n);
+    return f->cout[i];
+}
+
+const double *dse_front_row(const dse_front_t *f, size_t i)
+{
+    assert(i < f->n);
+    return f->row + i * f->width;
+}
+
+size_t dse_front_width(const dse_front_t *f)
+{
+    return f->width;
+}
+
+size_t dse_front_n_obj(const dse_front_t *f)
+{
+    return f->k;
+}
+
+const int *dse_front_obj(const dse_front_t *f)
+{
+    return f->obj;
+}
+
+/* ---- hypervolume ---- */
+
+static int s_cmp_lex2(const void *pa, const void *pb)
+{
+    const double *a = pa, *b = pb;
+    if (a[0] != b[0])
+        return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+/* pts: n points of 2 coordinates, all strictly below ref; sorted in place. */
+static double s_hv2(double *pts, size_t n, const double *ref)
+{
+    qsort(pts, n, 2 * sizeof(double), s_cmp_lex2);
+    double area = 0, cur = ref[1];
+    for (size_t i = 0; i < n; i++) {
+        double x = pts[2 * i], y = pts[2 * i + 1];
+        if (y < cur) {
+            area += (ref[0] - x) * (cur - y);
+            cur = y;
+        }
+    }
+    return area;
+}
+
+/* The coordinate s_cmp_dim sorts on (qsort has no context argument). */
+static _Thread_local size_t s_sort_dim;
+
+static int s_cmp_dim(const void *pa, const void *pb)
+{
+    double a = ((const double *)pa)[s_sort_dim], b = ((const double *)pb)[s_sort_dim];
+    return a < b ? -1 : a > b;
+}
+
+/* pts: n points of `stride` doubles whose first 3 coordinates are used, all
+ * strictly below ref. Sweeps on the third coordinate with a staircase of
+ * (x ascending, y descending) points in a sorted array. */
+static double s_hv3(double *pts, size_t n, size_t stride, const double *ref)
+{
+    s_sort_dim = 2;
+    qsort(pts, n, stride * sizeof(double), s_cmp_dim);
+    double *sx = dse_xmalloc((n ? n : 1) * sizeof *sx);
+    double *sy = dse_xmalloc((n ? n : 1) * sizeof *sy);
+    size_t m = 0;
+    double area = 0, vol = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *p = pts + i * stride;
+        double px = p[0], py = p[1];
+        /* first staircase point with x > px */
+        size_t a = 0, b = m;
+        while (a < b) {
+            size_t c = (a + b) / 2;
+            if (sx[c] <= px)
+                a = c + 1;
+            else
+                b = c;
+        }
+        double h = a > 0 ? sy[a - 1] : ref[1];
+        if (h > py) {
+            /* Points from the first with x >= px that p dominates go away;
+             * the added area is the part of [px, ref0) x [py, h(x)) not yet
+             * covered, h(x) being the staircase height at x. */
+            size_t s = a;
+            while (s > 0 && sx[s - 1] == px)
+                s--; /* such points have y > py (else p is dominated) */
+            double x0 = px, add = 0;
+            size_t e = s;
+            while (e < m) {
+                add += (sx[e] - x0) * (h - py);
+                x0 = sx[e];
+                h = sy[e];
+                if (h <= py)
+                    break;
+                e++;
+            }
+            if (e == m)
+                add += (ref[0] - x0) * (h - py);
+            /* replace [s, e) by p */
+            size_t removed = e - s;
+            if (removed == 0) {
+                memmove(sx + s + 1, sx + s, (m - s) * sizeof *sx);
+                memmove(sy + s + 1, sy + s, (m - s) * sizeof *sy);
+                m++;
+            } else if (removed > 1) {
+                memmove(sx + s + 1, sx + e, (m - e) * sizeof *sx);
+                memmove(sy + s + 1, sy + e, (m - e) * sizeof *sy);
+                m -= removed - 1;
+            }
+            sx[s] = px;
+            sy[s] = py;
+            area += add;
+        }
+        double znext = i + 1 < n ? pts[(i + 1) * stride + 2] : ref[2];
+        vol += area * (znext - p[2]);
+    }
+    free(sx);
+    free(sy);
+    return vol;
+}
+
+/* d >= 1 coordinates per point (stride d_all), points strictly below ref. */
+static double s_hv(double *pts, size_t n, size_t d, size_t stride, const double *ref)
+{
+    if (n == 0)
+        return 0;
+    if (d == 1) {
+        double mn = pts[0];
+        for (size_t i = 1; i < n; i++)
+            if (pts[i * stride] < mn)
+                mn = pts[i * stride];
+        return ref[0] - mn;
+    }
+    if (d == 2) {
+        double *tmp = dse_xmalloc(2 * n * sizeof *tmp);
+        for (size_t i = 0; i < n; i++) {
+            tmp[2 * i] = pts[i * stride];
+            tmp[2 * i + 1] = pts[i * stride + 1];
+        }
+        double v = s_hv2(tmp, n, ref);
+        free(tmp);
+        return v;
+    }
+    if (d == 3)
+        return s_hv3(pts, n, stride, ref);
+    /* Slice on the last coordinate: between consecutive values the slice is
+     * the (d-1)-volume of the points seen so far. */
+    s_sort_dim = d - 1;
+    qsort(pts, n, stride * sizeof(double), s_cmp_dim);
+    double *sub = dse_xmalloc(n * stride * sizeof *sub);
+    double vol = 0;
+    for (size_t i = 0; i < n; i++) {
+        double z = pts[i * stride + d - 1];
+        double znext = i + 1 < n ? pts[(i + 1) * stride + d - 1] : ref[d - 1];
+        if (znext == z)
+            continue;
+        memcpy(sub, pts, (i + 1) * stride * sizeof *sub);
+        vol += s_hv(sub, i + 1, d - 1, stride, ref) * (znext - z);
+    }
+    free(sub);
+    return vol;
+}
+
+double dse_hypervolume(const dse_front_t *f, const double *ref)
+{
+    const size_t k = f->k;
+    if (k > 5)
+        return NAN;
+    double *pts = dse_xmalloc((f->n ? f->n : 1) * k * sizeof *pts);
+    size_t n = 0;
+    for (size_t i = 0; i < f->n; i++) {
+        const double *v = f->ov + i * k;
+        size_t j = 0;
+        while (j < k && v[j] < ref[j])
+            j++;
+        if (j < k)
+            continue;
+        memcpy(pts + n * k, v, k * sizeof *pts);
+        n++;
+    }
+    double vol = s_hv(pts, n, k, k, ref);
+    free(pts);
+    return vol;
+}
