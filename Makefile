@@ -47,23 +47,30 @@ all: $(LIB) $(PROGS) $(BUILD)/dse-tests $(TOOLS) $(BENCHES)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 $(BUILD)/dse-run: $(BUILD)/coordinator/main_dse_run.o $(LIB)
-	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/dse-coordinator: $(BUILD)/coordinator/main_dse_coordinator.o $(LIB)
-	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/dse-worker: $(BUILD)/worker/main_dse_worker.o $(LIB)
-	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/toml-decoder: $(BUILD)/tests/toml_decoder.o $(LIB)
-	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/bench-%: $(BUILD)/bench/%.o $(LIB)
-	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 
 # The test name table is generated from the DSE_TEST(name) lines.
 $(BUILD)/test_table.h: $(TEST_SRCS)
@@ -72,7 +79,8 @@ $(BUILD)/test_table.h: $(TEST_SRCS)
 	  sed 's/^DSE_TEST(\(.*\))/DSE_TEST_ENTRY(\1)/' > $@.tmp && mv $@.tmp $@
 $(BUILD)/tests/main.o: $(BUILD)/test_table.h
 $(BUILD)/dse-tests: $(TEST_OBJS) $(LIB)
-	$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 
 deps:
 	@sh .ci/deps.sh

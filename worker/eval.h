@@ -1,0 +1,63 @@
+/* eval.h - a job built for evaluation, and the evaluation of units.
+ *
+ * A built job owns a validated dse_job_t and the per-layer contexts of its
+ * model (prepared once). Evaluating a unit decodes each point, runs the
+ * model, applies the per-layer constraints and keeps the unit's local front
+ * on the job's per-layer objectives. Nothing is allocated per point.
+ */
+#ifndef DSE_EVAL_H
+#define DSE_EVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/job.h"
+#include "core/pareto.h"
+
+typedef struct {
+    uint64_t evaluated;  /* points evaluated */
+    uint64_t feasible;   /* of those, feasible on the target and within the constraints */
+    uint64_t infeasible; /* evaluated but infeasible or outside a per-layer constraint */
+    uint64_t skipped;    /* known infeasible without evaluation */
+} dse_counters_t;
+
+typedef struct {
+    dse_job_t *job;
+    void **ctx; /* per layer */
+    char *canonical;
+    char digest[33];
+} dse_evaljob_t;
+
+/* Builds a job for evaluation: takes ownership of *job_p (set to NULL) and
+ * prepares every layer. Fails (job destroyed) with DSE_ENOTSUP when the
+ * model's cost function is not built, or with the model's error. */
+int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err);
+/* The same from a canonical job text (what a worker receives). */
+int dse_evaljob_from_text(const char *canonical, size_t len, dse_evaljob_t **out,
+                          dse_error_t *err);
+void dse_evaljob_destroy(dse_evaljob_t **ej_p);
+
+/* A new empty front for a layer's points: all metrics of the model as
+ * columns, the job's per-layer objectives as objectives. */
+dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
+
+/* Evaluates the points [lo, hi) of a layer (or, when indices is not NULL,
+ * the n listed points), inserting each kept point into front and, when all
+ * is not NULL, pushing it onto all as well (unfiltered). *cancel, when not
+ * NULL, is polled now and then: a non-zero value stops the unit early with
+ * DSE_EINTR. Returns 0, DSE_EINVAL for a point outside the space. */
+int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
+                    const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
+                    dse_counters_t *cnt, const volatile int *cancel);
+
+/* Evaluates one deployment given by parameter values (not necessarily in
+ * the space): fills metrics; returns 1 when feasible (model and per-layer
+ * constraints), 0 otherwise. */
+int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params, double *metrics);
+
+/* Estimates the evaluation rate (points per second, one thread) of a layer
+ * by timing a sample of its points. */
+double dse_eval_rate(const dse_evaljob_t *ej, size_t layer);
+
+#endif
