@@ -1,0 +1,93 @@
+/* compose.h - the exact network front from per-layer fronts.
+ *
+ * A network deployment picks one row of each layer's front. Its network
+ * metrics aggregate per-layer columns over the layers (SUM, MAX, or MEAN;
+ * sums are accumulated in layer order, MEAN is that sum divided by the
+ * number of layers). The network front is the set of deployments that meet
+ * the constraints, join compatible interface classes between neighbouring
+ * layers, and are not dominated on the network objectives (minimised).
+ *
+ * Method: a dynamic program over the layers. Partial deployments of layers
+ * 0..L are kept per out class of layer L (partials with different classes
+ * have different futures). A partial B is dropped when a partial A of the
+ * same class with a lexicographically smaller point vector is <= B on every
+ * "steering" aggregate: the objectives, the <= / < constrained metrics, the
+ * negated >= / > constrained metrics (== constraints: both). Every
+ * aggregation is monotone (IEEE addition and max are monotone), so whatever
+ * completes B completes A at least as well, is feasible when B's is, and
+ * wins the tie-break: dropping B loses nothing. Partials whose <= / <
+ * constrained metrics cannot be met any more (partial value plus the
+ * smallest values the remaining layers can add) are dropped early; the
+ * exact constraint check is on the final values. Non-objective metrics are
+ * aggregated along, so every output row holds the exact values of its
+ * choices.
+ *
+ * Exactness: the result is exactly the front of all combinations of the
+ * given rows. It is also the front of the full joint space when each layer
+ * front was filtered (per class pair, as core/pareto does) on at least the
+ * source columns of the objectives and of the <= / < constrained metrics;
+ * >= / > / == constraints need the whole space for that.
+ *
+ * Determinism: ties between equal objective vectors go to the
+ * lexicographically smallest vector of per-layer point indices (not row
+ * positions), and the output is sorted by objectives, then that vector, so
+ * the result does not depend on the order of rows in the layer fronts.
+ */
+#ifndef DSE_COMPOSE_H
+#define DSE_COMPOSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/job.h"
+#include "core/pareto.h"
+#include "hwmodels/hwmodel.h"
+
+typedef struct {
+    size_t n_layers;
+    const dse_front_t *const *layers; /* per-layer fronts (rows = all per-layer metrics) */
+    size_t n_net;                     /* network metrics */
+    const int *net_source;            /* per network metric: the per-layer column it aggregates */
+    const dse_agg_t *net_agg;         /* DSE_AGG_SUM, DSE_AGG_MAX or DSE_AGG_MEAN */
+    size_t n_obj;
+    const int *obj;                   /* network objectives: indices into the network metrics */
+    /* network constraints: network metric index, comparison, bound */
+    size_t n_cons;
+    const int *cons_metric;
+    const dse_cmp_t *cons_cmp;
+    const double *cons_bound;
+    /* interface compatibility of layer i's out class with layer i+1's in
+     * class (NULL = everything is compatible, classes are ignored) */
+    int (*compatible)(const void *arg, int64_t prev_out, int64_t next_in);
+    const void *compatible_arg;
+    size_t max_front; /* 0 = unlimited; else DSE_ERANGE when partial or final fronts exceed it */
+} dse_compose_spec_t;
+
+typedef struct dse_netfront dse_netfront_t;
+
+/* Composes the network front. Returns 0 and *out (caller destroys), or
+ * DSE_EINVAL (malformed spec: no layers, an index out of range, an
+ * aggregation other than SUM/MAX/MEAN) or DSE_ERANGE (max_front exceeded)
+ * with err filled and *out NULL. An empty front (nothing feasible or
+ * compatible) is a success. Rows whose objectives are NaN are never kept. */
+int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err);
+
+/* The reference: enumerates every combination of the layer rows (exponential:
+ * for tests and small checks), with the same aggregation, constraints,
+ * tie-break and order as dse_compose. max_front bounds the number of
+ * combinations (0 = 10^7). Same returns as dse_compose. */
+int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err);
+
+size_t dse_netfront_size(const dse_netfront_t *nf);
+size_t dse_netfront_n_layers(const dse_netfront_t *nf);
+size_t dse_netfront_n_net(const dse_netfront_t *nf);
+/* The n_net network metric values of row i (borrowed). */
+const double *dse_netfront_metrics(const dse_netfront_t *nf, size_t i);
+/* The chosen row position in each layer front (n_layers entries, borrowed). */
+const size_t *dse_netfront_choice(const dse_netfront_t *nf, size_t i);
+/* The chosen point index in each layer (n_layers entries, borrowed). */
+const uint64_t *dse_netfront_points(const dse_netfront_t *nf, size_t i);
+void dse_netfront_destroy(dse_netfront_t **nf);
+
+#endif

@@ -1,0 +1,325 @@
+/* test_compose.c - the network front against brute force over the joint
+ * space of small random layer spaces (dse_compose_brute on the unfiltered
+ * spaces) and over the combinations of the layer fronts. */
+#include "core/pareto.h"
+#include "core/util.h"
+#include "search/compose.h"
+#include "tests/test.h"
+
+#include <stdlib.h>
+
+static uint64_t s_rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+#define W 4
+
+static const int64_t s_classes[] = {1, 2, 3, 4, 6};
+
+/* Compatible when one class divides the other (FINN stream widths). */
+static int s_divides(const void *arg, int64_t prev_out, int64_t next_in)
+{
+    (void)arg;
+    return prev_out % next_in == 0 || next_in % prev_out == 0;
+}
+
+/* A layer space: every point of the layer (unfiltered), point index = row. */
+static dse_front_t *s_space(uint64_t *rng, size_t n, int integer, int classes)
+{
+    int obj[1] = {0};
+    dse_front_t *f = dse_front_new(W, 1, obj);
+    for (size_t i = 0; i < n; i++) {
+        double r[W];
+        for (size_t j = 0; j < W; j++)
+            r[j] = integer ? (double)(s_rng(rng) % 5) : (double)(s_rng(rng) % 10000) / 97.0;
+        int64_t cin = classes ? s_classes[s_rng(rng) % 5] : 0;
+        int64_t cout = classes ? s_classes[s_rng(rng) % 5] : 0;
+        dse_front_push(f, i * 3 + 1, cin, cout, r);
+    }
+    return f;
+}
+
+/* The layer front of a space on the given columns (per class pair). */
+static dse_front_t *s_layer_front(const dse_front_t *space, size_t k, const int *cols)
+{
+    dse_front_t *f = dse_front_new(W, k, cols);
+    for (size_t i = 0; i < dse_front_size(space); i++)
+        dse_front_push(f, dse_front_index(space, i), dse_front_cin(space, i),
+                       dse_front_cout(space, i), dse_front_row(space, i));
+    dse_front_filter(f);
+    return f;
+}
+
+static int s_same_exact(const dse_netfront_t *a, const dse_netfront_t *b, int check_pos)
+{
+    if (dse_netfront_size(a) != dse_netfront_size(b))
+        return 0;
+    size_t nn = dse_netfront_n_net(a), nl = dse_netfront_n_layers(a);
+    for (size_t i = 0; i < dse_netfront_size(a); i++) {
+        if (memcmp(dse_netfront_metrics(a, i), dse_netfront_metrics(b, i), nn * sizeof(double)))
+            return 0;
+        if (memcmp(dse_netfront_points(a, i), dse_netfront_points(b, i), nl * sizeof(uint64_t)))
+            return 0;
+        if (check_pos &&
+            memcmp(dse_netfront_choice(a, i), dse_netfront_choice(b, i), nl * sizeof(size_t)))
+            return 0;
+    }
+    return 1;
+}
+
+/* Same objective vectors (both are sorted by objectives first). */
+static int s_same_objectives(const dse_netfront_t *a, const dse_netfront_t *b, size_t n_obj,
+                             const int *obj)
+{
+    if (dse_netfront_size(a) != dse_netfront_size(b))
+        return 0;
+    for (size_t i = 0; i < dse_netfront_size(a); i++)
+        for (size_t o = 0; o < n_obj; o++)
+            if (dse_netfront_metrics(a, i)[obj[o]] != dse_netfront_metrics(b, i)[obj[o]])
+                return 0;
+    return 1;
+}
+
+/* Every row holds the values of its choices, meets the constraints and
+ * joins compatible classes. */
+static int s_consistent(const dse_compose_spec_t *s, const dse_netfront_t *nf)
+{
+    for (size_t i = 0; i < dse_netfront_size(nf); i++) {
+        const size_t *c = dse_netfront_choice(nf, i);
+        const double *m = dse_netfront_metrics(nf, i);
+        for (size_t l = 0; l < s->n_layers; l++) {
+            if (dse_netfront_points(nf, i)[l] != dse_front_index(s->layers[l], c[l]))
+                return 0;
+            if (l + 1 < s->n_layers && s->compatible &&
+                !s->compatible(NULL, dse_front_cout(s->layers[l], c[l]),
+                               dse_front_cin(s->layers[l + 1], c[l + 1])))
+                return 0;
+        }
+        for (size_t j = 0; j < s->n_net; j++) {
+            double v = dse_front_row(s->layers[0], c[0])[s->net_source[j]];
+            for (size_t l = 1; l < s->n_layers; l++) {
+                double x = dse_front_row(s->layers[l], c[l])[s->net_source[j]];
+                v = s->net_agg[j] == DSE_AGG_MAX ? (x > v ? x : v) : v + x;
+            }
+            if (s->net_agg[j] == DSE_AGG_MEAN)
+                v /= (double)s->n_layers;
+            if (v != m[j])
+                return 0;
+        }
+        for (size_t k = 0; k < s->n_cons; k++) {
+            double v = m[s->cons_metric[k]], b = s->cons_bound[k];
+            int ok = 1;
+            switch (s->cons_cmp[k]) {
+            case DSE_CMP_LE: ok = v <= b; break;
+            case DSE_CMP_LT: ok = v < b; break;
+            case DSE_CMP_GE: ok = v >= b; break;
+            case DSE_CMP_GT: ok = v > b; break;
+            case DSE_CMP_EQ: ok = v == b; break;
+            }
+            if (!ok)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+/* network metrics: SUM c0, MAX c1, MEAN c2, SUM c3, MAX c3 */
+static const int s_src[5] = {0, 1, 2, 3, 3};
+static const dse_agg_t s_agg[5] = {DSE_AGG_SUM, DSE_AGG_MAX, DSE_AGG_MEAN, DSE_AGG_SUM,
+                                   DSE_AGG_MAX};
+
+typedef struct {
+    size_t n_obj;
+    int obj[3];
+    size_t n_cons;
+    int cons_metric[2];
+    dse_cmp_t cons_cmp[2];
+    double cons_bound[2]; /* per layer; scaled by the layer count for SUM */
+    int joint_exact;      /* only <= / < constraints: compare with the joint space */
+} s_case_t;
+
+static const s_case_t s_cases[] = {
+    {2, {0, 1}, 0, {0}, {0}, {0}, 1},
+    {3, {0, 1, 2}, 0, {0}, {0}, {0}, 1},
+    {1, {1}, 0, {0}, {0}, {0}, 1},
+    {2, {2, 0}, 1, {3}, {DSE_CMP_LE}, {2.0}, 1},
+    {2, {1, 3}, 2, {4, 0}, {DSE_CMP_LT, DSE_CMP_LE}, {3.5, 2.5}, 1},
+    {1, {0}, 1, {2}, {DSE_CMP_LE}, {2.0}, 1},
+    {2, {0, 4}, 1, {2}, {DSE_CMP_GE}, {1.5}, 0},
+    {2, {1, 2}, 1, {3}, {DSE_CMP_GT}, {1.0}, 0},
+};
+
+static void s_run_case(uint64_t *rng, const s_case_t *cs, size_t n_layers, size_t space_n,
+                       int integer, int classes)
+{
+    dse_front_t *space[4], *front[4], *shuffled[4];
+    /* layer fronts keep the sources of the objectives and of the <=/<
+     * constrained metrics */
+    int cols[W];
+    size_t k = 0;
+    int used[W] = {0};
+    for (size_t o = 0; o < cs->n_obj; o++)
+        used[s_src[cs->obj[o]]] = 1;
+    for (size_t c = 0; c < cs->n_cons; c++)
+        if (cs->cons_cmp[c] == DSE_CMP_LE || cs->cons_cmp[c] == DSE_CMP_LT)
+            used[s_src[cs->cons_metric[c]]] = 1;
+    for (int j = 0; j < W; j++)
+        if (used[j])
+            cols[k++] = j;
+    for (size_t l = 0; l < n_layers; l++) {
+        space[l] = s_space(rng, space_n, integer, classes);
+        front[l] = s_layer_front(space[l], k, cols);
+        /* the same rows in a random order */
+        size_t n = dse_front_size(front[l]);
+        size_t *perm = dse_xmalloc((n + 1) * sizeof *perm);
+        for (size_t i = 0; i < n; i++)
+            perm[i] = i;
+        for (size_t i = n; i > 1; i--) {
+            size_t j = s_rng(rng) % i, t = perm[i - 1];
+            perm[i - 1] = perm[j];
+            perm[j] = t;
+        }
+        shuffled[l] = dse_front_new(W, k, cols);
+        for (size_t i = 0; i < n; i++)
+            dse_front_push(shuffled[l], dse_front_index(front[l], perm[i]),
+                           dse_front_cin(front[l], perm[i]), dse_front_cout(front[l], perm[i]),
+                           dse_front_row(front[l], perm[i]));
+        free(perm);
+    }
+    double bounds[2];
+    for (size_t c = 0; c < cs->n_cons; c++)
+        bounds[c] = s_agg[cs->cons_metric[c]] == DSE_AGG_SUM ? cs->cons_bound[c] * (double)n_layers
+                                                              : cs->cons_bound[c];
+    dse_compose_spec_t spec = {n_layers, (const dse_front_t *const *)front, 5, s_src, s_agg,
+                               cs->n_obj, cs->obj, cs->n_cons, cs->cons_metric, cs->cons_cmp,
+                               bounds, classes ? s_divides : NULL, NULL, 0};
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_netfront_t *dp = NULL, *bf = NULL, *joint = NULL, *sh = NULL;
+    CHECK_INT(dse_compose(&spec, &dp, &err), 0);
+    CHECK_INT(dse_compose_brute(&spec, &bf, &err), 0);
+    if (!s_same_exact(dp, bf, 1))
+        dse__test_fail(__FILE__, __LINE__, "DP (%zu rows) != brute force over fronts (%zu rows)",
+                       dse_netfront_size(dp), dse_netfront_size(bf));
+    CHECK(s_consistent(&spec, dp));
+    if (cs->joint_exact) {
+        dse_compose_spec_t js = spec;
+        js.layers = (const dse_front_t *const *)space;
+        CHECK_INT(dse_compose_brute(&js, &joint, &err), 0);
+        if (!s_same_objectives(dp, joint, cs->n_obj, cs->obj))
+            dse__test_fail(__FILE__, __LINE__,
+                           "DP (%zu rows) != joint space (%zu rows), %zu layers, objective %d",
+                           dse_netfront_size(dp), dse_netfront_size(joint), n_layers, cs->obj[0]);
+        CHECK(s_consistent(&js, joint));
+    }
+    dse_compose_spec_t ss = spec;
+    ss.layers = (const dse_front_t *const *)shuffled;
+    CHECK_INT(dse_compose(&ss, &sh, &err), 0);
+    CHECK(s_same_exact(dp, sh, 0));
+    CHECK(s_consistent(&ss, sh));
+    dse_netfront_destroy(&dp);
+    dse_netfront_destroy(&bf);
+    dse_netfront_destroy(&joint);
+    dse_netfront_destroy(&sh);
+    for (size_t l = 0; l < n_layers; l++) {
+        dse_front_destroy(&space[l]);
+        dse_front_destroy(&front[l]);
+        dse_front_destroy(&shuffled[l]);
+    }
+}
+
+DSE_TEST(compose_vs_brute)
+{
+    uint64_t rng = 2024;
+    for (size_t c = 0; c < sizeof s_cases / sizeof *s_cases; c++)
+        for (int integer = 0; integer <= 1; integer++)
+            for (int classes = 0; classes <= 1; classes++) {
+                s_run_case(&rng, &s_cases[c], 1, 40, integer, classes);
+                s_run_case(&rng, &s_cases[c], 2, 60, integer, classes);
+                s_run_case(&rng, &s_cases[c], 3, 25, integer, classes);
+                s_run_case(&rng, &s_cases[c], 4, 10, integer, classes);
+            }
+}
+
+DSE_TEST(compose_errors)
+{
+    uint64_t rng = 1;
+    dse_front_t *sp = s_space(&rng, 30, 0, 0);
+    int cols[2] = {0, 1};
+    dse_front_t *f = s_layer_front(sp, 2, cols);
+    const dse_front_t *layers[3] = {sp, sp, sp};
+    int obj[2] = {0, 1};
+    dse_compose_spec_t spec = {3, layers, 5, s_src, s_agg, 2, obj, 0, NULL, NULL, NULL,
+                               NULL, NULL, 10};
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_netfront_t *nf = NULL;
+    /* the unfiltered spaces blow past 10 partial networks */
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_ERANGE);
+    CHECK(nf == NULL);
+    CHECK(strstr(err.msg, "more than 10") != NULL);
+    CHECK_INT(dse_compose_brute(&spec, &nf, &err), DSE_ERANGE);
+    spec.max_front = 0;
+    spec.n_layers = 0;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
+    spec.n_layers = 3;
+    int bad_obj[1] = {7};
+    spec.obj = bad_obj;
+    spec.n_obj = 1;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
+    spec.obj = obj;
+    spec.n_obj = 2;
+    dse_agg_t none[5] = {DSE_AGG_SUM, DSE_AGG_NONE, DSE_AGG_SUM, DSE_AGG_SUM, DSE_AGG_SUM};
+    spec.net_agg = none;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
+    spec.net_agg = s_agg;
+    /* nothing feasible: an empty front, not an error */
+    int cm[1] = {0};
+    dse_cmp_t cc[1] = {DSE_CMP_LT};
+    double cb[1] = {-1};
+    spec.n_cons = 1;
+    spec.cons_metric = cm;
+    spec.cons_cmp = cc;
+    spec.cons_bound = cb;
+    layers[0] = layers[1] = layers[2] = f;
+    CHECK_INT(dse_compose(&spec, &nf, &err), 0);
+    CHECK_INT(dse_netfront_size(nf), 0);
+    dse_netfront_destroy(&nf);
+    dse_netfront_destroy(&nf);
+    dse_front_destroy(&sp);
+    dse_front_destroy(&f);
+}
+
+/* Sequential target shape: latency sums, L1 is the max; a known answer. */
+DSE_TEST(compose_known)
+{
+    int obj2[2] = {0, 1};
+    dse_front_t *a = dse_front_new(W, 2, obj2), *b = dse_front_new(W, 2, obj2);
+    double a0[W] = {10, 4, 0, 0}, a1[W] = {20, 2, 0, 0};
+    double b0[W] = {5, 3, 0, 0}, b1[W] = {8, 1, 0, 0};
+    dse_front_push(a, 100, 0, 0, a0);
+    dse_front_push(a, 101, 0, 0, a1);
+    dse_front_push(b, 200, 0, 0, b0);
+    dse_front_push(b, 201, 0, 0, b1);
+    const dse_front_t *layers[2] = {a, b};
+    int obj[2] = {0, 1};
+    dse_compose_spec_t spec = {2, layers, 5, s_src, s_agg, 2, obj, 0, NULL, NULL, NULL,
+                               NULL, NULL, 0};
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_netfront_t *nf = NULL;
+    CHECK_INT(dse_compose(&spec, &nf, &err), 0);
+    /* (10+5, max 4) = (15, 4); (10+8, 4) dominated; (20+5, 3) = (25, 3);
+     * (20+8, 2) = (28, 2) */
+    CHECK_INT(dse_netfront_size(nf), 3);
+    CHECK(dse_netfront_metrics(nf, 0)[0] == 15 && dse_netfront_metrics(nf, 0)[1] == 4);
+    CHECK(dse_netfront_metrics(nf, 1)[0] == 25 && dse_netfront_metrics(nf, 1)[1] == 3);
+    CHECK(dse_netfront_metrics(nf, 2)[0] == 28 && dse_netfront_metrics(nf, 2)[1] == 2);
+    CHECK_INT(dse_netfront_points(nf, 2)[0], 101);
+    CHECK_INT(dse_netfront_points(nf, 2)[1], 201);
+    CHECK_INT(dse_netfront_choice(nf, 1)[1], 0);
+    dse_netfront_destroy(&nf);
+    dse_front_destroy(&a);
+    dse_front_destroy(&b);
+}
