@@ -1,0 +1,324 @@
+/* outputs.c - CSV and JSON outputs, written atomically. */
+#include "core/outputs.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/space.h"
+#include "core/util.h"
+#include "hwmodels/hwmodel.h"
+
+/* Appends a CSV field, quoted when it needs to be (RFC 4180). */
+static void s_csv_field(dse_strbuf_t *sb, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        dse_strbuf_addc(sb, '"');
+        for (; *s; s++) {
+            if (*s == '"')
+                dse_strbuf_addc(sb, '"');
+            dse_strbuf_addc(sb, *s);
+        }
+        dse_strbuf_addc(sb, '"');
+    } else {
+        dse_strbuf_adds(sb, s);
+    }
+}
+
+static void s_num(dse_strbuf_t *sb, double v)
+{
+    char buf[64];
+    dse_fmt_double(buf, sizeof buf, v);
+    dse_strbuf_adds(sb, buf);
+}
+
+static void s_param_value(dse_strbuf_t *sb, const dse_param_decl_t *d, double v)
+{
+    if (d->kind == DSE_VAL_ENUM)
+        s_csv_field(sb, d->choices[(size_t)v]);
+    else
+        s_num(sb, v);
+}
+
+static void s_metric_value(dse_strbuf_t *sb, const dse_metric_decl_t *d, double v)
+{
+    if (d->labels)
+        s_csv_field(sb, d->labels[(size_t)v]);
+    else
+        s_num(sb, v);
+}
+
+static void s_steps(dse_strbuf_t *sb, unsigned steps)
+{
+    const char *names[] = {"fw", "wg", "ig"};
+    int first = 1;
+    for (int i = 0; i < 3; i++)
+        if (steps & (1u << i)) {
+            dse_strbuf_addf(sb, "%s%s", first ? "" : "+", names[i]);
+            first = 0;
+        }
+}
+
+static void s_layer_header(dse_strbuf_t *sb, const dse_hwmodel_t *m)
+{
+    dse_strbuf_adds(sb, "layer,steps,point");
+    if (m->iface)
+        dse_strbuf_adds(sb, ",iface_in,iface_out");
+    for (size_t p = 0; p < m->n_params; p++)
+        dse_strbuf_addf(sb, ",%s", m->params[p].name);
+    for (size_t k = 0; k < m->n_metrics; k++)
+        dse_strbuf_addf(sb, ",%s", m->metrics[k].name);
+    dse_strbuf_adds(sb, "\r\n");
+}
+
+static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, dse_front_t *f)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_layer_t *L = &job->layers[li];
+    double params[DSE_MAX_PARAMS];
+    dse_front_sort(f);
+    for (size_t r = 0; r < dse_front_size(f); r++) {
+        uint64_t idx = dse_front_index(f, r);
+        s_csv_field(sb, L->name);
+        dse_strbuf_addc(sb, ',');
+        s_steps(sb, job->steps);
+        dse_strbuf_addf(sb, ",%llu", (unsigned long long)idx);
+        if (m->iface)
+            dse_strbuf_addf(sb, ",%lld,%lld", (long long)dse_front_cin(f, r),
+                            (long long)dse_front_cout(f, r));
+        dse_space_decode(L->space, idx, params);
+        for (size_t p = 0; p < m->n_params; p++) {
+            dse_strbuf_addc(sb, ',');
+            s_param_value(sb, &m->params[p], params[p]);
+        }
+        const double *row = dse_front_row(f, r);
+        for (size_t k = 0; k < m->n_metrics; k++) {
+            dse_strbuf_addc(sb, ',');
+            s_metric_value(sb, &m->metrics[k], row[k]);
+        }
+        dse_strbuf_adds(sb, "\r\n");
+    }
+}
+
+static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_error_t *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int rc = dse_write_file_atomic(path, sb->buf ? sb->buf : "", sb->len, err);
+    dse_strbuf_release(sb);
+    return rc;
+}
+
+static void s_json_string(dse_strbuf_t *sb, const char *s)
+{
+    dse_strbuf_addc(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            dse_strbuf_addf(sb, "\\%c", *p);
+        else if (*p < 0x20)
+            dse_strbuf_addf(sb, "\\u%04x", *p);
+        else
+            dse_strbuf_addc(sb, (char)*p);
+    }
+    dse_strbuf_addc(sb, '"');
+}
+
+static void s_json_num(dse_strbuf_t *sb, double v)
+{
+    if (!isfinite(v)) {
+        dse_strbuf_adds(sb, "null");
+        return;
+    }
+    s_num(sb, v);
+}
+
+static int s_compatible(const void *arg, int64_t prev_out, int64_t next_in)
+{
+    const dse_job_t *job = arg;
+    return job->model->compatible(job, prev_out, next_in);
+}
+
+int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                        dse_netfront_t **nf, dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    int net_source[DSE_MAX_METRICS];
+    dse_agg_t net_agg[DSE_MAX_METRICS];
+    size_t n_net = m->n_net_metrics;
+    for (size_t i = 0; i < n_net; i++) {
+        net_source[i] = dse_model_metric(m, m->net_metrics[i].source);
+        net_agg[i] = m->net_metrics[i].agg;
+    }
+    int cons_metric[DSE_MAX_CONSTRAINTS];
+    dse_cmp_t cons_cmp[DSE_MAX_CONSTRAINTS];
+    double cons_bound[DSE_MAX_CONSTRAINTS];
+    size_t n_cons = 0;
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        if (job->constraints[i].net < 0)
+            continue;
+        cons_metric[n_cons] = job->constraints[i].net;
+        cons_cmp[n_cons] = job->constraints[i].cmp;
+        cons_bound[n_cons] = job->constraints[i].bound;
+        n_cons++;
+    }
+    dse_compose_spec_t spec = {
+        .n_layers = job->n_layers,
+        .layers = (const dse_front_t *const *)layer_fronts,
+        .n_net = n_net,
+        .net_source = net_source,
+        .net_agg = net_agg,
+        .n_obj = job->n_objectives,
+        .obj = job->objectives,
+        .n_cons = n_cons,
+        .cons_metric = cons_metric,
+        .cons_cmp = cons_cmp,
+        .cons_bound = cons_bound,
+        .compatible = m->compatible ? s_compatible : NULL,
+        .compatible_arg = job,
+        .max_front = 2000000,
+    };
+    return dse_compose(&spec, nf, err);
+}
+
+int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                      const dse_netfront_t *nf, const char *net_error,
+                      dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const char *dir = job->output;
+    int rc = dse_mkdir_p(dir, err);
+    if (rc)
+        return rc;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+
+    /* pareto_layers.csv */
+    s_layer_header(&sb, m);
+    for (size_t li = 0; li < job->n_layers; li++)
+        s_layer_rows(&sb, ej, li, layer_fronts[li]);
+    if ((rc = s_write(dir, "pareto_layers.csv", &sb, err)))
+        return rc;
+
+    /* all_points.csv */
+    if (all) {
+        s_layer_header(&sb, m);
+        for (size_t li = 0; li < job->n_layers; li++)
+            s_layer_rows(&sb, ej, li, all[li]);
+        if ((rc = s_write(dir, "all_points.csv", &sb, err)))
+            return rc;
+    }
+
+    /* pareto_network.csv and its long form */
+    size_t n_net = m->n_net_metrics;
+    dse_strbuf_adds(&sb, "solution");
+    for (size_t i = 0; i < n_net; i++)
+        dse_strbuf_addf(&sb, ",%s", m->net_metrics[i].name);
+    for (size_t li = 0; li < job->n_layers; li++) {
+        dse_strbuf_addc(&sb, ',');
+        char col[200];
+        snprintf(col, sizeof col, "%s.point", job->layers[li].name);
+        s_csv_field(&sb, col);
+    }
+    dse_strbuf_adds(&sb, "\r\n");
+    dse_strbuf_t lf = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&lf, "solution,layer,point");
+    for (size_t p = 0; p < m->n_params; p++)
+        dse_strbuf_addf(&lf, ",%s", m->params[p].name);
+    dse_strbuf_adds(&lf, "\r\n");
+    size_t n_sol = nf ? dse_netfront_size(nf) : 0;
+    double params[DSE_MAX_PARAMS];
+    for (size_t r = 0; r < n_sol; r++) {
+        dse_strbuf_addf(&sb, "%zu", r);
+        const double *v = dse_netfront_metrics(nf, r);
+        for (size_t i = 0; i < n_net; i++) {
+            dse_strbuf_addc(&sb, ',');
+            s_num(&sb, v[i]);
+        }
+        const uint64_t *pts = dse_netfront_points(nf, r);
+        for (size_t li = 0; li < job->n_layers; li++) {
+            dse_strbuf_addf(&sb, ",%llu", (unsigned long long)pts[li]);
+            dse_strbuf_addf(&lf, "%zu,", r);
+            s_csv_field(&lf, job->layers[li].name);
+            dse_strbuf_addf(&lf, ",%llu", (unsigned long long)pts[li]);
+            dse_space_decode(job->layers[li].space, pts[li], params);
+            for (size_t p = 0; p < m->n_params; p++) {
+                dse_strbuf_addc(&lf, ',');
+                s_param_value(&lf, &m->params[p], params[p]);
+            }
+            dse_strbuf_adds(&lf, "\r\n");
+        }
+        dse_strbuf_adds(&sb, "\r\n");
+    }
+    if ((rc = s_write(dir, "pareto_network.csv", &sb, err))) {
+        dse_strbuf_release(&lf);
+        return rc;
+    }
+    if ((rc = s_write(dir, "pareto_network_choices.csv", &lf, err)))
+        return rc;
+
+    /* summary.json */
+    dse_counters_t tot = {0};
+    long double points = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        tot.evaluated += st->per_layer[li].evaluated;
+        tot.feasible += st->per_layer[li].feasible;
+        tot.infeasible += st->per_layer[li].infeasible;
+        tot.skipped += st->per_layer[li].skipped;
+        points += (long double)job->layers[li].space->size;
+    }
+    dse_strbuf_adds(&sb, "{\n  \"job\": ");
+    s_json_string(&sb, job->name);
+    dse_strbuf_adds(&sb, ",\n  \"model\": ");
+    s_json_string(&sb, m->name);
+    dse_strbuf_adds(&sb, ",\n  \"hardware\": ");
+    s_json_string(&sb, job->hardware);
+    dse_strbuf_addf(&sb, ",\n  \"digest\": \"%s\",\n  \"strategy\": ", ej->digest);
+    s_json_string(&sb, job->strategy);
+    dse_strbuf_adds(&sb, ",\n  \"objectives\": [");
+    for (size_t i = 0; i < job->n_objectives; i++) {
+        dse_strbuf_adds(&sb, i ? ", " : "");
+        s_json_string(&sb, m->net_metrics[job->objectives[i]].name);
+    }
+    dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n", st->n_quarantined ? "false" : "true");
+    dse_strbuf_addf(&sb, "  \"points\": %.0Lf,\n  \"evaluated\": %llu,\n  \"feasible\": %llu,\n"
+                         "  \"infeasible\": %llu,\n  \"skipped\": %llu,\n",
+                    points, (unsigned long long)tot.evaluated, (unsigned long long)tot.feasible,
+                    (unsigned long long)tot.infeasible, (unsigned long long)tot.skipped);
+    dse_strbuf_adds(&sb, "  \"layers\": [\n");
+    for (size_t li = 0; li < job->n_layers; li++) {
+        const dse_counters_t *c = &st->per_layer[li];
+        dse_strbuf_adds(&sb, "    {\"name\": ");
+        s_json_string(&sb, job->layers[li].name);
+        dse_strbuf_addf(&sb, ", \"points\": %llu, \"evaluated\": %llu, \"feasible\": %llu, "
+                             "\"infeasible\": %llu, \"skipped\": %llu, \"front\": %zu}%s\n",
+                        (unsigned long long)job->layers[li].space->size,
+                        (unsigned long long)c->evaluated, (unsigned long long)c->feasible,
+                        (unsigned long long)c->infeasible, (unsigned long long)c->skipped,
+                        dse_front_size(layer_fronts[li]), li + 1 < job->n_layers ? "," : "");
+    }
+    dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", n_sol);
+    if (!nf && net_error) {
+        dse_strbuf_adds(&sb, "  \"network_error\": ");
+        s_json_string(&sb, net_error);
+        dse_strbuf_adds(&sb, ",\n");
+    }
+    dse_strbuf_adds(&sb, "  \"wall_seconds\": ");
+    s_json_num(&sb, st->wall_seconds);
+    dse_strbuf_addf(&sb, ",\n  \"workers_seen\": %u,\n  \"units\": %llu,\n"
+                         "  \"units_reissued\": %llu,\n  \"units_quarantined\": [",
+                    st->workers_seen, (unsigned long long)st->units,
+                    (unsigned long long)st->units_reissued);
+    for (size_t i = 0; i < st->n_quarantined; i++) {
+        const dse_quarantined_t *q = &st->quarantined[i];
+        dse_strbuf_addf(&sb, "%s\n    {\"layer\": ", i ? "," : "");
+        s_json_string(&sb, job->layers[q->layer].name);
+        dse_strbuf_addf(&sb, ", \"lo\": %llu, \"hi\": %llu, \"attempts\": %u, \"error\": ",
+                        (unsigned long long)q->lo, (unsigned long long)q->hi, q->attempts);
+        s_json_string(&sb, q->error);
+        dse_strbuf_adds(&sb, "}");
+    }
+    dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]\n}\n" : "]\n}\n");
+    return s_write(dir, "summary.json", &sb, err);
+}

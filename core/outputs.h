@@ -1,0 +1,54 @@
+/* outputs.h - the files a run writes into the job's output folder.
+ *
+ *   pareto_layers.csv            one row per point on a layer's front
+ *   pareto_network.csv           one row per point on the network front
+ *   pareto_network_choices.csv   the same in long form: each layer's parameters
+ *   summary.json                 counters, sizes, wall time, workers, re-issued
+ *                                and quarantined units
+ *   all_points.csv               every feasible point (only with dump_all)
+ *
+ * Every file is written to a temporary name and renamed, so a reader never
+ * sees a half-written file. CSV is RFC 4180 with a header row; columns are
+ * named after the model's parameters and metrics, in declaration order.
+ */
+#ifndef DSE_OUTPUTS_H
+#define DSE_OUTPUTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/pareto.h"
+#include "search/compose.h"
+#include "worker/eval.h"
+
+typedef struct {
+    uint32_t layer;
+    uint64_t lo, hi;
+    uint32_t attempts;
+    char error[256];
+} dse_quarantined_t;
+
+typedef struct {
+    double wall_seconds;
+    uint32_t workers_seen;
+    uint64_t units;
+    uint64_t units_reissued;
+    size_t n_quarantined;
+    const dse_quarantined_t *quarantined;
+    const dse_counters_t *per_layer; /* n_layers counters */
+} dse_run_stats_t;
+
+/* Writes every output of a finished run. layer_fronts[i] is the front of
+ * layer i; nf is the network front or NULL (then net_error says why); all
+ * is NULL unless the job asked for every point. Returns 0 or DSE_EIO. */
+int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                      const dse_netfront_t *nf, const char *net_error,
+                      dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
+
+/* Composes the network front of a job from its layer fronts (the job's
+ * network metrics, objectives, constraints and interface rules). */
+int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                        dse_netfront_t **nf, dse_error_t *err);
+
+#endif
