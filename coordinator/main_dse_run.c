@@ -1,11 +1,35 @@
-/* main_dse_run.c - the dse-run program: validate a job and run it. */
+/* main_dse_run.c - the dse-run program: validate a job, run it (embedded or
+ * on a standing coordinator), compose the network front, write the outputs. */
+#include <czmq.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "coordinator/client.h"
+#include "coordinator/coord.h"
 #include "core/config.h"
 #include "core/job.h"
+#include "core/outputs.h"
+#include "core/topo.h"
+#include "core/util.h"
 #include "hwmodels/hwmodel.h"
+#include "worker/eval.h"
+
+static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_coord_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
 
 static void s_usage(FILE *out)
 {
@@ -13,32 +37,130 @@ static void s_usage(FILE *out)
             "usage: dse-run CONFIG.toml [options]\n"
             "\n"
             "Explores the design space of the job in CONFIG.toml and writes its Pareto\n"
-            "fronts into the job's output folder.\n"
+            "fronts into the job's output folder. With no --coordinator, runs a\n"
+            "coordinator and local workers (one per physical core) itself.\n"
             "\n"
             "options:\n"
             "  --check                validate the job and print its spaces; run nothing\n"
-            "  -h, --help             this text\n");
+            "  --workers N            local workers (default: [cluster] workers, else one per core)\n"
+            "  --coordinator ENDPOINT submit to a standing coordinator (its worker endpoint,\n"
+            "                         e.g. tcp://hostA:5555; clients use the next port)\n"
+            "  --output DIR           write the outputs here instead of [job] output\n"
+            "  --dump-all             also write all_points.csv (every feasible point)\n"
+            "  --timeout S            give up after S seconds without the coordinator (60)\n"
+            "  -v, --verbose          say what happens\n"
+            "  -q, --quiet            no progress line\n"
+            "  -h, --help             this text\n"
+            "\n"
+            "exit status: 0 done; 1 bad config or failure; 2 bad usage; 3 done but some\n"
+            "units were quarantined (fronts incomplete, see summary.json); 130 interrupted.\n");
+}
+
+/* Path of a program installed beside this one. */
+static int s_sibling(const char *name, char *out, size_t size)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    snprintf(out, size, "%s/%s", self, name);
+    return access(out, X_OK) == 0 ? 0 : -1;
+}
+
+static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_job_t *job,
+                            int verbose)
+{
+    char hb[32], misses[16];
+    snprintf(hb, sizeof hb, "%g", job->heartbeat_s);
+    snprintf(misses, sizeof misses, "%d", job->heartbeat_misses);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    /* the worker goes when dse-run goes, however it goes */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
+    const char *argv[16];
+    int a = 0;
+    argv[a++] = prog;
+    argv[a++] = "--connect";
+    argv[a++] = endpoint;
+    argv[a++] = "--threads";
+    argv[a++] = "1";
+    argv[a++] = "--heartbeat";
+    argv[a++] = hb;
+    argv[a++] = "--heartbeat-misses";
+    argv[a++] = misses;
+    argv[a++] = "--death-timeout";
+    argv[a++] = "30";
+    if (verbose)
+        argv[a++] = "--verbose";
+    argv[a] = NULL;
+    execv(prog, (char *const *)argv);
+    fprintf(stderr, "dse-run: cannot start %s: %s\n", prog, strerror(errno));
+    _exit(127);
+}
+
+static void *s_coord_thread(void *arg)
+{
+    dse_coord_run(arg);
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    const char *config = NULL;
-    int check = 0;
+    const char *config = NULL, *coordinator = NULL, *output = NULL;
+    int check = 0, workers = -1, dump_all = 0, verbose = 0, quiet = 0;
+    double timeout = 60;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--check") == 0) {
+        const char *a = argv[i];
+        int has_next = i + 1 < argc;
+        if (strcmp(a, "--check") == 0) {
             check = 1;
-        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+        } else if (strcmp(a, "--workers") == 0 && has_next) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 1024) {
+                fprintf(stderr, "dse-run: --workers takes a number from 1 to 1024\n");
+                return 2;
+            }
+            workers = (int)n;
+        } else if (strcmp(a, "--coordinator") == 0 && has_next) {
+            coordinator = argv[++i];
+        } else if (strcmp(a, "--output") == 0 && has_next) {
+            output = argv[++i];
+        } else if (strcmp(a, "--timeout") == 0 && has_next) {
+            char *end;
+            timeout = strtod(argv[++i], &end);
+            if (*end || !(timeout > 0)) {
+                fprintf(stderr, "dse-run: --timeout takes a positive number of seconds\n");
+                return 2;
+            }
+        } else if (strcmp(a, "--dump-all") == 0) {
+            dump_all = 1;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            verbose = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             s_usage(stdout);
             return 0;
-        } else if (argv[i][0] == '-') {
-            fprintf(stderr, "dse-run: unknown option '%s'\n", argv[i]);
+        } else if (a[0] == '-') {
+            fprintf(stderr, "dse-run: unknown option '%s'%s\n", a,
+                    has_next ? "" : " (or it lacks its value)");
             s_usage(stderr);
             return 2;
         } else if (config) {
-            fprintf(stderr, "dse-run: one config file only ('%s' and '%s')\n", config, argv[i]);
+            fprintf(stderr, "dse-run: one config file only ('%s' and '%s')\n", config, a);
             return 2;
         } else {
-            config = argv[i];
+            config = a;
         }
     }
     if (!config) {
@@ -56,7 +178,163 @@ int main(int argc, char **argv)
         dse_job_destroy(&job);
         return 0;
     }
-    fprintf(stderr, "dse-run: running jobs is not built yet; use --check\n");
-    dse_job_destroy(&job);
-    return 1;
+    if (output) {
+        free(job->output);
+        job->output = dse_xstrdup(output);
+    }
+    job->dump_all |= dump_all;
+    if (workers < 0)
+        workers = job->workers;
+    dse_evaljob_t *ej = NULL;
+    if (dse_evaljob_new(&job, &ej, &err) != 0) {
+        dse_error_print(&err, stderr);
+        return 1;
+    }
+    /* make sure the output folder can be written before spending the time */
+    if (dse_mkdir_p(ej->job->output, &err) != 0) {
+        dse_error_print(&err, stderr);
+        dse_evaljob_destroy(&ej);
+        return 1;
+    }
+
+    zsys_handler_set(NULL); /* our own handler: Ctrl-C cancels the job cleanly */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    dse_coord_t *coord = NULL;
+    pthread_t coord_thread;
+    pid_t *pids = NULL;
+    int n_pids = 0;
+    char client_ep[512];
+    int rc = 0;
+    if (coordinator) {
+        if (dse_client_endpoint_for(coordinator, client_ep, sizeof client_ep) != 0) {
+            fprintf(stderr, "dse-run: --coordinator needs an endpoint with a port, like "
+                            "tcp://host:5555 (got '%s')\n", coordinator);
+            dse_evaljob_destroy(&ej);
+            return 2;
+        }
+    } else {
+        char prog[PATH_MAX];
+        if (s_sibling("dse-worker", prog, sizeof prog) != 0) {
+            fprintf(stderr, "dse-run: cannot find dse-worker beside dse-run\n");
+            dse_evaljob_destroy(&ej);
+            return 1;
+        }
+        if (workers <= 0) {
+            dse_topo_t *topo = NULL;
+            workers = 1;
+            if (dse_topo_open(&topo, NULL, &err) == 0) {
+                workers = dse_topo_cores(topo);
+                dse_topo_destroy(&topo);
+            }
+            if (workers < 1)
+                workers = 1;
+        }
+        dse_coord_opts_t co = {
+            .worker_bind = "tcp://127.0.0.1:*",
+            .client_bind = "tcp://127.0.0.1:*",
+            .heartbeat_s = ej->job->heartbeat_s,
+            .heartbeat_misses = ej->job->heartbeat_misses,
+            .max_attempts = ej->job->max_attempts,
+            .unit_seconds = ej->job->unit_seconds,
+            .verbose = verbose,
+            .stop = &s_coord_stop,
+        };
+        coord = dse_coord_new(&co, &err);
+        if (!coord) {
+            dse_error_print(&err, stderr);
+            dse_evaljob_destroy(&ej);
+            return 1;
+        }
+        snprintf(client_ep, sizeof client_ep, "%s", dse_coord_client_endpoint(coord));
+        pthread_create(&coord_thread, NULL, s_coord_thread, coord);
+        pids = dse_xcalloc((size_t)workers, sizeof *pids);
+        for (int i = 0; i < workers; i++) {
+            pid_t pid = s_spawn_worker(prog, dse_coord_worker_endpoint(coord), ej->job, verbose);
+            if (pid > 0)
+                pids[n_pids++] = pid;
+        }
+        if (verbose)
+            fprintf(stderr, "dse-run: embedded coordinator at %s with %d local worker%s\n",
+                    dse_coord_worker_endpoint(coord), n_pids, n_pids == 1 ? "" : "s");
+    }
+
+    dse_client_opts_t clo = {
+        .endpoint = client_ep,
+        .progress = !quiet && isatty(2),
+        .verbose = verbose,
+        .heartbeat_s = ej->job->heartbeat_s,
+        .heartbeat_misses = ej->job->heartbeat_misses,
+        .timeout_s = timeout,
+        .stop = &s_stop,
+    };
+    dse_client_result_t res;
+    int crc = dse_client_run(ej, &clo, &res, &err);
+
+    if (coord) {
+        for (int i = 0; i < n_pids; i++)
+            kill(pids[i], SIGTERM);
+        for (int i = 0; i < n_pids; i++)
+            waitpid(pids[i], NULL, 0);
+        s_coord_stop = 1;
+        pthread_join(coord_thread, NULL);
+        dse_coord_destroy(&coord);
+        free(pids);
+    }
+
+    if (crc == DSE_EINTR) {
+        fprintf(stderr, "dse-run: interrupted; nothing written\n");
+        dse_evaljob_destroy(&ej);
+        return 130;
+    }
+    if (crc != 0) {
+        char buf[1200];
+        dse_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "dse-run: %s\n", buf);
+        dse_evaljob_destroy(&ej);
+        return 1;
+    }
+
+    dse_netfront_t *nf = NULL;
+    dse_error_t nerr = DSE_ERROR_INIT;
+    if (dse_outputs_compose(ej, res.fronts, &nf, &nerr) != 0)
+        fprintf(stderr, "dse-run: no network front: %s\n", nerr.msg);
+    dse_run_stats_t st = {
+        .wall_seconds = res.wall,
+        .workers_seen = res.workers_seen,
+        .units = res.units,
+        .units_reissued = res.reissued,
+        .n_quarantined = res.n_quarantined,
+        .quarantined = res.quarantined,
+        .per_layer = res.per_layer,
+    };
+    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg, res.all, &st, &err) != 0) {
+        dse_error_print(&err, stderr);
+        rc = 1;
+    } else {
+        uint64_t evaluated = 0;
+        size_t front = 0;
+        for (size_t i = 0; i < ej->job->n_layers; i++) {
+            evaluated += res.per_layer[i].evaluated;
+            front += dse_front_size(res.fronts[i]);
+        }
+        if (!quiet)
+            printf("%s: %llu points evaluated in %.2f s; %zu layer front rows, %zu network "
+                   "front rows; written to %s/\n", ej->job->name, (unsigned long long)evaluated,
+                   res.wall, front, nf ? dse_netfront_size(nf) : 0, ej->job->output);
+        if (res.n_quarantined) {
+            fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
+                    "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");
+            rc = 3;
+        }
+    }
+    dse_netfront_destroy(&nf);
+    dse_client_result_release(&res, ej->job->n_layers);
+    dse_evaljob_destroy(&ej);
+    return rc;
 }

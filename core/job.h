@@ -79,6 +79,7 @@ typedef struct {
     char *path;   /* the config file, for messages */
     char *name;
     char *output; /* output folder */
+    int dump_all; /* also keep every feasible point (all_points.csv) */
     /* [target] */
     const struct dse_hwmodel *model;
     char *hardware;                   /* preset name, "" when none */

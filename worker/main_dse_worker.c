@@ -1,11 +1,114 @@
 /* main_dse_worker.c - the dse-worker program. */
+#include <czmq.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/error.h"
+#include "worker/worker.h"
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: dse-worker --connect ENDPOINT [options]\n"
+            "\n"
+            "Evaluates units of work for a coordinator: one thread per physical core,\n"
+            "each pinned. Reconnects with backoff (1 s to 32 s) when the coordinator\n"
+            "goes away.\n"
+            "\n"
+            "options:\n"
+            "  --connect ENDPOINT       the coordinator's worker endpoint (tcp://host:5555)\n"
+            "  --threads N              evaluation threads (default: physical cores)\n"
+            "  --death-timeout S        exit after S seconds without a coordinator (default: never)\n"
+            "  --heartbeat S            heartbeat interval (default 1)\n"
+            "  --heartbeat-misses N     missed heartbeats before the coordinator is lost (3)\n"
+            "  --no-pin                 do not pin threads to cores\n"
+            "  --topology DESC          an hwloc synthetic topology instead of this host's\n"
+            "                           (for tests: \"pack:2 core:4 pu:2\")\n"
+            "  -v, --verbose            say what happens\n"
+            "  -h, --help               this text\n");
+}
+
+static int s_number(const char *opt, const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*end || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "dse-worker: %s takes a number from %g to %g (got '%s')\n", opt, lo, hi,
+                s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "usage: dse-worker ... (not built yet)\n");
-    return 2;
+    dse_worker_opts_t o = {.pin = 1, .heartbeat_s = 1.0, .heartbeat_misses = 3, .stop = &s_stop};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_next = i + 1 < argc;
+        double v;
+        if (strcmp(a, "--connect") == 0 && has_next) {
+            o.endpoint = argv[++i];
+        } else if (strcmp(a, "--threads") == 0 && has_next) {
+            if (s_number(a, argv[++i], 1, 1024, &v))
+                return 2;
+            o.threads = (int)v;
+        } else if (strcmp(a, "--death-timeout") == 0 && has_next) {
+            if (s_number(a, argv[++i], 0, 1e9, &v))
+                return 2;
+            o.death_timeout_s = v;
+        } else if (strcmp(a, "--heartbeat") == 0 && has_next) {
+            if (s_number(a, argv[++i], 0.01, 3600, &v))
+                return 2;
+            o.heartbeat_s = v;
+        } else if (strcmp(a, "--heartbeat-misses") == 0 && has_next) {
+            if (s_number(a, argv[++i], 1, 1000, &v))
+                return 2;
+            o.heartbeat_misses = (int)v;
+        } else if (strcmp(a, "--no-pin") == 0) {
+            o.pin = 0;
+        } else if (strcmp(a, "--topology") == 0 && has_next) {
+            o.synthetic_topology = argv[++i];
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o.verbose = 1;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            s_usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "dse-worker: unknown option '%s'%s\n", a,
+                    has_next || a[0] != '-' ? "" : " (or it lacks its value)");
+            s_usage(stderr);
+            return 2;
+        }
+    }
+    if (!o.endpoint) {
+        fprintf(stderr, "dse-worker: --connect ENDPOINT is required\n");
+        s_usage(stderr);
+        return 2;
+    }
+    zsys_handler_set(NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    dse_error_t err = DSE_ERROR_INIT;
+    int rc = dse_worker_run(&o, &err);
+    if (rc && rc != DSE_ETIMEDOUT) {
+        dse_error_print(&err, stderr);
+        return 1;
+    }
+    return rc == DSE_ETIMEDOUT ? 3 : 0;
 }

@@ -1,0 +1,258 @@
+/* client.c - submitting a job and collecting its fronts. */
+#include "coordinator/client.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/transport.h"
+#include "core/util.h"
+#include "core/wire.h"
+#include "hwmodels/hwmodel.h"
+
+static void s_progress_line(const dse_msg_progress_t *p, double rate)
+{
+    double pct = p->total ? 100.0 * (double)p->evaluated / (double)p->total : 0;
+    if (p->units_total && p->units_done == p->units_total)
+        pct = 100;
+    double left = rate > 0 && p->total > p->evaluated ? (double)(p->total - p->evaluated) / rate
+                                                      : 0;
+    char eta[32];
+    if (rate <= 0)
+        snprintf(eta, sizeof eta, "--");
+    else if (left < 3600)
+        snprintf(eta, sizeof eta, "%d:%02d", (int)left / 60, (int)left % 60);
+    else
+        snprintf(eta, sizeof eta, "%.1f h", left / 3600);
+    const char *unit = "";
+    double r = rate;
+    if (r >= 1e6)
+        r /= 1e6, unit = "M";
+    else if (r >= 1e3)
+        r /= 1e3, unit = "k";
+    fprintf(stderr, "\r\033[K  %5.1f%%  %6.2f%s points/s  ETA %s  %u worker%s  units %u/%u", pct,
+            r, unit, eta, p->workers_alive, p->workers_alive == 1 ? "" : "s", p->units_done,
+            p->units_total);
+    if (p->reissued)
+        fprintf(stderr, " (%u re-issued)", p->reissued);
+    fflush(stderr);
+}
+
+void dse_client_result_release(dse_client_result_t *res, size_t n_layers)
+{
+    for (size_t i = 0; i < n_layers; i++) {
+        if (res->fronts)
+            dse_front_destroy(&res->fronts[i]);
+        if (res->all)
+            dse_front_destroy(&res->all[i]);
+    }
+    free(res->fronts);
+    free(res->all);
+    free(res->per_layer);
+    free(res->quarantined);
+    memset(res, 0, sizeof *res);
+}
+
+static void s_reset(const dse_evaljob_t *ej, dse_client_result_t *res)
+{
+    size_t nl = ej->job->n_layers;
+    dse_client_result_release(res, nl);
+    res->fronts = dse_xcalloc(nl, sizeof *res->fronts);
+    res->per_layer = dse_xcalloc(nl, sizeof *res->per_layer);
+    for (size_t i = 0; i < nl; i++)
+        res->fronts[i] = dse_evaljob_front_new(ej);
+    if (ej->job->dump_all) {
+        res->all = dse_xcalloc(nl, sizeof *res->all);
+        for (size_t i = 0; i < nl; i++)
+            res->all[i] = dse_evaljob_front_new(ej);
+    }
+}
+
+static zsock_t *s_submit(const dse_evaljob_t *ej, const dse_client_opts_t *o)
+{
+    zsock_t *s = zsock_new(ZMQ_DEALER);
+    dse_sock_setup(s);
+    zsock_set_linger(s, 0);
+    if (zsock_connect(s, "%s", o->endpoint) != 0) {
+        zsock_destroy(&s);
+        return NULL;
+    }
+    dse_msg_t m = {.cmd = DSE_MSG_SUBMIT};
+    m.submit.config = ej->canonical;
+    m.submit.dump_all = ej->job->dump_all;
+    m.submit.verbose = o->verbose;
+    dse_msg_send(s, NULL, &m);
+    return s;
+}
+
+int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_client_result_t *res,
+                   dse_error_t *err)
+{
+    memset(res, 0, sizeof *res);
+    s_reset(ej, res);
+    double hb = o->heartbeat_s > 0 ? o->heartbeat_s : 1.0;
+    int misses = o->heartbeat_misses > 0 ? o->heartbeat_misses : 3;
+    double timeout = o->timeout_s > 0 ? o->timeout_s : 60;
+    zsock_t *sock = s_submit(ej, o);
+    if (!sock)
+        return dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot connect to %s", o->endpoint);
+    double now = dse_now();
+    double last_seen = now, last_sent = now, silent_since = now, started = now;
+    uint64_t job_id = 0;
+    int layers_got = 0, drew = 0, rc = DSE_EFAIL;
+    double rate_t0 = now;
+    uint64_t rate_e0 = 0;
+    double rate = 0;
+    size_t nl = ej->job->n_layers;
+    for (;;) {
+        if (o->stop && *o->stop) {
+            if (job_id) {
+                dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
+                m.cancel.job = job_id;
+                dse_msg_send(sock, NULL, &m);
+                zclock_sleep(50); /* let the cancel leave */
+            }
+            rc = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "interrupted: the job was cancelled");
+            break;
+        }
+        zpoller_t *p = zpoller_new(sock, NULL);
+        void *r = zpoller_wait(p, 100);
+        zpoller_destroy(&p);
+        now = dse_now();
+        if (r) {
+            dse_msg_t msg;
+            dse_error_t perr = DSE_ERROR_INIT;
+            int mr = dse_msg_recv(sock, NULL, &msg, &perr);
+            if (mr == DSE_EPROTO) {
+                fprintf(stderr, "dse-run: dropped a malformed message: %s\n", perr.msg);
+                continue;
+            }
+            if (mr)
+                continue;
+            last_seen = silent_since = now;
+            int finished = 0;
+            switch (msg.cmd) {
+            case DSE_MSG_ACCEPT:
+                job_id = msg.accept.job;
+                if (strcmp(msg.accept.digest, ej->digest) != 0)
+                    fprintf(stderr, "dse-run: warning: the coordinator's digest differs\n");
+                if (o->verbose)
+                    fprintf(stderr, "dse-run: job %llu accepted (%s)\n",
+                            (unsigned long long)job_id, msg.accept.digest);
+                break;
+            case DSE_MSG_ERROR:
+                rc = dse_error_set(err, DSE_ECONFIG, NULL, 0, 0, "the coordinator refused the "
+                                   "job: %s", msg.error.message);
+                finished = 1;
+                break;
+            case DSE_MSG_PROGRESS:
+                if (msg.progress.job != job_id)
+                    break;
+                if (now - rate_t0 >= 1.0 || rate == 0) {
+                    double dt = now - rate_t0;
+                    if (dt > 0 && msg.progress.evaluated >= rate_e0) {
+                        double inst = (double)(msg.progress.evaluated - rate_e0) / dt;
+                        rate = rate > 0 ? 0.5 * rate + 0.5 * inst : inst;
+                    }
+                    rate_t0 = now;
+                    rate_e0 = msg.progress.evaluated;
+                }
+                if (o->progress) {
+                    s_progress_line(&msg.progress, rate);
+                    drew = 1;
+                }
+                break;
+            case DSE_MSG_LAYER_FRONT: {
+                dse_msg_layer_front_t *lf = &msg.layer_front;
+                if (lf->job != job_id || lf->layer >= nl)
+                    break;
+                size_t width = lf->rows.width;
+                if (width != ej->job->model->n_metrics) {
+                    rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "layer front with %zu "
+                                       "metrics, expected %zu", width, ej->job->model->n_metrics);
+                    finished = 1;
+                    break;
+                }
+                for (size_t i = 0; i < lf->rows.n; i++) {
+                    const double *row = lf->rows.metrics + i * width;
+                    dse_front_insert(res->fronts[lf->layer], lf->rows.index[i], lf->rows.cin[i],
+                                     lf->rows.cout[i], row);
+                    if (res->all)
+                        dse_front_push(res->all[lf->layer], lf->rows.index[i], lf->rows.cin[i],
+                                       lf->rows.cout[i], row);
+                }
+                res->per_layer[lf->layer].evaluated = lf->counters.evaluated;
+                res->per_layer[lf->layer].feasible = lf->counters.feasible;
+                res->per_layer[lf->layer].infeasible = lf->counters.infeasible;
+                res->per_layer[lf->layer].skipped = lf->counters.skipped;
+                layers_got++;
+                break;
+            }
+            case DSE_MSG_DONE: {
+                dse_msg_done_t *d = &msg.done;
+                if (d->job != job_id)
+                    break;
+                res->units = d->units;
+                res->reissued = d->reissued;
+                res->workers_seen = d->workers_seen;
+                res->wall = now - started;
+                res->n_quarantined = d->n_quarantined;
+                res->quarantined = dse_xcalloc(d->n_quarantined ? d->n_quarantined : 1,
+                                               sizeof *res->quarantined);
+                for (size_t i = 0; i < d->n_quarantined; i++) {
+                    res->quarantined[i].layer = d->quarantined[i].layer < nl ? d->quarantined[i].layer : 0;
+                    res->quarantined[i].lo = d->quarantined[i].lo;
+                    res->quarantined[i].hi = d->quarantined[i].hi;
+                    res->quarantined[i].attempts = d->quarantined[i].attempts;
+                    snprintf(res->quarantined[i].error, sizeof res->quarantined[i].error, "%s",
+                             d->quarantined[i].error);
+                }
+                if ((size_t)layers_got != nl)
+                    rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "the coordinator sent %d of "
+                                       "%zu layer fronts", layers_got, nl);
+                else
+                    rc = 0;
+                finished = 1;
+                break;
+            }
+            default:
+                break;
+            }
+            dse_msg_release(&msg);
+            if (finished)
+                break;
+        }
+        if (now - last_sent >= hb) {
+            dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_send(sock, NULL, &m);
+            last_sent = now;
+        }
+        if (now - last_seen > hb * misses * 2) {
+            if (now - silent_since > timeout) {
+                rc = dse_error_set(err, DSE_ETIMEDOUT, NULL, 0, 0, "no answer from the "
+                                   "coordinator at %s for %.0f s", o->endpoint, timeout);
+                break;
+            }
+            /* the coordinator went away: submit again on a fresh connection */
+            if (o->verbose)
+                fprintf(stderr, "\ndse-run: coordinator silent; submitting again\n");
+            zsock_destroy(&sock);
+            s_reset(ej, res);
+            layers_got = 0;
+            job_id = 0;
+            sock = s_submit(ej, o);
+            last_seen = now;
+            if (!sock) {
+                rc = dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot connect to %s", o->endpoint);
+                break;
+            }
+        }
+    }
+    if (drew)
+        fprintf(stderr, "\n");
+    zsock_destroy(&sock);
+    if (rc)
+        dse_client_result_release(res, nl);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* client.h - submitting a job to a coordinator and collecting its fronts.
+ *
+ * The client (dse-run) sends the job's canonical text, shows progress, and
+ * receives each layer's front and the run's counters. It heartbeats the
+ * coordinator; when the coordinator falls silent it reconnects and submits
+ * again (results are deterministic, so a restarted job gives the same
+ * fronts), until `timeout_s` passes without an answer.
+ */
+#ifndef DSE_CLIENT_H
+#define DSE_CLIENT_H
+
+#include <signal.h>
+
+#include "core/error.h"
+#include "core/outputs.h"
+#include "worker/eval.h"
+
+typedef struct {
+    const char *endpoint; /* the coordinator's client endpoint */
+    int progress;         /* draw a progress line on stderr */
+    int verbose;
+    double heartbeat_s;
+    int heartbeat_misses;
+    double timeout_s;     /* give up after this long without the coordinator (default 60) */
+    volatile sig_atomic_t *stop;
+} dse_client_opts_t;
+
+typedef struct {
+    dse_front_t **fronts;        /* per layer */
+    dse_front_t **all;           /* per layer, when the job dumps every point */
+    dse_counters_t *per_layer;
+    dse_quarantined_t *quarantined;
+    size_t n_quarantined;
+    uint64_t units, reissued;
+    uint32_t workers_seen;
+    double wall;
+} dse_client_result_t;
+
+/* Runs the job on the coordinator. Returns 0 with res filled (release with
+ * dse_client_result_release), DSE_EINTR when *stop was set (the job is
+ * cancelled on the coordinator), or an error (DSE_ETIMEDOUT, the
+ * coordinator's refusal as DSE_ECONFIG, ...). */
+int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_client_result_t *res,
+                   dse_error_t *err);
+void dse_client_result_release(dse_client_result_t *res, size_t n_layers);
+
+#endif

@@ -1,0 +1,49 @@
+/* coord.h - the coordinator engine behind dse-coordinator and embedded dse-run.
+ *
+ * One ROUTER for workers, one for clients. Workers pull work with credit:
+ * the coordinator never holds more units at a worker than it announced.
+ * Every unit handed out is a lease (unit, worker, attempt, deadline). A
+ * worker silent for `heartbeat_misses` heartbeat intervals is dead and its
+ * units go back to the front of the queue; a unit that failed
+ * `max_attempts` times is quarantined and reported. When the queue is empty
+ * outstanding units are re-issued to idle workers (a result that arrives
+ * twice is merged once). Several jobs run at once, served in turn; progress
+ * streams to each job's client, and the final fronts travel back to it.
+ * A malformed message is dropped and logged; it never disturbs other peers.
+ */
+#ifndef DSE_COORD_H
+#define DSE_COORD_H
+
+#include <signal.h>
+
+#include "core/error.h"
+
+typedef struct {
+    const char *worker_bind; /* e.g. "tcp://*:5555" or "tcp://127.0.0.1:*" */
+    const char *client_bind; /* e.g. "tcp://*:5556" */
+    double heartbeat_s;      /* default 1 */
+    int heartbeat_misses;    /* default 3 */
+    int max_attempts;        /* default 3 */
+    double unit_seconds;     /* target work per unit (default 0.25) */
+    double lease_timeout_s;  /* a unit outstanding this long is re-issued; 0 = automatic */
+    int verbose;
+    volatile sig_atomic_t *stop;
+} dse_coord_opts_t;
+
+typedef struct dse_coord dse_coord_t;
+
+/* Creates a coordinator and binds its sockets. NULL with err on failure. */
+dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
+/* The endpoints actually bound (ports resolved), for connecting to. */
+const char *dse_coord_worker_endpoint(const dse_coord_t *c);
+const char *dse_coord_client_endpoint(const dse_coord_t *c);
+/* Serves until *opts->stop is set. Returns 0. */
+int dse_coord_run(dse_coord_t *c);
+void dse_coord_destroy(dse_coord_t **c_p);
+
+/* The client endpoint that goes with a worker endpoint: the same host with
+ * the port plus one ("tcp://host:5555" -> "tcp://host:5556"). Returns 0 or
+ * DSE_EINVAL when the endpoint has no numeric port. */
+int dse_client_endpoint_for(const char *worker_endpoint, char *out, size_t size);
+
+#endif

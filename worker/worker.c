@@ -1,0 +1,473 @@
+/* worker.c - the worker engine: socket loop, job cache, evaluation threads. */
+#include "worker/worker.h"
+
+#include <czmq.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/topo.h"
+#include "core/transport.h"
+#include "core/util.h"
+#include "core/wire.h"
+#include "hwmodels/hwmodel.h"
+#include "worker/eval.h"
+
+/* A job known to this worker: built once per digest, shared by the threads. */
+typedef struct s_jobentry {
+    char digest[DSE_WIRE_MAX_DIGEST + 1];
+    dse_evaljob_t *ej;      /* NULL when the job could not be built */
+    char error[512];        /* why it could not be built */
+    atomic_int refs;        /* the cache's reference plus one per task */
+    atomic_int cancelled;
+    uint64_t job_id;        /* from the unit ids (id >> 40) */
+    struct s_jobentry *next;
+} s_jobentry_t;
+
+typedef struct s_task {
+    dse_msg_work_t work;    /* owned copy */
+    s_jobentry_t *je;
+    uint64_t session;       /* results of an older session are dropped */
+    int dump_all;
+    /* result */
+    int rc;
+    dse_counters_t cnt;
+    dse_front_t *front;
+    char error[256];
+    struct s_task *next;
+} s_task_t;
+
+typedef struct {
+    /* the task queue shared with the threads */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    s_task_t *head, *tail;
+    int quit;
+    atomic_uint_fast64_t evaluated;
+    atomic_uint busy;
+    dse_topo_t *topo;
+    int pin;
+    int n_threads;
+    char results_ep[64];
+} s_pool_t;
+
+typedef struct {
+    s_pool_t *pool;
+    int index;
+} s_thread_arg_t;
+
+static void s_job_unref(s_jobentry_t *je)
+{
+    if (atomic_fetch_sub(&je->refs, 1) == 1) {
+        dse_evaljob_destroy(&je->ej);
+        free(je);
+    }
+}
+
+static void s_task_free(s_task_t *t)
+{
+    if (!t)
+        return;
+    free(t->work.digest);
+    free(t->work.indices);
+    dse_front_destroy(&t->front);
+    if (t->je)
+        s_job_unref(t->je);
+    free(t);
+}
+
+static void *s_thread_main(void *arg)
+{
+    s_thread_arg_t *ta = arg;
+    s_pool_t *pool = ta->pool;
+    if (pool->pin && pool->topo) {
+        dse_error_t err = DSE_ERROR_INIT;
+        if (dse_topo_pin_current_thread(pool->topo, ta->index, &err) != 0 && ta->index == 0)
+            fprintf(stderr, "dse-worker: could not pin threads: %s\n", err.msg);
+    }
+    zsock_t *push = zsock_new_push(pool->results_ep);
+    zsock_set_linger(push, -1);
+    for (;;) {
+        pthread_mutex_lock(&pool->mu);
+        while (!pool->head && !pool->quit)
+            pthread_cond_wait(&pool->cv, &pool->mu);
+        if (pool->quit && !pool->head) {
+            pthread_mutex_unlock(&pool->mu);
+            break;
+        }
+        s_task_t *t = pool->head;
+        pool->head = t->next;
+        if (!pool->head)
+            pool->tail = NULL;
+        pthread_mutex_unlock(&pool->mu);
+
+        atomic_fetch_add(&pool->busy, 1);
+        const dse_evaljob_t *ej = t->je->ej;
+        if (atomic_load(&t->je->cancelled)) {
+            t->rc = DSE_EINTR;
+        } else if (!ej) {
+            t->rc = DSE_ECONFIG;
+            snprintf(t->error, sizeof t->error, "%s", t->je->error);
+        } else if (t->work.layer >= ej->job->n_layers) {
+            t->rc = DSE_EINVAL;
+            snprintf(t->error, sizeof t->error, "layer %u does not exist", t->work.layer);
+        } else {
+            dse_front_t *all = t->dump_all ? dse_evaljob_front_new(ej) : NULL;
+            t->front = dse_evaljob_front_new(ej);
+            uint64_t before = t->cnt.evaluated;
+            t->rc = dse_eval_points(ej, t->work.layer, t->work.lo, t->work.hi, t->work.indices,
+                                    t->work.kind == DSE_WORK_LIST ? t->work.n_indices : 0,
+                                    t->front, all, &t->cnt, &t->je->cancelled);
+            atomic_fetch_add(&pool->evaluated, t->cnt.evaluated - before);
+            if (t->rc == DSE_EINVAL)
+                snprintf(t->error, sizeof t->error, "a point of the unit is outside layer %u's "
+                         "space", t->work.layer);
+            if (all) {
+                /* with dump_all every feasible point travels back */
+                dse_front_destroy(&t->front);
+                t->front = all;
+            }
+        }
+        atomic_fetch_sub(&pool->busy, 1);
+        zsock_send(push, "p", t);
+    }
+    zsock_destroy(&push);
+    return NULL;
+}
+
+typedef struct {
+    const dse_worker_opts_t *o;
+    s_pool_t pool;
+    pthread_t *threads;
+    s_thread_arg_t *targs;
+    zsock_t *results;        /* PULL: finished tasks */
+    zsock_t *dealer;
+    s_jobentry_t *jobs;      /* the cache */
+    uint64_t session;
+    double last_seen;        /* last message from the coordinator */
+    double last_sent;        /* last heartbeat sent */
+    double lost_since;       /* when the coordinator was last known alive */
+    uint64_t units_done;
+    char host[256];
+} s_worker_t;
+
+static s_jobentry_t *s_find_job(s_worker_t *w, const char *digest)
+{
+    for (s_jobentry_t *je = w->jobs; je; je = je->next)
+        if (strcmp(je->digest, digest) == 0)
+            return je;
+    return NULL;
+}
+
+static void s_send(s_worker_t *w, const dse_msg_t *m)
+{
+    if (w->dealer)
+        dse_msg_send(w->dealer, NULL, m);
+}
+
+static void s_send_ready(s_worker_t *w)
+{
+    const char *caps[16];
+    size_t n = 0;
+    for (size_t i = 0; i < dse_model_count() && n < 16; i++)
+        if (dse_model_at(i)->evaluate)
+            caps[n++] = dse_model_at(i)->name;
+    dse_msg_t m = {.cmd = DSE_MSG_READY};
+    m.ready.version = DSE_WIRE_VERSION;
+    m.ready.host = w->host;
+    m.ready.threads = (uint32_t)w->pool.n_threads;
+    m.ready.credit = (uint32_t)(2 * w->pool.n_threads);
+    m.ready.n_caps = n;
+    m.ready.caps = (char **)caps;
+    s_send(w, &m);
+}
+
+static void s_connect(s_worker_t *w)
+{
+    zsock_destroy(&w->dealer);
+    w->session++;
+    w->dealer = zsock_new(ZMQ_DEALER);
+    dse_sock_setup(w->dealer);
+    zsock_set_linger(w->dealer, 0);
+    if (zsock_connect(w->dealer, "%s", w->o->endpoint) != 0)
+        fprintf(stderr, "dse-worker: cannot connect to %s\n", w->o->endpoint);
+    /* queued tasks of the old session are dropped; running ones finish and
+     * their results are discarded */
+    pthread_mutex_lock(&w->pool.mu);
+    s_task_t *t = w->pool.head;
+    w->pool.head = w->pool.tail = NULL;
+    pthread_mutex_unlock(&w->pool.mu);
+    while (t) {
+        s_task_t *next = t->next;
+        s_task_free(t);
+        t = next;
+    }
+    s_send_ready(w);
+    w->last_sent = dse_now();
+}
+
+static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
+{
+    if (s_find_job(w, j->digest))
+        return;
+    s_jobentry_t *je = dse_xcalloc(1, sizeof *je);
+    snprintf(je->digest, sizeof je->digest, "%s", j->digest);
+    atomic_init(&je->refs, 1);
+    atomic_init(&je->cancelled, 0);
+    dse_error_t err = DSE_ERROR_INIT;
+    if (dse_evaljob_from_text(j->config, strlen(j->config), &je->ej, &err) != 0) {
+        dse_error_format(&err, je->error, sizeof je->error);
+        fprintf(stderr, "dse-worker: cannot build job %.12s: %s\n", j->digest, je->error);
+    } else if (strcmp(je->ej->digest, j->digest) != 0) {
+        snprintf(je->error, sizeof je->error, "job digest mismatch (sent %s, built %s)",
+                 j->digest, je->ej->digest);
+        dse_evaljob_destroy(&je->ej);
+    } else if (w->o->verbose) {
+        fprintf(stderr, "dse-worker: job %.12s built (%s, %zu layers)\n", j->digest,
+                je->ej->job->model->name, je->ej->job->n_layers);
+    }
+    je->next = w->jobs;
+    w->jobs = je;
+    /* keep the cache small: forget the oldest idle jobs beyond 16 */
+    size_t n = 0;
+    for (s_jobentry_t **pp = &w->jobs; *pp;) {
+        s_jobentry_t *e = *pp;
+        if (++n > 16 && atomic_load(&e->refs) == 1) {
+            *pp = e->next;
+            s_job_unref(e);
+        } else {
+            pp = &e->next;
+        }
+    }
+}
+
+static void s_fail(s_worker_t *w, uint64_t unit, uint32_t epoch, int code, const char *msg)
+{
+    dse_msg_t m = {.cmd = DSE_MSG_FAIL};
+    m.fail.unit = unit;
+    m.fail.epoch = epoch;
+    m.fail.code = code;
+    m.fail.message = (char *)msg;
+    s_send(w, &m);
+}
+
+static void s_on_work(s_worker_t *w, dse_msg_t *msg)
+{
+    dse_msg_work_t *wk = &msg->work;
+    s_jobentry_t *je = s_find_job(w, wk->digest);
+    if (!je) {
+        s_fail(w, wk->unit, wk->epoch, DSE_ENOTFOUND, "job not known to this worker");
+        return;
+    }
+    s_task_t *t = dse_xcalloc(1, sizeof *t);
+    t->work = *wk;
+    /* the task takes the message's arrays */
+    wk->digest = NULL;
+    wk->indices = NULL;
+    atomic_fetch_add(&je->refs, 1);
+    t->je = je;
+    je->job_id = t->work.unit >> 40;
+    t->session = w->session;
+    t->dump_all = je->ej && je->ej->job->dump_all;
+    pthread_mutex_lock(&w->pool.mu);
+    if (w->pool.tail)
+        w->pool.tail->next = t;
+    else
+        w->pool.head = t;
+    w->pool.tail = t;
+    pthread_cond_signal(&w->pool.cv);
+    pthread_mutex_unlock(&w->pool.mu);
+}
+
+static void s_on_cancel(s_worker_t *w, uint64_t job_id)
+{
+    for (s_jobentry_t *je = w->jobs; je; je = je->next)
+        if (je->job_id == job_id)
+            atomic_store(&je->cancelled, 1);
+}
+
+static void s_on_result(s_worker_t *w, s_task_t *t)
+{
+    if (t->session != w->session || t->rc == DSE_EINTR) {
+        s_task_free(t);
+        return;
+    }
+    if (t->rc != 0) {
+        s_fail(w, t->work.unit, t->work.epoch, t->rc, t->error[0] ? t->error : dse_strerror(t->rc));
+    } else {
+        dse_msg_t m = {.cmd = DSE_MSG_RESULT};
+        m.result.unit = t->work.unit;
+        m.result.epoch = t->work.epoch;
+        m.result.counters.evaluated = t->cnt.evaluated;
+        m.result.counters.feasible = t->cnt.feasible;
+        m.result.counters.infeasible = t->cnt.infeasible;
+        m.result.counters.skipped = t->cnt.skipped;
+        m.result.rows.width = (uint32_t)dse_front_width(t->front);
+        m.result.rows.front = t->front;
+        s_send(w, &m);
+        w->units_done++;
+    }
+    s_task_free(t);
+}
+
+static void s_heartbeat(s_worker_t *w)
+{
+    dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
+    m.heartbeat.evaluated = atomic_load(&w->pool.evaluated);
+    m.heartbeat.units_done = w->units_done;
+    m.heartbeat.busy = atomic_load(&w->pool.busy);
+    s_send(w, &m);
+    w->last_sent = dse_now();
+}
+
+int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
+{
+    s_worker_t w;
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    double hb = o->heartbeat_s > 0 ? o->heartbeat_s : 1.0;
+    int misses = o->heartbeat_misses > 0 ? o->heartbeat_misses : 3;
+
+    int rc = dse_topo_open(&w.pool.topo, o->synthetic_topology, err);
+    if (rc)
+        return rc;
+    int cores = dse_topo_cores(w.pool.topo);
+    w.pool.n_threads = o->threads > 0 ? o->threads : (cores > 0 ? cores : 1);
+    /* pin only where each thread gets a core of its own on this host */
+    w.pool.pin = o->pin && !o->synthetic_topology && w.pool.n_threads <= cores;
+    snprintf(w.host, sizeof w.host, "%s", dse_topo_host(w.pool.topo));
+    pthread_mutex_init(&w.pool.mu, NULL);
+    pthread_cond_init(&w.pool.cv, NULL);
+    atomic_init(&w.pool.evaluated, 0);
+    atomic_init(&w.pool.busy, 0);
+    snprintf(w.pool.results_ep, sizeof w.pool.results_ep, "inproc://dse-worker-results-%p",
+             (void *)&w);
+    w.results = zsock_new_pull(w.pool.results_ep);
+    w.threads = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.threads);
+    w.targs = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.targs);
+    for (int i = 0; i < w.pool.n_threads; i++) {
+        w.targs[i].pool = &w.pool;
+        w.targs[i].index = i;
+        pthread_create(&w.threads[i], NULL, s_thread_main, &w.targs[i]);
+    }
+    if (o->verbose)
+        fprintf(stderr, "dse-worker: %s, %d threads (%d physical cores%s), connecting to %s\n",
+                w.host, w.pool.n_threads, cores, w.pool.pin ? ", pinned" : "", o->endpoint);
+
+    double backoff = 1.0;
+    double now = dse_now();
+    w.last_seen = now;
+    w.lost_since = now;
+    s_connect(&w);
+    double next_reconnect = 0;
+    rc = 0;
+    while (!(o->stop && *o->stop)) {
+        zpoller_t *poller = zpoller_new(w.results, w.dealer, NULL);
+        void *which = zpoller_wait(poller, (int)(hb * 250));
+        zpoller_destroy(&poller);
+        now = dse_now();
+        if (which == w.results) {
+            s_task_t *t = NULL;
+            if (zsock_recv(w.results, "p", &t) == 0 && t)
+                s_on_result(&w, t);
+        } else if (which == w.dealer) {
+            dse_msg_t msg;
+            dse_error_t perr = DSE_ERROR_INIT;
+            int r = dse_msg_recv(w.dealer, NULL, &msg, &perr);
+            if (r == DSE_EPROTO) {
+                fprintf(stderr, "dse-worker: dropped a malformed message: %s\n", perr.msg);
+            } else if (r == 0) {
+                w.last_seen = now;
+                w.lost_since = now;
+                backoff = 1.0;
+                switch (msg.cmd) {
+                case DSE_MSG_JOB: s_on_job(&w, &msg.job); break;
+                case DSE_MSG_WORK: s_on_work(&w, &msg); break;
+                case DSE_MSG_CANCEL: s_on_cancel(&w, msg.cancel.job); break;
+                case DSE_MSG_HEARTBEAT: break;
+                case DSE_MSG_DISCONNECT:
+                    /* the coordinator does not know us (it restarted, or
+                     * declared us dead): register again */
+                    if (o->verbose)
+                        fprintf(stderr, "dse-worker: coordinator asked to re-register\n");
+                    s_connect(&w);
+                    break;
+                default:
+                    fprintf(stderr, "dse-worker: unexpected %s message\n",
+                            dse_wire_cmd_name(msg.cmd));
+                }
+                dse_msg_release(&msg);
+            }
+        }
+        if (now - w.last_sent >= hb)
+            s_heartbeat(&w);
+        if (now - w.last_seen > hb * misses) {
+            /* the coordinator is silent: reconnect with backoff */
+            if (next_reconnect == 0) {
+                next_reconnect = now + backoff;
+                if (o->verbose)
+                    fprintf(stderr, "dse-worker: coordinator silent; reconnecting in %.0f s\n",
+                            backoff);
+            } else if (now >= next_reconnect) {
+                s_connect(&w);
+                w.last_seen = now - hb * misses; /* stay "lost" until it answers */
+                backoff = backoff * 2 > 32 ? 32 : backoff * 2;
+                next_reconnect = now + backoff;
+            }
+        } else {
+            next_reconnect = 0;
+        }
+        if (o->death_timeout_s > 0 && now - w.lost_since > o->death_timeout_s) {
+            fprintf(stderr, "dse-worker: no coordinator for %.0f s; exiting\n",
+                    o->death_timeout_s);
+            rc = DSE_ETIMEDOUT;
+            break;
+        }
+    }
+
+    if (w.dealer && !(rc == DSE_ETIMEDOUT)) {
+        dse_msg_t m = {.cmd = DSE_MSG_DISCONNECT};
+        s_send(&w, &m);
+    }
+    pthread_mutex_lock(&w.pool.mu);
+    w.pool.quit = 1;
+    for (s_jobentry_t *je = w.jobs; je; je = je->next)
+        atomic_store(&je->cancelled, 1);
+    pthread_cond_broadcast(&w.pool.cv);
+    pthread_mutex_unlock(&w.pool.mu);
+    /* push sockets linger until delivered, so after the joins every
+     * finished task is waiting in the results socket */
+    for (int i = 0; i < w.pool.n_threads; i++)
+        pthread_join(w.threads[i], NULL);
+    for (;;) {
+        zpoller_t *p = zpoller_new(w.results, NULL);
+        void *r = zpoller_wait(p, 0);
+        zpoller_destroy(&p);
+        if (!r)
+            break;
+        s_task_t *t = NULL;
+        if (zsock_recv(w.results, "p", &t) == 0)
+            s_task_free(t);
+    }
+    s_task_t *t = w.pool.head;
+    while (t) {
+        s_task_t *next = t->next;
+        s_task_free(t);
+        t = next;
+    }
+    while (w.jobs) {
+        s_jobentry_t *next = w.jobs->next;
+        s_job_unref(w.jobs);
+        w.jobs = next;
+    }
+    zsock_destroy(&w.dealer);
+    zsock_destroy(&w.results);
+    free(w.threads);
+    free(w.targs);
+    pthread_mutex_destroy(&w.pool.mu);
+    pthread_cond_destroy(&w.pool.cv);
+    dse_topo_destroy(&w.pool.topo);
+    return rc;
+}
