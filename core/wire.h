@@ -1,0 +1,242 @@
+/* wire.h - the messages between workers, the coordinator and dse-run clients.
+ *
+ * A message is three ZeroMQ frames: the signature (4 bytes: "DSE" and the
+ * protocol version byte), the command (1 byte, dse_msg_cmd_t) and a msgpack
+ * body. Every body except DISCONNECT's (which is empty: zero bytes) is one
+ * msgpack array of the message's fields in a fixed order (see wire.c for
+ * each layout).
+ *
+ * Encoding uses msgpack-c's packer (compact integer forms, float64 for
+ * every real).
+ *
+ * Decoding does not use msgpack-c's unpacker: that allocates from the
+ * counts in the headers before it knows whether the bytes exist, so a
+ * 5-byte body claiming 16 million elements costs memory. Instead a strict
+ * cursor reads exactly the layout expected:
+ *   - a count is checked against the bytes left before anything is
+ *     allocated (every element takes at least one byte, a metrics row at
+ *     least 5 bytes per value), and against the limits below;
+ *   - types are checked (an integer where a string belongs is an error;
+ *     integers must fit their field; reals must be float32/float64);
+ *   - strings must not contain NUL bytes (they become C strings), digests
+ *     are lowercase hex;
+ *   - the body must be consumed exactly (trailing bytes are an error);
+ *   - nesting is bounded by the layouts (at most 4 levels: body, rows, row,
+ *     metrics); an unexpected array is a type error, so deep nesting costs
+ *     nothing.
+ * Every failure is DSE_EPROTO with err->msg naming the message and what was
+ * wrong ("RESULT: row 3: expected 5 metrics, got 4"); nothing is leaked and
+ * the output message is left empty.
+ */
+#ifndef DSE_WIRE_H
+#define DSE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/pareto.h"
+#include "core/util.h"
+
+#define DSE_WIRE_VERSION 1
+#define DSE_WIRE_SIG_LEN 4
+/* "DSE" followed by the version byte. */
+extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
+
+/* Limits enforced by the decoder (ZMQ_MAXMSGSIZE bounds whole frames). */
+#define DSE_WIRE_MAX_CONFIG (16u << 20) /* config text bytes */
+#define DSE_WIRE_MAX_HOST 255
+#define DSE_WIRE_MAX_DIGEST 128
+#define DSE_WIRE_MAX_TEXT 65536 /* error messages, capability names */
+#define DSE_WIRE_MAX_CAPS 256
+#define DSE_WIRE_MAX_ROWS 10000000u
+#define DSE_WIRE_MAX_WIDTH 4096u
+#define DSE_WIRE_MAX_INDICES 10000000u
+#define DSE_WIRE_MAX_QUARANTINED 1000000u
+
+typedef enum {
+    /* worker <-> coordinator */
+    DSE_MSG_READY = 1,      /* W->C */
+    DSE_MSG_JOB = 2,        /* C->W */
+    DSE_MSG_WORK = 3,       /* C->W */
+    DSE_MSG_RESULT = 4,     /* W->C */
+    DSE_MSG_FAIL = 5,       /* W->C */
+    DSE_MSG_HEARTBEAT = 6,  /* both */
+    DSE_MSG_DISCONNECT = 7, /* both */
+    /* dse-run client <-> coordinator */
+    DSE_MSG_SUBMIT = 16,      /* client -> C */
+    DSE_MSG_ACCEPT = 17,      /* C -> client */
+    DSE_MSG_PROGRESS = 18,    /* C -> client */
+    DSE_MSG_LAYER_FRONT = 19, /* C -> client */
+    DSE_MSG_DONE = 20,        /* C -> client */
+    DSE_MSG_ERROR = 21,       /* C -> client */
+    DSE_MSG_CANCEL = 22       /* client -> C */
+} dse_msg_cmd_t;
+
+/* "READY", "RESULT", ...; NULL for an unknown command. */
+const char *dse_wire_cmd_name(int cmd);
+
+typedef struct {
+    uint64_t evaluated, feasible, infeasible, skipped;
+} dse_wire_counters_t;
+
+/* Front rows: n rows of (index, cin, cout, width metrics). When encoding,
+ * a non-NULL `front` is encoded instead of the arrays (its width must equal
+ * `width`). Decoded rows own the arrays (front is NULL). */
+typedef struct {
+    uint32_t width;
+    size_t n;
+    uint64_t *index;
+    int64_t *cin, *cout;
+    double *metrics; /* n * width */
+    const dse_front_t *front;
+} dse_wire_rows_t;
+
+typedef struct {
+    uint32_t version;
+    char *host;
+    uint32_t threads, credit;
+    size_t n_caps;
+    char **caps;
+} dse_msg_ready_t;
+
+typedef struct {
+    char *digest; /* lowercase hex */
+    char *config; /* canonical TOML text */
+} dse_msg_job_t;
+
+enum { DSE_WORK_RANGE = 0, DSE_WORK_LIST = 1 };
+
+typedef struct {
+    uint64_t unit;
+    uint32_t epoch;
+    char *digest;
+    uint32_t layer;
+    uint32_t kind;  /* DSE_WORK_RANGE: [lo, hi) (lo <= hi); DSE_WORK_LIST: indices */
+    uint64_t lo, hi;
+    size_t n_indices;
+    uint64_t *indices;
+} dse_msg_work_t;
+
+typedef struct {
+    uint64_t unit;
+    uint32_t epoch;
+    dse_wire_counters_t counters;
+    dse_wire_rows_t rows;
+} dse_msg_result_t;
+
+typedef struct {
+    uint64_t unit;
+    uint32_t epoch;
+    int32_t code;
+    char *message;
+} dse_msg_fail_t;
+
+typedef struct {
+    uint64_t evaluated, units_done;
+    uint32_t busy;
+} dse_msg_heartbeat_t;
+
+typedef struct {
+    char *config;
+    int dump_all, verbose; /* 0 or 1 */
+} dse_msg_submit_t;
+
+typedef struct {
+    uint64_t job;
+    char *digest;
+} dse_msg_accept_t;
+
+typedef struct {
+    uint64_t job, evaluated, total;
+    uint32_t units_done, units_total, workers_alive, reissued;
+    double elapsed;
+} dse_msg_progress_t;
+
+typedef struct {
+    uint64_t job;
+    uint32_t layer;
+    dse_wire_counters_t counters;
+    dse_wire_rows_t rows;
+} dse_msg_layer_front_t;
+
+typedef struct {
+    uint32_t layer;
+    uint64_t lo, hi;
+    uint32_t attempts;
+    char *error;
+} dse_wire_quarantined_t;
+
+typedef struct {
+    uint64_t job;
+    dse_wire_counters_t counters;
+    uint32_t units, reissued;
+    size_t n_quarantined;
+    dse_wire_quarantined_t *quarantined;
+    uint32_t workers_seen;
+    double wall;
+} dse_msg_done_t;
+
+typedef struct {
+    char *message;
+} dse_msg_error_t;
+
+typedef struct {
+    uint64_t job;
+} dse_msg_cancel_t;
+
+/* A message: cmd selects the member. Decoded messages own their strings and
+ * arrays (dse_msg_release frees them); a message filled by the caller for
+ * encoding may point at anything (the encoder only reads, and such a
+ * message is not released). */
+typedef struct {
+    int cmd;
+    union {
+        dse_msg_ready_t ready;
+        dse_msg_job_t job;
+        dse_msg_work_t work;
+        dse_msg_result_t result;
+        dse_msg_fail_t fail;
+        dse_msg_heartbeat_t heartbeat;
+        dse_msg_submit_t submit;
+        dse_msg_accept_t accept;
+        dse_msg_progress_t progress;
+        dse_msg_layer_front_t layer_front;
+        dse_msg_done_t done;
+        dse_msg_error_t error;
+        dse_msg_cancel_t cancel;
+    };
+} dse_msg_t;
+
+/* Appends the msgpack body of msg to body. Strings must be NUL-terminated;
+ * NULL strings are sent as "". Asserts a known command. */
+void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body);
+/* Appends the three frames back to back: signature, command byte, body
+ * (for transports without frames, files and tests). */
+void dse_wire_encode(const dse_msg_t *msg, dse_strbuf_t *out);
+
+/* Checks the signature frame (exactly 4 bytes: "DSE", version 1) and the
+ * command frame (exactly 1 byte, a known command); sets *cmd. 0 or
+ * DSE_EPROTO. */
+int dse_wire_check_header(const void *sig, size_t sig_len, const void *cmd_frame, size_t cmd_len,
+                          int *cmd, dse_error_t *err);
+/* Decodes the body of a message of command cmd into msg (zeroed first;
+ * msg->cmd = cmd). 0, or DSE_EPROTO with msg left empty. */
+int dse_wire_decode_body(int cmd, const void *body, size_t len, dse_msg_t *msg, dse_error_t *err);
+/* Header check plus body decode of the three frames. */
+int dse_wire_decode_frames(const void *sig, size_t sig_len, const void *cmd_frame, size_t cmd_len,
+                           const void *body, size_t body_len, dse_msg_t *msg, dse_error_t *err);
+/* Decodes what dse_wire_encode produced (signature, command, body). */
+int dse_wire_decode(const void *buf, size_t len, dse_msg_t *msg, dse_error_t *err);
+/* Frees what a decoded message owns and zeroes it. Safe on a zeroed message. */
+void dse_msg_release(dse_msg_t *msg);
+
+/* Pushes decoded rows into f (dse_front_push; the caller filters or
+ * merges). DSE_EPROTO when the rows' width is not the front's. */
+int dse_wire_rows_to_front(const dse_wire_rows_t *rows, dse_front_t *f, dse_error_t *err);
+
+/* For tests: the largest single allocation the decoder made since the last
+ * reset (reset != 0 zeroes it after reading). Per thread. */
+size_t dse__wire_max_alloc(int reset);
+
+#endif
