@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/outputs.h"
+#include "core/space.h"
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"

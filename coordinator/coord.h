@@ -19,8 +19,8 @@
 #include "core/error.h"
 
 typedef struct {
-    const char *worker_bind; /* e.g. "tcp://*:5555" or "tcp://127.0.0.1:*" */
-    const char *client_bind; /* e.g. "tcp://*:5556" */
+    const char *worker_bind; /* e.g. "tcp://0.0.0.0:5555", or port "*" for any */
+    const char *client_bind; /* the same for dse-run clients */
     double heartbeat_s;      /* default 1 */
     int heartbeat_misses;    /* default 3 */
     int max_attempts;        /* default 3 */

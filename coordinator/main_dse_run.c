@@ -68,7 +68,11 @@ static int s_sibling(const char *name, char *out, size_t size)
     if (!slash)
         return -1;
     *slash = '\0';
-    snprintf(out, size, "%s/%s", self, name);
+    if (strlen(self) + strlen(name) + 2 > size)
+        return -1;
+    strcpy(out, self);
+    strcat(out, "/");
+    strcat(out, name);
     return access(out, X_OK) == 0 ? 0 : -1;
 }
 

@@ -261,6 +261,8 @@ static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_valu
                 return rc;
         }
         x = (double)i;
+    } else if (dse_toml_type(v) == DSE_TOML_FLOAT && isinf(dse_toml_float(v))) {
+        x = dse_toml_float(v); /* "no limit" */
     } else {
         rc = s_number(c, v, what, &x);
         if (rc)

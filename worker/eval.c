@@ -115,7 +115,7 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
 
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
-                    dse_counters_t *cnt, const volatile int *cancel)
+                    dse_counters_t *cnt, const atomic_int *cancel)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
@@ -127,7 +127,7 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
     if (!indices && hi > s->size)
         return DSE_EINVAL;
     for (uint64_t i = 0; i < count; i++) {
-        if (cancel && (i & 1023) == 1023 && *cancel)
+        if (cancel && (i & 1023) == 1023 && atomic_load(cancel))
             return DSE_EINTR;
         uint64_t idx = indices ? indices[i] : lo + i;
         if (idx >= s->size)

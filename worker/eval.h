@@ -9,6 +9,7 @@
 #define DSE_EVAL_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -49,7 +50,7 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
  * DSE_EINTR. Returns 0, DSE_EINVAL for a point outside the space. */
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
-                    dse_counters_t *cnt, const volatile int *cancel);
+                    dse_counters_t *cnt, const atomic_int *cancel);
 
 /* Evaluates one deployment given by parameter values (not necessarily in
  * the space): fills metrics; returns 1 when feasible (model and per-layer

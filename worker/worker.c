@@ -35,7 +35,7 @@ typedef struct s_task {
     int rc;
     dse_counters_t cnt;
     dse_front_t *front;
-    char error[256];
+    char error[512];
     struct s_task *next;
 } s_task_t;
 
