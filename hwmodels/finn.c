@@ -333,12 +333,12 @@ static int finn_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error
         return dse_error_set(err, DSE_ENOTSUP, NULL, 0, 0, "finn: op %s is not modelled",
                              dse_op_name(l->op));
     }
-    if (c->w < 1 || c->a < 1 || c->b > 30) {
+    if (c->w < 1 || c->a < 1 || (c->act && c->b > 30)) {
         free(c);
         return dse_error_set(err, DSE_ECONFIG, NULL, 0, 0, "finn: bad bit widths");
     }
     int64_t wa = c->w + c->a;
-    c->thr_levels = ((int64_t)1 << c->b) - 1;
+    c->thr_levels = c->act ? ((int64_t)1 << c->b) - 1 : 0;
     c->mult_per_lane = (2 * cdiv(wa, 6) - 1) * wa;
     c->dsp_per_lane = cdiv(wa, 48);
     *ctx_p = c;
