@@ -81,7 +81,8 @@ int main(void)
         } while (t < 1.0);
         printf("finn: %.0f points/s per core (%s; %llu points of a %llu-point CNV conv layer "
                "space, %.1f%% feasible; checksum %.0f)\n",
-               (double)points / t, est ? "finn-current" : "finn-2021", (unsigned long long)points, (unsigned long long)space->size,
+               (double)points / t, est ? "finn-current" : "finn-2021",
+               (unsigned long long)points, (unsigned long long)space->size,
                100.0 * (double)feasible / (double)points, sink);
         m->release(ctx);
     }
