@@ -29,7 +29,7 @@
 
 enum {
     H_CORES, H_L1, H_L2, H_L3, H_WMEM, H_DMA_BW, H_DMA_SETUP, H_DMA_MAX, H_L3_BW, H_L3_SETUP,
-    H_L2_LAT, H_L2_BW, H_FORK, H_CALL, H_NPU_SETUP, H_STRIDE2, H_CLOCK, H__COUNT
+    H_L2_LAT, H_L2_PORT, H_FORK, H_CALL, H_NPU_SETUP, H_STRIDE2, H_CLOCK, H__COUNT
 };
 
 static const dse_key_decl_t s_preset_keys[H__COUNT] = {
@@ -55,8 +55,9 @@ static const dse_key_decl_t s_preset_keys[H__COUNT] = {
                     "extra cycles per transfer that starts in L3 (estimate)"},
     [H_L2_LAT] = {"l2_access_cycles", DSE_VAL_REAL, NULL, 10, 1, 1000, "cycles",
                   "latency of a core load/store to L2 (DORY HW_description: 10)"},
-    [H_L2_BW] = {"l2_bytes_per_cycle", DSE_VAL_REAL, NULL, 8, 0.125, 1024, "bytes/cycle",
-                 "bandwidth of the cluster's L2 port, shared by the cores (DORY: 8)"},
+    [H_L2_PORT] = {"l2_port_cycles", DSE_VAL_REAL, NULL, 1, 0, 100, "cycles",
+                   "cycles the cluster's L2 port is busy per core access (one AXI "
+                   "transaction per 32-bit access; estimate)"},
     [H_FORK] = {"fork_cycles", DSE_VAL_REAL, NULL, 100, 0, 1e6, "cycles",
                 "fork + barrier of the cores per kernel call (estimate)"},
     [H_CALL] = {"call_cycles", DSE_VAL_REAL, NULL, 2000, 0, 1e7, "cycles",
@@ -699,7 +700,7 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
     }
     if (l3b > hw[H_L3])
         return 0;
-    double port = 4.0 / hw[H_L2_BW];
+    double port = hw[H_L2_PORT];
 
     double cycles, dma = 0, comp = 0, l1b = 0, traffic = 0, tiles;
     if (l2run) {

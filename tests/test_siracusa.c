@@ -227,3 +227,252 @@ DSE_TEST(siracusa_figures)
     }
     freejob(job);
 }
+
+DSE_TEST(siracusa_smaller_l1_more_tiles)
+{
+    dse_job_t *job = mkjob();
+    size_t li = conv(job, DSE_OP_CONV2D, 64, 32, 32, 64, 3, 1);
+    size_t ei = elem(job, 16, 64, 64);
+    double p[NP], m[DSE_MAX_METRICS];
+    int ti = metric("tiles");
+    const double l1s[] = {262144, 65536, 32768, 16384};
+    double prev_c = 0, prev_t = 0, prev_ec = 0;
+    for (int i = 0; i < 4; i++) {
+        sethw(job, "l1_bytes", l1s[i]);
+        double c = best(job, li, 0, 0, 8, 0, p, m);
+        double t = m[ti];
+        CHECK(m[metric("l1_bytes")] <= l1s[i]);
+        double ec = best(job, ei, 0, 0, 8, 0, p, m);
+        if (i > 0) {
+            CHECK(c > prev_c);
+            CHECK(t >= prev_t);
+            CHECK(ec >= prev_ec);
+        }
+        printf("  l1 %.0f: conv %.0f cycles %.0f tiles, elementwise %.0f\n", l1s[i], c, t, ec);
+        prev_c = c, prev_t = t, prev_ec = ec;
+    }
+    CHECK(prev_t > 16);
+    sethw(job, "l1_bytes", 2048);
+    CHECK(best(job, ei, 0, 0, 8, 0, p, m) > prev_ec);
+    /* the NPU too: fewer, larger tiles amortise the per-tile costs */
+    sethw(job, "l1_bytes", 262144);
+    double big = best(job, li, 1, 0, 8, 0, p, m);
+    sethw(job, "l1_bytes", 16384);
+    double small = best(job, li, 1, 0, 8, 0, p, m);
+    CHECK(small > big);
+    freejob(job);
+}
+
+DSE_TEST(siracusa_cores_speedup_below_8x)
+{
+    dse_job_t *job = mkjob();
+    /* autoregressive projection: weights streamed from L2 by the DMA */
+    size_t gv = gemm(job, 1, 512, 512, 1);
+    size_t gm = gemm(job, 16, 512, 512, 1);
+    double s_gv = best(job, gv, 0, 0, 1, 0, NULL, NULL) / best(job, gv, 0, 0, 8, 0, NULL, NULL);
+    double s_l2 = best(job, gm, 0, 0, 1, 1, NULL, NULL) / best(job, gm, 0, 0, 8, 1, NULL, NULL);
+    CHECK(s_gv > 2.0 && s_gv < 6.0);
+    /* untiled from L2: the 8 cores share the L2 port */
+    CHECK(s_l2 > 4.0 && s_l2 < 7.6);
+    printf("  8 vs 1 core: gemv 512x512 tiled x%.2f, gemm 16x512x512 from L2 x%.2f\n", s_gv,
+           s_l2);
+    freejob(job);
+}
+
+DSE_TEST(siracusa_npu_prefill_vs_autoregressive)
+{
+    dse_job_t *job = mkjob();
+    size_t pre = gemm(job, 128, 512, 512, 1), ar = gemm(job, 1, 512, 512, 1);
+    double cl_pre = best(job, pre, 0, 0, 8, 0, NULL, NULL);
+    double cl_ar = best(job, ar, 0, 0, 8, 0, NULL, NULL);
+    double np_pre = best(job, pre, 1, 0, 8, 0, NULL, NULL);
+    double np_ar = best(job, ar, 1, 0, 8, 0, NULL, NULL);
+    double wm_pre = best(job, pre, 1, 1, 8, 0, NULL, NULL);
+    double wm_ar = best(job, ar, 1, 1, 8, 0, NULL, NULL);
+    double sp_pre = cl_pre / np_pre, sp_ar = cl_ar / np_ar;
+    /* GEMV is bound by moving the weights: the NPU barely helps */
+    CHECK(sp_pre > 10.0);
+    CHECK(sp_ar < 1.5);
+    CHECK(sp_pre > 5.0 * sp_ar);
+    /* the weight memory removes the weight DMA: it helps GEMV far more */
+    double wg_pre = np_pre / wm_pre, wg_ar = np_ar / wm_ar;
+    CHECK(wg_ar > 1.5);
+    CHECK(wg_ar > 1.5 * wg_pre);
+    printf("  npu speed-up: prefill x%.1f, autoregressive x%.2f; weight memory: prefill x%.2f, "
+           "autoregressive x%.2f\n",
+           sp_pre, sp_ar, wg_pre, wg_ar);
+    freejob(job);
+}
+
+DSE_TEST(siracusa_mobilenet_engine_mix)
+{
+    dse_job_t *job = mkjob();
+    size_t expand = conv(job, DSE_OP_PW, 24, 56, 56, 144, 1, 1);
+    size_t dws1 = conv(job, DSE_OP_DW, 144, 56, 56, 144, 3, 1);
+    size_t dws2 = conv(job, DSE_OP_DW, 144, 56, 56, 144, 3, 2);
+    size_t proj = conv(job, DSE_OP_PW, 144, 28, 28, 32, 1, 1);
+    size_t dense = conv(job, DSE_OP_CONV2D, 32, 28, 28, 32, 3, 1);
+    size_t first = conv(job, DSE_OP_CONV2D, 3, 112, 112, 32, 3, 2);
+    double p[NP], m[DSE_MAX_METRICS];
+    int ei = metric("engine");
+    best(job, expand, -1, -1, 8, 0, p, m);
+    CHECK_INT(m[ei], 1);
+    best(job, proj, -1, -1, 8, 0, p, m);
+    CHECK_INT(m[ei], 1);
+    best(job, dense, -1, -1, 8, 0, p, m);
+    CHECK_INT(m[ei], 1);
+    /* stride-2 depthwise and the stride-2 stem stay on the cluster (npu_stride2 = 0) */
+    best(job, dws2, -1, -1, 8, 0, p, m);
+    CHECK_INT(m[ei], 0);
+    best(job, first, -1, -1, 8, 0, p, m);
+    CHECK_INT(m[ei], 0);
+    best(job, dws1, -1, -1, 8, 0, p, m);
+    printf("  stride-1 depthwise 144x56x56: best engine %s\n", m[ei] ? "npu" : "cluster");
+    /* with stride 2 enabled the NPU takes the stride-2 depthwise too */
+    sethw(job, "npu_stride2", 1);
+    double on = best(job, dws2, 1, -1, 8, 0, p, m);
+    CHECK(isfinite(on));
+    freejob(job);
+}
+
+DSE_TEST(siracusa_neureka_structure)
+{
+    /* weight bytes: 3x3 Ko*ceil(Ki/28)*bits*32, 1x1 Ko*ceil(Ki/32)*32 at 8 bits */
+    CHECK_INT(dse_neureka_weight_bytes(DSE_NEUREKA_3X3, 64, 64, 8), 64 * 3 * 8 * 32);
+    CHECK_INT(dse_neureka_weight_bytes(DSE_NEUREKA_3X3, 64, 64, 2), 64 * 3 * 2 * 32);
+    CHECK_INT(dse_neureka_weight_bytes(DSE_NEUREKA_1X1, 64, 100, 8), 64 * 4 * 32);
+    /* throughput of a large layer: 1x1 load-bound near 800 MAC/cycle, 3x3
+     * near its 1,134 ideal, depthwise near 40 or below */
+    double c11 = dse_neureka_cycles(DSE_NEUREKA_1X1, 36, 36, 256, 256, 8);
+    double c33 = dse_neureka_cycles(DSE_NEUREKA_3X3, 36, 36, 256, 252, 8);
+    double cdw = dse_neureka_cycles(DSE_NEUREKA_DW, 36, 36, 252, 252, 8);
+    double r11 = 36.0 * 36 * 256 * 256 / c11, r33 = 36.0 * 36 * 256 * 252 * 9 / c33;
+    double rdw = 36.0 * 36 * 252 * 9 / cdw;
+    CHECK(r11 > 600 && r11 < 850);
+    CHECK(r33 > 950 && r33 < 1134);
+    CHECK(rdw > 15 && rdw < 41);
+    /* the DORY structure: spatial blocks multiply, output-channel blocks add up */
+    CHECK_REL(dse_neureka_cycles(DSE_NEUREKA_1X1, 12, 12, 64, 64, 8),
+              4 * dse_neureka_cycles(DSE_NEUREKA_1X1, 6, 6, 64, 64, 8), 1e-12);
+    printf("  neureka MAC/cycle: 1x1 %.0f, 3x3 %.0f, dw %.1f\n", r11, r33, rdw);
+}
+
+DSE_TEST(siracusa_eligibility)
+{
+    dse_job_t *job = mkjob();
+    size_t qk = gemm(job, 64, 64, 32, 0); /* Q K^T: activations x activations */
+    size_t k5 = conv(job, DSE_OP_CONV2D, 16, 16, 16, 16, 5, 1);
+    size_t s2 = conv(job, DSE_OP_CONV2D, 16, 16, 16, 16, 3, 2);
+    size_t ew = elem(job, 4, 4, 4);
+    double p[NP], m[DSE_MAX_METRICS];
+    size_t ids[] = {qk, k5, s2};
+    for (int i = 0; i < 3; i++) {
+        defaults(&job->layers[ids[i]], p);
+        CHECK(eval(job, ids[i], p, m));
+        p[ENGINE] = 1;
+        CHECK(!eval(job, ids[i], p, m));
+    }
+    const dse_param_decl_t *wm = &dse_model_siracusa.params[WMEM];
+    CHECK(!wm->applies(job, &job->layers[qk]));
+    CHECK(!wm->applies(job, &job->layers[ew]));
+    CHECK(!dse_model_siracusa.params[ENGINE].applies(job, &job->layers[ew]));
+    CHECK(dse_model_siracusa.params[SIMD].applies(job, &job->layers[ew]));
+    CHECK(!dse_model_siracusa.params[SIMD].applies(job, &job->layers[qk]));
+    CHECK(!dse_model_siracusa.params[TILE_M].applies(job, &job->layers[k5]));
+    sethw(job, "npu_stride2", 1);
+    CHECK(wm->applies(job, &job->layers[s2]));
+    defaults(&job->layers[s2], p);
+    p[ENGINE] = 1;
+    CHECK(eval(job, s2, p, m));
+    freejob(job);
+}
+
+DSE_TEST(siracusa_dma_split_and_l3)
+{
+    dse_job_t *job = mkjob();
+    sethw(job, "l1_bytes", 1 << 20);
+    size_t li = elem(job, 1, 1, 200000);
+    double p[NP], m[DSE_MAX_METRICS];
+    defaults(&job->layers[li], p);
+    CHECK(eval(job, li, p, m));
+    /* 200,000 bytes in and out: two transfers each (2^17 limit) */
+    CHECK_REL(m[metric("dma_cycles")], 4 * 30 + 400000 / 8.0, 1e-12);
+    /* 2048 x 2048 weights (4 MiB + params) exceed L2: streamed from L3, slower */
+    size_t big = gemm(job, 1, 2048, 2048, 1);
+    double m3[DSE_MAX_METRICS];
+    double slow = best(job, big, 0, 0, 8, 0, p, m3);
+    CHECK(m3[metric("l3_bytes")] > 4e6);
+    CHECK(!isfinite(best(job, big, 0, 0, 8, 1, p, m))); /* cores cannot run from L3 */
+    sethw(job, "l2_bytes", 8 << 20);
+    double fast = best(job, big, 0, 0, 8, 0, p, m);
+    CHECK_INT(m[metric("l3_bytes")], 0);
+    CHECK(slow > 3 * fast);
+    freejob(job);
+}
+
+DSE_TEST(siracusa_weight_memory)
+{
+    dse_job_t *job = mkjob();
+    size_t li = gemm(job, 1, 4096, 1024, 1); /* 4 MiB of NEUREKA weights */
+    double p[NP], m[DSE_MAX_METRICS];
+    defaults(&job->layers[li], p);
+    p[ENGINE] = 1, p[WMEM] = 1, p[TILE_N] = 64;
+    CHECK(eval(job, li, p, m));
+    CHECK_INT(m[metric("wmem_bytes")], 4096 * 32 * 32);
+    sethw(job, "wmem_bytes", 1 << 20);
+    CHECK(!eval(job, li, p, m));
+    p[WMEM] = 0;
+    CHECK(eval(job, li, p, m));
+    CHECK_INT(m[metric("wmem_bytes")], 0);
+    freejob(job);
+}
+
+DSE_TEST(siracusa_canonical_points)
+{
+    dse_job_t *job = mkjob();
+    size_t li = conv(job, DSE_OP_PW, 32, 8, 8, 32, 1, 1);
+    double p[NP], m[DSE_MAX_METRICS];
+    defaults(&job->layers[li], p);
+    p[L1] = 1;
+    CHECK(eval(job, li, p, m)); /* untiled from L2 */
+    CHECK_INT(m[metric("l1_bytes")], 0);
+    CHECK_INT(m[metric("dma_cycles")], 0);
+    p[TILE_HO] = 4; /* tiles do not matter from L2: only the canonical point */
+    CHECK(!eval(job, li, p, m));
+    defaults(&job->layers[li], p);
+    p[WMEM] = 1; /* the weight memory does not matter on the cluster */
+    CHECK(!eval(job, li, p, m));
+    p[ENGINE] = 1, p[CORES] = 4; /* nor the cores on the NPU */
+    CHECK(!eval(job, li, p, m));
+    p[CORES] = 0;
+    CHECK(eval(job, li, p, m));
+    p[L1] = 1; /* NEUREKA reads L1 only */
+    CHECK(!eval(job, li, p, m));
+    defaults(&job->layers[li], p);
+    p[CORES] = 16; /* more cores than the preset */
+    CHECK(!eval(job, li, p, m));
+    freejob(job);
+}
+
+DSE_TEST(siracusa_baseline)
+{
+    dse_job_t *job = mkjob();
+    conv(job, DSE_OP_PW, 32, 28, 28, 64, 1, 1);
+    conv(job, DSE_OP_DW, 64, 28, 28, 64, 3, 2);
+    gemm(job, 1, 256, 256, 1);
+    elem(job, 16, 32, 32);
+    double rows[4][NP];
+    double *params[4] = {rows[0], rows[1], rows[2], rows[3]};
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_model_siracusa.baseline(job, "deeploy", params, &err), 0);
+    double m[DSE_MAX_METRICS];
+    for (size_t i = 0; i < 4; i++)
+        CHECK(eval(job, i, params[i], m));
+    CHECK_INT(rows[0][ENGINE], 1);
+    CHECK_INT(rows[1][ENGINE], 0);
+    CHECK_INT(rows[2][ENGINE], 1);
+    CHECK_INT(dse_model_siracusa.baseline(job, "deeploy-cluster", params, &err), 0);
+    CHECK_INT(rows[0][ENGINE], 0);
+    CHECK(dse_model_siracusa.baseline(job, "nope", params, &err) < 0);
+    freejob(job);
+}
