@@ -107,7 +107,7 @@ static int metric(const char *name)
 }
 
 /* Minimum cycles over tiles (divisors), buffering and, where given as -1,
- * engine and wmem; the point is left in best_p and its metrics in best_m. */
+ * engine, wmem and l1 (0 tiled, 1 from L2); the point is left in best_p and its metrics in best_m. */
 static double best(const dse_job_t *job, size_t li, int engine, int wmem, double cores, int l1,
                    double *best_p, double *best_m)
 {
@@ -121,6 +121,7 @@ static double best(const dse_job_t *job, size_t li, int engine, int wmem, double
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
     CHECK_INT(dse_model_siracusa.prepare(job, li, &ctx, &err), 0);
+    for (int l1m = 0; l1m < 2; l1m++)
     for (int eng = 0; eng < 2; eng++)
         for (int wm = 0; wm < 2; wm++)
             for (int buf = 0; buf < 2; buf++)
@@ -131,12 +132,13 @@ static double best(const dse_job_t *job, size_t li, int engine, int wmem, double
                                 continue;
                             if (e0 % a || e1 % b || e2 % c)
                                 continue;
-                            if (l1 && (a != e0 || b != e1 || c != e2 || buf))
+                            if ((l1 >= 0 && l1m != l1) ||
+                                (l1m && (a != e0 || b != e1 || c != e2 || buf)))
                                 continue;
                             defaults(l, p);
                             p[ENGINE] = eng, p[WMEM] = wm, p[BUF] = buf;
                             p[CORES] = eng ? 0 : cores;
-                            p[L1] = l1;
+                            p[L1] = l1m;
                             if (l->op == DSE_OP_ELEMENTWISE)
                                 p[TILE_HO] = (double)a;
                             else if (conv_like)
@@ -474,5 +476,127 @@ DSE_TEST(siracusa_baseline)
     CHECK_INT(dse_model_siracusa.baseline(job, "deeploy-cluster", params, &err), 0);
     CHECK_INT(rows[0][ENGINE], 0);
     CHECK(dse_model_siracusa.baseline(job, "nope", params, &err) < 0);
+    freejob(job);
+}
+
+/* The networks of configs/slm-*.toml and configs/mobilenetv2-siracusa*.toml
+ * (one decoder block: both blocks are the same). */
+enum { SLM_D = 256, SLM_FF = 1024, SLM_HEADS = 4, SLM_S = 64, SLM_CTX = 64 };
+
+static dse_job_t *slm_block(int prefill)
+{
+    dse_job_t *job = mkjob();
+    int64_t m = prefill ? SLM_S : 1, hd = SLM_D / SLM_HEADS;
+    for (int i = 0; i < 3; i++)
+        gemm(job, m, SLM_D, SLM_D, 1);
+    for (int h = 0; h < SLM_HEADS; h++) {
+        if (prefill) {
+            gemm(job, SLM_S, SLM_S, hd, 0);
+            elem(job, 1, SLM_S, SLM_S);
+            gemm(job, SLM_S, hd, SLM_S, 0);
+        } else {
+            gemm(job, 1, SLM_CTX, hd, 0);
+            elem(job, 1, 1, SLM_CTX);
+            gemm(job, 1, hd, SLM_CTX, 0);
+        }
+    }
+    gemm(job, m, SLM_D, SLM_D, 1);
+    gemm(job, m, SLM_FF, SLM_D, 1);
+    elem(job, 1, m, SLM_FF);
+    gemm(job, m, SLM_D, SLM_FF, 1);
+    return job;
+}
+
+static dse_job_t *mobilenet(void)
+{
+    dse_job_t *job = mkjob();
+    conv(job, DSE_OP_CONV2D, 3, 96, 96, 16, 3, 2);
+    conv(job, DSE_OP_CONV2D, 16, 48, 48, 16, 3, 1);
+    conv(job, DSE_OP_PW, 16, 48, 48, 8, 1, 1);
+    static const int blocks[6][2] = {{16, 2}, {16, 1}, {24, 2}, {24, 1}, {48, 2}, {48, 1}};
+    int64_t cin = 8, h = 48;
+    for (int i = 0; i < 6; i++) {
+        int64_t e = cin * 6, c = blocks[i][0], s = blocks[i][1], h2 = (h - 1) / s + 1;
+        conv(job, DSE_OP_PW, cin, h, h, e, 1, 1);
+        conv(job, DSE_OP_DW, e, h, h, e, 3, s);
+        conv(job, DSE_OP_PW, e, h2, h2, c, 1, 1);
+        if (s == 1 && c == cin)
+            elem(job, c, h2, h2);
+        h = h2, cin = c;
+    }
+    conv(job, DSE_OP_PW, cin, h, h, 320, 1, 1);
+    return job;
+}
+
+/* Sum over layers of the per-layer minimum cycles. */
+static double net_best(const dse_job_t *job, int engine, int wmem, double cores, int *n_npu)
+{
+    double sum = 0, p[NP], m[DSE_MAX_METRICS];
+    int ei = metric("engine");
+    if (n_npu)
+        *n_npu = 0;
+    for (size_t i = 0; i < job->n_layers; i++) {
+        sum += best(job, i, engine, wmem, cores, -1, p, m);
+        if (n_npu && m[ei] == 1)
+            (*n_npu)++;
+    }
+    return sum;
+}
+
+DSE_TEST(siracusa_slm_network)
+{
+    double r[2][6];
+    for (int pre = 0; pre < 2; pre++) {
+        dse_job_t *job = slm_block(pre);
+        r[pre][0] = net_best(job, 0, 0, 8, NULL);  /* cluster, 8 cores */
+        r[pre][1] = net_best(job, 0, 0, 1, NULL);  /* cluster, 1 core */
+        r[pre][2] = net_best(job, -1, 0, 8, NULL); /* NPU where it pays, weights DMA'd */
+        r[pre][3] = net_best(job, -1, -1, 8, NULL); /* and the weight memory where it helps */
+        sethw(job, "l1_bytes", 65536);
+        r[pre][4] = net_best(job, -1, 0, 8, NULL);
+        sethw(job, "l1_bytes", 16384);
+        r[pre][5] = net_best(job, -1, 0, 8, NULL);
+        printf("  slm %s block: cluster 8c %.0f, 1c %.0f (x%.2f), npu %.0f (x%.2f), +wmem %.0f "
+               "(x%.2f), L1 64 KiB %.0f, 16 KiB %.0f\n",
+               pre ? "prefill" : "autoregressive", r[pre][0], r[pre][1], r[pre][1] / r[pre][0],
+               r[pre][2], r[pre][0] / r[pre][2], r[pre][3], r[pre][2] / r[pre][3], r[pre][4],
+               r[pre][5]);
+        CHECK(r[pre][1] / r[pre][0] < 7.9);
+        CHECK(r[pre][4] >= r[pre][2]);
+        CHECK(r[pre][5] > r[pre][2]);
+        freejob(job);
+    }
+    /* 8 cores on the language model (a prompt, then SLM_CTX generated tokens):
+     * about 5x, not 8x */
+    double gen1 = r[1][1] + SLM_CTX * r[0][1], gen8 = r[1][0] + SLM_CTX * r[0][0];
+    printf("  slm prompt + %d tokens: 1 core %.0f, 8 cores %.0f (x%.2f)\n", SLM_CTX, gen1, gen8,
+           gen1 / gen8);
+    CHECK(gen1 / gen8 > 3.5 && gen1 / gen8 < 6.5);
+    CHECK(r[0][1] / r[0][0] > 2.5 && r[0][1] / r[0][0] < 6.5);
+    /* the NPU speeds up prefill much more than autoregressive */
+    CHECK(r[1][0] / r[1][2] > 3.0 * (r[0][0] / r[0][2]));
+    /* the weight memory helps autoregressive more */
+    CHECK(r[0][2] / r[0][3] > r[1][2] / r[1][3]);
+}
+
+DSE_TEST(siracusa_mobilenet_network)
+{
+    dse_job_t *job = mobilenet();
+    int n_npu = 0;
+    double big = net_best(job, -1, -1, 8, &n_npu);
+    int n = (int)job->n_layers;
+    /* the per-layer best engines mix */
+    CHECK(n_npu > 0 && n_npu < n);
+    double cl = net_best(job, 0, 0, 8, NULL);
+    sethw(job, "l1_bytes", 65536);
+    double small = net_best(job, -1, -1, 8, NULL);
+    CHECK(small >= big);
+    CHECK(cl > big);
+    sethw(job, "l1_bytes", 16384);
+    double tiny = net_best(job, -1, -1, 8, NULL);
+    CHECK(tiny > small);
+    printf("  mobilenetv2-like: %d of %d layers on the NPU, %.0f cycles (cluster only %.0f); "
+           "64 KiB L1 %.0f, 16 KiB %.0f\n",
+           n_npu, n, big, cl, small, tiny);
     freejob(job);
 }
