@@ -588,6 +588,22 @@ DSE_TEST(siracusa_mobilenet_network)
     /* the per-layer best engines mix */
     CHECK(n_npu > 0 && n_npu < n);
     double cl = net_best(job, 0, 0, 8, NULL);
+    /* Deeploy-style baseline (NPU where eligible, largest double-buffered tiles) */
+    double *rows = dse_xcalloc(job->n_layers * NP, sizeof *rows);
+    double **params = dse_xcalloc(job->n_layers, sizeof *params);
+    for (size_t i = 0; i < job->n_layers; i++)
+        params[i] = rows + i * NP;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_model_siracusa.baseline(job, "deeploy", params, &err), 0);
+    double base = 0, m[DSE_MAX_METRICS];
+    for (size_t i = 0; i < job->n_layers; i++) {
+        CHECK(eval(job, i, params[i], m));
+        base += m[metric("cycles")];
+    }
+    CHECK(base >= big);
+    printf("  mobilenetv2-like: deeploy baseline %.0f cycles, per-layer best %.0f\n", base, big);
+    free(params);
+    free(rows);
     sethw(job, "l1_bytes", 65536);
     double small = net_best(job, -1, -1, 8, NULL);
     CHECK(small >= big);
