@@ -33,7 +33,7 @@ dse_i8_work_t dse_i8_conv_work(int64_t th, int64_t tw, int64_t tc, int64_t cin, 
 dse_i8_work_t dse_i8_dw_work(int64_t th, int64_t tw, int64_t tc, int64_t kh, int64_t kw,
                              int64_t sh, int64_t sw, int64_t cores);
 /* C[tm x tn] = A[tm x k] B[k x tn], 4x2 kernel; parallel over M when
- * tm >= 2 * cores, else over N (GEMV: tm = 1, a 4x1 kernel). */
+ * tm >= 2 * cores, else over N (GEMV: tm = 1, one row of A against 4 columns). */
 dse_i8_work_t dse_i8_gemm_work(int64_t tm, int64_t tn, int64_t k, int64_t cores);
 /* An int8 elementwise op (LeakyReLU-like) over n elements; simd packs four
  * elements per word. */
