@@ -1,7 +1,947 @@
-/* siracusa.c - the siracusa cost model (declarations and cost function to come). */
-#include "hwmodels/hwmodel.h"
+/* siracusa.c - the Siracusa cost model: int8 PULP cluster + NEUREKA NPU,
+ * L1 / L2 / L3 / weight memory, DMA, tiling (in the style of Deeploy).
+ *
+ * Sources (facts and figures only; see docs/model-siracusa.md):
+ *  - pulp-platform/Deeploy (Siracusa and Neureka targets, tutorial figures);
+ *  - pulp-platform/dory, Ne16PerfModel.py: the structure of the NPU latency
+ *    (per subtile: input-channel blocks of load + weight offset + matrix-vector
+ *    + 2, then normalisation/quantisation and stream-out) and its constants
+ *    (FIFO latency 6, memory port 256 bit, 4 multipliers and 8 adders in the
+ *    normaliser, scale latency 9 + ..., bias 8 + ..., stream-out 3 + ... + 1);
+ *  - pulp-platform/neureka: 6x6 output subtile, 32 output channels, input
+ *    channel blocks of 32 (1x1) and 28 (3x3);
+ *  - dory Hardware_targets/PULP/PULP_gvsoc/HW_description.json: L2 latency
+ *    10 cycles, L2 bandwidth 8 B/cycle, 32 int8 MAC/cycle for 8 cores;
+ *  - PULP-NN: 4x2 int8 SIMD matmul with im2col, leftovers, fork/barrier.
+ * Instruction counts of the kernels are our derivation; the elementwise
+ * constants are calibrated on the Deeploy tutorial's LeakyReLU figures.
+ */
+#include "hwmodels/siracusa.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/space.h"
+#include "core/util.h"
+
+/* ---- declarations ------------------------------------------------------ */
+
+enum {
+    H_CORES, H_L1, H_L2, H_L3, H_WMEM, H_DMA_BW, H_DMA_SETUP, H_DMA_MAX, H_L3_BW, H_L3_SETUP,
+    H_L2_LAT, H_L2_PORT, H_FORK, H_CALL, H_NPU_SETUP, H_STRIDE2, H_CLOCK, H__COUNT
+};
+
+static const dse_key_decl_t s_preset_keys[H__COUNT] = {
+    [H_CORES] = {"cores", DSE_VAL_INT, NULL, 8, 1, 16, "",
+                 "cluster cores (Siracusa: 8 RISC-V cores; Deeploy Siracusa target)"},
+    [H_L1] = {"l1_bytes", DSE_VAL_INT, NULL, 262144, 1024, 1 << 24, "bytes",
+              "L1 TCDM shared by cores and NPU (Siracusa: 256 KiB; Deeploy tutorial)"},
+    [H_L2] = {"l2_bytes", DSE_VAL_INT, NULL, 2097152, 4096, 1 << 28, "bytes",
+              "on-chip L2 (Siracusa: 2 MiB; Deeploy tutorial)"},
+    [H_L3] = {"l3_bytes", DSE_VAL_INT, NULL, 16777216, 0, 1LL << 34, "bytes",
+              "off-chip L3 (16 MiB; Deeploy Siracusa target)"},
+    [H_WMEM] = {"wmem_bytes", DSE_VAL_INT, NULL, 4194304, 0, 1 << 28, "bytes",
+                "NPU weight memory with its own port (4 MiB; Deeploy Neureka target)"},
+    [H_DMA_BW] = {"dma_bytes_per_cycle", DSE_VAL_REAL, NULL, 8, 0.125, 1024, "bytes/cycle",
+                  "cluster DMA L2<->L1 bandwidth (64-bit AXI; DORY HW_description: 8)"},
+    [H_DMA_SETUP] = {"dma_setup_cycles", DSE_VAL_REAL, NULL, 30, 0, 1e6, "cycles",
+                     "cycles to program and start one DMA transfer (estimate)"},
+    [H_DMA_MAX] = {"dma_max_bytes", DSE_VAL_INT, NULL, 131072, 1, 1 << 30, "bytes",
+                   "largest single DMA transfer, larger ones are split (2^17; MCHAN)"},
+    [H_L3_BW] = {"l3_bytes_per_cycle", DSE_VAL_REAL, NULL, 1, 0.01, 1024, "bytes/cycle",
+                 "L3->L2 bandwidth (HyperBus-class: ~400 MB/s at ~360 MHz; estimate)"},
+    [H_L3_SETUP] = {"l3_setup_cycles", DSE_VAL_REAL, NULL, 200, 0, 1e6, "cycles",
+                    "extra cycles per transfer that starts in L3 (estimate)"},
+    [H_L2_LAT] = {"l2_access_cycles", DSE_VAL_REAL, NULL, 10, 1, 1000, "cycles",
+                  "latency of a core load/store to L2 (DORY HW_description: 10)"},
+    [H_L2_PORT] = {"l2_port_cycles", DSE_VAL_REAL, NULL, 1, 0, 100, "cycles",
+                   "cycles the cluster's L2 port is busy per core access (one AXI "
+                   "transaction per 32-bit access; estimate)"},
+    [H_FORK] = {"fork_cycles", DSE_VAL_REAL, NULL, 100, 0, 1e6, "cycles",
+                "fork + barrier of the cores per kernel call (estimate)"},
+    [H_CALL] = {"call_cycles", DSE_VAL_REAL, NULL, 2000, 0, 1e7, "cycles",
+                "per-layer offload and argument set-up (calibrated: Deeploy LeakyReLU)"},
+    [H_NPU_SETUP] = {"npu_setup_cycles", DSE_VAL_REAL, NULL, 150, 0, 1e6, "cycles",
+                     "cycles to program one NEUREKA job (register writes; estimate)"},
+    [H_STRIDE2] = {"npu_stride2", DSE_VAL_INT, NULL, 0, 0, 1, "",
+                   "1 = NEUREKA accepts stride 2 (computed densely, then subsampled)"},
+    [H_CLOCK] = {"clock_mhz", DSE_VAL_REAL, NULL, 360, 1, 10000, "MHz",
+                 "cluster clock, for time_us only (Siracusa, JSSC 2024: ~360 MHz)"},
+};
+
+enum { K_CONST_W, K_WBITS, K__COUNT };
+
+static const dse_key_decl_t s_layer_keys[K__COUNT] = {
+    [K_CONST_W] = {"const_weights", DSE_VAL_INT, NULL, 1, 0, 1, "",
+                   "gemm/gemv: 1 = B is a constant weight, 0 = an activation (attention)"},
+    [K_WBITS] = {"weight_bits", DSE_VAL_INT, NULL, 8, 2, 8, "bits",
+                 "NPU weight precision (NEUREKA: 2..8); the cluster runs int8"},
+};
+
+enum {
+    P_ENGINE, P_TILE_HO, P_TILE_WO, P_TILE_COUT, P_TILE_M, P_TILE_N, P_BUF, P_WMEM, P_CORES,
+    P_L1, P_SIMD, P__COUNT
+};
+
+static const char *const s_engines[] = {"cluster", "npu", NULL};
+static const char *const s_buffering[] = {"single", "double", NULL};
+static const char *const s_onoff[] = {"off", "on", NULL};
+static const char *const s_l1modes[] = {"tiled", "l2", NULL};
+
+enum { KIND_CONV, KIND_DW, KIND_GEMM, KIND_ELEM };
+
+static int op_kind(dse_op_t op)
+{
+    switch (op) {
+    case DSE_OP_CONV2D:
+    case DSE_OP_PW:
+        return KIND_CONV;
+    case DSE_OP_DW:
+        return KIND_DW;
+    case DSE_OP_LINEAR:
+    case DSE_OP_GEMM:
+    case DSE_OP_GEMV:
+        return KIND_GEMM;
+    default:
+        return KIND_ELEM;
+    }
+}
+
+static int is_conv(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    int k = op_kind(l->op);
+    return k == KIND_CONV || k == KIND_DW;
+}
+
+static int is_not_elem(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return op_kind(l->op) != KIND_ELEM;
+}
+
+static int is_conv_or_elem(const dse_job_t *job, const dse_layer_t *l)
+{
+    return is_conv(job, l) || op_kind(l->op) == KIND_ELEM;
+}
+
+static int is_gemm_m(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->op == DSE_OP_GEMM;
+}
+
+static int is_gemm_n(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return op_kind(l->op) == KIND_GEMM;
+}
+
+static int is_elem(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return op_kind(l->op) == KIND_ELEM;
+}
+
+/* Which NEUREKA mode runs the layer, or -1 when it cannot. */
+static int npu_kind_of(const dse_job_t *job, const dse_layer_t *l)
+{
+    int s2 = job->hw[H_STRIDE2] != 0;
+    int stride_ok = (l->sh == 1 && l->sw == 1) || (s2 && l->sh <= 2 && l->sw <= 2);
+    switch (l->op) {
+    case DSE_OP_PW:
+        return stride_ok ? DSE_NEUREKA_1X1 : -1;
+    case DSE_OP_CONV2D:
+        if (!stride_ok)
+            return -1;
+        if (l->kh == 1 && l->kw == 1)
+            return DSE_NEUREKA_1X1;
+        if (l->kh == 3 && l->kw == 3)
+            return DSE_NEUREKA_3X3;
+        return -1;
+    case DSE_OP_DW:
+        return stride_ok && l->kh == 3 && l->kw == 3 ? DSE_NEUREKA_DW : -1;
+    case DSE_OP_LINEAR:
+        return DSE_NEUREKA_1X1;
+    case DSE_OP_GEMM:
+    case DSE_OP_GEMV:
+        /* attention matmuls multiply two activations: no constant weights to stream */
+        return l->attr[K_CONST_W] != 0 ? DSE_NEUREKA_1X1 : -1;
+    default:
+        return -1;
+    }
+}
+
+static int npu_eligible(const dse_job_t *job, const dse_layer_t *l)
+{
+    return npu_kind_of(job, l) >= 0;
+}
+
+static int64_t ext_ho(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return op_kind(l->op) == KIND_ELEM ? l->hin : l->hout;
+}
+static int64_t ext_wo(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->wout;
+}
+static int64_t ext_cout(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->cout;
+}
+static int64_t ext_m(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->m;
+}
+static int64_t ext_n(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->n;
+}
+static int64_t ext_cores(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)l;
+    return (int64_t)job->hw[H_CORES];
+}
+
+static const dse_param_decl_t s_params[P__COUNT] = {
+    [P_ENGINE] = {"engine", DSE_VAL_ENUM, s_engines, "[\"cluster\", \"npu\"]", NULL, 0,
+                  is_not_elem, 0,
+                  "cluster cores or the NEUREKA NPU (npu infeasible where not eligible)"},
+    [P_TILE_HO] = {"tile_ho", DSE_VAL_INT, NULL, "\"divisors\"", ext_ho, 0, is_conv_or_elem, 0,
+                   "output rows per L1 tile (elementwise: rows of H)"},
+    [P_TILE_WO] = {"tile_wo", DSE_VAL_INT, NULL, "\"divisors\"", ext_wo, 0, is_conv, 0,
+                   "output columns per L1 tile"},
+    [P_TILE_COUT] = {"tile_cout", DSE_VAL_INT, NULL, "\"divisors\"", ext_cout, 0, is_conv, 0,
+                     "output channels per L1 tile"},
+    [P_TILE_M] = {"tile_m", DSE_VAL_INT, NULL, "\"divisors\"", ext_m, 0, is_gemm_m, 0,
+                  "rows of A and C per L1 tile (gemm)"},
+    [P_TILE_N] = {"tile_n", DSE_VAL_INT, NULL, "\"divisors\"", ext_n, 0, is_gemm_n, 0,
+                  "columns of B and C (output features) per L1 tile"},
+    [P_BUF] = {"buffering", DSE_VAL_ENUM, s_buffering, "[\"single\", \"double\"]", NULL, 0,
+               NULL, 0, "single: DMA then compute; double: DMA overlaps compute, 2x L1"},
+    [P_WMEM] = {"wmem", DSE_VAL_ENUM, s_onoff, "[\"off\", \"on\"]", NULL, 0, npu_eligible, 0,
+                "NPU weights resident in the weight memory (no weight DMA)"},
+    [P_CORES] = {"cores", DSE_VAL_INT, NULL, "[0]", ext_cores, 0, NULL, 0,
+                 "cluster cores used; 0 = the preset's `cores`"},
+    [P_L1] = {"l1", DSE_VAL_ENUM, s_l1modes, "[\"tiled\", \"l2\"]", NULL, 0, NULL, 0,
+              "tiled: DMA tiles into L1; l2: cluster runs straight from L2, untiled"},
+    [P_SIMD] = {"simd", DSE_VAL_ENUM, s_onoff, "[\"off\", \"on\"]", NULL, 0, is_elem, 1,
+                "elementwise: pack 4 int8 per word (conv/GEMM kernels always use SIMD)"},
+};
+
+enum {
+    M_CYCLES, M_DMA, M_COMPUTE, M_L1, M_L2, M_WMEM, M_L2_TRAFFIC, M_ENGINE, M_TILES, M_L3,
+    M_MACS, M_MAC_PER_CYCLE, M_TIME, M__COUNT
+};
+
+static const dse_metric_decl_t s_metrics[M__COUNT] = {
+    [M_CYCLES] = {"cycles", "cycles", NULL, "latency of the layer (DMA, compute, overheads)"},
+    [M_DMA] = {"dma_cycles", "cycles", NULL, "busy cycles of the DMA (L3->L2 and L2<->L1)"},
+    [M_COMPUTE] = {"compute_cycles", "cycles", NULL, "busy cycles of the cores or the NPU"},
+    [M_L1] = {"l1_bytes", "bytes", NULL, "L1 occupied by the tiles (all buffers)"},
+    [M_L2] = {"l2_bytes", "bytes", NULL, "the layer's tensors resident in L2"},
+    [M_WMEM] = {"wmem_bytes", "bytes", NULL, "NPU weights kept in the weight memory"},
+    [M_L2_TRAFFIC] = {"l2_traffic_bytes", "bytes", NULL, "bytes read or written in L2"},
+    [M_ENGINE] = {"engine", "", s_engines, "engine that runs the layer"},
+    [M_TILES] = {"tiles", "", NULL, "L1 tiles (1 when run from L2)"},
+    [M_L3] = {"l3_bytes", "bytes", NULL, "the layer's tensors placed in L3 (streamed)"},
+    [M_MACS] = {"macs", "MAC", NULL, "multiply-accumulates (elementwise: elements)"},
+    [M_MAC_PER_CYCLE] = {"mac_per_cycle", "MAC/cycle", NULL, "macs / cycles"},
+    [M_TIME] = {"time_us", "us", NULL, "cycles / clock_mhz"},
+};
+
+static const dse_net_metric_decl_t s_net_metrics[] = {
+    {"cycles", "cycles", DSE_AGG_SUM, "cycles", "layers run one after the other"},
+    {"dma_cycles", "dma_cycles", DSE_AGG_SUM, "cycles", ""},
+    {"compute_cycles", "compute_cycles", DSE_AGG_SUM, "cycles", ""},
+    {"l1_bytes", "l1_bytes", DSE_AGG_MAX, "bytes", "L1 is reused layer after layer"},
+    {"l2_bytes", "l2_bytes", DSE_AGG_MAX, "bytes", "activations are reused layer after layer"},
+    {"wmem_bytes", "wmem_bytes", DSE_AGG_SUM, "bytes",
+     "weights of all layers stay resident together"},
+    {"l2_traffic_bytes", "l2_traffic_bytes", DSE_AGG_SUM, "bytes", ""},
+    {"tiles", "tiles", DSE_AGG_SUM, "", ""},
+    {"l3_bytes", "l3_bytes", DSE_AGG_MAX, "bytes", ""},
+    {"time_us", "time_us", DSE_AGG_SUM, "us", ""},
+};
+
+static const char *const s_objectives[] = {"cycles", "l1_bytes", "wmem_bytes", NULL};
+
+/* ---- int8 cluster engine ----------------------------------------------- */
+
+static int64_t cdiv(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b;
+}
+
+/* Requantisation of one int8 output (PULP-NN: multiply, add, shift, clip,
+ * store, pointer update). */
+#define I8_REQ_INSTR 6.0
+
+/* One block of the matmul inner loop: `u` rows of A (pixels) x `v` columns of
+ * B (output channels). Per k step of 4 bytes the kernel loads u + v words and
+ * issues u * v sdotp; a k leftover of r bytes costs the same per byte in a
+ * scalar loop; outputs are requantised and stored. */
+static void i8_block(double u, double v, double k4, double rk, double *instr, double *acc)
+{
+    double ld = u + v, step = u + v + u * v;
+    *instr += 2.0 + 2.0 * u + step * (k4 + rk) + u * v * I8_REQ_INSTR;
+    *acc += ld * (k4 + rk) + u * v;
+}
+
+/* The busiest core runs `rows` rows of A against `cols` columns of B. */
+static void i8_matmul(double rows, double cols, int64_t k, double *instr, double *acc)
+{
+    double k4 = (double)(k / 4), rk = (double)(k % 4);
+    double pairs = floor(rows / 2.0), odd = rows - 2.0 * pairs;
+    double b4 = floor(cols / 4.0), rc = cols - 4.0 * b4;
+    double i42 = 0, a42 = 0, i12 = 0, a12 = 0, i41 = 0, a41 = 0, i11 = 0, a11 = 0;
+    i8_block(2, 4, k4, rk, &i42, &a42);
+    i8_block(2, 1, k4, rk, &i12, &a12);
+    i8_block(1, 4, k4, rk, &i41, &a41);
+    i8_block(1, 1, k4, rk, &i11, &a11);
+    *instr += pairs * (b4 * i42 + rc * i12) + odd * (b4 * i41 + rc * i11);
+    *acc += pairs * (b4 * a42 + rc * a12) + odd * (b4 * a41 + rc * a11);
+}
+
+dse_i8_work_t dse_i8_conv_work(int64_t th, int64_t tw, int64_t tc, int64_t cin, int64_t kh,
+                               int64_t kw, int64_t cores)
+{
+    dse_i8_work_t w = {0, 0, 1};
+    int64_t chunk = cdiv(th, cores);
+    w.active = (double)cdiv(th, chunk);
+    double pix = (double)(chunk * tw);
+    int64_t k = kh * kw * cin;
+    w.instr = 10.0; /* loop and pointer set-up */
+    if (kh * kw > 1) {
+        /* im2col: copy the receptive field word by word (load + store), a
+         * little bookkeeping per kernel row */
+        double words = (double)cdiv(k, 4);
+        w.instr += pix * (2.0 * words + 4.0 * (double)kh);
+        w.acc += pix * 2.0 * words;
+    }
+    i8_matmul(pix, (double)tc, k, &w.instr, &w.acc);
+    return w;
+}
+
+dse_i8_work_t dse_i8_dw_work(int64_t th, int64_t tw, int64_t tc, int64_t kh, int64_t kw,
+                             int64_t sh, int64_t sw, int64_t cores)
+{
+    dse_i8_work_t w = {0, 0, 1};
+    int64_t chunk = cdiv(tc, cores);
+    w.active = (double)cdiv(tc, chunk);
+    double ih = (double)((th - 1) * sh + kh), iw = (double)((tw - 1) * sw + kw);
+    double taps = (double)(kh * cdiv(kw, 4)); /* sdotp per output: one per kernel row */
+    double per_ch = 10.0 + ih * iw * 2.0 /* gather the channel plane from HWC */
+                    + (double)(th * tw) * (3.0 * taps + I8_REQ_INSTR);
+    double acc_ch = ih * iw * 2.0 + (double)(th * tw) * (2.0 * taps + 1.0);
+    w.instr = 10.0 + (double)chunk * per_ch;
+    w.acc = (double)chunk * acc_ch;
+    return w;
+}
+
+dse_i8_work_t dse_i8_gemm_work(int64_t tm, int64_t tn, int64_t k, int64_t cores)
+{
+    dse_i8_work_t w = {10.0, 0, 1};
+    double rows, cols;
+    if (tm >= 2 * cores) {
+        int64_t chunk = cdiv(tm, cores);
+        w.active = (double)cdiv(tm, chunk);
+        rows = (double)chunk;
+        cols = (double)tn;
+    } else {
+        /* too few rows of A to share: split the output features instead */
+        int64_t chunk = cdiv(tn, cores);
+        w.active = (double)cdiv(tn, chunk);
+        rows = (double)tm;
+        cols = (double)chunk;
+    }
+    i8_matmul(rows, cols, k, &w.instr, &w.acc);
+    return w;
+}
+
+/* Calibrated on the Deeploy tutorial's int8 LeakyReLU (see the doc): 11
+ * instructions per element, 12 per packed word of 4 with SIMD; 3 memory
+ * accesses per element or word (load, store, and a parameter reload the
+ * compiler keeps because int8 stores may alias the argument struct). */
+#define ELEM_INSTR 11.0
+#define ELEM_SIMD_INSTR 12.0
+#define ELEM_ACC 3.0
+
+dse_i8_work_t dse_i8_elem_work(int64_t n, int simd, int64_t cores)
+{
+    dse_i8_work_t w = {10.0, 0, 1};
+    int64_t chunk = cdiv(n, cores);
+    w.active = (double)cdiv(n, chunk);
+    if (simd) {
+        double words = (double)(chunk / 4), left = (double)(chunk % 4);
+        w.instr += ELEM_SIMD_INSTR * words + ELEM_INSTR * left;
+        w.acc = ELEM_ACC * (words + left);
+    } else {
+        w.instr += ELEM_INSTR * (double)chunk;
+        w.acc = ELEM_ACC * (double)chunk;
+    }
+    return w;
+}
+
+double dse_i8_cycles(dse_i8_work_t w, int in_l2, double l2_lat, double port_cycles)
+{
+    if (!in_l2)
+        return w.instr;
+    double base = w.instr + w.acc * (l2_lat - 1.0);
+    if (w.acc <= 0 || base <= 0)
+        return base;
+    /* The active cores share one L2 port: an M/D/1 queue whose load is the
+     * port time the cores ask for per cycle. */
+    double rho = w.active * w.acc * port_cycles / base;
+    if (rho > 0.95)
+        rho = 0.95;
+    double wait = port_cycles * rho / (2.0 * (1.0 - rho));
+    double c = base + w.acc * wait;
+    double bound = w.active * w.acc * port_cycles;
+    return c > bound ? c : bound;
+}
+
+/* ---- NEUREKA ----------------------------------------------------------- */
+
+#define NK_FIFO 6.0    /* DORY Ne16PerfModel FIFO_LATENCY */
+#define NK_PORT 256.0  /* memory port, bits per cycle */
+#define NK_SUB 6       /* output subtile: 6 x 6 pixels */
+#define NK_KOUT 32     /* output channels per subtile */
+#define NK_KIN_1X1 32  /* input channels per block, 1x1 */
+#define NK_KIN_3X3 28  /* input channels per block, 3x3 and depthwise */
+
+static double nk_normquant(double k)
+{
+    /* scale: 9 + ceil(k * 32 bit / 8 / 4 multipliers); bias: 8 + ceil(k / 8 adders) */
+    return 9.0 + ceil(k * 4.0 / 4.0) + 8.0 + ceil(k / 8.0);
+}
+
+double dse_neureka_cycles(int kind, int64_t ph, int64_t pw, int64_t tc, int64_t cin, int wbits)
+{
+    if (ph <= 0 || pw <= 0 || tc <= 0)
+        return 0;
+    double n_sp = (double)(cdiv(ph, NK_SUB) * cdiv(pw, NK_SUB));
+    int64_t sh = ph < NK_SUB ? ph : NK_SUB, sw = pw < NK_SUB ? pw : NK_SUB;
+    double px = (double)(sh * sw);
+    double load;
+    if (kind == DSE_NEUREKA_1X1)
+        load = NK_FIFO + px * ceil(NK_KIN_1X1 * 8.0 / NK_PORT);
+    else
+        load = NK_FIFO + (double)((sh + 2) * (sw + 2)) * ceil(NK_KIN_3X3 * 8.0 / NK_PORT);
+    double stream = 4.0 + px * ceil(NK_KOUT * 8.0 / NK_PORT);
+    double kblk = kind == DSE_NEUREKA_DW ? NK_KIN_3X3 : NK_KOUT;
+    double nb = floor((double)tc / kblk), rem = (double)tc - nb * kblk;
+    double iter_body, iter_rem = 0;
+    if (kind == DSE_NEUREKA_DW) {
+        /* one input block per output block; weight offset grows with k */
+        double kk[2] = {kblk, rem}, it[2];
+        for (int i = 0; i < 2; i++) {
+            double wo = NK_FIFO + kk[i], mv = NK_FIFO + kk[i] * wbits;
+            it[i] = fmax(load, wo + mv) + 2.0 + nk_normquant(kk[i]) + stream;
+        }
+        iter_body = it[0];
+        iter_rem = rem > 0 ? it[1] : 0;
+    } else {
+        double n_in = (double)cdiv(cin, kind == DSE_NEUREKA_1X1 ? NK_KIN_1X1 : NK_KIN_3X3);
+        double kk[2] = {kblk, rem}, it[2];
+        for (int i = 0; i < 2; i++) {
+            double mv = kind == DSE_NEUREKA_1X1 ? NK_FIFO + kk[i] : NK_FIFO + kk[i] * wbits;
+            /* the next activation block is prefetched during the matrix-vector
+             * phase, so a block costs the longer of the two */
+            it[i] = n_in * (fmax(load, NK_FIFO + mv) + 2.0) + nk_normquant(kk[i]) + stream;
+        }
+        iter_body = it[0];
+        iter_rem = rem > 0 ? it[1] : 0;
+    }
+    /* the first activation load of each spatial block is not hidden */
+    return n_sp * (load + nb * iter_body + iter_rem);
+}
+
+double dse_neureka_weight_bytes(int kind, int64_t cout, int64_t cin, int wbits)
+{
+    switch (kind) {
+    case DSE_NEUREKA_1X1: /* 32 input channels x wbits per output channel and block */
+        return (double)(cout * cdiv(cin, NK_KIN_1X1)) * 4.0 * wbits;
+    case DSE_NEUREKA_3X3: /* 9 x 28 channels = 252 bits per bit-plane, padded to 256 */
+        return (double)(cout * cdiv(cin, NK_KIN_3X3)) * wbits * 32.0;
+    default: /* depthwise: 28 channels x 9 taps per bit-plane */
+        return (double)cdiv(cout, NK_KIN_3X3) * wbits * 32.0;
+    }
+}
+
+/* ---- per-layer context and evaluation ---------------------------------- */
+
+typedef struct {
+    int kind, npu_kind, op, const_w, wbits;
+    int64_t cin, hin, win, cout, hout, wout, kh, kw, sh, sw, m, n, k;
+    double hw[H__COUNT];
+    double in_bytes, out_bytes; /* activations (gemm with const_weights 0: B is in in_bytes) */
+    double w_bytes;             /* cluster weights + per-channel parameters */
+    double npu_w_bytes;         /* NEUREKA-formatted weights (weight memory candidates) */
+    double par_bytes;           /* per-channel bias / scale (8 bytes per output channel) */
+    double canon[P__COUNT];     /* the value a parameter must take where it does not matter */
+    double macs;
+} sir_ctx_t;
+
+#define PAR_BYTES_PER_CH 8.0
+
+static double dom_first(const dse_layer_t *l, int p, double dflt)
+{
+    if (!l->space || (size_t)p >= l->space->n_params || l->space->n_values[p] == 0)
+        return dflt;
+    return l->space->values[p][0];
+}
+
+static double dom_last(const dse_layer_t *l, int p, double dflt)
+{
+    if (!l->space || (size_t)p >= l->space->n_params || l->space->n_values[p] == 0)
+        return dflt;
+    return l->space->values[p][l->space->n_values[p] - 1];
+}
+
+static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
+{
+    (void)err;
+    const dse_layer_t *l = &job->layers[li];
+    sir_ctx_t *c = dse_xcalloc(1, sizeof *c);
+    c->op = (int)l->op;
+    c->kind = op_kind(l->op);
+    c->npu_kind = npu_kind_of(job, l);
+    c->const_w = l->attr[K_CONST_W] != 0;
+    c->wbits = (int)l->attr[K_WBITS];
+    if (c->wbits < 2 || c->wbits > 8)
+        c->wbits = 8;
+    c->cin = l->cin, c->hin = l->hin, c->win = l->win;
+    c->cout = l->cout, c->hout = l->hout, c->wout = l->wout;
+    c->kh = l->kh > 0 ? l->kh : 1, c->kw = l->kw > 0 ? l->kw : 1;
+    c->sh = l->sh > 0 ? l->sh : 1, c->sw = l->sw > 0 ? l->sw : 1;
+    c->m = l->m, c->n = l->n, c->k = l->k;
+    memcpy(c->hw, job->hw, sizeof c->hw);
+    if (c->kind == KIND_GEMM && c->m < 1)
+        c->m = 1;
+    switch (c->kind) {
+    case KIND_CONV:
+        c->in_bytes = (double)(c->cin * c->hin * c->win);
+        c->out_bytes = (double)(c->cout * c->hout * c->wout);
+        c->par_bytes = PAR_BYTES_PER_CH * (double)c->cout;
+        c->w_bytes = (double)(c->cout * c->cin * c->kh * c->kw) + c->par_bytes;
+        c->macs = (double)(c->cout * c->hout * c->wout * c->cin * c->kh * c->kw);
+        break;
+    case KIND_DW:
+        c->cin = c->cout;
+        c->in_bytes = (double)(c->cin * c->hin * c->win);
+        c->out_bytes = (double)(c->cout * c->hout * c->wout);
+        c->par_bytes = PAR_BYTES_PER_CH * (double)c->cout;
+        c->w_bytes = (double)(c->cout * c->kh * c->kw) + c->par_bytes;
+        c->macs = (double)(c->cout * c->hout * c->wout * c->kh * c->kw);
+        break;
+    case KIND_GEMM:
+        c->in_bytes = (double)(c->m * c->k) + (c->const_w ? 0.0 : (double)(c->k * c->n));
+        c->out_bytes = (double)(c->m * c->n);
+        c->par_bytes = c->const_w ? PAR_BYTES_PER_CH * (double)c->n : 0.0;
+        c->w_bytes = c->const_w ? (double)(c->k * c->n) + c->par_bytes : 0.0;
+        c->macs = (double)(c->m * c->n * c->k);
+        break;
+    default:
+        c->in_bytes = c->out_bytes = (double)(c->cin * c->hin * c->win);
+        c->macs = c->in_bytes;
+        break;
+    }
+    if (c->npu_kind >= 0) {
+        int64_t ki = c->kind == KIND_GEMM ? c->k : c->cin;
+        int64_t ko = c->kind == KIND_GEMM ? c->n : c->cout;
+        c->npu_w_bytes = dse_neureka_weight_bytes(c->npu_kind, ko, ki, c->wbits);
+    }
+    c->canon[P_TILE_HO] = dom_last(l, P_TILE_HO, (double)ext_ho(job, l));
+    c->canon[P_TILE_WO] = dom_last(l, P_TILE_WO, (double)c->wout);
+    c->canon[P_TILE_COUT] = dom_last(l, P_TILE_COUT, (double)c->cout);
+    c->canon[P_TILE_M] = dom_last(l, P_TILE_M, (double)c->m);
+    c->canon[P_TILE_N] = dom_last(l, P_TILE_N, (double)c->n);
+    c->canon[P_BUF] = dom_first(l, P_BUF, 0);
+    c->canon[P_WMEM] = dom_first(l, P_WMEM, 0);
+    c->canon[P_CORES] = dom_last(l, P_CORES, 0);
+    *ctx_p = c;
+    return 0;
+}
+
+static void sir_release(void *ctx)
+{
+    free(ctx);
+}
+
+/* One DMA move of `bytes` (split at dma_max_bytes), from or to L3 when l3. */
+static double dma_cost(const sir_ctx_t *c, double bytes, int l3)
+{
+    if (bytes <= 0)
+        return 0;
+    double n = ceil(bytes / c->hw[H_DMA_MAX]);
+    double bw = c->hw[H_DMA_BW];
+    double setup = c->hw[H_DMA_SETUP];
+    if (l3) {
+        /* through L2 in a pipeline: the slower hop sets the rate */
+        if (c->hw[H_L3_BW] < bw)
+            bw = c->hw[H_L3_BW];
+        setup += c->hw[H_L3_SETUP];
+    }
+    return n * setup + bytes / bw;
+}
+
+static int64_t clamp_tile(double v, int64_t ext)
+{
+    int64_t t = (int64_t)v;
+    if (t > ext)
+        t = ext;
+    return t;
+}
+
+/* Whole-layer work on the cluster (used untiled from L2, and per tile). */
+static dse_i8_work_t cluster_work(const sir_ctx_t *c, int64_t h, int64_t w, int64_t ch,
+                                  int simd, int64_t cores)
+{
+    switch (c->kind) {
+    case KIND_CONV:
+        return dse_i8_conv_work(h, w, ch, c->cin, c->kh, c->kw, cores);
+    case KIND_DW:
+        return dse_i8_dw_work(h, w, ch, c->kh, c->kw, c->sh, c->sw, cores);
+    case KIND_GEMM:
+        return dse_i8_gemm_work(h, ch, c->k, cores);
+    default:
+        return dse_i8_elem_work(c->cin * h * c->win, simd, cores);
+    }
+}
+
+static double npu_compute(const sir_ctx_t *c, int64_t h, int64_t w, int64_t ch)
+{
+    if (c->kind == KIND_GEMM) {
+        /* tokens packed into 6x6 pixel subtiles of a 1x1 convolution */
+        int64_t ph = h < NK_SUB ? h : NK_SUB;
+        return dse_neureka_cycles(DSE_NEUREKA_1X1, ph, cdiv(h, NK_SUB), ch, c->k, c->wbits);
+    }
+    /* stride 2 is computed densely and subsampled */
+    return dse_neureka_cycles(c->npu_kind, h * c->sh, w * c->sw, ch, c->cin, c->wbits);
+}
+
+static int sir_evaluate(const void *vctx, const double *p, double *mt)
+{
+    const sir_ctx_t *c = vctx;
+    const double *hw = c->hw;
+    int npu = c->kind != KIND_ELEM && p[P_ENGINE] != 0;
+    int dbl = p[P_BUF] != 0;
+    int wmem = p[P_WMEM] != 0;
+    int l2run = p[P_L1] != 0;
+    int simd = c->kind == KIND_ELEM ? p[P_SIMD] != 0 : 1;
+    int64_t hw_cores = (int64_t)hw[H_CORES];
+    int64_t cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];
+    if (cores > hw_cores)
+        return 0;
+    /* A parameter that does not change the point is feasible only at its
+     * canonical value, so each deployment is counted once. */
+    if (npu) {
+        if (c->npu_kind < 0 || l2run || p[P_CORES] != c->canon[P_CORES])
+            return 0;
+        if (wmem && c->npu_w_bytes > hw[H_WMEM])
+            return 0;
+    } else if (p[P_WMEM] != c->canon[P_WMEM]) {
+        return 0;
+    }
+
+    /* Tile grid: dims 0, 1 spatial (or M), dim 2 channels (or N). */
+    int64_t e[3], t[3];
+    switch (c->kind) {
+    case KIND_CONV:
+    case KIND_DW:
+        e[0] = c->hout, e[1] = c->wout, e[2] = c->cout;
+        t[0] = clamp_tile(p[P_TILE_HO], e[0]);
+        t[1] = clamp_tile(p[P_TILE_WO], e[1]);
+        t[2] = clamp_tile(p[P_TILE_COUT], e[2]);
+        if (l2run && (p[P_TILE_HO] != c->canon[P_TILE_HO] || p[P_TILE_WO] != c->canon[P_TILE_WO] ||
+                      p[P_TILE_COUT] != c->canon[P_TILE_COUT]))
+            return 0;
+        break;
+    case KIND_GEMM:
+        e[0] = c->m, e[1] = 1, e[2] = c->n;
+        t[0] = c->op == DSE_OP_GEMM ? clamp_tile(p[P_TILE_M], e[0]) : 1;
+        t[1] = 1;
+        t[2] = clamp_tile(p[P_TILE_N], e[2]);
+        if (l2run && ((c->op == DSE_OP_GEMM && p[P_TILE_M] != c->canon[P_TILE_M]) ||
+                      p[P_TILE_N] != c->canon[P_TILE_N]))
+            return 0;
+        break;
+    default:
+        e[0] = c->hin, e[1] = 1, e[2] = 1;
+        t[0] = clamp_tile(p[P_TILE_HO], e[0]);
+        t[1] = t[2] = 1;
+        if (l2run && p[P_TILE_HO] != c->canon[P_TILE_HO])
+            return 0;
+        break;
+    }
+    if (t[0] < 1 || t[1] < 1 || t[2] < 1)
+        return 0;
+    if (l2run && p[P_BUF] != c->canon[P_BUF])
+        return 0;
+
+    /* Placement: tensors in L2 as they fit, else weights, then all, in L3. */
+    double wl2 = npu ? c->par_bytes + (wmem ? 0.0 : c->npu_w_bytes) : c->w_bytes;
+    double acts = c->in_bytes + c->out_bytes;
+    int w_l3 = 0, a_l3 = 0;
+    double l2b = acts + wl2, l3b = 0;
+    if (l2b > hw[H_L2]) {
+        if (acts <= hw[H_L2] && wl2 > 0) {
+            w_l3 = 1, l2b = acts, l3b = wl2;
+        } else {
+            w_l3 = a_l3 = 1, l3b = acts + wl2, l2b = 0;
+        }
+    }
+    if (l3b > hw[H_L3])
+        return 0;
+    double port = hw[H_L2_PORT];
+
+    double cycles, dma = 0, comp = 0, l1b = 0, traffic = 0, tiles;
+    if (l2run) {
+        if (l3b > 0)
+            return 0; /* cores cannot load from L3 */
+        dse_i8_work_t w = cluster_work(c, e[0], e[1], e[2], simd, cores);
+        comp = hw[H_FORK] + dse_i8_cycles(w, 1, hw[H_L2_LAT], port);
+        double width = c->kind == KIND_ELEM && !simd ? 1.0 : 4.0;
+        traffic = w.acc * w.active * width;
+        cycles = comp;
+        tiles = 1;
+    } else {
+        int64_t q[3], r[3];
+        for (int d = 0; d < 3; d++)
+            q[d] = e[d] / t[d], r[d] = e[d] % t[d];
+        double n_sp = (double)(cdiv(e[0], t[0]) * cdiv(e[1], t[1]));
+        double n_ch = (double)cdiv(e[2], t[2]);
+        tiles = n_sp * n_ch;
+        int reuse_in = c->kind == KIND_CONV || c->kind == KIND_GEMM;
+        double in_share = reuse_in && n_sp == 1 ? 1.0 / n_ch : 1.0;
+        double w_share = 1.0 / n_sp;
+        double bufs = dbl ? 2.0 : 1.0;
+        double sum = 0, first_in = -1, last_out = 0;
+        for (int cls = 0; cls < 8; cls++) {
+            int64_t s[3];
+            double count = 1;
+            for (int d = 0; d < 3; d++) {
+                int rem = (cls >> d) & 1;
+                s[d] = rem ? r[d] : t[d];
+                count *= (double)(rem ? (r[d] > 0) : q[d]);
+            }
+            if (count == 0)
+                continue;
+            double in_t, out_t, w_t, extra = 0, tc;
+            int64_t h = s[0], w = s[1], ch = s[2];
+            switch (c->kind) {
+            case KIND_CONV:
+            case KIND_DW: {
+                double ich = (double)(c->kind == KIND_DW ? ch : c->cin);
+                in_t = ich * (double)((h - 1) * c->sh + c->kh) * (double)((w - 1) * c->sw + c->kw);
+                out_t = (double)(ch * h * w);
+                if (npu)
+                    w_t = PAR_BYTES_PER_CH * (double)ch +
+                          (wmem ? 0.0
+                                : dse_neureka_weight_bytes(c->npu_kind, ch, c->cin, c->wbits));
+                else if (c->kind == KIND_DW)
+                    w_t = (double)(ch * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
+                else
+                    w_t = (double)(ch * c->cin * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
+                if (!npu && c->kind == KIND_CONV && c->kh * c->kw > 1)
+                    extra = (double)(cores * 2 * c->kh * c->kw * c->cin); /* im2col */
+                break;
+            }
+            case KIND_GEMM:
+                in_t = (double)(h * c->k);
+                out_t = (double)(h * ch);
+                /* B: loaded once per column tile, whether weights or activations */
+                w_t = (double)(c->k * ch);
+                if (c->const_w) {
+                    w_t += PAR_BYTES_PER_CH * (double)ch;
+                    if (npu)
+                        w_t = PAR_BYTES_PER_CH * (double)ch +
+                              (wmem ? 0.0
+                                    : dse_neureka_weight_bytes(DSE_NEUREKA_1X1, ch, c->k,
+                                                               c->wbits));
+                }
+                break;
+            default:
+                in_t = out_t = (double)(c->cin * h * c->win);
+                w_t = 0;
+                break;
+            }
+            double foot = bufs * (in_t + out_t + w_t) + extra;
+            if (foot > l1b)
+                l1b = foot;
+            if (npu)
+                tc = hw[H_NPU_SETUP] + npu_compute(c, h, w, ch);
+            else
+                tc = hw[H_FORK] + dse_i8_cycles(cluster_work(c, h, w, ch, simd, cores), 0,
+                                                hw[H_L2_LAT], port);
+            double w_l3_here = c->kind == KIND_GEMM && !c->const_w ? a_l3 : w_l3;
+            double d_in = in_share * dma_cost(c, in_t, a_l3);
+            double d_w = w_share * dma_cost(c, w_t, (int)w_l3_here);
+            double d_out = dma_cost(c, out_t, a_l3);
+            double td = d_in + d_w + d_out;
+            dma += count * td;
+            comp += count * tc;
+            double moved = in_share * in_t + w_share * w_t + out_t;
+            traffic += count * moved;
+            if (a_l3)
+                traffic += count * (in_share * in_t + out_t);
+            if (w_l3_here)
+                traffic += count * w_share * w_t;
+            if (dbl) {
+                sum += count * (tc > td ? tc : td);
+                if (first_in < 0)
+                    first_in = d_in + d_w;
+                last_out = d_out;
+            } else {
+                sum += count * (tc + td);
+            }
+        }
+        if (l1b > hw[H_L1])
+            return 0;
+        cycles = sum + (dbl ? first_in + last_out : 0.0);
+    }
+    cycles += hw[H_CALL];
+
+    mt[M_CYCLES] = cycles;
+    mt[M_DMA] = dma;
+    mt[M_COMPUTE] = comp;
+    mt[M_L1] = l1b;
+    mt[M_L2] = l2b;
+    mt[M_WMEM] = npu && wmem ? c->npu_w_bytes : 0.0;
+    mt[M_L2_TRAFFIC] = traffic;
+    mt[M_ENGINE] = npu ? 1.0 : 0.0;
+    mt[M_TILES] = tiles;
+    mt[M_L3] = l3b;
+    mt[M_MACS] = c->macs;
+    mt[M_MAC_PER_CYCLE] = c->macs / cycles;
+    mt[M_TIME] = cycles / hw[H_CLOCK];
+    return 1;
+}
+
+/* ---- baselines --------------------------------------------------------- */
+
+static const char *const s_baselines[] = {"deeploy", "deeploy-cluster", NULL};
+
+/* Deeploy's tiler keeps the tiles that fill L1 best, double-buffered; for the
+ * NPU it prefers tile H and W multiples of 6 and Cout multiples of 32. */
+static double baseline_score(const sir_ctx_t *c, int npu, const double *p, double l1)
+{
+    if (!npu || c->kind == KIND_GEMM)
+        return l1;
+    double bonus = 1.0;
+    bonus += fmod(p[P_TILE_HO], 6.0) == 0 ? 0.25 : 0.0;
+    bonus += fmod(p[P_TILE_WO], 6.0) == 0 ? 0.25 : 0.0;
+    bonus += fmod(p[P_TILE_COUT], 32.0) == 0 ? 0.25 : 0.0;
+    return l1 * bonus;
+}
+
+static int baseline_layer(const sir_ctx_t *c, int npu, double *best)
+{
+    double p[P__COUNT] = {0}, mt[M__COUNT], best_score = -1;
+    p[P_ENGINE] = npu;
+    p[P_BUF] = 1;
+    p[P_WMEM] = npu ? 0 : c->canon[P_WMEM];
+    p[P_CORES] = npu ? c->canon[P_CORES] : 0;
+    p[P_L1] = 0;
+    p[P_SIMD] = 1;
+    int64_t e0, e1 = 1, e2 = 1;
+    int ip0 = P_TILE_HO, ip1 = P_TILE_WO, ip2 = P_TILE_COUT;
+    switch (c->kind) {
+    case KIND_CONV:
+    case KIND_DW:
+        e0 = c->hout, e1 = c->wout, e2 = c->cout;
+        break;
+    case KIND_GEMM:
+        e0 = c->op == DSE_OP_GEMM ? c->m : 1, e2 = c->n;
+        ip0 = P_TILE_M, ip2 = P_TILE_N;
+        break;
+    default:
+        e0 = c->hin;
+        break;
+    }
+    for (int64_t a = 1; a <= e0; a++) {
+        if (e0 % a)
+            continue;
+        for (int64_t b = 1; b <= e1; b++) {
+            if (e1 % b)
+                continue;
+            for (int64_t d = 1; d <= e2; d++) {
+                if (e2 % d)
+                    continue;
+                p[ip0] = (double)a;
+                if (c->kind == KIND_CONV || c->kind == KIND_DW)
+                    p[ip1] = (double)b;
+                if (c->kind != KIND_ELEM)
+                    p[ip2] = (double)d;
+                if (!sir_evaluate(c, p, mt))
+                    continue;
+                double s = baseline_score(c, npu, p, mt[M_L1]);
+                if (s > best_score) {
+                    best_score = s;
+                    memcpy(best, p, sizeof p);
+                }
+            }
+        }
+    }
+    return best_score >= 0;
+}
+
+static int sir_baseline(const dse_job_t *job, const char *name, double *const *params,
+                        dse_error_t *err)
+{
+    int use_npu = strcmp(name, "deeploy") == 0;
+    if (!use_npu && strcmp(name, "deeploy-cluster") != 0)
+        return dse_error_set(err, DSE_ENOTFOUND, NULL, 0, 0, "unknown baseline '%s'", name);
+    for (size_t i = 0; i < job->n_layers; i++) {
+        void *ctx = NULL;
+        int rc = sir_prepare(job, i, &ctx, err);
+        if (rc < 0)
+            return rc;
+        const sir_ctx_t *c = ctx;
+        int npu = use_npu && c->npu_kind >= 0;
+        int ok = baseline_layer(c, npu, params[i]);
+        if (!ok && npu)
+            ok = baseline_layer(c, 0, params[i]);
+        sir_release(ctx);
+        if (!ok)
+            return dse_error_set(err, DSE_ENOTFOUND, NULL, 0, 0,
+                                 "baseline %s: no tiling of layer '%s' fits L1", name,
+                                 job->layers[i].name ? job->layers[i].name : "?");
+    }
+    return 0;
+}
 
 const dse_hwmodel_t dse_model_siracusa = {
     .name = "siracusa",
-    .doc = "not built yet",
+    .doc = "Siracusa SoC: int8 8-core PULP cluster and NEUREKA NPU, L1/L2/L3/weight memory "
+           "with DMA and tiling (in the style of Deeploy)",
+    .default_preset = "siracusa",
+    .dtypes = 1u << DSE_DTYPE_INT8,
+    .steps = DSE_STEP_FW,
+    .ops = (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
+           (1u << DSE_OP_LINEAR) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV) |
+           (1u << DSE_OP_ELEMENTWISE),
+    .preset_keys = s_preset_keys,
+    .n_preset_keys = H__COUNT,
+    .layer_keys = s_layer_keys,
+    .n_layer_keys = K__COUNT,
+    .params = s_params,
+    .n_params = P__COUNT,
+    .metrics = s_metrics,
+    .n_metrics = M__COUNT,
+    .net_metrics = s_net_metrics,
+    .n_net_metrics = sizeof s_net_metrics / sizeof s_net_metrics[0],
+    .default_objectives = s_objectives,
+    .prepare = sir_prepare,
+    .release = sir_release,
+    .evaluate = sir_evaluate,
+    .baselines = s_baselines,
+    .baseline = sir_baseline,
 };
