@@ -757,7 +757,7 @@ static int s_domain(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L,
     dse_toml_type_t t = dse_toml_type(v);
     if (t == DSE_TOML_STRING && d->kind == DSE_VAL_INT) {
         const char *rule = dse_toml_string(v, NULL);
-        static const char *const rules[] = {"divisors", "all", "pow2"};
+        static const char *const rules[] = {"divisors", "all", "pow2", "max"};
         if (!d->extent)
             return S_ERR_VAL(c, v, "%s takes a list or { from, to, step }, not a rule",
                              what);
@@ -774,14 +774,16 @@ static int s_domain(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L,
                                  "(at most %d)", what, (long long)extent, L->name, S_MAX_DOMAIN);
             for (int64_t i = 1; i <= extent; i++)
                 s_vals_add(vs, (double)i);
+        } else if (strcmp(rule, "max") == 0) {
+            s_vals_add(vs, (double)extent);
         } else if (strcmp(rule, "pow2") == 0) {
             for (int64_t i = 1; i <= extent; i *= 2)
                 if (!d->must_divide || extent % i == 0)
                     s_vals_add(vs, (double)i);
         } else {
             char hint[128];
-            s_hint(hint, sizeof hint, rule, rules, 3);
-            return S_ERR_VAL(c, v, "%s: unknown rule \"%s\" (rules: divisors, all, pow2; or a "
+            s_hint(hint, sizeof hint, rule, rules, 4);
+            return S_ERR_VAL(c, v, "%s: unknown rule \"%s\" (rules: divisors, all, pow2, max; or a "
                              "list, or { from, to, step })%s", what, rule, hint);
         }
         return 0;
@@ -1648,11 +1650,13 @@ char *dse_job_canonical(const dse_job_t *job)
             dse_strbuf_addc(&sb, '\n');
         }
         dse_strbuf_adds(&sb, "space = { ");
+        int first_param = 1;
         for (size_t p = 0; p < m->n_params; p++) {
             const dse_param_decl_t *d = &m->params[p];
             if (d->applies && !d->applies(job, L))
                 continue; /* fixed at its neutral value */
-            dse_strbuf_addf(&sb, "%s%s = [", p ? ", " : "", d->name);
+            dse_strbuf_addf(&sb, "%s%s = [", first_param ? "" : ", ", d->name);
+            first_param = 0;
             for (size_t i = 0; i < L->space->n_values[p]; i++) {
                 if (i)
                     dse_strbuf_adds(&sb, ", ");
