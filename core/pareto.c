@@ -133,17 +133,21 @@ static inline int s_cmp(const double *a, const double *b, size_t k)
     return 2;
 }
 
-int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+/* Tie between equal objective vectors: 1 when the kept row i wins against
+ * the offered one (lower index; for the same index, the smaller row bytes,
+ * as in dse_front_sort, so that the result never depends on the order). */
+static int s_kept_wins(const dse_front_t *f, size_t i, uint64_t index, const double *row)
+{
+    if (f->idx[i] != index)
+        return f->idx[i] < index;
+    return !f->width || memcmp(f->row + i * f->width, row, f->width * sizeof *row) <= 0;
+}
+
+/* Inserts a row whose objective values (no NaN) are ov. */
+static int s_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row,
+                    const double *ov)
 {
     const size_t k = f->k;
-    double v[64];
-    double *ov = k <= 64 ? v : dse_xmalloc(k * sizeof *ov);
-    int ret = 0;
-    for (size_t j = 0; j < k; j++) {
-        ov[j] = row[f->obj[j]];
-        if (isnan(ov[j]))
-            goto out;
-    }
     /* The front is non-dominated, so if the new row is rejected by some row
      * it cannot have evicted any row before that (that row would then
      * dominate the evicted one): evicting while scanning is safe. */
@@ -152,14 +156,14 @@ int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, 
         int evict = 0;
         if (f->cin[i] == cin && f->cout[i] == cout) {
             int c = s_cmp(ov, f->ov + i * k, k);
-            if (c == 1 || (c == 2 && f->idx[i] <= index)) {
+            if (c == 1 || (c == 2 && s_kept_wins(f, i, index, row))) {
                 /* Rejected: close the gap left by evictions and stop. */
                 if (w != i) {
                     for (; i < f->n; i++, w++)
                         s_move(f, w, i);
                     f->n = w;
                 }
-                goto out;
+                return 0;
             }
             evict = c == -1 || c == 2;
         }
@@ -171,7 +175,21 @@ int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, 
     }
     f->n = w;
     s_append(f, index, cin, cout, row);
-    ret = 1;
+    return 1;
+}
+
+int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+{
+    const size_t k = f->k;
+    double v[64];
+    double *ov = k <= 64 ? v : dse_xmalloc(k * sizeof *ov);
+    int ret = 0;
+    for (size_t j = 0; j < k; j++) {
+        ov[j] = row[f->obj[j]];
+        if (isnan(ov[j]))
+            goto out;
+    }
+    ret = s_insert(f, index, cin, cout, row, ov);
 out:
     if (ov != v)
         free(ov);
@@ -352,8 +370,46 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
     return nk;
 }
 
+/* Random-like data has small fronts, where inserting every row into a
+ * scratch front (one scan of the front per row) beats sorting by far. Give
+ * up as soon as the scratch front holds more than 64 + 8 log2(n) rows (one
+ * insertion then costs more than a row's share of the sort) and sort
+ * instead: both give the same set, and little work is wasted. */
+#define PREFILTER_MIN 64
+
+static int s_filter_by_insertion(dse_front_t *f)
+{
+    dse_front_t *g = dse_front_new(f->width, f->k, f->obj);
+    size_t lg = 0;
+    while (((size_t)1 << lg) < f->n)
+        lg++;
+    size_t limit = 64 + 8 * lg;
+    for (size_t i = 0; i < f->n; i++) {
+        const double *ov = f->ov + i * f->k;
+        int bad = 0;
+        for (size_t j = 0; j < f->k; j++)
+            bad |= isnan(ov[j]);
+        if (bad)
+            continue;
+        s_insert(g, f->idx[i], f->cin[i], f->cout[i], f->row + i * f->width, ov);
+        if (g->n > limit) {
+            dse_front_destroy(&g);
+            return 0;
+        }
+    }
+    /* adopt g's rows */
+    dse_front_t t = *f;
+    *f = *g;
+    *g = t;
+    dse_front_destroy(&g);
+    dse_front_sort(f);
+    return 1;
+}
+
 void dse_front_filter(dse_front_t *f)
 {
+    if (f->n >= PREFILTER_MIN && s_filter_by_insertion(f))
+        return;
     size_t m;
     size_t *perm = s_sorted_perm(f, 1, &m);
     /* Remove duplicate objective vectors within a class (the first, lowest
