@@ -549,69 +549,137 @@ static int s_cmp_dim(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
+/* The 2-D staircase of the 3-D sweep: a treap of (x ascending, y
+ * descending) points, keyed by x; nodes live in one array. */
+typedef struct {
+    double *x, *y;
+    uint32_t *prio;
+    size_t *left, *right;
+    size_t n;
+    uint32_t seed;
+} s_treap_t;
+
+#define S_NIL ((size_t)-1)
+
+/* Splits t into keys < key (*a) and keys >= key (*b). */
+static void s_split(s_treap_t *tr, size_t t, double key, size_t *a, size_t *b)
+{
+    if (t == S_NIL) {
+        *a = *b = S_NIL;
+        return;
+    }
+    if (tr->x[t] < key) {
+        s_split(tr, tr->right[t], key, &tr->right[t], b);
+        *a = t;
+    } else {
+        s_split(tr, tr->left[t], key, a, &tr->left[t]);
+        *b = t;
+    }
+}
+
+/* Joins a and b where every key of a is below every key of b. */
+static size_t s_merge(s_treap_t *tr, size_t a, size_t b)
+{
+    if (a == S_NIL)
+        return b;
+    if (b == S_NIL)
+        return a;
+    if (tr->prio[a] > tr->prio[b]) {
+        tr->right[a] = s_merge(tr, tr->right[a], b);
+        return a;
+    }
+    tr->left[b] = s_merge(tr, a, tr->left[b]);
+    return b;
+}
+
+static size_t s_pop_min(s_treap_t *tr, size_t t)
+{
+    if (tr->left[t] == S_NIL)
+        return tr->right[t];
+    tr->left[t] = s_pop_min(tr, tr->left[t]);
+    return t;
+}
+
 /* pts: n points of `stride` doubles whose first 3 coordinates are used, all
- * strictly below ref. Sweeps on the third coordinate with a staircase of
- * (x ascending, y descending) points in a sorted array. */
+ * strictly below ref. Sweeps on the third coordinate; the area dominated in
+ * the first two is kept up to date as points join the staircase. Each
+ * point enters and leaves the treap at most once: O(n log n). */
 static double s_hv3(double *pts, size_t n, size_t stride, const double *ref)
 {
     s_sort_dim = 2;
     qsort(pts, n, stride * sizeof(double), s_cmp_dim);
-    double *sx = dse_xmalloc((n ? n : 1) * sizeof *sx);
-    double *sy = dse_xmalloc((n ? n : 1) * sizeof *sy);
-    size_t m = 0;
+    s_treap_t tr;
+    size_t cap = n ? n : 1;
+    tr.x = dse_xmalloc(cap * sizeof *tr.x);
+    tr.y = dse_xmalloc(cap * sizeof *tr.y);
+    tr.prio = dse_xmalloc(cap * sizeof *tr.prio);
+    tr.left = dse_xmalloc(cap * sizeof *tr.left);
+    tr.right = dse_xmalloc(cap * sizeof *tr.right);
+    tr.n = 0;
+    tr.seed = 2463534242u;
+    size_t root = S_NIL;
     double area = 0, vol = 0;
     for (size_t i = 0; i < n; i++) {
         const double *p = pts + i * stride;
         double px = p[0], py = p[1];
-        /* first staircase point with x > px */
-        size_t a = 0, b = m;
-        while (a < b) {
-            size_t c = (a + b) / 2;
-            if (sx[c] <= px)
-                a = c + 1;
-            else
-                b = c;
+        size_t lo, hi;
+        s_split(&tr, root, px, &lo, &hi);
+        /* height of the staircase at px: the point with the largest x <= px */
+        double h = ref[1];
+        if (lo != S_NIL) {
+            size_t t = lo;
+            while (tr.right[t] != S_NIL)
+                t = tr.right[t];
+            h = tr.y[t];
         }
-        double h = a > 0 ? sy[a - 1] : ref[1];
+        if (hi != S_NIL) {
+            size_t t = hi;
+            while (tr.left[t] != S_NIL)
+                t = tr.left[t];
+            if (tr.x[t] == px)
+                h = tr.y[t];
+        }
         if (h > py) {
-            /* Points from the first with x >= px that p dominates go away;
-             * the added area is the part of [px, ref0) x [py, h(x)) not yet
-             * covered, h(x) being the staircase height at x. */
-            size_t s = a;
-            while (s > 0 && sx[s - 1] == px)
-                s--; /* such points have y > py (else p is dominated) */
+            /* Walk the points with x >= px in order: those above py are
+             * dominated by p and leave; the added area is the part of
+             * [px, ref0) x [py, h(x)) not covered yet. */
             double x0 = px, add = 0;
-            size_t e = s;
-            while (e < m) {
-                add += (sx[e] - x0) * (h - py);
-                x0 = sx[e];
-                h = sy[e];
-                if (h <= py)
+            int stopped = 0;
+            while (hi != S_NIL) {
+                size_t t = hi;
+                while (tr.left[t] != S_NIL)
+                    t = tr.left[t];
+                add += (tr.x[t] - x0) * (h - py);
+                x0 = tr.x[t];
+                h = tr.y[t];
+                if (h <= py) {
+                    stopped = 1;
                     break;
-                e++;
+                }
+                hi = s_pop_min(&tr, hi);
             }
-            if (e == m)
+            if (!stopped)
                 add += (ref[0] - x0) * (h - py);
-            /* replace [s, e) by p */
-            size_t removed = e - s;
-            if (removed == 0) {
-                memmove(sx + s + 1, sx + s, (m - s) * sizeof *sx);
-                memmove(sy + s + 1, sy + s, (m - s) * sizeof *sy);
-                m++;
-            } else if (removed > 1) {
-                memmove(sx + s + 1, sx + e, (m - e) * sizeof *sx);
-                memmove(sy + s + 1, sy + e, (m - e) * sizeof *sy);
-                m -= removed - 1;
-            }
-            sx[s] = px;
-            sy[s] = py;
             area += add;
+            size_t k = tr.n++;
+            tr.x[k] = px;
+            tr.y[k] = py;
+            tr.seed ^= tr.seed << 13;
+            tr.seed ^= tr.seed >> 17;
+            tr.seed ^= tr.seed << 5;
+            tr.prio[k] = tr.seed;
+            tr.left[k] = tr.right[k] = S_NIL;
+            hi = s_merge(&tr, k, hi);
         }
+        root = s_merge(&tr, lo, hi);
         double znext = i + 1 < n ? pts[(i + 1) * stride + 2] : ref[2];
         vol += area * (znext - p[2]);
     }
-    free(sx);
-    free(sy);
+    free(tr.x);
+    free(tr.y);
+    free(tr.prio);
+    free(tr.left);
+    free(tr.right);
     return vol;
 }
 

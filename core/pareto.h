@@ -71,9 +71,10 @@ const int *dse_front_obj(const dse_front_t *f);
  * by the reference point ref (n_obj values, in objective order): the volume
  * of { x : x < ref and some row r has r <= x }. Rows not strictly better
  * than ref in every objective add nothing. Exact: O(n log n) for 1 and 2
- * objectives; 3 objectives by a sweep over the third with a sorted 2-D
- * staircase (O(n log n) comparisons, O(n^2) worst-case moves in the array);
- * 4 and 5 by slicing on the last objective down to the 3-D sweep (HSO).
+ * objectives; 3 objectives by a sweep over the third with a 2-D staircase
+ * in a balanced tree (O(n log n)); 4 and 5 by slicing on the last
+ * objective down to the 3-D sweep (HSO: O(n^2 log n) for 4, O(n^3 log n)
+ * for 5).
  * Returns NAN for more than 5 objectives. */
 double dse_hypervolume(const dse_front_t *f, const double *ref);
 

@@ -365,3 +365,38 @@ DSE_TEST(pareto_hypervolume_known)
     CHECK_REL(dse_hypervolume(g, ref3), 0.5 * 0.75 * 0.875, 1e-15);
     dse_front_destroy(&g);
 }
+
+/* The 3-D sweep on larger sets (deep staircases, many removals) against the
+ * grid count. */
+DSE_TEST(pareto_hypervolume_3d_large)
+{
+    uint64_t rng = 77;
+    int obj[3] = {0, 1, 2};
+    const int range = 24;
+    for (int trial = 0; trial < 8; trial++) {
+        size_t n = 100 + s_rng(&rng) % 400;
+        dse_front_t *f = dse_front_new(3, 3, obj);
+        double *pts = dse_xmalloc(n * 3 * sizeof *pts);
+        for (size_t i = 0; i < n; i++) {
+            double *p = pts + 3 * i;
+            if (trial % 2) {
+                /* x + y fixed: every point on the 2-D staircase */
+                p[0] = (double)(s_rng(&rng) % (uint64_t)range);
+                p[1] = range - 1 - p[0];
+            } else {
+                p[0] = (double)(s_rng(&rng) % (uint64_t)range);
+                p[1] = (double)(s_rng(&rng) % (uint64_t)range);
+            }
+            p[2] = (double)(s_rng(&rng) % (uint64_t)range);
+            dse_front_push(f, i, 0, 0, p);
+        }
+        double ref[3] = {range, range, range};
+        double want = s_grid_hv(pts, n, 3, 0, range);
+        double got = dse_hypervolume(f, ref);
+        if (got != want)
+            dse__test_fail(__FILE__, __LINE__, "trial %d n=%zu: hv %g, expected %g", trial, n, got,
+                           want);
+        dse_front_destroy(&f);
+        free(pts);
+    }
+}
