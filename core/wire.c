@@ -797,9 +797,11 @@ int dse_wire_decode_body(int cmd, const void *body, size_t len, dse_msg_t *msg, 
     if (!name)
         return dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "unknown command %d", cmd);
     msg->cmd = cmd;
-    s_cur_t c = {body, (const uint8_t *)body + len, name, err};
     if (!body && len)
         return dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "%s: no body", name);
+    static const uint8_t empty[1];
+    const uint8_t *p = body ? body : empty;
+    s_cur_t c = {p, p + len, name, err};
     int ret = s_decode(&c, cmd, msg);
     if (!ret && c.p != c.end)
         ret = s_fail(&c, "%zu trailing bytes", s_left(&c));
