@@ -133,17 +133,21 @@ static inline int s_cmp(const double *a, const double *b, size_t k)
     return 2;
 }
 
-int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+/* Tie between equal objective vectors: 1 when the kept row i wins against
+ * the offered one (lower index; for the same index, the smaller row bytes,
+ * as in dse_front_sort, so that the result never depends on the order). */
+static int s_kept_wins(const dse_front_t *f, size_t i, uint64_t index, const double *row)
+{
+    if (f->idx[i] != index)
+        return f->idx[i] < index;
+    return !f->width || memcmp(f->row + i * f->width, row, f->width * sizeof *row) <= 0;
+}
+
+/* Inserts a row whose objective values (no NaN) are ov. */
+static int s_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row,
+                    const double *ov)
 {
     const size_t k = f->k;
-    double v[64];
-    double *ov = k <= 64 ? v : dse_xmalloc(k * sizeof *ov);
-    int ret = 0;
-    for (size_t j = 0; j < k; j++) {
-        ov[j] = row[f->obj[j]];
-        if (isnan(ov[j]))
-            goto out;
-    }
     /* The front is non-dominated, so if the new row is rejected by some row
      * it cannot have evicted any row before that (that row would then
      * dominate the evicted one): evicting while scanning is safe. */
@@ -152,14 +156,14 @@ int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, 
         int evict = 0;
         if (f->cin[i] == cin && f->cout[i] == cout) {
             int c = s_cmp(ov, f->ov + i * k, k);
-            if (c == 1 || (c == 2 && f->idx[i] <= index)) {
+            if (c == 1 || (c == 2 && s_kept_wins(f, i, index, row))) {
                 /* Rejected: close the gap left by evictions and stop. */
                 if (w != i) {
                     for (; i < f->n; i++, w++)
                         s_move(f, w, i);
                     f->n = w;
                 }
-                goto out;
+                return 0;
             }
             evict = c == -1 || c == 2;
         }
@@ -171,7 +175,21 @@ int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, 
     }
     f->n = w;
     s_append(f, index, cin, cout, row);
-    ret = 1;
+    return 1;
+}
+
+int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row)
+{
+    const size_t k = f->k;
+    double v[64];
+    double *ov = k <= 64 ? v : dse_xmalloc(k * sizeof *ov);
+    int ret = 0;
+    for (size_t j = 0; j < k; j++) {
+        ov[j] = row[f->obj[j]];
+        if (isnan(ov[j]))
+            goto out;
+    }
+    ret = s_insert(f, index, cin, cout, row, ov);
 out:
     if (ov != v)
         free(ov);
@@ -352,8 +370,46 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
     return nk;
 }
 
+/* Random-like data has small fronts, where inserting every row into a
+ * scratch front (one scan of the front per row) beats sorting by far. Give
+ * up as soon as the scratch front holds more than 64 + 8 log2(n) rows (one
+ * insertion then costs more than a row's share of the sort) and sort
+ * instead: both give the same set, and little work is wasted. */
+#define PREFILTER_MIN 64
+
+static int s_filter_by_insertion(dse_front_t *f)
+{
+    dse_front_t *g = dse_front_new(f->width, f->k, f->obj);
+    size_t lg = 0;
+    while (((size_t)1 << lg) < f->n)
+        lg++;
+    size_t limit = 64 + 8 * lg;
+    for (size_t i = 0; i < f->n; i++) {
+        const double *ov = f->ov + i * f->k;
+        int bad = 0;
+        for (size_t j = 0; j < f->k; j++)
+            bad |= isnan(ov[j]);
+        if (bad)
+            continue;
+        s_insert(g, f->idx[i], f->cin[i], f->cout[i], f->row + i * f->width, ov);
+        if (g->n > limit) {
+            dse_front_destroy(&g);
+            return 0;
+        }
+    }
+    /* adopt g's rows */
+    dse_front_t t = *f;
+    *f = *g;
+    *g = t;
+    dse_front_destroy(&g);
+    dse_front_sort(f);
+    return 1;
+}
+
 void dse_front_filter(dse_front_t *f)
 {
+    if (f->n >= PREFILTER_MIN && s_filter_by_insertion(f))
+        return;
     size_t m;
     size_t *perm = s_sorted_perm(f, 1, &m);
     /* Remove duplicate objective vectors within a class (the first, lowest
@@ -493,69 +549,137 @@ static int s_cmp_dim(const void *pa, const void *pb)
     return a < b ? -1 : a > b;
 }
 
+/* The 2-D staircase of the 3-D sweep: a treap of (x ascending, y
+ * descending) points, keyed by x; nodes live in one array. */
+typedef struct {
+    double *x, *y;
+    uint32_t *prio;
+    size_t *left, *right;
+    size_t n;
+    uint32_t seed;
+} s_treap_t;
+
+#define S_NIL ((size_t)-1)
+
+/* Splits t into keys < key (*a) and keys >= key (*b). */
+static void s_split(s_treap_t *tr, size_t t, double key, size_t *a, size_t *b)
+{
+    if (t == S_NIL) {
+        *a = *b = S_NIL;
+        return;
+    }
+    if (tr->x[t] < key) {
+        s_split(tr, tr->right[t], key, &tr->right[t], b);
+        *a = t;
+    } else {
+        s_split(tr, tr->left[t], key, a, &tr->left[t]);
+        *b = t;
+    }
+}
+
+/* Joins a and b where every key of a is below every key of b. */
+static size_t s_merge(s_treap_t *tr, size_t a, size_t b)
+{
+    if (a == S_NIL)
+        return b;
+    if (b == S_NIL)
+        return a;
+    if (tr->prio[a] > tr->prio[b]) {
+        tr->right[a] = s_merge(tr, tr->right[a], b);
+        return a;
+    }
+    tr->left[b] = s_merge(tr, a, tr->left[b]);
+    return b;
+}
+
+static size_t s_pop_min(s_treap_t *tr, size_t t)
+{
+    if (tr->left[t] == S_NIL)
+        return tr->right[t];
+    tr->left[t] = s_pop_min(tr, tr->left[t]);
+    return t;
+}
+
 /* pts: n points of `stride` doubles whose first 3 coordinates are used, all
- * strictly below ref. Sweeps on the third coordinate with a staircase of
- * (x ascending, y descending) points in a sorted array. */
+ * strictly below ref. Sweeps on the third coordinate; the area dominated in
+ * the first two is kept up to date as points join the staircase. Each
+ * point enters and leaves the treap at most once: O(n log n). */
 static double s_hv3(double *pts, size_t n, size_t stride, const double *ref)
 {
     s_sort_dim = 2;
     qsort(pts, n, stride * sizeof(double), s_cmp_dim);
-    double *sx = dse_xmalloc((n ? n : 1) * sizeof *sx);
-    double *sy = dse_xmalloc((n ? n : 1) * sizeof *sy);
-    size_t m = 0;
+    s_treap_t tr;
+    size_t cap = n ? n : 1;
+    tr.x = dse_xmalloc(cap * sizeof *tr.x);
+    tr.y = dse_xmalloc(cap * sizeof *tr.y);
+    tr.prio = dse_xmalloc(cap * sizeof *tr.prio);
+    tr.left = dse_xmalloc(cap * sizeof *tr.left);
+    tr.right = dse_xmalloc(cap * sizeof *tr.right);
+    tr.n = 0;
+    tr.seed = 2463534242u;
+    size_t root = S_NIL;
     double area = 0, vol = 0;
     for (size_t i = 0; i < n; i++) {
         const double *p = pts + i * stride;
         double px = p[0], py = p[1];
-        /* first staircase point with x > px */
-        size_t a = 0, b = m;
-        while (a < b) {
-            size_t c = (a + b) / 2;
-            if (sx[c] <= px)
-                a = c + 1;
-            else
-                b = c;
+        size_t lo, hi;
+        s_split(&tr, root, px, &lo, &hi);
+        /* height of the staircase at px: the point with the largest x <= px */
+        double h = ref[1];
+        if (lo != S_NIL) {
+            size_t t = lo;
+            while (tr.right[t] != S_NIL)
+                t = tr.right[t];
+            h = tr.y[t];
         }
-        double h = a > 0 ? sy[a - 1] : ref[1];
+        if (hi != S_NIL) {
+            size_t t = hi;
+            while (tr.left[t] != S_NIL)
+                t = tr.left[t];
+            if (tr.x[t] == px)
+                h = tr.y[t];
+        }
         if (h > py) {
-            /* Points from the first with x >= px that p dominates go away;
-             * the added area is the part of [px, ref0) x [py, h(x)) not yet
-             * covered, h(x) being the staircase height at x. */
-            size_t s = a;
-            while (s > 0 && sx[s - 1] == px)
-                s--; /* such points have y > py (else p is dominated) */
+            /* Walk the points with x >= px in order: those above py are
+             * dominated by p and leave; the added area is the part of
+             * [px, ref0) x [py, h(x)) not covered yet. */
             double x0 = px, add = 0;
-            size_t e = s;
-            while (e < m) {
-                add += (sx[e] - x0) * (h - py);
-                x0 = sx[e];
-                h = sy[e];
-                if (h <= py)
+            int stopped = 0;
+            while (hi != S_NIL) {
+                size_t t = hi;
+                while (tr.left[t] != S_NIL)
+                    t = tr.left[t];
+                add += (tr.x[t] - x0) * (h - py);
+                x0 = tr.x[t];
+                h = tr.y[t];
+                if (h <= py) {
+                    stopped = 1;
                     break;
-                e++;
+                }
+                hi = s_pop_min(&tr, hi);
             }
-            if (e == m)
+            if (!stopped)
                 add += (ref[0] - x0) * (h - py);
-            /* replace [s, e) by p */
-            size_t removed = e - s;
-            if (removed == 0) {
-                memmove(sx + s + 1, sx + s, (m - s) * sizeof *sx);
-                memmove(sy + s + 1, sy + s, (m - s) * sizeof *sy);
-                m++;
-            } else if (removed > 1) {
-                memmove(sx + s + 1, sx + e, (m - e) * sizeof *sx);
-                memmove(sy + s + 1, sy + e, (m - e) * sizeof *sy);
-                m -= removed - 1;
-            }
-            sx[s] = px;
-            sy[s] = py;
             area += add;
+            size_t k = tr.n++;
+            tr.x[k] = px;
+            tr.y[k] = py;
+            tr.seed ^= tr.seed << 13;
+            tr.seed ^= tr.seed >> 17;
+            tr.seed ^= tr.seed << 5;
+            tr.prio[k] = tr.seed;
+            tr.left[k] = tr.right[k] = S_NIL;
+            hi = s_merge(&tr, k, hi);
         }
+        root = s_merge(&tr, lo, hi);
         double znext = i + 1 < n ? pts[(i + 1) * stride + 2] : ref[2];
         vol += area * (znext - p[2]);
     }
-    free(sx);
-    free(sy);
+    free(tr.x);
+    free(tr.y);
+    free(tr.prio);
+    free(tr.left);
+    free(tr.right);
     return vol;
 }
 

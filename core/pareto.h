@@ -37,14 +37,19 @@ void dse_front_clear(dse_front_t *f);
 /* Offers a row to a front that is non-dominated (built by insert, filter or
  * merge). Returns 1 if the row was kept (evicting the rows of its class it
  * dominates or ties with a higher index), 0 if it is dominated, ties with a
- * row of lower or equal index, or has a NaN objective. Cost: one pass over
- * the rows; allocation only by amortised growth. */
+ * row of lower index, or has a NaN objective. (Equal objectives and equal
+ * index: the row whose bytes compare lower stays, as in the filter, so the
+ * result never depends on the order of insertion.) Cost: one pass over the
+ * rows; allocation only by amortised growth. */
 int dse_front_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row);
 /* Appends a row without any check; dse_front_filter() then reduces the front. */
 void dse_front_push(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, const double *row);
 /* Reduces the rows to the non-dominated set (per class pair, ties to the
  * lowest index, NaN objectives dropped) and leaves them in canonical order.
- * O(n log n) for 1 to 3 objectives; for more, O(n log n + n * front). */
+ * Small fronts (as from random-like data): one insertion pass, O(n * front).
+ * Otherwise a sort and a sweep: O(n log n) for 1 to 3 objectives, O(n log n
+ * + n * front) beyond. Measured (bench-pareto): 10^6 random points in
+ * 0.02 s (2 objectives) and 0.04 s (3); 10^6 points all on the front, 0.6 s. */
 void dse_front_filter(dse_front_t *f);
 /* dst = non-dominated(dst U src) in canonical order. Same width and
  * objectives required (asserted). Idempotent, commutative and associative as
@@ -71,9 +76,10 @@ const int *dse_front_obj(const dse_front_t *f);
  * by the reference point ref (n_obj values, in objective order): the volume
  * of { x : x < ref and some row r has r <= x }. Rows not strictly better
  * than ref in every objective add nothing. Exact: O(n log n) for 1 and 2
- * objectives; 3 objectives by a sweep over the third with a sorted 2-D
- * staircase (O(n log n) comparisons, O(n^2) worst-case moves in the array);
- * 4 and 5 by slicing on the last objective down to the 3-D sweep (HSO).
+ * objectives; 3 objectives by a sweep over the third with a 2-D staircase
+ * in a balanced tree (O(n log n)); 4 and 5 by slicing on the last
+ * objective down to the 3-D sweep (HSO: O(n^2 log n) for 4, O(n^3 log n)
+ * for 5).
  * Returns NAN for more than 5 objectives. */
 double dse_hypervolume(const dse_front_t *f, const double *ref);
 

@@ -1,27 +1,6 @@
 /* wire.c - message encoding (msgpack-c packer) and strict decoding (a
- * bounded cursor over the msgpack bytes; see wire.h for why).
- *
- * Body layouts (every body is one array):
- *   READY       [version u32, host str, threads u32, credit u32, [cap str...]]
- *   JOB         [digest str, config str]
- *   WORK        [unit u64, epoch u32, digest str, layer u32, kind u32, payload]
- *               payload: kind 0 [lo u64, hi u64]; kind 1 [index u64...]
- *   RESULT      [unit u64, epoch u32, counters, width u32, rows]
- *   FAIL        [unit u64, epoch u32, code i32, message str]
- *   HEARTBEAT   [evaluated u64, units_done u64, busy u32]
- *   DISCONNECT  (empty body)
- *   SUBMIT      [config str, [dump_all bool, verbose bool]]
- *   ACCEPT      [job u64, digest str]
- *   PROGRESS    [job u64, evaluated u64, total u64, units_done u32, units_total u32,
- *                workers_alive u32, reissued u32, elapsed f64]
- *   LAYER_FRONT [job u64, layer u32, counters, width u32, rows]
- *   DONE        [job u64, counters, units u32, reissued u32,
- *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
- *                workers_seen u32, wall f64]
- *   ERROR       [message str]
- *   CANCEL      [job u64]
- * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64]
- * rows     = [[index u64, cin i64, cout i64, [metric f64 x width]]...]
+ * bounded cursor over the msgpack bytes; see wire.h for why and for the
+ * body layouts).
  */
 #include "core/wire.h"
 
@@ -818,9 +797,11 @@ int dse_wire_decode_body(int cmd, const void *body, size_t len, dse_msg_t *msg, 
     if (!name)
         return dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "unknown command %d", cmd);
     msg->cmd = cmd;
-    s_cur_t c = {body, (const uint8_t *)body + len, name, err};
     if (!body && len)
         return dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "%s: no body", name);
+    static const uint8_t empty[1];
+    const uint8_t *p = body ? body : empty;
+    s_cur_t c = {p, p + len, name, err};
     int ret = s_decode(&c, cmd, msg);
     if (!ret && c.p != c.end)
         ret = s_fail(&c, "%zu trailing bytes", s_left(&c));

@@ -3,8 +3,28 @@
  * A message is three ZeroMQ frames: the signature (4 bytes: "DSE" and the
  * protocol version byte), the command (1 byte, dse_msg_cmd_t) and a msgpack
  * body. Every body except DISCONNECT's (which is empty: zero bytes) is one
- * msgpack array of the message's fields in a fixed order (see wire.c for
- * each layout).
+ * msgpack array of the message's fields in a fixed order:
+ *
+ *   READY       [version u32, host str, threads u32, credit u32, [cap str...]]
+ *   JOB         [digest str, config str]
+ *   WORK        [unit u64, epoch u32, digest str, layer u32, kind u32, payload]
+ *               payload: kind 0 [lo u64, hi u64]; kind 1 [index u64...]
+ *   RESULT      [unit u64, epoch u32, counters, width u32, rows]
+ *   FAIL        [unit u64, epoch u32, code i32, message str]
+ *   HEARTBEAT   [evaluated u64, units_done u64, busy u32]
+ *   DISCONNECT  (empty body)
+ *   SUBMIT      [config str, [dump_all bool, verbose bool]]
+ *   ACCEPT      [job u64, digest str]
+ *   PROGRESS    [job u64, evaluated u64, total u64, units_done u32, units_total u32,
+ *                workers_alive u32, reissued u32, elapsed f64]
+ *   LAYER_FRONT [job u64, layer u32, counters, width u32, rows]
+ *   DONE        [job u64, counters, units u32, reissued u32,
+ *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
+ *                workers_seen u32, wall f64]
+ *   ERROR       [message str]
+ *   CANCEL      [job u64]
+ * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64]
+ * rows     = [[index u64, cin i64, cout i64, [metric f64 x width]]...]
  *
  * Encoding uses msgpack-c's packer (compact integer forms, float64 for
  * every real).

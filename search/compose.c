@@ -9,14 +9,12 @@
 
 #include "core/util.h"
 
-/* Rows of network aggregates with their choices; also the partial sets of
- * the dynamic program (cls = out class of the last layer chosen). */
+/* Rows of network metrics with their choices. */
 struct dse_netfront {
     size_t n, cap, n_net, n_layers;
     double *m;     /* n * n_net */
     size_t *pos;   /* n * n_layers */
     uint64_t *pts; /* n * n_layers */
-    int64_t *cls;  /* n */
 };
 
 static dse_netfront_t *s_nf_new(size_t n_net, size_t n_layers)
@@ -35,29 +33,24 @@ void dse_netfront_destroy(dse_netfront_t **nfp)
     free(nf->m);
     free(nf->pos);
     free(nf->pts);
-    free(nf->cls);
     free(nf);
     *nfp = NULL;
 }
 
-/* Appends a row; returns its position. pos/pts hold `depth` entries. */
-static size_t s_nf_add(dse_netfront_t *nf, const double *m, const size_t *pos, const uint64_t *pts,
-                       size_t depth, int64_t cls)
+/* Appends a row (pos and pts: n_layers entries each). */
+static void s_nf_add(dse_netfront_t *nf, const double *m, const size_t *pos, const uint64_t *pts)
 {
     if (nf->n == nf->cap) {
         size_t cap = nf->cap ? 2 * nf->cap : 64;
         nf->m = dse_xrealloc(nf->m, cap * (nf->n_net ? nf->n_net : 1) * sizeof *nf->m);
         nf->pos = dse_xrealloc(nf->pos, cap * nf->n_layers * sizeof *nf->pos);
         nf->pts = dse_xrealloc(nf->pts, cap * nf->n_layers * sizeof *nf->pts);
-        nf->cls = dse_xrealloc(nf->cls, cap * sizeof *nf->cls);
         nf->cap = cap;
     }
     size_t i = nf->n++;
     memcpy(nf->m + i * nf->n_net, m, nf->n_net * sizeof *m);
-    memcpy(nf->pos + i * nf->n_layers, pos, depth * sizeof *pos);
-    memcpy(nf->pts + i * nf->n_layers, pts, depth * sizeof *pts);
-    nf->cls[i] = cls;
-    return i;
+    memcpy(nf->pos + i * nf->n_layers, pos, nf->n_layers * sizeof *pos);
+    memcpy(nf->pts + i * nf->n_layers, pts, nf->n_layers * sizeof *pts);
 }
 
 size_t dse_netfront_size(const dse_netfront_t *nf)
@@ -168,10 +161,7 @@ static int s_finish(const dse_compose_spec_t *s, double *m)
 }
 
 typedef struct {
-    const dse_front_t *f;
-    size_t *ord; /* rows by point index */
-    size_t *gid; /* group (out class) of each row */
-    size_t n_groups;
+    size_t *ord; /* rows by point index (then position) */
 } s_layer_t;
 
 static int s_cmp_row_index(const void *pa, const void *pb, void *arg)
@@ -184,98 +174,181 @@ static int s_cmp_row_index(const void *pa, const void *pb, void *arg)
     return a < b ? -1 : a > b;
 }
 
-static int s_cmp_i64(const void *pa, const void *pb)
-{
-    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
-    return a < b ? -1 : a > b;
-}
-
-static void s_layer_init(s_layer_t *ly, const dse_front_t *f, int use_classes)
+static void s_layer_init(s_layer_t *ly, const dse_front_t *f)
 {
     size_t n = dse_front_size(f);
-    ly->f = f;
     ly->ord = dse_xmalloc((n ? n : 1) * sizeof *ly->ord);
-    ly->gid = dse_xmalloc((n ? n : 1) * sizeof *ly->gid);
     for (size_t i = 0; i < n; i++)
         ly->ord[i] = i;
     qsort_r(ly->ord, n, sizeof *ly->ord, s_cmp_row_index, (void *)f);
-    ly->n_groups = 1;
-    if (!use_classes || n == 0) {
-        memset(ly->gid, 0, (n ? n : 1) * sizeof *ly->gid);
-        return;
-    }
-    int64_t *cls = dse_xmalloc(n * sizeof *cls);
-    for (size_t i = 0; i < n; i++)
-        cls[i] = dse_front_cout(f, i);
-    qsort(cls, n, sizeof *cls, s_cmp_i64);
-    size_t u = 0;
-    for (size_t i = 0; i < n; i++)
-        if (u == 0 || cls[u - 1] != cls[i])
-            cls[u++] = cls[i];
-    for (size_t i = 0; i < n; i++) {
-        int64_t c = dse_front_cout(f, i);
-        size_t a = 0, b = u;
-        while (a < b) {
-            size_t mid = (a + b) / 2;
-            if (cls[mid] < c)
-                a = mid + 1;
-            else
-                b = mid;
-        }
-        ly->gid[i] = a;
-    }
-    ly->n_groups = u;
-    free(cls);
 }
 
-typedef struct {
-    size_t n, cap;
-    size_t *v;
-} s_list_t;
-
+/* Steering columns: objectives, then the constrained metrics, with a sign
+ * that makes "smaller" mean "at least as good for every completion". */
 typedef struct {
     size_t n;
-    const int *col;
-    const double *sign;
+    int *col;
+    double *sign;
 } s_steer_t;
 
-/* 1 when kept row a is <= row b on every steering column (NaN: no). */
-static inline int s_weakly_dominates(const s_steer_t *st, const double *a, const double *b)
+static void s_steer_init(s_steer_t *st, const dse_compose_spec_t *spec)
+{
+    size_t cap = spec->n_obj + 2 * spec->n_cons;
+    st->col = dse_xmalloc(cap * sizeof *st->col);
+    st->sign = dse_xmalloc(cap * sizeof *st->sign);
+    size_t k = 0;
+    for (size_t o = 0; o < spec->n_obj; o++) {
+        st->col[k] = spec->obj[o];
+        st->sign[k++] = 1;
+    }
+    for (size_t c = 0; c < spec->n_cons; c++) {
+        dse_cmp_t cmp = spec->cons_cmp[c];
+        if (cmp == DSE_CMP_LE || cmp == DSE_CMP_LT || cmp == DSE_CMP_EQ) {
+            st->col[k] = spec->cons_metric[c];
+            st->sign[k++] = 1;
+        }
+        if (cmp == DSE_CMP_GE || cmp == DSE_CMP_GT || cmp == DSE_CMP_EQ) {
+            st->col[k] = spec->cons_metric[c];
+            st->sign[k++] = -1;
+        }
+    }
+    st->n = k;
+}
+
+static void s_steer_free(s_steer_t *st)
+{
+    free(st->col);
+    free(st->sign);
+}
+
+/* Steering values of accumulated aggregates; 0 when one is NaN (such a
+ * partial can only end infeasible or with a NaN objective). */
+static int s_steer_values(const s_steer_t *st, const double *agg, double *out)
 {
     for (size_t i = 0; i < st->n; i++) {
-        double x = st->sign[i] * a[st->col[i]], y = st->sign[i] * b[st->col[i]];
-        if (!(x <= y))
+        out[i] = st->sign[i] * agg[st->col[i]];
+        if (isnan(out[i]))
             return 0;
     }
     return 1;
 }
 
-typedef struct {
-    const dse_netfront_t *nf;
-    const dse_compose_spec_t *spec;
-} s_final_ctx_t;
-
-static int s_cmp_final(const void *pa, const void *pb, void *arg)
+/* Lexicographic order of steering vectors (no NaN by construction). */
+static int s_cmp_vec(const double *a, const double *b, size_t n)
 {
-    const s_final_ctx_t *ctx = arg;
-    const dse_netfront_t *nf = ctx->nf;
-    const dse_compose_spec_t *s = ctx->spec;
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    const double *x = nf->m + a * nf->n_net, *y = nf->m + b * nf->n_net;
-    for (size_t o = 0; o < s->n_obj; o++) {
-        double u = x[s->obj[o]], v = y[s->obj[o]];
-        if (u != v)
-            return u < v ? -1 : 1;
-    }
-    const uint64_t *p = nf->pts + a * nf->n_layers, *q = nf->pts + b * nf->n_layers;
-    for (size_t l = 0; l < nf->n_layers; l++)
-        if (p[l] != q[l])
-            return p[l] < q[l] ? -1 : 1;
-    const size_t *r = nf->pos + a * nf->n_layers, *t = nf->pos + b * nf->n_layers;
-    for (size_t l = 0; l < nf->n_layers; l++)
-        if (r[l] != t[l])
-            return r[l] < t[l] ? -1 : 1;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
     return 0;
+}
+
+/* Partial networks of the dynamic program. */
+typedef struct {
+    size_t n, cap, N, L, ns;
+    double *agg;   /* n * N accumulated (MEAN: sums) */
+    double *steer; /* n * ns */
+    size_t *pos;   /* n * L */
+    uint64_t *pts; /* n * L */
+    int64_t *cls;
+    uint64_t *gen; /* generation order within the layer (the tie key) */
+} s_store_t;
+
+static void s_store_init(s_store_t *s, size_t N, size_t L, size_t ns)
+{
+    memset(s, 0, sizeof *s);
+    s->N = N;
+    s->L = L;
+    s->ns = ns;
+}
+
+static void s_store_free(s_store_t *s)
+{
+    free(s->agg);
+    free(s->steer);
+    free(s->pos);
+    free(s->pts);
+    free(s->cls);
+    free(s->gen);
+    memset(s, 0, sizeof *s);
+}
+
+static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, const size_t *pos,
+                          const uint64_t *pts, size_t depth, int64_t cls, uint64_t gen)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
+        s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
+        s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
+        s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
+        s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
+        s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
+        s->cap = cap;
+    }
+    size_t i = s->n++;
+    memcpy(s->agg + i * s->N, agg, s->N * sizeof *agg);
+    memcpy(s->steer + i * s->ns, steer, s->ns * sizeof *steer);
+    memcpy(s->pos + i * s->L, pos, depth * sizeof *pos);
+    memcpy(s->pts + i * s->L, pts, depth * sizeof *pts);
+    s->cls[i] = cls;
+    s->gen[i] = gen;
+    return i;
+}
+
+/* dst = src rows in the order perm[0 .. m) (dst cleared first). */
+static void s_store_pick(s_store_t *dst, const s_store_t *src, const size_t *perm, size_t m)
+{
+    dst->n = 0;
+    for (size_t i = 0; i < m; i++) {
+        size_t j = perm[i];
+        s_store_add(dst, src->agg + j * src->N, src->steer + j * src->ns, src->pos + j * src->L,
+                    src->pts + j * src->L, src->L, src->cls[j], src->gen[j]);
+    }
+}
+
+static int s_cmp_store(const void *pa, const void *pb, void *arg)
+{
+    const s_store_t *s = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int c = s_cmp_vec(s->steer + a * s->ns, s->steer + b * s->ns, s->ns);
+    if (c)
+        return c;
+    return s->gen[a] < s->gen[b] ? -1 : s->gen[a] > s->gen[b];
+}
+
+/* The candidates of one layer: a store plus the Pareto front (on the
+ * steering columns, per group, ties to the lower generation number) that
+ * decides which survive. Rows carry their store slot as a last column. */
+typedef struct {
+    s_store_t st, tmp;
+    dse_front_t *front;
+    double *row;
+    size_t *slots;
+    size_t slots_cap;
+    size_t next_filter;
+} s_cands_t;
+
+static void s_cands_filter(s_cands_t *c)
+{
+    dse_front_t *f = c->front;
+    const size_t ns = c->st.ns;
+    dse_front_filter(f);
+    size_t m = dse_front_size(f);
+    c->slots = dse_xgrow(c->slots, sizeof *c->slots, m + 1, &c->slots_cap);
+    for (size_t i = 0; i < m; i++)
+        c->slots[i] = (size_t)dse_front_row(f, i)[ns];
+    s_store_pick(&c->tmp, &c->st, c->slots, m);
+    s_store_t t = c->st;
+    c->st = c->tmp;
+    c->tmp = t;
+    /* rebuild the front with the new slots */
+    dse_front_clear(f);
+    for (size_t i = 0; i < m; i++) {
+        memcpy(c->row, c->st.steer + i * ns, ns * sizeof *c->row);
+        c->row[ns] = (double)i;
+        dse_front_push(f, c->st.gen[i], c->st.cls[i], 0, c->row);
+    }
+    c->next_filter = 2 * m > 4096 ? 2 * m : 4096;
 }
 
 int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
@@ -286,11 +359,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         return ret;
     const size_t L = spec->n_layers, N = spec->n_net;
     const int use_classes = spec->compatible != NULL;
-    int ret_code = 0;
 
     s_layer_t *ly = dse_xcalloc(L, sizeof *ly);
     for (size_t l = 0; l < L; l++)
-        s_layer_init(&ly[l], spec->layers[l], use_classes);
+        s_layer_init(&ly[l], spec->layers[l]);
 
     /* rest[l * N + j]: the least layers l+1 .. L-1 can add to metric j. */
     double *rest = dse_xcalloc(L * (N ? N : 1), sizeof *rest);
@@ -313,58 +385,51 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         }
     }
 
-    /* Steering columns for partials (objectives and constrained metrics) and
-     * for the last layer (objectives; constraints are then checked exactly). */
-    size_t ns = spec->n_obj + 2 * spec->n_cons;
-    int *scol = dse_xmalloc(ns * sizeof *scol);
-    double *ssign = dse_xmalloc(ns * sizeof *ssign);
-    size_t k = 0;
-    for (size_t o = 0; o < spec->n_obj; o++) {
-        scol[k] = spec->obj[o];
-        ssign[k++] = 1;
-    }
-    for (size_t c = 0; c < spec->n_cons; c++) {
-        dse_cmp_t cmp = spec->cons_cmp[c];
-        if (cmp == DSE_CMP_LE || cmp == DSE_CMP_LT || cmp == DSE_CMP_EQ) {
-            scol[k] = spec->cons_metric[c];
-            ssign[k++] = 1;
-        }
-        if (cmp == DSE_CMP_GE || cmp == DSE_CMP_GT || cmp == DSE_CMP_EQ) {
-            scol[k] = spec->cons_metric[c];
-            ssign[k++] = -1;
-        }
-    }
-    s_steer_t steer_mid = {k, scol, ssign}, steer_last = {spec->n_obj, scol, ssign};
+    s_steer_t st;
+    s_steer_init(&st, spec);
+    const size_t ns = st.n;
+    int *fcols = dse_xmalloc(ns * sizeof *fcols);
+    for (size_t i = 0; i < ns; i++)
+        fcols[i] = (int)i;
 
-    dse_netfront_t *cur = s_nf_new(N, L), *next = s_nf_new(N, L);
+    s_store_t cur;
+    s_store_init(&cur, N, L, ns);
+    s_cands_t cand;
+    memset(&cand, 0, sizeof cand);
+    s_store_init(&cand.st, N, L, ns);
+    s_store_init(&cand.tmp, N, L, ns);
+    cand.front = dse_front_new(ns + 1, ns, fcols);
+    cand.row = dse_xmalloc((ns + 1) * sizeof *cand.row);
     double *tmp = dse_xmalloc((N ? N : 1) * sizeof *tmp);
+    double *fin = dse_xmalloc((N ? N : 1) * sizeof *fin);
+    double *sv = dse_xmalloc((ns ? ns : 1) * sizeof *sv);
     size_t *pos = dse_xmalloc(L * sizeof *pos);
     uint64_t *pts = dse_xmalloc(L * sizeof *pts);
-    size_t max_groups = 1;
-    for (size_t l = 0; l < L; l++)
-        if (ly[l].n_groups > max_groups)
-            max_groups = ly[l].n_groups;
-    s_list_t *groups = dse_xcalloc(max_groups, sizeof *groups);
+    size_t *perm = NULL;
+    size_t perm_cap = 0;
+    dse_netfront_t *res = NULL;
 
     for (size_t l = 0; l < L; l++) {
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
         const size_t nrows = dse_front_size(f);
-        const s_steer_t *st = last ? &steer_last : &steer_mid;
-        next->n = 0;
-        for (size_t g = 0; g < max_groups; g++)
-            groups[g].n = 0;
-        size_t nparts = l == 0 ? 1 : cur->n;
+        cand.st.n = 0;
+        dse_front_clear(cand.front);
+        cand.next_filter = 4096;
+        uint64_t gen = 0;
+        /* Parents in tie-key order, rows by point index: the generation
+         * number orders candidates by their tie key. */
+        size_t nparts = l == 0 ? 1 : cur.n;
         for (size_t p = 0; p < nparts; p++) {
-            const double *pm = l ? cur->m + p * N : NULL;
+            const double *pm = l ? cur.agg + p * N : NULL;
             if (l) {
-                memcpy(pos, cur->pos + p * L, l * sizeof *pos);
-                memcpy(pts, cur->pts + p * L, l * sizeof *pts);
+                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
+                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
             }
             for (size_t q = 0; q < nrows; q++) {
                 size_t r = ly[l].ord[q];
                 if (l && use_classes &&
-                    !spec->compatible(spec->compatible_arg, cur->cls[p], dse_front_cin(f, r)))
+                    !spec->compatible(spec->compatible_arg, cur.cls[p], dse_front_cin(f, r)))
                     continue;
                 const double *row = dse_front_row(f, r);
                 for (size_t j = 0; j < N; j++) {
@@ -372,7 +437,8 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                     tmp[j] = l ? s_combine(spec->net_agg[j], pm[j], v) : v;
                 }
                 if (last) {
-                    if (!s_finish(spec, tmp))
+                    memcpy(fin, tmp, N * sizeof *fin);
+                    if (!s_finish(spec, fin))
                         continue;
                 } else {
                     int hopeless = 0;
@@ -385,79 +451,108 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                         if (spec->net_agg[j] == DSE_AGG_MEAN)
                             lb /= (double)L;
                         double bound = spec->cons_bound[c];
-                        /* rounding of a different summation order: only prune
-                         * what is clearly out of reach */
+                        /* the bound sums in another order: only prune what is
+                         * clearly out of reach, rounding aside */
                         double tol = 1e-9 * (fabs(bound) + fabs(lb));
                         hopeless = lb > bound + tol;
                     }
                     if (hopeless)
                         continue;
                 }
-                s_list_t *gl = &groups[last ? 0 : ly[l].gid[r]];
-                int dominated = 0;
-                for (size_t i = 0; i < gl->n && !dominated; i++)
-                    dominated = s_weakly_dominates(st, next->m + gl->v[i] * N, tmp);
-                if (dominated)
+                if (!s_steer_values(&st, tmp, sv))
                     continue;
                 pos[l] = r;
                 pts[l] = dse_front_index(f, r);
-                size_t at = s_nf_add(next, tmp, pos, pts, l + 1, dse_front_cout(f, r));
-                gl->v = dse_xgrow(gl->v, sizeof *gl->v, gl->n + 1, &gl->cap);
-                gl->v[gl->n++] = at;
-                if (spec->max_front && next->n > spec->max_front) {
-                    ret_code = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                                             "compose: more than %zu partial networks after "
-                                             "layer %zu",
-                                             spec->max_front, l);
-                    goto out;
+                int64_t group = last || !use_classes ? 0 : dse_front_cout(f, r);
+                size_t slot = s_store_add(&cand.st, tmp, sv, pos, pts, l + 1, group, gen);
+                memcpy(cand.row, sv, ns * sizeof *cand.row);
+                cand.row[ns] = (double)slot;
+                dse_front_push(cand.front, gen, group, 0, cand.row);
+                gen++;
+                if (dse_front_size(cand.front) >= cand.next_filter) {
+                    s_cands_filter(&cand);
+                    if (spec->max_front && cand.st.n > spec->max_front)
+                        goto too_many;
                 }
             }
         }
-        dse_netfront_t *t = cur;
-        cur = next;
-        next = t;
-    }
-
-    /* Final: sort by objectives, then point vector; keep a row iff no kept
-     * row is <= on every objective (an equal one came first: lower points). */
-    {
-        size_t n = cur->n;
-        size_t *perm = dse_xmalloc((n ? n : 1) * sizeof *perm);
-        for (size_t i = 0; i < n; i++)
+        s_cands_filter(&cand);
+        if (spec->max_front && cand.st.n > spec->max_front)
+            goto too_many;
+        /* survivors in tie-key order: steering values, then generation */
+        perm = dse_xgrow(perm, sizeof *perm, cand.st.n + 1, &perm_cap);
+        for (size_t i = 0; i < cand.st.n; i++)
             perm[i] = i;
-        s_final_ctx_t ctx = {cur, spec};
-        qsort_r(perm, n, sizeof *perm, s_cmp_final, &ctx);
-        dse_netfront_t *res = s_nf_new(N, L);
-        for (size_t i = 0; i < n; i++) {
-            const double *m = cur->m + perm[i] * N;
-            int dominated = 0;
-            for (size_t q = 0; q < res->n && !dominated; q++)
-                dominated = s_weakly_dominates(&steer_last, res->m + q * N, m);
-            if (!dominated)
-                s_nf_add(res, m, cur->pos + perm[i] * L, cur->pts + perm[i] * L, L, 0);
-        }
-        free(perm);
-        *out = res;
+        qsort_r(perm, cand.st.n, sizeof *perm, s_cmp_store, &cand.st);
+        s_store_pick(&cur, &cand.st, perm, cand.st.n);
     }
 
+    /* Final values; among equal objectives the lowest tie key (= slot) wins. */
+    {
+        dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
+        for (size_t i = 0; i < cur.n; i++) {
+            memcpy(fin, cur.agg + i * N, N * sizeof *fin);
+            s_finish(spec, fin);
+            dse_front_push(ff, i, 0, 0, fin);
+        }
+        dse_front_filter(ff);
+        res = s_nf_new(N, L);
+        for (size_t i = 0; i < dse_front_size(ff); i++) {
+            size_t slot = (size_t)dse_front_index(ff, i);
+            s_nf_add(res, dse_front_row(ff, i), cur.pos + slot * L, cur.pts + slot * L);
+        }
+        dse_front_destroy(&ff);
+        *out = res;
+        ret = 0;
+    }
+    goto out;
+
+too_many:
+    ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                        "compose: more than %zu partial networks", spec->max_front);
 out:
-    for (size_t g = 0; g < max_groups; g++)
-        free(groups[g].v);
-    free(groups);
+    free(perm);
     free(tmp);
+    free(fin);
+    free(sv);
     free(pos);
     free(pts);
-    dse_netfront_destroy(&cur);
-    dse_netfront_destroy(&next);
-    free(scol);
-    free(ssign);
+    s_store_free(&cur);
+    s_store_free(&cand.st);
+    s_store_free(&cand.tmp);
+    dse_front_destroy(&cand.front);
+    free(cand.row);
+    free(cand.slots);
+    free(fcols);
+    s_steer_free(&st);
     free(rest);
     for (size_t l = 0; l < L; l++) {
         free(ly[l].ord);
-        free(ly[l].gid);
     }
     free(ly);
-    return ret_code;
+    return ret;
+}
+
+/* ---- the reference ---- */
+
+typedef struct {
+    size_t L, ns;
+    const double *key; /* per combination: S_{L-1}, ..., S_0 (L * ns), then... */
+    const uint64_t *pts;
+} s_brute_ctx_t;
+
+static int s_cmp_brute(const void *pa, const void *pb, void *arg)
+{
+    const s_brute_ctx_t *c = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int r = s_cmp_vec(c->key + a * c->L * c->ns, c->key + b * c->L * c->ns, c->L * c->ns);
+    if (r)
+        return r;
+    const uint64_t *p = c->pts + a * c->L, *q = c->pts + b * c->L;
+    for (size_t l = 0; l < c->L; l++)
+        if (p[l] != q[l])
+            return p[l] < q[l] ? -1 : 1;
+    return 0;
 }
 
 int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
@@ -480,21 +575,25 @@ int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_
                                  "compose: more than %zu combinations", limit);
         total *= n;
     }
-    /* Combinations are numbered in lexicographic order of their point
-     * vectors, and a Pareto front keeps the lowest number among equal
-     * objective vectors: exactly the tie-break wanted. */
-    s_layer_t *ly = dse_xcalloc(L, sizeof *ly);
-    for (size_t l = 0; l < L; l++)
-        s_layer_init(&ly[l], spec->layers[l], 0);
-    dse_front_t *front = dse_front_new(N, spec->n_obj, spec->obj);
+    s_steer_t st;
+    s_steer_init(&st, spec);
+    const size_t ns = st.n;
+    /* Every feasible combination with its final values, its tie key
+     * (steering values after layer L-1, L-2, ..., 0) and its choices. */
+    size_t n = 0, cap = 0;
+    double *fin = NULL, *key = NULL;
+    size_t *pos = NULL;
+    uint64_t *pts = NULL;
     size_t *digit = dse_xcalloc(L, sizeof *digit);
-    double *m = dse_xmalloc(N * sizeof *m);
+    double *acc = dse_xmalloc((N ? N : 1) * sizeof *acc);
+    double *m = dse_xmalloc((N ? N : 1) * sizeof *m);
+    double *kv = dse_xmalloc((L * ns + 1) * sizeof *kv);
     for (size_t c = 0; c < total; c++) {
         size_t t = c;
         for (size_t l = L; l-- > 0;) {
-            size_t n = dse_front_size(spec->layers[l]);
-            digit[l] = ly[l].ord[t % n];
-            t /= n;
+            size_t nl = dse_front_size(spec->layers[l]);
+            digit[l] = t % nl;
+            t /= nl;
         }
         int ok = 1;
         for (size_t l = 0; l + 1 < L && ok && spec->compatible; l++)
@@ -502,40 +601,59 @@ int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_
                                   dse_front_cin(spec->layers[l + 1], digit[l + 1]));
         if (!ok)
             continue;
-        for (size_t j = 0; j < N; j++) {
-            m[j] = dse_front_row(spec->layers[0], digit[0])[spec->net_source[j]];
-            for (size_t l = 1; l < L; l++)
-                m[j] = s_combine(spec->net_agg[j], m[j],
-                                 dse_front_row(spec->layers[l], digit[l])[spec->net_source[j]]);
+        for (size_t l = 0; l < L; l++) {
+            const double *row = dse_front_row(spec->layers[l], digit[l]);
+            for (size_t j = 0; j < N; j++) {
+                double v = row[spec->net_source[j]];
+                acc[j] = l ? s_combine(spec->net_agg[j], acc[j], v) : v;
+            }
+            for (size_t i = 0; i < ns; i++)
+                kv[(L - 1 - l) * ns + i] = st.sign[i] * acc[st.col[i]];
         }
+        memcpy(m, acc, N * sizeof *m);
         if (!s_finish(spec, m))
             continue;
-        dse_front_insert(front, c, 0, 0, m);
-    }
-    dse_front_sort(front);
-    dse_netfront_t *res = s_nf_new(N, L);
-    size_t *pos = dse_xmalloc(L * sizeof *pos);
-    uint64_t *pts = dse_xmalloc(L * sizeof *pts);
-    for (size_t i = 0; i < dse_front_size(front); i++) {
-        uint64_t t = dse_front_index(front, i);
-        for (size_t l = L; l-- > 0;) {
-            size_t n = dse_front_size(spec->layers[l]);
-            pos[l] = ly[l].ord[t % n];
-            pts[l] = dse_front_index(spec->layers[l], pos[l]);
-            t /= n;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            fin = dse_xrealloc(fin, cap * (N ? N : 1) * sizeof *fin);
+            key = dse_xrealloc(key, cap * (L * ns + 1) * sizeof *key);
+            pos = dse_xrealloc(pos, cap * L * sizeof *pos);
+            pts = dse_xrealloc(pts, cap * L * sizeof *pts);
         }
-        s_nf_add(res, dse_front_row(front, i), pos, pts, L, 0);
+        memcpy(fin + n * N, m, N * sizeof *m);
+        memcpy(key + n * L * ns, kv, L * ns * sizeof *kv);
+        for (size_t l = 0; l < L; l++) {
+            pos[n * L + l] = digit[l];
+            pts[n * L + l] = dse_front_index(spec->layers[l], digit[l]);
+        }
+        n++;
     }
+    size_t *perm = dse_xmalloc((n ? n : 1) * sizeof *perm);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    s_brute_ctx_t ctx = {L, ns, key, pts};
+    qsort_r(perm, n, sizeof *perm, s_cmp_brute, &ctx);
+    /* the rank in tie-key order is the index: a Pareto front keeps the lowest */
+    dse_front_t *front = dse_front_new(N, spec->n_obj, spec->obj);
+    for (size_t i = 0; i < n; i++)
+        dse_front_push(front, i, 0, 0, fin + perm[i] * N);
+    dse_front_filter(front);
+    dse_netfront_t *res = s_nf_new(N, L);
+    for (size_t i = 0; i < dse_front_size(front); i++) {
+        size_t c = perm[dse_front_index(front, i)];
+        s_nf_add(res, dse_front_row(front, i), pos + c * L, pts + c * L);
+    }
+    dse_front_destroy(&front);
+    free(perm);
+    free(fin);
+    free(key);
     free(pos);
     free(pts);
-    free(m);
     free(digit);
-    dse_front_destroy(&front);
-    for (size_t l = 0; l < L; l++) {
-        free(ly[l].ord);
-        free(ly[l].gid);
-    }
-    free(ly);
+    free(acc);
+    free(m);
+    free(kv);
+    s_steer_free(&st);
     *out = res;
     return 0;
 }

@@ -7,20 +7,22 @@
  * the constraints, join compatible interface classes between neighbouring
  * layers, and are not dominated on the network objectives (minimised).
  *
- * Method: a dynamic program over the layers. Partial deployments of layers
- * 0..L are kept per out class of layer L (partials with different classes
- * have different futures). A partial B is dropped when a partial A of the
- * same class with a lexicographically smaller point vector is <= B on every
- * "steering" aggregate: the objectives, the <= / < constrained metrics, the
- * negated >= / > constrained metrics (== constraints: both). Every
- * aggregation is monotone (IEEE addition and max are monotone), so whatever
- * completes B completes A at least as well, is feasible when B's is, and
- * wins the tie-break: dropping B loses nothing. Partials whose <= / <
- * constrained metrics cannot be met any more (partial value plus the
- * smallest values the remaining layers can add) are dropped early; the
- * exact constraint check is on the final values. Non-objective metrics are
- * aggregated along, so every output row holds the exact values of its
- * choices.
+ * Method: a dynamic program over the layers. The "steering" values of a
+ * partial deployment (layers 0..l) are its accumulated aggregates of the
+ * objectives, of the <= / < constrained metrics, and negated, of the >= / >
+ * constrained metrics (== constraints: both). Partials are kept per out
+ * class of their last layer (different classes have different futures) and
+ * filtered to a Pareto front of their steering values with core/pareto.
+ * Every aggregation is monotone (IEEE addition and max are monotone), so a
+ * partial A that is <= B on every steering value makes A + C feasible when
+ * B + C is and at least as good, for every completion C; with the tie key
+ * below, A + C also wins a tie. So dropping B loses nothing. Partials whose
+ * <= / < constrained metrics cannot be met any more (partial value plus the
+ * least the remaining layers can add) are dropped early; the exact
+ * constraint check is on the final values. Non-objective metrics are
+ * aggregated along, so each output row holds the exact values of its
+ * choices. Cost: per layer, O(m log m) for m = partials x rows when there
+ * are at most 3 steering values, O(m x front) beyond.
  *
  * Exactness: the result is exactly the front of all combinations of the
  * given rows. It is also the front of the full joint space when each layer
@@ -28,10 +30,14 @@
  * source columns of the objectives and of the <= / < constrained metrics;
  * >= / > / == constraints need the whole space for that.
  *
- * Determinism: ties between equal objective vectors go to the
- * lexicographically smallest vector of per-layer point indices (not row
- * positions), and the output is sorted by objectives, then that vector, so
- * the result does not depend on the order of rows in the layer fronts.
+ * Ties: among deployments with equal objective vectors, the kept one has the
+ * lexicographically smallest tie key: its steering values after the last
+ * layer, then after the layer before, ..., after layer 0, then its vector
+ * of per-layer point indices. (Plain "smallest point vector" would not
+ * survive the pruning: a dominated partial can tie under a later MAX.) The
+ * key depends on values and point indices only, never on row positions, so
+ * the result does not depend on the order of rows in the layer fronts. The
+ * output is sorted by objectives (its objective vectors are distinct).
  */
 #ifndef DSE_COMPOSE_H
 #define DSE_COMPOSE_H
@@ -74,9 +80,11 @@ typedef struct dse_netfront dse_netfront_t;
 int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err);
 
 /* The reference: enumerates every combination of the layer rows (exponential:
- * for tests and small checks), with the same aggregation, constraints,
- * tie-break and order as dse_compose. max_front bounds the number of
- * combinations (0 = 10^7). Same returns as dse_compose. */
+ * for tests and small checks), with the same aggregation, constraints, tie
+ * key and order as dse_compose, but no pruning. Pass unfiltered "layer
+ * spaces" (every point of each layer) to get the front of the joint space.
+ * max_front bounds the number of combinations (0 = 10^7). Same returns as
+ * dse_compose. */
 int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err);
 
 size_t dse_netfront_size(const dse_netfront_t *nf);

@@ -253,13 +253,12 @@ DSE_TEST(compose_errors)
     const dse_front_t *layers[3] = {sp, sp, sp};
     int obj[2] = {0, 1};
     dse_compose_spec_t spec = {3, layers, 5, s_src, s_agg, 2, obj, 0, NULL, NULL, NULL,
-                               NULL, NULL, 10};
+                               NULL, NULL, 1};
     dse_error_t err = DSE_ERROR_INIT;
     dse_netfront_t *nf = NULL;
-    /* the unfiltered spaces blow past 10 partial networks */
     CHECK_INT(dse_compose(&spec, &nf, &err), DSE_ERANGE);
     CHECK(nf == NULL);
-    CHECK(strstr(err.msg, "more than 10") != NULL);
+    CHECK(strstr(err.msg, "more than 1 partial") != NULL);
     CHECK_INT(dse_compose_brute(&spec, &nf, &err), DSE_ERANGE);
     spec.max_front = 0;
     spec.n_layers = 0;
@@ -322,4 +321,52 @@ DSE_TEST(compose_known)
     dse_netfront_destroy(&nf);
     dse_front_destroy(&a);
     dse_front_destroy(&b);
+}
+
+/* Layer fronts of hundreds of rows with many ties: more than 4096 candidates
+ * per layer, so the dynamic program filters in batches. */
+DSE_TEST(compose_large_fronts)
+{
+    uint64_t rng = 31;
+    int cols[2] = {0, 1};
+    for (int classes = 0; classes <= 1; classes++) {
+        dse_front_t *fr[3];
+        size_t sizes[3] = {300, 250, 6};
+        for (size_t l = 0; l < 3; l++) {
+            fr[l] = dse_front_new(W, 2, cols);
+            for (size_t i = 0; i < sizes[l]; i++) {
+                double r[W];
+                r[0] = (double)(s_rng(&rng) % 400);
+                r[1] = 399 - r[0] + (double)(s_rng(&rng) % 3);
+                r[2] = (double)(s_rng(&rng) % 7);
+                r[3] = (double)(s_rng(&rng) % 5);
+                int64_t cin = classes ? s_classes[s_rng(&rng) % 5] : 0;
+                int64_t cout = classes ? s_classes[s_rng(&rng) % 5] : 0;
+                dse_front_push(fr[l], i, cin, cout, r);
+            }
+            dse_front_filter(fr[l]);
+        }
+        int obj[2] = {0, 1};
+        int cm[1] = {3};
+        dse_cmp_t cc[1] = {DSE_CMP_LE};
+        double cb[1] = {8};
+        for (int with_cons = 0; with_cons <= 1; with_cons++) {
+            dse_compose_spec_t spec = {3, (const dse_front_t *const *)fr, 5, s_src, s_agg, 2, obj,
+                                       (size_t)with_cons, cm, cc, cb,
+                                       classes ? s_divides : NULL, NULL, 0};
+            dse_netfront_t *dp = NULL, *bf = NULL;
+            dse_error_t err = DSE_ERROR_INIT;
+            CHECK_INT(dse_compose(&spec, &dp, &err), 0);
+            CHECK_INT(dse_compose_brute(&spec, &bf, &err), 0);
+            if (!s_same_exact(dp, bf, 1))
+                dse__test_fail(__FILE__, __LINE__, "classes %d cons %d: DP %zu rows, brute %zu",
+                               classes, with_cons, dse_netfront_size(dp), dse_netfront_size(bf));
+            CHECK(s_consistent(&spec, dp));
+            CHECK(dse_netfront_size(dp) > 0);
+            dse_netfront_destroy(&dp);
+            dse_netfront_destroy(&bf);
+        }
+        for (size_t l = 0; l < 3; l++)
+            dse_front_destroy(&fr[l]);
+    }
 }

@@ -35,7 +35,8 @@ static void s_set_free(s_set_t *s)
 }
 
 /* Random rows: mode 0 continuous, 1 small integer grid (many ties), 2 a
- * 2-D anti-diagonal (everything on the front). Non-objective columns are a
+ * 2-D anti-diagonal (everything on the front), 3 near a simplex (large
+ * fronts with dominated rows mixed in: the sort-based filter's case). Non-objective columns are a
  * function of the index so that equal indices mean equal rows. */
 static s_set_t s_random_set(uint64_t *rng, size_t n, size_t width, int mode, int classes,
                             int with_nan)
@@ -59,15 +60,21 @@ static s_set_t s_random_set(uint64_t *rng, size_t n, size_t width, int mode, int
         s.cin[i] = classes > 1 ? (int64_t)(s_rng(rng) % (uint64_t)classes) : 0;
         s.cout[i] = classes > 1 ? (int64_t)(s_rng(rng) % 2) - 1 : 0;
         double *r = s.row + i * width;
-        double t = s_unif(rng);
+        double t = s_unif(rng), sum = 0;
         for (size_t j = 0; j < width; j++) {
-            if (mode == 0)
+            if (mode == 3) {
+                r[j] = s_unif(rng) + 0.05;
+                sum += r[j];
+            } else if (mode == 0)
                 r[j] = s_unif(rng) * 10 - 5;
             else if (mode == 1)
                 r[j] = (double)(s_rng(rng) % 4);
             else
                 r[j] = (j % 2 == 0) ? t : 1 - t;
         }
+        if (mode == 3)
+            for (size_t j = 0; j < width; j++)
+                r[j] = r[j] / sum + (s_rng(rng) % 8 == 0 ? 0.01 : 0);
         r[width - 1] = (double)s.idx[i] * 0.5; /* never an objective */
         if (with_nan && s_rng(rng) % 20 == 0)
             r[s_rng(rng) % width] = NAN;
@@ -141,7 +148,7 @@ DSE_TEST(pareto_filter_vs_brute)
     uint64_t rng = 42;
     static const size_t sizes[] = {0, 1, 2, 3, 17, 150, 600};
     for (size_t k = 1; k <= 6; k++) {
-        for (int mode = 0; mode < 3; mode++) {
+        for (int mode = 0; mode < 4; mode++) {
             for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
                 for (int classes = 1; classes <= 3; classes += 2) {
                     size_t width = k + 2;
@@ -175,7 +182,7 @@ DSE_TEST(pareto_insert_equals_filter)
 {
     uint64_t rng = 7;
     for (size_t k = 1; k <= 5; k++) {
-        for (int mode = 0; mode < 3; mode++) {
+        for (int mode = 0; mode < 4; mode++) {
             size_t width = k + 1;
             int obj[5];
             for (size_t j = 0; j < k; j++)
@@ -230,7 +237,7 @@ DSE_TEST(pareto_merge_laws)
 {
     uint64_t rng = 99;
     for (size_t k = 2; k <= 4; k++) {
-        for (int mode = 0; mode < 3; mode++) {
+        for (int mode = 0; mode < 4; mode++) {
             size_t width = k + 1;
             int obj[4];
             for (size_t j = 0; j < k; j++)
@@ -357,4 +364,39 @@ DSE_TEST(pareto_hypervolume_known)
     double ref3[3] = {1, 1, 1};
     CHECK_REL(dse_hypervolume(g, ref3), 0.5 * 0.75 * 0.875, 1e-15);
     dse_front_destroy(&g);
+}
+
+/* The 3-D sweep on larger sets (deep staircases, many removals) against the
+ * grid count. */
+DSE_TEST(pareto_hypervolume_3d_large)
+{
+    uint64_t rng = 77;
+    int obj[3] = {0, 1, 2};
+    const int range = 24;
+    for (int trial = 0; trial < 8; trial++) {
+        size_t n = 100 + s_rng(&rng) % 400;
+        dse_front_t *f = dse_front_new(3, 3, obj);
+        double *pts = dse_xmalloc(n * 3 * sizeof *pts);
+        for (size_t i = 0; i < n; i++) {
+            double *p = pts + 3 * i;
+            if (trial % 2) {
+                /* x + y fixed: every point on the 2-D staircase */
+                p[0] = (double)(s_rng(&rng) % (uint64_t)range);
+                p[1] = range - 1 - p[0];
+            } else {
+                p[0] = (double)(s_rng(&rng) % (uint64_t)range);
+                p[1] = (double)(s_rng(&rng) % (uint64_t)range);
+            }
+            p[2] = (double)(s_rng(&rng) % (uint64_t)range);
+            dse_front_push(f, i, 0, 0, p);
+        }
+        double ref[3] = {range, range, range};
+        double want = s_grid_hv(pts, n, 3, 0, range);
+        double got = dse_hypervolume(f, ref);
+        if (got != want)
+            dse__test_fail(__FILE__, __LINE__, "trial %d n=%zu: hv %g, expected %g", trial, n, got,
+                           want);
+        dse_front_destroy(&f);
+        free(pts);
+    }
 }

@@ -397,6 +397,10 @@ DSE_TEST(wire_bad_types)
     msgpack_pack_array(&pk, 0);
     CHECK_INT(s_decode_body(DSE_MSG_READY, &sb, &err), DSE_EPROTO);
     CHECK(strstr(err.msg, "at most 255") != NULL);
+    /* an empty body: fine for DISCONNECT only */
+    dse_msg_t e;
+    CHECK_INT(dse_wire_decode_body(DSE_MSG_DISCONNECT, NULL, 0, &e, &err), 0);
+    CHECK_INT(dse_wire_decode_body(DSE_MSG_CANCEL, NULL, 0, &e, &err), DSE_EPROTO);
     /* DISCONNECT takes no body at all */
     sb.len = 0;
     msgpack_pack_array(&pk, 0);
