@@ -1133,6 +1133,10 @@ static int s_keyval(s_parser_t *p, dse_toml_value_t *t, int depth)
         s_show_path(p, base, k, path, sizeof path);
         int kl = p->parts[k].line, kc = p->parts[k].col;
         s_pop_parts(p, base);
+        if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT)
+            return s_fail_at(p, kl, kc,
+                             "cannot add keys to array of tables '%s' (line %d) with a dotted key",
+                             path, e->line);
         if (v->type != DSE_TOML_TABLE)
             return s_fail_at(p, kl, kc,
                              "key '%s' is already %s %s (line %d), it cannot hold more keys", path,
@@ -1244,7 +1248,10 @@ static int s_header(s_parser_t *p, dse_toml_value_t **cur, int *cur_depth)
                 v->line = hl;
                 v->col = hc;
             } else if (v->type == DSE_TOML_TABLE) {
-                rc = s_fail(p, start, "table '%s' already defined at line %d", path, e->line);
+                rc = s_fail(p, start, "table '%s' already defined at line %d%s", path, e->line,
+                            v->kind == S_K_DOTTED   ? " (by dotted keys)"
+                            : v->kind == S_K_INLINE ? " (as an inline table)"
+                                                    : "");
                 break;
             } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
                 rc = s_fail(p, start,
