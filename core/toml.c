@@ -1205,7 +1205,8 @@ static int s_header(s_parser_t *p, dse_toml_value_t **cur, int *cur_depth)
         long idx = s_find(t, key, len, h);
         s_entry_t *e = idx >= 0 ? &t->u.tab.e[idx] : NULL;
         dse_toml_value_t *v = e ? e->val : NULL;
-        s_show_path(p, base, k, path, sizeof path);
+        if (v)
+            s_show_path(p, base, k, path, sizeof path); /* for messages below */
         if (k < last) {
             if (!v) {
                 if (++depth > S_MAX_DEPTH) {
