@@ -7,7 +7,9 @@
  *
  * Redefinition rules are enforced with a "kind" on every table and array:
  *   implicit  created as a parent by a header ([a.b] creates a): a later [a]
- *             may define it once; dotted keys may not reach into it;
+ *             may define it once, or dotted keys (from [a]'s parent) may,
+ *             which makes it a dotted table ("as long as a key hasn't been
+ *             directly defined, you may still write to it", TOML 1.0 Keys);
  *   header    defined by [x] or an element of [[x]]: never defined again,
  *             dotted keys may not reach into it from elsewhere;
  *   dotted    created by a dotted key (a.b = 1 creates a): more dotted keys in
@@ -1126,7 +1128,10 @@ static int s_keyval(s_parser_t *p, dse_toml_value_t *t, int depth)
         }
         const s_entry_t *e = &t->u.tab.e[idx];
         dse_toml_value_t *v = e->val;
-        if (v->type == DSE_TOML_TABLE && v->kind == S_K_DOTTED) {
+        if (v->type == DSE_TOML_TABLE && (v->kind == S_K_DOTTED || v->kind == S_K_IMPLICIT)) {
+            /* an implicit parent was never defined: the dotted key defines it
+             * now, so a [header] for it later is a redefinition */
+            v->kind = S_K_DOTTED;
             t = v;
             continue;
         }
@@ -1147,7 +1152,7 @@ static int s_keyval(s_parser_t *p, dse_toml_value_t *t, int depth)
                              "complete as written",
                              path, e->line);
         return s_fail_at(p, kl, kc,
-                         "cannot add keys to table '%s' with a dotted key: it was created by a "
+                         "cannot add keys to table '%s' with a dotted key: it was defined by a "
                          "[header] at line %d",
                          path, e->line);
     }

@@ -324,7 +324,7 @@ DSE_TEST(toml_errors)
         {"a = {b = 1}\n[a]\n", 2, 1, "already defined at line 1 (as an inline table)"},
         {"a = {b = 1}\na.c = 2\n", 2, 1, "cannot add keys to inline table 'a'"},
         {"a = {b = 1}\n[a.c]\n", 2, 1, "cannot add to inline table 'a'"},
-        {"[a.b.c]\nz = 1\n[a]\nb.c.t = 2\n", 4, 1, "created by a [header] at line 1"},
+        {"[a.b.c]\nz = 1\n[a]\nb.c.t = 2\n", 4, 3, "defined by a [header] at line 1"},
         {"a = [1]\n[[a]]\n", 2, 1, "cannot append to array 'a'"},
         {"[[a]]\n[a]\n", 2, 1, "array of tables"},
         {"[a]\n[[a]]\n", 2, 1, "not an array of tables"},
@@ -564,6 +564,9 @@ DSE_TEST(toml_redefinition)
         "t = {a.b = 1, a.c = 2}\n",
         "[a]\n[a.'b']\n[a.\"c\"]\n[\"a\".d]\n",
         "x = [{a = 1}, {a = 2}]\n",
+        /* implicit parents were never defined: dotted keys may define them */
+        "[a.b.c]\n[a]\nb.x = 1\nb.y = 2\n[a.b.d]\n",
+        "[[a.b.c]]\n[a]\nb.x = 1\n",
         "a = {}\nb = []\n",
     };
     static const char *bad[] = {
@@ -586,6 +589,9 @@ DSE_TEST(toml_redefinition)
         "t = {a = {b = 1}, a.c = 2}\n",
         "t = {a.b = 1, a = {}}\n",
         "[a.b]\nc = 1\n[a]\nb.d = 2\n",
+        "[a.b.c]\n[a]\nb.x = 1\n[a.b]\n",
+        "[a.b.c]\n[a]\nb.c.x = 1\n",
+        "[a.b.c]\n[a.b]\n[a]\nb.x = 1\n",
         "[a]\nb = 1\nb = 2\n",
         "a = 1\n'a' = 2\n",
         "\"a\" = 1\na = 2\n",
