@@ -930,8 +930,9 @@ static int s_number(s_parser_t *p, size_t off, const char *t, size_t len, dse_to
     dse_strbuf_release(&sb);
     if (!ok)
         return s_fail(p, off, "invalid float '%s'", show);
-    if (isinf(f))
-        return s_fail(p, off, "float '%s' out of range", show);
+    /* beyond the double range strtod rounds to +-inf (underflow to 0), which
+     * is what IEEE 754 rounding gives: the spec asks for binary64, so the
+     * document stays valid */
     v->type = DSE_TOML_FLOAT;
     v->u.f = f;
     return 0;

@@ -49,6 +49,7 @@ DSE_TEST(toml_scalars)
                       "pinf = +inf\n"
                       "ninf = -inf\n"
                       "nan = nan\n"
+                      "huge = -1e400\n"
                       "t = true\n"
                       "fa = false\n"
                       "odt = 1979-05-27 07:32:00.999999z\n"
@@ -83,6 +84,7 @@ DSE_TEST(toml_scalars)
     CHECK(isinf(dse_toml_float(dse_toml_table_get(root, "ninf"))) &&
           dse_toml_float(dse_toml_table_get(root, "ninf")) < 0);
     CHECK(isnan(dse_toml_float(dse_toml_table_get(root, "nan"))));
+    CHECK(dse_toml_float(dse_toml_table_get(root, "huge")) == -INFINITY);
     CHECK_INT(dse_toml_type(dse_toml_table_get(root, "t")), DSE_TOML_BOOL);
     CHECK(dse_toml_bool(dse_toml_table_get(root, "t")) == true);
     CHECK(dse_toml_bool(dse_toml_table_get(root, "fa")) == false);
@@ -98,8 +100,8 @@ DSE_TEST(toml_scalars)
     CHECK(dse_toml_table_get(root, "absent") == NULL);
     CHECK_INT(dse_toml_table_find(root, "absent"), -1);
     CHECK_INT(dse_toml_table_find(root, "s"), 0);
-    CHECK_INT(dse_toml_table_find(root, "lt"), 21);
-    CHECK_INT(dse_toml_table_size(root), 22);
+    CHECK_INT(dse_toml_table_find(root, "lt"), 22);
+    CHECK_INT(dse_toml_table_size(root), 23);
     dse_toml_destroy(&root);
     CHECK(root == NULL);
     dse_toml_destroy(&root); /* safe twice */
@@ -304,7 +306,6 @@ DSE_TEST(toml_errors)
         {"n = -0x1\n", 1, 5, "sign is not allowed"},
         {"f = 1.\n", 1, 5, "digit must follow the decimal point"},
         {"f = .1\n", 1, 5, "invalid value"},
-        {"f = 1e400\n", 1, 5, "out of range"},
         {"d = 2021-02-29\n", 1, 5, "day 29 is not in 1..28"},
         {"d = 2021-13-01\n", 1, 5, "month 13"},
         {"t = 24:00:00\n", 1, 5, "hour out of range"},
