@@ -357,8 +357,8 @@ static int s_check_text(s_parser_t *p)
                 return s_fail(p, i, "carriage return not followed by a line feed");
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
                 return s_fail(p, i,
-                              "control character U+%04X is not allowed (in a basic string, "
-                              "write it as an escape)",
+                              "control character U+%04X is not allowed in a TOML document "
+                              "(inside a basic string, write it as an escape)",
                               c);
             i++;
             continue;
@@ -466,6 +466,8 @@ static const char *s_found(s_parser_t *p, char *buf, size_t size)
         return "end of input";
     if (c == '\n' || c == '\r')
         return "end of line";
+    if (c == '\t')
+        return "a tab";
     if (c < 0x80 && c >= 0x20)
         snprintf(buf, size, "'%c'", c);
     else
