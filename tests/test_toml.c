@@ -4,6 +4,7 @@
 #include "core/util.h"
 #include "tests/test.h"
 
+#include <dirent.h>
 #include <stdlib.h>
 
 static dse_toml_value_t *s_parse(const char *text)
@@ -611,20 +612,83 @@ DSE_TEST(toml_redefinition)
     }
 }
 
-/* Inputs the fuzzer found crashing or misbehaving (fuzz/regress/ keeps the
- * files); each must parse or fail cleanly. */
+/* Every prefix of a document that uses every construct, each in a buffer of
+ * exactly that size (so that ASan sees any read past the end): each parses
+ * or fails cleanly. */
+DSE_TEST(toml_prefixes)
+{
+    static const char doc[] =
+        "\xEF\xBB\xBF# c\r\n"
+        "a.\"b\".'c' = [1, -2_0, 0x1f, 0o7, 0b1, 1.5e-3, -inf, nan, true, false]\n"
+        "s = \"\\t\\u00e9\\U0001F600\\\"\"\n"
+        "m = \"\"\"\n x \\\n  y\"\"\"\"\n"
+        "l = '''\n'z'\n'''\n"
+        "r = 'lit'\n"
+        "d = [1979-05-27T07:32:00.5-07:00, 1979-05-27 07:32:00Z, 1979-05-27T07:32:00, 2000-02-29, "
+        "23:59:60.999]\n"
+        "t = { x = 1, y.z = [ {}, [ ] ], w = \"\" }\n"
+        "[h . 'i']\n"
+        "k = 1 # c\n"
+        "[[j]]\n"
+        "[j.k]\n"
+        "[[j]]\n"
+        "\xC3\xA9 = 1\n";
+    size_t n = sizeof doc - 1;
+    int parsed = 0;
+    for (size_t len = 0; len <= n; len++) {
+        char *buf = dse_xmalloc(len ? len : 1);
+        memcpy(buf, doc, len);
+        dse_error_t err = DSE_ERROR_INIT;
+        dse_toml_value_t *root = dse_toml_parse(buf, len, &err);
+        if (root)
+            parsed++;
+        else if (err.code != DSE_EPARSE || err.line < 1 || err.col < 1 || !err.msg[0])
+            dse__test_fail(__FILE__, __LINE__, "prefix %zu: bad error %d %d:%d", len, err.code,
+                           err.line, err.col);
+        dse_toml_destroy(&root);
+        free(buf);
+    }
+    CHECK(parsed > 10);
+    /* the whole document is valid but for its last line: a bare key cannot be
+     * non-ASCII */
+    dse_error_t err = s_reject(doc, n);
+    CHECK_INT(err.line, 18);
+    CHECK_INT(err.col, 1);
+    CHECK_INT(s_reject(doc, n - 6).line, 18); /* a truncated UTF-8 sequence */
+    dse_toml_value_t *root = dse_toml_parse(doc, n - 7, NULL);
+    CHECK(root != NULL);
+    if (root) {
+        CHECK_INT(dse_toml_array_size(dse_toml_table_get(root, "j")), 2);
+        CHECK_STR(dse_toml_string(dse_toml_table_get(root, "m"), NULL), " x y\"");
+        CHECK_STR(dse_toml_string(dse_toml_table_get(root, "l"), NULL), "'z'\n");
+    }
+    dse_toml_destroy(&root);
+}
+
+/* Inputs the fuzzer found crashing or misbehaving are kept as files under
+ * fuzz/regress/ (none so far); each must parse or fail cleanly. Run from the
+ * repository root, as `make unit` does; elsewhere there is nothing to read. */
 DSE_TEST(toml_fuzz_regress)
 {
-    static const struct {
-        const char *data;
+    DIR *dir = opendir("fuzz/regress");
+    if (!dir)
+        return;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "fuzz/regress/%s", de->d_name);
+        char *data;
         size_t len;
-    } cases[] = {
-        {"a=0\n", 4}, /* placeholder so the table is never empty */
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         dse_error_t err = DSE_ERROR_INIT;
-        dse_toml_value_t *root = dse_toml_parse(cases[i].data, cases[i].len, &err);
-        CHECK(root || (err.code == DSE_EPARSE && err.line >= 1 && err.col >= 1));
+        if (dse_read_file(path, &data, &len, &err) < 0)
+            continue;
+        dse_toml_value_t *root = dse_toml_parse(data, len, &err);
+        if (!root && (err.code != DSE_EPARSE || err.line < 1 || err.col < 1))
+            dse__test_fail(__FILE__, __LINE__, "%s: bad error", path);
         dse_toml_destroy(&root);
+        free(data);
     }
+    closedir(dir);
 }
