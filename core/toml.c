@@ -7,7 +7,9 @@
  *
  * Redefinition rules are enforced with a "kind" on every table and array:
  *   implicit  created as a parent by a header ([a.b] creates a): a later [a]
- *             may define it once; dotted keys may not reach into it;
+ *             may define it once, or dotted keys (from [a]'s parent) may,
+ *             which makes it a dotted table ("as long as a key hasn't been
+ *             directly defined, you may still write to it", TOML 1.0 Keys);
  *   header    defined by [x] or an element of [[x]]: never defined again,
  *             dotted keys may not reach into it from elsewhere;
  *   dotted    created by a dotted key (a.b = 1 creates a): more dotted keys in
@@ -355,8 +357,8 @@ static int s_check_text(s_parser_t *p)
                 return s_fail(p, i, "carriage return not followed by a line feed");
             if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
                 return s_fail(p, i,
-                              "control character U+%04X is not allowed (in a basic string, "
-                              "write it as an escape)",
+                              "control character U+%04X is not allowed in a TOML document "
+                              "(inside a basic string, write it as an escape)",
                               c);
             i++;
             continue;
@@ -464,6 +466,8 @@ static const char *s_found(s_parser_t *p, char *buf, size_t size)
         return "end of input";
     if (c == '\n' || c == '\r')
         return "end of line";
+    if (c == '\t')
+        return "a tab";
     if (c < 0x80 && c >= 0x20)
         snprintf(buf, size, "'%c'", c);
     else
@@ -928,8 +932,9 @@ static int s_number(s_parser_t *p, size_t off, const char *t, size_t len, dse_to
     dse_strbuf_release(&sb);
     if (!ok)
         return s_fail(p, off, "invalid float '%s'", show);
-    if (isinf(f))
-        return s_fail(p, off, "float '%s' out of range", show);
+    /* beyond the double range strtod rounds to +-inf (underflow to 0), which
+     * is what IEEE 754 rounding gives: the spec asks for binary64, so the
+     * document stays valid */
     v->type = DSE_TOML_FLOAT;
     v->u.f = f;
     return 0;
@@ -1126,13 +1131,20 @@ static int s_keyval(s_parser_t *p, dse_toml_value_t *t, int depth)
         }
         const s_entry_t *e = &t->u.tab.e[idx];
         dse_toml_value_t *v = e->val;
-        if (v->type == DSE_TOML_TABLE && v->kind == S_K_DOTTED) {
+        if (v->type == DSE_TOML_TABLE && (v->kind == S_K_DOTTED || v->kind == S_K_IMPLICIT)) {
+            /* an implicit parent was never defined: the dotted key defines it
+             * now, so a [header] for it later is a redefinition */
+            v->kind = S_K_DOTTED;
             t = v;
             continue;
         }
         s_show_path(p, base, k, path, sizeof path);
         int kl = p->parts[k].line, kc = p->parts[k].col;
         s_pop_parts(p, base);
+        if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT)
+            return s_fail_at(p, kl, kc,
+                             "cannot add keys to array of tables '%s' (line %d) with a dotted key",
+                             path, e->line);
         if (v->type != DSE_TOML_TABLE)
             return s_fail_at(p, kl, kc,
                              "key '%s' is already %s %s (line %d), it cannot hold more keys", path,
@@ -1143,7 +1155,7 @@ static int s_keyval(s_parser_t *p, dse_toml_value_t *t, int depth)
                              "complete as written",
                              path, e->line);
         return s_fail_at(p, kl, kc,
-                         "cannot add keys to table '%s' with a dotted key: it was created by a "
+                         "cannot add keys to table '%s' with a dotted key: it was defined by a "
                          "[header] at line %d",
                          path, e->line);
     }
@@ -1201,7 +1213,8 @@ static int s_header(s_parser_t *p, dse_toml_value_t **cur, int *cur_depth)
         long idx = s_find(t, key, len, h);
         s_entry_t *e = idx >= 0 ? &t->u.tab.e[idx] : NULL;
         dse_toml_value_t *v = e ? e->val : NULL;
-        s_show_path(p, base, k, path, sizeof path);
+        if (v)
+            s_show_path(p, base, k, path, sizeof path); /* for messages below */
         if (k < last) {
             if (!v) {
                 if (++depth > S_MAX_DEPTH) {
@@ -1244,7 +1257,10 @@ static int s_header(s_parser_t *p, dse_toml_value_t **cur, int *cur_depth)
                 v->line = hl;
                 v->col = hc;
             } else if (v->type == DSE_TOML_TABLE) {
-                rc = s_fail(p, start, "table '%s' already defined at line %d", path, e->line);
+                rc = s_fail(p, start, "table '%s' already defined at line %d%s", path, e->line,
+                            v->kind == S_K_DOTTED   ? " (by dotted keys)"
+                            : v->kind == S_K_INLINE ? " (as an inline table)"
+                                                    : "");
                 break;
             } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
                 rc = s_fail(p, start,

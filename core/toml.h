@@ -36,7 +36,9 @@ typedef struct dse_toml_value dse_toml_value_t;
 /* Parses a document. Returns the root table (the caller's, free with
  * dse_toml_destroy) or NULL with err filled: code DSE_EPARSE, line and col of
  * the problem, msg what is wrong. err->file is left empty (callers that know
- * the file name set it). */
+ * the file name set it). Nesting deeper than 256 levels (arrays, tables and
+ * dotted-key levels together) is refused with an error, so that walking the
+ * tree recursively is safe. */
 dse_toml_value_t *dse_toml_parse(const char *data, size_t len, dse_error_t *err);
 
 /* Frees a tree returned by dse_toml_parse and sets *root_p to NULL. */
