@@ -835,11 +835,10 @@ static int pulp_baseline(const dse_job_t *job, const char *name, double *const *
                     /* both tilers size tiles for a double-buffer factor 2 */
                     p[DSE_PULP_P_BUFFERING] = 1;
                     p[DSE_PULP_P_CORES] = cores;
-                    p[DSE_PULP_P_MATMUL] = dory ? 1 + 10 + (x->choice_off ? 3 : 0) : 0;
-                    if (dory && x->choice_off) /* fp16: mm_fp16_SIMD_4x8 */
-                        p[DSE_PULP_P_MATMUL] = 1 + DSE_MM_FP32_COUNT + 3;
-                    else if (dory)
-                        p[DSE_PULP_P_MATMUL] = 1 + 10; /* mm_unroll_2x4 */
+                    /* DORY: one fixed kernel, mm_unroll_2x4 (fp16: mm_fp16_SIMD_4x8,
+                     * the same 2 x 4 output block); AutoTuner: best per step */
+                    p[DSE_PULP_P_MATMUL] = !dory ? 0 : x->choice_off ? 1 + DSE_MM_FP32_COUNT + 3
+                                                                     : 1 + 10;
                     p[DSE_PULP_P_PRUNE] = 0;
                     if (!pulp_evaluate(x, p, m) || m[DSE_PULP_M_L1_BYTES] > l1cap)
                         continue;

@@ -350,3 +350,50 @@ DSE_TEST(pulp_fp16_and_infeasible)
     CHECK(m[DSE_PULP_M_CYCLES] > c8 * 1.2);
     free_job(job);
 }
+
+/* Both baselines give feasible deployments that the exact front (the whole
+ * divisor space enumerated) weakly dominates on (cycles, l1_bytes). */
+DSE_TEST(pulp_baselines_dominated)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    add_layer(job, DSE_OP_CONV2D, 16, 16, 16, 32, 3, 1, 1);
+    add_layer(job, DSE_OP_DW, 32, 16, 16, 32, 3, 1, 1);
+    add_layer(job, DSE_OP_PW, 32, 16, 16, 64, 1, 1, 0);
+    add_layer(job, DSE_OP_LINEAR, 256, 1, 1, 10, 1, 1, 0);
+    CHECK(M->baselines != NULL);
+    double *rows[4], store[4][DSE_PULP_P__COUNT];
+    for (int i = 0; i < 4; i++)
+        rows[i] = store[i];
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK(M->baseline(job, "nope", rows, &err) < 0);
+    for (int b = 0; M->baselines[b]; b++) {
+        CHECK_INT(M->baseline(job, M->baselines[b], rows, &err), 0);
+        for (size_t li = 0; li < job->n_layers; li++) {
+            const dse_layer_t *l = &job->layers[li];
+            void *ctx;
+            CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+            double m[DSE_PULP_M__COUNT], bc, bl;
+            CHECK_INT(M->evaluate(ctx, rows[li], m), 1);
+            bc = m[DSE_PULP_M_CYCLES], bl = m[DSE_PULP_M_L1_BYTES];
+            CHECK(bl <= job->hw[DSE_PULP_HW_L1]);
+            if (strcmp(M->baselines[b], "dory") == 0 && l->op != DSE_OP_DW)
+                CHECK_STR(s_kernel_name((int)rows[li][DSE_PULP_P_MATMUL] - 1), "mm_unroll_2x4");
+            int dominated = 0, dense = l->op == DSE_OP_LINEAR;
+            for (int64_t tc = 1; tc <= l->cout; tc++)
+                for (int64_t th = 1; th <= (dense ? 1 : l->hout); th++)
+                    for (int64_t tw = 1; tw <= (dense ? 1 : l->wout); tw++)
+                        for (int db = 0; db < 2; db++) {
+                            if (l->cout % tc || (!dense && (l->hout % th || l->wout % tw)))
+                                continue;
+                            double p[DSE_PULP_P__COUNT];
+                            set_params(p, (double)tc, (double)th, (double)tw, 0, db, 8, 0);
+                            if (M->evaluate(ctx, p, m) && m[DSE_PULP_M_CYCLES] <= bc + 1e-6
+                                && m[DSE_PULP_M_L1_BYTES] <= bl)
+                                dominated = 1;
+                        }
+            CHECK(dominated);
+            M->release(ctx);
+        }
+    }
+    free_job(job);
+}
