@@ -44,6 +44,59 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
+{
+    dse_job_t job = *job_p;
+    uint64_t points = 0, feasible = 0;
+    double t0 = now(), prep = 0;
+    for (size_t li = 0; li < job.n_layers; li++) {
+        dse_layer_t *l = &L[li];
+        int dense = l->op == DSE_OP_LINEAR;
+        double vc[256], vh[256], vw[256], vci[1] = {0}, vb[2] = {0, 1}, vco[1] = {8};
+        double vm[1] = {0}, vp[1] = {0};
+        size_t n[8] = {divisors(l->cout, vc), dense ? 1 : divisors(l->hout, vh),
+                       dense ? 1 : divisors(l->wout, vw), 1, 2, 1, 1, 1};
+        if (dense)
+            vh[0] = vw[0] = 1;
+        const double *vals[8] = {vc, vh, vw, vci, vb, vco, vm, vp};
+        dse_error_t err = DSE_ERROR_INIT;
+        l->space = dse_space_new(8, vals, n, &err);
+        void *ctx;
+        double tp = now();
+        dse_space_t *keep = l->space;
+        if (!cached)
+            l->space = NULL; /* no space at prepare: no cache, direct evaluation */
+        int rc = M->prepare(&job, li, &ctx, &err);
+        l->space = keep;
+        if (rc != 0) {
+            fprintf(stderr, "prepare: %s\n", err.msg);
+            return -1;
+        }
+        prep += now() - tp;
+        double p[8], m[DSE_PULP_M__COUNT], sink = 0;
+        /* repeat the layer's space so the timing is not dominated by the clock */
+        for (int rep = 0; rep < reps; rep++)
+            for (uint64_t i = 0; i < l->space->size; i++) {
+                dse_space_decode(l->space, i, p);
+                if (M->evaluate(ctx, p, m)) {
+                    sink += m[0];
+                    feasible++;
+                }
+                points++;
+            }
+        if (sink < 0)
+            printf("impossible\n");
+        M->release(ctx);
+        dse_space_destroy(&l->space);
+    }
+    double dt = now() - t0 - prep;
+    printf("pulp-cluster: %.0f points/s per core (%s; %llu points, %.1f%% feasible, %.3f s; "
+           "prepare %.4f s)\n",
+           (double)points / dt, cached ? "cached" : "direct, no cache", (unsigned long long)points, 100.0 * (double)feasible / (double)points,
+           dt, prep);
+    return 0;
+}
+
 int main(void)
 {
     dse_job_t job;
@@ -62,43 +115,7 @@ int main(void)
     layer(&L[9], DSE_OP_LINEAR, 64, 1, 1, 12, 1, 1, 1, 0, 0, 0, 0);
     job.layers = L;
     job.n_layers = 10;
-    uint64_t points = 0;
-    double t0 = now(), prep = 0;
-    for (size_t li = 0; li < job.n_layers; li++) {
-        dse_layer_t *l = &L[li];
-        int dense = l->op == DSE_OP_LINEAR;
-        double vc[256], vh[256], vw[256], vci[1] = {0}, vb[2] = {0, 1}, vco[1] = {8};
-        double vm[1] = {0}, vp[1] = {0};
-        size_t n[8] = {divisors(l->cout, vc), dense ? 1 : divisors(l->hout, vh),
-                       dense ? 1 : divisors(l->wout, vw), 1, 2, 1, 1, 1};
-        if (dense)
-            vh[0] = vw[0] = 1;
-        const double *vals[8] = {vc, vh, vw, vci, vb, vco, vm, vp};
-        dse_error_t err = DSE_ERROR_INIT;
-        l->space = dse_space_new(8, vals, n, &err);
-        void *ctx;
-        double tp = now();
-        if (M->prepare(&job, li, &ctx, &err) != 0) {
-            fprintf(stderr, "prepare: %s\n", err.msg);
-            return 1;
-        }
-        prep += now() - tp;
-        double p[8], m[DSE_PULP_M__COUNT], sink = 0;
-        /* repeat the layer's space so the timing is not dominated by the clock */
-        for (int rep = 0; rep < 2000; rep++)
-            for (uint64_t i = 0; i < l->space->size; i++) {
-                dse_space_decode(l->space, i, p);
-                if (M->evaluate(ctx, p, m))
-                    sink += m[0];
-                points++;
-            }
-        if (sink < 0)
-            printf("impossible\n");
-        M->release(ctx);
-        dse_space_destroy(&l->space);
-    }
-    double dt = now() - t0 - prep;
-    printf("pulp-cluster: %.0f points/s per core (%llu points, %.3f s; prepare %.4f s)\n",
-           (double)points / dt, (unsigned long long)points, dt, prep);
+    if (run(&job, L, 1, 2000) || run(&job, L, 0, 200))
+        return 1;
     return 0;
 }

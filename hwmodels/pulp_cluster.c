@@ -190,12 +190,11 @@ static inline double body_cycles(const dse_mm_kernel_t *e, int64_t k, double ff)
     return e->stall * ((double)groups * per + tail) + 8.0 + 2.5 * e->u * e->v;
 }
 
-double dse_pulp_mm_cycles(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
-                          int cores, double ff)
+/* Cycles of an already resolved kernel. */
+static double mm_cycles_run(const dse_mm_kernel_t *tab, int run, int64_t n, int64_t k, int64_t m,
+                            int cores, double ff)
 {
-    if (n <= 0 || k <= 0 || m <= 0)
-        return 0.0;
-    const dse_mm_kernel_t *e = &tab[dse_mm_resolve(tab, idx, n, k, m, cores)];
+    const dse_mm_kernel_t *e = &tab[run];
     dse_mm_work_t w;
     dse_mm_work(e, n, m, cores, &w);
     double body = body_cycles(e, k, ff);
@@ -205,6 +204,14 @@ double dse_pulp_mm_cycles(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_
     if (w.left)
         c += (double)w.left * body_cycles(&tab[DSE_MM_NAIVE], k, ff);
     return c;
+}
+
+double dse_pulp_mm_cycles(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
+                          int cores, double ff)
+{
+    if (n <= 0 || k <= 0 || m <= 0)
+        return 0.0;
+    return mm_cycles_run(tab, dse_mm_resolve(tab, idx, n, k, m, cores), n, k, m, cores, ff);
 }
 
 /* ---- per-layer context ---------------------------------------------- */
@@ -228,11 +235,7 @@ typedef struct {
     int64_t extent;
 } dim_tab_t;
 
-/* Cached compute cycles for one combination of the tile/core/prune params. */
-typedef struct {
-    float c[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT];
-    int64_t macs[DSE_TSTEP__COUNT];
-} cache_entry_t;
+typedef struct entry entry_t;
 
 typedef struct {
     dse_layer_t l;
@@ -245,7 +248,7 @@ typedef struct {
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
     /* cache over the layer's space, NULL when absent */
-    cache_entry_t *cache;
+    entry_t *cache;
     int32_t *map[4];     /* value -> domain position for tile_cout/ho/wo/cin */
     int64_t map_len[4];
     double *cores_v, *prune_v;
@@ -395,9 +398,22 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
                     dse_mm_dims_t d;
                     dse_ops_mm_dims(&x->l, step, &t, &d);
                     double extra = x->fork + tile_extra(x, step, &t, g->cores);
-                    for (int k = lo; k < hi; k++)
-                        out[k] += cnt * (extra + dse_pulp_mm_cycles(x->tab, k, d.n, d.k, d.m,
-                                                                    g->cores, ff));
+                    /* many kernels fall back to the same one: cost each once */
+                    double by_run[DSE_MM_FP32_COUNT];
+                    for (int k = 0; k < x->nk; k++)
+                        by_run[k] = -1.0;
+                    int empty = d.n <= 0 || d.k <= 0 || d.m <= 0;
+                    for (int k = lo; k < hi; k++) {
+                        double c = 0.0;
+                        if (!empty) {
+                            int run = dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g->cores);
+                            if (by_run[run] < 0)
+                                by_run[run] = mm_cycles_run(x->tab, run, d.n, d.k, d.m,
+                                                            g->cores, ff);
+                            c = by_run[run];
+                        }
+                        out[k] += cnt * (extra + c);
+                    }
                 }
         }
     }
@@ -480,6 +496,19 @@ static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
     }
 }
 
+/* Everything evaluate() needs for one combination of the tile, cores and
+ * prune parameters (the matmul choice and buffering only select from it). */
+struct entry {
+    float c[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT];   /* compute cycles per kernel */
+    int8_t run[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT]; /* kernel running on a full tile */
+    int64_t macs[DSE_TSTEP__COUNT];
+    int64_t l1[2];                                  /* single, double buffering */
+    double dma[DSE_TSTEP__COUNT], pro[DSE_TSTEP__COUNT], epi[DSE_TSTEP__COUNT];
+    double bytes[DSE_TSTEP__COUNT];
+    int64_t tiles;
+    int ok;
+};
+
 /* Largest L1 footprint of a tile of one step. */
 static int64_t step_l1(const ctx_t *x, const geom_t *g, int step, int dbuf)
 {
@@ -507,110 +536,125 @@ static inline int64_t map_pos(const ctx_t *x, int which, double v)
     return x->map[which][i];
 }
 
-static const cache_entry_t *cache_find(const ctx_t *x, const double *p)
+static const entry_t *cache_find(const ctx_t *x, const double *p)
 {
     if (!x->cache)
         return NULL;
-    int64_t pos[6];
-    for (int i = 0; i < 4; i++)
-        if ((pos[i] = map_pos(x, i, p[i])) < 0)
-            return NULL;
-    pos[4] = pos[5] = -1;
-    for (size_t i = 0; i < x->n_cores_v; i++)
-        if (x->cores_v[i] == p[DSE_PULP_P_CORES])
-            pos[4] = (int64_t)i;
-    for (size_t i = 0; i < x->n_prune_v; i++)
-        if (x->prune_v[i] == p[DSE_PULP_P_PRUNE])
-            pos[5] = (int64_t)i;
-    if (pos[4] < 0 || pos[5] < 0)
-        return NULL;
     size_t idx = 0;
-    for (int i = 0; i < 6; i++)
-        idx += (size_t)pos[i] * x->stride[i];
-    return &x->cache[idx];
+    for (int i = 0; i < 4; i++) {
+        int64_t pos = map_pos(x, i, p[i]);
+        if (pos < 0)
+            return NULL;
+        idx += (size_t)pos * x->stride[i];
+    }
+    size_t i4, i5;
+    for (i4 = 0; i4 < x->n_cores_v && x->cores_v[i4] != p[DSE_PULP_P_CORES]; i4++)
+        ;
+    for (i5 = 0; i5 < x->n_prune_v && x->prune_v[i5] != p[DSE_PULP_P_PRUNE]; i5++)
+        ;
+    if (i4 == x->n_cores_v || i5 == x->n_prune_v)
+        return NULL;
+    return &x->cache[idx + i4 * x->stride[4] + i5 * x->stride[5]];
 }
 
-static int pulp_evaluate(const void *vctx, const double *p, double *m)
+/* Fills e for the tile/cores/prune values of p; only >= 0 costs that kernel
+ * alone (the others are left unset). */
+static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
 {
-    const ctx_t *x = vctx;
     geom_t g;
-    if (!make_geom(x, p, &g))
-        return 0;
-    int dbuf = p[DSE_PULP_P_BUFFERING] != 0.0;
-    int choice = (int)p[DSE_PULP_P_MATMUL] - 1 - x->choice_off; /* -1 - off = best */
-    int best = (int)p[DSE_PULP_P_MATMUL] == 0;
-    if (!best && (choice < 0 || choice >= x->nk) && x->l.op != DSE_OP_DW)
-        return 0; /* a kernel of the other precision */
-    int64_t l1 = 0;
-    for (int s = 0; s < DSE_TSTEP__COUNT; s++)
-        if (x->steps & (1u << s)) {
-            int64_t v = step_l1(x, &g, s, dbuf);
-            if (v > l1)
-                l1 = v;
-        }
-    if ((double)l1 > x->l1)
-        return 0;
-    const cache_entry_t *ce = cache_find(x, p);
-    double total = 0.0, traffic = 0.0;
-    int64_t macs = 0;
+    e->ok = make_geom(x, p, &g);
+    if (!e->ok)
+        return;
+    e->l1[0] = e->l1[1] = 0;
+    e->tiles = g.nc * g.nci * g.r->ntiles * g.w->ntiles;
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
-        m[DSE_PULP_M_CYCLES_FW + s] = 0.0;
-        m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_NONE;
         if (!(x->steps & (1u << s)))
             continue;
-        double cbuf[DSE_MM_FP32_COUNT];
-        const double *cc = cbuf;
-        int k = 0;
+        for (int db = 0; db < 2; db++) {
+            int64_t v = step_l1(x, &g, s, db);
+            if (v > e->l1[db])
+                e->l1[db] = v;
+        }
+        double out[DSE_MM_FP32_COUNT];
         if (x->l.op == DSE_OP_DW) {
-            macs += step_compute(x, &g, s, 0, cbuf);
-            m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_DW;
+            e->macs[s] = step_compute(x, &g, s, 0, out);
+            e->c[s][0] = (float)out[0];
         } else {
-            if (ce) {
-                for (int i = 0; i < x->nk; i++)
-                    cbuf[i] = ce->c[s][i];
-                macs += ce->macs[s];
-            } else {
-                macs += step_compute(x, &g, s, best ? -1 : choice, cbuf);
-            }
-            if (best) {
-                for (int i = 1; i < x->nk; i++)
-                    if (cc[i] < cc[k])
-                        k = i;
-            } else {
-                k = choice;
-            }
-            /* report the kernel that actually runs on the full-size tile */
+            e->macs[s] = step_compute(x, &g, s, only, out);
             dse_tile_t t = {g.tc, g.tci, x->rows.classes[g.r->first].size,
                             x->cols.classes[g.w->first].size, x->rows.classes[g.r->first].span,
                             x->cols.classes[g.w->first].span};
             dse_mm_dims_t d;
             dse_ops_mm_dims(&x->l, s, &t, &d);
-            int run = dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g.cores);
-            m[DSE_PULP_M_KERNEL_FW + s] = run + x->label_off;
+            for (int k = only >= 0 ? only : 0; k < (only >= 0 ? only + 1 : x->nk); k++) {
+                e->c[s][k] = (float)out[k];
+                e->run[s][k] = (int8_t)dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g.cores);
+            }
         }
-        double comp = cc[k];
         dma_t d;
         step_dma(x, &g, s, &d);
-        double dma = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
-        double cyc;
-        if (dbuf) {
-            double pro = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
-            double epi = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
-            double rest = dma - pro - epi;
-            cyc = pro + epi + (comp > rest ? comp : rest);
+        e->dma[s] = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
+        e->pro[s] = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
+        e->epi[s] = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
+        e->bytes[s] = d.bytes;
+    }
+}
+
+static int pulp_evaluate(const void *vctx, const double *p, double *m)
+{
+    const ctx_t *x = vctx;
+    int dbuf = p[DSE_PULP_P_BUFFERING] != 0.0;
+    int best = p[DSE_PULP_P_MATMUL] == 0.0;
+    int choice = (int)p[DSE_PULP_P_MATMUL] - 1 - x->choice_off;
+    int dw = x->l.op == DSE_OP_DW;
+    if (!best && !dw && (choice < 0 || choice >= x->nk))
+        return 0; /* a kernel of the other precision */
+    entry_t local;
+    const entry_t *e = cache_find(x, p);
+    if (!e) {
+        fill_entry(x, p, best || dw ? -1 : choice, &local);
+        e = &local;
+    }
+    if (!e->ok || (double)e->l1[dbuf] > x->l1)
+        return 0;
+    double total = 0.0, traffic = 0.0, macs = 0.0;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        m[DSE_PULP_M_CYCLES_FW + s] = 0.0;
+        m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_NONE;
+        if (!(x->steps & (1u << s)))
+            continue;
+        const float *c = e->c[s];
+        int k = 0;
+        if (dw) {
+            m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_DW;
         } else {
-            cyc = comp + dma;
+            if (best) {
+                for (int i = 1; i < x->nk; i++)
+                    if (c[i] < c[k])
+                        k = i;
+            } else {
+                k = choice;
+            }
+            m[DSE_PULP_M_KERNEL_FW + s] = e->run[s][k] + x->label_off;
+        }
+        double comp = c[k], cyc;
+        if (dbuf) {
+            double rest = e->dma[s] - e->pro[s] - e->epi[s];
+            cyc = e->pro[s] + e->epi[s] + (comp > rest ? comp : rest);
+        } else {
+            cyc = comp + e->dma[s];
         }
         m[DSE_PULP_M_CYCLES_FW + s] = cyc;
         total += cyc;
-        traffic += d.bytes;
+        traffic += e->bytes[s];
+        macs += (double)e->macs[s];
     }
     m[DSE_PULP_M_CYCLES] = total;
-    m[DSE_PULP_M_MACS] = (double)macs;
-    m[DSE_PULP_M_MAC_PER_CYCLE] = total > 0 ? (double)macs / total : 0.0;
-    m[DSE_PULP_M_L1_BYTES] = (double)l1;
+    m[DSE_PULP_M_MACS] = macs;
+    m[DSE_PULP_M_MAC_PER_CYCLE] = total > 0 ? macs / total : 0.0;
+    m[DSE_PULP_M_L1_BYTES] = (double)e->l1[dbuf];
     m[DSE_PULP_M_L2_TRAFFIC] = traffic;
-    m[DSE_PULP_M_TILES] = (double)(g.nc * g.nci * g.r->ntiles * g.w->ntiles);
+    m[DSE_PULP_M_TILES] = (double)e->tiles;
     m[DSE_PULP_M_PRUNE] = applies_prune(NULL, &x->l) ? p[DSE_PULP_P_PRUNE] : 0.0;
     return 1;
 }
@@ -641,8 +685,8 @@ static void build_cache(ctx_t *x, const dse_space_t *sp)
         x->stride[i] = total;
         total *= n[i];
     }
-    if (x->l.op == DSE_OP_DW || total > 65536)
-        return; /* dw is cheap; huge spaces fall back to direct evaluation */
+    if (total > 16384)
+        return; /* larger spaces fall back to direct evaluation */
     for (int i = 0; i < 4; i++) {
         int64_t mx = 0;
         for (size_t j = 0; j < n[i]; j++) {
@@ -663,22 +707,12 @@ static void build_cache(ctx_t *x, const dse_space_t *sp)
     x->prune_v = dse_xmalloc(n[5] * sizeof(double));
     memcpy(x->cores_v, v[4], n[4] * sizeof(double));
     memcpy(x->prune_v, v[5], n[5] * sizeof(double));
-    cache_entry_t *c = dse_xcalloc(total, sizeof *c);
+    entry_t *c = dse_xcalloc(total, sizeof *c);
     for (size_t idx = 0; idx < total; idx++) {
         double p[DSE_PULP_P__COUNT] = {0};
         for (int i = 0; i < 6; i++)
             p[which[i]] = v[i][(idx / x->stride[i]) % n[i]];
-        geom_t g;
-        if (!make_geom(x, p, &g))
-            continue;
-        for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
-            if (!(x->steps & (1u << s)))
-                continue;
-            double out[DSE_MM_FP32_COUNT];
-            c[idx].macs[s] = step_compute(x, &g, s, -1, out);
-            for (int k = 0; k < x->nk; k++)
-                c[idx].c[s][k] = (float)out[k];
-        }
+        fill_entry(x, p, -1, &c[idx]);
     }
     x->cache = c;
     return;
