@@ -443,7 +443,7 @@ static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
     double in_b, w_b, b_b = 0, out_b, in_t, w_t, b_t = 0, out_t;
     double ic_reload = dw ? 1.0 : nc;   /* input tile fetched once per cout tile */
     in_b = ic_reload * cin * span * eb;
-    in_t = ic_reload * (dw ? 1.0 : nci) * nt_sp;
+    in_t = nc * (dw ? 1.0 : nci) * nt_sp; /* one input tile per (cout, cin, spatial) tile */
     w_b = (dense ? cin * kept : (dw ? kept * khw : khw * cin * kept)) * eb;
     w_t = dw ? nc : nc * nci;
     if ((l->op == DSE_OP_CONV2D || l->op == DSE_OP_LINEAR) && step != DSE_TSTEP_IG)

@@ -397,3 +397,30 @@ DSE_TEST(pulp_baselines_dominated)
     }
     free_job(job);
 }
+
+/* DMA traffic: whole tensors once for one tile; partial sums and reloads
+ * when channels are tiled. */
+DSE_TEST(pulp_traffic)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW);
+    add_layer(job, DSE_OP_PW, 16, 8, 8, 16, 1, 1, 0);
+    double p[DSE_PULP_P__COUNT], m[DSE_PULP_M__COUNT];
+    set_params(p, 16, 8, 8, 0, 0, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK_INT(m[DSE_PULP_M_L2_TRAFFIC], (16 * 64 + 16 * 16 + 16 * 64) * 4);
+    CHECK_INT(m[DSE_PULP_M_TILES], 1);
+    /* cin in 2 tiles: the output is stored, reloaded and stored again */
+    set_params(p, 16, 8, 8, 8, 0, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK_INT(m[DSE_PULP_M_L2_TRAFFIC], (16 * 64 + 16 * 16 + 3 * 16 * 64) * 4);
+    /* cout in 2 tiles: the input is fetched once per cout tile */
+    set_params(p, 8, 8, 8, 0, 0, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK_INT(m[DSE_PULP_M_L2_TRAFFIC], (2 * 16 * 64 + 16 * 16 + 16 * 64) * 4);
+    /* single buffering: cycles = compute + bytes / 8 + 30 per transfer */
+    set_params(p, 16, 8, 8, 0, 0, 8, choice("mm_unroll_2x4"));
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    double comp = 100 + dse_pulp_mm_cycles(dse_mm_fp32, 10, 16, 16, 64, 8, 1.0);
+    CHECK_REL(m[DSE_PULP_M_CYCLES], comp + 9216.0 / 8 + 3 * 30, 1e-6); /* float cache */
+    free_job(job);
+}
