@@ -400,13 +400,16 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
                     double extra = x->fork + tile_extra(x, step, &t, g->cores);
                     /* many kernels fall back to the same one: cost each once */
                     double by_run[DSE_MM_FP32_COUNT];
+                    int8_t runs[DSE_MM_FP32_COUNT];
                     for (int k = 0; k < x->nk; k++)
                         by_run[k] = -1.0;
                     int empty = d.n <= 0 || d.k <= 0 || d.m <= 0;
+                    if (!empty)
+                        dse_mm_resolve_all(x->tab, hi, d.n, d.k, d.m, g->cores, runs);
                     for (int k = lo; k < hi; k++) {
                         double c = 0.0;
                         if (!empty) {
-                            int run = dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g->cores);
+                            int run = runs[k];
                             if (by_run[run] < 0)
                                 by_run[run] = mm_cycles_run(x->tab, run, d.n, d.k, d.m,
                                                             g->cores, ff);
@@ -586,9 +589,12 @@ static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
                             x->cols.classes[g.w->first].span};
             dse_mm_dims_t d;
             dse_ops_mm_dims(&x->l, s, &t, &d);
-            for (int k = only >= 0 ? only : 0; k < (only >= 0 ? only + 1 : x->nk); k++) {
+            int8_t runs[DSE_MM_FP32_COUNT];
+            int hi = only >= 0 ? only + 1 : x->nk;
+            dse_mm_resolve_all(x->tab, hi, d.n, d.k, d.m, g.cores, runs);
+            for (int k = only >= 0 ? only : 0; k < hi; k++) {
                 e->c[s][k] = (float)out[k];
-                e->run[s][k] = (int8_t)dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g.cores);
+                e->run[s][k] = runs[k];
             }
         }
         dma_t d;

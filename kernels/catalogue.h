@@ -72,6 +72,11 @@ enum { DSE_MM_NAIVE = 0 };
 int dse_mm_resolve(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
                    int cores);
 
+/* dse_mm_resolve for kernels 0 .. count-1 of tab at once (out[i] = the
+ * kernel i runs as); cheaper than count calls. */
+void dse_mm_resolve_all(const dse_mm_kernel_t *tab, int count, int64_t n, int64_t k, int64_t m,
+                        int cores, int8_t *out);
+
 /* Work of the busiest core (core 0: it always has the largest share) of a
  * resolved kernel: `blocks` full u x v bodies, `half` single-row bodies of a
  * PAIRS kernel, `left` 1x1 leftover dot products, each over all of K. */

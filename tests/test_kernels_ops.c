@@ -170,3 +170,28 @@ DSE_TEST(kernels_catalogue_fallback)
     for (int i = 0; i < DSE_MM_FP16_COUNT; i++)
         CHECK_INT(dse_mm_resolve(dse_mm_fp16, i, 256, 64, 256, 8), i);
 }
+
+DSE_TEST(kernels_catalogue_resolve_all)
+{
+    for (int it = 0; it < 2000; it++) {
+        int64_t n = rnd(1, 70), k = rnd(1, 5), m = rnd(1, 70);
+        int cores = (int)rnd(1, 9);
+        int8_t out32[DSE_MM_FP32_COUNT], out16[DSE_MM_FP16_COUNT];
+        dse_mm_resolve_all(dse_mm_fp32, DSE_MM_FP32_COUNT, n, k, m, cores, out32);
+        dse_mm_resolve_all(dse_mm_fp16, DSE_MM_FP16_COUNT, n, k, m, cores, out16);
+        for (int i = 0; i < DSE_MM_FP32_COUNT; i++) {
+            CHECK_INT(out32[i], dse_mm_resolve(dse_mm_fp32, i, n, k, m, cores));
+            /* a resolved kernel passes its own tests */
+            CHECK_INT(dse_mm_resolve(dse_mm_fp32, out32[i], n, k, m, cores), out32[i]);
+        }
+        for (int i = 0; i < DSE_MM_FP16_COUNT; i++)
+            CHECK_INT(out16[i], dse_mm_resolve(dse_mm_fp16, i, n, k, m, cores));
+    }
+    /* fallbacks always go to a smaller index (resolve_all relies on it) */
+    for (int i = 0; i < DSE_MM_FP32_COUNT; i++)
+        for (int j = 0; j < 3 && dse_mm_fp32[i].fb[j].test != DSE_FB_NONE; j++)
+            CHECK(dse_mm_fp32[i].fb[j].to < i);
+    for (int i = 0; i < DSE_MM_FP16_COUNT; i++)
+        for (int j = 0; j < 3 && dse_mm_fp16[i].fb[j].test != DSE_FB_NONE; j++)
+            CHECK(dse_mm_fp16[i].fb[j].to < i);
+}
