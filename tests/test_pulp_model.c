@@ -424,3 +424,43 @@ DSE_TEST(pulp_traffic)
     CHECK_REL(m[DSE_PULP_M_CYCLES], comp + 9216.0 / 8 + 3 * 30, 1e-6); /* float cache */
     free_job(job);
 }
+
+/* Over a whole multi-valued space, the cached evaluation (space known at
+ * prepare) equals the direct one (no space), point by point. */
+DSE_TEST(pulp_cache_matches_direct)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    add_layer(job, DSE_OP_CONV2D, 6, 11, 9, 12, 3, 2, 1);
+    add_layer(job, DSE_OP_DW, 12, 6, 5, 12, 3, 1, 1);
+    add_layer(job, DSE_OP_LINEAR, 30, 1, 1, 10, 1, 1, 0);
+    double tc[] = {1, 3, 5, 12}, th[] = {1, 2, 6}, tw[] = {1, 4, 5}, tci[] = {0, 4};
+    double buf[] = {0, 1}, cores[] = {4, 8}, mm[] = {0, 1, 11, 13, 24}, pr[] = {0, 0.5};
+    const double *vals[DSE_PULP_P__COUNT] = {tc, th, tw, tci, buf, cores, mm, pr};
+    size_t n[DSE_PULP_P__COUNT] = {4, 3, 3, 2, 2, 2, 5, 2};
+    int compared = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        dse_error_t err = DSE_ERROR_INIT;
+        job->layers[li].space = dse_space_new(DSE_PULP_P__COUNT, vals, n, &err);
+        void *cached, *direct;
+        CHECK_INT(M->prepare(job, li, &cached, &err), 0);
+        dse_space_t *sp = job->layers[li].space;
+        job->layers[li].space = NULL;
+        CHECK_INT(M->prepare(job, li, &direct, &err), 0);
+        job->layers[li].space = sp;
+        for (uint64_t i = 0; i < sp->size; i++) {
+            double p[DSE_PULP_P__COUNT], a[DSE_PULP_M__COUNT], b[DSE_PULP_M__COUNT];
+            dse_space_decode(sp, i, p);
+            int fa = M->evaluate(cached, p, a), fb = M->evaluate(direct, p, b);
+            CHECK_INT(fa, fb);
+            if (fa && fb) {
+                compared++;
+                for (int k = 0; k < DSE_PULP_M__COUNT; k++)
+                    CHECK_REL(a[k], b[k], 1e-6);
+            }
+        }
+        M->release(cached);
+        M->release(direct);
+    }
+    CHECK(compared > 500);
+    free_job(job);
+}
