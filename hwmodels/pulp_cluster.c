@@ -236,6 +236,7 @@ typedef struct {
 } dim_tab_t;
 
 typedef struct entry entry_t;
+typedef struct head head_t;
 
 typedef struct {
     dse_layer_t l;
@@ -248,7 +249,13 @@ typedef struct {
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
     /* cache over the layer's space, NULL when absent */
-    entry_t *cache;
+    /* cache: one head per combination, and per step the compute cycles and
+     * kernel of each value of the matmul parameter's domain (slot) */
+    head_t *cache;
+    float *cache_c;
+    int8_t *cache_run;
+    int n_slots;
+    int8_t slot[64]; /* matmul choice index -> slot, -1 when not in the domain */
     int32_t *map[4];     /* value -> domain position for tile_cout/ho/wo/cin */
     int64_t map_len[4];
     double *cores_v, *prune_v;
@@ -499,17 +506,22 @@ static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
     }
 }
 
-/* Everything evaluate() needs for one combination of the tile, cores and
- * prune parameters (the matmul choice and buffering only select from it). */
-struct entry {
-    float c[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT];   /* compute cycles per kernel */
-    int8_t run[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT]; /* kernel running on a full tile */
+/* What evaluate() needs for one combination of the tile, cores and prune
+ * parameters, apart from the compute cycles of each kernel. */
+struct head {
     int64_t macs[DSE_TSTEP__COUNT];
     int64_t l1[2];                                  /* single, double buffering */
     double dma[DSE_TSTEP__COUNT], pro[DSE_TSTEP__COUNT], epi[DSE_TSTEP__COUNT];
     double bytes[DSE_TSTEP__COUNT];
     int64_t tiles;
     int ok;
+};
+
+/* A full evaluation: the head plus every kernel's compute cycles per step. */
+struct entry {
+    head_t h;
+    float c[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT];   /* compute cycles per kernel */
+    int8_t run[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT]; /* kernel running on a full tile */
 };
 
 /* Largest L1 footprint of a tile of one step. */
@@ -539,15 +551,16 @@ static inline int64_t map_pos(const ctx_t *x, int which, double v)
     return x->map[which][i];
 }
 
-static const entry_t *cache_find(const ctx_t *x, const double *p)
+/* Index of the cache combination of p, or -1. */
+static int64_t cache_find(const ctx_t *x, const double *p)
 {
     if (!x->cache)
-        return NULL;
+        return -1;
     size_t idx = 0;
     for (int i = 0; i < 4; i++) {
         int64_t pos = map_pos(x, i, p[i]);
         if (pos < 0)
-            return NULL;
+            return -1;
         idx += (size_t)pos * x->stride[i];
     }
     size_t i4, i5;
@@ -556,8 +569,8 @@ static const entry_t *cache_find(const ctx_t *x, const double *p)
     for (i5 = 0; i5 < x->n_prune_v && x->prune_v[i5] != p[DSE_PULP_P_PRUNE]; i5++)
         ;
     if (i4 == x->n_cores_v || i5 == x->n_prune_v)
-        return NULL;
-    return &x->cache[idx + i4 * x->stride[4] + i5 * x->stride[5]];
+        return -1;
+    return (int64_t)(idx + i4 * x->stride[4] + i5 * x->stride[5]);
 }
 
 /* Fills e for the tile/cores/prune values of p; only >= 0 costs that kernel
@@ -565,25 +578,25 @@ static const entry_t *cache_find(const ctx_t *x, const double *p)
 static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
 {
     geom_t g;
-    e->ok = make_geom(x, p, &g);
-    if (!e->ok)
+    e->h.ok = make_geom(x, p, &g);
+    if (!e->h.ok)
         return;
-    e->l1[0] = e->l1[1] = 0;
-    e->tiles = g.nc * g.nci * g.r->ntiles * g.w->ntiles;
+    e->h.l1[0] = e->h.l1[1] = 0;
+    e->h.tiles = g.nc * g.nci * g.r->ntiles * g.w->ntiles;
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
         if (!(x->steps & (1u << s)))
             continue;
         for (int db = 0; db < 2; db++) {
             int64_t v = step_l1(x, &g, s, db);
-            if (v > e->l1[db])
-                e->l1[db] = v;
+            if (v > e->h.l1[db])
+                e->h.l1[db] = v;
         }
         double out[DSE_MM_FP32_COUNT];
         if (x->l.op == DSE_OP_DW) {
-            e->macs[s] = step_compute(x, &g, s, 0, out);
+            e->h.macs[s] = step_compute(x, &g, s, 0, out);
             e->c[s][0] = (float)out[0];
         } else {
-            e->macs[s] = step_compute(x, &g, s, only, out);
+            e->h.macs[s] = step_compute(x, &g, s, only, out);
             dse_tile_t t = {g.tc, g.tci, x->rows.classes[g.r->first].size,
                             x->cols.classes[g.w->first].size, x->rows.classes[g.r->first].span,
                             x->cols.classes[g.w->first].span};
@@ -599,29 +612,49 @@ static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
         }
         dma_t d;
         step_dma(x, &g, s, &d);
-        e->dma[s] = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
-        e->pro[s] = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
-        e->epi[s] = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
-        e->bytes[s] = d.bytes;
+        e->h.dma[s] = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
+        e->h.pro[s] = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
+        e->h.epi[s] = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
+        e->h.bytes[s] = d.bytes;
     }
+}
+
+/* Kernel index for a step of a full entry: the fastest, or the choice. */
+static int pick_kernel(const ctx_t *x, const entry_t *e, int s, int best, int choice)
+{
+    if (x->l.op == DSE_OP_DW)
+        return 0;
+    if (!best)
+        return choice;
+    int k = 0;
+    for (int i = 1; i < x->nk; i++)
+        if (e->c[s][i] < e->c[s][k])
+            k = i;
+    return k;
 }
 
 static int pulp_evaluate(const void *vctx, const double *p, double *m)
 {
     const ctx_t *x = vctx;
     int dbuf = p[DSE_PULP_P_BUFFERING] != 0.0;
-    int best = p[DSE_PULP_P_MATMUL] == 0.0;
-    int choice = (int)p[DSE_PULP_P_MATMUL] - 1 - x->choice_off;
+    int mv = (int)p[DSE_PULP_P_MATMUL];
+    int best = mv == 0;
+    int choice = mv - 1 - x->choice_off;
     int dw = x->l.op == DSE_OP_DW;
     if (!best && !dw && (choice < 0 || choice >= x->nk))
         return 0; /* a kernel of the other precision */
     entry_t local;
-    const entry_t *e = cache_find(x, p);
-    if (!e) {
+    const head_t *h;
+    int64_t idx = cache_find(x, p);
+    int slot = idx >= 0 && mv >= 0 && mv < 64 && (double)mv == p[DSE_PULP_P_MATMUL]
+                   ? x->slot[mv] : -1;
+    if (slot >= 0) {
+        h = &x->cache[idx];
+    } else {
         fill_entry(x, p, best || dw ? -1 : choice, &local);
-        e = &local;
+        h = &local.h;
     }
-    if (!e->ok || (double)e->l1[dbuf] > x->l1)
+    if (!h->ok || (double)h->l1[dbuf] > x->l1)
         return 0;
     double total = 0.0, traffic = 0.0, macs = 0.0;
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
@@ -629,38 +662,37 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
         m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_NONE;
         if (!(x->steps & (1u << s)))
             continue;
-        const float *c = e->c[s];
-        int k = 0;
-        if (dw) {
-            m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_DW;
+        double comp;
+        int run;
+        if (slot >= 0) {
+            size_t at = ((size_t)idx * DSE_TSTEP__COUNT + (size_t)s) * (size_t)x->n_slots
+                        + (size_t)slot;
+            comp = x->cache_c[at];
+            run = x->cache_run[at];
         } else {
-            if (best) {
-                for (int i = 1; i < x->nk; i++)
-                    if (c[i] < c[k])
-                        k = i;
-            } else {
-                k = choice;
-            }
-            m[DSE_PULP_M_KERNEL_FW + s] = e->run[s][k] + x->label_off;
+            int k = pick_kernel(x, &local, s, best, choice);
+            comp = local.c[s][k];
+            run = local.run[s][k];
         }
-        double comp = c[k], cyc;
+        m[DSE_PULP_M_KERNEL_FW + s] = dw ? DSE_PULP_LABEL_DW : run + x->label_off;
+        double cyc;
         if (dbuf) {
-            double rest = e->dma[s] - e->pro[s] - e->epi[s];
-            cyc = e->pro[s] + e->epi[s] + (comp > rest ? comp : rest);
+            double rest = h->dma[s] - h->pro[s] - h->epi[s];
+            cyc = h->pro[s] + h->epi[s] + (comp > rest ? comp : rest);
         } else {
-            cyc = comp + e->dma[s];
+            cyc = comp + h->dma[s];
         }
         m[DSE_PULP_M_CYCLES_FW + s] = cyc;
         total += cyc;
-        traffic += e->bytes[s];
-        macs += (double)e->macs[s];
+        traffic += h->bytes[s];
+        macs += (double)h->macs[s];
     }
     m[DSE_PULP_M_CYCLES] = total;
     m[DSE_PULP_M_MACS] = macs;
     m[DSE_PULP_M_MAC_PER_CYCLE] = total > 0 ? macs / total : 0.0;
-    m[DSE_PULP_M_L1_BYTES] = (double)e->l1[dbuf];
+    m[DSE_PULP_M_L1_BYTES] = (double)h->l1[dbuf];
     m[DSE_PULP_M_L2_TRAFFIC] = traffic;
-    m[DSE_PULP_M_TILES] = (double)e->tiles;
+    m[DSE_PULP_M_TILES] = (double)h->tiles;
     m[DSE_PULP_M_PRUNE] = applies_prune(NULL, &x->l) ? p[DSE_PULP_P_PRUNE] : 0.0;
     return 1;
 }
@@ -691,8 +723,22 @@ static void build_cache(ctx_t *x, const dse_space_t *sp)
         x->stride[i] = total;
         total *= n[i];
     }
-    if (total > 16384)
-        return; /* larger spaces fall back to direct evaluation */
+    const double *mvals;
+    size_t n_mm;
+    if (!find_param(sp, DSE_PULP_P_MATMUL, &mvals, &n_mm) || n_mm > 64)
+        return;
+    /* memory bound: about 16 MiB per layer; larger spaces are evaluated directly */
+    size_t per = sizeof(head_t) + DSE_TSTEP__COUNT * n_mm * (sizeof(float) + 1);
+    if (total > ((size_t)16 << 20) / per)
+        return;
+    memset(x->slot, -1, sizeof x->slot);
+    for (size_t j = 0; j < n_mm; j++) {
+        int mv = (int)mvals[j];
+        if ((double)mv != mvals[j] || mv < 0 || mv >= 64)
+            return;
+        x->slot[mv] = (int8_t)j;
+    }
+    x->n_slots = (int)n_mm;
     for (int i = 0; i < 4; i++) {
         int64_t mx = 0;
         for (size_t j = 0; j < n[i]; j++) {
@@ -713,14 +759,33 @@ static void build_cache(ctx_t *x, const dse_space_t *sp)
     x->prune_v = dse_xmalloc(n[5] * sizeof(double));
     memcpy(x->cores_v, v[4], n[4] * sizeof(double));
     memcpy(x->prune_v, v[5], n[5] * sizeof(double));
-    entry_t *c = dse_xcalloc(total, sizeof *c);
+    x->cache = dse_xcalloc(total, sizeof *x->cache);
+    x->cache_c = dse_xcalloc(total * DSE_TSTEP__COUNT * n_mm, sizeof *x->cache_c);
+    x->cache_run = dse_xcalloc(total * DSE_TSTEP__COUNT * n_mm, 1);
+    entry_t *e = dse_xmalloc(sizeof *e);
     for (size_t idx = 0; idx < total; idx++) {
         double p[DSE_PULP_P__COUNT] = {0};
         for (int i = 0; i < 6; i++)
             p[which[i]] = v[i][(idx / x->stride[i]) % n[i]];
-        fill_entry(x, p, -1, &c[idx]);
+        fill_entry(x, p, -1, e);
+        x->cache[idx] = e->h;
+        if (!e->h.ok)
+            continue;
+        for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+            if (!(x->steps & (1u << s)))
+                continue;
+            for (size_t j = 0; j < n_mm; j++) {
+                int mv = (int)mvals[j], choice = mv - 1 - x->choice_off;
+                if (mv != 0 && (choice < 0 || choice >= x->nk))
+                    continue; /* evaluate() rejects it before the cache */
+                int k = pick_kernel(x, e, s, mv == 0, choice);
+                size_t at = (idx * DSE_TSTEP__COUNT + (size_t)s) * n_mm + j;
+                x->cache_c[at] = e->c[s][k];
+                x->cache_run[at] = e->run[s][k];
+            }
+        }
     }
-    x->cache = c;
+    free(e);
     return;
 fail:
     for (int i = 0; i < 4; i++) {
@@ -737,6 +802,8 @@ static void pulp_release(void *vctx)
     dim_free(&x->rows);
     dim_free(&x->cols);
     free(x->cache);
+    free(x->cache_c);
+    free(x->cache_run);
     for (int i = 0; i < 4; i++)
         free(x->map[i]);
     free(x->cores_v);
