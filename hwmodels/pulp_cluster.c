@@ -248,8 +248,7 @@ typedef struct {
     int nk, label_off, choice_off;
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
-    /* cache over the layer's space, NULL when absent */
-    /* cache: one head per combination, and per step the compute cycles and
+    /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
      * kernel of each value of the matmul parameter's domain (slot) */
     head_t *cache;
     float *cache_c;
