@@ -1,7 +1,974 @@
-/* pulp_cluster.c - the pulp-cluster cost model (declarations and cost function to come). */
-#include "hwmodels/hwmodel.h"
+/* pulp_cluster.c - the pulp-cluster cost model.
+ *
+ * Per layer and training step (FW, WG, IG) the layer is cut into L1 tiles
+ * (tile_cout x tile_cin x tile_ho x tile_wo; border tiles counted exactly,
+ * with their clipped input halo). Each tile costs:
+ *   compute = fork + matmul (busiest core of the chosen kernel, after its
+ *             fallback cascade) [+ fork + im2col] [+ fork + IG transpose];
+ *             depthwise layers run a direct kernel, ceil(C/cores) channels
+ *             per core;
+ *   DMA     = bytes / dma_bytes_per_cycle + dma_setup_cycles per transfer.
+ * Single buffering: compute + DMA. Double buffering overlaps them:
+ *   first load + last store + max(compute, remaining DMA).
+ * The matmul cost per body of u x v outputs over K (K unrolled by ku) is
+ *   stall * ((K/ku) * (loads + extra + FMAs * fma_factor) + leftover K)
+ *   + 8 + 2.5*u*v (accumulator init/store, indices),
+ * i.e. MODELS.md's (U+V+UV) instructions per U*V MACs and k step, with a
+ * calibrated stall factor per kernel (kernels/catalogue.c).
+ * Loop order and traffic: channel tiles outer, spatial tiles inner; weights
+ * move once per channel tile pair; partial sums (FW when cin is tiled, IG
+ * when cout is tiled) are stored and reloaded between channel tiles.
+ */
+#include "hwmodels/pulp_cluster.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/space.h"
+#include "core/util.h"
+#include "kernels/ops.h"
+
+/* ---- declarations --------------------------------------------------- */
+
+static const dse_key_decl_t s_preset[DSE_PULP_HW__COUNT] = {
+    {"cores", DSE_VAL_INT, NULL, 8, 1, 64, "",
+     "cluster cores (8 RISC-V RI5CY cores: pulp_cluster RTL, SAMOS 2022 PULP-TrainLib paper)"},
+    {"l1_bytes", DSE_VAL_INT, NULL, 65536, 1024, 1 << 30, "bytes",
+     "shared L1 TCDM (64 KiB in the PULP-TrainLib paper platform, 128 KiB in later configs)"},
+    {"l2_bytes", DSE_VAL_INT, NULL, 1572864, 1024, 1LL << 34, "bytes",
+     "L2 memory (1.5 to 2 MiB on PULP-open; MODELS.md section 1)"},
+    {"dma_bytes_per_cycle", DSE_VAL_REAL, NULL, 8, 0.1, 1024, "bytes/cycle",
+     "cluster DMA bandwidth L2<->L1 (up to 8 bytes/cycle, 64-bit AXI: pulp_cluster RTL)"},
+    {"dma_setup_cycles", DSE_VAL_INT, NULL, 30, 0, 100000, "cycles",
+     "cycles to program and start one DMA transfer (estimate: a few tens of cycles, "
+     "pulp-runtime mchan driver)"},
+    {"fpus", DSE_VAL_INT, NULL, 8, 1, 64, "",
+     "FPUs shared by the cores (8 = one per core as in the paper; 4 in a shared-FPU RTL "
+     "configuration)"},
+    {"clock_mhz", DSE_VAL_REAL, NULL, 370, 1, 10000, "MHz",
+     "cluster clock, only to turn cycles into time (estimate for a 22 nm PULP-open)"},
+    {"fork_cycles", DSE_VAL_INT, NULL, 100, 0, 100000, "cycles",
+     "cost of one pi_cl_team_fork plus its closing barrier (estimate, pulp-runtime)"},
+};
+
+static const char *const s_buffering[] = {"single", "double", NULL};
+
+static const char *const s_matmul[] = {
+    "best",
+    "mm", "mm_M", "mm_u2", "mm_unroll_1x2", "mm_unroll_1x4", "mm_unroll_1x8",
+    "mm_unroll_2x1", "mm_unroll_4x1", "mm_unroll_8x1", "mm_unroll_2x2", "mm_unroll_2x4",
+    "mm_unroll_4x2", "mm_unroll_4x4", "mm_M_u2", "mm_M_unroll_1x2", "mm_M_unroll_1x4",
+    "mm_M_unroll_1x8", "mm_M_unroll_2x1", "mm_M_unroll_4x1", "mm_M_unroll_8x1",
+    "mm_M_unroll_2x2", "mm_M_unroll_2x4", "mm_M_unroll_4x2", "mm_M_unroll_4x4",
+    "mm_fp16", "mm_M_fp16", "mm_fp16_SIMD_2x4", "mm_fp16_SIMD_4x8", "mm_M_fp16_SIMD_2x4",
+    "mm_M_fp16_SIMD_4x8", "mm_fp16_unroll_2x1", "mm_fp16_unroll_4x1", "mm_fp16_unroll_8x1",
+    NULL};
+
+static const char *const s_kernel_labels[] = {
+    "mm", "mm_M", "mm_u2", "mm_unroll_1x2", "mm_unroll_1x4", "mm_unroll_1x8",
+    "mm_unroll_2x1", "mm_unroll_4x1", "mm_unroll_8x1", "mm_unroll_2x2", "mm_unroll_2x4",
+    "mm_unroll_4x2", "mm_unroll_4x4", "mm_M_u2", "mm_M_unroll_1x2", "mm_M_unroll_1x4",
+    "mm_M_unroll_1x8", "mm_M_unroll_2x1", "mm_M_unroll_4x1", "mm_M_unroll_8x1",
+    "mm_M_unroll_2x2", "mm_M_unroll_2x4", "mm_M_unroll_4x2", "mm_M_unroll_4x4",
+    "mm_fp16", "mm_M_fp16", "mm_fp16_SIMD_2x4", "mm_fp16_SIMD_4x8", "mm_M_fp16_SIMD_2x4",
+    "mm_M_fp16_SIMD_4x8", "mm_fp16_unroll_2x1", "mm_fp16_unroll_4x1", "mm_fp16_unroll_8x1",
+    "dw_direct", "none", NULL};
+
+static int is_bare_mm(dse_op_t op)
+{
+    return op == DSE_OP_MATMUL || op == DSE_OP_GEMM || op == DSE_OP_GEMV;
+}
+
+static int64_t ext_cout(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return is_bare_mm(l->op) ? l->n : l->cout;
+}
+
+static int64_t ext_ho(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return is_bare_mm(l->op) ? l->m : l->op == DSE_OP_LINEAR ? 1 : l->hout;
+}
+
+static int64_t ext_wo(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return dse_ops_is_dense(l->op) ? 1 : l->wout;
+}
+
+static int64_t ext_cin(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return is_bare_mm(l->op) ? l->k : l->cin;
+}
+
+static int applies_ho(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->op != DSE_OP_LINEAR;
+}
+
+static int applies_wo(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return !dse_ops_is_dense(l->op);
+}
+
+static int applies_cin(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->op != DSE_OP_DW;
+}
+
+static int applies_prune(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->op == DSE_OP_CONV2D || l->op == DSE_OP_PW || l->op == DSE_OP_LINEAR;
+}
+
+static const dse_param_decl_t s_params[DSE_PULP_P__COUNT] = {
+    {"tile_cout", DSE_VAL_INT, NULL, "\"divisors\"", ext_cout, 0, NULL, 0,
+     "output channels per L1 tile (bare matmul: columns n); non-dividing tiles allowed"},
+    {"tile_ho", DSE_VAL_INT, NULL, "\"divisors\"", ext_ho, 0, applies_ho, 1,
+     "output rows per tile (bare matmul: rows m)"},
+    {"tile_wo", DSE_VAL_INT, NULL, "\"divisors\"", ext_wo, 0, applies_wo, 1,
+     "output columns per tile"},
+    {"tile_cin", DSE_VAL_INT, NULL, "[0]", ext_cin, 0, applies_cin, 0,
+     "input channels per tile (bare matmul: k); 0 = not tiled"},
+    {"buffering", DSE_VAL_ENUM, s_buffering, "[\"single\", \"double\"]", NULL, 0, NULL, 0,
+     "single: DMA then compute; double: DMA overlapped with compute, 2x the DMA'd buffers"},
+    {"cores", DSE_VAL_INT, NULL, "[8]", NULL, 0, NULL, 8,
+     "cores running the kernels (at most the preset's cores)"},
+    {"matmul", DSE_VAL_ENUM, s_matmul, "[\"best\"]", NULL, 0, NULL, 0,
+     "matmul kernel: best = fastest per step (AutoTuner), or one kernel for every step"},
+    {"prune", DSE_VAL_REAL, NULL, "[0.0]", NULL, 0, applies_prune, 0,
+     "output-channel pruning ratio; kept = cout - round(cout*prune), rounded down to a "
+     "multiple of the cores, >= 1"},
+};
+
+static const dse_metric_decl_t s_metrics[DSE_PULP_M__COUNT] = {
+    {"cycles", "cycles", NULL, "cluster cycles of the chosen steps"},
+    {"cycles_fw", "cycles", NULL, "forward step"},
+    {"cycles_wg", "cycles", NULL, "weight-gradient step"},
+    {"cycles_ig", "cycles", NULL, "input-gradient step"},
+    {"macs", "MAC", NULL, "multiply-accumulates executed (matmul N*K*M per tile)"},
+    {"mac_per_cycle", "MAC/cycle", NULL, "macs / cycles"},
+    {"l1_bytes", "bytes", NULL, "largest L1 footprint of a tile over the steps"},
+    {"l2_traffic_bytes", "bytes", NULL, "bytes moved by the DMA between L2 and L1"},
+    {"tiles", "", NULL, "tiles per step"},
+    {"kernel_fw", "", s_kernel_labels, "kernel of the forward step"},
+    {"kernel_wg", "", s_kernel_labels, "kernel of the weight-gradient step"},
+    {"kernel_ig", "", s_kernel_labels, "kernel of the input-gradient step"},
+    {"prune", "", NULL, "pruning ratio applied"},
+};
+
+static const dse_net_metric_decl_t s_net[] = {
+    {"cycles", "cycles", DSE_AGG_SUM, "cycles", "network cycles (layers run one after another)"},
+    {"cycles_fw", "cycles_fw", DSE_AGG_SUM, "cycles", "forward cycles"},
+    {"cycles_wg", "cycles_wg", DSE_AGG_SUM, "cycles", "weight-gradient cycles"},
+    {"cycles_ig", "cycles_ig", DSE_AGG_SUM, "cycles", "input-gradient cycles"},
+    {"macs", "macs", DSE_AGG_SUM, "MAC", "network MACs"},
+    {"l1_bytes", "l1_bytes", DSE_AGG_MAX, "bytes", "L1 needed (L1 is reused layer by layer)"},
+    {"l2_traffic_bytes", "l2_traffic_bytes", DSE_AGG_SUM, "bytes", "network DMA traffic"},
+    {"tiles", "tiles", DSE_AGG_SUM, "", "network tiles"},
+    {"prune", "prune", DSE_AGG_MEAN, "", "mean pruning ratio"},
+};
+
+static const char *const s_objectives[] = {"cycles", "l1_bytes", NULL};
+
+/* ---- the matmul cost ------------------------------------------------ */
+
+/* Cycles of one u x v body over K. */
+static inline double body_cycles(const dse_mm_kernel_t *e, int64_t k, double ff)
+{
+    int64_t groups = k / e->ku, rest = k - groups * e->ku;
+    double fma = (double)(e->u * e->v * e->ku) / e->simd;
+    double per = e->ld + e->ex + fma * ff;
+    double tail = rest ? (double)rest * (e->u + e->v + e->u * e->v * ff) : 0.0;
+    return e->stall * ((double)groups * per + tail) + 8.0 + 2.5 * e->u * e->v;
+}
+
+/* Cycles of an already resolved kernel. */
+static double mm_cycles_run(const dse_mm_kernel_t *tab, int run, int64_t n, int64_t k, int64_t m,
+                            int cores, double ff)
+{
+    const dse_mm_kernel_t *e = &tab[run];
+    dse_mm_work_t w;
+    dse_mm_work(e, n, m, cores, &w);
+    double body = body_cycles(e, k, ff);
+    double c = (double)w.blocks * body;
+    if (w.half)
+        c += (double)w.half * 0.55 * body; /* one row of a two-row body */
+    if (w.left)
+        c += (double)w.left * body_cycles(&tab[DSE_MM_NAIVE], k, ff);
+    return c;
+}
+
+double dse_pulp_mm_cycles(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
+                          int cores, double ff)
+{
+    if (n <= 0 || k <= 0 || m <= 0)
+        return 0.0;
+    return mm_cycles_run(tab, dse_mm_resolve(tab, idx, n, k, m, cores), n, k, m, cores, ff);
+}
+
+/* ---- per-layer context ---------------------------------------------- */
+
+/* Tiles along one spatial dimension for one tile size: classes of tiles
+ * with the same output size and input span. */
+typedef struct {
+    int32_t size, span, count;
+} dim_class_t;
+
+typedef struct {
+    int32_t first, n;            /* classes[first .. first+n) */
+    int64_t ntiles;
+    int64_t sum_span;            /* input positions fetched over all tiles */
+    int32_t first_size, first_span, last_size, last_span;
+} dim_tile_t;
+
+typedef struct {
+    dim_tile_t *tiles; /* index = tile size 1..extent */
+    dim_class_t *classes;
+    int64_t extent;
+} dim_tab_t;
+
+typedef struct entry entry_t;
+typedef struct head head_t;
+
+typedef struct {
+    dse_layer_t l;
+    unsigned steps;
+    int eb;
+    int hw_cores, dma_setup, fork;
+    double l1, dma_bpc, fpus;
+    const dse_mm_kernel_t *tab;
+    int nk, label_off, choice_off;
+    int64_t cout, cin; /* extents (bare matmul: n, k) */
+    dim_tab_t rows, cols;
+    /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
+     * kernel of each value of the matmul parameter's domain (slot) */
+    head_t *cache;
+    float *cache_c;
+    int8_t *cache_run;
+    int n_slots;
+    int8_t slot[64]; /* matmul choice index -> slot, -1 when not in the domain */
+    int32_t *map[4];     /* value -> domain position for tile_cout/ho/wo/cin */
+    int64_t map_len[4];
+    double *cores_v, *prune_v;
+    size_t n_cores_v, n_prune_v;
+    size_t stride[6];
+} ctx_t;
+
+static void dim_build(dim_tab_t *d, int64_t out, int64_t in, int64_t k, int64_t s, int64_t pad)
+{
+    d->extent = out;
+    d->tiles = dse_xcalloc((size_t)out + 1, sizeof *d->tiles);
+    size_t cap = 0, n = 0;
+    d->classes = NULL;
+    for (int64_t t = 1; t <= out; t++) {
+        dim_tile_t *dt = &d->tiles[t];
+        dt->first = (int32_t)n;
+        for (int64_t o0 = 0; o0 < out; o0 += t) {
+            int32_t size = (int32_t)(out - o0 < t ? out - o0 : t);
+            int32_t span = (int32_t)dse_ops_in_span(o0, size, s, k, pad, in);
+            if (o0 == 0)
+                dt->first_size = size, dt->first_span = span;
+            dt->last_size = size, dt->last_span = span;
+            dt->ntiles++;
+            dt->sum_span += span;
+            size_t j;
+            for (j = (size_t)dt->first; j < n; j++)
+                if (d->classes[j].size == size && d->classes[j].span == span)
+                    break;
+            if (j == n) {
+                d->classes = dse_xgrow(d->classes, sizeof *d->classes, n + 1, &cap);
+                d->classes[n].size = size, d->classes[n].span = span, d->classes[n].count = 0;
+                n++;
+            }
+            d->classes[j].count++;
+        }
+        dt->n = (int32_t)(n - (size_t)dt->first);
+    }
+}
+
+static void dim_free(dim_tab_t *d)
+{
+    free(d->tiles);
+    free(d->classes);
+}
+
+/* ---- evaluation ----------------------------------------------------- */
+
+typedef struct {
+    int64_t kept;               /* output channels after pruning */
+    int64_t tc, nc, c_last;     /* cout tiles */
+    int64_t tci, nci, ci_last;  /* cin tiles */
+    const dim_tile_t *r, *w;
+    int cores;
+} geom_t;
+
+static int64_t prune_kept(int64_t cout, double prune, int cores)
+{
+    if (prune <= 0.0)
+        return cout;
+    int64_t kept = cout - (int64_t)llround((double)cout * prune);
+    if (kept >= cores)
+        kept -= kept % cores;
+    return kept < 1 ? 1 : kept;
+}
+
+static int make_geom(const ctx_t *x, const double *p, geom_t *g)
+{
+    int64_t tc = (int64_t)p[DSE_PULP_P_TILE_COUT], th = (int64_t)p[DSE_PULP_P_TILE_HO];
+    int64_t tw = (int64_t)p[DSE_PULP_P_TILE_WO], tci = (int64_t)p[DSE_PULP_P_TILE_CIN];
+    g->cores = (int)p[DSE_PULP_P_CORES];
+    if (tc < 1 || th < 1 || tw < 1 || tci < 0 || g->cores < 1 || g->cores > x->hw_cores)
+        return 0;
+    g->kept = x->l.op == DSE_OP_DW || is_bare_mm(x->l.op)
+                  ? x->cout : prune_kept(x->cout, p[DSE_PULP_P_PRUNE], g->cores);
+    g->tc = tc < g->kept ? tc : g->kept;
+    g->nc = (g->kept + g->tc - 1) / g->tc;
+    g->c_last = g->kept - (g->nc - 1) * g->tc;
+    if (x->l.op == DSE_OP_DW) {
+        g->tci = g->tc, g->nci = 1, g->ci_last = g->c_last;
+    } else {
+        g->tci = tci == 0 || tci > x->cin ? x->cin : tci;
+        g->nci = (x->cin + g->tci - 1) / g->tci;
+        g->ci_last = x->cin - (g->nci - 1) * g->tci;
+    }
+    if (th > x->rows.extent)
+        th = x->rows.extent;
+    if (tw > x->cols.extent)
+        tw = x->cols.extent;
+    g->r = &x->rows.tiles[th];
+    g->w = &x->cols.tiles[tw];
+    return 1;
+}
+
+/* Compute cycles of one tile of one step, excluding the matmul itself. */
+static double tile_extra(const ctx_t *x, int step, const dse_tile_t *t, int cores)
+{
+    double c = 0.0;
+    int64_t e = dse_ops_im2col_elems(&x->l, step, t);
+    if (e)
+        c += x->fork + 3.0 * (double)((e + cores - 1) / cores);
+    if (step == DSE_TSTEP_IG && (x->l.op == DSE_OP_CONV2D || x->l.op == DSE_OP_PW)) {
+        int64_t tr = x->l.kh * x->l.kw * t->cin * t->cout; /* weight transpose */
+        c += x->fork + 3.0 * (double)((tr + cores - 1) / cores);
+    }
+    return c;
+}
+
+static double dw_tile(const ctx_t *x, const dse_tile_t *t, int cores, double ff)
+{
+    /* direct kernel: 2 loads + 1 FMA per MAC, per-output overhead */
+    int64_t ch = (t->cout + cores - 1) / cores;
+    double per_ch = 1.3 * (double)(t->ho * t->wo * x->l.kh * x->l.kw) * (2.0 + ff)
+                    + 10.0 * (double)(t->ho * t->wo);
+    return x->fork + (double)ch * per_ch;
+}
+
+/* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
+ * summed over all tiles of one step; returns the MACs of the step. */
+static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only, double *out)
+{
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
+    for (int k = lo; k < hi; k++)
+        out[k] = 0.0;
+    int64_t macs = 0;
+    int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
+    int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
+    const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    for (int a = 0; a < 2; a++) {
+        if (!ccnt[a])
+            continue;
+        for (int b = 0; b < 2; b++) {
+            if (!icnt[b])
+                continue;
+            for (int i = 0; i < g->r->n; i++)
+                for (int j = 0; j < g->w->n; j++) {
+                    dse_tile_t t = {csz[a], isz[b], rc[i].size, wc[j].size, rc[i].span,
+                                    wc[j].span};
+                    if (x->l.op == DSE_OP_DW)
+                        t.cin = t.cout;
+                    double cnt = (double)(ccnt[a] * icnt[b] * rc[i].count * wc[j].count);
+                    macs += (int64_t)cnt * dse_ops_macs(&x->l, step, &t);
+                    if (x->l.op == DSE_OP_DW) {
+                        out[lo] += cnt * dw_tile(x, &t, g->cores, ff);
+                        continue;
+                    }
+                    dse_mm_dims_t d;
+                    dse_ops_mm_dims(&x->l, step, &t, &d);
+                    double extra = x->fork + tile_extra(x, step, &t, g->cores);
+                    /* many kernels fall back to the same one: cost each once */
+                    double by_run[DSE_MM_FP32_COUNT];
+                    int8_t runs[DSE_MM_FP32_COUNT];
+                    for (int k = 0; k < x->nk; k++)
+                        by_run[k] = -1.0;
+                    int empty = d.n <= 0 || d.k <= 0 || d.m <= 0;
+                    if (!empty)
+                        dse_mm_resolve_all(x->tab, hi, d.n, d.k, d.m, g->cores, runs);
+                    for (int k = lo; k < hi; k++) {
+                        double c = 0.0;
+                        if (!empty) {
+                            int run = runs[k];
+                            if (by_run[run] < 0)
+                                by_run[run] = mm_cycles_run(x->tab, run, d.n, d.k, d.m,
+                                                            g->cores, ff);
+                            c = by_run[run];
+                        }
+                        out[k] += cnt * (extra + c);
+                    }
+                }
+        }
+    }
+    return macs;
+}
+
+typedef struct {
+    double bytes, transfers;      /* whole step */
+    double first_bytes, first_tr; /* loads before the first compute */
+    double last_bytes, last_tr;   /* stores after the last compute */
+} dma_t;
+
+static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
+{
+    const dse_layer_t *l = &x->l;
+    double eb = x->eb;
+    int64_t khw = l->op == DSE_OP_CONV2D || l->op == DSE_OP_DW ? l->kh * l->kw : 1;
+    double nt_sp = (double)(g->r->ntiles * g->w->ntiles);
+    double nc = (double)g->nc, nci = (double)g->nci;
+    double cin = l->op == DSE_OP_DW ? (double)g->kept : (double)x->cin;
+    double kept = (double)g->kept;
+    double span = (double)(g->r->sum_span * g->w->sum_span);           /* input positions */
+    double outp = (double)(x->rows.extent * x->cols.extent);           /* output positions */
+    int dense = dse_ops_is_dense(l->op);
+    int dw = l->op == DSE_OP_DW;
+    /* whole-tensor bytes and per-tile transfer counts of each buffer */
+    double in_b, w_b, b_b = 0, out_b, in_t, w_t, b_t = 0, out_t;
+    double ic_reload = dw ? 1.0 : nc;   /* input tile fetched once per cout tile */
+    in_b = ic_reload * cin * span * eb;
+    in_t = nc * (dw ? 1.0 : nci) * nt_sp; /* one input tile per (cout, cin, spatial) tile */
+    w_b = (dense ? cin * kept : (dw ? kept * khw : khw * cin * kept)) * eb;
+    w_t = dw ? nc : nc * nci;
+    if ((l->op == DSE_OP_CONV2D || l->op == DSE_OP_LINEAR) && step != DSE_TSTEP_IG)
+        b_b = kept * eb, b_t = nc;
+    out_b = kept * outp * eb;
+    out_t = nc * nt_sp;
+    /* first tile and last tile */
+    double fc = (double)g->tc, fci = dw ? fc : (double)g->tci;
+    double fsp = (double)g->r->first_span * g->w->first_span;
+    double fo = (double)g->r->first_size * g->w->first_size;
+    double lc = (double)g->c_last, lci = dw ? lc : (double)g->ci_last;
+    double lsp = (double)g->r->last_span * g->w->last_span;
+    double lo = (double)g->r->last_size * g->w->last_size;
+    double fw_w = (dense ? fci * fc : (dw ? fc * khw : khw * fci * fc)) * eb;
+    double lw_w = (dense ? lci * lc : (dw ? lc * khw : khw * lci * lc)) * eb;
+    double fb = b_b > 0 ? fc * eb : 0, lb = b_b > 0 ? lc * eb : 0;
+    int nb = b_b > 0;
+    switch (step) {
+    case DSE_TSTEP_FW: {
+        double part = dw ? 1.0 : 2.0 * nci - 1.0; /* partial sums over cin tiles */
+        d->bytes = in_b + w_b + b_b + out_b * part;
+        d->transfers = in_t + w_t + b_t + out_t * part;
+        d->first_bytes = fci * fsp * eb + fw_w + fb;
+        d->first_tr = 2 + nb;
+        d->last_bytes = lc * lo * eb;
+        d->last_tr = 1;
+        break;
+    }
+    case DSE_TSTEP_WG: {
+        double dy_re = dw ? 1.0 : nci;
+        d->bytes = in_b + out_b * dy_re + w_b + b_b;
+        d->transfers = in_t + out_t * dy_re + w_t + b_t;
+        d->first_bytes = fci * fsp * eb + fc * fo * eb;
+        d->first_tr = 2;
+        d->last_bytes = lw_w + lb;
+        d->last_tr = 1 + nb;
+        break;
+    }
+    default: {
+        double dy_re = dw ? 1.0 : nci, part = dw ? 1.0 : 2.0 * nc - 1.0;
+        double dx_b = cin * span * eb * part, dx_t = (dw ? nc : nci) * nt_sp * part;
+        d->bytes = out_b * dy_re + w_b + dx_b;
+        d->transfers = out_t * dy_re + w_t + dx_t;
+        d->first_bytes = fc * fo * eb + fw_w;
+        d->first_tr = 2;
+        d->last_bytes = lci * lsp * eb;
+        d->last_tr = 1;
+        break;
+    }
+    }
+}
+
+/* What evaluate() needs for one combination of the tile, cores and prune
+ * parameters, apart from the compute cycles of each kernel. */
+struct head {
+    int64_t macs[DSE_TSTEP__COUNT];
+    int64_t l1[2];                                  /* single, double buffering */
+    double dma[DSE_TSTEP__COUNT], pro[DSE_TSTEP__COUNT], epi[DSE_TSTEP__COUNT];
+    double bytes[DSE_TSTEP__COUNT];
+    int64_t tiles;
+    int ok;
+};
+
+/* A full evaluation: the head plus every kernel's compute cycles per step. */
+struct entry {
+    head_t h;
+    float c[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT];   /* compute cycles per kernel */
+    int8_t run[DSE_TSTEP__COUNT][DSE_MM_FP32_COUNT]; /* kernel running on a full tile */
+};
+
+/* Largest L1 footprint of a tile of one step. */
+static int64_t step_l1(const ctx_t *x, const geom_t *g, int step, int dbuf)
+{
+    const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    int64_t best = 0;
+    for (int i = 0; i < g->r->n; i++)
+        for (int j = 0; j < g->w->n; j++) {
+            dse_tile_t t = {g->tc, x->l.op == DSE_OP_DW ? g->tc : g->tci, rc[i].size,
+                            wc[j].size, rc[i].span, wc[j].span};
+            dse_footprint_t fp;
+            dse_ops_footprint(&x->l, step, &t, x->eb, &fp);
+            int64_t v = dse_ops_footprint_total(&fp, dbuf);
+            if (v > best)
+                best = v;
+        }
+    return best;
+}
+
+/* Position of v in a value map, or -1. */
+static inline int64_t map_pos(const ctx_t *x, int which, double v)
+{
+    int64_t i = (int64_t)v;
+    if (!x->map[which] || i < 0 || i >= x->map_len[which] || (double)i != v)
+        return -1;
+    return x->map[which][i];
+}
+
+/* Index of the cache combination of p, or -1. */
+static int64_t cache_find(const ctx_t *x, const double *p)
+{
+    if (!x->cache)
+        return -1;
+    size_t idx = 0;
+    for (int i = 0; i < 4; i++) {
+        int64_t pos = map_pos(x, i, p[i]);
+        if (pos < 0)
+            return -1;
+        idx += (size_t)pos * x->stride[i];
+    }
+    size_t i4, i5;
+    for (i4 = 0; i4 < x->n_cores_v && x->cores_v[i4] != p[DSE_PULP_P_CORES]; i4++)
+        ;
+    for (i5 = 0; i5 < x->n_prune_v && x->prune_v[i5] != p[DSE_PULP_P_PRUNE]; i5++)
+        ;
+    if (i4 == x->n_cores_v || i5 == x->n_prune_v)
+        return -1;
+    return (int64_t)(idx + i4 * x->stride[4] + i5 * x->stride[5]);
+}
+
+/* Fills e for the tile/cores/prune values of p; only >= 0 costs that kernel
+ * alone (the others are left unset). */
+static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
+{
+    geom_t g;
+    e->h.ok = make_geom(x, p, &g);
+    if (!e->h.ok)
+        return;
+    e->h.l1[0] = e->h.l1[1] = 0;
+    e->h.tiles = g.nc * g.nci * g.r->ntiles * g.w->ntiles;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        if (!(x->steps & (1u << s)))
+            continue;
+        for (int db = 0; db < 2; db++) {
+            int64_t v = step_l1(x, &g, s, db);
+            if (v > e->h.l1[db])
+                e->h.l1[db] = v;
+        }
+        double out[DSE_MM_FP32_COUNT];
+        if (x->l.op == DSE_OP_DW) {
+            e->h.macs[s] = step_compute(x, &g, s, 0, out);
+            e->c[s][0] = (float)out[0];
+        } else {
+            e->h.macs[s] = step_compute(x, &g, s, only, out);
+            dse_tile_t t = {g.tc, g.tci, x->rows.classes[g.r->first].size,
+                            x->cols.classes[g.w->first].size, x->rows.classes[g.r->first].span,
+                            x->cols.classes[g.w->first].span};
+            dse_mm_dims_t d;
+            dse_ops_mm_dims(&x->l, s, &t, &d);
+            int8_t runs[DSE_MM_FP32_COUNT];
+            int hi = only >= 0 ? only + 1 : x->nk;
+            dse_mm_resolve_all(x->tab, hi, d.n, d.k, d.m, g.cores, runs);
+            for (int k = only >= 0 ? only : 0; k < hi; k++) {
+                e->c[s][k] = (float)out[k];
+                e->run[s][k] = runs[k];
+            }
+        }
+        dma_t d;
+        step_dma(x, &g, s, &d);
+        e->h.dma[s] = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
+        e->h.pro[s] = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
+        e->h.epi[s] = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
+        e->h.bytes[s] = d.bytes;
+    }
+}
+
+/* Kernel index for a step of a full entry: the fastest, or the choice. */
+static int pick_kernel(const ctx_t *x, const entry_t *e, int s, int best, int choice)
+{
+    if (x->l.op == DSE_OP_DW)
+        return 0;
+    if (!best)
+        return choice;
+    int k = 0;
+    for (int i = 1; i < x->nk; i++)
+        if (e->c[s][i] < e->c[s][k])
+            k = i;
+    return k;
+}
+
+static int pulp_evaluate(const void *vctx, const double *p, double *m)
+{
+    const ctx_t *x = vctx;
+    int dbuf = p[DSE_PULP_P_BUFFERING] != 0.0;
+    int mv = (int)p[DSE_PULP_P_MATMUL];
+    int best = mv == 0;
+    int choice = mv - 1 - x->choice_off;
+    int dw = x->l.op == DSE_OP_DW;
+    if (!best && !dw && (choice < 0 || choice >= x->nk))
+        return 0; /* a kernel of the other precision */
+    entry_t local;
+    const head_t *h;
+    int64_t idx = cache_find(x, p);
+    int slot = idx >= 0 && mv >= 0 && mv < 64 && (double)mv == p[DSE_PULP_P_MATMUL]
+                   ? x->slot[mv] : -1;
+    if (slot >= 0) {
+        h = &x->cache[idx];
+    } else {
+        fill_entry(x, p, best || dw ? -1 : choice, &local);
+        h = &local.h;
+    }
+    if (!h->ok || (double)h->l1[dbuf] > x->l1)
+        return 0;
+    double total = 0.0, traffic = 0.0, macs = 0.0;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        m[DSE_PULP_M_CYCLES_FW + s] = 0.0;
+        m[DSE_PULP_M_KERNEL_FW + s] = DSE_PULP_LABEL_NONE;
+        if (!(x->steps & (1u << s)))
+            continue;
+        double comp;
+        int run;
+        if (slot >= 0) {
+            size_t at = ((size_t)idx * DSE_TSTEP__COUNT + (size_t)s) * (size_t)x->n_slots
+                        + (size_t)slot;
+            comp = x->cache_c[at];
+            run = x->cache_run[at];
+        } else {
+            int k = pick_kernel(x, &local, s, best, choice);
+            comp = local.c[s][k];
+            run = local.run[s][k];
+        }
+        m[DSE_PULP_M_KERNEL_FW + s] = dw ? DSE_PULP_LABEL_DW : run + x->label_off;
+        double cyc;
+        if (dbuf) {
+            double rest = h->dma[s] - h->pro[s] - h->epi[s];
+            cyc = h->pro[s] + h->epi[s] + (comp > rest ? comp : rest);
+        } else {
+            cyc = comp + h->dma[s];
+        }
+        m[DSE_PULP_M_CYCLES_FW + s] = cyc;
+        total += cyc;
+        traffic += h->bytes[s];
+        macs += (double)h->macs[s];
+    }
+    m[DSE_PULP_M_CYCLES] = total;
+    m[DSE_PULP_M_MACS] = macs;
+    m[DSE_PULP_M_MAC_PER_CYCLE] = total > 0 ? macs / total : 0.0;
+    m[DSE_PULP_M_L1_BYTES] = (double)h->l1[dbuf];
+    m[DSE_PULP_M_L2_TRAFFIC] = traffic;
+    m[DSE_PULP_M_TILES] = (double)h->tiles;
+    m[DSE_PULP_M_PRUNE] = applies_prune(NULL, &x->l) ? p[DSE_PULP_P_PRUNE] : 0.0;
+    return 1;
+}
+
+/* ---- prepare / release ---------------------------------------------- */
+
+static int find_param(const dse_space_t *sp, int i, const double **v, size_t *n)
+{
+    if (!sp || sp->n_params != DSE_PULP_P__COUNT)
+        return 0;
+    *v = sp->values[i];
+    *n = sp->n_values[i];
+    return 1;
+}
+
+/* Precomputes the compute cycles of every kernel for every combination of
+ * the tile, cores and prune values of the layer's space, so that evaluate()
+ * only looks them up (the matmul parameter and buffering do not change them). */
+static void build_cache(ctx_t *x, const dse_space_t *sp)
+{
+    const int which[6] = {DSE_PULP_P_TILE_COUT, DSE_PULP_P_TILE_HO, DSE_PULP_P_TILE_WO,
+                          DSE_PULP_P_TILE_CIN, DSE_PULP_P_CORES, DSE_PULP_P_PRUNE};
+    const double *v[6];
+    size_t n[6], total = 1;
+    for (int i = 0; i < 6; i++) {
+        if (!find_param(sp, which[i], &v[i], &n[i]))
+            return;
+        x->stride[i] = total;
+        total *= n[i];
+    }
+    const double *mvals;
+    size_t n_mm;
+    if (!find_param(sp, DSE_PULP_P_MATMUL, &mvals, &n_mm) || n_mm > 64)
+        return;
+    /* memory bound: about 16 MiB per layer; larger spaces are evaluated directly */
+    size_t per = sizeof(head_t) + DSE_TSTEP__COUNT * n_mm * (sizeof(float) + 1);
+    if (total > ((size_t)16 << 20) / per)
+        return;
+    memset(x->slot, -1, sizeof x->slot);
+    for (size_t j = 0; j < n_mm; j++) {
+        int mv = (int)mvals[j];
+        if ((double)mv != mvals[j] || mv < 0 || mv >= 64)
+            return;
+        x->slot[mv] = (int8_t)j;
+    }
+    x->n_slots = (int)n_mm;
+    for (int i = 0; i < 4; i++) {
+        int64_t mx = 0;
+        for (size_t j = 0; j < n[i]; j++) {
+            if (v[i][j] < 0 || v[i][j] > 1e7 || v[i][j] != floor(v[i][j]))
+                goto fail;
+            if ((int64_t)v[i][j] > mx)
+                mx = (int64_t)v[i][j];
+        }
+        x->map_len[i] = mx + 1;
+        x->map[i] = dse_xmalloc((size_t)(mx + 1) * sizeof(int32_t));
+        for (int64_t j = 0; j <= mx; j++)
+            x->map[i][j] = -1;
+        for (size_t j = 0; j < n[i]; j++)
+            x->map[i][(int64_t)v[i][j]] = (int32_t)j;
+    }
+    x->n_cores_v = n[4], x->n_prune_v = n[5];
+    x->cores_v = dse_xmalloc(n[4] * sizeof(double));
+    x->prune_v = dse_xmalloc(n[5] * sizeof(double));
+    memcpy(x->cores_v, v[4], n[4] * sizeof(double));
+    memcpy(x->prune_v, v[5], n[5] * sizeof(double));
+    x->cache = dse_xcalloc(total, sizeof *x->cache);
+    x->cache_c = dse_xcalloc(total * DSE_TSTEP__COUNT * n_mm, sizeof *x->cache_c);
+    x->cache_run = dse_xcalloc(total * DSE_TSTEP__COUNT * n_mm, 1);
+    entry_t *e = dse_xmalloc(sizeof *e);
+    for (size_t idx = 0; idx < total; idx++) {
+        double p[DSE_PULP_P__COUNT] = {0};
+        for (int i = 0; i < 6; i++)
+            p[which[i]] = v[i][(idx / x->stride[i]) % n[i]];
+        fill_entry(x, p, -1, e);
+        x->cache[idx] = e->h;
+        if (!e->h.ok)
+            continue;
+        for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+            if (!(x->steps & (1u << s)))
+                continue;
+            for (size_t j = 0; j < n_mm; j++) {
+                int mv = (int)mvals[j], choice = mv - 1 - x->choice_off;
+                if (mv != 0 && (choice < 0 || choice >= x->nk))
+                    continue; /* evaluate() rejects it before the cache */
+                int k = pick_kernel(x, e, s, mv == 0, choice);
+                size_t at = (idx * DSE_TSTEP__COUNT + (size_t)s) * n_mm + j;
+                x->cache_c[at] = e->c[s][k];
+                x->cache_run[at] = e->run[s][k];
+            }
+        }
+    }
+    free(e);
+    return;
+fail:
+    for (int i = 0; i < 4; i++) {
+        free(x->map[i]);
+        x->map[i] = NULL;
+    }
+}
+
+static void pulp_release(void *vctx)
+{
+    ctx_t *x = vctx;
+    if (!x)
+        return;
+    dim_free(&x->rows);
+    dim_free(&x->cols);
+    free(x->cache);
+    free(x->cache_c);
+    free(x->cache_run);
+    for (int i = 0; i < 4; i++)
+        free(x->map[i]);
+    free(x->cores_v);
+    free(x->prune_v);
+    free(x);
+}
+
+static int pulp_prepare(const dse_job_t *job, size_t li, void **out, dse_error_t *err)
+{
+    if (li >= job->n_layers)
+        return dse_error_set(err, DSE_EINVAL, NULL, 0, 0, "no layer %zu", li);
+    const dse_layer_t *l = &job->layers[li];
+    ctx_t *x = dse_xcalloc(1, sizeof *x);
+    x->l = *l;
+    x->l.space = NULL;
+    x->l.name = NULL;
+    if (x->l.op == DSE_OP_PW)
+        x->l.kh = x->l.kw = 1;
+    x->steps = job->steps ? job->steps : DSE_STEP_FW;
+    x->eb = dse_dtype_bytes(job->dtype);
+    x->hw_cores = (int)job->hw[DSE_PULP_HW_CORES];
+    x->l1 = job->hw[DSE_PULP_HW_L1];
+    x->dma_bpc = job->hw[DSE_PULP_HW_DMA_BPC];
+    x->dma_setup = (int)job->hw[DSE_PULP_HW_DMA_SETUP];
+    x->fpus = job->hw[DSE_PULP_HW_FPUS];
+    x->fork = (int)job->hw[DSE_PULP_HW_FORK];
+    if (job->dtype == DSE_DTYPE_FP16) {
+        x->tab = dse_mm_fp16, x->nk = DSE_MM_FP16_COUNT;
+        x->label_off = DSE_PULP_LABEL_FP16, x->choice_off = DSE_MM_FP32_COUNT;
+    } else {
+        x->tab = dse_mm_fp32, x->nk = DSE_MM_FP32_COUNT;
+        x->label_off = 0, x->choice_off = 0;
+    }
+    x->cout = ext_cout(job, l);
+    x->cin = ext_cin(job, l);
+    if (dse_ops_is_dense(l->op)) {
+        int64_t rows = ext_ho(job, l);
+        dim_build(&x->rows, rows, rows, 1, 1, 0);
+        dim_build(&x->cols, 1, 1, 1, 1, 0);
+    } else {
+        dim_build(&x->rows, l->hout, l->hin, x->l.kh, l->sh, l->pad_t);
+        dim_build(&x->cols, l->wout, l->win, x->l.kw, l->sw, l->pad_l);
+    }
+    build_cache(x, l->space);
+    *out = x;
+    return 0;
+}
+
+static int pulp_check_layer(const dse_job_t *job, const dse_layer_t *l, dse_error_t *err)
+{
+    (void)job;
+    if (is_bare_mm(l->op)) {
+        if (l->m < 1 || l->n < 1 || l->k < 1)
+            return dse_error_set(err, DSE_ECONFIG, NULL, 0, 0, "matmul dims must be >= 1");
+        return 0;
+    }
+    if (l->cin < 1 || l->cout < 1 || l->hout < 1 || l->wout < 1)
+        return dse_error_set(err, DSE_ECONFIG, NULL, 0, 0, "empty layer shape");
+    if (l->op == DSE_OP_PW && (l->kh != 1 || l->kw != 1))
+        return dse_error_set(err, DSE_ECONFIG, NULL, 0, 0, "pw layers have a 1x1 kernel");
+    return 0;
+}
+
+/* ---- baselines ------------------------------------------------------ */
+
+static const char *const s_baselines[] = {"autotuner", "dory", NULL};
+
+static int pulp_baseline(const dse_job_t *job, const char *name, double *const *params,
+                         dse_error_t *err);
 
 const dse_hwmodel_t dse_model_pulp_cluster = {
     .name = "pulp-cluster",
-    .doc = "not built yet",
+    .doc = "On-device training (FW, WG, IG) on a PULP cluster with PULP-TrainLib matmul "
+           "kernels, L1 tiling and DMA (docs/model-pulp-cluster.md)",
+    .default_preset = "pulp-open",
+    .dtypes = (1u << DSE_DTYPE_FP32) | (1u << DSE_DTYPE_FP16),
+    .steps = DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG,
+    .ops = (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | (1u << DSE_OP_LINEAR)
+           | (1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV),
+    .preset_keys = s_preset,
+    .n_preset_keys = DSE_PULP_HW__COUNT,
+    .layer_keys = NULL,
+    .n_layer_keys = 0,
+    .params = s_params,
+    .n_params = DSE_PULP_P__COUNT,
+    .metrics = s_metrics,
+    .n_metrics = DSE_PULP_M__COUNT,
+    .net_metrics = s_net,
+    .n_net_metrics = sizeof s_net / sizeof s_net[0],
+    .default_objectives = s_objectives,
+    .check_layer = pulp_check_layer,
+    .prepare = pulp_prepare,
+    .release = pulp_release,
+    .evaluate = pulp_evaluate,
+    .baselines = s_baselines,
+    .baseline = pulp_baseline,
 };
+
+/* Baseline tilers; see the header of this file and the docs. Each layer
+ * gets one deployment; the candidates are the divisors of each extent. */
+static int divisors(int64_t n, int64_t *out, int max)
+{
+    int c = 0;
+    for (int64_t d = 1; d <= n && c < max; d++)
+        if (n % d == 0)
+            out[c++] = d;
+    return c;
+}
+
+static int pulp_baseline(const dse_job_t *job, const char *name, double *const *params,
+                         dse_error_t *err)
+{
+    int dory = strcmp(name, "dory") == 0;
+    if (!dory && strcmp(name, "autotuner") != 0)
+        return dse_error_set(err, DSE_ENOTFOUND, NULL, 0, 0, "no baseline \"%s\"", name);
+    int cores = (int)job->hw[DSE_PULP_HW_CORES];
+    double l1cap = job->hw[DSE_PULP_HW_L1];
+    for (size_t li = 0; li < job->n_layers; li++) {
+        void *vx;
+        int rc = pulp_prepare(job, li, &vx, err);
+        if (rc)
+            return rc;
+        ctx_t *x = vx;
+        int64_t dc[256], dh[256], dw[256];
+        int nc = divisors(x->cout, dc, 256), nh = divisors(x->rows.extent, dh, 256);
+        int nw = divisors(x->cols.extent, dw, 256);
+        double best_score = -1, p[DSE_PULP_P__COUNT], bp[DSE_PULP_P__COUNT];
+        double m[DSE_PULP_M__COUNT];
+        for (int a = 0; a < nc; a++)
+            for (int b = 0; b < nh; b++)
+                for (int c = 0; c < nw; c++) {
+                    p[DSE_PULP_P_TILE_COUT] = (double)dc[a];
+                    p[DSE_PULP_P_TILE_HO] = (double)dh[b];
+                    p[DSE_PULP_P_TILE_WO] = (double)dw[c];
+                    p[DSE_PULP_P_TILE_CIN] = 0;
+                    /* both tilers size tiles for a double-buffer factor 2 */
+                    p[DSE_PULP_P_BUFFERING] = 1;
+                    p[DSE_PULP_P_CORES] = cores;
+                    /* DORY: one fixed kernel, mm_unroll_2x4 (fp16: mm_fp16_SIMD_4x8,
+                     * the same 2 x 4 output block); AutoTuner: best per step */
+                    p[DSE_PULP_P_MATMUL] = !dory ? 0 : x->choice_off ? 1 + DSE_MM_FP32_COUNT + 3
+                                                                     : 1 + 10;
+                    p[DSE_PULP_P_PRUNE] = 0;
+                    if (!pulp_evaluate(x, p, m) || m[DSE_PULP_M_L1_BYTES] > l1cap)
+                        continue;
+                    double score = m[DSE_PULP_M_L1_BYTES];
+                    if (dory) {
+                        /* DORY's heuristics: occupancy plus shape bonuses */
+                        score = score / l1cap * 1000.0;
+                        if (dh[b] % 8 == 0)
+                            score += 100;
+                        if (dw[c] % 2 == 0)
+                            score += 100;
+                        if (dc[a] % 4 == 0)
+                            score += 100;
+                    }
+                    if (score > best_score) {
+                        best_score = score;
+                        memcpy(bp, p, sizeof p);
+                    }
+                }
+        pulp_release(x);
+        if (best_score < 0)
+            return dse_error_set(err, DSE_EFAIL, NULL, 0, 0,
+                                 "layer %zu: no tile fits in L1", li);
+        memcpy(params[li], bp, sizeof bp);
+    }
+    return 0;
+}

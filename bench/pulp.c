@@ -1,0 +1,121 @@
+/* pulp.c - evaluation rate of the pulp-cluster model: points/s in one thread
+ * with matmul = "best" over FW + WG + IG, on the quickstart (DS-CNN-S)
+ * layers and their default tile spaces. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/space.h"
+#include "core/util.h"
+#include "hwmodels/pulp_cluster.h"
+
+static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
+
+static size_t divisors(int64_t n, double *out)
+{
+    size_t c = 0;
+    for (int64_t d = 1; d <= n; d++)
+        if (n % d == 0)
+            out[c++] = (double)d;
+    return c;
+}
+
+static void layer(dse_layer_t *l, dse_op_t op, int64_t cin, int64_t h, int64_t w, int64_t cout,
+                  int64_t kh, int64_t kw, int64_t s, int64_t pt, int64_t pl, int64_t pb,
+                  int64_t pr)
+{
+    memset(l, 0, sizeof *l);
+    l->op = op, l->cin = cin, l->hin = h, l->win = w, l->cout = cout;
+    l->kh = kh, l->kw = kw, l->sh = l->sw = s;
+    l->pad_t = pt, l->pad_l = pl, l->pad_b = pb, l->pad_r = pr;
+    l->hout = (h + pt + pb - kh) / s + 1;
+    l->wout = (w + pl + pr - kw) / s + 1;
+    if (op == DSE_OP_LINEAR) {
+        l->hin = l->win = l->hout = l->wout = l->kh = l->kw = l->sh = l->sw = 1;
+        l->m = 1, l->n = cout, l->k = cin;
+    }
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
+{
+    dse_job_t job = *job_p;
+    uint64_t points = 0, feasible = 0;
+    double t0 = now(), prep = 0;
+    for (size_t li = 0; li < job.n_layers; li++) {
+        dse_layer_t *l = &L[li];
+        int dense = l->op == DSE_OP_LINEAR;
+        double vc[256], vh[256], vw[256], vci[1] = {0}, vb[2] = {0, 1}, vco[1] = {8};
+        double vm[1] = {0}, vp[1] = {0};
+        size_t n[8] = {divisors(l->cout, vc), dense ? 1 : divisors(l->hout, vh),
+                       dense ? 1 : divisors(l->wout, vw), 1, 2, 1, 1, 1};
+        if (dense)
+            vh[0] = vw[0] = 1;
+        const double *vals[8] = {vc, vh, vw, vci, vb, vco, vm, vp};
+        dse_error_t err = DSE_ERROR_INIT;
+        l->space = dse_space_new(8, vals, n, &err);
+        void *ctx;
+        double tp = now();
+        dse_space_t *keep = l->space;
+        if (!cached)
+            l->space = NULL; /* no space at prepare: no cache, direct evaluation */
+        int rc = M->prepare(&job, li, &ctx, &err);
+        l->space = keep;
+        if (rc != 0) {
+            fprintf(stderr, "prepare: %s\n", err.msg);
+            return -1;
+        }
+        prep += now() - tp;
+        double p[8], m[DSE_PULP_M__COUNT], sink = 0;
+        /* repeat the layer's space so the timing is not dominated by the clock */
+        for (int rep = 0; rep < reps; rep++)
+            for (uint64_t i = 0; i < l->space->size; i++) {
+                dse_space_decode(l->space, i, p);
+                if (M->evaluate(ctx, p, m)) {
+                    sink += m[0];
+                    feasible++;
+                }
+                points++;
+            }
+        if (sink < 0)
+            printf("impossible\n");
+        M->release(ctx);
+        dse_space_destroy(&l->space);
+    }
+    double dt = now() - t0 - prep;
+    printf("pulp-cluster: %.0f points/s per core (%s; %llu points, %.1f%% feasible, %.3f s; "
+           "prepare %.4f s)\n",
+           (double)points / dt, cached ? "cached" : "direct, no cache", (unsigned long long)points, 100.0 * (double)feasible / (double)points,
+           dt, prep);
+    return 0;
+}
+
+int main(void)
+{
+    dse_job_t job;
+    memset(&job, 0, sizeof job);
+    job.model = M;
+    for (size_t i = 0; i < M->n_preset_keys; i++)
+        job.hw[i] = M->preset_keys[i].dflt;
+    job.dtype = DSE_DTYPE_FP32;
+    job.steps = DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG;
+    dse_layer_t L[10];
+    layer(&L[0], DSE_OP_CONV2D, 1, 49, 10, 64, 10, 4, 2, 4, 1, 5, 1);
+    for (int b = 0; b < 4; b++) {
+        layer(&L[1 + 2 * b], DSE_OP_DW, 64, 25, 5, 64, 3, 3, 1, 1, 1, 1, 1);
+        layer(&L[2 + 2 * b], DSE_OP_PW, 64, 25, 5, 64, 1, 1, 1, 0, 0, 0, 0);
+    }
+    layer(&L[9], DSE_OP_LINEAR, 64, 1, 1, 12, 1, 1, 1, 0, 0, 0, 0);
+    job.layers = L;
+    job.n_layers = 10;
+    if (getenv("PULP_DIRECT_ONLY") ? run(&job, L, 0, 400) : (run(&job, L, 1, 2000) || run(&job, L, 0, 200)))
+        return 1;
+    return 0;
+}

@@ -1,0 +1,194 @@
+/* catalogue.c - the PULP-TrainLib matmul kernels as data, their fallback
+ * cascades and the per-core partition they execute.
+ *
+ * Stall factors (cycles per issued instruction of the inner body) are our
+ * calibration, not published numbers: 1x1 = 1.358, 2x1 = 1.055 and 2x4 =
+ * 1.112 reproduce the PULP-TrainLib-Tutorial Ex03 single-core figures
+ * (77,491 / 49,884 / 35,465 cycles for 16x16x64) with the per-body
+ * overhead 8 + 2.5*u*v of hwmodels/pulp_cluster.c; 4x4 = 1.22 (register
+ * spills, the tutorial's warning) gives the SAMOS 2022 peak of about
+ * 4.39 MAC/cycle on 8 cores; the other shapes are interpolated.
+ *
+ * Fallback cascades: FP32 ones are those of pulp_matmul_fp32.c. FP16:
+ * mm_fp16_SIMD_4x8 falls back to SIMD_2x4 when M < 4, K < 2 or
+ * (N&~1)/cores < 2 (pulp_matmul_fp16.c). Where we did not find the rule we
+ * state ours: mm_fp16_SIMD_2x4 -> mm_fp16 when M < 2; the M-parallel SIMD
+ * kernels mirror the N ones (M_SIMD_2x4 -> mm_M_fp16 when (M&~1)/cores < 2;
+ * M_SIMD_4x8 -> M_SIMD_2x4 when N < 2, K < 2 or (M&~3)/cores < 4); the fp16
+ * unroll_Nx1 kernels use the FP32 cascades of the same shapes.
+ *
+ * One deliberate difference: PULP-TrainLib's UNITS kernels give each core
+ * ceil(X_par/cores) rows, which need not be a multiple of the unroll, so a
+ * core's last body can overlap the next core's rows. We split whole units
+ * (ceil(units/cores) per core), which computes each row once.
+ */
+#include "kernels/catalogue.h"
+
+#define NOFB {{DSE_FB_NONE, 0, 0}, {DSE_FB_NONE, 0, 0}, {DSE_FB_NONE, 0, 0}}
+#define FB1(t, h, d) {{t, h, d}, {DSE_FB_NONE, 0, 0}, {DSE_FB_NONE, 0, 0}}
+#define FB2(t, h, d, t2, h2, d2) {{t, h, d}, {t2, h2, d2}, {DSE_FB_NONE, 0, 0}}
+#define FB3(t, h, d, t2, h2, d2, t3, h3, d3) {{t, h, d}, {t2, h2, d2}, {t3, h3, d3}}
+
+#define N_ DSE_MM_PAR_N
+#define M_ DSE_MM_PAR_M
+#define S_ DSE_MM_SIMPLE
+#define P_ DSE_MM_PAIRS
+#define U_ DSE_MM_UNITS
+
+/* name, par, scheme, u, v, ku, simd, ld, ex, stall, fallbacks */
+const dse_mm_kernel_t dse_mm_fp32[DSE_MM_FP32_COUNT] = {
+    {"mm", N_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
+    {"mm_M", M_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
+    {"mm_u2", N_, S_, 1, 1, 2, 1, 4, 0, 1.30f, NOFB},
+    {"mm_unroll_1x2", N_, S_, 1, 2, 1, 1, 3, 0, 1.08f, FB1(DSE_FB_Y, 2, 0)},
+    {"mm_unroll_1x4", N_, S_, 1, 4, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_Y, 4, 3)},
+    {"mm_unroll_1x8", N_, S_, 1, 8, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_Y, 8, 4)},
+    {"mm_unroll_2x1", N_, P_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_XBLK, 2, 0)},
+    {"mm_unroll_4x1", N_, U_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 6)},
+    {"mm_unroll_8x1", N_, U_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 7)},
+    {"mm_unroll_2x2", N_, U_, 2, 2, 1, 1, 4, 0, 1.09f, FB1(DSE_FB_XPAR, 2, 5)},
+    {"mm_unroll_2x4", N_, P_, 2, 4, 1, 1, 6, 0, 1.112f,
+     FB2(DSE_FB_XBLK, 2, 5, DSE_FB_Y, 4, 9)},
+    {"mm_unroll_4x2", N_, U_, 4, 2, 1, 1, 6, 0, 1.112f,
+     FB2(DSE_FB_XPAR, 4, 5, DSE_FB_Y, 2, 9)},
+    {"mm_unroll_4x4", N_, U_, 4, 4, 1, 1, 8, 0, 1.22f,
+     FB3(DSE_FB_XPAR, 2, 5, DSE_FB_XPAR, 4, 10, DSE_FB_Y, 4, 9)},
+    {"mm_M_u2", M_, S_, 1, 1, 2, 1, 4, 0, 1.30f, NOFB},
+    {"mm_M_unroll_1x2", M_, U_, 1, 2, 1, 1, 3, 0, 1.08f, FB1(DSE_FB_XPAR, 2, 1)},
+    {"mm_M_unroll_1x4", M_, U_, 1, 4, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 14)},
+    {"mm_M_unroll_1x8", M_, U_, 1, 8, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 15)},
+    {"mm_M_unroll_2x1", M_, S_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_Y, 2, 1)},
+    {"mm_M_unroll_4x1", M_, S_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_Y, 4, 17)},
+    {"mm_M_unroll_8x1", M_, S_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_Y, 8, 18)},
+    {"mm_M_unroll_2x2", M_, U_, 2, 2, 1, 1, 4, 0, 1.09f, FB1(DSE_FB_XPAR, 2, 19)},
+    {"mm_M_unroll_2x4", M_, U_, 2, 4, 1, 1, 6, 0, 1.112f,
+     FB2(DSE_FB_XPAR, 4, 19, DSE_FB_Y, 2, 20)},
+    {"mm_M_unroll_4x2", M_, U_, 4, 2, 1, 1, 6, 0, 1.112f,
+     FB2(DSE_FB_XPAR, 2, 19, DSE_FB_Y, 4, 20)},
+    {"mm_M_unroll_4x4", M_, U_, 4, 4, 1, 1, 8, 0, 1.22f,
+     FB3(DSE_FB_XPAR, 2, 19, DSE_FB_XPAR, 4, 22, DSE_FB_Y, 4, 20)},
+};
+
+/* SIMD_2x4: 1 row x 2 columns, K by 2: loads 1 A vector + 2 B vectors,
+ * 2 shuffles, 2 vector FMAs per group. SIMD_4x8: 2 rows x 4 columns, K by
+ * 2: 2 A + 4 B vectors, 4 shuffles, 8 vector FMAs (pulp_matmul_fp16.c). */
+const dse_mm_kernel_t dse_mm_fp16[DSE_MM_FP16_COUNT] = {
+    {"mm_fp16", N_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
+    {"mm_M_fp16", M_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
+    {"mm_fp16_SIMD_2x4", N_, S_, 1, 2, 2, 2, 3, 2, 1.15f, FB1(DSE_FB_Y, 2, 0)},
+    {"mm_fp16_SIMD_4x8", N_, P_, 2, 4, 2, 2, 6, 4, 1.15f,
+     FB3(DSE_FB_Y, 4, 2, DSE_FB_K, 2, 2, DSE_FB_XPAR, 2, 2)},
+    {"mm_M_fp16_SIMD_2x4", M_, U_, 1, 2, 2, 2, 3, 2, 1.15f, FB1(DSE_FB_XPAR, 2, 1)},
+    {"mm_M_fp16_SIMD_4x8", M_, U_, 2, 4, 2, 2, 6, 4, 1.15f,
+     FB3(DSE_FB_Y, 2, 4, DSE_FB_K, 2, 4, DSE_FB_XPAR, 4, 4)},
+    {"mm_fp16_unroll_2x1", N_, P_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_XBLK, 2, 0)},
+    {"mm_fp16_unroll_4x1", N_, U_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 6)},
+    {"mm_fp16_unroll_8x1", N_, U_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 7)},
+};
+
+/* Unroll along the parallel dimension X and along the other one Y. */
+static inline void unrolls(const dse_mm_kernel_t *e, int64_t *a, int64_t *b)
+{
+    if (e->par == DSE_MM_PAR_N)
+        *a = e->u, *b = e->v;
+    else
+        *a = e->v, *b = e->u;
+}
+
+/* Index the first failing fallback test of entry e sends to, or -1. The
+ * tests "x / cores < thr" are written "x < thr * cores" (the same for
+ * integers) to keep divisions out of the model's inner loop; unrolls are
+ * powers of two. */
+static inline int fallback(const dse_mm_kernel_t *e, int64_t n, int64_t k, int64_t m, int cores)
+{
+    if (e->fb[0].test == DSE_FB_NONE)
+        return -1;
+    int64_t x = e->par == DSE_MM_PAR_N ? n : m, y = e->par == DSE_MM_PAR_N ? m : n, a, b;
+    unrolls(e, &a, &b);
+    for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
+        int64_t thr = e->fb[i].thr;
+        int fail = 0;
+        switch (e->fb[i].test) {
+        case DSE_FB_XBLK: fail = x < thr * cores; break;
+        case DSE_FB_XPAR: fail = (x & ~(a - 1)) < thr * cores; break;
+        case DSE_FB_Y: fail = y < thr; break;
+        case DSE_FB_K: fail = k < thr; break;
+        default: break;
+        }
+        if (fail)
+            return e->fb[i].to;
+    }
+    return -1;
+}
+
+int dse_mm_resolve(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
+                   int cores)
+{
+    for (int guard = 0; guard < 32; guard++) {
+        int next = fallback(&tab[idx], n, k, m, cores);
+        if (next < 0)
+            return idx;
+        idx = next;
+    }
+    return idx; /* unreachable with the acyclic tables above */
+}
+
+void dse_mm_resolve_all(const dse_mm_kernel_t *tab, int count, int64_t n, int64_t k, int64_t m,
+                        int cores, int8_t *out)
+{
+    /* every fallback goes to a smaller index, so one pass in order works */
+    for (int i = 0; i < count; i++) {
+        int next = fallback(&tab[i], n, k, m, cores);
+        out[i] = (int8_t)(next < 0 ? i : out[next]);
+    }
+}
+
+void dse_mm_work(const dse_mm_kernel_t *e, int64_t n, int64_t m, int cores, dse_mm_work_t *w)
+{
+    int64_t x = e->par == DSE_MM_PAR_N ? n : m, y = e->par == DSE_MM_PAR_N ? m : n, a, b;
+    unrolls(e, &a, &b);
+    int64_t yb = y / b, yl = y - yb * b;
+    if (e->scheme == DSE_MM_UNITS) {
+        int64_t xl = x % a, units = (x - xl) / a;
+        int64_t r = a * ((units + cores - 1) / cores);
+        w->blocks = (r / a) * yb;
+        w->half = 0;
+        w->left = r * yl + xl * ((y + cores - 1) / cores);
+        return;
+    }
+    int64_t r = (x + cores - 1) / cores;
+    if (r > x)
+        r = x;
+    if (e->scheme == DSE_MM_SIMPLE) {
+        w->blocks = r * yb;
+        w->half = 0;
+        w->left = r * yl;
+        return;
+    }
+    int64_t p = r / a, rl = r - p * a;
+    w->blocks = p * yb;
+    w->half = rl * yb;
+    w->left = (p * a + rl) * yl;
+}
+
+void dse_mm_core_range(const dse_mm_kernel_t *e, int64_t x, int cores, int id, int64_t *start,
+                       int64_t *stop)
+{
+    int64_t a, b;
+    unrolls(e, &a, &b);
+    int64_t bs, lim = x;
+    if (e->scheme == DSE_MM_UNITS) {
+        lim = x - x % a;
+        bs = a * ((lim / a + cores - 1) / cores);
+    } else {
+        bs = (x + cores - 1) / cores;
+    }
+    int64_t s = (int64_t)id * bs;
+    if (s > lim)
+        s = lim;
+    int64_t t = s + bs;
+    if (t > lim)
+        t = lim;
+    *start = s;
+    *stop = t;
+}

@@ -1,0 +1,466 @@
+/* test_pulp_model.c - the pulp-cluster model against MODELS.md section 1. */
+#include <stdlib.h>
+
+#include "core/space.h"
+#include "core/util.h"
+#include "hwmodels/pulp_cluster.h"
+#include "kernels/ops.h"
+#include "tests/test.h"
+
+static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
+
+/* A job with one layer and the pulp-open preset defaults. */
+static dse_job_t *make_job(dse_dtype_t dt, unsigned steps)
+{
+    dse_job_t *job = dse_xcalloc(1, sizeof *job);
+    job->model = M;
+    for (size_t i = 0; i < M->n_preset_keys; i++)
+        job->hw[i] = M->preset_keys[i].dflt;
+    job->dtype = dt;
+    job->steps = steps;
+    return job;
+}
+
+static dse_layer_t *add_layer(dse_job_t *job, dse_op_t op, int64_t cin, int64_t h, int64_t w,
+                              int64_t cout, int64_t k, int64_t s, int64_t pad)
+{
+    job->layers = dse_xrealloc(job->layers, (job->n_layers + 1) * sizeof *job->layers);
+    dse_layer_t *l = &job->layers[job->n_layers++];
+    memset(l, 0, sizeof *l);
+    l->op = op;
+    l->cin = cin, l->hin = h, l->win = w;
+    l->cout = op == DSE_OP_DW ? cin : cout;
+    l->kh = l->kw = k;
+    l->sh = l->sw = s;
+    l->pad_t = l->pad_l = l->pad_b = l->pad_r = pad;
+    l->hout = (h + 2 * pad - k) / s + 1;
+    l->wout = (w + 2 * pad - k) / s + 1;
+    if (op == DSE_OP_LINEAR) {
+        l->hin = l->win = l->hout = l->wout = l->kh = l->kw = l->sh = l->sw = 1;
+        l->m = 1, l->n = cout, l->k = cin;
+    }
+    return l;
+}
+
+static void free_job(dse_job_t *job)
+{
+    for (size_t i = 0; i < job->n_layers; i++)
+        dse_space_destroy(&job->layers[i].space);
+    free(job->layers);
+    free(job);
+}
+
+static void set_params(double *p, double tc, double th, double tw, double tci, int dbuf,
+                       int cores, int matmul)
+{
+    p[DSE_PULP_P_TILE_COUT] = tc;
+    p[DSE_PULP_P_TILE_HO] = th;
+    p[DSE_PULP_P_TILE_WO] = tw;
+    p[DSE_PULP_P_TILE_CIN] = tci;
+    p[DSE_PULP_P_BUFFERING] = dbuf;
+    p[DSE_PULP_P_CORES] = cores;
+    p[DSE_PULP_P_MATMUL] = matmul;
+    p[DSE_PULP_P_PRUNE] = 0;
+}
+
+static int eval1(dse_job_t *job, size_t li, const double *p, double *m)
+{
+    void *ctx = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    if (M->prepare(job, li, &ctx, &err) != 0)
+        return -1;
+    int ok = M->evaluate(ctx, p, m);
+    M->release(ctx);
+    return ok;
+}
+
+/* matmul choice index of a kernel name */
+static const char *s_kernel_name(int i)
+{
+    return M->metrics[DSE_PULP_M_KERNEL_FW].labels[i];
+}
+
+static int choice(const char *name)
+{
+    const char *const *c = M->params[DSE_PULP_P_MATMUL].choices;
+    for (int i = 0; c[i]; i++)
+        if (strcmp(c[i], name) == 0)
+            return i;
+    return -1;
+}
+
+DSE_TEST(pulp_calib_single_core)
+{
+    /* PointWise FW 16 -> 16 on 8x8, one core (PULP-TrainLib-Tutorial Ex03) */
+    CHECK_REL(dse_pulp_mm_cycles(dse_mm_fp32, 0, 16, 16, 64, 1, 1.0), 77491, 0.15);
+    CHECK_REL(dse_pulp_mm_cycles(dse_mm_fp32, 6, 16, 16, 64, 1, 1.0), 49884, 0.15);
+    CHECK_REL(dse_pulp_mm_cycles(dse_mm_fp32, 10, 16, 16, 64, 1, 1.0), 35465, 0.15);
+    /* the same through the model: FW compute of the whole layer in L1 */
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW);
+    add_layer(job, DSE_OP_PW, 16, 8, 8, 16, 1, 1, 0);
+    double p[DSE_PULP_P__COUNT], m[DSE_PULP_M__COUNT];
+    const char *names[3] = {"mm", "mm_unroll_2x1", "mm_unroll_2x4"};
+    const double ref[3] = {77491, 49884, 35465};
+    for (int i = 0; i < 3; i++) {
+        set_params(p, 16, 8, 8, 0, 1, 1, choice(names[i]));
+        CHECK_INT(eval1(job, 0, p, m), 1);
+        CHECK_REL(m[DSE_PULP_M_CYCLES_FW], ref[i], 0.15);
+        CHECK_STR(s_kernel_name((int)m[DSE_PULP_M_KERNEL_FW]), names[i]);
+    }
+    free_job(job);
+}
+
+/* Best over the tile sizes (divisors) of one layer for a fixed kernel choice. */
+static double best_cycles(dse_job_t *job, size_t li, int matmul, int cores, double *mpc,
+                          int64_t *min_tiles)
+{
+    void *ctx = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+    const dse_layer_t *l = &job->layers[li];
+    int dense = l->op == DSE_OP_LINEAR;
+    double best = -1;
+    if (min_tiles)
+        *min_tiles = -1;
+    for (int64_t tc = 1; tc <= l->cout; tc++)
+        for (int64_t th = 1; th <= (dense ? 1 : l->hout); th++)
+            for (int64_t tw = 1; tw <= (dense ? 1 : l->wout); tw++) {
+                if (l->cout % tc || (!dense && (l->hout % th || l->wout % tw)))
+                    continue;
+                for (int db = 0; db < 2; db++) {
+                    double p[DSE_PULP_P__COUNT], m[DSE_PULP_M__COUNT];
+                    set_params(p, (double)tc, (double)th, (double)tw, 0, db, cores, matmul);
+                    if (!M->evaluate(ctx, p, m))
+                        continue;
+                    if (best < 0 || m[DSE_PULP_M_CYCLES] < best) {
+                        best = m[DSE_PULP_M_CYCLES];
+                        if (mpc)
+                            *mpc = m[DSE_PULP_M_MAC_PER_CYCLE];
+                    }
+                    if (min_tiles && (*min_tiles < 0 || m[DSE_PULP_M_TILES] < *min_tiles))
+                        *min_tiles = (int64_t)m[DSE_PULP_M_TILES];
+                }
+            }
+    M->release(ctx);
+    return best;
+}
+
+DSE_TEST(pulp_calib_8_cores_peak)
+{
+    /* large layers, FW, best kernel and best tiling on 8 cores: about 4.39
+     * MAC/cycle at most (SAMOS 2022) */
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW);
+    job->hw[DSE_PULP_HW_L1] = 128 * 1024;
+    add_layer(job, DSE_OP_PW, 128, 16, 16, 128, 1, 1, 0);
+    add_layer(job, DSE_OP_CONV2D, 64, 16, 16, 64, 3, 1, 1);
+    double top = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        double mpc = 0;
+        CHECK(best_cycles(job, li, 0, 8, &mpc, NULL) > 0);
+        CHECK(mpc <= 4.39 * 1.001);
+        if (mpc > top)
+            top = mpc;
+    }
+    CHECK_REL(top, 4.39, 0.15);
+    free_job(job);
+}
+
+DSE_TEST(pulp_calib_autotune_gain)
+{
+    /* best kernel per step vs one kernel for all: up to 2.4x (SAMOS 2022).
+     * Reproduced by the IG step of a first conv layer (3 -> 16, 3x3, 32x32)
+     * against mm_unroll_2x4, and by a pw 64 -> 64 FW against the naive mm. */
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 1 << 20;
+    add_layer(job, DSE_OP_CONV2D, 3, 32, 32, 16, 3, 1, 1);
+    double best = best_cycles(job, 0, 0, 8, NULL, NULL);
+    double fixed = best_cycles(job, 0, choice("mm_unroll_2x4"), 8, NULL, NULL);
+    CHECK_REL(fixed / best, 2.4, 0.15);
+    free_job(job);
+    job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW);
+    job->hw[DSE_PULP_HW_L1] = 1 << 20;
+    add_layer(job, DSE_OP_PW, 64, 16, 16, 64, 1, 1, 0);
+    best = best_cycles(job, 0, 0, 8, NULL, NULL);
+    fixed = best_cycles(job, 0, choice("mm"), 8, NULL, NULL);
+    CHECK_REL(fixed / best, 2.4, 0.15);
+    free_job(job);
+}
+
+DSE_TEST(pulp_smaller_l1_more_tiles)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    add_layer(job, DSE_OP_CONV2D, 32, 32, 32, 32, 3, 1, 1);
+    int64_t t64, t128;
+    job->hw[DSE_PULP_HW_L1] = 64 * 1024;
+    best_cycles(job, 0, 0, 8, NULL, &t64);
+    job->hw[DSE_PULP_HW_L1] = 128 * 1024;
+    best_cycles(job, 0, 0, 8, NULL, &t128);
+    CHECK(t128 > 0);
+    CHECK(t64 > t128);
+    free_job(job);
+}
+
+DSE_TEST(pulp_double_never_slower)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 1 << 20;
+    add_layer(job, DSE_OP_CONV2D, 16, 20, 20, 24, 3, 2, 1);
+    add_layer(job, DSE_OP_DW, 24, 10, 10, 24, 3, 1, 1);
+    add_layer(job, DSE_OP_PW, 24, 10, 10, 40, 1, 1, 0);
+    add_layer(job, DSE_OP_LINEAR, 100, 1, 1, 10, 1, 1, 0);
+    int n = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        void *ctx;
+        dse_error_t err = DSE_ERROR_INIT;
+        CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+        const dse_layer_t *l = &job->layers[li];
+        for (int64_t tc = 1; tc <= l->cout; tc += 3)
+            for (int64_t th = 1; th <= l->hout; th += 2)
+                for (int64_t tw = 1; tw <= l->wout; tw += 3)
+                    for (int64_t tci = 0; tci <= l->cin; tci += 7) {
+                        double p[DSE_PULP_P__COUNT], ms[DSE_PULP_M__COUNT],
+                            md[DSE_PULP_M__COUNT];
+                        set_params(p, (double)tc, (double)th, (double)tw, (double)tci, 0, 8, 0);
+                        int a = M->evaluate(ctx, p, ms);
+                        p[DSE_PULP_P_BUFFERING] = 1;
+                        int b = M->evaluate(ctx, p, md);
+                        CHECK(a || !b);
+                        if (a && b) {
+                            n++;
+                            CHECK(md[DSE_PULP_M_CYCLES] <= ms[DSE_PULP_M_CYCLES] + 1e-6);
+                            CHECK(md[DSE_PULP_M_L1_BYTES] >= ms[DSE_PULP_M_L1_BYTES]);
+                            CHECK_INT(md[DSE_PULP_M_TILES], ms[DSE_PULP_M_TILES]);
+                        }
+                    }
+        M->release(ctx);
+    }
+    CHECK(n > 100);
+    free_job(job);
+}
+
+/* A space with one value per parameter is exactly one deployment, and the
+ * cached path (with a space) agrees with the direct path (without). */
+DSE_TEST(pulp_one_point_and_cache)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    dse_layer_t *l = add_layer(job, DSE_OP_CONV2D, 8, 15, 13, 12, 3, 1, 1);
+    (void)l;
+    double v[DSE_PULP_P__COUNT] = {5, 4, 13, 3, 1, 8, 0, 0.25};
+    const double *vals[DSE_PULP_P__COUNT];
+    size_t n[DSE_PULP_P__COUNT];
+    for (int i = 0; i < DSE_PULP_P__COUNT; i++)
+        vals[i] = &v[i], n[i] = 1;
+    dse_error_t err = DSE_ERROR_INIT;
+    job->layers[0].space = dse_space_new(DSE_PULP_P__COUNT, vals, n, &err);
+    CHECK_INT(job->layers[0].space->size, 1);
+    double p[DSE_PULP_P__COUNT], m1[DSE_PULP_M__COUNT], m2[DSE_PULP_M__COUNT];
+    dse_space_decode(job->layers[0].space, 0, p);
+    CHECK_INT(eval1(job, 0, p, m1), 1);
+    dse_space_destroy(&job->layers[0].space);
+    CHECK_INT(eval1(job, 0, p, m2), 1);
+    for (int i = 0; i < DSE_PULP_M__COUNT; i++)
+        CHECK_REL(m1[i], m2[i], 1e-6);
+    /* prune 0.25 of 12 channels on 8 cores: 12 - 3 = 9 -> 8 kept */
+    CHECK_REL(m1[DSE_PULP_M_PRUNE], 0.25, 1e-9);
+    /* FW + WG MACs do not depend on the tiling; IG recomputes the halo */
+    dse_tile_t t = {8, 8, 15, 13, 15, 13};
+    job->steps = DSE_STEP_FW | DSE_STEP_WG;
+    CHECK_INT(eval1(job, 0, p, m2), 1);
+    CHECK_INT(m2[DSE_PULP_M_MACS], dse_ops_macs(&job->layers[0], DSE_TSTEP_FW, &t)
+                                       + dse_ops_macs(&job->layers[0], DSE_TSTEP_WG, &t));
+    CHECK(m1[DSE_PULP_M_MACS] > m2[DSE_PULP_M_MACS] + dse_ops_macs(&job->layers[0], DSE_TSTEP_IG, &t));
+    free_job(job);
+}
+
+/* The model's l1_bytes is the largest footprint over all tiles and steps,
+ * counted here tile by tile. */
+DSE_TEST(pulp_l1_matches_tiles)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP16, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 1 << 24;
+    add_layer(job, DSE_OP_CONV2D, 7, 11, 9, 10, 5, 2, 2);
+    add_layer(job, DSE_OP_DW, 6, 9, 9, 6, 3, 1, 1);
+    for (size_t li = 0; li < job->n_layers; li++) {
+        const dse_layer_t *l = &job->layers[li];
+        void *ctx;
+        dse_error_t err = DSE_ERROR_INIT;
+        CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+        for (int64_t tc = 1; tc <= l->cout; tc++)
+            for (int64_t th = 1; th <= l->hout; th++)
+                for (int64_t tw = 1; tw <= l->wout; tw += 2) {
+                    double p[DSE_PULP_P__COUNT], m[DSE_PULP_M__COUNT];
+                    int64_t tci = l->op == DSE_OP_DW ? 0 : 3;
+                    set_params(p, (double)tc, (double)th, (double)tw, (double)tci, 1, 8, 0);
+                    CHECK_INT(M->evaluate(ctx, p, m), 1);
+                    int64_t mx = 0, ntiles = 0;
+                    int64_t ci_t = l->op == DSE_OP_DW ? tc : tci;
+                    for (int64_t c0 = 0; c0 < l->cout; c0 += tc)
+                        for (int64_t i0 = 0; i0 < (l->op == DSE_OP_DW ? 1 : l->cin); i0 += ci_t)
+                            for (int64_t r0 = 0; r0 < l->hout; r0 += th)
+                                for (int64_t w0 = 0; w0 < l->wout; w0 += tw) {
+                                    dse_tile_t t;
+                                    t.cout = l->cout - c0 < tc ? l->cout - c0 : tc;
+                                    t.cin = l->op == DSE_OP_DW ? t.cout
+                                            : (l->cin - i0 < ci_t ? l->cin - i0 : ci_t);
+                                    t.ho = l->hout - r0 < th ? l->hout - r0 : th;
+                                    t.wo = l->wout - w0 < tw ? l->wout - w0 : tw;
+                                    t.hi = dse_ops_in_span(r0, t.ho, l->sh, l->kh, l->pad_t, l->hin);
+                                    t.wi = dse_ops_in_span(w0, t.wo, l->sw, l->kw, l->pad_l, l->win);
+                                    ntiles++;
+                                    for (int s = 0; s < 3; s++) {
+                                        dse_footprint_t fp;
+                                        dse_ops_footprint(l, s, &t, 2, &fp);
+                                        int64_t b = dse_ops_footprint_total(&fp, 1);
+                                        if (b > mx)
+                                            mx = b;
+                                    }
+                                }
+                    CHECK_INT(m[DSE_PULP_M_L1_BYTES], mx);
+                    CHECK_INT(m[DSE_PULP_M_TILES], ntiles);
+                }
+        M->release(ctx);
+    }
+    free_job(job);
+}
+
+DSE_TEST(pulp_fp16_and_infeasible)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP16, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    add_layer(job, DSE_OP_PW, 64, 16, 16, 64, 1, 1, 0);
+    double p[DSE_PULP_P__COUNT], m[DSE_PULP_M__COUNT];
+    set_params(p, 64, 4, 16, 0, 1, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK(m[DSE_PULP_M_KERNEL_FW] >= DSE_PULP_LABEL_FP16);
+    CHECK(m[DSE_PULP_M_KERNEL_FW] < DSE_PULP_LABEL_DW);
+    /* an fp32 kernel on an fp16 job is not a deployment */
+    set_params(p, 64, 4, 16, 0, 1, 8, choice("mm_unroll_2x4"));
+    CHECK_INT(eval1(job, 0, p, m), 0);
+    /* the whole layer in 64 KiB L1 does not fit (fp16: 32+8+32 KiB, doubled) */
+    set_params(p, 64, 16, 16, 0, 1, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 0);
+    /* more cores than the cluster has */
+    set_params(p, 64, 4, 16, 0, 1, 16, 0);
+    CHECK_INT(eval1(job, 0, p, m), 0);
+    /* shared FPUs slow the matmuls down */
+    set_params(p, 64, 4, 16, 0, 1, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    double c8 = m[DSE_PULP_M_CYCLES];
+    job->hw[DSE_PULP_HW_FPUS] = 4;
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK(m[DSE_PULP_M_CYCLES] > c8 * 1.2);
+    free_job(job);
+}
+
+/* Both baselines give feasible deployments that the exact front (the whole
+ * divisor space enumerated) weakly dominates on (cycles, l1_bytes). */
+DSE_TEST(pulp_baselines_dominated)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    add_layer(job, DSE_OP_CONV2D, 16, 16, 16, 32, 3, 1, 1);
+    add_layer(job, DSE_OP_DW, 32, 16, 16, 32, 3, 1, 1);
+    add_layer(job, DSE_OP_PW, 32, 16, 16, 64, 1, 1, 0);
+    add_layer(job, DSE_OP_LINEAR, 256, 1, 1, 10, 1, 1, 0);
+    CHECK(M->baselines != NULL);
+    double *rows[4], store[4][DSE_PULP_P__COUNT];
+    for (int i = 0; i < 4; i++)
+        rows[i] = store[i];
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK(M->baseline(job, "nope", rows, &err) < 0);
+    for (int b = 0; M->baselines[b]; b++) {
+        CHECK_INT(M->baseline(job, M->baselines[b], rows, &err), 0);
+        for (size_t li = 0; li < job->n_layers; li++) {
+            const dse_layer_t *l = &job->layers[li];
+            void *ctx;
+            CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+            double m[DSE_PULP_M__COUNT], bc, bl;
+            CHECK_INT(M->evaluate(ctx, rows[li], m), 1);
+            bc = m[DSE_PULP_M_CYCLES], bl = m[DSE_PULP_M_L1_BYTES];
+            CHECK(bl <= job->hw[DSE_PULP_HW_L1]);
+            if (strcmp(M->baselines[b], "dory") == 0 && l->op != DSE_OP_DW)
+                CHECK_STR(s_kernel_name((int)rows[li][DSE_PULP_P_MATMUL] - 1), "mm_unroll_2x4");
+            int dominated = 0, dense = l->op == DSE_OP_LINEAR;
+            for (int64_t tc = 1; tc <= l->cout; tc++)
+                for (int64_t th = 1; th <= (dense ? 1 : l->hout); th++)
+                    for (int64_t tw = 1; tw <= (dense ? 1 : l->wout); tw++)
+                        for (int db = 0; db < 2; db++) {
+                            if (l->cout % tc || (!dense && (l->hout % th || l->wout % tw)))
+                                continue;
+                            double p[DSE_PULP_P__COUNT];
+                            set_params(p, (double)tc, (double)th, (double)tw, 0, db, 8, 0);
+                            if (M->evaluate(ctx, p, m) && m[DSE_PULP_M_CYCLES] <= bc + 1e-6
+                                && m[DSE_PULP_M_L1_BYTES] <= bl)
+                                dominated = 1;
+                        }
+            CHECK(dominated);
+            M->release(ctx);
+        }
+    }
+    free_job(job);
+}
+
+/* DMA traffic: whole tensors once for one tile; partial sums and reloads
+ * when channels are tiled. */
+DSE_TEST(pulp_traffic)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW);
+    add_layer(job, DSE_OP_PW, 16, 8, 8, 16, 1, 1, 0);
+    double p[DSE_PULP_P__COUNT], m[DSE_PULP_M__COUNT];
+    set_params(p, 16, 8, 8, 0, 0, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK_INT(m[DSE_PULP_M_L2_TRAFFIC], (16 * 64 + 16 * 16 + 16 * 64) * 4);
+    CHECK_INT(m[DSE_PULP_M_TILES], 1);
+    /* cin in 2 tiles: the output is stored, reloaded and stored again */
+    set_params(p, 16, 8, 8, 8, 0, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK_INT(m[DSE_PULP_M_L2_TRAFFIC], (16 * 64 + 16 * 16 + 3 * 16 * 64) * 4);
+    /* cout in 2 tiles: the input is fetched once per cout tile */
+    set_params(p, 8, 8, 8, 0, 0, 8, 0);
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    CHECK_INT(m[DSE_PULP_M_L2_TRAFFIC], (2 * 16 * 64 + 16 * 16 + 16 * 64) * 4);
+    /* single buffering: cycles = compute + bytes / 8 + 30 per transfer */
+    set_params(p, 16, 8, 8, 0, 0, 8, choice("mm_unroll_2x4"));
+    CHECK_INT(eval1(job, 0, p, m), 1);
+    double comp = 100 + dse_pulp_mm_cycles(dse_mm_fp32, 10, 16, 16, 64, 8, 1.0);
+    CHECK_REL(m[DSE_PULP_M_CYCLES], comp + 9216.0 / 8 + 3 * 30, 1e-6); /* float cache */
+    free_job(job);
+}
+
+/* Over a whole multi-valued space, the cached evaluation (space known at
+ * prepare) equals the direct one (no space), point by point. */
+DSE_TEST(pulp_cache_matches_direct)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    add_layer(job, DSE_OP_CONV2D, 6, 11, 9, 12, 3, 2, 1);
+    add_layer(job, DSE_OP_DW, 12, 6, 5, 12, 3, 1, 1);
+    add_layer(job, DSE_OP_LINEAR, 30, 1, 1, 10, 1, 1, 0);
+    double tc[] = {1, 3, 5, 12}, th[] = {1, 2, 6}, tw[] = {1, 4, 5}, tci[] = {0, 4};
+    double buf[] = {0, 1}, cores[] = {4, 8}, mm[] = {0, 1, 11, 13, 24}, pr[] = {0, 0.5};
+    const double *vals[DSE_PULP_P__COUNT] = {tc, th, tw, tci, buf, cores, mm, pr};
+    size_t n[DSE_PULP_P__COUNT] = {4, 3, 3, 2, 2, 2, 5, 2};
+    int compared = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        dse_error_t err = DSE_ERROR_INIT;
+        job->layers[li].space = dse_space_new(DSE_PULP_P__COUNT, vals, n, &err);
+        void *cached, *direct;
+        CHECK_INT(M->prepare(job, li, &cached, &err), 0);
+        dse_space_t *sp = job->layers[li].space;
+        job->layers[li].space = NULL;
+        CHECK_INT(M->prepare(job, li, &direct, &err), 0);
+        job->layers[li].space = sp;
+        for (uint64_t i = 0; i < sp->size; i++) {
+            double p[DSE_PULP_P__COUNT], a[DSE_PULP_M__COUNT], b[DSE_PULP_M__COUNT];
+            dse_space_decode(sp, i, p);
+            int fa = M->evaluate(cached, p, a), fb = M->evaluate(direct, p, b);
+            CHECK_INT(fa, fb);
+            if (fa && fb) {
+                compared++;
+                for (int k = 0; k < DSE_PULP_M__COUNT; k++)
+                    CHECK_REL(a[k], b[k], 1e-6);
+            }
+        }
+        M->release(cached);
+        M->release(direct);
+    }
+    CHECK(compared > 500);
+    free_job(job);
+}
