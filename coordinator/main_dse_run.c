@@ -306,8 +306,15 @@ int main(int argc, char **argv)
 
     dse_netfront_t *nf = NULL;
     dse_error_t nerr = DSE_ERROR_INIT;
-    if (dse_outputs_compose(ej, res.fronts, &nf, &nerr) != 0)
+    if (dse_outputs_compose(ej, res.fronts, &s_stop, &nf, &nerr) != 0) {
+        if (nerr.code == DSE_EINTR) {
+            fprintf(stderr, "dse-run: interrupted; nothing written\n");
+            dse_client_result_release(&res, ej->job->n_layers);
+            dse_evaljob_destroy(&ej);
+            return 130;
+        }
         fprintf(stderr, "dse-run: no network front: %s\n", nerr.msg);
+    }
     dse_run_stats_t st = {
         .wall_seconds = res.wall,
         .workers_seen = res.workers_seen,

@@ -140,7 +140,7 @@ static int s_compatible(const void *arg, int64_t prev_out, int64_t next_in)
 }
 
 int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
-                        dse_netfront_t **nf, dse_error_t *err)
+                        const volatile sig_atomic_t *stop, dse_netfront_t **nf, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
@@ -178,6 +178,7 @@ int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_front
         .compatible = m->compatible ? s_compatible : NULL,
         .compatible_arg = job,
         .max_front = 2000000,
+        .stop = stop,
     };
     return dse_compose(&spec, nf, err);
 }

@@ -47,8 +47,9 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
 
 /* Composes the network front of a job from its layer fronts (the job's
- * network metrics, objectives, constraints and interface rules). */
+ * network metrics, objectives, constraints and interface rules). A set
+ * *stop interrupts it (DSE_EINTR). */
 int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
-                        dse_netfront_t **nf, dse_error_t *err);
+                        const volatile sig_atomic_t *stop, dse_netfront_t **nf, dse_error_t *err);
 
 #endif

@@ -270,7 +270,7 @@ static const dse_net_metric_decl_t s_net_metrics[] = {
     {"time_us", "time_us", DSE_AGG_SUM, "us", ""},
 };
 
-static const char *const s_objectives[] = {"cycles", "l1_bytes", "wmem_bytes", NULL};
+static const char *const s_objectives[] = {"cycles", "l1_bytes", NULL};
 
 /* ---- int8 cluster engine ----------------------------------------------- */
 

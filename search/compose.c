@@ -473,6 +473,8 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                     s_cands_filter(&cand);
                     if (spec->max_front && cand.st.n > spec->max_front)
                         goto too_many;
+                    if (spec->stop && *spec->stop)
+                        goto stopped;
                 }
             }
         }
@@ -510,6 +512,9 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
 too_many:
     ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
                         "compose: more than %zu partial networks", spec->max_front);
+    goto out;
+stopped:
+    ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
 out:
     free(perm);
     free(tmp);

@@ -42,6 +42,7 @@
 #ifndef DSE_COMPOSE_H
 #define DSE_COMPOSE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,6 +69,8 @@ typedef struct {
     int (*compatible)(const void *arg, int64_t prev_out, int64_t next_in);
     const void *compatible_arg;
     size_t max_front; /* 0 = unlimited; else DSE_ERANGE when partial or final fronts exceed it */
+    /* polled now and then: non-zero stops with DSE_EINTR (NULL = never) */
+    const volatile sig_atomic_t *stop;
 } dse_compose_spec_t;
 
 typedef struct dse_netfront dse_netfront_t;
