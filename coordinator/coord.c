@@ -278,6 +278,7 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *wh
               (unsigned long long)unit.hi, q->attempts, why);
     } else {
         s_job_push_retry(j, u);
+        j->reissued++;
     }
 }
 

@@ -1,0 +1,96 @@
+# Shared helpers for the integration tests (sourced). Loopback only; every
+# process started here is killed on exit; every wait is bounded.
+set -u
+BUILD=${BUILD:-build}
+BIN=$(cd "$BUILD" && pwd)
+TOP=$(pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/dse-it-XXXXXX")
+PIDS=""
+cleanup() {
+    for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "-- $*"; }
+
+# A free-looking TCP port on loopback (the next one is used for clients).
+pick_port() {
+    p=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/') ) % 30000 ))
+    echo $(( p - p % 2 ))
+}
+
+start_coordinator() { # PORT [extra args]
+    port=$1; shift
+    "$BIN/dse-coordinator" --bind "tcp://127.0.0.1:$port" --heartbeat 0.2 "$@" \
+        >>"$T/coordinator.log" 2>&1 &
+    COORD=$!
+    PIDS="$PIDS $COORD"
+}
+
+start_worker() { # PORT [extra args] -> WORKER
+    port=$1; shift
+    "$BIN/dse-worker" --connect "tcp://127.0.0.1:$port" --threads 1 --heartbeat 0.2 \
+        --death-timeout 60 "$@" >>"$T/workers.log" 2>&1 &
+    WORKER=$!
+    PIDS="$PIDS $WORKER"
+}
+
+# wait_pid PID SECONDS: waits for a background process, fails past the limit
+wait_pid() {
+    n=0
+    while kill -0 "$1" 2>/dev/null; do
+        n=$((n + 1))
+        [ "$n" -gt $(( $2 * 10 )) ] && fail "process $1 still running after $2 s"
+        sleep 0.1
+    done
+    wait "$1"
+}
+
+same_outputs() { # DIR_A DIR_B
+    for f in pareto_layers.csv pareto_network.csv pareto_network_choices.csv; do
+        [ -s "$1/$f" ] || fail "$1/$f missing"
+        cmp -s "$1/$f" "$2/$f" || { diff "$1/$f" "$2/$f" | head -5; fail "$f differs: $1 vs $2"; }
+    done
+}
+
+json_field() { # FILE FIELD -> value of a top-level "field": N
+    sed -n "s/^  \"$2\": \\([0-9.]*\\).*/\\1/p" "$1" | head -1
+}
+
+# The CPU-bound job the runtime tests use: testfn with a busy loop.
+slow_job() { # OUT_TOML [n]
+    n=${2:-40}
+    cat >"$1" <<TOML
+[job]
+name = "slow"
+[target]
+model = "testfn"
+cost = 6000
+[workload]
+[[workload.layer]]
+name = "a"
+op = "elementwise"
+in_shape = [1]
+n = $n
+[[workload.layer]]
+name = "b"
+op = "elementwise"
+in_shape = [1]
+n = $n
+problem = "dtlz2"
+[[workload.layer]]
+name = "c"
+op = "elementwise"
+in_shape = [1]
+n = $n
+f1_max = 0.8
+[search]
+objectives = ["f1", "f2"]
+[cluster]
+heartbeat = 0.2
+unit_seconds = 0.03
+TOML
+}

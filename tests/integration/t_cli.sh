@@ -1,0 +1,27 @@
+# Bad input on the command line and in configs: a clear message with the
+# position, a non-zero exit, nothing written. Ctrl-C leaves no file behind.
+. tests/integration/lib.sh
+"$BIN/dse-run" >/dev/null 2>&1; [ $? -eq 2 ] || fail "no arguments: exit 2"
+"$BIN/dse-run" x.toml --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option: exit 2"
+"$BIN/dse-worker" >/dev/null 2>&1; [ $? -eq 2 ] || fail "worker without --connect: exit 2"
+"$BIN/dse-run" /nonexistent.toml 2>"$T/err"; [ $? -eq 1 ] || fail "missing file: exit 1"
+grep -q "cannot open" "$T/err" || fail "missing file: message"
+printf '[job]\noutput = "%s/never"\n[target]\nmodel = "testfn"\n[workload]\n[[workload.layer]]\nname = "a"\nop = "elementwise"\nin_shape = [1]\nn = 1\n' "$T" >"$T/bad.toml"
+"$BIN/dse-run" "$T/bad.toml" 2>"$T/err"; [ $? -eq 1 ] || fail "bad config: exit 1"
+grep -q "bad.toml:10:5: 'n' = 1 is out of range" "$T/err" || { cat "$T/err"; fail "bad config: message"; }
+[ -e "$T/never" ] && fail "a bad config wrote something"
+"$BIN/dse-run" --check configs/quickstart.toml >"$T/check" || fail "--check quickstart"
+grep -q "^total: " "$T/check" || fail "--check prints the total"
+note "Ctrl-C"
+slow_job "$T/job.toml" 60
+"$BIN/dse-run" "$T/job.toml" --workers 2 --output "$T/int" -q &
+RUN=$!
+PIDS="$PIDS $RUN"
+sleep 1
+kill -INT $RUN
+wait_pid $RUN 20; rc=$?
+[ $rc -eq 130 ] || fail "Ctrl-C: exit $rc, expected 130"
+[ -z "$(ls "$T/int" 2>/dev/null)" ] || fail "Ctrl-C left files: $(ls "$T/int")"
+sleep 0.5
+pgrep -f "dse-worker --connect tcp://127.0.0.1" >/dev/null && pgrep -af dse-worker | grep -q " --death-timeout 30" && fail "embedded workers survived Ctrl-C"
+exit 0
