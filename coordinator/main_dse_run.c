@@ -77,9 +77,10 @@ static int s_sibling(const char *name, char *out, size_t size)
 }
 
 static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_job_t *job,
-                            int verbose)
+                            int index, int verbose)
 {
-    char hb[32], misses[16];
+    char hb[32], misses[16], core[16];
+    snprintf(core, sizeof core, "%d", index);
     snprintf(hb, sizeof hb, "%g", job->heartbeat_s);
     snprintf(misses, sizeof misses, "%d", job->heartbeat_misses);
     pid_t parent = getpid();
@@ -103,6 +104,8 @@ static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_jo
     argv[a++] = misses;
     argv[a++] = "--death-timeout";
     argv[a++] = "30";
+    argv[a++] = "--first-core"; /* one core each */
+    argv[a++] = core;
     if (verbose)
         argv[a++] = "--verbose";
     argv[a] = NULL;
@@ -259,7 +262,7 @@ int main(int argc, char **argv)
         pthread_create(&coord_thread, NULL, s_coord_thread, coord);
         pids = dse_xcalloc((size_t)workers, sizeof *pids);
         for (int i = 0; i < workers; i++) {
-            pid_t pid = s_spawn_worker(prog, dse_coord_worker_endpoint(coord), ej->job, verbose);
+            pid_t pid = s_spawn_worker(prog, dse_coord_worker_endpoint(coord), ej->job, i, verbose);
             if (pid > 0)
                 pids[n_pids++] = pid;
         }

@@ -31,6 +31,8 @@ static void s_usage(FILE *out)
             "  --death-timeout S        exit after S seconds without a coordinator (default: never)\n"
             "  --heartbeat S            heartbeat interval (default 1)\n"
             "  --heartbeat-misses N     missed heartbeats before the coordinator is lost (3)\n"
+            "  --first-core K           pin thread t to core K + t (for several workers on\n"
+            "                           one host; default 0)\n"
             "  --no-pin                 do not pin threads to cores\n"
             "  --topology DESC          an hwloc synthetic topology instead of this host's\n"
             "                           (for tests: \"pack:2 core:4 pu:2\")\n"
@@ -76,6 +78,10 @@ int main(int argc, char **argv)
             if (s_number(a, argv[++i], 1, 1000, &v))
                 return 2;
             o.heartbeat_misses = (int)v;
+        } else if (strcmp(a, "--first-core") == 0 && has_next) {
+            if (s_number(a, argv[++i], 0, 65535, &v))
+                return 2;
+            o.first_core = (int)v;
         } else if (strcmp(a, "--no-pin") == 0) {
             o.pin = 0;
         } else if (strcmp(a, "--topology") == 0 && has_next) {

@@ -49,6 +49,7 @@ typedef struct {
     atomic_uint busy;
     dse_topo_t *topo;
     int pin;
+    int first_core;
     int n_threads;
     char results_ep[64];
 } s_pool_t;
@@ -84,7 +85,8 @@ static void *s_thread_main(void *arg)
     s_pool_t *pool = ta->pool;
     if (pool->pin && pool->topo) {
         dse_error_t err = DSE_ERROR_INIT;
-        if (dse_topo_pin_current_thread(pool->topo, ta->index, &err) != 0 && ta->index == 0)
+        if (dse_topo_pin_current_thread(pool->topo, pool->first_core + ta->index, &err) != 0 &&
+            ta->index == 0)
             fprintf(stderr, "dse-worker: could not pin threads: %s\n", err.msg);
     }
     zsock_t *push = zsock_new_push(pool->results_ep);
@@ -337,6 +339,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     w.pool.n_threads = o->threads > 0 ? o->threads : (cores > 0 ? cores : 1);
     /* pin only where each thread gets a core of its own on this host */
     w.pool.pin = o->pin && !o->synthetic_topology && w.pool.n_threads <= cores;
+    w.pool.first_core = o->first_core;
     snprintf(w.host, sizeof w.host, "%s", dse_topo_host(w.pool.topo));
     pthread_mutex_init(&w.pool.mu, NULL);
     pthread_cond_init(&w.pool.cv, NULL);

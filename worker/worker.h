@@ -19,6 +19,7 @@ typedef struct {
     int threads;                    /* 0 = one per physical core */
     const char *synthetic_topology; /* hwloc synthetic description for tests, or NULL */
     int pin;                        /* pin evaluation threads to cores */
+    int first_core;                 /* thread t is pinned to core (first_core + t) mod cores */
     double heartbeat_s;             /* heartbeat interval (default 1 s) */
     int heartbeat_misses;           /* missed intervals before the coordinator is lost (3) */
     double death_timeout_s;         /* exit after this long without a coordinator; 0 = never */

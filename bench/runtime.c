@@ -1,0 +1,257 @@
+/* runtime.c - benchmarks of the runtime (`make bench`):
+ *
+ *   1. testfn evaluation rate in one thread, in process;
+ *   2. end-to-end dse-run with 1 and 2 local workers on a CPU-bound job
+ *      (target: 2 workers at least 1.8x one);
+ *   3. the coordinator alone against fake workers that answer at once
+ *      (target: at least 20,000 unit results per second).
+ *
+ * Loopback only. Run from the repository root (it runs build/dse-run).
+ */
+#include <czmq.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coordinator/coord.h"
+#include "core/config.h"
+#include "core/space.h"
+#include "core/transport.h"
+#include "core/util.h"
+#include "core/wire.h"
+#include "worker/eval.h"
+
+static dse_evaljob_t *s_job(const char *text)
+{
+    dse_job_t *job = NULL;
+    dse_evaljob_t *ej = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    if (dse_config_parse("bench", text, strlen(text), 0, &job, &err) ||
+        dse_evaljob_new(&job, &ej, &err)) {
+        dse_error_print(&err, stderr);
+        exit(1);
+    }
+    return ej;
+}
+
+static void s_inprocess_rate(void)
+{
+    const char *text = "[target]\nmodel = \"testfn\"\n[workload]\n[[workload.layer]]\n"
+                       "name = \"a\"\nop = \"elementwise\"\nin_shape = [1]\nn = 160\n";
+    dse_evaljob_t *ej = s_job(text);
+    dse_front_t *f = dse_evaljob_front_new(ej);
+    dse_counters_t c = {0};
+    double t0 = dse_now();
+    dse_eval_points(ej, 0, 0, ej->job->layers[0].space->size, NULL, 0, f, NULL, &c, NULL);
+    double dt = dse_now() - t0;
+    printf("testfn in process, one thread: %.2f M points/s (%llu points, front %zu)\n",
+           (double)c.evaluated / dt / 1e6, (unsigned long long)c.evaluated, dse_front_size(f));
+    dse_front_destroy(&f);
+    dse_evaljob_destroy(&ej);
+}
+
+static double s_run(const char *config, int workers)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "build/dse-run %s --workers %d --output build/bench-out-%d -q",
+             config, workers, workers);
+    double t0 = dse_now();
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench: '%s' failed\n", cmd);
+        exit(1);
+    }
+    return dse_now() - t0;
+}
+
+/* The machine's own scaling: the same busy loop in 1 and in 2 processes. */
+static double s_spin(int procs)
+{
+    double t0 = dse_now();
+    for (int i = 0; i < procs; i++) {
+        if (fork() == 0) {
+            volatile double a = 0;
+            for (long k = 0; k < 150000000L; k++)
+                a = a * 0.999999 + 1e-9;
+            _exit(a > 1e9);
+        }
+    }
+    for (int i = 0; i < procs; i++)
+        wait(NULL);
+    return dse_now() - t0;
+}
+
+static void s_end_to_end(void)
+{
+    double m1 = s_spin(1), m2 = s_spin(2);
+    double machine = 2 * m1 / m2;
+    printf("this machine: one busy process %.2f s, two at once %.2f s: throughput %.2fx\n", m1,
+           m2, machine);
+    const char *path = "build/bench-cpu.toml";
+    const char *text = "[job]\nname = \"bench-cpu\"\n[target]\nmodel = \"testfn\"\ncost = 6000\n"
+                       "[workload]\n[[workload.layer]]\nname = \"a\"\nop = \"elementwise\"\n"
+                       "in_shape = [1]\nn = 48\n[[workload.layer]]\nname = \"b\"\n"
+                       "op = \"elementwise\"\nin_shape = [1]\nn = 48\n[cluster]\n"
+                       "unit_seconds = 0.1\n";
+    dse_error_t err = DSE_ERROR_INIT;
+    if (dse_write_file_atomic(path, text, strlen(text), &err)) {
+        dse_error_print(&err, stderr);
+        exit(1);
+    }
+    double points = 2.0 * 48 * 48 * 48;
+    double t1 = s_run(path, 1), t2 = s_run(path, 2);
+    /* a second round, interleaved, to even out a noisy machine */
+    double t1b = s_run(path, 1), t2b = s_run(path, 2);
+    t1 = t1 < t1b ? t1 : t1b;
+    t2 = t2 < t2b ? t2 : t2b;
+    printf("dse-run, CPU-bound testfn job (%.0f points, ~12 us each): 1 worker %.2f s "
+           "(%.0f points/s), 2 workers %.2f s (%.0f points/s): %.2fx (%.0f%% of the machine's "
+           "%.2fx)\n",
+           points, t1, points / t1, t2, points / t2, t1 / t2, 100 * (t1 / t2) / machine, machine);
+}
+
+/* ------------------------------------------------------------ fake workers */
+
+static volatile sig_atomic_t s_fake_stop;
+
+static void *s_fake_worker(void *arg)
+{
+    const char *ep = arg;
+    zsock_t *s = zsock_new(ZMQ_DEALER);
+    dse_sock_setup(s);
+    zsock_connect(s, "%s", ep);
+    dse_msg_t r = {.cmd = DSE_MSG_READY};
+    r.ready.version = DSE_WIRE_VERSION;
+    r.ready.host = "fake";
+    r.ready.threads = 32;
+    r.ready.credit = 64;
+    char *caps[] = {"testfn"};
+    r.ready.caps = caps;
+    r.ready.n_caps = 1;
+    dse_msg_send(s, NULL, &r);
+    double last_hb = dse_now();
+    while (!s_fake_stop) {
+        zpoller_t *p = zpoller_new(s, NULL);
+        void *w = zpoller_wait(p, 50);
+        zpoller_destroy(&p);
+        if (w) {
+            dse_msg_t m;
+            dse_error_t err = DSE_ERROR_INIT;
+            if (dse_msg_recv(s, NULL, &m, &err) == 0) {
+                if (m.cmd == DSE_MSG_WORK) {
+                    dse_msg_t res = {.cmd = DSE_MSG_RESULT};
+                    res.result.unit = m.work.unit;
+                    res.result.epoch = m.work.epoch;
+                    res.result.counters.evaluated = m.work.hi - m.work.lo;
+                    res.result.counters.infeasible = m.work.hi - m.work.lo;
+                    res.result.rows.width = 3;
+                    dse_msg_send(s, NULL, &res);
+                }
+                dse_msg_release(&m);
+            }
+        }
+        if (dse_now() - last_hb > 0.5) {
+            dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_send(s, NULL, &hb);
+            last_hb = dse_now();
+        }
+    }
+    zsock_destroy(&s);
+    return NULL;
+}
+
+static volatile sig_atomic_t s_coord_stop;
+
+static void *s_coord_main(void *arg)
+{
+    dse_coord_run(arg);
+    return NULL;
+}
+
+static void s_coordinator_alone(void)
+{
+    dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
+                          .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop};
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_coord_t *c = dse_coord_new(&o, &err);
+    if (!c) {
+        dse_error_print(&err, stderr);
+        exit(1);
+    }
+    pthread_t ct, wt[4];
+    pthread_create(&ct, NULL, s_coord_main, c);
+    char wep[256];
+    snprintf(wep, sizeof wep, "%s", dse_coord_worker_endpoint(c));
+    for (int i = 0; i < 4; i++)
+        pthread_create(&wt[i], NULL, s_fake_worker, wep);
+    /* a job of 200,000 one-point units: each point "costs" 10^7 iterations,
+     * so the planner gives every point a unit of its own; the fake workers
+     * answer without evaluating */
+    const char *text = "[job]\nname = \"units\"\n[target]\nmodel = \"testfn\"\ncost = 10000000\n"
+                       "[workload]\n[[workload.layer]]\nname = \"a\"\nop = \"elementwise\"\n"
+                       "in_shape = [1]\nn = 200000\nspace = { x2 = [1], x3 = [1] }\n"
+                       "[cluster]\nunit_seconds = 0.001\n";
+    dse_job_t *job = NULL;
+    if (dse_config_parse("units", text, strlen(text), 0, &job, &err)) {
+        dse_error_print(&err, stderr);
+        exit(1);
+    }
+    char *canon = dse_job_canonical(job);
+    dse_job_destroy(&job);
+    zsock_t *cl = zsock_new(ZMQ_DEALER);
+    dse_sock_setup(cl);
+    zsock_connect(cl, "%s", dse_coord_client_endpoint(c));
+    zclock_sleep(300); /* let the fake workers register */
+    dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
+    sub.submit.config = canon;
+    dse_msg_send(cl, NULL, &sub);
+    double t0 = 0, t1 = 0;
+    uint32_t units = 0;
+    double deadline = dse_now() + 120;
+    while (dse_now() < deadline) {
+        zpoller_t *p = zpoller_new(cl, NULL);
+        void *w = zpoller_wait(p, 100);
+        zpoller_destroy(&p);
+        if (!w)
+            continue;
+        dse_msg_t m;
+        if (dse_msg_recv(cl, NULL, &m, &err) != 0)
+            continue;
+        int done = m.cmd == DSE_MSG_DONE || m.cmd == DSE_MSG_ERROR;
+        if (m.cmd == DSE_MSG_ACCEPT)
+            t0 = dse_now(); /* after planning, which times a sample of points */
+        if (m.cmd == DSE_MSG_DONE)
+            units = m.done.units;
+        if (m.cmd == DSE_MSG_ERROR)
+            fprintf(stderr, "bench: %s\n", m.error.message);
+        dse_msg_release(&m);
+        if (done) {
+            t1 = dse_now();
+            break;
+        }
+    }
+    if (units)
+        printf("coordinator alone, 4 fake workers answering at once: %u unit results in %.2f s "
+               "= %.0f results/s\n", units, t1 - t0, units / (t1 - t0));
+    else
+        printf("coordinator alone: did not finish\n");
+    zsock_destroy(&cl);
+    free(canon);
+    s_fake_stop = 1;
+    for (int i = 0; i < 4; i++)
+        pthread_join(wt[i], NULL);
+    s_coord_stop = 1;
+    pthread_join(ct, NULL);
+    dse_coord_destroy(&c);
+}
+
+int main(void)
+{
+    zsys_handler_set(NULL);
+    s_inprocess_rate();
+    s_end_to_end();
+    s_coordinator_alone();
+    return 0;
+}
