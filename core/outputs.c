@@ -7,6 +7,7 @@
 
 #include "core/space.h"
 #include "core/util.h"
+#include "hwmodels/finn.h"
 #include "hwmodels/hwmodel.h"
 
 /* Appends a CSV field, quoted when it needs to be (RFC 4180). */
@@ -59,6 +60,14 @@ static void s_steps(dse_strbuf_t *sb, unsigned steps)
         }
 }
 
+/* A metric's column name; a metric named like a parameter (the pruning
+ * ratio actually achieved, say) is headed NAME_achieved. */
+static void s_metric_column(dse_strbuf_t *sb, const dse_hwmodel_t *m, size_t k)
+{
+    const char *name = m->metrics[k].name;
+    dse_strbuf_addf(sb, ",%s%s", name, dse_model_param(m, name) >= 0 ? "_achieved" : "");
+}
+
 static void s_layer_header(dse_strbuf_t *sb, const dse_hwmodel_t *m)
 {
     dse_strbuf_adds(sb, "layer,steps,point");
@@ -67,7 +76,7 @@ static void s_layer_header(dse_strbuf_t *sb, const dse_hwmodel_t *m)
     for (size_t p = 0; p < m->n_params; p++)
         dse_strbuf_addf(sb, ",%s", m->params[p].name);
     for (size_t k = 0; k < m->n_metrics; k++)
-        dse_strbuf_addf(sb, ",%s", m->metrics[k].name);
+        s_metric_column(sb, m, k);
     dse_strbuf_adds(sb, "\r\n");
 }
 
@@ -181,6 +190,125 @@ int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_front
         .stop = stop,
     };
     return dse_compose(&spec, nf, err);
+}
+
+/* Network metric values from per-layer metric rows (rows[l] for layer l). */
+static void s_aggregate(const dse_hwmodel_t *m, size_t n_layers, double *const *rows,
+                        double *net)
+{
+    for (size_t i = 0; i < m->n_net_metrics; i++) {
+        int src = dse_model_metric(m, m->net_metrics[i].source);
+        double v = 0;
+        for (size_t l = 0; l < n_layers; l++) {
+            double x = rows[l][src];
+            if (m->net_metrics[i].agg == DSE_AGG_MAX)
+                v = l == 0 || x > v ? x : v;
+            else
+                v += x;
+        }
+        if (m->net_metrics[i].agg == DSE_AGG_MEAN && n_layers)
+            v /= (double)n_layers;
+        net[i] = v;
+    }
+}
+
+/* baselines.csv: each baseline deployment of the model, per layer and for
+ * the network, evaluated on the same model; summary lines into js. */
+static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *js,
+                       dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, "baseline,layer,feasible");
+    for (size_t p = 0; p < m->n_params; p++)
+        dse_strbuf_addf(&sb, ",%s", m->params[p].name);
+    for (size_t k = 0; k < m->n_metrics; k++)
+        s_metric_column(&sb, m, k);
+    dse_strbuf_adds(&sb, "\r\n");
+    size_t nl = job->n_layers;
+    double **params = dse_xcalloc(nl, sizeof *params);
+    double **rows = dse_xcalloc(nl, sizeof *rows);
+    for (size_t l = 0; l < nl; l++) {
+        params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
+        rows[l] = dse_xcalloc(DSE_MAX_METRICS, sizeof **rows);
+    }
+    double net[DSE_MAX_METRICS];
+    int first = 1;
+    for (size_t b = 0; m->baselines && m->baselines[b]; b++) {
+        const char *name = m->baselines[b];
+        dse_error_t berr = DSE_ERROR_INIT;
+        dse_strbuf_addf(js, "%s\n    {\"name\": ", first ? "" : ",");
+        first = 0;
+        s_json_string(js, name);
+        if (m->baseline(job, name, params, &berr) != 0) {
+            dse_strbuf_adds(js, ", \"error\": ");
+            s_json_string(js, berr.msg);
+            dse_strbuf_adds(js, "}");
+            continue;
+        }
+        int all_ok = 1;
+        for (size_t l = 0; l < nl; l++) {
+            int ok = dse_eval_params(ej, l, params[l], rows[l]);
+            all_ok &= ok;
+            s_csv_field(&sb, name);
+            dse_strbuf_addc(&sb, ',');
+            s_csv_field(&sb, job->layers[l].name);
+            dse_strbuf_adds(&sb, ok ? ",1" : ",0");
+            for (size_t p = 0; p < m->n_params; p++) {
+                dse_strbuf_addc(&sb, ',');
+                s_param_value(&sb, &m->params[p], params[l][p]);
+            }
+            for (size_t k = 0; k < m->n_metrics; k++) {
+                dse_strbuf_addc(&sb, ',');
+                if (ok)
+                    s_metric_value(&sb, &m->metrics[k], rows[l][k]);
+            }
+            dse_strbuf_adds(&sb, "\r\n");
+        }
+        dse_strbuf_addf(js, ", \"feasible\": %s", all_ok ? "true" : "false");
+        if (all_ok) {
+            s_aggregate(m, nl, rows, net);
+            for (size_t i = 0; i < m->n_net_metrics; i++) {
+                dse_strbuf_adds(js, ", ");
+                s_json_string(js, m->net_metrics[i].name);
+                dse_strbuf_adds(js, ": ");
+                s_json_num(js, net[i]);
+            }
+        }
+        dse_strbuf_adds(js, "}");
+    }
+    for (size_t l = 0; l < nl; l++) {
+        free(params[l]);
+        free(rows[l]);
+    }
+    free(params);
+    free(rows);
+    return s_write(dir, "baselines.csv", &sb, err);
+}
+
+/* The model's own export of the network front's first row (the best on the
+ * first objective): FINN's folding_config.json. */
+static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf, const char *dir,
+                     dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    if (strcmp(job->model->name, "finn") != 0 || !nf || dse_netfront_size(nf) == 0)
+        return 0;
+    size_t nl = job->n_layers;
+    double **params = dse_xcalloc(nl, sizeof *params);
+    const uint64_t *pts = dse_netfront_points(nf, 0);
+    for (size_t l = 0; l < nl; l++) {
+        params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
+        dse_space_decode(job->layers[l].space, pts[l], params[l]);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/folding_config.json", dir);
+    int rc = dse_finn_write_folding_config(job, params, path, err);
+    for (size_t l = 0; l < nl; l++)
+        free(params[l]);
+    free(params);
+    return rc;
 }
 
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
@@ -320,6 +448,20 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         s_json_string(&sb, q->error);
         dse_strbuf_adds(&sb, "}");
     }
-    dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]\n}\n" : "]\n}\n");
+    dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]" : "]");
+    if (m->baselines && m->baseline) {
+        dse_strbuf_adds(&sb, ",\n  \"baselines\": [");
+        if ((rc = s_baselines(ej, dir, &sb, err))) {
+            dse_strbuf_release(&sb);
+            return rc;
+        }
+        dse_strbuf_adds(&sb, "\n  ]");
+    }
+    dse_strbuf_adds(&sb, "\n}\n");
+    if ((rc = s_exports(ej, nf, dir, err))) {
+        dse_strbuf_release(&sb);
+        return rc;
+    }
+    /* summary.json last: its presence says the run's files are complete */
     return s_write(dir, "summary.json", &sb, err);
 }
