@@ -3,6 +3,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,87 @@ static void s_on_signal(int sig)
     s_stop = 1;
 }
 
+static void s_list_keys(const dse_key_decl_t *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char dflt[64] = "required";
+        if (k[i].kind == DSE_VAL_ENUM)
+            snprintf(dflt, sizeof dflt, "\"%s\"", k[i].choices[(size_t)k[i].dflt]);
+        else if (!isnan(k[i].dflt))
+            dse_fmt_double(dflt, sizeof dflt, k[i].dflt);
+        printf("    %-22s %-10s %s%s%s%s\n", k[i].name, dflt, k[i].doc ? k[i].doc : "",
+               k[i].unit && k[i].unit[0] ? " [" : "", k[i].unit && k[i].unit[0] ? k[i].unit : "",
+               k[i].unit && k[i].unit[0] ? "]" : "");
+        if (k[i].kind == DSE_VAL_ENUM) {
+            printf("    %-22s %-10s one of:", "", "");
+            for (size_t c = 0; k[i].choices[c]; c++)
+                printf(" %s", k[i].choices[c]);
+            printf("\n");
+        }
+    }
+}
+
+/* Prints every model's declarations: the reference of model-specific keys. */
+static void s_models(void)
+{
+    static const char *const aggs[] = {"sum", "max", "mean", "-"};
+    for (size_t i = 0; i < dse_model_count(); i++) {
+        const dse_hwmodel_t *m = dse_model_at(i);
+        printf("model \"%s\": %s%s\n", m->name, m->doc ? m->doc : "",
+               m->evaluate ? "" : " (cost function not built: validates, does not run)");
+        if (m->default_preset)
+            printf("  default preset: %s\n", m->default_preset);
+        printf("  ops:");
+        for (int o = 0; o < DSE_OP__COUNT; o++)
+            if (m->ops & (1u << o))
+                printf(" %s", dse_op_name((dse_op_t)o));
+        printf("\n  dtypes:");
+        for (int d = 0; d < DSE_DTYPE__COUNT; d++)
+            if (m->dtypes & (1u << d))
+                printf(" %s", dse_dtype_name((dse_dtype_t)d));
+        printf("\n  hardware keys ([target] or a preset; name, default, meaning):\n");
+        s_list_keys(m->preset_keys, m->n_preset_keys);
+        if (m->n_layer_keys) {
+            printf("  layer keys ([[workload.layer]]):\n");
+            s_list_keys(m->layer_keys, m->n_layer_keys);
+        }
+        printf("  parameters ([space] or a layer's space; name, default domain, meaning):\n");
+        for (size_t p = 0; p < m->n_params; p++) {
+            const dse_param_decl_t *d = &m->params[p];
+            printf("    %-22s %-10s %s\n", d->name, d->dflt ? d->dflt : "", d->doc ? d->doc : "");
+            if (d->kind == DSE_VAL_ENUM) {
+                printf("    %-22s %-10s one of:", "", "");
+                size_t c = 0;
+                for (; d->choices[c] && c < 8; c++)
+                    printf(" %s", d->choices[c]);
+                if (d->choices[c]) {
+                    size_t n = c;
+                    while (d->choices[n])
+                        n++;
+                    printf(" ... (%zu in all)", n);
+                }
+                printf("\n");
+            }
+        }
+        printf("  metrics per layer:");
+        for (size_t k = 0; k < m->n_metrics; k++)
+            printf(" %s", m->metrics[k].name);
+        printf("\n  network metrics (objectives and constraints name these):\n");
+        for (size_t k = 0; k < m->n_net_metrics; k++)
+            printf("    %-22s %s of %s\n", m->net_metrics[k].name,
+                   aggs[m->net_metrics[k].agg], m->net_metrics[k].source);
+        printf("  default objectives:");
+        for (size_t k = 0; m->default_objectives && m->default_objectives[k]; k++)
+            printf(" %s", m->default_objectives[k]);
+        if (m->baselines) {
+            printf("\n  baselines (baselines.csv):");
+            for (size_t k = 0; m->baselines[k]; k++)
+                printf(" %s", m->baselines[k]);
+        }
+        printf("\n\n");
+    }
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
@@ -42,6 +124,7 @@ static void s_usage(FILE *out)
             "\n"
             "options:\n"
             "  --check                validate the job and print its spaces; run nothing\n"
+            "  --models               list the models with every key, parameter and metric\n"
             "  --workers N            local workers (default: [cluster] workers, else one per core)\n"
             "  --coordinator ENDPOINT submit to a standing coordinator (its worker endpoint,\n"
             "                         e.g. tcp://hostA:5555; clients use the next port)\n"
@@ -130,6 +213,9 @@ int main(int argc, char **argv)
         int has_next = i + 1 < argc;
         if (strcmp(a, "--check") == 0) {
             check = 1;
+        } else if (strcmp(a, "--models") == 0) {
+            s_models();
+            return 0;
         } else if (strcmp(a, "--workers") == 0 && has_next) {
             char *end;
             long n = strtol(argv[++i], &end, 10);
