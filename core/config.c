@@ -225,30 +225,50 @@ static int s_int_array(s_ctx_t *c, const dse_toml_value_t *v, const char *what, 
     return 0;
 }
 
+/* A name among choices (NULL-terminated): its index, or an error listing them. */
+static int s_enum_value(s_ctx_t *c, const char *what, const char *const *choices,
+                        const dse_toml_value_t *v, double *out)
+{
+    int rc = s_expect(c, v, DSE_TOML_STRING, what);
+    if (rc)
+        return rc;
+    const char *s = dse_toml_string(v, NULL);
+    size_t n = 0;
+    while (choices[n])
+        n++;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, choices[i]) == 0) {
+            *out = (double)i;
+            return 0;
+        }
+    char hint[128], list[1024];
+    s_hint(hint, sizeof hint, s, choices, n);
+    s_list(list, sizeof list, choices, n);
+    return S_ERR_VAL(c, v, "%s = \"%s\" is not one of %s%s", what, s, list, hint);
+}
+
+/* The declared range [min, max] (when min < max) of a number. */
+static int s_in_range(s_ctx_t *c, const char *what, double min, double max, const char *unit,
+                      const dse_toml_value_t *v, double x)
+{
+    if (!(min < max) || (x >= min && x <= max))
+        return 0;
+    char a[40], b[40], xs[40];
+    dse_fmt_double(a, sizeof a, min);
+    dse_fmt_double(b, sizeof b, max);
+    dse_fmt_double(xs, sizeof xs, x);
+    return S_ERR_VAL(c, v, "%s = %s is out of range (%s to %s%s%s)", what, xs, a, b,
+                     unit && unit[0] ? " " : "", unit ? unit : "");
+}
+
 /* A value of a model-declared key (preset key or layer key). */
 static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_value_t *v,
                         double *out)
 {
     char what[160];
     snprintf(what, sizeof what, "'%s'", d->name);
-    if (d->kind == DSE_VAL_ENUM) {
-        int rc = s_expect(c, v, DSE_TOML_STRING, what);
-        if (rc)
-            return rc;
-        const char *s = dse_toml_string(v, NULL);
-        size_t n = 0;
-        while (d->choices[n])
-            n++;
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(s, d->choices[i]) == 0) {
-                *out = (double)i;
-                return 0;
-            }
-        char hint[128], list[512];
-        s_hint(hint, sizeof hint, s, d->choices, n);
-        s_list(list, sizeof list, d->choices, n);
-        return S_ERR_VAL(c, v, "%s = \"%s\" is not one of %s%s", what, s, list, hint);
-    }
+    if (d->kind == DSE_VAL_ENUM)
+        return s_enum_value(c, what, d->choices, v, out);
     double x;
     int rc;
     if (d->kind == DSE_VAL_INT) {
@@ -268,14 +288,8 @@ static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_valu
         if (rc)
             return rc;
     }
-    if (d->min < d->max && (x < d->min || x > d->max)) {
-        char a[40], b[40], xs[40];
-        dse_fmt_double(a, sizeof a, d->min);
-        dse_fmt_double(b, sizeof b, d->max);
-        dse_fmt_double(xs, sizeof xs, x);
-        return S_ERR_VAL(c, v, "%s = %s is out of range (%s to %s%s%s)", what, xs, a, b,
-                         d->unit && d->unit[0] ? " " : "", d->unit ? d->unit : "");
-    }
+    if ((rc = s_in_range(c, what, d->min, d->max, d->unit, v, x)))
+        return rc;
     *out = x;
     return 0;
 }
@@ -700,24 +714,8 @@ static int s_param_value(s_ctx_t *c, const dse_param_decl_t *d, int64_t extent,
 {
     char what[128];
     snprintf(what, sizeof what, "'%s'", d->name);
-    if (d->kind == DSE_VAL_ENUM) {
-        int rc = s_expect(c, v, DSE_TOML_STRING, what);
-        if (rc)
-            return rc;
-        const char *s = dse_toml_string(v, NULL);
-        size_t n = 0;
-        while (d->choices[n])
-            n++;
-        for (size_t i = 0; i < n; i++)
-            if (strcmp(s, d->choices[i]) == 0) {
-                *out = (double)i;
-                return 0;
-            }
-        char hint[128], list[1024];
-        s_hint(hint, sizeof hint, s, d->choices, n);
-        s_list(list, sizeof list, d->choices, n);
-        return S_ERR_VAL(c, v, "%s: \"%s\" is not one of %s%s", what, s, list, hint);
-    }
+    if (d->kind == DSE_VAL_ENUM)
+        return s_enum_value(c, what, d->choices, v, out);
     double x;
     if (d->kind == DSE_VAL_INT) {
         int64_t i;
@@ -736,13 +734,9 @@ static int s_param_value(s_ctx_t *c, const dse_param_decl_t *d, int64_t extent,
         if (rc)
             return rc;
     }
-    if (d->min < d->max && (x < d->min || x > d->max)) {
-        char a[40], b[40], xs[40];
-        dse_fmt_double(a, sizeof a, d->min);
-        dse_fmt_double(b, sizeof b, d->max);
-        dse_fmt_double(xs, sizeof xs, x);
-        return S_ERR_VAL(c, v, "%s = %s is out of range (%s to %s)", what, xs, a, b);
-    }
+    int rc = s_in_range(c, what, d->min, d->max, NULL, v, x);
+    if (rc)
+        return rc;
     *out = x;
     return 0;
 }

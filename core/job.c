@@ -54,3 +54,15 @@ double dse_job_hw(const dse_job_t *job, const char *key)
     assert(i >= 0);
     return job->hw[i];
 }
+
+int dse_cmp_holds(dse_cmp_t cmp, double v, double bound)
+{
+    switch (cmp) {
+    case DSE_CMP_LE: return v <= bound;
+    case DSE_CMP_LT: return v < bound;
+    case DSE_CMP_GE: return v >= bound;
+    case DSE_CMP_GT: return v > bound;
+    case DSE_CMP_EQ: return v == bound;
+    }
+    return 0;
+}

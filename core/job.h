@@ -67,6 +67,9 @@ typedef struct {
 
 typedef enum { DSE_CMP_LE, DSE_CMP_LT, DSE_CMP_GE, DSE_CMP_GT, DSE_CMP_EQ } dse_cmp_t;
 
+/* 1 when v satisfies "v cmp bound". */
+int dse_cmp_holds(dse_cmp_t cmp, double v, double bound);
+
 typedef struct {
     int metric;    /* index into the model's per-layer metrics */
     int net;       /* index into the model's network metrics, or -1 */

@@ -132,17 +132,6 @@ static inline double s_combine(dse_agg_t agg, double acc, double v)
     return acc + v;
 }
 
-static int s_meets(dse_cmp_t cmp, double v, double bound)
-{
-    switch (cmp) {
-    case DSE_CMP_LE: return v <= bound;
-    case DSE_CMP_LT: return v < bound;
-    case DSE_CMP_GE: return v >= bound;
-    case DSE_CMP_GT: return v > bound;
-    case DSE_CMP_EQ: return v == bound;
-    }
-    return 0;
-}
 
 /* Turns accumulated aggregates into final values; returns 1 if they meet
  * every constraint and have no NaN objective. */
@@ -152,7 +141,7 @@ static int s_finish(const dse_compose_spec_t *s, double *m)
         if (s->net_agg[j] == DSE_AGG_MEAN)
             m[j] /= (double)s->n_layers;
     for (size_t c = 0; c < s->n_cons; c++)
-        if (!s_meets(s->cons_cmp[c], m[s->cons_metric[c]], s->cons_bound[c]))
+        if (!dse_cmp_holds(s->cons_cmp[c], m[s->cons_metric[c]], s->cons_bound[c]))
             return 0;
     for (size_t o = 0; o < s->n_obj; o++)
         if (isnan(m[s->obj[o]]))

@@ -79,18 +79,6 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej)
                          ej->job->layer_objectives);
 }
 
-static int s_cmp(dse_cmp_t cmp, double v, double bound)
-{
-    switch (cmp) {
-    case DSE_CMP_LE: return v <= bound;
-    case DSE_CMP_LT: return v < bound;
-    case DSE_CMP_GE: return v >= bound;
-    case DSE_CMP_GT: return v > bound;
-    case DSE_CMP_EQ: return v == bound;
-    }
-    return 0;
-}
-
 /* Model feasibility, finite objectives, and the per-layer constraints. */
 static inline int s_keep(const dse_job_t *job, const double *metrics)
 {
@@ -99,7 +87,7 @@ static inline int s_keep(const dse_job_t *job, const double *metrics)
             return 0;
     for (size_t i = 0; i < job->n_constraints; i++) {
         const dse_constraint_t *k = &job->constraints[i];
-        if (k->metric >= 0 && !s_cmp(k->cmp, metrics[k->metric], k->bound))
+        if (k->metric >= 0 && !dse_cmp_holds(k->cmp, metrics[k->metric], k->bound))
             return 0;
     }
     return 1;
