@@ -108,10 +108,11 @@ run: deps
 	$(MAKE) all
 	$(BUILD)/dse-run configs/quickstart.toml
 
+ASAN_VARS := BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 asan: deps
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
-	ASAN_OPTIONS=detect_leaks=1 $(MAKE) BUILD=build/asan unit toml-test integration
+	$(MAKE) $(ASAN_VARS) all
+	ASAN_OPTIONS=detect_leaks=1 $(MAKE) $(ASAN_VARS) unit toml-test integration
 
 FUZZ_SECONDS ?= 60
 fuzz:

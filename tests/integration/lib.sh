@@ -7,8 +7,20 @@ TOP=$(pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/dse-it-XXXXXX")
 PIDS=""
 cleanup() {
-    for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill -9 "$p" 2>/dev/null; done
+    # stop politely first, so that sanitizer builds write their reports
+    for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
+    n=0
+    for p in $PIDS; do
+        while kill -0 "$p" 2>/dev/null && [ $n -lt 30 ]; do n=$((n + 1)); sleep 0.1; done
+        kill -9 "$p" 2>/dev/null
+    done
     wait 2>/dev/null
+    # a sanitizer report from any background process fails the test
+    if grep -qsE "AddressSanitizer|LeakSanitizer|runtime error" "$T"/*.log; then
+        grep -hE -A8 "AddressSanitizer|LeakSanitizer|runtime error" "$T"/*.log | head -40 >&2
+        rm -rf "$T"
+        exit 1
+    fi
     rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
