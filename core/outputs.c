@@ -287,17 +287,51 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
     return s_write(dir, "baselines.csv", &sb, err);
 }
 
-/* The model's own export of the network front's first row (the best on the
- * first objective): FINN's folding_config.json. */
+/* The row of the network front to export: the first (best on the first
+ * objective) whose resources fit every device budget of the preset, or -1.
+ * Budgets the job did not constrain are checked here only: this is the best
+ * front point that fits, not the optimum under those budgets. */
+static long s_export_row(const dse_job_t *job, const dse_netfront_t *nf)
+{
+    const dse_hwmodel_t *m = job->model;
+    static const char *const budgets[][3] = {
+        {"lut", "lut_total", "lut_budget"},
+        {"bram18", "bram18_total", "bram_budget"},
+        {"dsp", "dsp_total", "dsp_budget"},
+    };
+    for (size_t r = 0; r < dse_netfront_size(nf); r++) {
+        const double *v = dse_netfront_metrics(nf, r);
+        int fits = 1;
+        for (size_t b = 0; b < 3 && fits; b++) {
+            int k = dse_model_net_metric(m, budgets[b][0]);
+            int total = dse_model_preset_key(m, budgets[b][1]);
+            int frac = dse_model_preset_key(m, budgets[b][2]);
+            if (k >= 0 && total >= 0 && frac >= 0)
+                fits = v[k] <= job->hw[total] * job->hw[frac] + 1e-9;
+        }
+        if (fits)
+            return (long)r;
+    }
+    return -1;
+}
+
+/* The model's own export of its best network point: FINN's
+ * folding_config.json. */
 static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf, const char *dir,
                      dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     if (strcmp(job->model->name, "finn") != 0 || !nf || dse_netfront_size(nf) == 0)
         return 0;
+    long row = s_export_row(job, nf);
+    if (row < 0) {
+        fprintf(stderr, "dse-run: no network point fits the device budgets: no "
+                        "folding_config.json\n");
+        return 0;
+    }
     size_t nl = job->n_layers;
     double **params = dse_xcalloc(nl, sizeof *params);
-    const uint64_t *pts = dse_netfront_points(nf, 0);
+    const uint64_t *pts = dse_netfront_points(nf, (size_t)row);
     for (size_t l = 0; l < nl; l++) {
         params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
         dse_space_decode(job->layers[l].space, pts[l], params[l]);
