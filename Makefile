@@ -120,7 +120,9 @@ fuzz:
 	@mkdir -p build/fuzz build/fuzz/corpus
 	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
 	  -o build/fuzz/fuzz-toml fuzz/fuzz_toml.c core/toml.c core/error.c core/util.c
-	@cp -n $(wildcard ../shared/toml-test/tests/valid/*.toml fuzz/corpus/*) build/fuzz/corpus/ 2>/dev/null || true
+	@cp -n fuzz/corpus/* build/fuzz/corpus/ 2>/dev/null || true
+	@if [ -d ../shared/toml-test/tests ]; then find ../shared/toml-test/tests -name '*.toml' | \
+	  while read -r f; do cp -n "$$f" "build/fuzz/corpus/$$(echo "$$f" | tr / _)"; done; fi
 	build/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
 
