@@ -1312,6 +1312,75 @@ static int s_parse_constraint(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t
     return 0;
 }
 
+/* Reads an accuracy table: CSV "prune,accuracy" with a header row, ratios
+ * strictly ascending in [0, 1], accuracy not increasing (what makes the
+ * composition on the ratio exact). Errors point into the table file. */
+static int s_accuracy_table(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *v)
+{
+    const char *name = dse_toml_string(v, NULL);
+    char path[4096];
+    if (name[0] == '/' || !strchr(c->file, '/')) {
+        snprintf(path, sizeof path, "%s", name);
+    } else {
+        const char *slash = strrchr(c->file, '/');
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, name);
+    }
+    char *text = NULL;
+    size_t len = 0;
+    dse_error_t ferr = DSE_ERROR_INIT;
+    if (dse_read_file(path, &text, &len, &ferr) != 0)
+        return S_ERR_VAL(c, v, "accuracy table: %s: %s", path, ferr.msg);
+    s_ctx_t tc = {path, c->err, c->flags};
+    int rc = 0, line = 0;
+    char *save = NULL;
+    for (char *ln = strtok_r(text, "\n", &save); ln && !rc; ln = strtok_r(NULL, "\n", &save)) {
+        line++;
+        size_t n = strlen(ln);
+        if (n && ln[n - 1] == '\r')
+            ln[--n] = '\0';
+        if (line == 1) {
+            if (strcmp(ln, "prune,accuracy") != 0)
+                rc = s_err_at(&tc, 1, 1, "the header must be 'prune,accuracy'");
+            continue;
+        }
+        if (n == 0)
+            continue;
+        char *end;
+        double p = strtod(ln, &end);
+        if (end == ln || *end != ',') {
+            rc = s_err_at(&tc, line, 1, "expected 'ratio,accuracy'");
+            break;
+        }
+        char *a_start = end + 1;
+        double a = strtod(a_start, &end);
+        if (end == a_start || *end || !isfinite(a) || !(p >= 0 && p <= 1)) {
+            rc = s_err_at(&tc, line, 1, "expected a ratio in [0, 1] and a finite accuracy");
+            break;
+        }
+        size_t k = job->n_accuracy;
+        if (k && p <= job->accuracy_prune[k - 1]) {
+            rc = s_err_at(&tc, line, 1, "ratios must be strictly ascending");
+            break;
+        }
+        if (k && a > job->accuracy_value[k - 1]) {
+            rc = s_err_at(&tc, line, 1, "accuracy rises with pruning (%g after %g): the table "
+                          "must not increase with the ratio", a, job->accuracy_value[k - 1]);
+            break;
+        }
+        size_t cap = k;
+        job->accuracy_prune = dse_xgrow(job->accuracy_prune, sizeof(double), k + 1, &cap);
+        cap = k;
+        job->accuracy_value = dse_xgrow(job->accuracy_value, sizeof(double), k + 1, &cap);
+        job->accuracy_prune[k] = p;
+        job->accuracy_value[k] = a;
+        job->n_accuracy = k + 1;
+    }
+    free(text);
+    if (!rc && job->n_accuracy < 1)
+        rc = s_err_at(&tc, 1, 1, "the accuracy table has no rows");
+    return rc;
+}
+
 static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
 {
     const dse_hwmodel_t *m = job->model;
@@ -1319,9 +1388,22 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     int rc;
     if (s && (rc = s_expect(c, s, DSE_TOML_TABLE, "[search]")))
         return rc;
-    static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget"};
-    if (s && (rc = s_check_keys(c, s, "[search]", keys, 5, NULL, NULL)))
+    static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget",
+                                       "accuracy"};
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, 6, NULL, NULL)))
         return rc;
+    job->accuracy_objective = -1;
+    const dse_toml_value_t *acc = s ? s_get(s, "accuracy", NULL) : NULL;
+    if (acc && !(c->flags & DSE_CONFIG_CANONICAL)) {
+        if ((rc = s_expect(c, acc, DSE_TOML_STRING, "accuracy")))
+            return rc;
+        int pn = dse_model_net_metric(m, "prune");
+        if (pn < 0 || m->net_metrics[pn].agg != DSE_AGG_MEAN)
+            return S_ERR_VAL(c, acc, "model '%s' has no mean pruning ratio ('prune') to map to "
+                             "accuracy", m->name);
+        if ((rc = s_accuracy_table(c, job, acc)))
+            return rc;
+    }
     const char *strategy = "exhaustive";
     if (s && (rc = s_string(c, s, "strategy", "the search strategy", 0, 0, 0, &strategy)))
         return rc;
@@ -1349,7 +1431,15 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             const dse_toml_value_t *e = dse_toml_array_get(v, i);
             if ((rc = s_expect(c, e, DSE_TOML_STRING, "an objective")))
                 return rc;
-            if ((rc = s_add_objective(c, job, e, dse_toml_string(e, NULL))))
+            const char *oname = dse_toml_string(e, NULL);
+            if (strcmp(oname, "accuracy") == 0) {
+                if (!job->n_accuracy)
+                    return S_ERR_VAL(c, e, "objective 'accuracy' needs a measured table: "
+                                     "[search] accuracy = \"table.csv\"");
+                job->accuracy_objective = (int)job->n_objectives;
+                oname = "prune"; /* composed on the ratio, mapped afterwards */
+            }
+            if ((rc = s_add_objective(c, job, e, oname)))
                 return rc;
         }
     } else {

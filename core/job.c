@@ -2,6 +2,7 @@
 #include "core/job.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "core/space.h"
@@ -44,6 +45,8 @@ void dse_job_destroy(dse_job_t **job_p)
     free(job->output);
     free(job->hardware);
     free(job->strategy);
+    free(job->accuracy_prune);
+    free(job->accuracy_value);
     free(job);
     *job_p = NULL;
 }
@@ -65,4 +68,20 @@ int dse_cmp_holds(dse_cmp_t cmp, double v, double bound)
     case DSE_CMP_EQ: return v == bound;
     }
     return 0;
+}
+
+double dse_job_accuracy(const dse_job_t *job, double prune)
+{
+    size_t n = job->n_accuracy;
+    const double *x = job->accuracy_prune, *y = job->accuracy_value;
+    const double eps = 1e-9;
+    if (n == 0 || prune < x[0] - eps || prune > x[n - 1] + eps)
+        return NAN;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (prune <= x[i + 1] + eps) {
+            if (prune <= x[i] + eps)
+                return y[i];
+            return y[i] + (y[i + 1] - y[i]) * (prune - x[i]) / (x[i + 1] - x[i]);
+        }
+    return y[n - 1];
 }

@@ -102,6 +102,14 @@ typedef struct {
     dse_constraint_t constraints[DSE_MAX_CONSTRAINTS];
     uint64_t seed;
     int64_t budget;        /* evaluations for sampling strategies, 0 = strategy default */
+    /* Measured accuracy of the pruned network ([search] accuracy): a table
+     * of (mean pruning ratio, accuracy), ratios ascending, accuracy not
+     * increasing. When set, the objective "accuracy" (maximised) stands at
+     * position accuracy_objective of objectives[], composed as the network
+     * metric "prune" and mapped through the table afterwards. */
+    size_t n_accuracy;
+    double *accuracy_prune, *accuracy_value;
+    int accuracy_objective; /* -1 = none */
     /* [cluster] */
     int workers;           /* local workers; 0 = one per physical core */
     double heartbeat_s;    /* heartbeat interval */
@@ -112,6 +120,10 @@ typedef struct {
 
 /* Frees everything the job owns and sets *job_p to NULL. */
 void dse_job_destroy(dse_job_t **job_p);
+
+/* Accuracy of a network whose mean pruning ratio is prune, interpolated in
+ * the job's table; NAN outside the table's range. */
+double dse_job_accuracy(const dse_job_t *job, double prune);
 
 /* Value of a hardware preset key by name (asserts the model declares it). */
 double dse_job_hw(const dse_job_t *job, const char *key);

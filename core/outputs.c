@@ -192,6 +192,54 @@ int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_front
     return dse_compose(&spec, nf, err);
 }
 
+/* With a measured accuracy table: acc[r] for each network front row, and,
+ * when accuracy is an objective, keep[r] = 0 for the rows it dominates.
+ * The front was composed minimising the mean pruning ratio; accuracy does
+ * not increase with the ratio, so every row of the accuracy front is among
+ * them and this refilter is exact. Rows outside the table are dropped. */
+static void s_accuracy_filter(const dse_job_t *job, const dse_netfront_t *nf,
+                              unsigned char *keep, double **acc_out)
+{
+    size_t n = nf ? dse_netfront_size(nf) : 0;
+    memset(keep, 1, n ? n : 1);
+    *acc_out = NULL;
+    if (!job->n_accuracy)
+        return;
+    const dse_hwmodel_t *m = job->model;
+    int pn = dse_model_net_metric(m, "prune");
+    double *acc = dse_xmalloc((n ? n : 1) * sizeof *acc);
+    for (size_t r = 0; r < n; r++) {
+        acc[r] = dse_job_accuracy(job, dse_netfront_metrics(nf, r)[pn]);
+        if (isnan(acc[r]))
+            keep[r] = 0;
+    }
+    *acc_out = acc;
+    if (job->accuracy_objective < 0)
+        return;
+    /* objective value k of row r: minimised, accuracy negated */
+#define S_OBJ(r, k)                                                                         \
+    ((int)(k) == job->accuracy_objective ? -acc[r]                                         \
+                                         : dse_netfront_metrics(nf, r)[job->objectives[k]])
+    for (size_t r = 0; r < n; r++) {
+        if (!keep[r])
+            continue;
+        for (size_t q = 0; q < n && keep[r]; q++) {
+            if (q == r || isnan(acc[q]))
+                continue;
+            int le = 1, lt = 0;
+            for (size_t k = 0; k < job->n_objectives && le; k++) {
+                double a = S_OBJ(q, k), b = S_OBJ(r, k);
+                le = a <= b;
+                lt |= a < b;
+            }
+            /* dominated, or equal to an earlier row */
+            if (le && (lt || q < r))
+                keep[r] = 0;
+        }
+    }
+#undef S_OBJ
+}
+
 /* Network metric values from per-layer metric rows (rows[l] for layer l). */
 static void s_aggregate(const dse_hwmodel_t *m, size_t n_layers, double *const *rows,
                         double *net)
@@ -293,13 +341,21 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
  * front point that fits, not the optimum under those budgets. */
 static long s_export_row(const dse_job_t *job, const dse_netfront_t *nf)
 {
+    size_t n = dse_netfront_size(nf);
+    unsigned char *keep = dse_xmalloc(n ? n : 1);
+    double *acc = NULL;
+    s_accuracy_filter(job, nf, keep, &acc);
+    free(acc);
+    long found = -1;
     const dse_hwmodel_t *m = job->model;
     static const char *const budgets[][3] = {
         {"lut", "lut_total", "lut_budget"},
         {"bram18", "bram18_total", "bram_budget"},
         {"dsp", "dsp_total", "dsp_budget"},
     };
-    for (size_t r = 0; r < dse_netfront_size(nf); r++) {
+    for (size_t r = 0; r < n && found < 0; r++) {
+        if (!keep[r])
+            continue;
         const double *v = dse_netfront_metrics(nf, r);
         int fits = 1;
         for (size_t b = 0; b < 3 && fits; b++) {
@@ -310,9 +366,10 @@ static long s_export_row(const dse_job_t *job, const dse_netfront_t *nf)
                 fits = v[k] <= job->hw[total] * job->hw[frac] + 1e-9;
         }
         if (fits)
-            return (long)r;
+            found = (long)r;
     }
-    return -1;
+    free(keep);
+    return found;
 }
 
 /* The model's own export of its best network point: FINN's
@@ -375,9 +432,15 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
 
     /* pareto_network.csv and its long form */
     size_t n_net = m->n_net_metrics;
+    size_t n_all = nf ? dse_netfront_size(nf) : 0;
+    unsigned char *keep = dse_xmalloc(n_all ? n_all : 1);
+    double *acc = NULL;
+    s_accuracy_filter(job, nf, keep, &acc);
     dse_strbuf_adds(&sb, "solution");
     for (size_t i = 0; i < n_net; i++)
         dse_strbuf_addf(&sb, ",%s", m->net_metrics[i].name);
+    if (acc)
+        dse_strbuf_adds(&sb, ",accuracy");
     for (size_t li = 0; li < job->n_layers; li++) {
         dse_strbuf_addc(&sb, ',');
         char col[200];
@@ -390,16 +453,23 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     for (size_t p = 0; p < m->n_params; p++)
         dse_strbuf_addf(&lf, ",%s", m->params[p].name);
     dse_strbuf_adds(&lf, "\r\n");
-    size_t n_sol = nf ? dse_netfront_size(nf) : 0;
+    size_t n_sol = 0;
     double params[DSE_MAX_PARAMS];
-    for (size_t r = 0; r < n_sol; r++) {
+    for (size_t q = 0; q < n_all; q++) {
+        if (!keep[q])
+            continue;
+        size_t r = n_sol++; /* solutions are numbered as written */
         dse_strbuf_addf(&sb, "%zu", r);
-        const double *v = dse_netfront_metrics(nf, r);
+        const double *v = dse_netfront_metrics(nf, q);
         for (size_t i = 0; i < n_net; i++) {
             dse_strbuf_addc(&sb, ',');
             s_num(&sb, v[i]);
         }
-        const uint64_t *pts = dse_netfront_points(nf, r);
+        if (acc) {
+            dse_strbuf_addc(&sb, ',');
+            s_num(&sb, acc[q]);
+        }
+        const uint64_t *pts = dse_netfront_points(nf, q);
         for (size_t li = 0; li < job->n_layers; li++) {
             dse_strbuf_addf(&sb, ",%llu", (unsigned long long)pts[li]);
             dse_strbuf_addf(&lf, "%zu,", r);
@@ -414,6 +484,8 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         }
         dse_strbuf_adds(&sb, "\r\n");
     }
+    free(keep);
+    free(acc);
     if ((rc = s_write(dir, "pareto_network.csv", &sb, err))) {
         dse_strbuf_release(&lf);
         return rc;
@@ -442,7 +514,9 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     dse_strbuf_adds(&sb, ",\n  \"objectives\": [");
     for (size_t i = 0; i < job->n_objectives; i++) {
         dse_strbuf_adds(&sb, i ? ", " : "");
-        s_json_string(&sb, m->net_metrics[job->objectives[i]].name);
+        s_json_string(&sb, (int)i == job->accuracy_objective
+                               ? "accuracy"
+                               : m->net_metrics[job->objectives[i]].name);
     }
     dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n", st->n_quarantined ? "false" : "true");
     dse_strbuf_addf(&sb, "  \"points\": %.0Lf,\n  \"evaluated\": %llu,\n  \"feasible\": %llu,\n"
@@ -462,6 +536,9 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                         dse_front_size(layer_fronts[li]), li + 1 < job->n_layers ? "," : "");
     }
     dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", n_sol);
+    if (job->n_accuracy)
+        dse_strbuf_addf(&sb, "  \"accuracy_objective\": %s,\n",
+                        job->accuracy_objective >= 0 ? "true" : "false");
     if (!nf && net_error) {
         dse_strbuf_adds(&sb, "  \"network_error\": ");
         s_json_string(&sb, net_error);

@@ -401,3 +401,56 @@ DSE_TEST(space_too_large)
     CHECK(out[0] == 1023 && out[5] == 1023);
     dse_space_destroy(&s);
 }
+
+static void s_write_tmp(const char *name, const char *text, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s", dse_test_tmpdir(), name);
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_write_file_atomic(path, text, strlen(text), &err), 0);
+}
+
+DSE_TEST(config_accuracy_table)
+{
+    char table[600], bad[600], header[600], job_path[600];
+    s_write_tmp("acc.csv", "prune,accuracy\n0,91.5\n0.25,91.0\r\n0.5,89\n", table, sizeof table);
+    s_write_tmp("acc_bad.csv", "prune,accuracy\n0,90\n0.25,90.5\n", bad, sizeof bad);
+    s_write_tmp("acc_header.csv", "ratio,acc\n0,90\n", header, sizeof header);
+    const char *fmt = "[target]\nmodel = \"pulp-cluster\"\nl1_bytes = 65536\n[workload]\n"
+                      "[[workload.layer]]\nname = \"fc\"\nop = \"linear\"\nin_shape = [64]\n"
+                      "out_channels = 16\n[search]\naccuracy = \"%s\"\n"
+                      "objectives = [\"cycles\", \"accuracy\"]\n";
+    char text[2000];
+    snprintf(text, sizeof text, fmt, "acc.csv");
+    s_write_tmp("acc_job.toml", text, job_path, sizeof job_path);
+    dse_job_t *job = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_config_load(job_path, &job, &err), 0); /* the table is beside the job */
+    if (job) {
+        CHECK_INT(job->n_accuracy, 3);
+        CHECK_INT(job->accuracy_objective, 1);
+        CHECK(dse_job_accuracy(job, 0) == 91.5);
+        CHECK_REL(dse_job_accuracy(job, 0.125), 91.25, 1e-12);
+        CHECK_REL(dse_job_accuracy(job, 0.375), 90.0, 1e-12);
+        CHECK(isnan(dse_job_accuracy(job, 0.6))); /* no extrapolation */
+        dse_job_destroy(&job);
+    } else {
+        dse__test_fail(__FILE__, __LINE__, "%s", err.msg);
+    }
+    snprintf(text, sizeof text, fmt, bad);
+    CHECK_INT(dse_config_parse("j.toml", text, strlen(text), 0, &job, &err), DSE_ECONFIG);
+    CHECK(strstr(err.file, "acc_bad.csv") != NULL);
+    CHECK_INT(err.line, 3);
+    CHECK(strstr(err.msg, "must not increase") != NULL);
+    snprintf(text, sizeof text, fmt, header);
+    CHECK_INT(dse_config_parse("j.toml", text, strlen(text), 0, &job, &err), DSE_ECONFIG);
+    CHECK(strstr(err.msg, "prune,accuracy") != NULL);
+    const char *noacc = "[target]\nmodel = \"pulp-cluster\"\n[workload]\n[[workload.layer]]\n"
+                        "name = \"fc\"\nop = \"linear\"\nin_shape = [64]\nout_channels = 16\n"
+                        "[search]\nobjectives = [\"cycles\", \"accuracy\"]\n";
+    CHECK_INT(dse_config_parse("j.toml", noacc, strlen(noacc), 0, &job, &err), DSE_ECONFIG);
+    CHECK(strstr(err.msg, "needs a measured table") != NULL);
+    const char *tf = "[target]\nmodel = \"testfn\"\n[workload]\n" LAYER
+                     "[search]\naccuracy = \"x.csv\"\n";
+    CHECK_INT(dse_config_parse("j.toml", tf, strlen(tf), 0, &job, &err), DSE_ECONFIG);
+    CHECK(strstr(err.msg, "no mean pruning ratio") != NULL);
+}
