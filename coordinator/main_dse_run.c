@@ -395,6 +395,9 @@ int main(int argc, char **argv)
 
     dse_netfront_t *nf = NULL;
     dse_error_t nerr = DSE_ERROR_INIT;
+    double t_compose = dse_now();
+    if (!quiet && isatty(2))
+        fprintf(stderr, "  composing the network front...\r");
     if (dse_outputs_compose(ej, res.fronts, &s_stop, &nf, &nerr) != 0) {
         if (nerr.code == DSE_EINTR) {
             fprintf(stderr, "dse-run: interrupted; nothing written\n");
@@ -404,8 +407,10 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "dse-run: no network front: %s\n", nerr.msg);
     }
+    t_compose = dse_now() - t_compose;
     dse_run_stats_t st = {
         .wall_seconds = res.wall,
+        .compose_seconds = t_compose,
         .workers_seen = res.workers_seen,
         .units = res.units,
         .units_reissued = res.reissued,
@@ -424,9 +429,10 @@ int main(int argc, char **argv)
             front += dse_front_size(res.fronts[i]);
         }
         if (!quiet)
-            printf("%s: %llu points evaluated in %.2f s; %zu layer front rows, %zu network "
-                   "front rows; written to %s/\n", ej->job->name, (unsigned long long)evaluated,
-                   res.wall, front, nf ? dse_netfront_size(nf) : 0, ej->job->output);
+            printf("%s: %llu points evaluated in %.2f s, network composed in %.2f s; %zu layer "
+                   "front rows, %zu network front rows; written to %s/\n", ej->job->name,
+                   (unsigned long long)evaluated, res.wall, t_compose, front,
+                   nf ? dse_netfront_size(nf) : 0, ej->job->output);
         if (res.n_quarantined) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

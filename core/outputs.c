@@ -546,6 +546,8 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     }
     dse_strbuf_adds(&sb, "  \"wall_seconds\": ");
     s_json_num(&sb, st->wall_seconds);
+    dse_strbuf_adds(&sb, ",\n  \"compose_seconds\": ");
+    s_json_num(&sb, st->compose_seconds);
     dse_strbuf_addf(&sb, ",\n  \"workers_seen\": %u,\n  \"units\": %llu,\n"
                          "  \"units_reissued\": %llu,\n  \"units_quarantined\": [",
                     st->workers_seen, (unsigned long long)st->units,

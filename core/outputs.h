@@ -30,7 +30,8 @@ typedef struct {
 } dse_quarantined_t;
 
 typedef struct {
-    double wall_seconds;
+    double wall_seconds;    /* the distributed evaluation */
+    double compose_seconds; /* the network composition */
     uint32_t workers_seen;
     uint64_t units;
     uint64_t units_reissued;
