@@ -739,9 +739,16 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     if (rc)
         return;
     switch (msg.cmd) {
-    case DSE_MSG_SUBMIT:
+    case DSE_MSG_SUBMIT: {
         s_on_submit(c, &peer, &msg.submit, now);
+        /* building a job (model preparation, rate calibration) can take a
+         * while; the workers were not silent, the coordinator was busy */
+        double after = dse_now();
+        if (after - now > c->o.heartbeat_s)
+            for (size_t i = 0; i < c->n_workers; i++)
+                c->workers[i].last_seen = after;
         break;
+    }
     case DSE_MSG_HEARTBEAT:
         for (size_t i = 0; i < c->n_jobs; i++)
             if (c->jobs[i]->client.len == peer.len &&

@@ -66,8 +66,6 @@ void dse_plan_unit(const dse_plan_t *p, const dse_evaljob_t *ej, uint64_t id, ds
         else
             hi = mid;
     }
-    while (lo + 1 < p->n_layers && p->first_unit[lo + 1] <= id)
-        lo++;
     uint64_t k = id - p->first_unit[lo];
     uint64_t size = ej->job->layers[lo].space->size;
     u->id = id;

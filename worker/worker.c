@@ -21,8 +21,6 @@ typedef struct s_jobentry {
     dse_evaljob_t *ej;      /* NULL when the job could not be built */
     char error[512];        /* why it could not be built */
     atomic_int refs;        /* the cache's reference plus one per task */
-    atomic_int cancelled;
-    uint64_t job_id;        /* from the unit ids (id >> 40) */
     struct s_jobentry *next;
 } s_jobentry_t;
 
@@ -31,6 +29,7 @@ typedef struct s_task {
     s_jobentry_t *je;
     uint64_t session;       /* results of an older session are dropped */
     int dump_all;
+    atomic_int cancelled;   /* its job was cancelled: stop early, send nothing */
     /* result */
     int rc;
     dse_counters_t cnt;
@@ -44,6 +43,7 @@ typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     s_task_t *head, *tail;
+    s_task_t **current;     /* the task each thread is running, or NULL */
     int quit;
     atomic_uint_fast64_t evaluated;
     atomic_uint busy;
@@ -103,11 +103,12 @@ static void *s_thread_main(void *arg)
         pool->head = t->next;
         if (!pool->head)
             pool->tail = NULL;
+        pool->current[ta->index] = t;
         pthread_mutex_unlock(&pool->mu);
 
         atomic_fetch_add(&pool->busy, 1);
         const dse_evaljob_t *ej = t->je->ej;
-        if (atomic_load(&t->je->cancelled)) {
+        if (atomic_load(&t->cancelled)) {
             t->rc = DSE_EINTR;
         } else if (!ej) {
             t->rc = DSE_ECONFIG;
@@ -121,7 +122,7 @@ static void *s_thread_main(void *arg)
             uint64_t before = t->cnt.evaluated;
             t->rc = dse_eval_points(ej, t->work.layer, t->work.lo, t->work.hi, t->work.indices,
                                     t->work.kind == DSE_WORK_LIST ? t->work.n_indices : 0,
-                                    t->front, all, &t->cnt, &t->je->cancelled);
+                                    t->front, all, &t->cnt, &t->cancelled);
             atomic_fetch_add(&pool->evaluated, t->cnt.evaluated - before);
             if (t->rc == DSE_EINVAL)
                 snprintf(t->error, sizeof t->error, "a point of the unit is outside layer %u's "
@@ -133,6 +134,9 @@ static void *s_thread_main(void *arg)
             }
         }
         atomic_fetch_sub(&pool->busy, 1);
+        pthread_mutex_lock(&pool->mu);
+        pool->current[ta->index] = NULL;
+        pthread_mutex_unlock(&pool->mu);
         zsock_send(push, "p", t);
     }
     zsock_destroy(&push);
@@ -217,7 +221,6 @@ static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
     s_jobentry_t *je = dse_xcalloc(1, sizeof *je);
     snprintf(je->digest, sizeof je->digest, "%s", j->digest);
     atomic_init(&je->refs, 1);
-    atomic_init(&je->cancelled, 0);
     dse_error_t err = DSE_ERROR_INIT;
     if (dse_evaljob_from_text(j->config, strlen(j->config), &je->ej, &err) != 0) {
         dse_error_format(&err, je->error, sizeof je->error);
@@ -270,7 +273,7 @@ static void s_on_work(s_worker_t *w, dse_msg_t *msg)
     wk->indices = NULL;
     atomic_fetch_add(&je->refs, 1);
     t->je = je;
-    je->job_id = t->work.unit >> 40;
+    atomic_init(&t->cancelled, 0);
     t->session = w->session;
     t->dump_all = je->ej && je->ej->job->dump_all;
     pthread_mutex_lock(&w->pool.mu);
@@ -283,11 +286,35 @@ static void s_on_work(s_worker_t *w, dse_msg_t *msg)
     pthread_mutex_unlock(&w->pool.mu);
 }
 
+/* Drops the queued units of a cancelled job and stops its running ones.
+ * Only that job: another job with the same digest (the same config
+ * submitted again) goes on. Unit ids carry the job id in their top bits. */
 static void s_on_cancel(s_worker_t *w, uint64_t job_id)
 {
-    for (s_jobentry_t *je = w->jobs; je; je = je->next)
-        if (je->job_id == job_id)
-            atomic_store(&je->cancelled, 1);
+    s_task_t *dropped = NULL;
+    pthread_mutex_lock(&w->pool.mu);
+    s_task_t **pp = &w->pool.head;
+    w->pool.tail = NULL;
+    while (*pp) {
+        s_task_t *t = *pp;
+        if (t->work.unit >> 40 == job_id) {
+            *pp = t->next;
+            t->next = dropped;
+            dropped = t;
+        } else {
+            w->pool.tail = t;
+            pp = &t->next;
+        }
+    }
+    for (int i = 0; i < w->pool.n_threads; i++)
+        if (w->pool.current[i] && w->pool.current[i]->work.unit >> 40 == job_id)
+            atomic_store(&w->pool.current[i]->cancelled, 1);
+    pthread_mutex_unlock(&w->pool.mu);
+    while (dropped) {
+        s_task_t *next = dropped->next;
+        s_task_free(dropped);
+        dropped = next;
+    }
 }
 
 static void s_on_result(s_worker_t *w, s_task_t *t)
@@ -349,6 +376,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
              (void *)&w);
     w.results = zsock_new_pull(w.pool.results_ep);
     w.threads = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.threads);
+    w.pool.current = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.pool.current);
     w.targs = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.targs);
     for (int i = 0; i < w.pool.n_threads; i++) {
         w.targs[i].pool = &w.pool;
@@ -436,8 +464,11 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     }
     pthread_mutex_lock(&w.pool.mu);
     w.pool.quit = 1;
-    for (s_jobentry_t *je = w.jobs; je; je = je->next)
-        atomic_store(&je->cancelled, 1);
+    for (int i = 0; i < w.pool.n_threads; i++)
+        if (w.pool.current[i])
+            atomic_store(&w.pool.current[i]->cancelled, 1);
+    for (s_task_t *t = w.pool.head; t; t = t->next)
+        atomic_store(&t->cancelled, 1);
     pthread_cond_broadcast(&w.pool.cv);
     pthread_mutex_unlock(&w.pool.mu);
     /* push sockets linger until delivered, so after the joins every
@@ -469,6 +500,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     zsock_destroy(&w.results);
     free(w.threads);
     free(w.targs);
+    free(w.pool.current);
     pthread_mutex_destroy(&w.pool.mu);
     pthread_cond_destroy(&w.pool.cv);
     dse_topo_destroy(&w.pool.topo);
