@@ -38,7 +38,6 @@ typedef struct {
     uint64_t worker; /* uid */
     uint32_t epoch;
     double issued, deadline;
-    int duplicate;
 } s_lease_t;
 
 typedef struct s_job {
@@ -51,7 +50,7 @@ typedef struct s_job {
     dse_front_t **all; /* every feasible point, when the job dumps them */
     dse_counters_t *per_layer;
     uint8_t *state;    /* per unit */
-    uint8_t *attempts; /* per unit, saturating */
+    uint8_t *attempts; /* failed leases per unit, saturating */
     uint64_t cursor;   /* next fresh unit */
     uint64_t *retry;   /* units back at the front of the queue (FIFO) */
     size_t retry_head, n_retry, cap_retry;
@@ -255,12 +254,19 @@ static size_t s_unit_leases(const s_job_t *j, uint64_t u)
     return n;
 }
 
-/* A lease ended without a result (worker dead, FAIL, expiry): the unit goes
- * back to the front of the queue, or into quarantine after max_attempts. */
+/* A lease ended without a result (worker dead, FAIL, expiry). Every failed
+ * lease counts, copies included, so a unit that kills whoever runs it
+ * cannot circulate forever: after max_attempts failures it is quarantined;
+ * before that it goes back to the front of the queue, unless a copy of it
+ * is still out. */
 static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *why)
 {
-    if (j->state[u] != S_PENDING || s_unit_leases(j, u) > 0)
-        return; /* done, or still running elsewhere */
+    if (j->state[u] != S_PENDING)
+        return; /* done already */
+    if (j->attempts[u] < 255)
+        j->attempts[u]++;
+    if (j->attempts[u] < (unsigned)c->o.max_attempts && s_unit_leases(j, u) > 0)
+        return; /* still running elsewhere */
     if (j->attempts[u] >= (unsigned)c->o.max_attempts) {
         j->state[u] = S_QUARANTINED;
         dse_unit_t unit;
@@ -279,6 +285,10 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *wh
     } else {
         s_job_push_retry(j, u);
         j->reissued++;
+        if (c->o.verbose)
+            s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %d (%s)",
+                  (unsigned long long)j->id, (unsigned long long)u, j->attempts[u],
+                  c->o.max_attempts, why);
     }
 }
 
@@ -371,8 +381,7 @@ static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 
 /* -------------------------------------------------------------- scheduling */
 
-static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, int duplicate,
-                    double now)
+static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, double now)
 {
     int sent = 0;
     for (size_t k = 0; k < w->n_jobs_sent && !sent; k++)
@@ -397,9 +406,6 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, int d
     l->epoch = ++j->epoch;
     l->issued = now;
     l->deadline = now + timeout;
-    l->duplicate = duplicate;
-    if (!duplicate && j->attempts[u] < 255)
-        j->attempts[u]++;
     w->outstanding++;
     dse_msg_t m = {.cmd = DSE_MSG_WORK};
     m.work.unit = (j->id << S_UNIT_BITS) | u;
@@ -435,7 +441,7 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
         return 0;
     uint64_t u = best_job->leases[best].unit;
     best_job->reissued++;
-    s_issue(c, best_job, w, u, 1, now);
+    s_issue(c, best_job, w, u, now);
     return 1;
 }
 
@@ -463,7 +469,7 @@ static void s_schedule(dse_coord_t *c, double now)
             int64_t u = s_job_pop(j);
             if (u < 0)
                 break;
-            s_issue(c, j, w, (uint64_t)u, 0, now);
+            s_issue(c, j, w, (uint64_t)u, now);
         }
     }
 }
@@ -920,6 +926,11 @@ int dse_coord_run(dse_coord_t *c)
             }
         }
         s_timers(c, now);
+        /* a lost worker or an expired lease may have quarantined a job's
+         * last units: such a job is complete too */
+        for (size_t i = c->n_jobs; i-- > 0;)
+            if (i < c->n_jobs)
+                s_job_check_done(c, c->jobs[i], now);
         s_schedule(c, now);
     }
     zpoller_destroy(&poller);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "core/util.h"
+#include "worker/eval.h"
 
 static const char *const s_problems[] = {"zdt1", "dtlz2", NULL};
 
@@ -14,7 +15,7 @@ static const dse_key_decl_t s_preset[] = {
      .unit = "iterations", .doc = "busy-loop iterations added to every evaluation"},
 };
 
-enum { K_PROBLEM, K_N, K_F1MAX };
+enum { K_PROBLEM, K_N, K_F1MAX, K_CRASH };
 static const dse_key_decl_t s_layer_keys[] = {
     [K_PROBLEM] = {.name = "problem", .kind = DSE_VAL_ENUM, .choices = s_problems, .dflt = 0,
                    .doc = "zdt1 (two objectives) or dtlz2 (three)"},
@@ -22,6 +23,9 @@ static const dse_key_decl_t s_layer_keys[] = {
              .doc = "grid points per variable (x1, x2, x3 range over 1..n)"},
     [K_F1MAX] = {.name = "f1_max", .kind = DSE_VAL_REAL, .dflt = INFINITY,
                  .doc = "points with f1 above this are infeasible"},
+    [K_CRASH] = {.name = "crash_x3", .kind = DSE_VAL_INT, .dflt = 0, .min = 0, .max = 1e6,
+                 .doc = "fault injection for tests: a worker evaluating a point with this x3 "
+                        "aborts (0 = never)"},
 };
 
 static int64_t s_extent_n(const dse_job_t *job, const dse_layer_t *L)
@@ -58,6 +62,7 @@ typedef struct {
     double scale; /* 1 / (n - 1) */
     double f1_max;
     int64_t cost;
+    double crash_x3;
 } s_ctx_t;
 
 static int s_prepare(const dse_job_t *job, size_t layer, void **ctx, dse_error_t *err)
@@ -69,6 +74,7 @@ static int s_prepare(const dse_job_t *job, size_t layer, void **ctx, dse_error_t
     c->scale = 1.0 / (L->attr[K_N] - 1);
     c->f1_max = L->attr[K_F1MAX];
     c->cost = (int64_t)job->hw[0];
+    c->crash_x3 = L->attr[K_CRASH];
     *ctx = c;
     return 0;
 }
@@ -81,6 +87,8 @@ static void s_release(void *ctx)
 static int s_evaluate(const void *ctx, const double *x, double *f)
 {
     const s_ctx_t *c = ctx;
+    if (c->crash_x3 > 0 && x[2] == c->crash_x3 && dse_eval_in_worker)
+        abort(); /* a worker that dies on this point, for the quarantine test */
     double u1 = (x[0] - 1) * c->scale, u2 = (x[1] - 1) * c->scale, u3 = (x[2] - 1) * c->scale;
     if (c->problem == DSE_TESTFN_ZDT1) {
         double g = 1 + 9 * (u2 + u3) / 2;

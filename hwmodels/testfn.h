@@ -12,7 +12,9 @@
  *
  * The preset key `cost` adds a busy loop of that many iterations to every
  * evaluation, so the runtime can be tested and measured at any cost per
- * point. Points with f1 above the layer key `f1_max` are infeasible.
+ * point. Points with f1 above the layer key `f1_max` are infeasible. The
+ * layer key `crash_x3` makes a worker abort on the points with that x3:
+ * fault injection for the tests of quarantine.
  */
 #ifndef DSE_TESTFN_H
 #define DSE_TESTFN_H

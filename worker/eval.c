@@ -10,6 +10,8 @@
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 
+_Thread_local int dse_eval_in_worker;
+
 int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
 {
     dse_job_t *job = *job_p;

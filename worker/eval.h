@@ -57,6 +57,11 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
  * constraints), 0 otherwise. */
 int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params, double *metrics);
 
+/* Set in the evaluation threads of a worker (0 elsewhere: a coordinator's
+ * calibration sample, tests). Lets the test model inject faults where a
+ * real model would fail: in a worker. */
+extern _Thread_local int dse_eval_in_worker;
+
 /* Estimates the evaluation rate (points per second, one thread) of a layer
  * by timing a sample of its points. */
 double dse_eval_rate(const dse_evaljob_t *ej, size_t layer);

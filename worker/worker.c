@@ -83,6 +83,7 @@ static void *s_thread_main(void *arg)
 {
     s_thread_arg_t *ta = arg;
     s_pool_t *pool = ta->pool;
+    dse_eval_in_worker = 1;
     if (pool->pin && pool->topo) {
         dse_error_t err = DSE_ERROR_INIT;
         if (dse_topo_pin_current_thread(pool->topo, pool->first_core + ta->index, &err) != 0 &&

@@ -1,0 +1,49 @@
+# A unit whose evaluation kills its worker every time is quarantined after
+# --max-attempts attempts: the job completes without it (exit 3), says so on
+# stderr and in summary.json, and every other unit is merged.
+. tests/integration/lib.sh
+slow_job "$T/job.toml" 16
+sed -i 's/^problem = "dtlz2"/problem = "dtlz2"\ncrash_x3 = 5/' "$T/job.toml"
+PORT=$(pick_port)
+start_coordinator $PORT --max-attempts 2 --verbose
+# a supervisor keeps two workers alive, as a process manager would (bounded)
+(
+    i=0
+    while [ $i -lt 40 ]; do
+        "$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 \
+            --death-timeout 20 >>"$T/workers.log" 2>&1
+        i=$((i + 1))
+    done
+) &
+S1=$!
+(
+    i=0
+    while [ $i -lt 40 ]; do
+        "$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 \
+            --death-timeout 20 >>"$T/workers.log" 2>&1
+        i=$((i + 1))
+    done
+) &
+S2=$!
+PIDS="$PIDS $S1 $S2"
+"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out" -q \
+    2>"$T/run.err" &
+RUN=$!
+PIDS="$PIDS $RUN"
+wait_pid $RUN 120; rc=$?
+[ $rc -eq 3 ] || { cat "$T/run.err"; fail "exit $rc, expected 3 (quarantined units)"; }
+grep -q "quarantined" "$T/run.err" || fail "no word of quarantine on stderr"
+grep -q '"complete": false' "$T/out/summary.json" || fail "summary.json says complete"
+grep -q '"attempts": 2, "error": "worker lost"' "$T/out/summary.json" || fail "summary.json lacks the quarantined unit"
+grep -q "quarantined after 2 attempts" "$T/coordinator.log" || fail "the coordinator did not report it"
+# the other layers are complete and equal an undisturbed run's
+sed -i '/^crash_x3/d' "$T/job.toml"
+"$BIN/dse-run" "$T/job.toml" --workers 1 --output "$T/ref" -q || fail "reference"
+for l in a c; do
+    grep "^$l," "$T/ref/pareto_layers.csv" >"$T/ref.$l"
+    grep "^$l," "$T/out/pareto_layers.csv" >"$T/out.$l"
+    cmp -s "$T/ref.$l" "$T/out.$l" || fail "layer $l differs"
+done
+kill $S1 $S2 2>/dev/null
+pkill -f "dse-worker --connect tcp://127.0.0.1:$PORT" 2>/dev/null
+exit 0
