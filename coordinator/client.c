@@ -200,7 +200,9 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 res->n_quarantined = d->n_quarantined;
                 res->quarantined = dse_xcalloc(d->n_quarantined ? d->n_quarantined : 1,
                                                sizeof *res->quarantined);
+                int bad_layer = 0;
                 for (size_t i = 0; i < d->n_quarantined; i++) {
+                    bad_layer |= d->quarantined[i].layer >= nl;
                     res->quarantined[i].layer = d->quarantined[i].layer < nl ? d->quarantined[i].layer : 0;
                     res->quarantined[i].lo = d->quarantined[i].lo;
                     res->quarantined[i].hi = d->quarantined[i].hi;
@@ -211,6 +213,9 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 if ((size_t)layers_got != nl)
                     rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "the coordinator sent %d of "
                                        "%zu layer fronts", layers_got, nl);
+                else if (bad_layer)
+                    rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "the coordinator reported a "
+                                       "quarantined unit of a layer the job does not have");
                 else
                     rc = 0;
                 finished = 1;
