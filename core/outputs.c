@@ -240,6 +240,34 @@ static void s_accuracy_filter(const dse_job_t *job, const dse_netfront_t *nf,
 #undef S_OBJ
 }
 
+/* Hypervolume of a front on its objectives, with the reference point taken
+ * from the front itself: on each objective its worst value plus 10% of its
+ * range (plus 1 when the range is 0), so the extreme points count and the
+ * figure is reproducible. Writes "{"value": V, "reference": [...]}". */
+static void s_json_hypervolume(dse_strbuf_t *sb, const dse_front_t *f)
+{
+    size_t k = dse_front_n_obj(f), n = dse_front_size(f);
+    const int *obj = dse_front_obj(f);
+    double ref[DSE_MAX_OBJECTIVES + 1];
+    for (size_t j = 0; j < k && j < DSE_MAX_OBJECTIVES; j++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t r = 0; r < n; r++) {
+            double v = dse_front_row(f, r)[obj[j]];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        ref[j] = n ? hi + (hi > lo ? 0.1 * (hi - lo) : 1.0) : 0;
+    }
+    dse_strbuf_adds(sb, "{\"value\": ");
+    s_json_num(sb, n ? dse_hypervolume(f, ref) : 0);
+    dse_strbuf_adds(sb, ", \"reference\": [");
+    for (size_t j = 0; j < k; j++) {
+        dse_strbuf_adds(sb, j ? ", " : "");
+        s_json_num(sb, ref[j]);
+    }
+    dse_strbuf_adds(sb, "]}");
+}
+
 /* Network metric values from per-layer metric rows (rows[l] for layer l). */
 static void s_aggregate(const dse_hwmodel_t *m, size_t n_layers, double *const *rows,
                         double *net)
@@ -455,6 +483,12 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     dse_strbuf_adds(&lf, "\r\n");
     size_t n_sol = 0;
     double params[DSE_MAX_PARAMS];
+    /* the written rows on the job's objectives (accuracy negated), for the
+     * hypervolume in summary.json */
+    int obj_cols[DSE_MAX_OBJECTIVES];
+    for (size_t k = 0; k < job->n_objectives; k++)
+        obj_cols[k] = (int)k;
+    dse_front_t *netobj = dse_front_new(job->n_objectives, job->n_objectives, obj_cols);
     for (size_t q = 0; q < n_all; q++) {
         if (!keep[q])
             continue;
@@ -469,6 +503,10 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
             dse_strbuf_addc(&sb, ',');
             s_num(&sb, acc[q]);
         }
+        double ov[DSE_MAX_OBJECTIVES];
+        for (size_t k = 0; k < job->n_objectives; k++)
+            ov[k] = (int)k == job->accuracy_objective ? -acc[q] : v[job->objectives[k]];
+        dse_front_push(netobj, r, 0, 0, ov);
         const uint64_t *pts = dse_netfront_points(nf, q);
         for (size_t li = 0; li < job->n_layers; li++) {
             dse_strbuf_addf(&sb, ",%llu", (unsigned long long)pts[li]);
@@ -488,10 +526,13 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     free(acc);
     if ((rc = s_write(dir, "pareto_network.csv", &sb, err))) {
         dse_strbuf_release(&lf);
+        dse_front_destroy(&netobj);
         return rc;
     }
-    if ((rc = s_write(dir, "pareto_network_choices.csv", &lf, err)))
+    if ((rc = s_write(dir, "pareto_network_choices.csv", &lf, err))) {
+        dse_front_destroy(&netobj);
         return rc;
+    }
 
     /* summary.json */
     dse_counters_t tot = {0};
@@ -529,13 +570,20 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         dse_strbuf_adds(&sb, "    {\"name\": ");
         s_json_string(&sb, job->layers[li].name);
         dse_strbuf_addf(&sb, ", \"points\": %llu, \"evaluated\": %llu, \"feasible\": %llu, "
-                             "\"infeasible\": %llu, \"skipped\": %llu, \"front\": %zu}%s\n",
+                             "\"infeasible\": %llu, \"skipped\": %llu, \"front\": %zu, "
+                             "\"hypervolume\": ",
                         (unsigned long long)job->layers[li].space->size,
                         (unsigned long long)c->evaluated, (unsigned long long)c->feasible,
                         (unsigned long long)c->infeasible, (unsigned long long)c->skipped,
-                        dse_front_size(layer_fronts[li]), li + 1 < job->n_layers ? "," : "");
+                        dse_front_size(layer_fronts[li]));
+        s_json_hypervolume(&sb, layer_fronts[li]);
+        dse_strbuf_addf(&sb, "}%s\n", li + 1 < job->n_layers ? "," : "");
     }
     dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", n_sol);
+    dse_strbuf_adds(&sb, "  \"network_hypervolume\": ");
+    s_json_hypervolume(&sb, netobj);
+    dse_strbuf_adds(&sb, ",\n");
+    dse_front_destroy(&netobj);
     if (job->n_accuracy)
         dse_strbuf_addf(&sb, "  \"accuracy_objective\": %s,\n",
                         job->accuracy_objective >= 0 ? "true" : "false");

@@ -29,3 +29,11 @@ run "$T/cnv.toml" "$T/cnv"
 grep -q '"MatrixVectorActivation_0": {"PE": ' "$T/cnv/folding_config.json" || fail "folding_config.json form"
 python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$T/cnv/folding_config.json" || fail "folding_config.json is not JSON"
 python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$T/cnv/summary.json" || fail "summary.json is not JSON"
+python3 - "$T/qs/summary.json" <<'PY' || fail "summary.json hypervolumes"
+import json, sys
+d = json.load(open(sys.argv[1]))
+hv = d["network_hypervolume"]
+assert hv["value"] > 0 and len(hv["reference"]) == len(d["objectives"]), hv
+assert all(l["hypervolume"]["value"] > 0 for l in d["layers"]), d["layers"]
+assert d["compose_seconds"] >= 0 and d["wall_seconds"] > 0
+PY
