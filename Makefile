@@ -129,6 +129,7 @@ fuzz:
 bench: deps
 	$(MAKE) all
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== wall time to the exact fronts"; BUILD=$(BUILD) sh bench/fronts.sh
 
 clean:
 	rm -rf build
