@@ -6,24 +6,18 @@ slow_job "$T/job.toml" 16
 sed -i 's/^problem = "dtlz2"/problem = "dtlz2"\ncrash_x3 = 5/' "$T/job.toml"
 PORT=$(pick_port)
 start_coordinator $PORT --max-attempts 2 --verbose
-# a supervisor keeps two workers alive, as a process manager would (bounded)
-(
+# supervisors keep two workers alive, as a process manager would (bounded)
+supervise() {
     i=0
     while [ $i -lt 40 ]; do
         "$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 \
             --death-timeout 20 >>"$T/workers.log" 2>&1
         i=$((i + 1))
     done
-) &
+}
+supervise &
 S1=$!
-(
-    i=0
-    while [ $i -lt 40 ]; do
-        "$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 \
-            --death-timeout 20 >>"$T/workers.log" 2>&1
-        i=$((i + 1))
-    done
-) &
+supervise &
 S2=$!
 PIDS="$PIDS $S1 $S2"
 "$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out" -q \
