@@ -233,8 +233,11 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
             dse_msg_send(sock, NULL, &m);
             last_sent = now;
         }
-        if (now - last_seen > hb * misses * 2) {
-            if (now - silent_since > timeout) {
+        /* before ACCEPT the coordinator may be building the job (model
+         * preparation can take seconds): only the full timeout applies */
+        double patience = job_id ? hb * misses * 2 : timeout;
+        if (now - last_seen > patience) {
+            if (now - silent_since >= timeout) {
                 rc = dse_error_set(err, DSE_ETIMEDOUT, NULL, 0, 0, "no answer from the "
                                    "coordinator at %s for %.0f s", o->endpoint, timeout);
                 break;
