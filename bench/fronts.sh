@@ -12,8 +12,8 @@ for c in configs/quickstart.toml configs/resnet8-train.toml configs/dscnn-infer.
          "$out/cnv-w2a2-pynq-6ratios.toml"; do
     name=$(basename "$c" .toml)
     t0=$(date +%s.%N)
-    timeout 1800 "$BUILD/dse-run" "$c" --workers 2 --output "$out/$name" -q || {
-        echo "front $name: failed"; continue; }
+    timeout 600 "$BUILD/dse-run" "$c" --workers 2 --output "$out/$name" -q || {
+        echo "front $name: did not finish in 600 s (or failed)"; continue; }
     t1=$(date +%s.%N)
     s="$out/$name/summary.json"
     printf 'front %-28s %8s s wall (evaluation %s s, composition %s s), %s network points\n' \
