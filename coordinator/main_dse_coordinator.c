@@ -6,15 +6,10 @@
 #include <string.h>
 
 #include "coordinator/coord.h"
+#include "core/cli.h"
 #include "core/error.h"
 
 static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static void s_usage(FILE *out)
 {
@@ -36,19 +31,6 @@ static void s_usage(FILE *out)
             "  -h, --help               this text\n");
 }
 
-static int s_number(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "dse-coordinator: %s takes a number from %g to %g (got '%s')\n", opt,
-                lo, hi, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     dse_coord_opts_t o = {.worker_bind = "tcp://*:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
@@ -63,19 +45,19 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--client-bind") == 0 && has_next) {
             client_bind = argv[++i];
         } else if (strcmp(a, "--heartbeat") == 0 && has_next) {
-            if (s_number(a, argv[++i], 0.01, 3600, &v))
+            if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 3600, &v))
                 return 2;
             o.heartbeat_s = v;
         } else if (strcmp(a, "--heartbeat-misses") == 0 && has_next) {
-            if (s_number(a, argv[++i], 1, 1000, &v))
+            if (dse_cli_number("dse-coordinator", a, argv[++i], 1, 1000, &v))
                 return 2;
             o.heartbeat_misses = (int)v;
         } else if (strcmp(a, "--max-attempts") == 0 && has_next) {
-            if (s_number(a, argv[++i], 1, 255, &v))
+            if (dse_cli_number("dse-coordinator", a, argv[++i], 1, 255, &v))
                 return 2;
             o.max_attempts = (int)v;
         } else if (strcmp(a, "--lease-timeout") == 0 && has_next) {
-            if (s_number(a, argv[++i], 0.01, 1e7, &v))
+            if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 1e7, &v))
                 return 2;
             o.lease_timeout_s = v;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -99,13 +81,7 @@ int main(int argc, char **argv)
         client_bind = cbind;
     }
     o.client_bind = client_bind;
-    zsys_handler_set(NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    dse_cli_stop_on_signals(&s_stop);
     dse_error_t err = DSE_ERROR_INIT;
     dse_coord_t *c = dse_coord_new(&o, &err);
     if (!c) {

@@ -15,6 +15,7 @@
 
 #include "coordinator/client.h"
 #include "coordinator/coord.h"
+#include "core/cli.h"
 #include "core/config.h"
 #include "core/job.h"
 #include "core/outputs.h"
@@ -25,12 +26,6 @@
 
 static volatile sig_atomic_t s_stop;
 static volatile sig_atomic_t s_coord_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static void s_list_keys(const dse_key_decl_t *k, size_t n)
 {
@@ -290,13 +285,7 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    zsys_handler_set(NULL); /* our own handler: Ctrl-C cancels the job cleanly */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    dse_cli_stop_on_signals(&s_stop);
 
     dse_coord_t *coord = NULL;
     pthread_t coord_thread;

@@ -5,16 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/error.h"
 #include "worker/worker.h"
 
 static volatile sig_atomic_t s_stop;
-
-static void s_on_signal(int sig)
-{
-    (void)sig;
-    s_stop = 1;
-}
 
 static void s_usage(FILE *out)
 {
@@ -40,19 +35,6 @@ static void s_usage(FILE *out)
             "  -h, --help               this text\n");
 }
 
-static int s_number(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "dse-worker: %s takes a number from %g to %g (got '%s')\n", opt, lo, hi,
-                s);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     dse_worker_opts_t o = {.pin = 1, .heartbeat_s = 1.0, .heartbeat_misses = 3, .stop = &s_stop};
@@ -63,23 +45,23 @@ int main(int argc, char **argv)
         if (strcmp(a, "--connect") == 0 && has_next) {
             o.endpoint = argv[++i];
         } else if (strcmp(a, "--threads") == 0 && has_next) {
-            if (s_number(a, argv[++i], 1, 1024, &v))
+            if (dse_cli_number("dse-worker", a, argv[++i], 1, 1024, &v))
                 return 2;
             o.threads = (int)v;
         } else if (strcmp(a, "--death-timeout") == 0 && has_next) {
-            if (s_number(a, argv[++i], 0, 1e9, &v))
+            if (dse_cli_number("dse-worker", a, argv[++i], 0, 1e9, &v))
                 return 2;
             o.death_timeout_s = v;
         } else if (strcmp(a, "--heartbeat") == 0 && has_next) {
-            if (s_number(a, argv[++i], 0.01, 3600, &v))
+            if (dse_cli_number("dse-worker", a, argv[++i], 0.01, 3600, &v))
                 return 2;
             o.heartbeat_s = v;
         } else if (strcmp(a, "--heartbeat-misses") == 0 && has_next) {
-            if (s_number(a, argv[++i], 1, 1000, &v))
+            if (dse_cli_number("dse-worker", a, argv[++i], 1, 1000, &v))
                 return 2;
             o.heartbeat_misses = (int)v;
         } else if (strcmp(a, "--first-core") == 0 && has_next) {
-            if (s_number(a, argv[++i], 0, 65535, &v))
+            if (dse_cli_number("dse-worker", a, argv[++i], 0, 65535, &v))
                 return 2;
             o.first_core = (int)v;
         } else if (strcmp(a, "--no-pin") == 0) {
@@ -103,13 +85,7 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    zsys_handler_set(NULL);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    dse_cli_stop_on_signals(&s_stop);
     dse_error_t err = DSE_ERROR_INIT;
     int rc = dse_worker_run(&o, &err);
     if (rc && rc != DSE_ETIMEDOUT) {

@@ -1,0 +1,41 @@
+/* cli.c - number options and signal handling for the programs. */
+#include "core/cli.h"
+
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int dse_cli_number(const char *prog, const char *opt, const char *s, double lo, double hi,
+                   double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= lo && v <= hi)) {
+        fprintf(stderr, "%s: %s takes a number from %g to %g (got '%s')\n", prog, opt, lo, hi, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static volatile sig_atomic_t *s_flag;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    if (s_flag)
+        *s_flag = 1;
+}
+
+void dse_cli_stop_on_signals(volatile sig_atomic_t *flag)
+{
+    s_flag = flag;
+    zsys_handler_set(NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}

@@ -1,0 +1,16 @@
+/* cli.h - what the three programs share on their command lines. */
+#ifndef DSE_CLI_H
+#define DSE_CLI_H
+
+#include <signal.h>
+
+/* Parses a number option value in [lo, hi]; on a bad value prints
+ * "PROG: OPT takes a number from LO to HI (got 'S')" and returns -1. */
+int dse_cli_number(const char *prog, const char *opt, const char *s, double lo, double hi,
+                   double *out);
+
+/* Ctrl-C and SIGTERM set *flag (czmq's own handler is turned off, so the
+ * programs stop cleanly themselves); SIGPIPE is ignored. */
+void dse_cli_stop_on_signals(volatile sig_atomic_t *flag);
+
+#endif
