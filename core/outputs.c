@@ -274,17 +274,11 @@ static void s_aggregate(const dse_hwmodel_t *m, size_t n_layers, double *const *
 {
     for (size_t i = 0; i < m->n_net_metrics; i++) {
         int src = dse_model_metric(m, m->net_metrics[i].source);
-        double v = 0;
-        for (size_t l = 0; l < n_layers; l++) {
-            double x = rows[l][src];
-            if (m->net_metrics[i].agg == DSE_AGG_MAX)
-                v = l == 0 || x > v ? x : v;
-            else
-                v += x;
-        }
-        if (m->net_metrics[i].agg == DSE_AGG_MEAN && n_layers)
-            v /= (double)n_layers;
-        net[i] = v;
+        dse_agg_t agg = m->net_metrics[i].agg;
+        double v = n_layers ? rows[0][src] : 0;
+        for (size_t l = 1; l < n_layers; l++)
+            v = dse_agg_combine(agg, v, rows[l][src]);
+        net[i] = agg == DSE_AGG_MEAN && n_layers ? v / (double)n_layers : v;
     }
 }
 

@@ -122,15 +122,6 @@ static int s_check_spec(const dse_compose_spec_t *s, dse_error_t *err)
     return 0;
 }
 
-static inline double s_combine(dse_agg_t agg, double acc, double v)
-{
-    if (agg == DSE_AGG_MAX) {
-        if (isnan(acc) || isnan(v))
-            return NAN;
-        return v > acc ? v : acc;
-    }
-    return acc + v;
-}
 
 
 /* Turns accumulated aggregates into final values; returns 1 if they meet
@@ -423,7 +414,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 const double *row = dse_front_row(f, r);
                 for (size_t j = 0; j < N; j++) {
                     double v = row[spec->net_source[j]];
-                    tmp[j] = l ? s_combine(spec->net_agg[j], pm[j], v) : v;
+                    tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
                 }
                 if (last) {
                     memcpy(fin, tmp, N * sizeof *fin);
@@ -436,7 +427,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                         if (cmp != DSE_CMP_LE && cmp != DSE_CMP_LT)
                             continue;
                         size_t j = (size_t)spec->cons_metric[c];
-                        double lb = s_combine(spec->net_agg[j], tmp[j], rest[l * N + j]);
+                        double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest[l * N + j]);
                         if (spec->net_agg[j] == DSE_AGG_MEAN)
                             lb /= (double)L;
                         double bound = spec->cons_bound[c];
@@ -599,7 +590,7 @@ int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_
             const double *row = dse_front_row(spec->layers[l], digit[l]);
             for (size_t j = 0; j < N; j++) {
                 double v = row[spec->net_source[j]];
-                acc[j] = l ? s_combine(spec->net_agg[j], acc[j], v) : v;
+                acc[j] = l ? dse_agg_combine(spec->net_agg[j], acc[j], v) : v;
             }
             for (size_t i = 0; i < ns; i++)
                 kv[(L - 1 - l) * ns + i] = st.sign[i] * acc[st.col[i]];

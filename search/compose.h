@@ -42,6 +42,7 @@
 #ifndef DSE_COMPOSE_H
 #define DSE_COMPOSE_H
 
+#include <math.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,6 +51,18 @@
 #include "core/job.h"
 #include "core/pareto.h"
 #include "hwmodels/hwmodel.h"
+
+/* One step of aggregating a per-layer value v into a network value acc
+ * (MEAN accumulates a sum; divide by the number of layers at the end). */
+static inline double dse_agg_combine(dse_agg_t agg, double acc, double v)
+{
+    if (agg == DSE_AGG_MAX) {
+        if (isnan(acc) || isnan(v))
+            return NAN;
+        return v > acc ? v : acc;
+    }
+    return acc + v;
+}
 
 typedef struct {
     size_t n_layers;
