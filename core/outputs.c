@@ -7,7 +7,6 @@
 
 #include "core/space.h"
 #include "core/util.h"
-#include "hwmodels/finn.h"
 #include "hwmodels/hwmodel.h"
 
 /* Appends a CSV field, quoted when it needs to be (RFC 4180). */
@@ -357,55 +356,27 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
     return s_write(dir, "baselines.csv", &sb, err);
 }
 
-/* The row of the network front to export: the first (best on the first
- * objective) whose resources fit every device budget of the preset, or -1.
- * Budgets the job did not constrain are checked here only: this is the best
- * front point that fits, not the optimum under those budgets. */
-static long s_export_row(const dse_job_t *job, const dse_netfront_t *nf)
-{
-    size_t n = dse_netfront_size(nf);
-    unsigned char *keep = dse_xmalloc(n ? n : 1);
-    double *acc = NULL;
-    s_accuracy_filter(job, nf, keep, &acc);
-    free(acc);
-    long found = -1;
-    const dse_hwmodel_t *m = job->model;
-    static const char *const budgets[][3] = {
-        {"lut", "lut_total", "lut_budget"},
-        {"bram18", "bram18_total", "bram_budget"},
-        {"dsp", "dsp_total", "dsp_budget"},
-    };
-    for (size_t r = 0; r < n && found < 0; r++) {
-        if (!keep[r])
-            continue;
-        const double *v = dse_netfront_metrics(nf, r);
-        int fits = 1;
-        for (size_t b = 0; b < 3 && fits; b++) {
-            int k = dse_model_net_metric(m, budgets[b][0]);
-            int total = dse_model_preset_key(m, budgets[b][1]);
-            int frac = dse_model_preset_key(m, budgets[b][2]);
-            if (k >= 0 && total >= 0 && frac >= 0)
-                fits = v[k] <= job->hw[total] * job->hw[frac] + 1e-9;
-        }
-        if (fits)
-            found = (long)r;
-    }
-    free(keep);
-    return found;
-}
-
-/* The model's own export of its best network point: FINN's
- * folding_config.json. */
+/* The model's export (FINN's folding_config.json) of the first network
+ * front row that is written and that the model accepts. */
 static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf, const char *dir,
                      dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
-    if (strcmp(job->model->name, "finn") != 0 || !nf || dse_netfront_size(nf) == 0)
+    const dse_hwmodel_t *m = job->model;
+    size_t n = nf ? dse_netfront_size(nf) : 0;
+    if (!m->export_point || n == 0)
         return 0;
-    long row = s_export_row(job, nf);
+    unsigned char *keep = dse_xmalloc(n);
+    double *acc = NULL;
+    s_accuracy_filter(job, nf, keep, &acc);
+    free(acc);
+    long row = -1;
+    for (size_t r = 0; r < n && row < 0; r++)
+        if (keep[r] && (!m->export_fits || m->export_fits(job, dse_netfront_metrics(nf, r))))
+            row = (long)r;
+    free(keep);
     if (row < 0) {
-        fprintf(stderr, "dse-run: no network point fits the device budgets: no "
-                        "folding_config.json\n");
+        fprintf(stderr, "dse-run: no network point fits the device budgets: no export\n");
         return 0;
     }
     size_t nl = job->n_layers;
@@ -415,9 +386,7 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf, const ch
         params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
         dse_space_decode(job->layers[l].space, pts[l], params[l]);
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/folding_config.json", dir);
-    int rc = dse_finn_write_folding_config(job, params, path, err);
+    int rc = m->export_point(job, params, dir, err);
     for (size_t l = 0; l < nl; l++)
         free(params[l]);
     free(params);

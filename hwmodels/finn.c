@@ -844,6 +844,26 @@ double dse_finn_network_dwc_luts(const dse_job_t *job, double *const *params)
     return sum;
 }
 
+/* Exported points must fit every device budget of the preset. */
+enum { NET_MAX_CYCLES, NET_LATENCY, NET_LUT, NET_BRAM18, NET_URAM, NET_DSP, NET_PRUNE };
+
+static int finn_export_fits(const dse_job_t *job, const double *net)
+{
+    const double *hw = job->hw;
+    const double slack = 1e-9;
+    return net[NET_LUT] <= hw[DSE_FINN_HW_LUT_TOTAL] * hw[DSE_FINN_HW_LUT_BUDGET] + slack &&
+           net[NET_BRAM18] <= hw[DSE_FINN_HW_BRAM18_TOTAL] * hw[DSE_FINN_HW_BRAM_BUDGET] + slack &&
+           net[NET_DSP] <= hw[DSE_FINN_HW_DSP_TOTAL] * hw[DSE_FINN_HW_DSP_BUDGET] + slack;
+}
+
+static int finn_export_point(const dse_job_t *job, double *const *params, const char *dir,
+                             dse_error_t *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/folding_config.json", dir);
+    return dse_finn_write_folding_config(job, params, path, err);
+}
+
 int dse_finn_write_folding_config(const dse_job_t *job, double *const *params, const char *path,
                                   dse_error_t *err)
 {
@@ -931,4 +951,6 @@ const dse_hwmodel_t dse_model_finn = {
     .compatible = finn_compatible,
     .baselines = s_baselines,
     .baseline = finn_baseline,
+    .export_fits = finn_export_fits,
+    .export_point = finn_export_point,
 };

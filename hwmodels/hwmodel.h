@@ -134,6 +134,16 @@ typedef struct dse_hwmodel {
     const char *const *baselines;
     int (*baseline)(const dse_job_t *job, const char *name, double *const *params,
                     dse_error_t *err);
+
+    /* An export a deployment flow can consume (FINN's folding_config.json),
+     * written for the first network front point (best on the first
+     * objective) that export_fits accepts (NULL = any). net holds the
+     * point's network metrics in declaration order; params[layer][param]
+     * its parameters. export_point writes into the output folder dir and
+     * returns 0 or DSE_EIO with err set. NULL export_point = no export. */
+    int (*export_fits)(const dse_job_t *job, const double *net);
+    int (*export_point)(const dse_job_t *job, double *const *params, const char *dir,
+                        dse_error_t *err);
 } dse_hwmodel_t;
 
 /* Index of a parameter / metric / network metric / key by name, or -1. */
