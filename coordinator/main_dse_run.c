@@ -212,10 +212,11 @@ int main(int argc, char **argv)
             s_models();
             return 0;
         } else if (strcmp(a, "--workers") == 0 && has_next) {
-            char *end;
-            long n = strtol(argv[++i], &end, 10);
-            if (*end || n < 1 || n > 1024) {
-                fprintf(stderr, "dse-run: --workers takes a number from 1 to 1024\n");
+            double n;
+            if (dse_cli_number("dse-run", a, argv[++i], 1, 1024, &n))
+                return 2;
+            if (n != (int)n) {
+                fprintf(stderr, "dse-run: --workers takes a whole number (got '%s')\n", argv[i]);
                 return 2;
             }
             workers = (int)n;
@@ -224,12 +225,8 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--output") == 0 && has_next) {
             output = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
-            char *end;
-            timeout = strtod(argv[++i], &end);
-            if (*end || !(timeout > 0)) {
-                fprintf(stderr, "dse-run: --timeout takes a positive number of seconds\n");
+            if (dse_cli_number("dse-run", a, argv[++i], 0.1, 1e7, &timeout))
                 return 2;
-            }
         } else if (strcmp(a, "--dump-all") == 0) {
             dump_all = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {

@@ -109,18 +109,16 @@ static void s_list(char *buf, size_t size, const char *const *cand, size_t n)
 
 /* -------------------------------------------------------------- generic checks */
 
-/* Checks that every key of table t is in allowed[] (or accepted by extra). */
+/* Checks that every key of table t is in allowed[]; an unknown one is an
+ * error with the closest allowed name as a suggestion. */
 static int s_check_keys(s_ctx_t *c, const dse_toml_value_t *t, const char *where,
-                        const char *const *allowed, size_t n_allowed,
-                        int (*extra)(const void *arg, const char *key), const void *arg)
+                        const char *const *allowed, size_t n_allowed)
 {
     for (size_t i = 0; i < dse_toml_table_size(t); i++) {
         const char *key = dse_toml_table_key(t, i);
         int ok = 0;
         for (size_t j = 0; j < n_allowed && !ok; j++)
             ok = strcmp(key, allowed[j]) == 0;
-        if (!ok && extra)
-            ok = extra(arg, key);
         if (ok)
             continue;
         char hint[128];
@@ -294,37 +292,18 @@ static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_valu
     return 0;
 }
 
-static int s_is_decl(const dse_key_decl_t *decls, size_t n, const char *key)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(decls[i].name, key) == 0)
-            return (int)i;
-    return -1;
-}
-
 /* Unknown-key check for a table whose keys are fixed names plus model decls. */
 static int s_check_keys_decl(s_ctx_t *c, const dse_toml_value_t *t, const char *where,
                              const char *const *fixed, size_t n_fixed,
                              const dse_key_decl_t *decls, size_t n_decls)
 {
-    for (size_t i = 0; i < dse_toml_table_size(t); i++) {
-        const char *key = dse_toml_table_key(t, i);
-        int ok = s_is_decl(decls, n_decls, key) >= 0;
-        for (size_t j = 0; j < n_fixed && !ok; j++)
-            ok = strcmp(key, fixed[j]) == 0;
-        if (ok)
-            continue;
-        const char *cand[DSE_MAX_PRESET_KEYS + 32];
-        size_t n = 0;
-        for (size_t j = 0; j < n_fixed && n < sizeof cand / sizeof *cand; j++)
-            cand[n++] = fixed[j];
-        for (size_t j = 0; j < n_decls && n < sizeof cand / sizeof *cand; j++)
-            cand[n++] = decls[j].name;
-        char hint[128];
-        s_hint(hint, sizeof hint, key, cand, n);
-        return S_ERR_KEY(c, t, i, "unknown key '%s' in %s%s", key, where, hint);
-    }
-    return 0;
+    const char *cand[DSE_MAX_PRESET_KEYS + DSE_MAX_LAYER_KEYS + 8];
+    size_t n = 0;
+    for (size_t j = 0; j < n_fixed && n < sizeof cand / sizeof *cand; j++)
+        cand[n++] = fixed[j];
+    for (size_t j = 0; j < n_decls && n < sizeof cand / sizeof *cand; j++)
+        cand[n++] = decls[j].name;
+    return s_check_keys(c, t, where, cand, n);
 }
 
 /* ------------------------------------------------------------------- presets */
@@ -799,7 +778,7 @@ static int s_domain(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L,
         if (d->kind == DSE_VAL_ENUM)
             return S_ERR_VAL(c, v, "%s takes a name or a list of names, not a table", what);
         static const char *const keys[] = {"from", "to", "step"};
-        int rc = s_check_keys(c, v, "a { from, to, step } range", keys, 3, NULL, NULL);
+        int rc = s_check_keys(c, v, "a { from, to, step } range", keys, 3);
         if (rc)
             return rc;
         const dse_toml_value_t *fv = s_get(v, "from", NULL), *tv = s_get(v, "to", NULL),
@@ -957,7 +936,7 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     if (rc)
         return rc;
     static const char *const keys[] = {"dtype", "steps", "layer"};
-    rc = s_check_keys(c, w, "[workload]", keys, 3, NULL, NULL);
+    rc = s_check_keys(c, w, "[workload]", keys, 3);
     if (rc)
         return rc;
 
@@ -1390,7 +1369,7 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         return rc;
     static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget",
                                        "accuracy"};
-    if (s && (rc = s_check_keys(c, s, "[search]", keys, 6, NULL, NULL)))
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, 6)))
         return rc;
     job->accuracy_objective = -1;
     const dse_toml_value_t *acc = s ? s_get(s, "accuracy", NULL) : NULL;
@@ -1501,7 +1480,7 @@ static int s_cluster(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         return rc;
     static const char *const keys[] = {"workers", "heartbeat", "heartbeat_misses",
                                        "max_attempts", "unit_seconds"};
-    if ((rc = s_check_keys(c, t, "[cluster]", keys, 5, NULL, NULL)))
+    if ((rc = s_check_keys(c, t, "[cluster]", keys, 5)))
         return rc;
     const dse_toml_value_t *v;
     int64_t x;
@@ -1542,7 +1521,7 @@ static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *roo
     if (t && (rc = s_expect(c, t, DSE_TOML_TABLE, "[job]")))
         return rc;
     static const char *const keys[] = {"name", "output", "description", "dump_all"};
-    if (t && (rc = s_check_keys(c, t, "[job]", keys, 4, NULL, NULL)))
+    if (t && (rc = s_check_keys(c, t, "[job]", keys, 4)))
         return rc;
     const dse_toml_value_t *dv = t ? s_get(t, "dump_all", NULL) : NULL;
     if (dv) {
@@ -1597,7 +1576,7 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     job->path = dse_xstrdup(c.file);
     static const char *const top[] = {"job", "target", "workload", "space", "search", "cluster"};
     int rc = s_check_keys(&c, root, "the job file (sections: [job], [target], [workload], "
-                          "[space], [search], [cluster])", top, 6, NULL, NULL);
+                          "[space], [search], [cluster])", top, 6);
     if (!rc)
         rc = s_job_section(&c, job, root);
     if (!rc)
