@@ -370,8 +370,8 @@ static int s_load_preset(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *hwv
     char *path = s_find_preset(c->file, name);
     if (!path)
         return S_ERR_VAL(c, hwv, "unknown hardware preset '%s' (looked for %s.toml in "
-                         "$DSE_PRESETS, hw/ and ../configs/hw/ beside the job file, and "
-                         "configs/hw/)", name, name);
+                         "$DSE_PRESETS; hw/, ../configs/hw/ and configs/hw/ beside the job "
+                         "file; configs/hw/ here)", name, name);
     char *text = NULL;
     size_t len = 0;
     dse_error_t ferr = DSE_ERROR_INIT;

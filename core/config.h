@@ -6,8 +6,8 @@
  * the offending key or value.
  *
  * Hardware presets are TOML files NAME.toml found in the preset path: the
- * folders in $DSE_PRESETS (colon-separated), then hw/ and ../configs/hw/
- * beside the job file, then configs/hw/ in the current folder.
+ * folders in $DSE_PRESETS (colon-separated), then hw/, ../configs/hw/ and
+ * configs/hw/ beside the job file, then configs/hw/ in the current folder.
  */
 #ifndef DSE_CONFIG_H
 #define DSE_CONFIG_H
