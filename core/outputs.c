@@ -358,23 +358,18 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
 
 /* The model's export (FINN's folding_config.json) of the first network
  * front row that is written and that the model accepts. */
-static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf, const char *dir,
-                     dse_error_t *err)
+static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
+                     const unsigned char *keep, const char *dir, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
     size_t n = nf ? dse_netfront_size(nf) : 0;
     if (!m->export_point || n == 0)
         return 0;
-    unsigned char *keep = dse_xmalloc(n);
-    double *acc = NULL;
-    s_accuracy_filter(job, nf, keep, &acc);
-    free(acc);
     long row = -1;
     for (size_t r = 0; r < n && row < 0; r++)
         if (keep[r] && (!m->export_fits || m->export_fits(job, dse_netfront_metrics(nf, r))))
             row = (long)r;
-    free(keep);
     if (row < 0) {
         fprintf(stderr, "dse-run: no network point fits the device budgets: no export\n");
         return 0;
@@ -485,15 +480,16 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         }
         dse_strbuf_adds(&sb, "\r\n");
     }
-    free(keep);
     free(acc);
     if ((rc = s_write(dir, "pareto_network.csv", &sb, err))) {
         dse_strbuf_release(&lf);
         dse_front_destroy(&netobj);
+        free(keep);
         return rc;
     }
     if ((rc = s_write(dir, "pareto_network_choices.csv", &lf, err))) {
         dse_front_destroy(&netobj);
+        free(keep);
         return rc;
     }
 
@@ -577,12 +573,15 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         dse_strbuf_adds(&sb, ",\n  \"baselines\": [");
         if ((rc = s_baselines(ej, dir, &sb, err))) {
             dse_strbuf_release(&sb);
+            free(keep);
             return rc;
         }
         dse_strbuf_adds(&sb, "\n  ]");
     }
     dse_strbuf_adds(&sb, "\n}\n");
-    if ((rc = s_exports(ej, nf, dir, err))) {
+    rc = s_exports(ej, nf, keep, dir, err);
+    free(keep);
+    if (rc) {
         dse_strbuf_release(&sb);
         return rc;
     }
