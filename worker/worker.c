@@ -394,11 +394,17 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     w.lost_since = now;
     s_connect(&w);
     double next_reconnect = 0;
+    zpoller_t *poller = NULL;
+    uint64_t poller_session = 0; /* s_connect bumps the session with each new socket */
     rc = 0;
     while (!(o->stop && *o->stop)) {
-        zpoller_t *poller = zpoller_new(w.results, w.dealer, NULL);
+        /* a new poller only when a reconnect replaced the socket */
+        if (!poller || poller_session != w.session) {
+            zpoller_destroy(&poller);
+            poller = zpoller_new(w.results, w.dealer, NULL);
+            poller_session = w.session;
+        }
         void *which = zpoller_wait(poller, (int)(hb * 250));
-        zpoller_destroy(&poller);
         now = dse_now();
         if (which == w.results) {
             s_task_t *t = NULL;
@@ -459,6 +465,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         }
     }
 
+    zpoller_destroy(&poller);
     if (w.dealer && !(rc == DSE_ETIMEDOUT)) {
         dse_msg_t m = {.cmd = DSE_MSG_DISCONNECT};
         s_send(&w, &m);
