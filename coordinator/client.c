@@ -36,6 +36,8 @@ static void s_progress_line(const dse_msg_progress_t *p, double rate)
             p->units_total);
     if (p->reissued)
         fprintf(stderr, " (%u re-issued)", p->reissued);
+    if (p->hv == p->hv) /* not NaN */
+        fprintf(stderr, "  hv %.4f", p->hv);
     fflush(stderr);
 }
 

@@ -2,6 +2,7 @@
 #include "coordinator/coord.h"
 
 #include <czmq.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
-#include "search/plan.h"
+#include "search/search.h"
 #include "worker/eval.h"
 
 #define S_UNIT_BITS 40
@@ -45,7 +46,12 @@ typedef struct s_job {
     dse_peer_t client;
     double client_seen;
     dse_evaljob_t *ej;
-    dse_plan_t *plan;
+    dse_search_t *search;
+    uint64_t cap_units; /* of state and attempts */
+    double *hv_ref;     /* per layer: the progress hypervolume's reference and ideal points,
+                           fixed when the layer's front is first seen (n_obj each) */
+    double *hv_ideal;
+    unsigned char *hv_set;
     dse_front_t **fronts;
     dse_front_t **all; /* every feasible point, when the job dumps them */
     dse_counters_t *per_layer;
@@ -174,7 +180,10 @@ static void s_job_free(s_job_t *j)
     free(j->leases);
     free(j->quar);
     free(j->seen);
-    dse_plan_destroy(&j->plan);
+    free(j->hv_ref);
+    free(j->hv_ideal);
+    free(j->hv_set);
+    dse_search_destroy(&j->search);
     dse_evaljob_destroy(&j->ej);
     free(j);
 }
@@ -209,7 +218,7 @@ static void s_job_remove(dse_coord_t *c, s_job_t *j)
 
 static int s_job_has_pending(const s_job_t *j)
 {
-    return j->n_retry > 0 || j->cursor < j->plan->n_units;
+    return j->n_retry > 0 || j->cursor < dse_search_n_units(j->search);
 }
 
 /* Next unit to hand out, or -1. Retries come first. */
@@ -222,7 +231,7 @@ static int64_t s_job_pop(s_job_t *j)
         if (j->state[u] == S_PENDING)
             return (int64_t)u;
     }
-    while (j->cursor < j->plan->n_units) {
+    while (j->cursor < dse_search_n_units(j->search)) {
         uint64_t u = j->cursor++;
         if (j->state[u] == S_PENDING)
             return (int64_t)u;
@@ -270,7 +279,7 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *wh
     if (j->attempts[u] >= (unsigned)c->o.max_attempts) {
         j->state[u] = S_QUARANTINED;
         dse_unit_t unit;
-        dse_plan_unit(j->plan, j->ej, u, &unit);
+        dse_search_unit(j->search, u, &unit);
         j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
         dse_quarantined_t *q = &j->quar[j->n_quar++];
         q->layer = unit.layer;
@@ -304,20 +313,54 @@ static int s_lease_take(s_job_t *j, uint64_t u, uint64_t worker, s_lease_t *out)
     return 0;
 }
 
+/* The progress line's hypervolume. Per layer: the hypervolume of the front
+ * so far inside a box fixed when the layer's front is first seen (its ideal
+ * point then, and its reference: the worst values plus 10% of the range),
+ * over the box's volume. With the box fixed, a layer's figure only grows as
+ * its front improves (past 1 when the front moves beyond the first ideal
+ * point). The mean over the layers that have a front; NaN when there is
+ * none yet or when fronts of 4+ objectives are too large to measure often. */
+static double s_progress_hv(s_job_t *j)
+{
+    const dse_job_t *job = j->ej->job;
+    size_t k = job->n_layer_objectives;
+    double sum = 0;
+    size_t n = 0;
+    for (size_t l = 0; l < job->n_layers; l++) {
+        const dse_front_t *f = j->fronts[l];
+        size_t rows = dse_front_size(f);
+        if (rows == 0)
+            continue;
+        if (k >= 4 && rows > 2000)
+            return NAN;
+        double *ref = j->hv_ref + l * k, *ideal = j->hv_ideal + l * k;
+        if (!j->hv_set[l]) {
+            dse_front_reference(f, ref, ideal);
+            j->hv_set[l] = 1;
+        }
+        double box = 1;
+        for (size_t o = 0; o < k; o++)
+            box *= ref[o] - ideal[o];
+        if (!(box > 0))
+            continue;
+        sum += dse_hypervolume(f, ref) / box;
+        n++;
+    }
+    return n ? sum / (double)n : NAN;
+}
+
 static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
 {
-    uint64_t total = 0;
-    for (size_t i = 0; i < j->ej->job->n_layers; i++)
-        total += j->ej->job->layers[i].space->size;
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
         alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
     dse_msg_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
-    m.progress.total = total;
+    m.progress.total = dse_search_total(j->search);
     m.progress.units_done = (uint32_t)(j->done + j->n_quar);
-    m.progress.units_total = (uint32_t)j->plan->n_units;
+    m.progress.units_total = (uint32_t)dse_search_n_units(j->search);
+    m.progress.hv = s_progress_hv(j);
     m.progress.workers_alive = alive;
     m.progress.reissued = (uint32_t)j->reissued;
     m.progress.elapsed = now - j->started;
@@ -350,7 +393,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         d.done.counters.infeasible += j->per_layer[i].infeasible;
         d.done.counters.skipped += j->per_layer[i].skipped;
     }
-    d.done.units = (uint32_t)j->plan->n_units;
+    d.done.units = (uint32_t)dse_search_n_units(j->search);
     d.done.reissued = (uint32_t)j->reissued;
     d.done.n_quarantined = j->n_quar;
     dse_wire_quarantined_t *q = dse_xcalloc(j->n_quar ? j->n_quar : 1, sizeof *q);
@@ -368,15 +411,42 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     free(q);
     if (c->o.verbose)
         s_log(c, "job %llu '%s' done: %llu units, %llu re-issued, %zu quarantined, %.2f s",
-              (unsigned long long)j->id, job->name, (unsigned long long)j->plan->n_units,
+              (unsigned long long)j->id, job->name,
+              (unsigned long long)dse_search_n_units(j->search),
               (unsigned long long)j->reissued, j->n_quar, now - j->started);
     s_job_remove(c, j);
 }
 
+/* Room for the unit states of every unit proposed so far. */
+static void s_job_grow(s_job_t *j)
+{
+    uint64_t n = dse_search_n_units(j->search);
+    if (n <= j->cap_units)
+        return;
+    uint64_t cap = j->cap_units ? j->cap_units : 64;
+    while (cap < n)
+        cap *= 2;
+    j->state = dse_xrealloc(j->state, cap);
+    j->attempts = dse_xrealloc(j->attempts, cap);
+    memset(j->state + j->cap_units, S_PENDING, cap - j->cap_units);
+    memset(j->attempts + j->cap_units, 0, cap - j->cap_units);
+    j->cap_units = cap;
+}
+
+/* When every unit proposed so far has settled, the search proposes more,
+ * or the job is finished. */
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
-    if (j->done + j->n_quar == j->plan->n_units)
-        s_job_finish(c, j, now);
+    while (j->done + j->n_quar == dse_search_n_units(j->search)) {
+        uint64_t slots = 0;
+        for (size_t i = 0; i < c->n_workers; i++)
+            slots += c->workers[i].credit;
+        if (dse_search_advance(j->search, now - j->started, slots) == 0) {
+            s_job_finish(c, j, now);
+            return;
+        }
+        s_job_grow(j);
+    }
 }
 
 /* -------------------------------------------------------------- scheduling */
@@ -396,7 +466,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
         w->jobs_sent[w->n_jobs_sent++] = j->id;
     }
     dse_unit_t unit;
-    dse_plan_unit(j->plan, j->ej, u, &unit);
+    dse_search_unit(j->search, u, &unit);
     double timeout = c->o.lease_timeout_s > 0 ? c->o.lease_timeout_s
                                               : (60 > 40 * c->o.unit_seconds ? 60 : 40 * c->o.unit_seconds);
     j->leases = dse_xgrow(j->leases, sizeof *j->leases, j->n_leases + 1, &j->cap_leases);
@@ -412,9 +482,12 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     m.work.epoch = l->epoch;
     m.work.digest = j->ej->digest;
     m.work.layer = unit.layer;
-    m.work.kind = DSE_WORK_RANGE;
+    m.work.kind = (uint32_t)unit.kind;
     m.work.lo = unit.lo;
     m.work.hi = unit.hi;
+    m.work.key = unit.key;
+    m.work.indices = (uint64_t *)unit.indices;
+    m.work.n_indices = unit.n;
     s_send_worker(c, w, &m);
 }
 
@@ -534,18 +607,19 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
         snprintf(why, size, "rows have %u metrics, the model has %zu", r->rows.width, width);
         return 0;
     }
-    if (r->counters.evaluated + r->counters.skipped != unit->hi - unit->lo ||
+    if (r->counters.evaluated + r->counters.skipped != dse_unit_points(unit) ||
         r->counters.feasible + r->counters.infeasible != r->counters.evaluated) {
         snprintf(why, size, "counters do not add up to the unit's %llu points",
-                 (unsigned long long)(unit->hi - unit->lo));
+                 (unsigned long long)dse_unit_points(unit));
         return 0;
     }
     if (r->rows.n > r->counters.feasible) {
         snprintf(why, size, "more rows than feasible points");
         return 0;
     }
+    uint64_t space = j->ej->job->layers[unit->layer].space->size;
     for (size_t i = 0; i < r->rows.n; i++)
-        if (r->rows.index[i] < unit->lo || r->rows.index[i] >= unit->hi) {
+        if (!dse_unit_has(unit, space, r->rows.index[i])) {
             snprintf(why, size, "row %zu: point %llu is outside the unit", i,
                      (unsigned long long)r->rows.index[i]);
             return 0;
@@ -559,7 +633,7 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     if (!j)
         return; /* a job that finished or was cancelled */
     uint64_t u = r->unit & S_UNIT_MASK;
-    if (u >= j->plan->n_units) {
+    if (u >= dse_search_n_units(j->search)) {
         s_log(c, "worker %s: RESULT for unit %llu, which job %llu does not have", w ? w->host : "?",
               (unsigned long long)u, (unsigned long long)j->id);
         return;
@@ -569,7 +643,7 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     if (j->state[u] != S_PENDING)
         return; /* a duplicate, or a stale copy: already merged */
     dse_unit_t unit;
-    dse_plan_unit(j->plan, j->ej, u, &unit);
+    dse_search_unit(j->search, u, &unit);
     char why[256];
     if (!s_check_result(j, &unit, r, why, sizeof why)) {
         s_log(c, "worker %s: bad RESULT for unit %llu: %s", w ? w->host : "?",
@@ -586,6 +660,8 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
             dse_front_push(j->all[unit.layer], r->rows.index[i], r->rows.cin[i],
                            r->rows.cout[i], r->rows.metrics + i * width);
     }
+    dse_search_feed(j->search, u, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
+                    r->rows.metrics);
     dse_counters_t *pl = &j->per_layer[unit.layer];
     pl->evaluated += r->counters.evaluated;
     pl->feasible += r->counters.feasible;
@@ -612,7 +688,7 @@ static void s_on_fail(dse_coord_t *c, s_worker_t *w, dse_msg_fail_t *f, double n
     if (!j)
         return;
     uint64_t u = f->unit & S_UNIT_MASK;
-    if (u >= j->plan->n_units)
+    if (u >= dse_search_n_units(j->search))
         return;
     if (s_lease_take(j, u, w->uid, NULL) && w->outstanding > 0)
         w->outstanding--;
@@ -693,8 +769,8 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
         return;
     }
     double unit_s = ej->job->unit_seconds > 0 ? ej->job->unit_seconds : c->o.unit_seconds;
-    dse_plan_t *plan = NULL;
-    if (dse_plan_exhaustive(ej, unit_s, NULL, &plan, &err) != 0) {
+    dse_search_t *search = NULL;
+    if (dse_search_new(ej, unit_s, NULL, &search, &err) != 0) {
         char buf[1200];
         dse_error_format(&err, buf, sizeof buf);
         s_client_error(c, p, buf);
@@ -706,7 +782,7 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     j->client = *p;
     j->client_seen = now;
     j->ej = ej;
-    j->plan = plan;
+    j->search = search;
     size_t nl = ej->job->n_layers;
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
@@ -717,8 +793,11 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
             j->all[i] = dse_evaljob_front_new(ej);
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
-    j->state = dse_xcalloc(plan->n_units ? plan->n_units : 1, 1);
-    j->attempts = dse_xcalloc(plan->n_units ? plan->n_units : 1, 1);
+    s_job_grow(j);
+    size_t nobj = ej->job->n_layer_objectives;
+    j->hv_ref = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ref);
+    j->hv_ideal = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ideal);
+    j->hv_set = dse_xcalloc(nl, 1);
     j->started = now;
     c->jobs = dse_xgrow(c->jobs, sizeof *c->jobs, c->n_jobs + 1, &c->cap_jobs);
     c->jobs[c->n_jobs++] = j;
@@ -728,7 +807,7 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     dse_msg_send(c->csock, p, &m);
     if (c->o.verbose)
         s_log(c, "job %llu '%s' accepted: %zu layers, %llu units", (unsigned long long)j->id,
-              ej->job->name, nl, (unsigned long long)plan->n_units);
+              ej->job->name, nl, (unsigned long long)dse_search_n_units(search));
     s_job_check_done(c, j, now);
 }
 

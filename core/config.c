@@ -1368,8 +1368,8 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     if (s && (rc = s_expect(c, s, DSE_TOML_TABLE, "[search]")))
         return rc;
     static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget",
-                                       "accuracy"};
-    if (s && (rc = s_check_keys(c, s, "[search]", keys, 6)))
+                                       "accuracy", "population", "stall_generations", "seconds"};
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, 9)))
         return rc;
     job->accuracy_objective = -1;
     const dse_toml_value_t *acc = s ? s_get(s, "accuracy", NULL) : NULL;
@@ -1395,9 +1395,6 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         return S_ERR_VAL(c, s_get(s, "strategy", NULL), "unknown strategy \"%s\" (strategies: "
                          "exhaustive, random, nsga2)%s", strategy, hint);
     }
-    if (si != 0)
-        return S_ERR_VAL(c, s_get(s, "strategy", NULL), "strategy \"%s\" is not built yet: use "
-                         "\"exhaustive\"", strategy);
     job->strategy = dse_xstrdup(strategy);
 
     const dse_toml_value_t *v = s ? s_get(s, "objectives", NULL) : NULL;
@@ -1461,6 +1458,22 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     if (s && (v = s_get(s, "budget", NULL))) {
         if ((rc = s_int(c, v, "budget", 0, INT64_MAX, &job->budget)))
             return rc;
+    }
+    if (s && (v = s_get(s, "population", NULL))) {
+        if ((rc = s_int(c, v, "population", 0, 100000, &job->population)))
+            return rc;
+        if (job->population > 0 && job->population < 4)
+            return S_ERR_VAL(c, v, "population must be at least 4 (or 0 for the default)");
+    }
+    if (s && (v = s_get(s, "stall_generations", NULL))) {
+        if ((rc = s_int(c, v, "stall_generations", 0, 1000000, &job->stall_generations)))
+            return rc;
+    }
+    if (s && (v = s_get(s, "seconds", NULL))) {
+        if ((rc = s_number(c, v, "seconds", &job->seconds)))
+            return rc;
+        if (!(job->seconds >= 0 && job->seconds <= 1e7))
+            return S_ERR_VAL(c, v, "seconds must be 0 (no limit) to 10000000");
     }
     return 0;
 }
@@ -1742,8 +1755,12 @@ char *dse_job_canonical(const dse_job_t *job)
         dse_fmt_double(buf, sizeof buf, k->bound);
         dse_strbuf_addf(&sb, "%s\"%s %s %s\"", i ? ", " : "", name, s_cmp_names[k->cmp], buf);
     }
-    dse_strbuf_addf(&sb, "]\nseed = %llu\nbudget = %lld\n", (unsigned long long)job->seed,
-                    (long long)job->budget);
+    dse_strbuf_addf(&sb, "]\nseed = %llu\nbudget = %lld\npopulation = %lld\n"
+                         "stall_generations = %lld\n", (unsigned long long)job->seed,
+                    (long long)job->budget, (long long)job->population,
+                    (long long)job->stall_generations);
+    dse_fmt_double(buf, sizeof buf, job->seconds);
+    dse_strbuf_addf(&sb, "seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
     dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",
                     job->workers, job->heartbeat_misses, job->max_attempts);
     dse_fmt_double(buf, sizeof buf, job->heartbeat_s);

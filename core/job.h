@@ -101,7 +101,11 @@ typedef struct {
     size_t n_constraints;
     dse_constraint_t constraints[DSE_MAX_CONSTRAINTS];
     uint64_t seed;
-    int64_t budget;        /* evaluations for sampling strategies, 0 = strategy default */
+    int64_t budget;        /* evaluations for random and nsga2, 0 = the default (10^6) */
+    int64_t population;    /* nsga2 individuals per layer, 0 = about sqrt(layer budget) */
+    int64_t stall_generations; /* nsga2 stops a layer after this many generations without
+                                  a change of its front; 0 = the default (20) */
+    double seconds;        /* wall-time limit of the search, 0 = none */
     /* Measured accuracy of the pruned network ([search] accuracy): a table
      * of (mean pruning ratio, accuracy), ratios ascending, accuracy not
      * increasing. When set, the objective "accuracy" (maximised) stands at

@@ -239,24 +239,13 @@ static void s_accuracy_filter(const dse_job_t *job, const dse_netfront_t *nf,
 #undef S_OBJ
 }
 
-/* Hypervolume of a front on its objectives, with the reference point taken
- * from the front itself: on each objective its worst value plus 10% of its
- * range (plus 1 when the range is 0), so the extreme points count and the
- * figure is reproducible. Writes "{"value": V, "reference": [...]}". */
+/* Hypervolume of a front on its objectives against dse_front_reference.
+ * Writes "{"value": V, "reference": [...]}". */
 static void s_json_hypervolume(dse_strbuf_t *sb, const dse_front_t *f)
 {
     size_t k = dse_front_n_obj(f), n = dse_front_size(f);
-    const int *obj = dse_front_obj(f);
     double ref[DSE_MAX_OBJECTIVES + 1];
-    for (size_t j = 0; j < k && j < DSE_MAX_OBJECTIVES; j++) {
-        double lo = INFINITY, hi = -INFINITY;
-        for (size_t r = 0; r < n; r++) {
-            double v = dse_front_row(f, r)[obj[j]];
-            lo = v < lo ? v : lo;
-            hi = v > hi ? v : hi;
-        }
-        ref[j] = n ? hi + (hi > lo ? 0.1 * (hi - lo) : 1.0) : 0;
-    }
+    dse_front_reference(f, ref, NULL);
     dse_strbuf_adds(sb, "{\"value\": ");
     s_json_num(sb, n ? dse_hypervolume(f, ref) : 0);
     dse_strbuf_adds(sb, ", \"reference\": [");

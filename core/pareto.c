@@ -746,3 +746,20 @@ double dse_hypervolume(const dse_front_t *f, const double *ref)
     free(pts);
     return vol;
 }
+
+void dse_front_reference(const dse_front_t *f, double *ref, double *ideal)
+{
+    size_t k = dse_front_n_obj(f), n = dse_front_size(f);
+    const int *obj = dse_front_obj(f);
+    for (size_t j = 0; j < k; j++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t r = 0; r < n; r++) {
+            double v = dse_front_row(f, r)[obj[j]];
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+        ref[j] = n ? hi + (hi > lo ? 0.1 * (hi - lo) : 1.0) : 0;
+        if (ideal)
+            ideal[j] = n ? lo : 0;
+    }
+}

@@ -83,4 +83,11 @@ const int *dse_front_obj(const dse_front_t *f);
  * Returns NAN for more than 5 objectives. */
 double dse_hypervolume(const dse_front_t *f, const double *ref);
 
+/* The reference point the project states its hypervolumes against, from
+ * the front itself: on each objective the worst value plus 10% of the
+ * range (plus 1 when the range is 0), so that the extreme points count and
+ * the figure is reproducible. Fills ref (and ideal, the best values, when
+ * not NULL) with n_obj values; zeros for an empty front. */
+void dse_front_reference(const dse_front_t *f, double *ref, double *ideal);
+
 #endif

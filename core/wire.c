@@ -122,6 +122,11 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
             msgpack_pack_array(&pk, 2);
             msgpack_pack_uint64(&pk, m->lo);
             msgpack_pack_uint64(&pk, m->hi);
+        } else if (m->kind == DSE_WORK_SHUFFLED) {
+            msgpack_pack_array(&pk, 3);
+            msgpack_pack_uint64(&pk, m->lo);
+            msgpack_pack_uint64(&pk, m->hi);
+            msgpack_pack_uint64(&pk, m->key);
         } else {
             msgpack_pack_array(&pk, m->n_indices);
             for (size_t i = 0; i < m->n_indices; i++)
@@ -171,7 +176,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         break;
     case DSE_MSG_PROGRESS: {
         const dse_msg_progress_t *m = &msg->progress;
-        msgpack_pack_array(&pk, 8);
+        msgpack_pack_array(&pk, 9);
         msgpack_pack_uint64(&pk, m->job);
         msgpack_pack_uint64(&pk, m->evaluated);
         msgpack_pack_uint64(&pk, m->total);
@@ -180,6 +185,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         msgpack_pack_uint32(&pk, m->workers_alive);
         msgpack_pack_uint32(&pk, m->reissued);
         msgpack_pack_double(&pk, m->elapsed);
+        msgpack_pack_double(&pk, m->hv);
         break;
     }
     case DSE_MSG_LAYER_FRONT:
@@ -639,6 +645,15 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
                               (unsigned long long)m->hi);
             return 0;
         }
+        if (m->kind == DSE_WORK_SHUFFLED) {
+            if (s_array_n(c, 3, "positions") || s_u64(c, &m->lo, "positions: lo") ||
+                s_u64(c, &m->hi, "positions: hi") || s_u64(c, &m->key, "positions: key"))
+                return DSE_EPROTO;
+            if (m->lo > m->hi)
+                return s_fail(c, "positions: lo %llu > hi %llu", (unsigned long long)m->lo,
+                              (unsigned long long)m->hi);
+            return 0;
+        }
         if (m->kind != DSE_WORK_LIST)
             return s_fail(c, "kind: unknown kind %u", m->kind);
         size_t n;
@@ -688,12 +703,13 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
                    : 0;
     case DSE_MSG_PROGRESS: {
         dse_msg_progress_t *m = &msg->progress;
-        return s_array_n(c, 8, "body") || s_u64(c, &m->job, "job") ||
+        return s_array_n(c, 9, "body") || s_u64(c, &m->job, "job") ||
                        s_u64(c, &m->evaluated, "evaluated") || s_u64(c, &m->total, "total") ||
                        s_u32(c, &m->units_done, "units_done") ||
                        s_u32(c, &m->units_total, "units_total") ||
                        s_u32(c, &m->workers_alive, "workers_alive") ||
-                       s_u32(c, &m->reissued, "reissued") || s_f64(c, &m->elapsed, "elapsed")
+                       s_u32(c, &m->reissued, "reissued") || s_f64(c, &m->elapsed, "elapsed") ||
+                       s_f64(c, &m->hv, "hv")
                    ? DSE_EPROTO
                    : 0;
     }

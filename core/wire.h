@@ -8,7 +8,8 @@
  *   READY       [version u32, host str, threads u32, credit u32, [cap str...]]
  *   JOB         [digest str, config str]
  *   WORK        [unit u64, epoch u32, digest str, layer u32, kind u32, payload]
- *               payload: kind 0 [lo u64, hi u64]; kind 1 [index u64...]
+ *               payload: kind 0 [lo u64, hi u64]; kind 1 [index u64...];
+ *               kind 2 [lo u64, hi u64, key u64]
  *   RESULT      [unit u64, epoch u32, counters, width u32, rows]
  *   FAIL        [unit u64, epoch u32, code i32, message str]
  *   HEARTBEAT   [evaluated u64, units_done u64, busy u32]
@@ -58,7 +59,7 @@
 #include "core/pareto.h"
 #include "core/util.h"
 
-#define DSE_WIRE_VERSION 1
+#define DSE_WIRE_VERSION 2
 #define DSE_WIRE_SIG_LEN 4
 /* "DSE" followed by the version byte. */
 extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
@@ -125,15 +126,18 @@ typedef struct {
     char *config; /* canonical TOML text */
 } dse_msg_job_t;
 
-enum { DSE_WORK_RANGE = 0, DSE_WORK_LIST = 1 };
+enum { DSE_WORK_RANGE = 0, DSE_WORK_LIST = 1, DSE_WORK_SHUFFLED = 2 };
 
 typedef struct {
     uint64_t unit;
     uint32_t epoch;
     char *digest;
     uint32_t layer;
-    uint32_t kind;  /* DSE_WORK_RANGE: [lo, hi) (lo <= hi); DSE_WORK_LIST: indices */
+    uint32_t kind;  /* DSE_WORK_RANGE: [lo, hi) (lo <= hi); DSE_WORK_LIST: indices;
+                       DSE_WORK_SHUFFLED: positions [lo, hi) of the permutation keyed by key
+                       (search/perm) */
     uint64_t lo, hi;
+    uint64_t key;
     size_t n_indices;
     uint64_t *indices;
 } dse_msg_work_t;
@@ -171,6 +175,7 @@ typedef struct {
     uint64_t job, evaluated, total;
     uint32_t units_done, units_total, workers_alive, reissued;
     double elapsed;
+    double hv; /* mean normalised hypervolume of the layer fronts so far; NaN = unknown */
 } dse_msg_progress_t;
 
 typedef struct {

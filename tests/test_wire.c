@@ -29,7 +29,7 @@ static dse_wire_quarantined_t s_quar[] = {{1, 100, 200, 3, "evaluate crashed"},
 static size_t s_samples(dse_msg_t *m)
 {
     size_t n = 0;
-    memset(m, 0, 16 * sizeof *m);
+    memset(m, 0, 20 * sizeof *m);
     m[n].cmd = DSE_MSG_READY;
     m[n].ready = (dse_msg_ready_t){1, "node-7.cluster", 8, 16, 3, s_caps};
     n++;
@@ -37,10 +37,10 @@ static size_t s_samples(dse_msg_t *m)
     m[n].job = (dse_msg_job_t){"0123456789abcdef", "[job]\nname = \"x\"\n"};
     n++;
     m[n].cmd = DSE_MSG_WORK;
-    m[n].work = (dse_msg_work_t){42, 3, "beef", 2, DSE_WORK_RANGE, 1000, 2000, 0, NULL};
+    m[n].work = (dse_msg_work_t){42, 3, "beef", 2, DSE_WORK_RANGE, 1000, 2000, 0, 0, NULL};
     n++;
     m[n].cmd = DSE_MSG_WORK;
-    m[n].work = (dse_msg_work_t){UINT64_MAX, UINT32_MAX, "beef", 0, DSE_WORK_LIST, 0, 0, 8,
+    m[n].work = (dse_msg_work_t){UINT64_MAX, UINT32_MAX, "beef", 0, DSE_WORK_LIST, 0, 0, 0, 8,
                                  s_indices};
     n++;
     m[n].cmd = DSE_MSG_RESULT;
@@ -65,7 +65,7 @@ static size_t s_samples(dse_msg_t *m)
     m[n].accept = (dse_msg_accept_t){5, "abc123"};
     n++;
     m[n].cmd = DSE_MSG_PROGRESS;
-    m[n].progress = (dse_msg_progress_t){5, 1000, 5000, 3, 10, 4, 1, 12.5};
+    m[n].progress = (dse_msg_progress_t){5, 1000, 5000, 3, 10, 4, 1, 12.5, 0.75};
     n++;
     m[n].cmd = DSE_MSG_LAYER_FRONT;
     m[n].layer_front = (dse_msg_layer_front_t){5, 1, {10, 5, 5, 1},
@@ -81,12 +81,15 @@ static size_t s_samples(dse_msg_t *m)
     m[n].cmd = DSE_MSG_CANCEL;
     m[n].cancel = (dse_msg_cancel_t){5};
     n++;
+    m[n].cmd = DSE_MSG_WORK;
+    m[n].work = (dse_msg_work_t){43, 4, "beef", 1, DSE_WORK_SHUFFLED, 10, 20, UINT64_MAX, 0, NULL};
+    n++;
     return n;
 }
 
 DSE_TEST(wire_roundtrip)
 {
-    dse_msg_t m[16];
+    dse_msg_t m[20];
     size_t n = s_samples(m);
     for (size_t i = 0; i < n; i++) {
         dse_strbuf_t a = DSE_STRBUF_INIT, b = DSE_STRBUF_INIT;
@@ -126,6 +129,12 @@ DSE_TEST(wire_roundtrip)
     CHECK_INT(d.work.n_indices, 8);
     CHECK(d.work.indices[7] == UINT64_MAX);
     CHECK_STR(d.work.digest, "beef");
+    dse_msg_release(&d);
+    dse_strbuf_release(&sb);
+    dse_wire_encode(&m[16], &sb);
+    CHECK_INT(dse_wire_decode(sb.buf, sb.len, &d, NULL), 0);
+    CHECK_INT(d.work.kind, DSE_WORK_SHUFFLED);
+    CHECK(d.work.lo == 10 && d.work.hi == 20 && d.work.key == UINT64_MAX);
     dse_msg_release(&d);
     dse_strbuf_release(&sb);
     dse_wire_encode(&m[13], &sb);
@@ -172,13 +181,13 @@ DSE_TEST(wire_frames_and_fronts)
     CHECK_INT(dse_wire_rows_to_front(&d.result.rows, h, &err), DSE_EPROTO);
     dse_msg_release(&d);
     /* header errors */
-    unsigned char bad_sig[4] = {'D', 'S', 'F', 1}, bad_ver[4] = {'D', 'S', 'E', 2};
+    unsigned char bad_sig[4] = {'D', 'S', 'F', 1}, bad_ver[4] = {'D', 'S', 'E', 9};
     CHECK_INT(dse_wire_decode_frames(bad_sig, 4, &cmd, 1, body.buf, body.len, &d, &err),
               DSE_EPROTO);
     CHECK(strstr(err.msg, "signature") != NULL);
     CHECK_INT(dse_wire_decode_frames(bad_ver, 4, &cmd, 1, body.buf, body.len, &d, &err),
               DSE_EPROTO);
-    CHECK(strstr(err.msg, "version 2") != NULL);
+    CHECK(strstr(err.msg, "version 9") != NULL);
     CHECK_INT(dse_wire_decode_frames(dse_wire_signature, 3, &cmd, 1, body.buf, body.len, &d, &err),
               DSE_EPROTO);
     unsigned char two[2] = {DSE_MSG_RESULT, 0}, unknown = 99;
@@ -200,7 +209,7 @@ DSE_TEST(wire_frames_and_fronts)
 
 DSE_TEST(wire_truncated_and_trailing)
 {
-    dse_msg_t m[16];
+    dse_msg_t m[20];
     size_t n = s_samples(m);
     for (size_t i = 0; i < n; i++) {
         dse_strbuf_t sb = DSE_STRBUF_INIT;
@@ -381,9 +390,9 @@ DSE_TEST(wire_bad_types)
     msgpack_pack_uint64(&pk, 4);
     CHECK_INT(s_decode_body(DSE_MSG_WORK, &sb, &err), DSE_EPROTO);
     CHECK(strstr(err.msg, "lo 5 > hi 4") != NULL);
-    sb.buf[sb.len - 4] = 2; /* kind */
+    sb.buf[sb.len - 4] = 3; /* kind */
     CHECK_INT(s_decode_body(DSE_MSG_WORK, &sb, &err), DSE_EPROTO);
-    CHECK(strstr(err.msg, "unknown kind 2") != NULL);
+    CHECK(strstr(err.msg, "unknown kind 3") != NULL);
     /* a host name over the limit */
     sb.len = 0;
     char host[300];
@@ -485,9 +494,9 @@ DSE_TEST(wire_deep_nesting)
 DSE_TEST(wire_random_bytes)
 {
     uint64_t rng = 12345;
-    dse_msg_t m[16];
+    dse_msg_t m[20];
     size_t ns = s_samples(m);
-    dse_strbuf_t enc[16];
+    dse_strbuf_t enc[20];
     for (size_t i = 0; i < ns; i++) {
         dse_strbuf_init(&enc[i]);
         dse_wire_encode(&m[i], &enc[i]);

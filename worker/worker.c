@@ -12,7 +12,9 @@
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"
+#include "core/space.h"
 #include "hwmodels/hwmodel.h"
+#include "search/perm.h"
 #include "worker/eval.h"
 
 /* A job known to this worker: built once per digest, shared by the threads. */
@@ -79,6 +81,30 @@ static void s_task_free(s_task_t *t)
     free(t);
 }
 
+/* A shuffled unit: the points at positions [lo, hi) of the layer's
+ * permutation, evaluated in batches. */
+static int s_eval_shuffled(const dse_evaljob_t *ej, const dse_msg_work_t *wk, dse_front_t *front,
+                           dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel)
+{
+    uint64_t size = ej->job->layers[wk->layer].space->size;
+    if (wk->hi > size)
+        return DSE_EINVAL;
+    dse_perm_t p;
+    dse_perm_init(&p, size, wk->key);
+    uint64_t idx[1024];
+    for (uint64_t pos = wk->lo; pos < wk->hi;) {
+        size_t n = 0;
+        while (n < 1024 && pos < wk->hi)
+            idx[n++] = dse_perm_at(&p, pos++);
+        int rc = dse_eval_points(ej, wk->layer, 0, 0, idx, n, front, all, cnt, cancel);
+        if (rc)
+            return rc;
+        if (cancel && atomic_load(cancel))
+            return DSE_EINTR;
+    }
+    return 0;
+}
+
 static void *s_thread_main(void *arg)
 {
     s_thread_arg_t *ta = arg;
@@ -118,18 +144,26 @@ static void *s_thread_main(void *arg)
             t->rc = DSE_EINVAL;
             snprintf(t->error, sizeof t->error, "layer %u does not exist", t->work.layer);
         } else {
-            dse_front_t *all = t->dump_all ? dse_evaljob_front_new(ej) : NULL;
+            /* with dump_all every feasible point travels back, and so it
+             * does for point lists: the search that proposed them (nsga2)
+             * ranks dominated points too */
+            dse_front_t *all = t->dump_all || t->work.kind == DSE_WORK_LIST
+                                   ? dse_evaljob_front_new(ej)
+                                   : NULL;
             t->front = dse_evaljob_front_new(ej);
             uint64_t before = t->cnt.evaluated;
-            t->rc = dse_eval_points(ej, t->work.layer, t->work.lo, t->work.hi, t->work.indices,
-                                    t->work.kind == DSE_WORK_LIST ? t->work.n_indices : 0,
-                                    t->front, all, &t->cnt, &t->cancelled);
+            if (t->work.kind == DSE_WORK_SHUFFLED)
+                t->rc = s_eval_shuffled(ej, &t->work, t->front, all, &t->cnt, &t->cancelled);
+            else
+                t->rc = dse_eval_points(ej, t->work.layer, t->work.lo, t->work.hi,
+                                        t->work.indices,
+                                        t->work.kind == DSE_WORK_LIST ? t->work.n_indices : 0,
+                                        t->front, all, &t->cnt, &t->cancelled);
             atomic_fetch_add(&pool->evaluated, t->cnt.evaluated - before);
             if (t->rc == DSE_EINVAL)
                 snprintf(t->error, sizeof t->error, "a point of the unit is outside layer %u's "
                          "space", t->work.layer);
             if (all) {
-                /* with dump_all every feasible point travels back */
                 dse_front_destroy(&t->front);
                 t->front = all;
             }

@@ -1,0 +1,355 @@
+/* search.c - exhaustive, random and nsga2 as units of work (see search.h). */
+#include "search/search.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/space.h"
+#include "core/util.h"
+#include "hwmodels/hwmodel.h"
+#include "search/nsga2.h"
+#include "search/perm.h"
+
+#define S_DEFAULT_BUDGET 1000000ULL /* random, nsga2: evaluations when [search] budget is 0 */
+#define S_DEFAULT_STALL 20
+#define S_MIN_ROUND 8 /* units per round of a time-limited search, at least */
+
+typedef enum { S_EXHAUSTIVE, S_RANDOM, S_NSGA2 } s_strategy_t;
+
+typedef struct {
+    /* the layer's block of range units (exhaustive, random, an exact nsga2 layer) */
+    uint64_t count;      /* points (or positions) covered by ranges */
+    uint64_t chunk;      /* points per unit */
+    uint64_t first_unit; /* id of the first range unit */
+    uint64_t key;        /* random: permutation key */
+    dse_nsga2_t *ga;     /* nsga2, when the layer evolves */
+    uint64_t share;      /* evaluations granted */
+} s_layer_t;
+
+typedef struct {
+    uint32_t layer;
+    size_t block, off, n; /* pool[block][off .. off + n) */
+} s_list_t;
+
+struct dse_search {
+    const dse_evaljob_t *ej;
+    s_strategy_t strategy;
+    size_t n_layers;
+    s_layer_t *layers;
+    uint64_t n_static;   /* range units in all */
+    uint64_t n_revealed; /* range units proposed so far */
+    size_t *ranged;      /* the layers that have range units, in order */
+    size_t n_ranged;
+    s_list_t *lists;     /* list units, ids n_static + i */
+    size_t n_lists, cap_lists;
+    uint64_t **pool; /* index blocks (never moved, so units may borrow them) */
+    size_t n_pool, cap_pool;
+    double *rate;
+    double unit_seconds;
+    uint64_t budget;
+};
+
+uint64_t dse_unit_points(const dse_unit_t *u)
+{
+    return u->kind == DSE_UNIT_LIST ? u->n : u->hi - u->lo;
+}
+
+int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index)
+{
+    switch (u->kind) {
+    case DSE_UNIT_RANGE:
+        return index >= u->lo && index < u->hi;
+    case DSE_UNIT_SHUFFLED: {
+        if (index >= size)
+            return 0;
+        dse_perm_t p;
+        dse_perm_init(&p, size, u->key);
+        uint64_t pos = dse_perm_pos(&p, index);
+        return pos >= u->lo && pos < u->hi;
+    }
+    case DSE_UNIT_LIST: {
+        size_t lo = 0, hi = u->n;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (u->indices[mid] < index)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < u->n && u->indices[lo] == index;
+    }
+    }
+    return 0;
+}
+
+/* Shares `budget` evaluations out over the layers in proportion to their
+ * space sizes (largest remainders, ties to the earlier layer), at least one
+ * each and never more than a layer has. */
+static void s_share(const dse_job_t *job, uint64_t budget, s_layer_t *L)
+{
+    long double total = 0;
+    for (size_t i = 0; i < job->n_layers; i++)
+        total += (long double)job->layers[i].space->size;
+    uint64_t given = 0;
+    long double *frac = dse_xcalloc(job->n_layers, sizeof *frac);
+    for (size_t i = 0; i < job->n_layers; i++) {
+        long double want = (long double)budget * (long double)job->layers[i].space->size / total;
+        uint64_t w = (uint64_t)floorl(want);
+        frac[i] = want - (long double)w;
+        L[i].share = w;
+        given += w;
+    }
+    while (given < budget) {
+        size_t best = job->n_layers;
+        for (size_t i = 0; i < job->n_layers; i++)
+            if (L[i].share < job->layers[i].space->size && (best == job->n_layers || frac[i] > frac[best]))
+                best = i;
+        if (best == job->n_layers)
+            break;
+        L[best].share++;
+        frac[best] = -1;
+        given++;
+    }
+    for (size_t i = 0; i < job->n_layers; i++) {
+        uint64_t size = job->layers[i].space->size;
+        if (L[i].share < 1)
+            L[i].share = 1;
+        if (L[i].share > size)
+            L[i].share = size;
+    }
+    free(frac);
+}
+
+static uint64_t s_chunk(const dse_search_t *s, size_t layer, uint64_t count)
+{
+    double c = s->rate[layer] * s->unit_seconds;
+    if (!(c >= 1))
+        c = 1;
+    if (c > (double)count)
+        c = (double)count;
+    uint64_t k = (uint64_t)c;
+    return k ? k : 1;
+}
+
+/* Appends the list units of one generation of a layer (split into chunks). */
+static uint64_t s_add_lists(dse_search_t *s, uint32_t layer, const uint64_t *idx, size_t n)
+{
+    if (n == 0)
+        return 0;
+    uint64_t *block = dse_xmalloc(n * sizeof *block);
+    memcpy(block, idx, n * sizeof *block);
+    s->pool = dse_xgrow(s->pool, sizeof *s->pool, s->n_pool + 1, &s->cap_pool);
+    s->pool[s->n_pool++] = block;
+    uint64_t chunk = s_chunk(s, layer, n);
+    uint64_t added = 0;
+    for (size_t off = 0; off < n; off += chunk) {
+        s->lists = dse_xgrow(s->lists, sizeof *s->lists, s->n_lists + 1, &s->cap_lists);
+        s_list_t *l = &s->lists[s->n_lists++];
+        l->layer = layer;
+        l->block = s->n_pool - 1;
+        l->off = off;
+        l->n = n - off < chunk ? n - off : chunk;
+        added++;
+    }
+    return added;
+}
+
+int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *rate,
+                   dse_search_t **out, dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    dse_search_t *s = dse_xcalloc(1, sizeof *s);
+    s->ej = ej;
+    s->n_layers = job->n_layers;
+    s->layers = dse_xcalloc(job->n_layers, sizeof *s->layers);
+    s->rate = dse_xcalloc(job->n_layers, sizeof *s->rate);
+    s->ranged = dse_xcalloc(job->n_layers, sizeof *s->ranged);
+    s->unit_seconds = unit_seconds;
+    s->strategy = strcmp(job->strategy, "random") == 0  ? S_RANDOM
+                  : strcmp(job->strategy, "nsga2") == 0 ? S_NSGA2
+                                                        : S_EXHAUSTIVE;
+    for (size_t i = 0; i < job->n_layers; i++)
+        s->rate[i] = rate ? rate[i] : dse_eval_rate(ej, i);
+    long double total = 0;
+    for (size_t i = 0; i < job->n_layers; i++)
+        total += (long double)job->layers[i].space->size;
+    if (s->strategy == S_EXHAUSTIVE) {
+        s->budget = total > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)total;
+        for (size_t i = 0; i < job->n_layers; i++)
+            s->layers[i].count = job->layers[i].space->size;
+    } else {
+        uint64_t b = job->budget > 0 ? (uint64_t)job->budget : S_DEFAULT_BUDGET;
+        if ((long double)b > total)
+            b = (uint64_t)total;
+        s->budget = b;
+        s_share(job, b, s->layers);
+        for (size_t i = 0; i < job->n_layers; i++) {
+            s_layer_t *L = &s->layers[i];
+            uint64_t size = job->layers[i].space->size;
+            if (s->strategy == S_RANDOM) {
+                L->count = L->share;
+                L->key = dse_mix64(job->seed * 0x9e3779b97f4a7c15ULL + i + 1);
+            } else if (L->share >= size) {
+                L->count = size; /* the whole layer: enumerate it */
+            } else {
+                dse_nsga2_opts_t o = {
+                    .population = job->population > 0 ? (size_t)job->population : 0,
+                    .budget = L->share,
+                    .stall = job->stall_generations > 0 ? (unsigned)job->stall_generations
+                                                        : S_DEFAULT_STALL,
+                    .seed = dse_mix64(job->seed * 0x9e3779b97f4a7c15ULL + i + 1),
+                };
+                if (o.population == 0) {
+                    /* about sqrt(share) individuals, so generations ~ population */
+                    double p = sqrt((double)L->share);
+                    o.population = p < 16 ? 16 : p > 200 ? 200 : (size_t)p;
+                }
+                L->ga = dse_nsga2_new(job->layers[i].space, job->model->n_metrics,
+                                      job->n_layer_objectives, job->layer_objectives, &o);
+            }
+        }
+    }
+    uint64_t units = 0;
+    for (size_t i = 0; i < job->n_layers; i++) {
+        s_layer_t *L = &s->layers[i];
+        L->first_unit = units;
+        if (L->count == 0)
+            continue;
+        s->ranged[s->n_ranged++] = i;
+        L->chunk = s_chunk(s, i, L->count);
+        uint64_t n = L->count / L->chunk + (L->count % L->chunk != 0);
+        if (n > DSE_SEARCH_MAX_UNITS - units) {
+            dse_error_set(err, DSE_ERANGE, job->path, job->layers[i].line, job->layers[i].col,
+                          "the spaces are too large for %s search (more than %llu units of "
+                          "%.2g s): narrow the domains or set a budget", job->strategy,
+                          (unsigned long long)DSE_SEARCH_MAX_UNITS, unit_seconds);
+            dse_search_destroy(&s);
+            *out = NULL;
+            return DSE_ERANGE;
+        }
+        units += n;
+    }
+    s->n_static = units;
+    if (job->seconds > 0 && s->strategy != S_NSGA2)
+        s->n_revealed = units < S_MIN_ROUND ? units : S_MIN_ROUND;
+    else
+        s->n_revealed = units;
+    if (s->strategy == S_NSGA2)
+        dse_search_advance(s, 0, 0);
+    *out = s;
+    return 0;
+}
+
+void dse_search_destroy(dse_search_t **sp)
+{
+    if (!sp || !*sp)
+        return;
+    dse_search_t *s = *sp;
+    for (size_t i = 0; i < s->n_layers; i++)
+        dse_nsga2_destroy(&s->layers[i].ga);
+    for (size_t i = 0; i < s->n_pool; i++)
+        free(s->pool[i]);
+    free(s->pool);
+    free(s->lists);
+    free(s->layers);
+    free(s->ranged);
+    free(s->rate);
+    free(s);
+    *sp = NULL;
+}
+
+uint64_t dse_search_n_units(const dse_search_t *s)
+{
+    return s->n_revealed + s->n_lists;
+}
+
+void dse_search_unit(const dse_search_t *s, uint64_t id, dse_unit_t *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = id;
+    if (id >= s->n_static) {
+        size_t li = (size_t)(id - s->n_static);
+        const s_list_t *l = &s->lists[li];
+        u->layer = l->layer;
+        u->kind = DSE_UNIT_LIST;
+        u->indices = s->pool[l->block] + l->off;
+        u->n = l->n;
+        u->lo = u->indices[0];
+        u->hi = u->indices[u->n - 1] + 1;
+        return;
+    }
+    /* the last layer with range units whose first unit is at or before id */
+    size_t lo = 0, hi = s->n_ranged;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (s->layers[s->ranged[mid]].first_unit <= id)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    lo = s->ranged[lo];
+    const s_layer_t *L = &s->layers[lo];
+    uint64_t k = id - L->first_unit;
+    u->layer = (uint32_t)lo;
+    u->kind = s->strategy == S_RANDOM ? DSE_UNIT_SHUFFLED : DSE_UNIT_RANGE;
+    u->key = L->key;
+    u->lo = k * L->chunk;
+    u->hi = u->lo + L->chunk < L->count ? u->lo + L->chunk : L->count;
+}
+
+void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *index,
+                     const int64_t *cin, const int64_t *cout, const double *metrics)
+{
+    if (id < s->n_static || id - s->n_static >= s->n_lists)
+        return;
+    const s_list_t *l = &s->lists[id - s->n_static];
+    dse_nsga2_t *ga = s->layers[l->layer].ga;
+    if (!ga)
+        return;
+    size_t width = s->ej->job->model->n_metrics;
+    for (size_t i = 0; i < n; i++)
+        dse_nsga2_tell(ga, index[i], cin[i], cout[i], metrics + i * width);
+}
+
+uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
+{
+    const dse_job_t *job = s->ej->job;
+    if (job->seconds > 0 && elapsed >= job->seconds)
+        return 0;
+    if (s->n_revealed < s->n_static) {
+        uint64_t round = slots > S_MIN_ROUND ? slots : S_MIN_ROUND;
+        uint64_t left = s->n_static - s->n_revealed;
+        round = round < left ? round : left;
+        s->n_revealed += round;
+        return round;
+    }
+    uint64_t added = 0;
+    for (size_t i = 0; i < s->n_layers; i++) {
+        if (!s->layers[i].ga)
+            continue;
+        const uint64_t *idx;
+        size_t n = dse_nsga2_propose(s->layers[i].ga, &idx);
+        added += s_add_lists(s, (uint32_t)i, idx, n);
+    }
+    return added;
+}
+
+uint64_t dse_search_total(const dse_search_t *s)
+{
+    return s->budget;
+}
+
+unsigned dse_search_generations(const dse_search_t *s)
+{
+    unsigned g = 0;
+    for (size_t i = 0; i < s->n_layers; i++)
+        if (s->layers[i].ga && dse_nsga2_generations(s->layers[i].ga) > g)
+            g = dse_nsga2_generations(s->layers[i].ga);
+    return g;
+}
+
+uint64_t dse_search_budget(const dse_search_t *s)
+{
+    return s->budget;
+}

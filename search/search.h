@@ -1,0 +1,90 @@
+/* search.h - search strategies: what to evaluate next, as units of work.
+ *
+ * A search turns a job into units. The coordinator leases them to workers,
+ * merges what comes back, feeds the rows to the search and, when every unit
+ * proposed so far has settled (done or quarantined), asks it for more.
+ *
+ *  exhaustive  every point of every layer, as ranges [lo, hi) of point
+ *              indices.
+ *  random      a sample without replacement: the first b_l positions of a
+ *              seeded permutation of each layer's space (search/perm), as
+ *              ranges of positions ("shuffled" units). The budget is shared
+ *              out over the layers in proportion to their space sizes.
+ *  nsga2       NSGA-II per layer (search/nsga2) with the same share of the
+ *              budget; each generation is a set of explicit point lists.
+ *              A layer whose share covers its whole space is enumerated
+ *              instead (exact).
+ *
+ * Units are sized to about unit_seconds of work at a measured evaluation
+ * rate, and numbered 0, 1, 2, ... in the order proposed. Everything a
+ * search proposes depends on the job (its seed, budget, population) and on
+ * the rows fed to it, never on their order or on the number of workers; a
+ * wall-time limit ([search] seconds) is the one exception: it stops the
+ * search between rounds or generations.
+ */
+#ifndef DSE_SEARCH_H
+#define DSE_SEARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "worker/eval.h"
+
+/* At most this many units of ranges in one job. */
+#define DSE_SEARCH_MAX_UNITS 50000000ULL
+
+typedef enum {
+    DSE_UNIT_RANGE = 0,    /* points [lo, hi) */
+    DSE_UNIT_LIST = 1,     /* the n points indices[] (sorted, distinct) */
+    DSE_UNIT_SHUFFLED = 2, /* the points at positions [lo, hi) of the permutation keyed by key */
+} dse_unit_kind_t;
+
+typedef struct {
+    uint64_t id;
+    uint32_t layer;
+    dse_unit_kind_t kind;
+    uint64_t lo, hi;
+    uint64_t key;
+    const uint64_t *indices; /* borrowed from the search */
+    size_t n;
+} dse_unit_t;
+
+/* Points in a unit. */
+uint64_t dse_unit_points(const dse_unit_t *u);
+/* 1 when point index of layer space (size points) belongs to the unit. */
+int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index);
+
+typedef struct dse_search dse_search_t;
+
+/* Creates the search of a job (its strategy, budget, seed) and proposes
+ * the first units. rate[i] is the measured points/s of layer i (NULL:
+ * measured here with dse_eval_rate). Fails with DSE_ERANGE when ranges
+ * would need more than DSE_SEARCH_MAX_UNITS units. */
+int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *rate,
+                   dse_search_t **out, dse_error_t *err);
+void dse_search_destroy(dse_search_t **s);
+
+/* Units proposed so far; ids are 0 .. n-1. */
+uint64_t dse_search_n_units(const dse_search_t *s);
+/* The unit with this id (< dse_search_n_units). Borrowed pointers stay
+ * valid until the search is destroyed. */
+void dse_search_unit(const dse_search_t *s, uint64_t id, dse_unit_t *u);
+/* The feasible rows a unit returned (each row `width` metrics). Only the
+ * strategies that learn (nsga2) look at them; call once per unit. */
+void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *index,
+                     const int64_t *cin, const int64_t *cout, const double *metrics);
+/* Every unit proposed so far has settled: propose more. elapsed is the
+ * job's wall time so far; slots the number of units the workers can hold
+ * at once (a round of a time-limited search is at least that many units).
+ * Returns the number of new units; 0 = the search is over. */
+uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots);
+
+/* Evaluations the search means to spend in all (for progress). */
+uint64_t dse_search_total(const dse_search_t *s);
+/* Generations run by nsga2 (the largest over the layers); 0 otherwise. */
+unsigned dse_search_generations(const dse_search_t *s);
+/* The budget shared out (evaluations), or the space size for exhaustive. */
+uint64_t dse_search_budget(const dse_search_t *s);
+
+#endif
