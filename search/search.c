@@ -83,41 +83,81 @@ int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index)
     return 0;
 }
 
-/* Shares `budget` evaluations out over the layers in proportion to their
- * space sizes (largest remainders, ties to the earlier layer), at least one
- * each and never more than a layer has. */
+int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *front,
+                  dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel)
+{
+    if (u->layer >= ej->job->n_layers)
+        return DSE_EINVAL;
+    if (u->kind == DSE_UNIT_RANGE)
+        return dse_eval_points(ej, u->layer, u->lo, u->hi, NULL, 0, front, all, cnt, cancel);
+    if (u->kind == DSE_UNIT_LIST)
+        return dse_eval_points(ej, u->layer, 0, 0, u->indices, u->n, front, all, cnt, cancel);
+    /* shuffled: the points at positions [lo, hi) of the permutation, in batches */
+    uint64_t size = ej->job->layers[u->layer].space->size;
+    if (u->hi > size || u->lo > u->hi)
+        return DSE_EINVAL;
+    dse_perm_t p;
+    dse_perm_init(&p, size, u->key);
+    uint64_t idx[1024];
+    for (uint64_t pos = u->lo; pos < u->hi;) {
+        size_t n = 0;
+        while (n < 1024 && pos < u->hi)
+            idx[n++] = dse_perm_at(&p, pos++);
+        int rc = dse_eval_points(ej, u->layer, 0, 0, idx, n, front, all, cnt, cancel);
+        if (rc)
+            return rc;
+        if (cancel && atomic_load(cancel))
+            return DSE_EINTR;
+    }
+    return 0;
+}
+
+/* Shares `budget` evaluations out over the layers: half of it evenly (a
+ * layer smaller than its even part gets its whole space, so small layers are
+ * exact), the rest in proportion to the room left in each layer's space
+ * (largest remainders, ties to the earlier layer). A layer whose share is
+ * too small can make the whole network infeasible (one layer's sampled
+ * points all infeasible), hence the even part. Every layer gets at least
+ * one point and never more than it has. */
 static void s_share(const dse_job_t *job, uint64_t budget, s_layer_t *L)
 {
-    long double total = 0;
-    for (size_t i = 0; i < job->n_layers; i++)
-        total += (long double)job->layers[i].space->size;
-    uint64_t given = 0;
-    long double *frac = dse_xcalloc(job->n_layers, sizeof *frac);
-    for (size_t i = 0; i < job->n_layers; i++) {
-        long double want = (long double)budget * (long double)job->layers[i].space->size / total;
+    size_t n = job->n_layers;
+    uint64_t even = budget / 2 / n, given = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t size = job->layers[i].space->size;
+        L[i].share = even < size ? even : size;
+        if (L[i].share < 1)
+            L[i].share = 1;
+        given += L[i].share;
+    }
+    uint64_t rest = budget > given ? budget - given : 0;
+    long double room = 0;
+    for (size_t i = 0; i < n; i++)
+        room += (long double)(job->layers[i].space->size - L[i].share);
+    long double *frac = dse_xcalloc(n, sizeof *frac);
+    uint64_t add_total = 0;
+    for (size_t i = 0; i < n && room > 0; i++) {
+        long double want = (long double)rest *
+                           (long double)(job->layers[i].space->size - L[i].share) / room;
         uint64_t w = (uint64_t)floorl(want);
         frac[i] = want - (long double)w;
-        L[i].share = w;
-        given += w;
+        L[i].share += w;
+        add_total += w;
     }
-    while (given < budget) {
-        size_t best = job->n_layers;
-        for (size_t i = 0; i < job->n_layers; i++)
-            if (L[i].share < job->layers[i].space->size && (best == job->n_layers || frac[i] > frac[best]))
+    while (add_total < rest) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (L[i].share < job->layers[i].space->size && (best == n || frac[i] > frac[best]))
                 best = i;
-        if (best == job->n_layers)
+        if (best == n)
             break;
         L[best].share++;
         frac[best] = -1;
-        given++;
+        add_total++;
     }
-    for (size_t i = 0; i < job->n_layers; i++) {
-        uint64_t size = job->layers[i].space->size;
-        if (L[i].share < 1)
-            L[i].share = 1;
-        if (L[i].share > size)
-            L[i].share = size;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (L[i].share > job->layers[i].space->size)
+            L[i].share = job->layers[i].space->size;
     free(frac);
 }
 
@@ -203,7 +243,7 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
                 if (o.population == 0) {
                     /* about sqrt(share) individuals, so generations ~ population */
                     double p = sqrt((double)L->share);
-                    o.population = p < 16 ? 16 : p > 200 ? 200 : (size_t)p;
+                    o.population = p < 8 ? 8 : p > 200 ? 200 : (size_t)p;
                 }
                 L->ga = dse_nsga2_new(job->layers[i].space, job->model->n_metrics,
                                       job->n_layer_objectives, job->layer_objectives, &o);
@@ -352,4 +392,56 @@ unsigned dse_search_generations(const dse_search_t *s)
 uint64_t dse_search_budget(const dse_search_t *s)
 {
     return s->budget;
+}
+
+int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *const *fronts,
+                        dse_counters_t *cnt)
+{
+    double t0 = dse_now();
+    dse_front_t *rows = dse_evaljob_front_new(ej);
+    size_t width = ej->job->model->n_metrics;
+    uint64_t *idx = NULL;
+    int64_t *cin = NULL, *cout = NULL;
+    double *met = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    uint64_t next = 0;
+    do {
+        for (; next < dse_search_n_units(s) && rc == 0; next++) {
+            dse_unit_t u;
+            dse_search_unit(s, next, &u);
+            dse_counters_t c = {0};
+            dse_front_clear(rows);
+            /* a list unit returns every feasible row, as a worker does */
+            rc = dse_unit_eval(ej, &u, fronts[u.layer], u.kind == DSE_UNIT_LIST ? rows : NULL,
+                               &c, NULL);
+            if (cnt) {
+                cnt->evaluated += c.evaluated;
+                cnt->feasible += c.feasible;
+                cnt->infeasible += c.infeasible;
+                cnt->skipped += c.skipped;
+            }
+            size_t n = dse_front_size(rows);
+            if (n > cap) {
+                cap = n;
+                idx = dse_xrealloc(idx, cap * sizeof *idx);
+                cin = dse_xrealloc(cin, cap * sizeof *cin);
+                cout = dse_xrealloc(cout, cap * sizeof *cout);
+                met = dse_xrealloc(met, cap * width * sizeof *met);
+            }
+            for (size_t i = 0; i < n; i++) {
+                idx[i] = dse_front_index(rows, i);
+                cin[i] = dse_front_cin(rows, i);
+                cout[i] = dse_front_cout(rows, i);
+                memcpy(met + i * width, dse_front_row(rows, i), width * sizeof *met);
+            }
+            dse_search_feed(s, next, n, idx, cin, cout, met);
+        }
+    } while (rc == 0 && dse_search_advance(s, dse_now() - t0, 1) > 0);
+    free(idx);
+    free(cin);
+    free(cout);
+    free(met);
+    dse_front_destroy(&rows);
+    return rc;
 }

@@ -55,6 +55,12 @@ uint64_t dse_unit_points(const dse_unit_t *u);
 /* 1 when point index of layer space (size points) belongs to the unit. */
 int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index);
 
+/* Evaluates a unit's points (see dse_eval_points: front, all, counters,
+ * cancel). Returns 0, DSE_EINVAL for a point or position outside the
+ * layer's space, DSE_EINTR when cancelled. */
+int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *front,
+                  dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel);
+
 typedef struct dse_search dse_search_t;
 
 /* Creates the search of a job (its strategy, budget, seed) and proposes
@@ -79,6 +85,15 @@ void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *ind
  * at once (a round of a time-limited search is at least that many units).
  * Returns the number of new units; 0 = the search is over. */
 uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots);
+
+/* Runs the whole search in this thread, without workers: evaluates each
+ * unit in order, merges its rows into fronts[layer], feeds them, and
+ * advances until the search is over (elapsed time counted from the call).
+ * Adds the counters to cnt (may be NULL). For benchmarks and tests: the
+ * fronts equal those of a distributed run of the same job. Returns 0 or a
+ * unit's error (DSE_EINVAL). */
+int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *const *fronts,
+                        dse_counters_t *cnt);
 
 /* Evaluations the search means to spend in all (for progress). */
 uint64_t dse_search_total(const dse_search_t *s);

@@ -12,9 +12,8 @@
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"
-#include "core/space.h"
 #include "hwmodels/hwmodel.h"
-#include "search/perm.h"
+#include "search/search.h"
 #include "worker/eval.h"
 
 /* A job known to this worker: built once per digest, shared by the threads. */
@@ -81,30 +80,6 @@ static void s_task_free(s_task_t *t)
     free(t);
 }
 
-/* A shuffled unit: the points at positions [lo, hi) of the layer's
- * permutation, evaluated in batches. */
-static int s_eval_shuffled(const dse_evaljob_t *ej, const dse_msg_work_t *wk, dse_front_t *front,
-                           dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel)
-{
-    uint64_t size = ej->job->layers[wk->layer].space->size;
-    if (wk->hi > size)
-        return DSE_EINVAL;
-    dse_perm_t p;
-    dse_perm_init(&p, size, wk->key);
-    uint64_t idx[1024];
-    for (uint64_t pos = wk->lo; pos < wk->hi;) {
-        size_t n = 0;
-        while (n < 1024 && pos < wk->hi)
-            idx[n++] = dse_perm_at(&p, pos++);
-        int rc = dse_eval_points(ej, wk->layer, 0, 0, idx, n, front, all, cnt, cancel);
-        if (rc)
-            return rc;
-        if (cancel && atomic_load(cancel))
-            return DSE_EINTR;
-    }
-    return 0;
-}
-
 static void *s_thread_main(void *arg)
 {
     s_thread_arg_t *ta = arg;
@@ -152,13 +127,16 @@ static void *s_thread_main(void *arg)
                                    : NULL;
             t->front = dse_evaljob_front_new(ej);
             uint64_t before = t->cnt.evaluated;
-            if (t->work.kind == DSE_WORK_SHUFFLED)
-                t->rc = s_eval_shuffled(ej, &t->work, t->front, all, &t->cnt, &t->cancelled);
-            else
-                t->rc = dse_eval_points(ej, t->work.layer, t->work.lo, t->work.hi,
-                                        t->work.indices,
-                                        t->work.kind == DSE_WORK_LIST ? t->work.n_indices : 0,
-                                        t->front, all, &t->cnt, &t->cancelled);
+            dse_unit_t unit = {
+                .layer = t->work.layer,
+                .kind = (dse_unit_kind_t)t->work.kind,
+                .lo = t->work.lo,
+                .hi = t->work.hi,
+                .key = t->work.key,
+                .indices = t->work.indices,
+                .n = t->work.n_indices,
+            };
+            t->rc = dse_unit_eval(ej, &unit, t->front, all, &t->cnt, &t->cancelled);
             atomic_fetch_add(&pool->evaluated, t->cnt.evaluated - before);
             if (t->rc == DSE_EINVAL)
                 snprintf(t->error, sizeof t->error, "a point of the unit is outside layer %u's "
