@@ -1834,6 +1834,15 @@ void dse_job_print(const dse_job_t *job, FILE *out)
                 k->net >= 0 ? m->net_metrics[k->net].name : m->metrics[k->metric].name,
                 s_cmp_names[k->cmp], buf);
     }
+    if (strcmp(job->strategy, "exhaustive") != 0) {
+        fprintf(out, "; seed %llu, budget ", (unsigned long long)job->seed);
+        if (job->budget > 0)
+            fprintf(out, "%lld evaluations", (long long)job->budget);
+        else
+            fprintf(out, "default (10^6 evaluations)");
+        if (job->seconds > 0)
+            fprintf(out, ", at most %g s", job->seconds);
+    }
     fprintf(out, "\n\n");
     long double total = 0;
     for (size_t li = 0; li < job->n_layers; li++) {

@@ -8,6 +8,7 @@
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
+#include "search/search.h"
 
 /* Appends a CSV field, quoted when it needs to be (RFC 4180). */
 static void s_csv_field(dse_strbuf_t *sb, const char *s)
@@ -500,6 +501,9 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     s_json_string(&sb, job->hardware);
     dse_strbuf_addf(&sb, ",\n  \"digest\": \"%s\",\n  \"strategy\": ", ej->digest);
     s_json_string(&sb, job->strategy);
+    dse_strbuf_addf(&sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
+                    (unsigned long long)dse_search_job_budget(job),
+                    (unsigned long long)job->seed);
     dse_strbuf_adds(&sb, ",\n  \"objectives\": [");
     for (size_t i = 0; i < job->n_objectives; i++) {
         dse_strbuf_adds(&sb, i ? ", " : "");

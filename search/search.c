@@ -211,18 +211,12 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
                                                         : S_EXHAUSTIVE;
     for (size_t i = 0; i < job->n_layers; i++)
         s->rate[i] = rate ? rate[i] : dse_eval_rate(ej, i);
-    long double total = 0;
-    for (size_t i = 0; i < job->n_layers; i++)
-        total += (long double)job->layers[i].space->size;
+    s->budget = dse_search_job_budget(job);
     if (s->strategy == S_EXHAUSTIVE) {
-        s->budget = total > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)total;
         for (size_t i = 0; i < job->n_layers; i++)
             s->layers[i].count = job->layers[i].space->size;
     } else {
-        uint64_t b = job->budget > 0 ? (uint64_t)job->budget : S_DEFAULT_BUDGET;
-        if ((long double)b > total)
-            b = (uint64_t)total;
-        s->budget = b;
+        uint64_t b = s->budget;
         s_share(job, b, s->layers);
         for (size_t i = 0; i < job->n_layers; i++) {
             s_layer_t *L = &s->layers[i];
@@ -373,6 +367,18 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
         added += s_add_lists(s, (uint32_t)i, idx, n);
     }
     return added;
+}
+
+uint64_t dse_search_job_budget(const dse_job_t *job)
+{
+    long double total = 0;
+    for (size_t i = 0; i < job->n_layers; i++)
+        total += (long double)job->layers[i].space->size;
+    uint64_t all = total > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)total;
+    if (strcmp(job->strategy, "random") != 0 && strcmp(job->strategy, "nsga2") != 0)
+        return all;
+    uint64_t b = job->budget > 0 ? (uint64_t)job->budget : S_DEFAULT_BUDGET;
+    return b < all ? b : all;
 }
 
 uint64_t dse_search_total(const dse_search_t *s)
