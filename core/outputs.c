@@ -424,7 +424,8 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     size_t n_panels = 1 + (layers ? nl : 0);
     dse_plot_panel_t *panels = dse_xcalloc(n_panels, sizeof *panels);
     dse_plot_mark_t *marks = dse_xcalloc(n_panels * (bv->n ? bv->n : 1), sizeof *marks);
-    char **texts = dse_xcalloc(n_panels * 3, sizeof *texts); /* titles and axis titles */
+    /* per panel: title, axis titles, subtitle */
+    char **texts = dse_xcalloc(n_panels * 4, sizeof *texts);
     double *xy = dse_xmalloc(2 * (n_sol ? n_sol : 1) * sizeof *xy);
 
     /* the network panel */
@@ -441,6 +442,14 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     }
     p->x_label = texts[1];
     p->y_label = texts[2];
+    dse_strbuf_addf(&sb, "model %s%s%s; objective%s: ", m->name, job->hardware[0] ? ", hardware " : "",
+                    job->hardware, k == 1 ? "" : "s");
+    for (size_t a = 0; a < k; a++)
+        dse_strbuf_addf(&sb, "%s%s", a ? ", " : "",
+                        (int)a == job->accuracy_objective ? "accuracy"
+                                                          : m->net_metrics[job->objectives[a]].name);
+    texts[3] = dse_strbuf_detach(&sb, NULL);
+    p->subtitle = texts[3];
     for (size_t r = 0; r < n_sol; r++) {
         xy[r] = objv[r * k];
         xy[n_sol + r] = k > 1 ? objv[r * k + 1] : 0;
@@ -482,15 +491,22 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         size_t n = dse_front_size(f);
         dse_strbuf_addf(&sb, "%s: layer %s, front of %zu point%s", job->name,
                         job->layers[l].name, n, n == 1 ? "" : "s");
-        texts[3 * (1 + l)] = dse_strbuf_detach(&sb, NULL);
-        p->title = texts[3 * (1 + l)];
+        char **t = &texts[4 * (1 + l)];
+        t[0] = dse_strbuf_detach(&sb, NULL);
+        p->title = t[0];
         size_t lk = job->n_layer_objectives;
-        for (size_t a = 0; a < 2 && a < lk; a++) {
+        dse_strbuf_addf(&sb, "%s layer; objective%s per layer: ", dse_op_name(job->layers[l].op),
+                        lk == 1 ? "" : "s");
+        for (size_t a = 0; a < lk; a++) {
             const dse_metric_decl_t *d = &m->metrics[job->layer_objectives[a]];
-            texts[3 * (1 + l) + 1 + a] = s_axis_title(d->name, d->unit);
+            if (a < 2)
+                t[1 + a] = s_axis_title(d->name, d->unit);
+            dse_strbuf_addf(&sb, "%s%s", a ? ", " : "", d->name);
         }
-        p->x_label = texts[3 * (1 + l) + 1];
-        p->y_label = texts[3 * (1 + l) + 2];
+        t[3] = dse_strbuf_detach(&sb, NULL);
+        p->subtitle = t[3];
+        p->x_label = t[1];
+        p->y_label = t[2];
         double *lxy = dse_xmalloc(2 * (n ? n : 1) * sizeof *lxy);
         for (size_t r = 0; r < n; r++) {
             const double *row = dse_front_row(f, r);
@@ -522,7 +538,7 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     free(title);
     for (size_t l = 0; layers && l < nl; l++)
         free((void *)panels[1 + l].x);
-    for (size_t i = 0; i < n_panels * 3; i++)
+    for (size_t i = 0; i < n_panels * 4; i++)
         free(texts[i]);
     free(texts);
     free(note);

@@ -235,6 +235,36 @@ static int s_finite_mark(const dse_plot_panel_t *p, const dse_plot_mark_t *m)
     return isfinite(m->x) && (!p->y_label || isfinite(m->y));
 }
 
+/* The caption says what the line means and what is not drawn. */
+static void s_caption(dse_strbuf_t *sb, int two, size_t n, size_t n_drawn, size_t n_stair,
+                      size_t stride, size_t n_bad, size_t n_marks)
+{
+    /* the caption says what the line means and what is not drawn */
+    dse_strbuf_t cap = DSE_STRBUF_INIT;
+    if (n == 0)
+        dse_strbuf_adds(&cap, "No front point to draw.");
+    else if (two && n_drawn == n)
+        dse_strbuf_addf(&cap, "The line joins the %zu point%s not dominated on these two "
+                              "objectives%s.", n_stair, n_stair == 1 ? "" : "s",
+                        n_stair == n ? " (all of them)"
+                                     : "; the others are kept for objectives or interface "
+                                       "classes not shown");
+    else if (two)
+        dse_strbuf_addf(&cap, "%zu of the %zu points drawn (every %zu-th); the line joins the "
+                              "%zu of them not dominated on these two objectives.",
+                        n_drawn, n, stride, n_stair);
+    else
+        dse_strbuf_addf(&cap, "One objective: %s%zu point%s on one axis%s.",
+                        n_drawn == n ? "" : "a sample of the ", n, n == 1 ? "" : "s",
+                        n_marks ? ", baselines beside them" : "");
+    if (n_bad)
+        dse_strbuf_addf(&cap, " %zu point%s without a finite value not drawn.", n_bad,
+                        n_bad == 1 ? "" : "s");
+    s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 2,
+              "class=\"caption\" font-size=\"11\" fill=\"#555\"");
+    dse_strbuf_release(&cap);
+}
+
 static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
 {
     int two = p->y_label != NULL;
@@ -247,8 +277,11 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
                         "font-weight=\"bold\">");
     dse_plot_escape(sb, p->title ? p->title : "");
     dse_strbuf_adds(sb, "</text>\n");
+    if (p->subtitle)
+        s_wrapped(sb, p->subtitle, 20, 45, 14, 110, 1, "class=\"subtitle\" fill=\"#555\"");
     if (p->note)
-        s_wrapped(sb, p->note, 20, 46, 14, 110, 2, "class=\"note\" fill=\"#a00000\"");
+        s_wrapped(sb, p->note, 20, p->subtitle ? 60 : 46, 14, 110, 2,
+                  "class=\"note\" fill=\"#a00000\"");
 
     /* the points to draw, in minimisation order */
     s_pt_t *pts = dse_xmalloc((p->n ? p->n : 1) * sizeof *pts);
@@ -290,6 +323,7 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
                             "nothing to plot</text>\n",
                         (S_AX0 + S_AX1) / 2, two ? (S_AY0 + S_AY1) / 2 : S_AY1 - 26);
+        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0);
         dse_strbuf_adds(sb, "</g>\n");
         free(pts);
         return;
@@ -323,8 +357,7 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     if (two) {
         /* points non-dominated on the two axes: sorted by x, keep each that
          * improves on y (duplicates once) */
-        dse_strbuf_adds(sb, "<path class=\"stair\" fill=\"none\" stroke=\"" S_FRONT_COLOUR "\" "
-                            "stroke-width=\"1.5\" d=\"");
+        dse_strbuf_t path = DSE_STRBUF_INIT;
         double best = INFINITY;
         for (size_t r = 0; r < n; r++) {
             if (!(r % stride == 0 || r + 1 == n) || !(pts[r].y < best))
@@ -333,11 +366,14 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
             size_t i = pts[r].i;
             double x = s_px(&ax, p->x[i]), y = s_py(&ay, p->y[i]);
             if (n_stair++ == 0)
-                dse_strbuf_addf(sb, "M%.1f,%.1f", x, y);
+                dse_strbuf_addf(&path, "M%.1f,%.1f", x, y);
             else
-                dse_strbuf_addf(sb, "H%.1fV%.1f", x, y);
+                dse_strbuf_addf(&path, "H%.1fV%.1f", x, y);
         }
-        dse_strbuf_adds(sb, "\"/>\n");
+        if (n_stair)
+            dse_strbuf_addf(sb, "<path class=\"stair\" fill=\"none\" stroke=\"" S_FRONT_COLOUR
+                                "\" stroke-width=\"1.5\" d=\"%s\"/>\n", path.buf);
+        dse_strbuf_release(&path);
     } else {
         dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\"/>\n",
                         S_AX0, mid, S_AX1, mid);
@@ -411,28 +447,7 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     }
     dse_strbuf_adds(sb, "</g>\n");
 
-    /* the caption says what the line means and what is not drawn */
-    dse_strbuf_t cap = DSE_STRBUF_INIT;
-    if (two && n_drawn == n)
-        dse_strbuf_addf(&cap, "The line joins the %zu point%s not dominated on these two "
-                              "objectives%s.", n_stair, n_stair == 1 ? "" : "s",
-                        n_stair == n ? " (all of them)"
-                                     : "; the others are kept for objectives or interface "
-                                       "classes not shown");
-    else if (two)
-        dse_strbuf_addf(&cap, "%zu of the %zu points drawn (every %zu-th); the line joins the "
-                              "%zu of them not dominated on these two objectives.",
-                        n_drawn, n, stride, n_stair);
-    else
-        dse_strbuf_addf(&cap, "One objective: %s%zu point%s on one axis%s.",
-                        n_drawn == n ? "" : "a sample of the ", n, n == 1 ? "" : "s",
-                        p->n_marks ? ", baselines beside them" : "");
-    if (n_bad)
-        dse_strbuf_addf(&cap, " %zu point%s without a finite value not drawn.", n_bad,
-                        n_bad == 1 ? "" : "s");
-    s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 2,
-              "class=\"caption\" font-size=\"11\" fill=\"#555\"");
-    dse_strbuf_release(&cap);
+    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks);
     dse_strbuf_adds(sb, "</g>\n");
     free(pts);
 }

@@ -36,6 +36,7 @@ typedef struct {
 
 typedef struct {
     const char *title;
+    const char *subtitle; /* one grey line under the title, or NULL */
     const char *x_label; /* axis titles: metric names, with units */
     const char *y_label; /* NULL: one objective (a single axis, y unused) */
     int x_max, y_max;    /* 1 when the objective is maximised (better is larger) */
