@@ -410,7 +410,8 @@ static char *s_axis_title(const char *name, const char *unit)
 }
 
 /* pareto.svg: the network front on the first two objectives (objv holds
- * the n_sol written rows' objective values, accuracy as it is), then, with
+ * the n_sol written rows' first two objective values, pairwise, accuracy as
+ * it is), then, with
  * plot_layers or when there is no network front to show, each layer's front
  * on the first two per-layer objectives; baselines beside them. */
 static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
@@ -451,8 +452,8 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     texts[3] = dse_strbuf_detach(&sb, NULL);
     p->subtitle = texts[3];
     for (size_t r = 0; r < n_sol; r++) {
-        xy[r] = objv[r * k];
-        xy[n_sol + r] = k > 1 ? objv[r * k + 1] : 0;
+        xy[r] = objv[2 * r];
+        xy[n_sol + r] = objv[2 * r + 1];
     }
     p->n = n_sol;
     p->x = xy;
@@ -477,11 +478,14 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     }
     char *note = NULL;
     if (!nf) {
-        dse_strbuf_addf(&sb, "No network front: %s", net_error ? net_error : "not composed");
+        const char *why = net_error ? net_error : "not composed";
+        size_t wl = strlen(why);
+        dse_strbuf_addf(&sb, "No network front: %s%s The layers' fronts follow.", why,
+                        wl && why[wl - 1] == '.' ? "" : ".");
         p->note = note = dse_strbuf_detach(&sb, NULL);
     } else if (n_sol == 0) {
         p->note = "The network front is empty: no combination of layer points is feasible, "
-                  "compatible and within the constraints.";
+                  "compatible and within the constraints. The layers' fronts follow.";
     }
 
     /* one panel per layer */
@@ -639,8 +643,8 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     for (size_t k = 0; k < job->n_objectives; k++)
         obj_cols[k] = (int)k;
     dse_front_t *netobj = dse_front_new(job->n_objectives, job->n_objectives, obj_cols);
-    /* the same with accuracy as it is, for the plot */
-    double *objv = dse_xmalloc((n_all ? n_all : 1) * job->n_objectives * sizeof *objv);
+    /* the first two objectives with accuracy as it is, for the plot */
+    double *objv = dse_xcalloc(2 * (n_all ? n_all : 1), sizeof *objv);
     for (size_t q = 0; q < n_all; q++) {
         if (!keep[q])
             continue;
@@ -658,7 +662,8 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         double ov[DSE_MAX_OBJECTIVES];
         for (size_t k = 0; k < job->n_objectives; k++) {
             ov[k] = (int)k == job->accuracy_objective ? -acc[q] : v[job->objectives[k]];
-            objv[r * job->n_objectives + k] = (int)k == job->accuracy_objective ? acc[q] : ov[k];
+            if (k < 2)
+                objv[2 * r + k] = (int)k == job->accuracy_objective ? acc[q] : ov[k];
         }
         dse_front_push(netobj, r, 0, 0, ov);
         const uint64_t *pts = dse_netfront_points(nf, q);

@@ -8,7 +8,9 @@
 
 #include "core/config.h"
 #include "core/job.h"
+#include "core/outputs.h"
 #include "core/plot.h"
+#include "core/space.h"
 #include "core/util.h"
 #include "test.h"
 
@@ -645,4 +647,71 @@ DSE_TEST(plot_layers_config)
     const char *wrong = "[job]\nplot_layers = 1\n[target]\nmodel = \"testfn\"\n";
     CHECK(dse_config_parse("w.toml", wrong, strlen(wrong), 0, &job, &err) != 0);
     CHECK(strstr(err.msg, "plot_layers") != NULL);
+}
+
+/* dse_outputs_write on a small testfn job: with and without a network front. */
+DSE_TEST(plot_outputs_write)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/plot-out", dse_test_tmpdir());
+    dse_strbuf_t text = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&text, "[job]\nname = \"pw\"\noutput = \"%s\"\n[target]\nmodel = \"testfn\"\n"
+                           "[workload]\n", dir);
+    for (int l = 0; l < 2; l++)
+        dse_strbuf_addf(&text, "[[workload.layer]]\nname = \"l%d<&>\"\nop = \"elementwise\"\n"
+                               "in_shape = [1]\nn = 5\n", l);
+    dse_strbuf_adds(&text, "[search]\nobjectives = [\"f1\", \"f2\"]\n");
+    dse_job_t *job = NULL;
+    dse_evaljob_t *ej = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_config_parse("pw.toml", text.buf, text.len, 0, &job, &err), 0);
+    dse_strbuf_release(&text);
+    if (!job || dse_evaljob_new(&job, &ej, &err) != 0) {
+        dse__test_fail(__FILE__, __LINE__, "job: %s", err.msg);
+        return;
+    }
+    dse_front_t *fronts[2];
+    dse_counters_t cnt[2] = {{0}};
+    for (size_t l = 0; l < 2; l++) {
+        fronts[l] = dse_evaljob_front_new(ej);
+        CHECK_INT(dse_eval_points(ej, l, 0, ej->job->layers[l].space->size, NULL, 0, fronts[l],
+                                  NULL, &cnt[l], NULL), 0);
+    }
+    dse_run_stats_t st = {.per_layer = cnt};
+    char path[600];
+    snprintf(path, sizeof path, "%s/pareto.svg", dir);
+    for (int with_nf = 0; with_nf < 2; with_nf++) {
+        dse_netfront_t *nf = NULL;
+        if (with_nf)
+            CHECK_INT(dse_outputs_compose(ej, fronts, NULL, &nf, &err), 0);
+        CHECK_INT(dse_outputs_write(ej, fronts, nf, with_nf ? NULL : "too large & so on", NULL,
+                                    &st, &err), 0);
+        char *svg = NULL;
+        size_t len = 0;
+        s_doc_t d;
+        memset(&d, 0, sizeof d);
+        if (dse_read_file(path, &svg, &len, &err) == 0 && s_parse(svg, &d) == 0) {
+            size_t nn = nf ? dse_netfront_size(nf) : 0;
+            /* no network front: the layers follow, each with all its points */
+            CHECK_INT(s_count(&d, "g", "panel", -1), with_nf ? 1 : 3);
+            CHECK_INT(s_count(&d, "circle", "pt", 0), nn);
+            CHECK(!with_nf || nn > 1);
+            for (int l = 0; !with_nf && l < 2; l++)
+                CHECK_INT(s_count(&d, "circle", "pt", 1 + l), dse_front_size(fronts[l]));
+            char *note = s_texts(&d, "note", 0);
+            CHECK(with_nf ? !note[0] : strstr(note, "No network front: too large & so on") != NULL);
+            free(note);
+            char *t = s_texts(&d, "title", 1);
+            CHECK(with_nf || strcmp(t, "pw: layer l0<&>, front of 5 points") == 0);
+            free(t);
+            s_doc_free(&d);
+        } else {
+            dse__test_fail(__FILE__, __LINE__, "pareto.svg: %s %s", err.msg, d.error);
+        }
+        free(svg);
+        dse_netfront_destroy(&nf);
+    }
+    for (size_t l = 0; l < 2; l++)
+        dse_front_destroy(&fronts[l]);
+    dse_evaljob_destroy(&ej);
 }
