@@ -88,17 +88,63 @@ void dse_plot_tick_label(char *buf, size_t size, double t, double step, double t
     }
 }
 
-/* An axis: the value range rounded out to whole ticks. */
+/* An axis: the value range rounded out to whole ticks; logarithmic when
+ * every value is positive and they span more than S_LOG_SPAN. */
+#define S_LOG_SPAN 100.0
+#define S_MAX_TICKS 64
 typedef struct {
-    double lo, hi, step;
-    long long t0, t1; /* ticks t0 * step .. t1 * step */
+    int log;
+    double lo, hi; /* linear: values; log: their log10 */
+    size_t n_ticks;
+    double tick[S_MAX_TICKS];
+    char label[S_MAX_TICKS][24];
 } s_axis_t;
+
+static void s_log_tick(s_axis_t *a, double v)
+{
+    if (a->n_ticks == S_MAX_TICKS)
+        return;
+    a->tick[a->n_ticks] = v;
+    dse_plot_tick_label(a->label[a->n_ticks++], sizeof a->label[0], v,
+                        pow(10, floor(log10(v) + 1e-9)), v);
+}
 
 static void s_axis(s_axis_t *a, double lo, double hi)
 {
     if (!(lo <= hi)) { /* nothing finite */
         lo = 0;
         hi = 1;
+    }
+    a->n_ticks = 0;
+    a->log = lo > 0 && hi / lo > S_LOG_SPAN;
+    if (a->log) {
+        /* from the 1-2-5 value below lo to the one above hi; ticks there
+         * and at the decades between (with few decades, 2 and 5 times them
+         * too), none crowding an end */
+        static const double m125[] = {1, 2, 5};
+        int e0 = (int)floor(log10(lo) + 1e-9), e1 = (int)ceil(log10(hi) - 1e-9);
+        double r0 = pow(10, e0), r1 = pow(10, e1);
+        for (int k = 1; k < 3; k++)
+            if (m125[k] * pow(10, e0) <= lo)
+                r0 = m125[k] * pow(10, e0);
+        for (int k = 2; k >= 0 && e1 > e0; k--)
+            if (m125[k] * pow(10, e1 - 1) >= hi)
+                r1 = m125[k] * pow(10, e1 - 1);
+        a->lo = log10(r0);
+        a->hi = log10(r1);
+        double span = a->hi - a->lo;
+        int fine = span <= 3.01, every = (e1 - e0 + 9) / 10; /* at most about 10 decades labelled */
+        s_log_tick(a, r0);
+        for (int e = e0; e <= e1; e++)
+            for (int k = 0; k < 3; k++) {
+                double t = m125[k] * pow(10, e), lt = log10(t);
+                if (t > r0 * (1 + 1e-9) && t < r1 * (1 - 1e-9) &&
+                    (fine || (k == 0 && (e - e0) % every == 0)) && lt - a->lo > 0.08 * span &&
+                    a->hi - lt > 0.08 * span)
+                    s_log_tick(a, t);
+            }
+        s_log_tick(a, r1);
+        return;
     }
     if (lo == hi) {
         double d = lo != 0 ? fabs(lo) * 0.1 : 1;
@@ -108,23 +154,35 @@ static void s_axis(s_axis_t *a, double lo, double hi)
     double raw = (hi - lo) / 5;
     double e = pow(10, floor(log10(raw)));
     double f = raw / e;
-    a->step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
-    a->t0 = (long long)floor(lo / a->step + 1e-9);
-    a->t1 = (long long)ceil(hi / a->step - 1e-9);
-    if (a->t1 <= a->t0)
-        a->t1 = a->t0 + 1;
-    a->lo = (double)a->t0 * a->step;
-    a->hi = (double)a->t1 * a->step;
+    double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
+    long long t0 = (long long)floor(lo / step + 1e-9);
+    long long t1 = (long long)ceil(hi / step - 1e-9);
+    if (t1 <= t0)
+        t1 = t0 + 1;
+    a->lo = (double)t0 * step;
+    a->hi = (double)t1 * step;
+    double top = fmax(fabs(a->lo), fabs(a->hi));
+    for (long long t = t0; t <= t1 && a->n_ticks < S_MAX_TICKS; t++) {
+        double v = (double)t * step;
+        a->tick[a->n_ticks] = v;
+        dse_plot_tick_label(a->label[a->n_ticks++], sizeof a->label[0], v, step, top);
+    }
+}
+
+/* Where a value falls on an axis, 0 to 1. */
+static double s_frac(const s_axis_t *a, double v)
+{
+    return ((a->log ? log10(v) : v) - a->lo) / (a->hi - a->lo);
 }
 
 static double s_px(const s_axis_t *a, double v)
 {
-    return S_AX0 + S_PAD + (v - a->lo) / (a->hi - a->lo) * (S_AX1 - S_AX0 - 2 * S_PAD);
+    return S_AX0 + S_PAD + s_frac(a, v) * (S_AX1 - S_AX0 - 2 * S_PAD);
 }
 
 static double s_py(const s_axis_t *a, double v)
 {
-    return S_AY1 - S_PAD - (v - a->lo) / (a->hi - a->lo) * (S_AY1 - S_AY0 - 2 * S_PAD);
+    return S_AY1 - S_PAD - s_frac(a, v) * (S_AY1 - S_AY0 - 2 * S_PAD);
 }
 
 /* A point in minimisation terms (maximised axes negated), for ordering. */
@@ -197,35 +255,31 @@ static void s_wrapped(dse_strbuf_t *sb, const char *s, double x, double y, doubl
 
 static void s_ticks_x(dse_strbuf_t *sb, const s_axis_t *a, int grid)
 {
-    double top = fmax(fabs(a->lo), fabs(a->hi));
-    char buf[64];
     dse_strbuf_adds(sb, "<g class=\"xticks\" font-size=\"11\" text-anchor=\"middle\">\n");
-    for (long long t = a->t0; t <= a->t1; t++) {
-        double v = (double)t * a->step, x = s_px(a, v);
+    for (size_t t = 0; t < a->n_ticks; t++) {
+        double x = s_px(a, a->tick[t]);
         if (grid)
             dse_strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
                                 "stroke=\"#e4e4e4\"/>\n", x, S_AY0, x, S_AY1);
         dse_strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n",
                         x, S_AY1, x, S_AY1 + 5);
-        dse_plot_tick_label(buf, sizeof buf, v, a->step, top);
-        dse_strbuf_addf(sb, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", x, S_AY1 + 18, buf);
+        dse_strbuf_addf(sb, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", x, S_AY1 + 18,
+                        a->label[t]);
     }
     dse_strbuf_adds(sb, "</g>\n");
 }
 
 static void s_ticks_y(dse_strbuf_t *sb, const s_axis_t *a)
 {
-    double top = fmax(fabs(a->lo), fabs(a->hi));
-    char buf[64];
     dse_strbuf_adds(sb, "<g class=\"yticks\" font-size=\"11\" text-anchor=\"end\">\n");
-    for (long long t = a->t0; t <= a->t1; t++) {
-        double v = (double)t * a->step, y = s_py(a, v);
+    for (size_t t = 0; t < a->n_ticks; t++) {
+        double y = s_py(a, a->tick[t]);
         dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n",
                         S_AX0, y, S_AX1, y);
         dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>\n",
                         S_AX0 - 5, y, S_AX0, y);
-        dse_plot_tick_label(buf, sizeof buf, v, a->step, top);
-        dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%.1f\">%s</text>\n", S_AX0 - 8, y + 4, buf);
+        dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%.1f\">%s</text>\n", S_AX0 - 8, y + 4,
+                        a->label[t]);
     }
     dse_strbuf_adds(sb, "</g>\n");
 }
@@ -338,14 +392,16 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     dse_strbuf_addf(sb, "<text class=\"xlabel\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
                     (S_AX0 + S_AX1) / 2, S_AY1 + 38);
     dse_plot_escape(sb, p->x_label ? p->x_label : "");
-    dse_strbuf_adds(sb, p->x_max ? " (higher is better)" : " (lower is better)");
+    dse_strbuf_adds(sb, p->x_max ? " (higher is better" : " (lower is better");
+    dse_strbuf_adds(sb, ax.log ? "; log scale)" : ")");
     dse_strbuf_adds(sb, "</text>\n");
     if (two) {
         dse_strbuf_addf(sb, "<text class=\"ylabel\" transform=\"translate(22,%d) rotate(-90)\" "
                             "text-anchor=\"middle\">",
                         (S_AY0 + S_AY1) / 2);
         dse_plot_escape(sb, p->y_label);
-        dse_strbuf_adds(sb, p->y_max ? " (higher is better)" : " (lower is better)");
+        dse_strbuf_adds(sb, p->y_max ? " (higher is better" : " (lower is better");
+        dse_strbuf_adds(sb, ay.log ? "; log scale)" : ")");
         dse_strbuf_adds(sb, "</text>\n");
     }
 

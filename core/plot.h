@@ -7,7 +7,9 @@
  * circles; a step line joins the points that are non-dominated on the two
  * axes (for a two-objective front, every point: the staircase). Baselines
  * are distinct markers named in a legend. With one objective the panel is a
- * single axis with the points and baselines on it.
+ * single axis with the points and baselines on it. An axis whose values are
+ * all positive and span more than two decades is logarithmic (its title
+ * says so); otherwise it is linear with 1-2-5 ticks.
  *
  * The output is plain SVG 1.1 (no script, no external resource), pure text
  * of the inputs: fixed printf formats, so the same inputs give the same

@@ -715,3 +715,44 @@ DSE_TEST(plot_outputs_write)
         dse_front_destroy(&fronts[l]);
     dse_evaljob_destroy(&ej);
 }
+
+DSE_TEST(plot_log_axis)
+{
+    /* x spans five decades: logarithmic; y stays linear */
+    double x[] = {20, 3e3, 4e6}, y[] = {3, 2, 1};
+    dse_plot_panel_t p = {.title = "log", .x_label = "cycles", .y_label = "lut", .n = 3, .x = x,
+                          .y = y};
+    s_doc_t d;
+    if (s_render(&p, 1, "t", &d, NULL))
+        return;
+    CHECK_INT(s_check_points(&d, 0, x, y, 3), 3);
+    char *xl = s_texts(&d, "xlabel", 0), *yl = s_texts(&d, "ylabel", 0);
+    CHECK(strstr(xl, "log scale") && !strstr(yl, "log scale"));
+    free(xl);
+    free(yl);
+    /* from the 1-2-5 values around the range, decades between */
+    const char *want[] = {"20", "100", "1k", "10k", "100k", "1M", "5M"};
+    size_t k = 0;
+    double tx[8];
+    for (size_t i = 0; i < d.n; i++) {
+        const s_el_t *e = &d.el[i];
+        if (strcmp(e->name, "text") || e->parent < 0 || !s_is(&d.el[e->parent], "g", "xticks"))
+            continue;
+        CHECK(k < 7 && strcmp(e->text.buf, want[k]) == 0);
+        if (k < 8)
+            tx[k] = s_num_attr(e, "x");
+        if (k >= 3 && k <= 5) /* decades evenly spaced */
+            CHECK(fabs((tx[k] - tx[k - 1]) - (tx[k - 1] - tx[k - 2])) < 0.2);
+        k++;
+    }
+    CHECK_INT(k, 7);
+    /* the middle point sits between the outer ones in proportion to its log */
+    double cx[3];
+    size_t n = 0;
+    for (size_t i = 0; i < d.n && n < 3; i++)
+        if (s_is(&d.el[i], "circle", "pt"))
+            cx[n++] = s_num_attr(&d.el[i], "cx");
+    double want_frac = (log10(3e3) - log10(20)) / (log10(4e6) - log10(20));
+    CHECK(n == 3 && fabs((cx[1] - cx[0]) / (cx[2] - cx[0]) - want_frac) < 0.01);
+    s_doc_free(&d);
+}
