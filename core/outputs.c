@@ -443,12 +443,13 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     }
     p->x_label = texts[1];
     p->y_label = texts[2];
-    dse_strbuf_addf(&sb, "model %s%s%s; objective%s: ", m->name, job->hardware[0] ? ", hardware " : "",
-                    job->hardware, k == 1 ? "" : "s");
-    for (size_t a = 0; a < k; a++)
+    dse_strbuf_addf(&sb, "model %s%s%s; objective%s: ", m->name,
+                    job->hardware[0] ? ", hardware " : "", job->hardware, k == 1 ? "" : "s");
+    for (size_t a = 0; a < k; a++) {
+        int acc = (int)a == job->accuracy_objective;
         dse_strbuf_addf(&sb, "%s%s", a ? ", " : "",
-                        (int)a == job->accuracy_objective ? "accuracy"
-                                                          : m->net_metrics[job->objectives[a]].name);
+                        acc ? "accuracy" : m->net_metrics[job->objectives[a]].name);
+    }
     texts[3] = dse_strbuf_detach(&sb, NULL);
     p->subtitle = texts[3];
     for (size_t r = 0; r < n_sol; r++) {

@@ -274,8 +274,8 @@ static void s_ticks_y(dse_strbuf_t *sb, const s_axis_t *a)
     dse_strbuf_adds(sb, "<g class=\"yticks\" font-size=\"11\" text-anchor=\"end\">\n");
     for (size_t t = 0; t < a->n_ticks; t++) {
         double y = s_py(a, a->tick[t]);
-        dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#e4e4e4\"/>\n",
-                        S_AX0, y, S_AX1, y);
+        dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+                            "stroke=\"#e4e4e4\"/>\n", S_AX0, y, S_AX1, y);
         dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>\n",
                         S_AX0 - 5, y, S_AX0, y);
         dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%.1f\">%s</text>\n", S_AX0 - 8, y + 4,
@@ -406,8 +406,9 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     }
 
     /* a huge front is drawn at a stride; the staircase follows the drawn points */
-    size_t stride = n > DSE_PLOT_MAX_POINTS ? (n + DSE_PLOT_MAX_POINTS - 2) / (DSE_PLOT_MAX_POINTS - 1)
-                                            : 1;
+    size_t stride = 1;
+    if (n > DSE_PLOT_MAX_POINTS)
+        stride = (n + DSE_PLOT_MAX_POINTS - 2) / (DSE_PLOT_MAX_POINTS - 1);
     size_t n_drawn = 0, n_stair = 0;
     double mid = S_AY1 - 30; /* the single axis' line */
     if (two) {
@@ -481,7 +482,8 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     dse_strbuf_adds(sb, "<g class=\"legend\" font-size=\"12\">\n");
     int ly = S_AY0 + 8;
     dse_strbuf_addf(sb, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"" S_FRONT_COLOUR "\"/>"
-                        "<text class=\"legend-front\" x=\"%d\" y=\"%d\">front: %zu point%s</text>\n",
+                        "<text class=\"legend-front\" x=\"%d\" y=\"%d\">"
+                        "front: %zu point%s</text>\n",
                     S_LEGX + 6, ly, S_LEGX + 18, ly + 4, p->n, p->n == 1 ? "" : "s");
     for (size_t b = 0; b < p->n_marks; b++) {
         const dse_plot_mark_t *m = &p->marks[b];
