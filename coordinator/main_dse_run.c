@@ -125,6 +125,7 @@ static void s_usage(FILE *out)
             "                         e.g. tcp://hostA:5555; clients use the next port)\n"
             "  --output DIR           write the outputs here instead of [job] output\n"
             "  --dump-all             also write all_points.csv (every feasible point)\n"
+            "  --plot-layers          pareto.svg also plots each layer's front\n"
             "  --timeout S            give up after S seconds without the coordinator (60)\n"
             "  -v, --verbose          say what happens\n"
             "  -q, --quiet            no progress line\n"
@@ -201,7 +202,7 @@ static void *s_coord_thread(void *arg)
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL;
-    int check = 0, workers = -1, dump_all = 0, verbose = 0, quiet = 0;
+    int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -229,6 +230,8 @@ int main(int argc, char **argv)
                 return 2;
         } else if (strcmp(a, "--dump-all") == 0) {
             dump_all = 1;
+        } else if (strcmp(a, "--plot-layers") == 0) {
+            plot_layers = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             verbose = 1;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -268,6 +271,7 @@ int main(int argc, char **argv)
         job->output = dse_xstrdup(output);
     }
     job->dump_all |= dump_all;
+    job->plot_layers |= plot_layers;
     if (workers < 0)
         workers = job->workers;
     dse_evaljob_t *ej = NULL;

@@ -1533,14 +1533,20 @@ static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *roo
     int rc;
     if (t && (rc = s_expect(c, t, DSE_TOML_TABLE, "[job]")))
         return rc;
-    static const char *const keys[] = {"name", "output", "description", "dump_all"};
-    if (t && (rc = s_check_keys(c, t, "[job]", keys, 4)))
+    static const char *const keys[] = {"name", "output", "description", "dump_all",
+                                       "plot_layers"};
+    if (t && (rc = s_check_keys(c, t, "[job]", keys, 5)))
         return rc;
     const dse_toml_value_t *dv = t ? s_get(t, "dump_all", NULL) : NULL;
     if (dv) {
         if ((rc = s_expect(c, dv, DSE_TOML_BOOL, "dump_all")))
             return rc;
         job->dump_all = dse_toml_bool(dv);
+    }
+    if ((dv = t ? s_get(t, "plot_layers", NULL) : NULL)) {
+        if ((rc = s_expect(c, dv, DSE_TOML_BOOL, "plot_layers")))
+            return rc;
+        job->plot_layers = dse_toml_bool(dv);
     }
     const char *name = NULL, *output = NULL, *desc = NULL;
     if (t && ((rc = s_string(c, t, "name", "the job's name", 0, 0, 0, &name)) ||
@@ -1667,6 +1673,7 @@ char *dse_job_canonical(const dse_job_t *job)
     dse_strbuf_adds(&sb, "\noutput = ");
     s_toml_string(&sb, job->output);
     dse_strbuf_addf(&sb, "\ndump_all = %s", job->dump_all ? "true" : "false");
+    dse_strbuf_addf(&sb, "\nplot_layers = %s", job->plot_layers ? "true" : "false");
     dse_strbuf_adds(&sb, "\n\n[target]\nmodel = ");
     s_toml_string(&sb, m->name);
     dse_strbuf_adds(&sb, "\nhardware = ");

@@ -83,6 +83,7 @@ typedef struct {
     char *name;
     char *output; /* output folder */
     int dump_all; /* also keep every feasible point (all_points.csv) */
+    int plot_layers; /* pareto.svg also plots each layer's front */
     /* [target] */
     const struct dse_hwmodel *model;
     char *hardware;                   /* preset name, "" when none */

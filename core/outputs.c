@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/plot.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
@@ -271,10 +272,46 @@ static void s_aggregate(const dse_hwmodel_t *m, size_t n_layers, double *const *
     }
 }
 
+/* The baselines' values, kept for the plot: baseline b has network
+ * metrics net[b][i] when ok[b] (feasible on every layer), and per-layer
+ * metrics layer[b * n_layers + l][k] when layer_ok[b * n_layers + l]. */
+typedef struct {
+    size_t n;
+    unsigned char *ok, *layer_ok;
+    const char **why; /* when !ok: "no deployment" or "infeasible" */
+    double (*net)[DSE_MAX_METRICS];
+    double (*layer)[DSE_MAX_METRICS];
+} s_basevals_t;
+
+static void s_basevals_init(s_basevals_t *bv, const dse_job_t *job)
+{
+    const dse_hwmodel_t *m = job->model;
+    size_t n = 0;
+    while (m->baselines && m->baseline && m->baselines[n])
+        n++;
+    size_t nl = job->n_layers ? job->n_layers : 1;
+    bv->n = n;
+    bv->ok = dse_xcalloc(n ? n : 1, 1);
+    bv->why = dse_xcalloc(n ? n : 1, sizeof *bv->why);
+    bv->net = dse_xcalloc(n ? n : 1, sizeof *bv->net);
+    bv->layer_ok = dse_xcalloc((n ? n : 1) * nl, 1);
+    bv->layer = dse_xcalloc((n ? n : 1) * nl, sizeof *bv->layer);
+}
+
+static void s_basevals_release(s_basevals_t *bv)
+{
+    free(bv->ok);
+    free(bv->why);
+    free(bv->net);
+    free(bv->layer_ok);
+    free(bv->layer);
+}
+
 /* baselines.csv: each baseline deployment of the model, per layer and for
- * the network, evaluated on the same model; summary lines into js. */
+ * the network, evaluated on the same model; summary lines into js, values
+ * into bv. */
 static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *js,
-                       dse_error_t *err)
+                       s_basevals_t *bv, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
@@ -300,6 +337,7 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
         dse_strbuf_addf(js, "%s\n    {\"name\": ", first ? "" : ",");
         first = 0;
         s_json_string(js, name);
+        bv->why[b] = "no deployment";
         if (m->baseline(job, name, params, &berr) != 0) {
             dse_strbuf_adds(js, ", \"error\": ");
             s_json_string(js, berr.msg);
@@ -310,6 +348,8 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
         for (size_t l = 0; l < nl; l++) {
             int ok = dse_eval_params(ej, l, params[l], rows[l]);
             all_ok &= ok;
+            bv->layer_ok[b * nl + l] = (unsigned char)ok;
+            memcpy(bv->layer[b * nl + l], rows[l], sizeof bv->layer[0]);
             s_csv_field(&sb, name);
             dse_strbuf_addc(&sb, ',');
             s_csv_field(&sb, job->layers[l].name);
@@ -326,8 +366,11 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
             dse_strbuf_adds(&sb, "\r\n");
         }
         dse_strbuf_addf(js, ", \"feasible\": %s", all_ok ? "true" : "false");
+        bv->ok[b] = (unsigned char)all_ok;
+        bv->why[b] = "infeasible";
         if (all_ok) {
             s_aggregate(m, nl, rows, net);
+            memcpy(bv->net[b], net, sizeof net);
             for (size_t i = 0; i < m->n_net_metrics; i++) {
                 dse_strbuf_adds(js, ", ");
                 s_json_string(js, m->net_metrics[i].name);
@@ -344,6 +387,160 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
     free(params);
     free(rows);
     return s_write(dir, "baselines.csv", &sb, err);
+}
+
+/* An axis title: the metric's name, and its unit when that says more. */
+static char *s_axis_title(const char *name, const char *unit)
+{
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, name);
+    if (unit && unit[0] && strcmp(unit, name) != 0)
+        dse_strbuf_addf(&sb, " [%s]", unit);
+    return dse_strbuf_detach(&sb, NULL);
+}
+
+/* pareto.svg: the network front on the first two objectives (objv holds
+ * the n_sol written rows' first two objective values, pairwise, accuracy as
+ * it is), then, with
+ * plot_layers or when there is no network front to show, each layer's front
+ * on the first two per-layer objectives; baselines beside them. */
+static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                  const dse_netfront_t *nf, const char *net_error, size_t n_sol,
+                  const double *objv, const s_basevals_t *bv, const char *dir, dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    size_t k = job->n_objectives, nl = job->n_layers;
+    int layers = job->plot_layers || n_sol == 0;
+    size_t n_panels = 1 + (layers ? nl : 0);
+    dse_plot_panel_t *panels = dse_xcalloc(n_panels, sizeof *panels);
+    dse_plot_mark_t *marks = dse_xcalloc(n_panels * (bv->n ? bv->n : 1), sizeof *marks);
+    /* per panel: title, axis titles, subtitle */
+    char **texts = dse_xcalloc(n_panels * 4, sizeof *texts);
+    double *xy = dse_xmalloc(2 * (n_sol ? n_sol : 1) * sizeof *xy);
+
+    /* the network panel */
+    dse_plot_panel_t *p = &panels[0];
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "%s: network front, %zu point%s", job->name, n_sol, n_sol == 1 ? "" : "s");
+    texts[0] = dse_strbuf_detach(&sb, NULL);
+    p->title = texts[0];
+    for (size_t a = 0; a < 2 && a < k; a++) {
+        int acc = (int)a == job->accuracy_objective;
+        const dse_net_metric_decl_t *d = &m->net_metrics[job->objectives[a]];
+        texts[1 + a] = s_axis_title(acc ? "accuracy" : d->name, acc ? "" : d->unit);
+        *(a ? &p->y_max : &p->x_max) = acc;
+    }
+    p->x_label = texts[1];
+    p->y_label = texts[2];
+    dse_strbuf_addf(&sb, "model %s%s%s; objective%s: ", m->name,
+                    job->hardware[0] ? ", hardware " : "", job->hardware, k == 1 ? "" : "s");
+    for (size_t a = 0; a < k; a++) {
+        int acc = (int)a == job->accuracy_objective;
+        dse_strbuf_addf(&sb, "%s%s", a ? ", " : "",
+                        acc ? "accuracy" : m->net_metrics[job->objectives[a]].name);
+    }
+    texts[3] = dse_strbuf_detach(&sb, NULL);
+    p->subtitle = texts[3];
+    for (size_t r = 0; r < n_sol; r++) {
+        xy[r] = objv[2 * r];
+        xy[n_sol + r] = objv[2 * r + 1];
+    }
+    p->n = n_sol;
+    p->x = xy;
+    p->y = xy + n_sol;
+    p->marks = marks;
+    p->n_marks = bv->n;
+    int prune = dse_model_net_metric(m, "prune");
+    for (size_t b = 0; b < bv->n; b++) {
+        dse_plot_mark_t *mk = &marks[b];
+        mk->name = m->baselines[b];
+        mk->x = mk->y = NAN;
+        mk->why = bv->why[b];
+        if (!bv->ok[b])
+            continue;
+        for (size_t a = 0; a < 2 && a < k; a++) {
+            double v = (int)a == job->accuracy_objective
+                           ? dse_job_accuracy(job, bv->net[b][prune])
+                           : bv->net[b][job->objectives[a]];
+            *(a ? &mk->y : &mk->x) = v;
+        }
+        mk->why = "outside the accuracy table";
+    }
+    char *note = NULL;
+    if (!nf) {
+        const char *why = net_error ? net_error : "not composed";
+        size_t wl = strlen(why);
+        dse_strbuf_addf(&sb, "No network front: %s%s The layers' fronts follow.", why,
+                        wl && why[wl - 1] == '.' ? "" : ".");
+        p->note = note = dse_strbuf_detach(&sb, NULL);
+    } else if (n_sol == 0) {
+        p->note = "The network front is empty: no combination of layer points is feasible, "
+                  "compatible and within the constraints. The layers' fronts follow.";
+    }
+
+    /* one panel per layer */
+    for (size_t l = 0; layers && l < nl; l++) {
+        p = &panels[1 + l];
+        const dse_front_t *f = layer_fronts[l];
+        size_t n = dse_front_size(f);
+        dse_strbuf_addf(&sb, "%s: layer %s, front of %zu point%s", job->name,
+                        job->layers[l].name, n, n == 1 ? "" : "s");
+        char **t = &texts[4 * (1 + l)];
+        t[0] = dse_strbuf_detach(&sb, NULL);
+        p->title = t[0];
+        size_t lk = job->n_layer_objectives;
+        dse_strbuf_addf(&sb, "%s layer; objective%s per layer: ", dse_op_name(job->layers[l].op),
+                        lk == 1 ? "" : "s");
+        for (size_t a = 0; a < lk; a++) {
+            const dse_metric_decl_t *d = &m->metrics[job->layer_objectives[a]];
+            if (a < 2)
+                t[1 + a] = s_axis_title(d->name, d->unit);
+            dse_strbuf_addf(&sb, "%s%s", a ? ", " : "", d->name);
+        }
+        t[3] = dse_strbuf_detach(&sb, NULL);
+        p->subtitle = t[3];
+        p->x_label = t[1];
+        p->y_label = t[2];
+        double *lxy = dse_xmalloc(2 * (n ? n : 1) * sizeof *lxy);
+        for (size_t r = 0; r < n; r++) {
+            const double *row = dse_front_row(f, r);
+            lxy[r] = row[job->layer_objectives[0]];
+            lxy[n + r] = lk > 1 ? row[job->layer_objectives[1]] : 0;
+        }
+        p->n = n;
+        p->x = lxy;
+        p->y = lxy + n;
+        p->marks = marks + (1 + l) * (bv->n ? bv->n : 1);
+        p->n_marks = bv->n;
+        for (size_t b = 0; b < bv->n; b++) {
+            dse_plot_mark_t *mk = &marks[(1 + l) * (bv->n ? bv->n : 1) + b];
+            mk->name = m->baselines[b];
+            mk->x = mk->y = NAN;
+            mk->why = bv->layer_ok[b * nl + l] || strcmp(bv->why[b], "infeasible") != 0
+                          ? bv->why[b]
+                          : "infeasible here";
+            if (!bv->layer_ok[b * nl + l])
+                continue;
+            mk->x = bv->layer[b * nl + l][job->layer_objectives[0]];
+            if (lk > 1)
+                mk->y = bv->layer[b * nl + l][job->layer_objectives[1]];
+        }
+    }
+    dse_strbuf_addf(&sb, "Pareto fronts of %s", job->name);
+    char *title = dse_strbuf_detach(&sb, NULL);
+    dse_plot_svg(&sb, title, panels, n_panels);
+    free(title);
+    for (size_t l = 0; layers && l < nl; l++)
+        free((void *)panels[1 + l].x);
+    for (size_t i = 0; i < n_panels * 4; i++)
+        free(texts[i]);
+    free(texts);
+    free(note);
+    free(xy);
+    free(marks);
+    free(panels);
+    return s_write(dir, "pareto.svg", &sb, err);
 }
 
 /* The model's export (FINN's folding_config.json) of the first network
@@ -437,6 +634,8 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     for (size_t k = 0; k < job->n_objectives; k++)
         obj_cols[k] = (int)k;
     dse_front_t *netobj = dse_front_new(job->n_objectives, job->n_objectives, obj_cols);
+    /* the first two objectives with accuracy as it is, for the plot */
+    double *objv = dse_xcalloc(2 * (n_all ? n_all : 1), sizeof *objv);
     for (size_t q = 0; q < n_all; q++) {
         if (!keep[q])
             continue;
@@ -452,8 +651,11 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
             s_num(&sb, acc[q]);
         }
         double ov[DSE_MAX_OBJECTIVES];
-        for (size_t k = 0; k < job->n_objectives; k++)
+        for (size_t k = 0; k < job->n_objectives; k++) {
             ov[k] = (int)k == job->accuracy_objective ? -acc[q] : v[job->objectives[k]];
+            if (k < 2)
+                objv[2 * r + k] = (int)k == job->accuracy_objective ? acc[q] : ov[k];
+        }
         dse_front_push(netobj, r, 0, 0, ov);
         const uint64_t *pts = dse_netfront_points(nf, q);
         for (size_t li = 0; li < job->n_layers; li++) {
@@ -474,11 +676,13 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     if ((rc = s_write(dir, "pareto_network.csv", &sb, err))) {
         dse_strbuf_release(&lf);
         dse_front_destroy(&netobj);
+        free(objv);
         free(keep);
         return rc;
     }
     if ((rc = s_write(dir, "pareto_network_choices.csv", &lf, err))) {
         dse_front_destroy(&netobj);
+        free(objv);
         free(keep);
         return rc;
     }
@@ -562,16 +766,28 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         dse_strbuf_adds(&sb, "}");
     }
     dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]" : "]");
+    s_basevals_t bv;
+    s_basevals_init(&bv, job);
     if (m->baselines && m->baseline) {
         dse_strbuf_adds(&sb, ",\n  \"baselines\": [");
-        if ((rc = s_baselines(ej, dir, &sb, err))) {
+        if ((rc = s_baselines(ej, dir, &sb, &bv, err))) {
             dse_strbuf_release(&sb);
+            s_basevals_release(&bv);
+            free(objv);
             free(keep);
             return rc;
         }
         dse_strbuf_adds(&sb, "\n  ]");
     }
     dse_strbuf_adds(&sb, "\n}\n");
+    rc = s_plot(ej, layer_fronts, nf, net_error, n_sol, objv, &bv, dir, err);
+    s_basevals_release(&bv);
+    free(objv);
+    if (rc) {
+        dse_strbuf_release(&sb);
+        free(keep);
+        return rc;
+    }
     rc = s_exports(ej, nf, keep, dir, err);
     free(keep);
     if (rc) {

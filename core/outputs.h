@@ -3,6 +3,9 @@
  *   pareto_layers.csv            one row per point on a layer's front
  *   pareto_network.csv           one row per point on the network front
  *   pareto_network_choices.csv   the same in long form: each layer's parameters
+ *   pareto.svg                   the network front on the first two objectives,
+ *                                baselines marked; with plot_layers (and when
+ *                                there is no network front) each layer's too
  *   summary.json                 counters, sizes, wall time, workers, re-issued
  *                                and quarantined units
  *   all_points.csv               every feasible point (only with dump_all)

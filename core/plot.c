@@ -1,0 +1,527 @@
+/* plot.c - SVG panels of Pareto fronts: axes with round ticks, the points,
+ * the staircase of the ones non-dominated on the two axes, baselines. */
+#include "core/plot.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Panel geometry, in SVG user units (pixels). */
+enum {
+    S_W = 760,   /* panel (and document) width */
+    S_H = 500,   /* panel height */
+    S_AX0 = 90,  /* plot area */
+    S_AX1 = 560,
+    S_AY0 = 84,
+    S_AY1 = 404,
+    S_PAD = 10,  /* values stay this far inside the plot area */
+    S_LEGX = 580 /* legend */
+};
+
+#define S_FRONT_COLOUR "#1f77b4"
+
+static const char *const s_colours[] = {"#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+                                        "#8c564b", "#e377c2"};
+#define S_N_COLOURS (sizeof s_colours / sizeof s_colours[0])
+#define S_N_SHAPES 5
+
+void dse_plot_escape(dse_strbuf_t *sb, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&': dse_strbuf_adds(sb, "&amp;"); break;
+        case '<': dse_strbuf_adds(sb, "&lt;"); break;
+        case '>': dse_strbuf_adds(sb, "&gt;"); break;
+        case '"': dse_strbuf_adds(sb, "&quot;"); break;
+        case '\'': dse_strbuf_adds(sb, "&apos;"); break;
+        default:
+            /* XML 1.0 has no way to write the other C0 controls at all */
+            if (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
+                dse_strbuf_addc(sb, '?');
+            else
+                dse_strbuf_addc(sb, (char)*p);
+        }
+    }
+}
+
+/* Appends at most max bytes of s (escaped), cut at a character boundary and
+ * marked with "..." when cut. */
+static void s_escape_cut(dse_strbuf_t *sb, const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len <= max) {
+        dse_plot_escape(sb, s);
+        return;
+    }
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80) /* UTF-8 continuation */
+        cut--;
+    char *head = dse_xstrndup(s, cut);
+    dse_plot_escape(sb, head);
+    dse_strbuf_adds(sb, "...");
+    free(head);
+}
+
+void dse_plot_tick_label(char *buf, size_t size, double t, double step, double top)
+{
+    int p = (int)floor(log10(step) + 1e-9); /* step = m * 10^p */
+    if (fabs(t) < step * 1e-6) {
+        snprintf(buf, size, "0");
+        return;
+    }
+    top = fabs(top);
+    if (top >= 1e-3 && top < 1e3) {
+        int d = p < 0 ? -p : 0;
+        snprintf(buf, size, "%.*f", d > 12 ? 12 : d, t);
+    } else if (top >= 1e3 && top < 1e21) {
+        static const char suffix[] = "kMGTPE";
+        int k = (int)floor(log10(top) / 3 + 1e-9);
+        k = k < 1 ? 1 : k > 6 ? 6 : k;
+        int d = 3 * k - p > 0 ? 3 * k - p : 0;
+        snprintf(buf, size, "%.*f%c", d > 12 ? 12 : d, t / pow(10, 3 * k), suffix[k - 1]);
+    } else {
+        int e = (int)floor(log10(top) + 1e-9);
+        int d = e - p > 0 ? e - p : 0;
+        snprintf(buf, size, "%.*fe%d", d > 12 ? 12 : d, t / pow(10, e), e);
+    }
+}
+
+/* An axis: the value range rounded out to whole ticks; logarithmic when
+ * every value is positive and they span more than S_LOG_SPAN. */
+#define S_LOG_SPAN 100.0
+#define S_MAX_TICKS 64
+typedef struct {
+    int log;
+    double lo, hi; /* linear: values; log: their log10 */
+    size_t n_ticks;
+    double tick[S_MAX_TICKS];
+    char label[S_MAX_TICKS][24];
+} s_axis_t;
+
+static void s_log_tick(s_axis_t *a, double v)
+{
+    if (a->n_ticks == S_MAX_TICKS)
+        return;
+    a->tick[a->n_ticks] = v;
+    dse_plot_tick_label(a->label[a->n_ticks++], sizeof a->label[0], v,
+                        pow(10, floor(log10(v) + 1e-9)), v);
+}
+
+static void s_axis(s_axis_t *a, double lo, double hi)
+{
+    if (!(lo <= hi)) { /* nothing finite */
+        lo = 0;
+        hi = 1;
+    }
+    a->n_ticks = 0;
+    a->log = lo > 0 && hi / lo > S_LOG_SPAN;
+    if (a->log) {
+        /* from the 1-2-5 value below lo to the one above hi; ticks there
+         * and at the decades between (with few decades, 2 and 5 times them
+         * too), none crowding an end */
+        static const double m125[] = {1, 2, 5};
+        int e0 = (int)floor(log10(lo) + 1e-9), e1 = (int)ceil(log10(hi) - 1e-9);
+        double r0 = pow(10, e0), r1 = pow(10, e1);
+        for (int k = 1; k < 3; k++)
+            if (m125[k] * pow(10, e0) <= lo)
+                r0 = m125[k] * pow(10, e0);
+        for (int k = 2; k >= 0 && e1 > e0; k--)
+            if (m125[k] * pow(10, e1 - 1) >= hi)
+                r1 = m125[k] * pow(10, e1 - 1);
+        a->lo = log10(r0);
+        a->hi = log10(r1);
+        double span = a->hi - a->lo;
+        int fine = span <= 3.01, every = (e1 - e0 + 9) / 10; /* at most about 10 decades labelled */
+        s_log_tick(a, r0);
+        for (int e = e0; e <= e1; e++)
+            for (int k = 0; k < 3; k++) {
+                double t = m125[k] * pow(10, e), lt = log10(t);
+                if (t > r0 * (1 + 1e-9) && t < r1 * (1 - 1e-9) &&
+                    (fine || (k == 0 && (e - e0) % every == 0)) && lt - a->lo > 0.08 * span &&
+                    a->hi - lt > 0.08 * span)
+                    s_log_tick(a, t);
+            }
+        s_log_tick(a, r1);
+        return;
+    }
+    if (lo == hi) {
+        double d = lo != 0 ? fabs(lo) * 0.1 : 1;
+        lo -= d;
+        hi += d;
+    }
+    double raw = (hi - lo) / 5;
+    double e = pow(10, floor(log10(raw)));
+    double f = raw / e;
+    double step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * e;
+    long long t0 = (long long)floor(lo / step + 1e-9);
+    long long t1 = (long long)ceil(hi / step - 1e-9);
+    if (t1 <= t0)
+        t1 = t0 + 1;
+    a->lo = (double)t0 * step;
+    a->hi = (double)t1 * step;
+    double top = fmax(fabs(a->lo), fabs(a->hi));
+    for (long long t = t0; t <= t1 && a->n_ticks < S_MAX_TICKS; t++) {
+        double v = (double)t * step;
+        a->tick[a->n_ticks] = v;
+        dse_plot_tick_label(a->label[a->n_ticks++], sizeof a->label[0], v, step, top);
+    }
+}
+
+/* Where a value falls on an axis, 0 to 1. */
+static double s_frac(const s_axis_t *a, double v)
+{
+    return ((a->log ? log10(v) : v) - a->lo) / (a->hi - a->lo);
+}
+
+static double s_px(const s_axis_t *a, double v)
+{
+    return S_AX0 + S_PAD + s_frac(a, v) * (S_AX1 - S_AX0 - 2 * S_PAD);
+}
+
+static double s_py(const s_axis_t *a, double v)
+{
+    return S_AY1 - S_PAD - s_frac(a, v) * (S_AY1 - S_AY0 - 2 * S_PAD);
+}
+
+/* A point in minimisation terms (maximised axes negated), for ordering. */
+typedef struct {
+    double x, y;
+    size_t i;
+} s_pt_t;
+
+static int s_pt_cmp(const void *a, const void *b)
+{
+    const s_pt_t *p = a, *q = b;
+    if (p->x != q->x)
+        return p->x < q->x ? -1 : 1;
+    if (p->y != q->y)
+        return p->y < q->y ? -1 : 1;
+    return p->i < q->i ? -1 : p->i > q->i;
+}
+
+/* A baseline marker of shape k centred on (x, y): the path starts at the
+ * centre ("M x,y") so a reader finds it, then draws relative to it. */
+static void s_marker(dse_strbuf_t *sb, size_t k, double x, double y, const char *cls)
+{
+    static const char *const shapes[S_N_SHAPES] = {
+        "m0,-6l6,6l-6,6l-6,-6z",           /* diamond */
+        "m0,-6l6,10h-12z",                 /* triangle */
+        "m-5,-5h10v10h-10z",               /* square */
+        "m0,6l6,-10h-12z",                 /* triangle down */
+        "m-2,-6h4v4h4v4h-4v4h-4v-4h-4v-4h4z" /* plus */
+    };
+    dse_strbuf_addf(sb, "<path class=\"%s\" d=\"M%.1f,%.1f%s\" fill=\"%s\" stroke=\"#000\" "
+                        "stroke-width=\"0.6\"",
+                    cls, x, y, shapes[k % S_N_SHAPES], s_colours[k % S_N_COLOURS]);
+}
+
+static void s_value_text(dse_strbuf_t *sb, double v)
+{
+    dse_strbuf_addf(sb, "%.6g", v);
+}
+
+/* Text lines of at most width bytes, broken at spaces (a longer word is
+ * cut), at most max_lines of them (the last one ends with "..." if the text
+ * goes on). */
+static void s_wrapped(dse_strbuf_t *sb, const char *s, double x, double y, double dy,
+                      size_t width, int max_lines, const char *attrs)
+{
+    for (int line = 0; *s && line < max_lines; line++) {
+        while (*s == ' ')
+            s++;
+        size_t len = strlen(s), n = len;
+        if (len > width) {
+            n = width;
+            while (n > 0 && s[n] != ' ')
+                n--;
+            if (n == 0) {
+                n = width;
+                while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+                    n--;
+            }
+        }
+        dse_strbuf_addf(sb, "<text x=\"%.1f\" y=\"%.1f\" %s>", x, y + line * dy, attrs);
+        char *part = dse_xstrndup(s, n);
+        dse_plot_escape(sb, part);
+        free(part);
+        if (n < len && line + 1 == max_lines)
+            dse_strbuf_adds(sb, "...");
+        dse_strbuf_adds(sb, "</text>\n");
+        s += n;
+    }
+}
+
+static void s_ticks_x(dse_strbuf_t *sb, const s_axis_t *a, int grid)
+{
+    dse_strbuf_adds(sb, "<g class=\"xticks\" font-size=\"11\" text-anchor=\"middle\">\n");
+    for (size_t t = 0; t < a->n_ticks; t++) {
+        double x = s_px(a, a->tick[t]);
+        if (grid)
+            dse_strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                                "stroke=\"#e4e4e4\"/>\n", x, S_AY0, x, S_AY1);
+        dse_strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#333\"/>\n",
+                        x, S_AY1, x, S_AY1 + 5);
+        dse_strbuf_addf(sb, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", x, S_AY1 + 18,
+                        a->label[t]);
+    }
+    dse_strbuf_adds(sb, "</g>\n");
+}
+
+static void s_ticks_y(dse_strbuf_t *sb, const s_axis_t *a)
+{
+    dse_strbuf_adds(sb, "<g class=\"yticks\" font-size=\"11\" text-anchor=\"end\">\n");
+    for (size_t t = 0; t < a->n_ticks; t++) {
+        double y = s_py(a, a->tick[t]);
+        dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+                            "stroke=\"#e4e4e4\"/>\n", S_AX0, y, S_AX1, y);
+        dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333\"/>\n",
+                        S_AX0 - 5, y, S_AX0, y);
+        dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%.1f\">%s</text>\n", S_AX0 - 8, y + 4,
+                        a->label[t]);
+    }
+    dse_strbuf_adds(sb, "</g>\n");
+}
+
+static int s_finite_mark(const dse_plot_panel_t *p, const dse_plot_mark_t *m)
+{
+    return isfinite(m->x) && (!p->y_label || isfinite(m->y));
+}
+
+/* The caption says what the line means and what is not drawn. */
+static void s_caption(dse_strbuf_t *sb, int two, size_t n, size_t n_drawn, size_t n_stair,
+                      size_t stride, size_t n_bad, size_t n_marks)
+{
+    /* the caption says what the line means and what is not drawn */
+    dse_strbuf_t cap = DSE_STRBUF_INIT;
+    if (n == 0)
+        dse_strbuf_adds(&cap, "No front point to draw.");
+    else if (two && n_drawn == n)
+        dse_strbuf_addf(&cap, "The line joins the %zu point%s not dominated on these two "
+                              "objectives%s.", n_stair, n_stair == 1 ? "" : "s",
+                        n_stair == n ? " (all of them)"
+                                     : "; the others are kept for objectives or interface "
+                                       "classes not shown");
+    else if (two)
+        dse_strbuf_addf(&cap, "%zu of the %zu points drawn (every %zu-th); the line joins the "
+                              "%zu of them not dominated on these two objectives.",
+                        n_drawn, n, stride, n_stair);
+    else
+        dse_strbuf_addf(&cap, "One objective: %s%zu point%s on one axis%s.",
+                        n_drawn == n ? "" : "a sample of the ", n, n == 1 ? "" : "s",
+                        n_marks ? ", baselines beside them" : "");
+    if (n_bad)
+        dse_strbuf_addf(&cap, " %zu point%s without a finite value not drawn.", n_bad,
+                        n_bad == 1 ? "" : "s");
+    s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 2,
+              "class=\"caption\" font-size=\"11\" fill=\"#555\"");
+    dse_strbuf_release(&cap);
+}
+
+static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
+{
+    int two = p->y_label != NULL;
+    dse_strbuf_addf(sb, "<g class=\"panel\" id=\"panel-%zu\" transform=\"translate(0,%zu)\">\n",
+                    index, index * (size_t)S_H);
+    if (index)
+        dse_strbuf_addf(sb, "<line x1=\"10\" y1=\"0\" x2=\"%d\" y2=\"0\" stroke=\"#bbb\"/>\n",
+                        S_W - 10);
+    dse_strbuf_adds(sb, "<text class=\"title\" x=\"20\" y=\"26\" font-size=\"15\" "
+                        "font-weight=\"bold\">");
+    dse_plot_escape(sb, p->title ? p->title : "");
+    dse_strbuf_adds(sb, "</text>\n");
+    if (p->subtitle)
+        s_wrapped(sb, p->subtitle, 20, 45, 14, 110, 1, "class=\"subtitle\" fill=\"#555\"");
+    if (p->note)
+        s_wrapped(sb, p->note, 20, p->subtitle ? 60 : 46, 14, 110, 2,
+                  "class=\"note\" fill=\"#a00000\"");
+
+    /* the points to draw, in minimisation order */
+    s_pt_t *pts = dse_xmalloc((p->n ? p->n : 1) * sizeof *pts);
+    size_t n = 0, n_bad = 0;
+    double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
+    for (size_t i = 0; i < p->n; i++) {
+        double x = p->x[i], y = two ? p->y[i] : 0;
+        if (!isfinite(x) || !isfinite(y)) {
+            n_bad++;
+            continue;
+        }
+        pts[n].x = p->x_max ? -x : x;
+        pts[n].y = p->y_max ? -y : y;
+        pts[n++].i = i;
+        xlo = fmin(xlo, x);
+        xhi = fmax(xhi, x);
+        ylo = fmin(ylo, y);
+        yhi = fmax(yhi, y);
+    }
+    size_t n_marks_drawn = 0;
+    for (size_t b = 0; b < p->n_marks; b++) {
+        const dse_plot_mark_t *m = &p->marks[b];
+        if (!s_finite_mark(p, m))
+            continue;
+        n_marks_drawn++;
+        xlo = fmin(xlo, m->x);
+        xhi = fmax(xhi, m->x);
+        if (two) {
+            ylo = fmin(ylo, m->y);
+            yhi = fmax(yhi, m->y);
+        }
+    }
+    qsort(pts, n, sizeof *pts, s_pt_cmp);
+
+    dse_strbuf_addf(sb, "<rect class=\"plot-area\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                        "fill=\"none\" stroke=\"#333\"/>\n",
+                    S_AX0, two ? S_AY0 : S_AY1 - 60, S_AX1 - S_AX0, two ? S_AY1 - S_AY0 : 60);
+    if (n == 0 && n_marks_drawn == 0) {
+        dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
+                            "nothing to plot</text>\n",
+                        (S_AX0 + S_AX1) / 2, two ? (S_AY0 + S_AY1) / 2 : S_AY1 - 26);
+        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0);
+        dse_strbuf_adds(sb, "</g>\n");
+        free(pts);
+        return;
+    }
+
+    s_axis_t ax, ay;
+    s_axis(&ax, xlo, xhi);
+    s_axis(&ay, two ? ylo : 0, two ? yhi : 1);
+    s_ticks_x(sb, &ax, two);
+    if (two)
+        s_ticks_y(sb, &ay);
+    dse_strbuf_addf(sb, "<text class=\"xlabel\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
+                    (S_AX0 + S_AX1) / 2, S_AY1 + 38);
+    dse_plot_escape(sb, p->x_label ? p->x_label : "");
+    dse_strbuf_adds(sb, p->x_max ? " (higher is better" : " (lower is better");
+    dse_strbuf_adds(sb, ax.log ? "; log scale)" : ")");
+    dse_strbuf_adds(sb, "</text>\n");
+    if (two) {
+        dse_strbuf_addf(sb, "<text class=\"ylabel\" transform=\"translate(22,%d) rotate(-90)\" "
+                            "text-anchor=\"middle\">",
+                        (S_AY0 + S_AY1) / 2);
+        dse_plot_escape(sb, p->y_label);
+        dse_strbuf_adds(sb, p->y_max ? " (higher is better" : " (lower is better");
+        dse_strbuf_adds(sb, ay.log ? "; log scale)" : ")");
+        dse_strbuf_adds(sb, "</text>\n");
+    }
+
+    /* a huge front is drawn at a stride; the staircase follows the drawn points */
+    size_t stride = 1;
+    if (n > DSE_PLOT_MAX_POINTS)
+        stride = (n + DSE_PLOT_MAX_POINTS - 2) / (DSE_PLOT_MAX_POINTS - 1);
+    size_t n_drawn = 0, n_stair = 0;
+    double mid = S_AY1 - 30; /* the single axis' line */
+    if (two) {
+        /* points non-dominated on the two axes: sorted by x, keep each that
+         * improves on y (duplicates once) */
+        dse_strbuf_t path = DSE_STRBUF_INIT;
+        double best = INFINITY;
+        for (size_t r = 0; r < n; r++) {
+            if (!(r % stride == 0 || r + 1 == n) || !(pts[r].y < best))
+                continue;
+            best = pts[r].y;
+            size_t i = pts[r].i;
+            double x = s_px(&ax, p->x[i]), y = s_py(&ay, p->y[i]);
+            if (n_stair++ == 0)
+                dse_strbuf_addf(&path, "M%.1f,%.1f", x, y);
+            else
+                dse_strbuf_addf(&path, "H%.1fV%.1f", x, y);
+        }
+        if (n_stair)
+            dse_strbuf_addf(sb, "<path class=\"stair\" fill=\"none\" stroke=\"" S_FRONT_COLOUR
+                                "\" stroke-width=\"1.5\" d=\"%s\"/>\n", path.buf);
+        dse_strbuf_release(&path);
+    } else {
+        dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\"/>\n",
+                        S_AX0, mid, S_AX1, mid);
+    }
+    dse_strbuf_adds(sb, "<g class=\"front\" fill=\"" S_FRONT_COLOUR "\" fill-opacity=\"0.85\">\n");
+    for (size_t r = 0; r < n; r++) {
+        if (!(r % stride == 0 || r + 1 == n))
+            continue;
+        n_drawn++;
+        size_t i = pts[r].i;
+        dse_strbuf_addf(sb, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>#%zu: ",
+                        s_px(&ax, p->x[i]), two ? s_py(&ay, p->y[i]) : mid, i);
+        dse_plot_escape(sb, p->x_label ? p->x_label : "x");
+        dse_strbuf_adds(sb, " ");
+        s_value_text(sb, p->x[i]);
+        if (two) {
+            dse_strbuf_adds(sb, ", ");
+            dse_plot_escape(sb, p->y_label);
+            dse_strbuf_adds(sb, " ");
+            s_value_text(sb, p->y[i]);
+        }
+        dse_strbuf_adds(sb, "</title></circle>\n");
+    }
+    dse_strbuf_adds(sb, "</g>\n");
+
+    /* baselines, and the legend */
+    dse_strbuf_adds(sb, "<g class=\"baselines\">\n");
+    for (size_t b = 0; b < p->n_marks; b++) {
+        const dse_plot_mark_t *m = &p->marks[b];
+        if (!s_finite_mark(p, m))
+            continue;
+        s_marker(sb, b, s_px(&ax, m->x), two ? s_py(&ay, m->y) : mid, "bl");
+        dse_strbuf_adds(sb, "><title>");
+        dse_plot_escape(sb, m->name);
+        dse_strbuf_adds(sb, ": ");
+        dse_plot_escape(sb, p->x_label ? p->x_label : "x");
+        dse_strbuf_adds(sb, " ");
+        s_value_text(sb, m->x);
+        if (two) {
+            dse_strbuf_adds(sb, ", ");
+            dse_plot_escape(sb, p->y_label);
+            dse_strbuf_adds(sb, " ");
+            s_value_text(sb, m->y);
+        }
+        dse_strbuf_adds(sb, "</title></path>\n");
+    }
+    dse_strbuf_adds(sb, "</g>\n");
+
+    dse_strbuf_adds(sb, "<g class=\"legend\" font-size=\"12\">\n");
+    int ly = S_AY0 + 8;
+    dse_strbuf_addf(sb, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"" S_FRONT_COLOUR "\"/>"
+                        "<text class=\"legend-front\" x=\"%d\" y=\"%d\">"
+                        "front: %zu point%s</text>\n",
+                    S_LEGX + 6, ly, S_LEGX + 18, ly + 4, p->n, p->n == 1 ? "" : "s");
+    for (size_t b = 0; b < p->n_marks; b++) {
+        const dse_plot_mark_t *m = &p->marks[b];
+        ly += 20;
+        int drawn = s_finite_mark(p, m);
+        if (drawn) {
+            s_marker(sb, b, S_LEGX + 6, ly, "legend-marker");
+            dse_strbuf_adds(sb, "/>");
+        }
+        dse_strbuf_addf(sb, "<text class=\"legend-bl\" x=\"%d\" y=\"%d\"%s>", S_LEGX + 18, ly + 4,
+                        drawn ? "" : " fill=\"#777\"");
+        s_escape_cut(sb, m->name, 24);
+        if (!drawn) {
+            dse_strbuf_adds(sb, " (");
+            s_escape_cut(sb, m->why ? m->why : "no value", 24);
+            dse_strbuf_adds(sb, ")");
+        }
+        dse_strbuf_adds(sb, "</text>\n");
+    }
+    dse_strbuf_adds(sb, "</g>\n");
+
+    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks);
+    dse_strbuf_adds(sb, "</g>\n");
+    free(pts);
+}
+
+void dse_plot_svg(dse_strbuf_t *sb, const char *title, const dse_plot_panel_t *panels,
+                  size_t n_panels)
+{
+    size_t h = (n_panels ? n_panels : 1) * (size_t)S_H;
+    dse_strbuf_addf(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%d\" "
+                        "height=\"%zu\" viewBox=\"0 0 %d %zu\" font-family=\"sans-serif\" "
+                        "font-size=\"13\">\n<title>",
+                    S_W, h, S_W, h);
+    dse_plot_escape(sb, title ? title : "");
+    dse_strbuf_addf(sb, "</title>\n<rect width=\"%d\" height=\"%zu\" fill=\"#fff\"/>\n", S_W, h);
+    for (size_t i = 0; i < n_panels; i++)
+        s_panel(sb, &panels[i], i);
+    dse_strbuf_adds(sb, "</svg>\n");
+}
