@@ -21,7 +21,8 @@ typedef struct {
     /* the layer's block of range units (exhaustive, random, an exact nsga2 layer) */
     uint64_t count;      /* points (or positions) covered by ranges */
     uint64_t chunk;      /* points per unit */
-    uint64_t first_unit; /* id of the first range unit */
+    uint64_t n_units;    /* range units of the layer */
+    uint64_t revealed;   /* of those, proposed so far */
     uint64_t key;        /* random: permutation key */
     dse_nsga2_t *ga;     /* nsga2, when the layer evolves */
     uint64_t share;      /* evaluations granted */
@@ -32,6 +33,14 @@ typedef struct {
     size_t block, off, n; /* pool[block][off .. off + n) */
 } s_list_t;
 
+/* A run of consecutive unit ids: range units base, base + 1, ... of one
+ * layer, or list units base, base + 1, ... (layer = UINT32_MAX). */
+typedef struct {
+    uint64_t first_id, base, count;
+    uint32_t layer;
+} s_seg_t;
+#define S_LISTS UINT32_MAX
+
 struct dse_search {
     const dse_evaljob_t *ej;
     s_strategy_t strategy;
@@ -39,9 +48,10 @@ struct dse_search {
     s_layer_t *layers;
     uint64_t n_static;   /* range units in all */
     uint64_t n_revealed; /* range units proposed so far */
-    size_t *ranged;      /* the layers that have range units, in order */
-    size_t n_ranged;
-    s_list_t *lists;     /* list units, ids n_static + i */
+    s_seg_t *segs;       /* unit ids in the order proposed */
+    size_t n_segs, cap_segs;
+    uint64_t n_units;
+    s_list_t *lists;     /* list units, in the order proposed */
     size_t n_lists, cap_lists;
     uint64_t **pool; /* index blocks (never moved, so units may borrow them) */
     size_t n_pool, cap_pool;
@@ -172,6 +182,54 @@ static uint64_t s_chunk(const dse_search_t *s, size_t layer, uint64_t count)
     return k ? k : 1;
 }
 
+/* Appends `count` units (range units of a layer or list units, from
+ * `base`) to the ids. */
+static void s_append(dse_search_t *s, uint32_t layer, uint64_t base, uint64_t count)
+{
+    if (count == 0)
+        return;
+    s_seg_t *last = s->n_segs ? &s->segs[s->n_segs - 1] : NULL;
+    if (last && last->layer == layer && last->base + last->count == base) {
+        last->count += count;
+    } else {
+        s->segs = dse_xgrow(s->segs, sizeof *s->segs, s->n_segs + 1, &s->cap_segs);
+        s->segs[s->n_segs++] = (s_seg_t){s->n_units, base, count, layer};
+    }
+    s->n_units += count;
+}
+
+/* Proposes about `round` more range units, every layer advancing by the
+ * same fraction of its units, so that a search stopped by its time limit
+ * has covered every layer alike. Returns how many. */
+static uint64_t s_reveal(dse_search_t *s, uint64_t round)
+{
+    uint64_t added = 0;
+    for (size_t i = 0; i < s->n_layers; i++) {
+        s_layer_t *L = &s->layers[i];
+        uint64_t left = L->n_units - L->revealed;
+        if (left == 0)
+            continue;
+        long double want = ceill((long double)round * (long double)L->n_units /
+                                 (long double)s->n_static);
+        uint64_t n = want >= (long double)left ? left : (uint64_t)want;
+        if (n == 0)
+            n = 1;
+        s_append(s, (uint32_t)i, L->revealed, n);
+        L->revealed += n;
+        added += n;
+    }
+    s->n_revealed += added;
+    return added;
+}
+
+/* Range units per round of a time-limited search: enough for every slot
+ * of the workers, and at most about 1000 rounds in all. */
+static uint64_t s_round(const dse_search_t *s, uint64_t slots)
+{
+    uint64_t r = slots > S_MIN_ROUND ? slots : S_MIN_ROUND;
+    return r > s->n_static / 1000 ? r : s->n_static / 1000;
+}
+
 /* Appends the list units of one generation of a layer (split into chunks). */
 static uint64_t s_add_lists(dse_search_t *s, uint32_t layer, const uint64_t *idx, size_t n)
 {
@@ -183,6 +241,7 @@ static uint64_t s_add_lists(dse_search_t *s, uint32_t layer, const uint64_t *idx
     s->pool[s->n_pool++] = block;
     uint64_t chunk = s_chunk(s, layer, n);
     uint64_t added = 0;
+    s_append(s, S_LISTS, s->n_lists, (n + chunk - 1) / chunk);
     for (size_t off = 0; off < n; off += chunk) {
         s->lists = dse_xgrow(s->lists, sizeof *s->lists, s->n_lists + 1, &s->cap_lists);
         s_list_t *l = &s->lists[s->n_lists++];
@@ -191,6 +250,20 @@ static uint64_t s_add_lists(dse_search_t *s, uint32_t layer, const uint64_t *idx
         l->off = off;
         l->n = n - off < chunk ? n - off : chunk;
         added++;
+    }
+    return added;
+}
+
+/* One generation of every evolving layer; returns the units added. */
+static uint64_t s_generation(dse_search_t *s)
+{
+    uint64_t added = 0;
+    for (size_t i = 0; i < s->n_layers; i++) {
+        if (!s->layers[i].ga)
+            continue;
+        const uint64_t *idx;
+        size_t n = dse_nsga2_propose(s->layers[i].ga, &idx);
+        added += s_add_lists(s, (uint32_t)i, idx, n);
     }
     return added;
 }
@@ -204,7 +277,6 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
     s->n_layers = job->n_layers;
     s->layers = dse_xcalloc(job->n_layers, sizeof *s->layers);
     s->rate = dse_xcalloc(job->n_layers, sizeof *s->rate);
-    s->ranged = dse_xcalloc(job->n_layers, sizeof *s->ranged);
     s->unit_seconds = unit_seconds;
     s->strategy = strcmp(job->strategy, "random") == 0  ? S_RANDOM
                   : strcmp(job->strategy, "nsga2") == 0 ? S_NSGA2
@@ -247,10 +319,8 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
     uint64_t units = 0;
     for (size_t i = 0; i < job->n_layers; i++) {
         s_layer_t *L = &s->layers[i];
-        L->first_unit = units;
         if (L->count == 0)
             continue;
-        s->ranged[s->n_ranged++] = i;
         L->chunk = s_chunk(s, i, L->count);
         uint64_t n = L->count / L->chunk + (L->count % L->chunk != 0);
         if (n > DSE_SEARCH_MAX_UNITS - units) {
@@ -262,15 +332,15 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
             *out = NULL;
             return DSE_ERANGE;
         }
+        L->n_units = n;
         units += n;
     }
     s->n_static = units;
-    if (job->seconds > 0 && s->strategy != S_NSGA2)
-        s->n_revealed = units < S_MIN_ROUND ? units : S_MIN_ROUND;
-    else
-        s->n_revealed = units;
+    /* with a time limit, range units come in rounds between which the
+     * limit is checked; nsga2 breeds one generation per round */
+    s_reveal(s, job->seconds > 0 ? s_round(s, 0) : units);
     if (s->strategy == S_NSGA2)
-        dse_search_advance(s, 0, 0);
+        s_generation(s);
     *out = s;
     return 0;
 }
@@ -286,8 +356,8 @@ void dse_search_destroy(dse_search_t **sp)
         free(s->pool[i]);
     free(s->pool);
     free(s->lists);
+    free(s->segs);
     free(s->layers);
-    free(s->ranged);
     free(s->rate);
     free(s);
     *sp = NULL;
@@ -295,15 +365,30 @@ void dse_search_destroy(dse_search_t **sp)
 
 uint64_t dse_search_n_units(const dse_search_t *s)
 {
-    return s->n_revealed + s->n_lists;
+    return s->n_units;
+}
+
+/* The segment holding unit id (< n_units). */
+static const s_seg_t *s_seg(const dse_search_t *s, uint64_t id)
+{
+    size_t lo = 0, hi = s->n_segs;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (s->segs[mid].first_id <= id)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return &s->segs[lo];
 }
 
 void dse_search_unit(const dse_search_t *s, uint64_t id, dse_unit_t *u)
 {
     memset(u, 0, sizeof *u);
     u->id = id;
-    if (id >= s->n_static) {
-        size_t li = (size_t)(id - s->n_static);
+    const s_seg_t *g = s_seg(s, id);
+    if (g->layer == S_LISTS) {
+        size_t li = (size_t)(g->base + (id - g->first_id));
         const s_list_t *l = &s->lists[li];
         u->layer = l->layer;
         u->kind = DSE_UNIT_LIST;
@@ -313,19 +398,9 @@ void dse_search_unit(const dse_search_t *s, uint64_t id, dse_unit_t *u)
         u->hi = u->indices[u->n - 1] + 1;
         return;
     }
-    /* the last layer with range units whose first unit is at or before id */
-    size_t lo = 0, hi = s->n_ranged;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-        if (s->layers[s->ranged[mid]].first_unit <= id)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    lo = s->ranged[lo];
-    const s_layer_t *L = &s->layers[lo];
-    uint64_t k = id - L->first_unit;
-    u->layer = (uint32_t)lo;
+    const s_layer_t *L = &s->layers[g->layer];
+    uint64_t k = g->base + (id - g->first_id); /* the layer's k-th range unit */
+    u->layer = g->layer;
     u->kind = s->strategy == S_RANDOM ? DSE_UNIT_SHUFFLED : DSE_UNIT_RANGE;
     u->key = L->key;
     u->lo = k * L->chunk;
@@ -335,9 +410,12 @@ void dse_search_unit(const dse_search_t *s, uint64_t id, dse_unit_t *u)
 void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *index,
                      const int64_t *cin, const int64_t *cout, const double *metrics)
 {
-    if (id < s->n_static || id - s->n_static >= s->n_lists)
+    if (id >= s->n_units)
         return;
-    const s_list_t *l = &s->lists[id - s->n_static];
+    const s_seg_t *g = s_seg(s, id);
+    if (g->layer != S_LISTS)
+        return;
+    const s_list_t *l = &s->lists[g->base + (id - g->first_id)];
     dse_nsga2_t *ga = s->layers[l->layer].ga;
     if (!ga)
         return;
@@ -351,21 +429,9 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
     const dse_job_t *job = s->ej->job;
     if (job->seconds > 0 && elapsed >= job->seconds)
         return 0;
-    if (s->n_revealed < s->n_static) {
-        uint64_t round = slots > S_MIN_ROUND ? slots : S_MIN_ROUND;
-        uint64_t left = s->n_static - s->n_revealed;
-        round = round < left ? round : left;
-        s->n_revealed += round;
-        return round;
-    }
-    uint64_t added = 0;
-    for (size_t i = 0; i < s->n_layers; i++) {
-        if (!s->layers[i].ga)
-            continue;
-        const uint64_t *idx;
-        size_t n = dse_nsga2_propose(s->layers[i].ga, &idx);
-        added += s_add_lists(s, (uint32_t)i, idx, n);
-    }
+    uint64_t added = s_reveal(s, s_round(s, slots));
+    if (s->strategy == S_NSGA2)
+        added += s_generation(s);
     return added;
 }
 
