@@ -129,6 +129,8 @@ fuzz:
 bench: deps
 	$(MAKE) all
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== $(BUILD)/bench-quality --huge (random and nsga2, 60 s each)"; \
+	  $(BUILD)/bench-quality --huge configs/resnet8-train-huge.toml 60
 	@echo "== wall time to the exact fronts"; BUILD=$(BUILD) sh bench/fronts.sh
 
 clean:

@@ -32,3 +32,19 @@ for st in random nsga2; do
     cmp -s "$T/$st-7/pareto_layers.csv" "$T/$st-8/pareto_layers.csv" &&
         fail "$st: seeds 7 and 8 gave the same fronts"
 done
+# every model: both strategies run its reference config within the budget
+# and give a network front
+for c in quickstart:2000 mobilenetv2-siracusa:3000 cnv-w1a1-pynq:600; do
+    name=${c%%:*}; budget=${c##*:}
+    for st in random nsga2; do
+        sed "s/^strategy = .*/strategy = \"$st\"\nbudget = $budget/" "configs/$name.toml" \
+            >"$T/$name-$st.toml"
+        timeout 300 "$BIN/dse-run" "$T/$name-$st.toml" --workers 2 --output "$T/$name-$st" -q ||
+            fail "$name with $st"
+        ev=$(json_field "$T/$name-$st/summary.json" evaluated)
+        nf=$(json_field "$T/$name-$st/summary.json" network_front)
+        [ "$ev" -le "$budget" ] || fail "$name $st: $ev evaluations for a budget of $budget"
+        [ "$nf" -gt 0 ] || fail "$name $st: empty network front"
+        note "$name $st: $ev evaluations, $nf network points"
+    done
+done
