@@ -224,9 +224,10 @@ static int s_huge(const char *path, double seconds)
         char gen[64] = "";
         if (info[si].generations)
             snprintf(gen, sizeof gen, " (%u generations)", info[si].generations);
-        printf("quality %s %-6s: %llu evaluations%s, network front %zu points, hypervolume "
-               "%.4f of the union of both fronts\n",
+        printf("quality %s %-6s: %llu evaluations%s in %.1f s, network front %zu points, "
+               "hypervolume %.4f of the union of both fronts\n",
                name, strategies[si], (unsigned long long)info[si].evaluated, gen,
+               info[si].seconds,
                dse_front_size(nets[si]), dse_hypervolume(nets[si], ref) / hv_u);
     }
     dse_front_destroy(&u);
