@@ -47,7 +47,6 @@ struct dse_search {
     size_t n_layers;
     s_layer_t *layers;
     uint64_t n_static;   /* range units in all */
-    uint64_t n_revealed; /* range units proposed so far */
     s_seg_t *segs;       /* unit ids in the order proposed */
     size_t n_segs, cap_segs;
     uint64_t n_units;
@@ -218,7 +217,6 @@ static uint64_t s_reveal(dse_search_t *s, uint64_t round)
         L->revealed += n;
         added += n;
     }
-    s->n_revealed += added;
     return added;
 }
 
