@@ -331,8 +331,8 @@ static double s_progress_hv(s_job_t *j)
         size_t rows = dse_front_size(f);
         if (rows == 0)
             continue;
-        if (k >= 4 && rows > 2000)
-            return NAN;
+        if ((k == 4 && rows > 2000) || (k >= 5 && rows > 200))
+            return NAN; /* exact methods are quadratic and cubic there */
         double *ref = j->hv_ref + l * k, *ideal = j->hv_ideal + l * k;
         if (!j->hv_set[l]) {
             dse_front_reference(f, ref, ideal);
