@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "core/util.h"
+#include <stdio.h>
+#include <time.h>
+static double s_now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+1e-9*t.tv_nsec;}
 
 /* Rows of network metrics with their choices. */
 struct dse_netfront {
@@ -171,26 +174,34 @@ typedef struct {
     double *sign;
 } s_steer_t;
 
+/* Adds a steering column unless an earlier one has the same column and
+ * sign (a budget on an objective): a repeated value never decides a
+ * dominance test or a lexicographic comparison that the first copy did not,
+ * so dropping it changes no result and saves a dimension. */
+static size_t s_steer_add(s_steer_t *st, size_t k, int col, double sign)
+{
+    for (size_t i = 0; i < k; i++)
+        if (st->col[i] == col && st->sign[i] == sign)
+            return k;
+    st->col[k] = col;
+    st->sign[k] = sign;
+    return k + 1;
+}
+
 static void s_steer_init(s_steer_t *st, const dse_compose_spec_t *spec)
 {
     size_t cap = spec->n_obj + 2 * spec->n_cons;
     st->col = dse_xmalloc(cap * sizeof *st->col);
     st->sign = dse_xmalloc(cap * sizeof *st->sign);
     size_t k = 0;
-    for (size_t o = 0; o < spec->n_obj; o++) {
-        st->col[k] = spec->obj[o];
-        st->sign[k++] = 1;
-    }
+    for (size_t o = 0; o < spec->n_obj; o++)
+        k = s_steer_add(st, k, spec->obj[o], 1);
     for (size_t c = 0; c < spec->n_cons; c++) {
         dse_cmp_t cmp = spec->cons_cmp[c];
-        if (cmp == DSE_CMP_LE || cmp == DSE_CMP_LT || cmp == DSE_CMP_EQ) {
-            st->col[k] = spec->cons_metric[c];
-            st->sign[k++] = 1;
-        }
-        if (cmp == DSE_CMP_GE || cmp == DSE_CMP_GT || cmp == DSE_CMP_EQ) {
-            st->col[k] = spec->cons_metric[c];
-            st->sign[k++] = -1;
-        }
+        if (cmp == DSE_CMP_LE || cmp == DSE_CMP_LT || cmp == DSE_CMP_EQ)
+            k = s_steer_add(st, k, spec->cons_metric[c], 1);
+        if (cmp == DSE_CMP_GE || cmp == DSE_CMP_GT || cmp == DSE_CMP_EQ)
+            k = s_steer_add(st, k, spec->cons_metric[c], -1);
     }
     st->n = k;
 }
@@ -389,6 +400,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     size_t perm_cap = 0;
     dse_netfront_t *res = NULL;
 
+    double t_start = s_now();
     for (size_t l = 0; l < L; l++) {
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
@@ -467,6 +479,8 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
             perm[i] = i;
         qsort_r(perm, cand.st.n, sizeof *perm, s_cmp_store, &cand.st);
         s_store_pick(&cur, &cand.st, perm, cand.st.n);
+        if (getenv("DSE_COMPOSE_TRACE"))
+            fprintf(stderr, "layer %zu rows %zu parents %zu gen %llu kept %zu t %.2f ns %zu\n", l, nrows, nparts, (unsigned long long)gen, cur.n, s_now() - t_start, ns);
     }
 
     /* Final values; among equal objectives the lowest tie key (= slot) wins. */
