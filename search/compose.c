@@ -287,59 +287,25 @@ static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, 
 }
 
 /* dst = src rows in the order perm[0 .. m) (dst cleared first). */
-static void s_store_pick(s_store_t *dst, const s_store_t *src, const size_t *perm, size_t m)
-{
-    dst->n = 0;
-    for (size_t i = 0; i < m; i++) {
-        size_t j = perm[i];
-        s_store_add(dst, src->agg + j * src->N, src->steer + j * src->ns, src->pos + j * src->L,
-                    src->pts + j * src->L, src->L, src->cls[j], src->gen[j]);
-    }
-}
+/* The candidates of one layer live only in a Pareto front on the steering
+ * columns (per group, ties to the lower generation number): each row is
+ * the steering values, then the parent slot and the layer row, so a
+ * candidate costs a few doubles until it survives the layer. */
+typedef struct {
+    const dse_front_t *f; /* candidate rows: steering values, parent, layer row */
+    size_t ns;
+} s_cand_order_t;
 
-static int s_cmp_store(const void *pa, const void *pb, void *arg)
+/* Survivors in tie-key order: steering values, then generation. */
+static int s_cmp_cand(const void *pa, const void *pb, void *arg)
 {
-    const s_store_t *s = arg;
+    const s_cand_order_t *o = arg;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    int c = s_cmp_vec(s->steer + a * s->ns, s->steer + b * s->ns, s->ns);
+    int c = s_cmp_vec(dse_front_row(o->f, a), dse_front_row(o->f, b), o->ns);
     if (c)
         return c;
-    return s->gen[a] < s->gen[b] ? -1 : s->gen[a] > s->gen[b];
-}
-
-/* The candidates of one layer: a store plus the Pareto front (on the
- * steering columns, per group, ties to the lower generation number) that
- * decides which survive. Rows carry their store slot as a last column. */
-typedef struct {
-    s_store_t st, tmp;
-    dse_front_t *front;
-    double *row;
-    size_t *slots;
-    size_t slots_cap;
-    size_t next_filter;
-} s_cands_t;
-
-static void s_cands_filter(s_cands_t *c)
-{
-    dse_front_t *f = c->front;
-    const size_t ns = c->st.ns;
-    dse_front_filter(f);
-    size_t m = dse_front_size(f);
-    c->slots = dse_xgrow(c->slots, sizeof *c->slots, m + 1, &c->slots_cap);
-    for (size_t i = 0; i < m; i++)
-        c->slots[i] = (size_t)dse_front_row(f, i)[ns];
-    s_store_pick(&c->tmp, &c->st, c->slots, m);
-    s_store_t t = c->st;
-    c->st = c->tmp;
-    c->tmp = t;
-    /* rebuild the front with the new slots */
-    dse_front_clear(f);
-    for (size_t i = 0; i < m; i++) {
-        memcpy(c->row, c->st.steer + i * ns, ns * sizeof *c->row);
-        c->row[ns] = (double)i;
-        dse_front_push(f, c->st.gen[i], c->st.cls[i], 0, c->row);
-    }
-    c->next_filter = 2 * m > 4096 ? 2 * m : 4096;
+    uint64_t x = dse_front_index(o->f, a), y = dse_front_index(o->f, b);
+    return x < y ? -1 : x > y;
 }
 
 int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
@@ -383,14 +349,12 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     for (size_t i = 0; i < ns; i++)
         fcols[i] = (int)i;
 
-    s_store_t cur;
+    s_store_t cur, next;
     s_store_init(&cur, N, L, ns);
-    s_cands_t cand;
-    memset(&cand, 0, sizeof cand);
-    s_store_init(&cand.st, N, L, ns);
-    s_store_init(&cand.tmp, N, L, ns);
-    cand.front = dse_front_new(ns + 1, ns, fcols);
-    cand.row = dse_xmalloc((ns + 1) * sizeof *cand.row);
+    s_store_init(&next, N, L, ns);
+    /* candidate rows: steering values, parent slot, layer row */
+    dse_front_t *cand = dse_front_new(ns + 2, ns, fcols);
+    double *crow = dse_xmalloc((ns + 2) * sizeof *crow);
     double *tmp = dse_xmalloc((N ? N : 1) * sizeof *tmp);
     double *fin = dse_xmalloc((N ? N : 1) * sizeof *fin);
     double *sv = dse_xmalloc((ns ? ns : 1) * sizeof *sv);
@@ -405,19 +369,18 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
         const size_t nrows = dse_front_size(f);
-        cand.st.n = 0;
-        dse_front_clear(cand.front);
-        cand.next_filter = 4096;
+        dse_front_clear(cand);
+        /* Filtering in batches gives the same set as filtering once (the
+         * front of a union is the front of the union of fronts); batches
+         * of a few times the survivors keep the re-sorting of survivors
+         * cheap. */
+        size_t next_filter = 4096;
         uint64_t gen = 0;
         /* Parents in tie-key order, rows by point index: the generation
          * number orders candidates by their tie key. */
         size_t nparts = l == 0 ? 1 : cur.n;
         for (size_t p = 0; p < nparts; p++) {
             const double *pm = l ? cur.agg + p * N : NULL;
-            if (l) {
-                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
-                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
-            }
             for (size_t q = 0; q < nrows; q++) {
                 size_t r = ly[l].ord[q];
                 if (l && use_classes &&
@@ -453,32 +416,56 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 }
                 if (!s_steer_values(&st, tmp, sv))
                     continue;
-                pos[l] = r;
-                pts[l] = dse_front_index(f, r);
                 int64_t group = last || !use_classes ? 0 : dse_front_cout(f, r);
-                size_t slot = s_store_add(&cand.st, tmp, sv, pos, pts, l + 1, group, gen);
-                memcpy(cand.row, sv, ns * sizeof *cand.row);
-                cand.row[ns] = (double)slot;
-                dse_front_push(cand.front, gen, group, 0, cand.row);
+                memcpy(crow, sv, ns * sizeof *crow);
+                crow[ns] = (double)p;
+                crow[ns + 1] = (double)r;
+                dse_front_push(cand, gen, group, 0, crow);
                 gen++;
-                if (dse_front_size(cand.front) >= cand.next_filter) {
-                    s_cands_filter(&cand);
-                    if (spec->max_front && cand.st.n > spec->max_front)
+                if (dse_front_size(cand) >= next_filter) {
+                    dse_front_filter(cand);
+                    size_t m = dse_front_size(cand);
+                    if (spec->max_front && m > spec->max_front)
                         goto too_many;
                     if (spec->stop && *spec->stop)
                         goto stopped;
+                    next_filter = 4 * m > next_filter ? 4 * m : next_filter;
                 }
             }
         }
-        s_cands_filter(&cand);
-        if (spec->max_front && cand.st.n > spec->max_front)
+        dse_front_filter(cand);
+        const size_t m = dse_front_size(cand);
+        if (spec->max_front && m > spec->max_front)
             goto too_many;
-        /* survivors in tie-key order: steering values, then generation */
-        perm = dse_xgrow(perm, sizeof *perm, cand.st.n + 1, &perm_cap);
-        for (size_t i = 0; i < cand.st.n; i++)
+        /* survivors in tie-key order, with their aggregates recomputed as
+         * when they were generated (the same operations, the same values) */
+        perm = dse_xgrow(perm, sizeof *perm, m + 1, &perm_cap);
+        for (size_t i = 0; i < m; i++)
             perm[i] = i;
-        qsort_r(perm, cand.st.n, sizeof *perm, s_cmp_store, &cand.st);
-        s_store_pick(&cur, &cand.st, perm, cand.st.n);
+        s_cand_order_t ord = {cand, ns};
+        qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
+        next.n = 0;
+        for (size_t i = 0; i < m; i++) {
+            const double *cr = dse_front_row(cand, perm[i]);
+            size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
+            const double *row = dse_front_row(f, r);
+            const double *pm = l ? cur.agg + p * N : NULL;
+            for (size_t j = 0; j < N; j++) {
+                double v = row[spec->net_source[j]];
+                tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
+            }
+            if (l) {
+                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
+                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
+            }
+            pos[l] = r;
+            pts[l] = dse_front_index(f, r);
+            s_store_add(&next, tmp, cr, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+                        dse_front_index(cand, perm[i]));
+        }
+        s_store_t t = cur;
+        cur = next;
+        next = t;
         if (getenv("DSE_COMPOSE_TRACE"))
             fprintf(stderr, "layer %zu rows %zu parents %zu gen %llu kept %zu t %.2f ns %zu\n", l, nrows, nparts, (unsigned long long)gen, cur.n, s_now() - t_start, ns);
     }
@@ -517,11 +504,9 @@ out:
     free(pos);
     free(pts);
     s_store_free(&cur);
-    s_store_free(&cand.st);
-    s_store_free(&cand.tmp);
-    dse_front_destroy(&cand.front);
-    free(cand.row);
-    free(cand.slots);
+    s_store_free(&next);
+    dse_front_destroy(&cand);
+    free(crow);
     free(fcols);
     s_steer_free(&st);
     free(rest);
