@@ -308,6 +308,94 @@ static int s_cmp_cand(const void *pa, const void *pb, void *arg)
     return x < y ? -1 : x > y;
 }
 
+/* grp[r] for each row r of layer f (not the last): its out class, or the
+ * smallest out class of f with the same compatibility with every in class
+ * of the next layer g. Such classes have the same futures, so their
+ * partials may evict each other (the argument for per-class fronts, with
+ * a coarser partition); the representative answers every later
+ * compatibility question as the class itself would. */
+static void s_groups(const dse_compose_spec_t *spec, const dse_front_t *f, const dse_front_t *g,
+                     int64_t *grp)
+{
+    const size_t nf = dse_front_size(f), ng = dse_front_size(g);
+    int64_t *outs = dse_xmalloc((nf + 1) * sizeof *outs);
+    int64_t *ins = dse_xmalloc((ng + 1) * sizeof *ins);
+    size_t no = 0, ni = 0;
+    for (size_t r = 0; r < nf; r++) {
+        size_t k = 0;
+        while (k < no && outs[k] != dse_front_cout(f, r))
+            k++;
+        if (k == no)
+            outs[no++] = dse_front_cout(f, r);
+    }
+    for (size_t r = 0; r < ng; r++) {
+        size_t k = 0;
+        while (k < ni && ins[k] != dse_front_cin(g, r))
+            k++;
+        if (k == ni)
+            ins[ni++] = dse_front_cin(g, r);
+    }
+    unsigned char *ok = dse_xmalloc(no * (ni ? ni : 1) + 1);
+    for (size_t a = 0; a < no; a++)
+        for (size_t b = 0; b < ni; b++)
+            ok[a * ni + b] = spec->compatible(spec->compatible_arg, outs[a], ins[b]) != 0;
+    int64_t *rep = dse_xmalloc((no + 1) * sizeof *rep);
+    for (size_t a = 0; a < no; a++) {
+        rep[a] = outs[a];
+        for (size_t c = 0; c < no; c++)
+            if (outs[c] < rep[a] && !memcmp(ok + a * ni, ok + c * ni, ni))
+                rep[a] = outs[c];
+    }
+    for (size_t r = 0; r < nf; r++) {
+        size_t k = 0;
+        while (outs[k] != dse_front_cout(f, r))
+            k++;
+        grp[r] = rep[k];
+    }
+    free(outs);
+    free(ins);
+    free(ok);
+    free(rep);
+}
+
+/* The rows of layer f that a parent of out class pc may take (all rows
+ * when !has_pc), in point-index order, without the rows that an earlier
+ * row of the same group (grp; NULL: one group) beats: r' before r with every signed steering
+ * source <= makes candidate (p, r') <= (p, r) on every steering value for
+ * every parent p (aggregation is monotone), feasible whenever (p, r) is,
+ * and first in generation order, so (p, r) could never survive the
+ * filter; dropping it changes nothing. vals: scratch of nrows * ns. */
+static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const dse_front_t *f,
+                     const size_t *ord, int has_pc, int64_t pc, const int64_t *grp,
+                     size_t *out, double *vals)
+{
+    const size_t ns = st->n, nrows = dse_front_size(f);
+    size_t n = 0;
+    for (size_t q = 0; q < nrows; q++) {
+        size_t r = ord[q];
+        if (has_pc && !spec->compatible(spec->compatible_arg, pc, dse_front_cin(f, r)))
+            continue;
+        const double *row = dse_front_row(f, r);
+        double *v = vals + n * ns;
+        for (size_t i = 0; i < ns; i++)
+            v[i] = st->sign[i] * row[spec->net_source[st->col[i]]];
+        int64_t g = grp ? grp[r] : 0;
+        int beaten = 0;
+        for (size_t k = 0; k < n && !beaten; k++) {
+            if (grp && grp[out[k]] != g)
+                continue;
+            const double *u = vals + k * ns;
+            size_t i = 0;
+            while (i < ns && u[i] <= v[i])
+                i++;
+            beaten = i == ns;
+        }
+        if (!beaten)
+            out[n++] = r;
+    }
+    return n;
+}
+
 int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
 {
     *out = NULL;
@@ -362,6 +450,13 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     uint64_t *pts = dse_xmalloc(L * sizeof *pts);
     size_t *perm = NULL;
     size_t perm_cap = 0;
+    int64_t *menu_cls = NULL;
+    size_t *menu_off = NULL, *menu_rows = NULL;
+    size_t n_menus = 0, menu_rows_n = 0, menu_cls_cap = 0, menu_off_cap = 0, menu_rows_cap = 0;
+    double *vals = NULL;
+    size_t vals_cap = 0;
+    int64_t *grp = NULL;
+    size_t grp_cap = 0;
     dse_netfront_t *res = NULL;
 
     double t_start = s_now();
@@ -379,13 +474,37 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         /* Parents in tie-key order, rows by point index: the generation
          * number orders candidates by their tie key. */
         size_t nparts = l == 0 ? 1 : cur.n;
+        grp = dse_xgrow(grp, sizeof *grp, nrows + 1, &grp_cap);
+        if (use_classes && !last)
+            s_groups(spec, f, spec->layers[l + 1], grp);
+        /* one menu of rows per parent class */
+        const int has_pc = l && use_classes;
+        const int grouped = use_classes && !last;
+        n_menus = 0;
+        menu_rows_n = 0;
+        vals = dse_xgrow(vals, sizeof *vals, (nrows + 1) * (ns ? ns : 1), &vals_cap);
+        size_t menu = 0;
         for (size_t p = 0; p < nparts; p++) {
             const double *pm = l ? cur.agg + p * N : NULL;
-            for (size_t q = 0; q < nrows; q++) {
-                size_t r = ly[l].ord[q];
-                if (l && use_classes &&
-                    !spec->compatible(spec->compatible_arg, cur.cls[p], dse_front_cin(f, r)))
-                    continue;
+            int64_t pc = has_pc ? cur.cls[p] : 0;
+            if (p == 0 || (has_pc && menu_cls[menu] != pc)) {
+                for (menu = 0; menu < n_menus && menu_cls[menu] != pc; menu++)
+                    ;
+                if (menu == n_menus) {
+                    menu_cls = dse_xgrow(menu_cls, sizeof *menu_cls, n_menus + 1, &menu_cls_cap);
+                    menu_off = dse_xgrow(menu_off, sizeof *menu_off, n_menus + 2, &menu_off_cap);
+                    menu_rows = dse_xgrow(menu_rows, sizeof *menu_rows, menu_rows_n + nrows + 1,
+                                          &menu_rows_cap);
+                    menu_cls[n_menus] = pc;
+                    menu_off[n_menus] = menu_rows_n;
+                    menu_rows_n += s_menu(spec, &st, f, ly[l].ord, has_pc, pc,
+                                          grouped ? grp : NULL, menu_rows + menu_rows_n, vals);
+                    menu_off[n_menus + 1] = menu_rows_n;
+                    n_menus++;
+                }
+            }
+            for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
+                size_t r = menu_rows[q];
                 const double *row = dse_front_row(f, r);
                 for (size_t j = 0; j < N; j++) {
                     double v = row[spec->net_source[j]];
@@ -416,7 +535,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 }
                 if (!s_steer_values(&st, tmp, sv))
                     continue;
-                int64_t group = last || !use_classes ? 0 : dse_front_cout(f, r);
+                int64_t group = last || !use_classes ? 0 : grp[r];
                 memcpy(crow, sv, ns * sizeof *crow);
                 crow[ns] = (double)p;
                 crow[ns + 1] = (double)r;
@@ -467,7 +586,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         cur = next;
         next = t;
         if (getenv("DSE_COMPOSE_TRACE"))
-            fprintf(stderr, "layer %zu rows %zu parents %zu gen %llu kept %zu t %.2f ns %zu\n", l, nrows, nparts, (unsigned long long)gen, cur.n, s_now() - t_start, ns);
+            fprintf(stderr, "layer %zu menus %zu rows %zu/%zu parents %zu gen %llu kept %zu t %.2f ns %zu\n", l, n_menus, menu_rows_n, nrows, nparts, (unsigned long long)gen, cur.n, s_now() - t_start, ns);
     }
 
     /* Final values; among equal objectives the lowest tie key (= slot) wins. */
@@ -498,6 +617,11 @@ stopped:
     ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
 out:
     free(perm);
+    free(grp);
+    free(menu_cls);
+    free(menu_off);
+    free(menu_rows);
+    free(vals);
     free(tmp);
     free(fin);
     free(sv);
