@@ -8,9 +8,6 @@
 #include <string.h>
 
 #include "core/util.h"
-#include <stdio.h>
-#include <time.h>
-static double s_now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+1e-9*t.tv_nsec;}
 
 /* Rows of network metrics with their choices. */
 struct dse_netfront {
@@ -459,7 +456,6 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     size_t grp_cap = 0;
     dse_netfront_t *res = NULL;
 
-    double t_start = s_now();
     for (size_t l = 0; l < L; l++) {
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
@@ -585,8 +581,6 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         s_store_t t = cur;
         cur = next;
         next = t;
-        if (getenv("DSE_COMPOSE_TRACE"))
-            fprintf(stderr, "layer %zu menus %zu rows %zu/%zu parents %zu gen %llu kept %zu t %.2f ns %zu\n", l, n_menus, menu_rows_n, nrows, nparts, (unsigned long long)gen, cur.n, s_now() - t_start, ns);
     }
 
     /* Final values; among equal objectives the lowest tie key (= slot) wins. */

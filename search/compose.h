@@ -21,8 +21,18 @@
  * least the remaining layers can add) are dropped early; the exact
  * constraint check is on the final values. Non-objective metrics are
  * aggregated along, so each output row holds the exact values of its
- * choices. Cost: per layer, O(m log m) for m = partials x rows when there
- * are at most 3 steering values, O(m x front) beyond.
+ * choices. Three more reductions follow from the same argument: a budget
+ * on an objective steers once (a repeated column decides nothing); out
+ * classes that are compatible with exactly the same in classes of the next
+ * layer share one front (same futures); and a parent only tries the rows
+ * that no earlier row (in point-index order) of the same group beats on
+ * every steering source, since that row's candidate would beat it or win
+ * the tie. Cost: per layer, O(m log m) for m = partials x rows when there
+ * are at most 3 steering values, O(m log^2 m) for 4 (core/pareto's sweep;
+ * O(m x front) in its worst case), O(m x front) beyond. CNV w2a2 on
+ * pynq-z1: about 2 s for (max_cycles, lut, prune) with 4 or 6 pruning
+ * ratios, 3 s for (max_cycles, lut, bram18, dsp) with LUT and DSP
+ * multipliers and three budgets.
  *
  * Exactness: the result is exactly the front of all combinations of the
  * given rows. It is also the front of the full joint space when each layer
