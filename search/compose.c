@@ -381,9 +381,11 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
         for (size_t k = 0; k < n && !beaten; k++) {
             if (grp && grp[out[k]] != g)
                 continue;
+            /* only rows of finite values beat (u = -inf could make a NaN
+             * candidate, inf - inf, where v's is not) */
             const double *u = vals + k * ns;
             size_t i = 0;
-            while (i < ns && u[i] <= v[i])
+            while (i < ns && u[i] <= v[i] && isfinite(u[i]))
                 i++;
             beaten = i == ns;
         }
