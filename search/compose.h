@@ -30,9 +30,10 @@
  * the tie. Cost: per layer, O(m log m) for m = partials x rows when there
  * are at most 3 steering values, O(m log^2 m) for 4 (core/pareto's sweep;
  * O(m x front) in its worst case), O(m x front) beyond. CNV w2a2 on
- * pynq-z1: about 2 s for (max_cycles, lut, prune) with 4 or 6 pruning
- * ratios, 3 s for (max_cycles, lut, bram18, dsp) with LUT and DSP
- * multipliers and three budgets.
+ * pynq-z1: 1.3 s for (max_cycles, lut, prune) under the LUT budget with 4
+ * pruning ratios, 4.4 s with 6; 2.0 s for (max_cycles, lut, bram18, dsp)
+ * with LUT and DSP multipliers under three budgets (was 76 s, > 12 min
+ * and > 5 min).
  *
  * Exactness: the result is exactly the front of all combinations of the
  * given rows. It is also the front of the full joint space when each layer
