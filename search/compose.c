@@ -364,7 +364,7 @@ static void s_groups(const dse_compose_spec_t *spec, const dse_front_t *f, const
  * filter; dropping it changes nothing. vals: scratch of nrows * ns. */
 static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const dse_front_t *f,
                      const size_t *ord, int has_pc, int64_t pc, const int64_t *grp,
-                     size_t *out, double *vals)
+                     size_t j, size_t *out, double *death, double *vals)
 {
     const size_t ns = st->n, nrows = dse_front_size(f);
     size_t n = 0;
@@ -391,6 +391,38 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
         }
         if (!beaten)
             out[n++] = r;
+    }
+    /* A MAX steering column j (sign +1) absorbs row values up to the
+     * parent's: for a parent with p_j >= max(r_j, r'_j), candidates (p, r)
+     * and (p, r') share max = p_j, and r' beating r on every other column
+     * (<=, finite, earlier on equality) makes (p, r') beat or tie-and-
+     * precede (p, r). death[k]: the least such max(r_j, r'_j); the DP skips
+     * row k for parents with p_j >= death[k]. A skipped candidate is beaten
+     * through a chain (beating is a strict order) that ends at a generated
+     * one, so the layer's surviving set does not change. */
+    for (size_t k = 0; k < n; k++) {
+        death[k] = INFINITY;
+        if (j >= ns)
+            continue;
+        const double *v = vals + k * ns;
+        int64_t g = grp ? grp[out[k]] : 0;
+        for (size_t k2 = 0; k2 < n; k2++) {
+            if (k2 == k || (grp && grp[out[k2]] != g))
+                continue;
+            const double *u = vals + k2 * ns;
+            int ok = 1, less = 0;
+            for (size_t i = 0; i < ns && ok; i++) {
+                if (i == j)
+                    continue;
+                ok = u[i] <= v[i] && isfinite(u[i]);
+                less |= u[i] < v[i];
+            }
+            if (!ok || (!less && k2 > k))
+                continue;
+            double d = u[j] > v[j] ? u[j] : v[j];
+            if (d < death[k])
+                death[k] = d;
+        }
     }
     return n;
 }
@@ -456,6 +488,13 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     size_t vals_cap = 0;
     int64_t *grp = NULL;
     size_t grp_cap = 0;
+    double *menu_death = NULL;
+    size_t menu_death_cap = 0;
+    /* the MAX steering column that absorbs row values (ns: none) */
+    size_t jmax = ns;
+    for (size_t i = 0; i < ns && jmax == ns; i++)
+        if (spec->net_agg[st.col[i]] == DSE_AGG_MAX && st.sign[i] > 0)
+            jmax = i;
     dse_netfront_t *res = NULL;
 
     for (size_t l = 0; l < L; l++) {
@@ -493,15 +532,22 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                     menu_off = dse_xgrow(menu_off, sizeof *menu_off, n_menus + 2, &menu_off_cap);
                     menu_rows = dse_xgrow(menu_rows, sizeof *menu_rows, menu_rows_n + nrows + 1,
                                           &menu_rows_cap);
+                    menu_death = dse_xgrow(menu_death, sizeof *menu_death,
+                                           menu_rows_n + nrows + 1, &menu_death_cap);
                     menu_cls[n_menus] = pc;
                     menu_off[n_menus] = menu_rows_n;
                     menu_rows_n += s_menu(spec, &st, f, ly[l].ord, has_pc, pc,
-                                          grouped ? grp : NULL, menu_rows + menu_rows_n, vals);
+                                          grouped ? grp : NULL, l ? jmax : ns,
+                                          menu_rows + menu_rows_n, menu_death + menu_rows_n,
+                                          vals);
                     menu_off[n_menus + 1] = menu_rows_n;
                     n_menus++;
                 }
             }
+            const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
             for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
+                if (pj >= menu_death[q])
+                    continue;
                 size_t r = menu_rows[q];
                 const double *row = dse_front_row(f, r);
                 for (size_t j = 0; j < N; j++) {
@@ -613,6 +659,7 @@ stopped:
     ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
 out:
     free(perm);
+    free(menu_death);
     free(grp);
     free(menu_cls);
     free(menu_off);
