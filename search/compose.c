@@ -283,7 +283,6 @@ static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, 
     return i;
 }
 
-/* dst = src rows in the order perm[0 .. m) (dst cleared first). */
 /* The candidates of one layer live only in a Pareto front on the steering
  * columns (per group, ties to the lower generation number): each row is
  * the steering values, then the parent slot and the layer row, so a
@@ -356,12 +355,14 @@ static void s_groups(const dse_compose_spec_t *spec, const dse_front_t *f, const
 }
 
 /* The rows of layer f that a parent of out class pc may take (all rows
- * when !has_pc), in point-index order, without the rows that an earlier
- * row of the same group (grp; NULL: one group) beats: r' before r with every signed steering
- * source <= makes candidate (p, r') <= (p, r) on every steering value for
- * every parent p (aggregation is monotone), feasible whenever (p, r) is,
- * and first in generation order, so (p, r) could never survive the
- * filter; dropping it changes nothing. vals: scratch of nrows * ns. */
+ * when !has_pc), in point-index order, into out; returns how many. Rows
+ * that an earlier row of the same group (grp; NULL: one group) beats are
+ * left out: r' before r with every signed steering source <= (and finite)
+ * makes candidate (p, r') <= (p, r) on every steering value for every
+ * parent p (aggregation is monotone), feasible whenever (p, r) is, and
+ * first in generation order, so (p, r) could never survive the filter.
+ * death[k] (for out[k]): see below; j is the MAX steering column (>= ns:
+ * none). vals: scratch of nrows * ns. */
 static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const dse_front_t *f,
                      const size_t *ord, int has_pc, int64_t pc, const int64_t *grp,
                      size_t j, size_t *out, double *death, double *vals)
