@@ -15,6 +15,9 @@
  *   2 objectives: keep a row iff its second objective is below every kept one;
  *   3 objectives: a Fenwick tree over the ranks of the second objective
  *                 holding prefix minima of the third (O(log n) per row);
+ *   4 objectives: a Fenwick tree over the ranks of the second objective
+ *                 holding 2-D staircases of the third and fourth
+ *                 (O(log^2 n) per query);
  *   more:         a scan over the kept rows of the class.
  */
 #include "core/pareto.h"
