@@ -1,7 +1,9 @@
 #!/bin/sh
 # Wall time to the exact fronts of the reference configs, with 2 local
 # workers (run by `make bench` from the repository root). CNV w2a2 also runs
-# with 6 pruning ratios per layer; composition dominates its time.
+# with 6 pruning ratios per layer and with the 4-objective front
+# (max_cycles, lut, bram18, dsp) under three budgets; composition dominates
+# their time.
 BUILD=${BUILD:-build}
 out=$(mktemp -d "${TMPDIR:-/tmp}/dse-bench-XXXXXX")
 trap 'rm -rf "$out"' EXIT
@@ -9,7 +11,7 @@ sed 's/^prune = .*/prune = [0.0, 0.15, 0.3, 0.45, 0.6, 0.75]/' configs/cnv-w2a2-
     >"$out/cnv-w2a2-pynq-6ratios.toml"
 for c in configs/quickstart.toml configs/resnet8-train.toml configs/dscnn-infer.toml \
          configs/mobilenetv2-siracusa.toml configs/slm-prefill.toml configs/cnv-w2a2-pynq.toml \
-         "$out/cnv-w2a2-pynq-6ratios.toml"; do
+         "$out/cnv-w2a2-pynq-6ratios.toml" configs/cnv-w2a2-pynq-4obj.toml; do
     name=$(basename "$c" .toml)
     t0=$(date +%s.%N)
     timeout 600 "$BUILD/dse-run" "$c" --workers 2 --output "$out/$name" -q || {

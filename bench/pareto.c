@@ -19,8 +19,8 @@ int main(void)
 {
     const size_t n = 1000000;
     double *pts = dse_xmalloc(n * 4 * sizeof *pts);
-    int obj[3] = {0, 1, 2};
-    for (size_t k = 2; k <= 3; k++) {
+    int obj[4] = {0, 1, 2, 3};
+    for (size_t k = 2; k <= 4; k++) {
         uint64_t rng = 1;
         for (size_t i = 0; i < n * 4; i++)
             pts[i] = (double)(s_rng(&rng) >> 11) / 9007199254740992.0;

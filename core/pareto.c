@@ -15,6 +15,9 @@
  *   2 objectives: keep a row iff its second objective is below every kept one;
  *   3 objectives: a Fenwick tree over the ranks of the second objective
  *                 holding prefix minima of the third (O(log n) per row);
+ *   4 objectives: a Fenwick tree over the ranks of the second objective
+ *                 holding 2-D staircases of the third and fourth
+ *                 (O(log^2 n) per query);
  *   more:         a scan over the kept rows of the class.
  */
 #include "core/pareto.h"
@@ -293,6 +296,107 @@ static int s_cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A 2-D staircase: the non-dominated (z, w) pairs of a set, by z ascending
+ * (so w strictly descending). */
+typedef struct {
+    double *zw; /* n pairs */
+    size_t n, cap;
+} s_stair_t;
+
+/* Index of the first pair with z > key (pairs before it have z <= key). */
+static size_t s_stair_upper(const s_stair_t *s, double key)
+{
+    size_t a = 0, b = s->n;
+    while (a < b) {
+        size_t c = (a + b) / 2;
+        if (s->zw[2 * c] <= key)
+            a = c + 1;
+        else
+            b = c;
+    }
+    return a;
+}
+
+/* 1 when some pair has z' <= z and w' <= w: the pair with the largest
+ * z' <= z has the least w' among them. */
+static int s_stair_covers(const s_stair_t *s, double z, double w)
+{
+    size_t i = s_stair_upper(s, z);
+    return i > 0 && s->zw[2 * (i - 1) + 1] <= w;
+}
+
+static void s_stair_add(s_stair_t *s, double z, double w)
+{
+    size_t i = s_stair_upper(s, z);
+    if (i > 0 && s->zw[2 * (i - 1) + 1] <= w)
+        return;
+    /* the new pair evicts the pairs with z' >= z and w' >= w: a run that
+     * starts at the pair of equal z (if any, its w' > w) or at i */
+    if (i > 0 && s->zw[2 * (i - 1)] == z)
+        i--;
+    size_t j = i;
+    while (j < s->n && s->zw[2 * j + 1] >= w)
+        j++;
+    size_t n = s->n - (j - i) + 1;
+    if (n > s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 4;
+        while (s->cap < n)
+            s->cap *= 2;
+        s->zw = dse_xrealloc(s->zw, 2 * s->cap * sizeof *s->zw);
+    }
+    if (j != i + 1)
+        memmove(s->zw + 2 * (i + 1), s->zw + 2 * j, 2 * (s->n - j) * sizeof *s->zw);
+    s->zw[2 * i] = z;
+    s->zw[2 * i + 1] = w;
+    s->n = n;
+}
+
+/* The 4-objective sweep: rows come by the first objective, so a row is
+ * dominated iff an earlier kept row is <= in the other three. A Fenwick
+ * tree over the ranks of the second objective holds, per node, the 2-D
+ * staircase of (third, fourth) of the kept rows it covers; a prefix query
+ * visits O(log n) staircases with a binary search each. Staircases of
+ * real fronts stay short; the worst case (a memmove per insertion) is the
+ * old scan's order. */
+static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
+                       size_t *keep, double *scratch)
+{
+    size_t m = hi - lo, nk = 0;
+    double *ys = scratch;
+    for (size_t i = 0; i < m; i++)
+        ys[i] = f->ov[perm[lo + i] * 4 + 1];
+    qsort(ys, m, sizeof *ys, s_cmp_double);
+    size_t nu = 0;
+    for (size_t i = 0; i < m; i++)
+        if (nu == 0 || ys[nu - 1] != ys[i])
+            ys[nu++] = ys[i];
+    s_stair_t *tree = dse_xcalloc(nu ? nu : 1, sizeof *tree);
+    for (size_t i = lo; i < hi; i++) {
+        const double *v = f->ov + perm[i] * 4;
+        size_t a = 0, b = nu;
+        while (a < b) {
+            size_t c = (a + b) / 2;
+            if (ys[c] < v[1])
+                a = c + 1;
+            else
+                b = c;
+        }
+        size_t r = a + 1;
+        int dominated = 0;
+        for (size_t p = r; p > 0 && !dominated; p -= p & (~p + 1))
+            dominated = s_stair_covers(&tree[p - 1], v[2], v[3]);
+        if (dominated)
+            continue;
+        keep[nk++] = perm[i];
+        for (size_t p = r; p <= nu; p += p & (~p + 1))
+            s_stair_add(&tree[p - 1], v[2], v[3]);
+    }
+    for (size_t i = 0; i < nu; i++)
+        free(tree[i].zw);
+    free(tree);
+    return nk;
+}
+
 /* Keeps, among perm[lo .. hi) (one class, canonical order, duplicates
  * removed), the non-dominated rows: writes them to keep[] and returns how
  * many. scratch holds at least 2 * (hi - lo) doubles. */
@@ -352,6 +456,8 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
                 if (v[2] < tree[p - 1])
                     tree[p - 1] = v[2];
         }
+    } else if (k == 4) {
+        nk = s_sweep4(f, perm, lo, hi, keep, scratch);
     } else {
         for (size_t i = lo; i < hi; i++) {
             const double *v = f->ov + perm[i] * k;
@@ -429,7 +535,7 @@ void dse_front_filter(dse_front_t *f)
         perm[u++] = perm[i];
     }
     size_t *keep = dse_xmalloc((u ? u : 1) * sizeof *keep);
-    double *scratch = f->k == 3 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
+    double *scratch = f->k == 3 || f->k == 4 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
     size_t nk = 0;
     for (size_t lo = 0; lo < u;) {
         size_t hi = lo + 1;

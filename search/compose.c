@@ -171,26 +171,34 @@ typedef struct {
     double *sign;
 } s_steer_t;
 
+/* Adds a steering column unless an earlier one has the same column and
+ * sign (a budget on an objective): a repeated value never decides a
+ * dominance test or a lexicographic comparison that the first copy did not,
+ * so dropping it changes no result and saves a dimension. */
+static size_t s_steer_add(s_steer_t *st, size_t k, int col, double sign)
+{
+    for (size_t i = 0; i < k; i++)
+        if (st->col[i] == col && st->sign[i] == sign)
+            return k;
+    st->col[k] = col;
+    st->sign[k] = sign;
+    return k + 1;
+}
+
 static void s_steer_init(s_steer_t *st, const dse_compose_spec_t *spec)
 {
     size_t cap = spec->n_obj + 2 * spec->n_cons;
     st->col = dse_xmalloc(cap * sizeof *st->col);
     st->sign = dse_xmalloc(cap * sizeof *st->sign);
     size_t k = 0;
-    for (size_t o = 0; o < spec->n_obj; o++) {
-        st->col[k] = spec->obj[o];
-        st->sign[k++] = 1;
-    }
+    for (size_t o = 0; o < spec->n_obj; o++)
+        k = s_steer_add(st, k, spec->obj[o], 1);
     for (size_t c = 0; c < spec->n_cons; c++) {
         dse_cmp_t cmp = spec->cons_cmp[c];
-        if (cmp == DSE_CMP_LE || cmp == DSE_CMP_LT || cmp == DSE_CMP_EQ) {
-            st->col[k] = spec->cons_metric[c];
-            st->sign[k++] = 1;
-        }
-        if (cmp == DSE_CMP_GE || cmp == DSE_CMP_GT || cmp == DSE_CMP_EQ) {
-            st->col[k] = spec->cons_metric[c];
-            st->sign[k++] = -1;
-        }
+        if (cmp == DSE_CMP_LE || cmp == DSE_CMP_LT || cmp == DSE_CMP_EQ)
+            k = s_steer_add(st, k, spec->cons_metric[c], 1);
+        if (cmp == DSE_CMP_GE || cmp == DSE_CMP_GT || cmp == DSE_CMP_EQ)
+            k = s_steer_add(st, k, spec->cons_metric[c], -1);
     }
     st->n = k;
 }
@@ -275,60 +283,149 @@ static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, 
     return i;
 }
 
-/* dst = src rows in the order perm[0 .. m) (dst cleared first). */
-static void s_store_pick(s_store_t *dst, const s_store_t *src, const size_t *perm, size_t m)
-{
-    dst->n = 0;
-    for (size_t i = 0; i < m; i++) {
-        size_t j = perm[i];
-        s_store_add(dst, src->agg + j * src->N, src->steer + j * src->ns, src->pos + j * src->L,
-                    src->pts + j * src->L, src->L, src->cls[j], src->gen[j]);
-    }
-}
+/* The candidates of one layer live only in a Pareto front on the steering
+ * columns (per group, ties to the lower generation number): each row is
+ * the steering values, then the parent slot and the layer row, so a
+ * candidate costs a few doubles until it survives the layer. */
+typedef struct {
+    const dse_front_t *f; /* candidate rows: steering values, parent, layer row */
+    size_t ns;
+} s_cand_order_t;
 
-static int s_cmp_store(const void *pa, const void *pb, void *arg)
+/* Survivors in tie-key order: steering values, then generation. */
+static int s_cmp_cand(const void *pa, const void *pb, void *arg)
 {
-    const s_store_t *s = arg;
+    const s_cand_order_t *o = arg;
     size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    int c = s_cmp_vec(s->steer + a * s->ns, s->steer + b * s->ns, s->ns);
+    int c = s_cmp_vec(dse_front_row(o->f, a), dse_front_row(o->f, b), o->ns);
     if (c)
         return c;
-    return s->gen[a] < s->gen[b] ? -1 : s->gen[a] > s->gen[b];
+    uint64_t x = dse_front_index(o->f, a), y = dse_front_index(o->f, b);
+    return x < y ? -1 : x > y;
 }
 
-/* The candidates of one layer: a store plus the Pareto front (on the
- * steering columns, per group, ties to the lower generation number) that
- * decides which survive. Rows carry their store slot as a last column. */
-typedef struct {
-    s_store_t st, tmp;
-    dse_front_t *front;
-    double *row;
-    size_t *slots;
-    size_t slots_cap;
-    size_t next_filter;
-} s_cands_t;
-
-static void s_cands_filter(s_cands_t *c)
+/* grp[r] for each row r of layer f (not the last): its out class, or the
+ * smallest out class of f with the same compatibility with every in class
+ * of the next layer g. Such classes have the same futures, so their
+ * partials may evict each other (the argument for per-class fronts, with
+ * a coarser partition); the representative answers every later
+ * compatibility question as the class itself would. */
+static void s_groups(const dse_compose_spec_t *spec, const dse_front_t *f, const dse_front_t *g,
+                     int64_t *grp)
 {
-    dse_front_t *f = c->front;
-    const size_t ns = c->st.ns;
-    dse_front_filter(f);
-    size_t m = dse_front_size(f);
-    c->slots = dse_xgrow(c->slots, sizeof *c->slots, m + 1, &c->slots_cap);
-    for (size_t i = 0; i < m; i++)
-        c->slots[i] = (size_t)dse_front_row(f, i)[ns];
-    s_store_pick(&c->tmp, &c->st, c->slots, m);
-    s_store_t t = c->st;
-    c->st = c->tmp;
-    c->tmp = t;
-    /* rebuild the front with the new slots */
-    dse_front_clear(f);
-    for (size_t i = 0; i < m; i++) {
-        memcpy(c->row, c->st.steer + i * ns, ns * sizeof *c->row);
-        c->row[ns] = (double)i;
-        dse_front_push(f, c->st.gen[i], c->st.cls[i], 0, c->row);
+    const size_t nf = dse_front_size(f), ng = dse_front_size(g);
+    int64_t *outs = dse_xmalloc((nf + 1) * sizeof *outs);
+    int64_t *ins = dse_xmalloc((ng + 1) * sizeof *ins);
+    size_t no = 0, ni = 0;
+    for (size_t r = 0; r < nf; r++) {
+        size_t k = 0;
+        while (k < no && outs[k] != dse_front_cout(f, r))
+            k++;
+        if (k == no)
+            outs[no++] = dse_front_cout(f, r);
     }
-    c->next_filter = 2 * m > 4096 ? 2 * m : 4096;
+    for (size_t r = 0; r < ng; r++) {
+        size_t k = 0;
+        while (k < ni && ins[k] != dse_front_cin(g, r))
+            k++;
+        if (k == ni)
+            ins[ni++] = dse_front_cin(g, r);
+    }
+    unsigned char *ok = dse_xmalloc(no * (ni ? ni : 1) + 1);
+    for (size_t a = 0; a < no; a++)
+        for (size_t b = 0; b < ni; b++)
+            ok[a * ni + b] = spec->compatible(spec->compatible_arg, outs[a], ins[b]) != 0;
+    int64_t *rep = dse_xmalloc((no + 1) * sizeof *rep);
+    for (size_t a = 0; a < no; a++) {
+        rep[a] = outs[a];
+        for (size_t c = 0; c < no; c++)
+            if (outs[c] < rep[a] && !memcmp(ok + a * ni, ok + c * ni, ni))
+                rep[a] = outs[c];
+    }
+    for (size_t r = 0; r < nf; r++) {
+        size_t k = 0;
+        while (outs[k] != dse_front_cout(f, r))
+            k++;
+        grp[r] = rep[k];
+    }
+    free(outs);
+    free(ins);
+    free(ok);
+    free(rep);
+}
+
+/* The rows of layer f that a parent of out class pc may take (all rows
+ * when !has_pc), in point-index order, into out; returns how many. Rows
+ * that an earlier row of the same group (grp; NULL: one group) beats are
+ * left out: r' before r with every signed steering source <= (and finite)
+ * makes candidate (p, r') <= (p, r) on every steering value for every
+ * parent p (aggregation is monotone), feasible whenever (p, r) is, and
+ * first in generation order, so (p, r) could never survive the filter.
+ * death[k] (for out[k]): see below; j is the MAX steering column (>= ns:
+ * none). vals: scratch of nrows * ns. */
+static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const dse_front_t *f,
+                     const size_t *ord, int has_pc, int64_t pc, const int64_t *grp,
+                     size_t j, size_t *out, double *death, double *vals)
+{
+    const size_t ns = st->n, nrows = dse_front_size(f);
+    size_t n = 0;
+    for (size_t q = 0; q < nrows; q++) {
+        size_t r = ord[q];
+        if (has_pc && !spec->compatible(spec->compatible_arg, pc, dse_front_cin(f, r)))
+            continue;
+        const double *row = dse_front_row(f, r);
+        double *v = vals + n * ns;
+        for (size_t i = 0; i < ns; i++)
+            v[i] = st->sign[i] * row[spec->net_source[st->col[i]]];
+        int64_t g = grp ? grp[r] : 0;
+        int beaten = 0;
+        for (size_t k = 0; k < n && !beaten; k++) {
+            if (grp && grp[out[k]] != g)
+                continue;
+            /* only rows of finite values beat (u = -inf could make a NaN
+             * candidate, inf - inf, where v's is not) */
+            const double *u = vals + k * ns;
+            size_t i = 0;
+            while (i < ns && u[i] <= v[i] && isfinite(u[i]))
+                i++;
+            beaten = i == ns;
+        }
+        if (!beaten)
+            out[n++] = r;
+    }
+    /* A MAX steering column j (sign +1) absorbs row values up to the
+     * parent's: for a parent with p_j >= max(r_j, r'_j), candidates (p, r)
+     * and (p, r') share max = p_j, and r' beating r on every other column
+     * (<=, finite, earlier on equality) makes (p, r') beat or tie-and-
+     * precede (p, r). death[k]: the least such max(r_j, r'_j); the DP skips
+     * row k for parents with p_j >= death[k]. A skipped candidate is beaten
+     * through a chain (beating is a strict order) that ends at a generated
+     * one, so the layer's surviving set does not change. */
+    for (size_t k = 0; k < n; k++) {
+        death[k] = INFINITY;
+        if (j >= ns)
+            continue;
+        const double *v = vals + k * ns;
+        int64_t g = grp ? grp[out[k]] : 0;
+        for (size_t k2 = 0; k2 < n; k2++) {
+            if (k2 == k || (grp && grp[out[k2]] != g))
+                continue;
+            const double *u = vals + k2 * ns;
+            int ok = 1, less = 0;
+            for (size_t i = 0; i < ns && ok; i++) {
+                if (i == j)
+                    continue;
+                ok = u[i] <= v[i] && isfinite(u[i]);
+                less |= u[i] < v[i];
+            }
+            if (!ok || (!less && k2 > k))
+                continue;
+            double d = u[j] > v[j] ? u[j] : v[j];
+            if (d < death[k])
+                death[k] = d;
+        }
+    }
+    return n;
 }
 
 int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
@@ -372,14 +469,12 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     for (size_t i = 0; i < ns; i++)
         fcols[i] = (int)i;
 
-    s_store_t cur;
+    s_store_t cur, next;
     s_store_init(&cur, N, L, ns);
-    s_cands_t cand;
-    memset(&cand, 0, sizeof cand);
-    s_store_init(&cand.st, N, L, ns);
-    s_store_init(&cand.tmp, N, L, ns);
-    cand.front = dse_front_new(ns + 1, ns, fcols);
-    cand.row = dse_xmalloc((ns + 1) * sizeof *cand.row);
+    s_store_init(&next, N, L, ns);
+    /* candidate rows: steering values, parent slot, layer row */
+    dse_front_t *cand = dse_front_new(ns + 2, ns, fcols);
+    double *crow = dse_xmalloc((ns + 2) * sizeof *crow);
     double *tmp = dse_xmalloc((N ? N : 1) * sizeof *tmp);
     double *fin = dse_xmalloc((N ? N : 1) * sizeof *fin);
     double *sv = dse_xmalloc((ns ? ns : 1) * sizeof *sv);
@@ -387,30 +482,74 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     uint64_t *pts = dse_xmalloc(L * sizeof *pts);
     size_t *perm = NULL;
     size_t perm_cap = 0;
+    int64_t *menu_cls = NULL;
+    size_t *menu_off = NULL, *menu_rows = NULL;
+    size_t n_menus = 0, menu_rows_n = 0, menu_cls_cap = 0, menu_off_cap = 0, menu_rows_cap = 0;
+    double *vals = NULL;
+    size_t vals_cap = 0;
+    int64_t *grp = NULL;
+    size_t grp_cap = 0;
+    double *menu_death = NULL;
+    size_t menu_death_cap = 0;
+    /* the MAX steering column that absorbs row values (ns: none) */
+    size_t jmax = ns;
+    for (size_t i = 0; i < ns && jmax == ns; i++)
+        if (spec->net_agg[st.col[i]] == DSE_AGG_MAX && st.sign[i] > 0)
+            jmax = i;
     dse_netfront_t *res = NULL;
 
     for (size_t l = 0; l < L; l++) {
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
         const size_t nrows = dse_front_size(f);
-        cand.st.n = 0;
-        dse_front_clear(cand.front);
-        cand.next_filter = 4096;
+        dse_front_clear(cand);
+        /* Filtering in batches gives the same set as filtering once (the
+         * front of a union is the front of the union of fronts); batches
+         * of a few times the survivors keep the re-sorting of survivors
+         * cheap. */
+        size_t next_filter = 4096;
         uint64_t gen = 0;
         /* Parents in tie-key order, rows by point index: the generation
          * number orders candidates by their tie key. */
         size_t nparts = l == 0 ? 1 : cur.n;
+        grp = dse_xgrow(grp, sizeof *grp, nrows + 1, &grp_cap);
+        if (use_classes && !last)
+            s_groups(spec, f, spec->layers[l + 1], grp);
+        /* one menu of rows per parent class */
+        const int has_pc = l && use_classes;
+        const int grouped = use_classes && !last;
+        n_menus = 0;
+        menu_rows_n = 0;
+        vals = dse_xgrow(vals, sizeof *vals, (nrows + 1) * (ns ? ns : 1), &vals_cap);
+        size_t menu = 0;
         for (size_t p = 0; p < nparts; p++) {
             const double *pm = l ? cur.agg + p * N : NULL;
-            if (l) {
-                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
-                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
+            int64_t pc = has_pc ? cur.cls[p] : 0;
+            if (p == 0 || (has_pc && menu_cls[menu] != pc)) {
+                for (menu = 0; menu < n_menus && menu_cls[menu] != pc; menu++)
+                    ;
+                if (menu == n_menus) {
+                    menu_cls = dse_xgrow(menu_cls, sizeof *menu_cls, n_menus + 1, &menu_cls_cap);
+                    menu_off = dse_xgrow(menu_off, sizeof *menu_off, n_menus + 2, &menu_off_cap);
+                    menu_rows = dse_xgrow(menu_rows, sizeof *menu_rows, menu_rows_n + nrows + 1,
+                                          &menu_rows_cap);
+                    menu_death = dse_xgrow(menu_death, sizeof *menu_death,
+                                           menu_rows_n + nrows + 1, &menu_death_cap);
+                    menu_cls[n_menus] = pc;
+                    menu_off[n_menus] = menu_rows_n;
+                    menu_rows_n += s_menu(spec, &st, f, ly[l].ord, has_pc, pc,
+                                          grouped ? grp : NULL, l ? jmax : ns,
+                                          menu_rows + menu_rows_n, menu_death + menu_rows_n,
+                                          vals);
+                    menu_off[n_menus + 1] = menu_rows_n;
+                    n_menus++;
+                }
             }
-            for (size_t q = 0; q < nrows; q++) {
-                size_t r = ly[l].ord[q];
-                if (l && use_classes &&
-                    !spec->compatible(spec->compatible_arg, cur.cls[p], dse_front_cin(f, r)))
+            const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
+            for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
+                if (pj >= menu_death[q])
                     continue;
+                size_t r = menu_rows[q];
                 const double *row = dse_front_row(f, r);
                 for (size_t j = 0; j < N; j++) {
                     double v = row[spec->net_source[j]];
@@ -441,32 +580,56 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 }
                 if (!s_steer_values(&st, tmp, sv))
                     continue;
-                pos[l] = r;
-                pts[l] = dse_front_index(f, r);
-                int64_t group = last || !use_classes ? 0 : dse_front_cout(f, r);
-                size_t slot = s_store_add(&cand.st, tmp, sv, pos, pts, l + 1, group, gen);
-                memcpy(cand.row, sv, ns * sizeof *cand.row);
-                cand.row[ns] = (double)slot;
-                dse_front_push(cand.front, gen, group, 0, cand.row);
+                int64_t group = last || !use_classes ? 0 : grp[r];
+                memcpy(crow, sv, ns * sizeof *crow);
+                crow[ns] = (double)p;
+                crow[ns + 1] = (double)r;
+                dse_front_push(cand, gen, group, 0, crow);
                 gen++;
-                if (dse_front_size(cand.front) >= cand.next_filter) {
-                    s_cands_filter(&cand);
-                    if (spec->max_front && cand.st.n > spec->max_front)
+                if (dse_front_size(cand) >= next_filter) {
+                    dse_front_filter(cand);
+                    size_t m = dse_front_size(cand);
+                    if (spec->max_front && m > spec->max_front)
                         goto too_many;
                     if (spec->stop && *spec->stop)
                         goto stopped;
+                    next_filter = 4 * m > next_filter ? 4 * m : next_filter;
                 }
             }
         }
-        s_cands_filter(&cand);
-        if (spec->max_front && cand.st.n > spec->max_front)
+        dse_front_filter(cand);
+        const size_t m = dse_front_size(cand);
+        if (spec->max_front && m > spec->max_front)
             goto too_many;
-        /* survivors in tie-key order: steering values, then generation */
-        perm = dse_xgrow(perm, sizeof *perm, cand.st.n + 1, &perm_cap);
-        for (size_t i = 0; i < cand.st.n; i++)
+        /* survivors in tie-key order, with their aggregates recomputed as
+         * when they were generated (the same operations, the same values) */
+        perm = dse_xgrow(perm, sizeof *perm, m + 1, &perm_cap);
+        for (size_t i = 0; i < m; i++)
             perm[i] = i;
-        qsort_r(perm, cand.st.n, sizeof *perm, s_cmp_store, &cand.st);
-        s_store_pick(&cur, &cand.st, perm, cand.st.n);
+        s_cand_order_t ord = {cand, ns};
+        qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
+        next.n = 0;
+        for (size_t i = 0; i < m; i++) {
+            const double *cr = dse_front_row(cand, perm[i]);
+            size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
+            const double *row = dse_front_row(f, r);
+            const double *pm = l ? cur.agg + p * N : NULL;
+            for (size_t j = 0; j < N; j++) {
+                double v = row[spec->net_source[j]];
+                tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
+            }
+            if (l) {
+                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
+                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
+            }
+            pos[l] = r;
+            pts[l] = dse_front_index(f, r);
+            s_store_add(&next, tmp, cr, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+                        dse_front_index(cand, perm[i]));
+        }
+        s_store_t t = cur;
+        cur = next;
+        next = t;
     }
 
     /* Final values; among equal objectives the lowest tie key (= slot) wins. */
@@ -497,17 +660,21 @@ stopped:
     ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
 out:
     free(perm);
+    free(menu_death);
+    free(grp);
+    free(menu_cls);
+    free(menu_off);
+    free(menu_rows);
+    free(vals);
     free(tmp);
     free(fin);
     free(sv);
     free(pos);
     free(pts);
     s_store_free(&cur);
-    s_store_free(&cand.st);
-    s_store_free(&cand.tmp);
-    dse_front_destroy(&cand.front);
-    free(cand.row);
-    free(cand.slots);
+    s_store_free(&next);
+    dse_front_destroy(&cand);
+    free(crow);
     free(fcols);
     s_steer_free(&st);
     free(rest);

@@ -21,8 +21,29 @@
  * least the remaining layers can add) are dropped early; the exact
  * constraint check is on the final values. Non-objective metrics are
  * aggregated along, so each output row holds the exact values of its
- * choices. Cost: per layer, O(m log m) for m = partials x rows when there
- * are at most 3 steering values, O(m x front) beyond.
+ * choices. More reductions follow from the same argument (a dropped
+ * candidate is always beaten, or tied and preceded in the tie key, by a
+ * candidate that is generated):
+ * - a budget on an objective steers once (a repeated column decides
+ *   nothing);
+ * - out classes that are compatible with exactly the same in classes of
+ *   the next layer share one front (same futures);
+ * - a parent only tries the rows that no earlier row (point-index order)
+ *   of the same group beats on every steering source;
+ * - MAX absorption: with a MAX steering column, a parent whose running max
+ *   covers rows r and r' gives both candidates the same max, so r is not
+ *   tried when such an r' beats it on the other columns. This is what
+ *   makes FPGA pipelines (max cycles with summed resources) cheap: once a
+ *   slow layer is chosen, only the cheapest foldings of the faster layers
+ *   matter.
+ * Cost: per layer, O(m log m) for m = candidates when there are at most 3
+ * steering values, O(m log^2 m) for 4 (core/pareto's sweep; O(m x front)
+ * in its worst case), O(m x front) beyond. CNV w2a2 on pynq-z1 (measured
+ * compose_seconds; before these reductions in brackets): (max_cycles, lut,
+ * prune) under the LUT budget 0.13 s (76 s), with 6 pruning ratios 0.42 s
+ * (> 12 min), plus a BRAM budget 1.0 s; (max_cycles, lut, bram18, dsp)
+ * with LUT and DSP multipliers under three budgets 0.16 s (> 5 min).
+ * Five steering values (those four objectives and prune) still explode.
  *
  * Exactness: the result is exactly the front of all combinations of the
  * given rows. It is also the front of the full joint space when each layer

@@ -27,6 +27,16 @@ static int s_divides(const void *arg, int64_t prev_out, int64_t next_in)
     return prev_out % next_in == 0 || next_in % prev_out == 0;
 }
 
+/* Compatible when both or neither class is a multiple of 3: out classes
+ * {1, 2, 4} and {3, 6} are alike for every next layer (one front each). */
+static int s_mod3(const void *arg, int64_t prev_out, int64_t next_in)
+{
+    (void)arg;
+    return (prev_out % 3 == 0) == (next_in % 3 == 0);
+}
+
+static int (*const s_compat[3])(const void *, int64_t, int64_t) = {NULL, s_divides, s_mod3};
+
 /* A layer space: every point of the layer (unfiltered), point index = row. */
 static dse_front_t *s_space(uint64_t *rng, size_t n, int integer, int classes)
 {
@@ -134,7 +144,7 @@ static const dse_agg_t s_agg[5] = {DSE_AGG_SUM, DSE_AGG_MAX, DSE_AGG_MEAN, DSE_A
 
 typedef struct {
     size_t n_obj;
-    int obj[3];
+    int obj[4];
     size_t n_cons;
     int cons_metric[2];
     dse_cmp_t cons_cmp[2];
@@ -151,6 +161,13 @@ static const s_case_t s_cases[] = {
     {1, {0}, 1, {2}, {DSE_CMP_LE}, {2.0}, 1},
     {2, {0, 4}, 1, {2}, {DSE_CMP_GE}, {1.5}, 0},
     {2, {1, 2}, 1, {3}, {DSE_CMP_GT}, {1.0}, 0},
+    /* MAX with several SUMs: four steering values */
+    {4, {1, 0, 3, 2}, 0, {0}, {0}, {0}, 1},
+    /* budgets on objectives (one steering column each) */
+    {3, {1, 0, 3}, 2, {0, 3}, {DSE_CMP_LE, DSE_CMP_LE}, {2.5, 2.0}, 1},
+    {4, {1, 0, 3, 2}, 2, {0, 1}, {DSE_CMP_LE, DSE_CMP_LT}, {2.5, 3.0}, 1},
+    /* == steers both ways */
+    {3, {4, 0, 3}, 1, {2}, {DSE_CMP_EQ}, {2.0}, 0},
 };
 
 static void s_run_case(uint64_t *rng, const s_case_t *cs, size_t n_layers, size_t space_n,
@@ -196,7 +213,7 @@ static void s_run_case(uint64_t *rng, const s_case_t *cs, size_t n_layers, size_
                                                               : cs->cons_bound[c];
     dse_compose_spec_t spec = {n_layers, (const dse_front_t *const *)front, 5, s_src, s_agg,
                                cs->n_obj, cs->obj, cs->n_cons, cs->cons_metric, cs->cons_cmp,
-                               bounds, classes ? s_divides : NULL, NULL, 0};
+                               bounds, s_compat[classes], NULL, 0};
     dse_error_t err = DSE_ERROR_INIT;
     dse_netfront_t *dp = NULL, *bf = NULL, *joint = NULL, *sh = NULL;
     CHECK_INT(dse_compose(&spec, &dp, &err), 0);
@@ -236,7 +253,7 @@ DSE_TEST(compose_vs_brute)
     uint64_t rng = 2024;
     for (size_t c = 0; c < sizeof s_cases / sizeof *s_cases; c++)
         for (int integer = 0; integer <= 1; integer++)
-            for (int classes = 0; classes <= 1; classes++) {
+            for (int classes = 0; classes <= 2; classes++) {
                 s_run_case(&rng, &s_cases[c], 1, 40, integer, classes);
                 s_run_case(&rng, &s_cases[c], 2, 60, integer, classes);
                 s_run_case(&rng, &s_cases[c], 3, 25, integer, classes);
@@ -363,6 +380,55 @@ DSE_TEST(compose_large_fronts)
                                classes, with_cons, dse_netfront_size(dp), dse_netfront_size(bf));
             CHECK(s_consistent(&spec, dp));
             CHECK(dse_netfront_size(dp) > 0);
+            dse_netfront_destroy(&dp);
+            dse_netfront_destroy(&bf);
+        }
+        for (size_t l = 0; l < 3; l++)
+            dse_front_destroy(&fr[l]);
+    }
+}
+
+/* Four steering values (MAX and three sums; budgets on two of them) on
+ * layer fronts of ~100 rows with ties: partial fronts beyond the insertion
+ * prefilter, so core/pareto's 4-objective sweep decides; classes that
+ * share futures (s_mod3) and that do not (s_divides). */
+DSE_TEST(compose_four_steering)
+{
+    uint64_t rng = 99;
+    int cols[4] = {0, 1, 2, 3};
+    for (int classes = 0; classes <= 2; classes++) {
+        dse_front_t *fr[3];
+        size_t sizes[3] = {60, 50, 40};
+        for (size_t l = 0; l < 3; l++) {
+            fr[l] = dse_front_new(W, 4, cols);
+            for (size_t i = 0; i < sizes[l]; i++) {
+                double r[W];
+                r[0] = (double)(s_rng(&rng) % 60);
+                r[1] = 59 - r[0] + (double)(s_rng(&rng) % 4);
+                r[2] = (double)(s_rng(&rng) % 6);
+                r[3] = (double)(s_rng(&rng) % 30);
+                int64_t cin = classes ? s_classes[s_rng(&rng) % 5] : 0;
+                int64_t cout = classes ? s_classes[s_rng(&rng) % 5] : 0;
+                dse_front_push(fr[l], i, cin, cout, r);
+            }
+            dse_front_filter(fr[l]);
+        }
+        int obj[4] = {1, 0, 3, 2};
+        int cm[2] = {0, 3};
+        dse_cmp_t cc[2] = {DSE_CMP_LE, DSE_CMP_LE};
+        double cb[2] = {120, 70};
+        for (size_t n_cons = 0; n_cons <= 2; n_cons += 2) {
+            dse_compose_spec_t spec = {3, (const dse_front_t *const *)fr, 5, s_src, s_agg, 4, obj,
+                                       n_cons, cm, cc, cb, s_compat[classes], NULL, 0};
+            dse_netfront_t *dp = NULL, *bf = NULL;
+            dse_error_t err = DSE_ERROR_INIT;
+            CHECK_INT(dse_compose(&spec, &dp, &err), 0);
+            CHECK_INT(dse_compose_brute(&spec, &bf, &err), 0);
+            if (!s_same_exact(dp, bf, 1))
+                dse__test_fail(__FILE__, __LINE__, "classes %d cons %zu: DP %zu rows, brute %zu",
+                               classes, n_cons, dse_netfront_size(dp), dse_netfront_size(bf));
+            CHECK(s_consistent(&spec, dp));
+            CHECK(dse_netfront_size(dp) > 100);
             dse_netfront_destroy(&dp);
             dse_netfront_destroy(&bf);
         }

@@ -400,3 +400,30 @@ DSE_TEST(pareto_hypervolume_3d_large)
         free(pts);
     }
 }
+
+/* The 4-objective sweep (staircases in a Fenwick tree) on fronts of
+ * thousands of rows, with ties on every coordinate (integer values near a
+ * simplex) and without (continuous). */
+DSE_TEST(pareto_filter_4d_large)
+{
+    uint64_t rng = 77;
+    for (int integer = 0; integer <= 1; integer++) {
+        for (int classes = 1; classes <= 3; classes += 2) {
+            s_set_t s = s_random_set(&rng, 4000, 6, 3, classes, 0);
+            if (integer)
+                for (size_t i = 0; i < s.n * s.width; i++)
+                    if (i % s.width != s.width - 1)
+                        s.row[i] = floor(s.row[i] * 400);
+            int obj[4] = {3, 0, 2, 1};
+            dse_front_t *want = s_brute(&s, 4, obj);
+            dse_front_t *got = s_filtered(&s, 4, obj, 0, s.n);
+            if (!s_same(got, want))
+                dse__test_fail(__FILE__, __LINE__, "integer=%d classes=%d: %zu rows, expected %zu",
+                               integer, classes, dse_front_size(got), dse_front_size(want));
+            CHECK(dse_front_size(want) > 200); /* beyond the insertion prefilter */
+            dse_front_destroy(&got);
+            dse_front_destroy(&want);
+            s_set_free(&s);
+        }
+    }
+}
