@@ -244,7 +244,8 @@ int main(int argc, char **argv)
         return s_huge(argv[2], atof(argv[3]));
     static const char *defaults[] = {"configs/quickstart.toml", "configs/resnet8-train.toml",
                                      "configs/dscnn-infer.toml", "configs/mobilenetv2-siracusa.toml",
-                                     "configs/slm-prefill.toml"};
+                                     "configs/slm-prefill.toml", "configs/cnv-w2a2-pynq.toml",
+                                     "configs/cnv-w2a2-pynq-4obj.toml"};
     int rc = 0;
     if (argc > 1)
         for (int i = 1; i < argc; i++)
