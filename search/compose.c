@@ -363,6 +363,10 @@ static void s_groups(const dse_compose_spec_t *spec, const dse_front_t *f, const
  * first in generation order, so (p, r) could never survive the filter.
  * death[k] (for out[k]): see below; j is the MAX steering column (>= ns:
  * none). vals: scratch of nrows * ns. */
+/* The menu reductions compare pairs of rows; beyond this many rows they
+ * only compare with the first ones (layer fronts are rarely that large). */
+#define MENU_PAIRS_MAX 4096
+
 static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const dse_front_t *f,
                      const size_t *ord, int has_pc, int64_t pc, const int64_t *grp,
                      size_t j, size_t *out, double *death, double *vals)
@@ -379,7 +383,7 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
             v[i] = st->sign[i] * row[spec->net_source[st->col[i]]];
         int64_t g = grp ? grp[r] : 0;
         int beaten = 0;
-        for (size_t k = 0; k < n && !beaten; k++) {
+        for (size_t k = 0; k < n && k < MENU_PAIRS_MAX && !beaten; k++) {
             if (grp && grp[out[k]] != g)
                 continue;
             /* only rows of finite values beat (u = -inf could make a NaN
@@ -403,7 +407,7 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
      * one, so the layer's surviving set does not change. */
     for (size_t k = 0; k < n; k++) {
         death[k] = INFINITY;
-        if (j >= ns)
+        if (j >= ns || n > MENU_PAIRS_MAX)
             continue;
         const double *v = vals + k * ns;
         int64_t g = grp ? grp[out[k]] : 0;
