@@ -103,6 +103,65 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
     return s_keep(ej->job, metrics);
 }
 
+int dse_eval_skip = 1;
+
+_Static_assert(DSE_MAX_PARAMS <= 32, "parameter sets are 32-bit masks");
+
+/* What the model's monotone hook says about an infeasible point: the set of
+ * parameters in which raising values keeps it infeasible (0 = nothing).
+ * model_ok tells whether evaluate() accepted it (then a "<=" or "<"
+ * constraint on a metric that cannot decrease is what rules it out). */
+static uint32_t s_dead_set(const dse_job_t *job, const void *ctx, const double *params,
+                           const double *metrics, int model_ok)
+{
+    const dse_hwmodel_t *m = job->model;
+    if (!model_ok)
+        return m->monotone(ctx, params, -1);
+    uint32_t best = 0;
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        if (k->metric < 0 || (k->cmp != DSE_CMP_LE && k->cmp != DSE_CMP_LT))
+            continue;
+        double v = metrics[k->metric];
+        /* a NaN breaks the bound without saying anything about larger points */
+        if (!isfinite(v) || dse_cmp_holds(k->cmp, v, k->bound))
+            continue;
+        uint32_t set = m->monotone(ctx, params, k->metric);
+        if (__builtin_popcount(set) > __builtin_popcount(best))
+            best = set;
+    }
+    return best;
+}
+
+/* A region of a unit known to be infeasible: the points of [from, end) whose
+ * digits below `level` are >= digit[j] for the parameters of ge and equal to
+ * digit[j] for the others. Built from one infeasible point p at `from` with
+ * a monotone set S whose highest varying parameter is `level`: the points of
+ * [from, end) (end = the end of p's block at level + 1) share p's digits
+ * above level and have digit[level] >= p's, so those that pass the test are
+ * exactly the points the hook's claim covers. */
+typedef struct {
+    uint64_t end;
+    size_t level;
+    uint32_t ge;
+    size_t digit[DSE_MAX_PARAMS];
+} s_dead_t;
+
+#define S_MAX_DEAD 32
+
+static inline int s_is_dead(const s_dead_t *d, const size_t *dig)
+{
+    for (size_t j = 0; j < d->level; j++) {
+        if (d->ge >> j & 1u) {
+            if (dig[j] < d->digit[j])
+                return 0;
+        } else if (dig[j] != d->digit[j]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
                     dse_counters_t *cnt, const atomic_int *cancel)
@@ -116,17 +175,94 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
     uint64_t count = indices ? n : (hi > lo ? hi - lo : 0);
     if (!indices && hi > s->size)
         return DSE_EINVAL;
-    for (uint64_t i = 0; i < count; i++) {
-        if (cancel && (i & 1023) == 1023 && atomic_load(cancel))
+    /* Skipping works on ranges (exhaustive units), where the points a
+     * monotone claim covers come later in the same unit. */
+    int skip = !indices && m->monotone && dse_eval_skip && s->n_params <= DSE_MAX_PARAMS;
+    size_t dig[DSE_MAX_PARAMS];
+    uint32_t single = 0; /* parameters with one value: "larger" is "equal" */
+    uint64_t stride[DSE_MAX_PARAMS + 1];
+    s_dead_t dead[S_MAX_DEAD];
+    size_t n_dead = 0;
+    if (skip) {
+        stride[0] = 1;
+        for (size_t p = 0; p < s->n_params; p++) {
+            if (s->n_values[p] == 1)
+                single |= 1u << p;
+            stride[p + 1] = stride[p] * s->n_values[p];
+        }
+        dse_space_digits(s, lo, dig);
+    }
+    uint64_t turn = 0;
+    for (uint64_t i = 0; i < count; turn++) {
+        if (cancel && (turn & 1023) == 1023 && atomic_load(cancel))
             return DSE_EINTR;
         uint64_t idx = indices ? indices[i] : lo + i;
         if (idx >= s->size)
             return DSE_EINVAL;
-        dse_space_decode(s, idx, params);
+        i++;
+        if (!skip) {
+            dse_space_decode(s, idx, params);
+        } else {
+            int is_dead = 0;
+            for (size_t r = 0; r < n_dead;) {
+                if (idx >= dead[r].end) {
+                    dead[r] = dead[--n_dead];
+                    continue;
+                }
+                if (s_is_dead(&dead[r], dig)) {
+                    is_dead = 1;
+                    break;
+                }
+                r++;
+            }
+            if (is_dead) {
+                cnt->skipped++;
+                goto next;
+            }
+            for (size_t p = 0; p < s->n_params; p++)
+                params[p] = s->values[p][dig[p]];
+        }
         cnt->evaluated++;
-        if (!m->evaluate(ctx, params, metrics) || !s_keep(job, metrics)) {
+        int ok = m->evaluate(ctx, params, metrics);
+        if (!ok || !s_keep(job, metrics)) {
             cnt->infeasible++;
-            continue;
+            if (!skip)
+                continue;
+            uint32_t set = s_dead_set(job, ctx, params, metrics, ok) | single;
+            size_t level = s->n_params;
+            while (level > 0 && !((set & ~single) >> (level - 1) & 1u))
+                level--;
+            if (level-- == 0)
+                goto next; /* no parameter with a larger value to skip */
+            /* The run right after idx: while the digits below L are all at
+             * their first (smallest) value and in the set, every point up to
+             * the end of idx's block at level L has digits >= idx's in the
+             * set and equal elsewhere. */
+            size_t L = 0;
+            uint64_t run = 0;
+            if (set & 1u) {
+                while (L < level && dig[L] == 0 && (set >> (L + 1) & 1u))
+                    L++;
+                run = (s->n_values[L] - dig[L]) * stride[L] - 1;
+                if (run > count - i)
+                    run = count - i;
+            }
+            /* the rest of the claim, unless the run covers it all */
+            if ((!(set & 1u) || L < level) && n_dead < S_MAX_DEAD) {
+                s_dead_t *d = &dead[n_dead++];
+                d->end = idx - idx % stride[level + 1] + stride[level + 1];
+                d->level = level;
+                d->ge = set;
+                memcpy(d->digit, dig, sizeof d->digit[0] * s->n_params);
+            }
+            if (run > 0) {
+                cnt->skipped += run;
+                i += run;
+                if (i < count)
+                    dse_space_digits(s, lo + i, dig);
+                continue;
+            }
+            goto next;
         }
         cnt->feasible++;
         int64_t cin = 0, cout = 0;
@@ -135,6 +271,15 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
         dse_front_insert(front, idx, cin, cout, metrics);
         if (all)
             dse_front_push(all, idx, cin, cout, metrics);
+    next:
+        if (skip && i < count) {
+            /* next index: one odometer step */
+            for (size_t p = 0; p < s->n_params; p++) {
+                if (++dig[p] < s->n_values[p])
+                    break;
+                dig[p] = 0;
+            }
+        }
     }
     return 0;
 }
