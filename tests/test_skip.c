@@ -111,9 +111,24 @@ static void run_layer(const dse_evaljob_t *ej, size_t li, uint64_t unit, int ski
     dse_eval_skip = 1;
 }
 
-/* Whole spaces and odd unit sizes, skipping on against off, every layer.
- * Identical feasible points (in order) with skipping on and off prove that
- * no skipped point was feasible. Returns the points skipped. */
+/* The reference: every point of the layer through the explicit-index path
+ * (a plain decode per point, never skipped). */
+static void run_listed(const dse_evaljob_t *ej, size_t li, dse_front_t *front, dse_front_t *all,
+                       dse_counters_t *cnt)
+{
+    uint64_t size = ej->job->layers[li].space->size;
+    uint64_t *idx = dse_xmalloc(size * sizeof *idx);
+    for (uint64_t i = 0; i < size; i++)
+        idx[i] = i;
+    CHECK_INT(dse_eval_points(ej, li, 0, 0, idx, (size_t)size, front, all, cnt, NULL), 0);
+    CHECK(cnt->skipped == 0 && cnt->evaluated == size);
+    free(idx);
+}
+
+/* Whole spaces and odd unit sizes, skipping on and off, every layer,
+ * against the reference. Identical feasible points (in order) with and
+ * without skipping prove that no skipped point was feasible. Returns the
+ * points skipped. */
 static uint64_t compare(const dse_evaljob_t *ej, const char *what)
 {
     static const uint64_t units[] = {UINT64_MAX, 997, 61, 7};
@@ -122,20 +137,21 @@ static uint64_t compare(const dse_evaljob_t *ej, const char *what)
         uint64_t size = ej->job->layers[li].space->size;
         dse_front_t *f_off = dse_evaljob_front_new(ej), *a_off = dse_evaljob_front_new(ej);
         dse_counters_t off = {0};
-        run_layer(ej, li, size, 0, f_off, a_off, &off);
-        for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
-            uint64_t unit = units[u] > size ? size : units[u];
-            if (u > 0 && size / unit > 4000)
+        run_listed(ej, li, f_off, a_off, &off);
+        for (size_t u = 0; u < 2 * sizeof units / sizeof units[0]; u++) {
+            uint64_t unit = units[u / 2] > size ? size : units[u / 2];
+            int skip = u % 2 == 0;
+            if (u > 1 && size / unit > 4000)
                 continue; /* keep the test quick */
             dse_front_t *f_on = dse_evaljob_front_new(ej), *a_on = dse_evaljob_front_new(ej);
             dse_counters_t on = {0};
-            run_layer(ej, li, unit, 1, f_on, a_on, &on);
+            run_layer(ej, li, unit, skip, f_on, a_on, &on);
             if (!same_front(f_on, f_off) || !same_rows(a_on, a_off) ||
                 on.feasible != off.feasible || on.evaluated != off.evaluated - on.skipped)
                 dse__test_fail(__FILE__, __LINE__,
-                               "%s layer %zu unit %llu: fronts %zu/%zu, feasible %llu/%llu, "
-                               "evaluated %llu skipped %llu of %llu",
-                               what, li, (unsigned long long)unit, dse_front_size(f_on),
+                               "%s layer %zu unit %llu skip %d: fronts %zu/%zu, feasible "
+                               "%llu/%llu, evaluated %llu skipped %llu of %llu",
+                               what, li, (unsigned long long)unit, skip, dse_front_size(f_on),
                                dse_front_size(f_off), (unsigned long long)on.feasible,
                                (unsigned long long)off.feasible,
                                (unsigned long long)on.evaluated, (unsigned long long)on.skipped,

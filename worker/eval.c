@@ -136,10 +136,11 @@ static uint32_t s_dead_set(const dse_job_t *job, const void *ctx, const double *
 /* A region of a unit known to be infeasible: the points of [from, end) whose
  * digits below `level` are >= digit[j] for the parameters of ge and equal to
  * digit[j] for the others. Built from one infeasible point p at `from` with
- * a monotone set S whose highest varying parameter is `level`: the points of
- * [from, end) (end = the end of p's block at level + 1) share p's digits
- * above level and have digit[level] >= p's, so those that pass the test are
- * exactly the points the hook's claim covers. */
+ * a monotone set S (ge) whose highest parameter with more than one value is
+ * `level` (>= 1: a claim on parameter 0 alone is a run, no region): the
+ * points of [from, end), end = the end of p's block at level + 1, share p's
+ * digits above level and have digit[level] >= p's, so those that pass the
+ * test are exactly the points after p that the hook's claim covers. */
 typedef struct {
     uint64_t end;
     size_t level;
@@ -147,11 +148,15 @@ typedef struct {
     size_t digit[DSE_MAX_PARAMS];
 } s_dead_t;
 
+/* Regions kept at once; beyond, new ones are dropped (less skipping, still
+ * sound). */
 #define S_MAX_DEAD 32
 
-static inline int s_is_dead(const s_dead_t *d, const size_t *dig)
+/* Whether the digits 1 .. level-1 of a row (the points that differ only in
+ * digit 0) pass a region's test. */
+static inline int s_row_matches(const s_dead_t *d, const size_t *dig)
 {
-    for (size_t j = 0; j < d->level; j++) {
+    for (size_t j = 1; j < d->level; j++) {
         if (d->ge >> j & 1u) {
             if (dig[j] < d->digit[j])
                 return 0;
@@ -160,6 +165,156 @@ static inline int s_is_dead(const s_dead_t *d, const size_t *dig)
         }
     }
     return 1;
+}
+
+/* Moves idx (with its digits) k points on; k > 1 decodes afresh. */
+static inline void s_advance(const dse_space_t *s, size_t *dig, uint64_t *idx, uint64_t k,
+                             uint64_t hi)
+{
+    *idx += k;
+    if (*idx >= hi)
+        return;
+    if (k > 1) {
+        dse_space_digits(s, *idx, dig);
+        return;
+    }
+    for (size_t p = 0; p < s->n_params; p++) {
+        if (++dig[p] < s->n_values[p])
+            break;
+        dig[p] = 0;
+    }
+}
+
+/* dse_eval_points on a range: digits advance as an odometer (no division
+ * per point) and, when use_hook, what the model's hook proves infeasible is
+ * skipped. Two ways: runs (the claim covers a contiguous block right
+ * after the point: its set holds parameter 0 and every parameter up to some
+ * level L whose digits below L are all first values) are jumped at once;
+ * the rest of a claim becomes a region, tested once per row (per value of
+ * digits 1..) and then per point by one comparison: the digit-0 values a
+ * region rules out in the row are a threshold (>=) or single values. */
+static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
+                        int use_hook, dse_front_t *front, dse_front_t *all, dse_counters_t *cnt,
+                        const atomic_int *cancel)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_space_t *s = job->layers[layer].space;
+    const void *ctx = ej->ctx[layer];
+    double params[DSE_MAX_PARAMS];
+    double metrics[DSE_MAX_METRICS];
+    size_t dig[DSE_MAX_PARAMS];
+    uint32_t single = 0; /* parameters with one value: "larger" is "equal" */
+    uint64_t stride[DSE_MAX_PARAMS + 1];
+    stride[0] = 1;
+    for (size_t p = 0; p < s->n_params; p++) {
+        if (s->n_values[p] == 1)
+            single |= 1u << p;
+        stride[p + 1] = stride[p] * s->n_values[p];
+    }
+    const size_t n0 = s->n_values[0];
+    s_dead_t dead[S_MAX_DEAD];
+    size_t n_dead = 0;
+    /* the current row: digit-0 values >= row_ge, and those in row_eq
+     * (values < 64), are dead */
+    int row_valid = 0;
+    size_t row_ge = 0;
+    uint64_t row_eq = 0;
+    uint64_t idx = lo, turn = 0;
+    if (lo < hi)
+        dse_space_digits(s, lo, dig);
+    while (idx < hi) {
+        if (cancel && (++turn & 1023) == 0 && atomic_load(cancel))
+            return DSE_EINTR;
+        if (!row_valid || dig[0] == 0) {
+            row_ge = n0, row_eq = 0;
+            for (size_t r = 0; r < n_dead;) {
+                const s_dead_t *d = &dead[r];
+                if (idx >= d->end) { /* rows never straddle an end: level >= 1 */
+                    dead[r] = dead[--n_dead];
+                    continue;
+                }
+                if (s_row_matches(d, dig)) {
+                    if (d->ge & 1u) {
+                        if (d->digit[0] < row_ge)
+                            row_ge = d->digit[0];
+                    } else if (d->digit[0] < 64) {
+                        row_eq |= (uint64_t)1 << d->digit[0];
+                    }
+                }
+                r++;
+            }
+            row_valid = 1;
+        }
+        if (dig[0] >= row_ge) {
+            uint64_t k = n0 - dig[0]; /* the rest of the row */
+            if (k > hi - idx)
+                k = hi - idx;
+            cnt->skipped += k;
+            s_advance(s, dig, &idx, k, hi);
+            row_valid = 0;
+            continue;
+        }
+        if (dig[0] < 64 && (row_eq >> dig[0] & 1u)) {
+            cnt->skipped++;
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        for (size_t p = 0; p < s->n_params; p++)
+            params[p] = s->values[p][dig[p]];
+        cnt->evaluated++;
+        int ok = m->evaluate(ctx, params, metrics);
+        if (ok && s_keep(job, metrics)) {
+            cnt->feasible++;
+            int64_t cin = 0, cout = 0;
+            if (m->iface)
+                m->iface(ctx, params, &cin, &cout);
+            dse_front_insert(front, idx, cin, cout, metrics);
+            if (all)
+                dse_front_push(all, idx, cin, cout, metrics);
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        cnt->infeasible++;
+        if (!use_hook) {
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        uint32_t set = s_dead_set(job, ctx, params, metrics, ok) | single;
+        size_t level = s->n_params;
+        while (level > 0 && !((set & ~single) >> (level - 1) & 1u))
+            level--;
+        if (level-- == 0) {
+            s_advance(s, dig, &idx, 1, hi); /* nothing larger to skip */
+            continue;
+        }
+        /* The run right after idx: while the digits below L are all at
+         * their first (smallest) value and in the set, every point up to
+         * the end of idx's block at level L has digits >= idx's in the set
+         * and equal elsewhere. */
+        size_t L = 0;
+        uint64_t run = 0;
+        if (set & 1u) {
+            while (L < level && dig[L] == 0 && (set >> (L + 1) & 1u))
+                L++;
+            run = (s->n_values[L] - dig[L]) * stride[L] - 1;
+            if (run > hi - idx - 1)
+                run = hi - idx - 1;
+        }
+        /* the rest of the claim, unless the run covers it all */
+        if ((!(set & 1u) || L < level) && n_dead < S_MAX_DEAD) {
+            s_dead_t *d = &dead[n_dead++];
+            d->end = idx - idx % stride[level + 1] + stride[level + 1];
+            d->level = level;
+            d->ge = set;
+            memcpy(d->digit, dig, sizeof d->digit[0] * s->n_params);
+        }
+        cnt->skipped += run;
+        s_advance(s, dig, &idx, 1 + run, hi);
+        if (run > 0)
+            row_valid = 0;
+    }
+    return 0;
 }
 
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
@@ -177,92 +332,20 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
         return DSE_EINVAL;
     /* Skipping works on ranges (exhaustive units), where the points a
      * monotone claim covers come later in the same unit. */
-    int skip = !indices && m->monotone && dse_eval_skip && s->n_params <= DSE_MAX_PARAMS;
-    size_t dig[DSE_MAX_PARAMS];
-    uint32_t single = 0; /* parameters with one value: "larger" is "equal" */
-    uint64_t stride[DSE_MAX_PARAMS + 1];
-    s_dead_t dead[S_MAX_DEAD];
-    size_t n_dead = 0;
-    if (skip) {
-        stride[0] = 1;
-        for (size_t p = 0; p < s->n_params; p++) {
-            if (s->n_values[p] == 1)
-                single |= 1u << p;
-            stride[p + 1] = stride[p] * s->n_values[p];
-        }
-        dse_space_digits(s, lo, dig);
-    }
-    uint64_t turn = 0;
-    for (uint64_t i = 0; i < count; turn++) {
-        if (cancel && (turn & 1023) == 1023 && atomic_load(cancel))
+    if (!indices && s->n_params >= 1 && s->n_params <= DSE_MAX_PARAMS)
+        return s_eval_range(ej, layer, lo, hi, m->monotone && dse_eval_skip, front, all, cnt,
+                            cancel);
+    for (uint64_t i = 0; i < count; i++) {
+        if (cancel && (i & 1023) == 1023 && atomic_load(cancel))
             return DSE_EINTR;
         uint64_t idx = indices ? indices[i] : lo + i;
         if (idx >= s->size)
             return DSE_EINVAL;
-        i++;
-        if (!skip) {
-            dse_space_decode(s, idx, params);
-        } else {
-            int is_dead = 0;
-            for (size_t r = 0; r < n_dead;) {
-                if (idx >= dead[r].end) {
-                    dead[r] = dead[--n_dead];
-                    continue;
-                }
-                if (s_is_dead(&dead[r], dig)) {
-                    is_dead = 1;
-                    break;
-                }
-                r++;
-            }
-            if (is_dead) {
-                cnt->skipped++;
-                goto next;
-            }
-            for (size_t p = 0; p < s->n_params; p++)
-                params[p] = s->values[p][dig[p]];
-        }
+        dse_space_decode(s, idx, params);
         cnt->evaluated++;
-        int ok = m->evaluate(ctx, params, metrics);
-        if (!ok || !s_keep(job, metrics)) {
+        if (!m->evaluate(ctx, params, metrics) || !s_keep(job, metrics)) {
             cnt->infeasible++;
-            if (!skip)
-                continue;
-            uint32_t set = s_dead_set(job, ctx, params, metrics, ok) | single;
-            size_t level = s->n_params;
-            while (level > 0 && !((set & ~single) >> (level - 1) & 1u))
-                level--;
-            if (level-- == 0)
-                goto next; /* no parameter with a larger value to skip */
-            /* The run right after idx: while the digits below L are all at
-             * their first (smallest) value and in the set, every point up to
-             * the end of idx's block at level L has digits >= idx's in the
-             * set and equal elsewhere. */
-            size_t L = 0;
-            uint64_t run = 0;
-            if (set & 1u) {
-                while (L < level && dig[L] == 0 && (set >> (L + 1) & 1u))
-                    L++;
-                run = (s->n_values[L] - dig[L]) * stride[L] - 1;
-                if (run > count - i)
-                    run = count - i;
-            }
-            /* the rest of the claim, unless the run covers it all */
-            if ((!(set & 1u) || L < level) && n_dead < S_MAX_DEAD) {
-                s_dead_t *d = &dead[n_dead++];
-                d->end = idx - idx % stride[level + 1] + stride[level + 1];
-                d->level = level;
-                d->ge = set;
-                memcpy(d->digit, dig, sizeof d->digit[0] * s->n_params);
-            }
-            if (run > 0) {
-                cnt->skipped += run;
-                i += run;
-                if (i < count)
-                    dse_space_digits(s, lo + i, dig);
-                continue;
-            }
-            goto next;
+            continue;
         }
         cnt->feasible++;
         int64_t cin = 0, cout = 0;
@@ -271,15 +354,6 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
         dse_front_insert(front, idx, cin, cout, metrics);
         if (all)
             dse_front_push(all, idx, cin, cout, metrics);
-    next:
-        if (skip && i < count) {
-            /* next index: one odometer step */
-            for (size_t p = 0; p < s->n_params; p++) {
-                if (++dig[p] < s->n_values[p])
-                    break;
-                dig[p] = 0;
-            }
-        }
     }
     return 0;
 }
