@@ -7,7 +7,8 @@
  * on. Configs may be given on the command line; a config name followed by
  * "+all" also widens its tile domains to every size (the space a user gets
  * with tile_* = "all"); "+l1le16k" adds the per-layer constraint
- * l1_bytes <= 16384 (an L1 budget below the target's).
+ * l1_bytes <= 16384 (an L1 budget below the target's). --once first: one
+ * pass each instead of the best of several (for slow spaces).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,12 +127,14 @@ static double pass(const dse_evaljob_t *ej, int skip, dse_counters_t *cnt)
 
 /* Best of passes alternating off and on (at least 5 each and ~0.5 s each
  * in all): the machine is shared, the best pass is the least disturbed. */
+static int s_once; /* --once: one pass each (spaces too slow to repeat) */
+
 static void timed(const dse_evaljob_t *ej, double *t_off, double *t_on, dse_counters_t *off,
                   dse_counters_t *on)
 {
     double spent = 0;
     *t_off = *t_on = 1e30;
-    for (int r = 0; r < 40 && (r < 5 || spent < 1.0); r++) {
+    for (int r = 0; r < 40 && (r < 5 || spent < 1.0) && (!s_once || r < 1); r++) {
         double a = pass(ej, 0, off), b = pass(ej, 1, on);
         spent += a + b;
         if (a < *t_off)
@@ -150,6 +153,10 @@ int main(int argc, char **argv)
         "configs/mobilenetv2-siracusa-64k.toml", "configs/slm-prefill-64k.toml",
         "configs/mobilenetv2-siracusa-64k.toml+all",
     };
+    if (argc > 1 && strcmp(argv[1], "--once") == 0) {
+        s_once = 1;
+        argc--, argv++;
+    }
     const char *const *list = argc > 1 ? (const char *const *)argv + 1 : dflt;
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof dflt[0]);
     printf("skip: one thread, whole layers as units; rate = points (skipped included) / s\n");
