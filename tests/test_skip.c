@@ -276,6 +276,83 @@ DSE_TEST(skip_pulp_constraint)
                  1);
 }
 
+/* The spatial claims of pulp-cluster (tile_ho, tile_wo) on many small
+ * convolutions: strides 1-3, kernels 1-5, every leading padding below the
+ * kernel (those above the stride must claim nothing there), every tile size,
+ * an L1 small enough that many tiles overflow. The brute-force check covers
+ * each layer's claims. */
+DSE_TEST(skip_pulp_spatial_shapes)
+{
+    dse_strbuf_t sb;
+    dse_strbuf_init(&sb);
+    dse_strbuf_adds(&sb, "[job]\nname = \"shapes\"\noutput = \"results/shapes\"\n"
+                         "[target]\nmodel = \"pulp-cluster\"\nhardware = \"pulp-open\"\n"
+                         "l1_bytes = 4096\n"
+                         "[workload]\ndtype = \"fp32\"\nsteps = [\"fw\", \"wg\", \"ig\"]\n");
+    int n = 0;
+    for (int st = 1; st <= 3; st++)
+        for (int k = 1; k <= 5; k++)
+            for (int pad = 0; pad < k; pad++)
+                for (int h = 5; h <= 13; h += 4) {
+                    if (h - 2 + pad < k)
+                        continue;
+                    dse_strbuf_addf(&sb,
+                                    "[[workload.layer]]\nname = \"c%d\"\nop = \"conv2d\"\n"
+                                    "in_shape = [3, %d, %d]\nout_channels = 8\n"
+                                    "kernel = [%d, %d]\nstride = [%d, %d]\n"
+                                    "padding = [%d, %d, 0, 0]\n",
+                                    n++, h, h - 2, k, k, st, st, pad, pad);
+                }
+    dse_strbuf_adds(&sb, "[space]\ntile_cout = \"divisors\"\ntile_ho = \"all\"\n"
+                         "tile_wo = \"all\"\nbuffering = [\"single\", \"double\"]\n"
+                         "[search]\nstrategy = \"exhaustive\"\n"
+                         "objectives = [\"cycles\", \"l1_bytes\"]\n");
+    size_t len = 0;
+    char *text = dse_strbuf_detach(&sb, &len);
+    dse_job_t *job = NULL;
+    dse_evaljob_t *ej = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    int rc = dse_config_parse("shapes.toml", text, len, 0, &job, &err);
+    if (rc == 0)
+        rc = dse_evaljob_new(&job, &ej, &err);
+    free(text);
+    if (rc != 0) {
+        char msg[1200];
+        dse_error_format(&err, msg, sizeof msg);
+        dse__test_fail(__FILE__, __LINE__, "%s", msg);
+        return;
+    }
+    CHECK(compare(ej, "shapes") > 0);
+    CHECK(brute(ej, "shapes") > 0);
+    /* layers with padding above the stride make no claim on that side */
+    const dse_hwmodel_t *m = ej->job->model;
+    int ho = dse_model_param(m, "tile_ho"), wo = dse_model_param(m, "tile_wo");
+    int seen_pad = 0, seen_ok = 0;
+    for (size_t li = 0; li < ej->job->n_layers; li++) {
+        const dse_layer_t *l = &ej->job->layers[li];
+        const dse_space_t *sp = l->space;
+        double p[DSE_MAX_PARAMS], mt[DSE_MAX_METRICS];
+        for (uint64_t i = 0; i < sp->size; i++) {
+            dse_space_decode(sp, i, p);
+            if (m->evaluate(ej->ctx[li], p, mt))
+                continue;
+            uint32_t set = m->monotone(ej->ctx[li], p, -1);
+            if (!set)
+                continue;
+            if (l->pad_t > l->sh) {
+                CHECK(!(set >> ho & 1u) && !(set >> wo & 1u));
+                seen_pad = 1;
+            } else {
+                CHECK((set >> ho & 1u) && (set >> wo & 1u));
+                seen_ok = 1;
+            }
+            break;
+        }
+    }
+    CHECK(seen_pad && seen_ok);
+    dse_evaljob_destroy(&ej);
+}
+
 DSE_TEST(skip_siracusa_configs)
 {
     check_config("configs/mobilenetv2-siracusa-64k.toml", NULL, NULL, 1);
