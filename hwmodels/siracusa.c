@@ -669,8 +669,7 @@ static void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int
         *out_t = (double)(ch * h * w);
         if (npu)
             *w_t = PAR_BYTES_PER_CH * (double)ch +
-                  (wmem ? 0.0
-                        : dse_neureka_weight_bytes(c->npu_kind, ch, c->cin, c->wbits));
+                   (wmem ? 0.0 : dse_neureka_weight_bytes(c->npu_kind, ch, c->cin, c->wbits));
         else if (c->kind == KIND_DW)
             *w_t = (double)(ch * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
         else
@@ -688,9 +687,7 @@ static void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int
             *w_t += PAR_BYTES_PER_CH * (double)ch;
             if (npu)
                 *w_t = PAR_BYTES_PER_CH * (double)ch +
-                      (wmem ? 0.0
-                            : dse_neureka_weight_bytes(DSE_NEUREKA_1X1, ch, c->k,
-                                                       c->wbits));
+                       (wmem ? 0.0 : dse_neureka_weight_bytes(DSE_NEUREKA_1X1, ch, c->k, c->wbits));
         }
         break;
     default:
