@@ -151,7 +151,6 @@ int main(int argc, char **argv)
         "configs/resnet8-train.toml+all", "configs/quickstart.toml+l1le16k",
         "configs/resnet8-train.toml+all+l1le16k",
         "configs/mobilenetv2-siracusa-64k.toml", "configs/slm-prefill-64k.toml",
-        "configs/mobilenetv2-siracusa-64k.toml+all",
     };
     if (argc > 1 && strcmp(argv[1], "--once") == 0) {
         s_once = 1;
