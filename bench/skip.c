@@ -8,7 +8,8 @@
  * "+all" also widens its tile domains to every size (the space a user gets
  * with tile_* = "all"); "+l1le16k" adds the per-layer constraint
  * l1_bytes <= 16384 (an L1 budget below the target's). --once first: one
- * pass each instead of the best of several (for slow spaces).
+ * pass each instead of the best of several (for slow spaces); --off or --on
+ * first: 20 passes in that mode alone (to count instructions with perf stat).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,7 @@ static double pass(const dse_evaljob_t *ej, int skip, dse_counters_t *cnt)
 /* Best of passes alternating off and on (at least 5 each and ~0.5 s each
  * in all): the machine is shared, the best pass is the least disturbed. */
 static int s_once; /* --once: one pass each (spaces too slow to repeat) */
+static int s_only = -1; /* --off / --on: 20 passes in that mode alone (for perf stat) */
 
 static void timed(const dse_evaljob_t *ej, double *t_off, double *t_on, dse_counters_t *off,
                   dse_counters_t *on)
@@ -156,6 +158,10 @@ int main(int argc, char **argv)
         s_once = 1;
         argc--, argv++;
     }
+    if (argc > 1 && (strcmp(argv[1], "--off") == 0 || strcmp(argv[1], "--on") == 0)) {
+        s_only = strcmp(argv[1], "--on") == 0;
+        argc--, argv++;
+    }
     const char *const *list = argc > 1 ? (const char *const *)argv + 1 : dflt;
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof dflt[0]);
     printf("skip: one thread, whole layers as units; rate = points (skipped included) / s\n");
@@ -165,6 +171,14 @@ int main(int argc, char **argv)
             return 1;
         dse_counters_t off, on;
         double t_off, t_on;
+        if (s_only >= 0) {
+            double t = 0;
+            for (int r = 0; r < 20; r++)
+                t += pass(ej, s_only, &on);
+            printf("skip: %-44s %s: 20 passes in %.3f s\n", list[i], s_only ? "on" : "off", t);
+            dse_evaljob_destroy(&ej);
+            continue;
+        }
         timed(ej, &t_off, &t_on, &off, &on);
         uint64_t pts = on.evaluated + on.skipped;
         if (off.feasible != on.feasible || off.evaluated != pts) {

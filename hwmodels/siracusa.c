@@ -487,6 +487,7 @@ typedef struct {
     double par_bytes;           /* per-channel bias / scale (8 bytes per output channel) */
     double canon[P__COUNT];     /* the value a parameter must take where it does not matter */
     double macs;
+    int l1_overflow; /* some tiled point may exceed L1 (else sir_monotone claims nothing) */
 } sir_ctx_t;
 
 #define PAR_BYTES_PER_CH 8.0
@@ -504,6 +505,11 @@ static double dom_last(const dse_layer_t *l, int p, double dflt)
         return dflt;
     return l->space->values[p][l->space->n_values[p] - 1];
 }
+
+static inline void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], int64_t t[3]);
+static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int64_t h,
+                              int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
+                              double *extra);
 
 static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
 {
@@ -566,6 +572,22 @@ static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_
     c->canon[P_BUF] = dom_first(l, P_BUF, 0);
     c->canon[P_WMEM] = dom_first(l, P_WMEM, 0);
     c->canon[P_CORES] = dom_last(l, P_CORES, 0);
+    /* The largest footprint of any point: whole extents, double buffers, no
+     * weight memory, the most cores (a bound: too high only costs time). */
+    double big[P__COUNT];
+    for (int i = 0; i < P__COUNT; i++)
+        big[i] = 1e12;
+    int64_t e[3], t[3];
+    tile_grid(c, big, e, t);
+    int64_t cores = (int64_t)dom_last(l, P_CORES, 0);
+    if (cores < (int64_t)job->hw[H_CORES])
+        cores = (int64_t)job->hw[H_CORES];
+    for (int npu = 0; npu <= (c->npu_kind >= 0); npu++) {
+        double in_t, out_t, w_t, extra;
+        tile_bytes(c, npu, 0, cores, t[0], t[1], t[2], &in_t, &out_t, &w_t, &extra);
+        if (2.0 * (in_t + out_t + w_t) + extra > job->hw[H_L1])
+            c->l1_overflow = 1;
+    }
     *ctx_p = c;
     return 0;
 }
@@ -629,7 +651,7 @@ static double npu_compute(const sir_ctx_t *c, int64_t h, int64_t w, int64_t ch)
 
 /* Tile grid: extents e and tile sizes t; dims 0, 1 spatial (or M), dim 2
  * channels (or N). Each t[d] is min(its parameter, e[d]) or constant. */
-static void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], int64_t t[3])
+static inline void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], int64_t t[3])
 {
     switch (c->kind) {
     case KIND_CONV:
@@ -656,9 +678,9 @@ static void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], int64_t
 /* Bytes of one tile of h x w x ch (dims as in sir_evaluate's grid): input,
  * output, weights, and the cluster's im2col buffers. Each grows with h, w
  * and ch (sir_monotone relies on it). */
-static void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int64_t h,
-                       int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
-                       double *extra)
+static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int64_t h,
+                              int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
+                              double *extra)
 {
     *extra = 0;
     switch (c->kind) {
@@ -873,9 +895,15 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
 static uint32_t sir_monotone(const void *vctx, const double *p, int what)
 {
     const sir_ctx_t *c = vctx;
-    if ((what >= 0 && what != M_L1) || p[P_L1] != 0)
+    if ((what >= 0 && what != M_L1) || p[P_L1] != 0 || (what < 0 && !c->l1_overflow))
         return 0;
     int npu = c->kind != KIND_ELEM && p[P_ENGINE] != 0;
+    /* Points sir_evaluate turns away at their non-canonical values are left
+     * alone (claiming nothing is always sound): most infeasible points are
+     * such, and working out their footprint costs more than it saves. */
+    if (npu ? c->npu_kind < 0 || p[P_CORES] != c->canon[P_CORES]
+            : p[P_WMEM] != c->canon[P_WMEM])
+        return 0;
     int wmem = p[P_WMEM] != 0;
     int64_t hw_cores = (int64_t)c->hw[H_CORES];
     int64_t cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];

@@ -280,7 +280,12 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             s_advance(s, dig, &idx, 1, hi);
             continue;
         }
-        uint32_t set = s_dead_set(job, ctx, params, metrics, ok) | single;
+        uint32_t set = s_dead_set(job, ctx, params, metrics, ok);
+        if (!set) {
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        set |= single;
         size_t level = s->n_params;
         while (level > 0 && !((set & ~single) >> (level - 1) & 1u))
             level--;
