@@ -516,6 +516,8 @@ static uint32_t finn_monotone(const void *vctx, const double *p, int what)
     const finn_ctx_t *c = vctx;
     if (what >= 0 || c->kind == K_POOL)
         return 0;
+    if (!p)
+        return c->simd_cap_bits > 0 || (c->kind == K_DW && c->est == DSE_FINN_EST_2021);
     int64_t simd = (int64_t)p[DSE_FINN_P_SIMD];
     int over_cap = c->simd_cap_bits > 0 && c->w * simd > c->simd_cap_bits;
     int dw_2021 = c->kind == K_DW && c->est == DSE_FINN_EST_2021 && simd > 1;

@@ -131,7 +131,9 @@ typedef struct dse_hwmodel {
      * Returning 0 claims nothing, always sound. The claim must hold for every
      * such q, not only for neighbours of p: the runtime never evaluates the
      * points it skips on this word. Called only on points found infeasible,
-     * so it may cost about one evaluate(). */
+     * so it may cost about one evaluate(). params == NULL asks about the
+     * layer as a whole: 0 when no point of it can ever get a claim for
+     * `what` (the runtime then stops asking), non-zero otherwise. */
     uint32_t (*monotone)(const void *ctx, const double *params, int what);
 
     /* Interface classes between neighbouring layers (NULL = none): the

@@ -756,6 +756,8 @@ static uint32_t pulp_monotone(const void *vctx, const double *p, int what)
     const ctx_t *x = vctx;
     if (what >= 0 && what != DSE_PULP_M_L1_BYTES)
         return 0;
+    if (!p)
+        return 1;
     int dbuf = p[DSE_PULP_P_BUFFERING] != 0.0;
     int64_t l1 = point_l1(x, p, dbuf);
     if (l1 < 0 || (what < 0 && !((double)l1 > x->l1)))

@@ -895,7 +895,11 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
 static uint32_t sir_monotone(const void *vctx, const double *p, int what)
 {
     const sir_ctx_t *c = vctx;
-    if ((what >= 0 && what != M_L1) || p[P_L1] != 0 || (what < 0 && !c->l1_overflow))
+    if ((what >= 0 && what != M_L1) || (what < 0 && !c->l1_overflow))
+        return 0;
+    if (!p)
+        return 1;
+    if (p[P_L1] != 0)
         return 0;
     int npu = c->kind != KIND_ELEM && p[P_ENGINE] != 0;
     /* Points sir_evaluate turns away at their non-canonical values are left

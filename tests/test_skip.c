@@ -206,6 +206,8 @@ static uint64_t brute(const dse_evaljob_t *ej, const char *what)
                 if (!set)
                     continue;
                 claims++;
+                /* a layer that claims something says so when asked as a whole */
+                CHECK(m->monotone(ctx, NULL, whats[w]) != 0);
                 size_t d0[DSE_MAX_PARAMS], d[DSE_MAX_PARAMS];
                 dse_space_digits(s, idx, d0);
                 memcpy(d, d0, sizeof d);

@@ -110,17 +110,19 @@ _Static_assert(DSE_MAX_PARAMS <= 32, "parameter sets are 32-bit masks");
 /* What the model's monotone hook says about an infeasible point: the set of
  * parameters in which raising values keeps it infeasible (0 = nothing).
  * model_ok tells whether evaluate() accepted it (then a "<=" or "<"
- * constraint on a metric that cannot decrease is what rules it out). */
+ * constraint on a metric that cannot decrease is what rules it out).
+ * ask[0] / ask[1 + i]: whether the layer can claim anything at all for the
+ * model's own checks / for constraint i (asked once per unit). */
 static uint32_t s_dead_set(const dse_job_t *job, const void *ctx, const double *params,
-                           const double *metrics, int model_ok)
+                           const double *metrics, int model_ok, const unsigned char *ask)
 {
     const dse_hwmodel_t *m = job->model;
     if (!model_ok)
-        return m->monotone(ctx, params, -1);
+        return ask[0] ? m->monotone(ctx, params, -1) : 0;
     uint32_t best = 0;
     for (size_t i = 0; i < job->n_constraints; i++) {
         const dse_constraint_t *k = &job->constraints[i];
-        if (k->metric < 0 || (k->cmp != DSE_CMP_LE && k->cmp != DSE_CMP_LT))
+        if (!ask[1 + i])
             continue;
         double v = metrics[k->metric];
         /* a NaN breaks the bound without saying anything about larger points */
@@ -133,14 +135,29 @@ static uint32_t s_dead_set(const dse_job_t *job, const void *ctx, const double *
     return best;
 }
 
+/* Fills ask for s_dead_set; returns whether anything can be claimed. */
+static int s_ask(const dse_job_t *job, const void *ctx, unsigned char *ask)
+{
+    const dse_hwmodel_t *m = job->model;
+    int any = ask[0] = m->monotone(ctx, NULL, -1) != 0;
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        ask[1 + i] = k->metric >= 0 && (k->cmp == DSE_CMP_LE || k->cmp == DSE_CMP_LT) &&
+                     m->monotone(ctx, NULL, k->metric) != 0;
+        any |= ask[1 + i];
+    }
+    return any;
+}
+
 /* A region of a unit known to be infeasible: the points of [from, end) whose
  * digits below `level` are >= digit[j] for the parameters of ge and equal to
  * digit[j] for the others. Built from one infeasible point p at `from` with
- * a monotone set S (ge) whose highest parameter with more than one value is
- * `level` (>= 1: a claim on parameter 0 alone is a run, no region): the
- * points of [from, end), end = the end of p's block at level + 1, share p's
- * digits above level and have digit[level] >= p's, so those that pass the
- * test are exactly the points after p that the hook's claim covers. */
+ * a monotone set S (ge, without parameter 0) whose highest parameter with
+ * more than one value is `level` (so level >= 1, and a row never straddles
+ * `end`): the points of [from, end), end = the end of p's block at
+ * level + 1, share p's digits above level and have digit[level] >= p's, so
+ * those that pass the test are exactly the points after p that the hook's
+ * claim covers. */
 typedef struct {
     uint64_t end;
     size_t level;
@@ -189,10 +206,10 @@ static inline void s_advance(const dse_space_t *s, size_t *dig, uint64_t *idx, u
  * per point) and, when use_hook, what the model's hook proves infeasible is
  * skipped. Two ways: runs (the claim covers a contiguous block right
  * after the point: its set holds parameter 0 and every parameter up to some
- * level L whose digits below L are all first values) are jumped at once;
- * the rest of a claim becomes a region, tested once per row (per value of
- * digits 1..) and then per point by one comparison: the digit-0 values a
- * region rules out in the row are a threshold (>=) or single values. */
+ * level L whose digits below L are all first values) are jumped at once; a
+ * claim without parameter 0 becomes a region, tested once per row (per
+ * value of digits 1..), which leaves one digit-0 value per region and row
+ * to skip, found by one bit test per point. */
 static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                         int use_hook, dse_front_t *front, dse_front_t *all, dse_counters_t *cnt,
                         const atomic_int *cancel)
@@ -212,13 +229,13 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             single |= 1u << p;
         stride[p + 1] = stride[p] * s->n_values[p];
     }
-    const size_t n0 = s->n_values[0];
+    unsigned char ask[1 + DSE_MAX_CONSTRAINTS];
+    if (use_hook)
+        use_hook = s_ask(job, ctx, ask);
     s_dead_t dead[S_MAX_DEAD];
     size_t n_dead = 0;
-    /* the current row: digit-0 values >= row_ge, and those in row_eq
-     * (values < 64), are dead */
+    /* the current row: the digit-0 values in row_eq (values < 64) are dead */
     int row_valid = 0;
-    size_t row_ge = 0;
     uint64_t row_eq = 0;
     uint64_t idx = lo, turn = 0;
     if (lo < hi)
@@ -227,33 +244,18 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         if (cancel && (++turn & 1023) == 0 && atomic_load(cancel))
             return DSE_EINTR;
         if (!row_valid || dig[0] == 0) {
-            row_ge = n0, row_eq = 0;
+            row_eq = 0;
             for (size_t r = 0; r < n_dead;) {
                 const s_dead_t *d = &dead[r];
                 if (idx >= d->end) { /* rows never straddle an end: level >= 1 */
                     dead[r] = dead[--n_dead];
                     continue;
                 }
-                if (s_row_matches(d, dig)) {
-                    if (d->ge & 1u) {
-                        if (d->digit[0] < row_ge)
-                            row_ge = d->digit[0];
-                    } else if (d->digit[0] < 64) {
-                        row_eq |= (uint64_t)1 << d->digit[0];
-                    }
-                }
+                if (d->digit[0] < 64 && s_row_matches(d, dig))
+                    row_eq |= (uint64_t)1 << d->digit[0];
                 r++;
             }
             row_valid = 1;
-        }
-        if (dig[0] >= row_ge) {
-            uint64_t k = n0 - dig[0]; /* the rest of the row */
-            if (k > hi - idx)
-                k = hi - idx;
-            cnt->skipped += k;
-            s_advance(s, dig, &idx, k, hi);
-            row_valid = 0;
-            continue;
         }
         if (dig[0] < 64 && (row_eq >> dig[0] & 1u)) {
             cnt->skipped++;
@@ -280,7 +282,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             s_advance(s, dig, &idx, 1, hi);
             continue;
         }
-        uint32_t set = s_dead_set(job, ctx, params, metrics, ok);
+        uint32_t set = s_dead_set(job, ctx, params, metrics, ok, ask);
         if (!set) {
             s_advance(s, dig, &idx, 1, hi);
             continue;
@@ -306,8 +308,14 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             if (run > hi - idx - 1)
                 run = hi - idx - 1;
         }
-        /* the rest of the claim, unless the run covers it all */
-        if ((!(set & 1u) || L < level) && n_dead < S_MAX_DEAD) {
+        /* The rest of the claim becomes a region only when the claim leaves
+         * parameter 0 out. With parameter 0 in, each later block the claim
+         * reaches starts with a point that will be evaluated, found
+         * infeasible and jumped from: a region would save that one
+         * evaluation per block but cost a check on every row, which is
+         * more (measured: pulp-cluster evaluates a cached point in about
+         * as many instructions as a region check of a row). */
+        if (!(set & 1u) && n_dead < S_MAX_DEAD) {
             s_dead_t *d = &dead[n_dead++];
             d->end = idx - idx % stride[level + 1] + stride[level + 1];
             d->level = level;
