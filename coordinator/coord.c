@@ -667,7 +667,8 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     pl->feasible += r->counters.feasible;
     pl->infeasible += r->counters.infeasible;
     pl->skipped += r->counters.skipped;
-    j->evaluated += r->counters.evaluated;
+    /* progress counts points done: a skipped point is as done as an evaluated one */
+    j->evaluated += r->counters.evaluated + r->counters.skipped;
     j->state[u] = S_DONE;
     j->done++;
     if (w) {

@@ -412,16 +412,21 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         rc = 1;
     } else {
-        uint64_t evaluated = 0;
+        uint64_t evaluated = 0, skipped = 0;
         size_t front = 0;
         for (size_t i = 0; i < ej->job->n_layers; i++) {
             evaluated += res.per_layer[i].evaluated;
+            skipped += res.per_layer[i].skipped;
             front += dse_front_size(res.fronts[i]);
         }
+        char skip_note[64] = "";
+        if (skipped)
+            snprintf(skip_note, sizeof skip_note, " (%llu more skipped: known infeasible)",
+                     (unsigned long long)skipped);
         if (!quiet)
-            printf("%s: %llu points evaluated in %.2f s, network composed in %.2f s; %zu layer "
-                   "front rows, %zu network front rows; written to %s/\n", ej->job->name,
-                   (unsigned long long)evaluated, res.wall, t_compose, front,
+            printf("%s: %llu points evaluated%s in %.2f s, network composed in %.2f s; %zu "
+                   "layer front rows, %zu network front rows; written to %s/\n", ej->job->name,
+                   (unsigned long long)evaluated, skip_note, res.wall, t_compose, front,
                    nf ? dse_netfront_size(nf) : 0, ej->job->output);
         if (res.n_quarantined) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "

@@ -504,6 +504,28 @@ static int finn_evaluate(const void *vctx, const double *p, double *m)
     return 1;
 }
 
+/* Monotone infeasibility for skipping. Of finn_evaluate's checks only two
+ * are monotone: W*SIMD over the preset's simd_cap_bits, and SIMD > 1 on a
+ * depthwise layer under finn-2021; both hold for every larger SIMD whatever
+ * the other parameters, and a point that reaches neither check has failed
+ * an earlier one. So every point >= p in all parameters is infeasible. The
+ * divisibility checks (PE | MH, SIMD | MW, ...) are not monotone and claim
+ * nothing; nor do the resource metrics (BRAM packing is not monotone). */
+static uint32_t finn_monotone(const void *vctx, const double *p, int what)
+{
+    const finn_ctx_t *c = vctx;
+    if (what >= 0 || c->kind == K_POOL)
+        return 0;
+    if (!p)
+        return c->simd_cap_bits > 0 || (c->kind == K_DW && c->est == DSE_FINN_EST_2021);
+    int64_t simd = (int64_t)p[DSE_FINN_P_SIMD];
+    int over_cap = c->simd_cap_bits > 0 && c->w * simd > c->simd_cap_bits;
+    int dw_2021 = c->kind == K_DW && c->est == DSE_FINN_EST_2021 && simd > 1;
+    if (!over_cap && !dw_2021)
+        return 0;
+    return (1u << DSE_FINN_N_PARAMS) - 1u;
+}
+
 /* Classes: (pruned-channel ratio code << 32) | stream width in bits. */
 static void finn_iface(const void *vctx, const double *p, int64_t *in_class, int64_t *out_class)
 {
@@ -947,6 +969,7 @@ const dse_hwmodel_t dse_model_finn = {
     .prepare = finn_prepare,
     .release = finn_release,
     .evaluate = finn_evaluate,
+    .monotone = finn_monotone,
     .iface = finn_iface,
     .compatible = finn_compatible,
     .baselines = s_baselines,

@@ -119,6 +119,23 @@ typedef struct dse_hwmodel {
      * 0 when it is not (metrics are then unspecified). */
     int (*evaluate)(const void *ctx, const double *params, double *metrics);
 
+    /* Monotone infeasibility, which lets exhaustive search skip points it
+     * knows are infeasible without evaluating them (NULL = none). For a
+     * point p of the layer's space it returns a set of parameters S (bit i
+     * = params[i]) such that every point q of the space that equals p
+     * outside S and is >= p in each parameter of S (values compare as
+     * numbers; enum values by index)
+     *   what < 0 (p is infeasible: evaluate() returned 0): is infeasible too;
+     *   what = m, a metric index (p is feasible): is infeasible or has
+     *     metric m >= p's metric m (so a "<=" or "<" bound p breaks, q breaks).
+     * Returning 0 claims nothing, always sound. The claim must hold for every
+     * such q, not only for neighbours of p: the runtime never evaluates the
+     * points it skips on this word. Called only on points found infeasible,
+     * so it may cost about one evaluate(). params == NULL asks about the
+     * layer as a whole: 0 when no point of it can ever get a claim for
+     * `what` (the runtime then stops asking), non-zero otherwise. */
+    uint32_t (*monotone)(const void *ctx, const double *params, int what);
+
     /* Interface classes between neighbouring layers (NULL = none): the
      * composition only joins a layer point whose in_class is compatible with
      * the previous layer's out_class. */

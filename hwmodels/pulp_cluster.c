@@ -696,6 +696,86 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
     return 1;
 }
 
+/* ---- monotone infeasibility (skipping) ------------------------------ */
+
+/* The L1 footprint evaluate() compares with L1, or -1 when make_geom
+ * rejects the point (fill_entry and the cache give the same number: the
+ * cache is filled by fill_entry). */
+static int64_t point_l1(const ctx_t *x, const double *p, int dbuf)
+{
+    int64_t idx = cache_find(x, p);
+    if (idx >= 0)
+        return x->cache[idx].ok ? x->cache[idx].l1[dbuf] : -1;
+    geom_t g;
+    if (!make_geom(x, p, &g))
+        return -1;
+    int64_t l1 = 0;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        if (!(x->steps & (1u << s)))
+            continue;
+        int64_t v = step_l1(x, &g, s, dbuf);
+        if (v > l1)
+            l1 = v;
+    }
+    return l1;
+}
+
+/* A point whose footprint exceeds L1 stays over L1, and l1_bytes does not
+ * decrease, when any of these parameters grows (the others fixed):
+ * - tile_cout: the tile's channels are min(tile_cout, kept), kept not
+ *   depending on tile_cout; step_l1 sizes every tile with them.
+ * - tile_cin, from a value >= 1: min(tile_cin, cin) (0 means all, the
+ *   largest, so a point at 0 claims nothing). Depthwise: not used.
+ * - tile_ho (tile_wo): when pad_t <= stride_h (pad_l <= stride_w), or the
+ *   layer is dense (no padding). Lemma: for tile sizes t < t' (each clamped
+ *   to the extent), every row class (size s, input span) of t is dominated
+ *   by one of t' (size >= s and span >= span). Proof: if a t'-tile covers
+ *   the t-tile's outputs [a, b], its clipped input interval contains the
+ *   other's. Otherwise some t'-tile boundary c has a < c <= b; the t'-tile
+ *   A = [c - t', c - 1] is full (size t' > s). Unclipped, A's input
+ *   interval starts (a - c + t')*S lower and ends (b - c + 1)*S lower than
+ *   the t-tile's (S the stride); clipping to [0, in) loses at most the
+ *   difference at the top, so span(A) - span(T) >= (a - c + t')*S -
+ *   (b - c + 1)*S = (t' - s)*S >= S when A's start is not clipped at 0.
+ *   When it is ((c - t')*S < pad <= S, so c = t'), T's start is not
+ *   (a >= t >= 1, a*S - pad >= 0), and the difference is >= (t' - s)*S -
+ *   pad >= S - pad >= 0. The footprint (kernels/ops.c) is a sum of
+ *   products of non-negative tile sizes and spans, so the largest over row
+ *   x column classes does not decrease. With pad > stride this fails
+ *   (e.g. stride 1, kernel 3, pad 2: sizes 2 -> 3 shrink the largest span
+ *   from 4 to 3), so such layers claim nothing for that dimension.
+ * - buffering: double doubles the DMA'd buffers (single = 0 < double = 1).
+ * - cores: the footprint does not depend on them, except through pruning
+ *   (kept is rounded to a multiple of the cores), so only at prune 0 or
+ *   where pruning does not apply; more cores than the preset's fail anyway.
+ * - matmul: the footprint does not depend on the kernel; a kernel of the
+ *   other precision fails anyway.
+ * Only "<=" bounds on l1_bytes and the L1 check itself are claimed. */
+static uint32_t pulp_monotone(const void *vctx, const double *p, int what)
+{
+    const ctx_t *x = vctx;
+    if (what >= 0 && what != DSE_PULP_M_L1_BYTES)
+        return 0;
+    if (!p)
+        return 1;
+    int dbuf = p[DSE_PULP_P_BUFFERING] != 0.0;
+    int64_t l1 = point_l1(x, p, dbuf);
+    if (l1 < 0 || (what < 0 && !((double)l1 > x->l1)))
+        return 0;
+    int dense = dse_ops_is_dense(x->l.op), dw = x->l.op == DSE_OP_DW;
+    uint32_t set = 1u << DSE_PULP_P_TILE_COUT | 1u << DSE_PULP_P_BUFFERING
+                   | 1u << DSE_PULP_P_MATMUL;
+    if (dw || p[DSE_PULP_P_TILE_CIN] >= 1.0)
+        set |= 1u << DSE_PULP_P_TILE_CIN;
+    if (dense || x->l.pad_t <= x->l.sh)
+        set |= 1u << DSE_PULP_P_TILE_HO;
+    if (dense || x->l.pad_l <= x->l.sw)
+        set |= 1u << DSE_PULP_P_TILE_WO;
+    if (dw || is_bare_mm(x->l.op) || p[DSE_PULP_P_PRUNE] <= 0.0)
+        set |= 1u << DSE_PULP_P_CORES;
+    return set;
+}
+
 /* ---- prepare / release ---------------------------------------------- */
 
 static int find_param(const dse_space_t *sp, int i, const double **v, size_t *n)
@@ -897,6 +977,7 @@ const dse_hwmodel_t dse_model_pulp_cluster = {
     .prepare = pulp_prepare,
     .release = pulp_release,
     .evaluate = pulp_evaluate,
+    .monotone = pulp_monotone,
     .baselines = s_baselines,
     .baseline = pulp_baseline,
 };

@@ -487,6 +487,7 @@ typedef struct {
     double par_bytes;           /* per-channel bias / scale (8 bytes per output channel) */
     double canon[P__COUNT];     /* the value a parameter must take where it does not matter */
     double macs;
+    int l1_overflow; /* some tiled point may exceed L1 (else sir_monotone claims nothing) */
 } sir_ctx_t;
 
 #define PAR_BYTES_PER_CH 8.0
@@ -504,6 +505,11 @@ static double dom_last(const dse_layer_t *l, int p, double dflt)
         return dflt;
     return l->space->values[p][l->space->n_values[p] - 1];
 }
+
+static inline void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], int64_t t[3]);
+static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int64_t h,
+                              int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
+                              double *extra);
 
 static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
 {
@@ -566,6 +572,22 @@ static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_
     c->canon[P_BUF] = dom_first(l, P_BUF, 0);
     c->canon[P_WMEM] = dom_first(l, P_WMEM, 0);
     c->canon[P_CORES] = dom_last(l, P_CORES, 0);
+    /* The largest footprint of any point: whole extents, double buffers, no
+     * weight memory, the most cores (a bound: too high only costs time). */
+    double big[P__COUNT];
+    for (int i = 0; i < P__COUNT; i++)
+        big[i] = 1e12;
+    int64_t e[3], t[3];
+    tile_grid(c, big, e, t);
+    int64_t cores = (int64_t)dom_last(l, P_CORES, 0);
+    if (cores < (int64_t)job->hw[H_CORES])
+        cores = (int64_t)job->hw[H_CORES];
+    for (int npu = 0; npu <= (c->npu_kind >= 0); npu++) {
+        double in_t, out_t, w_t, extra;
+        tile_bytes(c, npu, 0, cores, t[0], t[1], t[2], &in_t, &out_t, &w_t, &extra);
+        if (2.0 * (in_t + out_t + w_t) + extra > job->hw[H_L1])
+            c->l1_overflow = 1;
+    }
     *ctx_p = c;
     return 0;
 }
@@ -627,6 +649,76 @@ static double npu_compute(const sir_ctx_t *c, int64_t h, int64_t w, int64_t ch)
     return dse_neureka_cycles(c->npu_kind, h * c->sh, w * c->sw, ch, c->cin, c->wbits);
 }
 
+/* Tile grid: extents e and tile sizes t; dims 0, 1 spatial (or M), dim 2
+ * channels (or N). Each t[d] is min(its parameter, e[d]) or constant. */
+static inline void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], int64_t t[3])
+{
+    switch (c->kind) {
+    case KIND_CONV:
+    case KIND_DW:
+        e[0] = c->hout, e[1] = c->wout, e[2] = c->cout;
+        t[0] = clamp_tile(p[P_TILE_HO], e[0]);
+        t[1] = clamp_tile(p[P_TILE_WO], e[1]);
+        t[2] = clamp_tile(p[P_TILE_COUT], e[2]);
+        break;
+    case KIND_GEMM:
+        e[0] = c->m, e[1] = 1, e[2] = c->n;
+        t[0] = c->op == DSE_OP_GEMM ? clamp_tile(p[P_TILE_M], e[0]) : 1;
+        t[1] = 1;
+        t[2] = clamp_tile(p[P_TILE_N], e[2]);
+        break;
+    default:
+        e[0] = c->hin, e[1] = 1, e[2] = 1;
+        t[0] = clamp_tile(p[P_TILE_HO], e[0]);
+        t[1] = t[2] = 1;
+        break;
+    }
+}
+
+/* Bytes of one tile of h x w x ch (dims as in sir_evaluate's grid): input,
+ * output, weights, and the cluster's im2col buffers. Each grows with h, w
+ * and ch (sir_monotone relies on it). */
+static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cores, int64_t h,
+                              int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
+                              double *extra)
+{
+    *extra = 0;
+    switch (c->kind) {
+    case KIND_CONV:
+    case KIND_DW: {
+        double ich = (double)(c->kind == KIND_DW ? ch : c->cin);
+        *in_t = ich * (double)((h - 1) * c->sh + c->kh) * (double)((w - 1) * c->sw + c->kw);
+        *out_t = (double)(ch * h * w);
+        if (npu)
+            *w_t = PAR_BYTES_PER_CH * (double)ch +
+                   (wmem ? 0.0 : dse_neureka_weight_bytes(c->npu_kind, ch, c->cin, c->wbits));
+        else if (c->kind == KIND_DW)
+            *w_t = (double)(ch * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
+        else
+            *w_t = (double)(ch * c->cin * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
+        if (!npu && c->kind == KIND_CONV && c->kh * c->kw > 1)
+            *extra = (double)(cores * 2 * c->kh * c->kw * c->cin); /* im2col */
+        break;
+    }
+    case KIND_GEMM:
+        *in_t = (double)(h * c->k);
+        *out_t = (double)(h * ch);
+        /* B: loaded once per column tile, whether weights or activations */
+        *w_t = (double)(c->k * ch);
+        if (c->const_w) {
+            *w_t += PAR_BYTES_PER_CH * (double)ch;
+            if (npu)
+                *w_t = PAR_BYTES_PER_CH * (double)ch +
+                       (wmem ? 0.0 : dse_neureka_weight_bytes(DSE_NEUREKA_1X1, ch, c->k, c->wbits));
+        }
+        break;
+    default:
+        *in_t = *out_t = (double)(c->cin * h * c->win);
+        *w_t = 0;
+        break;
+    }
+}
+
 static int sir_evaluate(const void *vctx, const double *p, double *mt)
 {
     const sir_ctx_t *c = vctx;
@@ -651,35 +743,26 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
         return 0;
     }
 
-    /* Tile grid: dims 0, 1 spatial (or M), dim 2 channels (or N). */
     int64_t e[3], t[3];
-    switch (c->kind) {
-    case KIND_CONV:
-    case KIND_DW:
-        e[0] = c->hout, e[1] = c->wout, e[2] = c->cout;
-        t[0] = clamp_tile(p[P_TILE_HO], e[0]);
-        t[1] = clamp_tile(p[P_TILE_WO], e[1]);
-        t[2] = clamp_tile(p[P_TILE_COUT], e[2]);
-        if (l2run && (p[P_TILE_HO] != c->canon[P_TILE_HO] || p[P_TILE_WO] != c->canon[P_TILE_WO] ||
-                      p[P_TILE_COUT] != c->canon[P_TILE_COUT]))
-            return 0;
-        break;
-    case KIND_GEMM:
-        e[0] = c->m, e[1] = 1, e[2] = c->n;
-        t[0] = c->op == DSE_OP_GEMM ? clamp_tile(p[P_TILE_M], e[0]) : 1;
-        t[1] = 1;
-        t[2] = clamp_tile(p[P_TILE_N], e[2]);
-        if (l2run && ((c->op == DSE_OP_GEMM && p[P_TILE_M] != c->canon[P_TILE_M]) ||
-                      p[P_TILE_N] != c->canon[P_TILE_N]))
-            return 0;
-        break;
-    default:
-        e[0] = c->hin, e[1] = 1, e[2] = 1;
-        t[0] = clamp_tile(p[P_TILE_HO], e[0]);
-        t[1] = t[2] = 1;
-        if (l2run && p[P_TILE_HO] != c->canon[P_TILE_HO])
-            return 0;
-        break;
+    tile_grid(c, p, e, t);
+    if (l2run) {
+        switch (c->kind) {
+        case KIND_CONV:
+        case KIND_DW:
+            if (p[P_TILE_HO] != c->canon[P_TILE_HO] || p[P_TILE_WO] != c->canon[P_TILE_WO] ||
+                p[P_TILE_COUT] != c->canon[P_TILE_COUT])
+                return 0;
+            break;
+        case KIND_GEMM:
+            if ((c->op == DSE_OP_GEMM && p[P_TILE_M] != c->canon[P_TILE_M]) ||
+                p[P_TILE_N] != c->canon[P_TILE_N])
+                return 0;
+            break;
+        default:
+            if (p[P_TILE_HO] != c->canon[P_TILE_HO])
+                return 0;
+            break;
+        }
     }
     if (t[0] < 1 || t[1] < 1 || t[2] < 1)
         return 0;
@@ -734,45 +817,9 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
             }
             if (count == 0)
                 continue;
-            double in_t, out_t, w_t, extra = 0, tc;
+            double in_t, out_t, w_t, extra, tc;
             int64_t h = s[0], w = s[1], ch = s[2];
-            switch (c->kind) {
-            case KIND_CONV:
-            case KIND_DW: {
-                double ich = (double)(c->kind == KIND_DW ? ch : c->cin);
-                in_t = ich * (double)((h - 1) * c->sh + c->kh) * (double)((w - 1) * c->sw + c->kw);
-                out_t = (double)(ch * h * w);
-                if (npu)
-                    w_t = PAR_BYTES_PER_CH * (double)ch +
-                          (wmem ? 0.0
-                                : dse_neureka_weight_bytes(c->npu_kind, ch, c->cin, c->wbits));
-                else if (c->kind == KIND_DW)
-                    w_t = (double)(ch * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
-                else
-                    w_t = (double)(ch * c->cin * c->kh * c->kw) + PAR_BYTES_PER_CH * (double)ch;
-                if (!npu && c->kind == KIND_CONV && c->kh * c->kw > 1)
-                    extra = (double)(cores * 2 * c->kh * c->kw * c->cin); /* im2col */
-                break;
-            }
-            case KIND_GEMM:
-                in_t = (double)(h * c->k);
-                out_t = (double)(h * ch);
-                /* B: loaded once per column tile, whether weights or activations */
-                w_t = (double)(c->k * ch);
-                if (c->const_w) {
-                    w_t += PAR_BYTES_PER_CH * (double)ch;
-                    if (npu)
-                        w_t = PAR_BYTES_PER_CH * (double)ch +
-                              (wmem ? 0.0
-                                    : dse_neureka_weight_bytes(DSE_NEUREKA_1X1, ch, c->k,
-                                                               c->wbits));
-                }
-                break;
-            default:
-                in_t = out_t = (double)(c->cin * h * c->win);
-                w_t = 0;
-                break;
-            }
+            tile_bytes(c, npu, wmem, cores, h, w, ch, &in_t, &out_t, &w_t, &extra);
             double foot = bufs * (in_t + out_t + w_t) + extra;
             if (foot > l1b)
                 l1b = foot;
@@ -823,6 +870,66 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
     mt[M_MAC_PER_CYCLE] = c->macs / cycles;
     mt[M_TIME] = cycles / hw[H_CLOCK];
     return 1;
+}
+
+/* Monotone infeasibility for skipping: tiled points whose tiles overflow L1
+ * (and l1_bytes for "<=" bounds). sir_evaluate's l1_bytes is the largest
+ * footprint over the tile classes, bufs * (in + out + w) + extra; the
+ * class of full tiles (t[0], t[1], t[2]) always occurs (t <= e) and,
+ * tile_bytes growing with each size while the remainder classes are
+ * smaller, is the largest. So l1_bytes = foot(t), and it does not decrease
+ * when any of these parameters grows (the others fixed):
+ * - the tile sizes: t[d] = min(value, e[d]) (tile_grid);
+ * - buffering: bufs 1 -> 2 (single = 0 < double = 1);
+ * - cores from a value >= 1 (0 means the preset's, the largest): extra
+ *   grows with them; more than the preset's, or not the canonical value on
+ *   the NPU, fails anyway. With no im2col buffer extra does not use them.
+ * - wmem on the cluster: only the canonical value is feasible; on the NPU
+ *   "on" drops the weights from L1, so it is not claimed there;
+ * - engine: from the NPU (the last value) there is nothing larger; from the
+ *   cluster, on a layer NEUREKA cannot run, the NPU fails anyway;
+ * - simd: the footprint does not use it.
+ * The l1 mode is fixed (l2 has no tiles) and the placement checks before
+ * the L1 check do not depend on the claimed parameters' tile sizes: a
+ * larger point fails there or at the L1 check. */
+static uint32_t sir_monotone(const void *vctx, const double *p, int what)
+{
+    const sir_ctx_t *c = vctx;
+    if ((what >= 0 && what != M_L1) || (what < 0 && !c->l1_overflow))
+        return 0;
+    if (!p)
+        return 1;
+    if (p[P_L1] != 0)
+        return 0;
+    int npu = c->kind != KIND_ELEM && p[P_ENGINE] != 0;
+    /* Points sir_evaluate turns away at their non-canonical values are left
+     * alone (claiming nothing is always sound): most infeasible points are
+     * such, and working out their footprint costs more than it saves. */
+    if (npu ? c->npu_kind < 0 || p[P_CORES] != c->canon[P_CORES]
+            : p[P_WMEM] != c->canon[P_WMEM])
+        return 0;
+    int wmem = p[P_WMEM] != 0;
+    int64_t hw_cores = (int64_t)c->hw[H_CORES];
+    int64_t cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];
+    int64_t e[3], t[3];
+    tile_grid(c, p, e, t);
+    if (t[0] < 1 || t[1] < 1 || t[2] < 1)
+        return 0;
+    double in_t, out_t, w_t, extra;
+    tile_bytes(c, npu, wmem, cores, t[0], t[1], t[2], &in_t, &out_t, &w_t, &extra);
+    double foot = (p[P_BUF] != 0 ? 2.0 : 1.0) * (in_t + out_t + w_t) + extra;
+    if (what < 0 && !(foot > c->hw[H_L1]))
+        return 0;
+    uint32_t set = 1u << P_TILE_HO | 1u << P_TILE_WO | 1u << P_TILE_COUT | 1u << P_TILE_M
+                   | 1u << P_TILE_N | 1u << P_BUF | 1u << P_SIMD;
+    int im2col = c->kind == KIND_CONV && c->kh * c->kw > 1;
+    if (p[P_CORES] >= 1 || npu || !im2col)
+        set |= 1u << P_CORES;
+    if (!npu)
+        set |= 1u << P_WMEM;
+    if (npu || c->npu_kind < 0)
+        set |= 1u << P_ENGINE;
+    return set;
 }
 
 /* ---- baselines --------------------------------------------------------- */
@@ -942,6 +1049,7 @@ const dse_hwmodel_t dse_model_siracusa = {
     .prepare = sir_prepare,
     .release = sir_release,
     .evaluate = sir_evaluate,
+    .monotone = sir_monotone,
     .baselines = s_baselines,
     .baseline = sir_baseline,
 };

@@ -103,6 +103,233 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
     return s_keep(ej->job, metrics);
 }
 
+int dse_eval_skip = 1;
+
+_Static_assert(DSE_MAX_PARAMS <= 32, "parameter sets are 32-bit masks");
+
+/* What the model's monotone hook says about an infeasible point: the set of
+ * parameters in which raising values keeps it infeasible (0 = nothing).
+ * model_ok tells whether evaluate() accepted it (then a "<=" or "<"
+ * constraint on a metric that cannot decrease is what rules it out).
+ * ask[0] / ask[1 + i]: whether the layer can claim anything at all for the
+ * model's own checks / for constraint i (asked once per unit). */
+static uint32_t s_dead_set(const dse_job_t *job, const void *ctx, const double *params,
+                           const double *metrics, int model_ok, const unsigned char *ask)
+{
+    const dse_hwmodel_t *m = job->model;
+    if (!model_ok)
+        return ask[0] ? m->monotone(ctx, params, -1) : 0;
+    uint32_t best = 0;
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        if (!ask[1 + i])
+            continue;
+        double v = metrics[k->metric];
+        /* a NaN breaks the bound without saying anything about larger points */
+        if (!isfinite(v) || dse_cmp_holds(k->cmp, v, k->bound))
+            continue;
+        uint32_t set = m->monotone(ctx, params, k->metric);
+        if (__builtin_popcount(set) > __builtin_popcount(best))
+            best = set;
+    }
+    return best;
+}
+
+/* Fills ask for s_dead_set; returns whether anything can be claimed. */
+static int s_ask(const dse_job_t *job, const void *ctx, unsigned char *ask)
+{
+    const dse_hwmodel_t *m = job->model;
+    int any = ask[0] = m->monotone(ctx, NULL, -1) != 0;
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        ask[1 + i] = k->metric >= 0 && (k->cmp == DSE_CMP_LE || k->cmp == DSE_CMP_LT) &&
+                     m->monotone(ctx, NULL, k->metric) != 0;
+        any |= ask[1 + i];
+    }
+    return any;
+}
+
+/* A region of a unit known to be infeasible: the points of [from, end) whose
+ * digits below `level` are >= digit[j] for the parameters of ge and equal to
+ * digit[j] for the others. Built from one infeasible point p at `from` with
+ * a monotone set S (ge, without parameter 0) whose highest parameter with
+ * more than one value is `level` (so level >= 1, and a row never straddles
+ * `end`): the points of [from, end), end = the end of p's block at
+ * level + 1, share p's digits above level and have digit[level] >= p's, so
+ * those that pass the test are exactly the points after p that the hook's
+ * claim covers. */
+typedef struct {
+    uint64_t end;
+    size_t level;
+    uint32_t ge;
+    size_t digit[DSE_MAX_PARAMS];
+} s_dead_t;
+
+/* Regions kept at once; beyond, new ones are dropped (less skipping, still
+ * sound). */
+#define S_MAX_DEAD 32
+
+/* Whether the digits 1 .. level-1 of a row (the points that differ only in
+ * digit 0) pass a region's test. */
+static inline int s_row_matches(const s_dead_t *d, const size_t *dig)
+{
+    for (size_t j = 1; j < d->level; j++) {
+        if (d->ge >> j & 1u) {
+            if (dig[j] < d->digit[j])
+                return 0;
+        } else if (dig[j] != d->digit[j]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Moves idx (with its digits) k points on; k > 1 decodes afresh. */
+static inline void s_advance(const dse_space_t *s, size_t *dig, uint64_t *idx, uint64_t k,
+                             uint64_t hi)
+{
+    *idx += k;
+    if (*idx >= hi)
+        return;
+    if (k > 1) {
+        dse_space_digits(s, *idx, dig);
+        return;
+    }
+    for (size_t p = 0; p < s->n_params; p++) {
+        if (++dig[p] < s->n_values[p])
+            break;
+        dig[p] = 0;
+    }
+}
+
+/* dse_eval_points on a range: digits advance as an odometer (no division
+ * per point) and, when use_hook, what the model's hook proves infeasible is
+ * skipped. Two ways: runs (the claim covers a contiguous block right
+ * after the point: its set holds parameter 0 and every parameter up to some
+ * level L whose digits below L are all first values) are jumped at once; a
+ * claim without parameter 0 becomes a region, tested once per row (per
+ * value of digits 1..), which leaves one digit-0 value per region and row
+ * to skip, found by one bit test per point. */
+static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
+                        int use_hook, dse_front_t *front, dse_front_t *all, dse_counters_t *cnt,
+                        const atomic_int *cancel)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_space_t *s = job->layers[layer].space;
+    const void *ctx = ej->ctx[layer];
+    double params[DSE_MAX_PARAMS];
+    double metrics[DSE_MAX_METRICS];
+    size_t dig[DSE_MAX_PARAMS];
+    uint32_t single = 0; /* parameters with one value: "larger" is "equal" */
+    uint64_t stride[DSE_MAX_PARAMS + 1];
+    stride[0] = 1;
+    for (size_t p = 0; p < s->n_params; p++) {
+        if (s->n_values[p] == 1)
+            single |= 1u << p;
+        stride[p + 1] = stride[p] * s->n_values[p];
+    }
+    unsigned char ask[1 + DSE_MAX_CONSTRAINTS];
+    if (use_hook)
+        use_hook = s_ask(job, ctx, ask);
+    s_dead_t dead[S_MAX_DEAD];
+    size_t n_dead = 0;
+    /* the current row: the digit-0 values in row_eq (values < 64) are dead */
+    int row_valid = 0;
+    uint64_t row_eq = 0;
+    uint64_t idx = lo, turn = 0;
+    if (lo < hi)
+        dse_space_digits(s, lo, dig);
+    while (idx < hi) {
+        if (cancel && (++turn & 1023) == 0 && atomic_load(cancel))
+            return DSE_EINTR;
+        if (!row_valid || dig[0] == 0) {
+            row_eq = 0;
+            for (size_t r = 0; r < n_dead;) {
+                const s_dead_t *d = &dead[r];
+                if (idx >= d->end) { /* rows never straddle an end: level >= 1 */
+                    dead[r] = dead[--n_dead];
+                    continue;
+                }
+                if (d->digit[0] < 64 && s_row_matches(d, dig))
+                    row_eq |= (uint64_t)1 << d->digit[0];
+                r++;
+            }
+            row_valid = 1;
+        }
+        if (dig[0] < 64 && (row_eq >> dig[0] & 1u)) {
+            cnt->skipped++;
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        for (size_t p = 0; p < s->n_params; p++)
+            params[p] = s->values[p][dig[p]];
+        cnt->evaluated++;
+        int ok = m->evaluate(ctx, params, metrics);
+        if (ok && s_keep(job, metrics)) {
+            cnt->feasible++;
+            int64_t cin = 0, cout = 0;
+            if (m->iface)
+                m->iface(ctx, params, &cin, &cout);
+            dse_front_insert(front, idx, cin, cout, metrics);
+            if (all)
+                dse_front_push(all, idx, cin, cout, metrics);
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        cnt->infeasible++;
+        if (!use_hook) {
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        uint32_t set = s_dead_set(job, ctx, params, metrics, ok, ask);
+        if (!set) {
+            s_advance(s, dig, &idx, 1, hi);
+            continue;
+        }
+        set |= single;
+        size_t level = s->n_params;
+        while (level > 0 && !((set & ~single) >> (level - 1) & 1u))
+            level--;
+        if (level-- == 0) {
+            s_advance(s, dig, &idx, 1, hi); /* nothing larger to skip */
+            continue;
+        }
+        /* The run right after idx: while the digits below L are all at
+         * their first (smallest) value and in the set, every point up to
+         * the end of idx's block at level L has digits >= idx's in the set
+         * and equal elsewhere. */
+        size_t L = 0;
+        uint64_t run = 0;
+        if (set & 1u) {
+            while (L < level && dig[L] == 0 && (set >> (L + 1) & 1u))
+                L++;
+            run = (s->n_values[L] - dig[L]) * stride[L] - 1;
+            if (run > hi - idx - 1)
+                run = hi - idx - 1;
+        }
+        /* The rest of the claim becomes a region only when the claim leaves
+         * parameter 0 out. With parameter 0 in, each later block the claim
+         * reaches starts with a point that will be evaluated, found
+         * infeasible and jumped from: a region would save that one
+         * evaluation per block but cost a check on every row, which is
+         * more (measured: pulp-cluster evaluates a cached point in about
+         * as many instructions as a region check of a row). */
+        if (!(set & 1u) && n_dead < S_MAX_DEAD) {
+            s_dead_t *d = &dead[n_dead++];
+            d->end = idx - idx % stride[level + 1] + stride[level + 1];
+            d->level = level;
+            d->ge = set;
+            memcpy(d->digit, dig, sizeof d->digit[0] * s->n_params);
+        }
+        cnt->skipped += run;
+        s_advance(s, dig, &idx, 1 + run, hi);
+        if (run > 0)
+            row_valid = 0;
+    }
+    return 0;
+}
+
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
                     dse_counters_t *cnt, const atomic_int *cancel)
@@ -116,6 +343,11 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
     uint64_t count = indices ? n : (hi > lo ? hi - lo : 0);
     if (!indices && hi > s->size)
         return DSE_EINVAL;
+    /* Skipping works on ranges (exhaustive units), where the points a
+     * monotone claim covers come later in the same unit. */
+    if (!indices && s->n_params >= 1 && s->n_params <= DSE_MAX_PARAMS)
+        return s_eval_range(ej, layer, lo, hi, m->monotone && dse_eval_skip, front, all, cnt,
+                            cancel);
     for (uint64_t i = 0; i < count; i++) {
         if (cancel && (i & 1023) == 1023 && atomic_load(cancel))
             return DSE_EINTR;

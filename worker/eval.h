@@ -47,7 +47,10 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
  * the n listed points), inserting each kept point into front and, when all
  * is not NULL, pushing it onto all as well (unfiltered). *cancel, when not
  * NULL, is polled now and then: a non-zero value stops the unit early with
- * DSE_EINTR. Returns 0, DSE_EINVAL for a point outside the space. */
+ * DSE_EINTR. On a range, points the model's monotone hook proves infeasible
+ * are not evaluated but counted in cnt->skipped (evaluated + skipped = hi -
+ * lo); the fronts are the same as without skipping. Returns 0, DSE_EINVAL
+ * for a point outside the space. */
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
                     dse_counters_t *cnt, const atomic_int *cancel);
@@ -61,6 +64,11 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
  * calibration sample, tests). Lets the test model inject faults where a
  * real model would fail: in a worker. */
 extern _Thread_local int dse_eval_in_worker;
+
+/* 1 (default): dse_eval_points skips, on ranges, the points the model's
+ * monotone hook proves infeasible, counting them in `skipped`. Tests and
+ * benches set 0 to evaluate every point and compare. */
+extern int dse_eval_skip;
 
 /* Estimates the evaluation rate (points per second, one thread) of a layer
  * by timing a sample of its points. */
