@@ -240,7 +240,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body);
  * (for transports without frames, files and tests). */
 void dse_wire_encode(const dse_msg_t *msg, dse_strbuf_t *out);
 
-/* Checks the signature frame (exactly 4 bytes: "DSE", version 1) and the
+/* Checks the signature frame (exactly 4 bytes: "DSE", DSE_WIRE_VERSION) and the
  * command frame (exactly 1 byte, a known command); sets *cmd. 0 or
  * DSE_EPROTO. */
 int dse_wire_check_header(const void *sig, size_t sig_len, const void *cmd_frame, size_t cmd_len,
