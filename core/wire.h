@@ -17,7 +17,7 @@
  *   SUBMIT      [config str, [dump_all bool, verbose bool]]
  *   ACCEPT      [job u64, digest str]
  *   PROGRESS    [job u64, evaluated u64, total u64, units_done u32, units_total u32,
- *                workers_alive u32, reissued u32, elapsed f64]
+ *                workers_alive u32, reissued u32, elapsed f64, hv f64]
  *   LAYER_FRONT [job u64, layer u32, counters, width u32, rows]
  *   DONE        [job u64, counters, units u32, reissued u32,
  *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
