@@ -111,18 +111,28 @@ static double s_ratio(dse_evaljob_t *ej, const char *strategy, uint64_t budget, 
     return hv / hv_exact;
 }
 
-static int s_quality(const char *path)
+/* The job of a config, built, with each layer's measured evaluation rate. */
+static dse_evaljob_t *s_load(const char *path, double **rate)
 {
     dse_job_t *job = NULL;
     dse_evaljob_t *ej = NULL;
     dse_error_t err = DSE_ERROR_INIT;
     if (dse_config_load(path, &job, &err) || dse_evaljob_new(&job, &ej, &err)) {
         fprintf(stderr, "bench-quality: %s: %s\n", path, err.msg);
-        return 1;
+        return NULL;
     }
-    double *rate = dse_xcalloc(ej->job->n_layers, sizeof *rate);
+    *rate = dse_xcalloc(ej->job->n_layers, sizeof **rate);
     for (size_t i = 0; i < ej->job->n_layers; i++)
-        rate[i] = dse_eval_rate(ej, i);
+        (*rate)[i] = dse_eval_rate(ej, i);
+    return ej;
+}
+
+static int s_quality(const char *path)
+{
+    double *rate = NULL;
+    dse_evaljob_t *ej = s_load(path, &rate);
+    if (!ej)
+        return 1;
     s_result_t ex;
     double compose_s = 0;
     s_search(ej, "exhaustive", 0, 0, rate, &ex);
@@ -180,19 +190,13 @@ static int s_quality(const char *path)
  * both network fronts measured against the reference of their union. */
 static int s_huge(const char *path, double seconds)
 {
-    dse_job_t *job = NULL;
-    dse_evaljob_t *ej = NULL;
-    dse_error_t err = DSE_ERROR_INIT;
-    if (dse_config_load(path, &job, &err) || dse_evaljob_new(&job, &ej, &err)) {
-        fprintf(stderr, "bench-quality: %s: %s\n", path, err.msg);
+    double *rate = NULL;
+    dse_evaljob_t *ej = s_load(path, &rate);
+    if (!ej)
         return 1;
-    }
     long double points = 0;
     for (size_t i = 0; i < ej->job->n_layers; i++)
         points += (long double)ej->job->layers[i].space->size;
-    double *rate = dse_xcalloc(ej->job->n_layers, sizeof *rate);
-    for (size_t i = 0; i < ej->job->n_layers; i++)
-        rate[i] = dse_eval_rate(ej, i);
     const char *strategies[] = {"random", "nsga2"};
     dse_front_t *nets[2] = {NULL, NULL};
     s_result_t info[2];

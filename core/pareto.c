@@ -290,6 +290,21 @@ void dse_front_sort(dse_front_t *f)
     free(perm);
 }
 
+/* The rank (1 .. nu + 1) of y among the nu sorted distinct values ys: one
+ * more than the number of values below y. Fenwick trees index by it. */
+static inline size_t s_rank_in(const double *ys, size_t nu, double y)
+{
+    size_t a = 0, b = nu;
+    while (a < b) {
+        size_t c = (a + b) / 2;
+        if (ys[c] < y)
+            a = c + 1;
+        else
+            b = c;
+    }
+    return a + 1;
+}
+
 static int s_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -373,15 +388,7 @@ static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size
     s_stair_t *tree = dse_xcalloc(nu ? nu : 1, sizeof *tree);
     for (size_t i = lo; i < hi; i++) {
         const double *v = f->ov + perm[i] * 4;
-        size_t a = 0, b = nu;
-        while (a < b) {
-            size_t c = (a + b) / 2;
-            if (ys[c] < v[1])
-                a = c + 1;
-            else
-                b = c;
-        }
-        size_t r = a + 1;
+        size_t r = s_rank_in(ys, nu, v[1]);
         int dominated = 0;
         for (size_t p = r; p > 0 && !dominated; p -= p & (~p + 1))
             dominated = s_stair_covers(&tree[p - 1], v[2], v[3]);
@@ -435,16 +442,7 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
             tree[i] = INFINITY;
         for (size_t i = lo; i < hi; i++) {
             const double *v = f->ov + perm[i] * 3;
-            /* rank r in 1..nu of v[1] */
-            size_t a = 0, b = nu;
-            while (a < b) {
-                size_t c = (a + b) / 2;
-                if (ys[c] < v[1])
-                    a = c + 1;
-                else
-                    b = c;
-            }
-            size_t r = a + 1;
+            size_t r = s_rank_in(ys, nu, v[1]);
             double mn = INFINITY;
             for (size_t p = r; p > 0; p -= p & (~p + 1))
                 if (tree[p - 1] < mn)

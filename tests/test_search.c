@@ -402,15 +402,16 @@ static double s_strategy_hv(const char *strategy, int64_t budget, double *ref, i
     return hv;
 }
 
-/* The quality the README reports, held: on the quickstart job (133,144
- * points) nsga2 with 5% of the evaluations reaches 99% of the exact
- * network front's hypervolume, and beats random with the same budget. */
+/* The quality the README reports, held: on the quickstart job (117,600
+ * points evaluated by exhaustive search, the rest skipped) nsga2 with 5%
+ * of those evaluations reaches 99% of the exact network front's
+ * hypervolume, and beats random with the same budget. */
 DSE_TEST(search_nsga2_quality)
 {
     double ref[2];
     double exact = s_strategy_hv("exhaustive", 0, ref, 1);
-    double ga = s_strategy_hv("nsga2", 6658, ref, 0);
-    double rnd = s_strategy_hv("random", 6658, ref, 0);
+    double ga = s_strategy_hv("nsga2", 5880, ref, 0);
+    double rnd = s_strategy_hv("random", 5880, ref, 0);
     CHECK(exact > 0);
     CHECK(ga / exact >= 0.99);
     CHECK(ga > rnd);

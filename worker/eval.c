@@ -105,6 +105,20 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
 
 int dse_eval_skip = 1;
 
+/* A feasible point: counted, and offered to the unit's front (and to all). */
+static inline void s_kept(const dse_hwmodel_t *m, const void *ctx, uint64_t idx,
+                          const double *params, const double *metrics, dse_front_t *front,
+                          dse_front_t *all, dse_counters_t *cnt)
+{
+    cnt->feasible++;
+    int64_t cin = 0, cout = 0;
+    if (m->iface)
+        m->iface(ctx, params, &cin, &cout);
+    dse_front_insert(front, idx, cin, cout, metrics);
+    if (all)
+        dse_front_push(all, idx, cin, cout, metrics);
+}
+
 _Static_assert(DSE_MAX_PARAMS <= 32, "parameter sets are 32-bit masks");
 
 /* What the model's monotone hook says about an infeasible point: the set of
@@ -267,13 +281,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         cnt->evaluated++;
         int ok = m->evaluate(ctx, params, metrics);
         if (ok && s_keep(job, metrics)) {
-            cnt->feasible++;
-            int64_t cin = 0, cout = 0;
-            if (m->iface)
-                m->iface(ctx, params, &cin, &cout);
-            dse_front_insert(front, idx, cin, cout, metrics);
-            if (all)
-                dse_front_push(all, idx, cin, cout, metrics);
+            s_kept(m, ctx, idx, params, metrics, front, all, cnt);
             s_advance(s, dig, &idx, 1, hi);
             continue;
         }
@@ -360,13 +368,7 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
             cnt->infeasible++;
             continue;
         }
-        cnt->feasible++;
-        int64_t cin = 0, cout = 0;
-        if (m->iface)
-            m->iface(ctx, params, &cin, &cout);
-        dse_front_insert(front, idx, cin, cout, metrics);
-        if (all)
-            dse_front_push(all, idx, cin, cout, metrics);
+        s_kept(m, ctx, idx, params, metrics, front, all, cnt);
     }
     return 0;
 }
