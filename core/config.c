@@ -19,6 +19,7 @@
 #include "core/toml.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
+#include "search/search.h"
 
 #define S_MAX_DOMAIN 1000000 /* values in one parameter's domain */
 
@@ -1386,14 +1387,23 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     const char *strategy = "exhaustive";
     if (s && (rc = s_string(c, s, "strategy", "the search strategy", 0, 0, 0, &strategy)))
         return rc;
+    /* the search strategies, then the model's baselines (a baseline as a
+     * strategy evaluates its one deployment) */
+    const char *names[S_N_STRATEGIES + 16];
+    size_t n_names = 0;
+    for (size_t i = 0; i < S_N_STRATEGIES; i++)
+        names[n_names++] = s_strategies[i];
+    for (size_t i = 0; m->baselines && m->baseline && m->baselines[i] && n_names < 19; i++)
+        names[n_names++] = m->baselines[i];
     size_t si = 0;
-    while (si < S_N_STRATEGIES && strcmp(strategy, s_strategies[si]) != 0)
+    while (si < n_names && strcmp(strategy, names[si]) != 0)
         si++;
-    if (si == S_N_STRATEGIES) {
-        char hint[128];
-        s_hint(hint, sizeof hint, strategy, s_strategies, S_N_STRATEGIES);
+    if (si == n_names) {
+        char hint[128], list[512];
+        s_hint(hint, sizeof hint, strategy, names, n_names);
+        s_list(list, sizeof list, names, n_names);
         return S_ERR_VAL(c, s_get(s, "strategy", NULL), "unknown strategy \"%s\" (strategies: "
-                         "exhaustive, random, nsga2)%s", strategy, hint);
+                         "%s)%s", strategy, list, hint);
     }
     job->strategy = dse_xstrdup(strategy);
 
@@ -1474,6 +1484,15 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             return rc;
         if (!(job->seconds >= 0 && job->seconds <= 1e7))
             return S_ERR_VAL(c, v, "seconds must be 0 (no limit) to 10000000");
+    }
+    if (si >= S_N_STRATEGIES) {
+        /* a baseline runs as a strategy only when it picks points of the spaces */
+        uint64_t *points = dse_xcalloc(job->n_layers + 1, sizeof *points);
+        dse_error_t berr = DSE_ERROR_INIT;
+        rc = dse_search_baseline_points(job, points, &berr);
+        free(points);
+        if (rc)
+            return S_ERR_VAL(c, s_get(s, "strategy", NULL), "%s", berr.msg);
     }
     return 0;
 }
@@ -1841,7 +1860,7 @@ void dse_job_print(const dse_job_t *job, FILE *out)
                 k->net >= 0 ? m->net_metrics[k->net].name : m->metrics[k->metric].name,
                 s_cmp_names[k->cmp], buf);
     }
-    if (strcmp(job->strategy, "exhaustive") != 0) {
+    if (strcmp(job->strategy, "random") == 0 || strcmp(job->strategy, "nsga2") == 0) {
         fprintf(out, "; seed %llu, budget ", (unsigned long long)job->seed);
         if (job->budget > 0)
             fprintf(out, "%lld evaluations", (long long)job->budget);

@@ -15,7 +15,7 @@
 #define S_DEFAULT_STALL 20
 #define S_MIN_ROUND 8 /* units per round of a time-limited search, at least */
 
-typedef enum { S_EXHAUSTIVE, S_RANDOM, S_NSGA2 } s_strategy_t;
+typedef enum { S_EXHAUSTIVE, S_RANDOM, S_NSGA2, S_BASELINE } s_strategy_t;
 
 typedef struct {
     /* the layer's block of range units (exhaustive, random, an exact nsga2 layer) */
@@ -266,6 +266,53 @@ static uint64_t s_generation(dse_search_t *s)
     return added;
 }
 
+int dse_search_baseline_points(const dse_job_t *job, uint64_t *points, dse_error_t *err)
+{
+    const dse_hwmodel_t *m = job->model;
+    double **params = dse_xcalloc(job->n_layers, sizeof *params);
+    for (size_t l = 0; l < job->n_layers; l++)
+        params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
+    int rc = m->baseline(job, job->strategy, params, err);
+    for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
+        const dse_space_t *sp = job->layers[l].space;
+        size_t dig[DSE_MAX_PARAMS];
+        for (size_t p = 0; p < sp->n_params && rc == 0; p++) {
+            size_t i = 0;
+            while (i < sp->n_values[p] && sp->values[p][i] != params[l][p])
+                i++;
+            dig[p] = i;
+            if (i == sp->n_values[p]) {
+                char v[64];
+                dse_fmt_double(v, sizeof v, params[l][p]);
+                rc = dse_error_set(err, DSE_EINVAL, job->path, job->layers[l].line,
+                                   job->layers[l].col,
+                                   "baseline '%s' picks %s = %s for layer '%s', which is not in "
+                                   "the layer's space: it cannot run as a strategy (baselines.csv "
+                                   "shows it beside every strategy)",
+                                   job->strategy, m->params[p].name, v, job->layers[l].name);
+            }
+        }
+        if (rc == 0)
+            points[l] = dse_space_index(sp, dig);
+    }
+    for (size_t l = 0; l < job->n_layers; l++)
+        free(params[l]);
+    free(params);
+    return rc;
+}
+
+/* A model baseline as a strategy: its one deployment, one point per layer. */
+static int s_baseline(dse_search_t *s, dse_error_t *err)
+{
+    const dse_job_t *job = s->ej->job;
+    uint64_t *points = dse_xcalloc(job->n_layers, sizeof *points);
+    int rc = dse_search_baseline_points(job, points, err);
+    for (size_t l = 0; l < job->n_layers && rc == 0; l++)
+        s_add_lists(s, (uint32_t)l, &points[l], 1);
+    free(points);
+    return rc;
+}
+
 int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *rate,
                    dse_search_t **out, dse_error_t *err)
 {
@@ -276,12 +323,23 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
     s->layers = dse_xcalloc(job->n_layers, sizeof *s->layers);
     s->rate = dse_xcalloc(job->n_layers, sizeof *s->rate);
     s->unit_seconds = unit_seconds;
-    s->strategy = strcmp(job->strategy, "random") == 0  ? S_RANDOM
-                  : strcmp(job->strategy, "nsga2") == 0 ? S_NSGA2
-                                                        : S_EXHAUSTIVE;
+    s->strategy = strcmp(job->strategy, "random") == 0       ? S_RANDOM
+                  : strcmp(job->strategy, "nsga2") == 0      ? S_NSGA2
+                  : strcmp(job->strategy, "exhaustive") == 0 ? S_EXHAUSTIVE
+                                                             : S_BASELINE;
     for (size_t i = 0; i < job->n_layers; i++)
         s->rate[i] = rate ? rate[i] : dse_eval_rate(ej, i);
     s->budget = dse_search_job_budget(job);
+    if (s->strategy == S_BASELINE) {
+        int rc = s_baseline(s, err);
+        if (rc) {
+            dse_search_destroy(&s);
+            *out = NULL;
+            return rc;
+        }
+        *out = s;
+        return 0;
+    }
     if (s->strategy == S_EXHAUSTIVE) {
         for (size_t i = 0; i < job->n_layers; i++)
             s->layers[i].count = job->layers[i].space->size;
@@ -439,8 +497,10 @@ uint64_t dse_search_job_budget(const dse_job_t *job)
     for (size_t i = 0; i < job->n_layers; i++)
         total += (long double)job->layers[i].space->size;
     uint64_t all = total > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)total;
-    if (strcmp(job->strategy, "random") != 0 && strcmp(job->strategy, "nsga2") != 0)
+    if (strcmp(job->strategy, "exhaustive") == 0)
         return all;
+    if (strcmp(job->strategy, "random") != 0 && strcmp(job->strategy, "nsga2") != 0)
+        return job->n_layers; /* a baseline: one point per layer */
     uint64_t b = job->budget > 0 ? (uint64_t)job->budget : S_DEFAULT_BUDGET;
     return b < all ? b : all;
 }

@@ -14,6 +14,12 @@
  *              budget; each generation is a set of explicit point lists.
  *              A layer whose share covers its whole space is enumerated
  *              instead (exact).
+ *  a baseline  any baseline of the model (hwmodel.h), by name: its one
+ *              deployment, one point per layer, when those are points of
+ *              the layers' spaces (FINN's setfolding and greedy are; the
+ *              PULP and Siracusa baselines pick canonical values outside
+ *              the spaces, so they only run beside a strategy, in
+ *              baselines.csv).
  *
  * Units are sized to about unit_seconds of work at a measured evaluation
  * rate, and numbered 0, 1, 2, ... in the order proposed. Everything a
@@ -96,8 +102,15 @@ int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *c
                         dse_counters_t *cnt);
 
 /* The evaluations a job's search may spend: every point for exhaustive;
- * for random and nsga2 [search] budget (0: 10^6), at most every point. */
+ * for random and nsga2 [search] budget (0: 10^6), at most every point; one
+ * per layer for a baseline. */
 uint64_t dse_search_job_budget(const dse_job_t *job);
+
+/* When the job's strategy is a baseline of its model: the point of each
+ * layer's space (points[layer]) that the baseline picks. Fails (DSE_EINVAL,
+ * err at the layer) when a value it picks is not in the layer's space, or
+ * with the baseline's own error. */
+int dse_search_baseline_points(const dse_job_t *job, uint64_t *points, dse_error_t *err);
 
 /* Evaluations the search means to spend in all (for progress). */
 uint64_t dse_search_total(const dse_search_t *s);

@@ -444,3 +444,67 @@ DSE_TEST(search_time_limit)
     dse_search_destroy(&s);
     dse_evaljob_destroy(&ej);
 }
+
+/* A config file's text with its strategy line replaced. */
+static int s_parse_with_strategy(const char *path, const char *strategy, dse_job_t **job,
+                                 dse_error_t *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (dse_read_file(path, &text, &len, err))
+        return -1;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    for (char *line = text; line && *line;) {
+        char *nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (strncmp(line, "strategy = ", 11) == 0)
+            dse_strbuf_addf(&sb, "strategy = \"%s\"\n", strategy);
+        else
+            dse_strbuf_addf(&sb, "%s\n", line);
+        line = nl ? nl + 1 : NULL;
+    }
+    free(text);
+    size_t n;
+    char *t = dse_strbuf_detach(&sb, &n);
+    int rc = dse_config_parse(path, t, n, 0, job, err);
+    free(t);
+    return rc;
+}
+
+DSE_TEST(search_baseline_strategy)
+{
+    /* FINN's greedy picks points of the CNV spaces: one unit per layer */
+    dse_job_t *job = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(s_parse_with_strategy("configs/cnv-w2a2-pynq.toml", "greedy", &job, &err), 0);
+    if (!job)
+        return;
+    uint64_t points[16];
+    CHECK_INT(dse_search_baseline_points(job, points, &err), 0);
+    dse_evaljob_t *ej = NULL;
+    CHECK_INT(dse_evaljob_new(&job, &ej, &err), 0);
+    size_t nl = ej->job->n_layers;
+    dse_front_t *f[16];
+    for (size_t l = 0; l < nl; l++)
+        f[l] = dse_evaljob_front_new(ej);
+    dse_search_t *s = s_search(ej);
+    CHECK(dse_search_budget(s) == nl);
+    dse_counters_t cnt = {0};
+    CHECK_INT(dse_search_run_here(s, ej, f, &cnt), 0);
+    CHECK(cnt.evaluated == nl);
+    for (size_t l = 0; l < nl; l++) {
+        CHECK_INT(dse_front_size(f[l]), 1);
+        CHECK(dse_front_size(f[l]) == 1 && dse_front_index(f[l], 0) == points[l]);
+        dse_front_destroy(&f[l]);
+    }
+    dse_search_destroy(&s);
+    dse_evaljob_destroy(&ej);
+    /* a baseline that picks values outside the spaces is refused where the
+     * strategy is named */
+    CHECK(s_parse_with_strategy("configs/quickstart.toml", "autotuner", &job, &err) != 0);
+    CHECK(strstr(err.msg, "not in the layer's space") != NULL);
+    CHECK_INT(err.line, 106);
+    CHECK(s_parse_with_strategy("configs/quickstart.toml", "autotuneer", &job, &err) != 0);
+    CHECK(strstr(err.msg, "did you mean 'autotuner'") != NULL);
+}

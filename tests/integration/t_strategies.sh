@@ -48,3 +48,15 @@ for c in quickstart:2000 mobilenetv2-siracusa:3000 cnv-w1a1-pynq:600; do
         note "$name $st: $ev evaluations, $nf network points"
     done
 done
+# a baseline as a strategy: FINN's greedy search through the same engine
+# gives its one deployment (LUT budget only: greedy's point breaks the BRAM one)
+sed 's/^strategy = .*/strategy = "greedy"/; s/^constraints = .*/constraints = ["lut <= 45220"]/' \
+    configs/cnv-w1a1-pynq.toml >"$T/greedy.toml"
+"$BIN/dse-run" "$T/greedy.toml" --workers 2 --output "$T/greedy" -q || fail "strategy greedy"
+rows=$(($(wc -l <"$T/greedy/pareto_network.csv") - 1))
+[ "$rows" -eq 1 ] || fail "greedy: $rows network points, expected its one deployment"
+got=$(sed -n 2p "$T/greedy/pareto_network.csv" | cut -d, -f2)
+want=$(grep -o '"name": "greedy", "feasible": true, "max_cycles": [0-9]*' "$T/greedy/summary.json" |
+       sed 's/.*: //')
+[ "$got" = "$want" ] || fail "greedy: max_cycles $got, its baseline says $want"
+note "greedy as a strategy: $got cycles, as its baseline"
