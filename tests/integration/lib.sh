@@ -106,3 +106,17 @@ heartbeat = 0.2
 unit_seconds = 0.03
 TOML
 }
+
+# run_on_two_workers CONFIG OUT [coordinator args]: a coordinator on a fresh
+# port, two workers (the first is W1), and dse-run submitting CONFIG in the
+# background (RUN); the caller disturbs W1, then waits for RUN.
+run_on_two_workers() {
+    cfg=$1; dir=$2; shift 2
+    PORT=$(pick_port)
+    start_coordinator $PORT "$@"
+    start_worker $PORT; W1=$WORKER
+    start_worker $PORT
+    "$BIN/dse-run" "$cfg" --coordinator "tcp://127.0.0.1:$PORT" --output "$dir" -q &
+    RUN=$!
+    PIDS="$PIDS $RUN"
+}

@@ -3,13 +3,7 @@
 . tests/integration/lib.sh
 slow_job "$T/job.toml"
 "$BIN/dse-run" "$T/job.toml" --workers 1 --output "$T/ref" -q || fail "reference run"
-PORT=$(pick_port)
-start_coordinator $PORT
-start_worker $PORT; W1=$WORKER
-start_worker $PORT; W2=$WORKER
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out" -q &
-RUN=$!
-PIDS="$PIDS $RUN"
+run_on_two_workers "$T/job.toml" "$T/out"
 sleep 0.8
 note "killing worker $W1"
 kill -9 $W1

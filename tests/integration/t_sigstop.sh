@@ -4,13 +4,7 @@
 . tests/integration/lib.sh
 slow_job "$T/job.toml"
 "$BIN/dse-run" "$T/job.toml" --workers 1 --output "$T/ref" -q || fail "reference run"
-PORT=$(pick_port)
-start_coordinator $PORT --verbose
-start_worker $PORT; W1=$WORKER
-start_worker $PORT
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out" -q &
-RUN=$!
-PIDS="$PIDS $RUN"
+run_on_two_workers "$T/job.toml" "$T/out" --verbose
 sleep 0.8
 note "freezing worker $W1"
 kill -STOP $W1

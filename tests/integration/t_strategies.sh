@@ -10,13 +10,7 @@ for st in random nsga2; do
     [ "$ev" -gt 0 ] && [ "$ev" -le 9000 ] || fail "$st: $ev evaluations for a budget of 9000"
     grep -q "\"strategy\": \"$st\"" "$T/$st-1/summary.json" || fail "$st: summary.json strategy"
     note "$st: $ev evaluations"
-    PORT=$(pick_port)
-    start_coordinator $PORT
-    start_worker $PORT; W1=$WORKER
-    start_worker $PORT
-    "$BIN/dse-run" "$T/$st.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/$st-2" -q &
-    RUN=$!
-    PIDS="$PIDS $RUN"
+    run_on_two_workers "$T/$st.toml" "$T/$st-2"
     sleep 0.6
     note "$st: killing worker $W1"
     kill -9 $W1
