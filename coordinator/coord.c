@@ -1,8 +1,11 @@
 /* coord.c - the coordinator engine: workers, leases, jobs, clients. */
 #include "coordinator/coord.h"
 
+#include <assert.h>
 #include <czmq.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,20 +15,42 @@
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
+#include "search/perm.h"
 #include "search/search.h"
 #include "worker/eval.h"
 
 #define S_UNIT_BITS 40
 #define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)
 #define S_MAX_CAPS 16
+/* A slot is what a lease holds and a WORK message names: a unit of the
+ * search (its number), or, with this bit set, a piece of a unit that was
+ * split after failing too often (an index into the job's pieces). Unit
+ * numbers stay below 2^39 (DSE_SEARCH_MAX_UNITS). */
+#define S_PIECE_BIT (1ULL << 39)
 
-enum { S_PENDING = 0, S_DONE = 1, S_QUARANTINED = 2 };
+/* S_SPLIT: the slot failed max_attempts times and was cut in halves, which
+ * run as pieces; a unit is done when its last piece settles. */
+enum { S_PENDING = 0, S_DONE = 1, S_QUARANTINED = 2, S_SPLIT = 3 };
+
+typedef struct {
+    uint64_t unit;   /* the unit it is part of */
+    uint64_t lo, hi; /* positions (range, shuffled) or offsets into the indices (list) */
+    uint8_t state, attempts, suspect;
+} s_piece_t;
+
+/* A unit being run as pieces: its pieces' rows gathered for the search. */
+typedef struct {
+    uint64_t unit;
+    uint64_t open; /* pieces not settled yet */
+    dse_front_t *rows;
+} s_split_t;
 
 typedef struct {
     dse_peer_t peer;
     uint64_t uid;
     char host[DSE_WIRE_MAX_HOST + 1];
     uint32_t threads, credit, outstanding;
+    uint32_t exclusive; /* holds a suspect unit alone: gets nothing else meanwhile */
     double last_seen;
     uint64_t evaluated;
     char caps[S_MAX_CAPS][32];
@@ -38,6 +63,7 @@ typedef struct {
     uint64_t unit;
     uint64_t worker; /* uid */
     uint32_t epoch;
+    int exclusive; /* a suspect unit, the only one its worker holds */
     double issued, deadline;
 } s_lease_t;
 
@@ -57,6 +83,7 @@ typedef struct s_job {
     dse_counters_t *per_layer;
     uint8_t *state;    /* per unit */
     uint8_t *attempts; /* failed leases per unit, saturating */
+    uint8_t *suspect;  /* per unit: was held by a worker that died; runs alone from then on */
     uint64_t cursor;   /* next fresh unit */
     uint64_t *retry;   /* units back at the front of the queue (FIFO) */
     size_t retry_head, n_retry, cap_retry;
@@ -71,7 +98,27 @@ typedef struct s_job {
     size_t n_seen, cap_seen;
     uint64_t evaluated;
     double started;
+    uint64_t n_quar_units; /* units settled as quarantined (one-point units) */
+    s_piece_t *pieces;
+    size_t n_pieces, cap_pieces;
+    s_split_t *splits;
+    size_t n_splits, cap_splits;
 } s_job_t;
+
+/* A SUBMIT being built and calibrated in a thread of its own, so that a
+ * job whose points are slow to evaluate does not stall the loop. */
+typedef struct {
+    pthread_t thread;
+    atomic_int finished, cancel;
+    dse_peer_t client;
+    char *config;
+    double unit_seconds;
+    double submitted;
+    dse_evaljob_t *ej;
+    dse_search_t *search;
+    int rc;
+    char error[1200];
+} s_pending_t;
 
 struct dse_coord {
     dse_coord_opts_t o;
@@ -86,6 +133,9 @@ struct dse_coord {
     size_t rr; /* round-robin position over jobs */
     double last_heartbeat, last_progress;
     uint64_t proto_errors;
+    uint64_t unleased; /* RESULTs and FAILs refused: no lease held by their sender */
+    s_pending_t **pending;
+    size_t n_pending, cap_pending;
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -176,6 +226,7 @@ static void s_job_free(s_job_t *j)
     free(j->per_layer);
     free(j->state);
     free(j->attempts);
+    free(j->suspect);
     free(j->retry);
     free(j->leases);
     free(j->quar);
@@ -183,6 +234,10 @@ static void s_job_free(s_job_t *j)
     free(j->hv_ref);
     free(j->hv_ideal);
     free(j->hv_set);
+    free(j->pieces);
+    for (size_t i = 0; i < j->n_splits; i++)
+        dse_front_destroy(&j->splits[i].rows);
+    free(j->splits);
     dse_search_destroy(&j->search);
     dse_evaljob_destroy(&j->ej);
     free(j);
@@ -195,6 +250,8 @@ static void s_job_remove(dse_coord_t *c, s_job_t *j)
         s_worker_t *w = s_worker_by_uid(c, j->leases[i].worker);
         if (w && w->outstanding > 0)
             w->outstanding--;
+        if (w && j->leases[i].exclusive && w->exclusive > 0)
+            w->exclusive--;
     }
     dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
     m.cancel.job = j->id;
@@ -221,14 +278,62 @@ static int s_job_has_pending(const s_job_t *j)
     return j->n_retry > 0 || j->cursor < dse_search_n_units(j->search);
 }
 
-/* Next unit to hand out, or -1. Retries come first. */
+/* ---------------------------------------------------------------- slots */
+
+static int s_is_piece(uint64_t slot)
+{
+    return (slot & S_PIECE_BIT) != 0;
+}
+
+/* 1 when slot names a unit or piece the job has. */
+static int s_slot_valid(const s_job_t *j, uint64_t slot)
+{
+    if (s_is_piece(slot))
+        return (slot & ~S_PIECE_BIT) < j->n_pieces;
+    return slot < dse_search_n_units(j->search);
+}
+
+static uint8_t *s_slot_state(s_job_t *j, uint64_t slot)
+{
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].state : &j->state[slot];
+}
+
+static uint8_t *s_slot_attempts(s_job_t *j, uint64_t slot)
+{
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].attempts : &j->attempts[slot];
+}
+
+static uint8_t *s_slot_suspect(s_job_t *j, uint64_t slot)
+{
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].suspect : &j->suspect[slot];
+}
+
+/* The points a slot stands for, as a unit (a piece narrows its unit). */
+static void s_slot_unit(const s_job_t *j, uint64_t slot, dse_unit_t *out)
+{
+    if (!s_is_piece(slot)) {
+        dse_search_unit(j->search, slot, out);
+        return;
+    }
+    const s_piece_t *p = &j->pieces[slot & ~S_PIECE_BIT];
+    dse_search_unit(j->search, p->unit, out);
+    if (out->kind == DSE_UNIT_LIST) {
+        out->indices += p->lo;
+        out->n = (size_t)(p->hi - p->lo);
+    } else {
+        out->lo = p->lo;
+        out->hi = p->hi;
+    }
+}
+
+/* Next slot to hand out, or -1. Retries come first. */
 static int64_t s_job_pop(s_job_t *j)
 {
     while (j->n_retry > 0) {
         uint64_t u = j->retry[j->retry_head];
         j->retry_head = (j->retry_head + 1) % j->cap_retry;
         j->n_retry--;
-        if (j->state[u] == S_PENDING)
+        if (*s_slot_state(j, u) == S_PENDING)
             return (int64_t)u;
     }
     while (j->cursor < dse_search_n_units(j->search)) {
@@ -255,6 +360,17 @@ static void s_job_push_retry(s_job_t *j, uint64_t u)
     j->n_retry++;
 }
 
+/* Puts a slot back at the head of the queue (one that may not go to the
+ * worker at hand). */
+static void s_job_unpop(s_job_t *j, uint64_t u)
+{
+    s_job_push_retry(j, u); /* makes room, then moves it to the head */
+    j->n_retry--;
+    j->retry_head = (j->retry_head + j->cap_retry - 1) % j->cap_retry;
+    j->retry[j->retry_head] = u;
+    j->n_retry++;
+}
+
 static size_t s_unit_leases(const s_job_t *j, uint64_t u)
 {
     size_t n = 0;
@@ -263,54 +379,166 @@ static size_t s_unit_leases(const s_job_t *j, uint64_t u)
     return n;
 }
 
-/* A lease ended without a result (worker dead, FAIL, expiry). Every failed
- * lease counts, copies included, so a unit that kills whoever runs it
- * cannot circulate forever: after max_attempts failures it is quarantined;
- * before that it goes back to the front of the queue, unless a copy of it
- * is still out. */
-static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *why)
+static s_split_t *s_split_find(s_job_t *j, uint64_t unit)
 {
-    if (j->state[u] != S_PENDING)
-        return; /* done already */
-    if (j->attempts[u] < 255)
-        j->attempts[u]++;
-    if (j->attempts[u] < (unsigned)c->o.max_attempts && s_unit_leases(j, u) > 0)
-        return; /* still running elsewhere */
-    if (j->attempts[u] >= (unsigned)c->o.max_attempts) {
-        j->state[u] = S_QUARANTINED;
-        dse_unit_t unit;
-        dse_search_unit(j->search, u, &unit);
-        j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
-        dse_quarantined_t *q = &j->quar[j->n_quar++];
-        q->layer = unit.layer;
-        q->lo = unit.lo;
-        q->hi = unit.hi;
-        q->attempts = j->attempts[u];
-        snprintf(q->error, sizeof q->error, "%s", why);
-        s_log(c, "job %llu: unit %llu (layer '%s', points %llu..%llu) quarantined after %u "
-              "attempts: %s", (unsigned long long)j->id, (unsigned long long)u,
-              j->ej->job->layers[unit.layer].name, (unsigned long long)unit.lo,
-              (unsigned long long)unit.hi, q->attempts, why);
+    for (size_t i = 0; i < j->n_splits; i++)
+        if (j->splits[i].unit == unit)
+            return &j->splits[i];
+    return NULL;
+}
+
+/* A unit is settled: its rows go to the search (which learns from them),
+ * and it counts as done. */
+static void s_unit_settled(s_job_t *j, uint64_t u, size_t n, const uint64_t *index,
+                           const int64_t *cin, const int64_t *cout, const double *metrics)
+{
+    dse_search_feed(j->search, u, n, index, cin, cout, metrics);
+    j->state[u] = S_DONE;
+    j->done++;
+}
+
+/* A piece settled (done or quarantined): when it was its unit's last, the
+ * unit is settled with the rows its pieces returned. The search sees the
+ * same rows as from the whole unit: for a list, every feasible row; for a
+ * range, the union of the pieces' local fronts filtered, which is the
+ * unit's local front. */
+static void s_piece_settled(s_job_t *j, uint64_t piece)
+{
+    uint64_t u = j->pieces[piece].unit;
+    s_split_t *sp = s_split_find(j, u);
+    assert(sp && sp->open > 0);
+    if (--sp->open > 0)
+        return;
+    const dse_front_t *f = sp->rows;
+    size_t n = dse_front_size(f), width = dse_front_width(f);
+    uint64_t *index = dse_xmalloc((n + 1) * sizeof *index);
+    int64_t *cin = dse_xmalloc((n + 1) * sizeof *cin);
+    int64_t *cout = dse_xmalloc((n + 1) * sizeof *cout);
+    double *metrics = dse_xmalloc((n * width + 1) * sizeof *metrics);
+    for (size_t i = 0; i < n; i++) {
+        index[i] = dse_front_index(f, i);
+        cin[i] = dse_front_cin(f, i);
+        cout[i] = dse_front_cout(f, i);
+        memcpy(metrics + i * width, dse_front_row(f, i), width * sizeof *metrics);
+    }
+    s_unit_settled(j, u, n, index, cin, cout, metrics);
+    free(index);
+    free(cin);
+    free(cout);
+    free(metrics);
+    dse_front_destroy(&sp->rows);
+    *sp = j->splits[--j->n_splits];
+}
+
+static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
+{
+    j->pieces = dse_xgrow(j->pieces, sizeof *j->pieces, j->n_pieces + 1, &j->cap_pieces);
+    s_piece_t *p = &j->pieces[j->n_pieces];
+    p->unit = unit;
+    p->lo = lo;
+    p->hi = hi;
+    p->state = S_PENDING;
+    p->attempts = 0;
+    p->suspect = 1; /* part of a unit that failed: run alone, so a death is its own */
+    return S_PIECE_BIT | j->n_pieces++;
+}
+
+/* Cuts a slot that reached its attempt limit in halves, queued at the
+ * front, so that one point that kills workers costs only itself. */
+static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why)
+{
+    uint64_t u, lo, hi;
+    if (s_is_piece(slot)) {
+        s_piece_t *p = &j->pieces[slot & ~S_PIECE_BIT];
+        u = p->unit, lo = p->lo, hi = p->hi;
+        p->state = S_SPLIT;
+        s_split_find(j, u)->open--; /* replaced by its halves below */
     } else {
-        s_job_push_retry(j, u);
+        dse_unit_t unit;
+        dse_search_unit(j->search, slot, &unit);
+        u = slot;
+        lo = unit.kind == DSE_UNIT_LIST ? 0 : unit.lo;
+        hi = unit.kind == DSE_UNIT_LIST ? unit.n : unit.hi;
+        j->state[u] = S_SPLIT;
+        j->splits = dse_xgrow(j->splits, sizeof *j->splits, j->n_splits + 1, &j->cap_splits);
+        s_split_t *sp = &j->splits[j->n_splits++];
+        sp->unit = u;
+        sp->open = 0;
+        sp->rows = dse_evaljob_front_new(j->ej);
+    }
+    uint64_t mid = lo + (hi - lo) / 2;
+    /* the pieces array may move: no pointers into it across s_piece_new */
+    uint64_t a = s_piece_new(j, u, lo, mid);
+    uint64_t b = s_piece_new(j, u, mid, hi);
+    s_split_find(j, u)->open += 2;
+    s_job_push_retry(j, a);
+    s_job_push_retry(j, b);
+    j->reissued += 2;
+    s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
+          "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
+          (unsigned long long)lo, (unsigned long long)hi, c->o.max_attempts, why);
+}
+
+/* The point a one-point slot stands for. */
+static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
+{
+    if (unit->kind == DSE_UNIT_LIST)
+        return unit->indices[0];
+    if (unit->kind == DSE_UNIT_RANGE)
+        return unit->lo;
+    dse_perm_t perm;
+    dse_perm_init(&perm, j->ej->job->layers[unit->layer].space->size, unit->key);
+    return dse_perm_at(&perm, unit->lo);
+}
+
+/* A lease ended without a result. charge says whether the slot is to blame:
+ * a FAIL, a bad RESULT, an expired lease or a worker that died holding it
+ * (the coordinator cannot tell which of a dead worker's units killed it)
+ * are charged; a worker that re-registered or left in good order is not.
+ * A slot charged max_attempts times is split in halves, which start afresh;
+ * only a single point at the limit is quarantined, and named. Before that
+ * the slot goes back to the front of the queue, unless a copy is still out. */
+static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why, int charge)
+{
+    uint8_t *state = s_slot_state(j, slot), *attempts = s_slot_attempts(j, slot);
+    if (*state != S_PENDING)
+        return; /* done already */
+    if (charge && *attempts < 255)
+        (*attempts)++;
+    if (*attempts < (unsigned)c->o.max_attempts && s_unit_leases(j, slot) > 0)
+        return; /* still running elsewhere */
+    if (*attempts < (unsigned)c->o.max_attempts) {
+        s_job_push_retry(j, slot);
         j->reissued++;
         if (c->o.verbose)
             s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %d (%s)",
-                  (unsigned long long)j->id, (unsigned long long)u, j->attempts[u],
+                  (unsigned long long)j->id, (unsigned long long)slot, *attempts,
                   c->o.max_attempts, why);
+        return;
     }
-}
-
-static int s_lease_take(s_job_t *j, uint64_t u, uint64_t worker, s_lease_t *out)
-{
-    for (size_t i = 0; i < j->n_leases; i++)
-        if (j->leases[i].unit == u && j->leases[i].worker == worker) {
-            if (out)
-                *out = j->leases[i];
-            j->leases[i] = j->leases[--j->n_leases];
-            return 1;
-        }
-    return 0;
+    dse_unit_t unit;
+    s_slot_unit(j, slot, &unit);
+    if (dse_unit_points(&unit) > 1) {
+        s_slot_split(c, j, slot, why);
+        return;
+    }
+    unsigned tries = *attempts;
+    *state = S_QUARANTINED;
+    uint64_t point = s_slot_point(j, &unit);
+    j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
+    dse_quarantined_t *q = &j->quar[j->n_quar++];
+    q->layer = unit.layer;
+    q->lo = point;
+    q->hi = point + 1;
+    q->attempts = tries;
+    snprintf(q->error, sizeof q->error, "%s", why);
+    s_log(c, "job %llu: point %llu of layer '%s' quarantined after %u attempts: %s",
+          (unsigned long long)j->id, (unsigned long long)point,
+          j->ej->job->layers[unit.layer].name, tries, why);
+    if (s_is_piece(slot))
+        s_piece_settled(j, slot & ~S_PIECE_BIT);
+    else
+        j->n_quar_units++;
 }
 
 /* The progress line's hypervolume. Per layer: the hypervolume of the front
@@ -358,7 +586,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
     m.progress.total = dse_search_total(j->search);
-    m.progress.units_done = (uint32_t)(j->done + j->n_quar);
+    m.progress.units_done = (uint32_t)(j->done + j->n_quar_units);
     m.progress.units_total = (uint32_t)dse_search_n_units(j->search);
     m.progress.hv = s_progress_hv(j);
     m.progress.workers_alive = alive;
@@ -428,6 +656,8 @@ static void s_job_grow(s_job_t *j)
         cap *= 2;
     j->state = dse_xrealloc(j->state, cap);
     j->attempts = dse_xrealloc(j->attempts, cap);
+    j->suspect = dse_xrealloc(j->suspect, cap);
+    memset(j->suspect + j->cap_units, 0, cap - j->cap_units);
     memset(j->state + j->cap_units, S_PENDING, cap - j->cap_units);
     memset(j->attempts + j->cap_units, 0, cap - j->cap_units);
     j->cap_units = cap;
@@ -437,7 +667,7 @@ static void s_job_grow(s_job_t *j)
  * or the job is finished. */
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
-    while (j->done + j->n_quar == dse_search_n_units(j->search)) {
+    while (j->done + j->n_quar_units == dse_search_n_units(j->search)) {
         uint64_t slots = 0;
         for (size_t i = 0; i < c->n_workers; i++)
             slots += c->workers[i].credit;
@@ -466,7 +696,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
         w->jobs_sent[w->n_jobs_sent++] = j->id;
     }
     dse_unit_t unit;
-    dse_search_unit(j->search, u, &unit);
+    s_slot_unit(j, u, &unit);
     double timeout = c->o.lease_timeout_s > 0 ? c->o.lease_timeout_s
                                               : (60 > 40 * c->o.unit_seconds ? 60 : 40 * c->o.unit_seconds);
     j->leases = dse_xgrow(j->leases, sizeof *j->leases, j->n_leases + 1, &j->cap_leases);
@@ -476,7 +706,9 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     l->epoch = ++j->epoch;
     l->issued = now;
     l->deadline = now + timeout;
+    l->exclusive = *s_slot_suspect(j, u) != 0;
     w->outstanding++;
+    w->exclusive += (uint32_t)l->exclusive;
     dse_msg_t m = {.cmd = DSE_MSG_WORK};
     m.work.unit = (j->id << S_UNIT_BITS) | u;
     m.work.epoch = l->epoch;
@@ -503,7 +735,7 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
             continue;
         for (size_t i = 0; i < j->n_leases; i++) {
             s_lease_t *l = &j->leases[i];
-            if (l->worker == w->uid || j->state[l->unit] != S_PENDING ||
+            if (l->worker == w->uid || *s_slot_state(j, l->unit) != S_PENDING ||
                 s_unit_leases(j, l->unit) > 1 || now - l->issued < c->o.unit_seconds)
                 continue;
             if (!best_job || l->issued < best_job->leases[best].issued)
@@ -524,7 +756,7 @@ static void s_schedule(dse_coord_t *c, double now)
         return;
     for (size_t wi = 0; wi < c->n_workers; wi++) {
         s_worker_t *w = &c->workers[wi];
-        while (w->outstanding < w->credit) {
+        while (w->outstanding < w->credit && !w->exclusive) {
             s_job_t *j = NULL;
             for (size_t k = 0; k < c->n_jobs; k++) {
                 s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
@@ -542,6 +774,10 @@ static void s_schedule(dse_coord_t *c, double now)
             int64_t u = s_job_pop(j);
             if (u < 0)
                 break;
+            if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
+                s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
+                break;
+            }
             s_issue(c, j, w, (uint64_t)u, now);
         }
     }
@@ -549,7 +785,9 @@ static void s_schedule(dse_coord_t *c, double now)
 
 /* --------------------------------------------------------- worker messages */
 
-static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why)
+/* Forgets a worker; its units go back to the queue, charged to them when
+ * charge is set (see s_unit_failed). */
+static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why, int charge)
 {
     if (c->o.verbose || w->outstanding)
         s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue", w->host,
@@ -563,8 +801,15 @@ static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why)
         for (size_t i = 0; i < j->n_leases;) {
             if (j->leases[i].worker == uid) {
                 uint64_t u = j->leases[i].unit;
+                /* a worker that dies holding several units does not say
+                 * which one killed it: each becomes a suspect and runs
+                 * alone from then on; a death charges only a unit that ran
+                 * alone */
+                int alone = j->leases[i].exclusive;
+                if (charge && !alone)
+                    *s_slot_suspect(j, u) = 1;
                 j->leases[i] = j->leases[--j->n_leases];
-                s_unit_failed(c, j, u, "worker lost");
+                s_unit_failed(c, j, u, "worker lost", charge && alone);
             } else {
                 i++;
             }
@@ -576,7 +821,7 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
 {
     s_worker_t *w = s_worker_find(c, p);
     if (w)
-        s_worker_drop(c, w, "re-registered");
+        s_worker_drop(c, w, "re-registered", 0); /* a READY again is not an attempt */
     if (r->version != DSE_WIRE_VERSION) {
         s_log(c, "worker %s speaks protocol %u, not %u: refused", r->host, r->version,
               DSE_WIRE_VERSION);
@@ -617,6 +862,19 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
         snprintf(why, size, "more rows than feasible points");
         return 0;
     }
+    /* a list (and every unit of a dump_all job) returns each feasible point;
+     * a range its local front, which is empty only when nothing is feasible */
+    if ((unit->kind == DSE_UNIT_LIST || j->ej->job->dump_all) &&
+        r->rows.n != r->counters.feasible) {
+        snprintf(why, size, "%zu rows for %llu feasible points", r->rows.n,
+                 (unsigned long long)r->counters.feasible);
+        return 0;
+    }
+    if (r->rows.n == 0 && r->counters.feasible > 0) {
+        snprintf(why, size, "no rows, but %llu feasible points",
+                 (unsigned long long)r->counters.feasible);
+        return 0;
+    }
     uint64_t space = j->ej->job->layers[unit->layer].space->size;
     for (size_t i = 0; i < r->rows.n; i++)
         if (!dse_unit_has(unit, space, r->rows.index[i])) {
@@ -627,41 +885,83 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
     return 1;
 }
 
+/* Refuses a RESULT or FAIL that its sender holds no lease for (never
+ * registered, declared dead since, a unit it was not given, a stale epoch):
+ * only the holder of a unit's current lease may settle it. Logged now and
+ * then so that a noisy peer cannot flood the log. */
+static void s_unleased(dse_coord_t *c, const char *what, const s_worker_t *w, uint64_t wire_unit)
+{
+    c->unleased++;
+    if (c->unleased <= 10 || c->unleased % 1000 == 0)
+        s_log(c, "refused a %s for unit %llu from %s: it holds no lease on it (%llu so far)",
+              what, (unsigned long long)wire_unit,
+              w ? w->host : "a peer that is not a registered worker",
+              (unsigned long long)c->unleased);
+}
+
+/* The job and slot a message names, with the sender's lease taken (the
+ * worker's count of outstanding units released). NULL when there is no
+ * such lease. */
+static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, uint32_t epoch,
+                             uint64_t *slot)
+{
+    if (!w)
+        return NULL;
+    s_job_t *j = s_job_find(c, wire_unit >> S_UNIT_BITS);
+    if (!j)
+        return NULL;
+    uint64_t u = wire_unit & S_UNIT_MASK;
+    if (!s_slot_valid(j, u))
+        return NULL;
+    for (size_t i = 0; i < j->n_leases; i++)
+        if (j->leases[i].unit == u && j->leases[i].worker == w->uid &&
+            j->leases[i].epoch == epoch) {
+            if (j->leases[i].exclusive && w->exclusive > 0)
+                w->exclusive--;
+            j->leases[i] = j->leases[--j->n_leases];
+            if (w->outstanding > 0)
+                w->outstanding--;
+            *slot = u;
+            return j;
+        }
+    return NULL;
+}
+
 static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, double now)
 {
-    s_job_t *j = s_job_find(c, r->unit >> S_UNIT_BITS);
-    if (!j)
-        return; /* a job that finished or was cancelled */
-    uint64_t u = r->unit & S_UNIT_MASK;
-    if (u >= dse_search_n_units(j->search)) {
-        s_log(c, "worker %s: RESULT for unit %llu, which job %llu does not have", w ? w->host : "?",
-              (unsigned long long)u, (unsigned long long)j->id);
+    uint64_t u;
+    s_job_t *j = s_take_lease(c, w, r->unit, r->epoch, &u);
+    if (!j) {
+        /* a job that finished or was cancelled is no fault of the worker */
+        if (!w || s_job_find(c, r->unit >> S_UNIT_BITS))
+            s_unleased(c, "RESULT", w, r->unit);
         return;
     }
-    if (w && s_lease_take(j, u, w->uid, NULL) && w->outstanding > 0)
-        w->outstanding--;
-    if (j->state[u] != S_PENDING)
-        return; /* a duplicate, or a stale copy: already merged */
+    if (*s_slot_state(j, u) != S_PENDING)
+        return; /* a copy of a unit merged already */
     dse_unit_t unit;
-    dse_search_unit(j->search, u, &unit);
+    s_slot_unit(j, u, &unit);
     char why[256];
     if (!s_check_result(j, &unit, r, why, sizeof why)) {
-        s_log(c, "worker %s: bad RESULT for unit %llu: %s", w ? w->host : "?",
-              (unsigned long long)u, why);
-        s_unit_failed(c, j, u, why);
+        s_log(c, "worker %s: bad RESULT for unit %llu: %s", w->host, (unsigned long long)u, why);
+        s_unit_failed(c, j, u, why, 1);
+        s_job_check_done(c, j, now);
         return;
     }
     dse_front_t *f = j->fronts[unit.layer];
+    s_split_t *sp = s_is_piece(u) ? s_split_find(j, j->pieces[u & ~S_PIECE_BIT].unit) : NULL;
     size_t width = r->rows.width;
     for (size_t i = 0; i < r->rows.n; i++) {
-        dse_front_insert(f, r->rows.index[i], r->rows.cin[i], r->rows.cout[i],
-                         r->rows.metrics + i * width);
+        const double *row = r->rows.metrics + i * width;
+        dse_front_insert(f, r->rows.index[i], r->rows.cin[i], r->rows.cout[i], row);
         if (j->all)
             dse_front_push(j->all[unit.layer], r->rows.index[i], r->rows.cin[i],
-                           r->rows.cout[i], r->rows.metrics + i * width);
+                           r->rows.cout[i], row);
+        if (sp && unit.kind == DSE_UNIT_LIST)
+            dse_front_push(sp->rows, r->rows.index[i], r->rows.cin[i], r->rows.cout[i], row);
+        else if (sp)
+            dse_front_insert(sp->rows, r->rows.index[i], r->rows.cin[i], r->rows.cout[i], row);
     }
-    dse_search_feed(j->search, u, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
-                    r->rows.metrics);
     dse_counters_t *pl = &j->per_layer[unit.layer];
     pl->evaluated += r->counters.evaluated;
     pl->feasible += r->counters.feasible;
@@ -669,34 +969,36 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     pl->skipped += r->counters.skipped;
     /* progress counts points done: a skipped point is as done as an evaluated one */
     j->evaluated += r->counters.evaluated + r->counters.skipped;
-    j->state[u] = S_DONE;
-    j->done++;
-    if (w) {
-        size_t k = 0;
-        while (k < j->n_seen && j->seen[k] != w->uid)
-            k++;
-        if (k == j->n_seen) {
-            j->seen = dse_xgrow(j->seen, sizeof *j->seen, j->n_seen + 1, &j->cap_seen);
-            j->seen[j->n_seen++] = w->uid;
-        }
+    if (sp) {
+        j->pieces[u & ~S_PIECE_BIT].state = S_DONE;
+        s_piece_settled(j, u & ~S_PIECE_BIT);
+    } else {
+        s_unit_settled(j, u, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
+                       r->rows.metrics);
+    }
+    size_t k = 0;
+    while (k < j->n_seen && j->seen[k] != w->uid)
+        k++;
+    if (k == j->n_seen) {
+        j->seen = dse_xgrow(j->seen, sizeof *j->seen, j->n_seen + 1, &j->cap_seen);
+        j->seen[j->n_seen++] = w->uid;
     }
     s_job_check_done(c, j, now);
 }
 
 static void s_on_fail(dse_coord_t *c, s_worker_t *w, dse_msg_fail_t *f, double now)
 {
-    s_job_t *j = s_job_find(c, f->unit >> S_UNIT_BITS);
-    if (!j)
+    uint64_t u;
+    s_job_t *j = s_take_lease(c, w, f->unit, f->epoch, &u);
+    if (!j) {
+        if (s_job_find(c, f->unit >> S_UNIT_BITS))
+            s_unleased(c, "FAIL", w, f->unit);
         return;
-    uint64_t u = f->unit & S_UNIT_MASK;
-    if (u >= dse_search_n_units(j->search))
-        return;
-    if (s_lease_take(j, u, w->uid, NULL) && w->outstanding > 0)
-        w->outstanding--;
+    }
     if (c->o.verbose)
         s_log(c, "worker %s failed unit %llu of job %llu: %s", w->host, (unsigned long long)u,
               (unsigned long long)j->id, f->message);
-    s_unit_failed(c, j, u, f->message);
+    s_unit_failed(c, j, u, f->message, 1);
     s_job_check_done(c, j, now);
 }
 
@@ -721,7 +1023,7 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
         break;
     case DSE_MSG_RESULT:
         s_on_result(c, w, &msg.result, now);
-        if (!w) /* from a worker we declared dead: merged if useful; now re-register */
+        if (!w) /* from a worker we declared dead: not merged; it is to re-register */
             s_send_peer(c, c->wsock, &peer, DSE_MSG_DISCONNECT);
         break;
     case DSE_MSG_FAIL:
@@ -738,7 +1040,7 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
         break;
     case DSE_MSG_DISCONNECT:
         if (w)
-            s_worker_drop(c, w, "left");
+            s_worker_drop(c, w, "left", 0);
         break;
     default: {
         dse_error_t e = DSE_ERROR_INIT;
@@ -874,7 +1176,7 @@ static void s_timers(dse_coord_t *c, double now)
     for (size_t i = 0; i < c->n_workers;) {
         s_worker_t *w = &c->workers[i];
         if (now - w->last_seen > hb * c->o.heartbeat_misses)
-            s_worker_drop(c, w, "missed its heartbeats: declared dead"); /* swaps in the last */
+            s_worker_drop(c, w, "missed its heartbeats: declared dead", 1); /* swaps in the last */
         else
             i++;
     }
@@ -887,10 +1189,12 @@ static void s_timers(dse_coord_t *c, double now)
                 s_worker_t *w = s_worker_by_uid(c, l->worker);
                 if (w && w->outstanding > 0)
                     w->outstanding--;
+                if (w && l->exclusive && w->exclusive > 0)
+                    w->exclusive--;
                 *l = j->leases[--j->n_leases];
                 s_log(c, "job %llu: unit %llu outstanding too long: issued again",
                       (unsigned long long)j->id, (unsigned long long)u);
-                s_unit_failed(c, j, u, "lease expired");
+                s_unit_failed(c, j, u, "lease expired", 1);
             } else {
                 i++;
             }
