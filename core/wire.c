@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <msgpack.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -598,9 +599,14 @@ static int s_rows(s_cur_t *c, dse_wire_rows_t *r)
             return DSE_EPROTO;
         if (m != r->width)
             return s_fail(c, "row %zu: expected %u metrics, got %zu", i, r->width, m);
-        for (size_t j = 0; j < m; j++)
+        for (size_t j = 0; j < m; j++) {
             if (s_f64(c, &r->metrics[i * r->width + j], what))
                 return DSE_EPROTO;
+            /* a feasible point has finite metrics: NaN or infinity is a
+             * forged or broken row, and would win or poison every front */
+            if (!isfinite(r->metrics[i * r->width + j]))
+                return s_fail(c, "row %zu: metric %zu is not finite", i, j);
+        }
     }
     return 0;
 }

@@ -41,6 +41,8 @@
  *     integers must fit their field; reals must be float32/float64);
  *   - strings must not contain NUL bytes (they become C strings), digests
  *     are lowercase hex;
+ *   - metrics in rows must be finite (a feasible point has no NaN or
+ *     infinite metric; PROGRESS's hv may be NaN);
  *   - the body must be consumed exactly (trailing bytes are an error);
  *   - nesting is bounded by the layouts (at most 4 levels: body, rows, row,
  *     metrics); an unexpected array is a type error, so deep nesting costs
