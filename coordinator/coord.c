@@ -134,6 +134,8 @@ struct dse_coord {
     double last_heartbeat, last_progress;
     uint64_t proto_errors;
     uint64_t unleased; /* RESULTs and FAILs refused: no lease held by their sender */
+    uint64_t unleased_kind[4];
+    uint64_t drops; /* workers dropped, for the log's rate limit */
     s_pending_t **pending;
     size_t n_pending, cap_pending;
 };
@@ -789,9 +791,13 @@ static void s_schedule(dse_coord_t *c, double now)
  * charge is set (see s_unit_failed). */
 static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why, int charge)
 {
-    if (c->o.verbose || w->outstanding)
-        s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue", w->host,
-              (unsigned long long)w->uid, why, w->outstanding, w->outstanding == 1 ? "" : "s");
+    /* the first drops in full, then now and then: a peer that registers
+     * and misbehaves in a loop cannot flood the log */
+    c->drops++;
+    if ((c->o.verbose || w->outstanding) && (c->drops <= 30 || c->drops % 100 == 0))
+        s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue (%llu workers dropped so "
+              "far)", w->host, (unsigned long long)w->uid, why, w->outstanding,
+              w->outstanding == 1 ? "" : "s", (unsigned long long)c->drops);
     uint64_t uid = w->uid;
     free(w->jobs_sent);
     size_t idx = (size_t)(w - c->workers);
@@ -835,7 +841,10 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
     w->uid = ++c->next_worker_uid;
     snprintf(w->host, sizeof w->host, "%s", r->host);
     w->threads = r->threads ? r->threads : 1;
-    w->credit = r->credit < 1 ? 1 : (r->credit > 1024 ? 1024 : r->credit);
+    /* about 2 units per thread is what a worker asks; more than 4 per
+     * thread would only hoard units others could run */
+    uint32_t most = w->threads > 256 ? 1024 : 4 * w->threads;
+    w->credit = r->credit < 1 ? 1 : (r->credit > most ? most : r->credit);
     w->last_seen = now;
     for (size_t i = 0; i < r->n_caps && w->n_caps < S_MAX_CAPS; i++)
         snprintf(w->caps[w->n_caps++], sizeof w->caps[0], "%s", r->caps[i]);
@@ -892,7 +901,9 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
 static void s_unleased(dse_coord_t *c, const char *what, const s_worker_t *w, uint64_t wire_unit)
 {
     c->unleased++;
-    if (c->unleased <= 10 || c->unleased % 1000 == 0)
+    /* the first few of each kind (RESULT or FAIL, from a worker or not) */
+    uint64_t *kind = &c->unleased_kind[(what[0] == 'F') * 2 + (w != NULL)];
+    if (++*kind <= 5 || c->unleased % 1000 == 0)
         s_log(c, "refused a %s for unit %llu from %s: it holds no lease on it (%llu so far)",
               what, (unsigned long long)wire_unit,
               w ? w->host : "a peer that is not a registered worker",
@@ -943,8 +954,16 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     s_slot_unit(j, u, &unit);
     char why[256];
     if (!s_check_result(j, &unit, r, why, sizeof why)) {
-        s_log(c, "worker %s: bad RESULT for unit %llu: %s", w->host, (unsigned long long)u, why);
-        s_unit_failed(c, j, u, why, 1);
+        /* a worker that cannot evaluate a unit says FAIL; a RESULT that does
+         * not add up is the worker's fault, not the unit's: the unit goes
+         * back uncharged and the worker is dropped (it may register again) */
+        if (c->drops < 30)
+            s_log(c, "worker %s (#%llu): bad RESULT for unit %llu: %s", w->host,
+                  (unsigned long long)w->uid, (unsigned long long)u, why);
+        s_unit_failed(c, j, u, why, 0);
+        dse_peer_t peer = w->peer;
+        s_worker_drop(c, w, "sent a bad RESULT", 0);
+        s_send_peer(c, c->wsock, &peer, DSE_MSG_DISCONNECT);
         s_job_check_done(c, j, now);
         return;
     }
@@ -1061,28 +1080,82 @@ static void s_client_error(dse_coord_t *c, const dse_peer_t *p, const char *text
     dse_msg_send(c->csock, p, &m);
 }
 
+/* At most this many SUBMITs built at once; more are refused at once. */
+#define S_MAX_PENDING 4
+
+/* Builds and calibrates a submitted job, off the coordinator's loop. */
+static void *s_build_thread(void *arg)
+{
+    s_pending_t *pj = arg;
+    dse_error_t err = DSE_ERROR_INIT;
+    double *rate = NULL;
+    int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), &pj->ej, &err);
+    if (rc == 0) {
+        const dse_job_t *job = pj->ej->job;
+        double unit_s = job->unit_seconds > 0 ? job->unit_seconds : pj->unit_seconds;
+        rate = dse_xcalloc(job->n_layers + 1, sizeof *rate);
+        for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
+            if (atomic_load(&pj->cancel))
+                rc = dse_error_set(&err, DSE_EINTR, NULL, 0, 0, "the coordinator is stopping");
+            else
+                rate[l] = dse_eval_rate(pj->ej, l);
+        }
+        if (rc == 0)
+            rc = dse_search_new(pj->ej, unit_s, rate, &pj->search, &err);
+    }
+    if (rc) {
+        dse_error_format(&err, pj->error, sizeof pj->error);
+        dse_evaljob_destroy(&pj->ej);
+    }
+    free(rate);
+    pj->rc = rc;
+    atomic_store(&pj->finished, 1);
+    return NULL;
+}
+
+static void s_pending_free(s_pending_t *pj)
+{
+    dse_search_destroy(&pj->search);
+    dse_evaljob_destroy(&pj->ej);
+    free(pj->config);
+    free(pj);
+}
+
+/* A SUBMIT starts a build thread; the job starts when it is ready. */
 static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s, double now)
 {
-    dse_error_t err = DSE_ERROR_INIT;
-    dse_evaljob_t *ej = NULL;
-    if (dse_evaljob_from_text(s->config, strlen(s->config), &ej, &err) != 0) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
+    if (c->n_pending >= S_MAX_PENDING) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "the coordinator is preparing %zu jobs already: submit again "
+                 "in a moment", c->n_pending);
         s_client_error(c, p, buf);
         return;
     }
-    double unit_s = ej->job->unit_seconds > 0 ? ej->job->unit_seconds : c->o.unit_seconds;
-    dse_search_t *search = NULL;
-    if (dse_search_new(ej, unit_s, NULL, &search, &err) != 0) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
-        s_client_error(c, p, buf);
-        dse_evaljob_destroy(&ej);
+    s_pending_t *pj = dse_xcalloc(1, sizeof *pj);
+    pj->client = *p;
+    pj->config = s->config; /* taken over from the message */
+    s->config = NULL;
+    pj->unit_seconds = c->o.unit_seconds;
+    pj->submitted = now;
+    if (pthread_create(&pj->thread, NULL, s_build_thread, pj) != 0) {
+        s_client_error(c, p, "the coordinator cannot start a thread to prepare the job");
+        s_pending_free(pj);
         return;
     }
+    c->pending = dse_xgrow(c->pending, sizeof *c->pending, c->n_pending + 1, &c->cap_pending);
+    c->pending[c->n_pending++] = pj;
+}
+
+/* A built job becomes a running one: its state, the ACCEPT to its client. */
+static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
+{
+    dse_evaljob_t *ej = pj->ej;
+    dse_search_t *search = pj->search;
+    pj->ej = NULL;
+    pj->search = NULL;
     s_job_t *j = dse_xcalloc(1, sizeof *j);
     j->id = ++c->next_job_id;
-    j->client = *p;
+    j->client = pj->client;
     j->client_seen = now;
     j->ej = ej;
     j->search = search;
@@ -1107,11 +1180,31 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
     m.accept.job = j->id;
     m.accept.digest = ej->digest;
-    dse_msg_send(c->csock, p, &m);
+    dse_msg_send(c->csock, &j->client, &m);
     if (c->o.verbose)
-        s_log(c, "job %llu '%s' accepted: %zu layers, %llu units", (unsigned long long)j->id,
-              ej->job->name, nl, (unsigned long long)dse_search_n_units(search));
+        s_log(c, "job %llu '%s' accepted: %zu layers, %llu units (prepared in %.2f s)",
+              (unsigned long long)j->id, ej->job->name, nl,
+              (unsigned long long)dse_search_n_units(search), now - pj->submitted);
     s_job_check_done(c, j, now);
+}
+
+/* Starts the jobs whose build finished, or tells their clients why not. */
+static void s_pending_poll(dse_coord_t *c, double now)
+{
+    for (size_t i = 0; i < c->n_pending;) {
+        s_pending_t *pj = c->pending[i];
+        if (!atomic_load(&pj->finished)) {
+            i++;
+            continue;
+        }
+        pthread_join(pj->thread, NULL);
+        c->pending[i] = c->pending[--c->n_pending];
+        if (pj->rc)
+            s_client_error(c, &pj->client, pj->error);
+        else
+            s_job_start(c, pj, now);
+        s_pending_free(pj);
+    }
 }
 
 static void s_on_client_msg(dse_coord_t *c, double now)
@@ -1127,16 +1220,9 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     if (rc)
         return;
     switch (msg.cmd) {
-    case DSE_MSG_SUBMIT: {
+    case DSE_MSG_SUBMIT:
         s_on_submit(c, &peer, &msg.submit, now);
-        /* building a job (model preparation, rate calibration) can take a
-         * while; the workers were not silent, the coordinator was busy */
-        double after = dse_now();
-        if (after - now > c->o.heartbeat_s)
-            for (size_t i = 0; i < c->n_workers; i++)
-                c->workers[i].last_seen = after;
         break;
-    }
     case DSE_MSG_HEARTBEAT:
         for (size_t i = 0; i < c->n_jobs; i++)
             if (c->jobs[i]->client.len == peer.len &&
@@ -1287,7 +1373,8 @@ int dse_coord_run(dse_coord_t *c)
     if (tick < 10)
         tick = 10;
     while (!(c->o.stop && *c->o.stop)) {
-        void *which = zpoller_wait(poller, tick);
+        /* while a job is being prepared, look for it often */
+        void *which = zpoller_wait(poller, c->n_pending ? 2 : tick);
         double now = dse_now();
         /* drain what is ready, a bounded batch per socket */
         if (which) {
@@ -1309,6 +1396,7 @@ int dse_coord_run(dse_coord_t *c)
                 }
             }
         }
+        s_pending_poll(c, now);
         s_timers(c, now);
         /* a lost worker or an expired lease may have quarantined a job's
          * last units: such a job is complete too */
@@ -1330,6 +1418,14 @@ void dse_coord_destroy(dse_coord_t **c_p)
     if (!c_p || !*c_p)
         return;
     dse_coord_t *c = *c_p;
+    /* a build stops between layers' calibrations */
+    for (size_t i = 0; i < c->n_pending; i++)
+        atomic_store(&c->pending[i]->cancel, 1);
+    for (size_t i = 0; i < c->n_pending; i++) {
+        pthread_join(c->pending[i]->thread, NULL);
+        s_pending_free(c->pending[i]);
+    }
+    free(c->pending);
     while (c->n_jobs)
         s_job_remove(c, c->jobs[c->n_jobs - 1]);
     free(c->jobs);
