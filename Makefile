@@ -5,7 +5,7 @@
 #   make test     deps, build, every test (unit, TOML conformance, integration)
 #   make run      deps, build, then the main job on configs/quickstart.toml
 #   make asan     the tests under -fsanitize=address,undefined (in build/asan)
-#   make fuzz     the TOML parser under libFuzzer (FUZZ_SECONDS, default 60)
+#   make fuzz     libFuzzer: TOML parser, wire decoders, job text (FUZZ_SECONDS each, default 60)
 #   make bench    the benchmarks
 
 CC       ?= cc
@@ -118,16 +118,32 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) $(ASAN_VARS) unit toml-test integration
 
 FUZZ_SECONDS ?= 60
+FUZZ_SAN  := -fsanitize=fuzzer,address,undefined
+FUZZ_LIB  := build/fuzz/lib/libdse.a
+# every target runs FUZZ_SECONDS: the TOML parser, every wire decoder, and
+# the job text a worker builds a job from (the library built by clang)
 fuzz:
 	@sh .ci/deps.sh fuzz
-	@mkdir -p build/fuzz build/fuzz/corpus
-	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	@mkdir -p build/fuzz build/fuzz/corpus build/fuzz/corpus-wire build/fuzz/corpus-job
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE $(FUZZ_SAN) \
 	  -o build/fuzz/fuzz-toml fuzz/fuzz_toml.c core/toml.c core/error.c core/util.c
+	$(MAKE) CC=clang BUILD=build/fuzz/lib OPT="-O1 -g" \
+	  SANITIZE="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_LIB)
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE $(FUZZ_SAN) -o build/fuzz/fuzz-wire \
+	  fuzz/fuzz_wire.c $(FUZZ_LIB) $(LDLIBS_ALL)
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE $(FUZZ_SAN) -o build/fuzz/fuzz-job \
+	  fuzz/fuzz_job.c $(FUZZ_LIB) $(LDLIBS_ALL)
 	@cp -n fuzz/corpus/* build/fuzz/corpus/ 2>/dev/null || true
+	@cp -n fuzz/corpus-wire/* build/fuzz/corpus-wire/ 2>/dev/null || true
+	@cp -n fuzz/corpus-job/* build/fuzz/corpus-job/ 2>/dev/null || true
 	@if [ -d ../shared/toml-test/tests ]; then find ../shared/toml-test/tests -name '*.toml' | \
 	  while read -r f; do cp -n "$$f" "build/fuzz/corpus/$$(echo "$$f" | tr / _)"; done; fi
 	build/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
+	build/fuzz/fuzz-wire -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -artifact_prefix=build/fuzz/wire- build/fuzz/corpus-wire
+	build/fuzz/fuzz-job -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=20 \
+	  -rss_limit_mb=1024 -artifact_prefix=build/fuzz/job- build/fuzz/corpus-job
 
 bench: deps
 	$(MAKE) all
