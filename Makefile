@@ -6,6 +6,7 @@
 #   make run      deps, build, then the main job on configs/quickstart.toml
 #   make asan     the tests under -fsanitize=address,undefined (in build/asan)
 #   make fuzz     libFuzzer: TOML parser, wire decoders, job text (FUZZ_SECONDS each, default 60)
+#   make chaos    4 workers killed and frozen at random during jobs; identical outputs
 #   make bench    the benchmarks
 
 CC       ?= cc
@@ -41,7 +42,7 @@ ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o $(BUILD)/tests/hostile_peer.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit check-build run asan fuzz bench clean toml-test integration
+.PHONY: all deps test unit check-build run asan fuzz bench clean toml-test integration chaos
 .DEFAULT_GOAL := all
 
 all: $(LIB) $(PROGS) $(BUILD)/dse-tests $(TOOLS) $(BENCHES)
@@ -100,6 +101,10 @@ toml-test: $(BUILD)/toml-decoder
 
 integration: all
 	@BUILD=$(BUILD) timeout 1800 sh tests/integration/run.sh
+
+# random SIGKILL, SIGSTOP and SIGCONT of 4 workers during jobs (CHAOS_RUNS, CHAOS_N)
+chaos: all
+	@BUILD=$(BUILD) timeout 900 sh tests/chaos.sh
 
 test: deps
 	$(MAKE) all
