@@ -1,9 +1,11 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
 #include "core/outputs.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/plot.h"
 #include "core/space.h"
@@ -111,12 +113,47 @@ static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, d
     }
 }
 
+/* The files of one run are written under temporary names (each fsynced)
+ * and renamed into place only when every one of them is written: a full or
+ * unwritable folder leaves the previous outputs as they were, never a mix
+ * of old and new files. One run's outputs are written at a time. */
+typedef struct {
+    char path[4096], tmp[4160];
+} s_staged_t;
+static s_staged_t *s_staged;
+static size_t s_n_staged, s_cap_staged;
+
 static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_error_t *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    int rc = dse_write_file_atomic(path, sb->buf ? sb->buf : "", sb->len, err);
+    s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
+    s_staged_t *f = &s_staged[s_n_staged];
+    snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
+    snprintf(f->tmp, sizeof f->tmp, "%s/.%s.new.%ld", dir, name, (long)getpid());
+    int rc = dse_write_file_atomic(f->tmp, sb->buf ? sb->buf : "", sb->len, err);
     dse_strbuf_release(sb);
+    if (rc) {
+        /* name the real file */
+        snprintf(err->file, sizeof err->file, "%.*s", (int)sizeof err->file - 1, f->path);
+        return rc;
+    }
+    s_n_staged++;
+    return 0;
+}
+
+/* Renames every staged file into place (commit), or removes them. */
+static int s_staged_end(int commit, dse_error_t *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s_n_staged; i++) {
+        if (commit && !rc && rename(s_staged[i].tmp, s_staged[i].path) != 0)
+            rc = dse_error_set(err, DSE_EIO, s_staged[i].path, 0, 0,
+                               "cannot rename into place: %s", strerror(errno));
+        else if (!commit || rc)
+            unlink(s_staged[i].tmp);
+    }
+    free(s_staged);
+    s_staged = NULL;
+    s_n_staged = s_cap_staged = 0;
     return rc;
 }
 
@@ -575,9 +612,22 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
     return rc;
 }
 
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
+
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
                       dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
+{
+    int rc = s_outputs_write(ej, layer_fronts, nf, net_error, all, st, err);
+    int rc2 = s_staged_end(rc == 0, err);
+    return rc ? rc : rc2;
+}
+
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
