@@ -51,6 +51,7 @@ typedef struct {
     char host[DSE_WIRE_MAX_HOST + 1];
     uint32_t threads, credit, outstanding;
     uint32_t exclusive; /* holds a suspect unit alone: gets nothing else meanwhile */
+    int quarantined;    /* returned rows the model disagrees with: gets no more units */
     double last_seen;
     uint64_t evaluated;
     char caps[S_MAX_CAPS][32];
@@ -103,6 +104,10 @@ typedef struct s_job {
     size_t n_pieces, cap_pieces;
     s_split_t *splits;
     size_t n_splits, cap_splits;
+    double *rate;      /* per layer, points/s measured by the coordinator */
+    uint64_t checked;  /* rows and points re-evaluated by the coordinator */
+    char **bad;        /* workers quarantined over this job's rows: "host #uid: why" */
+    size_t n_bad, cap_bad;
 } s_job_t;
 
 /* A SUBMIT being built and calibrated in a thread of its own, so that a
@@ -116,6 +121,7 @@ typedef struct {
     double submitted;
     dse_evaljob_t *ej;
     dse_search_t *search;
+    double *rate; /* per layer, points/s measured here */
     int rc;
     char error[1200];
 } s_pending_t;
@@ -136,6 +142,10 @@ struct dse_coord {
     uint64_t unleased; /* RESULTs and FAILs refused: no lease held by their sender */
     uint64_t unleased_kind[4];
     uint64_t drops; /* workers dropped, for the log's rate limit */
+    /* workers whose rows disagreed with the model: "host #uid: why" (for
+     * summary.json), and their connections, refused from then on */
+    dse_peer_t *bad_peers;
+    size_t n_bad_peers, cap_bad_peers;
     s_pending_t **pending;
     size_t n_pending, cap_pending;
 };
@@ -237,6 +247,10 @@ static void s_job_free(s_job_t *j)
     free(j->hv_ideal);
     free(j->hv_set);
     free(j->pieces);
+    free(j->rate);
+    for (size_t i = 0; i < j->n_bad; i++)
+        free(j->bad[i]);
+    free(j->bad);
     for (size_t i = 0; i < j->n_splits; i++)
         dse_front_destroy(&j->splits[i].rows);
     free(j->splits);
@@ -635,6 +649,8 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         q[i].error = j->quar[i].error;
     }
     d.done.quarantined = q;
+    d.done.n_bad_workers = j->n_bad;
+    d.done.bad_workers = j->bad;
     d.done.workers_seen = (uint32_t)j->n_seen;
     d.done.wall = now - j->started;
     dse_msg_send(c->csock, &j->client, &d);
@@ -894,6 +910,135 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
     return 1;
 }
 
+/* ------------------------------------------------------- result checks */
+
+/* Layers whose points the coordinator evaluates slower than this (its own
+ * calibration) are not re-evaluated: the checks must stay cheap on the
+ * loop. */
+#define S_CHECK_MIN_RATE 1000.0
+/* Rows re-evaluated per result at most: all of a local front, a sample of
+ * a list's or a dump_all unit's every feasible point. */
+#define S_CHECK_ROWS 64
+
+static int s_close(double a, double b)
+{
+    return a == b || fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+/* The point at position pos (< points) of a unit. */
+static uint64_t s_unit_point_at(const s_job_t *j, const dse_unit_t *u, uint64_t pos)
+{
+    if (u->kind == DSE_UNIT_LIST)
+        return u->indices[pos];
+    if (u->kind == DSE_UNIT_RANGE)
+        return u->lo + pos;
+    dse_perm_t perm;
+    dse_perm_init(&perm, j->ej->job->layers[u->layer].space->size, u->key);
+    return dse_perm_at(&perm, u->lo + pos);
+}
+
+/* Re-evaluates a result with the job's own analytic model (deterministic
+ * and cheap): its returned rows (all of them up to S_CHECK_ROWS, else a
+ * seeded sample), whose metrics and interface class must be the model's,
+ * and one seeded point of the unit, which,
+ * when feasible, some returned row of its class must match or beat on
+ * every objective (a worker's rows are its unit's local front, or every
+ * feasible point). Returns 1 when they agree, or 0 with why. A measured
+ * evaluator (not deterministic) would not be checked this way. */
+static int s_verify_result(s_job_t *j, const dse_unit_t *unit, uint64_t slot,
+                           const dse_msg_result_t *r, char *why, size_t size)
+{
+    const dse_evaljob_t *ej = j->ej;
+    const dse_hwmodel_t *m = ej->job->model;
+    size_t width = r->rows.width;
+    dse_front_t *f = dse_evaljob_front_new(ej);
+    uint64_t h = dse_mix64(ej->job->seed ^ (j->id << 48) ^ slot ^ (j->checked << 20));
+    int ok = 1;
+    dse_counters_t cnt = {0};
+    /* every row of a small result (a local front is small), else a sample */
+    size_t n_check = r->rows.n < S_CHECK_ROWS ? r->rows.n : S_CHECK_ROWS;
+    for (size_t c_ = 0; c_ < n_check && ok; c_++) {
+        size_t i = r->rows.n <= S_CHECK_ROWS ? c_ : (size_t)(dse_mix64(h + 2 + c_) % r->rows.n);
+        uint64_t idx = r->rows.index[i];
+        dse_front_clear(f);
+        memset(&cnt, 0, sizeof cnt);
+        dse_eval_points(ej, unit->layer, 0, 0, &idx, 1, f, NULL, &cnt, NULL);
+        j->checked++;
+        if (cnt.feasible != 1 || dse_front_size(f) != 1) {
+            snprintf(why, size, "point %llu was returned as feasible; the model finds it "
+                     "infeasible", (unsigned long long)idx);
+            ok = 0;
+        } else if (dse_front_cin(f, 0) != r->rows.cin[i] || dse_front_cout(f, 0) != r->rows.cout[i]) {
+            snprintf(why, size, "point %llu: interface class differs from the model's",
+                     (unsigned long long)idx);
+            ok = 0;
+        } else {
+            const double *row = dse_front_row(f, 0);
+            for (size_t k = 0; k < width && ok; k++)
+                if (!s_close(row[k], r->rows.metrics[i * width + k])) {
+                    snprintf(why, size, "point %llu: %s = %.17g, the model gives %.17g",
+                             (unsigned long long)idx, m->metrics[k].name,
+                             r->rows.metrics[i * width + k], row[k]);
+                    ok = 0;
+                }
+        }
+    }
+    if (ok) {
+        dse_front_clear(f);
+        memset(&cnt, 0, sizeof cnt);
+        uint64_t idx = s_unit_point_at(j, unit, dse_mix64(h + 1) % dse_unit_points(unit));
+        dse_eval_points(ej, unit->layer, 0, 0, &idx, 1, f, NULL, &cnt, NULL);
+        j->checked++;
+        if (cnt.feasible == 1 && dse_front_size(f) == 1) {
+            const double *p = dse_front_row(f, 0);
+            const int *obj = dse_front_obj(f);
+            size_t n_obj = dse_front_n_obj(f);
+            int covered = 0;
+            for (size_t i = 0; i < r->rows.n && !covered; i++) {
+                if (r->rows.cin[i] != dse_front_cin(f, 0) || r->rows.cout[i] != dse_front_cout(f, 0))
+                    continue;
+                covered = 1;
+                for (size_t o = 0; o < n_obj && covered; o++) {
+                    double x = r->rows.metrics[i * width + (size_t)obj[o]], y = p[obj[o]];
+                    covered = x <= y || s_close(x, y);
+                }
+            }
+            if (!covered) {
+                snprintf(why, size, "point %llu of the unit is feasible and no returned row "
+                         "matches or beats it", (unsigned long long)idx);
+                ok = 0;
+            }
+        }
+    }
+    dse_front_destroy(&f);
+    return ok;
+}
+
+static int s_peer_banned(const dse_coord_t *c, const dse_peer_t *p)
+{
+    for (size_t i = 0; i < c->n_bad_peers; i++)
+        if (c->bad_peers[i].len == p->len && memcmp(c->bad_peers[i].bytes, p->bytes, p->len) == 0)
+            return 1;
+    return 0;
+}
+
+/* A worker whose rows disagree with the model: it gets no more units (its
+ * connection is refused from now on), its units go back to the queue
+ * uncharged, and the job's summary names it. */
+static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const char *why)
+{
+    char line[DSE_WIRE_MAX_HOST + 320];
+    snprintf(line, sizeof line, "%s #%llu: %.256s", w->host, (unsigned long long)w->uid, why);
+    s_log(c, "job %llu: worker %s; quarantined: it gets no more units and its units are "
+          "issued again", (unsigned long long)j->id, line);
+    j->bad = dse_xgrow(j->bad, sizeof *j->bad, j->n_bad + 1, &j->cap_bad);
+    j->bad[j->n_bad++] = dse_xstrdup(line);
+    c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
+                             &c->cap_bad_peers);
+    c->bad_peers[c->n_bad_peers++] = w->peer;
+    s_worker_drop(c, w, "quarantined", 0);
+}
+
 /* Refuses a RESULT or FAIL that its sender holds no lease for (never
  * registered, declared dead since, a unit it was not given, a stale epoch):
  * only the holder of a unit's current lease may settle it. Logged now and
@@ -967,6 +1112,13 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
         s_job_check_done(c, j, now);
         return;
     }
+    if (j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
+        !s_verify_result(j, &unit, u, r, why, sizeof why)) {
+        s_unit_failed(c, j, u, why, 0);
+        s_worker_quarantine(c, j, w, why);
+        s_job_check_done(c, j, now);
+        return;
+    }
     dse_front_t *f = j->fronts[unit.layer];
     s_split_t *sp = s_is_piece(u) ? s_split_find(j, j->pieces[u & ~S_PIECE_BIT].unit) : NULL;
     size_t width = r->rows.width;
@@ -1033,6 +1185,10 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     }
     if (rc)
         return;
+    if (s_peer_banned(c, &peer)) { /* a quarantined worker: ignored */
+        dse_msg_release(&msg);
+        return;
+    }
     s_worker_t *w = s_worker_find(c, &peer);
     if (w)
         w->last_seen = now;
@@ -1106,8 +1262,10 @@ static void *s_build_thread(void *arg)
     if (rc) {
         dse_error_format(&err, pj->error, sizeof pj->error);
         dse_evaljob_destroy(&pj->ej);
+        free(rate);
+        rate = NULL;
     }
-    free(rate);
+    pj->rate = rate;
     pj->rc = rc;
     atomic_store(&pj->finished, 1);
     return NULL;
@@ -1115,6 +1273,7 @@ static void *s_build_thread(void *arg)
 
 static void s_pending_free(s_pending_t *pj)
 {
+    free(pj->rate);
     dse_search_destroy(&pj->search);
     dse_evaljob_destroy(&pj->ej);
     free(pj->config);
@@ -1159,6 +1318,8 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     j->client_seen = now;
     j->ej = ej;
     j->search = search;
+    j->rate = pj->rate;
+    pj->rate = NULL;
     size_t nl = ej->job->n_layers;
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
@@ -1426,6 +1587,7 @@ void dse_coord_destroy(dse_coord_t **c_p)
         s_pending_free(c->pending[i]);
     }
     free(c->pending);
+    free(c->bad_peers);
     while (c->n_jobs)
         s_job_remove(c, c->jobs[c->n_jobs - 1]);
     free(c->jobs);

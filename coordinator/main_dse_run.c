@@ -406,6 +406,8 @@ int main(int argc, char **argv)
         .units_reissued = res.reissued,
         .n_quarantined = res.n_quarantined,
         .quarantined = res.quarantined,
+        .n_bad_workers = res.n_bad_workers,
+        .bad_workers = (const char *const *)res.bad_workers,
         .per_layer = res.per_layer,
     };
     if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg, res.all, &st, &err) != 0) {
@@ -428,6 +430,12 @@ int main(int argc, char **argv)
                    "layer front rows, %zu network front rows; written to %s/\n", ej->job->name,
                    (unsigned long long)evaluated, skip_note, res.wall, t_compose, front,
                    nf ? dse_netfront_size(nf) : 0, ej->job->output);
+        if (res.n_bad_workers)
+            fprintf(stderr, "dse-run: %zu worker%s quarantined: %s rows disagreed with the "
+                    "model, and %s units were run again (see summary.json)\n",
+                    res.n_bad_workers, res.n_bad_workers == 1 ? " was" : "s were",
+                    res.n_bad_workers == 1 ? "its" : "their",
+                    res.n_bad_workers == 1 ? "its" : "their");
         if (res.n_quarantined) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

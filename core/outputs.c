@@ -816,6 +816,12 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
         dse_strbuf_adds(&sb, "}");
     }
     dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]" : "]");
+    dse_strbuf_adds(&sb, ",\n  \"workers_quarantined\": [");
+    for (size_t i = 0; i < st->n_bad_workers; i++) {
+        dse_strbuf_adds(&sb, i ? ", " : "");
+        s_json_string(&sb, st->bad_workers[i]);
+    }
+    dse_strbuf_adds(&sb, "]");
     s_basevals_t bv;
     s_basevals_init(&bv, job);
     if (m->baselines && m->baseline) {

@@ -198,7 +198,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         break;
     case DSE_MSG_DONE: {
         const dse_msg_done_t *m = &msg->done;
-        msgpack_pack_array(&pk, 7);
+        msgpack_pack_array(&pk, 8);
         msgpack_pack_uint64(&pk, m->job);
         s_pack_counters(&pk, &m->counters);
         msgpack_pack_uint32(&pk, m->units);
@@ -215,6 +215,9 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         }
         msgpack_pack_uint32(&pk, m->workers_seen);
         msgpack_pack_double(&pk, m->wall);
+        msgpack_pack_array(&pk, m->n_bad_workers);
+        for (size_t i = 0; i < m->n_bad_workers; i++)
+            s_pack_str(&pk, m->bad_workers[i]);
         break;
     }
     case DSE_MSG_ERROR:
@@ -729,7 +732,7 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
     case DSE_MSG_DONE: {
         dse_msg_done_t *m = &msg->done;
         size_t n;
-        if (s_array_n(c, 7, "body") || s_u64(c, &m->job, "job") ||
+        if (s_array_n(c, 8, "body") || s_u64(c, &m->job, "job") ||
             s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
             s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
             return DSE_EPROTO;
@@ -749,9 +752,19 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
                 s_str(c, &q->error, DSE_WIRE_MAX_TEXT, what))
                 return DSE_EPROTO;
         }
-        return s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall")
-                   ? DSE_EPROTO
-                   : 0;
+        if (s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
+            s_array(c, &n, "workers_quarantined"))
+            return DSE_EPROTO;
+        if (n > DSE_WIRE_MAX_CAPS)
+            return s_fail(c, "%zu quarantined workers exceed %u", n, DSE_WIRE_MAX_CAPS);
+        if (n > s_left(c))
+            return s_fail(c, "%zu quarantined workers cannot fit in %zu bytes", n, s_left(c));
+        m->bad_workers = s_alloc(n, sizeof *m->bad_workers);
+        m->n_bad_workers = n;
+        for (size_t i = 0; i < n; i++)
+            if (s_str(c, &m->bad_workers[i], DSE_WIRE_MAX_TEXT, "workers_quarantined"))
+                return DSE_EPROTO;
+        return 0;
     }
     case DSE_MSG_ERROR:
         return s_array_n(c, 1, "body") ||
@@ -802,6 +815,10 @@ void dse_msg_release(dse_msg_t *msg)
             for (size_t i = 0; i < msg->done.n_quarantined; i++)
                 free(msg->done.quarantined[i].error);
         free(msg->done.quarantined);
+        if (msg->done.bad_workers)
+            for (size_t i = 0; i < msg->done.n_bad_workers; i++)
+                free(msg->done.bad_workers[i]);
+        free(msg->done.bad_workers);
         break;
     case DSE_MSG_ERROR:
         free(msg->error.message);

@@ -21,7 +21,7 @@
  *   LAYER_FRONT [job u64, layer u32, counters, width u32, rows]
  *   DONE        [job u64, counters, units u32, reissued u32,
  *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
- *                workers_seen u32, wall f64]
+ *                workers_seen u32, wall f64, [worker_quarantined str...]]
  *   ERROR       [message str]
  *   CANCEL      [job u64]
  * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64]
@@ -61,7 +61,7 @@
 #include "core/pareto.h"
 #include "core/util.h"
 
-#define DSE_WIRE_VERSION 2
+#define DSE_WIRE_VERSION 3
 #define DSE_WIRE_SIG_LEN 4
 /* "DSE" followed by the version byte. */
 extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
@@ -202,6 +202,8 @@ typedef struct {
     dse_wire_quarantined_t *quarantined;
     uint32_t workers_seen;
     double wall;
+    size_t n_bad_workers;
+    char **bad_workers; /* workers quarantined: their rows disagreed with the model */
 } dse_msg_done_t;
 
 typedef struct {

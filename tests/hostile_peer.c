@@ -14,6 +14,11 @@
  *         declared dead.
  *       Prints what it sent and received on stdout.
  *
+ *   dse-hostile liar ENDPOINT SECONDS
+ *       A registered worker that evaluates each unit it is given and halves
+ *       every metric of one row of its answer: well-formed, counters right,
+ *       only a re-evaluation can tell. Prints how many results it forged.
+ *
  *   dse-hostile submit ENDPOINT FILE SECONDS
  *       At a coordinator's client endpoint: sends FILE's text as a SUBMIT
  *       (as dse-run would after checking it, which this skips) and prints
@@ -38,6 +43,7 @@
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/wire.h"
+#include "search/search.h"
 #include "worker/eval.h"
 
 static uint64_t s_state = 88172645463325252ULL;
@@ -162,6 +168,77 @@ static int s_forge(const char *ep, double seconds)
            works, answered);
     zsock_destroy(&nobody);
     zsock_destroy(&fake);
+    return 0;
+}
+
+/* A worker that evaluates its units, then improves one row's metrics by
+ * half before answering: a result that passes every structural check. */
+static int s_liar(const char *ep, double seconds)
+{
+    zsock_t *s = zsock_new(ZMQ_DEALER);
+    dse_sock_setup(s);
+    if (zsock_connect(s, "%s", ep) != 0)
+        return 1;
+    s_send_ready(s, 2);
+    dse_evaljob_t *ej = NULL;
+    long lies = 0;
+    zpoller_t *p = zpoller_new(s, NULL);
+    double end = zclock_mono() / 1000.0 + seconds, last_hb = 0;
+    while (zclock_mono() / 1000.0 < end) {
+        double now = zclock_mono() / 1000.0;
+        if (now - last_hb > 0.2) {
+            dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_send(s, NULL, &hb);
+            last_hb = now;
+        }
+        if (!zpoller_wait(p, 50))
+            continue;
+        dse_msg_t m;
+        dse_error_t err = DSE_ERROR_INIT;
+        if (dse_msg_recv(s, NULL, &m, &err) != 0)
+            continue;
+        if (m.cmd == DSE_MSG_JOB && !ej) {
+            if (dse_evaljob_from_text(m.job.config, strlen(m.job.config), &ej, &err) != 0)
+                fprintf(stderr, "liar: %s\n", err.msg);
+        } else if (m.cmd == DSE_MSG_WORK && ej && strcmp(m.work.digest, ej->digest) == 0) {
+            dse_unit_t u = {.layer = m.work.layer, .kind = (dse_unit_kind_t)m.work.kind,
+                            .lo = m.work.lo, .hi = m.work.hi, .key = m.work.key,
+                            .indices = m.work.indices, .n = m.work.n_indices};
+            dse_front_t *f = dse_evaljob_front_new(ej);
+            dse_counters_t cnt = {0};
+            dse_unit_eval(ej, &u, f, NULL, &cnt, NULL);
+            dse_front_sort(f);
+            size_t n = dse_front_size(f), w = dse_front_width(f);
+            dse_front_t *g = dse_front_new(w, dse_front_n_obj(f), dse_front_obj(f));
+            for (size_t i = 0; i < n; i++) {
+                double row[256];
+                memcpy(row, dse_front_row(f, i), w * sizeof *row);
+                if (i == 0)
+                    for (size_t k = 0; k < w; k++)
+                        row[k] *= 0.5; /* the lie */
+                dse_front_push(g, dse_front_index(f, i), dse_front_cin(f, i), dse_front_cout(f, i),
+                               row);
+            }
+            dse_msg_t r = {.cmd = DSE_MSG_RESULT};
+            r.result.unit = m.work.unit;
+            r.result.epoch = m.work.epoch;
+            r.result.counters = (dse_wire_counters_t){cnt.evaluated, cnt.feasible,
+                                                      cnt.infeasible, cnt.skipped};
+            r.result.rows.width = (uint32_t)w;
+            r.result.rows.front = g;
+            dse_msg_send(s, NULL, &r);
+            lies += n > 0;
+            dse_front_destroy(&f);
+            dse_front_destroy(&g);
+        } else if (m.cmd == DSE_MSG_DISCONNECT) {
+            s_send_ready(s, 2);
+        }
+        dse_msg_release(&m);
+    }
+    printf("liar: %ld results with a forged row\n", lies);
+    zpoller_destroy(&p);
+    zsock_destroy(&s);
+    dse_evaljob_destroy(&ej);
     return 0;
 }
 
@@ -340,6 +417,7 @@ int main(int argc, char **argv)
 {
     if (argc < 4 || !s_loopback(argv[2])) {
         fprintf(stderr, "usage: dse-hostile forge ENDPOINT SECONDS\n"
+                        "       dse-hostile liar ENDPOINT SECONDS\n"
                         "       dse-hostile submit ENDPOINT FILE SECONDS\n"
                         "       dse-hostile coordinator ENDPOINT JOB_FILE SECONDS\n"
                         "(loopback endpoints only)\n");
@@ -348,6 +426,8 @@ int main(int argc, char **argv)
     zsys_handler_set(NULL);
     if (strcmp(argv[1], "forge") == 0)
         return s_forge(argv[2], atof(argv[3]));
+    if (strcmp(argv[1], "liar") == 0)
+        return s_liar(argv[2], atof(argv[3]));
     if (strcmp(argv[1], "submit") == 0 && argc > 4)
         return s_submit(argv[2], argv[3], atof(argv[4]));
     if (strcmp(argv[1], "coordinator") == 0 && argc > 4)

@@ -5,6 +5,9 @@
 #   units in answer to real work. A concurrent job completes with outputs
 #   identical to an undisturbed run, nothing quarantined, the coordinator's
 #   memory bounded;
+# - a worker that evaluates honestly but halves the metrics of one row of
+#   each result: the coordinator's re-evaluation catches it, quarantines it
+#   (summary.json names it), and the outputs are still identical;
 # - a small SUBMIT whose domains expand past the wire's limit is answered
 #   with an error at once;
 # - a job whose points take seconds is prepared off the coordinator's loop:
@@ -41,6 +44,25 @@ note "coordinator RSS ${rss} kB"
 [ "$rss" -lt 200000 ] || fail "coordinator RSS ${rss} kB"
 lines=$(wc -l <"$T/coordinator.log")
 [ "$lines" -lt 200 ] || fail "the forged messages flooded the log ($lines lines)"
+
+note "a worker that forges one row of each result"
+timeout 60 "$BIN/dse-hostile" liar "tcp://127.0.0.1:$PORT" 30 >"$T/liar.out" &
+LIAR=$!
+PIDS="$PIDS $LIAR"
+sleep 0.5
+"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out3" -q \
+    2>"$T/run3.err" &
+RUN=$!
+PIDS="$PIDS $RUN"
+wait_pid $RUN 120 || { cat "$T/run3.err"; fail "the job failed beside a lying worker"; }
+same_outputs "$T/ref" "$T/out3"
+grep -q '"complete": true' "$T/out3/summary.json" || fail "units were quarantined"
+grep -q '"workers_quarantined": \["hostile #[0-9]*: point [0-9]*: [a-z0-9_]* = ' "$T/out3/summary.json" ||
+    { grep workers_quarantined "$T/out3/summary.json"; fail "summary.json does not name the lying worker"; }
+grep -q "1 worker was quarantined" "$T/run3.err" || { cat "$T/run3.err"; fail "dse-run did not say so"; }
+grep -q "worker hostile #[0-9]*: point .*quarantined: it gets no more units" "$T/coordinator.log" ||
+    fail "the coordinator did not log the quarantine"
+kill $LIAR 2>/dev/null
 
 note "a SUBMIT that expands past the wire's limit"
 { printf '[job]\nname = "amp"\n[target]\nmodel = "testfn"\n[workload]\n'
