@@ -1490,8 +1490,31 @@ static int s_bind(zsock_t *sock, const char *ep, char *out, size_t size, dse_err
     return 0;
 }
 
+int dse_endpoint_is_local(const char *ep)
+{
+    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
+        return 1;
+    if (strncmp(ep, "tcp://", 6) != 0)
+        return 0;
+    const char *h = ep + 6;
+    return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost:", 10) == 0 ||
+           strncmp(h, "[::1]:", 6) == 0;
+}
+
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
 {
+    /* the one place the bind policy lives: nothing is authenticated yet
+     * (no CURVE), so a port beyond this host is opened only when asked */
+    const char *eps[2] = {o->worker_bind, o->client_bind};
+    for (int i = 0; i < 2; i++)
+        if (!dse_endpoint_is_local(eps[i]) && !o->insecure) {
+            dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
+                          "refusing to bind %s: it is reachable beyond this host, and the "
+                          "coordinator authenticates no one yet, so anyone who reaches it could "
+                          "register workers and submit or cancel jobs. Bind 127.0.0.1 or ipc://, "
+                          "or give --insecure on a network only trusted hosts can reach", eps[i]);
+            return NULL;
+        }
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
     c->o = *o;
     if (c->o.heartbeat_s <= 0)

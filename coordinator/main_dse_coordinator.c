@@ -20,20 +20,23 @@ static void s_usage(FILE *out)
             "(dse-run --coordinator) come and go; several jobs are served at once.\n"
             "\n"
             "options:\n"
-            "  --bind ENDPOINT          endpoint for workers (default tcp://*:5555)\n"
+            "  --bind ENDPOINT          endpoint for workers (default tcp://127.0.0.1:5555)\n"
             "  --client-bind ENDPOINT   endpoint for dse-run clients (default: the worker\n"
-            "                           port plus one, tcp://*:5556)\n"
+            "                           port plus one, tcp://127.0.0.1:5556)\n"
             "  --heartbeat S            heartbeat interval (default 1)\n"
             "  --heartbeat-misses N     missed heartbeats before a worker is dead (3)\n"
             "  --max-attempts N         attempts before a unit is quarantined (3)\n"
             "  --lease-timeout S        re-issue a unit outstanding this long (default: auto)\n"
+            "  --insecure               allow endpoints beyond this host: nothing is\n"
+            "                           authenticated yet, so only on a network that\n"
+            "                           trusted hosts alone can reach\n"
             "  -v, --verbose            say what happens\n"
             "  -h, --help               this text\n");
 }
 
 int main(int argc, char **argv)
 {
-    dse_coord_opts_t o = {.worker_bind = "tcp://*:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
+    dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
                           .max_attempts = 3, .stop = &s_stop};
     const char *client_bind = NULL;
     for (int i = 1; i < argc; i++) {
@@ -60,6 +63,8 @@ int main(int argc, char **argv)
             if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 1e7, &v))
                 return 2;
             o.lease_timeout_s = v;
+        } else if (strcmp(a, "--insecure") == 0) {
+            o.insecure = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o.verbose = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -88,6 +93,10 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         return 1;
     }
+    if (!dse_endpoint_is_local(o.worker_bind) || !dse_endpoint_is_local(o.client_bind))
+        fprintf(stderr, "dse-coordinator: --insecure: reachable beyond this host, and "
+                        "authenticating no one: anyone who reaches these ports can register "
+                        "workers and submit or cancel jobs\n");
     fprintf(stderr, "dse-coordinator: workers at %s, clients at %s\n", o.worker_bind,
             o.client_bind);
     dse_coord_run(c);

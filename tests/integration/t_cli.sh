@@ -10,6 +10,9 @@ printf '[job]\noutput = "%s/never"\n[target]\nmodel = "testfn"\n[workload]\n[[wo
 "$BIN/dse-run" "$T/bad.toml" 2>"$T/err"; [ $? -eq 1 ] || fail "bad config: exit 1"
 grep -q "bad.toml:10:5: 'n' = 1 is out of range" "$T/err" || { cat "$T/err"; fail "bad config: message"; }
 [ -e "$T/never" ] && fail "a bad config wrote something"
+note "a bind beyond loopback needs --insecure (refused before any socket is opened)"
+"$BIN/dse-coordinator" --bind "tcp://0.0.0.0:$(pick_port)" 2>"$T/err"; [ $? -eq 1 ] || fail "0.0.0.0: exit 1"
+grep -q "^refusing to bind tcp://0.0.0.0:.*give --insecure" "$T/err" || { cat "$T/err"; fail "0.0.0.0: message"; }
 note "oversized input"
 timeout 20 "$BIN/dse-run" /dev/zero 2>"$T/err"; [ $? -eq 1 ] || fail "/dev/zero: exit 1"
 grep -q "^/dev/zero: larger than 16777216 bytes" "$T/err" || { cat "$T/err"; fail "/dev/zero: message"; }
