@@ -5,11 +5,11 @@
 # run, with no unit quarantined. Prints, per run, the units re-issued and
 # the wall time against the undisturbed run's on the same 4 workers.
 #
-#   CHAOS_RUNS (default 3), CHAOS_N (grid per variable of the job, default 80)
+#   CHAOS_RUNS (default 3), CHAOS_N (grid per variable of the job, default 60)
 # Loopback only; every process is killed on exit; every wait is bounded.
 . tests/integration/lib.sh
 RUNS=${CHAOS_RUNS:-3}
-N=${CHAOS_N:-80}
+N=${CHAOS_N:-60}
 slow_job "$T/job.toml" "$N"
 "$BIN/dse-run" "$T/job.toml" --workers 1 --output "$T/ref" -q || fail "reference run"
 rand() { # rand N -> 0..N-1
