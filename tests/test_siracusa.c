@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
+#include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/siracusa.h"
 #include "tests/test.h"
@@ -106,6 +108,13 @@ static int metric(const char *name)
     return i < 0 ? 0 : i;
 }
 
+/* Kernels Deeploy runs on one core whatever `cores` says. */
+static int one_core(const dse_layer_t *l)
+{
+    return l->op == DSE_OP_GELU || l->op == DSE_OP_LAYERNORM ||
+           ((l->op == DSE_OP_GEMM || l->op == DSE_OP_GEMV) && l->attr[0] == 0);
+}
+
 /* Minimum cycles over tiles (divisors), buffering and, where given as -1,
  * engine, wmem and l1 (0 tiled, 1 from L2); the point is left in best_p and its metrics in best_m. */
 static double best(const dse_job_t *job, size_t li, int engine, int wmem, double cores, int l1,
@@ -137,7 +146,8 @@ static double best(const dse_job_t *job, size_t li, int engine, int wmem, double
                                 continue;
                             defaults(l, p);
                             p[ENGINE] = eng, p[WMEM] = wm, p[BUF] = buf;
-                            p[CORES] = eng ? 0 : cores;
+                            /* one-core kernels count once, at the canonical cores */
+                            p[CORES] = eng || one_core(l) ? 0 : cores;
                             p[L1] = l1m;
                             if (l->op == DSE_OP_ELEMENTWISE)
                                 p[TILE_HO] = (double)a;
@@ -571,10 +581,12 @@ DSE_TEST(siracusa_slm_network)
     double gen1 = r[1][1] + SLM_CTX * r[0][1], gen8 = r[1][0] + SLM_CTX * r[0][0];
     printf("  slm prompt + %d tokens: 1 core %.0f, 8 cores %.0f (x%.2f)\n", SLM_CTX, gen1, gen8,
            gen1 / gen8);
-    CHECK(gen1 / gen8 > 3.5 && gen1 / gen8 < 6.5);
+    CHECK(gen1 / gen8 > 2.5 && gen1 / gen8 < 6.5);
     CHECK(r[0][1] / r[0][0] > 2.5 && r[0][1] / r[0][0] < 6.5);
-    /* the NPU speeds up prefill much more than autoregressive */
-    CHECK(r[1][0] / r[1][2] > 3.0 * (r[0][0] / r[0][2]));
+    /* the NPU speeds up prefill more than autoregressive (the attention
+     * products, one-core MatMuls of two activations, stay on the cluster:
+     * microLlama's published 1.23x against 1.04x) */
+    CHECK(r[1][0] / r[1][2] > 1.2 * (r[0][0] / r[0][2]));
     /* the weight memory helps autoregressive more */
     CHECK(r[0][2] / r[0][3] > r[1][2] / r[1][3]);
 }
@@ -615,4 +627,105 @@ DSE_TEST(siracusa_mobilenet_network)
            "64 KiB L1 %.0f, 16 KiB %.0f\n",
            n_npu, n, big, cl, small, tiny);
     freejob(job);
+}
+
+/* ---- microLlama (configs/microllama-*.toml) against the Deeploy tutorial --
+ *
+ * docs/tutorials/introduction.md of pulp-platform/Deeploy (GVSoC, Siracusa)
+ * publishes whole-network cycles of microLlama. Each run here is the sum over
+ * the shipped config's layers of the fastest point under the tutorial's
+ * settings (single buffering, tensors in L2), `space` and `l1` replacing the
+ * config's [space] and L1. Returns -1 when a layer has no feasible point. */
+static double ml_run(const char *file, const char *space, const char *l1)
+{
+    char path[512];
+    snprintf(path, sizeof path, "configs/%s", file);
+    size_t len = 0;
+    dse_error_t err = DSE_ERROR_INIT;
+    char *text = NULL;
+    CHECK_INT(dse_read_file(path, &text, &len, &err), 0);
+    if (!text)
+        return -1;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    const char *sp = strstr(text, "[space]\n"), *se = sp ? strstr(sp, "[search]") : NULL;
+    const char *lp = strstr(text, "l1_bytes = 64000");
+    CHECK(sp && se && lp && lp < sp);
+    if (!sp || !se || !lp || lp > sp) {
+        free(text);
+        return -1;
+    }
+    dse_strbuf_addf(&sb, "%.*sl1_bytes = %s%.*s[space]\n%s\n\n%s", (int)(lp - text), text, l1,
+                    (int)(sp - lp - 16), lp + 16, space, se);
+    free(text);
+    dse_job_t *job = NULL;
+    int rc = dse_config_parse(path, sb.buf, sb.len, 0, &job, &err);
+    dse_strbuf_release(&sb);
+    CHECK_INT(rc, 0);
+    if (rc)
+        return -1;
+    double sum = 0, p[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    int ci = metric("cycles");
+    for (size_t li = 0; li < job->n_layers && sum >= 0; li++) {
+        const dse_space_t *s = job->layers[li].space;
+        void *ctx = NULL;
+        CHECK_INT(dse_model_siracusa.prepare(job, li, &ctx, &err), 0);
+        double bc = INFINITY;
+        for (uint64_t i = 0; i < s->size; i++) {
+            dse_space_decode(s, i, p);
+            if (dse_model_siracusa.evaluate(ctx, p, m) && m[ci] < bc)
+                bc = m[ci];
+        }
+        dse_model_siracusa.release(ctx);
+        sum = isfinite(bc) ? sum + bc : -1;
+    }
+    dse_job_destroy(&job);
+    return sum;
+}
+
+#define ML_CLUSTER "engine = [\"cluster\"]\nbuffering = [\"single\"]\n"
+#define ML_NPU "engine = [\"cluster\", \"npu\"]\nbuffering = [\"single\"]\n"
+
+/* The tutorial's four questions (published figures, and the model's error
+ * on each; tolerances in docs/model-siracusa.md and the README table). */
+DSE_TEST(siracusa_microllama_tutorial)
+{
+    /* 1. why 8 cores are not 8x faster: microLlama128 untiled from L2 */
+    double c1 = ml_run("microllama-ar128.toml", ML_CLUSTER "l1 = [\"l2\"]\ncores = [1]", "64000");
+    double c8 = ml_run("microllama-ar128.toml", ML_CLUSTER "l1 = [\"l2\"]\ncores = [8]", "64000");
+    /* 2. a bad and a good tiling of the parallel model (8 cores, from L2) */
+    double bad = ml_run("microllama-parallel64.toml", ML_CLUSTER "l1 = [\"tiled\"]", "8000");
+    double good = ml_run("microllama-parallel64.toml", ML_CLUSTER "l1 = [\"tiled\"]", "64000");
+    /* 3. the NPU (tiled, L1 64000) and 4. its weight memory */
+    double pn = ml_run("microllama-parallel64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\"]",
+                       "64000");
+    double pw = ml_run("microllama-parallel64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\", \"on\"]",
+                       "64000");
+    double ac = ml_run("microllama-ar64.toml", ML_CLUSTER "l1 = [\"tiled\"]", "64000");
+    double an = ml_run("microllama-ar64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\"]", "64000");
+    double aw = ml_run("microllama-ar64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\", \"on\"]",
+                       "64000");
+    printf("  microLlama128 from L2: 1 core %.0f (published 16.1M), 8 cores %.0f (3.1M), x%.2f "
+           "(5.2)\n", c1, c8, c1 / c8);
+    printf("  microLlama64_parallel tiled, 8 cores: L1 8000 %.0f (47.5M), L1 64000 %.0f "
+           "(35.3M), x%.2f (1.35)\n", bad, good, bad / good);
+    printf("  NPU: parallel %.0f (28.6M) x%.2f (1.23), autoregressive %.0f (857K) from %.0f "
+           "x%.2f (1.04)\n", pn, good / pn, an, ac, ac / an);
+    printf("  weight memory: parallel %.0f (28.3M) x%.3f (1.011), autoregressive %.0f (780K) "
+           "x%.3f (1.099)\n", pw, pn / pw, aw, an / aw);
+    CHECK(c1 > 0 && c8 > 0 && bad > 0 && good > 0 && pn > 0 && pw > 0 && ac > 0 && an > 0 &&
+          aw > 0);
+    /* directions, as published */
+    CHECK(c1 / c8 > 2.0 && c1 / c8 < 8.0);
+    CHECK(bad > good);
+    CHECK(good / pn > ac / an);
+    CHECK(an / aw > pn / pw);
+    /* sizes, within the tolerances the docs state */
+    CHECK_REL(c1, 16.1e6, 0.5);
+    CHECK_REL(c8, 3.1e6, 0.5);
+    CHECK_REL(bad, 47.5e6, 0.5);
+    CHECK_REL(good, 35.3e6, 0.5);
+    CHECK_REL(pn, 28.6e6, 0.5);
+    CHECK_REL(pw, 28.3e6, 0.5);
+    CHECK_REL(an, 857e3, 0.5);
+    CHECK_REL(aw, 780e3, 0.5);
 }
