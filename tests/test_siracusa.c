@@ -729,3 +729,101 @@ DSE_TEST(siracusa_microllama_tutorial)
     CHECK_REL(an, 857e3, 0.5);
     CHECK_REL(aw, 780e3, 0.5);
 }
+
+static size_t vec(dse_job_t *job, dse_op_t op, int64_t c, int64_t h, int64_t w)
+{
+    size_t li = elem(job, c, h, w);
+    job->layers[li].op = op;
+    return li;
+}
+
+/* The vector ops' cluster costs, from the kernel readings of
+ * hwmodels/siracusa.c (one L1 tile: compute = fork + instructions). */
+DSE_TEST(siracusa_vector_ops)
+{
+    dse_job_t *job = mkjob();
+    size_t rq = vec(job, DSE_OP_REQUANT, 64, 64, 1);      /* 4096 elements */
+    size_t sm = vec(job, DSE_OP_SOFTMAX, 16, 1, 65);      /* 16 rows of 65 */
+    size_t sm4 = vec(job, DSE_OP_SOFTMAX, 4, 1, 65);      /* fewer rows than cores */
+    size_t rms = vec(job, DSE_OP_RMSNORM, 64, 64, 1);     /* 64 rows of 64 */
+    size_t ge = vec(job, DSE_OP_GELU, 64, 64, 1);
+    size_t ad = vec(job, DSE_OP_ADD, 64, 64, 1);
+    size_t ln = vec(job, DSE_OP_LAYERNORM, 1, 8, 64);     /* 8 rows of 64 */
+    double p[NP], m[DSE_MAX_METRICS];
+    int comp = metric("compute_cycles"), l1 = metric("l1_bytes");
+    const double fork = 300, dv = 12;
+    defaults(&job->layers[rq], p);
+    CHECK(eval(job, rq, p, m));
+    CHECK_REL(m[comp], fork + 10 + 512 * 9, 1e-12);
+    CHECK_INT(m[l1], 2 * 4096);
+    /* softmax: rows split 2 per core; 18 + 2 divisions per element, 10 per row */
+    defaults(&job->layers[sm], p);
+    p[TILE_HO] = 16;
+    CHECK(eval(job, sm, p, m));
+    CHECK_REL(m[comp], fork + 10 + 2 * (10 + 65 * (18 + 2 * dv)), 1e-12);
+    CHECK_INT(m[l1], 2 * 16 * 65 + 8 * 65 * 4); /* in + out + a 32-bit row per core */
+    /* 4 rows on 8 cores: the last core takes them all */
+    defaults(&job->layers[sm4], p);
+    p[TILE_HO] = 4;
+    CHECK(eval(job, sm4, p, m));
+    CHECK_REL(m[comp], fork + 10 + 4 * (10 + 65 * (18 + 2 * dv)), 1e-12);
+    /* rmsnorm: every core reduces every row, then normalises 8 of its 64 */
+    defaults(&job->layers[rms], p);
+    p[TILE_HO] = 64;
+    CHECK(eval(job, rms, p, m));
+    CHECK_REL(m[comp], fork + 10 + 64 * (15 + 72 + dv + 64 * 3 + 8 * (7 + dv)), 1e-12);
+    CHECK_INT(m[l1], 2 * 4096 + 64 * 4);
+    /* gelu runs on one core whatever the cores: only the canonical value counts */
+    defaults(&job->layers[ge], p);
+    CHECK(eval(job, ge, p, m));
+    CHECK_REL(m[comp], fork + 10 + 4096 * 20, 1e-12);
+    p[CORES] = 4;
+    CHECK(!eval(job, ge, p, m));
+    /* add reads two tensors */
+    defaults(&job->layers[ad], p);
+    CHECK(eval(job, ad, p, m));
+    CHECK_INT(m[l1], 3 * 4096);
+    CHECK_REL(m[comp], fork + 10 + 512 * 15, 1e-12);
+    /* layernorm: one core, 8 rows */
+    defaults(&job->layers[ln], p);
+    p[TILE_HO] = 8;
+    CHECK(eval(job, ln, p, m));
+    CHECK_REL(m[comp], fork + 10 + 8 * (20 + 16 * 8 + 2 * dv + 64 * (17 + dv)), 1e-12);
+    /* the NPU and SIMD do not apply to them */
+    CHECK(!dse_model_siracusa.params[ENGINE].applies(job, &job->layers[rq]));
+    CHECK(!dse_model_siracusa.params[SIMD].applies(job, &job->layers[sm]));
+    freejob(job);
+}
+
+/* GEMM as Deeploy runs it: one pulp_nn_linear call per row of A (never
+ * parallel over M), and a MatMul of two activations on one core. */
+DSE_TEST(siracusa_gemm_rows_and_one_core_matmul)
+{
+    /* K = 4, N = 4 (microLlama's RoPE shape): 4 outputs, 4 cores active */
+    dse_i8_work_t w = dse_i8_gemm_work(16, 4, 4, 8, 80);
+    CHECK_REL(w.active, 4, 1e-12);
+    /* per row: 80 + one odd output: 2 + 2 + 3 + 6 = 13 */
+    CHECK_REL(w.instr, 10 + 16 * (80 + 13), 1e-12);
+    /* K = 64, N = 64: 8 outputs per core in 4 pairs of 16 steps of 5 */
+    w = dse_i8_gemm_work(64, 64, 64, 8, 80);
+    CHECK_REL(w.instr, 10 + 64 * (80 + 4 * (2 + 2 + 5 * 16 + 12)), 1e-12);
+    /* 8 cores share each row's outputs; the row calls do not shrink: 6.8x */
+    CHECK_REL(dse_i8_gemm_work(64, 64, 64, 1, 80).instr / w.instr, 6.79, 0.01);
+    w = dse_i8_matmul_work(64, 64, 4);
+    CHECK_REL(w.instr, 10 + 4096 * 14.5, 1e-12);
+    CHECK_REL(w.active, 1, 1e-12);
+    /* in the model: cores do not change it, and its output is int32 */
+    dse_job_t *job = mkjob();
+    size_t qk = gemm(job, 64, 64, 4, 0);
+    job->layers[qk].attr[2] = 16; /* repeat: 16 heads */
+    double p[NP], m[DSE_MAX_METRICS];
+    defaults(&job->layers[qk], p);
+    CHECK(eval(job, qk, p, m));
+    CHECK_INT(m[metric("l1_bytes")], 64 * 4 + 4 * 64 + 64 * 64 * 4);
+    CHECK_REL(m[metric("macs")], 16.0 * 64 * 64 * 4, 1e-12);
+    /* the fork of the one tile is paid once for the 16 instances */
+    CHECK_REL(m[metric("compute_cycles")], 300 + 16 * (10 + 4096 * 14.5), 1e-12);
+    p[CORES] = 1;
+    CHECK(!eval(job, qk, p, m));
+    freejob(job);
+}
