@@ -733,6 +733,23 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                         (unsigned long long)c->infeasible, (unsigned long long)c->skipped,
                         dse_front_size(layer_fronts[li]));
         s_json_hypervolume(&sb, layer_fronts[li]);
+        if (dse_front_size(layer_fronts[li]) == 0 && c->evaluated > 0) {
+            /* an empty front says why (core/why.h) */
+            char msg[512], reason[160];
+            double v, b;
+            int top = dse_why_explain(job, li, &c->why, c->evaluated, msg, sizeof msg, reason,
+                                      sizeof reason, &v, &b);
+            dse_strbuf_adds(&sb, ", \"why\": {\"reason\": ");
+            s_json_string(&sb, reason);
+            dse_strbuf_addf(&sb, ", \"points\": %llu, \"value\": ",
+                            (unsigned long long)(top >= 0 ? c->why.n[top] : 0));
+            s_json_num(&sb, v);
+            dse_strbuf_adds(&sb, ", \"bound\": ");
+            s_json_num(&sb, b);
+            dse_strbuf_adds(&sb, ", \"message\": ");
+            s_json_string(&sb, msg);
+            dse_strbuf_adds(&sb, "}");
+        }
         dse_strbuf_addf(&sb, "}%s\n", li + 1 < job->n_layers ? "," : "");
     }
     dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", n_sol);

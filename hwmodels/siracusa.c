@@ -926,6 +926,27 @@ static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cor
     }
 }
 
+/* Capacities that reject points (hwmodel.h reasons; order = R_*). */
+enum { R_L1, R_L3, R_WMEM, R_CORES, R_L2_RUN };
+static const dse_reason_decl_t s_reasons[] = {
+    [R_L1] = {"l1_bytes", "l1_bytes", "bytes",
+              "try smaller tiles (tile_*), single buffering, or a larger L1"},
+    [R_L3] = {"l3_bytes", "l3_bytes", "bytes", "the layer's tensors do not fit L2 + L3"},
+    [R_WMEM] = {"wmem_bytes", "wmem_bytes", "bytes",
+                "the layer's NPU weights do not fit the weight memory: use wmem = \"off\""},
+    [R_CORES] = {"cores", "cores", "cores", "use at most the preset's cores"},
+    [R_L2_RUN] = {"l2_bytes", "l2_bytes", "bytes",
+                  "running from L2 (l1 = \"l2\") needs every tensor in L2: tile it instead"},
+};
+
+/* A rejection with its reason (hwmodel.h): returns 0. */
+static inline int s_reject(double *mt, int reason, double value)
+{
+    mt[0] = 1.0 + reason;
+    mt[1] = value;
+    return 0;
+}
+
 static int sir_evaluate(const void *vctx, const double *p, double *mt)
 {
     const sir_ctx_t *c = vctx;
@@ -938,14 +959,14 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
     int64_t hw_cores = (int64_t)hw[H_CORES];
     int64_t cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];
     if (cores > hw_cores)
-        return 0;
+        return s_reject(mt, R_CORES, (double)cores);
     /* A parameter that does not change the point is feasible only at its
      * canonical value, so each deployment is counted once. */
     if (npu) {
         if (c->npu_kind < 0 || l2run || p[P_CORES] != c->canon[P_CORES])
             return 0;
         if (wmem && c->npu_w_bytes > hw[H_WMEM])
-            return 0;
+            return s_reject(mt, R_WMEM, c->npu_w_bytes);
     } else if (p[P_WMEM] != c->canon[P_WMEM]) {
         return 0;
     } else if (c->single_core) {
@@ -993,13 +1014,13 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
         }
     }
     if (l3b > hw[H_L3])
-        return 0;
+        return s_reject(mt, R_L3, l3b);
     double port = hw[H_L2_PORT];
 
     double cycles, dma = 0, comp = 0, l1b = 0, traffic = 0, tiles;
     if (l2run) {
-        if (l3b > 0)
-            return 0; /* cores cannot load from L3 */
+        if (l3b > 0) /* cores cannot load from L3 */
+            return s_reject(mt, R_L2_RUN, acts + wl2);
         dse_i8_work_t w = cluster_work(c, e[0], e[1], e[2], simd, cores);
         comp = hw[H_FORK] + dse_i8_cycles(w, 1, hw[H_L2_LAT], port);
         double width = c->kind == KIND_ELEM && (!simd || c->has_vec) ? 1.0 : 4.0;
@@ -1062,7 +1083,7 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
             }
         }
         if (l1b > hw[H_L1])
-            return 0;
+            return s_reject(mt, R_L1, l1b);
         cycles = sum + (dbl ? first_in + last_out : 0.0);
     }
     if (c->batch > 1) {
@@ -1277,4 +1298,6 @@ const dse_hwmodel_t dse_model_siracusa = {
     .monotone = sir_monotone,
     .baselines = s_baselines,
     .baseline = sir_baseline,
+    .reasons = s_reasons,
+    .n_reasons = sizeof s_reasons / sizeof s_reasons[0],
 };
