@@ -261,6 +261,9 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         return 1;
     }
+    char warning[512];
+    if (dse_job_prune_warning(job, warning, sizeof warning))
+        fprintf(stderr, "%s: %s\n", config, warning);
     if (check) {
         dse_job_print(job, stdout);
         dse_job_destroy(&job);
