@@ -1087,14 +1087,24 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
         cycles = sum + (dbl ? first_in + last_out : 0.0);
     }
     if (c->batch > 1) {
-        /* Deeploy loops over the instances inside one kernel call per tile
-         * (PULPMM_8_Template, PULPGEMM_8_Template): the work scales, the
-         * fork (or NPU set-up) of each tile is paid once. */
-        double once = tiles * (npu ? hw[H_NPU_SETUP] : hw[H_FORK]);
-        cycles = (cycles - once) * c->batch + once;
-        comp = (comp - once) * c->batch + once;
+        /* Deeploy loops over the instances inside one kernel call
+         * (PULPMM_8_Template, PULPGEMM_8_Template), over as many as fit L1
+         * together when one instance is a single tile; a tiled instance runs
+         * tile by tile. The work scales, the fork (or NPU set-up) is paid
+         * per call. l1_bytes stays one instance's tile. */
+        double per = npu ? hw[H_NPU_SETUP] : hw[H_FORK];
+        double calls = tiles * c->batch;
+        if (tiles == 1 && !l2run) {
+            double fit = l1b > 0 ? floor(hw[H_L1] / l1b) : c->batch;
+            calls = ceil(c->batch / (fit < 1 ? 1 : fit < c->batch ? fit : c->batch));
+        } else if (l2run) {
+            calls = 1;
+        }
+        cycles = (cycles - tiles * per) * c->batch + calls * per;
+        comp = (comp - tiles * per) * c->batch + calls * per;
         dma *= c->batch;
         traffic *= c->batch;
+        tiles *= c->batch;
     }
     cycles += hw[H_CALL];
 
