@@ -12,9 +12,18 @@
  *    channel blocks of 32 (1x1) and 28 (3x3);
  *  - dory Hardware_targets/PULP/PULP_gvsoc/HW_description.json: L2 latency
  *    10 cycles, L2 bandwidth 8 B/cycle, 32 int8 MAC/cycle for 8 cores;
- *  - PULP-NN: 4x2 int8 SIMD matmul with im2col, leftovers, fork/barrier.
+ *  - PULP-NN: 4x2 int8 SIMD matmul with im2col, leftovers, fork/barrier;
+ *  - Deeploy's Siracusa kernels and bindings (pulp-platform/Deeploy at
+ *    bf64cfae: Targets/PULPOpen/Bindings.py, Templates/GEMMTemplate.py,
+ *    TargetLibraries/PULPOpen/src and Generic/src): the GEMM as one
+ *    pulp_nn_linear call per row, the one-core MatMul of two activations,
+ *    and the transformer ops' kernels (vec_cost below);
+ *  - the Deeploy tutorial (docs/tutorials/introduction.md): the LeakyReLU
+ *    and microLlama cycle counts the model is held to (tests/test_siracusa.c);
+ *  - CV32E40P user manual: integer division takes 3 to 35 cycles.
  * Instruction counts of the kernels are our derivation; the elementwise
- * constants are calibrated on the Deeploy tutorial's LeakyReLU figures.
+ * constants are calibrated on the Deeploy tutorial's LeakyReLU figures;
+ * fork_cycles and call_cycles are fitted on microLlama64 autoregressive.
  */
 #include "hwmodels/siracusa.h"
 
