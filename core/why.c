@@ -70,7 +70,16 @@ int dse_why_explain(const dse_job_t *job, size_t layer, const dse_why_t *w, uint
         snprintf(reason, reason_size, "none");
         return -1;
     }
-    char v[64], b[64];
+    char v[64], b[64], who[96];
+    /* "every point" when the reason rejected every point evaluated (then it
+     * would reject the skipped ones too: the same however the work was cut
+     * into units); else how many */
+    if (w->n[top] == evaluated)
+        snprintf(who, sizeof who, "every point");
+    else
+        snprintf(who, sizeof who, "%llu of %llu points evaluated", (unsigned long long)w->n[top],
+                 (unsigned long long)evaluated);
+    int every = w->n[top] == evaluated;
     if (top < DSE_WHY_MODEL && (size_t)top < m->n_reasons) {
         const dse_reason_decl_t *r = &m->reasons[top];
         *value = w->key[top];
@@ -80,17 +89,19 @@ int dse_why_explain(const dse_job_t *job, size_t layer, const dse_why_t *w, uint
         if (key >= 0) {
             *bound = job->hw[key];
             s_fmt(b, sizeof b, *bound, r->unit);
-            snprintf(buf, size,
-                     "%s: no feasible point; %llu of %llu points evaluated exceed %s: the "
-                     "smallest needs %s, above the %s of the preset (%s); %s",
-                     name, (unsigned long long)w->n[top], (unsigned long long)evaluated, r->name,
-                     v, b, r->bound, r->hint);
+            if (every)
+                snprintf(buf, size,
+                         "%s: no feasible point; every point needs at least %s of %s, above the "
+                         "%s of the preset (%s); %s",
+                         name, v, r->name, b, r->bound, r->hint);
+            else
+                snprintf(buf, size,
+                         "%s: no feasible point; %s exceed %s: the smallest needs %s, above the "
+                         "%s of the preset (%s); %s",
+                         name, who, r->name, v, b, r->bound, r->hint);
         } else {
-            snprintf(buf, size,
-                     "%s: no feasible point; %llu of %llu points evaluated exceed %s (closest: "
-                     "%s); %s",
-                     name, (unsigned long long)w->n[top], (unsigned long long)evaluated, r->name,
-                     v, r->hint);
+            snprintf(buf, size, "%s: no feasible point; %s exceed%s %s (closest: %s); %s", name,
+                     who, every ? "s" : "", r->name, v, r->hint);
         }
         return top;
     }
@@ -110,9 +121,8 @@ int dse_why_explain(const dse_job_t *job, size_t layer, const dse_why_t *w, uint
     snprintf(reason, reason_size, "constraint: %s %s %.17g", md->name, s_cmp_text(k->cmp),
              k->bound);
     snprintf(buf, size,
-             "%s: no feasible point; %llu of %llu points evaluated break the constraint %s %s "
-             "%s: the closest has %s = %s; relax the constraint or widen the layer's space",
-             name, (unsigned long long)w->n[top], (unsigned long long)evaluated, md->name,
-             s_cmp_text(k->cmp), b, md->name, v);
+             "%s: no feasible point; %s break%s the constraint %s %s %s: the closest has %s = "
+             "%s; relax the constraint or widen the layer's space",
+             name, who, every ? "s" : "", md->name, s_cmp_text(k->cmp), b, md->name, v);
     return top;
 }

@@ -63,6 +63,11 @@ DSE_TEST(why_explain)
                    "smaller tiles (tile_*), single buffering, or a larger L1");
     CHECK_STR(reason, "l1_bytes");
     CHECK(v == 84992 && b == 65536);
+    /* every point evaluated: no counts (they depend on what skipping spared) */
+    CHECK_INT(dse_why_explain(&job, 0, &w, 6, msg, sizeof msg, reason, sizeof reason, &v, &b), 0);
+    CHECK_STR(msg, "conv: no feasible point; every point needs at least 83 KiB of l1_bytes, "
+                   "above the 64 KiB of the preset (l1_bytes); try smaller tiles (tile_*), "
+                   "single buffering, or a larger L1");
     /* a ">=" constraint keeps the largest value (stored negated) */
     job.n_constraints = 1;
     job.constraints[0] = (dse_constraint_t){dse_model_metric(&dse_model_siracusa, "mac_per_cycle"),
