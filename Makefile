@@ -12,7 +12,7 @@ CC       ?= cc
 BUILD    ?= build
 OPT      ?= -O2 -g
 SANITIZE ?=
-PKGS     := libczmq libzmq msgpack hwloc
+PKGS     := libczmq libzmq msgpack hwloc libprotobuf-c
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,7 +26,7 @@ LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 LIB_DIRS  := core kernels hwmodels search coordinator worker
 LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c, \
                $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/onnx/onnx.pb-c.o
 LIB       := $(BUILD)/libdse.a
 
 PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker
@@ -50,6 +50,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+# ONNX: protobuf-c code generated at build time from Debian's libonnx-dev.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+$(BUILD)/onnx/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/onnx
+	@echo "  PROTOC  $<"
+	@protoc-c --proto_path=$(dir $(ONNX_PROTO)).. --c_out=$(BUILD) onnx/onnx.proto
+$(BUILD)/onnx/onnx.pb-c.c: $(BUILD)/onnx/onnx.pb-c.h
+$(BUILD)/onnx/onnx.pb-c.o: $(BUILD)/onnx/onnx.pb-c.c
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/core/onnx.o: $(BUILD)/onnx/onnx.pb-c.h
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
