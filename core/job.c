@@ -55,6 +55,13 @@ void dse_job_destroy(dse_job_t **job_p)
         dse_space_destroy(&job->layers[i].space);
     }
     free(job->layers);
+    free(job->onnx);
+    for (size_t i = 0; i < job->n_onnx_ignore; i++)
+        free(job->onnx_ignore[i]);
+    free(job->onnx_ignore);
+    for (size_t i = 0; i < job->n_onnx_dropped; i++)
+        free(job->onnx_dropped[i]);
+    free(job->onnx_dropped);
     free(job->path);
     free(job->name);
     free(job->output);

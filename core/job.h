@@ -110,6 +110,14 @@ typedef struct {
     unsigned steps; /* DSE_STEP_* bits */
     dse_layer_t *layers;
     size_t n_layers;
+    /* [workload] onnx: the layers were imported from this file (resolved
+     * path, NULL when typed in), with these op_types dropped knowingly
+     * (onnx_ignore) and these nodes dropped by them ("name (op_type)"). */
+    char *onnx;
+    char **onnx_ignore;
+    size_t n_onnx_ignore;
+    char **onnx_dropped;
+    size_t n_onnx_dropped;
     /* [search] */
     char *strategy;
     size_t n_objectives;
