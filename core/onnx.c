@@ -184,19 +184,12 @@ static void s_rehash(s_imp_t *im, size_t cap)
     im->map_cap = cap;
 }
 
-/* The tensor called name, created (unknown) when new; a name defined twice is
- * redefined (the later definition wins, as the graph's order says). */
+/* The tensor called name, created (unknown) when new. */
 static s_tensor_t *s_def(s_imp_t *im, const char *name)
 {
     long k = s_find(im, name);
-    if (k >= 0) {
-        s_tensor_t *t = &im->t[k];
-        memset(t, 0, sizeof *t);
-        t->name = name;
-        t->ncv = -1;
-        t->layer = -1;
-        return t;
-    }
+    if (k >= 0)
+        return &im->t[k];
     im->t = dse_xgrow(im->t, sizeof *im->t, im->n_t + 1, &im->cap_t);
     s_tensor_t *t = &im->t[im->n_t++];
     memset(t, 0, sizeof *t);
@@ -1520,6 +1513,8 @@ static int s_graph(s_imp_t *im, const Onnx__ModelProto *m)
         dse_network_add_node(im->net, im->n->name, im->n->op_type, im->n->domain);
         if (!im->n->op_type || !*im->n->op_type)
             return s_err(im, DSE_ECONFIG, "a node without op_type");
+        /* room for the outputs now: pointers to inputs stay valid in the node */
+        im->t = dse_xgrow(im->t, sizeof *im->t, im->n_t + im->n->n_output + 1, &im->cap_t);
         if ((rc = s_node(im)))
             return rc;
         /* value_info fills in shapes the node left unknown */
