@@ -163,6 +163,22 @@ dse_net_layer_t *dse_network_add_layer(dse_network_t *net, const char *base, dse
     return L;
 }
 
+void dse_network_truncate(dse_network_t *net, size_t n)
+{
+    if (n >= net->n_layers)
+        return;
+    for (size_t i = n; i < net->n_layers; i++)
+        free(net->layers[i].name);
+    net->n_layers = n;
+    memset(net->names, 0, net->names_cap * sizeof *net->names);
+    size_t keep = net->n_layers;
+    net->n_layers = 0;
+    for (size_t i = 0; i < keep; i++) {
+        s_name_insert(net, i);
+        net->n_layers++;
+    }
+}
+
 void dse_net_layer_set_key(dse_net_layer_t *L, const char *name, double value)
 {
     for (int i = 0; i < L->n_keys; i++)

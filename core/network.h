@@ -84,6 +84,9 @@ void dse_network_set_fate(dse_network_t *net, size_t node, dse_node_fate_t fate,
 dse_net_layer_t *dse_network_add_layer(dse_network_t *net, const char *base, dse_op_t op,
                                        size_t node);
 
+/* Drops the layers from index n on (an ignored node's). */
+void dse_network_truncate(dse_network_t *net, size_t n);
+
 /* Sets a model key of a layer (name must be a static string). */
 void dse_net_layer_set_key(dse_net_layer_t *L, const char *name, double value);
 /* The value of a key, or NAN when not set. */

@@ -154,6 +154,7 @@ typedef struct {
     /* the node being imported */
     size_t ni;
     const Onnx__NodeProto *n;
+    int ignoring; /* inferring the shapes of an ignored node */
 } s_imp_t;
 
 static size_t s_h(const char *s) { return (size_t)dse_hash64(s, strlen(s), 0x0a11); }
@@ -1352,6 +1353,40 @@ static int s_is(const char *op, const char *const *list)
     return 0;
 }
 
+static int s_node(s_imp_t *im);
+
+/* A node dropped by onnx_ignore: its output shape is still inferred (as if
+ * every op were costed) where the importer knows the op, but no layer stays
+ * and nothing folds into what it produced. */
+static int s_ignored(s_imp_t *im)
+{
+    size_t before = dse_network_n_layers(im->net);
+    dse_onnx_opts_t all = *im->o;
+    const dse_onnx_opts_t *saved = im->o;
+    all.ops = ~0u;
+    im->o = &all;
+    im->ignoring = 1;
+    dse_error_t *saved_err = im->err, scratch = DSE_ERROR_INIT;
+    im->err = &scratch;
+    int rc = s_node(im);
+    im->o = saved;
+    im->err = saved_err;
+    im->ignoring = 0;
+    if (rc) { /* an op the importer does not know: its output is its input */
+        s_tensor_t *x = s_in(im, 0);
+        if (x)
+            s_pass(im, x);
+    }
+    dse_network_truncate(im->net, before);
+    for (size_t k = 0; k < im->n->n_output; k++) {
+        long t = im->n->output[k] ? s_find(im, im->n->output[k]) : -1;
+        if (t >= 0)
+            im->t[t].layer = -1;
+    }
+    dse_network_set_fate(im->net, im->ni, DSE_NODE_IGNORED, -1, "onnx_ignore");
+    return 0;
+}
+
 static int s_node(s_imp_t *im)
 {
     const char *op = im->n->op_type ? im->n->op_type : "";
@@ -1364,14 +1399,9 @@ static int s_node(s_imp_t *im)
                                          "StreamingDataWidthConverter_hls",
                                          "StreamingDataWidthConverter_rtl", "StreamingFIFO",
                                          "StreamingFIFO_rtl", NULL};
-    for (size_t i = 0; i < im->o->n_ignore; i++)
-        if (strcmp(op, im->o->ignore[i]) == 0) {
-            s_tensor_t *x = s_in(im, 0);
-            if (x)
-                s_pass(im, x);
-            dse_network_set_fate(im->net, im->ni, DSE_NODE_IGNORED, -1, "onnx_ignore");
-            return 0;
-        }
+    for (size_t i = 0; i < im->o->n_ignore && !im->ignoring; i++)
+        if (strcmp(op, im->o->ignore[i]) == 0)
+            return s_ignored(im);
     if (strcmp(op, "Conv") == 0)
         return s_conv(im);
     if (strcmp(op, "Gemm") == 0)
