@@ -301,6 +301,8 @@ static int s_import(const char *path, const char *model, const char *ignore_list
     rc = dse_config_parse(jobname, probe, strlen(probe), 0, &job, &err);
     free(probe);
     if (rc) {
+        if (strcmp(err.file, jobname) == 0) /* the probe job is not a file the user has */
+            err.file[0] = '\0', err.line = err.col = 0;
         dse_error_print(&err, stderr);
         s_free_list(ignore, n_ignore);
         return 1;
