@@ -61,7 +61,7 @@ $(BUILD)/onnx/onnx.pb-c.c: $(BUILD)/onnx/onnx.pb-c.h
 $(BUILD)/onnx/onnx.pb-c.o: $(BUILD)/onnx/onnx.pb-c.c
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
-$(BUILD)/core/onnx.o $(BUILD)/tests/test_onnx.o: $(BUILD)/onnx/onnx.pb-c.h
+$(BUILD)/core/onnx.o $(BUILD)/tests/test_onnx.o $(BUILD)/bench/onnx.o: $(BUILD)/onnx/onnx.pb-c.h
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
