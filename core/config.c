@@ -1134,7 +1134,8 @@ static char *s_beside(const char *job_file, const char *rel)
 
 /* [workload] onnx and onnx_ignore: imports the graph into *tree, the TOML
  * of its layers (see core/network.h). */
-static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_toml_value_t **tree)
+static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_toml_value_t **tree,
+                  dse_network_t **netp)
 {
     const dse_hwmodel_t *m = job->model;
     const dse_toml_value_t *v = s_get(w, "onnx", NULL);
@@ -1187,7 +1188,7 @@ static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_tom
     for (size_t k = 0; k < m->n_layer_keys && k < DSE_MAX_LAYER_KEYS; k++)
         keys[k] = m->layer_keys[k].name;
     char *text = dse_network_toml(net, keys, m->n_layer_keys);
-    dse_network_destroy(&net);
+    *netp = net;
     dse_error_t perr = DSE_ERROR_INIT;
     *tree = dse_toml_parse(text, strlen(text), &perr);
     free(text);
@@ -1252,9 +1253,10 @@ static int s_layers(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root,
     int rc;
     const dse_toml_value_t *user = s_get(w, "layer", NULL), *layers = user;
     dse_toml_value_t *tree = NULL;
+    dse_network_t *net = NULL;
     s_ctx_t ci = *c;
     if (s_get(w, "onnx", NULL)) {
-        if ((rc = s_onnx(c, job, w, &tree)))
+        if ((rc = s_onnx(c, job, w, &tree, &net)))
             goto out;
         layers = s_get(s_get(tree, "workload", NULL), "layer", NULL);
         ci.file = job->onnx;
@@ -1303,6 +1305,10 @@ static int s_layers(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root,
                 ov = ut;
         }
         rc = s_layer_entry(&ci, c, job, lt, ov, global);
+        for (int k = 0; k < 2 && !rc; k++) { /* names for exports */
+            const char *sn = dse_network_layer_c(net, i)->src_names[k];
+            job->layers[i].src_names[k] = sn ? dse_xstrdup(sn) : NULL;
+        }
         if (rc && strcmp(c->err->file, job->onnx) == 0) {
             /* positions in the importer's text mean nothing to the user */
             char msg[sizeof c->err->msg];
@@ -1314,6 +1320,7 @@ static int s_layers(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root,
     }
 out:
     dse_toml_destroy(&tree);
+    dse_network_destroy(&net);
     return rc;
 }
 

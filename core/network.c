@@ -32,8 +32,11 @@ void dse_network_destroy(dse_network_t **self_p)
     if (!self_p || !*self_p)
         return;
     dse_network_t *net = *self_p;
-    for (size_t i = 0; i < net->n_layers; i++)
+    for (size_t i = 0; i < net->n_layers; i++) {
         free(net->layers[i].name);
+        free(net->layers[i].src_names[0]);
+        free(net->layers[i].src_names[1]);
+    }
     for (size_t i = 0; i < net->n_nodes; i++) {
         free(net->nodes[i].name);
         free(net->nodes[i].op_type);
@@ -167,8 +170,11 @@ void dse_network_truncate(dse_network_t *net, size_t n)
 {
     if (n >= net->n_layers)
         return;
-    for (size_t i = n; i < net->n_layers; i++)
+    for (size_t i = n; i < net->n_layers; i++) {
         free(net->layers[i].name);
+        free(net->layers[i].src_names[0]);
+        free(net->layers[i].src_names[1]);
+    }
     net->n_layers = n;
     memset(net->names, 0, net->names_cap * sizeof *net->names);
     size_t keep = net->n_layers;

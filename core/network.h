@@ -40,6 +40,10 @@ typedef struct {
     double key_value[DSE_NET_MAX_KEYS];
     int n_keys;
     size_t node;   /* index of the source node it came from */
+    /* Names of the source's nodes an export names for this layer (FINN
+     * dataflow: [0] its ConvolutionInputGenerator, [1] its MVAU, VVAU or
+     * StreamingMaxPool), cleaned like layer names; NULL = none. Owned. */
+    char *src_names[2];
 } dse_net_layer_t;
 
 typedef enum {

@@ -136,7 +136,13 @@ typedef struct {
     int ncv;      /* number of values in cv (-1: not known) */
     double cv[S_MAX_CV];
     int bits;     /* quantized bit width, 0 = not quantized / unknown */
+    int sgn;      /* signed (or bipolar) values, where a FINN datatype says so */
     long layer;   /* the layer whose output this is (through folded nodes), -1 = none */
+    /* FINN dataflow: the sliding-window generator (SWG) whose output this is
+     * (swg = its node index + 1), and the FMPadding before it */
+    size_t swg;
+    int64_t swg_k[2], swg_c, swg_in[2], swg_stride[2], swg_dw;
+    int64_t fmpad[4];
 } s_tensor_t;
 
 typedef struct {
@@ -292,6 +298,12 @@ static int s_dtype_bits(const char *s)
     char *end;
     long b = strtol(p, &end, 10);
     return *end || b < 1 || b > 64 ? 0 : (int)b;
+}
+
+static int s_dtype_signed(const char *s)
+{
+    return s && (strncmp(s, "INT", 3) == 0 || strcmp(s, "BIPOLAR") == 0 ||
+                 strcmp(s, "TERNARY") == 0);
 }
 
 /* ---------------------------------------------------------------- shapes */
@@ -1331,6 +1343,8 @@ static int s_multithreshold(s_imp_t *im)
 {
     char buf[32];
     int bits = s_dtype_bits(s_attr_s(im->n, "out_dtype", buf, sizeof buf));
+    if (!bits)
+        bits = s_dtype_bits(s_attr_s(im->n, "outputDataType", buf, sizeof buf));
     if (!bits) {
         s_tensor_t *th = s_in(im, 1);
         if (!th || !th->known || th->rank != 2)
@@ -1341,6 +1355,243 @@ static int s_multithreshold(s_imp_t *im)
             ;
     }
     return s_quant(im, bits);
+}
+
+/* -------------------------------------------------------- FINN dataflow */
+
+/* A FINN dataflow op_type: its base name without the _hls / _rtl / _Batch
+ * suffixes of the FINN versions, or NULL. */
+static int s_df(const char *op, const char *base)
+{
+    size_t n = strlen(base);
+    if (strncmp(op, base, n) != 0)
+        return 0;
+    const char *rest = op + n;
+    return !*rest || strcmp(rest, "_hls") == 0 || strcmp(rest, "_rtl") == 0 ||
+           strcmp(rest, "_Batch") == 0;
+}
+
+static char *s_clean_dup(const char *name)
+{
+    char buf[129];
+    dse_network_clean_name(name, "node", 0, buf);
+    return dse_xstrdup(buf);
+}
+
+static int s_df_bits(s_imp_t *im, const char *attr, int *bits, int *sgn)
+{
+    char buf[32];
+    const char *dt = s_attr_s(im->n, attr, buf, sizeof buf);
+    *bits = s_dtype_bits(dt);
+    if (sgn)
+        *sgn = s_dtype_signed(dt);
+    if (!*bits)
+        return s_err(im, DSE_ECONFIG, "attribute %s is missing or not a FINN datatype", attr);
+    return 0;
+}
+
+static s_tensor_t *s_df_out(s_imp_t *im)
+{
+    s_tensor_t *o = s_out(im, 0);
+    if (o) { /* the shape comes from value_info (FINN graphs carry it) */
+        o->known = 0;
+        o->layer = -1;
+        o->is_const = 0;
+        o->ncv = -1;
+        o->swg = 0;
+        memset(o->fmpad, 0, sizeof o->fmpad);
+    }
+    return o;
+}
+
+static int s_ints2(s_imp_t *im, const char *name, int64_t *v)
+{
+    size_t n = s_attr_ints(im->n, name, v, 2);
+    if (n == 1)
+        v[1] = v[0];
+    else if (n != 2)
+        return s_err(im, DSE_ECONFIG, "attribute %s must hold 1 or 2 integers", name);
+    if (v[0] < 1 || v[1] < 1)
+        return s_err(im, DSE_ECONFIG, "attribute %s must be positive", name);
+    return 0;
+}
+
+static int s_fmpadding(s_imp_t *im)
+{
+    int64_t pad[4];
+    size_t n = s_attr_ints(im->n, "Padding", pad, 4);
+    if (n != 4)
+        return s_err(im, DSE_ECONFIG, "attribute Padding must hold [top, left, bottom, right]");
+    s_tensor_t *o = s_df_out(im);
+    if (o)
+        memcpy(o->fmpad, pad, sizeof pad);
+    s_shape_only(im, "padding, into the next layer");
+    return 0;
+}
+
+static int s_swg(s_imp_t *im)
+{
+    int64_t k[2], in[2], st[2];
+    int rc = s_ints2(im, "ConvKernelDim", k);
+    if (!rc)
+        rc = s_ints2(im, "IFMDim", in);
+    if (!rc)
+        rc = s_ints2(im, "Stride", st);
+    if (rc)
+        return rc;
+    int64_t c = s_attr_i(im->n, "IFMChannels", 0);
+    if (c < 1)
+        return s_err(im, DSE_ECONFIG, "attribute IFMChannels is missing");
+    int64_t dil[2] = {1, 1};
+    if (s_attr_ints(im->n, "Dilation", dil, 2) && (dil[0] != 1 || (dil[1] != 1 && dil[1])))
+        return s_err(im, DSE_ENOTSUP, "dilated windows are not modelled");
+    s_tensor_t *x = s_in(im, 0);
+    int64_t pad[4] = {0, 0, 0, 0};
+    if (x)
+        memcpy(pad, x->fmpad, sizeof pad);
+    s_tensor_t *o = s_df_out(im);
+    if (o) {
+        o->swg = im->ni + 1;
+        memcpy(o->swg_k, k, sizeof k);
+        memcpy(o->swg_in, in, sizeof in);
+        memcpy(o->swg_stride, st, sizeof st);
+        memcpy(o->fmpad, pad, sizeof pad);
+        o->swg_c = c;
+        o->swg_dw = s_attr_i(im->n, "depthwise", 0);
+    }
+    /* the layer is made by the MVAU/VVAU after it, which sets the fate */
+    s_shape_only(im, "a sliding-window generator without a compute node after it");
+    return 0;
+}
+
+/* The conv geometry of an SWG output into L: in_shape, kernel, stride, padding. */
+static int s_df_conv(s_imp_t *im, dse_net_layer_t *L, const s_tensor_t *x)
+{
+    const int64_t *p = x->fmpad;
+    int64_t h = x->swg_in[0] - p[0] - p[2], w = x->swg_in[1] - p[1] - p[3];
+    if (h < 1 || w < 1 || p[0] >= x->swg_k[0] || p[2] >= x->swg_k[0] || p[1] >= x->swg_k[1] ||
+        p[3] >= x->swg_k[1])
+        return s_err(im, DSE_ENOTSUP, "the padding before its window generator is not "
+                     "smaller than the %lldx%lld window", (long long)x->swg_k[0],
+                     (long long)x->swg_k[1]);
+    L->in_shape[0] = x->swg_c, L->in_shape[1] = h, L->in_shape[2] = w;
+    L->n_in = 3;
+    L->n_kernel = 2;
+    memcpy(L->kernel, x->swg_k, sizeof L->kernel);
+    memcpy(L->stride, x->swg_stride, sizeof L->stride);
+    memcpy(L->pad, p, sizeof L->pad);
+    dse_network_set_fate(im->net, x->swg - 1, DSE_NODE_FOLDED,
+                         (long)dse_network_n_layers(im->net) - 1, "the layer's window generator");
+    return 0;
+}
+
+/* MVAU (MatrixVectorActivation, StreamingFCLayer) and VVAU. */
+static int s_df_mac(s_imp_t *im, int vvau)
+{
+    s_tensor_t *x = s_in(im, 0);
+    int wbits, abits, obits, asgn;
+    int rc = s_df_bits(im, "weightDataType", &wbits, NULL);
+    if (!rc)
+        rc = s_df_bits(im, "inputDataType", &abits, &asgn);
+    if (!rc)
+        rc = s_df_bits(im, "outputDataType", &obits, NULL);
+    if (rc)
+        return rc;
+    int noact = (int)s_attr_i(im->n, "noActivation", 0);
+    dse_op_t op;
+    int64_t mw = 0, mh = 0, ch = 0;
+    if (vvau) {
+        ch = s_attr_i(im->n, "Channels", 0);
+        if (ch < 1)
+            return s_err(im, DSE_ECONFIG, "attribute Channels is missing");
+        if (!x || !x->swg)
+            return s_err(im, DSE_ENOTSUP, "a VectorVectorActivation without a "
+                         "ConvolutionInputGenerator before it");
+        op = DSE_OP_DW;
+    } else {
+        mw = s_attr_i(im->n, "MW", 0), mh = s_attr_i(im->n, "MH", 0);
+        if (mw < 1 || mh < 1)
+            return s_err(im, DSE_ECONFIG, "attributes MW and MH are missing");
+        op = x && x->swg ? (x->swg_dw ? DSE_OP_DW : DSE_OP_CONV2D) : DSE_OP_LINEAR;
+        if (op == DSE_OP_CONV2D && x->swg_k[0] * x->swg_k[1] * x->swg_c != mw)
+            return s_err(im, DSE_ECONFIG, "MW = %lld is not the %lldx%lldx%lld window of the "
+                         "generator before it", (long long)mw, (long long)x->swg_k[0],
+                         (long long)x->swg_k[1], (long long)x->swg_c);
+    }
+    if (op == DSE_OP_LINEAR) { /* several input vectors without a window: a 1x1 conv */
+        int64_t v[4];
+        size_t n = s_attr_ints(im->n, "numInputVectors", v, 4);
+        if (n == 3 && v[1] * v[2] > 1)
+            op = DSE_OP_PW;
+        if (op == DSE_OP_PW) {
+            if (!s_supported(im, op))
+                return s_unsupported(im, op);
+            long li;
+            dse_net_layer_t *L = s_layer(im, op, NULL, &li);
+            L->in_shape[0] = mw, L->in_shape[1] = v[1], L->in_shape[2] = v[2];
+            L->n_in = 3;
+            L->out_channels = mh;
+            goto keys;
+        }
+    }
+    if (!s_supported(im, op))
+        return s_unsupported(im, op);
+    long li;
+    dse_net_layer_t *L = s_layer(im, op, NULL, &li);
+    if (op == DSE_OP_LINEAR) {
+        L->in_shape[0] = mw;
+        L->n_in = 1;
+        L->out_channels = mh;
+    } else {
+        if ((rc = s_df_conv(im, L, x)))
+            return rc;
+        L->out_channels = op == DSE_OP_DW ? x->swg_c : mh;
+        /* FINN's folding_config.json names both nodes of the layer */
+        L->src_names[0] = s_clean_dup(im->g->node[x->swg - 1]->name);
+    }
+keys:
+    L = dse_network_layer(im->net, dse_network_n_layers(im->net) - 1);
+    L->src_names[1] = s_clean_dup(im->n->name);
+    dse_net_layer_set_key(L, "weight_bits", wbits);
+    dse_net_layer_set_key(L, "act_bits", abits);
+    dse_net_layer_set_key(L, "act_signed", asgn);
+    dse_net_layer_set_key(L, "out_bits", noact ? 32 : obits);
+    dse_net_layer_set_key(L, "activation", !noact);
+    s_tensor_t *o = s_df_out(im);
+    if (o)
+        o->layer = (long)dse_network_n_layers(im->net) - 1, o->bits = obits;
+    return 0;
+}
+
+static int s_df_pool(s_imp_t *im)
+{
+    int64_t k[2], in[2];
+    int rc = s_ints2(im, "PoolDim", k);
+    if (!rc)
+        rc = s_ints2(im, "ImgDim", in);
+    if (rc)
+        return rc;
+    int64_t c = s_attr_i(im->n, "NumChannels", 0);
+    int bits, sgn;
+    if (c < 1)
+        return s_err(im, DSE_ECONFIG, "attribute NumChannels is missing");
+    if ((rc = s_df_bits(im, "dataType", &bits, &sgn)))
+        return rc;
+    if (!s_supported(im, DSE_OP_MAXPOOL))
+        return s_unsupported(im, DSE_OP_MAXPOOL);
+    long li;
+    dse_net_layer_t *L = s_layer(im, DSE_OP_MAXPOOL, NULL, &li);
+    L->in_shape[0] = c, L->in_shape[1] = in[0], L->in_shape[2] = in[1];
+    L->n_in = 3;
+    L->n_kernel = 2;
+    memcpy(L->kernel, k, sizeof L->kernel);
+    memcpy(L->stride, k, sizeof L->stride);
+    L->src_names[1] = s_clean_dup(im->n->name);
+    dse_net_layer_set_key(L, "act_bits", bits);
+    s_tensor_t *o = s_df_out(im);
+    if (o)
+        o->layer = li, o->bits = bits;
+    return 0;
 }
 
 /* ----------------------------------------------------------------- nodes */
@@ -1402,6 +1653,17 @@ static int s_node(s_imp_t *im)
     for (size_t i = 0; i < im->o->n_ignore && !im->ignoring; i++)
         if (strcmp(op, im->o->ignore[i]) == 0)
             return s_ignored(im);
+    if (s_df(op, "MatrixVectorActivation") || s_df(op, "MVAU") ||
+        s_df(op, "StreamingFCLayer"))
+        return s_df_mac(im, 0);
+    if (s_df(op, "VectorVectorActivation") || s_df(op, "VVAU"))
+        return s_df_mac(im, 1);
+    if (s_df(op, "ConvolutionInputGenerator") || s_df(op, "ConvolutionInputGenerator1D"))
+        return s_swg(im);
+    if (s_df(op, "FMPadding"))
+        return s_fmpadding(im);
+    if (s_df(op, "StreamingMaxPool"))
+        return s_df_pool(im);
     if (strcmp(op, "Conv") == 0)
         return s_conv(im);
     if (strcmp(op, "Gemm") == 0)
@@ -1454,10 +1716,9 @@ static int s_node(s_imp_t *im)
         strcmp(op, "IntegerDiv") == 0)
         return s_binary(im, DSE_OP_ELEMENTWISE);
     if (s_is(op, passes)) {
-        s_tensor_t *x;
-        int rc = s_need(im, 0, &x);
-        if (rc)
-            return rc;
+        s_tensor_t *x = s_in(im, 0);
+        if (!x)
+            return s_err(im, DSE_ECONFIG, "input 0 is missing or unknown");
         s_pass(im, x);
         s_shape_only(im, NULL);
         return 0;
@@ -1531,8 +1792,10 @@ static int s_graph(s_imp_t *im, const Onnx__ModelProto *m)
         long k = a->tensor_name ? s_find(im, a->tensor_name) : -1;
         for (size_t j = 0; k >= 0 && j < a->n_quant_parameter_tensor_names; j++) {
             const Onnx__StringStringEntryProto *e = a->quant_parameter_tensor_names[j];
-            if (e->key && strcmp(e->key, "finn_datatype") == 0)
+            if (e->key && strcmp(e->key, "finn_datatype") == 0) {
                 im->t[k].bits = s_dtype_bits(e->value);
+                im->t[k].sgn = s_dtype_signed(e->value);
+            }
         }
     }
     if (dse_network_batch(im->net) == 1 && batch != 1)

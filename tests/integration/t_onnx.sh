@@ -34,6 +34,23 @@ same_outputs "$T/cnv-a" "$T/cnv-b"
 cmp -s "$T/cnv-a/folding_config.json" "$T/cnv-b/folding_config.json" || fail "folding_config differs"
 grep -q '"onnx_dropped": \[\]' "$T/cnv-b/summary.json" || fail "summary.json: onnx_dropped"
 
+note "CNV w2a2 converted to FINN dataflow nodes: the same fronts, folding_config.json in its names"
+onnx_job configs/cnv-w2a2-pynq.toml cnv_w2a2_dataflow.onnx "$M/cnvd.toml"
+"$BIN/dse-run" "$M/cnvd.toml" --workers 2 -q --output "$T/cnv-d" || fail "cnv dataflow run"
+for f in pareto_network.csv pareto_layers.csv; do
+    # rows are equal; only the layer names (in the header, or first column) differ
+    tail -n +2 "$T/cnv-a/$f" | cut -d, -f2- >"$T/ra"; tail -n +2 "$T/cnv-d/$f" | cut -d, -f2- >"$T/rd"
+    cmp -s "$T/ra" "$T/rd" || { diff "$T/ra" "$T/rd" | head -5; fail "dataflow: $f rows differ"; }
+done
+for k in ConvolutionInputGenerator_hls_10 MVAU_hls_20 StreamingMaxPool_hls_7 MVAU_hls_12; do
+    grep -q "\"$k\": {" "$T/cnv-d/folding_config.json" || fail "folding_config.json: $k"
+done
+grep -q "MatrixVectorActivation_\|ConvolutionInputGenerator_0" "$T/cnv-d/folding_config.json" &&
+    fail "folding_config.json: FINN's counted names instead of the graph's"
+sed 's/"[A-Za-z_0-9]*": {/"X": {/' "$T/cnv-a/folding_config.json" >"$T/fa"
+sed 's/"[A-Za-z_0-9]*": {/"X": {/' "$T/cnv-d/folding_config.json" >"$T/fd"
+cmp -s "$T/fa" "$T/fd" || fail "dataflow: folding settings differ"
+
 note "CNV w2a2 as FINN's streamlined graph (MultiThreshold, finn_datatype) and CNV w1a1"
 onnx_job configs/cnv-w2a2-pynq.toml cnv_w2a2_finn.onnx "$M/cnvf.toml"
 "$BIN/dse-run" --check configs/cnv-w2a2-pynq.toml >"$T/c1" || fail "check cnv toml"

@@ -12,6 +12,9 @@ Writes into OUTDIR:
                                  Reshape chain, no value_info.
   cnv_w2a2_finn.onnx             the same network as FINN's streamlined graph:
                                  MultiThreshold nodes and finn_datatype annotations.
+  cnv_w2a2_dataflow.onnx         the same network converted to FINN dataflow nodes
+                                 (ConvolutionInputGenerator_hls, MVAU_hls,
+                                 StreamingMaxPool_hls, data-width converters).
   dscnn.onnx                     DS-CNN-S (Zhang et al. 2017) as a float graph with
                                  BatchNorm and ReLU, the layers of
                                  configs/quickstart.toml.
@@ -172,6 +175,54 @@ def cnv_finn(wbits, abits):
         e.key, e.value = "finn_datatype", d
         m.graph.quantization_annotation.append(a)
     return m
+
+
+def cnv_dataflow(wbits, abits):
+    """CNV after FINN's to-dataflow conversion (FINN 0.10+ names): a
+    ConvolutionInputGenerator_hls and an MVAU_hls per conv, StreamingMaxPool_hls,
+    MVAU_hls for the fully connected layers, data-width converters between; the
+    attributes FINN sets (ConvKernelDim, IFMChannels, IFMDim, MW, MH, PE, SIMD,
+    datatypes, noActivation). Node names as FINN gives them, but not in index
+    order, so that an exporter that counts would get them wrong."""
+    DF = "finn.custom_op.fpgadataflow.hls"
+    g = G()
+    x = "global_in"
+    dim, n_swg, n_mvau, n_pool = 32, 0, 0, 0
+    wdt = "BIPOLAR" if wbits == 1 else "INT%d" % wbits
+    adt = "BIPOLAR" if abits == 1 else "UINT%d" % abits
+    for name, kind, cin, cout in CNV:
+        if kind == "pool":
+            x = g.node("StreamingMaxPool_hls", [x], "StreamingMaxPool_hls_%d" % (7 - n_pool),
+                       domain=DF, PoolDim=[2, 2], NumChannels=prev_c, ImgDim=[dim, dim],
+                       dataType=adt)
+            dim //= 2
+            n_pool += 1
+            continue
+        idt = "UINT8" if name == "conv1" else adt
+        last = name == "fc3"
+        if kind == "conv":
+            x = g.node("ConvolutionInputGenerator_hls", [x],
+                       "ConvolutionInputGenerator_hls_%d" % (10 - n_swg), domain=DF,
+                       ConvKernelDim=[3, 3], IFMChannels=cin, IFMDim=[dim, dim],
+                       OFMDim=[dim - 2, dim - 2], SIMD=1, Stride=[1, 1], Dilation=[1, 1],
+                       inputDataType=idt, outputDataType=idt, depthwise=0)
+            n_swg += 1
+            mw, vec = 9 * cin, [1, dim - 2, dim - 2]
+            dim -= 2
+        else:
+            mw, vec = cin, [1]
+        x = g.node("StreamingDataWidthConverter_hls", [x], "DWC_%d" % n_mvau, domain=DF)
+        x = g.node("MVAU_hls", [x, g.const(name + ".W", [mw, cout])],
+                   "MVAU_hls_%d" % (20 - n_mvau), domain=DF, MW=mw, MH=cout, PE=1, SIMD=1,
+                   inputDataType=idt, weightDataType=wdt,
+                   outputDataType="INT32" if last else adt, noActivation=1 if last else 0,
+                   numInputVectors=vec, mem_mode="internal_decoupled", ram_style="auto",
+                   resType="lut", ActVal=0, binaryXnorMode=0)
+        n_mvau += 1
+        prev_c = cout
+    inp = helper.make_tensor_value_info("global_in", TensorProto.UINT8, [1, 32, 32, 3])
+    out = helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 10])
+    return g.model("cnv_dataflow", [inp], [out], [("", 11), (DF, 1)])
 
 
 # ------------------------------------------------------------------ DS-CNN
@@ -396,6 +447,7 @@ def main():
         "cnv_w1a1.onnx": cnv_qonnx(1, 1),
         "cnv_w2a2.onnx": cnv_qonnx(2, 2),
         "cnv_w2a2_finn.onnx": cnv_finn(2, 2),
+        "cnv_w2a2_dataflow.onnx": cnv_dataflow(2, 2),
         "dscnn.onnx": dscnn(),
         "mobilenetv2_blocks.onnx": mobilenetv2_blocks(),
         "microllama_block.onnx": microllama_block(),
