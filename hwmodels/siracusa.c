@@ -17,6 +17,7 @@
  * constants are calibrated on the Deeploy tutorial's LeakyReLU figures.
  */
 #include "hwmodels/siracusa.h"
+#include "hwmodels/exports.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1052,4 +1053,5 @@ const dse_hwmodel_t dse_model_siracusa = {
     .monotone = sir_monotone,
     .baselines = s_baselines,
     .baseline = sir_baseline,
+    .export_point = dse_siracusa_export_point, /* deployment.json (exports.c) */
 };

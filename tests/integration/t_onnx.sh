@@ -78,6 +78,12 @@ grep -q '"onnx_dropped": \["avgpool (GlobalAveragePool)"\]' "$T/ds/summary.json"
     fail "summary.json lists the dropped node"
 head -1 "$T/ds/pareto_layers.csv" | grep -q "^layer," || fail "pareto_layers.csv header"
 cut -d, -f1 "$T/ds/pareto_layers.csv" | sort -u | grep -qx "pw4" || fail "rows keyed by node name"
+note "pulp-cluster exports tiling.h (valid C, macros named after the nodes) and fastest_tiling.txt"
+printf '#include "tiling.h"\nint main(void) { return DSE_PW4_CORES + DSE_CONV1_TILE_HO * 0 + (int)sizeof DSE_FC_IG_MATMUL * 0 - 8; }\n' >"$T/ds/use.c"
+cc -Wall -Werror -o "$T/ds/use" "$T/ds/use.c" -I"$T/ds" || fail "tiling.h does not compile"
+"$T/ds/use" || fail "tiling.h: DSE_PW4_CORES is not 8"
+grep -q "^pw4 ig [0-9,]* \(single\|double\) 8 mm_" "$T/ds/fastest_tiling.txt" ||
+    fail "fastest_tiling.txt: a line per layer and step"
 
 note "an op the model cannot cost: an error naming the node"
 onnx_job configs/quickstart.toml dscnn.onnx "$M/dscnn-bad.toml"
@@ -107,6 +113,15 @@ grep -q '^name = "features.1.dw"' "$M/mb.toml" || fail "--import: node names"
 grep -q "^# dropped (onnx_ignore): features.2.add (Add)" "$M/mb.toml" || fail "--import: dropped"
 grep -q '^onnx' "$M/mb.toml" && fail "--import writes the layers out, not onnx ="
 "$BIN/dse-run" --check "$M/mb.toml" >/dev/null || fail "the imported job validates"
+"$BIN/dse-run" "$M/mb.toml" --workers 2 -q --output "$T/mb" || fail "the imported job runs"
+"$PY" -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [l['name'] for l in d['layers']]
+assert names[0] == 'features.1.expand' and len(names) == 6, names
+for l in d['layers']:
+    assert l['engine'] in ('cluster', 'npu') and 'buffering' in l and 'cycles' in l, l
+" "$T/mb/deployment.json" || fail "siracusa deployment.json"
 "$BIN/dse-run" --import "$M/microllama_block.onnx" --model testfn >"$M/ml.toml" ||
     fail "--import microllama"
 for h in 0 1 2 3; do grep -q "^name = \"attn_scores_h$h\"" "$M/ml.toml" || fail "head $h"; done
