@@ -669,6 +669,25 @@ static void s_out_chw(s_imp_t *im, const s_tensor_t *x, int dims1, int64_t c, in
     o->bits = bits;
 }
 
+/* A Pad node before a window: its pads come off the input and go into the window's. */
+static int s_take_pad(s_imp_t *im, const s_tensor_t *x, int64_t *chw, int64_t *pad,
+                      const int64_t *k)
+{
+    const int64_t *fp = x->fmpad;
+    if (!fp[0] && !fp[1] && !fp[2] && !fp[3])
+        return 0;
+    chw[1] -= fp[0] + fp[2];
+    chw[2] -= fp[1] + fp[3];
+    for (int i = 0; i < 4; i++) {
+        pad[i] += fp[i];
+        if (pad[i] >= k[i % 2])
+            return s_err(im, DSE_ENOTSUP, "padding %lld (with the Pad before it) is not "
+                         "smaller than the %lldx%lld window", (long long)pad[i], (long long)k[0],
+                         (long long)k[1]);
+    }
+    return 0;
+}
+
 static int s_conv(s_imp_t *im)
 {
     s_tensor_t *x, *w;
@@ -690,6 +709,8 @@ static int s_conv(s_imp_t *im)
                      "channels in %lld groups", w->name, (long long)w->d[0], (long long)w->d[1],
                      (long long)chw[0], (long long)group);
     if ((rc = s_window(im, chw + 1, dims1, w->d + 2, k, st, pad)))
+        return rc;
+    if ((rc = s_take_pad(im, x, chw, pad, k)))
         return rc;
     dse_op_t op;
     if (group == 1)
@@ -745,6 +766,8 @@ static int s_pool(s_imp_t *im, dse_op_t op, int global)
         if (n != (dims1 ? 1u : 2u))
             return s_err(im, DSE_ECONFIG, "kernel_shape must have %d values", dims1 ? 1 : 2);
         if ((rc = s_window(im, chw + 1, dims1, kern, k, st, pad)))
+            return rc;
+        if ((rc = s_take_pad(im, x, chw, pad, k)))
             return rc;
         if (s_attr_i(im->n, "ceil_mode", 0))
             for (int i = 0; i < 2; i++)
@@ -1047,9 +1070,11 @@ static int s_flatten(s_imp_t *im)
     int rc = s_need(im, 0, &x);
     if (rc)
         return rc;
-    int axis = 0;
-    if ((rc = s_axis(im, s_attr_i(im->n, "axis", 1), x->rank + 1, &axis)))
-        return rc;
+    int64_t ax = s_attr_i(im->n, "axis", 1);
+    if (ax < -x->rank || ax > x->rank)
+        return s_err(im, DSE_ECONFIG, "axis %lld out of range for rank %d", (long long)ax,
+                     x->rank);
+    int axis = (int)(ax < 0 ? ax + x->rank : ax);
     int64_t a = 1, b = 1;
     for (int i = 0; i < x->rank; i++)
         *(i < axis ? &a : &b) *= x->d[i];
@@ -1214,9 +1239,9 @@ static int s_shape(s_imp_t *im)
         start += x->rank;
     if (end < 0)
         end += x->rank;
-    if (end > x->rank)
-        end = x->rank;
-    if (start < 0 || start > end)
+    start = start < 0 ? 0 : start > x->rank ? x->rank : start;
+    end = end < 0 ? 0 : end > x->rank ? x->rank : end;
+    if (start > end)
         start = end;
     r.ncv = 0;
     for (int64_t i = start; i < end; i++)
@@ -1250,6 +1275,173 @@ static int s_constant(s_imp_t *im)
         return s_err(im, DSE_ENOTSUP, "a Constant without a tensor, integer or float value");
     }
     s_shape_only(im, "constant");
+    return 0;
+}
+
+/* Pad (constant mode): spatial pads of a [N, C, H, W] or [N, C, W] tensor are
+ * kept on the output and go into the next window (Conv, pooling); the
+ * output shape grows by all the pads. */
+static int s_pad(s_imp_t *im)
+{
+    s_tensor_t *x;
+    int rc = s_need(im, 0, &x);
+    if (rc)
+        return rc;
+    char mode[32];
+    const char *md = s_attr_s(im->n, "mode", mode, sizeof mode);
+    if (md && strcmp(md, "constant") != 0)
+        return s_err(im, DSE_ENOTSUP, "pad mode \"%s\" is not modelled (constant only)", md);
+    int64_t p[2 * S_MAX_RANK];
+    int n = s_ints_of(im, 1, "pads", p, 2 * S_MAX_RANK);
+    if (n != 2 * x->rank)
+        return s_err(im, DSE_ENOTSUP, "its pads are not a constant of %d values", 2 * x->rank);
+    s_tensor_t in = *x;
+    for (int i = 0; i < n; i++)
+        if (p[i] < 0)
+            return s_err(im, DSE_ENOTSUP, "negative pads (cropping) are not modelled");
+    s_pass(im, &in);
+    s_tensor_t *o = s_out(im, 0);
+    if (o) {
+        for (int i = 0; i < in.rank; i++)
+            o->d[i] = in.d[i] + p[i] + p[i + in.rank];
+        o->layer = -1;
+        memset(o->fmpad, 0, sizeof o->fmpad);
+        int r = in.rank;
+        if (r == 4 && in.batch && !p[0] && !p[1] && !p[r] && !p[r + 1]) {
+            o->fmpad[0] = in.fmpad[0] + p[2], o->fmpad[1] = in.fmpad[1] + p[3];
+            o->fmpad[2] = in.fmpad[2] + p[r + 2], o->fmpad[3] = in.fmpad[3] + p[r + 3];
+        } else if (r == 3 && in.batch && !p[0] && !p[1] && !p[r] && !p[r + 1]) {
+            o->fmpad[1] = in.fmpad[1] + p[2], o->fmpad[3] = in.fmpad[3] + p[r + 2];
+        }
+    }
+    s_shape_only(im, "padding, into the next window");
+    return 0;
+}
+
+/* Slice with constant starts, ends, axes and steps (shape-only). */
+static int s_slice(s_imp_t *im)
+{
+    s_tensor_t *x;
+    int rc = s_need(im, 0, &x);
+    if (rc)
+        return rc;
+    int64_t st[S_MAX_RANK], en[S_MAX_RANK], ax[S_MAX_RANK], sp[S_MAX_RANK];
+    int ns = s_ints_of(im, 1, "starts", st, S_MAX_RANK);
+    int ne = s_ints_of(im, 2, "ends", en, S_MAX_RANK);
+    int na = s_ints_of(im, 3, "axes", ax, S_MAX_RANK);
+    int np = s_ints_of(im, 4, "steps", sp, S_MAX_RANK);
+    if (ns < 1 || ne != ns || (na >= 0 && na != 0 && na != ns) || (np > 0 && np != ns))
+        return s_err(im, DSE_ENOTSUP, "its starts, ends, axes and steps are not constants of "
+                     "one length");
+    s_tensor_t r = *x;
+    r.ncv = -1;
+    for (int i = 0; i < ns; i++) {
+        int a = i;
+        if (na > 0 && (rc = s_axis(im, ax[i], x->rank, &a)))
+            return rc;
+        int64_t step = np > 0 ? sp[i] : 1, dim = x->d[a];
+        if (step == 0)
+            return s_err(im, DSE_ECONFIG, "a step of 0");
+        int64_t b = st[i] < 0 ? st[i] + dim : st[i], e = en[i] < 0 ? en[i] + dim : en[i];
+        if (step > 0) {
+            b = b < 0 ? 0 : b > dim ? dim : b;
+            e = e < 0 ? 0 : e > dim ? dim : e;
+            r.d[a] = e > b ? (e - b + step - 1) / step : 0;
+        } else {
+            b = b < -1 ? -1 : b > dim - 1 ? dim - 1 : b;
+            e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
+            r.d[a] = b > e ? (b - e - step - 1) / -step : 0;
+        }
+        if (a == 0 && x->batch && r.d[a] != x->d[a])
+            r.batch = 0;
+        /* a slice of a small 1-D constant is folded */
+        if (x->rank == 1 && x->ncv >= 0 && step == 1 && ns == 1) {
+            r.ncv = (int)r.d[0];
+            for (int k = 0; k < r.ncv; k++)
+                r.cv[k] = x->cv[b + k];
+        }
+    }
+    r.is_const = x->is_const;
+    s_pass(im, &r);
+    s_shape_only(im, r.is_const ? "constant, folded" : NULL);
+    return 0;
+}
+
+/* Split into equal parts or the given sizes (shape-only). */
+static int s_split(s_imp_t *im)
+{
+    s_tensor_t *x;
+    int rc = s_need(im, 0, &x);
+    if (rc)
+        return rc;
+    int axis = 0;
+    if ((rc = s_axis(im, s_attr_i(im->n, "axis", 0), x->rank, &axis)))
+        return rc;
+    size_t no = im->n->n_output;
+    int64_t sz[64];
+    int n = s_ints_of(im, 1, "split", sz, 64);
+    if (no == 0 || no > 64)
+        return s_err(im, DSE_ENOTSUP, "%zu outputs", no);
+    if (n < 0 && s_in(im, 1)) { /* sizes known at run time: the graph's shapes, if any */
+        for (size_t k = 0; k < no; k++)
+            if (im->n->output[k] && *im->n->output[k])
+                s_def(im, im->n->output[k])->known = 0;
+        s_shape_only(im, NULL);
+        return 0;
+    }
+    if (n <= 0) {
+        int64_t part = (x->d[axis] + (int64_t)no - 1) / (int64_t)no;
+        for (size_t k = 0; k < no; k++) {
+            int64_t left = x->d[axis] - part * (int64_t)k;
+            sz[k] = left < part ? (left > 0 ? left : 0) : part;
+        }
+        n = (int)no;
+    }
+    if ((size_t)n != no)
+        return s_err(im, DSE_ECONFIG, "%d sizes for %zu outputs", n, no);
+    s_tensor_t in = *x;
+    in.ncv = -1;
+    for (size_t k = 0; k < no; k++) {
+        if (!im->n->output[k] || !*im->n->output[k])
+            continue;
+        s_tensor_t *o = s_def(im, im->n->output[k]);
+        const char *name = o->name;
+        *o = in;
+        o->name = name;
+        o->d[axis] = sz[k];
+        if (axis == 0)
+            o->batch = 0;
+    }
+    s_shape_only(im, NULL);
+    return 0;
+}
+
+/* ReduceMean over the spatial axes of [N, C, H, W] with keepdims: a global
+ * average pooling (how TensorFlow exports write it). */
+static int s_reduce_mean(s_imp_t *im)
+{
+    s_tensor_t *x;
+    int rc = s_need(im, 0, &x);
+    if (rc)
+        return rc;
+    int64_t ax[S_MAX_RANK];
+    int na = s_ints_of(im, 1, "axes", ax, S_MAX_RANK);
+    int spatial = x->rank == 4 && x->batch && na == 2;
+    for (int i = 0; spatial && i < 2; i++) {
+        int a = 0;
+        if ((rc = s_axis(im, ax[i], 4, &a)))
+            return rc;
+        spatial = a == 2 + i || a == 3 - i;
+    }
+    if (!spatial)
+        return s_err(im, DSE_ENOTSUP, "only a mean over the two spatial axes of [N, C, H, W] is "
+                     "modelled (as a global average pooling)");
+    int keep = (int)s_attr_i(im->n, "keepdims", 1);
+    if ((rc = s_pool(im, DSE_OP_AVGPOOL, 1)))
+        return rc;
+    s_tensor_t *o = s_out(im, 0);
+    if (o && !keep)
+        o->rank = 2;
     return 0;
 }
 
@@ -1645,6 +1837,9 @@ static int s_node(s_imp_t *im)
                                         "Tanh", "PRelu", "Elu", "Selu", "Softplus", "Softsign",
                                         "ThresholdedRelu", "BatchNormalization",
                                         "RequantShift", "Requant", NULL};
+    static const char *const unary[] = {"Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal",
+                                        "Erf", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
+                                        NULL};
     static const char *const passes[] = {"Identity", "Dropout", "Cast", "CastLike",
                                          "StreamingDataWidthConverter_Batch",
                                          "StreamingDataWidthConverter_hls",
@@ -1741,6 +1936,24 @@ static int s_node(s_imp_t *im)
         return s_constant(im);
     if (strcmp(op, "Transpose") == 0)
         return s_transpose(im);
+    if (strcmp(op, "Pad") == 0)
+        return s_pad(im);
+    if (strcmp(op, "Slice") == 0)
+        return s_slice(im);
+    if (strcmp(op, "Split") == 0)
+        return s_split(im);
+    if (strcmp(op, "ReduceMean") == 0)
+        return s_reduce_mean(im);
+    if (s_is(op, unary)) {
+        s_tensor_t *x;
+        int rc = s_need(im, 0, &x);
+        return rc ? rc : s_elt_layer(im, DSE_OP_ELEMENTWISE, x);
+    }
+    if (strcmp(op, "Pow") == 0 || strcmp(op, "Min") == 0 || strcmp(op, "Max") == 0 ||
+        strcmp(op, "Sum") == 0 || strcmp(op, "Mean") == 0)
+        return im->n->n_input == 2 ? s_binary(im, DSE_OP_ELEMENTWISE)
+                                   : s_err(im, DSE_ENOTSUP, "%zu inputs (2 are modelled)",
+                                           im->n->n_input);
     if (strcmp(op, "Quant") == 0)
         return s_quant(im, s_const_bits(im, 3));
     if (strcmp(op, "BipolarQuant") == 0)
@@ -1815,15 +2028,47 @@ static int s_graph(s_imp_t *im, const Onnx__ModelProto *m)
             long t = im->n->output[k] ? s_find(im, im->n->output[k]) : -1;
             if (t < 0 || im->t[t].known)
                 continue;
-            for (size_t v = 0; v < g->n_value_info; v++)
-                if (g->value_info[v]->name &&
-                    strcmp(g->value_info[v]->name, im->n->output[k]) == 0) {
-                    s_read_type(&im->t[t], g->value_info[v]->type, batch, 1);
+            for (size_t v = 0; v < g->n_value_info + g->n_output; v++) {
+                const Onnx__ValueInfoProto *vi = v < g->n_value_info
+                                                     ? g->value_info[v]
+                                                     : g->output[v - g->n_value_info];
+                if (vi->name && strcmp(vi->name, im->n->output[k]) == 0) {
+                    s_read_type(&im->t[t], vi->type, batch, 1);
                     break;
                 }
+            }
         }
     }
     im->n = NULL;
+    /* the shapes the graph declares must be the ones inferred (a safety net
+     * against layers of a wrong size); the batch dimension is not compared */
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t nv = pass ? g->n_output : g->n_value_info;
+        Onnx__ValueInfoProto **vis = pass ? g->output : g->value_info;
+        for (size_t v = 0; v < nv; v++) {
+            long k = vis[v]->name ? s_find(im, vis[v]->name) : -1;
+            s_tensor_t decl;
+            memset(&decl, 0, sizeof decl);
+            if (k < 0 || !im->t[k].known || s_read_type(&decl, vis[v]->type, batch, 1) != 0 ||
+                !decl.known)
+                continue;
+            const s_tensor_t *t = &im->t[k];
+            int same = decl.rank == t->rank;
+            for (int i = t->batch; same && i < t->rank; i++)
+                same = decl.d[i] == t->d[i];
+            if (!same) {
+                char a[128] = "", b[128] = "";
+                for (int i = 0, n = 0; i < t->rank && n < 100; i++)
+                    n += snprintf(a + n, sizeof a - (size_t)n, "%s%lld", i ? ", " : "",
+                                  (long long)t->d[i]);
+                for (int i = 0, n = 0; i < decl.rank && n < 100; i++)
+                    n += snprintf(b + n, sizeof b - (size_t)n, "%s%lld", i ? ", " : "",
+                                  (long long)decl.d[i]);
+                return s_err(im, DSE_ECONFIG, "tensor '%.100s' is declared [%s] but its "
+                             "inferred shape is [%s]", vis[v]->name, b, a);
+            }
+        }
+    }
     /* MAC layers with no output quantizer after them: no thresholds */
     for (size_t i = 0; i < dse_network_n_layers(im->net); i++) {
         dse_net_layer_t *L = dse_network_layer(im->net, i);

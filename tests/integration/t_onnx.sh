@@ -134,6 +134,16 @@ grep -q '^dims = \[16, 16, 16\]' "$M/ml.toml" || fail "attention head dims"
 grep -q "RequantShift *folded *into q_proj" "$T/chk" || fail "RequantShift folds"
 "$BIN/dse-run" --import "$M/cnv_w2a2.onnx" 2>/dev/null; [ $? -eq 2 ] || fail "--import without --model"
 
+note "TensorFlow-style graph: Pad into the Conv, Slice, Split, ReduceMean as a global pooling"
+"$BIN/dse-run" --import "$M/padded.onnx" --model testfn >"$M/pad.toml" || fail "--import padded"
+sed -n '/^name = "conv0"/,/^$/p' "$M/pad.toml" | grep -q "^in_shape = \[8, 16, 16\]" || fail "pad: in_shape"
+sed -n '/^name = "conv0"/,/^$/p' "$M/pad.toml" | grep -q "^padding = \[1, 1, 1, 1\]" || fail "pad: padding"
+sed -n '/^name = "add0"/,/^$/p' "$M/pad.toml" | grep -q "^in_shape = \[4, 16, 16\]" || fail "slice/split"
+sed -n '/^name = "gap"/,/^$/p' "$M/pad.toml" | grep -q '^op = "avgpool"' || fail "ReduceMean"
+"$BIN/dse-run" --import "$M/bad_shape.onnx" --model testfn 2>&1 |
+    grep -q "tensor 'split0_.*' is declared \[1, 4, 16, 15\] but its inferred shape is \[1, 4, 16, 16\]" ||
+    fail "a declared shape that contradicts the inferred one"
+
 note "node names made unique and CSV-safe"
 "$BIN/dse-run" --import "$M/names.onnx" --model testfn >"$M/names.toml" || fail "--import names"
 grep -q '^name = "conv__one__"$' "$M/names.toml" || fail "sanitised name"
@@ -172,6 +182,21 @@ if [ -d "$D" ]; then
     "$BIN/dse-run" --import "$D/test_Conv2d_groups/model.onnx" --model testfn 2>&1 |
         grep -q "grouped convolution" || fail "test_Conv2d_groups: grouped conv refused"
     note "imported $n pytorch-converted models"
+    # every model of the package: imported or refused with a message, never a crash, and
+    # never a shape that contradicts what the file declares
+    # (the ~900 single-node models of node/: every fifth, to keep the test short)
+    all=0; okn=0; i=0
+    for f in "$D"/../*/*/model.onnx; do
+        [ -f "$f" ] || continue
+        case "$f" in */node/*) i=$((i + 1)); [ $((i % 5)) -eq 0 ] || continue;; esac
+        all=$((all + 1))
+        timeout 20 "$BIN/dse-run" --import "$f" --model testfn >/dev/null 2>"$T/err"; rc=$?
+        [ $rc -le 1 ] || { cat "$T/err"; fail "$f: exit $rc"; }
+        [ $rc -eq 0 ] && okn=$((okn + 1))
+        [ $rc -eq 1 ] && { grep -q "$f: " "$T/err" || { cat "$T/err"; fail "$f: message"; }; }
+        grep -q "is declared .* but its inferred shape" "$T/err" && { cat "$T/err"; fail "$f: shape"; }
+    done
+    note "libonnx-testdata: $okn of $all models imported, the others refused with a message"
 else
     echo "SKIPPED: libonnx-testdata is not installed ($D); its models were not imported"
 fi

@@ -25,11 +25,14 @@ Writes into OUTDIR:
                                  test networks write it (IR 5, opset 10, integer
                                  ops in the default domain: iRMSNorm, RequantShift,
                                  iSoftmax, iGELU), with value_info.
+  padded.onnx                    Pad before a Conv, Slice, Split, Add, a spatial
+                                 ReduceMean (TensorFlow-style exports).
   big_1000.onnx                  a 1,000-node chain (Conv + Relu) for the import
                                  benchmark.
   bad_*.onnx                     malformed inputs: empty, truncated, random bytes,
                                  another message, subgraphs nested 20,000 deep,
-                                 no graph, an unsupported grouped convolution,
+                                 no graph, an unsupported grouped convolution, a
+                                 value_info that contradicts the shapes (bad_shape),
                                  an awkward node name.
 
 The shapes and bit widths come from the configs in configs/ (which cite their
@@ -438,6 +441,27 @@ def bad(out):
     onnx.save(g.model("names", [i], [o], [("", 13)]), os.path.join(out, "names.onnx"))
 
 
+def padded():
+    """TensorFlow-style: an explicit Pad before a Conv, a spatial ReduceMean as
+    the global pooling, a Slice and a Split; and a copy whose value_info
+    declares a wrong shape."""
+    g = G()
+    x = g.node("Pad", ["input", g.const("pads", [8], np.int64, [0, 0, 1, 1, 0, 0, 1, 1])],
+               "pad0", mode="constant")
+    x = g.node("Conv", [x, g.const("w", [16, 8, 3, 3])], "conv0", kernel_shape=[3, 3])
+    x = g.node("Slice", [x, g.const("st", [1], np.int64, [0]), g.const("en", [1], np.int64, [8]),
+                         g.const("ax", [1], np.int64, [1])], "slice0")
+    a, b = g.node("Split", [x], "split0", outputs=2, axis=1)
+    x = g.node("Add", [a, b], "add0")
+    x = g.node("ReduceMean", [x], "gap", axes=[2, 3], keepdims=1)
+    i = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 8, 16, 16])
+    o = helper.make_tensor_value_info(x, TensorProto.FLOAT, [1, 4, 1, 1])
+    good = g.model("padded", [i], [o], [("", 11)])
+    bad = g.model("padded", [i], [o], [("", 11)], value_info=[
+        helper.make_tensor_value_info(a, TensorProto.FLOAT, [1, 4, 16, 15])])
+    return good, bad
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -453,6 +477,7 @@ def main():
         "microllama_block.onnx": microllama_block(),
         "big_1000.onnx": big(),
     }
+    models["padded.onnx"], models["bad_shape.onnx"] = padded()
     for name, m in models.items():
         onnx.save(m, os.path.join(out, name))
     bad(out)
