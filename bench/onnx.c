@@ -35,13 +35,15 @@ static uint8_t *s_build(size_t *len)
     Onnx__TensorProto *w = dse_xcalloc(N_CONV, sizeof *w);
     Onnx__TensorProto **pw = dse_xcalloc(N_CONV, sizeof *pw);
     char (*names)[32] = dse_xcalloc(6 * N_CONV + 2, sizeof *names);
-    char **ins = dse_xcalloc(4 * N_CONV, sizeof *ins), **outs = dse_xcalloc(2 * N_CONV, sizeof *outs);
+    char **ins = dse_xcalloc(4 * N_CONV, sizeof *ins);
+    char **outs = dse_xcalloc(2 * N_CONV, sizeof *outs);
     static int64_t wdims[4] = {16, 16, 3, 3}, k[2] = {3, 3}, pads[4] = {1, 1, 1, 1};
     uint8_t *zeros = dse_xcalloc(16 * 16 * 9, 4);
     Onnx__AttributeProto ak, ap, *pa[2] = {&ak, &ap};
     onnx__attribute_proto__init(&ak);
     onnx__attribute_proto__init(&ap);
-    ak.name = "kernel_shape", ak.has_type = 1, ak.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+    ak.name = "kernel_shape", ak.has_type = 1;
+    ak.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
     ak.n_ints = 2, ak.ints = k;
     ap.name = "pads", ap.has_type = 1, ap.type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
     ap.n_ints = 4, ap.ints = pads;
