@@ -235,7 +235,8 @@ static int s_print_nodes(const char *path, const dse_hwmodel_t *m, char **ignore
                          size_t n_ignore)
 {
     dse_onnx_opts_t o = {.ops = m->ops, .model = m->name, .ignore = (const char *const *)ignore,
-                         .n_ignore = n_ignore, .batch = 1};
+                         .n_ignore = n_ignore, .batch = 1,
+                         .repeat = dse_model_layer_key(m, "repeat") >= 0};
     dse_network_t *net = NULL;
     dse_error_t err = DSE_ERROR_INIT;
     if (dse_onnx_import(path, &o, &net, &err)) {
@@ -309,7 +310,8 @@ static int s_import(const char *path, const char *model, const char *ignore_list
     }
     /* ... then printed with the layers written out, as the import made them */
     dse_onnx_opts_t o = {.ops = m->ops, .model = m->name, .ignore = (const char *const *)ignore,
-                         .n_ignore = n_ignore, .batch = 1};
+                         .n_ignore = n_ignore, .batch = 1,
+                         .repeat = dse_model_layer_key(m, "repeat") >= 0};
     dse_network_t *net = NULL;
     rc = dse_onnx_import(job->onnx, &o, &net, &err);
     if (rc) {
@@ -418,6 +420,9 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         return 1;
     }
+    char warning[512];
+    if (dse_job_prune_warning(job, warning, sizeof warning))
+        fprintf(stderr, "%s: %s\n", config, warning);
     if (check) {
         if (job->onnx && s_print_nodes(job->onnx, job->model, job->onnx_ignore,
                                        job->n_onnx_ignore)) {
@@ -590,6 +595,17 @@ int main(int argc, char **argv)
                    "layer front rows, %zu network front rows; written to %s/\n", ej->job->name,
                    (unsigned long long)evaluated, skip_note, res.wall, t_compose, front,
                    nf ? dse_netfront_size(nf) : 0, ej->job->output);
+        /* an empty layer front says why: the capacity or constraint that
+         * rejected the most points and the closest value to its bound */
+        for (size_t i = 0; i < ej->job->n_layers; i++) {
+            if (dse_front_size(res.fronts[i]) || !res.per_layer[i].evaluated)
+                continue;
+            char msg[512], reason[160];
+            double v, b;
+            dse_why_explain(ej->job, i, &res.per_layer[i].why, res.per_layer[i].evaluated, msg,
+                            sizeof msg, reason, sizeof reason, &v, &b);
+            fprintf(stderr, "dse-run: %s\n", msg);
+        }
         if (res.n_quarantined) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

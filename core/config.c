@@ -1163,7 +1163,8 @@ static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_tom
     }
     dse_onnx_opts_t o = {.ops = m->ops, .model = m->name,
                          .ignore = (const char *const *)job->onnx_ignore,
-                         .n_ignore = job->n_onnx_ignore, .batch = 1};
+                         .n_ignore = job->n_onnx_ignore, .batch = 1,
+                         .repeat = dse_model_layer_key(m, "repeat") >= 0};
     dse_network_t *net = NULL;
     dse_error_t ierr = DSE_ERROR_INIT;
     rc = dse_onnx_import(job->onnx, &o, &net, &ierr);

@@ -848,9 +848,10 @@ static int s_matmul(s_imp_t *im, int gemm)
     else
         return s_unsupported(im, b_const && M == 1 ? DSE_OP_LINEAR : DSE_OP_GEMM);
     long li = -1;
-    for (int64_t h = 0; h < heads; h++) {
+    int64_t layers = im->o->repeat && op != DSE_OP_LINEAR ? 1 : heads;
+    for (int64_t h = 0; h < layers; h++) {
         char suffix[32] = "";
-        if (heads > 1)
+        if (layers > 1)
             snprintf(suffix, sizeof suffix, "_h%lld", (long long)h);
         long lh;
         dse_net_layer_t *L = s_layer(im, op, suffix, &lh);
@@ -869,8 +870,10 @@ static int s_matmul(s_imp_t *im, int gemm)
         s_mac_bits(L, a, b_const ? b : NULL);
         if (!b_const && b->bits)
             dse_net_layer_set_key(L, "weight_bits", b->bits);
+        if (layers == 1 && heads > 1)
+            dse_net_layer_set_key(L, "repeat", (double)heads);
     }
-    if (heads > 1) {
+    if (layers > 1) {
         char note[64];
         snprintf(note, sizeof note, "%lld layers, one per head", (long long)heads);
         dse_network_set_fate(im->net, im->ni, DSE_NODE_LAYER, li, note);

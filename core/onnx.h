@@ -30,6 +30,9 @@ typedef struct {
     const char *const *ignore;   /* op_types dropped knowingly ([workload] onnx_ignore) */
     size_t n_ignore;
     int64_t batch;               /* value of a symbolic batch dimension (0 = 1) */
+    int repeat;                  /* the model has a layer key "repeat" (instances of a
+                                    batched MatMul): one layer with repeat = heads instead
+                                    of one layer per head */
     size_t max_bytes;            /* 0 = DSE_ONNX_MAX_BYTES */
 } dse_onnx_opts_t;
 

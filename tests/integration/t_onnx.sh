@@ -129,6 +129,12 @@ grep -q '^op = "rmsnorm"' "$M/ml.toml" || fail "iRMSNorm -> rmsnorm"
 grep -q '^op = "softmax"' "$M/ml.toml" || fail "iSoftmax -> softmax"
 grep -q '^op = "gelu"' "$M/ml.toml" || fail "iGELU -> gelu"
 grep -q '^dims = \[16, 16, 16\]' "$M/ml.toml" || fail "attention head dims"
+"$BIN/dse-run" --import "$M/microllama_block.onnx" --model siracusa >"$M/mls.toml" ||
+    fail "--import microllama on siracusa"
+sed -n '/^name = "attn_values"/,/^$/p' "$M/mls.toml" | grep -q "^repeat = 4" ||
+    fail "siracusa: a batched MatMul is one layer with repeat = heads"
+"$BIN/dse-run" "$M/mls.toml" --workers 2 -q --output "$T/mls" || fail "microllama on siracusa runs"
+[ -s "$T/mls/deployment.json" ] || fail "microllama: deployment.json"
 "$BIN/dse-run" --import "$M/microllama_block.onnx" --model testfn --check >"$T/chk" ||
     fail "--import --check"
 grep -q "RequantShift *folded *into q_proj" "$T/chk" || fail "RequantShift folds"
