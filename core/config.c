@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/evaluator.h"
 #include "core/space.h"
 #include "core/toml.h"
 #include "core/util.h"
@@ -1607,9 +1608,10 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     }
     dse_job_t *job = dse_xcalloc(1, sizeof *job);
     job->path = dse_xstrdup(c.file);
-    static const char *const top[] = {"job", "target", "workload", "space", "search", "cluster"};
+    static const char *const top[] = {"job",    "target",  "workload", "space",
+                                      "search", "cluster", "evaluator"};
     int rc = s_check_keys(&c, root, "the job file (sections: [job], [target], [workload], "
-                          "[space], [search], [cluster])", top, 6);
+                          "[space], [search], [cluster], [evaluator])", top, 7);
     if (!rc)
         rc = s_job_section(&c, job, root);
     if (!rc)
@@ -1620,6 +1622,9 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
         rc = s_search(&c, job, root);
     if (!rc)
         rc = s_cluster(&c, job, root);
+    const dse_toml_value_t *ev = rc ? NULL : s_get(root, "evaluator", NULL);
+    if (ev)
+        rc = dse_evaluator_parse(ev, job, c.file, &job->evaluator, err);
     dse_toml_destroy(&root);
     if (rc) {
         dse_job_destroy(&job);
@@ -1786,6 +1791,8 @@ char *dse_job_canonical(const dse_job_t *job)
     dse_strbuf_addf(&sb, "heartbeat = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
     dse_fmt_double(buf, sizeof buf, job->unit_seconds);
     dse_strbuf_addf(&sb, "unit_seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    if (job->evaluator) /* kind = "model" adds nothing: its text and digest stay as they were */
+        dse_evaluator_canonical(job->evaluator, &sb);
     return dse_strbuf_detach(&sb, NULL);
 }
 

@@ -23,6 +23,7 @@
 
 struct dse_hwmodel;
 struct dse_space;
+struct dse_evaluator;
 
 typedef enum {
     DSE_OP_CONV2D,      /* dense 2-D convolution */
@@ -138,6 +139,9 @@ typedef struct {
     int heartbeat_misses;  /* missed heartbeats before a peer is dead */
     int max_attempts;      /* attempts before a unit is quarantined */
     double unit_seconds;   /* target work per unit */
+    /* [evaluator]: NULL = kind "model" (the analytic model alone); else a
+     * command run per point (core/evaluator.h), owned. */
+    struct dse_evaluator *evaluator;
 } dse_job_t;
 
 /* Frees everything the job owns and sets *job_p to NULL. */

@@ -328,7 +328,8 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
                   : strcmp(job->strategy, "exhaustive") == 0 ? S_EXHAUSTIVE
                                                              : S_BASELINE;
     for (size_t i = 0; i < job->n_layers; i++)
-        s->rate[i] = rate ? rate[i] : dse_eval_rate(ej, i);
+        /* measured jobs: units of one point (a rate of 0), and nothing run here */
+        s->rate[i] = rate ? rate[i] : job->evaluator ? 0 : dse_eval_rate(ej, i);
     s->budget = dse_search_job_budget(job);
     if (s->strategy == S_BASELINE) {
         int rc = s_baseline(s, err);
