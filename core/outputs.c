@@ -575,6 +575,52 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
     return rc;
 }
 
+static int s_cmp_quarantined(const void *a, const void *b)
+{
+    const dse_quarantined_t *x = a, *y = b;
+    if (x->layer != y->layer)
+        return x->layer < y->layer ? -1 : 1;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* failures.csv of a measured job: the points that failed every attempt,
+ * in (layer, point) order. */
+static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, const char *dir,
+                      dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    dse_quarantined_t *q = dse_xcalloc(st->n_quarantined + 1, sizeof *q);
+    if (st->n_quarantined)
+        memcpy(q, st->quarantined, st->n_quarantined * sizeof *q);
+    qsort(q, st->n_quarantined, sizeof *q, s_cmp_quarantined);
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, "layer,point");
+    for (size_t p = 0; p < m->n_params; p++) {
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, m->params[p].name);
+    }
+    dse_strbuf_adds(&sb, ",attempts,reason\r\n");
+    double params[DSE_MAX_PARAMS];
+    for (size_t i = 0; i < st->n_quarantined; i++) {
+        const dse_space_t *sp = job->layers[q[i].layer].space;
+        s_csv_field(&sb, job->layers[q[i].layer].name);
+        dse_strbuf_addf(&sb, ",%llu", (unsigned long long)q[i].lo);
+        if (q[i].lo < sp->size)
+            dse_space_decode(sp, q[i].lo, params);
+        for (size_t p = 0; p < m->n_params; p++) {
+            dse_strbuf_addc(&sb, ',');
+            if (q[i].lo < sp->size)
+                s_param_value(&sb, &m->params[p], params[p]);
+        }
+        dse_strbuf_addf(&sb, ",%u,", q[i].attempts);
+        s_csv_field(&sb, q[i].error);
+        dse_strbuf_adds(&sb, "\r\n");
+    }
+    free(q);
+    return s_write(dir, "failures.csv", &sb, err);
+}
+
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
                       dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
@@ -602,6 +648,8 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         if ((rc = s_write(dir, "all_points.csv", &sb, err)))
             return rc;
     }
+    if (job->evaluator && (rc = s_failures(ej, st, dir, err)))
+        return rc;
 
     /* pareto_network.csv and its long form */
     size_t n_net = m->n_net_metrics;
@@ -715,7 +763,14 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                                ? "accuracy"
                                : m->net_metrics[job->objectives[i]].name);
     }
-    dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n", st->n_quarantined ? "false" : "true");
+    /* a measured point that failed every attempt counts as infeasible, with its reason */
+    dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n",
+                    st->n_quarantined && !job->evaluator ? "false" : "true");
+    if (job->evaluator)
+        dse_strbuf_addf(&sb, "  \"evaluator\": \"command\",\n  \"measured\": %llu,\n"
+                             "  \"cached\": %llu,\n  \"failed\": %zu,\n",
+                        (unsigned long long)st->measured, (unsigned long long)st->cached,
+                        st->n_quarantined);
     dse_strbuf_addf(&sb, "  \"points\": %.0Lf,\n  \"evaluated\": %llu,\n  \"feasible\": %llu,\n"
                          "  \"infeasible\": %llu,\n  \"skipped\": %llu,\n",
                     points, (unsigned long long)tot.evaluated, (unsigned long long)tot.feasible,
