@@ -32,13 +32,13 @@ LIB       := $(BUILD)/libdse.a
 PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/main.o
-TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise
+TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench-%)
 
 ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/coordinator/main_dse_coordinator.o $(BUILD)/worker/main_dse_worker.o \
-             $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o \
+             $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o $(BUILD)/tests/fake_sim.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test unit check-build run asan fuzz bench clean toml-test integration
@@ -72,6 +72,9 @@ $(BUILD)/toml-decoder: $(BUILD)/tests/toml_decoder.o $(LIB)
 $(BUILD)/dse-noise: $(BUILD)/tests/noise_peer.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/dse-fake-sim: $(BUILD)/tests/fake_sim.o
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ -lm
 $(BUILD)/bench-%: $(BUILD)/bench/%.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)

@@ -318,7 +318,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "dse-run: %s: [evaluator] runs '%s' for each point: the local workers "
                 "run commands only with --allow-command (or --allow-command=%s%s)\n", job->path,
                 job->evaluator->argv[0], job->evaluator->argv[0][0] == '/' ? "" : "/ABSOLUTE/",
-                job->evaluator->argv[0][0] == '/' ? "" : "PATH");
+                job->evaluator->argv[0][0] == '/' ? job->evaluator->argv[0] : "PATH");
         dse_job_destroy(&job);
         return 1;
     }

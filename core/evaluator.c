@@ -258,10 +258,37 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
             goto out;
         }
     }
-    if (ev->parse == DSE_PARSE_JSON && mv) {
-        rc = s_err(err, file, dse_toml_line(mv), dse_toml_col(mv),
-                   "metrics (regexes) goes with parse = \"regex\", not \"json\"");
-        goto out;
+    if (ev->parse == DSE_PARSE_JSON) {
+        /* the metrics the JSON must hold: a list of names, default the first objective */
+        if (mv && (dse_toml_type(mv) != DSE_TOML_ARRAY || dse_toml_array_size(mv) == 0)) {
+            rc = s_err(err, file, dse_toml_line(mv), dse_toml_col(mv),
+                       "with parse = \"json\", metrics is a list of the metric names the JSON "
+                       "must hold (regexes go with parse = \"regex\")");
+            goto out;
+        }
+        size_t n = mv ? dse_toml_array_size(mv) : 1;
+        ev->regex_metric = dse_xcalloc(n, sizeof *ev->regex_metric);
+        ev->regex = dse_xcalloc(n, sizeof *ev->regex);
+        ev->regex_index = dse_xcalloc(n, sizeof *ev->regex_index);
+        for (size_t i = 0; i < n; i++) {
+            const dse_toml_value_t *nv = mv ? dse_toml_array_get(mv, i) : NULL;
+            const char *name = job->model->metrics[job->layer_objectives[0]].name;
+            if (nv && dse_toml_type(nv) != DSE_TOML_STRING) {
+                rc = s_err(err, file, dse_toml_line(nv), dse_toml_col(nv),
+                           "metrics must be a list of metric names");
+                goto out;
+            }
+            if (nv)
+                name = dse_toml_string(nv, NULL);
+            int mi = dse_model_metric(job->model, name);
+            if (mi < 0) {
+                rc = s_err(err, file, dse_toml_line(nv), dse_toml_col(nv), "unknown metric '%s' "
+                           "for model '%s' (dse-run --models lists them)", name, job->model->name);
+                goto out;
+            }
+            ev->regex_metric[ev->n_regex] = dse_xstrdup(name);
+            ev->regex_index[ev->n_regex++] = mi;
+        }
     }
     if (ev->parse == DSE_PARSE_REGEX) {
         if (!mv || dse_toml_type(mv) != DSE_TOML_TABLE || dse_toml_table_size(mv) == 0) {
@@ -300,18 +327,6 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
             ev->regex_metric[ev->n_regex] = dse_xstrdup(name);
             ev->regex[ev->n_regex] = dse_xstrdup(dse_toml_string(rv, NULL));
             ev->regex_index[ev->n_regex++] = mi;
-        }
-        /* every per-layer objective must come from the command */
-        for (size_t o = 0; o < job->n_layer_objectives; o++) {
-            int found = 0;
-            for (size_t i = 0; i < ev->n_regex; i++)
-                found |= ev->regex_index[i] == job->layer_objectives[o];
-            if (!found) {
-                rc = s_err(err, file, dse_toml_line(mv), dse_toml_col(mv),
-                           "metrics has no regex for the objective '%s'",
-                           job->model->metrics[job->layer_objectives[o]].name);
-                goto out;
-            }
         }
     }
     const char *s;
@@ -377,17 +392,27 @@ void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
     dse_fmt_double(buf, sizeof buf, ev->timeout);
     dse_strbuf_addf(sb, "]\ntimeout = %s%s\nparse = \"%s\"\n", buf,
                     strpbrk(buf, ".eEn") ? "" : ".0", ev->parse == DSE_PARSE_JSON ? "json" : "regex");
-    if (ev->n_regex) {
+    if (ev->parse == DSE_PARSE_REGEX) {
         dse_strbuf_adds(sb, "metrics = { ");
         for (size_t i = 0; i < ev->n_regex; i++) {
             dse_strbuf_addf(sb, "%s%s = ", i ? ", " : "", ev->regex_metric[i]);
             s_string(sb, ev->regex[i]);
         }
         dse_strbuf_adds(sb, " }\n");
+    } else {
+        dse_strbuf_adds(sb, "metrics = [");
+        for (size_t i = 0; i < ev->n_regex; i++) {
+            dse_strbuf_adds(sb, i ? ", " : "");
+            s_string(sb, ev->regex_metric[i]);
+        }
+        dse_strbuf_adds(sb, "]\n");
     }
-    dse_strbuf_adds(sb, "requires = ");
-    s_string(sb, ev->requires);
-    dse_strbuf_adds(sb, "\ncache_key = ");
+    if (ev->requires[0]) {
+        dse_strbuf_adds(sb, "requires = ");
+        s_string(sb, ev->requires);
+        dse_strbuf_addc(sb, '\n');
+    }
+    dse_strbuf_adds(sb, "cache_key = ");
     s_string(sb, ev->cache_key);
     dse_strbuf_addf(sb, "\nmax_attempts = %d\n", ev->max_attempts);
 }

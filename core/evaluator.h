@@ -30,7 +30,11 @@ typedef struct dse_evaluator {
     char **argv;          /* templates, argc of them */
     double timeout;       /* seconds per point */
     dse_parse_kind_t parse;
-    size_t n_regex;       /* parse = regex: metric name -> extended regex with one group */
+    /* parse = regex: metric name -> extended regex with one group, each
+     * required to match; parse = json: the metric names the JSON must hold
+     * (regex[i] NULL; default the first per-layer objective). Metrics the
+     * command does not return keep the model's values. */
+    size_t n_regex;
     char **regex_metric;
     char **regex;
     int *regex_index;     /* model metric index of each */

@@ -578,6 +578,8 @@ int dse_measure_parse(const dse_evaluator_t *ev, const dse_job_t *job, const cha
     } else {
         for (size_t i = 0; i < ev->n_regex; i++) {
             regex_t re;
+            if (!ev->regex[i])
+                continue;
             char ewhy[128];
             if (dse_evaluator_compile(ev->regex[i], &re, ewhy, sizeof ewhy)) {
                 snprintf(why, size, "bad regex for '%s': %s", ev->regex_metric[i], ewhy);
@@ -613,10 +615,9 @@ int dse_measure_parse(const dse_evaluator_t *ev, const dse_job_t *job, const cha
             got[ev->regex_index[i]] = 1;
         }
     }
-    for (size_t o = 0; o < job->n_layer_objectives; o++)
-        if (!got[job->layer_objectives[o]]) {
-            snprintf(why, size, "missing metric '%s' in the command's output",
-                     m->metrics[job->layer_objectives[o]].name);
+    for (size_t i = 0; i < ev->n_regex; i++)
+        if (!got[ev->regex_index[i]]) {
+            snprintf(why, size, "missing metric '%s' in the command's output", ev->regex_metric[i]);
             return DSE_EFAIL;
         }
     return 0;
@@ -732,8 +733,8 @@ char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *param
     }
     dse_strbuf_addf(&sb, " parse=%s", ev->parse == DSE_PARSE_JSON ? "json" : "regex");
     for (size_t i = 0; i < ev->n_regex; i++)
-        dse_strbuf_addf(&sb, " %s=[%zu]%s", ev->regex_metric[i], strlen(ev->regex[i]),
-                        ev->regex[i]);
+        dse_strbuf_addf(&sb, " %s=[%zu]%s", ev->regex_metric[i],
+                        ev->regex[i] ? strlen(ev->regex[i]) : 0, ev->regex[i] ? ev->regex[i] : "");
     dse_strbuf_addf(&sb, " cache_key=[%zu]%s", strlen(ev->cache_key), ev->cache_key);
     return dse_strbuf_detach(&sb, NULL);
 }
