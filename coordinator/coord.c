@@ -340,10 +340,16 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *wh
             j->evaluated++;
         }
         snprintf(q->error, sizeof q->error, "%s", why);
-        s_log(c, "job %llu: unit %llu (layer '%s', points %llu..%llu) quarantined after %u "
-              "attempts: %s", (unsigned long long)j->id, (unsigned long long)u,
-              j->ej->job->layers[unit.layer].name, (unsigned long long)unit.lo,
-              (unsigned long long)unit.hi, q->attempts, why);
+        if (j->ej->job->evaluator)
+            s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
+                  (unsigned long long)j->id, (unsigned long long)q->lo,
+                  j->ej->job->layers[unit.layer].name, q->attempts, q->attempts == 1 ? "" : "s",
+                  why);
+        else
+            s_log(c, "job %llu: unit %llu (layer '%s', points %llu..%llu) quarantined after %u "
+                  "attempts: %s", (unsigned long long)j->id, (unsigned long long)u,
+                  j->ej->job->layers[unit.layer].name, (unsigned long long)unit.lo,
+                  (unsigned long long)unit.hi, q->attempts, why);
     } else {
         s_job_push_retry(j, u);
         j->reissued++;
