@@ -244,7 +244,7 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
     }
     const dse_toml_value_t *pv = dse_toml_table_get(t, "parse");
     const dse_toml_value_t *mv = dse_toml_table_get(t, "metrics");
-    ev->parse = mv ? DSE_PARSE_REGEX : DSE_PARSE_JSON;
+    ev->parse = mv && dse_toml_type(mv) == DSE_TOML_TABLE ? DSE_PARSE_REGEX : DSE_PARSE_JSON;
     if (pv) {
         const char *p = dse_toml_type(pv) == DSE_TOML_STRING ? dse_toml_string(pv, NULL) : "";
         if (strcmp(p, "json") == 0) {
