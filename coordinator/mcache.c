@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/util.h"
@@ -132,7 +133,21 @@ int dse_mcache_put(dse_mcache_t *c, const char *key, size_t width, int64_t cin, 
     free(esc);
     size_t len;
     char *data = dse_strbuf_detach(&sb, &len);
-    int rc = dse_write_file_atomic(path, data, len, err);
+    /* a temporary name, then rename: a reader never sees half an entry. No
+     * fsync: an entry lost in a power cut is measured again, and a sync per
+     * point would cost more than the command (bench-measure) */
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    int rc = 0;
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(data, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        rc = dse_error_set(err, DSE_EIO, tmp, 0, 0, "cannot write a cache entry: %s",
+                           strerror(errno));
+        remove(tmp);
+    }
     free(data);
     return rc;
 }

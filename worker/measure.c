@@ -278,7 +278,7 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
     fcntl(po[0], F_SETFL, O_NONBLOCK);
     fcntl(pe[0], F_SETFL, O_NONBLOCK);
     double deadline = t0 + timeout, term_at = 0;
-    int status = 0, done = 0, cancelled = 0;
+    int status = 0, done = 0, cancelled = 0, idle_us = 200;
     while (!done) {
         double now = dse_now();
         if (!term_at && (now >= deadline || (cancel && atomic_load(cancel)))) {
@@ -298,16 +298,20 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
         int wait_ms = 50;
         if (!term_at && deadline - now < 0.05)
             wait_ms = (int)((deadline - now) * 1000) + 1;
-        if (nf)
+        if (nf) {
             poll(fds, (nfds_t)nf, wait_ms);
-        else
-            usleep((useconds_t)wait_ms * 1000);
-        for (int i = 0; i < nf; i++)
-            if (fds[i].revents)
-                s_read_into(fds[i].fd, fds[i].fd == po[0] ? &co : &ce);
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        if (w == pid)
+            for (int i = 0; i < nf; i++)
+                if (fds[i].revents)
+                    s_read_into(fds[i].fd, fds[i].fd == po[0] ? &co : &ce);
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid) {
             done = 1;
+        } else if (!nf) {
+            /* both streams closed, the program still running: wait for it
+             * in short, growing steps */
+            usleep((useconds_t)(idle_us < wait_ms * 1000 ? idle_us : wait_ms * 1000));
+            idle_us = idle_us < 50000 ? idle_us * 2 : idle_us;
+        }
     }
     /* the rest of the group goes with its leader */
     kill(-pid, SIGKILL);
@@ -654,6 +658,15 @@ int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
         return DSE_EFAIL;
     }
     char **argv = dse_evaluator_argv(ev, job, layer, point, params, dir);
+    /* a relative program path names a file from the worker's folder, not
+     * from the point's */
+    char cwd[4096];
+    if (argv[0][0] != '/' && strchr(argv[0], '/') && getcwd(cwd, sizeof cwd)) {
+        dse_strbuf_t sb = DSE_STRBUF_INIT;
+        dse_strbuf_addf(&sb, "%s/%s", cwd, argv[0]);
+        free(argv[0]);
+        argv[0] = dse_strbuf_detach(&sb, NULL);
+    }
     char e_job[512], e_layer[512], e_point[64], e_dir[4200];
     snprintf(e_job, sizeof e_job, "DSE_JOB=%s", job->name);
     snprintf(e_layer, sizeof e_layer, "DSE_LAYER=%s", job->layers[layer].name);
