@@ -53,6 +53,12 @@ void dse_evaluator_destroy(dse_evaluator_t **ev_p)
 /* Whether `name` (len bytes) is a substitution the job knows. */
 static int s_known_name(const dse_job_t *job, const char *name, size_t len)
 {
+    /* {model.METRIC}: the model's prediction for the point */
+    if (len > 6 && memcmp(name, "model.", 6) == 0) {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%.*s", (int)(len - 6), name + 6);
+        return dse_model_metric(job->model, buf) >= 0;
+    }
     for (size_t i = 0; dse_evaluator_fixed[i]; i++)
         if (strlen(dse_evaluator_fixed[i]) == len && memcmp(dse_evaluator_fixed[i], name, len) == 0)
             return 1;
@@ -96,6 +102,7 @@ static int s_check_template(const dse_toml_value_t *v, const dse_job_t *job, con
             dse_strbuf_t sb = DSE_STRBUF_INIT;
             for (size_t k = 0; dse_evaluator_fixed[k]; k++)
                 dse_strbuf_addf(&sb, "%s%s", k ? ", " : "", dse_evaluator_fixed[k]);
+            dse_strbuf_adds(&sb, ", model.METRIC");
             for (size_t k = 0; k < job->model->n_params; k++)
                 dse_strbuf_addf(&sb, ", %s", job->model->params[k].name);
             for (size_t k = 0; k < job->model->n_layer_keys; k++)
@@ -419,12 +426,21 @@ void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
 
 /* The value of a substitution name for a point, appended to sb. */
 static void s_value(dse_strbuf_t *sb, const char *name, size_t len, const dse_job_t *job,
-                    size_t layer, uint64_t point, const double *params, const char *workdir)
+                    size_t layer, uint64_t point, const double *params, const double *model,
+                    const char *workdir)
 {
     const dse_layer_t *L = &job->layers[layer];
     const dse_hwmodel_t *m = job->model;
     char buf[64];
 #define S_IS(lit) (len == sizeof(lit) - 1 && memcmp(name, lit, len) == 0)
+    if (len > 6 && memcmp(name, "model.", 6) == 0) {
+        char mname[128];
+        snprintf(mname, sizeof mname, "%.*s", (int)(len - 6), name + 6);
+        int mi = dse_model_metric(m, mname);
+        if (mi >= 0 && model)
+            dse_fmt_double(buf, sizeof buf, model[mi]), dse_strbuf_adds(sb, buf);
+        return;
+    }
     for (size_t i = 0; i < m->n_params; i++)
         if (strlen(m->params[i].name) == len && memcmp(m->params[i].name, name, len) == 0) {
             const dse_param_decl_t *d = &m->params[i];
@@ -480,7 +496,7 @@ static void s_value(dse_strbuf_t *sb, const char *name, size_t len, const dse_jo
 }
 
 char *dse_evaluator_subst(const char *s, const dse_job_t *job, size_t layer, uint64_t point,
-                          const double *params, const char *workdir)
+                          const double *params, const double *model, const char *workdir)
 {
     dse_strbuf_t sb = DSE_STRBUF_INIT;
     for (size_t i = 0; s[i]; i++) {
@@ -494,18 +510,19 @@ char *dse_evaluator_subst(const char *s, const dse_job_t *job, size_t layer, uin
             continue;
         }
         size_t len = (size_t)(end - (s + i + 1));
-        s_value(&sb, s + i + 1, len, job, layer, point, params, workdir);
+        s_value(&sb, s + i + 1, len, job, layer, point, params, model, workdir);
         i += len + 1;
     }
     return dse_strbuf_detach(&sb, NULL);
 }
 
 char **dse_evaluator_argv(const dse_evaluator_t *ev, const dse_job_t *job, size_t layer,
-                          uint64_t point, const double *params, const char *workdir)
+                          uint64_t point, const double *params, const double *model,
+                          const char *workdir)
 {
     char **argv = dse_xcalloc(ev->argc + 1, sizeof *argv);
     for (size_t i = 0; i < ev->argc; i++)
-        argv[i] = dse_evaluator_subst(ev->argv[i], job, layer, point, params, workdir);
+        argv[i] = dse_evaluator_subst(ev->argv[i], job, layer, point, params, model, workdir);
     return argv;
 }
 

@@ -44,7 +44,8 @@ typedef struct dse_evaluator {
 } dse_evaluator_t;
 
 /* The fixed substitution names (NULL-terminated): layer, op, steps, point,
- * job, workdir, dtype and the layer's dimensions. */
+ * job, workdir, dtype and the layer's dimensions. Besides: every parameter,
+ * every layer key, and model.METRIC for any metric of the model. */
 extern const char *const dse_evaluator_fixed[];
 
 /* Parses the [evaluator] table t (a dse_toml_value_t) of a job whose model,
@@ -60,16 +61,19 @@ void dse_evaluator_destroy(dse_evaluator_t **ev_p);
 void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb);
 
 /* Builds the argv of one point: params in the model's declaration order,
- * point its index, workdir the point's folder. Returns a NULL-terminated
- * array (free with dse_evaluator_argv_free). */
+ * point its index, model the model's metrics for the point (for
+ * {model.METRIC}: the analytic prediction, which lets a script or a fake
+ * simulator work from it), workdir the point's folder. Returns a
+ * NULL-terminated array (free with dse_evaluator_argv_free). */
 char **dse_evaluator_argv(const dse_evaluator_t *ev, const dse_job_t *job, size_t layer,
-                          uint64_t point, const double *params, const char *workdir);
+                          uint64_t point, const double *params, const double *model,
+                          const char *workdir);
 void dse_evaluator_argv_free(char **argv);
 
 /* Renders every `{name}` of one template for a point (NULL workdir leaves
  * {point}, {job} and {workdir} as they are, for cache keys). Caller frees. */
 char *dse_evaluator_subst(const char *tmpl, const dse_job_t *job, size_t layer, uint64_t point,
-                          const double *params, const char *workdir);
+                          const double *params, const double *model, const char *workdir);
 
 /* Compiles a metric regex (extended, with \d for a digit) that must hold a
  * group. 0, or -1 with why set. */

@@ -17,6 +17,10 @@
  *     --flood MB      print MB megabytes of noise before the counters
  *     --scale X       multiply the cycles by X (a simulator that differs
  *                     from the model's constants)
+ *     --perturb D     with an argument model=X (the analytic prediction,
+ *                     {model.cycles} in the job): X times (1 + D u), u a
+ *                     deterministic number in [-1, 1] per argument list, so
+ *                     the model's relative error is at most D / (1 - D)
  *     --hang-if A, --garbage-if A, --fail-if A, --sleep-if A S
  *                     the same, only when the argument A (NAME=VALUE) is
  *                     among the arguments: one point misbehaves
@@ -54,7 +58,7 @@ static void s_pid_note(void)
 int main(int argc, char **argv)
 {
     int json = 0, hang = 0, garbage = 0, fail = 0;
-    double sleep_s = 0, flood_mb = 0, scale = 1;
+    double sleep_s = 0, flood_mb = 0, scale = 1, perturb = 0, model = -1;
     const char *hang_if = NULL, *garbage_if = NULL, *fail_if = NULL, *sleep_if = NULL;
     double sleep_if_s = 0;
     double work = 1, speed = 1;
@@ -82,6 +86,8 @@ int main(int argc, char **argv)
             sleep_s = atof(argv[++i]);
         } else if (strcmp(a, "--flood") == 0 && i + 1 < argc) {
             flood_mb = atof(argv[++i]);
+        } else if (strcmp(a, "--perturb") == 0 && i + 1 < argc) {
+            perturb = atof(argv[++i]);
         } else if (strcmp(a, "--scale") == 0 && i + 1 < argc) {
             scale = atof(argv[++i]);
         } else if (strchr(a, '=')) {
@@ -95,7 +101,9 @@ int main(int argc, char **argv)
             const char *v = strchr(a, '=') + 1;
             char *end;
             double x = strtod(v, &end);
-            if (strncmp(a, "tile_cout=", 10) == 0 && *end == '\0' && x > 0)
+            if (strncmp(a, "model=", 6) == 0 && *end == '\0')
+                model = x;
+            else if (strncmp(a, "tile_cout=", 10) == 0 && *end == '\0' && x > 0)
                 speed *= x < 8 ? x : 8;
             else if (strncmp(a, "matmul=", 7) == 0)
                 speed *= 1 + (double)(strlen(v) % 5) / 4;
@@ -139,6 +147,10 @@ int main(int argc, char **argv)
         return 3;
     }
     uint64_t cycles = (uint64_t)llround(scale * (work / speed + 1000)) + h % 97;
+    if (model >= 0) {
+        double u = (double)(h % 2001) / 1000.0 - 1.0;
+        cycles = (uint64_t)llround(scale * model * (1 + perturb * u));
+    }
     if (json) {
         printf("[sim] Loading binary\n{\"cycles\": %llu}\n", (unsigned long long)cycles);
         return 0;

@@ -127,7 +127,7 @@ DSE_TEST(measure_substitution)
         return;
     double params[DSE_MAX_PARAMS];
     dse_space_decode(job->layers[0].space, 1, params);
-    char **argv = dse_evaluator_argv(job->evaluator, job, 0, 1, params, "/tmp/wd");
+    char **argv = dse_evaluator_argv(job->evaluator, job, 0, 1, params, NULL, "/tmp/wd");
     CHECK_STR(argv[0], "sim");
     CHECK_STR(argv[1], "pw1:pw:16x32:8x8");
     CHECK_STR(argv[2], "16/mm/single");

@@ -657,7 +657,7 @@ int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
                  tmp && *tmp ? tmp : "/tmp", strerror(errno));
         return DSE_EFAIL;
     }
-    char **argv = dse_evaluator_argv(ev, job, layer, point, params, dir);
+    char **argv = dse_evaluator_argv(ev, job, layer, point, params, metrics, dir);
     /* a relative program path names a file from the worker's folder, not
      * from the point's */
     char cwd[4096];
@@ -710,6 +710,8 @@ int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
 
 char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *params)
 {
+    double model[DSE_MAX_METRICS];
+    ej->job->model->evaluate(ej->ctx[layer], params, model);
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
     const dse_layer_t *L = &job->layers[layer];
@@ -740,7 +742,7 @@ char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *param
     }
     dse_strbuf_adds(&sb, " command=");
     for (size_t i = 0; i < ev->argc; i++) {
-        char *a = dse_evaluator_subst(ev->argv[i], job, layer, 0, params, NULL);
+        char *a = dse_evaluator_subst(ev->argv[i], job, layer, 0, params, model, NULL);
         dse_strbuf_addf(&sb, "%s[%zu]%s", i ? " " : "", strlen(a), a);
         free(a);
     }
