@@ -246,6 +246,8 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
         /* gap: the largest t such that t * (a front point) dominates p */
         double gap = positive ? 0 : -1;
         for (size_t q = 0; q < n_f && positive; q++) {
+            if (f[q] == i)
+                continue; /* itself */
             const double *fv = vec + f[q] * k;
             double t = INFINITY;
             for (size_t j = 0; j < k; j++)
