@@ -9,7 +9,8 @@
 #   - a hanging command is killed at its timeout with its children; garbage
 #     output and a failing exit fail their points, with the reason, in
 #     failures.csv and summary.json;
-#   - `requires` routes units only to workers with the tag.
+#   - `requires` routes units only to workers with the tag;
+#   - dse-kernel-timer works as the command (configs/measured/kernel-timer-host.toml).
 . tests/integration/lib.sh
 SIM="$BIN/dse-fake-sim"
 
@@ -162,4 +163,12 @@ measured_job "$T/tag.toml" tagged 10 2 'requires = "gvsoc"' --sleep 0
 grep -q "built" "$T/tagged.log" || fail "the tagged worker did not get the job"
 grep -q "built" "$T/untagged.log" && fail "the untagged worker got the job"
 same_outputs "$T/ref" "$T/tag"
+note "dse-kernel-timer as the command: the project's kernels timed on this host"
+sed "s|\"build/dse-kernel-timer\"|\"$BIN/dse-kernel-timer\"|; s|--repeats=9|--repeats=3|" \
+    configs/measured/kernel-timer-host.toml >"$T/timer.toml"
+"$BIN/dse-run" "$T/timer.toml" --allow-command --no-cache --output "$T/timer" -q \
+    || fail "the kernel-timer job failed"
+[ "$(json_field "$T/timer/summary.json" measured)" -gt 0 ] || fail "the kernel timer measured nothing"
+[ "$(wc -l <"$T/timer/failures.csv")" = 1 ] || { cat "$T/timer/failures.csv"; fail "timer points failed"; }
+grep -q "^pw1" "$T/timer/pareto_layers.csv" || fail "no measured front for pw1"
 note "ok"
