@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coordinator/calibrate.h"
 #include "coordinator/client.h"
 #include "coordinator/coord.h"
 #include "coordinator/mcache.h"
@@ -134,6 +135,8 @@ static void s_usage(FILE *out)
             "  --cache DIR            cache of measured points (default $XDG_CACHE_HOME/dse/measured)\n"
             "  --no-cache             measure every point again\n"
             "  --keep-failed          keep the working folder of a point that failed\n"
+            "  --calibrate            fit the model's calibratable keys to the cached\n"
+            "                         measurements of the job: writes calibrated-NAME.toml\n"
             "  -v, --verbose          say what happens\n"
             "  -q, --quiet            no progress line\n"
             "  -h, --help             this text\n"
@@ -217,6 +220,54 @@ static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_jo
     _exit(127);
 }
 
+/* dse-run --calibrate JOB: fits the model's calibratable keys to the
+ * cached measurements of the job and writes calibrated-NAME.toml into the
+ * job's output folder. */
+static int s_calibrate(dse_job_t **job_p, const char *cache, int no_cache)
+{
+    dse_job_t *job = *job_p;
+    if (!job->evaluator || no_cache) {
+        fprintf(stderr, "dse-run: %s: --calibrate fits the model to the cached measurements of "
+                "a job with [evaluator] kind = \"command\"%s\n", job->path,
+                no_cache ? " (not with --no-cache)" : "");
+        dse_job_destroy(job_p);
+        return 1;
+    }
+    char *dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_evaljob_t *ej = NULL;
+    dse_mcache_t *c = NULL;
+    int rc = 1;
+    if (!dir) {
+        fprintf(stderr, "dse-run: no cache folder: give --cache DIR\n");
+        dse_job_destroy(job_p);
+        return 1;
+    }
+    if (dse_evaljob_new(job_p, &ej, &err) != 0 || !(c = dse_mcache_open(dir, &err)) ||
+        dse_mkdir_p(ej->job->output, &err) != 0) {
+        dse_error_print(&err, stderr);
+        goto out;
+    }
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "%s/calibrated-%s.toml", ej->job->output, ej->job->name);
+    char *path = dse_strbuf_detach(&sb, NULL);
+    dse_calibration_t cal;
+    if (dse_calibrate(ej, c, path, &cal, &err) != 0) {
+        dse_error_print(&err, stderr);
+    } else {
+        printf("%s: %zu measured points; rms of log(model / measured) %.4f -> %.4f, mean "
+               "relative error %.2f%% -> %.2f%%; written to %s\n", ej->job->name, cal.points,
+               cal.rms_before, cal.rms_after, 100 * cal.mean_before, 100 * cal.mean_after, path);
+        rc = 0;
+    }
+    free(path);
+out:
+    dse_mcache_destroy(&c);
+    dse_evaljob_destroy(&ej);
+    free(dir);
+    return rc;
+}
+
 static void *s_coord_thread(void *arg)
 {
     dse_coord_run(arg);
@@ -226,7 +277,7 @@ static void *s_coord_thread(void *arg)
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL, *cache = NULL;
-    int no_cache = 0;
+    int no_cache = 0, calibrate = 0;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
     for (int i = 1; i < argc; i++) {
@@ -261,6 +312,8 @@ int main(int argc, char **argv)
                         "(got '%s')\n", s_allow);
                 return 2;
             }
+        } else if (strcmp(a, "--calibrate") == 0) {
+            calibrate = 1;
         } else if (strcmp(a, "--keep-failed") == 0) {
             s_keep_failed = 1;
         } else if (strcmp(a, "--cache") == 0 && has_next) {
@@ -313,6 +366,8 @@ int main(int argc, char **argv)
     job->plot_layers |= plot_layers;
     if (workers < 0)
         workers = job->workers;
+    if (calibrate)
+        return s_calibrate(&job, cache, no_cache);
     if (job->evaluator && !coordinator && !s_allow) {
         /* before anything is written */
         fprintf(stderr, "dse-run: %s: [evaluator] runs '%s' for each point: the local workers "

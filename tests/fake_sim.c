@@ -21,6 +21,9 @@
  *                     {model.cycles} in the job): X times (1 + D u), u a
  *                     deterministic number in [-1, 1] per argument list, so
  *                     the model's relative error is at most D / (1 - D)
+ *     --per-tile C    with model=X and tiles=T ({model.tiles}): X + C T, a
+ *                     simulator whose per-tile overhead (DMA setup) differs
+ *                     from the preset's
  *     --hang-if A, --garbage-if A, --fail-if A, --sleep-if A S
  *                     the same, only when the argument A (NAME=VALUE) is
  *                     among the arguments: one point misbehaves
@@ -58,7 +61,7 @@ static void s_pid_note(void)
 int main(int argc, char **argv)
 {
     int json = 0, hang = 0, garbage = 0, fail = 0;
-    double sleep_s = 0, flood_mb = 0, scale = 1, perturb = 0, model = -1;
+    double sleep_s = 0, flood_mb = 0, scale = 1, perturb = 0, model = -1, per_tile = 0, tiles = 0;
     const char *hang_if = NULL, *garbage_if = NULL, *fail_if = NULL, *sleep_if = NULL;
     double sleep_if_s = 0;
     double work = 1, speed = 1;
@@ -86,6 +89,8 @@ int main(int argc, char **argv)
             sleep_s = atof(argv[++i]);
         } else if (strcmp(a, "--flood") == 0 && i + 1 < argc) {
             flood_mb = atof(argv[++i]);
+        } else if (strcmp(a, "--per-tile") == 0 && i + 1 < argc) {
+            per_tile = atof(argv[++i]);
         } else if (strcmp(a, "--perturb") == 0 && i + 1 < argc) {
             perturb = atof(argv[++i]);
         } else if (strcmp(a, "--scale") == 0 && i + 1 < argc) {
@@ -103,6 +108,8 @@ int main(int argc, char **argv)
             double x = strtod(v, &end);
             if (strncmp(a, "model=", 6) == 0 && *end == '\0')
                 model = x;
+            else if (strncmp(a, "tiles=", 6) == 0 && *end == '\0')
+                tiles = x;
             else if (strncmp(a, "tile_cout=", 10) == 0 && *end == '\0' && x > 0)
                 speed *= x < 8 ? x : 8;
             else if (strncmp(a, "matmul=", 7) == 0)
@@ -149,7 +156,7 @@ int main(int argc, char **argv)
     uint64_t cycles = (uint64_t)llround(scale * (work / speed + 1000)) + h % 97;
     if (model >= 0) {
         double u = (double)(h % 2001) / 1000.0 - 1.0;
-        cycles = (uint64_t)llround(scale * model * (1 + perturb * u));
+        cycles = (uint64_t)llround(scale * (model + per_tile * tiles) * (1 + perturb * u));
     }
     if (json) {
         printf("[sim] Loading binary\n{\"cycles\": %llu}\n", (unsigned long long)cycles);
