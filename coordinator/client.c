@@ -64,7 +64,7 @@ static void s_reset(const dse_evaljob_t *ej, dse_client_result_t *res)
     res->per_layer = dse_xcalloc(nl, sizeof *res->per_layer);
     for (size_t i = 0; i < nl; i++)
         res->fronts[i] = dse_evaljob_front_new(ej);
-    if (ej->job->dump_all) {
+    if (ej->job->dump_all || ej->job->evaluator) {
         res->all = dse_xcalloc(nl, sizeof *res->all);
         for (size_t i = 0; i < nl; i++)
             res->all[i] = dse_evaljob_front_new(ej);

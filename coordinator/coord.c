@@ -953,7 +953,8 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
         j->fronts[i] = dse_evaljob_front_new(ej);
-    if (ej->job->dump_all) {
+    /* measured jobs send every measured point back too (for fidelity.csv) */
+    if (ej->job->dump_all || ej->job->evaluator) {
         j->all = dse_xcalloc(nl, sizeof *j->all);
         for (size_t i = 0; i < nl; i++)
             j->all[i] = dse_evaljob_front_new(ej);

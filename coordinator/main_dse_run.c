@@ -523,8 +523,10 @@ int main(int argc, char **argv)
         .per_layer = res.per_layer,
         .measured = res.measured,
         .cached = res.cached,
+        .measured_rows = ej->job->evaluator ? res.all : NULL,
     };
-    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg, res.all, &st, &err) != 0) {
+    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
+                          ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
         dse_error_print(&err, stderr);
         rc = 1;
     } else {

@@ -439,6 +439,8 @@ static void s_value(dse_strbuf_t *sb, const char *name, size_t len, const dse_jo
         int mi = dse_model_metric(m, mname);
         if (mi >= 0 && model)
             dse_fmt_double(buf, sizeof buf, model[mi]), dse_strbuf_adds(sb, buf);
+        else
+            dse_strbuf_addf(sb, "{%.*s}", (int)len, name); /* a cache key: not part of it */
         return;
     }
     for (size_t i = 0; i < m->n_params; i++)

@@ -42,6 +42,8 @@ typedef struct {
     const dse_quarantined_t *quarantined;
     const dse_counters_t *per_layer; /* n_layers counters */
     uint64_t measured, cached;       /* measured jobs: points measured, from the cache */
+    dse_front_t *const *measured_rows; /* measured jobs: every measured point kept, per layer
+                                          (fidelity.csv); NULL = none */
 } dse_run_stats_t;
 
 /* Writes every output of a finished run. A measured job ([evaluator]

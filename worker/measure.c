@@ -710,8 +710,6 @@ int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
 
 char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *params)
 {
-    double model[DSE_MAX_METRICS];
-    ej->job->model->evaluate(ej->ctx[layer], params, model);
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
     const dse_layer_t *L = &job->layers[layer];
@@ -720,8 +718,13 @@ char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *param
     char buf[64];
     dse_strbuf_addf(&sb, "measured-v1 model=%s dtype=%s steps=%u hw=", m->name,
                     dse_dtype_name(job->dtype), job->steps);
+    /* the calibratable constants describe the model, not what is measured:
+     * a job on a calibrated preset finds the measurements it was fitted to */
     for (size_t i = 0; i < m->n_preset_keys; i++) {
-        snprintf(buf, sizeof buf, "%.17g", job->hw[i]);
+        if (m->preset_keys[i].cal_lo < m->preset_keys[i].cal_hi)
+            snprintf(buf, sizeof buf, "*");
+        else
+            snprintf(buf, sizeof buf, "%.17g", job->hw[i]);
         dse_strbuf_addf(&sb, "%s%s", i ? "," : "", buf);
     }
     dse_strbuf_addf(&sb, " op=%s dims=%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,"
@@ -742,7 +745,7 @@ char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *param
     }
     dse_strbuf_adds(&sb, " command=");
     for (size_t i = 0; i < ev->argc; i++) {
-        char *a = dse_evaluator_subst(ev->argv[i], job, layer, 0, params, model, NULL);
+        char *a = dse_evaluator_subst(ev->argv[i], job, layer, 0, params, NULL, NULL);
         dse_strbuf_addf(&sb, "%s[%zu]%s", i ? " " : "", strlen(a), a);
         free(a);
     }

@@ -69,9 +69,11 @@ int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
                       size_t size);
 
 /* The cache key of a point: a text covering the model inputs (model,
- * hardware values, dtype, steps), the layer's dimensions and keys, the
- * parameters, the command (as substituted, but for {point}, {job} and
- * {workdir}), the parse settings and cache_key. Caller frees. */
+ * hardware values but the calibratable ones, dtype, steps), the layer's
+ * dimensions and keys, the parameters, the command (as substituted, but
+ * for {point}, {job}, {workdir} and {model.METRIC}: a measurement belongs
+ * to the point, not to the model's prediction), the parse settings and
+ * cache_key. Caller frees. */
 char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *params);
 
 #endif
