@@ -708,13 +708,24 @@ static void s_merge(s_job_t *j, uint64_t u, const dse_unit_t *unit, const dse_wi
     dse_counters_t *pl = &j->per_layer[unit->layer];
     uint64_t dropped = 0;
     size_t kept = 0;
+    if (!job->evaluator) { /* the model's rows are final: merged as they come */
+        dse_front_t *f = j->fronts[unit->layer];
+        for (size_t i = 0; i < n; i++) {
+            dse_front_insert(f, index[i], cin[i], cout[i], metrics + i * width);
+            if (j->all)
+                dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i],
+                               metrics + i * width);
+        }
+        dse_search_feed(j->search, u, n, index, cin, cout, metrics);
+        goto counters;
+    }
     uint64_t *kidx = dse_xcalloc(n + 1, sizeof *kidx);
     int64_t *kcin = dse_xcalloc(n + 1, sizeof *kcin), *kcout = dse_xcalloc(n + 1, sizeof *kcout);
     double *km = dse_xcalloc(n * width + 1, sizeof *km);
     dse_front_t *f = j->fronts[unit->layer];
     for (size_t i = 0; i < n; i++) {
         const double *row = metrics + i * width;
-        if (job->evaluator && !dse_eval_keep(job, row)) {
+        if (!dse_eval_keep(job, row)) {
             dropped++;
             continue;
         }
@@ -727,6 +738,7 @@ static void s_merge(s_job_t *j, uint64_t u, const dse_unit_t *unit, const dse_wi
     }
     dse_search_feed(j->search, u, kept, kidx, kcin, kcout, km);
     free(kidx), free(kcin), free(kcout), free(km);
+counters:
     pl->evaluated += cn->evaluated;
     pl->feasible += cn->feasible - dropped;
     pl->infeasible += cn->infeasible + dropped;
