@@ -438,6 +438,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         m.layer_front.counters.feasible = j->per_layer[i].feasible;
         m.layer_front.counters.infeasible = j->per_layer[i].infeasible;
         m.layer_front.counters.skipped = j->per_layer[i].skipped;
+        m.layer_front.counters.why = j->per_layer[i].why;
         /* with dump_all the client gets every feasible point and filters */
         const dse_front_t *f = j->all ? j->all[i] : j->fronts[i];
         m.layer_front.rows.width = (uint32_t)dse_front_width(f);
@@ -687,6 +688,13 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
         snprintf(why, size, "more rows than feasible points");
         return 0;
     }
+    uint64_t told = 0;
+    for (size_t i = 0; i < DSE_WHY_SLOTS; i++)
+        told += r->counters.why.n[i];
+    if (told > r->counters.infeasible) {
+        snprintf(why, size, "the infeasibility tally counts more points than are infeasible");
+        return 0;
+    }
     uint64_t space = j->ej->job->layers[unit->layer].space->size;
     for (size_t i = 0; i < r->rows.n; i++)
         if (!dse_unit_has(unit, space, r->rows.index[i])) {
@@ -726,6 +734,7 @@ static void s_merge(s_job_t *j, uint64_t u, const dse_unit_t *unit, const dse_wi
     for (size_t i = 0; i < n; i++) {
         const double *row = metrics + i * width;
         if (!dse_eval_keep(job, row)) {
+            dse_eval_tally(job, 1, row, &pl->why); /* the constraint it breaks */
             dropped++;
             continue;
         }
@@ -743,6 +752,7 @@ counters:
     pl->feasible += cn->feasible - dropped;
     pl->infeasible += cn->infeasible + dropped;
     pl->skipped += cn->skipped;
+    dse_why_merge(&pl->why, &cn->why);
     /* progress counts points done: a skipped point is as done as an evaluated one */
     j->evaluated += cn->evaluated + cn->skipped;
     j->state[u] = S_DONE;
@@ -775,6 +785,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         dse_wire_counters_t cn = {1, 0, 0, 0};
         if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
             cn.infeasible = 1;
+            dse_eval_tally(job, 0, metrics, &cn.why);
             s_merge(j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
             continue;
         }

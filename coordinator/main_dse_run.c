@@ -353,6 +353,9 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         return 1;
     }
+    char warning[512];
+    if (dse_job_prune_warning(job, warning, sizeof warning))
+        fprintf(stderr, "%s: %s\n", config, warning);
     if (check) {
         dse_job_print(job, stdout);
         dse_job_destroy(&job);
@@ -551,6 +554,17 @@ int main(int argc, char **argv)
                    ej->job->name, (unsigned long long)res.measured,
                    (unsigned long long)res.cached, cache_dir ? "" : " (no cache)",
                    res.n_quarantined, res.n_quarantined ? " (see failures.csv)" : "");
+        /* an empty layer front says why: the capacity or constraint that
+         * rejected the most points and the closest value to its bound */
+        for (size_t i = 0; i < ej->job->n_layers; i++) {
+            if (dse_front_size(res.fronts[i]) || !res.per_layer[i].evaluated)
+                continue;
+            char msg[512], reason[160];
+            double v, b;
+            dse_why_explain(ej->job, i, &res.per_layer[i].why, res.per_layer[i].evaluated, msg,
+                            sizeof msg, reason, sizeof reason, &v, &b);
+            fprintf(stderr, "dse-run: %s\n", msg);
+        }
         if (res.n_quarantined && !ej->job->evaluator) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

@@ -13,7 +13,7 @@
 #include "worker/measure.h"
 
 _Thread_local int dse_eval_in_worker;
-_Thread_local char dse_eval_why[512];
+_Thread_local char dse_eval_failure[512];
 
 int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
 {
@@ -101,6 +101,34 @@ static inline int s_keep(const dse_job_t *job, const double *metrics)
 int dse_eval_keep(const dse_job_t *job, const double *metrics)
 {
     return s_keep(job, metrics);
+}
+
+/* Tallies an infeasible point (core/why.h): the model's reason when
+ * evaluate() failed (ok = 0), else the first constraint it breaks. */
+static inline void s_why(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w)
+{
+    if (!ok) {
+        double r = metrics[0];
+        if (job->model->n_reasons && r >= 1 && r <= (double)job->model->n_reasons &&
+            r <= DSE_WHY_MODEL)
+            dse_why_add(w, (unsigned)r - 1u, metrics[1]);
+        return;
+    }
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        double v = k->metric >= 0 ? metrics[k->metric] : 0;
+        if (k->metric >= 0 && !dse_cmp_holds(k->cmp, v, k->bound)) {
+            int ge = k->cmp == DSE_CMP_GE || k->cmp == DSE_CMP_GT;
+            if (isfinite(v))
+                dse_why_add(w, (unsigned)(DSE_WHY_MODEL + i), ge ? -v : v);
+            return;
+        }
+    }
+}
+
+void dse_eval_tally(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w)
+{
+    s_why(job, ok, metrics, w);
 }
 
 int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params, double *metrics)
@@ -287,6 +315,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         for (size_t p = 0; p < s->n_params; p++)
             params[p] = s->values[p][dig[p]];
         cnt->evaluated++;
+        metrics[0] = 0; /* the reason slot of an infeasible point (hwmodel.h) */
         int ok = m->evaluate(ctx, params, metrics);
         if (ok && s_keep(job, metrics)) {
             s_kept(m, ctx, idx, params, metrics, front, all, cnt);
@@ -294,6 +323,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             continue;
         }
         cnt->infeasible++;
+        s_why(job, ok, metrics, &cnt->why);
         if (!use_hook) {
             s_advance(s, dig, &idx, 1, hi);
             continue;
@@ -349,7 +379,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
 /* Measured points: the model decides feasibility; a feasible point is
  * measured, and kept with its measured metrics whatever the constraints
  * (the coordinator applies them, after caching the measurement). The
- * first failure stops the unit with DSE_EFAIL and dse_eval_why. */
+ * first failure stops the unit with DSE_EFAIL and dse_eval_failure. */
 static int s_eval_measured(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t count,
                            const uint64_t *indices, dse_front_t *front, dse_front_t *all,
                            dse_counters_t *cnt, const atomic_int *cancel)
@@ -370,10 +400,11 @@ static int s_eval_measured(const dse_evaljob_t *ej, size_t layer, uint64_t lo, u
         cnt->evaluated++;
         if (!m->evaluate(ctx, params, metrics)) {
             cnt->infeasible++;
+            s_why(job, 0, metrics, &cnt->why);
             continue;
         }
-        int rc = dse_measure_point(ej, layer, idx, params, metrics, cancel, dse_eval_why,
-                                   sizeof dse_eval_why);
+        int rc = dse_measure_point(ej, layer, idx, params, metrics, cancel, dse_eval_failure,
+                                   sizeof dse_eval_failure);
         if (rc)
             return rc;
         int finite = 1;
@@ -416,8 +447,11 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
             return DSE_EINVAL;
         dse_space_decode(s, idx, params);
         cnt->evaluated++;
-        if (!m->evaluate(ctx, params, metrics) || !s_keep(job, metrics)) {
+        metrics[0] = 0;
+        int ok = m->evaluate(ctx, params, metrics);
+        if (!ok || !s_keep(job, metrics)) {
             cnt->infeasible++;
+            s_why(job, ok, metrics, &cnt->why);
             continue;
         }
         s_kept(m, ctx, idx, params, metrics, front, all, cnt);

@@ -15,12 +15,14 @@
 #include "core/error.h"
 #include "core/job.h"
 #include "core/pareto.h"
+#include "core/why.h"
 
 typedef struct {
     uint64_t evaluated;  /* points evaluated */
     uint64_t feasible;   /* of those, feasible on the target and within the constraints */
     uint64_t infeasible; /* evaluated but infeasible or outside a per-layer constraint */
     uint64_t skipped;    /* known infeasible without evaluation */
+    dse_why_t why;       /* of the infeasible: the capacity or constraint that rejected them */
 } dse_counters_t;
 
 typedef struct {
@@ -55,7 +57,7 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
  * feasible (worker/measure.h) and keeps it whatever the per-layer
  * constraints (the coordinator applies them: dse_eval_keep); a failed
  * point stops the unit with DSE_EFAIL (or DSE_ENOTSUP when this process
- * may not run commands) and dse_eval_why set. */
+ * may not run commands) and dse_eval_failure set. */
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
                     dse_counters_t *cnt, const atomic_int *cancel);
@@ -69,10 +71,14 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
  * finite objectives and the per-layer constraints. */
 int dse_eval_keep(const dse_job_t *job, const double *metrics);
 
+/* Tallies an infeasible point into w (core/why.h): the model's reason
+ * when evaluate() failed (ok = 0), else the first constraint it breaks. */
+void dse_eval_tally(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w);
+
 /* Why the last dse_eval_points of this thread failed with DSE_EFAIL (a
  * measured point failed) or DSE_ENOTSUP (this process may not run the
  * job's command). */
-extern _Thread_local char dse_eval_why[512];
+extern _Thread_local char dse_eval_failure[512];
 
 /* Set in the evaluation threads of a worker (0 elsewhere: a coordinator's
  * calibration sample, tests). Lets the test model inject faults where a

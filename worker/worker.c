@@ -143,7 +143,7 @@ static void *s_thread_main(void *arg)
                 snprintf(t->error, sizeof t->error, "a point of the unit is outside layer %u's "
                          "space", t->work.layer);
             else if (t->rc == DSE_EFAIL || t->rc == DSE_ENOTSUP)
-                snprintf(t->error, sizeof t->error, "%s", dse_eval_why);
+                snprintf(t->error, sizeof t->error, "%s", dse_eval_failure);
             if (all) {
                 dse_front_destroy(&t->front);
                 t->front = all;
@@ -363,6 +363,7 @@ static void s_on_result(s_worker_t *w, s_task_t *t)
         m.result.counters.feasible = t->cnt.feasible;
         m.result.counters.infeasible = t->cnt.infeasible;
         m.result.counters.skipped = t->cnt.skipped;
+        m.result.counters.why = t->cnt.why;
         m.result.rows.width = (uint32_t)dse_front_width(t->front);
         m.result.rows.front = t->front;
         s_send(w, &m);
