@@ -105,7 +105,26 @@ typedef struct {
     size_t max_front; /* 0 = unlimited; else DSE_ERANGE when partial or final fronts exceed it */
     /* polled now and then: non-zero stops with DSE_EINTR (NULL = never) */
     const volatile sig_atomic_t *stop;
+    /* candidates one layer may try before the composition is refused
+     * with DSE_ERANGE (0 = DSE_COMPOSE_MAX_WORK) */
+    uint64_t max_work;
+    /* 0 = the exact front; > 0: relative epsilon-dominance (see above) */
+    double epsilon;
+    /* 1 = no bounds from known networks (the composition before them;
+     * for tests, which compare both) */
+    int no_bounds;
+    /* called after each layer of each pass (NULL = never): pass 1 is the
+     * plain composition; when it keeps too many partial networks, pass 2
+     * finds networks near the front with coarse boxes and pass 3 composes
+     * again with the bounds they give; partials = partial networks kept
+     * after the layer */
+    void (*progress)(void *arg, int pass, size_t layer, size_t n_layers, size_t partials);
+    void *progress_arg;
 } dse_compose_spec_t;
+
+/* The default work limit: candidates (a partial network joined with a
+ * layer row) one layer may try, at about a microsecond each. */
+#define DSE_COMPOSE_MAX_WORK 300000000ULL
 
 typedef struct dse_netfront dse_netfront_t;
 
