@@ -5,8 +5,8 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/util.h"
 
@@ -693,9 +693,6 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         s_cand_order_t ord = {cand, ns};
         qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
         next.n = 0;
-        if (getenv("DSE_COMPOSE_TRACE"))
-            fprintf(stderr, "%s layer %zu: rows %zu parents %zu gen %llu survivors %zu inc %zu\n", opt->box ? "box" : "exact", l, nrows,
-                    nparts, (unsigned long long)gen, m, opt->n_inc);
         for (size_t i = 0; i < m; i++) {
             const double *cr = dse_front_row(cand, perm[i]);
             size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
@@ -862,12 +859,12 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
          * pass starts again, dropping the partials that one of them beats
          * whatever their completion. */
         s_opts_t first = opt;
-        first.soft_front = COMPOSE_SOFT;
+        first.soft_front = spec->bounds_after ? spec->bounds_after : COMPOSE_SOFT;
         first.pass = 1;
         ret = s_dp(spec, &first, out, err);
         if (ret <= 0)
             goto done;
-        s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT, .max_work = opt.max_work, .pass = 2};
+        s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front, .max_work = opt.max_work, .pass = 2};
         opt.pass = 3;
         dse_netfront_t *nf = NULL;
         dse_error_t perr = DSE_ERROR_INIT;
@@ -889,11 +886,16 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     ret = s_dp(spec, &opt, out, err);
     free((void *)opt.inc);
 done:
-    if (ret == DSE_ERANGE && spec->epsilon == 0)
+    if (ret == DSE_ERANGE && err) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
         dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                      "%s; the exact front of these objectives and budgets is out of reach: "
-                      "accept an approximate front with [search] epsilon (e.g. 0.05; summary.json "
-                      "reports its bound), or drop an objective or a budget", err->msg);
+                      "%s; this front is out of reach: %s, or drop an objective or a budget",
+                      why, spec->epsilon > 0 ? "a larger [search] epsilon"
+                                             : "accept an approximate front with [search] "
+                                               "epsilon (e.g. 0.05; summary.json reports its "
+                                               "bound)");
+    }
     free(box);
     s_steer_free(&st);
     return ret;

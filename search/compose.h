@@ -113,6 +113,9 @@ typedef struct {
     /* 1 = no bounds from known networks (the composition before them;
      * for tests, which compare both) */
     int no_bounds;
+    /* partial networks after a layer beyond which pass 1 gives way to
+     * passes 2 and 3 (0 = 20,000; tests set 1 to force the bounds) */
+    size_t bounds_after;
     /* called after each layer of each pass (NULL = never): pass 1 is the
      * plain composition; when it keeps too many partial networks, pass 2
      * finds networks near the front with coarse boxes and pass 3 composes
