@@ -448,7 +448,8 @@ typedef struct {
     const double *inc;
     size_t n_inc;
     size_t max_front;
-    uint64_t max_work; /* candidates one layer may try (0 = any number) */
+    uint64_t max_work; /* candidates all passes may try (0 = any number) */
+    uint64_t *work;    /* candidates tried so far, over the passes */
     size_t soft_front; /* > 0: stop (return 1) when more partials are kept */
     int pass;          /* for the progress callback: 1, 2, 3 */
     size_t *peak; /* out: the most partial networks kept after a layer */
@@ -671,15 +672,18 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                 }
             }
         }
-        if (sweep == 0 && opt->max_work && work > opt->max_work) {
+        if (sweep == 0 && opt->max_work && *opt->work + work > opt->max_work) {
             ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                                "compose: layer %zu of %zu would try %llu combinations (%zu "
-                                "partial networks with %zu rows), more than the limit of %llu "
-                                "(about a microsecond each)", l + 1, L,
-                                (unsigned long long)work, nparts, nrows,
+                                "compose: layer %zu of %zu would try %llu more combinations of "
+                                "a partial network and a layer row (%zu partial networks, %zu "
+                                "rows) after %llu, beyond the limit of %llu (about a "
+                                "microsecond each)", l + 1, L, (unsigned long long)work, nparts,
+                                nrows, (unsigned long long)*opt->work,
                                 (unsigned long long)opt->max_work);
             goto out;
         }
+        if (sweep == 0)
+            *opt->work += work;
         }
         dse_front_filter(cand);
         const size_t m = dse_front_size(cand);
@@ -727,7 +731,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         }
         if (opt->peak && next.n > *opt->peak)
             *opt->peak = next.n;
-        if (opt->soft_front && next.n > opt->soft_front) {
+        if (opt->soft_front && !last && next.n > opt->soft_front) {
             ret = 1;
             goto out;
         }
@@ -838,8 +842,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     s_steer_t st;
     s_steer_init(&st, spec);
     double *box = dse_xmalloc((st.n ? st.n : 1) * sizeof *box);
+    uint64_t work = 0;
     s_opts_t opt = {.max_front = spec->max_front,
                     .max_work = spec->max_work ? spec->max_work : DSE_COMPOSE_MAX_WORK,
+                    .work = &work,
                     .pass = 1};
     if (spec->epsilon > 0) {
         /* every layer's filter may lose a factor (1 + delta) on a boxed
@@ -864,7 +870,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         ret = s_dp(spec, &first, out, err);
         if (ret <= 0)
             goto done;
-        s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front, .max_work = opt.max_work, .pass = 2};
+        s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front,
+                        .max_work = opt.max_work / 4,
+                        .work = &work,
+                        .pass = 2};
         opt.pass = 3;
         dse_netfront_t *nf = NULL;
         dse_error_t perr = DSE_ERROR_INIT;

@@ -105,8 +105,9 @@ typedef struct {
     size_t max_front; /* 0 = unlimited; else DSE_ERANGE when partial or final fronts exceed it */
     /* polled now and then: non-zero stops with DSE_EINTR (NULL = never) */
     const volatile sig_atomic_t *stop;
-    /* candidates one layer may try before the composition is refused
-     * with DSE_ERANGE (0 = DSE_COMPOSE_MAX_WORK) */
+    /* candidates (a partial network joined with a layer row) the passes
+     * may try in all; a layer that would go beyond is refused before it
+     * starts, with DSE_ERANGE and the count (0 = DSE_COMPOSE_MAX_WORK) */
     uint64_t max_work;
     /* 0 = the exact front; > 0: relative epsilon-dominance (see above) */
     double epsilon;
@@ -126,8 +127,8 @@ typedef struct {
 } dse_compose_spec_t;
 
 /* The default work limit: candidates (a partial network joined with a
- * layer row) one layer may try, at about a microsecond each. */
-#define DSE_COMPOSE_MAX_WORK 300000000ULL
+ * layer row) in all, at about a microsecond each: a minute or two. */
+#define DSE_COMPOSE_MAX_WORK 100000000ULL
 
 typedef struct dse_netfront dse_netfront_t;
 
