@@ -6,7 +6,10 @@
  * of the front (FNV-1a over every metric and chosen point index), so two
  * builds can be compared for identical fronts.
  *
- *   bench-compose CONFIG...
+ *   bench-compose [CONFIG...]   (default: the shipped CNV w2a2 configs)
+ *
+ * bench/compose.sh adds the variants of the scaling targets: 6 pruning
+ * ratios, 5 and 6 objectives.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +92,10 @@ static int s_one(const char *path)
 int main(int argc, char **argv)
 {
     int rc = 0;
+    if (argc < 2) {
+        rc |= s_one("configs/cnv-w2a2-pynq.toml");
+        rc |= s_one("configs/cnv-w2a2-pynq-4obj.toml");
+    }
     for (int i = 1; i < argc; i++)
         rc |= s_one(argv[i]);
     return rc;

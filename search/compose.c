@@ -448,8 +448,8 @@ typedef struct {
     const double *inc;
     size_t n_inc;
     size_t max_front;
-    uint64_t max_work; /* candidates all passes may try (0 = any number) */
-    uint64_t *work;    /* candidates tried so far, over the passes */
+    uint64_t max_work; /* comparisons all passes may make (0 = any number) */
+    uint64_t *work;    /* comparisons so far, over the passes (estimated) */
     size_t soft_front; /* > 0: stop (return 1) when more partials are kept */
     int pass;          /* for the progress callback: 1, 2, 3 */
     size_t *peak; /* out: the most partial networks kept after a layer */
@@ -672,18 +672,27 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                 }
             }
         }
-        if (sweep == 0 && opt->max_work && *opt->work + work > opt->max_work) {
+        /* The dominance filter compares a candidate with about log m kept
+         * ones up to 4 steering values, and with every kept one beyond
+         * (core/pareto), each comparison longer with each more value: the
+         * work of the layer in comparisons of 4 values. */
+        uint64_t cmp_per = ns <= 4 ? 32 : (uint64_t)(nparts > 32 ? nparts : 32) * (ns - 3);
+        if (sweep == 0 && opt->max_work &&
+            (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
             ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                                "compose: layer %zu of %zu would try %llu more combinations of "
-                                "a partial network and a layer row (%zu partial networks, %zu "
-                                "rows) after %llu, beyond the limit of %llu (about a "
-                                "microsecond each)", l + 1, L, (unsigned long long)work, nparts,
-                                nrows, (unsigned long long)*opt->work,
-                                (unsigned long long)opt->max_work);
+                                "compose: layer %zu of %zu would join %zu partial networks with "
+                                "%zu rows into %llu candidates, each costing about %llu "
+                                "comparisons in the dominance filter (%zu steering values: "
+                                "objectives and budgets): about %.2g in all, beyond the limit "
+                                "of %.2g",
+                                l + 1, L, nparts, nrows, (unsigned long long)work,
+                                (unsigned long long)cmp_per, ns,
+                                (double)*opt->work + (double)work * (double)cmp_per,
+                                (double)opt->max_work);
             goto out;
         }
         if (sweep == 0)
-            *opt->work += work;
+            *opt->work += work * cmp_per;
         }
         dse_front_filter(cand);
         const size_t m = dse_front_size(cand);
@@ -899,11 +908,11 @@ done:
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
         dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                      "%s; this front is out of reach: %s, or drop an objective or a budget",
-                      why, spec->epsilon > 0 ? "a larger [search] epsilon"
-                                             : "accept an approximate front with [search] "
-                                               "epsilon (e.g. 0.05; summary.json reports its "
-                                               "bound)");
+                      "%s; this front is out of reach: drop an objective or a budget, or "
+                      "%s", why, spec->epsilon > 0 ? "take a larger [search] epsilon"
+                                                   : "accept an approximate front with [search] "
+                                                     "epsilon (summary.json reports its bound; "
+                                                     "larger values prune more)");
     }
     free(box);
     s_steer_free(&st);

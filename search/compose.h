@@ -105,9 +105,11 @@ typedef struct {
     size_t max_front; /* 0 = unlimited; else DSE_ERANGE when partial or final fronts exceed it */
     /* polled now and then: non-zero stops with DSE_EINTR (NULL = never) */
     const volatile sig_atomic_t *stop;
-    /* candidates (a partial network joined with a layer row) the passes
-     * may try in all; a layer that would go beyond is refused before it
-     * starts, with DSE_ERANGE and the count (0 = DSE_COMPOSE_MAX_WORK) */
+    /* comparisons the passes may make in all, estimated per layer before
+     * it starts from its candidates (a partial network joined with a layer
+     * row) and the partials they are filtered against; a layer that would
+     * go beyond is refused before it starts, with DSE_ERANGE and the
+     * estimate (0 = DSE_COMPOSE_MAX_WORK) */
     uint64_t max_work;
     /* 0 = the exact front; > 0: relative epsilon-dominance (see above) */
     double epsilon;
@@ -126,9 +128,9 @@ typedef struct {
     void *progress_arg;
 } dse_compose_spec_t;
 
-/* The default work limit: candidates (a partial network joined with a
- * layer row) in all, at about a microsecond each: a minute or two. */
-#define DSE_COMPOSE_MAX_WORK 100000000ULL
+/* The default work limit, in comparisons of the dominance filter: about a
+ * minute on one core. */
+#define DSE_COMPOSE_MAX_WORK 2000000000ULL
 
 typedef struct dse_netfront dse_netfront_t;
 
