@@ -352,6 +352,17 @@ DSE_TEST(compose_errors)
     CHECK(strstr(err.msg, "more than 1 partial") != NULL);
     CHECK_INT(dse_compose_brute(&spec, &nf, &err), DSE_ERANGE);
     spec.max_front = 0;
+    /* the work limit: refused before the layer that would pass it, with
+     * the estimate and what to change */
+    spec.max_work = 100;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_ERANGE);
+    CHECK(nf == NULL);
+    CHECK(strstr(err.msg, "comparisons") != NULL);
+    CHECK(strstr(err.msg, "[search] epsilon") != NULL);
+    spec.max_work = 0;
+    spec.epsilon = -1;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
+    spec.epsilon = 0;
     spec.n_layers = 0;
     CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
     spec.n_layers = 3;
