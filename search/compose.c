@@ -676,7 +676,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
          * ones up to 4 steering values, and with every kept one beyond
          * (core/pareto), each comparison longer with each more value: the
          * work of the layer in comparisons of 4 values. */
-        uint64_t cmp_per = ns <= 4 ? 32 : (uint64_t)(nparts > 32 ? nparts : 32) * (ns - 3);
+        uint64_t cmp_per = ns <= 4 ? 3 : (uint64_t)(nparts > 32 ? nparts : 32) * (ns - 3);
         if (sweep == 0 && opt->max_work &&
             (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
             ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
@@ -867,7 +867,19 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         ret = s_dp(spec, &opt, out, err);
         goto done;
     }
-    if (!spec->no_bounds) {
+    /* Bounds pay where a budget on a metric that is not an objective
+     * steers: the partial fronts then hold many networks that end up
+     * infeasible or off the front (CNV: 150,000 partials for a front of
+     * 5,709). Without such a column the partial fronts are about the
+     * network front, and the extra passes would cost more than they save. */
+    int budget_only = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        int is_obj = 0;
+        for (size_t o = 0; o < spec->n_obj; o++)
+            is_obj |= spec->obj[o] == st.col[i] && st.sign[i] > 0;
+        budget_only |= !is_obj;
+    }
+    if (!spec->no_bounds && (budget_only || spec->bounds_after)) {
         /* Small compositions run as they are. Past COMPOSE_SOFT partials
          * after a layer, a quick pass with coarse boxes on every objective
          * finds complete feasible networks near the front, and the exact
