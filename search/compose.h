@@ -45,6 +45,25 @@
  * with LUT and DSP multipliers under three budgets 0.16 s (> 5 min).
  * Five steering values (those four objectives and prune) still explode.
  *
+ * Bounds from known networks: when a pass keeps more than bounds_after
+ * partials after a layer and a budget on a non-objective metric steers, a
+ * quick pass with epsilon boxes finds complete feasible networks; the exact
+ * pass then drops each partial that one of them beats strictly on every
+ * completion's lower bound (its aggregates plus the least the remaining
+ * layers add). Such a partial can neither reach the front nor decide a
+ * tie on it, so the result is unchanged, byte for byte.
+ *
+ * Work limit: each layer's candidates and the dominance comparisons they
+ * will cost are counted before it starts; past max_work in all the
+ * composition stops with DSE_ERANGE, the estimate and what to change.
+ *
+ * Epsilon (> 0): every layer's filter compares objectives through boxes of
+ * ratio (1 + epsilon)^(1 / n_layers) (objectives with values >= 0 and no
+ * == budget; other steering values stay exact). The output holds real,
+ * feasible networks, and every network x of the exact front that meets
+ * each budget on an objective divided by 1 + epsilon has an output row y
+ * with y <= (1 + epsilon) x on every objective (y <= x where x < 0).
+ *
  * Exactness: the result is exactly the front of all combinations of the
  * given rows. It is also the front of the full joint space when each layer
  * front was filtered (per class pair, as core/pareto does) on at least the
