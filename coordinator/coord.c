@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/mcache.h"
+#include "core/evaluator.h"
 #include "core/outputs.h"
 #include "core/space.h"
 #include "core/transport.h"
@@ -18,6 +20,7 @@
 #include "search/perm.h"
 #include "search/search.h"
 #include "worker/eval.h"
+#include "worker/measure.h"
 
 #define S_UNIT_BITS 40
 #define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)
@@ -108,6 +111,8 @@ typedef struct s_job {
     uint64_t checked;  /* rows and points re-evaluated by the coordinator */
     char **bad;        /* workers quarantined over this job's rows: "host #uid: why" */
     size_t n_bad, cap_bad;
+    uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
+    int waiting_logged;
 } s_job_t;
 
 /* A SUBMIT being built and calibrated in a thread of its own, so that a
@@ -148,6 +153,7 @@ struct dse_coord {
     size_t n_bad_peers, cap_bad_peers;
     s_pending_t **pending;
     size_t n_pending, cap_pending;
+    dse_mcache_t *cache; /* measured points; opened for the first measured job */
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -199,6 +205,30 @@ static int s_worker_can(const s_worker_t *w, const char *model)
         if (strcmp(w->caps[i], model) == 0)
             return 1;
     return 0;
+}
+
+/* Whether a worker may get a job's units: it runs the model and, for a
+ * measured job, allows commands and carries the job's `requires` tag. So a
+ * command never travels to a worker that did not opt in. */
+static int s_worker_takes(const s_worker_t *w, const s_job_t *j)
+{
+    const dse_job_t *job = j->ej->job;
+    if (!s_worker_can(w, job->model->name))
+        return 0;
+    if (!job->evaluator)
+        return 1;
+    if (!s_worker_can(w, "command"))
+        return 0;
+    if (!job->evaluator->requires[0])
+        return 1;
+    char tag[40];
+    snprintf(tag, sizeof tag, "tag:%s", job->evaluator->requires);
+    return s_worker_can(w, tag);
+}
+
+static int s_max_attempts(const dse_coord_t *c, const s_job_t *j)
+{
+    return j->ej->job->evaluator ? j->ej->job->evaluator->max_attempts : c->o.max_attempts;
 }
 
 static void s_send_worker(dse_coord_t *c, const s_worker_t *w, const dse_msg_t *m)
@@ -492,7 +522,7 @@ static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *
     j->reissued += 2;
     s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
           "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
-          (unsigned long long)lo, (unsigned long long)hi, c->o.max_attempts, why);
+          (unsigned long long)lo, (unsigned long long)hi, s_max_attempts(c, j), why);
 }
 
 /* The point a one-point slot stands for. */
@@ -512,8 +542,11 @@ static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
  * (the coordinator cannot tell which of a dead worker's units killed it)
  * are charged; a worker that re-registered or left in good order is not.
  * A slot charged max_attempts times is split in halves, which start afresh;
- * only a single point at the limit is quarantined, and named. Before that
- * the slot goes back to the front of the queue, unless a copy is still out. */
+ * only a single point at the limit is quarantined, and named (a measured
+ * point that failed every attempt counts as infeasible, with its reason).
+ * Before that the slot goes back to the front of the queue, unless a copy
+ * is still out. The limit is the job's evaluator's max_attempts for a
+ * measured job, else the coordinator's. */
 static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why, int charge)
 {
     uint8_t *state = s_slot_state(j, slot), *attempts = s_slot_attempts(j, slot);
@@ -521,15 +554,16 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
         return; /* done already */
     if (charge && *attempts < 255)
         (*attempts)++;
-    if (*attempts < (unsigned)c->o.max_attempts && s_unit_leases(j, slot) > 0)
+    unsigned max_attempts = (unsigned)s_max_attempts(c, j);
+    if (*attempts < max_attempts && s_unit_leases(j, slot) > 0)
         return; /* still running elsewhere */
-    if (*attempts < (unsigned)c->o.max_attempts) {
+    if (*attempts < max_attempts) {
         s_job_push_retry(j, slot);
         j->reissued++;
         if (c->o.verbose)
-            s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %d (%s)",
+            s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %u (%s)",
                   (unsigned long long)j->id, (unsigned long long)slot, *attempts,
-                  c->o.max_attempts, why);
+                  max_attempts, why);
         return;
     }
     dse_unit_t unit;
@@ -548,9 +582,20 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
     q->hi = point + 1;
     q->attempts = tries;
     snprintf(q->error, sizeof q->error, "%s", why);
-    s_log(c, "job %llu: point %llu of layer '%s' quarantined after %u attempts: %s",
-          (unsigned long long)j->id, (unsigned long long)point,
-          j->ej->job->layers[unit.layer].name, tries, why);
+    if (j->ej->job->evaluator) {
+        /* a measured point that failed every attempt: infeasible, its
+         * reason kept for failures.csv */
+        j->per_layer[unit.layer].evaluated++;
+        j->per_layer[unit.layer].infeasible++;
+        j->evaluated++;
+        s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
+              (unsigned long long)j->id, (unsigned long long)point,
+              j->ej->job->layers[unit.layer].name, tries, tries == 1 ? "" : "s", why);
+    } else {
+        s_log(c, "job %llu: point %llu of layer '%s' quarantined after %u attempts: %s",
+              (unsigned long long)j->id, (unsigned long long)point,
+              j->ej->job->layers[unit.layer].name, tries, why);
+    }
     if (s_is_piece(slot))
         s_piece_settled(j, slot & ~S_PIECE_BIT);
     else
@@ -654,6 +699,8 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.bad_workers = j->bad;
     d.done.workers_seen = (uint32_t)j->n_seen;
     d.done.wall = now - j->started;
+    d.done.measured = j->measured;
+    d.done.cached = j->cached;
     dse_msg_send(c->csock, &j->client, &d);
     free(q);
     if (c->o.verbose)
@@ -682,6 +729,8 @@ static void s_job_grow(s_job_t *j)
     j->cap_units = cap;
 }
 
+static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t to);
+
 /* When every unit proposed so far has settled, the search proposes more,
  * or the job is finished. */
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
@@ -690,11 +739,13 @@ static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
         uint64_t slots = 0;
         for (size_t i = 0; i < c->n_workers; i++)
             slots += c->workers[i].credit;
+        uint64_t before = dse_search_n_units(j->search);
         if (dse_search_advance(j->search, now - j->started, slots) == 0) {
             s_job_finish(c, j, now);
             return;
         }
         s_job_grow(j);
+        s_resolve_local(c, j, before, dse_search_n_units(j->search));
     }
 }
 
@@ -718,6 +769,9 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     s_slot_unit(j, u, &unit);
     double timeout = c->o.lease_timeout_s > 0 ? c->o.lease_timeout_s
                                               : (60 > 40 * c->o.unit_seconds ? 60 : 40 * c->o.unit_seconds);
+    const dse_evaluator_t *ev = j->ej->job->evaluator;
+    if (ev) /* a measured unit: its points' timeouts, the kill's grace, and the messaging */
+        timeout = ev->timeout * (double)dse_unit_points(&unit) + 2 + 3 * c->o.heartbeat_s;
     j->leases = dse_xgrow(j->leases, sizeof *j->leases, j->n_leases + 1, &j->cap_leases);
     s_lease_t *l = &j->leases[j->n_leases++];
     l->unit = u;
@@ -750,7 +804,9 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
     size_t best = 0;
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        if (s_job_has_pending(j) || !s_worker_can(w, j->ej->job->model->name))
+        /* a copy of a measured unit would measure its point twice: a hung
+         * one is re-issued at its lease's end instead */
+        if (s_job_has_pending(j) || !s_worker_takes(w, j) || j->ej->job->evaluator)
             continue;
         for (size_t i = 0; i < j->n_leases; i++) {
             s_lease_t *l = &j->leases[i];
@@ -779,7 +835,7 @@ static void s_schedule(dse_coord_t *c, double now)
             s_job_t *j = NULL;
             for (size_t k = 0; k < c->n_jobs; k++) {
                 s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
-                if (s_job_has_pending(cand) && s_worker_can(w, cand->ej->job->model->name)) {
+                if (s_job_has_pending(cand) && s_worker_takes(w, cand)) {
                     j = cand;
                     c->rr = (c->rr + k + 1) % c->n_jobs;
                     break;
@@ -1091,6 +1147,119 @@ static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, 
     return NULL;
 }
 
+/* Merges a slot's rows and counters, and settles it: a unit's rows go to
+ * the search, a piece's are gathered with its unit's other pieces (see
+ * s_piece_settled). A measured job's rows are kept whatever the per-layer
+ * constraints (so that they can be cached): they are checked here. */
+static void s_merge(s_job_t *j, uint64_t slot, const dse_unit_t *unit,
+                    const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
+                    const int64_t *cin, const int64_t *cout, const double *metrics, size_t width)
+{
+    const dse_job_t *job = j->ej->job;
+    dse_counters_t *pl = &j->per_layer[unit->layer];
+    uint64_t dropped = 0;
+    /* the rows kept: the model's rows are final; a measured job's are
+     * copied without those its constraints reject */
+    uint64_t *kidx = NULL;
+    int64_t *kcin = NULL, *kcout = NULL;
+    double *km = NULL;
+    if (job->evaluator) {
+        kidx = dse_xcalloc(n + 1, sizeof *kidx);
+        kcin = dse_xcalloc(n + 1, sizeof *kcin);
+        kcout = dse_xcalloc(n + 1, sizeof *kcout);
+        km = dse_xcalloc(n * width + 1, sizeof *km);
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            const double *row = metrics + i * width;
+            if (!dse_eval_keep(job, row)) {
+                dse_eval_tally(job, 1, row, &pl->why); /* the constraint it breaks */
+                dropped++;
+                continue;
+            }
+            kidx[kept] = index[i], kcin[kept] = cin[i], kcout[kept] = cout[i];
+            memcpy(km + kept * width, row, width * sizeof *row);
+            kept++;
+        }
+        n = kept, index = kidx, cin = kcin, cout = kcout, metrics = km;
+    }
+    dse_front_t *f = j->fronts[unit->layer];
+    s_split_t *sp = s_is_piece(slot) ? s_split_find(j, j->pieces[slot & ~S_PIECE_BIT].unit) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        const double *row = metrics + i * width;
+        dse_front_insert(f, index[i], cin[i], cout[i], row);
+        if (j->all)
+            dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i], row);
+        if (sp && unit->kind == DSE_UNIT_LIST)
+            dse_front_push(sp->rows, index[i], cin[i], cout[i], row);
+        else if (sp)
+            dse_front_insert(sp->rows, index[i], cin[i], cout[i], row);
+    }
+    pl->evaluated += cn->evaluated;
+    pl->feasible += cn->feasible - dropped;
+    pl->infeasible += cn->infeasible + dropped;
+    pl->skipped += cn->skipped;
+    dse_why_merge(&pl->why, &cn->why);
+    /* progress counts points done: a skipped point is as done as an evaluated one */
+    j->evaluated += cn->evaluated + cn->skipped;
+    if (sp) {
+        j->pieces[slot & ~S_PIECE_BIT].state = S_DONE;
+        s_piece_settled(j, slot & ~S_PIECE_BIT);
+    } else {
+        s_unit_settled(j, slot, n, index, cin, cout, metrics);
+    }
+    free(kidx), free(kcin), free(kcout), free(km);
+}
+
+/* Measured jobs: settles here the new units [from, to) that need no
+ * measurement: one-point units whose point the model finds infeasible, or
+ * whose measurement is in the cache. Does not check for the job's end. */
+static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t to)
+{
+    const dse_job_t *job = j->ej->job;
+    if (!job->evaluator)
+        return;
+    const dse_hwmodel_t *m = job->model;
+    size_t width = m->n_metrics;
+    double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
+    for (uint64_t u = from; u < to; u++) {
+        if (j->state[u] != S_PENDING)
+            continue;
+        dse_unit_t unit;
+        dse_search_unit(j->search, u, &unit);
+        if (dse_unit_points(&unit) != 1)
+            continue;
+        const dse_space_t *sp = job->layers[unit.layer].space;
+        uint64_t idx = s_slot_point(j, &unit);
+        if (idx >= sp->size)
+            continue;
+        dse_space_decode(sp, idx, params);
+        dse_wire_counters_t cn = {1, 0, 0, 0};
+        if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
+            cn.infeasible = 1;
+            dse_eval_tally(job, 0, metrics, &cn.why);
+            s_merge(j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
+            continue;
+        }
+        if (!c->cache)
+            continue;
+        char *key = dse_measure_key(j->ej, unit.layer, params);
+        int64_t ci = 0, co = 0;
+        int hit = dse_mcache_get(c->cache, key, width, &ci, &co, metrics);
+        free(key);
+        if (!hit)
+            continue;
+        int finite = 1;
+        for (size_t o = 0; o < job->n_layer_objectives; o++)
+            finite &= isfinite(metrics[job->layer_objectives[o]]) != 0;
+        if (finite)
+            cn.feasible = 1;
+        else
+            cn.infeasible = 1;
+        j->cached++;
+        s_merge(j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
+    }
+}
+
 static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, double now)
 {
     uint64_t u;
@@ -1120,42 +1289,32 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
         s_job_check_done(c, j, now);
         return;
     }
-    if (j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
+    /* a measured job's rows are not the model's: they are not checked against it */
+    const dse_job_t *job = j->ej->job;
+    if (!job->evaluator && j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
         !s_verify_result(j, &unit, u, r, why, sizeof why)) {
         s_unit_failed(c, j, u, why, 0);
         s_worker_quarantine(c, j, w, why);
         s_job_check_done(c, j, now);
         return;
     }
-    dse_front_t *f = j->fronts[unit.layer];
-    s_split_t *sp = s_is_piece(u) ? s_split_find(j, j->pieces[u & ~S_PIECE_BIT].unit) : NULL;
-    size_t width = r->rows.width;
-    for (size_t i = 0; i < r->rows.n; i++) {
-        const double *row = r->rows.metrics + i * width;
-        dse_front_insert(f, r->rows.index[i], r->rows.cin[i], r->rows.cout[i], row);
-        if (j->all)
-            dse_front_push(j->all[unit.layer], r->rows.index[i], r->rows.cin[i],
-                           r->rows.cout[i], row);
-        if (sp && unit.kind == DSE_UNIT_LIST)
-            dse_front_push(sp->rows, r->rows.index[i], r->rows.cin[i], r->rows.cout[i], row);
-        else if (sp)
-            dse_front_insert(sp->rows, r->rows.index[i], r->rows.cin[i], r->rows.cout[i], row);
+    if (job->evaluator) {
+        j->measured += r->counters.evaluated;
+        /* every measurement goes to the cache, whatever the job's constraints */
+        double params[DSE_MAX_PARAMS];
+        const dse_space_t *sp = job->layers[unit.layer].space;
+        for (size_t i = 0; c->cache && i < r->rows.n; i++) {
+            dse_space_decode(sp, r->rows.index[i], params);
+            char *key = dse_measure_key(j->ej, unit.layer, params);
+            dse_error_t e = DSE_ERROR_INIT;
+            if (dse_mcache_put(c->cache, key, r->rows.width, r->rows.cin[i], r->rows.cout[i],
+                               r->rows.metrics + i * r->rows.width, &e) != 0)
+                s_log(c, "cache: %s", e.msg);
+            free(key);
+        }
     }
-    dse_counters_t *pl = &j->per_layer[unit.layer];
-    pl->evaluated += r->counters.evaluated;
-    pl->feasible += r->counters.feasible;
-    pl->infeasible += r->counters.infeasible;
-    pl->skipped += r->counters.skipped;
-    dse_why_merge(&pl->why, &r->counters.why);
-    /* progress counts points done: a skipped point is as done as an evaluated one */
-    j->evaluated += r->counters.evaluated + r->counters.skipped;
-    if (sp) {
-        j->pieces[u & ~S_PIECE_BIT].state = S_DONE;
-        s_piece_settled(j, u & ~S_PIECE_BIT);
-    } else {
-        s_unit_settled(j, u, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
-                       r->rows.metrics);
-    }
+    s_merge(j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
+            r->rows.metrics, r->rows.width);
     size_t k = 0;
     while (k < j->n_seen && j->seen[k] != w->uid)
         k++;
@@ -1262,8 +1421,8 @@ static void *s_build_thread(void *arg)
         for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
             if (atomic_load(&pj->cancel))
                 rc = dse_error_set(&err, DSE_EINTR, NULL, 0, 0, "the coordinator is stopping");
-            else
-                rate[l] = dse_eval_rate(pj->ej, l);
+            else /* measured jobs: units of one point (a rate of 0), and nothing run here */
+                rate[l] = job->evaluator ? 0 : dse_eval_rate(pj->ej, l);
         }
         if (rc == 0)
             rc = dse_search_new(pj->ej, unit_s, rate, &pj->search, &err);
@@ -1314,9 +1473,18 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     c->pending[c->n_pending++] = pj;
 }
 
-/* A built job becomes a running one: its state, the ACCEPT to its client. */
+/* A built job becomes a running one: its state, the ACCEPT to its client
+ * (or an ERROR when the cache a measured job needs cannot be opened). */
 static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
 {
+    dse_error_t err = DSE_ERROR_INIT;
+    if (pj->ej->job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
+        !(c->cache = dse_mcache_open(c->o.cache_dir, &err))) {
+        char buf[1200];
+        dse_error_format(&err, buf, sizeof buf);
+        s_client_error(c, &pj->client, buf);
+        return; /* the caller frees pj with its job */
+    }
     dse_evaljob_t *ej = pj->ej;
     dse_search_t *search = pj->search;
     pj->ej = NULL;
@@ -1333,13 +1501,15 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
         j->fronts[i] = dse_evaljob_front_new(ej);
-    if (ej->job->dump_all) {
+    /* measured jobs send every measured point back too (for fidelity.csv) */
+    if (ej->job->dump_all || ej->job->evaluator) {
         j->all = dse_xcalloc(nl, sizeof *j->all);
         for (size_t i = 0; i < nl; i++)
             j->all[i] = dse_evaljob_front_new(ej);
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
     s_job_grow(j);
+    s_resolve_local(c, j, 0, dse_search_n_units(search));
     size_t nobj = ej->job->n_layer_objectives;
     j->hv_ref = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ref);
     j->hv_ideal = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ideal);
@@ -1468,6 +1638,19 @@ static void s_timers(dse_coord_t *c, double now)
                 continue;
             }
             s_send_progress(c, j, now);
+            if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
+                int any = 0;
+                for (size_t i = 0; i < c->n_workers && !any; i++)
+                    any = s_worker_takes(&c->workers[i], j);
+                if (!any && now - j->started > 2 * hb) {
+                    const char *req = j->ej->job->evaluator->requires;
+                    s_log(c, "job %llu '%s' runs a command for each point: it waits for a worker "
+                          "started with --allow-command%s%s (%zu connected, none of them)",
+                          (unsigned long long)j->id, j->ej->job->name, req[0] ? " --tag " : "",
+                          req, c->n_workers);
+                    j->waiting_logged = 1;
+                }
+            }
             ji++;
         }
     }
@@ -1628,6 +1811,7 @@ void dse_coord_destroy(dse_coord_t **c_p)
     free(c->workers);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
+    dse_mcache_destroy(&c->cache);
     free(c);
     *c_p = NULL;
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/mcache.h"
+#include "core/util.h"
 #include "core/cli.h"
 #include "core/error.h"
 
@@ -27,6 +29,9 @@ static void s_usage(FILE *out)
             "  --heartbeat-misses N     missed heartbeats before a worker is dead (3)\n"
             "  --max-attempts N         attempts before a unit is quarantined (3)\n"
             "  --lease-timeout S        re-issue a unit outstanding this long (default: auto)\n"
+            "  --cache DIR              cache of measured points (default:\n"
+            "                           $XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)\n"
+            "  --no-cache               no cache: measured jobs measure every point\n"
             "  --insecure               allow endpoints beyond this host: nothing is\n"
             "                           authenticated yet, so only on a network that\n"
             "                           trusted hosts alone can reach\n"
@@ -38,7 +43,8 @@ int main(int argc, char **argv)
 {
     dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
                           .max_attempts = 3, .stop = &s_stop};
-    const char *client_bind = NULL;
+    const char *client_bind = NULL, *cache = NULL;
+    int no_cache = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -63,6 +69,10 @@ int main(int argc, char **argv)
             if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 1e7, &v))
                 return 2;
             o.lease_timeout_s = v;
+        } else if (strcmp(a, "--cache") == 0 && has_next) {
+            cache = argv[++i];
+        } else if (strcmp(a, "--no-cache") == 0) {
+            no_cache = 1;
         } else if (strcmp(a, "--insecure") == 0) {
             o.insecure = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -88,9 +98,13 @@ int main(int argc, char **argv)
     o.client_bind = client_bind;
     dse_cli_stop_on_signals(&s_stop);
     dse_error_t err = DSE_ERROR_INIT;
+    /* opened when the first measured job comes */
+    char *cache_dir = no_cache ? NULL : cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
+    o.cache_dir = cache_dir;
     dse_coord_t *c = dse_coord_new(&o, &err);
     if (!c) {
         dse_error_print(&err, stderr);
+        free(cache_dir);
         return 1;
     }
     if (!dse_endpoint_is_local(o.worker_bind) || !dse_endpoint_is_local(o.client_bind))
@@ -101,5 +115,6 @@ int main(int argc, char **argv)
             o.client_bind);
     dse_coord_run(c);
     dse_coord_destroy(&c);
+    free(cache_dir);
     return 0;
 }

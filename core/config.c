@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/evaluator.h"
 #include "core/network.h"
 #include "core/onnx.h"
 #include "core/space.h"
@@ -1364,7 +1365,7 @@ out:
 
 /* -------------------------------------------------------------------- search */
 
-static const char *const s_strategies[] = {"exhaustive", "random", "nsga2"};
+static const char *const s_strategies[] = {"exhaustive", "random", "nsga2", "refine"};
 #define S_N_STRATEGIES (sizeof s_strategies / sizeof s_strategies[0])
 
 /* Resolves a metric name used by an objective or constraint. */
@@ -1596,9 +1597,11 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     int rc;
     if (s && (rc = s_expect(c, s, DSE_TOML_TABLE, "[search]")))
         return rc;
-    static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget",
-                                       "accuracy", "population", "stall_generations", "seconds"};
-    if (s && (rc = s_check_keys(c, s, "[search]", keys, 9)))
+    static const char *const keys[] = {"strategy",   "objectives", "constraints",
+                                       "seed",       "budget",     "accuracy",
+                                       "population", "stall_generations", "seconds", "margin",
+                                       "epsilon"};
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, sizeof keys / sizeof keys[0])))
         return rc;
     job->accuracy_objective = -1;
     const dse_toml_value_t *acc = s ? s_get(s, "accuracy", NULL) : NULL;
@@ -1707,11 +1710,27 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         if ((rc = s_int(c, v, "stall_generations", 0, 1000000, &job->stall_generations)))
             return rc;
     }
+    job->margin = 0.1;
+    if (s && (v = s_get(s, "margin", NULL))) {
+        if (strcmp(job->strategy, "refine") != 0)
+            return S_ERR_VAL(c, v, "margin applies to strategy = \"refine\" only");
+        if ((rc = s_number(c, v, "margin", &job->margin)))
+            return rc;
+        if (!(job->margin >= 0 && job->margin <= 100))
+            return S_ERR_VAL(c, v, "margin must be 0 to 100 (relative, per objective)");
+    }
     if (s && (v = s_get(s, "seconds", NULL))) {
         if ((rc = s_number(c, v, "seconds", &job->seconds)))
             return rc;
         if (!(job->seconds >= 0 && job->seconds <= 1e7))
             return S_ERR_VAL(c, v, "seconds must be 0 (no limit) to 10000000");
+    }
+    if (s && (v = s_get(s, "epsilon", NULL))) {
+        if ((rc = s_number(c, v, "epsilon", &job->epsilon)))
+            return rc;
+        if (!(job->epsilon >= 0 && job->epsilon <= 10))
+            return S_ERR_VAL(c, v, "epsilon must be 0 (the exact front) to 10 (a relative "
+                                   "tolerance, e.g. 0.05)");
     }
     if (si >= S_N_STRATEGIES) {
         /* a baseline runs as a strategy only when it picks points of the spaces */
@@ -1840,9 +1859,10 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     }
     dse_job_t *job = dse_xcalloc(1, sizeof *job);
     job->path = dse_xstrdup(c.file);
-    static const char *const top[] = {"job", "target", "workload", "space", "search", "cluster"};
+    static const char *const top[] = {"job",    "target",  "workload", "space",
+                                      "search", "cluster", "evaluator"};
     int rc = s_check_keys(&c, root, "the job file (sections: [job], [target], [workload], "
-                          "[space], [search], [cluster])", top, 6);
+                          "[space], [search], [cluster], [evaluator])", top, 7);
     if (!rc)
         rc = s_job_section(&c, job, root);
     if (!rc)
@@ -1853,6 +1873,14 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
         rc = s_search(&c, job, root);
     if (!rc)
         rc = s_cluster(&c, job, root);
+    const dse_toml_value_t *ev = rc ? NULL : s_get(root, "evaluator", NULL);
+    if (ev)
+        rc = dse_evaluator_parse(ev, job, c.file, &job->evaluator, err);
+    if (!rc && !job->evaluator && strcmp(job->strategy, "refine") == 0) {
+        const dse_toml_value_t *sv = s_get(s_get(root, "search", NULL), "strategy", NULL);
+        rc = S_ERR_VAL(&c, sv, "strategy \"refine\" screens with the model and measures with "
+                       "a command: it needs [evaluator] kind = \"command\"");
+    }
     dse_toml_destroy(&root);
     if (rc) {
         dse_job_destroy(&job);
@@ -2013,12 +2041,18 @@ char *dse_job_canonical(const dse_job_t *job)
                     (long long)job->stall_generations);
     dse_fmt_double(buf, sizeof buf, job->seconds);
     dse_strbuf_addf(&sb, "seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    if (strcmp(job->strategy, "refine") == 0) {
+        dse_fmt_double(buf, sizeof buf, job->margin);
+        dse_strbuf_addf(&sb, "margin = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    }
     dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",
                     job->workers, job->heartbeat_misses, job->max_attempts);
     dse_fmt_double(buf, sizeof buf, job->heartbeat_s);
     dse_strbuf_addf(&sb, "heartbeat = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
     dse_fmt_double(buf, sizeof buf, job->unit_seconds);
     dse_strbuf_addf(&sb, "unit_seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    if (job->evaluator) /* kind = "model" adds nothing: its text and digest stay as they were */
+        dse_evaluator_canonical(job->evaluator, &sb);
     return dse_strbuf_detach(&sb, NULL);
 }
 

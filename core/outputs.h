@@ -43,9 +43,15 @@ typedef struct {
     size_t n_bad_workers;
     const char *const *bad_workers; /* quarantined workers: "host #uid: why" */
     const dse_counters_t *per_layer; /* n_layers counters */
+    uint64_t measured, cached;       /* measured jobs: points measured, from the cache */
+    dse_front_t *const *measured_rows; /* measured jobs: every measured point kept, per layer
+                                          (fidelity.csv); NULL = none */
 } dse_run_stats_t;
 
-/* Writes every output of a finished run. layer_fronts[i] is the front of
+/* Writes every output of a finished run. A measured job ([evaluator]
+ * kind = "command") also gets failures.csv: its quarantined units are
+ * points that failed every attempt (layer, point, parameters, attempts,
+ * reason), counted as infeasible. layer_fronts[i] is the front of
  * layer i; nf is the network front or NULL (then net_error says why); all
  * is NULL unless the job asked for every point. Returns 0 or DSE_EIO. */
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
@@ -57,5 +63,11 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
  * *stop interrupts it (DSE_EINTR). */
 int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                         const volatile sig_atomic_t *stop, dse_netfront_t **nf, dse_error_t *err);
+/* The same, calling progress(arg, pass, layer, n_layers, partials) after
+ * each layer of each pass of the composition (see dse_compose_spec_t). */
+int dse_outputs_compose_progress(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                                 const volatile sig_atomic_t *stop,
+                                 void (*progress)(void *, int, size_t, size_t, size_t),
+                                 void *arg, dse_netfront_t **nf, dse_error_t *err);
 
 #endif

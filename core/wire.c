@@ -212,7 +212,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         break;
     case DSE_MSG_DONE: {
         const dse_msg_done_t *m = &msg->done;
-        msgpack_pack_array(&pk, 8);
+        msgpack_pack_array(&pk, 10);
         msgpack_pack_uint64(&pk, m->job);
         s_pack_counters(&pk, &m->counters);
         msgpack_pack_uint32(&pk, m->units);
@@ -229,6 +229,8 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         }
         msgpack_pack_uint32(&pk, m->workers_seen);
         msgpack_pack_double(&pk, m->wall);
+        msgpack_pack_uint64(&pk, m->measured);
+        msgpack_pack_uint64(&pk, m->cached);
         msgpack_pack_array(&pk, m->n_bad_workers);
         for (size_t i = 0; i < m->n_bad_workers; i++)
             s_pack_str(&pk, m->bad_workers[i]);
@@ -771,7 +773,7 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
     case DSE_MSG_DONE: {
         dse_msg_done_t *m = &msg->done;
         size_t n;
-        if (s_array_n(c, 8, "body") || s_u64(c, &m->job, "job") ||
+        if (s_array_n(c, 10, "body") || s_u64(c, &m->job, "job") ||
             s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
             s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
             return DSE_EPROTO;
@@ -792,6 +794,7 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
                 return DSE_EPROTO;
         }
         if (s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
+            s_u64(c, &m->measured, "measured") || s_u64(c, &m->cached, "cached") ||
             s_array(c, &n, "workers_quarantined"))
             return DSE_EPROTO;
         if (n > DSE_WIRE_MAX_CAPS)
