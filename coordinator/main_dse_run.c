@@ -121,8 +121,13 @@ static void s_usage(FILE *out)
             "  --check                validate the job and print its spaces; run nothing\n"
             "  --models               list the models with every key, parameter and metric\n"
             "  --workers N            local workers (default: [cluster] workers, else one per core)\n"
-            "  --coordinator ENDPOINT submit to a standing coordinator (its worker endpoint,\n"
-            "                         e.g. tcp://hostA:5555; clients use the next port)\n"
+            "  --coordinator ENDPOINT submit to a standing coordinator, named by its worker\n"
+            "                         endpoint: tcp://hostA:5555 means workers on port 5555\n"
+            "                         and dse-run (a client) on port 5556, the next one\n"
+            "  --client-endpoint EP   the coordinator's client endpoint exactly, as\n"
+            "                         dse-coordinator prints it (tcp://hostA:6000, ipc://PATH);\n"
+            "                         alone, or with --coordinator when the client port is not\n"
+            "                         the worker port plus one\n"
             "  --output DIR           write the outputs here instead of [job] output\n"
             "  --dump-all             also write all_points.csv (every feasible point)\n"
             "  --plot-layers          pareto.svg also plots each layer's front\n"
@@ -201,9 +206,10 @@ static void *s_coord_thread(void *arg)
 
 int main(int argc, char **argv)
 {
-    const char *config = NULL, *coordinator = NULL, *output = NULL;
+    const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
+    char client_ep_buf[512] = "";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -223,6 +229,18 @@ int main(int argc, char **argv)
             workers = (int)n;
         } else if (strcmp(a, "--coordinator") == 0 && has_next) {
             coordinator = argv[++i];
+            if (dse_cli_endpoint("dse-run", a, coordinator, "tcp://hostA:5555"))
+                return 2;
+            if (strncmp(coordinator, "tcp://", 6) == 0 &&
+                dse_client_endpoint_for(coordinator, client_ep_buf, sizeof client_ep_buf) != 0) {
+                fprintf(stderr, "dse-run: --coordinator needs the worker endpoint with its port, "
+                                "like tcp://hostA:5555 (got '%s')\n", coordinator);
+                return 2;
+            }
+        } else if (strcmp(a, "--client-endpoint") == 0 && has_next) {
+            client_endpoint = argv[++i];
+            if (dse_cli_endpoint("dse-run", a, client_endpoint, "tcp://hostA:5556"))
+                return 2;
         } else if (strcmp(a, "--output") == 0 && has_next) {
             output = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
@@ -294,13 +312,18 @@ int main(int argc, char **argv)
     int n_pids = 0;
     char client_ep[512];
     int rc = 0;
-    if (coordinator) {
-        if (dse_client_endpoint_for(coordinator, client_ep, sizeof client_ep) != 0) {
-            fprintf(stderr, "dse-run: --coordinator needs an endpoint with a port, like "
-                            "tcp://host:5555 (got '%s')\n", coordinator);
-            dse_evaljob_destroy(&ej);
-            return 2;
-        }
+    if (coordinator && !client_endpoint && !client_ep_buf[0]) {
+        fprintf(stderr, "dse-run: --coordinator %s has no port to add one to: give the "
+                        "coordinator's client endpoint with --client-endpoint\n", coordinator);
+        dse_evaljob_destroy(&ej);
+        return 2;
+    }
+    if (coordinator || client_endpoint) {
+        snprintf(client_ep, sizeof client_ep, "%s", client_endpoint ? client_endpoint
+                                                                    : client_ep_buf);
+        if (verbose)
+            fprintf(stderr, "dse-run: submitting to %s%s%s\n", client_ep,
+                    coordinator ? "; workers connect to " : "", coordinator ? coordinator : "");
     } else {
         char prog[PATH_MAX];
         if (s_sibling("dse-worker", prog, sizeof prog) != 0) {
@@ -349,7 +372,10 @@ int main(int argc, char **argv)
 
     dse_client_opts_t clo = {
         .endpoint = client_ep,
+        .worker_endpoint = coordinator ? coordinator
+                                       : coord ? dse_coord_worker_endpoint(coord) : NULL,
         .progress = !quiet && isatty(2),
+        .quiet = quiet,
         .verbose = verbose,
         .heartbeat_s = ej->job->heartbeat_s,
         .heartbeat_misses = ej->job->heartbeat_misses,
