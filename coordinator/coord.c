@@ -940,7 +940,23 @@ static void s_timers(dse_coord_t *c, double now)
 
 static int s_bind(zsock_t *sock, const char *ep, char *out, size_t size, dse_error_t *err)
 {
-    int port = zsock_bind(sock, "%s", ep);
+    int port;
+    size_t len = strlen(ep);
+    if (strncmp(ep, "tcp://", 6) == 0 && len > 2 && strcmp(ep + len - 2, ":*") == 0) {
+        /* port *: libzmq binds port 0 and the kernel picks a free ephemeral
+         * port. czmq's own ':*' scans upwards from 49152, so it hands a port
+         * that was just freed straight to the next coordinator, where the
+         * previous one's workers, still reconnecting, would join */
+        port = -1;
+        if (zmq_bind(zsock_resolve(sock), ep) == 0) {
+            char *last = zsock_last_endpoint(sock);
+            const char *colon = last ? strrchr(last, ':') : NULL;
+            port = colon ? atoi(colon + 1) : -1;
+            zstr_free(&last);
+        }
+    } else {
+        port = zsock_bind(sock, "%s", ep);
+    }
     if (port < 0)
         return dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot bind %s: %s%s", ep,
                              zmq_strerror(zmq_errno()), zmq_errno() == EADDRINUSE ?

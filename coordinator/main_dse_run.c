@@ -297,8 +297,10 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         return 1;
     }
-    /* make sure the output folder can be written before spending the time */
-    if (dse_mkdir_p(ej->job->output, &err) != 0) {
+    /* make sure the output folder can be written before spending the time;
+     * it is created only when the outputs are written, so a failed or
+     * interrupted run leaves no empty folder */
+    if (dse_outputs_check_dir(ej->job->output, &err) != 0) {
         dse_error_print(&err, stderr);
         dse_evaljob_destroy(&ej);
         return 1;

@@ -1689,8 +1689,8 @@ char *dse_job_canonical(const dse_job_t *job)
     char buf[64];
     dse_strbuf_adds(&sb, "# canonical job\n[job]\nname = ");
     s_toml_string(&sb, job->name);
-    dse_strbuf_adds(&sb, "\noutput = ");
-    s_toml_string(&sb, job->output);
+    /* no output folder: only dse-run writes there, and the job's digest
+     * (in summary.json, on the wire) must not depend on --output */
     dse_strbuf_addf(&sb, "\ndump_all = %s", job->dump_all ? "true" : "false");
     dse_strbuf_addf(&sb, "\nplot_layers = %s", job->plot_layers ? "true" : "false");
     dse_strbuf_adds(&sb, "\n\n[target]\nmodel = ");

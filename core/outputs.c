@@ -1,9 +1,12 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
 #include "core/outputs.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/plot.h"
 #include "core/space.h"
@@ -575,16 +578,137 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
     return rc;
 }
 
+int dse_outputs_check_dir(const char *dir, dse_error_t *err)
+{
+    char *p = dse_xstrdup(dir[0] ? dir : ".");
+    int rc = 0;
+    for (;;) {
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                rc = dse_error_set(err, DSE_EIO, p, 0, 0, "not a folder: cannot write the "
+                                   "outputs %s", strcmp(p, dir) ? "below it" : "into it");
+            else if (access(p, W_OK | X_OK) != 0)
+                rc = dse_error_set(err, DSE_EIO, p, 0, 0, "cannot write the outputs %s: %s",
+                                   strcmp(p, dir) ? "below this folder" : "into this folder",
+                                   strerror(errno));
+            break;
+        }
+        if (errno != ENOENT && errno != ENOTDIR) {
+            rc = dse_error_set(err, DSE_EIO, p, 0, 0, "cannot use as the output folder: %s",
+                               strerror(errno));
+            break;
+        }
+        /* not there yet: its parent must be writable */
+        char *slash = strrchr(p, '/');
+        while (slash && slash > p && slash[1] == '\0') { /* trailing slashes */
+            *slash = '\0';
+            slash = strrchr(p, '/');
+        }
+        if (!slash) {
+            strcpy(p, ".");
+        } else if (slash == p) {
+            p[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+    free(p);
+    return rc;
+}
+
+/* Every file the tool may write into an output folder. A run removes those
+ * of them it did not write itself, so that a folder never mixes two jobs'
+ * files (a stale all_points.csv, another model's export). A model export
+ * with a new file name is added here. */
+static const char *const s_owned[] = {
+    "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
+    "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
+};
+#define N_OWNED (sizeof s_owned / sizeof *s_owned)
+
+static char *s_path(const char *dir, const char *name)
+{
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "%s/%s", dir, name);
+    return dse_strbuf_detach(&sb, NULL);
+}
+
+typedef struct {
+    int present;
+    dev_t dev;
+    ino_t ino;
+} s_file_id_t;
+
+/* Every file is written to a temporary name and renamed, so a file written
+ * by this run has a new inode: one that kept its inode is stale. */
+static void s_owned_ids(const char *dir, s_file_id_t *ids)
+{
+    for (size_t i = 0; i < N_OWNED; i++) {
+        char *path = s_path(dir, s_owned[i]);
+        struct stat st;
+        ids[i].present = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+        ids[i].dev = ids[i].present ? st.st_dev : 0;
+        ids[i].ino = ids[i].present ? st.st_ino : 0;
+        free(path);
+    }
+}
+
+static int s_remove_stale(const char *dir, const s_file_id_t *before, dse_error_t *err)
+{
+    for (size_t i = 0; i < N_OWNED; i++) {
+        if (!before[i].present)
+            continue;
+        char *path = s_path(dir, s_owned[i]);
+        struct stat st;
+        if (lstat(path, &st) == 0 && st.st_dev == before[i].dev && st.st_ino == before[i].ino &&
+            unlink(path) != 0 && errno != ENOENT) {
+            int e = errno;
+            dse_error_set(err, DSE_EIO, path, 0, 0, "cannot remove this stale output of an "
+                          "earlier run: %s", strerror(e));
+            free(path);
+            return DSE_EIO;
+        }
+        free(path);
+    }
+    return 0;
+}
+
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st,
+                           dse_error_t *err);
+
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
                       dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
 {
-    const dse_job_t *job = ej->job;
-    const dse_hwmodel_t *m = job->model;
-    const char *dir = job->output;
+    const char *dir = ej->job->output;
     int rc = dse_mkdir_p(dir, err);
     if (rc)
         return rc;
+    s_file_id_t before[N_OWNED];
+    s_owned_ids(dir, before);
+    /* summary.json goes first: until the new one is written, the folder
+     * does not claim to hold a complete run */
+    char *summary = s_path(dir, "summary.json");
+    unlink(summary);
+    free(summary);
+    rc = s_outputs_write(ej, layer_fronts, nf, net_error, all, st, err);
+    if (rc)
+        return rc;
+    return s_remove_stale(dir, before, err);
+}
+
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st,
+                           dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const char *dir = job->output;
+    int rc = 0;
     dse_strbuf_t sb = DSE_STRBUF_INIT;
 
     /* pareto_layers.csv */

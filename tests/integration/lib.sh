@@ -7,7 +7,11 @@ TOP=$(pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/dse-it-XXXXXX")
 PIDS=""
 cleanup() {
-    # stop politely first, so that sanitizer builds write their reports
+    # stop politely first, so that sanitizer builds write their reports;
+    # the last started first, so workers go before their coordinator
+    rev=""
+    for p in $PIDS; do rev="$p $rev"; done
+    PIDS=$rev
     for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
     n=0
     for p in $PIDS; do
