@@ -482,7 +482,7 @@ static int s_target(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
 
 static const char *const s_layer_fixed[] = {"name",    "op",      "in_shape", "out_channels",
                                             "kernel",  "stride",  "padding",  "dims",
-                                            "space"};
+                                            "space",   "input",   "chain"};
 #define S_N_LAYER_FIXED (sizeof s_layer_fixed / sizeof s_layer_fixed[0])
 
 static int s_op_from_name(const char *s)
@@ -668,6 +668,92 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
     L->wout = (pw - L->kw) / L->sw + 1;
     L->m = L->n = L->k = 0;
     return 0;
+}
+
+/* ------------------------------------------------------------ layer chaining */
+
+static int s_has_fmap(dse_op_t op)
+{
+    return op != DSE_OP_MATMUL && op != DSE_OP_GEMM && op != DSE_OP_GEMV;
+}
+
+static void s_shape_str(char *buf, size_t size, int64_t a, int64_t b, int64_t c3)
+{
+    snprintf(buf, size, "[%lld, %lld, %lld]", (long long)a, (long long)b, (long long)c3);
+}
+
+/* A layer's input must be what the layer before it gives (or the layer its
+ * `input` names), unless it says `chain = false`. A linear layer may take
+ * the previous output flattened, and an elementwise one any shape of the
+ * same size. Layers given by dims (matmul, gemm, gemv) are not checked:
+ * their operands are not one feature map. The check is the user's, so the
+ * canonical text a worker parses skips it. */
+static int s_layer_chain(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
+                         const dse_layer_t *L)
+{
+    const dse_toml_value_t *cv = s_get(lt, "chain", NULL);
+    const dse_toml_value_t *iv = s_get(lt, "input", NULL);
+    int chain = 1;
+    if (cv) {
+        if (dse_toml_type(cv) != DSE_TOML_BOOL)
+            return S_ERR_VAL(c, cv, "chain must be true or false (false: this layer's input is "
+                             "not the previous layer's output, and is not checked)");
+        chain = dse_toml_bool(cv);
+    }
+    const dse_layer_t *P = NULL;
+    size_t li = (size_t)(L - job->layers);
+    if (iv) {
+        if (cv && !chain)
+            return S_ERR_VAL(c, iv, "layer '%s' names its input and also says chain = false: "
+                             "keep one", L->name);
+        const char *in = NULL;
+        int rc = s_string(c, lt, "input", "input", 0, 0, 0, &in);
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < li && !P; j++)
+            if (strcmp(job->layers[j].name, in) == 0)
+                P = &job->layers[j];
+        if (!P) {
+            const char *cand[64];
+            size_t nc = 0;
+            for (size_t j = li > 64 ? li - 64 : 0; j < li; j++)
+                cand[nc++] = job->layers[j].name;
+            char hint[160];
+            s_hint(hint, sizeof hint, in, cand, nc);
+            return S_ERR_VAL(c, iv, "input \"%s\" is not the name of an earlier layer%s", in,
+                             hint);
+        }
+    } else if (li > 0 && chain) {
+        P = &job->layers[li - 1];
+    }
+    if (!P || (c->flags & DSE_CONFIG_CANONICAL) || !s_has_fmap(L->op) || !s_has_fmap(P->op))
+        return 0;
+    int64_t pc = P->cout, ph = P->hout, pw = P->wout;
+    int ok = L->cin == pc && L->hin == ph && L->win == pw;
+    if (!ok && (L->op == DSE_OP_LINEAR || L->op == DSE_OP_ELEMENTWISE))
+        ok = L->cin * L->hin * L->win == pc * ph * pw;
+    if (ok)
+        return 0;
+    const dse_toml_value_t *sv = s_get(lt, "in_shape", NULL);
+    char mine[96], theirs[96], hint[200] = "";
+    s_shape_str(mine, sizeof mine, L->cin, L->hin, L->win);
+    s_shape_str(theirs, sizeof theirs, pc, ph, pw);
+    if (L->op == DSE_OP_LINEAR || (L->hin == 1 && L->win == 1))
+        snprintf(mine, sizeof mine, "[%lld]", (long long)L->cin);
+    int64_t x[3] = {L->cin, L->hin, L->win}, y[3] = {pc, ph, pw};
+    for (int i = 0; i < 3; i++) /* sort both: the same sizes in another order? */
+        for (int j = i + 1; j < 3; j++) {
+            if (x[j] < x[i]) { int64_t t = x[i]; x[i] = x[j]; x[j] = t; }
+            if (y[j] < y[i]) { int64_t t = y[i]; y[i] = y[j]; y[j] = t; }
+        }
+    if (x[0] == y[0] && x[1] == y[1] && x[2] == y[2])
+        snprintf(hint, sizeof hint, "; the same sizes in another order: in_shape is [C, H, W], "
+                 "not [H, W, C]");
+    return s_err_at(c, sv ? dse_toml_line(sv) : L->line, sv ? dse_toml_col(sv) : L->col,
+                    "layer '%s' takes in_shape %s, but %s layer '%s' gives %s (C, H, W)%s. If "
+                    "this layer does not follow '%s', say where its input comes from: input = "
+                    "\"LAYER\" for a branch, or chain = false", L->name, mine,
+                    iv ? "its input" : "the previous", P->name, theirs, hint, P->name);
 }
 
 /* --------------------------------------------------------------------- spaces */
@@ -1097,6 +1183,9 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
                              "(it supports: %s)", m->name, op, k ? list : "none");
         }
         rc = s_layer_shape(c, lt, L);
+        if (rc)
+            return rc;
+        rc = s_layer_chain(c, job, lt, L);
         if (rc)
             return rc;
         assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);

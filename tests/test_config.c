@@ -11,6 +11,11 @@
 #define HEAD "[target]\nmodel = \"testfn\"\n[workload]\n"
 #define LAYER "[[workload.layer]]\nname = \"a\"\nop = \"elementwise\"\nin_shape = [1]\n"
 
+/* a pointwise layer NAME with in_shape SHAPE, 8 output channels (6 lines) */
+#define PW(name, shape)                                                                      \
+    "[[workload.layer]]\nname = \"" name "\"\nop = \"pw\"\nin_shape = " shape                 \
+    "\nout_channels = 8\n\n"
+
 typedef struct {
     const char *name;
     const char *text;
@@ -117,6 +122,28 @@ static const s_bad_t s_bad[] = {
     {"cluster workers range", HEAD LAYER "[cluster]\nworkers = 100000\n", 9, 11, "out of range"},
     {"job name chars", "[job]\nname = \"a b\"\n" HEAD LAYER, 2, 8, "may only hold"},
     {"nul byte", "[job]\nname = \"a\0b\"\n", 2, 0, ""},
+    {"shapes do not chain", HEAD PW("c1", "[8, 48, 48]") PW("c2", "[16, 48, 48]"), 13, 12,
+     "layer 'c2' takes in_shape [16, 48, 48], but the previous layer 'c1' gives [8, 48, 48] "
+     "(C, H, W). If this layer does not follow 'c1', say where its input comes from: input = "
+     "\"LAYER\" for a branch, or chain = false"},
+    {"HWC for CHW", HEAD PW("c1", "[8, 48, 48]") PW("c2", "[48, 48, 8]"), 13, 12,
+     "the same sizes in another order: in_shape is [C, H, W], not [H, W, C]"},
+    {"linear after conv", HEAD PW("c1", "[8, 4, 4]") "[[workload.layer]]\nname = \"fc\"\n"
+     "op = \"linear\"\nin_shape = [64]\nout_channels = 2\n", 13, 12,
+     "layer 'fc' takes in_shape [64], but the previous layer 'c1' gives [8, 4, 4]"},
+    {"branch from the wrong layer", HEAD PW("c1", "[8, 4, 4]") PW("c2", "[8, 4, 4]")
+     "[[workload.layer]]\nname = \"c3\"\nop = \"pw\"\nin_shape = [16, 4, 4]\n"
+     "out_channels = 8\ninput = \"c1\"\n", 19, 12, "but its input layer 'c1' gives [8, 4, 4]"},
+    {"input unknown", HEAD PW("c1", "[8, 4, 4]") PW("c2", "[8, 4, 4]")
+     "[[workload.layer]]\nname = \"c3\"\nop = \"pw\"\nin_shape = [8, 4, 4]\n"
+     "out_channels = 8\ninput = \"c0\"\n", 21, 9,
+     "input \"c0\" is not the name of an earlier layer (did you mean 'c1'?)"},
+    {"input later", HEAD PW("c1", "[8, 4, 4]") "[[workload.layer]]\nname = \"c2\"\nop = \"pw\"\n"
+     "in_shape = [8, 4, 4]\nout_channels = 8\ninput = \"c2\"\n", 15, 9,
+     "not the name of an earlier layer"},
+    {"chain type", HEAD PW("c1", "[8, 4, 4]") "[[workload.layer]]\nname = \"c2\"\nop = \"pw\"\n"
+     "in_shape = [3, 4, 4]\nout_channels = 8\nchain = 0\n", 15, 9,
+     "chain must be true or false"},
 };
 
 DSE_TEST(config_broken_table)
@@ -167,9 +194,9 @@ DSE_TEST(config_shapes)
         "[[workload.layer]]\nname = \"dw\"\nop = \"dw\"\nin_shape = [64, 25, 5]\nkernel = [3, 3]\n"
         "padding = [1]\n"
         "[[workload.layer]]\nname = \"fc\"\nop = \"linear\"\nin_shape = [64, 1, 1]\n"
-        "out_channels = 12\n"
+        "out_channels = 12\nchain = false\n"
         "[[workload.layer]]\nname = \"pool\"\nop = \"maxpool\"\nin_shape = [64, 28, 28]\n"
-        "kernel = [2, 2]\n"
+        "kernel = [2, 2]\nchain = false\n"
         "[[workload.layer]]\nname = \"g\"\nop = \"gemv\"\ndims = [256, 128]\n");
     if (!job)
         return;
@@ -199,12 +226,34 @@ DSE_TEST(config_shapes)
     dse_job_destroy(&job); /* safe twice */
 }
 
+/* What the chaining check lets through: a branch named by input, a layer
+ * that says chain = false, a linear layer on a flattened map, elementwise
+ * on the same number of elements, and layers given by dims. */
+DSE_TEST(config_chain_ok)
+{
+    dse_job_t *job = s_parse_ok(
+        HEAD PW("c1", "[8, 4, 4]") PW("c2", "[8, 4, 4]")
+        "[[workload.layer]]\nname = \"short\"\nop = \"pw\"\nin_shape = [8, 4, 4]\n"
+        "out_channels = 8\ninput = \"c1\"\n"
+        "[[workload.layer]]\nname = \"flat\"\nop = \"linear\"\nin_shape = [128]\n"
+        "out_channels = 32\n"
+        "[[workload.layer]]\nname = \"act\"\nop = \"elementwise\"\nin_shape = [2, 16]\n"
+        "[[workload.layer]]\nname = \"other\"\nop = \"pw\"\nin_shape = [3, 9, 9]\n"
+        "out_channels = 4\nchain = false\n"
+        "[[workload.layer]]\nname = \"g\"\nop = \"gemv\"\ndims = [256, 128]\n"
+        "[[workload.layer]]\nname = \"after\"\nop = \"pw\"\nin_shape = [5, 5, 5]\n"
+        "out_channels = 4\n");
+    if (job)
+        CHECK_INT(job->n_layers, 8);
+    dse_job_destroy(&job);
+}
+
 DSE_TEST(config_domains)
 {
     dse_job_t *job = s_parse_ok(
         HEAD LAYER "n = 12\nspace = { x1 = \"divisors\", x2 = \"pow2\", x3 = { from = 2, to = 11, "
         "step = 3 } }\n" "[[workload.layer]]\nname = \"b\"\nop = \"pw\"\nin_shape = [4, 2, 2]\n"
-        "out_channels = 4\nn = 5\nspace = { x1 = [5, 1, 3, 3] }\n"
+        "chain = false\nout_channels = 4\nn = 5\nspace = { x1 = [5, 1, 3, 3] }\n"
         "[space]\nx2 = 2\n[search]\nconstraints = [\"f1 <= 0.5\", \"f2 >= 0.1\"]\n");
     if (!job)
         return;
