@@ -294,9 +294,11 @@ static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_valu
 }
 
 /* Unknown-key check for a table whose keys are fixed names plus model decls. */
+/* As s_check_keys, for a table of fixed keys plus a model's declared keys:
+ * an unknown key gets the closest name and the list of the model's keys. */
 static int s_check_keys_decl(s_ctx_t *c, const dse_toml_value_t *t, const char *where,
                              const char *const *fixed, size_t n_fixed,
-                             const dse_key_decl_t *decls, size_t n_decls)
+                             const dse_key_decl_t *decls, size_t n_decls, const char *model)
 {
     const char *cand[DSE_MAX_PRESET_KEYS + DSE_MAX_LAYER_KEYS + 8];
     size_t n = 0;
@@ -304,7 +306,20 @@ static int s_check_keys_decl(s_ctx_t *c, const dse_toml_value_t *t, const char *
         cand[n++] = fixed[j];
     for (size_t j = 0; j < n_decls && n < sizeof cand / sizeof *cand; j++)
         cand[n++] = decls[j].name;
-    return s_check_keys(c, t, where, cand, n);
+    for (size_t i = 0; i < dse_toml_table_size(t); i++) {
+        const char *key = dse_toml_table_key(t, i);
+        int ok = 0;
+        for (size_t j = 0; j < n && !ok; j++)
+            ok = strcmp(key, cand[j]) == 0;
+        if (ok)
+            continue;
+        char hint[128], list[1024];
+        s_hint(hint, sizeof hint, key, cand, n);
+        s_list(list, sizeof list, cand + n_fixed, n - n_fixed);
+        return S_ERR_KEY(c, t, i, "unknown key '%s' in %s%s (hardware keys of model '%s': %s; "
+                         "dse-run --models explains them)", key, where, hint, model, list);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------- presets */
@@ -392,15 +407,22 @@ static int s_load_preset(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *hwv
     }
     s_ctx_t pc = {path, c->err, c->flags};
     static const char *const fixed[] = {"model", "description", "source"};
-    rc = s_check_keys_decl(&pc, root, "the hardware preset", fixed, 3, m->preset_keys,
-                           m->n_preset_keys);
+    /* the model first: a preset for another model would otherwise be blamed
+     * for its first key this model does not know */
     const char *pm = NULL;
+    rc = s_string(&pc, root, "model", "the model the preset is for", 1, 1, 1, &pm);
+    if (!rc && strcmp(pm, m->name) != 0) {
+        rc = S_ERR_VAL(c, hwv, "%s is a %s preset; this job's model is %s (%s%s%s)", path, pm,
+                       m->name, m->default_preset ? "its default preset is " : "presets name "
+                       "their model in 'model'", m->default_preset ? m->default_preset : "",
+                       m->default_preset ? "; dse-run --models lists every model's keys" : "");
+        dse_toml_destroy(&root);
+        free(path);
+        return rc;
+    }
     if (!rc)
-        rc = s_string(&pc, root, "model", "the model the preset is for", 1, 1, 1, &pm);
-    if (!rc && strcmp(pm, m->name) != 0)
-        rc = S_ERR_VAL(&pc, s_get(root, "model", NULL),
-                       "preset '%s' is for model '%s', but the job's model is '%s'", name, pm,
-                       m->name);
+        rc = s_check_keys_decl(&pc, root, "the hardware preset", fixed, 3, m->preset_keys,
+                               m->n_preset_keys, m->name);
     const char *dummy;
     if (!rc)
         rc = s_string(&pc, root, "description", "description", 0, 0, 0, &dummy);
@@ -446,7 +468,8 @@ static int s_target(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     const dse_hwmodel_t *m = job->model;
     assert(m->n_preset_keys <= DSE_MAX_PRESET_KEYS);
     static const char *const fixed[] = {"model", "hardware"};
-    rc = s_check_keys_decl(c, t, "[target]", fixed, 2, m->preset_keys, m->n_preset_keys);
+    rc = s_check_keys_decl(c, t, "[target]", fixed, 2, m->preset_keys, m->n_preset_keys,
+                           m->name);
     if (rc)
         return rc;
     for (size_t i = 0; i < m->n_preset_keys; i++)
@@ -1238,20 +1261,28 @@ static int s_metric_ref(const dse_hwmodel_t *m, const char *name, int *layer, in
     return *net >= 0 || *layer >= 0;
 }
 
+/* Lists the network metrics (objectives and constraints) and, under their
+ * own label, the layer metrics that are not also network metrics (layer
+ * constraints), each name once. */
 static int s_unknown_metric(s_ctx_t *c, const dse_toml_value_t *v, const dse_hwmodel_t *m,
                             const char *name)
 {
-    const char *cand[DSE_MAX_METRICS * 2];
-    size_t n = 0;
-    for (size_t i = 0; i < m->n_net_metrics && n < DSE_MAX_METRICS; i++)
-        cand[n++] = m->net_metrics[i].name;
-    for (size_t i = 0; i < m->n_metrics && n < 2 * DSE_MAX_METRICS; i++)
-        cand[n++] = m->metrics[i].name;
-    char hint[128], list[1024];
+    const char *cand[DSE_MAX_METRICS * 2], *net[DSE_MAX_METRICS], *lay[DSE_MAX_METRICS];
+    size_t n = 0, nn = 0, nl = 0;
+    for (size_t i = 0; i < m->n_net_metrics && nn < DSE_MAX_METRICS; i++)
+        cand[n++] = net[nn++] = m->net_metrics[i].name;
+    for (size_t i = 0; i < m->n_metrics && nl < DSE_MAX_METRICS; i++) {
+        if (dse_model_net_metric(m, m->metrics[i].name) >= 0)
+            continue;
+        cand[n++] = lay[nl++] = m->metrics[i].name;
+    }
+    char hint[128], nlist[1024], llist[1024];
     s_hint(hint, sizeof hint, name, cand, n);
-    s_list(list, sizeof list, cand, n);
-    return S_ERR_VAL(c, v, "unknown metric '%s' for model '%s' (metrics: %s)%s", name, m->name,
-                     list, hint);
+    s_list(nlist, sizeof nlist, net, nn);
+    s_list(llist, sizeof llist, lay, nl);
+    return S_ERR_VAL(c, v, "unknown metric '%s' for model '%s'%s (network metrics: %s%s%s)", name,
+                     m->name, hint, nlist, nl ? "; layer metrics only: " : "",
+                     nl ? llist : "");
 }
 
 static int s_add_objective(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *v,

@@ -6,6 +6,7 @@
 #include "hwmodels/hwmodel.h"
 #include "tests/test.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 #define HEAD "[target]\nmodel = \"testfn\"\n[workload]\n"
@@ -325,7 +326,8 @@ DSE_TEST(config_presets)
     const char *broken = "model = \"testfn\"\ncots = 11\n";
     CHECK_INT(dse_write_file_atomic(path, broken, strlen(broken), &err), 0);
     snprintf(path, sizeof path, "%s/other.toml", dir);
-    const char *other = "model = \"finn\"\n";
+    /* a real preset for another model: its first key is one testfn lacks */
+    const char *other = "model = \"finn\"\nlut_total = 53200\n";
     CHECK_INT(dse_write_file_atomic(path, other, strlen(other), &err), 0);
     setenv("DSE_PRESETS", dir, 1);
 
@@ -347,10 +349,59 @@ DSE_TEST(config_presets)
     CHECK(strstr(err.file, "broken.toml") != NULL);
     CHECK_INT(err.line, 2);
     CHECK(strstr(err.msg, "did you mean 'cost'") != NULL);
+    CHECK(strstr(err.msg, "(hardware keys of model 'testfn': cost") != NULL);
     t = "[target]\nmodel = \"testfn\"\nhardware = \"other\"\n[workload]\n" LAYER;
     CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
-    CHECK(strstr(err.msg, "is for model 'finn'") != NULL);
+    /* blamed where the job names the preset, with the model it is for */
+    CHECK_STR(err.file, "j.toml");
+    CHECK_INT(err.line, 3);
+    CHECK(strstr(err.msg, "other.toml is a finn preset; this job's model is testfn") != NULL);
+    CHECK(strstr(err.msg, "lut_total") == NULL);
     unsetenv("DSE_PRESETS");
+}
+
+/* A misspelt hardware key in [target] gets the closest name and every key
+ * of the model; an unknown metric lists the network metrics and the layer
+ * metrics under their own labels, each name once. */
+DSE_TEST(config_messages)
+{
+    const char *t = "[target]\nmodel = \"pulp-cluster\"\nl1_byte = 65536\n[workload]\n" LAYER;
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_job_t *job = NULL;
+    CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
+    CHECK_INT(err.line, 3);
+    CHECK(strstr(err.msg, "did you mean 'l1_bytes'") != NULL);
+    CHECK(strstr(err.msg, "hardware keys of model 'pulp-cluster': ") != NULL);
+    const dse_hwmodel_t *m = dse_model_find("pulp-cluster");
+    for (size_t i = 0; m && i < m->n_preset_keys; i++)
+        if (!strstr(err.msg, m->preset_keys[i].name))
+            dse__test_fail(__FILE__, __LINE__, "key %s not listed: %s", m->preset_keys[i].name,
+                           err.msg);
+    t = HEAD LAYER "[search]\nobjectives = [\"f9\"]\n";
+    CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
+    const char *nl = strstr(err.msg, "(network metrics: ");
+    CHECK(nl != NULL);
+    m = dse_model_find("testfn");
+    for (size_t i = 0; m && nl && i < m->n_metrics; i++) {
+        const char *name = m->metrics[i].name;
+        /* each name once in the message */
+        const char *a = strstr(nl, name);
+        CHECK(a != NULL);
+        if (a) {
+            size_t len = strlen(name);
+            const char *b = strstr(a + len, name);
+            while (b && (isalnum((unsigned char)b[len]) || b[len] == '_'))
+                b = strstr(b + 1, name);
+            if (b)
+                dse__test_fail(__FILE__, __LINE__, "metric %s listed twice: %s", name, err.msg);
+        }
+    }
+    m = dse_model_find("pulp-cluster");
+    t = "[target]\nmodel = \"pulp-cluster\"\n[workload]\n" PW("c", "[8, 4, 4]")
+        "[search]\nobjectives = [\"cycle\"]\n";
+    CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
+    CHECK(strstr(err.msg, "did you mean 'cycles'") != NULL);
+    CHECK(strstr(err.msg, "network metrics: ") != NULL);
 }
 
 DSE_TEST(config_load_missing_file)
