@@ -1673,8 +1673,8 @@ static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *roo
     if (t && (rc = s_expect(c, t, DSE_TOML_TABLE, "[job]")))
         return rc;
     static const char *const keys[] = {"name", "output", "description", "dump_all",
-                                       "plot_layers"};
-    if (t && (rc = s_check_keys(c, t, "[job]", keys, 5)))
+                                       "plot_layers", "plot"};
+    if (t && (rc = s_check_keys(c, t, "[job]", keys, 6)))
         return rc;
     const dse_toml_value_t *dv = t ? s_get(t, "dump_all", NULL) : NULL;
     if (dv) {
@@ -1716,6 +1716,47 @@ static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *roo
     return 0;
 }
 
+/* [job] plot = ["x metric", "y metric"]: network metrics (or "accuracy"
+ * with a table) for pareto.svg. Read after [search], which decides whether
+ * accuracy exists. Only dse-run plots, so the canonical text leaves it out. */
+static int s_plot_axes(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    const dse_toml_value_t *t = s_get(root, "job", NULL);
+    const dse_toml_value_t *v = t ? s_get(t, "plot", NULL) : NULL;
+    if (!v)
+        return 0;
+    int rc = s_expect(c, v, DSE_TOML_ARRAY, "plot");
+    if (rc)
+        return rc;
+    size_t n = dse_toml_array_size(v);
+    if (n < 1 || n > 2)
+        return S_ERR_VAL(c, v, "plot names the metric of the x axis and, for a 2-D plot, of the "
+                         "y axis: 1 or 2 names, not %zu", n);
+    const dse_hwmodel_t *m = job->model;
+    for (size_t i = 0; i < n; i++) {
+        const dse_toml_value_t *e = dse_toml_array_get(v, i);
+        if ((rc = s_expect(c, e, DSE_TOML_STRING, "a plotted metric")))
+            return rc;
+        const char *name = dse_toml_string(e, NULL);
+        int net = dse_model_net_metric(m, name);
+        if (strcmp(name, "accuracy") == 0 && job->accuracy_objective >= 0) {
+            net = -1;
+        } else if (net < 0) {
+            return s_unknown_metric(c, e, m, name);
+        } else {
+            int layer = dse_model_metric(m, m->net_metrics[net].source);
+            if (layer < 0 || m->metrics[layer].labels)
+                return S_ERR_VAL(c, e, "metric '%s' is a label, not a quantity to plot", name);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (job->plot_axes[j] == net)
+                return S_ERR_VAL(c, e, "'%s' is plotted twice", name);
+        job->plot_axes[i] = net;
+    }
+    job->n_plot = n;
+    return 0;
+}
+
 int dse_config_parse(const char *name, const char *text, size_t len, unsigned flags,
                      dse_job_t **out, dse_error_t *err)
 {
@@ -1745,6 +1786,8 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
         rc = s_search(&c, job, root);
     if (!rc)
         rc = s_cluster(&c, job, root);
+    if (!rc)
+        rc = s_plot_axes(&c, job, root);
     dse_toml_destroy(&root);
     if (rc) {
         dse_job_destroy(&job);

@@ -84,6 +84,11 @@ typedef struct {
     char *output; /* output folder */
     int dump_all; /* also keep every feasible point (all_points.csv) */
     int plot_layers; /* pareto.svg also plots each layer's front */
+    /* [job] plot: the metrics pareto.svg plots, x then y; n_plot = 0 is the
+     * default (the first two objectives, time instead of cycles where the
+     * model has it). Each is a network metric index, or -1 for accuracy. */
+    size_t n_plot;
+    int plot_axes[2];
     /* [target] */
     const struct dse_hwmodel *model;
     char *hardware;                   /* preset name, "" when none */
