@@ -291,7 +291,7 @@ static int s_finite_mark(const dse_plot_panel_t *p, const dse_plot_mark_t *m)
 
 /* The caption says what the line means and what is not drawn. */
 static void s_caption(dse_strbuf_t *sb, int two, size_t n, size_t n_drawn, size_t n_stair,
-                      size_t stride, size_t n_bad, size_t n_marks)
+                      size_t stride, size_t n_bad, size_t n_marks, const char *more)
 {
     /* the caption says what the line means and what is not drawn */
     dse_strbuf_t cap = DSE_STRBUF_INIT;
@@ -314,7 +314,9 @@ static void s_caption(dse_strbuf_t *sb, int two, size_t n, size_t n_drawn, size_
     if (n_bad)
         dse_strbuf_addf(&cap, " %zu point%s without a finite value not drawn.", n_bad,
                         n_bad == 1 ? "" : "s");
-    s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 2,
+    if (more)
+        dse_strbuf_adds(&cap, more);
+    s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 3,
               "class=\"caption\" font-size=\"11\" fill=\"#555\"");
     dse_strbuf_release(&cap);
 }
@@ -366,7 +368,8 @@ static size_t s_knee(const s_pt_t *pts, const size_t *stair, size_t ns)
 /* A baseline far outside the front: its marker on the edge of the plot
  * area where it lies, an arrow pointing outwards, and its value. */
 static void s_mark_out(dse_strbuf_t *sb, const dse_plot_panel_t *p, const dse_plot_mark_t *m,
-                       size_t b, const s_axis_t *ax, const s_axis_t *ay, int two, double mid)
+                       size_t b, size_t nth, const s_axis_t *ax, const s_axis_t *ay, int two,
+                       double mid)
 {
     /* -1 below the axis, 1 above, 0 on it */
     double fx = ax->log && m->x <= 0 ? -1 : s_frac(ax, m->x);
@@ -405,7 +408,9 @@ static void s_mark_out(dse_strbuf_t *sb, const dse_plot_panel_t *p, const dse_pl
     if (sy)
         dse_plot_tick_label(vy, sizeof vy, m->y, pow(10, floor(log10(fabs(m->y) + 1e-300)) - 2),
                             m->y);
-    double lx = cx - 10 * ux - (sx > 0 ? 4 : 0), ly = cy - 10 * uy + (sy < 0 ? -4 : 14);
+    /* labels of several baselines off the plot are stacked, not overlaid */
+    double lx = cx - 10 * ux - (sx > 0 ? 4 : 0),
+           ly = cy - 10 * uy + (sy < 0 ? -4 - 13.0 * (double)nth : 14 + 13.0 * (double)nth);
     if (!sx)
         lx = cx + 8;
     dse_strbuf_addf(sb, "<text class=\"bl-value\" x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
@@ -434,6 +439,11 @@ static void s_panel_parallel(dse_strbuf_t *sb, const dse_plot_panel_t *p)
             }
         }
     }
+    /* an axis is logarithmic as a scatter axis would be: positive values
+     * spanning more than S_LOG_SPAN */
+    int *lg = dse_xcalloc(k, sizeof *lg);
+    for (size_t a = 0; a < k; a++)
+        lg[a] = lo[a] > 0 && hi[a] / lo[a] > S_LOG_SPAN;
     double gap = (double)(S_AX1 - S_AX0) / (double)(k - 1);
     dse_strbuf_addf(sb, "<rect class=\"plot-area\" x=\"%d\" y=\"%d\" width=\"%d\" "
                         "height=\"%d\" fill=\"none\" stroke=\"none\"/>\n",
@@ -445,7 +455,10 @@ static void s_panel_parallel(dse_strbuf_t *sb, const dse_plot_panel_t *p)
     for (size_t r = 0; r < n; r += stride) {
         dse_strbuf_adds(sb, "<polyline class=\"pc\" points=\"");
         for (size_t a = 0; a < k; a++) {
-            double v = p->par[r * k + a], f = hi[a] > lo[a] ? (v - lo[a]) / (hi[a] - lo[a]) : 0.5;
+            double v = p->par[r * k + a];
+            double f = hi[a] <= lo[a] ? 0.5
+                       : lg[a]        ? log10(v / lo[a]) / log10(hi[a] / lo[a])
+                                      : (v - lo[a]) / (hi[a] - lo[a]);
             if (p->par_max && p->par_max[a])
                 f = 1 - f; /* best at the bottom */
             if (!isfinite(f))
@@ -463,14 +476,18 @@ static void s_panel_parallel(dse_strbuf_t *sb, const dse_plot_panel_t *p)
         char top[32] = "-", bottom[32] = "-";
         if (lo[a] <= hi[a]) {
             double t = mx ? lo[a] : hi[a], bt = mx ? hi[a] : lo[a];
-            double st = pow(10, floor(log10(fabs(hi[a] - lo[a]) + fabs(hi[a]) * 1e-9 + 1e-300)) - 1);
-            dse_plot_tick_label(top, sizeof top, t, st, fmax(fabs(lo[a]), fabs(hi[a])));
-            dse_plot_tick_label(bottom, sizeof bottom, bt, st, fmax(fabs(lo[a]), fabs(hi[a])));
+            /* three significant digits of each end */
+            dse_plot_tick_label(top, sizeof top, t, pow(10, floor(log10(fabs(t) + 1e-300)) - 2),
+                                t);
+            dse_plot_tick_label(bottom, sizeof bottom, bt,
+                                pow(10, floor(log10(fabs(bt) + 1e-300)) - 2), bt);
         }
         dse_strbuf_addf(sb, "<line class=\"paxis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
                             "stroke=\"#333\"/>\n", x, S_AY0, x, S_AY1);
         dse_strbuf_addf(sb, "<text class=\"plabel\" x=\"%.1f\" y=\"%d\">", x, S_AY0 - 22);
         s_escape_cut(sb, p->par_labels[a] ? p->par_labels[a] : "", 22);
+        if (lg[a])
+            dse_strbuf_adds(sb, " (log)");
         dse_strbuf_addf(sb, "</text>\n<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n"
                             "<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n",
                         x, S_AY0 - 8, top, x, S_AY1 + 16, bottom);
@@ -487,6 +504,7 @@ static void s_panel_parallel(dse_strbuf_t *sb, const dse_plot_panel_t *p)
     dse_strbuf_release(&cap);
     free(lo);
     free(hi);
+    free(lg);
 }
 
 static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
@@ -563,7 +581,7 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
                             "nothing to plot</text>\n",
                         (S_AX0 + S_AX1) / 2, two ? (S_AY0 + S_AY1) / 2 : S_AY1 - 26);
-        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0);
+        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0, NULL);
         dse_strbuf_adds(sb, "</g>\n");
         free(pts);
         free(out);
@@ -659,12 +677,13 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
 
     /* baselines, and the legend */
     dse_strbuf_adds(sb, "<g class=\"baselines\">\n");
+    size_t n_out_drawn = 0;
     for (size_t b = 0; b < p->n_marks; b++) {
         const dse_plot_mark_t *m = &p->marks[b];
         if (!s_finite_mark(p, m))
             continue;
         if (out[b]) {
-            s_mark_out(sb, p, m, b, &ax, &ay, two, mid);
+            s_mark_out(sb, p, m, b, n_out_drawn++, &ax, &ay, two, mid);
             continue;
         }
         s_marker(sb, b, s_px(&ax, m->x), two ? s_py(&ay, m->y) : mid, "bl");
@@ -710,23 +729,20 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     }
     dse_strbuf_adds(sb, "</g>\n");
 
-    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks);
     size_t n_out = 0;
     for (size_t b = 0; b < p->n_marks; b++)
         n_out += out[b];
-    if (n_out || knee_drawn) {
-        dse_strbuf_t more = DSE_STRBUF_INIT;
-        if (knee_drawn)
-            dse_strbuf_adds(&more, "The ring marks the knee: the staircase point farthest below "
-                                   "the line between its ends (axes normalised). ");
-        if (n_out)
-            dse_strbuf_addf(&more, "%zu baseline%s far outside the front %s drawn at the edge, "
-                                   "with an arrow and %s value.", n_out, n_out == 1 ? "" : "s",
-                            n_out == 1 ? "is" : "are", n_out == 1 ? "its" : "their");
-        s_wrapped(sb, more.buf, 20, S_AY1 + 90, 14, 120, 2,
-                  "class=\"caption\" font-size=\"11\" fill=\"#555\"");
-        dse_strbuf_release(&more);
-    }
+    dse_strbuf_t more = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&more, "");
+    if (knee_drawn)
+        dse_strbuf_adds(&more, " The ring marks the knee: the staircase point farthest below "
+                               "the line between its ends (axes normalised).");
+    if (n_out)
+        dse_strbuf_addf(&more, " %zu baseline%s far outside the front %s drawn at the edge, "
+                               "with an arrow and %s value.", n_out, n_out == 1 ? "" : "s",
+                        n_out == 1 ? "is" : "are", n_out == 1 ? "its" : "their");
+    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks, more.buf);
+    dse_strbuf_release(&more);
     dse_strbuf_adds(sb, "</g>\n");
     free(pts);
     free(out);
