@@ -505,7 +505,7 @@ static int s_target(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
 
 static const char *const s_layer_fixed[] = {"name",    "op",      "in_shape", "out_channels",
                                             "kernel",  "stride",  "padding",  "dims",
-                                            "space",   "input",   "chain"};
+                                            "space",   "input",   "chain",    "batch"};
 #define S_N_LAYER_FIXED (sizeof s_layer_fixed / sizeof s_layer_fixed[0])
 
 static int s_op_from_name(const char *s)
@@ -1045,9 +1045,14 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     int rc = s_expect(c, w, DSE_TOML_TABLE, "[workload]");
     if (rc)
         return rc;
-    static const char *const keys[] = {"dtype", "steps", "layer"};
-    rc = s_check_keys(c, w, "[workload]", keys, 3);
+    static const char *const keys[] = {"dtype", "steps", "layer", "batch"};
+    rc = s_check_keys(c, w, "[workload]", keys, 4);
     if (rc)
+        return rc;
+    /* batch: samples per run of every layer (a layer's own batch overrides) */
+    int64_t batch = 1;
+    const dse_toml_value_t *bv = s_get(w, "batch", NULL);
+    if (bv && (rc = s_int(c, bv, "batch", 1, (int64_t)1 << 20, &batch)))
         return rc;
 
     /* dtype: default the first the model accepts */
@@ -1210,6 +1215,10 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             return rc;
         rc = s_layer_chain(c, job, lt, L);
         if (rc)
+            return rc;
+        L->batch = batch;
+        const dse_toml_value_t *lb = s_get(lt, "batch", NULL);
+        if (lb && (rc = s_int(c, lb, "batch", 1, (int64_t)1 << 20, &L->batch)))
             return rc;
         assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
         for (size_t k = 0; k < m->n_layer_keys; k++) {
@@ -1880,6 +1889,8 @@ char *dse_job_canonical(const dse_job_t *job)
         dse_strbuf_adds(&sb, "\n[[workload.layer]]\nname = ");
         s_toml_string(&sb, L->name);
         dse_strbuf_addf(&sb, "\nop = \"%s\"\n", dse_op_name(L->op));
+        if (L->batch != 1) /* absent at 1: the digest of a batch-1 job is unchanged */
+            dse_strbuf_addf(&sb, "batch = %lld\n", (long long)L->batch);
         switch (L->op) {
         case DSE_OP_MATMUL:
         case DSE_OP_GEMM:
@@ -2011,7 +2022,15 @@ void dse_job_print(const dse_job_t *job, FILE *out)
     for (int i = 0; i < 3; i++)
         if (job->steps & (1u << i))
             fprintf(out, " %s", steps[i]);
-    fprintf(out, ", %zu layer%s\n", job->n_layers, job->n_layers == 1 ? "" : "s");
+    fprintf(out, ", %zu layer%s", job->n_layers, job->n_layers == 1 ? "" : "s");
+    int64_t b0 = job->n_layers ? job->layers[0].batch : 1;
+    int same = 1;
+    for (size_t li = 0; li < job->n_layers; li++)
+        same &= job->layers[li].batch == b0;
+    if (same)
+        fprintf(out, ", batch %lld\n", (long long)b0);
+    else
+        fprintf(out, ", batch per layer\n");
     fprintf(out, "  search:   %s, objectives", job->strategy);
     for (size_t i = 0; i < job->n_objectives; i++)
         fprintf(out, "%s %s", i ? "," : "", m->net_metrics[job->objectives[i]].name);
@@ -2037,6 +2056,8 @@ void dse_job_print(const dse_job_t *job, FILE *out)
     for (size_t li = 0; li < job->n_layers; li++) {
         const dse_layer_t *L = &job->layers[li];
         fprintf(out, "layer %zu '%s': %s ", li, L->name, dse_op_name(L->op));
+        if (!same)
+            fprintf(out, "batch %lld, ", (long long)L->batch);
         switch (L->op) {
         case DSE_OP_MATMUL:
         case DSE_OP_GEMM:

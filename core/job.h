@@ -63,6 +63,7 @@ typedef struct {
     double attr[DSE_MAX_LAYER_KEYS];
     struct dse_space *space; /* this layer's parameter space (owned) */
     int line, col;           /* where the layer's table starts in the config */
+    int64_t batch;           /* samples per run of the layer (>= 1; [workload] batch) */
 } dse_layer_t;
 
 typedef enum { DSE_CMP_LE, DSE_CMP_LT, DSE_CMP_GE, DSE_CMP_GT, DSE_CMP_EQ } dse_cmp_t;

@@ -188,6 +188,11 @@ static const dse_net_metric_decl_t s_net[] = {
 
 static const char *const s_objectives[] = {"cycles", "l1_bytes", NULL};
 
+/* Work per sample: a batch runs the layer's steps once per sample. */
+static const char *const s_batch_metrics[] = {"cycles",    "cycles_fw", "cycles_wg",
+                                              "cycles_ig", "macs",      "l2_traffic_bytes",
+                                              "time_us",   NULL};
+
 /* ---- the matmul cost ------------------------------------------------ */
 
 /* Cycles of one u x v body over K. */
@@ -986,6 +991,7 @@ const dse_hwmodel_t dse_model_pulp_cluster = {
     .net_metrics = s_net,
     .n_net_metrics = sizeof s_net / sizeof s_net[0],
     .default_objectives = s_objectives,
+    .batch_metrics = s_batch_metrics,
     .check_layer = pulp_check_layer,
     .prepare = pulp_prepare,
     .release = pulp_release,
