@@ -523,10 +523,9 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
     long idx;
     const dse_toml_value_t *v;
     int line = dse_toml_line(lt), col = dse_toml_col(lt);
-    int is_conv = L->op == DSE_OP_CONV2D || L->op == DSE_OP_DW || L->op == DSE_OP_PW ||
-                  L->op == DSE_OP_MAXPOOL;
     int is_mm = L->op == DSE_OP_MATMUL || L->op == DSE_OP_GEMM || L->op == DSE_OP_GEMV;
     const char *opn = dse_op_name(L->op);
+    const unsigned pools = (1u << DSE_OP_MAXPOOL) | (1u << DSE_OP_AVGPOOL);
 
     /* keys that do not belong to the op */
     static const struct {
@@ -536,12 +535,9 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
         {"in_shape", ~((1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV))},
         {"out_channels", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
                              (1u << DSE_OP_LINEAR)},
-        {"kernel", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
-                       (1u << DSE_OP_MAXPOOL)},
-        {"stride", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
-                       (1u << DSE_OP_MAXPOOL)},
-        {"padding", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
-                        (1u << DSE_OP_MAXPOOL)},
+        {"kernel", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | pools},
+        {"stride", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | pools},
+        {"padding", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | pools},
         {"dims", (1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV)},
     };
     for (size_t i = 0; i < sizeof belongs / sizeof belongs[0]; i++) {
@@ -576,7 +572,7 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
     if (!v)
         return s_err_at(c, line, col, "layer '%s': missing in_shape (%s)", L->name,
                         L->op == DSE_OP_LINEAR ? "[Cin] or [C, H, W]" : "[C, H, W]");
-    if (L->op == DSE_OP_LINEAR || L->op == DSE_OP_ELEMENTWISE) {
+    if (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)) {
         rc = s_int_array(c, v, "in_shape", 1, 3, 1, a, &n);
         if (rc)
             return rc;
@@ -623,12 +619,11 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
         L->m = 1, L->n = L->cout, L->k = L->cin;
         return 0;
     }
-    if (L->op == DSE_OP_ELEMENTWISE) {
+    if (dse_op_is_eltwise(L->op)) {
         L->hout = L->hin, L->wout = L->win;
         L->kh = L->kw = L->sh = L->sw = 1;
         return 0;
     }
-    (void)is_conv;
 
     /* kernel, stride, padding */
     L->kh = L->kw = 1;
@@ -651,7 +646,7 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
         if (rc)
             return rc;
         L->sh = a[0], L->sw = n > 1 ? a[1] : a[0];
-    } else if (L->op == DSE_OP_MAXPOOL) {
+    } else if (L->op == DSE_OP_MAXPOOL || L->op == DSE_OP_AVGPOOL) {
         L->sh = L->kh, L->sw = L->kw;
     }
     L->pad_t = L->pad_l = L->pad_b = L->pad_r = 0;
@@ -1904,14 +1899,12 @@ char *dse_job_canonical(const dse_job_t *job)
             dse_strbuf_addf(&sb, "in_shape = [%lld]\nout_channels = %lld\n", (long long)L->cin,
                             (long long)L->cout);
             break;
-        case DSE_OP_ELEMENTWISE:
-            dse_strbuf_addf(&sb, "in_shape = [%lld, %lld, %lld]\n", (long long)L->cin,
-                            (long long)L->hin, (long long)L->win);
-            break;
         default:
             dse_strbuf_addf(&sb, "in_shape = [%lld, %lld, %lld]\n", (long long)L->cin,
                             (long long)L->hin, (long long)L->win);
-            if (L->op != DSE_OP_MAXPOOL)
+            if (dse_op_is_eltwise(L->op))
+                break;
+            if (L->op != DSE_OP_MAXPOOL && L->op != DSE_OP_AVGPOOL)
                 dse_strbuf_addf(&sb, "out_channels = %lld\n", (long long)L->cout);
             dse_strbuf_addf(&sb, "kernel = [%lld, %lld]\nstride = [%lld, %lld]\n"
                                  "padding = [%lld, %lld, %lld, %lld]\n",
@@ -2072,7 +2065,7 @@ void dse_job_print(const dse_job_t *job, FILE *out)
             fprintf(out, "%lldx%lldx%lld -> %lldx%lldx%lld", (long long)L->cin,
                     (long long)L->hin, (long long)L->win, (long long)L->cout, (long long)L->hout,
                     (long long)L->wout);
-            if (L->op != DSE_OP_ELEMENTWISE)
+            if (!dse_op_is_eltwise(L->op))
                 fprintf(out, ", kernel %lldx%lld, stride %lldx%lld, padding %lld,%lld,%lld,%lld",
                         (long long)L->kh, (long long)L->kw, (long long)L->sh, (long long)L->sw,
                         (long long)L->pad_t, (long long)L->pad_l, (long long)L->pad_b,

@@ -9,8 +9,23 @@
 #include "hwmodels/hwmodel.h"
 
 static const char *const s_ops[DSE_OP__COUNT] = {
-    "conv2d", "dw", "pw", "linear", "matmul", "gemm", "gemv", "elementwise", "maxpool",
+    [DSE_OP_CONV2D] = "conv2d",       [DSE_OP_DW] = "dw",
+    [DSE_OP_PW] = "pw",               [DSE_OP_LINEAR] = "linear",
+    [DSE_OP_MATMUL] = "matmul",       [DSE_OP_GEMM] = "gemm",
+    [DSE_OP_GEMV] = "gemv",           [DSE_OP_ELEMENTWISE] = "elementwise",
+    [DSE_OP_MAXPOOL] = "maxpool",     [DSE_OP_AVGPOOL] = "avgpool",
+    [DSE_OP_RMSNORM] = "rmsnorm",     [DSE_OP_LAYERNORM] = "layernorm",
+    [DSE_OP_SOFTMAX] = "softmax",     [DSE_OP_GELU] = "gelu",
+    [DSE_OP_HARDSWISH] = "hardswish", [DSE_OP_ADD] = "add",
+    [DSE_OP_MUL] = "mul",             [DSE_OP_REQUANT] = "requant",
+    [DSE_OP_TRANSPOSE] = "transpose",
 };
+_Static_assert(DSE_OP__COUNT <= 32, "ops are a bit set in an unsigned");
+
+int dse_op_is_eltwise(dse_op_t op)
+{
+    return op == DSE_OP_ELEMENTWISE || (op >= DSE_OP_RMSNORM && op <= DSE_OP_TRANSPOSE);
+}
 
 const char *dse_op_name(dse_op_t op)
 {

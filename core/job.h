@@ -34,8 +34,25 @@ typedef enum {
     DSE_OP_GEMV,        /* y[N] = W[N x K] x[K]: dims [N, K] (M = 1) */
     DSE_OP_ELEMENTWISE, /* one op per element of in_shape */
     DSE_OP_MAXPOOL,     /* max pooling: kernel, stride; channels kept */
+    DSE_OP_AVGPOOL,     /* average pooling: kernel, stride; channels kept */
+    /* Element-wise and row-wise ops of transformers and integer graphs: in_shape
+     * [C], [C, H] or [C, H, W], output of the same shape. Norms and softmax
+     * reduce over the last dimension given (W, or H for [C, H], or C). */
+    DSE_OP_RMSNORM,   /* RMS normalisation */
+    DSE_OP_LAYERNORM, /* layer normalisation */
+    DSE_OP_SOFTMAX,   /* softmax */
+    DSE_OP_GELU,      /* GELU activation */
+    DSE_OP_HARDSWISH, /* hard-swish activation */
+    DSE_OP_ADD,       /* element-wise sum of two tensors of in_shape (residual add) */
+    DSE_OP_MUL,       /* element-wise product of two tensors of in_shape */
+    DSE_OP_REQUANT,   /* requantisation (multiply, shift, clip) */
+    DSE_OP_TRANSPOSE, /* a permutation of the elements of in_shape (cost: a copy) */
     DSE_OP__COUNT
 } dse_op_t;
+
+/* 1 for the ops whose output has the shape of their input and whose cost is
+ * per element (elementwise and the transformer ops above). */
+int dse_op_is_eltwise(dse_op_t op);
 
 /* "conv2d", "dw", ... ; NULL for an out-of-range value. */
 const char *dse_op_name(dse_op_t op);
