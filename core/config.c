@@ -702,8 +702,9 @@ static void s_shape_str(char *buf, size_t size, int64_t a, int64_t b, int64_t c3
 
 /* A layer's input must be what the layer before it gives (or the layer its
  * `input` names), unless it says `chain = false`. A linear layer may take
- * the previous output flattened, and an elementwise one any shape of the
- * same size. Layers given by dims (matmul, gemm, gemv) are not checked:
+ * the previous output flattened, and an elementwise one (add, softmax, ...)
+ * any shape of the same size. Layers given by dims (matmul, gemm, gemv) are
+ * not checked:
  * their operands are not one feature map. The check is the user's, so the
  * canonical text a worker parses skips it. */
 static int s_layer_chain(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
@@ -748,7 +749,7 @@ static int s_layer_chain(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
         return 0;
     int64_t pc = P->cout, ph = P->hout, pw = P->wout;
     int ok = L->cin == pc && L->hin == ph && L->win == pw;
-    if (!ok && (L->op == DSE_OP_LINEAR || L->op == DSE_OP_ELEMENTWISE))
+    if (!ok && (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)))
         ok = L->cin * L->hin * L->win == pc * ph * pw;
     if (ok)
         return 0;
