@@ -226,6 +226,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 res->per_layer[lf->layer].feasible = lf->counters.feasible;
                 res->per_layer[lf->layer].infeasible = lf->counters.infeasible;
                 res->per_layer[lf->layer].skipped = lf->counters.skipped;
+                res->per_layer[lf->layer].why = lf->counters.why;
                 layers_got++;
                 break;
             }

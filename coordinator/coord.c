@@ -401,6 +401,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         m.layer_front.counters.feasible = j->per_layer[i].feasible;
         m.layer_front.counters.infeasible = j->per_layer[i].infeasible;
         m.layer_front.counters.skipped = j->per_layer[i].skipped;
+        m.layer_front.counters.why = j->per_layer[i].why;
         /* with dump_all the client gets every feasible point and filters */
         const dse_front_t *f = j->all ? j->all[i] : j->fronts[i];
         m.layer_front.rows.width = (uint32_t)dse_front_width(f);
@@ -639,6 +640,13 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
         snprintf(why, size, "more rows than feasible points");
         return 0;
     }
+    uint64_t told = 0;
+    for (size_t i = 0; i < DSE_WHY_SLOTS; i++)
+        told += r->counters.why.n[i];
+    if (told > r->counters.infeasible) {
+        snprintf(why, size, "the infeasibility tally counts more points than are infeasible");
+        return 0;
+    }
     uint64_t space = j->ej->job->layers[unit->layer].space->size;
     for (size_t i = 0; i < r->rows.n; i++)
         if (!dse_unit_has(unit, space, r->rows.index[i])) {
@@ -689,6 +697,7 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     pl->feasible += r->counters.feasible;
     pl->infeasible += r->counters.infeasible;
     pl->skipped += r->counters.skipped;
+    dse_why_merge(&pl->why, &r->counters.why);
     /* progress counts points done: a skipped point is as done as an evaluated one */
     j->evaluated += r->counters.evaluated + r->counters.skipped;
     j->state[u] = S_DONE;

@@ -279,6 +279,9 @@ int main(int argc, char **argv)
         dse_error_print(&err, stderr);
         return 1;
     }
+    char warning[512];
+    if (dse_job_prune_warning(job, warning, sizeof warning))
+        fprintf(stderr, "%s: %s\n", config, warning);
     if (check) {
         dse_job_print(job, stdout);
         dse_job_destroy(&job);
@@ -456,6 +459,17 @@ int main(int argc, char **argv)
                    "layer front rows, %zu network front rows; written to %s/\n", ej->job->name,
                    (unsigned long long)evaluated, skip_note, res.wall, t_compose, front,
                    nf ? dse_netfront_size(nf) : 0, ej->job->output);
+        /* an empty layer front says why: the capacity or constraint that
+         * rejected the most points and the closest value to its bound */
+        for (size_t i = 0; i < ej->job->n_layers; i++) {
+            if (dse_front_size(res.fronts[i]) || !res.per_layer[i].evaluated)
+                continue;
+            char msg[512], reason[160];
+            double v, b;
+            dse_why_explain(ej->job, i, &res.per_layer[i].why, res.per_layer[i].evaluated, msg,
+                            sizeof msg, reason, sizeof reason, &v, &b);
+            fprintf(stderr, "dse-run: %s\n", msg);
+        }
         if (res.n_quarantined) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/space.h"
@@ -99,4 +100,41 @@ double dse_job_accuracy(const dse_job_t *job, double prune)
             return y[i] + (y[i + 1] - y[i]) * (prune - x[i]) / (x[i + 1] - x[i]);
         }
     return y[n - 1];
+}
+
+int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size)
+{
+    const dse_hwmodel_t *m = job->model;
+    int p = m ? dse_model_param(m, "prune") : -1;
+    int net = m ? dse_model_net_metric(m, "prune") : -1;
+    if (p < 0 || job->n_accuracy > 0)
+        return 0;
+    for (size_t i = 0; i < job->n_objectives; i++)
+        if (job->objectives[i] == net)
+            return 0;
+    size_t layers = 0;
+    double most = 0;
+    for (size_t l = 0; l < job->n_layers; l++) {
+        const struct dse_space *s = job->layers[l].space;
+        if (!s || (size_t)p >= s->n_params)
+            continue;
+        int prunes = 0;
+        for (size_t v = 0; v < s->n_values[p]; v++)
+            if (s->values[p][v] > 0) {
+                prunes = 1;
+                if (s->values[p][v] > most)
+                    most = s->values[p][v];
+            }
+        layers += (size_t)prunes;
+    }
+    if (!layers)
+        return 0;
+    snprintf(buf, size,
+             "warning: %zu layer%s may prune (up to %g) but pruning is neither an objective nor "
+             "covered by an accuracy table: the front will prefer pruned networks, whose "
+             "accuracy loss no model sees, and compare them with unpruned baselines; add "
+             "\"prune\" to [search] objectives, give [search] accuracy a table, or set "
+             "prune = [0.0]",
+             layers, layers == 1 ? "" : "s", most);
+    return 1;
 }

@@ -153,6 +153,13 @@ void dse_job_destroy(dse_job_t **job_p);
  * the job's table; NAN outside the table's range. */
 double dse_job_accuracy(const dse_job_t *job, double prune);
 
+/* Like for like: when some layer's space prunes (a "prune" value > 0) but
+ * pruning is neither an objective nor covered by an accuracy table
+ * ([search] accuracy), the front prefers pruned networks whose accuracy loss
+ * no model sees, and compares them with unpruned baselines. Writes the
+ * warning (one line, no newline) into buf and returns 1; else 0. */
+int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size);
+
 /* Value of a hardware preset key by name (asserts the model declares it). */
 double dse_job_hw(const dse_job_t *job, const char *key);
 

@@ -313,8 +313,69 @@ static void s_basevals_release(s_basevals_t *bv)
 /* baselines.csv: each baseline deployment of the model, per layer and for
  * the network, evaluated on the same model; summary lines into js, values
  * into bv. */
+/* Like for like (issue 11): beside a feasible baseline whose network metrics
+ * are net, the front's best row on the first objective among the rows that
+ * prune the same (mean ratio), and the front's best row overall with its
+ * pruning and, given an accuracy table, the accuracy it costs against the
+ * baseline. Nothing for models without a "prune" network metric (their
+ * networks are always equal). */
+static void s_like_for_like(dse_strbuf_t *js, const dse_job_t *job, const dse_netfront_t *nf,
+                            const unsigned char *keep, const double *net)
+{
+    const dse_hwmodel_t *m = job->model;
+    int pr = dse_model_net_metric(m, "prune");
+    int obj = -1;
+    for (size_t k = 0; k < job->n_objectives && obj < 0; k++)
+        if ((int)k != job->accuracy_objective)
+            obj = job->objectives[k];
+    if (pr < 0 || obj < 0 || !nf)
+        return;
+    const double eps = 1e-9;
+    double same = NAN, best = NAN, best_prune = NAN;
+    for (size_t q = 0; q < dse_netfront_size(nf); q++) {
+        if (!keep[q])
+            continue;
+        const double *v = dse_netfront_metrics(nf, q);
+        if (fabs(v[pr] - net[pr]) <= eps && (isnan(same) || v[obj] < same))
+            same = v[obj];
+        if (isnan(best) || v[obj] < best || (v[obj] == best && v[pr] < best_prune))
+            best = v[obj], best_prune = v[pr];
+    }
+    const char *name = m->net_metrics[obj].name;
+    dse_strbuf_adds(js, ", \"front_like_for_like\": ");
+    if (isnan(same)) {
+        dse_strbuf_adds(js, "null");
+    } else {
+        dse_strbuf_adds(js, "{\"prune\": ");
+        s_json_num(js, net[pr]);
+        dse_strbuf_adds(js, ", ");
+        s_json_string(js, name);
+        dse_strbuf_adds(js, ": ");
+        s_json_num(js, same);
+        dse_strbuf_adds(js, ", \"baseline_over_front\": ");
+        s_json_num(js, same > 0 ? net[obj] / same : NAN);
+        dse_strbuf_adds(js, "}");
+    }
+    if (isnan(best) || fabs(best_prune - net[pr]) <= eps)
+        return;
+    dse_strbuf_adds(js, ", \"front_best\": {\"prune\": ");
+    s_json_num(js, best_prune);
+    dse_strbuf_adds(js, ", ");
+    s_json_string(js, name);
+    dse_strbuf_adds(js, ": ");
+    s_json_num(js, best);
+    dse_strbuf_adds(js, ", \"accuracy_cost\": ");
+    if (job->n_accuracy)
+        s_json_num(js, dse_job_accuracy(job, net[pr]) - dse_job_accuracy(job, best_prune));
+    else
+        s_json_string(js, "unknown: the front's best prunes more than the baseline, and no "
+                          "accuracy table says what that costs");
+    dse_strbuf_adds(js, "}");
+}
+
 static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *js,
-                       s_basevals_t *bv, dse_error_t *err)
+                       s_basevals_t *bv, const dse_netfront_t *nf, const unsigned char *keep,
+                       dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
@@ -380,6 +441,7 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
                 dse_strbuf_adds(js, ": ");
                 s_json_num(js, net[i]);
             }
+            s_like_for_like(js, job, nf, keep, net);
         }
         dse_strbuf_adds(js, "}");
     }
@@ -537,6 +599,12 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     } else if (n_sol == 0) {
         p->note = "The network front is empty: no combination of layer points is feasible, "
                   "compatible and within the constraints. The layers' fronts follow.";
+    } else {
+        char warn[512];
+        if (bv->n && dse_job_prune_warning(job, warn, sizeof warn))
+            p->note = "Not like for like: the front's networks may be pruned, the baselines' "
+                      "are not, and no accuracy is shown. summary.json compares equal networks "
+                      "(front_like_for_like).";
     }
 
     /* the layer metrics behind the plotted network metrics (accuracy: the
@@ -933,6 +1001,23 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                         (unsigned long long)c->infeasible, (unsigned long long)c->skipped,
                         dse_front_size(layer_fronts[li]));
         s_json_hypervolume(&sb, layer_fronts[li]);
+        if (dse_front_size(layer_fronts[li]) == 0 && c->evaluated > 0) {
+            /* an empty front says why (core/why.h) */
+            char msg[512], reason[160];
+            double v, b;
+            int top = dse_why_explain(job, li, &c->why, c->evaluated, msg, sizeof msg, reason,
+                                      sizeof reason, &v, &b);
+            dse_strbuf_adds(&sb, ", \"why\": {\"reason\": ");
+            s_json_string(&sb, reason);
+            dse_strbuf_addf(&sb, ", \"points\": %llu, \"value\": ",
+                            (unsigned long long)(top >= 0 ? c->why.n[top] : 0));
+            s_json_num(&sb, v);
+            dse_strbuf_adds(&sb, ", \"bound\": ");
+            s_json_num(&sb, b);
+            dse_strbuf_adds(&sb, ", \"message\": ");
+            s_json_string(&sb, msg);
+            dse_strbuf_adds(&sb, "}");
+        }
         dse_strbuf_addf(&sb, "}%s\n", li + 1 < job->n_layers ? "," : "");
     }
     dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", n_sol);
@@ -970,7 +1055,7 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     s_basevals_init(&bv, job);
     if (m->baselines && m->baseline) {
         dse_strbuf_adds(&sb, ",\n  \"baselines\": [");
-        if ((rc = s_baselines(ej, dir, &sb, &bv, err))) {
+        if ((rc = s_baselines(ej, dir, &sb, &bv, nf, keep, err))) {
             dse_strbuf_release(&sb);
             s_basevals_release(&bv);
             free(objv);

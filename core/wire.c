@@ -50,11 +50,25 @@ static void s_pack_str(msgpack_packer *pk, const char *s)
 
 static void s_pack_counters(msgpack_packer *pk, const dse_wire_counters_t *c)
 {
-    msgpack_pack_array(pk, 4);
+    size_t n_why = 0;
+    for (size_t i = 0; i < DSE_WHY_SLOTS; i++)
+        n_why += c->why.n[i] != 0;
+    msgpack_pack_array(pk, n_why ? 5 : 4);
     msgpack_pack_uint64(pk, c->evaluated);
     msgpack_pack_uint64(pk, c->feasible);
     msgpack_pack_uint64(pk, c->infeasible);
     msgpack_pack_uint64(pk, c->skipped);
+    if (!n_why)
+        return;
+    msgpack_pack_array(pk, n_why);
+    for (size_t i = 0; i < DSE_WHY_SLOTS; i++) {
+        if (!c->why.n[i])
+            continue;
+        msgpack_pack_array(pk, 3);
+        msgpack_pack_uint32(pk, (uint32_t)i);
+        msgpack_pack_uint64(pk, c->why.n[i]);
+        msgpack_pack_double(pk, c->why.key[i]);
+    }
 }
 
 static void s_pack_rows(msgpack_packer *pk, const dse_wire_rows_t *r)
@@ -551,11 +565,36 @@ static int s_digest(s_cur_t *c, char **s, const char *what)
 
 static int s_counters(s_cur_t *c, dse_wire_counters_t *k)
 {
-    if (s_array_n(c, 4, "counters") || s_u64(c, &k->evaluated, "counters: evaluated") ||
+    size_t n;
+    memset(&k->why, 0, sizeof k->why);
+    if (s_array(c, &n, "counters"))
+        return DSE_EPROTO;
+    if (n != 4 && n != 5)
+        return s_fail(c, "counters: expected 4 or 5 fields, got %zu", n);
+    if (s_u64(c, &k->evaluated, "counters: evaluated") ||
         s_u64(c, &k->feasible, "counters: feasible") ||
         s_u64(c, &k->infeasible, "counters: infeasible") ||
         s_u64(c, &k->skipped, "counters: skipped"))
         return DSE_EPROTO;
+    if (n == 4)
+        return 0;
+    size_t m;
+    if (s_array(c, &m, "counters: why"))
+        return DSE_EPROTO;
+    if (m > DSE_WHY_SLOTS)
+        return s_fail(c, "counters: why: %zu slots, at most %d", m, DSE_WHY_SLOTS);
+    for (size_t i = 0; i < m; i++) {
+        uint32_t slot;
+        uint64_t pts;
+        double key;
+        if (s_array_n(c, 3, "counters: why") || s_u32(c, &slot, "counters: why: slot") ||
+            s_u64(c, &pts, "counters: why: points") || s_f64(c, &key, "counters: why: key"))
+            return DSE_EPROTO;
+        if (slot >= DSE_WHY_SLOTS || pts == 0 || k->why.n[slot])
+            return s_fail(c, "counters: why: bad or repeated slot %u", slot);
+        k->why.n[slot] = pts;
+        k->why.key[slot] = key;
+    }
     return 0;
 }
 

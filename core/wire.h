@@ -24,7 +24,10 @@
  *                workers_seen u32, wall f64]
  *   ERROR       [message str]
  *   CANCEL      [job u64]
- * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64]
+ * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64 (, why)]
+ *   why, sent only when some slot counts: [[slot u32, points u64, key f64], ...]
+ *   (core/why.h; slot < DSE_WHY_SLOTS, each slot once, points > 0); a peer
+ *   that sends 4 fields has no tally
  * rows     = [[index u64, cin i64, cout i64, [metric f64 x width]]...]
  *
  * Encoding uses msgpack-c's packer (compact integer forms, float64 for
@@ -58,6 +61,7 @@
 #include "core/error.h"
 #include "core/pareto.h"
 #include "core/util.h"
+#include "core/why.h"
 
 #define DSE_WIRE_VERSION 2
 #define DSE_WIRE_SIG_LEN 4
@@ -99,6 +103,7 @@ const char *dse_wire_cmd_name(int cmd);
 
 typedef struct {
     uint64_t evaluated, feasible, infeasible, skipped;
+    dse_why_t why; /* why points were infeasible (core/why.h); the optional 5th field */
 } dse_wire_counters_t;
 
 /* Front rows: n rows of (index, cin, cout, width metrics). When encoding,

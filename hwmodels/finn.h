@@ -40,6 +40,7 @@ enum {
     DSE_FINN_M_PRUNE,
     DSE_FINN_M_MVAU_LUT, /* the MVAU/VVAU's share of lut */
     DSE_FINN_M_SWG_LUT,  /* the SWG's share (with the in-layer converter under finn-current) */
+    DSE_FINN_M_LATENCY,  /* SWG + MVAU/VVAU (+ maxpool) cycles: the layer's share of the critical path */
     DSE_FINN_N_METRICS
 };
 

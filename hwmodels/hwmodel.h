@@ -85,6 +85,15 @@ typedef struct {
     const char *doc;
 } dse_net_metric_decl_t;
 
+/* A capacity of the target that can make a point infeasible, for the
+ * explanation of empty fronts (core/why.h). */
+typedef struct {
+    const char *name;  /* what is exceeded: "l1_bytes" */
+    const char *bound; /* the preset key that holds the bound ("l1_bytes"), or NULL */
+    const char *unit;  /* unit of the value: "bytes", "cores", "bits" */
+    const char *hint;  /* what to try: "try smaller tiles, single buffering or a larger L1" */
+} dse_reason_decl_t;
+
 typedef struct dse_hwmodel {
     const char *name; /* registry name: "pulp-cluster", "siracusa", "finn", "testfn" */
     const char *doc;
@@ -167,6 +176,15 @@ typedef struct dse_hwmodel {
      * as the model evaluates one, so these are multiplied by B after
      * evaluate(); footprints and resources are not. NULL: none. */
     const char *const *batch_metrics;
+
+    /* Why points are infeasible (NULL = not said; at most DSE_WHY_MODEL of
+     * core/why.h). The runtime sets metrics[0] = 0 before evaluate(); when
+     * evaluate() returns 0 because a capacity is exceeded, the model stores
+     * 1 + the index of its reason in metrics[0] and the value it needed in
+     * metrics[1]. Leaving metrics[0] at 0 means "no capacity": an illegal
+     * or duplicate combination. */
+    const dse_reason_decl_t *reasons;
+    size_t n_reasons;
 } dse_hwmodel_t;
 
 /* Index of a parameter / metric / network metric / key by name, or -1. */

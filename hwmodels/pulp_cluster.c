@@ -669,8 +669,13 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
         fill_entry(x, p, best || dw ? -1 : choice, &local);
         h = &local.h;
     }
-    if (!h->ok || (double)h->l1[dbuf] > x->l1)
+    if (!h->ok)
         return 0;
+    if ((double)h->l1[dbuf] > x->l1) { /* the reason of hwmodel.h: L1 */
+        m[0] = 1.0;
+        m[1] = (double)h->l1[dbuf];
+        return 0;
+    }
     double total = 0.0, traffic = 0.0, macs = 0.0;
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
         m[DSE_PULP_M_CYCLES_FW + s] = 0.0;
@@ -971,6 +976,11 @@ static const char *const s_baselines[] = {"autotuner", "dory", NULL};
 static int pulp_baseline(const dse_job_t *job, const char *name, double *const *params,
                          dse_error_t *err);
 
+static const dse_reason_decl_t s_reasons[] = {
+    {"l1_bytes", "l1_bytes", "bytes",
+     "try tile_cin, smaller tiles, single buffering, or a larger L1"},
+};
+
 const dse_hwmodel_t dse_model_pulp_cluster = {
     .name = "pulp-cluster",
     .doc = "On-device training (FW, WG, IG) on a PULP cluster with PULP-TrainLib matmul "
@@ -999,6 +1009,8 @@ const dse_hwmodel_t dse_model_pulp_cluster = {
     .monotone = pulp_monotone,
     .baselines = s_baselines,
     .baseline = pulp_baseline,
+    .reasons = s_reasons,
+    .n_reasons = 1,
 };
 
 /* Baseline tilers; see the header of this file and the docs. Each layer

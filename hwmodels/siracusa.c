@@ -12,9 +12,18 @@
  *    channel blocks of 32 (1x1) and 28 (3x3);
  *  - dory Hardware_targets/PULP/PULP_gvsoc/HW_description.json: L2 latency
  *    10 cycles, L2 bandwidth 8 B/cycle, 32 int8 MAC/cycle for 8 cores;
- *  - PULP-NN: 4x2 int8 SIMD matmul with im2col, leftovers, fork/barrier.
+ *  - PULP-NN: 4x2 int8 SIMD matmul with im2col, leftovers, fork/barrier;
+ *  - Deeploy's Siracusa kernels and bindings (pulp-platform/Deeploy at
+ *    bf64cfae: Targets/PULPOpen/Bindings.py, Templates/GEMMTemplate.py,
+ *    TargetLibraries/PULPOpen/src and Generic/src): the GEMM as one
+ *    pulp_nn_linear call per row, the one-core MatMul of two activations,
+ *    and the transformer ops' kernels (vec_cost below);
+ *  - the Deeploy tutorial (docs/tutorials/introduction.md): the LeakyReLU
+ *    and microLlama cycle counts the model is held to (tests/test_siracusa.c);
+ *  - CV32E40P user manual: integer division takes 3 to 35 cycles.
  * Instruction counts of the kernels are our derivation; the elementwise
- * constants are calibrated on the Deeploy tutorial's LeakyReLU figures.
+ * constants are calibrated on the Deeploy tutorial's LeakyReLU figures;
+ * fork_cycles and call_cycles are fitted on microLlama64 autoregressive.
  */
 #include "hwmodels/siracusa.h"
 
@@ -29,7 +38,8 @@
 
 enum {
     H_CORES, H_L1, H_L2, H_L3, H_WMEM, H_DMA_BW, H_DMA_SETUP, H_DMA_MAX, H_L3_BW, H_L3_SETUP,
-    H_L2_LAT, H_L2_PORT, H_FORK, H_CALL, H_NPU_SETUP, H_STRIDE2, H_CLOCK, H__COUNT
+    H_L2_LAT, H_L2_PORT, H_FORK, H_CALL, H_NPU_SETUP, H_STRIDE2, H_CLOCK, H_ROW_CALL, H_DIV,
+    H__COUNT
 };
 
 static const dse_key_decl_t s_preset_keys[H__COUNT] = {
@@ -58,25 +68,36 @@ static const dse_key_decl_t s_preset_keys[H__COUNT] = {
     [H_L2_PORT] = {"l2_port_cycles", DSE_VAL_REAL, NULL, 1, 0, 100, "cycles",
                    "cycles the cluster's L2 port is busy per core access (one AXI "
                    "transaction per 32-bit access; estimate)"},
-    [H_FORK] = {"fork_cycles", DSE_VAL_REAL, NULL, 100, 0, 1e6, "cycles",
-                "fork + barrier of the cores per kernel call (estimate)"},
-    [H_CALL] = {"call_cycles", DSE_VAL_REAL, NULL, 2000, 0, 1e7, "cycles",
-                "per-layer offload and argument set-up (calibrated: Deeploy LeakyReLU)"},
+    [H_FORK] = {"fork_cycles", DSE_VAL_REAL, NULL, 300, 0, 1e6, "cycles",
+                "fork + barrier and tile bookkeeping per kernel call, one per tile (estimate, "
+                "fitted with call_cycles on microLlama64 autoregressive; docs/model-siracusa.md)"},
+    [H_CALL] = {"call_cycles", DSE_VAL_REAL, NULL, 100, 0, 1e7, "cycles",
+                "per-layer closure call and argument set-up (estimate, fitted with fork_cycles "
+                "on microLlama64 autoregressive; docs/model-siracusa.md)"},
     [H_NPU_SETUP] = {"npu_setup_cycles", DSE_VAL_REAL, NULL, 150, 0, 1e6, "cycles",
                      "cycles to program one NEUREKA job (register writes; estimate)"},
     [H_STRIDE2] = {"npu_stride2", DSE_VAL_INT, NULL, 0, 0, 1, "",
                    "1 = NEUREKA accepts stride 2 (computed densely, then subsampled)"},
     [H_CLOCK] = {"clock_mhz", DSE_VAL_REAL, NULL, 360, 1, 10000, "MHz",
                  "cluster clock, for time_us only (Siracusa, JSSC 2024: ~360 MHz)"},
+    [H_ROW_CALL] = {"row_call_cycles", DSE_VAL_REAL, NULL, 80, 0, 1e6, "cycles",
+                    "per row of A: one pulp_nn_linear call of Deeploy's int8 GEMM template "
+                    "(GEMMTemplate.py: 3-nop loop, call, chunking, barrier; estimate)"},
+    [H_DIV] = {"div_cycles", DSE_VAL_REAL, NULL, 12, 1, 100, "cycles",
+               "one 32-bit integer division on a cluster core (CV32E40P serial divider: 3 to 35 "
+               "cycles by operand; estimate for the short quotients of softmax and norms)"},
 };
 
-enum { K_CONST_W, K_WBITS, K__COUNT };
+enum { K_CONST_W, K_WBITS, K_BATCH, K__COUNT };
 
 static const dse_key_decl_t s_layer_keys[K__COUNT] = {
     [K_CONST_W] = {"const_weights", DSE_VAL_INT, NULL, 1, 0, 1, "",
                    "gemm/gemv: 1 = B is a constant weight, 0 = an activation (attention)"},
     [K_WBITS] = {"weight_bits", DSE_VAL_INT, NULL, 8, 2, 8, "bits",
                  "NPU weight precision (NEUREKA: 2..8); the cluster runs int8"},
+    [K_BATCH] = {"repeat", DSE_VAL_INT, NULL, 1, 1, 1 << 20, "",
+                 "gemm/gemv: independent instances run one after the other (a batched MatMul: "
+                 "one per head or per token); costs and L2 bytes scale with it, L1 tiles do not"},
 };
 
 enum {
@@ -121,6 +142,98 @@ static int is_not_elem(const dse_job_t *job, const dse_layer_t *l)
     return op_kind(l->op) != KIND_ELEM;
 }
 
+/* ---- vector ops: element-wise and row-wise kernels of Deeploy ----------
+ *
+ * Per-op costs of Deeploy's int8 kernels for Siracusa (pulp-platform/Deeploy,
+ * TargetLibraries/PULPOpen/src and Generic/src; bindings in
+ * Deeploy/Targets/PULPOpen/Bindings.py). Instruction counts are our reading
+ * of each kernel's loop body (estimates: one instruction per cycle from L1),
+ * accesses are its loads and stores:
+ *  - requant: UniformRequantShift_s8_s8 (ForkTransformer): elements split
+ *    over cores; load, offset, mul, add, round, shift, offset, clip, store;
+ *  - add: RQAddTemplate -> pulp_nn_add with three requantisations (two
+ *    inputs, one output): two loads, 3 x (mul, add, shift), add, clip, store;
+ *  - mul: MulTemplate, elements split over cores: two loads, two offsets,
+ *    mul, store, loop;
+ *  - hardswish: RQiHardswish_s8_s8_plp, elements split over cores: add,
+ *    clip, three mul, add, shift, clip, load, store;
+ *  - gelu: RQSiGELU (Generic RQGELU_s8_s8) under ClusterTransformer: ONE
+ *    core; sign, abs, min, square, polynomial, requant: about 20;
+ *  - transpose: TransposeTemplate, nested loops, one dimension split over
+ *    cores: load, store and index arithmetic, about 5 per element;
+ *  - softmax: PULPSoftmax_i8_u8 (iSoftmaxTemplate, ForkTransformer): rows
+ *    split over cores, the last core taking the remainder (fewer rows than
+ *    cores run on one core); three passes per row: max (3), exponent with a
+ *    division by log2 and a 32-bit buffer store (11 + 1 division),
+ *    normalise with a division by the sum (4 + 1 division); the buffer is
+ *    row_len 32-bit words per core in L1;
+ *  - rmsnorm: iRMSnorm_s8_s8_plp (ForkTransformer): EVERY core sums the
+ *    squares of every row (3 per element), divides and takes an integer
+ *    square root (a binary search of about 9 steps of 8), then normalises
+ *    its chunk of the row (load, weight load, mul, division by the root,
+ *    shift, clip, store); weights are row_len int32;
+ *  - layernorm: the Generic Layernorm_s8_s8 (no core split: one core):
+ *    mean pass (3), variance pass (5), two divisions and a 32-bit root
+ *    search (about 16 steps of 8), normalise pass (9 + 1 division); weight
+ *    and bias row_len int32 each.
+ * Division cycles are the preset's div_cycles. */
+typedef struct {
+    double instr, acc, divs; /* per element (row ops: per element of a row) */
+    double row_instr, row_divs; /* per row */
+    int split;               /* how the work is shared by the cores */
+    int inputs;              /* input tensors of the element count */
+    int w_per_len;           /* bytes of int32 parameters per element of a row */
+} vec_cost_t;
+
+enum { SPLIT_ELEMS, SPLIT_ROWS_LAST, SPLIT_RMS, SPLIT_ONE };
+
+static int vec_cost(dse_op_t op, vec_cost_t *v)
+{
+    static const vec_cost_t t_req = {9, 2, 0, 0, 0, SPLIT_ELEMS, 1, 0};
+    static const vec_cost_t t_add = {15, 3, 0, 0, 0, SPLIT_ELEMS, 2, 0};
+    static const vec_cost_t t_mul = {7, 3, 0, 0, 0, SPLIT_ELEMS, 2, 0};
+    static const vec_cost_t t_hsw = {11, 2, 0, 0, 0, SPLIT_ELEMS, 1, 0};
+    static const vec_cost_t t_gelu = {20, 2, 0, 0, 0, SPLIT_ONE, 1, 0};
+    static const vec_cost_t t_tr = {5, 2, 0, 0, 0, SPLIT_ELEMS, 1, 0};
+    static const vec_cost_t t_smax = {18, 5, 2, 10, 0, SPLIT_ROWS_LAST, 1, 0};
+    static const vec_cost_t t_rms = {3, 1, 0, 15 + 9 * 8, 1, SPLIT_RMS, 1, 4};
+    static const vec_cost_t t_ln = {17, 3, 1, 20 + 16 * 8, 2, SPLIT_ONE, 1, 8};
+    switch (op) {
+    case DSE_OP_REQUANT: *v = t_req; return 1;
+    case DSE_OP_ADD: *v = t_add; return 1;
+    case DSE_OP_MUL: *v = t_mul; return 1;
+    case DSE_OP_HARDSWISH: *v = t_hsw; return 1;
+    case DSE_OP_GELU: *v = t_gelu; return 1;
+    case DSE_OP_TRANSPOSE: *v = t_tr; return 1;
+    case DSE_OP_SOFTMAX: *v = t_smax; return 1;
+    case DSE_OP_RMSNORM: *v = t_rms; return 1;
+    case DSE_OP_LAYERNORM: *v = t_ln; return 1;
+    default: return 0;
+    }
+}
+
+static int is_row_op(dse_op_t op)
+{
+    return op == DSE_OP_SOFTMAX || op == DSE_OP_RMSNORM || op == DSE_OP_LAYERNORM;
+}
+
+/* Length of the rows a norm or softmax reduces: the last dimension of
+ * in_shape that is larger than 1 (W, else H, else C). */
+static int64_t row_len_of(const dse_layer_t *l)
+{
+    return l->win > 1 ? l->win : l->hin > 1 ? l->hin : l->cin;
+}
+
+/* Kernels that run on one core whatever `cores` says (Deeploy binds them
+ * with ClusterTransformer: gelu, layernorm, and the int8 MatMul of two
+ * activations). */
+static int single_core_op(const dse_layer_t *l)
+{
+    if (l->op == DSE_OP_GELU || l->op == DSE_OP_LAYERNORM)
+        return 1;
+    return (l->op == DSE_OP_GEMM || l->op == DSE_OP_GEMV) && l->attr[K_CONST_W] == 0;
+}
+
 static int is_conv_or_elem(const dse_job_t *job, const dse_layer_t *l)
 {
     return is_conv(job, l) || op_kind(l->op) == KIND_ELEM;
@@ -141,7 +254,7 @@ static int is_gemm_n(const dse_job_t *job, const dse_layer_t *l)
 static int is_elem(const dse_job_t *job, const dse_layer_t *l)
 {
     (void)job;
-    return op_kind(l->op) == KIND_ELEM;
+    return l->op == DSE_OP_ELEMENTWISE; /* Deeploy has no SIMD kernel of the other vector ops */
 }
 
 /* Which NEUREKA mode runs the layer, or -1 when it cannot. */
@@ -181,6 +294,8 @@ static int npu_eligible(const dse_job_t *job, const dse_layer_t *l)
 static int64_t ext_ho(const dse_job_t *job, const dse_layer_t *l)
 {
     (void)job;
+    if (is_row_op(l->op))
+        return l->cin * l->hin * l->win / row_len_of(l); /* rows */
     return op_kind(l->op) == KIND_ELEM ? l->hin : l->hout;
 }
 static int64_t ext_wo(const dse_job_t *job, const dse_layer_t *l)
@@ -214,7 +329,8 @@ static const dse_param_decl_t s_params[P__COUNT] = {
                   is_not_elem, 0,
                   "cluster cores or the NEUREKA NPU (npu infeasible where not eligible)"},
     [P_TILE_HO] = {"tile_ho", DSE_VAL_INT, NULL, "\"divisors\"", ext_ho, 0, is_conv_or_elem, 0,
-                   "output rows per L1 tile (elementwise: rows of H)"},
+                   "output rows per L1 tile (element-wise ops: rows of H; norms, softmax: "
+                   "rows they reduce)"},
     [P_TILE_WO] = {"tile_wo", DSE_VAL_INT, NULL, "\"divisors\"", ext_wo, 0, is_conv, 0,
                    "output columns per L1 tile"},
     [P_TILE_COUT] = {"tile_cout", DSE_VAL_INT, NULL, "\"divisors\"", ext_cout, 0, is_conv, 0,
@@ -345,23 +461,41 @@ dse_i8_work_t dse_i8_dw_work(int64_t th, int64_t tw, int64_t tc, int64_t kh, int
     return w;
 }
 
-dse_i8_work_t dse_i8_gemm_work(int64_t tm, int64_t tn, int64_t k, int64_t cores)
+/* Deeploy's int8 GEMM with constant weights (PULPGEMM_8_Template in
+ * Deeploy/Targets/PULPOpen/Templates/GEMMTemplate.py) calls pulp_nn_linear
+ * once per row of A: each call shares the tn output features among the
+ * cores, two at a time (per 4 bytes of K one input word, two weight words,
+ * two sdotp: a 1x2 block), an odd one alone; every call pays row_call
+ * cycles (the template's 3-nop loop, the call and chunking, the closing
+ * barrier). So a GEMM is never parallel over M, and small K and N (the
+ * K = 4 RoPE and head products of microLlama) are dominated by the calls. */
+dse_i8_work_t dse_i8_gemm_work(int64_t tm, int64_t tn, int64_t k, int64_t cores,
+                               double row_call)
 {
     dse_i8_work_t w = {10.0, 0, 1};
-    double rows, cols;
-    if (tm >= 2 * cores) {
-        int64_t chunk = cdiv(tm, cores);
-        w.active = (double)cdiv(tm, chunk);
-        rows = (double)chunk;
-        cols = (double)tn;
-    } else {
-        /* too few rows of A to share: split the output features instead */
-        int64_t chunk = cdiv(tn, cores);
-        w.active = (double)cdiv(tn, chunk);
-        rows = (double)tm;
-        cols = (double)chunk;
-    }
-    i8_matmul(rows, cols, k, &w.instr, &w.acc);
+    int64_t chunk = cdiv(tn, cores);
+    w.active = (double)cdiv(tn, chunk);
+    double k4 = (double)(k / 4), rk = (double)(k % 4);
+    double i12 = 0, a12 = 0, i11 = 0, a11 = 0;
+    i8_block(1, 2, k4, rk, &i12, &a12);
+    i8_block(1, 1, k4, rk, &i11, &a11);
+    double pairs = (double)(chunk / 2), odd = (double)(chunk % 2);
+    w.instr += (double)tm * (row_call + pairs * i12 + odd * i11);
+    w.acc += (double)tm * (pairs * a12 + odd * a11);
+    return w;
+}
+
+/* Deeploy's int8 MatMul of two activations (PULPMM_8_Template, bound with
+ * ClusterTransformer and BEGIN_SINGLE_CORE) runs the Generic MatMul_s8_s8_s32
+ * on ONE core: a 2x2 scalar block, per pair of k steps 8 byte loads, 8
+ * offset adds and 8 MACs (3 instructions and 1 load per MAC), 4 int32
+ * stores and a few set-up instructions per block of 4 outputs. */
+dse_i8_work_t dse_i8_matmul_work(int64_t tm, int64_t tn, int64_t k)
+{
+    dse_i8_work_t w = {10.0, 0, 1};
+    double outs = (double)(tm * tn);
+    w.instr += outs * (3.0 * (double)k + 2.5);
+    w.acc = outs * ((double)k + 1.0);
     return w;
 }
 
@@ -488,6 +622,12 @@ typedef struct {
     double canon[P__COUNT];     /* the value a parameter must take where it does not matter */
     double macs;
     int l1_overflow; /* some tiled point may exceed L1 (else sir_monotone claims nothing) */
+    int single_core; /* the kernel runs on one core whatever `cores` says */
+    double batch;    /* gemm/gemv instances run one after the other (1 otherwise) */
+    int has_vec;     /* a vector op other than `elementwise`: vec holds its costs */
+    vec_cost_t vec;
+    int64_t ext0;    /* extent of tile_ho: rows of H (element-wise) or rows (norms, softmax) */
+    int64_t row_len; /* elements of a row (norms, softmax; else win) */
 } sir_ctx_t;
 
 #define PAR_BYTES_PER_CH 8.0
@@ -549,15 +689,32 @@ static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_
         break;
     case KIND_GEMM:
         c->in_bytes = (double)(c->m * c->k) + (c->const_w ? 0.0 : (double)(c->k * c->n));
-        c->out_bytes = (double)(c->m * c->n);
+        c->out_bytes = (double)(c->m * c->n) * (c->const_w ? 1.0 : 4.0); /* int32 */
         c->par_bytes = c->const_w ? PAR_BYTES_PER_CH * (double)c->n : 0.0;
         c->w_bytes = c->const_w ? (double)(c->k * c->n) + c->par_bytes : 0.0;
         c->macs = (double)(c->m * c->n * c->k);
         break;
-    default:
-        c->in_bytes = c->out_bytes = (double)(c->cin * c->hin * c->win);
-        c->macs = c->in_bytes;
+    default: {
+        double elems = (double)(c->cin * c->hin * c->win);
+        c->has_vec = vec_cost(l->op, &c->vec);
+        c->row_len = is_row_op(l->op) ? row_len_of(l) : c->win;
+        c->ext0 = ext_ho(job, l);
+        c->in_bytes = (c->has_vec ? (double)c->vec.inputs : 1.0) * elems;
+        c->out_bytes = elems;
+        c->w_bytes = c->has_vec ? (double)(c->vec.w_per_len * c->row_len) : 0.0;
+        c->macs = elems;
         break;
+    }
+    }
+    c->single_core = single_core_op(l);
+    c->batch = 1;
+    if (c->kind == KIND_GEMM && l->attr[K_BATCH] > 1) {
+        /* instances one after the other: every tensor but a shared constant
+         * B is per instance in L2 */
+        c->batch = l->attr[K_BATCH];
+        c->in_bytes *= c->batch;
+        c->out_bytes *= c->batch;
+        c->macs *= c->batch;
     }
     if (c->npu_kind >= 0) {
         int64_t ki = c->kind == KIND_GEMM ? c->k : c->cin;
@@ -622,6 +779,49 @@ static int64_t clamp_tile(double v, int64_t ext)
     return t;
 }
 
+/* A vector op on `h` rows of H (element-wise) or `h` rows (norms, softmax),
+ * as the Deeploy kernel of vec_cost() shares it among the cores. */
+static dse_i8_work_t vec_work(const sir_ctx_t *c, int64_t h, int64_t cores)
+{
+    const vec_cost_t *v = &c->vec;
+    double dv = c->hw[H_DIV];
+    double per = v->instr + v->divs * dv;
+    dse_i8_work_t w = {10.0, 0, 1};
+    if (!is_row_op((dse_op_t)c->op)) {
+        int64_t n = c->cin * h * c->win;
+        int64_t chunk = v->split == SPLIT_ONE ? n : cdiv(n, cores);
+        w.active = (double)cdiv(n, chunk);
+        w.instr += (double)chunk * per;
+        w.acc = (double)chunk * v->acc;
+        return w;
+    }
+    double len = (double)c->row_len, row = v->row_instr + v->row_divs * dv;
+    switch (v->split) {
+    case SPLIT_ROWS_LAST: {
+        /* cores 0..n-2 take floor(rows / n) rows, the last one the rest */
+        int64_t base = h / cores, last = h - (cores - 1) * base;
+        w.active = base > 0 ? (double)cores : 1.0;
+        w.instr += (double)last * (row + len * per);
+        w.acc = (double)last * len * v->acc;
+        break;
+    }
+    case SPLIT_RMS: {
+        /* every core reduces every row, then normalises its chunk of it:
+         * load, weight load, mul, division, shift, clip, store */
+        int64_t chunk = cdiv(c->row_len, cores);
+        w.active = (double)cdiv(c->row_len, chunk);
+        w.instr += (double)h * (row + len * per + (double)chunk * (7.0 + dv));
+        w.acc = (double)h * (len * v->acc + (double)chunk * 3.0);
+        break;
+    }
+    default: /* one core */
+        w.instr += (double)h * (row + len * per);
+        w.acc = (double)h * len * v->acc;
+        break;
+    }
+    return w;
+}
+
 /* Whole-layer work on the cluster (used untiled from L2, and per tile). */
 static dse_i8_work_t cluster_work(const sir_ctx_t *c, int64_t h, int64_t w, int64_t ch,
                                   int simd, int64_t cores)
@@ -632,9 +832,13 @@ static dse_i8_work_t cluster_work(const sir_ctx_t *c, int64_t h, int64_t w, int6
     case KIND_DW:
         return dse_i8_dw_work(h, w, ch, c->kh, c->kw, c->sh, c->sw, cores);
     case KIND_GEMM:
-        return dse_i8_gemm_work(h, ch, c->k, cores);
+        if (!c->const_w)
+            return dse_i8_matmul_work(h, ch, c->k);
+        return dse_i8_gemm_work(h, ch, c->k, cores, c->hw[H_ROW_CALL]);
     default:
-        return dse_i8_elem_work(c->cin * h * c->win, simd, cores);
+        if (!c->has_vec)
+            return dse_i8_elem_work(c->cin * h * c->win, simd, cores);
+        return vec_work(c, h, cores);
     }
 }
 
@@ -668,7 +872,7 @@ static inline void tile_grid(const sir_ctx_t *c, const double *p, int64_t e[3], 
         t[2] = clamp_tile(p[P_TILE_N], e[2]);
         break;
     default:
-        e[0] = c->hin, e[1] = 1, e[2] = 1;
+        e[0] = c->ext0, e[1] = 1, e[2] = 1;
         t[0] = clamp_tile(p[P_TILE_HO], e[0]);
         t[1] = t[2] = 1;
         break;
@@ -702,7 +906,9 @@ static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cor
     }
     case KIND_GEMM:
         *in_t = (double)(h * c->k);
-        *out_t = (double)(h * ch);
+        /* Deeploy's MatMul of two activations writes int32 (MatMul_s8_s8_s32),
+         * requantised by the next layer */
+        *out_t = (double)(h * ch) * (c->const_w ? 1.0 : 4.0);
         /* B: loaded once per column tile, whether weights or activations */
         *w_t = (double)(c->k * ch);
         if (c->const_w) {
@@ -713,10 +919,41 @@ static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cor
         }
         break;
     default:
-        *in_t = *out_t = (double)(c->cin * h * c->win);
-        *w_t = 0;
+        if (!c->has_vec) {
+            *in_t = *out_t = (double)(c->cin * h * c->win);
+            *w_t = 0;
+        } else {
+            double elems = is_row_op((dse_op_t)c->op) ? (double)(h * c->row_len)
+                                                      : (double)(c->cin * h * c->win);
+            *in_t = (double)c->vec.inputs * elems;
+            *out_t = elems;
+            *w_t = (double)(c->vec.w_per_len * c->row_len);
+            if (c->op == DSE_OP_SOFTMAX) /* PULPSoftmax's 32-bit row buffer per core */
+                *extra = (double)(cores * c->row_len * 4);
+        }
         break;
     }
+}
+
+/* Capacities that reject points (hwmodel.h reasons; order = R_*). */
+enum { R_L1, R_L3, R_WMEM, R_CORES, R_L2_RUN };
+static const dse_reason_decl_t s_reasons[] = {
+    [R_L1] = {"l1_bytes", "l1_bytes", "bytes",
+              "try smaller tiles (tile_*), single buffering, or a larger L1"},
+    [R_L3] = {"l3_bytes", "l3_bytes", "bytes", "the layer's tensors do not fit L2 + L3"},
+    [R_WMEM] = {"wmem_bytes", "wmem_bytes", "bytes",
+                "the layer's NPU weights do not fit the weight memory: use wmem = \"off\""},
+    [R_CORES] = {"cores", "cores", "cores", "use at most the preset's cores"},
+    [R_L2_RUN] = {"l2_bytes", "l2_bytes", "bytes",
+                  "running from L2 (l1 = \"l2\") needs every tensor in L2: tile it instead"},
+};
+
+/* A rejection with its reason (hwmodel.h): returns 0. */
+static inline int s_reject(double *mt, int reason, double value)
+{
+    mt[0] = 1.0 + reason;
+    mt[1] = value;
+    return 0;
 }
 
 static int sir_evaluate(const void *vctx, const double *p, double *mt)
@@ -731,16 +968,20 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
     int64_t hw_cores = (int64_t)hw[H_CORES];
     int64_t cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];
     if (cores > hw_cores)
-        return 0;
+        return s_reject(mt, R_CORES, (double)cores);
     /* A parameter that does not change the point is feasible only at its
      * canonical value, so each deployment is counted once. */
     if (npu) {
         if (c->npu_kind < 0 || l2run || p[P_CORES] != c->canon[P_CORES])
             return 0;
         if (wmem && c->npu_w_bytes > hw[H_WMEM])
-            return 0;
+            return s_reject(mt, R_WMEM, c->npu_w_bytes);
     } else if (p[P_WMEM] != c->canon[P_WMEM]) {
         return 0;
+    } else if (c->single_core) {
+        if (p[P_CORES] != c->canon[P_CORES])
+            return 0;
+        cores = 1;
     }
 
     int64_t e[3], t[3];
@@ -782,16 +1023,16 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
         }
     }
     if (l3b > hw[H_L3])
-        return 0;
+        return s_reject(mt, R_L3, l3b);
     double port = hw[H_L2_PORT];
 
     double cycles, dma = 0, comp = 0, l1b = 0, traffic = 0, tiles;
     if (l2run) {
-        if (l3b > 0)
-            return 0; /* cores cannot load from L3 */
+        if (l3b > 0) /* cores cannot load from L3 */
+            return s_reject(mt, R_L2_RUN, acts + wl2);
         dse_i8_work_t w = cluster_work(c, e[0], e[1], e[2], simd, cores);
         comp = hw[H_FORK] + dse_i8_cycles(w, 1, hw[H_L2_LAT], port);
-        double width = c->kind == KIND_ELEM && !simd ? 1.0 : 4.0;
+        double width = c->kind == KIND_ELEM && (!simd || c->has_vec) ? 1.0 : 4.0;
         traffic = w.acc * w.active * width;
         cycles = comp;
         tiles = 1;
@@ -851,8 +1092,28 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
             }
         }
         if (l1b > hw[H_L1])
-            return 0;
+            return s_reject(mt, R_L1, l1b);
         cycles = sum + (dbl ? first_in + last_out : 0.0);
+    }
+    if (c->batch > 1) {
+        /* Deeploy loops over the instances inside one kernel call
+         * (PULPMM_8_Template, PULPGEMM_8_Template), over as many as fit L1
+         * together when one instance is a single tile; a tiled instance runs
+         * tile by tile. The work scales, the fork (or NPU set-up) is paid
+         * per call. l1_bytes stays one instance's tile. */
+        double per = npu ? hw[H_NPU_SETUP] : hw[H_FORK];
+        double calls = tiles * c->batch;
+        if (tiles == 1 && !l2run) {
+            double fit = l1b > 0 ? floor(hw[H_L1] / l1b) : c->batch;
+            calls = ceil(c->batch / (fit < 1 ? 1 : fit < c->batch ? fit : c->batch));
+        } else if (l2run) {
+            calls = 1;
+        }
+        cycles = (cycles - tiles * per) * c->batch + calls * per;
+        comp = (comp - tiles * per) * c->batch + calls * per;
+        dma *= c->batch;
+        traffic *= c->batch;
+        tiles *= c->batch;
     }
     cycles += hw[H_CALL];
 
@@ -922,7 +1183,8 @@ static uint32_t sir_monotone(const void *vctx, const double *p, int what)
         return 0;
     uint32_t set = 1u << P_TILE_HO | 1u << P_TILE_WO | 1u << P_TILE_COUT | 1u << P_TILE_M
                    | 1u << P_TILE_N | 1u << P_BUF | 1u << P_SIMD;
-    int im2col = c->kind == KIND_CONV && c->kh * c->kw > 1;
+    /* the footprint grows with cores where a per-core buffer is in it */
+    int im2col = (c->kind == KIND_CONV && c->kh * c->kw > 1) || c->op == DSE_OP_SOFTMAX;
     if (p[P_CORES] >= 1 || npu || !im2col)
         set |= 1u << P_CORES;
     if (!npu)
@@ -955,7 +1217,7 @@ static int baseline_layer(const sir_ctx_t *c, int npu, double *best)
     p[P_ENGINE] = npu;
     p[P_BUF] = 1;
     p[P_WMEM] = npu ? 0 : c->canon[P_WMEM];
-    p[P_CORES] = npu ? c->canon[P_CORES] : 0;
+    p[P_CORES] = npu || c->single_core ? c->canon[P_CORES] : 0;
     p[P_L1] = 0;
     p[P_SIMD] = 1;
     int64_t e0, e1 = 1, e2 = 1;
@@ -970,7 +1232,7 @@ static int baseline_layer(const sir_ctx_t *c, int npu, double *best)
         ip0 = P_TILE_M, ip2 = P_TILE_N;
         break;
     default:
-        e0 = c->hin;
+        e0 = c->ext0;
         break;
     }
     for (int64_t a = 1; a <= e0; a++) {
@@ -1038,7 +1300,10 @@ const dse_hwmodel_t dse_model_siracusa = {
     .steps = DSE_STEP_FW,
     .ops = (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
            (1u << DSE_OP_LINEAR) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV) |
-           (1u << DSE_OP_ELEMENTWISE),
+           (1u << DSE_OP_ELEMENTWISE) | (1u << DSE_OP_RMSNORM) | (1u << DSE_OP_LAYERNORM) |
+           (1u << DSE_OP_SOFTMAX) | (1u << DSE_OP_GELU) | (1u << DSE_OP_HARDSWISH) |
+           (1u << DSE_OP_ADD) | (1u << DSE_OP_MUL) | (1u << DSE_OP_REQUANT) |
+           (1u << DSE_OP_TRANSPOSE),
     .preset_keys = s_preset_keys,
     .n_preset_keys = H__COUNT,
     .layer_keys = s_layer_keys,
@@ -1057,4 +1322,6 @@ const dse_hwmodel_t dse_model_siracusa = {
     .monotone = sir_monotone,
     .baselines = s_baselines,
     .baseline = sir_baseline,
+    .reasons = s_reasons,
+    .n_reasons = sizeof s_reasons / sizeof s_reasons[0],
 };

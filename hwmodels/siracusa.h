@@ -32,9 +32,14 @@ dse_i8_work_t dse_i8_conv_work(int64_t th, int64_t tw, int64_t tc, int64_t cin, 
  * SIMD dot products over kernel rows). sh, sw: stride. */
 dse_i8_work_t dse_i8_dw_work(int64_t th, int64_t tw, int64_t tc, int64_t kh, int64_t kw,
                              int64_t sh, int64_t sw, int64_t cores);
-/* C[tm x tn] = A[tm x k] B[k x tn], 4x2 kernel; parallel over M when
- * tm >= 2 * cores, else over N (GEMV: tm = 1, one row of A against 4 columns). */
-dse_i8_work_t dse_i8_gemm_work(int64_t tm, int64_t tn, int64_t k, int64_t cores);
+/* C[tm x tn] = A[tm x k] B[k x tn] with B constant, as Deeploy runs it: one
+ * pulp_nn_linear call per row of A (row_call cycles each), the tn outputs
+ * shared by the cores two at a time (GEMV: tm = 1). */
+dse_i8_work_t dse_i8_gemm_work(int64_t tm, int64_t tn, int64_t k, int64_t cores,
+                               double row_call);
+/* C[tm x tn] = A[tm x k] B[k x tn] of two activations, as Deeploy runs it:
+ * the Generic scalar MatMul on one core (w.active = 1). */
+dse_i8_work_t dse_i8_matmul_work(int64_t tm, int64_t tn, int64_t k);
 /* An int8 elementwise op (LeakyReLU-like) over n elements; simd packs four
  * elements per word. */
 dse_i8_work_t dse_i8_elem_work(int64_t n, int simd, int64_t cores);

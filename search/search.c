@@ -550,6 +550,7 @@ int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *c
                 cnt->feasible += c.feasible;
                 cnt->infeasible += c.infeasible;
                 cnt->skipped += c.skipped;
+                dse_why_merge(&cnt->why, &c.why);
             }
             size_t n = dse_front_size(rows);
             if (n > cap) {

@@ -465,6 +465,56 @@ DSE_TEST(finn_compatible_widths)
     dse_job_destroy(&job);
 }
 
+/* Issue 11: FINN's latency estimate (the critical path of its dataflow
+ * performance analysis) adds every block: on the CNV w1a1 calibration
+ * folding the MVAU, SWG and maxpool cycles of MODELS.md section 3 sum to
+ * 246,650 (the slowest block of each layer alone gives 217,214). Both
+ * estimate sets use the same cycle formulas; max_cycles is unchanged. */
+DSE_TEST(finn_latency_critical_path)
+{
+    for (int est = DSE_FINN_EST_2021; est <= DSE_FINN_EST_CURRENT; est++) {
+        dse_job_t *job = finn_test_cnv(1, 1, FINN_PYNQ_Z1, est);
+        const dse_hwmodel_t *m = job->model;
+        int net = dse_model_net_metric(m, "latency_cycles");
+        CHECK(net >= 0);
+        CHECK_INT(dse_model_metric(m, m->net_metrics[net].source), DSE_FINN_M_LATENCY);
+        CHECK(m->net_metrics[net].agg == DSE_AGG_SUM);
+        double params[11][DSE_FINN_N_PARAMS], met[11][DSE_FINN_N_METRICS];
+        cnv_folding(params, s_w1a1_fold);
+        double maxc, lut, bram, lat = 0, slowest = 0;
+        CHECK(eval_net(job, params, met, &maxc, &lut, &bram));
+        for (size_t i = 0; i < 11; i++) {
+            lat += met[i][DSE_FINN_M_LATENCY];
+            slowest += met[i][DSE_FINN_M_CYCLES];
+        }
+        CHECK_INT(lat, 246650);
+        CHECK_INT(slowest, 217214);
+        CHECK_INT(maxc, 32768);
+        CHECK_INT(met[2][DSE_FINN_M_LATENCY], 1176);
+        CHECK_INT(met[0][DSE_FINN_M_LATENCY], 32400 + 8196);
+        /* pruning shrinks the MVAU; the SWG keeps its unpruned cycles */
+        params[1][DSE_FINN_P_PRUNE] = 0.5;
+        CHECK(eval_net(job, params, met, &maxc, &lut, &bram));
+        CHECK_INT(met[1][DSE_FINN_M_LATENCY], 28224 / 2 + 14292);
+        /* output-channel pruning of layer 1 shrinks layer 3's input too */
+        params[1][DSE_FINN_P_PRUNE] = 0.5;
+        params[1][DSE_FINN_P_PRUNE_MODE] = 1;
+        CHECK(eval_net(job, params, met, &maxc, &lut, &bram));
+        CHECK_INT(met[1][DSE_FINN_M_LATENCY],
+                  met[1][DSE_FINN_M_MVAU_CYCLES] + met[1][DSE_FINN_M_SWG_CYCLES]);
+        CHECK_INT(met[1][DSE_FINN_M_MVAU_CYCLES], 28224 / 2);
+        dse_job_destroy(&job);
+    }
+    /* a depthwise layer: SWG (at SIMD = PE) + VVAU */
+    const finn_tl_t tl[1] = {{DSE_OP_DW, 32, 18, 32, 3, 1, 4, 4, 4, 1}};
+    dse_job_t *job = finn_test_job(tl, 1, FINN_PYNQ_Z1, DSE_FINN_EST_2021);
+    double p[DSE_FINN_N_PARAMS], mm[DSE_FINN_N_METRICS];
+    set_p(p, 8, 1, 1);
+    CHECK_INT(eval1(job, 0, p, mm), 1);
+    CHECK_INT(mm[DSE_FINN_M_LATENCY], 32 * 9 / 8 * 16 * 16 + 18 * 3 * 4 + 16 * 16 * 9 * 4);
+    dse_job_destroy(&job);
+}
+
 DSE_TEST(finn_dw_vvau)
 {
     const finn_tl_t tl[1] = {{DSE_OP_DW, 32, 18, 32, 3, 1, 4, 4, 4, 1}};

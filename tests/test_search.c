@@ -402,7 +402,7 @@ static double s_strategy_hv(const char *strategy, int64_t budget, double *ref, i
     return hv;
 }
 
-/* The quality the README reports, held: on the quickstart job (117,600
+/* The quality the README reports, held: on the quickstart job (57,856
  * points evaluated by exhaustive search, the rest skipped) nsga2 with 5%
  * of those evaluations reaches 99% of the exact network front's
  * hypervolume, and beats random with the same budget. */

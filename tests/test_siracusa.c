@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
+#include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/siracusa.h"
 #include "tests/test.h"
@@ -106,6 +108,13 @@ static int metric(const char *name)
     return i < 0 ? 0 : i;
 }
 
+/* Kernels Deeploy runs on one core whatever `cores` says. */
+static int one_core(const dse_layer_t *l)
+{
+    return l->op == DSE_OP_GELU || l->op == DSE_OP_LAYERNORM ||
+           ((l->op == DSE_OP_GEMM || l->op == DSE_OP_GEMV) && l->attr[0] == 0);
+}
+
 /* Minimum cycles over tiles (divisors), buffering and, where given as -1,
  * engine, wmem and l1 (0 tiled, 1 from L2); the point is left in best_p and its metrics in best_m. */
 static double best(const dse_job_t *job, size_t li, int engine, int wmem, double cores, int l1,
@@ -137,7 +146,8 @@ static double best(const dse_job_t *job, size_t li, int engine, int wmem, double
                                 continue;
                             defaults(l, p);
                             p[ENGINE] = eng, p[WMEM] = wm, p[BUF] = buf;
-                            p[CORES] = eng ? 0 : cores;
+                            /* one-core kernels count once, at the canonical cores */
+                            p[CORES] = eng || one_core(l) ? 0 : cores;
                             p[L1] = l1m;
                             if (l->op == DSE_OP_ELEMENTWISE)
                                 p[TILE_HO] = (double)a;
@@ -571,10 +581,12 @@ DSE_TEST(siracusa_slm_network)
     double gen1 = r[1][1] + SLM_CTX * r[0][1], gen8 = r[1][0] + SLM_CTX * r[0][0];
     printf("  slm prompt + %d tokens: 1 core %.0f, 8 cores %.0f (x%.2f)\n", SLM_CTX, gen1, gen8,
            gen1 / gen8);
-    CHECK(gen1 / gen8 > 3.5 && gen1 / gen8 < 6.5);
+    CHECK(gen1 / gen8 > 2.5 && gen1 / gen8 < 6.5);
     CHECK(r[0][1] / r[0][0] > 2.5 && r[0][1] / r[0][0] < 6.5);
-    /* the NPU speeds up prefill much more than autoregressive */
-    CHECK(r[1][0] / r[1][2] > 3.0 * (r[0][0] / r[0][2]));
+    /* the NPU speeds up prefill more than autoregressive (the attention
+     * products, one-core MatMuls of two activations, stay on the cluster:
+     * microLlama's published 1.23x against 1.04x) */
+    CHECK(r[1][0] / r[1][2] > 1.2 * (r[0][0] / r[0][2]));
     /* the weight memory helps autoregressive more */
     CHECK(r[0][2] / r[0][3] > r[1][2] / r[1][3]);
 }
@@ -614,5 +626,210 @@ DSE_TEST(siracusa_mobilenet_network)
     printf("  mobilenetv2-like: %d of %d layers on the NPU, %.0f cycles (cluster only %.0f); "
            "64 KiB L1 %.0f, 16 KiB %.0f\n",
            n_npu, n, big, cl, small, tiny);
+    freejob(job);
+}
+
+/* ---- microLlama (configs/microllama-*.toml) against the Deeploy tutorial --
+ *
+ * docs/tutorials/introduction.md of pulp-platform/Deeploy (GVSoC, Siracusa)
+ * publishes whole-network cycles of microLlama. Each run here is the sum over
+ * the shipped config's layers of the fastest point under the tutorial's
+ * settings (single buffering, tensors in L2), `space` and `l1` replacing the
+ * config's [space] and L1. Returns -1 when a layer has no feasible point. */
+static double ml_run(const char *file, const char *space, const char *l1)
+{
+    char path[512];
+    snprintf(path, sizeof path, "configs/%s", file);
+    size_t len = 0;
+    dse_error_t err = DSE_ERROR_INIT;
+    char *text = NULL;
+    CHECK_INT(dse_read_file(path, &text, &len, &err), 0);
+    if (!text)
+        return -1;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    const char *sp = strstr(text, "[space]\n"), *se = sp ? strstr(sp, "[search]") : NULL;
+    const char *lp = strstr(text, "l1_bytes = 64000");
+    CHECK(sp && se && lp && lp < sp);
+    if (!sp || !se || !lp || lp > sp) {
+        free(text);
+        return -1;
+    }
+    dse_strbuf_addf(&sb, "%.*sl1_bytes = %s%.*s[space]\n%s\n\n%s", (int)(lp - text), text, l1,
+                    (int)(sp - lp - 16), lp + 16, space, se);
+    free(text);
+    dse_job_t *job = NULL;
+    int rc = dse_config_parse(path, sb.buf, sb.len, 0, &job, &err);
+    dse_strbuf_release(&sb);
+    CHECK_INT(rc, 0);
+    if (rc)
+        return -1;
+    double sum = 0, p[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    int ci = metric("cycles");
+    for (size_t li = 0; li < job->n_layers && sum >= 0; li++) {
+        const dse_space_t *s = job->layers[li].space;
+        void *ctx = NULL;
+        CHECK_INT(dse_model_siracusa.prepare(job, li, &ctx, &err), 0);
+        double bc = INFINITY;
+        for (uint64_t i = 0; i < s->size; i++) {
+            dse_space_decode(s, i, p);
+            if (dse_model_siracusa.evaluate(ctx, p, m) && m[ci] < bc)
+                bc = m[ci];
+        }
+        dse_model_siracusa.release(ctx);
+        sum = isfinite(bc) ? sum + bc : -1;
+    }
+    dse_job_destroy(&job);
+    return sum;
+}
+
+#define ML_CLUSTER "engine = [\"cluster\"]\nbuffering = [\"single\"]\n"
+#define ML_NPU "engine = [\"cluster\", \"npu\"]\nbuffering = [\"single\"]\n"
+
+/* The tutorial's four questions (published figures, and the model's error
+ * on each; tolerances in docs/model-siracusa.md and the README table). */
+DSE_TEST(siracusa_microllama_tutorial)
+{
+    /* 1. why 8 cores are not 8x faster: microLlama128 untiled from L2 */
+    double c1 = ml_run("microllama-ar128.toml", ML_CLUSTER "l1 = [\"l2\"]\ncores = [1]", "64000");
+    double c8 = ml_run("microllama-ar128.toml", ML_CLUSTER "l1 = [\"l2\"]\ncores = [8]", "64000");
+    /* 2. a bad and a good tiling of the parallel model (8 cores, from L2) */
+    double bad = ml_run("microllama-parallel64.toml", ML_CLUSTER "l1 = [\"tiled\"]", "8000");
+    double good = ml_run("microllama-parallel64.toml", ML_CLUSTER "l1 = [\"tiled\"]", "64000");
+    /* 3. the NPU (tiled, L1 64000) and 4. its weight memory */
+    double pn = ml_run("microllama-parallel64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\"]",
+                       "64000");
+    double pw = ml_run("microllama-parallel64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\", \"on\"]",
+                       "64000");
+    double ac = ml_run("microllama-ar64.toml", ML_CLUSTER "l1 = [\"tiled\"]", "64000");
+    double an = ml_run("microllama-ar64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\"]", "64000");
+    double aw = ml_run("microllama-ar64.toml", ML_NPU "l1 = [\"tiled\"]\nwmem = [\"off\", \"on\"]",
+                       "64000");
+    printf("  microLlama128 from L2: 1 core %.0f (published 16.1M), 8 cores %.0f (3.1M), x%.2f "
+           "(5.2)\n", c1, c8, c1 / c8);
+    printf("  microLlama64_parallel tiled, 8 cores: L1 8000 %.0f (47.5M), L1 64000 %.0f "
+           "(35.3M), x%.2f (1.35)\n", bad, good, bad / good);
+    printf("  NPU: parallel %.0f (28.6M) x%.2f (1.23), autoregressive %.0f (857K) from %.0f "
+           "x%.2f (1.04)\n", pn, good / pn, an, ac, ac / an);
+    printf("  weight memory: parallel %.0f (28.3M) x%.3f (1.011), autoregressive %.0f (780K) "
+           "x%.3f (1.099)\n", pw, pn / pw, aw, an / aw);
+    CHECK(c1 > 0 && c8 > 0 && bad > 0 && good > 0 && pn > 0 && pw > 0 && ac > 0 && an > 0 &&
+          aw > 0);
+    /* directions, as published */
+    CHECK(c1 / c8 > 2.0 && c1 / c8 < 8.0);
+    CHECK(bad > good);
+    CHECK(good / pn > ac / an);
+    CHECK(an / aw > pn / pw);
+    /* sizes, within the tolerances the docs state */
+    CHECK_REL(c1, 16.1e6, 0.5);
+    CHECK_REL(c8, 3.1e6, 0.5);
+    CHECK_REL(bad, 47.5e6, 0.5);
+    CHECK_REL(good, 35.3e6, 0.5);
+    CHECK_REL(pn, 28.6e6, 0.5);
+    CHECK_REL(pw, 28.3e6, 0.5);
+    CHECK_REL(an, 857e3, 0.5);
+    CHECK_REL(aw, 780e3, 0.5);
+}
+
+static size_t vec(dse_job_t *job, dse_op_t op, int64_t c, int64_t h, int64_t w)
+{
+    size_t li = elem(job, c, h, w);
+    job->layers[li].op = op;
+    return li;
+}
+
+/* The vector ops' cluster costs, from the kernel readings of
+ * hwmodels/siracusa.c (one L1 tile: compute = fork + instructions). */
+DSE_TEST(siracusa_vector_ops)
+{
+    dse_job_t *job = mkjob();
+    size_t rq = vec(job, DSE_OP_REQUANT, 64, 64, 1);      /* 4096 elements */
+    size_t sm = vec(job, DSE_OP_SOFTMAX, 16, 1, 65);      /* 16 rows of 65 */
+    size_t sm4 = vec(job, DSE_OP_SOFTMAX, 4, 1, 65);      /* fewer rows than cores */
+    size_t rms = vec(job, DSE_OP_RMSNORM, 64, 64, 1);     /* 64 rows of 64 */
+    size_t ge = vec(job, DSE_OP_GELU, 64, 64, 1);
+    size_t ad = vec(job, DSE_OP_ADD, 64, 64, 1);
+    size_t ln = vec(job, DSE_OP_LAYERNORM, 1, 8, 64);     /* 8 rows of 64 */
+    double p[NP], m[DSE_MAX_METRICS];
+    int comp = metric("compute_cycles"), l1 = metric("l1_bytes");
+    const double fork = 300, dv = 12;
+    defaults(&job->layers[rq], p);
+    CHECK(eval(job, rq, p, m));
+    CHECK_REL(m[comp], fork + 10 + 512 * 9, 1e-12);
+    CHECK_INT(m[l1], 2 * 4096);
+    /* softmax: rows split 2 per core; 18 + 2 divisions per element, 10 per row */
+    defaults(&job->layers[sm], p);
+    p[TILE_HO] = 16;
+    CHECK(eval(job, sm, p, m));
+    CHECK_REL(m[comp], fork + 10 + 2 * (10 + 65 * (18 + 2 * dv)), 1e-12);
+    CHECK_INT(m[l1], 2 * 16 * 65 + 8 * 65 * 4); /* in + out + a 32-bit row per core */
+    /* 4 rows on 8 cores: the last core takes them all */
+    defaults(&job->layers[sm4], p);
+    p[TILE_HO] = 4;
+    CHECK(eval(job, sm4, p, m));
+    CHECK_REL(m[comp], fork + 10 + 4 * (10 + 65 * (18 + 2 * dv)), 1e-12);
+    /* rmsnorm: every core reduces every row, then normalises 8 of its 64 */
+    defaults(&job->layers[rms], p);
+    p[TILE_HO] = 64;
+    CHECK(eval(job, rms, p, m));
+    CHECK_REL(m[comp], fork + 10 + 64 * (15 + 72 + dv + 64 * 3 + 8 * (7 + dv)), 1e-12);
+    CHECK_INT(m[l1], 2 * 4096 + 64 * 4);
+    /* gelu runs on one core whatever the cores: only the canonical value counts */
+    defaults(&job->layers[ge], p);
+    CHECK(eval(job, ge, p, m));
+    CHECK_REL(m[comp], fork + 10 + 4096 * 20, 1e-12);
+    p[CORES] = 4;
+    CHECK(!eval(job, ge, p, m));
+    /* add reads two tensors */
+    defaults(&job->layers[ad], p);
+    CHECK(eval(job, ad, p, m));
+    CHECK_INT(m[l1], 3 * 4096);
+    CHECK_REL(m[comp], fork + 10 + 512 * 15, 1e-12);
+    /* layernorm: one core, 8 rows */
+    defaults(&job->layers[ln], p);
+    p[TILE_HO] = 8;
+    CHECK(eval(job, ln, p, m));
+    CHECK_REL(m[comp], fork + 10 + 8 * (20 + 16 * 8 + 2 * dv + 64 * (17 + dv)), 1e-12);
+    /* the NPU and SIMD do not apply to them */
+    CHECK(!dse_model_siracusa.params[ENGINE].applies(job, &job->layers[rq]));
+    CHECK(!dse_model_siracusa.params[SIMD].applies(job, &job->layers[sm]));
+    freejob(job);
+}
+
+/* GEMM as Deeploy runs it: one pulp_nn_linear call per row of A (never
+ * parallel over M), and a MatMul of two activations on one core. */
+DSE_TEST(siracusa_gemm_rows_and_one_core_matmul)
+{
+    /* K = 4, N = 4 (microLlama's RoPE shape): 4 outputs, 4 cores active */
+    dse_i8_work_t w = dse_i8_gemm_work(16, 4, 4, 8, 80);
+    CHECK_REL(w.active, 4, 1e-12);
+    /* per row: 80 + one odd output: 2 + 2 + 3 + 6 = 13 */
+    CHECK_REL(w.instr, 10 + 16 * (80 + 13), 1e-12);
+    /* K = 64, N = 64: 8 outputs per core in 4 pairs of 16 steps of 5 */
+    w = dse_i8_gemm_work(64, 64, 64, 8, 80);
+    CHECK_REL(w.instr, 10 + 64 * (80 + 4 * (2 + 2 + 5 * 16 + 12)), 1e-12);
+    /* 8 cores share each row's outputs; the row calls do not shrink: 6.8x */
+    CHECK_REL(dse_i8_gemm_work(64, 64, 64, 1, 80).instr / w.instr, 6.79, 0.01);
+    w = dse_i8_matmul_work(64, 64, 4);
+    CHECK_REL(w.instr, 10 + 4096 * 14.5, 1e-12);
+    CHECK_REL(w.active, 1, 1e-12);
+    /* in the model: cores do not change it, and its output is int32 */
+    dse_job_t *job = mkjob();
+    size_t qk = gemm(job, 64, 64, 4, 0);
+    job->layers[qk].attr[2] = 16; /* repeat: 16 heads */
+    double p[NP], m[DSE_MAX_METRICS];
+    defaults(&job->layers[qk], p);
+    CHECK(eval(job, qk, p, m));
+    CHECK_INT(m[metric("l1_bytes")], 64 * 4 + 4 * 64 + 64 * 64 * 4);
+    CHECK_REL(m[metric("macs")], 16.0 * 64 * 64 * 4, 1e-12);
+    /* 15 instances of 16,896 bytes fit the 256 KiB L1 together: the 16
+     * instances take two kernel calls, two forks */
+    CHECK_REL(m[metric("compute_cycles")], 2 * 300 + 16 * (10 + 4096 * 14.5), 1e-12);
+    CHECK_INT(m[metric("tiles")], 16);
+    /* tiled in 4 row blocks, every tile of every instance is its own call */
+    p[TILE_M] = 16;
+    CHECK(eval(job, qk, p, m));
+    CHECK_REL(m[metric("compute_cycles")], 64 * 300 + 64 * (10 + 1024 * 14.5), 1e-12);
+    p[CORES] = 1;
+    CHECK(!eval(job, qk, p, m));
     freejob(job);
 }

@@ -116,6 +116,29 @@ static inline void s_batch(const dse_evaljob_t *ej, size_t layer, double *metric
             metrics[k] *= b;
 }
 
+/* Tallies an infeasible point (core/why.h): the model's reason when
+ * evaluate() failed (ok = 0), else the first constraint it breaks. */
+static inline void s_why(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w)
+{
+    if (!ok) {
+        double r = metrics[0];
+        if (job->model->n_reasons && r >= 1 && r <= (double)job->model->n_reasons &&
+            r <= DSE_WHY_MODEL)
+            dse_why_add(w, (unsigned)r - 1u, metrics[1]);
+        return;
+    }
+    for (size_t i = 0; i < job->n_constraints; i++) {
+        const dse_constraint_t *k = &job->constraints[i];
+        double v = k->metric >= 0 ? metrics[k->metric] : 0;
+        if (k->metric >= 0 && !dse_cmp_holds(k->cmp, v, k->bound)) {
+            int ge = k->cmp == DSE_CMP_GE || k->cmp == DSE_CMP_GT;
+            if (isfinite(v))
+                dse_why_add(w, (unsigned)(DSE_WHY_MODEL + i), ge ? -v : v);
+            return;
+        }
+    }
+}
+
 int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params, double *metrics)
 {
     const dse_hwmodel_t *m = ej->job->model;
@@ -301,6 +324,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         for (size_t p = 0; p < s->n_params; p++)
             params[p] = s->values[p][dig[p]];
         cnt->evaluated++;
+        metrics[0] = 0; /* the reason slot of an infeasible point (hwmodel.h) */
         int ok = m->evaluate(ctx, params, metrics);
         if (ok)
             s_batch(ej, layer, metrics);
@@ -310,6 +334,7 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             continue;
         }
         cnt->infeasible++;
+        s_why(job, ok, metrics, &cnt->why);
         if (!use_hook) {
             s_advance(s, dig, &idx, 1, hi);
             continue;
@@ -388,11 +413,13 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
             return DSE_EINVAL;
         dse_space_decode(s, idx, params);
         cnt->evaluated++;
+        metrics[0] = 0;
         int ok = m->evaluate(ctx, params, metrics);
         if (ok)
             s_batch(ej, layer, metrics);
         if (!ok || !s_keep(job, metrics)) {
             cnt->infeasible++;
+            s_why(job, ok, metrics, &cnt->why);
             continue;
         }
         s_kept(m, ctx, idx, params, metrics, front, all, cnt);
