@@ -12,7 +12,7 @@ CC       ?= cc
 BUILD    ?= build
 OPT      ?= -O2 -g
 SANITIZE ?=
-PKGS     := libczmq libzmq msgpack hwloc
+PKGS     := libczmq libzmq msgpack hwloc libprotobuf-c
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -26,7 +26,7 @@ LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 LIB_DIRS  := core kernels hwmodels search coordinator worker
 LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c, \
                $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/onnx/onnx.pb-c.o
 LIB       := $(BUILD)/libdse.a
 
 PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker
@@ -41,7 +41,7 @@ ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit check-build run asan fuzz bench clean toml-test integration
+.PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration
 .DEFAULT_GOAL := all
 # The benchmarks' objects come from a pattern chain: without this, make
 # deletes them as intermediates and links every benchmark again at the next
@@ -55,6 +55,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+# ONNX: protobuf-c code generated at build time from Debian's libonnx-dev.
+ONNX_PROTO ?= /usr/include/onnx/onnx.proto
+$(BUILD)/onnx/onnx.pb-c.h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/onnx
+	@echo "  PROTOC  $<"
+	@protoc-c --proto_path=$(dir $(ONNX_PROTO)).. --c_out=$(BUILD) onnx/onnx.proto
+$(BUILD)/onnx/onnx.pb-c.c: $(BUILD)/onnx/onnx.pb-c.h
+$(BUILD)/onnx/onnx.pb-c.o: $(BUILD)/onnx/onnx.pb-c.c
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+$(BUILD)/core/onnx.o $(BUILD)/tests/test_onnx.o $(BUILD)/bench/onnx.o: $(BUILD)/onnx/onnx.pb-c.h
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -130,6 +142,21 @@ fuzz:
 	  while read -r f; do cp -n "$$f" "build/fuzz/corpus/$$(echo "$$f" | tr / _)"; done; fi
 	build/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
+	$(MAKE) fuzz-onnx
+
+# The ONNX importer under libFuzzer (FUZZ_SECONDS); seeds from tests/onnx/make_models.py.
+fuzz-onnx: $(BUILD)/onnx/onnx.pb-c.c $(LIB)
+	@sh .ci/deps.sh fuzz
+	@mkdir -p build/fuzz build/fuzz/corpus-onnx
+	clang -std=c11 -g -O1 -I. -I$(BUILD) -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	  -o build/fuzz/fuzz-onnx fuzz/fuzz_onnx.c core/onnx.c core/network.c core/job.c \
+	  core/error.c core/util.c $(BUILD)/onnx/onnx.pb-c.c $(LIB) $(LDLIBS_ALL)
+	@for p in python3 /usr/bin/python3; do $$p -c "import onnx" 2>/dev/null && \
+	  $$p tests/onnx/make_models.py build/fuzz/onnx-seeds >/dev/null && break; done; \
+	  for f in build/fuzz/onnx-seeds/*.onnx; do [ -f "$$f" ] && [ $$(stat -c %s "$$f") -lt 200000 ] && \
+	  cp -n "$$f" build/fuzz/corpus-onnx/; done; true
+	build/fuzz/fuzz-onnx -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  -artifact_prefix=build/fuzz/onnx- build/fuzz/corpus-onnx
 
 bench: deps
 	$(MAKE) all

@@ -18,6 +18,8 @@
 #include "core/cli.h"
 #include "core/config.h"
 #include "core/job.h"
+#include "core/network.h"
+#include "core/onnx.h"
 #include "core/outputs.h"
 #include "core/topo.h"
 #include "core/util.h"
@@ -112,13 +114,19 @@ static void s_usage(FILE *out)
 {
     fprintf(out,
             "usage: dse-run CONFIG.toml [options]\n"
+            "       dse-run --import NET.onnx --model NAME [--check] [--onnx-ignore A,B]\n"
             "\n"
             "Explores the design space of the job in CONFIG.toml and writes its Pareto\n"
             "fronts into the job's output folder. With no --coordinator, runs a\n"
             "coordinator and local workers (one per physical core) itself.\n"
             "\n"
             "options:\n"
-            "  --check                validate the job and print its spaces; run nothing\n"
+            "  --check                validate the job and print its spaces; run nothing (with\n"
+            "                         an onnx job or --import: what became of each node)\n"
+            "  --import NET.onnx      print the job importing NET.onnx as TOML, layers written\n"
+            "                         out (needs --model); run nothing\n"
+            "  --model NAME           the model --import maps the graph onto\n"
+            "  --onnx-ignore A,B      op_types --import drops knowingly (onnx_ignore)\n"
             "  --models               list the models with every key, parameter and metric\n"
             "  --workers N            local workers (default: [cluster] workers, else one per core)\n"
             "  --coordinator ENDPOINT submit to a standing coordinator, named by its worker\n"
@@ -204,9 +212,143 @@ static void *s_coord_thread(void *arg)
     return NULL;
 }
 
+/* Splits "A,B,C" into a NULL-terminated array of strings (caller frees both). */
+static char **s_split(const char *list, size_t *n)
+{
+    char *copy = dse_xstrdup(list ? list : "");
+    size_t cap = 1;
+    for (const char *p = copy; *p; p++)
+        cap += *p == ',';
+    char **out = dse_xcalloc(cap + 1, sizeof *out);
+    *n = 0;
+    char *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        out[(*n)++] = dse_xstrdup(t);
+    free(copy);
+    return out;
+}
+
+static void s_free_list(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+/* Prints what became of each node of the job's ONNX file. */
+static int s_print_nodes(const char *path, const dse_hwmodel_t *m, char **ignore,
+                         size_t n_ignore)
+{
+    dse_onnx_opts_t o = {.ops = m->ops, .model = m->name, .ignore = (const char *const *)ignore,
+                         .n_ignore = n_ignore, .batch = 1,
+                         .repeat = dse_model_layer_key(m, "repeat") >= 0};
+    dse_network_t *net = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    if (dse_onnx_import(path, &o, &net, &err)) {
+        dse_error_print(&err, stderr);
+        return 1;
+    }
+    dse_network_print_nodes(net, stdout);
+    dse_network_destroy(&net);
+    return 0;
+}
+
+/* dse-run --import NET.onnx --model NAME: the equivalent job, layers written
+ * out, validated before anything is printed. */
+static int s_import(const char *path, const char *model, const char *ignore_list, int check)
+{
+    const dse_hwmodel_t *m = model ? dse_model_find(model) : NULL;
+    if (!m) {
+        fprintf(stderr, "dse-run: --import needs --model NAME (one of:");
+        for (size_t i = 0; i < dse_model_count(); i++)
+            fprintf(stderr, " %s", dse_model_at(i)->name);
+        fprintf(stderr, ")%s%s\n", model ? "; unknown model " : "", model ? model : "");
+        return 2;
+    }
+    size_t n_ignore = 0;
+    char **ignore = s_split(ignore_list, &n_ignore);
+    int rc = 0;
+    if (check) {
+        rc = s_print_nodes(path, m, ignore, n_ignore);
+        s_free_list(ignore, n_ignore);
+        return rc;
+    }
+    /* the job text with onnx = ..., validated as a job beside the file ... */
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    char name[128];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name)
+        *dot = '\0';
+    for (char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_' || *p == '.'))
+            *p = '_';
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "[job]\nname = \"%s\"\noutput = \"results/%s\"\n\n[target]\nmodel = "
+                    "\"%s\"\n\n[workload]\nonnx = \"%s\"\n", name, name, m->name, base);
+    if (n_ignore) {
+        dse_strbuf_adds(&sb, "onnx_ignore = [");
+        for (size_t i = 0; i < n_ignore; i++) {
+            dse_strbuf_adds(&sb, i ? ", \"" : "\"");
+            for (const char *p = ignore[i]; *p; p++)
+                if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+                    dse_strbuf_addc(&sb, *p);
+            dse_strbuf_adds(&sb, "\"");
+        }
+        dse_strbuf_adds(&sb, "]\n");
+    }
+    char *probe = dse_strbuf_detach(&sb, NULL);
+    dse_job_t *job = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    char jobname[4200];
+    snprintf(jobname, sizeof jobname, "%.*s%s.import.toml",
+             (int)(base - path), path, name); /* beside the ONNX file, for presets */
+    rc = dse_config_parse(jobname, probe, strlen(probe), 0, &job, &err);
+    free(probe);
+    if (rc) {
+        if (strcmp(err.file, jobname) == 0) /* the probe job is not a file the user has */
+            err.file[0] = '\0', err.line = err.col = 0;
+        dse_error_print(&err, stderr);
+        s_free_list(ignore, n_ignore);
+        return 1;
+    }
+    /* ... then printed with the layers written out, as the import made them */
+    dse_onnx_opts_t o = {.ops = m->ops, .model = m->name, .ignore = (const char *const *)ignore,
+                         .n_ignore = n_ignore, .batch = 1,
+                         .repeat = dse_model_layer_key(m, "repeat") >= 0};
+    dse_network_t *net = NULL;
+    rc = dse_onnx_import(job->onnx, &o, &net, &err);
+    if (rc) {
+        dse_error_print(&err, stderr);
+    } else {
+        const char *keys[DSE_MAX_LAYER_KEYS];
+        for (size_t k = 0; k < m->n_layer_keys && k < DSE_MAX_LAYER_KEYS; k++)
+            keys[k] = m->layer_keys[k].name;
+        char *layers = dse_network_toml(net, keys, m->n_layer_keys);
+        printf("# Imported from %s by dse-run --import --model %s: %zu nodes, %zu layers.\n"
+               "# Layer names are the node names made CSV-safe (see README, \"Bring your\n"
+               "# network\"); `dse-run --import %s --model %s --check` lists each node's fate.\n",
+               path, m->name, dse_network_n_nodes(net), dse_network_n_layers(net), path,
+               m->name);
+        for (size_t i = 0; i < job->n_onnx_dropped; i++)
+            printf("# dropped (onnx_ignore): %s\n", job->onnx_dropped[i]);
+        printf("[job]\nname = \"%s\"\noutput = \"results/%s\"\n\n[target]\nmodel = \"%s\"\n"
+               "hardware = \"%s\"\n\n[workload]\ndtype = \"%s\"\nsteps = [\"fw\"]\n%s\n"
+               "[search]\nstrategy = \"exhaustive\"\n",
+               name, name, m->name, job->hardware, dse_dtype_name(job->dtype), layers);
+        free(layers);
+        dse_network_destroy(&net);
+    }
+    dse_job_destroy(&job);
+    s_free_list(ignore, n_ignore);
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
+    const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
     char client_ep_buf[512] = "";
@@ -227,6 +369,12 @@ int main(int argc, char **argv)
                 return 2;
             }
             workers = (int)n;
+        } else if (strcmp(a, "--import") == 0 && has_next) {
+            import = argv[++i];
+        } else if (strcmp(a, "--model") == 0 && has_next) {
+            model = argv[++i];
+        } else if (strcmp(a, "--onnx-ignore") == 0 && has_next) {
+            onnx_ignore = argv[++i];
         } else if (strcmp(a, "--coordinator") == 0 && has_next) {
             coordinator = argv[++i];
             if (dse_cli_endpoint("dse-run", a, coordinator, "tcp://hostA:5555"))
@@ -269,6 +417,17 @@ int main(int argc, char **argv)
             config = a;
         }
     }
+    if (import) {
+        if (config) {
+            fprintf(stderr, "dse-run: --import takes no config file ('%s')\n", config);
+            return 2;
+        }
+        return s_import(import, model, onnx_ignore, check);
+    }
+    if (model || onnx_ignore) {
+        fprintf(stderr, "dse-run: --model and --onnx-ignore go with --import\n");
+        return 2;
+    }
     if (!config) {
         s_usage(stderr);
         return 2;
@@ -283,6 +442,11 @@ int main(int argc, char **argv)
     if (dse_job_prune_warning(job, warning, sizeof warning))
         fprintf(stderr, "%s: %s\n", config, warning);
     if (check) {
+        if (job->onnx && s_print_nodes(job->onnx, job->model, job->onnx_ignore,
+                                       job->n_onnx_ignore)) {
+            dse_job_destroy(&job);
+            return 1;
+        }
         dse_job_print(job, stdout);
         dse_job_destroy(&job);
         return 0;

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/network.h"
+#include "core/onnx.h"
 #include "core/space.h"
 #include "core/toml.h"
 #include "core/util.h"
@@ -1032,6 +1034,9 @@ static int s_layer_key_ok(const void *arg, const char *key)
     return dse_model_layer_key(m, key) >= 0;
 }
 
+static int s_layers(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root,
+                    const dse_toml_value_t *w);
+
 static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
 {
     const dse_hwmodel_t *m = job->model;
@@ -1041,14 +1046,14 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     int rc = s_expect(c, w, DSE_TOML_TABLE, "[workload]");
     if (rc)
         return rc;
-    static const char *const keys[] = {"dtype", "steps", "layer", "batch"};
-    rc = s_check_keys(c, w, "[workload]", keys, 4);
+    static const char *const keys[] = {"dtype", "steps", "layer", "onnx", "onnx_ignore", "batch"};
+    rc = s_check_keys(c, w, "[workload]", keys, 6);
     if (rc)
         return rc;
     /* batch: samples per run of every layer (a layer's own batch overrides) */
-    int64_t batch = 1;
+    job->batch = 1;
     const dse_toml_value_t *bv = s_get(w, "batch", NULL);
-    if (bv && (rc = s_int(c, bv, "batch", 1, (int64_t)1 << 20, &batch)))
+    if (bv && (rc = s_int(c, bv, "batch", 1, (int64_t)1 << 20, &job->batch)))
         return rc;
 
     /* dtype: default the first the model accepts */
@@ -1111,18 +1116,294 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         }
     }
 
-    const dse_toml_value_t *layers = s_get(w, "layer", NULL);
-    if (!layers)
-        return s_err_at(c, dse_toml_line(w), dse_toml_col(w),
-                        "[workload] has no layers: add [[workload.layer]] tables");
-    rc = s_expect(c, layers, DSE_TOML_ARRAY, "workload.layer");
+    return s_layers(c, job, root, w);
+}
+
+/* One [[workload.layer]] table lt into the next layer of the job. For an
+ * imported layer, lt is the importer's table (read with the context c of the
+ * ONNX file) and ov the job's same-name table (may be NULL, read with co);
+ * for a typed-in layer, ov is NULL and co == c. */
+static int s_layer_entry(s_ctx_t *c, s_ctx_t *co, dse_job_t *job, const dse_toml_value_t *lt,
+                         const dse_toml_value_t *ov, const dse_toml_value_t *global)
+{
+    const dse_hwmodel_t *m = job->model;
+    int rc = s_expect(c, lt, DSE_TOML_TABLE, "a workload layer");
     if (rc)
         return rc;
+    dse_layer_t *L = &job->layers[job->n_layers++];
+    L->line = dse_toml_line(lt);
+    L->col = dse_toml_col(lt);
+    if (c != co)
+        L->line = L->col = 0; /* an imported layer: messages name the ONNX file and layer */
+    /* unknown keys: fixed layer keys plus the model's layer keys */
+    for (size_t k = 0; k < dse_toml_table_size(lt); k++) {
+        const char *key = dse_toml_table_key(lt, k);
+        int ok = s_layer_key_ok(m, key);
+        for (size_t j = 0; j < S_N_LAYER_FIXED && !ok; j++)
+            ok = strcmp(key, s_layer_fixed[j]) == 0;
+        if (ok)
+            continue;
+        const char *cand[S_N_LAYER_FIXED + DSE_MAX_LAYER_KEYS + DSE_MAX_PARAMS];
+        size_t nc = 0;
+        for (size_t j = 0; j < S_N_LAYER_FIXED; j++)
+            cand[nc++] = s_layer_fixed[j];
+        for (size_t j = 0; j < m->n_layer_keys && j < DSE_MAX_LAYER_KEYS; j++)
+            cand[nc++] = m->layer_keys[j].name;
+        char hint[128];
+        s_hint(hint, sizeof hint, key, cand, nc);
+        if (dse_model_param(m, key) >= 0)
+            return S_ERR_KEY(c, lt, k, "'%s' is a parameter: write it as space = { %s = ... "
+                             "} in the layer, or in [space]", key, key);
+        return S_ERR_KEY(c, lt, k, "unknown key '%s' in a [[workload.layer]]%s", key, hint);
+    }
+    const char *name = NULL;
+    rc = s_string(c, lt, "name", "the layer's name", 1, L->line, L->col, &name);
+    if (rc)
+        return rc;
+    if (!*name || strlen(name) > 128)
+        return S_ERR_VAL(c, s_get(lt, "name", NULL), "a layer name must have 1 to 128 "
+                         "characters");
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == ',' || *p == '"')
+            return S_ERR_VAL(c, s_get(lt, "name", NULL), "a layer name must not contain "
+                             "control characters, commas or quotes");
+    for (size_t j = 0; j + 1 < job->n_layers; j++)
+        if (strcmp(job->layers[j].name, name) == 0)
+            return S_ERR_VAL(c, s_get(lt, "name", NULL), "duplicate layer name '%s' (first "
+                             "at line %d)", name, job->layers[j].line);
+    L->name = dse_xstrdup(name);
+    const char *op = NULL;
+    rc = s_string(c, lt, "op", "the layer's op", 1, L->line, L->col, &op);
+    if (rc)
+        return rc;
+    int opi = s_op_from_name(op);
+    if (opi < 0) {
+        const char *names[DSE_OP__COUNT];
+        for (int j = 0; j < DSE_OP__COUNT; j++)
+            names[j] = dse_op_name((dse_op_t)j);
+        char hint[128], list[256];
+        s_hint(hint, sizeof hint, op, names, DSE_OP__COUNT);
+        s_list(list, sizeof list, names, DSE_OP__COUNT);
+        return S_ERR_VAL(c, s_get(lt, "op", NULL), "unknown op \"%s\" (ops: %s)%s", op, list,
+                         hint);
+    }
+    L->op = (dse_op_t)opi;
+    if (!(m->ops & (1u << opi))) {
+        const char *names[DSE_OP__COUNT];
+        size_t k = 0;
+        for (int j = 0; j < DSE_OP__COUNT; j++)
+            if (m->ops & (1u << j))
+                names[k++] = dse_op_name((dse_op_t)j);
+        char list[256];
+        s_list(list, sizeof list, names, k);
+        return S_ERR_VAL(c, s_get(lt, "op", NULL), "model '%s' does not support op \"%s\" "
+                         "(it supports: %s)", m->name, op, k ? list : "none");
+    }
+    rc = s_layer_shape(c, lt, L);
+    if (rc)
+        return rc;
+    /* typed-in layers chain; an imported graph says itself what feeds what */
+    if (c == co && (rc = s_layer_chain(c, job, lt, L)))
+        return rc;
+    L->batch = job->batch;
+    const dse_toml_value_t *lb = s_get(lt, "batch", NULL);
+    if (lb && (rc = s_int(c, lb, "batch", 1, (int64_t)1 << 20, &L->batch)))
+        return rc;
+    assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
+    for (size_t k = 0; k < m->n_layer_keys; k++) {
+        L->attr[k] = m->layer_keys[k].dflt;
+        const dse_toml_value_t *kv = ov ? s_get(ov, m->layer_keys[k].name, NULL) : NULL;
+        s_ctx_t *kc = kv ? co : c;
+        if (!kv)
+            kv = s_get(lt, m->layer_keys[k].name, NULL);
+        if (kv) {
+            rc = s_decl_value(kc, &m->layer_keys[k], kv, &L->attr[k]);
+            if (rc)
+                return rc;
+        } else if (isnan(L->attr[k])) {
+            return s_err_at(c, L->line, L->col, "layer '%s' needs '%s' (%s)", L->name,
+                            m->layer_keys[k].name,
+                            m->layer_keys[k].doc ? m->layer_keys[k].doc : "no default");
+        }
+    }
+    if (m->check_layer) {
+        dse_error_t merr = DSE_ERROR_INIT;
+        rc = m->check_layer(job, L, &merr);
+        if (rc)
+            return s_err_at(c, L->line, L->col, "layer '%s': %s", L->name, merr.msg);
+    }
+    const dse_toml_value_t *local = s_get(ov ? ov : lt, "space", NULL);
+    if (local) {
+        rc = s_expect(co, local, DSE_TOML_TABLE, "a layer's space");
+        if (!rc)
+            rc = s_check_space_keys(co, m, local, "the layer's space");
+        if (rc)
+            return rc;
+    }
+    return s_build_space(co, job, L, global, local);
+}
+
+
+static char *s_beside(const char *job_file, const char *rel)
+{
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    const char *slash = job_file ? strrchr(job_file, '/') : NULL;
+    if (rel[0] != '/' && slash)
+        dse_strbuf_add(&sb, job_file, (size_t)(slash - job_file) + 1);
+    dse_strbuf_adds(&sb, rel);
+    return dse_strbuf_detach(&sb, NULL);
+}
+
+/* [workload] onnx and onnx_ignore: imports the graph into *tree, the TOML
+ * of its layers (see core/network.h). */
+static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_toml_value_t **tree,
+                  dse_network_t **netp)
+{
+    const dse_hwmodel_t *m = job->model;
+    const dse_toml_value_t *v = s_get(w, "onnx", NULL);
+    const char *rel = NULL;
+    int rc = s_string(c, w, "onnx", "the ONNX file", 0, 0, 0, &rel);
+    if (rc)
+        return rc;
+    if (c->flags & DSE_CONFIG_CANONICAL)
+        return S_ERR_VAL(c, v, "a canonical job writes its layers out: no onnx");
+    if (!*rel)
+        return S_ERR_VAL(c, v, "onnx must name a file (relative to the job file)");
+    job->onnx = s_beside(c->file, rel);
+    const dse_toml_value_t *iv = s_get(w, "onnx_ignore", NULL);
+    if (iv) {
+        if ((rc = s_expect(c, iv, DSE_TOML_ARRAY, "onnx_ignore")))
+            return rc;
+        size_t n = dse_toml_array_size(iv);
+        job->onnx_ignore = dse_xcalloc(n ? n : 1, sizeof *job->onnx_ignore);
+        for (size_t i = 0; i < n; i++) {
+            const dse_toml_value_t *e = dse_toml_array_get(iv, i);
+            if ((rc = s_expect(c, e, DSE_TOML_STRING, "an onnx_ignore entry (an op_type)")))
+                return rc;
+            job->onnx_ignore[job->n_onnx_ignore++] = dse_xstrdup(dse_toml_string(e, NULL));
+        }
+    }
+    dse_onnx_opts_t o = {.ops = m->ops, .model = m->name,
+                         .ignore = (const char *const *)job->onnx_ignore,
+                         .n_ignore = job->n_onnx_ignore, .batch = 1,
+                         .repeat = dse_model_layer_key(m, "repeat") >= 0};
+    dse_network_t *net = NULL;
+    dse_error_t ierr = DSE_ERROR_INIT;
+    rc = dse_onnx_import(job->onnx, &o, &net, &ierr);
+    if (rc) {
+        char buf[1100];
+        dse_error_format(&ierr, buf, sizeof buf);
+        return S_ERR_VAL(c, v, "%s", buf);
+    }
+    size_t nd = dse_network_n_ignored(net);
+    job->onnx_dropped = dse_xcalloc(nd ? nd : 1, sizeof *job->onnx_dropped);
+    for (size_t i = 0; i < dse_network_n_nodes(net); i++) {
+        const dse_net_node_t *N = dse_network_node(net, i);
+        if (N->fate != DSE_NODE_IGNORED)
+            continue;
+        char name[129];
+        dse_network_clean_name(N->name, N->op_type, i, name);
+        dse_strbuf_t sb = DSE_STRBUF_INIT;
+        dse_strbuf_addf(&sb, "%s (%.60s)", name, N->op_type);
+        job->onnx_dropped[job->n_onnx_dropped++] = dse_strbuf_detach(&sb, NULL);
+    }
+    const char *keys[DSE_MAX_LAYER_KEYS];
+    for (size_t k = 0; k < m->n_layer_keys && k < DSE_MAX_LAYER_KEYS; k++)
+        keys[k] = m->layer_keys[k].name;
+    char *text = dse_network_toml(net, keys, m->n_layer_keys);
+    *netp = net;
+    dse_error_t perr = DSE_ERROR_INIT;
+    *tree = dse_toml_parse(text, strlen(text), &perr);
+    free(text);
+    if (!*tree) /* the importer writes what the parser reads: a bug */
+        return S_ERR_VAL(c, v, "the imported layers do not read back (%s)", perr.msg);
+    return 0;
+}
+
+/* The job's same-name [[workload.layer]] tables over imported layers: each
+ * names an imported layer and holds only its space and model keys. */
+static int s_overrides(s_ctx_t *c, const dse_job_t *job, const dse_toml_value_t *user,
+                       const dse_toml_value_t *layers)
+{
+    const dse_hwmodel_t *m = job->model;
+    int rc = s_expect(c, user, DSE_TOML_ARRAY, "workload.layer");
+    if (rc)
+        return rc;
+    size_t n = layers ? dse_toml_array_size(layers) : 0;
+    for (size_t i = 0; i < dse_toml_array_size(user); i++) {
+        const dse_toml_value_t *ut = dse_toml_array_get(user, i);
+        if ((rc = s_expect(c, ut, DSE_TOML_TABLE, "a workload layer")))
+            return rc;
+        const char *name = NULL;
+        rc = s_string(c, ut, "name", "the imported layer it adds to", 1, dse_toml_line(ut),
+                      dse_toml_col(ut), &name);
+        if (rc)
+            return rc;
+        int found = 0;
+        for (size_t j = 0; j < n && !found; j++)
+            found = strcmp(dse_toml_string(s_get(dse_toml_array_get(layers, j), "name", NULL),
+                                           NULL), name) == 0;
+        if (!found) {
+            const char *cand[256];
+            size_t nc = 0;
+            for (size_t j = 0; j < n && nc < 256; j++)
+                cand[nc++] = dse_toml_string(s_get(dse_toml_array_get(layers, j), "name", NULL),
+                                             NULL);
+            char hint[128];
+            s_hint(hint, sizeof hint, name, cand, nc);
+            return S_ERR_VAL(c, s_get(ut, "name", NULL), "no imported layer is named '%s' (a "
+                             "[[workload.layer]] beside onnx adds to the imported layer of "
+                             "its name; `dse-run --import` lists them)%s", name, hint);
+        }
+        for (size_t k = 0; k < dse_toml_table_size(ut); k++) {
+            const char *key = dse_toml_table_key(ut, k);
+            if (strcmp(key, "name") == 0 || strcmp(key, "space") == 0 ||
+                dse_model_layer_key(m, key) >= 0)
+                continue;
+            return S_ERR_KEY(c, ut, k, "'%s' of imported layer '%s' comes from the graph: "
+                             "beside onnx, a layer table may give its space and the model's "
+                             "layer keys only", key, name);
+        }
+    }
+    return 0;
+}
+
+/* The layers: typed in, or imported (onnx) with the job's tables over them. */
+static int s_layers(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root,
+                    const dse_toml_value_t *w)
+{
+    const dse_hwmodel_t *m = job->model;
+    int rc;
+    const dse_toml_value_t *user = s_get(w, "layer", NULL), *layers = user;
+    dse_toml_value_t *tree = NULL;
+    dse_network_t *net = NULL;
+    s_ctx_t ci = *c;
+    if (s_get(w, "onnx", NULL)) {
+        if ((rc = s_onnx(c, job, w, &tree, &net)))
+            goto out;
+        layers = s_get(s_get(tree, "workload", NULL), "layer", NULL);
+        ci.file = job->onnx;
+        if (user && (rc = s_overrides(c, job, user, layers)))
+            goto out;
+    } else if (s_get(w, "onnx_ignore", NULL)) {
+        rc = S_ERR_VAL(c, s_get(w, "onnx_ignore", NULL), "onnx_ignore goes with onnx = "
+                       "\"FILE.onnx\"");
+        goto out;
+    }
+    if (!layers) {
+        rc = s_err_at(c, dse_toml_line(w), dse_toml_col(w),
+                      "[workload] has no layers: add [[workload.layer]] tables or onnx = "
+                      "\"FILE.onnx\"");
+        goto out;
+    }
+    if ((rc = s_expect(c, layers, DSE_TOML_ARRAY, "workload.layer")))
+        goto out;
     size_t n = dse_toml_array_size(layers);
-    if (n == 0)
-        return S_ERR_VAL(c, layers, "[workload] has no layers");
-    if (n > 100000)
-        return S_ERR_VAL(c, layers, "too many layers (%zu; at most 100000)", n);
+    if (n == 0 || n > 100000) {
+        rc = n ? S_ERR_VAL(c, layers, "too many layers (%zu; at most 100000)", n)
+               : S_ERR_VAL(c, layers, "[workload] has no layers");
+        goto out;
+    }
     job->layers = dse_xcalloc(n, sizeof *job->layers);
 
     const dse_toml_value_t *global = s_get(root, "space", NULL);
@@ -1131,124 +1412,39 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         if (!rc)
             rc = s_check_space_keys(c, m, global, "[space]");
         if (rc)
-            return rc;
+            goto out;
     }
 
-    for (size_t i = 0; i < n; i++) {
-        const dse_toml_value_t *lt = dse_toml_array_get(layers, i);
-        rc = s_expect(c, lt, DSE_TOML_TABLE, "a workload layer");
-        if (rc)
-            return rc;
-        dse_layer_t *L = &job->layers[job->n_layers++];
-        L->line = dse_toml_line(lt);
-        L->col = dse_toml_col(lt);
-        /* unknown keys: fixed layer keys plus the model's layer keys */
-        for (size_t k = 0; k < dse_toml_table_size(lt); k++) {
-            const char *key = dse_toml_table_key(lt, k);
-            int ok = s_layer_key_ok(m, key);
-            for (size_t j = 0; j < S_N_LAYER_FIXED && !ok; j++)
-                ok = strcmp(key, s_layer_fixed[j]) == 0;
-            if (ok)
-                continue;
-            const char *cand[S_N_LAYER_FIXED + DSE_MAX_LAYER_KEYS + DSE_MAX_PARAMS];
-            size_t nc = 0;
-            for (size_t j = 0; j < S_N_LAYER_FIXED; j++)
-                cand[nc++] = s_layer_fixed[j];
-            for (size_t j = 0; j < m->n_layer_keys && j < DSE_MAX_LAYER_KEYS; j++)
-                cand[nc++] = m->layer_keys[j].name;
-            char hint[128];
-            s_hint(hint, sizeof hint, key, cand, nc);
-            if (dse_model_param(m, key) >= 0)
-                return S_ERR_KEY(c, lt, k, "'%s' is a parameter: write it as space = { %s = ... "
-                                 "} in the layer, or in [space]", key, key);
-            return S_ERR_KEY(c, lt, k, "unknown key '%s' in a [[workload.layer]]%s", key, hint);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const dse_toml_value_t *lt = dse_toml_array_get(layers, i), *ov = NULL;
+        if (!tree) {
+            rc = s_layer_entry(c, c, job, lt, NULL, global);
+            continue;
         }
-        const char *name = NULL;
-        rc = s_string(c, lt, "name", "the layer's name", 1, L->line, L->col, &name);
-        if (rc)
-            return rc;
-        if (!*name || strlen(name) > 128)
-            return S_ERR_VAL(c, s_get(lt, "name", NULL), "a layer name must have 1 to 128 "
-                             "characters");
-        for (const char *p = name; *p; p++)
-            if ((unsigned char)*p < 0x20 || *p == ',' || *p == '"')
-                return S_ERR_VAL(c, s_get(lt, "name", NULL), "a layer name must not contain "
-                                 "control characters, commas or quotes");
-        for (size_t j = 0; j + 1 < job->n_layers; j++)
-            if (strcmp(job->layers[j].name, name) == 0)
-                return S_ERR_VAL(c, s_get(lt, "name", NULL), "duplicate layer name '%s' (first "
-                                 "at line %d)", name, job->layers[j].line);
-        L->name = dse_xstrdup(name);
-        const char *op = NULL;
-        rc = s_string(c, lt, "op", "the layer's op", 1, L->line, L->col, &op);
-        if (rc)
-            return rc;
-        int opi = s_op_from_name(op);
-        if (opi < 0) {
-            const char *names[DSE_OP__COUNT];
-            for (int j = 0; j < DSE_OP__COUNT; j++)
-                names[j] = dse_op_name((dse_op_t)j);
-            char hint[128], list[256];
-            s_hint(hint, sizeof hint, op, names, DSE_OP__COUNT);
-            s_list(list, sizeof list, names, DSE_OP__COUNT);
-            return S_ERR_VAL(c, s_get(lt, "op", NULL), "unknown op \"%s\" (ops: %s)%s", op, list,
-                             hint);
+        const char *name = dse_toml_string(s_get(lt, "name", NULL), NULL);
+        for (size_t j = 0; user && j < dse_toml_array_size(user) && !ov; j++) {
+            const dse_toml_value_t *ut = dse_toml_array_get(user, j);
+            if (strcmp(dse_toml_string(s_get(ut, "name", NULL), NULL), name) == 0)
+                ov = ut;
         }
-        L->op = (dse_op_t)opi;
-        if (!(m->ops & (1u << opi))) {
-            const char *names[DSE_OP__COUNT];
-            size_t k = 0;
-            for (int j = 0; j < DSE_OP__COUNT; j++)
-                if (m->ops & (1u << j))
-                    names[k++] = dse_op_name((dse_op_t)j);
-            char list[256];
-            s_list(list, sizeof list, names, k);
-            return S_ERR_VAL(c, s_get(lt, "op", NULL), "model '%s' does not support op \"%s\" "
-                             "(it supports: %s)", m->name, op, k ? list : "none");
+        rc = s_layer_entry(&ci, c, job, lt, ov, global);
+        for (int k = 0; k < 2 && !rc; k++) { /* names for exports */
+            const char *sn = dse_network_layer_c(net, i)->src_names[k];
+            job->layers[i].src_names[k] = sn ? dse_xstrdup(sn) : NULL;
         }
-        rc = s_layer_shape(c, lt, L);
-        if (rc)
-            return rc;
-        rc = s_layer_chain(c, job, lt, L);
-        if (rc)
-            return rc;
-        L->batch = batch;
-        const dse_toml_value_t *lb = s_get(lt, "batch", NULL);
-        if (lb && (rc = s_int(c, lb, "batch", 1, (int64_t)1 << 20, &L->batch)))
-            return rc;
-        assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
-        for (size_t k = 0; k < m->n_layer_keys; k++) {
-            L->attr[k] = m->layer_keys[k].dflt;
-            const dse_toml_value_t *kv = s_get(lt, m->layer_keys[k].name, NULL);
-            if (kv) {
-                rc = s_decl_value(c, &m->layer_keys[k], kv, &L->attr[k]);
-                if (rc)
-                    return rc;
-            } else if (isnan(L->attr[k])) {
-                return s_err_at(c, L->line, L->col, "layer '%s' needs '%s' (%s)", L->name,
-                                m->layer_keys[k].name,
-                                m->layer_keys[k].doc ? m->layer_keys[k].doc : "no default");
-            }
+        if (rc && strcmp(c->err->file, job->onnx) == 0) {
+            /* positions in the importer's text mean nothing to the user */
+            char msg[sizeof c->err->msg];
+            snprintf(msg, sizeof msg, "%s", c->err->msg);
+            snprintf(c->err->msg, sizeof c->err->msg, "imported layer '%s': %.600s "
+                     "(`dse-run --import` prints the layers)", name, msg);
+            c->err->line = c->err->col = 0;
         }
-        if (m->check_layer) {
-            dse_error_t merr = DSE_ERROR_INIT;
-            rc = m->check_layer(job, L, &merr);
-            if (rc)
-                return s_err_at(c, L->line, L->col, "layer '%s': %s", L->name, merr.msg);
-        }
-        const dse_toml_value_t *local = s_get(lt, "space", NULL);
-        if (local) {
-            rc = s_expect(c, local, DSE_TOML_TABLE, "a layer's space");
-            if (!rc)
-                rc = s_check_space_keys(c, m, local, "the layer's space");
-            if (rc)
-                return rc;
-        }
-        rc = s_build_space(c, job, L, global, local);
-        if (rc)
-            return rc;
     }
-    return 0;
+out:
+    dse_toml_destroy(&tree);
+    dse_network_destroy(&net);
+    return rc;
 }
 
 /* -------------------------------------------------------------------- search */

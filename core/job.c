@@ -53,9 +53,18 @@ void dse_job_destroy(dse_job_t **job_p)
     dse_job_t *job = *job_p;
     for (size_t i = 0; i < job->n_layers; i++) {
         free(job->layers[i].name);
+        free(job->layers[i].src_names[0]);
+        free(job->layers[i].src_names[1]);
         dse_space_destroy(&job->layers[i].space);
     }
     free(job->layers);
+    free(job->onnx);
+    for (size_t i = 0; i < job->n_onnx_ignore; i++)
+        free(job->onnx_ignore[i]);
+    free(job->onnx_ignore);
+    for (size_t i = 0; i < job->n_onnx_dropped; i++)
+        free(job->onnx_dropped[i]);
+    free(job->onnx_dropped);
     free(job->path);
     free(job->name);
     free(job->output);

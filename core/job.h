@@ -79,6 +79,10 @@ typedef struct {
     /* Values of the model's layer keys (dse_hwmodel_t.layer_keys), in that order. */
     double attr[DSE_MAX_LAYER_KEYS];
     struct dse_space *space; /* this layer's parameter space (owned) */
+    /* Node names of an imported graph that exports name for this layer (FINN
+     * dataflow: [0] its ConvolutionInputGenerator, [1] its MVAU/VVAU/
+     * StreamingMaxPool); NULL = the export's own names. Owned. */
+    char *src_names[2];
     int line, col;           /* where the layer's table starts in the config */
     int64_t batch;           /* samples per run of the layer (>= 1; [workload] batch) */
 } dse_layer_t;
@@ -114,8 +118,17 @@ typedef struct {
     /* [workload] */
     dse_dtype_t dtype;
     unsigned steps; /* DSE_STEP_* bits */
+    int64_t batch;  /* [workload] batch: each layer's default (dse_layer_t.batch) */
     dse_layer_t *layers;
     size_t n_layers;
+    /* [workload] onnx: the layers were imported from this file (resolved
+     * path, NULL when typed in), with these op_types dropped knowingly
+     * (onnx_ignore) and these nodes dropped by them ("name (op_type)"). */
+    char *onnx;
+    char **onnx_ignore;
+    size_t n_onnx_ignore;
+    char **onnx_dropped;
+    size_t n_onnx_dropped;
     /* [search] */
     char *strategy;
     size_t n_objectives;

@@ -976,6 +976,16 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     dse_strbuf_addf(&sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
                     (unsigned long long)dse_search_job_budget(job),
                     (unsigned long long)job->seed);
+    if (job->onnx) { /* the layers came from an ONNX file: what onnx_ignore dropped */
+        dse_strbuf_adds(&sb, ",\n  \"onnx\": ");
+        s_json_string(&sb, job->onnx);
+        dse_strbuf_adds(&sb, ",\n  \"onnx_dropped\": [");
+        for (size_t i = 0; i < job->n_onnx_dropped; i++) {
+            dse_strbuf_adds(&sb, i ? ", " : "");
+            s_json_string(&sb, job->onnx_dropped[i]);
+        }
+        dse_strbuf_adds(&sb, "]");
+    }
     dse_strbuf_adds(&sb, ",\n  \"objectives\": [");
     for (size_t i = 0; i < job->n_objectives; i++) {
         dse_strbuf_adds(&sb, i ? ", " : "");

@@ -907,38 +907,41 @@ int dse_finn_write_folding_config(const dse_job_t *job, double *const *params, c
         const char *ram = s_ram_style[(int)l->attr[DSE_FINN_L_RAM_STYLE] & 3];
         const char *mem = s_mem_mode[(int)l->attr[DSE_FINN_L_MEM_MODE] % 3];
         const char *res = s_res_type[p[DSE_FINN_P_RES_TYPE] != 0];
+        /* node names: an imported dataflow graph's own, else FINN's defaults */
+        char swg[160], unit[160];
+        snprintf(swg, sizeof swg, "ConvolutionInputGenerator_%d", n_swg);
+        if (l->src_names[0])
+            snprintf(swg, sizeof swg, "%s", l->src_names[0]);
         switch (l->op) {
         case DSE_OP_CONV2D:
-            dse_strbuf_addf(&sb,
-                            ",\n  \"ConvolutionInputGenerator_%d\": {\"SIMD\": %d, "
-                            "\"ram_style\": \"distributed\"}",
-                            n_swg++, (int)p[DSE_FINN_P_SWG_SIMD]);
+            n_swg++;
+            dse_strbuf_addf(&sb, ",\n  \"%s\": {\"SIMD\": %d, \"ram_style\": \"distributed\"}", swg,
+                            (int)p[DSE_FINN_P_SWG_SIMD]);
             /* fall through */
         case DSE_OP_PW:
         case DSE_OP_LINEAR:
+            snprintf(unit, sizeof unit, "MatrixVectorActivation_%d", n_mvau++);
             dse_strbuf_addf(&sb,
-                            ",\n  \"MatrixVectorActivation_%d\": {\"PE\": %d, \"SIMD\": %d, "
+                            ",\n  \"%s\": {\"PE\": %d, \"SIMD\": %d, "
                             "\"ram_style\": \"%s\", \"mem_mode\": \"%s\", \"resType\": \"%s\"}",
-                            n_mvau++, pe, simd, ram, mem, res);
+                            l->src_names[1] ? l->src_names[1] : unit, pe, simd, ram, mem, res);
             break;
         case DSE_OP_DW:
-            dse_strbuf_addf(&sb,
-                            ",\n  \"ConvolutionInputGenerator_%d\": {\"SIMD\": %d, "
-                            "\"ram_style\": \"distributed\"}",
-                            n_swg++, pe);
+            n_swg++;
+            dse_strbuf_addf(&sb, ",\n  \"%s\": {\"SIMD\": %d, \"ram_style\": \"distributed\"}", swg,
+                            pe);
+            snprintf(unit, sizeof unit, "VectorVectorActivation_%d", n_vvau++);
             if (est == DSE_FINN_EST_2021)
-                dse_strbuf_addf(&sb,
-                                ",\n  \"VectorVectorActivation_%d\": {\"PE\": %d, "
-                                "\"resType\": \"%s\"}",
-                                n_vvau++, pe, res);
+                dse_strbuf_addf(&sb, ",\n  \"%s\": {\"PE\": %d, \"resType\": \"%s\"}",
+                                l->src_names[1] ? l->src_names[1] : unit, pe, res);
             else
                 dse_strbuf_addf(&sb,
-                                ",\n  \"VectorVectorActivation_%d\": {\"PE\": %d, \"SIMD\": %d, "
-                                "\"resType\": \"%s\"}",
-                                n_vvau++, pe, simd, res);
+                                ",\n  \"%s\": {\"PE\": %d, \"SIMD\": %d, \"resType\": \"%s\"}",
+                                l->src_names[1] ? l->src_names[1] : unit, pe, simd, res);
             break;
         case DSE_OP_MAXPOOL:
-            dse_strbuf_addf(&sb, ",\n  \"StreamingMaxPool_Batch_%d\": {}", n_pool++);
+            snprintf(unit, sizeof unit, "StreamingMaxPool_Batch_%d", n_pool++);
+            dse_strbuf_addf(&sb, ",\n  \"%s\": {}", l->src_names[1] ? l->src_names[1] : unit);
             break;
         default:
             break;

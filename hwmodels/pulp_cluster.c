@@ -20,6 +20,7 @@
  * when cout is tiled) are stored and reloaded between channel tiles.
  */
 #include "hwmodels/pulp_cluster.h"
+#include "hwmodels/exports.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1009,6 +1010,7 @@ const dse_hwmodel_t dse_model_pulp_cluster = {
     .monotone = pulp_monotone,
     .baselines = s_baselines,
     .baseline = pulp_baseline,
+    .export_point = dse_pulp_export_point, /* tiling.h, fastest_tiling.txt (exports.c) */
     .reasons = s_reasons,
     .n_reasons = 1,
 };

@@ -26,6 +26,7 @@
  * fork_cycles and call_cycles are fitted on microLlama64 autoregressive.
  */
 #include "hwmodels/siracusa.h"
+#include "hwmodels/exports.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1322,6 +1323,7 @@ const dse_hwmodel_t dse_model_siracusa = {
     .monotone = sir_monotone,
     .baselines = s_baselines,
     .baseline = sir_baseline,
+    .export_point = dse_siracusa_export_point, /* deployment.json (exports.c) */
     .reasons = s_reasons,
     .n_reasons = sizeof s_reasons / sizeof s_reasons[0],
 };
