@@ -24,21 +24,24 @@ CFLAGS_ALL   := -std=c11 $(OPT) $(SANITIZE) $(WARN) -MMD -MP $(CFLAGS)
 LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 LIB_DIRS  := core kernels hwmodels search coordinator worker
-LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c, \
+LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c \
+               %/main_dse_kernel_timer.c, \
                $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/onnx/onnx.pb-c.o
 LIB       := $(BUILD)/libdse.a
 
-PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker
+PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker \
+             $(BUILD)/dse-kernel-timer
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/main.o
-TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise
+TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench-%)
 
 ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/coordinator/main_dse_coordinator.o $(BUILD)/worker/main_dse_worker.o \
-             $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o \
+             $(BUILD)/worker/main_dse_kernel_timer.o \
+             $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o $(BUILD)/tests/fake_sim.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration
@@ -83,12 +86,18 @@ $(BUILD)/dse-coordinator: $(BUILD)/coordinator/main_dse_coordinator.o $(LIB)
 $(BUILD)/dse-worker: $(BUILD)/worker/main_dse_worker.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/dse-kernel-timer: $(BUILD)/worker/main_dse_kernel_timer.o $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/toml-decoder: $(BUILD)/tests/toml_decoder.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/dse-noise: $(BUILD)/tests/noise_peer.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/dse-fake-sim: $(BUILD)/tests/fake_sim.o
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ -lm
 $(BUILD)/bench-%: $(BUILD)/bench/%.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)

@@ -12,7 +12,7 @@
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
 
-static void s_progress_line(const dse_msg_progress_t *p, double rate)
+static void s_progress_line(const dse_msg_progress_t *p, double rate, int measured)
 {
     double pct = p->total ? 100.0 * (double)p->evaluated / (double)p->total : 0;
     if (p->units_total && p->units_done == p->units_total)
@@ -32,8 +32,8 @@ static void s_progress_line(const dse_msg_progress_t *p, double rate)
         r /= 1e6, unit = "M";
     else if (r >= 1e3)
         r /= 1e3, unit = "k";
-    fprintf(stderr, "\r\033[K  %5.1f%%  %6.2f%s points/s  ETA %s  %u worker%s  units %u/%u", pct,
-            r, unit, eta, p->workers_alive, p->workers_alive == 1 ? "" : "s", p->units_done,
+    fprintf(stderr, "\r\033[K  %5.1f%%  %6.2f%s %spoints/s  ETA %s  %u worker%s  units %u/%u", pct,
+            r, unit, measured ? "measured " : "", eta, p->workers_alive, p->workers_alive == 1 ? "" : "s", p->units_done,
             p->units_total);
     if (p->reissued)
         fprintf(stderr, " (%u re-issued)", p->reissued);
@@ -65,7 +65,7 @@ static void s_reset(const dse_evaljob_t *ej, dse_client_result_t *res)
     res->per_layer = dse_xcalloc(nl, sizeof *res->per_layer);
     for (size_t i = 0; i < nl; i++)
         res->fronts[i] = dse_evaljob_front_new(ej);
-    if (ej->job->dump_all) {
+    if (ej->job->dump_all || ej->job->evaluator) {
         res->all = dse_xcalloc(nl, sizeof *res->all);
         for (size_t i = 0; i < nl; i++)
             res->all[i] = dse_evaljob_front_new(ej);
@@ -199,7 +199,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                     break;
                 }
                 if (o->progress) {
-                    s_progress_line(&msg.progress, rate);
+                    s_progress_line(&msg.progress, rate, ej->job->evaluator != NULL);
                     drew = 1;
                 }
                 break;
@@ -237,6 +237,8 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 res->units = d->units;
                 res->reissued = d->reissued;
                 res->workers_seen = d->workers_seen;
+                res->measured = d->measured;
+                res->cached = d->cached;
                 res->wall = now - started;
                 res->n_quarantined = d->n_quarantined;
                 res->quarantined = dse_xcalloc(d->n_quarantined ? d->n_quarantined : 1,

@@ -37,6 +37,7 @@ typedef struct {
     uint64_t units, reissued;
     uint32_t workers_seen;
     double wall;
+    uint64_t measured, cached; /* measured jobs: points measured, and taken from the cache */
 } dse_client_result_t;
 
 /* Runs the job on the coordinator. Returns 0 with res filled (release with

@@ -7,14 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/mcache.h"
+#include "core/evaluator.h"
 #include "core/outputs.h"
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
+#include "search/perm.h"
 #include "search/search.h"
 #include "worker/eval.h"
+#include "worker/measure.h"
 
 #define S_UNIT_BITS 40
 #define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)
@@ -74,6 +78,8 @@ typedef struct s_job {
     double started;
     double workers_seen_at; /* last time a worker could take the job */
     int said_no_workers;    /* "waiting for workers" logged since then */
+    uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
+    int waiting_logged;
 } s_job_t;
 
 struct dse_coord {
@@ -89,6 +95,7 @@ struct dse_coord {
     size_t rr; /* round-robin position over jobs */
     double last_heartbeat, last_progress;
     uint64_t proto_errors;
+    dse_mcache_t *cache; /* measured points; opened for the first measured job */
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -140,6 +147,30 @@ static int s_worker_can(const s_worker_t *w, const char *model)
         if (strcmp(w->caps[i], model) == 0)
             return 1;
     return 0;
+}
+
+/* Whether a worker may get a job's units: it runs the model and, for a
+ * measured job, allows commands and carries the job's `requires` tag. So a
+ * command never travels to a worker that did not opt in. */
+static int s_worker_takes(const s_worker_t *w, const s_job_t *j)
+{
+    const dse_job_t *job = j->ej->job;
+    if (!s_worker_can(w, job->model->name))
+        return 0;
+    if (!job->evaluator)
+        return 1;
+    if (!s_worker_can(w, "command"))
+        return 0;
+    if (!job->evaluator->requires[0])
+        return 1;
+    char tag[40];
+    snprintf(tag, sizeof tag, "tag:%s", job->evaluator->requires);
+    return s_worker_can(w, tag);
+}
+
+static int s_max_attempts(const dse_coord_t *c, const s_job_t *j)
+{
+    return j->ej->job->evaluator ? j->ej->job->evaluator->max_attempts : c->o.max_attempts;
 }
 
 static void s_send_worker(dse_coord_t *c, const s_worker_t *w, const dse_msg_t *m)
@@ -266,6 +297,19 @@ static size_t s_unit_leases(const s_job_t *j, uint64_t u)
     return n;
 }
 
+/* The point of a one-point unit. */
+static uint64_t s_unit_point(const s_job_t *j, const dse_unit_t *unit)
+{
+    if (unit->kind == DSE_UNIT_LIST)
+        return unit->indices[0];
+    if (unit->kind == DSE_UNIT_SHUFFLED) {
+        dse_perm_t perm;
+        dse_perm_init(&perm, j->ej->job->layers[unit->layer].space->size, unit->key);
+        return dse_perm_at(&perm, unit->lo);
+    }
+    return unit->lo;
+}
+
 /* A lease ended without a result (worker dead, FAIL, expiry). Every failed
  * lease counts, copies included, so a unit that kills whoever runs it
  * cannot circulate forever: after max_attempts failures it is quarantined;
@@ -277,9 +321,10 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *wh
         return; /* done already */
     if (j->attempts[u] < 255)
         j->attempts[u]++;
-    if (j->attempts[u] < (unsigned)c->o.max_attempts && s_unit_leases(j, u) > 0)
+    unsigned max_attempts = (unsigned)s_max_attempts(c, j);
+    if (j->attempts[u] < max_attempts && s_unit_leases(j, u) > 0)
         return; /* still running elsewhere */
-    if (j->attempts[u] >= (unsigned)c->o.max_attempts) {
+    if (j->attempts[u] >= max_attempts) {
         j->state[u] = S_QUARANTINED;
         dse_unit_t unit;
         dse_search_unit(j->search, u, &unit);
@@ -289,18 +334,32 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *wh
         q->lo = unit.lo;
         q->hi = unit.hi;
         q->attempts = j->attempts[u];
+        if (j->ej->job->evaluator && dse_unit_points(&unit) == 1) {
+            /* a measured point that failed every attempt: infeasible, with its reason */
+            q->lo = s_unit_point(j, &unit);
+            q->hi = q->lo + 1;
+            j->per_layer[unit.layer].evaluated++;
+            j->per_layer[unit.layer].infeasible++;
+            j->evaluated++;
+        }
         snprintf(q->error, sizeof q->error, "%s", why);
-        s_log(c, "job %llu: unit %llu (layer '%s', points %llu..%llu) quarantined after %u "
-              "attempts: %s", (unsigned long long)j->id, (unsigned long long)u,
-              j->ej->job->layers[unit.layer].name, (unsigned long long)unit.lo,
-              (unsigned long long)unit.hi, q->attempts, why);
+        if (j->ej->job->evaluator)
+            s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
+                  (unsigned long long)j->id, (unsigned long long)q->lo,
+                  j->ej->job->layers[unit.layer].name, q->attempts, q->attempts == 1 ? "" : "s",
+                  why);
+        else
+            s_log(c, "job %llu: unit %llu (layer '%s', points %llu..%llu) quarantined after %u "
+                  "attempts: %s", (unsigned long long)j->id, (unsigned long long)u,
+                  j->ej->job->layers[unit.layer].name, (unsigned long long)unit.lo,
+                  (unsigned long long)unit.hi, q->attempts, why);
     } else {
         s_job_push_retry(j, u);
         j->reissued++;
         if (c->o.verbose)
             s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %d (%s)",
                   (unsigned long long)j->id, (unsigned long long)u, j->attempts[u],
-                  c->o.max_attempts, why);
+                  (int)max_attempts, why);
     }
 }
 
@@ -430,6 +489,8 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.quarantined = q;
     d.done.workers_seen = (uint32_t)j->n_seen;
     d.done.wall = now - j->started;
+    d.done.measured = j->measured;
+    d.done.cached = j->cached;
     dse_msg_send(c->csock, &j->client, &d);
     free(q);
     if (c->o.verbose)
@@ -456,6 +517,8 @@ static void s_job_grow(s_job_t *j)
     j->cap_units = cap;
 }
 
+static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t to);
+
 /* When every unit proposed so far has settled, the search proposes more,
  * or the job is finished. */
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
@@ -464,11 +527,13 @@ static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
         uint64_t slots = 0;
         for (size_t i = 0; i < c->n_workers; i++)
             slots += c->workers[i].credit;
+        uint64_t before = dse_search_n_units(j->search);
         if (dse_search_advance(j->search, now - j->started, slots) == 0) {
             s_job_finish(c, j, now);
             return;
         }
         s_job_grow(j);
+        s_resolve_local(c, j, before, dse_search_n_units(j->search));
     }
 }
 
@@ -492,6 +557,9 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     dse_search_unit(j->search, u, &unit);
     double timeout = c->o.lease_timeout_s > 0 ? c->o.lease_timeout_s
                                               : (60 > 40 * c->o.unit_seconds ? 60 : 40 * c->o.unit_seconds);
+    const dse_evaluator_t *ev = j->ej->job->evaluator;
+    if (ev) /* a measured unit: its points' timeouts, the kill's grace, and the messaging */
+        timeout = ev->timeout * (double)dse_unit_points(&unit) + 2 + 3 * c->o.heartbeat_s;
     j->leases = dse_xgrow(j->leases, sizeof *j->leases, j->n_leases + 1, &j->cap_leases);
     s_lease_t *l = &j->leases[j->n_leases++];
     l->unit = u;
@@ -522,7 +590,9 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
     size_t best = 0;
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        if (s_job_has_pending(j) || !s_worker_can(w, j->ej->job->model->name))
+        /* a copy of a measured unit would measure its point twice: a hung
+         * one is re-issued at its lease's end instead */
+        if (s_job_has_pending(j) || !s_worker_takes(w, j) || j->ej->job->evaluator)
             continue;
         for (size_t i = 0; i < j->n_leases; i++) {
             s_lease_t *l = &j->leases[i];
@@ -551,7 +621,7 @@ static void s_schedule(dse_coord_t *c, double now)
             s_job_t *j = NULL;
             for (size_t k = 0; k < c->n_jobs; k++) {
                 s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
-                if (s_job_has_pending(cand) && s_worker_can(w, cand->ej->job->model->name)) {
+                if (s_job_has_pending(cand) && s_worker_takes(w, cand)) {
                     j = cand;
                     c->rr = (c->rr + k + 1) % c->n_jobs;
                     break;
@@ -657,6 +727,110 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
     return 1;
 }
 
+/* Merges a unit's rows and counters. A measured job's rows are kept
+ * whatever the per-layer constraints (so that they can be cached): they are
+ * checked here. */
+static void s_merge(s_job_t *j, uint64_t u, const dse_unit_t *unit, const dse_wire_counters_t *cn,
+                    size_t n, const uint64_t *index, const int64_t *cin, const int64_t *cout,
+                    const double *metrics, size_t width)
+{
+    const dse_job_t *job = j->ej->job;
+    dse_counters_t *pl = &j->per_layer[unit->layer];
+    uint64_t dropped = 0;
+    size_t kept = 0;
+    if (!job->evaluator) { /* the model's rows are final: merged as they come */
+        dse_front_t *f = j->fronts[unit->layer];
+        for (size_t i = 0; i < n; i++) {
+            dse_front_insert(f, index[i], cin[i], cout[i], metrics + i * width);
+            if (j->all)
+                dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i],
+                               metrics + i * width);
+        }
+        dse_search_feed(j->search, u, n, index, cin, cout, metrics);
+        goto counters;
+    }
+    uint64_t *kidx = dse_xcalloc(n + 1, sizeof *kidx);
+    int64_t *kcin = dse_xcalloc(n + 1, sizeof *kcin), *kcout = dse_xcalloc(n + 1, sizeof *kcout);
+    double *km = dse_xcalloc(n * width + 1, sizeof *km);
+    dse_front_t *f = j->fronts[unit->layer];
+    for (size_t i = 0; i < n; i++) {
+        const double *row = metrics + i * width;
+        if (!dse_eval_keep(job, row)) {
+            dse_eval_tally(job, 1, row, &pl->why); /* the constraint it breaks */
+            dropped++;
+            continue;
+        }
+        dse_front_insert(f, index[i], cin[i], cout[i], row);
+        if (j->all)
+            dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i], row);
+        kidx[kept] = index[i], kcin[kept] = cin[i], kcout[kept] = cout[i];
+        memcpy(km + kept * width, row, width * sizeof *row);
+        kept++;
+    }
+    dse_search_feed(j->search, u, kept, kidx, kcin, kcout, km);
+    free(kidx), free(kcin), free(kcout), free(km);
+counters:
+    pl->evaluated += cn->evaluated;
+    pl->feasible += cn->feasible - dropped;
+    pl->infeasible += cn->infeasible + dropped;
+    pl->skipped += cn->skipped;
+    dse_why_merge(&pl->why, &cn->why);
+    /* progress counts points done: a skipped point is as done as an evaluated one */
+    j->evaluated += cn->evaluated + cn->skipped;
+    j->state[u] = S_DONE;
+    j->done++;
+}
+
+/* Measured jobs: settles here the new units [from, to) that need no
+ * measurement: one-point units whose point the model finds infeasible, or
+ * whose measurement is in the cache. Does not check for the job's end. */
+static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t to)
+{
+    const dse_job_t *job = j->ej->job;
+    if (!job->evaluator)
+        return;
+    const dse_hwmodel_t *m = job->model;
+    size_t width = m->n_metrics;
+    double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
+    for (uint64_t u = from; u < to; u++) {
+        if (j->state[u] != S_PENDING)
+            continue;
+        dse_unit_t unit;
+        dse_search_unit(j->search, u, &unit);
+        if (dse_unit_points(&unit) != 1)
+            continue;
+        const dse_space_t *sp = job->layers[unit.layer].space;
+        uint64_t idx = s_unit_point(j, &unit);
+        if (idx >= sp->size)
+            continue;
+        dse_space_decode(sp, idx, params);
+        dse_wire_counters_t cn = {1, 0, 0, 0};
+        if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
+            cn.infeasible = 1;
+            dse_eval_tally(job, 0, metrics, &cn.why);
+            s_merge(j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
+            continue;
+        }
+        if (!c->cache)
+            continue;
+        char *key = dse_measure_key(j->ej, unit.layer, params);
+        int64_t ci = 0, co = 0;
+        int hit = dse_mcache_get(c->cache, key, width, &ci, &co, metrics);
+        free(key);
+        if (!hit)
+            continue;
+        int finite = 1;
+        for (size_t o = 0; o < job->n_layer_objectives; o++)
+            finite &= isfinite(metrics[job->layer_objectives[o]]) != 0;
+        if (finite)
+            cn.feasible = 1;
+        else
+            cn.infeasible = 1;
+        j->cached++;
+        s_merge(j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
+    }
+}
+
 static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, double now)
 {
     s_job_t *j = s_job_find(c, r->unit >> S_UNIT_BITS);
@@ -681,27 +855,24 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
         s_unit_failed(c, j, u, why);
         return;
     }
-    dse_front_t *f = j->fronts[unit.layer];
-    size_t width = r->rows.width;
-    for (size_t i = 0; i < r->rows.n; i++) {
-        dse_front_insert(f, r->rows.index[i], r->rows.cin[i], r->rows.cout[i],
-                         r->rows.metrics + i * width);
-        if (j->all)
-            dse_front_push(j->all[unit.layer], r->rows.index[i], r->rows.cin[i],
-                           r->rows.cout[i], r->rows.metrics + i * width);
+    const dse_job_t *job = j->ej->job;
+    if (job->evaluator) {
+        j->measured += r->counters.evaluated;
+        /* every measurement goes to the cache, whatever the job's constraints */
+        double params[DSE_MAX_PARAMS];
+        const dse_space_t *sp = job->layers[unit.layer].space;
+        for (size_t i = 0; c->cache && i < r->rows.n; i++) {
+            dse_space_decode(sp, r->rows.index[i], params);
+            char *key = dse_measure_key(j->ej, unit.layer, params);
+            dse_error_t e = DSE_ERROR_INIT;
+            if (dse_mcache_put(c->cache, key, r->rows.width, r->rows.cin[i], r->rows.cout[i],
+                               r->rows.metrics + i * r->rows.width, &e) != 0)
+                s_log(c, "cache: %s", e.msg);
+            free(key);
+        }
     }
-    dse_search_feed(j->search, u, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
-                    r->rows.metrics);
-    dse_counters_t *pl = &j->per_layer[unit.layer];
-    pl->evaluated += r->counters.evaluated;
-    pl->feasible += r->counters.feasible;
-    pl->infeasible += r->counters.infeasible;
-    pl->skipped += r->counters.skipped;
-    dse_why_merge(&pl->why, &r->counters.why);
-    /* progress counts points done: a skipped point is as done as an evaluated one */
-    j->evaluated += r->counters.evaluated + r->counters.skipped;
-    j->state[u] = S_DONE;
-    j->done++;
+    s_merge(j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
+            r->rows.metrics, r->rows.width);
     if (w) {
         size_t k = 0;
         while (k < j->n_seen && j->seen[k] != w->uid)
@@ -800,6 +971,14 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
         s_client_error(c, p, buf);
         return;
     }
+    if (ej->job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
+        !(c->cache = dse_mcache_open(c->o.cache_dir, &err))) {
+        char buf[1200];
+        dse_error_format(&err, buf, sizeof buf);
+        s_client_error(c, p, buf);
+        dse_evaljob_destroy(&ej);
+        return;
+    }
     double unit_s = ej->job->unit_seconds > 0 ? ej->job->unit_seconds : c->o.unit_seconds;
     dse_search_t *search = NULL;
     if (dse_search_new(ej, unit_s, NULL, &search, &err) != 0) {
@@ -819,13 +998,15 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
         j->fronts[i] = dse_evaljob_front_new(ej);
-    if (ej->job->dump_all) {
+    /* measured jobs send every measured point back too (for fidelity.csv) */
+    if (ej->job->dump_all || ej->job->evaluator) {
         j->all = dse_xcalloc(nl, sizeof *j->all);
         for (size_t i = 0; i < nl; i++)
             j->all[i] = dse_evaljob_front_new(ej);
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
     s_job_grow(j);
+    s_resolve_local(c, j, 0, dse_search_n_units(search));
     size_t nobj = ej->job->n_layer_objectives;
     j->hv_ref = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ref);
     j->hv_ideal = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ideal);
@@ -940,6 +1121,19 @@ static void s_timers(dse_coord_t *c, double now)
             }
             s_check_workers(c, j, now);
             s_send_progress(c, j, now);
+            if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
+                int any = 0;
+                for (size_t i = 0; i < c->n_workers && !any; i++)
+                    any = s_worker_takes(&c->workers[i], j);
+                if (!any && now - j->started > 2 * hb) {
+                    const char *req = j->ej->job->evaluator->requires;
+                    s_log(c, "job %llu '%s' runs a command for each point: it waits for a worker "
+                          "started with --allow-command%s%s (%zu connected, none of them)",
+                          (unsigned long long)j->id, j->ej->job->name, req[0] ? " --tag " : "",
+                          req, c->n_workers);
+                    j->waiting_logged = 1;
+                }
+            }
             ji++;
         }
     }
@@ -1084,6 +1278,7 @@ void dse_coord_destroy(dse_coord_t **c_p)
     free(c->workers);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
+    dse_mcache_destroy(&c->cache);
     free(c);
     *c_p = NULL;
 }

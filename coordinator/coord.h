@@ -26,6 +26,8 @@ typedef struct {
     int max_attempts;        /* default 3 */
     double unit_seconds;     /* target work per unit (default 0.25) */
     double lease_timeout_s;  /* a unit outstanding this long is re-issued; 0 = automatic */
+    const char *cache_dir;   /* measured points are cached here (coordinator/mcache.h);
+                                NULL or "" = no cache */
     int verbose;
     volatile sig_atomic_t *stop;
 } dse_coord_opts_t;

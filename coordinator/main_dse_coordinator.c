@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/mcache.h"
+#include "core/util.h"
 #include "core/cli.h"
 #include "core/error.h"
 
@@ -37,6 +39,9 @@ static void s_usage(FILE *out)
             "  --heartbeat-misses N     missed heartbeats before a worker is dead (3)\n"
             "  --max-attempts N         attempts before a unit is quarantined (3)\n"
             "  --lease-timeout S        re-issue a unit outstanding this long (default: auto)\n"
+            "  --cache DIR              cache of measured points (default:\n"
+            "                           $XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)\n"
+            "  --no-cache               no cache: measured jobs measure every point\n"
             "  -v, --verbose            say what happens\n"
             "  -h, --help               this text\n");
 }
@@ -66,7 +71,8 @@ int main(int argc, char **argv)
 {
     dse_coord_opts_t o = {.worker_bind = "tcp://*:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
                           .max_attempts = 3, .stop = &s_stop};
-    const char *client_bind = NULL, *endpoints_file = NULL;
+    const char *client_bind = NULL, *endpoints_file = NULL, *cache = NULL;
+    int no_cache = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -97,6 +103,10 @@ int main(int argc, char **argv)
             if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 1e7, &v))
                 return 2;
             o.lease_timeout_s = v;
+        } else if (strcmp(a, "--cache") == 0 && has_next) {
+            cache = argv[++i];
+        } else if (strcmp(a, "--no-cache") == 0) {
+            no_cache = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o.verbose = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -125,9 +135,13 @@ int main(int argc, char **argv)
     o.client_bind = client_bind;
     dse_cli_stop_on_signals(&s_stop);
     dse_error_t err = DSE_ERROR_INIT;
+    /* opened when the first measured job comes */
+    char *cache_dir = no_cache ? NULL : cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
+    o.cache_dir = cache_dir;
     dse_coord_t *c = dse_coord_new(&o, &err);
     if (!c) {
         dse_error_print(&err, stderr);
+        free(cache_dir);
         return 1;
     }
     const char *wep = dse_coord_worker_endpoint(c), *cep = dse_coord_client_endpoint(c);
@@ -148,5 +162,6 @@ int main(int argc, char **argv)
     }
     dse_coord_run(c);
     dse_coord_destroy(&c);
+    free(cache_dir);
     return 0;
 }

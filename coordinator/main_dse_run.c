@@ -13,10 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "coordinator/calibrate.h"
 #include "coordinator/client.h"
 #include "coordinator/coord.h"
+#include "coordinator/mcache.h"
 #include "core/cli.h"
 #include "core/config.h"
+#include "core/evaluator.h"
 #include "core/job.h"
 #include "core/network.h"
 #include "core/onnx.h"
@@ -140,6 +143,13 @@ static void s_usage(FILE *out)
             "  --dump-all             also write all_points.csv (every feasible point)\n"
             "  --plot-layers          pareto.svg also plots each layer's front\n"
             "  --timeout S            give up after S seconds without the coordinator (60)\n"
+            "  --allow-command[=PROG] let the local workers run the job's [evaluator] command\n"
+            "                         (with PROG, an absolute path, only that program)\n"
+            "  --cache DIR            cache of measured points (default $XDG_CACHE_HOME/dse/measured)\n"
+            "  --no-cache             measure every point again\n"
+            "  --keep-failed          keep the working folder of a point that failed\n"
+            "  --calibrate            fit the model's calibratable keys to the cached\n"
+            "                         measurements of the job: writes calibrated-NAME.toml\n"
             "  -v, --verbose          say what happens\n"
             "  -q, --quiet            no progress line\n"
             "  -h, --help             this text\n"
@@ -168,9 +178,16 @@ static int s_sibling(const char *name, char *out, size_t size)
     return access(out, X_OK) == 0 ? 0 : -1;
 }
 
+/* Measured jobs: what the local workers may run. */
+static const char *s_allow; /* NULL = no commands; "" = any; else the one program */
+static int s_keep_failed;
+
 static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_job_t *job,
                             int index, int verbose)
 {
+    char allow[4200];
+    snprintf(allow, sizeof allow, "--allow-command%s%s", s_allow && *s_allow ? "=" : "",
+             s_allow ? s_allow : "");
     char hb[32], misses[16], core[16];
     snprintf(core, sizeof core, "%d", index);
     snprintf(hb, sizeof hb, "%g", job->heartbeat_s);
@@ -183,7 +200,7 @@ static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_jo
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         _exit(1);
-    const char *argv[16];
+    const char *argv[24];
     int a = 0;
     argv[a++] = prog;
     argv[a++] = "--connect";
@@ -200,10 +217,68 @@ static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_jo
     argv[a++] = core;
     if (verbose)
         argv[a++] = "--verbose";
+    if (s_allow && job->evaluator) {
+        argv[a++] = allow;
+        /* the local host is where the user chose to measure: it has the tag */
+        if (job->evaluator->requires[0]) {
+            argv[a++] = "--tag";
+            argv[a++] = job->evaluator->requires;
+        }
+        if (s_keep_failed)
+            argv[a++] = "--keep-failed";
+    }
     argv[a] = NULL;
     execv(prog, (char *const *)argv);
     fprintf(stderr, "dse-run: cannot start %s: %s\n", prog, strerror(errno));
     _exit(127);
+}
+
+/* dse-run --calibrate JOB: fits the model's calibratable keys to the
+ * cached measurements of the job and writes calibrated-NAME.toml into the
+ * job's output folder. */
+static int s_calibrate(dse_job_t **job_p, const char *cache, int no_cache)
+{
+    dse_job_t *job = *job_p;
+    if (!job->evaluator || no_cache) {
+        fprintf(stderr, "dse-run: %s: --calibrate fits the model to the cached measurements of "
+                "a job with [evaluator] kind = \"command\"%s\n", job->path,
+                no_cache ? " (not with --no-cache)" : "");
+        dse_job_destroy(job_p);
+        return 1;
+    }
+    char *dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_evaljob_t *ej = NULL;
+    dse_mcache_t *c = NULL;
+    int rc = 1;
+    if (!dir) {
+        fprintf(stderr, "dse-run: no cache folder: give --cache DIR\n");
+        dse_job_destroy(job_p);
+        return 1;
+    }
+    if (dse_evaljob_new(job_p, &ej, &err) != 0 || !(c = dse_mcache_open(dir, &err)) ||
+        dse_mkdir_p(ej->job->output, &err) != 0) {
+        dse_error_print(&err, stderr);
+        goto out;
+    }
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "%s/calibrated-%s.toml", ej->job->output, ej->job->name);
+    char *path = dse_strbuf_detach(&sb, NULL);
+    dse_calibration_t cal;
+    if (dse_calibrate(ej, c, path, &cal, &err) != 0) {
+        dse_error_print(&err, stderr);
+    } else {
+        printf("%s: %zu measured points; rms of log(model / measured) %.4f -> %.4f, mean "
+               "relative error %.2f%% -> %.2f%%; written to %s\n", ej->job->name, cal.points,
+               cal.rms_before, cal.rms_after, 100 * cal.mean_before, 100 * cal.mean_after, path);
+        rc = 0;
+    }
+    free(path);
+out:
+    dse_mcache_destroy(&c);
+    dse_evaljob_destroy(&ej);
+    free(dir);
+    return rc;
 }
 
 static void *s_coord_thread(void *arg)
@@ -348,7 +423,9 @@ static int s_import(const char *path, const char *model, const char *ignore_list
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
+    const char *cache = NULL;
     const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
+    int no_cache = 0, calibrate = 0;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
     char client_ep_buf[512] = "";
@@ -394,6 +471,22 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
             if (dse_cli_number("dse-run", a, argv[++i], 0.1, 1e7, &timeout))
                 return 2;
+        } else if (strcmp(a, "--allow-command") == 0 ||
+                   strncmp(a, "--allow-command=", 16) == 0) {
+            s_allow = a[15] == '=' ? a + 16 : "";
+            if (*s_allow && s_allow[0] != '/') {
+                fprintf(stderr, "dse-run: --allow-command=PROGRAM takes an absolute path "
+                        "(got '%s')\n", s_allow);
+                return 2;
+            }
+        } else if (strcmp(a, "--calibrate") == 0) {
+            calibrate = 1;
+        } else if (strcmp(a, "--keep-failed") == 0) {
+            s_keep_failed = 1;
+        } else if (strcmp(a, "--cache") == 0 && has_next) {
+            cache = argv[++i];
+        } else if (strcmp(a, "--no-cache") == 0) {
+            no_cache = 1;
         } else if (strcmp(a, "--dump-all") == 0) {
             dump_all = 1;
         } else if (strcmp(a, "--plot-layers") == 0) {
@@ -459,6 +552,27 @@ int main(int argc, char **argv)
     job->plot_layers |= plot_layers;
     if (workers < 0)
         workers = job->workers;
+    if (calibrate)
+        return s_calibrate(&job, cache, no_cache);
+    if (job->evaluator && !coordinator && !s_allow) {
+        /* before anything is written */
+        fprintf(stderr, "dse-run: %s: [evaluator] runs '%s' for each point: the local workers "
+                "run commands only with --allow-command (or --allow-command=%s%s)\n", job->path,
+                job->evaluator->argv[0], job->evaluator->argv[0][0] == '/' ? "" : "/ABSOLUTE/",
+                job->evaluator->argv[0][0] == '/' ? job->evaluator->argv[0] : "PATH");
+        dse_job_destroy(&job);
+        return 1;
+    }
+    if (job->evaluator && !coordinator && s_allow && *s_allow &&
+        strcmp(s_allow, job->evaluator->argv[0]) != 0) {
+        fprintf(stderr, "dse-run: %s: [evaluator] runs '%s', but --allow-command allows only "
+                "'%s'\n", job->path, job->evaluator->argv[0], s_allow);
+        dse_job_destroy(&job);
+        return 1;
+    }
+    char *cache_dir = NULL;
+    if (job->evaluator && !coordinator && !no_cache)
+        cache_dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
     dse_evaljob_t *ej = NULL;
     if (dse_evaljob_new(&job, &ej, &err) != 0) {
         dse_error_print(&err, stderr);
@@ -517,6 +631,7 @@ int main(int argc, char **argv)
             .heartbeat_misses = ej->job->heartbeat_misses,
             .max_attempts = ej->job->max_attempts,
             .unit_seconds = ej->job->unit_seconds,
+            .cache_dir = cache_dir,
             .verbose = verbose,
             .stop = &s_coord_stop,
         };
@@ -602,8 +717,12 @@ int main(int argc, char **argv)
         .n_quarantined = res.n_quarantined,
         .quarantined = res.quarantined,
         .per_layer = res.per_layer,
+        .measured = res.measured,
+        .cached = res.cached,
+        .measured_rows = ej->job->evaluator ? res.all : NULL,
     };
-    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg, res.all, &st, &err) != 0) {
+    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
+                          ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
         dse_error_print(&err, stderr);
         rc = 1;
     } else {
@@ -623,6 +742,11 @@ int main(int argc, char **argv)
                    "layer front rows, %zu network front rows; written to %s/\n", ej->job->name,
                    (unsigned long long)evaluated, skip_note, res.wall, t_compose, front,
                    nf ? dse_netfront_size(nf) : 0, ej->job->output);
+        if (ej->job->evaluator && !quiet)
+            printf("%s: %llu points measured, %llu from the cache%s, %zu failed%s\n",
+                   ej->job->name, (unsigned long long)res.measured,
+                   (unsigned long long)res.cached, cache_dir ? "" : " (no cache)",
+                   res.n_quarantined, res.n_quarantined ? " (see failures.csv)" : "");
         /* an empty layer front says why: the capacity or constraint that
          * rejected the most points and the closest value to its bound */
         for (size_t i = 0; i < ej->job->n_layers; i++) {
@@ -634,7 +758,7 @@ int main(int argc, char **argv)
                             sizeof msg, reason, sizeof reason, &v, &b);
             fprintf(stderr, "dse-run: %s\n", msg);
         }
-        if (res.n_quarantined) {
+        if (res.n_quarantined && !ej->job->evaluator) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");
             rc = 3;
@@ -643,5 +767,6 @@ int main(int argc, char **argv)
     dse_netfront_destroy(&nf);
     dse_client_result_release(&res, ej->job->n_layers);
     dse_evaljob_destroy(&ej);
+    free(cache_dir);
     return rc;
 }

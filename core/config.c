@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/evaluator.h"
 #include "core/network.h"
 #include "core/onnx.h"
 #include "core/space.h"
@@ -1449,7 +1450,7 @@ out:
 
 /* -------------------------------------------------------------------- search */
 
-static const char *const s_strategies[] = {"exhaustive", "random", "nsga2"};
+static const char *const s_strategies[] = {"exhaustive", "random", "nsga2", "refine"};
 #define S_N_STRATEGIES (sizeof s_strategies / sizeof s_strategies[0])
 
 /* Resolves a metric name used by an objective or constraint. */
@@ -1689,9 +1690,10 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     int rc;
     if (s && (rc = s_expect(c, s, DSE_TOML_TABLE, "[search]")))
         return rc;
-    static const char *const keys[] = {"strategy", "objectives", "constraints", "seed", "budget",
-                                       "accuracy", "population", "stall_generations", "seconds"};
-    if (s && (rc = s_check_keys(c, s, "[search]", keys, 9)))
+    static const char *const keys[] = {"strategy",   "objectives", "constraints",
+                                       "seed",       "budget",     "accuracy",
+                                       "population", "stall_generations", "seconds", "margin"};
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, 10)))
         return rc;
     job->accuracy_objective = -1;
     const dse_toml_value_t *acc = s ? s_get(s, "accuracy", NULL) : NULL;
@@ -1799,6 +1801,15 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     if (s && (v = s_get(s, "stall_generations", NULL))) {
         if ((rc = s_int(c, v, "stall_generations", 0, 1000000, &job->stall_generations)))
             return rc;
+    }
+    job->margin = 0.1;
+    if (s && (v = s_get(s, "margin", NULL))) {
+        if (strcmp(job->strategy, "refine") != 0)
+            return S_ERR_VAL(c, v, "margin applies to strategy = \"refine\" only");
+        if ((rc = s_number(c, v, "margin", &job->margin)))
+            return rc;
+        if (!(job->margin >= 0 && job->margin <= 100))
+            return S_ERR_VAL(c, v, "margin must be 0 to 100 (relative, per objective)");
     }
     if (s && (v = s_get(s, "seconds", NULL))) {
         if ((rc = s_number(c, v, "seconds", &job->seconds)))
@@ -1974,9 +1985,10 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     }
     dse_job_t *job = dse_xcalloc(1, sizeof *job);
     job->path = dse_xstrdup(c.file);
-    static const char *const top[] = {"job", "target", "workload", "space", "search", "cluster"};
+    static const char *const top[] = {"job",    "target",  "workload", "space",
+                                      "search", "cluster", "evaluator"};
     int rc = s_check_keys(&c, root, "the job file (sections: [job], [target], [workload], "
-                          "[space], [search], [cluster])", top, 6);
+                          "[space], [search], [cluster], [evaluator])", top, 7);
     if (!rc)
         rc = s_job_section(&c, job, root);
     if (!rc)
@@ -1987,6 +1999,14 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
         rc = s_search(&c, job, root);
     if (!rc)
         rc = s_cluster(&c, job, root);
+    const dse_toml_value_t *ev = rc ? NULL : s_get(root, "evaluator", NULL);
+    if (ev)
+        rc = dse_evaluator_parse(ev, job, c.file, &job->evaluator, err);
+    if (!rc && !job->evaluator && strcmp(job->strategy, "refine") == 0) {
+        const dse_toml_value_t *sv = s_get(s_get(root, "search", NULL), "strategy", NULL);
+        rc = S_ERR_VAL(&c, sv, "strategy \"refine\" screens with the model and measures with "
+                       "a command: it needs [evaluator] kind = \"command\"");
+    }
     if (!rc)
         rc = s_plot_axes(&c, job, root);
     dse_toml_destroy(&root);
@@ -2151,12 +2171,18 @@ char *dse_job_canonical(const dse_job_t *job)
                     (long long)job->stall_generations);
     dse_fmt_double(buf, sizeof buf, job->seconds);
     dse_strbuf_addf(&sb, "seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    if (strcmp(job->strategy, "refine") == 0) {
+        dse_fmt_double(buf, sizeof buf, job->margin);
+        dse_strbuf_addf(&sb, "margin = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    }
     dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",
                     job->workers, job->heartbeat_misses, job->max_attempts);
     dse_fmt_double(buf, sizeof buf, job->heartbeat_s);
     dse_strbuf_addf(&sb, "heartbeat = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
     dse_fmt_double(buf, sizeof buf, job->unit_seconds);
     dse_strbuf_addf(&sb, "unit_seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+    if (job->evaluator) /* kind = "model" adds nothing: its text and digest stay as they were */
+        dse_evaluator_canonical(job->evaluator, &sb);
     return dse_strbuf_detach(&sb, NULL);
 }
 

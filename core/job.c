@@ -1,6 +1,8 @@
 /* job.c - names of ops and dtypes, job teardown. */
 #include "core/job.h"
 
+#include "core/evaluator.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -72,6 +74,7 @@ void dse_job_destroy(dse_job_t **job_p)
     free(job->strategy);
     free(job->accuracy_prune);
     free(job->accuracy_value);
+    dse_evaluator_destroy(&job->evaluator);
     free(job);
     *job_p = NULL;
 }

@@ -23,6 +23,7 @@
 
 struct dse_hwmodel;
 struct dse_space;
+struct dse_evaluator;
 
 typedef enum {
     DSE_OP_CONV2D,      /* dense 2-D convolution */
@@ -143,6 +144,7 @@ typedef struct {
     int64_t stall_generations; /* nsga2 stops a layer after this many generations without
                                   a change of its front; 0 = the default (20) */
     double seconds;        /* wall-time limit of the search, 0 = none */
+    double margin;         /* refine: relative margin per objective around the front (0.1) */
     /* Measured accuracy of the pruned network ([search] accuracy): a table
      * of (mean pruning ratio, accuracy), ratios ascending, accuracy not
      * increasing. When set, the objective "accuracy" (maximised) stands at
@@ -157,6 +159,9 @@ typedef struct {
     int heartbeat_misses;  /* missed heartbeats before a peer is dead */
     int max_attempts;      /* attempts before a unit is quarantined */
     double unit_seconds;   /* target work per unit */
+    /* [evaluator]: NULL = kind "model" (the analytic model alone); else a
+     * command run per point (core/evaluator.h), owned. */
+    struct dse_evaluator *evaluator;
 } dse_job_t;
 
 /* Frees everything the job owns and sets *job_p to NULL. */

@@ -10,6 +10,7 @@
 
 #include "core/plot.h"
 #include "core/space.h"
+#include "core/evaluator.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"
@@ -767,6 +768,7 @@ int dse_outputs_check_dir(const char *dir, dse_error_t *err)
 static const char *const s_owned[] = {
     "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
     "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
+    "failures.csv",      "fidelity.csv",
 };
 #define N_OWNED (sizeof s_owned / sizeof *s_owned)
 
@@ -821,6 +823,119 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                            const dse_netfront_t *nf, const char *net_error,
                            dse_front_t *const *all, const dse_run_stats_t *st,
                            dse_error_t *err);
+static int s_cmp_quarantined(const void *a, const void *b)
+{
+    const dse_quarantined_t *x = a, *y = b;
+    if (x->layer != y->layer)
+        return x->layer < y->layer ? -1 : 1;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* failures.csv of a measured job: the points that failed every attempt,
+ * in (layer, point) order. */
+static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, const char *dir,
+                      dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    dse_quarantined_t *q = dse_xcalloc(st->n_quarantined + 1, sizeof *q);
+    if (st->n_quarantined)
+        memcpy(q, st->quarantined, st->n_quarantined * sizeof *q);
+    qsort(q, st->n_quarantined, sizeof *q, s_cmp_quarantined);
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, "layer,point");
+    for (size_t p = 0; p < m->n_params; p++) {
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, m->params[p].name);
+    }
+    dse_strbuf_adds(&sb, ",attempts,reason\r\n");
+    double params[DSE_MAX_PARAMS];
+    for (size_t i = 0; i < st->n_quarantined; i++) {
+        const dse_space_t *sp = job->layers[q[i].layer].space;
+        s_csv_field(&sb, job->layers[q[i].layer].name);
+        dse_strbuf_addf(&sb, ",%llu", (unsigned long long)q[i].lo);
+        if (q[i].lo < sp->size)
+            dse_space_decode(sp, q[i].lo, params);
+        for (size_t p = 0; p < m->n_params; p++) {
+            dse_strbuf_addc(&sb, ',');
+            if (q[i].lo < sp->size)
+                s_param_value(&sb, &m->params[p], params[p]);
+        }
+        dse_strbuf_addf(&sb, ",%u,", q[i].attempts);
+        s_csv_field(&sb, q[i].error);
+        dse_strbuf_adds(&sb, "\r\n");
+    }
+    free(q);
+    return s_write(dir, "failures.csv", &sb, err);
+}
+
+/* fidelity.csv of a measured job: per layer and measured metric, the
+ * analytic model against the measurements of the points kept. */
+static int s_fidelity(const dse_evaljob_t *ej, dse_front_t *const *rows, const char *dir,
+                      dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_evaluator_t *ev = job->evaluator;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, "layer,metric,points,mean_rel_error,max_rel_error,kendall_tau\r\n");
+    double params[DSE_MAX_PARAMS], model[DSE_MAX_METRICS];
+    for (size_t l = 0; l < job->n_layers; l++) {
+        const dse_front_t *f = rows[l];
+        size_t n = dse_front_size(f);
+        double *pm = dse_xmalloc((n + 1) * sizeof *pm * ev->n_regex);
+        double *pv = dse_xmalloc((n + 1) * sizeof *pv * ev->n_regex);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            dse_space_decode(job->layers[l].space, dse_front_index(f, i), params);
+            if (!m->evaluate(ej->ctx[l], params, model))
+                continue;
+            for (size_t r = 0; r < ev->n_regex; r++) {
+                pm[r * (n + 1) + k] = model[ev->regex_index[r]];
+                pv[r * (n + 1) + k] = dse_front_row(f, i)[ev->regex_index[r]];
+            }
+            k++;
+        }
+        for (size_t r = 0; r < ev->n_regex; r++) {
+            const double *a = pm + r * (n + 1), *b = pv + r * (n + 1);
+            double sum = 0, max = 0;
+            size_t used = 0;
+            for (size_t i = 0; i < k; i++)
+                if (b[i] != 0) {
+                    double e = fabs(a[i] - b[i]) / fabs(b[i]);
+                    sum += e;
+                    max = e > max ? e : max;
+                    used++;
+                }
+            /* Kendall's tau (ties count neither way), up to 20,000 points */
+            long double conc = 0;
+            int tau_ok = k >= 2 && k <= 20000;
+            for (size_t i = 0; tau_ok && i < k; i++)
+                for (size_t j = i + 1; j < k; j++) {
+                    double x = (a[i] - a[j]) * (b[i] - b[j]);
+                    conc += x > 0 ? 1 : x < 0 ? -1 : 0;
+                }
+            s_csv_field(&sb, job->layers[l].name);
+            dse_strbuf_addc(&sb, ',');
+            s_csv_field(&sb, ev->regex_metric[r]);
+            dse_strbuf_addf(&sb, ",%zu,", k);
+            if (used) {
+                s_num(&sb, sum / (double)used);
+                dse_strbuf_addc(&sb, ',');
+                s_num(&sb, max);
+            } else {
+                dse_strbuf_addc(&sb, ',');
+            }
+            dse_strbuf_addc(&sb, ',');
+            if (tau_ok)
+                s_num(&sb, (double)(conc / ((long double)k * (long double)(k - 1) / 2)));
+            dse_strbuf_adds(&sb, "\r\n");
+        }
+        free(pm);
+        free(pv);
+    }
+    return s_write(dir, "fidelity.csv", &sb, err);
+}
 
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
@@ -869,6 +984,10 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
         if ((rc = s_write(dir, "all_points.csv", &sb, err)))
             return rc;
     }
+    if (job->evaluator && (rc = s_failures(ej, st, dir, err)))
+        return rc;
+    if (job->evaluator && st->measured_rows && (rc = s_fidelity(ej, st->measured_rows, dir, err)))
+        return rc;
 
     /* pareto_network.csv and its long form */
     size_t n_net = m->n_net_metrics;
@@ -993,7 +1112,14 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                                ? "accuracy"
                                : m->net_metrics[job->objectives[i]].name);
     }
-    dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n", st->n_quarantined ? "false" : "true");
+    /* a measured point that failed every attempt counts as infeasible, with its reason */
+    dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n",
+                    st->n_quarantined && !job->evaluator ? "false" : "true");
+    if (job->evaluator)
+        dse_strbuf_addf(&sb, "  \"evaluator\": \"command\",\n  \"measured\": %llu,\n"
+                             "  \"cached\": %llu,\n  \"failed\": %zu,\n",
+                        (unsigned long long)st->measured, (unsigned long long)st->cached,
+                        st->n_quarantined);
     dse_strbuf_addf(&sb, "  \"points\": %.0Lf,\n  \"evaluated\": %llu,\n  \"feasible\": %llu,\n"
                          "  \"infeasible\": %llu,\n  \"skipped\": %llu,\n",
                     points, (unsigned long long)tot.evaluated, (unsigned long long)tot.feasible,

@@ -41,9 +41,15 @@ typedef struct {
     size_t n_quarantined;
     const dse_quarantined_t *quarantined;
     const dse_counters_t *per_layer; /* n_layers counters */
+    uint64_t measured, cached;       /* measured jobs: points measured, from the cache */
+    dse_front_t *const *measured_rows; /* measured jobs: every measured point kept, per layer
+                                          (fidelity.csv); NULL = none */
 } dse_run_stats_t;
 
-/* Writes every output of a finished run. layer_fronts[i] is the front of
+/* Writes every output of a finished run. A measured job ([evaluator]
+ * kind = "command") also gets failures.csv: its quarantined units are
+ * points that failed every attempt (layer, point, parameters, attempts,
+ * reason), counted as infeasible. layer_fronts[i] is the front of
  * layer i; nf is the network front or NULL (then net_error says why); all
  * is NULL unless the job asked for every point. Returns 0 or DSE_EIO. */
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,

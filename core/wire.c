@@ -211,7 +211,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         break;
     case DSE_MSG_DONE: {
         const dse_msg_done_t *m = &msg->done;
-        msgpack_pack_array(&pk, 7);
+        msgpack_pack_array(&pk, 9);
         msgpack_pack_uint64(&pk, m->job);
         s_pack_counters(&pk, &m->counters);
         msgpack_pack_uint32(&pk, m->units);
@@ -228,6 +228,8 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         }
         msgpack_pack_uint32(&pk, m->workers_seen);
         msgpack_pack_double(&pk, m->wall);
+        msgpack_pack_uint64(&pk, m->measured);
+        msgpack_pack_uint64(&pk, m->cached);
         break;
     }
     case DSE_MSG_ERROR:
@@ -762,7 +764,7 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
     case DSE_MSG_DONE: {
         dse_msg_done_t *m = &msg->done;
         size_t n;
-        if (s_array_n(c, 7, "body") || s_u64(c, &m->job, "job") ||
+        if (s_array_n(c, 9, "body") || s_u64(c, &m->job, "job") ||
             s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
             s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
             return DSE_EPROTO;
@@ -782,7 +784,8 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
                 s_str(c, &q->error, DSE_WIRE_MAX_TEXT, what))
                 return DSE_EPROTO;
         }
-        return s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall")
+        return s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
+                       s_u64(c, &m->measured, "measured") || s_u64(c, &m->cached, "cached")
                    ? DSE_EPROTO
                    : 0;
     }

@@ -21,7 +21,7 @@
  *   LAYER_FRONT [job u64, layer u32, counters, width u32, rows]
  *   DONE        [job u64, counters, units u32, reissued u32,
  *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
- *                workers_seen u32, wall f64]
+ *                workers_seen u32, wall f64, measured u64, cached u64]
  *   ERROR       [message str]
  *   CANCEL      [job u64]
  * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64 (, why)]
@@ -205,6 +205,7 @@ typedef struct {
     dse_wire_quarantined_t *quarantined;
     uint32_t workers_seen;
     double wall;
+    uint64_t measured, cached; /* measured jobs: points measured, points from the cache */
 } dse_msg_done_t;
 
 typedef struct {

@@ -36,6 +36,9 @@ typedef struct {
     double min, max;            /* accepted range (inclusive) for INT and REAL when min < max */
     const char *unit;           /* "bytes", "cycles", "MHz", "" */
     const char *doc;            /* one line, with its source for presets */
+    /* Preset keys that `dse-run --calibrate` may fit to measurements, within
+     * [cal_lo, cal_hi] (cal_lo < cal_hi); others are never changed. */
+    double cal_lo, cal_hi;
 } dse_key_decl_t;
 
 /* How a parameter's domain is bounded by the layer: the extent is the number

@@ -40,17 +40,17 @@ static const dse_key_decl_t s_preset[DSE_PULP_HW__COUNT] = {
     {"l2_bytes", DSE_VAL_INT, NULL, 1572864, 1024, 1LL << 34, "bytes",
      "L2 memory (1.5 to 2 MiB on PULP-open; MODELS.md section 1)"},
     {"dma_bytes_per_cycle", DSE_VAL_REAL, NULL, 8, 0.1, 1024, "bytes/cycle",
-     "cluster DMA bandwidth L2<->L1 (up to 8 bytes/cycle, 64-bit AXI: pulp_cluster RTL)"},
+     "cluster DMA bandwidth L2<->L1 (up to 8 bytes/cycle, 64-bit AXI: pulp_cluster RTL)", 1, 16},
     {"dma_setup_cycles", DSE_VAL_INT, NULL, 30, 0, 100000, "cycles",
      "cycles to program and start one DMA transfer (estimate: a few tens of cycles, "
-     "pulp-runtime mchan driver)"},
+     "pulp-runtime mchan driver)", 0, 2000},
     {"fpus", DSE_VAL_INT, NULL, 8, 1, 64, "",
      "FPUs shared by the cores (8 = one per core as in the paper; 4 in a shared-FPU RTL "
      "configuration)"},
     {"clock_mhz", DSE_VAL_REAL, NULL, 370, 1, 10000, "MHz",
      "cluster clock, only to turn cycles into time_us (estimate for a 22 nm PULP-open)"},
     {"fork_cycles", DSE_VAL_INT, NULL, 100, 0, 100000, "cycles",
-     "cost of one pi_cl_team_fork plus its closing barrier (estimate, pulp-runtime)"},
+     "cost of one pi_cl_team_fork plus its closing barrier (estimate, pulp-runtime)", 0, 5000},
 };
 
 static const char *const s_buffering[] = {"single", "double", NULL};

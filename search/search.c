@@ -10,12 +10,13 @@
 #include "hwmodels/hwmodel.h"
 #include "search/nsga2.h"
 #include "search/perm.h"
+#include "search/refine.h"
 
 #define S_DEFAULT_BUDGET 1000000ULL /* random, nsga2: evaluations when [search] budget is 0 */
 #define S_DEFAULT_STALL 20
 #define S_MIN_ROUND 8 /* units per round of a time-limited search, at least */
 
-typedef enum { S_EXHAUSTIVE, S_RANDOM, S_NSGA2, S_BASELINE } s_strategy_t;
+typedef enum { S_EXHAUSTIVE, S_RANDOM, S_NSGA2, S_BASELINE, S_REFINE } s_strategy_t;
 
 typedef struct {
     /* the layer's block of range units (exhaustive, random, an exact nsga2 layer) */
@@ -25,6 +26,7 @@ typedef struct {
     uint64_t revealed;   /* of those, proposed so far */
     uint64_t key;        /* random: permutation key */
     dse_nsga2_t *ga;     /* nsga2, when the layer evolves */
+    dse_refine_t *rf;    /* refine */
     uint64_t share;      /* evaluations granted */
 } s_layer_t;
 
@@ -313,6 +315,39 @@ static int s_baseline(dse_search_t *s, dse_error_t *err)
     return rc;
 }
 
+/* refine: one round of every layer not done, within the budget left. */
+static uint64_t s_refine_round(dse_search_t *s)
+{
+    uint64_t added = 0;
+    for (size_t i = 0; i < s->n_layers; i++) {
+        if (!s->layers[i].rf)
+            continue;
+        uint64_t spent = 0;
+        for (size_t l = 0; l < s->n_layers; l++)
+            spent += s->layers[l].rf ? dse_refine_measured(s->layers[l].rf) : 0;
+        uint64_t left = s->budget > spent ? s->budget - spent : 0;
+        uint64_t *idx = NULL;
+        size_t n = dse_refine_next(s->layers[i].rf, left, &idx);
+        added += s_add_lists(s, (uint32_t)i, idx, n);
+        free(idx);
+    }
+    return added;
+}
+
+static int s_refine_start(dse_search_t *s, dse_error_t *err)
+{
+    const dse_job_t *job = s->ej->job;
+    if (job->model->iface)
+        return dse_error_set(err, DSE_ENOTSUP, job->path, 0, 0, "strategy \"refine\" does not "
+                             "screen per interface class yet (model '%s' has them)",
+                             job->model->name);
+    for (size_t i = 0; i < job->n_layers; i++)
+        if (!(s->layers[i].rf = dse_refine_new(s->ej, i, job->margin, err)))
+            return err ? err->code : DSE_ERANGE;
+    s_refine_round(s);
+    return 0;
+}
+
 int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *rate,
                    dse_search_t **out, dse_error_t *err)
 {
@@ -326,12 +361,24 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
     s->strategy = strcmp(job->strategy, "random") == 0       ? S_RANDOM
                   : strcmp(job->strategy, "nsga2") == 0      ? S_NSGA2
                   : strcmp(job->strategy, "exhaustive") == 0 ? S_EXHAUSTIVE
+                  : strcmp(job->strategy, "refine") == 0     ? S_REFINE
                                                              : S_BASELINE;
     for (size_t i = 0; i < job->n_layers; i++)
-        s->rate[i] = rate ? rate[i] : dse_eval_rate(ej, i);
+        /* measured jobs: units of one point (a rate of 0), and nothing run here */
+        s->rate[i] = rate ? rate[i] : job->evaluator ? 0 : dse_eval_rate(ej, i);
     s->budget = dse_search_job_budget(job);
     if (s->strategy == S_BASELINE) {
         int rc = s_baseline(s, err);
+        if (rc) {
+            dse_search_destroy(&s);
+            *out = NULL;
+            return rc;
+        }
+        *out = s;
+        return 0;
+    }
+    if (s->strategy == S_REFINE) {
+        int rc = s_refine_start(s, err);
         if (rc) {
             dse_search_destroy(&s);
             *out = NULL;
@@ -406,8 +453,10 @@ void dse_search_destroy(dse_search_t **sp)
     if (!sp || !*sp)
         return;
     dse_search_t *s = *sp;
-    for (size_t i = 0; i < s->n_layers; i++)
+    for (size_t i = 0; i < s->n_layers; i++) {
         dse_nsga2_destroy(&s->layers[i].ga);
+        dse_refine_destroy(&s->layers[i].rf);
+    }
     for (size_t i = 0; i < s->n_pool; i++)
         free(s->pool[i]);
     free(s->pool);
@@ -472,6 +521,10 @@ void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *ind
     if (g->layer != S_LISTS)
         return;
     const s_list_t *l = &s->lists[g->base + (id - g->first_id)];
+    dse_refine_t *rf = s->layers[l->layer].rf;
+    size_t w = s->ej->job->model->n_metrics;
+    for (size_t i = 0; rf && i < n; i++)
+        dse_refine_tell(rf, index[i], metrics + i * w);
     dse_nsga2_t *ga = s->layers[l->layer].ga;
     if (!ga)
         return;
@@ -485,6 +538,8 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
     const dse_job_t *job = s->ej->job;
     if (job->seconds > 0 && elapsed >= job->seconds)
         return 0;
+    if (s->strategy == S_REFINE)
+        return s_refine_round(s);
     uint64_t added = s_reveal(s, s_round(s, slots));
     if (s->strategy == S_NSGA2)
         added += s_generation(s);
@@ -499,6 +554,8 @@ uint64_t dse_search_job_budget(const dse_job_t *job)
     uint64_t all = total > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)total;
     if (strcmp(job->strategy, "exhaustive") == 0)
         return all;
+    if (strcmp(job->strategy, "refine") == 0) /* measurements; 0 = as many as it takes */
+        return job->budget > 0 && (uint64_t)job->budget < all ? (uint64_t)job->budget : all;
     if (strcmp(job->strategy, "random") != 0 && strcmp(job->strategy, "nsga2") != 0)
         return job->n_layers; /* a baseline: one point per layer */
     uint64_t b = job->budget > 0 ? (uint64_t)job->budget : S_DEFAULT_BUDGET;

@@ -7,11 +7,14 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/evaluator.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
+#include "worker/measure.h"
 
 _Thread_local int dse_eval_in_worker;
+_Thread_local char dse_eval_failure[512];
 
 int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
 {
@@ -116,6 +119,11 @@ static inline void s_batch(const dse_evaljob_t *ej, size_t layer, double *metric
             metrics[k] *= b;
 }
 
+int dse_eval_keep(const dse_job_t *job, const double *metrics)
+{
+    return s_keep(job, metrics);
+}
+
 /* Tallies an infeasible point (core/why.h): the model's reason when
  * evaluate() failed (ok = 0), else the first constraint it breaks. */
 static inline void s_why(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w)
@@ -137,6 +145,11 @@ static inline void s_why(const dse_job_t *job, int ok, const double *metrics, ds
             return;
         }
     }
+}
+
+void dse_eval_tally(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w)
+{
+    s_why(job, ok, metrics, w);
 }
 
 int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params, double *metrics)
@@ -387,6 +400,49 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
     return 0;
 }
 
+/* Measured points: the model decides feasibility; a feasible point is
+ * measured, and kept with its measured metrics whatever the constraints
+ * (the coordinator applies them, after caching the measurement). The
+ * first failure stops the unit with DSE_EFAIL and dse_eval_failure. */
+static int s_eval_measured(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t count,
+                           const uint64_t *indices, dse_front_t *front, dse_front_t *all,
+                           dse_counters_t *cnt, const atomic_int *cancel)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_space_t *s = job->layers[layer].space;
+    const void *ctx = ej->ctx[layer];
+    double params[DSE_MAX_PARAMS];
+    double metrics[DSE_MAX_METRICS];
+    for (uint64_t i = 0; i < count; i++) {
+        if (cancel && atomic_load(cancel))
+            return DSE_EINTR;
+        uint64_t idx = indices ? indices[i] : lo + i;
+        if (idx >= s->size)
+            return DSE_EINVAL;
+        dse_space_decode(s, idx, params);
+        cnt->evaluated++;
+        if (!m->evaluate(ctx, params, metrics)) {
+            cnt->infeasible++;
+            s_why(job, 0, metrics, &cnt->why);
+            continue;
+        }
+        int rc = dse_measure_point(ej, layer, idx, params, metrics, cancel, dse_eval_failure,
+                                   sizeof dse_eval_failure);
+        if (rc)
+            return rc;
+        int finite = 1;
+        for (size_t o = 0; o < job->n_layer_objectives; o++)
+            finite &= isfinite(metrics[job->layer_objectives[o]]) != 0;
+        if (!finite) {
+            cnt->infeasible++;
+            continue;
+        }
+        s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+    }
+    return 0;
+}
+
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
                     dse_counters_t *cnt, const atomic_int *cancel)
@@ -400,6 +456,8 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
     uint64_t count = indices ? n : (hi > lo ? hi - lo : 0);
     if (!indices && hi > s->size)
         return DSE_EINVAL;
+    if (job->evaluator)
+        return s_eval_measured(ej, layer, lo, count, indices, front, all, cnt, cancel);
     /* Skipping works on ranges (exhaustive units), where the points a
      * monotone claim covers come later in the same unit. */
     if (!indices && s->n_params >= 1 && s->n_params <= DSE_MAX_PARAMS)

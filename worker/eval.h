@@ -56,7 +56,12 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
  * DSE_EINTR. On a range, points the model's monotone hook proves infeasible
  * are not evaluated but counted in cnt->skipped (evaluated + skipped = hi -
  * lo); the fronts are the same as without skipping. Returns 0, DSE_EINVAL
- * for a point outside the space. */
+ * for a point outside the space.
+ * A job with a command evaluator measures each point the model finds
+ * feasible (worker/measure.h) and keeps it whatever the per-layer
+ * constraints (the coordinator applies them: dse_eval_keep); a failed
+ * point stops the unit with DSE_EFAIL (or DSE_ENOTSUP when this process
+ * may not run commands) and dse_eval_failure set. */
 int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t hi,
                     const uint64_t *indices, size_t n, dse_front_t *front, dse_front_t *all,
                     dse_counters_t *cnt, const atomic_int *cancel);
@@ -65,6 +70,19 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
  * the space): fills metrics; returns 1 when feasible (model and per-layer
  * constraints), 0 otherwise. */
 int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params, double *metrics);
+
+/* 1 when the metrics of a feasible point pass the job's per-layer checks:
+ * finite objectives and the per-layer constraints. */
+int dse_eval_keep(const dse_job_t *job, const double *metrics);
+
+/* Tallies an infeasible point into w (core/why.h): the model's reason
+ * when evaluate() failed (ok = 0), else the first constraint it breaks. */
+void dse_eval_tally(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w);
+
+/* Why the last dse_eval_points of this thread failed with DSE_EFAIL (a
+ * measured point failed) or DSE_ENOTSUP (this process may not run the
+ * job's command). */
+extern _Thread_local char dse_eval_failure[512];
 
 /* Set in the evaluation threads of a worker (0 elsewhere: a coordinator's
  * calibration sample, tests). Lets the test model inject faults where a

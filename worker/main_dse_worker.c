@@ -29,6 +29,10 @@ static void s_usage(FILE *out)
             "  --first-core K           pin thread t to core K + t (for several workers on\n"
             "                           one host; default 0)\n"
             "  --no-pin                 do not pin threads to cores\n"
+            "  --allow-command[=PROG]   run the commands of measured jobs ([evaluator] kind =\n"
+            "                           \"command\"); with PROG (an absolute path) only that one\n"
+            "  --tag TAG                take measured jobs that require TAG (repeatable)\n"
+            "  --keep-failed            keep the working folder of a point that failed\n"
             "  --topology DESC          an hwloc synthetic topology instead of this host's\n"
             "                           (for tests: \"pack:2 core:4 pu:2\")\n"
             "  -v, --verbose            say what happens\n"
@@ -66,6 +70,31 @@ int main(int argc, char **argv)
             if (dse_cli_number("dse-worker", a, argv[++i], 0, 65535, &v))
                 return 2;
             o.first_core = (int)v;
+        } else if (strcmp(a, "--allow-command") == 0 ||
+                   strncmp(a, "--allow-command=", 16) == 0) {
+            o.allow_command = 1;
+            const char *prog = a[15] == '=' ? a + 16
+                               : has_next && argv[i + 1][0] == '/' ? argv[++i] : NULL;
+            if (prog && prog[0] != '/') {
+                fprintf(stderr, "dse-worker: --allow-command=PROGRAM takes an absolute path "
+                        "(got '%s')\n", prog);
+                return 2;
+            }
+            o.allow_program = prog;
+        } else if (strcmp(a, "--tag") == 0 && has_next) {
+            const char *t = argv[++i];
+            int ok = *t && strlen(t) <= 24 && o.n_tags < 8;
+            for (const char *p = t; ok && *p; p++)
+                ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.';
+            if (!ok) {
+                fprintf(stderr, "dse-worker: --tag takes 1 to 24 letters, digits, '-', '_' or "
+                        "'.' (at most 8 tags; got '%s')\n", t);
+                return 2;
+            }
+            o.tags[o.n_tags++] = t;
+        } else if (strcmp(a, "--keep-failed") == 0) {
+            o.keep_failed = 1;
         } else if (strcmp(a, "--no-pin") == 0) {
             o.pin = 0;
         } else if (strcmp(a, "--topology") == 0 && has_next) {

@@ -15,6 +15,7 @@
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"
 #include "worker/eval.h"
+#include "worker/measure.h"
 
 /* A job known to this worker: built once per digest, shared by the threads. */
 typedef struct s_jobentry {
@@ -141,6 +142,8 @@ static void *s_thread_main(void *arg)
             if (t->rc == DSE_EINVAL)
                 snprintf(t->error, sizeof t->error, "a point of the unit is outside layer %u's "
                          "space", t->work.layer);
+            else if (t->rc == DSE_EFAIL || t->rc == DSE_ENOTSUP)
+                snprintf(t->error, sizeof t->error, "%s", dse_eval_failure);
             if (all) {
                 dse_front_destroy(&t->front);
                 t->front = all;
@@ -189,10 +192,19 @@ static void s_send(s_worker_t *w, const dse_msg_t *m)
 static void s_send_ready(s_worker_t *w)
 {
     const char *caps[16];
+    char tagcaps[8][32];
     size_t n = 0;
     for (size_t i = 0; i < dse_model_count() && n < 16; i++)
         if (dse_model_at(i)->evaluate)
             caps[n++] = dse_model_at(i)->name;
+    /* measured jobs go only to workers that allow commands (and carry the
+     * job's `requires` tag) */
+    if (w->o->allow_command && n < 16)
+        caps[n++] = "command";
+    for (int i = 0; i < w->o->n_tags && i < 8 && n < 16; i++) {
+        snprintf(tagcaps[i], sizeof tagcaps[i], "tag:%s", w->o->tags[i]);
+        caps[n++] = tagcaps[i];
+    }
     dse_msg_t m = {.cmd = DSE_MSG_READY};
     m.ready.version = DSE_WIRE_VERSION;
     m.ready.host = w->host;
@@ -238,6 +250,11 @@ static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
     if (dse_evaljob_from_text(j->config, strlen(j->config), &je->ej, &err) != 0) {
         dse_error_format(&err, je->error, sizeof je->error);
         fprintf(stderr, "dse-worker: cannot build job %.12s: %s\n", j->digest, je->error);
+    } else if (je->ej->job->evaluator &&
+               dse_measure_check(je->ej->job->evaluator, je->error, sizeof je->error)) {
+        /* never build a job whose command this worker may not run */
+        fprintf(stderr, "dse-worker: job %.12s %s\n", j->digest, je->error);
+        dse_evaljob_destroy(&je->ej);
     } else if (strcmp(je->ej->digest, j->digest) != 0) {
         snprintf(je->error, sizeof je->error, "job digest mismatch (sent %s, built %s)",
                  j->digest, je->ej->digest);
@@ -373,6 +390,9 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     double hb = o->heartbeat_s > 0 ? o->heartbeat_s : 1.0;
     int misses = o->heartbeat_misses > 0 ? o->heartbeat_misses : 3;
 
+    if (o->allow_command)
+        dse_measure_allow(o->allow_program);
+    dse_measure_keep_failed(o->keep_failed);
     int rc = dse_topo_open(&w.pool.topo, o->synthetic_topology, err);
     if (rc)
         return rc;

@@ -25,6 +25,15 @@ typedef struct {
     double death_timeout_s;         /* exit after this long without a coordinator; 0 = never */
     int verbose;
     volatile sig_atomic_t *stop;    /* set by a signal handler to stop */
+    /* Measured evaluation: run job commands only when allow_command is set
+     * (allow_program, when not NULL, is the one absolute path argv[0] may
+     * be); tags are announced so that jobs with `requires` reach this
+     * worker; keep_failed keeps the folders of failed points. */
+    int allow_command;
+    const char *allow_program;
+    const char *tags[8];
+    int n_tags;
+    int keep_failed;
 } dse_worker_opts_t;
 
 /* Runs a worker until *stop is set or the death timeout expires. Returns 0

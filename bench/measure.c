@@ -1,0 +1,139 @@
+/* bench/measure.c - the overhead of measured evaluation per point.
+ *
+ * One thread, as one worker thread runs a measured unit: for each point,
+ * a fresh working folder, fork and exec of a trivial command, capture of
+ * its output, parsing, removal of the folder (dse_measure_point); then the
+ * coordinator's cache, a key and a store per point and a lookup per point.
+ * Side by side in one run: a bare fork+exec+wait of the same program, the
+ * floor any command path pays. The command is build/dse-fake-sim --json
+ * (found beside this program), which prints {"cycles": N} and exits.
+ * Prints points/s; the issue's goal is at least 500 points/s per worker.
+ *
+ *   build/bench-measure [POINTS]     (default 400)
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coordinator/mcache.h"
+#include "core/config.h"
+#include "core/space.h"
+#include "core/util.h"
+#include "hwmodels/hwmodel.h"
+#include "worker/eval.h"
+#include "worker/measure.h"
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 400;
+    if (n < 1)
+        n = 1;
+    char self[PATH_MAX], sim[PATH_MAX + 32];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0)
+        return 1;
+    self[k] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    snprintf(sim, sizeof sim, "%s/dse-fake-sim", self);
+    if (access(sim, X_OK) != 0) {
+        fprintf(stderr, "bench-measure: %s is missing (make all)\n", sim);
+        return 1;
+    }
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb,
+                    "[job]\nname = \"bench-measure\"\n[target]\nmodel = \"pulp-cluster\"\n"
+                    "[workload]\nsteps = [\"fw\"]\n[[workload.layer]]\nname = \"pw\"\nop = \"pw\"\n"
+                    "in_shape = [64, 16, 16]\nout_channels = 64\n[space]\ntile_cout = \"all\"\n"
+                    "tile_ho = [16]\ntile_wo = [16]\nmatmul = [\"mm\"]\nbuffering = [\"single\"]\n"
+                    "[evaluator]\nkind = \"command\"\ncommand = [\"%s\", \"--json\", "
+                    "\"tile_cout={tile_cout}\", \"cin={cin}\"]\ntimeout = 10\n", sim);
+    size_t len;
+    char *text = dse_strbuf_detach(&sb, &len);
+    dse_job_t *job = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_evaljob_t *ej = NULL;
+    if (dse_config_parse("bench-measure", text, len, 0, &job, &err) ||
+        dse_evaljob_new(&job, &ej, &err)) {
+        dse_error_print(&err, stderr);
+        return 1;
+    }
+    free(text);
+    dse_measure_allow(sim);
+    const dse_space_t *s = ej->job->layers[0].space;
+    double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
+    char why[512];
+
+    /* the floor: fork, exec, wait */
+    char *args[] = {sim, "--json", "x=1", NULL};
+    double t0 = dse_now();
+    for (int i = 0; i < n; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int fd = open("/dev/null", 1);
+            dup2(fd, 1);
+            execv(sim, args);
+            _exit(127);
+        }
+        waitpid(pid, NULL, 0);
+    }
+    double t_bare = dse_now() - t0;
+
+    /* the command path */
+    t0 = dse_now();
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t idx = (uint64_t)i % s->size;
+        dse_space_decode(s, idx, params);
+        ej->job->model->evaluate(ej->ctx[0], params, metrics);
+        if (dse_measure_point(ej, 0, idx, params, metrics, NULL, why, sizeof why) != 0)
+            failed++;
+    }
+    double t_cmd = dse_now() - t0;
+
+    /* the cache: key, store, lookup */
+    char dir[] = "/tmp/dse-bench-cache-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    dse_mcache_t *c = dse_mcache_open(dir, &err);
+    if (!c)
+        return 1;
+    size_t width = ej->job->model->n_metrics;
+    t0 = dse_now();
+    for (int i = 0; i < n; i++) {
+        params[0] = i + 1; /* distinct keys */
+        char *key = dse_measure_key(ej, 0, params);
+        dse_mcache_put(c, key, width, 0, 0, metrics, &err);
+        free(key);
+    }
+    double t_put = dse_now() - t0;
+    int hits = 0;
+    t0 = dse_now();
+    for (int i = 0; i < n; i++) {
+        params[0] = i + 1;
+        char *key = dse_measure_key(ej, 0, params);
+        int64_t a, b;
+        hits += dse_mcache_get(c, key, width, &a, &b, metrics);
+        free(key);
+    }
+    double t_get = dse_now() - t0;
+    dse_mcache_destroy(&c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench-measure: could not remove %s\n", dir);
+
+    printf("measured evaluation, one thread, %d points (trivial command: dse-fake-sim --json)\n",
+           n);
+    printf("  fork+exec+wait alone        %8.0f points/s\n", n / t_bare);
+    printf("  command path per point      %8.0f points/s (%.2f ms each; %.2fx the bare "
+           "fork+exec; %d failed)\n", n / t_cmd, 1e3 * t_cmd / n, t_cmd / t_bare, failed);
+    printf("  cache store (key + file)    %8.0f points/s\n", n / t_put);
+    printf("  cache lookup (key + read)   %8.0f points/s (%d of %d hits)\n", n / t_get, hits, n);
+    dse_evaljob_destroy(&ej);
+    return failed || hits != n;
+}

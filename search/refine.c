@@ -1,0 +1,281 @@
+/* refine.c - multi-fidelity search of one layer (see refine.h). */
+#include "search/refine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/space.h"
+#include "core/util.h"
+#include "hwmodels/hwmodel.h"
+
+struct dse_refine {
+    size_t k;            /* objectives */
+    int obj[DSE_MAX_OBJECTIVES];
+    size_t n;            /* model-feasible points */
+    uint64_t *index;     /* their indices, ascending */
+    double *pred;        /* n * k predicted objectives */
+    double *meas;        /* n * k measured (NAN: none) */
+    unsigned char *asked; /* proposed for measurement */
+    uint64_t n_asked;
+    double margin;
+    double scale[DSE_MAX_OBJECTIVES];
+    int rounds;
+    uint64_t *last_front; /* indices of the measured front after the last round */
+    size_t n_last;
+    int stopped;
+};
+
+dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margin,
+                             dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_space_t *s = job->layers[layer].space;
+    if (s->size > DSE_REFINE_MAX_POINTS) {
+        dse_error_set(err, DSE_ERANGE, job->path, job->layers[layer].line,
+                      job->layers[layer].col, "layer '%s' has %llu points: refine screens "
+                      "every point on the model, at most %llu per layer; narrow the domains",
+                      job->layers[layer].name, (unsigned long long)s->size,
+                      (unsigned long long)DSE_REFINE_MAX_POINTS);
+        return NULL;
+    }
+    dse_refine_t *r = dse_xcalloc(1, sizeof *r);
+    r->k = job->n_layer_objectives;
+    memcpy(r->obj, job->layer_objectives, r->k * sizeof *r->obj);
+    r->margin = margin;
+    for (size_t j = 0; j < r->k; j++)
+        r->scale[j] = 1;
+    size_t cap = 0;
+    double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
+    for (uint64_t i = 0; i < s->size; i++) {
+        dse_space_decode(s, i, params);
+        if (!job->model->evaluate(ej->ctx[layer], params, metrics))
+            continue;
+        if (r->n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            r->index = dse_xrealloc(r->index, cap * sizeof *r->index);
+            r->pred = dse_xrealloc(r->pred, cap * r->k * sizeof *r->pred);
+        }
+        r->index[r->n] = i;
+        for (size_t j = 0; j < r->k; j++)
+            r->pred[r->n * r->k + j] = metrics[r->obj[j]];
+        r->n++;
+    }
+    r->meas = dse_xmalloc((r->n + 1) * r->k * sizeof *r->meas);
+    for (size_t i = 0; i < r->n * r->k; i++)
+        r->meas[i] = NAN;
+    r->asked = dse_xcalloc(r->n + 1, 1);
+    return r;
+}
+
+void dse_refine_destroy(dse_refine_t **r_p)
+{
+    if (!r_p || !*r_p)
+        return;
+    dse_refine_t *r = *r_p;
+    free(r->index);
+    free(r->pred);
+    free(r->meas);
+    free(r->asked);
+    free(r->last_front);
+    free(r);
+    *r_p = NULL;
+}
+
+static size_t s_find(const dse_refine_t *r, uint64_t index)
+{
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (r->index[mid] < index)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics)
+{
+    size_t i = s_find(r, index);
+    if (i >= r->n || r->index[i] != index)
+        return;
+    for (size_t j = 0; j < r->k; j++)
+        r->meas[i * r->k + j] = metrics[r->obj[j]];
+}
+
+uint64_t dse_refine_measured(const dse_refine_t *r)
+{
+    return r->n_asked;
+}
+
+uint64_t dse_refine_feasible(const dse_refine_t *r)
+{
+    return r->n;
+}
+
+static int s_has_meas(const dse_refine_t *r, size_t i)
+{
+    return r->asked[i] && !isnan(r->meas[i * r->k]);
+}
+
+/* a <= b everywhere and a < b somewhere */
+static int s_dominates(const double *a, const double *b, size_t k)
+{
+    int less = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (a[j] > b[j])
+            return 0;
+        less |= a[j] < b[j];
+    }
+    return less;
+}
+
+/* The non-dominated vectors among the points selected by `which` (0: the
+ * measured values; 1: measured values, else rescaled predictions).
+ * Returns their point positions (ascending) and count. */
+static size_t s_front(const dse_refine_t *r, int which, double *vec, size_t **out)
+{
+    size_t k = r->k, n_f = 0, cap = 16;
+    size_t *f = dse_xmalloc(cap * sizeof *f);
+    for (size_t i = 0; i < r->n; i++) {
+        double *v = vec + i * k;
+        if (s_has_meas(r, i)) {
+            memcpy(v, r->meas + i * k, k * sizeof *v);
+        } else if (which == 1 && !r->asked[i]) {
+            for (size_t j = 0; j < k; j++)
+                v[j] = r->pred[i * k + j] * r->scale[j];
+        } else {
+            continue;
+        }
+        int beaten = 0;
+        for (size_t q = 0; q < n_f && !beaten; q++)
+            beaten = s_dominates(vec + f[q] * k, v, k) ||
+                     memcmp(vec + f[q] * k, v, k * sizeof *v) == 0;
+        if (beaten)
+            continue;
+        size_t w = 0;
+        for (size_t q = 0; q < n_f; q++)
+            if (!s_dominates(v, vec + f[q] * k, k))
+                f[w++] = f[q];
+        n_f = w;
+        if (n_f == cap)
+            f = dse_xrealloc(f, (cap *= 2) * sizeof *f);
+        f[n_f++] = i;
+    }
+    *out = f;
+    return n_f;
+}
+
+static void s_refit(dse_refine_t *r)
+{
+    for (size_t j = 0; j < r->k; j++) {
+        double sum = 0;
+        size_t m = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            double p = r->pred[i * r->k + j], v = r->meas[i * r->k + j];
+            if (s_has_meas(r, i) && p > 0 && v > 0) {
+                sum += log(v / p);
+                m++;
+            }
+        }
+        r->scale[j] = m ? exp(sum / (double)m) : 1;
+    }
+}
+
+typedef struct {
+    double gap;
+    size_t i;
+} s_cand_t;
+
+static int s_cmp_cand(const void *a, const void *b)
+{
+    const s_cand_t *x = a, *y = b;
+    if (x->gap != y->gap)
+        return x->gap < y->gap ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
+{
+    *out = NULL;
+    if (r->stopped || limit == 0)
+        return 0;
+    size_t k = r->k;
+    double *vec = dse_xmalloc((r->n + 1) * k * sizeof *vec);
+    if (r->rounds > 0) {
+        /* stop when the measured front did not change in the last round */
+        size_t *mf;
+        size_t n_mf = s_front(r, 0, vec, &mf);
+        uint64_t *idx = dse_xmalloc((n_mf + 1) * sizeof *idx);
+        for (size_t q = 0; q < n_mf; q++)
+            idx[q] = r->index[mf[q]];
+        qsort(idx, n_mf, sizeof *idx, s_cmp_u64);
+        int same = r->rounds > 1 && n_mf == r->n_last &&
+                   memcmp(idx, r->last_front, n_mf * sizeof *idx) == 0;
+        free(r->last_front);
+        r->last_front = idx;
+        r->n_last = n_mf;
+        free(mf);
+        if (same) {
+            r->stopped = 1;
+            free(vec);
+            return 0;
+        }
+        s_refit(r);
+    }
+    size_t *f;
+    size_t n_f = s_front(r, 1, vec, &f);
+    s_cand_t *cand = dse_xmalloc((r->n + 1) * sizeof *cand);
+    size_t n_c = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->asked[i])
+            continue;
+        double p[DSE_MAX_OBJECTIVES];
+        int positive = 1;
+        for (size_t j = 0; j < k; j++) {
+            p[j] = r->pred[i * k + j] * r->scale[j];
+            positive &= p[j] > 0;
+        }
+        /* gap: the largest t such that t * (a front point) dominates p */
+        double gap = positive ? 0 : -1;
+        for (size_t q = 0; q < n_f && positive; q++) {
+            if (f[q] == i)
+                continue; /* itself */
+            const double *fv = vec + f[q] * k;
+            double t = INFINITY;
+            for (size_t j = 0; j < k; j++)
+                t = fv[j] > 0 ? fmin(t, p[j] / fv[j]) : fmin(t, fv[j] <= p[j] ? INFINITY : 0);
+            gap = fmax(gap, t);
+        }
+        if (gap < 1 + r->margin)
+            cand[n_c++] = (s_cand_t){gap, i};
+    }
+    qsort(cand, n_c, sizeof *cand, s_cmp_cand);
+    if (n_c > limit)
+        n_c = (size_t)limit;
+    uint64_t *idx = dse_xmalloc((n_c + 1) * sizeof *idx);
+    for (size_t c = 0; c < n_c; c++) {
+        r->asked[cand[c].i] = 1;
+        idx[c] = r->index[cand[c].i];
+    }
+    r->n_asked += n_c;
+    qsort(idx, n_c, sizeof *idx, s_cmp_u64);
+    free(cand);
+    free(f);
+    free(vec);
+    r->rounds++;
+    if (n_c == 0) {
+        r->stopped = 1;
+        free(idx);
+        return 0;
+    }
+    *out = idx;
+    return n_c;
+}

@@ -1,0 +1,58 @@
+/* refine.h - multi-fidelity search of one layer: screen with the analytic
+ * model, measure what may be on the front.
+ *
+ * The model evaluates the layer's whole space once. Round 0 proposes the
+ * model-feasible points whose predicted objectives are within `margin` of
+ * the analytic front: a point p is left out when some point f of the front
+ * has (1 + margin) f_j <= p_j on every objective j. Each later round refits
+ * one scale per objective (the geometric mean of measured / predicted over
+ * the points measured so far), builds the front of the measured values and
+ * the rescaled predictions of the points not measured, and proposes the
+ * points not measured within the margin of it. The layer stops when a round
+ * proposes nothing, when its measured front did not change in the last
+ * round, or when the budget is spent (points closest to the front first).
+ *
+ * The guarantee: if the model's relative error on every objective is at
+ * most delta (|model - measured| <= delta * measured) and
+ * margin >= (1 + delta) / (1 - delta) - 1, round 0 already measures every
+ * point on the true (measured) front: a point left out has a front point q
+ * with (1 + margin) q_pred <= p_pred, so q_true <= q_pred / (1 - delta)
+ * <= p_pred / ((1 + margin)(1 - delta)) <= p_true (1 + delta) /
+ * ((1 + margin)(1 - delta)) <= p_true, and q dominates p (or ties). The
+ * objectives must be positive for the ratios to mean this; a point with a
+ * predicted objective <= 0 is always measured.
+ */
+#ifndef DSE_REFINE_H
+#define DSE_REFINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "worker/eval.h"
+
+/* Points of one layer the model may enumerate for refine. */
+#define DSE_REFINE_MAX_POINTS 20000000ULL
+
+typedef struct dse_refine dse_refine_t;
+
+/* Evaluates the layer's space on the model. NULL with err (DSE_ERANGE)
+ * when the space is larger than DSE_REFINE_MAX_POINTS. */
+dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margin,
+                             dse_error_t *err);
+void dse_refine_destroy(dse_refine_t **r_p);
+
+/* The next round: up to `limit` points to measure, sorted by index, into
+ * *out (the caller frees). Returns how many; 0 = the layer is done. */
+size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out);
+
+/* A measured point's metrics (the model's declaration order). Points
+ * proposed and never told (failed, or outside a constraint) count as
+ * measured without a value. */
+void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics);
+
+/* Points proposed so far, and model-feasible points of the layer. */
+uint64_t dse_refine_measured(const dse_refine_t *r);
+uint64_t dse_refine_feasible(const dse_refine_t *r);
+
+#endif

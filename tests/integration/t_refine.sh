@@ -1,0 +1,62 @@
+# strategy = "refine" with the fake simulator perturbing the model's cycles
+# by at most 5% (so the model's relative error is at most 0.05/0.95, and a
+# margin of 0.12 >= (1 + delta)/(1 - delta) - 1 = 0.111 guarantees the
+# result): the layer fronts equal those of measuring every point, while
+# refine measures a fraction of the points (reported).
+. tests/integration/lib.sh
+cat >"$T/job.toml" <<TOML
+[job]
+name = "refine-fake"
+[target]
+model = "pulp-cluster"
+hardware = "pulp-open"
+[workload]
+dtype = "fp32"
+steps = ["fw"]
+[[workload.layer]]
+name = "pw1"
+op = "pw"
+in_shape = [32, 16, 16]
+out_channels = 64
+[[workload.layer]]
+name = "c2"
+op = "conv2d"
+in_shape = [16, 16, 16]
+out_channels = 32
+kernel = [3, 3]
+padding = [1]
+[space]
+tile_cout = "divisors"
+tile_ho = "divisors"
+tile_wo = [16]
+buffering = ["single", "double"]
+matmul = ["mm", "mm_unroll_2x1", "mm_unroll_1x4", "mm_unroll_2x4"]
+[search]
+strategy = "STRATEGY"
+objectives = ["cycles", "l1_bytes"]
+MARGIN
+[cluster]
+heartbeat = 0.2
+[evaluator]
+kind = "command"
+command = ["$BIN/dse-fake-sim", "--json", "--perturb", "0.05", "model={model.cycles}", "t={tile_cout}", "b={buffering}"]
+timeout = 10
+TOML
+sed 's/STRATEGY/exhaustive/; s/^MARGIN$//' "$T/job.toml" >"$T/all.toml"
+sed 's/STRATEGY/refine/; s/^MARGIN$/margin = 0.12/' "$T/job.toml" >"$T/refine.toml"
+"$BIN/dse-run" "$T/all.toml" --workers 2 --allow-command --no-cache --output "$T/all" -q \
+    || fail "measuring every point"
+"$BIN/dse-run" "$T/refine.toml" --workers 2 --allow-command --no-cache --output "$T/refine" -q \
+    || fail "refine"
+cmp "$T/all/pareto_layers.csv" "$T/refine/pareto_layers.csv" || fail "refine's fronts differ"
+cmp "$T/all/pareto_network.csv" "$T/refine/pareto_network.csv" || fail "refine's network differs"
+all=$(json_field "$T/all/summary.json" measured)
+got=$(json_field "$T/refine/summary.json" measured)
+points=$(json_field "$T/all/summary.json" points)
+note "refine measured $got of $points points ($all feasible points measured by exhaustive)"
+[ "$got" -lt "$all" ] || fail "refine measured every feasible point"
+# a model job may not use refine
+sed 's/STRATEGY/refine/; s/^MARGIN$//; /^\[evaluator\]/,$d' "$T/job.toml" >"$T/bad.toml"
+"$BIN/dse-run" "$T/bad.toml" --check >"$T/bad.out" 2>&1 && fail "refine without a command accepted"
+grep -q "needs \[evaluator\] kind = \"command\"" "$T/bad.out" || fail "no reason for refusing refine"
+note "ok"

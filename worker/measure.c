@@ -1,0 +1,758 @@
+/* measure.c - running a job's command for a point, and reading its metrics. */
+#include "worker/measure.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "hwmodels/hwmodel.h"
+
+extern char **environ;
+
+static int s_allowed;
+static char s_program[4096];
+static int s_keep_failed;
+static int s_subreaper;
+
+/* The children being run, so that the orphan sweep leaves them alone. */
+static pthread_mutex_t s_mu = PTHREAD_MUTEX_INITIALIZER;
+#define S_MAX_RUNNING 1024
+static pid_t s_running[S_MAX_RUNNING];
+static size_t s_n_running;
+
+void dse_measure_allow(const char *program)
+{
+    s_allowed = 1;
+    snprintf(s_program, sizeof s_program, "%s", program ? program : "");
+    /* grandchildren that leave the process group come back to us */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0)
+        s_subreaper = 1;
+}
+
+void dse_measure_keep_failed(int keep)
+{
+    s_keep_failed = keep;
+}
+
+int dse_measure_check(const dse_evaluator_t *ev, char *why, size_t size)
+{
+    if (!s_allowed) {
+        snprintf(why, size, "refused: this job runs the command '%s' for each point, and this "
+                 "worker was not started with --allow-command (dse-run: --allow-command)",
+                 ev->argv[0]);
+        return DSE_ENOTSUP;
+    }
+    if (s_program[0] && strcmp(ev->argv[0], s_program) != 0) {
+        snprintf(why, size, "refused: this job runs '%s', but --allow-command allows only '%s'",
+                 ev->argv[0], s_program);
+        return DSE_ENOTSUP;
+    }
+    return 0;
+}
+
+/* --------------------------------------------------------------- capturing */
+
+/* A stream kept as its first half-cap bytes and a ring of its last ones. */
+typedef struct {
+    char *head;
+    size_t head_len;
+    char *tail; /* ring */
+    size_t tail_len, tail_pos;
+    int capped, open;
+} s_capture_t;
+
+#define S_HALF (DSE_MEASURE_CAP / 2)
+
+static void s_capture_add(s_capture_t *c, const char *p, size_t n)
+{
+    if (c->head_len < S_HALF) {
+        size_t k = S_HALF - c->head_len < n ? S_HALF - c->head_len : n;
+        memcpy(c->head + c->head_len, p, k);
+        c->head_len += k;
+        p += k;
+        n -= k;
+    }
+    for (; n > 0; n--, p++) {
+        if (c->tail_len == S_HALF)
+            c->capped = 1;
+        else
+            c->tail_len++;
+        c->tail[c->tail_pos] = *p;
+        c->tail_pos = (c->tail_pos + 1) % S_HALF;
+    }
+}
+
+/* The kept bytes in order (a cut is marked by a newline), NUL-terminated. */
+static char *s_capture_take(s_capture_t *c, size_t *len)
+{
+    char *out = dse_xmalloc(c->head_len + c->tail_len + 2);
+    memcpy(out, c->head, c->head_len);
+    size_t n = c->head_len;
+    if (c->capped)
+        out[n++] = '\n';
+    size_t start = c->tail_len == S_HALF ? c->tail_pos : 0;
+    for (size_t i = 0; i < c->tail_len; i++)
+        out[n++] = c->tail[(start + i) % S_HALF];
+    out[n] = '\0';
+    *len = n;
+    return out;
+}
+
+static int s_read_into(int fd, s_capture_t *c)
+{
+    char buf[65536];
+    ssize_t k = read(fd, buf, sizeof buf);
+    if (k > 0) {
+        s_capture_add(c, buf, (size_t)k);
+        return 1;
+    }
+    if (k < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    c->open = 0;
+    return 0;
+}
+
+/* Kills and reaps our children that are not commands being run: the
+ * grandchildren of a command that left its process group, handed to us as
+ * the subreaper. */
+static void s_sweep_orphans(void)
+{
+    if (!s_subreaper)
+        return;
+    pid_t self = getpid();
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 0)
+            continue;
+        char path[64], buf[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k <= 0)
+            continue;
+        buf[k] = '\0';
+        char *rp = strrchr(buf, ')');
+        char state;
+        int ppid;
+        if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2 || ppid != self)
+            continue;
+        int mine = 0;
+        for (size_t i = 0; i < s_n_running && !mine; i++)
+            mine = s_running[i] == (pid_t)pid;
+        if (mine)
+            continue;
+        kill((pid_t)pid, SIGKILL);
+        waitpid((pid_t)pid, NULL, 0);
+    }
+    closedir(d);
+}
+
+/* The environment of the command: ours, with the DSE_* entries of env
+ * replacing any of the same name. */
+static char **s_environment(char *const env[])
+{
+    size_t n = 0, k = 0;
+    while (environ && environ[n])
+        n++;
+    while (env && env[k])
+        k++;
+    char **out = dse_xcalloc(n + k + 1, sizeof *out);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < k && !replaced; j++) {
+            size_t nl = strcspn(env[j], "=");
+            replaced = strncmp(environ[i], env[j], nl) == 0 && environ[i][nl] == '=';
+        }
+        if (!replaced)
+            out[m++] = environ[i];
+    }
+    for (size_t j = 0; j < k; j++)
+        out[m++] = env[j];
+    return out;
+}
+
+int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double timeout,
+                const atomic_int *cancel, dse_cmd_result_t *r, char *why, size_t size)
+{
+    memset(r, 0, sizeof *r);
+    int po[2] = {-1, -1}, pe[2] = {-1, -1}, px[2] = {-1, -1};
+    if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(px, O_CLOEXEC)) {
+        snprintf(why, size, "cannot create pipes: %s", strerror(errno));
+        for (int i = 0; i < 2; i++) {
+            if (po[i] >= 0)
+                close(po[i]);
+            if (pe[i] >= 0)
+                close(pe[i]);
+            if (px[i] >= 0)
+                close(px[i]);
+        }
+        return DSE_EFAIL;
+    }
+    char **envp = s_environment(env);
+    double t0 = dse_now();
+    pthread_mutex_lock(&s_mu);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the child: only async-signal-safe calls from here */
+        setpgid(0, 0);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
+            _exit(127);
+        if (cwd && chdir(cwd) != 0) {
+            int e = errno;
+            if (write(px[1], &e, sizeof e) < 0)
+                _exit(127);
+            _exit(127);
+        }
+        int report = px[1];
+        /* keep the exec-error pipe (close-on-exec) above the others */
+        if (dup2(report, 3) < 0)
+            _exit(127);
+        /* close everything above 3, then keep fd 3 close-on-exec */
+#ifdef SYS_close_range
+        if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0)
+#endif
+        {
+            long max = sysconf(_SC_OPEN_MAX);
+            if (max < 0 || max > 65536)
+                max = 65536;
+            for (int fd = 4; fd < max; fd++)
+                close(fd);
+        }
+        fcntl(3, F_SETFD, FD_CLOEXEC);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        execvpe(argv[0], argv, envp);
+        int e = errno;
+        if (write(3, &e, sizeof e) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    if (pid > 0 && s_n_running < S_MAX_RUNNING)
+        s_running[s_n_running++] = pid;
+    pthread_mutex_unlock(&s_mu);
+    free(envp);
+    close(po[1]);
+    close(pe[1]);
+    close(px[1]);
+    if (pid < 0) {
+        snprintf(why, size, "cannot fork: %s", strerror(errno));
+        close(po[0]), close(pe[0]), close(px[0]);
+        return DSE_EFAIL;
+    }
+    setpgid(pid, pid); /* also from here, so the group exists before any kill */
+    int exec_errno = 0;
+    ssize_t k;
+    while ((k = read(px[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+    }
+    close(px[0]);
+    if (k != (ssize_t)sizeof exec_errno)
+        exec_errno = 0;
+
+    s_capture_t co = {dse_xmalloc(S_HALF), 0, dse_xmalloc(S_HALF), 0, 0, 0, 1};
+    s_capture_t ce = {dse_xmalloc(S_HALF), 0, dse_xmalloc(S_HALF), 0, 0, 0, 1};
+    fcntl(po[0], F_SETFL, O_NONBLOCK);
+    fcntl(pe[0], F_SETFL, O_NONBLOCK);
+    double deadline = t0 + timeout, term_at = 0;
+    int status = 0, done = 0, cancelled = 0, idle_us = 200;
+    while (!done) {
+        double now = dse_now();
+        if (!term_at && (now >= deadline || (cancel && atomic_load(cancel)))) {
+            cancelled = !(now >= deadline);
+            r->timed_out = !cancelled;
+            kill(-pid, SIGTERM);
+            term_at = now;
+        } else if (term_at && now - term_at >= 1.0) {
+            kill(-pid, SIGKILL);
+        }
+        struct pollfd fds[2];
+        int nf = 0;
+        if (co.open)
+            fds[nf++] = (struct pollfd){.fd = po[0], .events = POLLIN};
+        if (ce.open)
+            fds[nf++] = (struct pollfd){.fd = pe[0], .events = POLLIN};
+        int wait_ms = 50;
+        if (!term_at && deadline - now < 0.05)
+            wait_ms = (int)((deadline - now) * 1000) + 1;
+        if (nf) {
+            poll(fds, (nfds_t)nf, wait_ms);
+            for (int i = 0; i < nf; i++)
+                if (fds[i].revents)
+                    s_read_into(fds[i].fd, fds[i].fd == po[0] ? &co : &ce);
+        }
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            done = 1;
+        } else if (!nf) {
+            /* both streams closed, the program still running: wait for it
+             * in short, growing steps */
+            usleep((useconds_t)(idle_us < wait_ms * 1000 ? idle_us : wait_ms * 1000));
+            idle_us = idle_us < 50000 ? idle_us * 2 : idle_us;
+        }
+    }
+    /* the rest of the group goes with its leader */
+    kill(-pid, SIGKILL);
+    /* what is left in the pipes; a grandchild holding them open is not waited for */
+    for (int round = 0; round < 64 && (co.open || ce.open); round++) {
+        int any = 0;
+        if (co.open) {
+            errno = 0;
+            ssize_t before = (ssize_t)(co.head_len + co.tail_len);
+            s_read_into(po[0], &co);
+            any |= (ssize_t)(co.head_len + co.tail_len) != before;
+        }
+        if (ce.open) {
+            ssize_t before = (ssize_t)(ce.head_len + ce.tail_len);
+            s_read_into(pe[0], &ce);
+            any |= (ssize_t)(ce.head_len + ce.tail_len) != before;
+        }
+        if (!any)
+            break;
+    }
+    close(po[0]);
+    close(pe[0]);
+    pthread_mutex_lock(&s_mu);
+    for (size_t i = 0; i < s_n_running; i++)
+        if (s_running[i] == pid) {
+            s_running[i] = s_running[--s_n_running];
+            break;
+        }
+    s_sweep_orphans();
+    pthread_mutex_unlock(&s_mu);
+    r->out = s_capture_take(&co, &r->out_len);
+    r->err = s_capture_take(&ce, &r->err_len);
+    r->out_capped = co.capped;
+    r->err_capped = ce.capped;
+    free(co.head), free(co.tail), free(ce.head), free(ce.tail);
+    r->seconds = dse_now() - t0;
+    if (WIFEXITED(status))
+        r->exited = 1, r->code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        r->signaled = 1, r->sig = WTERMSIG(status);
+    if (cancelled)
+        return DSE_EINTR;
+    if (exec_errno) {
+        snprintf(why, size, "cannot run '%s': %s", argv[0], strerror(exec_errno));
+        return DSE_EFAIL;
+    }
+    return 0;
+}
+
+void dse_cmd_result_release(dse_cmd_result_t *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+typedef struct {
+    char key[64];
+    int is_number;
+    double value;
+} s_pair_t;
+
+#define S_MAX_PAIRS 64
+
+static const char *s_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
+
+/* A JSON string at p (after the quote is checked): copies up to cap-1
+ * bytes of it (escapes kept as written) and returns the byte after it. */
+static const char *s_jstring(const char *p, const char *end, char *out, size_t cap)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    size_t n = 0;
+    for (p++; p < end; p++) {
+        if (*p == '"') {
+            if (out)
+                out[n] = '\0';
+            return p + 1;
+        }
+        if ((unsigned char)*p < 0x20)
+            return NULL;
+        if (*p == '\\') {
+            if (++p >= end)
+                return NULL;
+        }
+        if (out && n + 1 < cap)
+            out[n++] = *p;
+    }
+    return NULL;
+}
+
+static const char *s_jvalue(const char *p, const char *end, int depth, s_pair_t *pair);
+
+/* Skips an array or object (nested values are not metrics). */
+static const char *s_jskip(const char *p, const char *end, int depth)
+{
+    if (depth > 32)
+        return NULL;
+    char close = *p == '{' ? '}' : ']';
+    int obj = *p == '{';
+    p = s_ws(p + 1, end);
+    if (p < end && *p == close)
+        return p + 1;
+    for (;;) {
+        if (obj) {
+            if (!(p = s_jstring(p, end, NULL, 0)))
+                return NULL;
+            p = s_ws(p, end);
+            if (p >= end || *p != ':')
+                return NULL;
+            p = s_ws(p + 1, end);
+        }
+        if (!(p = s_jvalue(p, end, depth + 1, NULL)))
+            return NULL;
+        p = s_ws(p, end);
+        if (p < end && *p == ',') {
+            p = s_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == close)
+            return p + 1;
+        return NULL;
+    }
+}
+
+static const char *s_jvalue(const char *p, const char *end, int depth, s_pair_t *pair)
+{
+    if (p >= end)
+        return NULL;
+    if (*p == '"')
+        return s_jstring(p, end, NULL, 0);
+    if (*p == '{' || *p == '[')
+        return s_jskip(p, end, depth);
+    static const char *const words[] = {"true", "false", "null"};
+    for (int i = 0; i < 3; i++) {
+        size_t n = strlen(words[i]);
+        if ((size_t)(end - p) >= n && memcmp(p, words[i], n) == 0)
+            return p + n;
+    }
+    if (*p == '-' || (*p >= '0' && *p <= '9')) {
+        char buf[64];
+        size_t n = 0;
+        while (p + n < end && n < sizeof buf - 1 && strchr("+-0123456789.eE", p[n]))
+            n++;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        char *e;
+        double v = strtod(buf, &e);
+        if (e != buf + n)
+            return NULL;
+        if (pair)
+            pair->is_number = 1, pair->value = v;
+        return p + n;
+    }
+    return NULL;
+}
+
+/* A flat JSON object at p: its pairs; returns the byte after it or NULL. */
+static const char *s_jobject(const char *p, const char *end, s_pair_t *pairs, size_t *n_pairs)
+{
+    *n_pairs = 0;
+    p = s_ws(p + 1, end);
+    if (p < end && *p == '}')
+        return p + 1;
+    for (;;) {
+        s_pair_t tmp = {{0}, 0, 0};
+        if (!(p = s_jstring(p, end, tmp.key, sizeof tmp.key)))
+            return NULL;
+        p = s_ws(p, end);
+        if (p >= end || *p != ':')
+            return NULL;
+        p = s_ws(p + 1, end);
+        if (!(p = s_jvalue(p, end, 1, &tmp)))
+            return NULL;
+        if (*n_pairs < S_MAX_PAIRS)
+            pairs[(*n_pairs)++] = tmp;
+        p = s_ws(p, end);
+        if (p < end && *p == ',') {
+            p = s_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            return p + 1;
+        return NULL;
+    }
+}
+
+/* The last line of a text that holds something, for messages. */
+static void s_last_line(const char *s, size_t len, char *out, size_t size)
+{
+    while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r' || s[len - 1] == ' '))
+        len--;
+    size_t start = len;
+    while (start > 0 && s[start - 1] != '\n')
+        start--;
+    size_t n = len - start;
+    if (n > 120)
+        n = 120;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < size; i++)
+        out[k++] = (unsigned char)s[start + i] < 0x20 ? '?' : s[start + i];
+    out[k] = '\0';
+}
+
+static int s_check_value(const dse_job_t *job, const char *name, double v, char *why, size_t size)
+{
+    if (!isfinite(v)) {
+        snprintf(why, size, "metric '%s' is not a finite number", name);
+        return DSE_EFAIL;
+    }
+    (void)job;
+    return 0;
+}
+
+int dse_measure_parse(const dse_evaluator_t *ev, const dse_job_t *job, const char *out,
+                      size_t len, double *metrics, char *why, size_t size)
+{
+    const dse_hwmodel_t *m = job->model;
+    unsigned char got[DSE_MAX_METRICS] = {0};
+    char last[128];
+    if (ev->parse == DSE_PARSE_JSON) {
+        s_pair_t best[S_MAX_PAIRS], cur[S_MAX_PAIRS];
+        size_t n_best = 0, n_cur;
+        int found = 0;
+        const char *end = out + len;
+        for (const char *p = out; p < end;) {
+            const char *q = memchr(p, '{', (size_t)(end - p));
+            if (!q)
+                break;
+            const char *after = s_jobject(q, end, cur, &n_cur);
+            if (after) {
+                memcpy(best, cur, n_cur * sizeof *cur);
+                n_best = n_cur;
+                found = 1;
+                p = after;
+            } else {
+                p = q + 1;
+            }
+        }
+        if (!found) {
+            s_last_line(out, len, last, sizeof last);
+            snprintf(why, size, "no JSON object on stdout (its last line: '%s')", last);
+            return DSE_EFAIL;
+        }
+        for (size_t i = 0; i < n_best; i++) {
+            int mi = dse_model_metric(m, best[i].key);
+            if (mi < 0) {
+                snprintf(why, size, "unknown metric '%s' in the command's JSON (model '%s'; "
+                         "dse-run --models lists its metrics)", best[i].key, m->name);
+                return DSE_EFAIL;
+            }
+            if (!best[i].is_number) {
+                snprintf(why, size, "metric '%s' is not a number", best[i].key);
+                return DSE_EFAIL;
+            }
+            if (s_check_value(job, best[i].key, best[i].value, why, size))
+                return DSE_EFAIL;
+            metrics[mi] = best[i].value;
+            got[mi] = 1;
+        }
+    } else {
+        for (size_t i = 0; i < ev->n_regex; i++) {
+            regex_t re;
+            if (!ev->regex[i])
+                continue;
+            char ewhy[128];
+            if (dse_evaluator_compile(ev->regex[i], &re, ewhy, sizeof ewhy)) {
+                snprintf(why, size, "bad regex for '%s': %s", ev->regex_metric[i], ewhy);
+                return DSE_EFAIL;
+            }
+            regmatch_t mt[2];
+            int rc = regexec(&re, out, 2, mt, 0);
+            regfree(&re);
+            if (rc != 0 || mt[1].rm_so < 0) {
+                snprintf(why, size, "no match for %s's regex '%s' in the output",
+                         ev->regex_metric[i], ev->regex[i]);
+                return DSE_EFAIL;
+            }
+            char buf[64];
+            size_t n = (size_t)(mt[1].rm_eo - mt[1].rm_so);
+            if (n == 0 || n >= sizeof buf) {
+                snprintf(why, size, "%s's regex matched '%.*s', not a number",
+                         ev->regex_metric[i], (int)(n < 40 ? n : 40), out + mt[1].rm_so);
+                return DSE_EFAIL;
+            }
+            memcpy(buf, out + mt[1].rm_so, n);
+            buf[n] = '\0';
+            char *e;
+            double v = strtod(buf, &e);
+            if (*e) {
+                snprintf(why, size, "%s's regex matched '%s', not a number", ev->regex_metric[i],
+                         buf);
+                return DSE_EFAIL;
+            }
+            if (s_check_value(job, ev->regex_metric[i], v, why, size))
+                return DSE_EFAIL;
+            metrics[ev->regex_index[i]] = v;
+            got[ev->regex_index[i]] = 1;
+        }
+    }
+    for (size_t i = 0; i < ev->n_regex; i++)
+        if (!got[ev->regex_index[i]]) {
+            snprintf(why, size, "missing metric '%s' in the command's output", ev->regex_metric[i]);
+            return DSE_EFAIL;
+        }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ a point */
+
+static int s_rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static void s_rmtree(const char *dir)
+{
+    nftw(dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
+                      const double *params, double *metrics, const atomic_int *cancel, char *why,
+                      size_t size)
+{
+    const dse_job_t *job = ej->job;
+    const dse_evaluator_t *ev = job->evaluator;
+    int rc = dse_measure_check(ev, why, size);
+    if (rc)
+        return rc;
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/dse-point-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        snprintf(why, size, "cannot create a working folder in %s: %s",
+                 tmp && *tmp ? tmp : "/tmp", strerror(errno));
+        return DSE_EFAIL;
+    }
+    char **argv = dse_evaluator_argv(ev, job, layer, point, params, metrics, dir);
+    /* a relative program path names a file from the worker's folder, not
+     * from the point's */
+    char cwd[4096];
+    if (argv[0][0] != '/' && strchr(argv[0], '/') && getcwd(cwd, sizeof cwd)) {
+        dse_strbuf_t sb = DSE_STRBUF_INIT;
+        dse_strbuf_addf(&sb, "%s/%s", cwd, argv[0]);
+        free(argv[0]);
+        argv[0] = dse_strbuf_detach(&sb, NULL);
+    }
+    char e_job[512], e_layer[512], e_point[64], e_dir[4200];
+    snprintf(e_job, sizeof e_job, "DSE_JOB=%s", job->name);
+    snprintf(e_layer, sizeof e_layer, "DSE_LAYER=%s", job->layers[layer].name);
+    snprintf(e_point, sizeof e_point, "DSE_POINT=%llu", (unsigned long long)point);
+    snprintf(e_dir, sizeof e_dir, "DSE_WORKDIR=%s", dir);
+    char *env[] = {e_job, e_layer, e_point, e_dir, NULL};
+    dse_cmd_result_t r;
+    rc = dse_cmd_run(argv, dir, env, ev->timeout, cancel, &r, why, size);
+    char last[128] = "";
+    if (rc == 0) {
+        if (r.timed_out) {
+            rc = DSE_EFAIL;
+            snprintf(why, size, "timed out after %g s (its process group was killed)",
+                     ev->timeout);
+        } else if (r.signaled) {
+            rc = DSE_EFAIL;
+            snprintf(why, size, "killed by signal %d (%s)", r.sig, strsignal(r.sig));
+        } else if (r.code != 0) {
+            rc = DSE_EFAIL;
+            s_last_line(r.err, r.err_len, last, sizeof last);
+            snprintf(why, size, "exit status %d%s%s%s", r.code, last[0] ? " (stderr: '" : "",
+                     last, last[0] ? "')" : "");
+        } else {
+            double got[DSE_MAX_METRICS];
+            memcpy(got, metrics, sizeof got[0] * job->model->n_metrics);
+            rc = dse_measure_parse(ev, job, r.out, r.out_len, got, why, size);
+            if (!rc)
+                memcpy(metrics, got, sizeof got[0] * job->model->n_metrics);
+        }
+    }
+    dse_cmd_result_release(&r);
+    dse_evaluator_argv_free(argv);
+    if (rc == DSE_EFAIL && s_keep_failed) {
+        size_t n = strlen(why);
+        snprintf(why + n, size - n, " [kept: %s]", dir);
+    } else {
+        s_rmtree(dir);
+    }
+    return rc;
+}
+
+char *dse_measure_key(const dse_evaljob_t *ej, size_t layer, const double *params)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_layer_t *L = &job->layers[layer];
+    const dse_evaluator_t *ev = job->evaluator;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    char buf[64];
+    dse_strbuf_addf(&sb, "measured-v1 model=%s dtype=%s steps=%u hw=", m->name,
+                    dse_dtype_name(job->dtype), job->steps);
+    /* the calibratable constants describe the model, not what is measured:
+     * a job on a calibrated preset finds the measurements it was fitted to */
+    for (size_t i = 0; i < m->n_preset_keys; i++) {
+        if (m->preset_keys[i].cal_lo < m->preset_keys[i].cal_hi)
+            snprintf(buf, sizeof buf, "*");
+        else
+            snprintf(buf, sizeof buf, "%.17g", job->hw[i]);
+        dse_strbuf_addf(&sb, "%s%s", i ? "," : "", buf);
+    }
+    dse_strbuf_addf(&sb, " op=%s dims=%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,"
+                         "%lld,%lld,%lld,%lld,%lld attr=", dse_op_name(L->op),
+                    (long long)L->cin, (long long)L->hin, (long long)L->win, (long long)L->cout,
+                    (long long)L->hout, (long long)L->wout, (long long)L->kh, (long long)L->kw,
+                    (long long)L->sh, (long long)L->sw, (long long)L->pad_t, (long long)L->pad_l,
+                    (long long)L->pad_b, (long long)L->pad_r, (long long)L->m, (long long)L->n,
+                    (long long)L->k);
+    for (size_t i = 0; i < m->n_layer_keys; i++) {
+        snprintf(buf, sizeof buf, "%.17g", L->attr[i]);
+        dse_strbuf_addf(&sb, "%s%s", i ? "," : "", buf);
+    }
+    dse_strbuf_adds(&sb, " params=");
+    for (size_t i = 0; i < m->n_params; i++) {
+        snprintf(buf, sizeof buf, "%.17g", params[i]);
+        dse_strbuf_addf(&sb, "%s%s", i ? "," : "", buf);
+    }
+    dse_strbuf_adds(&sb, " command=");
+    for (size_t i = 0; i < ev->argc; i++) {
+        char *a = dse_evaluator_subst(ev->argv[i], job, layer, 0, params, NULL, NULL);
+        dse_strbuf_addf(&sb, "%s[%zu]%s", i ? " " : "", strlen(a), a);
+        free(a);
+    }
+    dse_strbuf_addf(&sb, " parse=%s", ev->parse == DSE_PARSE_JSON ? "json" : "regex");
+    for (size_t i = 0; i < ev->n_regex; i++)
+        dse_strbuf_addf(&sb, " %s=[%zu]%s", ev->regex_metric[i],
+                        ev->regex[i] ? strlen(ev->regex[i]) : 0, ev->regex[i] ? ev->regex[i] : "");
+    dse_strbuf_addf(&sb, " cache_key=[%zu]%s", strlen(ev->cache_key), ev->cache_key);
+    return dse_strbuf_detach(&sb, NULL);
+}
