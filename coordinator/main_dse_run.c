@@ -554,7 +554,9 @@ int main(int argc, char **argv)
         workers = job->workers;
     if (calibrate)
         return s_calibrate(&job, cache, no_cache);
-    if (job->evaluator && !coordinator && !s_allow) {
+    /* a standing coordinator, named by either of its endpoints */
+    int remote = coordinator || client_endpoint;
+    if (job->evaluator && !remote && !s_allow) {
         /* before anything is written */
         fprintf(stderr, "dse-run: %s: [evaluator] runs '%s' for each point: the local workers "
                 "run commands only with --allow-command (or --allow-command=%s%s)\n", job->path,
@@ -563,7 +565,7 @@ int main(int argc, char **argv)
         dse_job_destroy(&job);
         return 1;
     }
-    if (job->evaluator && !coordinator && s_allow && *s_allow &&
+    if (job->evaluator && !remote && s_allow && *s_allow &&
         strcmp(s_allow, job->evaluator->argv[0]) != 0) {
         fprintf(stderr, "dse-run: %s: [evaluator] runs '%s', but --allow-command allows only "
                 "'%s'\n", job->path, job->evaluator->argv[0], s_allow);
@@ -571,7 +573,7 @@ int main(int argc, char **argv)
         return 1;
     }
     char *cache_dir = NULL;
-    if (job->evaluator && !coordinator && !no_cache)
+    if (job->evaluator && !remote && !no_cache)
         cache_dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
     dse_evaljob_t *ej = NULL;
     if (dse_evaljob_new(&job, &ej, &err) != 0) {
