@@ -172,6 +172,8 @@ bench: deps
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
 	@echo "== $(BUILD)/bench-quality --huge (random and nsga2, 60 s each)"; \
 	  $(BUILD)/bench-quality --huge configs/resnet8-train-huge.toml 60
+	@echo "== composition as objectives grow"; BUILD=$(BUILD) sh bench/compose.sh
+	@echo "== scaling"; BUILD=$(BUILD) sh bench/scaling.sh
 	@echo "== wall time to the exact fronts"; BUILD=$(BUILD) sh bench/fronts.sh
 
 clean:

@@ -1,9 +1,18 @@
 /* bench/finn.c - evaluate() rate of the finn model in one thread, over the
  * space of a CNV conv layer (conv 2: 64 -> 64 channels, 30 -> 28, 3x3, w2a2),
- * decoding every point from its index as the runtime does. */
+ * stepping through the points as the runtime does on a range (an odometer
+ * over the parameters' domain positions, no division per point).
+ *
+ *   bench-finn                      each estimate set for about a second
+ *   bench-finn --points N [--est E] exactly N points (E: finn-2021 or
+ *                                   finn-current; default both), for
+ *                                   instructions per point under callgrind:
+ *   valgrind --tool=callgrind build/bench-finn --points 1000000 --est finn-2021
+ *   (the instruction count over N, less a run with --points 0) */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/job.h"
 #include "core/space.h"
@@ -19,8 +28,20 @@ static size_t divisors(int64_t n, double *out)
     return k;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    long long fixed = -1;
+    int only = -1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--points") == 0 && i + 1 < argc)
+            fixed = atoll(argv[++i]);
+        else if (strcmp(argv[i], "--est") == 0 && i + 1 < argc)
+            only = strcmp(argv[++i], "finn-current") == 0;
+        else {
+            fprintf(stderr, "usage: bench-finn [--points N] [--est finn-2021|finn-current]\n");
+            return 2;
+        }
+    }
     const dse_hwmodel_t *m = &dse_model_finn;
     dse_job_t job = {0};
     dse_layer_t layer = {0};
@@ -59,6 +80,8 @@ int main(void)
         return 1;
     }
     for (int est = 0; est < 2; est++) { /* the two estimate sets */
+        if (only >= 0 && est != only)
+            continue;
         job.hw[DSE_FINN_HW_ESTIMATES] = est;
         void *ctx = NULL;
         if (m->prepare(&job, 0, &ctx, &err) != 0) {
@@ -69,21 +92,35 @@ int main(void)
         uint64_t feasible = 0, points = 0;
         double t0 = dse_now(), t;
         do {
-            for (uint64_t i = 0; i < space->size; i++) {
-                dse_space_decode(space, i, p);
+            uint64_t n = space->size;
+            if (fixed >= 0 && (uint64_t)fixed - points < n)
+                n = (uint64_t)fixed - points;
+            size_t dig[DSE_FINN_N_PARAMS] = {0};
+            for (size_t k = 0; k < DSE_FINN_N_PARAMS; k++)
+                p[k] = space->values[k][0];
+            for (uint64_t i = 0; i < n; i++) {
+                if (i) /* the next point: the odometer of worker/eval.c */
+                    for (size_t k = 0; k < DSE_FINN_N_PARAMS; k++) {
+                        if (++dig[k] < space->n_values[k]) {
+                            p[k] = space->values[k][dig[k]];
+                            break;
+                        }
+                        dig[k] = 0;
+                        p[k] = space->values[k][0];
+                    }
                 if (m->evaluate(ctx, p, met)) {
                     feasible++;
                     sink += met[DSE_FINN_M_LUT];
                 }
             }
-            points += space->size;
+            points += n;
             t = dse_now() - t0;
-        } while (t < 1.0);
+        } while (fixed >= 0 ? points < (uint64_t)fixed : t < 1.0);
         printf("finn: %.0f points/s per core (%s; %llu points of a %llu-point CNV conv layer "
                "space, %.1f%% feasible; checksum %.0f)\n",
                (double)points / t, est ? "finn-current" : "finn-2021",
                (unsigned long long)points, (unsigned long long)space->size,
-               100.0 * (double)feasible / (double)points, sink);
+               points ? 100.0 * (double)feasible / (double)points : 0.0, sink);
         m->release(ctx);
     }
     dse_space_destroy(&space);

@@ -281,6 +281,23 @@ out:
     return rc;
 }
 
+/* The progress line of the composition: the pass, the layer, the partial
+ * networks kept and the time so far, on the terminal. */
+typedef struct {
+    double t0;
+    int shown;
+} s_compose_t;
+
+static void s_compose_progress(void *arg, int pass, size_t layer, size_t n_layers,
+                               size_t partials)
+{
+    s_compose_t *cp = arg;
+    cp->shown = 1;
+    fprintf(stderr, "  composing the network front: pass %d, layer %zu of %zu, %zu partial "
+                    "networks, %.0f s   \r", pass, layer + 1, n_layers, partials,
+            dse_now() - cp->t0);
+}
+
 static void *s_coord_thread(void *arg)
 {
     dse_coord_run(arg);
@@ -698,9 +715,12 @@ int main(int argc, char **argv)
     dse_netfront_t *nf = NULL;
     dse_error_t nerr = DSE_ERROR_INIT;
     double t_compose = dse_now();
-    if (!quiet && isatty(2))
+    int show = !quiet && isatty(2);
+    if (show)
         fprintf(stderr, "  composing the network front...\r");
-    if (dse_outputs_compose(ej, res.fronts, &s_stop, &nf, &nerr) != 0) {
+    s_compose_t cp = {dse_now(), 0};
+    if (dse_outputs_compose_progress(ej, res.fronts, &s_stop, show ? s_compose_progress : NULL,
+                                     &cp, &nf, &nerr) != 0) {
         if (nerr.code == DSE_EINTR) {
             fprintf(stderr, "dse-run: interrupted; nothing written\n");
             dse_client_result_release(&res, ej->job->n_layers);
@@ -710,6 +730,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "dse-run: no network front: %s\n", nerr.msg);
     }
     t_compose = dse_now() - t_compose;
+    if (show && cp.shown)
+        fprintf(stderr, "%-78s\r", "");
     dse_run_stats_t st = {
         .wall_seconds = res.wall,
         .compose_seconds = t_compose,

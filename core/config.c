@@ -1692,8 +1692,9 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         return rc;
     static const char *const keys[] = {"strategy",   "objectives", "constraints",
                                        "seed",       "budget",     "accuracy",
-                                       "population", "stall_generations", "seconds", "margin"};
-    if (s && (rc = s_check_keys(c, s, "[search]", keys, 10)))
+                                       "population", "stall_generations", "seconds", "margin",
+                                       "epsilon"};
+    if (s && (rc = s_check_keys(c, s, "[search]", keys, sizeof keys / sizeof keys[0])))
         return rc;
     job->accuracy_objective = -1;
     const dse_toml_value_t *acc = s ? s_get(s, "accuracy", NULL) : NULL;
@@ -1816,6 +1817,13 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             return rc;
         if (!(job->seconds >= 0 && job->seconds <= 1e7))
             return S_ERR_VAL(c, v, "seconds must be 0 (no limit) to 10000000");
+    }
+    if (s && (v = s_get(s, "epsilon", NULL))) {
+        if ((rc = s_number(c, v, "epsilon", &job->epsilon)))
+            return rc;
+        if (!(job->epsilon >= 0 && job->epsilon <= 10))
+            return S_ERR_VAL(c, v, "epsilon must be 0 (the exact front) to 10 (a relative "
+                                   "tolerance, e.g. 0.05)");
     }
     if (si >= S_N_STRATEGIES) {
         /* a baseline runs as a strategy only when it picks points of the spaces */

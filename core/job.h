@@ -145,6 +145,8 @@ typedef struct {
                                   a change of its front; 0 = the default (20) */
     double seconds;        /* wall-time limit of the search, 0 = none */
     double margin;         /* refine: relative margin per objective around the front (0.1) */
+    double epsilon;        /* relative epsilon-dominance of the network composition, 0 = exact
+                              (composition only: not in the canonical text) */
     /* Measured accuracy of the pruned network ([search] accuracy): a table
      * of (mean pruning ratio, accuracy), ratios ascending, accuracy not
      * increasing. When set, the objective "accuracy" (maximised) stands at

@@ -156,6 +156,14 @@ static int s_compatible(const void *arg, int64_t prev_out, int64_t next_in)
 int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                         const volatile sig_atomic_t *stop, dse_netfront_t **nf, dse_error_t *err)
 {
+    return dse_outputs_compose_progress(ej, layer_fronts, stop, NULL, NULL, nf, err);
+}
+
+int dse_outputs_compose_progress(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                                 const volatile sig_atomic_t *stop,
+                                 void (*progress)(void *, int, size_t, size_t, size_t),
+                                 void *arg, dse_netfront_t **nf, dse_error_t *err)
+{
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
     int net_source[DSE_MAX_METRICS];
@@ -193,6 +201,9 @@ int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_front
         .compatible_arg = job,
         .max_front = 2000000,
         .stop = stop,
+        .epsilon = job->epsilon,
+        .progress = progress,
+        .progress_arg = arg,
     };
     return dse_compose(&spec, nf, err);
 }
@@ -1160,6 +1171,17 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     dse_strbuf_adds(&sb, "  \"network_hypervolume\": ");
     s_json_hypervolume(&sb, netobj);
     dse_strbuf_adds(&sb, ",\n");
+    if (job->epsilon > 0) {
+        /* what dse_compose guarantees under [search] epsilon */
+        char e1[64];
+        dse_fmt_double(e1, sizeof e1, 1 + job->epsilon);
+        dse_strbuf_adds(&sb, "  \"epsilon\": ");
+        s_json_num(&sb, job->epsilon);
+        dse_strbuf_addf(&sb, ",\n  \"epsilon_bound\": \"every network of the exact front, with "
+                             "each budget on an objective divided by %s, has a network in this "
+                             "front with every objective at most %s times its value (at most "
+                             "its value where it is negative)\",\n", e1, e1);
+    }
     dse_front_destroy(&netobj);
     if (job->n_accuracy)
         dse_strbuf_addf(&sb, "  \"accuracy_objective\": %s,\n",

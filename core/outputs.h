@@ -68,5 +68,11 @@ int dse_outputs_check_dir(const char *dir, dse_error_t *err);
  * *stop interrupts it (DSE_EINTR). */
 int dse_outputs_compose(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                         const volatile sig_atomic_t *stop, dse_netfront_t **nf, dse_error_t *err);
+/* The same, calling progress(arg, pass, layer, n_layers, partials) after
+ * each layer of each pass of the composition (see dse_compose_spec_t). */
+int dse_outputs_compose_progress(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                                 const volatile sig_atomic_t *stop,
+                                 void (*progress)(void *, int, size_t, size_t, size_t),
+                                 void *arg, dse_netfront_t **nf, dse_error_t *err);
 
 #endif

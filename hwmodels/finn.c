@@ -194,6 +194,14 @@ typedef struct {
     int64_t mult_per_lane;  /* (2*ceil((W+A)/6) - 1) * (W+A) */
     int64_t dsp_per_lane;   /* ceil((W+A)/48) */
     int64_t pool_cycles;
+    /* Tables filled in prepare so that evaluate() spends no log2/exp2 and
+     * fewer divisions per point (values identical to the formulas):
+     * acc_tab[mw] = acc_bits(mw) for 1 <= mw <= n_acc (mw beyond: computed);
+     * swg_cyc[s], swg_lut[s] = the SWG's cycles and LUTs over the unpruned
+     * cin channels at s channels per cycle, for s dividing cin. */
+    double *acc_tab;
+    int64_t n_acc;
+    int64_t *swg_cyc, *swg_lut;
 } finn_ctx_t;
 
 static inline int64_t cdiv(int64_t a, int64_t b)
@@ -245,13 +253,17 @@ int64_t dse_finn_dwc_luts(int64_t in_w, int64_t out_w)
         return 0;
     int64_t lcm = in_w / gcd64(in_w, out_w) * out_w;
     int64_t cnt = 0, cset = 0;
-    /* |ceil(log2(x))| of a ratio x: ratios below 1 round toward 0. */
+    /* FINN's |ceil(log2(x))| of the ratios in_w / lcm (<= 1) and lcm /
+     * out_w (>= 1). Both are whole ratios r = lcm / in_w and lcm / out_w:
+     * |ceil(log2(1 / r))| = floor(log2(r)) and ceil(log2(r)) = clog2(r)
+     * (log2 of a whole r is exact at powers of two and otherwise at least
+     * 1e-6 from an integer for any r below 2^20, far beyond rounding). */
     if (in_w != lcm) {
-        cnt += (int64_t)fabs(ceil(log2((double)in_w / (double)lcm)));
+        cnt += 63 - __builtin_clzll((unsigned long long)(lcm / in_w));
         cset += lcm;
     }
     if (lcm != out_w) {
-        cnt += (int64_t)fabs(ceil(log2((double)lcm / (double)out_w)));
+        cnt += clog2(lcm / out_w);
         cset += out_w;
     }
     return cnt + cset;
@@ -280,6 +292,8 @@ static int finn_check_layer(const dse_job_t *job, const dse_layer_t *l, dse_erro
                              "finn: pw needs stride 1 and no padding (else use conv2d)");
     return 0;
 }
+
+static void s_tables(finn_ctx_t *c);
 
 static int finn_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
 {
@@ -344,12 +358,19 @@ static int finn_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error
     c->thr_levels = c->act ? ((int64_t)1 << c->b) - 1 : 0;
     c->mult_per_lane = (2 * cdiv(wa, 6) - 1) * wa;
     c->dsp_per_lane = cdiv(wa, 48);
+    s_tables(c);
     *ctx_p = c;
     return 0;
 }
 
 static void finn_release(void *ctx)
 {
+    finn_ctx_t *c = ctx;
+    if (c) {
+        free(c->acc_tab);
+        free(c->swg_cyc);
+        free(c->swg_lut);
+    }
     free(ctx);
 }
 
@@ -367,7 +388,7 @@ static inline int64_t swg_luts(const finn_ctx_t *c, int64_t ch, int64_t s)
 }
 
 /* Accumulator bits of an MVAU with mw inputs per output. */
-static inline double acc_bits(const finn_ctx_t *c, int64_t mw)
+static double acc_bits_of(const finn_ctx_t *c, int64_t mw)
 {
     if (c->est == DSE_FINN_EST_2021)
         return (double)(c->w + c->a + clog2(mw));
@@ -376,12 +397,42 @@ static inline double acc_bits(const finn_ctx_t *c, int64_t mw)
     return bound < 32 ? bound : 32;
 }
 
-/* The cost of an MVAU (or VVAU, with mw = K*K and mh = channels). */
-static inline void mvau_cost(const finn_ctx_t *c, int64_t mw, int64_t mh, int64_t pe,
-                             int64_t simd, int dsp, double *lut, double *bram, double *uram,
-                             double *dspn)
+static inline double acc_bits(const finn_ctx_t *c, int64_t mw)
 {
-    int64_t wmem = mw * mh / (pe * simd), tmem = mh / pe;
+    return mw >= 1 && mw <= c->n_acc ? c->acc_tab[mw] : acc_bits_of(c, mw);
+}
+
+/* The largest table of accumulator bits a layer gets (entries). */
+#define FINN_ACC_TAB_MAX 65536
+
+static void s_tables(finn_ctx_t *c)
+{
+    if (c->kind == K_POOL)
+        return;
+    int64_t mw_max = c->kind == K_DW ? c->kk : c->cin * c->kk;
+    c->n_acc = mw_max <= FINN_ACC_TAB_MAX ? mw_max : 0;
+    c->acc_tab = dse_xmalloc((size_t)(c->n_acc + 1) * sizeof *c->acc_tab);
+    c->acc_tab[0] = 0;
+    for (int64_t mw = 1; mw <= c->n_acc; mw++)
+        c->acc_tab[mw] = acc_bits_of(c, mw);
+    if (c->kind == K_MVAU)
+        return;
+    c->swg_cyc = dse_xcalloc((size_t)c->cin + 1, sizeof *c->swg_cyc);
+    c->swg_lut = dse_xcalloc((size_t)c->cin + 1, sizeof *c->swg_lut);
+    for (int64_t sv = 1; sv <= c->cin; sv++)
+        if (c->cin % sv == 0) {
+            c->swg_cyc[sv] = swg_cycles(c, c->cin, sv);
+            c->swg_lut[sv] = swg_luts(c, c->cin, sv);
+        }
+}
+
+/* The cost of an MVAU (or VVAU, with mw = K*K and mh = channels). */
+/* nf = mh / pe and sf = mw / simd (whole: the caller checked). */
+static inline void mvau_cost(const finn_ctx_t *c, int64_t mw, int64_t nf, int64_t sf,
+                             int64_t pe, int64_t simd, int dsp, double *lut, double *bram,
+                             double *uram, double *dspn)
+{
+    int64_t wmem = nf * sf, tmem = nf;
     int64_t wa = c->w + c->a;
     double acc = acc_bits(c, mw);
     double sum = (double)((dsp ? 0 : simd * c->mult_per_lane) + wa * (2 * simd - 1)) + acc;
@@ -391,7 +442,9 @@ static inline void mvau_cost(const finn_ctx_t *c, int64_t mw, int64_t mh, int64_
     int lutram = (c->mem_mode == MEM_DECOUPLED && c->ram_style == RAM_DISTRIBUTED) ||
                  (c->mem_mode == MEM_CONST && wmem <= 128);
     double c2 = lutram ? (double)(width * cdiv(wmem, 64)) : 0;
-    *lut = floor(300.0 + 1.1 * ((double)pe * sum) + c2);
+    /* (x >= 300 here: truncation is floor, without a libm call) */
+    double x = 300.0 + 1.1 * ((double)pe * sum) + c2;
+    *lut = x < 9e18 ? (double)(int64_t)x : floor(x);
     *dspn = dsp ? (double)(pe * simd * c->dsp_per_lane) : 0;
     *uram = 0;
     if (lutram || c->mem_mode == MEM_EXTERNAL ||
@@ -458,10 +511,11 @@ static int finn_evaluate(const void *vctx, const double *p, double *m)
             return 0;
         if (c->est == DSE_FINN_EST_2021 && simd != 1)
             return 0;
-        mvau = cin / pe * (c->kk / simd) * c->vectors;
-        mvau_cost(c, c->kk, cin, pe, simd, dsp, &lut, &bram, &uram, &dspn);
-        swg = swg_cycles(c, cin, pe);
-        swg_lut = (double)swg_luts(c, cin, pe);
+        int64_t nf = cin / pe, sf = c->kk / simd;
+        mvau = nf * sf * c->vectors;
+        mvau_cost(c, c->kk, nf, sf, pe, simd, dsp, &lut, &bram, &uram, &dspn);
+        swg = cin == c->cin ? c->swg_cyc[pe] : swg_cycles(c, cin, pe);
+        swg_lut = (double)(cin == c->cin ? c->swg_lut[pe] : swg_luts(c, cin, pe));
         m[DSE_FINN_M_PRUNE] = 0;
     } else {
         double prune = p[DSE_FINN_P_PRUNE];
@@ -477,8 +531,9 @@ static int finn_evaluate(const void *vctx, const double *p, double *m)
                 return 0;
             mw = blocks * simd;
         }
-        mvau = mh / pe * (mw / simd) * c->vectors;
-        mvau_cost(c, mw, mh, pe, simd, dsp, &lut, &bram, &uram, &dspn);
+        int64_t nf = mh / pe, sf = mw / simd;
+        mvau = nf * sf * c->vectors;
+        mvau_cost(c, mw, nf, sf, pe, simd, dsp, &lut, &bram, &uram, &dspn);
         if (c->kind == K_CONV) {
             int64_t s = (int64_t)p[DSE_FINN_P_SWG_SIMD];
             if (s < 1 || cin % s != 0)
@@ -491,8 +546,8 @@ static int finn_evaluate(const void *vctx, const double *p, double *m)
             }
             /* Pruned columns are skipped, but the SWG still produces every
              * window: its cycle count is the unpruned one. */
-            swg = swg_cycles(c, cin, s);
-            swg_lut += (double)swg_luts(c, cin, s);
+            swg = cin == c->cin ? c->swg_cyc[s] : swg_cycles(c, cin, s);
+            swg_lut += (double)(cin == c->cin ? c->swg_lut[s] : swg_luts(c, cin, s));
         }
         m[DSE_FINN_M_PRUNE] = prune;
     }

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -432,12 +433,65 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
     return n;
 }
 
-int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
+/* Partials kept after a layer beyond which the exact composition restarts
+ * with bounds from known networks; the boxes of the quick pass that finds
+ * them (ratio 1 + delta per layer). */
+#define COMPOSE_SOFT 20000
+#define COMPOSE_PRE_DELTA 0.02
+
+/* Options of one pass of the dynamic program. */
+typedef struct {
+    /* per steering column: log(1 + delta) of its epsilon boxes, 0 = exact */
+    const double *box;
+    /* complete feasible networks known beforehand: n_inc vectors of the
+     * n_obj final objective values, in ascending order of the first */
+    const double *inc;
+    size_t n_inc;
+    size_t max_front;
+    uint64_t max_work; /* comparisons all passes may make (0 = any number) */
+    uint64_t *work;    /* comparisons so far, over the passes (estimated) */
+    size_t soft_front; /* > 0: stop (return 1) when more partials are kept */
+    int pass;          /* for the progress callback: 1, 2, 3 */
+    size_t *peak; /* out: the most partial networks kept after a layer */
+} s_opts_t;
+
+/* 1 when a known network beats every completion of a partial: inc <= lb
+ * on every objective and < on one, where lb is a lower bound of the
+ * completions' final values. lb sums in another order than the final
+ * values, so "<" keeps a margin of rounding on the summed objectives (tol);
+ * MAX objectives are exact. *hint: the incumbent that pruned last (tried
+ * first: neighbours in the DP's order tend to be beaten by the same one). */
+static int s_beaten(const s_opts_t *o, size_t n_obj, const double *lb, const double *tol,
+                    size_t *hint)
+{
+    for (size_t pass = 0; pass < 2; pass++) {
+        size_t from = pass ? 0 : *hint, to = pass ? o->n_inc : *hint + 1;
+        if (to > o->n_inc)
+            continue;
+        for (size_t i = from; i < to; i++) {
+            const double *s = o->inc + i * n_obj;
+            if (s[0] > lb[0])
+                break; /* sorted by the first objective */
+            size_t k = 0;
+            int strict = 0;
+            while (k < n_obj && s[k] <= lb[k]) {
+                strict |= s[k] < lb[k] - tol[k];
+                k++;
+            }
+            if (k == n_obj && strict) {
+                *hint = i;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
+                dse_error_t *err)
 {
     *out = NULL;
-    int ret = s_check_spec(spec, err);
-    if (ret)
-        return ret;
+    int ret = 0;
     const size_t L = spec->n_layers, N = spec->n_net;
     const int use_classes = spec->compatible != NULL;
 
@@ -484,6 +538,9 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     double *sv = dse_xmalloc((ns ? ns : 1) * sizeof *sv);
     size_t *pos = dse_xmalloc(L * sizeof *pos);
     uint64_t *pts = dse_xmalloc(L * sizeof *pts);
+    double *lbv = dse_xmalloc(spec->n_obj * sizeof *lbv);
+    double *tolv = dse_xmalloc(spec->n_obj * sizeof *tolv);
+    size_t hint = 0;
     size_t *perm = NULL;
     size_t perm_cap = 0;
     int64_t *menu_cls = NULL;
@@ -525,6 +582,11 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         n_menus = 0;
         menu_rows_n = 0;
         vals = dse_xgrow(vals, sizeof *vals, (nrows + 1) * (ns ? ns : 1), &vals_cap);
+        /* Sweep 0 builds the menus and counts the candidates the layer
+         * will try; a layer beyond the work limit is refused before it
+         * starts. Sweep 1 generates them. */
+        uint64_t work = 0;
+        for (int sweep = 0; sweep < 2; sweep++) {
         size_t menu = 0;
         for (size_t p = 0; p < nparts; p++) {
             const double *pm = l ? cur.agg + p * N : NULL;
@@ -550,6 +612,11 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 }
             }
             const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
+            if (sweep == 0) {
+                for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++)
+                    work += pj < menu_death[q];
+                continue;
+            }
             for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
                 if (pj >= menu_death[q])
                     continue;
@@ -586,6 +653,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                     continue;
                 int64_t group = last || !use_classes ? 0 : grp[r];
                 memcpy(crow, sv, ns * sizeof *crow);
+                if (opt->box)
+                    for (size_t i = 0; i < ns; i++)
+                        if (opt->box[i] > 0)
+                            crow[i] = sv[i] > 0 ? floor(log(sv[i]) / opt->box[i]) : -INFINITY;
                 crow[ns] = (double)p;
                 crow[ns + 1] = (double)r;
                 dse_front_push(cand, gen, group, 0, crow);
@@ -593,7 +664,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 if (dse_front_size(cand) >= next_filter) {
                     dse_front_filter(cand);
                     size_t m = dse_front_size(cand);
-                    if (spec->max_front && m > spec->max_front)
+                    if (opt->max_front && m > opt->max_front)
                         goto too_many;
                     if (spec->stop && *spec->stop)
                         goto stopped;
@@ -601,9 +672,31 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
                 }
             }
         }
+        /* The dominance filter compares a candidate with about log m kept
+         * ones up to 4 steering values, and with every kept one beyond
+         * (core/pareto), each comparison longer with each more value: the
+         * work of the layer in comparisons of 4 values. */
+        uint64_t cmp_per = ns <= 4 ? 3 : (uint64_t)(nparts > 32 ? nparts : 32) * (ns - 3);
+        if (sweep == 0 && opt->max_work &&
+            (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
+            ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                                "compose: layer %zu of %zu would join %zu partial networks with "
+                                "%zu rows into %llu candidates, each costing about %llu "
+                                "comparisons in the dominance filter (%zu steering values: "
+                                "objectives and budgets): about %.2g in all, beyond the limit "
+                                "of %.2g",
+                                l + 1, L, nparts, nrows, (unsigned long long)work,
+                                (unsigned long long)cmp_per, ns,
+                                (double)*opt->work + (double)work * (double)cmp_per,
+                                (double)opt->max_work);
+            goto out;
+        }
+        if (sweep == 0)
+            *opt->work += work * cmp_per;
+        }
         dse_front_filter(cand);
         const size_t m = dse_front_size(cand);
-        if (spec->max_front && m > spec->max_front)
+        if (opt->max_front && m > opt->max_front)
             goto too_many;
         /* survivors in tie-key order, with their aggregates recomputed as
          * when they were generated (the same operations, the same values) */
@@ -628,9 +721,31 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
             }
             pos[l] = r;
             pts[l] = dse_front_index(f, r);
-            s_store_add(&next, tmp, cr, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+            if (opt->n_inc && !last) {
+                for (size_t o = 0; o < spec->n_obj; o++) {
+                    size_t j = (size_t)spec->obj[o];
+                    double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest[l * N + j]);
+                    if (spec->net_agg[j] == DSE_AGG_MEAN)
+                        lb /= (double)L;
+                    lbv[o] = lb;
+                    tolv[o] = spec->net_agg[j] == DSE_AGG_MAX ? 0 : 1e-9 * fabs(lb);
+                }
+                if (s_beaten(opt, spec->n_obj, lbv, tolv, &hint))
+                    continue;
+            }
+            /* the steering values (cr holds boxes under epsilon) */
+            s_steer_values(&st, tmp, sv);
+            s_store_add(&next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
                         dse_front_index(cand, perm[i]));
         }
+        if (opt->peak && next.n > *opt->peak)
+            *opt->peak = next.n;
+        if (opt->soft_front && !last && next.n > opt->soft_front) {
+            ret = 1;
+            goto out;
+        }
+        if (spec->progress)
+            spec->progress(spec->progress_arg, opt->pass, l, L, next.n);
         s_store_t t = cur;
         cur = next;
         next = t;
@@ -658,7 +773,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
 
 too_many:
     ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                        "compose: more than %zu partial networks", spec->max_front);
+                        "compose: more than %zu partial networks", opt->max_front);
     goto out;
 stopped:
     ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
@@ -675,6 +790,8 @@ out:
     free(sv);
     free(pos);
     free(pts);
+    free(lbv);
+    free(tolv);
     s_store_free(&cur);
     s_store_free(&next);
     dse_front_destroy(&cand);
@@ -686,6 +803,131 @@ out:
         free(ly[l].ord);
     }
     free(ly);
+    return ret;
+}
+
+/* Steering columns that take epsilon boxes of ratio 1 + delta: the
+ * objectives (sign +1) without an == budget whose per-layer values are all
+ * >= 0, so that every aggregate is. Fills box (log(1 + delta) or 0 = exact); returns how many. */
+static size_t s_boxes(const dse_compose_spec_t *spec, const s_steer_t *st, double delta,
+                      double *box)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->n; i++) {
+        box[i] = 0;
+        int is_obj = 0, eq = 0;
+        for (size_t o = 0; o < spec->n_obj; o++)
+            is_obj |= spec->obj[o] == st->col[i];
+        /* (an == budget needs the exact value: a box could cover its
+         * point with one that misses it) */
+        for (size_t c = 0; c < spec->n_cons; c++)
+            eq |= spec->cons_metric[c] == st->col[i] && spec->cons_cmp[c] == DSE_CMP_EQ;
+        if (!is_obj || eq || st->sign[i] < 0)
+            continue;
+        int nonneg = 1;
+        for (size_t l = 0; l < spec->n_layers && nonneg; l++) {
+            const dse_front_t *f = spec->layers[l];
+            for (size_t r = 0; r < dse_front_size(f) && nonneg; r++)
+                nonneg = dse_front_row(f, r)[spec->net_source[st->col[i]]] >= 0;
+        }
+        if (nonneg) {
+            box[i] = log1p(delta);
+            n++;
+        }
+    }
+    return n;
+}
+
+int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err)
+{
+    *out = NULL;
+    int ret = s_check_spec(spec, err);
+    if (ret)
+        return ret;
+    if (!(spec->epsilon >= 0) || !isfinite(spec->epsilon))
+        return dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
+                             "compose: epsilon must be a finite number >= 0");
+    const size_t L = spec->n_layers, n_obj = spec->n_obj;
+    s_steer_t st;
+    s_steer_init(&st, spec);
+    double *box = dse_xmalloc((st.n ? st.n : 1) * sizeof *box);
+    uint64_t work = 0;
+    s_opts_t opt = {.max_front = spec->max_front,
+                    .max_work = spec->max_work ? spec->max_work : DSE_COMPOSE_MAX_WORK,
+                    .work = &work,
+                    .pass = 1};
+    if (spec->epsilon > 0) {
+        /* every layer's filter may lose a factor (1 + delta) on a boxed
+         * column; L of them compound to (1 + epsilon) */
+        double delta = pow(1 + spec->epsilon, 1.0 / (double)L) - 1;
+        if (s_boxes(spec, &st, delta, box) == 0)
+            opt.box = NULL;
+        else
+            opt.box = box;
+        ret = s_dp(spec, &opt, out, err);
+        goto done;
+    }
+    /* Bounds pay where a budget on a metric that is not an objective
+     * steers: the partial fronts then hold many networks that end up
+     * infeasible or off the front (CNV: 150,000 partials for a front of
+     * 5,709). Without such a column the partial fronts are about the
+     * network front, and the extra passes would cost more than they save. */
+    int budget_only = 0;
+    for (size_t i = 0; i < st.n; i++) {
+        int is_obj = 0;
+        for (size_t o = 0; o < spec->n_obj; o++)
+            is_obj |= spec->obj[o] == st.col[i] && st.sign[i] > 0;
+        budget_only |= !is_obj;
+    }
+    if (!spec->no_bounds && (budget_only || spec->bounds_after)) {
+        /* Small compositions run as they are. Past COMPOSE_SOFT partials
+         * after a layer, a quick pass with coarse boxes on every objective
+         * finds complete feasible networks near the front, and the exact
+         * pass starts again, dropping the partials that one of them beats
+         * whatever their completion. */
+        s_opts_t first = opt;
+        first.soft_front = spec->bounds_after ? spec->bounds_after : COMPOSE_SOFT;
+        first.pass = 1;
+        ret = s_dp(spec, &first, out, err);
+        if (ret <= 0)
+            goto done;
+        s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front,
+                        .max_work = opt.max_work / 4,
+                        .work = &work,
+                        .pass = 2};
+        opt.pass = 3;
+        dse_netfront_t *nf = NULL;
+        dse_error_t perr = DSE_ERROR_INIT;
+        if (s_boxes(spec, &st, COMPOSE_PRE_DELTA, box)) {
+            pre.box = box;
+            if (s_dp(spec, &pre, &nf, &perr) == 0 && dse_netfront_size(nf)) {
+                /* (a front comes sorted by its first objective) */
+                size_t n = dse_netfront_size(nf);
+                double *inc = dse_xmalloc(n * n_obj * sizeof *inc);
+                for (size_t i = 0; i < n; i++)
+                    for (size_t o = 0; o < n_obj; o++)
+                        inc[i * n_obj + o] = dse_netfront_metrics(nf, i)[spec->obj[o]];
+                opt.inc = inc;
+                opt.n_inc = n;
+            }
+            dse_netfront_destroy(&nf);
+        }
+    }
+    ret = s_dp(spec, &opt, out, err);
+    free((void *)opt.inc);
+done:
+    if (ret == DSE_ERANGE && err) {
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                      "%s; this front is out of reach: drop an objective or a budget, or "
+                      "%s", why, spec->epsilon > 0 ? "take a larger [search] epsilon"
+                                                   : "accept an approximate front with [search] "
+                                                     "epsilon (summary.json reports its bound; "
+                                                     "larger values prune more)");
+    }
+    free(box);
+    s_steer_free(&st);
     return ret;
 }
 

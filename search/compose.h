@@ -45,6 +45,25 @@
  * with LUT and DSP multipliers under three budgets 0.16 s (> 5 min).
  * Five steering values (those four objectives and prune) still explode.
  *
+ * Bounds from known networks: when a pass keeps more than bounds_after
+ * partials after a layer and a budget on a non-objective metric steers, a
+ * quick pass with epsilon boxes finds complete feasible networks; the exact
+ * pass then drops each partial that one of them beats strictly on every
+ * completion's lower bound (its aggregates plus the least the remaining
+ * layers add). Such a partial can neither reach the front nor decide a
+ * tie on it, so the result is unchanged, byte for byte.
+ *
+ * Work limit: each layer's candidates and the dominance comparisons they
+ * will cost are counted before it starts; past max_work in all the
+ * composition stops with DSE_ERANGE, the estimate and what to change.
+ *
+ * Epsilon (> 0): every layer's filter compares objectives through boxes of
+ * ratio (1 + epsilon)^(1 / n_layers) (objectives with values >= 0 and no
+ * == budget; other steering values stay exact). The output holds real,
+ * feasible networks, and every network x of the exact front that meets
+ * each budget on an objective divided by 1 + epsilon has an output row y
+ * with y <= (1 + epsilon) x on every objective (y <= x where x < 0).
+ *
  * Exactness: the result is exactly the front of all combinations of the
  * given rows. It is also the front of the full joint space when each layer
  * front was filtered (per class pair, as core/pareto does) on at least the
@@ -105,7 +124,32 @@ typedef struct {
     size_t max_front; /* 0 = unlimited; else DSE_ERANGE when partial or final fronts exceed it */
     /* polled now and then: non-zero stops with DSE_EINTR (NULL = never) */
     const volatile sig_atomic_t *stop;
+    /* comparisons the passes may make in all, estimated per layer before
+     * it starts from its candidates (a partial network joined with a layer
+     * row) and the partials they are filtered against; a layer that would
+     * go beyond is refused before it starts, with DSE_ERANGE and the
+     * estimate (0 = DSE_COMPOSE_MAX_WORK) */
+    uint64_t max_work;
+    /* 0 = the exact front; > 0: relative epsilon-dominance (see above) */
+    double epsilon;
+    /* 1 = no bounds from known networks (the composition before them;
+     * for tests, which compare both) */
+    int no_bounds;
+    /* partial networks after a layer beyond which pass 1 gives way to
+     * passes 2 and 3 (0 = 20,000; tests set 1 to force the bounds) */
+    size_t bounds_after;
+    /* called after each layer of each pass (NULL = never): pass 1 is the
+     * plain composition; when it keeps too many partial networks, pass 2
+     * finds networks near the front with coarse boxes and pass 3 composes
+     * again with the bounds they give; partials = partial networks kept
+     * after the layer */
+    void (*progress)(void *arg, int pass, size_t layer, size_t n_layers, size_t partials);
+    void *progress_arg;
 } dse_compose_spec_t;
+
+/* The default work limit, in comparisons of the dominance filter: about a
+ * minute on one core. */
+#define DSE_COMPOSE_MAX_WORK 2000000000ULL
 
 typedef struct dse_netfront dse_netfront_t;
 

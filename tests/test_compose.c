@@ -144,7 +144,7 @@ static const dse_agg_t s_agg[5] = {DSE_AGG_SUM, DSE_AGG_MAX, DSE_AGG_MEAN, DSE_A
 
 typedef struct {
     size_t n_obj;
-    int obj[4];
+    int obj[5];
     size_t n_cons;
     int cons_metric[2];
     dse_cmp_t cons_cmp[2];
@@ -168,7 +168,80 @@ static const s_case_t s_cases[] = {
     {4, {1, 0, 3, 2}, 2, {0, 1}, {DSE_CMP_LE, DSE_CMP_LT}, {2.5, 3.0}, 1},
     /* == steers both ways */
     {3, {4, 0, 3}, 1, {2}, {DSE_CMP_EQ}, {2.0}, 0},
+    /* five objectives, with and without budgets */
+    {5, {1, 0, 3, 2, 4}, 0, {0}, {0}, {0}, 1},
+    {5, {1, 0, 3, 2, 4}, 2, {0, 3}, {DSE_CMP_LE, DSE_CMP_LT}, {2.5, 2.2}, 1},
 };
+
+/* The epsilon bound of dse_compose: every network x of the exact front ex
+ * whose budgeted objectives meet their budgets divided by (1 + eps) has a
+ * row y of ap with y <= (1 + eps) x on every objective (rounding aside;
+ * the test values are >= 0). */
+static int s_covers(const dse_compose_spec_t *s, const dse_netfront_t *ap,
+                    const dse_netfront_t *ex, double eps)
+{
+    for (size_t i = 0; i < dse_netfront_size(ex); i++) {
+        const double *x = dse_netfront_metrics(ex, i);
+        int tight = 1;
+        for (size_t c = 0; c < s->n_cons && tight; c++) {
+            int is_obj = 0;
+            for (size_t o = 0; o < s->n_obj; o++)
+                is_obj |= s->obj[o] == s->cons_metric[c];
+            double v = x[s->cons_metric[c]] * (1 + eps), b = s->cons_bound[c];
+            if (is_obj && s->cons_cmp[c] == DSE_CMP_LE)
+                tight = v <= b;
+            if (is_obj && s->cons_cmp[c] == DSE_CMP_LT)
+                tight = v < b;
+        }
+        if (!tight)
+            continue;
+        int covered = 0;
+        for (size_t k = 0; k < dse_netfront_size(ap) && !covered; k++) {
+            const double *y = dse_netfront_metrics(ap, k);
+            covered = 1;
+            for (size_t o = 0; o < s->n_obj && covered; o++) {
+                double xv = x[s->obj[o]];
+                covered = y[s->obj[o]] <= (1 + eps) * xv * (1 + 1e-9);
+            }
+        }
+        if (!covered)
+            return 0;
+    }
+    return 1;
+}
+
+/* dse_compose with the bounds from known networks forced (after every
+ * layer), without them, and with epsilon 0.05 and 0.5: the first two are
+ * byte-identical to dp; the others are feasible networks that cover the
+ * exact front within their bound. */
+static void s_variants(const dse_compose_spec_t *spec, const dse_netfront_t *dp)
+{
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_compose_spec_t v = *spec;
+    dse_netfront_t *nf = NULL;
+    v.bounds_after = 1;
+    CHECK_INT(dse_compose(&v, &nf, &err), 0);
+    if (!s_same_exact(dp, nf, 1))
+        dse__test_fail(__FILE__, __LINE__, "with bounds: %zu rows, without: %zu",
+                       dse_netfront_size(nf), dse_netfront_size(dp));
+    dse_netfront_destroy(&nf);
+    v = *spec;
+    v.no_bounds = 1;
+    CHECK_INT(dse_compose(&v, &nf, &err), 0);
+    CHECK(s_same_exact(dp, nf, 1));
+    dse_netfront_destroy(&nf);
+    const double eps[2] = {0.05, 0.5};
+    for (int e = 0; e < 2; e++) {
+        v = *spec;
+        v.epsilon = eps[e];
+        CHECK_INT(dse_compose(&v, &nf, &err), 0);
+        CHECK(s_consistent(&v, nf));
+        if (!s_covers(&v, nf, dp, eps[e]))
+            dse__test_fail(__FILE__, __LINE__, "epsilon %g: %zu rows do not cover the %zu exact",
+                           eps[e], dse_netfront_size(nf), dse_netfront_size(dp));
+        dse_netfront_destroy(&nf);
+    }
+}
 
 static void s_run_case(uint64_t *rng, const s_case_t *cs, size_t n_layers, size_t space_n,
                        int integer, int classes)
@@ -222,6 +295,7 @@ static void s_run_case(uint64_t *rng, const s_case_t *cs, size_t n_layers, size_
         dse__test_fail(__FILE__, __LINE__, "DP (%zu rows) != brute force over fronts (%zu rows)",
                        dse_netfront_size(dp), dse_netfront_size(bf));
     CHECK(s_consistent(&spec, dp));
+    s_variants(&spec, dp);
     if (cs->joint_exact) {
         dse_compose_spec_t js = spec;
         js.layers = (const dse_front_t *const *)space;
@@ -278,6 +352,17 @@ DSE_TEST(compose_errors)
     CHECK(strstr(err.msg, "more than 1 partial") != NULL);
     CHECK_INT(dse_compose_brute(&spec, &nf, &err), DSE_ERANGE);
     spec.max_front = 0;
+    /* the work limit: refused before the layer that would pass it, with
+     * the estimate and what to change */
+    spec.max_work = 100;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_ERANGE);
+    CHECK(nf == NULL);
+    CHECK(strstr(err.msg, "comparisons") != NULL);
+    CHECK(strstr(err.msg, "[search] epsilon") != NULL);
+    spec.max_work = 0;
+    spec.epsilon = -1;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
+    spec.epsilon = 0;
     spec.n_layers = 0;
     CHECK_INT(dse_compose(&spec, &nf, &err), DSE_EINVAL);
     spec.n_layers = 3;
@@ -379,6 +464,7 @@ DSE_TEST(compose_large_fronts)
                 dse__test_fail(__FILE__, __LINE__, "classes %d cons %d: DP %zu rows, brute %zu",
                                classes, with_cons, dse_netfront_size(dp), dse_netfront_size(bf));
             CHECK(s_consistent(&spec, dp));
+            s_variants(&spec, dp);
             CHECK(dse_netfront_size(dp) > 0);
             dse_netfront_destroy(&dp);
             dse_netfront_destroy(&bf);
@@ -428,6 +514,7 @@ DSE_TEST(compose_four_steering)
                 dse__test_fail(__FILE__, __LINE__, "classes %d cons %zu: DP %zu rows, brute %zu",
                                classes, n_cons, dse_netfront_size(dp), dse_netfront_size(bf));
             CHECK(s_consistent(&spec, dp));
+            s_variants(&spec, dp);
             CHECK(dse_netfront_size(dp) > 100);
             dse_netfront_destroy(&dp);
             dse_netfront_destroy(&bf);

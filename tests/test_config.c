@@ -106,6 +106,8 @@ static const s_bad_t s_bad[] = {
     {"population too small", HEAD LAYER "[search]\nstrategy = \"nsga2\"\npopulation = 2\n", 10,
      14, "at least 4"},
     {"negative seconds", HEAD LAYER "[search]\nseconds = -1\n", 9, 11, "seconds must be"},
+    {"negative epsilon", HEAD LAYER "[search]\nepsilon = -0.1\n", 9, 11, "epsilon must be"},
+    {"epsilon string", HEAD LAYER "[search]\nepsilon = \"5%\"\n", 9, 11, "epsilon"},
     {"negative stall", HEAD LAYER "[search]\nstall_generations = -3\n", 9, 21, "out of range"},
     {"search key typo", HEAD LAYER "[search]\npopulaton = 10\n", 9, 1, "did you mean 'population'"},
     {"unknown objective", HEAD LAYER "[search]\nobjectives = [\"f1\", \"f4\"]\n", 9, 21,

@@ -291,6 +291,32 @@ DSE_TEST(finn_dwc_luts)
     CHECK_INT(dse_finn_dwc_luts(32, 16), 17);   /* down by 2: 1 + 16 */
     CHECK_INT(dse_finn_dwc_luts(16, 32), 1 + 32); /* up by 2 */
     CHECK_INT(dse_finn_dwc_luts(24, 24), 0);
+    /* the model counts the ratios' log2 in integers; FINN's formula, in
+     * floating point as FINN writes it, gives the same for every pair of
+     * widths a layer may have */
+    for (int64_t a = 1; a <= 640; a++)
+        for (int64_t b = 1; b <= 640; b++) {
+            int64_t want = 0;
+            if (a != b) {
+                int64_t x = a, y = b;
+                while (y) {
+                    int64_t t = x % y;
+                    x = y;
+                    y = t;
+                }
+                int64_t lcm = a / x * b;
+                if (a != lcm)
+                    want += (int64_t)fabs(ceil(log2((double)a / (double)lcm))) + lcm;
+                if (lcm != b)
+                    want += (int64_t)fabs(ceil(log2((double)lcm / (double)b))) + b;
+            }
+            if (dse_finn_dwc_luts(a, b) != want) {
+                dse__test_fail(__FILE__, __LINE__, "dwc_luts(%lld, %lld) = %lld, FINN %lld",
+                               (long long)a, (long long)b, (long long)dse_finn_dwc_luts(a, b),
+                               (long long)want);
+                return;
+            }
+        }
 }
 
 DSE_TEST(finn_current_estimates)

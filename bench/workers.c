@@ -1,0 +1,367 @@
+/* bench/workers.c - one coordinator against many simulated workers.
+ *
+ * Child processes hold N DEALER sockets (default 1,000; 500 per process),
+ * shared out over a few threads per process, each a fake worker: it registers (READY, credit 2), answers
+ * every WORK at once with a RESULT for its unit and lease epoch, and sends a
+ * HEARTBEAT every 5 s (the coordinator's interval here, with 6 misses). The parent runs the coordinator in a thread and
+ * submits a job of U one-point units (default 5,000) as a client. Loopback
+ * TCP only. It reports:
+ * - the coordinator thread's CPU time and the unit results per second from
+ *   the job's acceptance to its end;
+ * - the memory the coordinator process gained per registered worker
+ *   (resident set after the workers registered, less before they came);
+ * - that every unit settled exactly once: the job's counters (deduplicated
+ *   by unit id) hold each point once, against the results the fake workers
+ *   sent (end-phase copies included).
+ *
+ *   bench-workers [WORKERS [UNITS [THREADS per process]]]
+ */
+#include <czmq.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coordinator/coord.h"
+#include "core/config.h"
+#include "core/transport.h"
+#include "core/util.h"
+#include "core/wire.h"
+
+static volatile sig_atomic_t s_stop;
+static atomic_ullong s_results;
+
+/* The heartbeat interval of the coordinator and of the fake workers (s), and
+ * the beats a worker may miss: 10,000 workers beat 2,000 times a second each
+ * way, from dozens of threads sharing the machine's cores with the
+ * coordinator. */
+#define S_HEARTBEAT 5.0
+#define S_MISSES 6
+
+typedef struct {
+    const char *endpoint;
+    size_t n;
+} s_fleet_t;
+
+/* One thread's fake workers: polls its sockets, answers at once. */
+static void *s_fleet(void *arg)
+{
+    const s_fleet_t *f = arg;
+    zsock_t **socks = dse_xcalloc(f->n, sizeof *socks);
+    zmq_pollitem_t *items = dse_xcalloc(f->n, sizeof *items);
+    dse_msg_t ready = {.cmd = DSE_MSG_READY};
+    char *caps[] = {"testfn"};
+    ready.ready.version = DSE_WIRE_VERSION;
+    ready.ready.host = "fake";
+    ready.ready.threads = 1;
+    ready.ready.credit = 2;
+    ready.ready.caps = caps;
+    ready.ready.n_caps = 1;
+    /* connect every socket first (in the background), then register them
+     * all at once: a worker that registered early must not wait, silent,
+     * for hundreds of connections after it */
+    for (size_t i = 0; i < f->n; i++) {
+        socks[i] = zsock_new(ZMQ_DEALER);
+        dse_sock_setup(socks[i]);
+        zsock_connect(socks[i], "%s", f->endpoint);
+        items[i].socket = zsock_resolve(socks[i]);
+        items[i].events = ZMQ_POLLIN;
+    }
+    for (size_t i = 0; i < f->n; i++)
+        dse_msg_send(socks[i], NULL, &ready);
+    double last_hb = dse_now();
+    dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+    while (!s_stop) {
+        int rc = zmq_poll(items, (int)f->n, 20);
+        for (size_t i = 0; rc > 0 && i < f->n; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            dse_msg_t m;
+            dse_error_t err = DSE_ERROR_INIT;
+            if (dse_msg_recv(socks[i], NULL, &m, &err) != 0)
+                continue;
+            if (m.cmd == DSE_MSG_WORK) {
+                dse_msg_t res = {.cmd = DSE_MSG_RESULT};
+                res.result.unit = m.work.unit;
+                res.result.epoch = m.work.epoch;
+                res.result.counters.evaluated = m.work.hi - m.work.lo;
+                res.result.counters.infeasible = m.work.hi - m.work.lo;
+                res.result.rows.width = 3;
+                dse_msg_send(socks[i], NULL, &res);
+                atomic_fetch_add(&s_results, 1);
+            }
+            dse_msg_release(&m);
+        }
+        if (dse_now() - last_hb >= S_HEARTBEAT) {
+            for (size_t i = 0; i < f->n; i++)
+                dse_msg_send(socks[i], NULL, &hb);
+            last_hb = dse_now();
+        }
+    }
+    for (size_t i = 0; i < f->n; i++)
+        zsock_destroy(&socks[i]);
+    free(socks);
+    free(items);
+    return NULL;
+}
+
+static void s_on_term(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+/* The child: threads of fake workers until SIGTERM; writes one byte to
+ * ready_fd once every socket has sent READY, and the results it sent to
+ * done_fd at the end. */
+static int s_child(const char *endpoint, size_t workers, size_t threads, int ready_fd,
+                   int done_fd)
+{
+    signal(SIGTERM, s_on_term);
+    zsys_set_max_sockets(workers + 64);
+    zsys_handler_set(NULL);
+    pthread_t *t = dse_xcalloc(threads, sizeof *t);
+    s_fleet_t *f = dse_xcalloc(threads, sizeof *f);
+    for (size_t i = 0; i < threads; i++) {
+        f[i].endpoint = endpoint;
+        f[i].n = workers / threads + (i < workers % threads);
+        pthread_create(&t[i], NULL, s_fleet, &f[i]);
+    }
+    zclock_sleep(500);
+    if (write(ready_fd, "r", 1) != 1)
+        return 1;
+    for (size_t i = 0; i < threads; i++)
+        pthread_join(t[i], NULL);
+    unsigned long long n = atomic_load(&s_results);
+    if (write(done_fd, &n, sizeof n) != (ssize_t)sizeof n)
+        return 1;
+    free(t);
+    free(f);
+    zsys_shutdown();
+    return 0;
+}
+
+static long s_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static double s_thread_cpu(pthread_t t)
+{
+    clockid_t id;
+    struct timespec ts;
+    if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
+        return 0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static volatile sig_atomic_t s_coord_stop;
+
+static void *s_coord_main(void *arg)
+{
+    dse_coord_run(arg);
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    size_t workers = argc > 1 ? (size_t)atol(argv[1]) : 1000;
+    size_t units = argc > 2 ? (size_t)atol(argv[2]) : 5000;
+    size_t threads = argc > 3 ? (size_t)atol(argv[3]) : 2;
+    if (workers < 1 || units < 2 || threads < 1 || threads > workers || units > 1000000) {
+        fprintf(stderr, "usage: bench-workers [WORKERS [UNITS (2 to 10^6) [THREADS]]]\n");
+        return 2;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < workers + 256) {
+        fprintf(stderr, "bench-workers: %zu workers need %zu open files; the limit is %llu\n",
+                workers, workers + 256, (unsigned long long)rl.rlim_cur);
+        return 1;
+    }
+    /* fork before any ZeroMQ context exists (a context does not survive a
+     * fork); each child learns the coordinator's endpoint through a pipe.
+     * A child holds at most 500 sockets (ZeroMQ's default limit per
+     * context is 1,023). */
+    size_t procs = (workers + 499) / 500;
+    if (threads > (workers + procs - 1) / procs)
+        threads = (workers + procs - 1) / procs;
+    int ep[2], rp[2], dp[2];
+    if (pipe(ep) || pipe(rp) || pipe(dp))
+        return 1;
+    fflush(stdout);
+    pid_t *pids = dse_xcalloc(procs, sizeof *pids);
+    for (size_t k = 0; k < procs; k++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            close(ep[1]);
+            close(rp[0]);
+            close(dp[0]);
+            char cep[256] = "";
+            if (read(ep[0], cep, sizeof cep) != (ssize_t)sizeof cep)
+                _exit(1);
+            cep[sizeof cep - 1] = 0;
+            size_t mine = workers / procs + (k < workers % procs);
+            _exit(s_child(cep, mine, threads, rp[1], dp[1]));
+        }
+        pids[k] = pid;
+    }
+    close(ep[0]);
+    close(rp[1]);
+    close(dp[1]);
+    zsys_handler_set(NULL);
+    dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
+                          .heartbeat_s = S_HEARTBEAT, .heartbeat_misses = S_MISSES,
+                          .stop = &s_coord_stop};
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_coord_t *c = dse_coord_new(&o, &err);
+    if (!c) {
+        dse_error_print(&err, stderr);
+        for (size_t k = 0; k < procs; k++)
+            kill(pids[k], SIGKILL);
+        return 1;
+    }
+    char wep[256];
+    snprintf(wep, sizeof wep, "%s", dse_coord_worker_endpoint(c));
+    pthread_t ct;
+    pthread_create(&ct, NULL, s_coord_main, c);
+    zclock_sleep(200);
+    long rss0 = s_rss_kb();
+    double cpu0 = s_thread_cpu(ct);
+    /* every child reads the endpoint from the one pipe: one fixed-size
+     * record per child */
+    char rec[256] = "";
+    snprintf(rec, sizeof rec, "%s", wep);
+    for (size_t k = 0; k < procs; k++)
+        if (write(ep[1], rec, sizeof rec) != (ssize_t)sizeof rec)
+            return 1;
+    close(ep[1]);
+    for (size_t k = 0; k < procs; k++) {
+        char b;
+        if (read(rp[0], &b, 1) != 1) {
+            fprintf(stderr, "bench-workers: the fake workers did not start\n");
+            for (size_t q = 0; q < procs; q++)
+                kill(pids[q], SIGKILL);
+            return 1;
+        }
+    }
+    /* one point per unit: each point "costs" 10^7 iterations, so the
+     * planner gives every point a unit; the fake workers answer at once */
+    char text[1024];
+    snprintf(text, sizeof text,
+             "[job]\nname = \"units\"\n[target]\nmodel = \"testfn\"\ncost = 10000000\n"
+             "[workload]\n[[workload.layer]]\nname = \"a\"\nop = \"elementwise\"\n"
+             "in_shape = [1]\nn = %zu\nspace = { x2 = [1], x3 = [1] }\n"
+             "[cluster]\nunit_seconds = 0.001\n", units);
+    dse_job_t *job = NULL;
+    if (dse_config_parse("units", text, strlen(text), 0, &job, &err)) {
+        dse_error_print(&err, stderr);
+        return 1;
+    }
+    char *canon = dse_job_canonical(job);
+    dse_job_destroy(&job);
+    zsock_t *cl = zsock_new(ZMQ_DEALER);
+    dse_sock_setup(cl);
+    zsock_connect(cl, "%s", dse_coord_client_endpoint(c));
+    /* wait until the coordinator has seen every worker's READY (its
+     * progress reports them), at most 120 s */
+    dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
+    sub.submit.config = canon;
+    dse_msg_send(cl, NULL, &sub);
+    double t0 = 0, t1 = 0, cpu_a = 0, cpu_b = 0;
+    long rss1 = 0;
+    uint32_t alive = 0, done_units = 0, reissued = 0;
+    uint64_t evaluated = 0;
+    double deadline = dse_now() + 300, client_hb = dse_now();
+    dse_msg_t chb = {.cmd = DSE_MSG_HEARTBEAT};
+    while (dse_now() < deadline) {
+        if (dse_now() - client_hb >= 1.0) { /* the client's own heartbeat */
+            dse_msg_send(cl, NULL, &chb);
+            client_hb = dse_now();
+        }
+        zpoller_t *p = zpoller_new(cl, NULL);
+        void *w = zpoller_wait(p, 100);
+        zpoller_destroy(&p);
+        if (!w)
+            continue;
+        dse_msg_t m;
+        if (dse_msg_recv(cl, NULL, &m, &err) != 0)
+            continue;
+        int done = m.cmd == DSE_MSG_DONE || m.cmd == DSE_MSG_ERROR;
+        if (m.cmd == DSE_MSG_ACCEPT) {
+            t0 = dse_now();
+            cpu_a = s_thread_cpu(ct);
+        }
+        if (m.cmd == DSE_MSG_PROGRESS && m.progress.workers_alive > alive) {
+            alive = m.progress.workers_alive;
+            rss1 = s_rss_kb();
+        }
+        if (m.cmd == DSE_MSG_DONE) {
+            done_units = m.done.units;
+            reissued = m.done.reissued;
+            evaluated = m.done.counters.evaluated;
+            if (m.done.workers_seen > alive)
+                alive = m.done.workers_seen;
+        }
+        if (m.cmd == DSE_MSG_ERROR)
+            fprintf(stderr, "bench-workers: %s\n", m.error.message);
+        dse_msg_release(&m);
+        if (done) {
+            t1 = dse_now();
+            cpu_b = s_thread_cpu(ct);
+            break;
+        }
+    }
+    long rss2 = s_rss_kb();
+    if (rss1 < rss2)
+        rss1 = rss2;
+    unsigned long long sent = 0;
+    for (size_t k = 0; k < procs; k++)
+        kill(pids[k], SIGTERM);
+    for (size_t k = 0; k < procs; k++) {
+        unsigned long long n = 0;
+        if (read(dp[0], &n, sizeof n) == (ssize_t)sizeof n)
+            sent += n;
+        waitpid(pids[k], NULL, 0);
+    }
+    free(pids);
+    zsock_destroy(&cl);
+    free(canon);
+    s_coord_stop = 1;
+    pthread_join(ct, NULL);
+    double cpu_all = s_thread_cpu(ct) - cpu0;
+    (void)cpu_all;
+    dse_coord_destroy(&c);
+    if (!done_units || t1 <= t0) {
+        printf("workers: %zu simulated workers, %zu units: did not finish\n", workers, units);
+        return 1;
+    }
+    int once = evaluated == units;
+    printf("workers: %zu simulated workers (%zu processes of %zu threads), %u seen by the "
+           "coordinator; %u units in %.2f s = %.0f unit results/s; coordinator thread CPU "
+           "%.2f s (%.1f us per unit); coordinator process memory %.1f KiB per worker (%ld "
+           "KiB for all); %llu results sent, %u units re-issued; every unit settled exactly "
+           "once: %s (%llu points counted of %zu)\n",
+           workers, procs, threads, alive, done_units, t1 - t0, done_units / (t1 - t0), cpu_b - cpu_a,
+           1e6 * (cpu_b - cpu_a) / done_units,
+           alive ? (double)(rss1 - rss0) / (double)alive : 0.0, rss1 - rss0, sent, reissued,
+           once ? "yes" : "NO", (unsigned long long)evaluated, units);
+    return once ? 0 : 1;
+}
