@@ -35,6 +35,10 @@ typedef struct {
 
 typedef struct dse_coord dse_coord_t;
 
+/* A job that no worker can take for this long is reported as "waiting for
+ * workers: 0 connected", in the coordinator's log and by dse-run. */
+#define DSE_NO_WORKERS_SECONDS 3.0
+
 /* Creates a coordinator and binds its sockets. NULL with err on failure:
  * DSE_EINVAL for an endpoint beyond loopback (see dse_endpoint_is_local)
  * without opts->insecure, as the coordinator authenticates no one yet. */

@@ -15,14 +15,14 @@ slow_job "$T/job.toml" "$N"
 rand() { # rand N -> 0..N-1
     od -An -N2 -tu2 /dev/urandom | awk -v n="$1" '{ print $1 % n }'
 }
-# start_pool PORT: 4 supervisor loops, each keeping one worker alive (bounded)
+# start_pool ENDPOINT: 4 supervisor loops, each keeping one worker alive (bounded)
 start_pool() {
     SUPS=""
     for k in 1 2 3 4; do
         (
             i=0
             while [ $i -lt 200 ]; do
-                "$BIN/dse-worker" --connect "tcp://127.0.0.1:$1" --threads 1 --heartbeat 0.2 \
+                "$BIN/dse-worker" --connect "$1" --threads 1 --heartbeat 0.2 \
                     --death-timeout 20 --no-pin >>"$T/workers.log" 2>&1
                 i=$((i + 1))
             done
@@ -38,11 +38,10 @@ stop_pool() {
 }
 # one job on a fresh coordinator and pool; CHAOS=1 disturbs it
 run_job() { # OUT CHAOS
-    PORT=$(pick_port)
-    start_coordinator $PORT
-    start_pool $PORT
+    start_coordinator
+    start_pool "$WEP"
     t0=$(date +%s.%N)
-    "$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$1" -q \
+    "$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$1" -q \
         2>"$T/run.err" &
     RUN=$!
     PIDS="$PIDS $RUN"

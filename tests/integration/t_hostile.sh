@@ -18,17 +18,16 @@
 rss_kb() { sed -n 's/^VmRSS:[^0-9]*\([0-9]*\).*/\1/p' "/proc/$1/status"; }
 slow_job "$T/job.toml" 30
 "$BIN/dse-run" "$T/job.toml" --workers 1 --output "$T/ref" -q || fail "reference run"
-PORT=$(pick_port)
-start_coordinator $PORT
-start_worker $PORT
-start_worker $PORT
+start_coordinator
+start_worker "$WEP"
+start_worker "$WEP"
 note "forged results and failures during a job"
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/out" -q \
     2>"$T/run.err" &
 RUN=$!
 PIDS="$PIDS $RUN"
 sleep 0.2
-timeout 30 "$BIN/dse-hostile" forge "tcp://127.0.0.1:$PORT" 3 >"$T/forge.out" ||
+timeout 30 "$BIN/dse-hostile" forge "$WEP" 3 >"$T/forge.out" ||
     fail "dse-hostile forge"
 cat "$T/forge.out"
 wait_pid $RUN 120 || { cat "$T/run.err"; fail "the job failed under forged messages"; }
@@ -46,11 +45,11 @@ lines=$(wc -l <"$T/coordinator.log")
 [ "$lines" -lt 200 ] || fail "the forged messages flooded the log ($lines lines)"
 
 note "a worker that forges one row of each result"
-timeout 60 "$BIN/dse-hostile" liar "tcp://127.0.0.1:$PORT" 30 >"$T/liar.out" &
+timeout 60 "$BIN/dse-hostile" liar "$WEP" 30 >"$T/liar.out" &
 LIAR=$!
 PIDS="$PIDS $LIAR"
 sleep 0.5
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out3" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/out3" -q \
     2>"$T/run3.err" &
 RUN=$!
 PIDS="$PIDS $RUN"
@@ -70,7 +69,7 @@ note "a SUBMIT that expands past the wire's limit"
       printf '[[workload.layer]]\nname = "l%s"\nop = "elementwise"\nin_shape = [1]\nn = 1000000\n' $i
   done; } >"$T/amp.toml"
 [ "$(wc -c <"$T/amp.toml")" -lt 600 ] || fail "the expanding job is not small"
-timeout 60 "$BIN/dse-hostile" submit "tcp://127.0.0.1:$((PORT + 1))" "$T/amp.toml" 30 \
+timeout 60 "$BIN/dse-hostile" submit "$CEP" "$T/amp.toml" 30 \
     >"$T/submit.out" || { cat "$T/submit.out"; fail "no answer to the expanding SUBMIT"; }
 grep -q "^ERROR: .*layer 'l1': the domains of the job up to this layer list" "$T/submit.out" ||
     { cat "$T/submit.out"; fail "the expanding SUBMIT: wrong answer"; }
@@ -97,12 +96,12 @@ name = "c"
 op = "elementwise"
 in_shape = [1]
 TOML
-"$BIN/dse-run" "$T/costly.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/costly" -q \
+"$BIN/dse-run" "$T/costly.toml" --client-endpoint "$CEP" --output "$T/costly" -q \
     2>"$T/costly.err" &
 COSTLY=$!
 PIDS="$PIDS $COSTLY"
 sleep 0.3
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out2" -q &
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/out2" -q &
 RUN=$!
 PIDS="$PIDS $RUN"
 wait_pid $RUN 60 || fail "the second client's job failed"
@@ -113,13 +112,11 @@ kill -INT $COSTLY
 wait_pid $COSTLY 30
 
 note "hostile frames to a live worker"
-WPORT=$(pick_port)
-WPORT=$((WPORT + 2))
-timeout 90 "$BIN/dse-hostile" coordinator "tcp://127.0.0.1:$WPORT" "$T/job.toml" 60 \
+timeout 90 "$BIN/dse-hostile" coordinator "ipc://$T/hostile.ipc" "$T/job.toml" 60 \
     >"$T/wattack.out" 2>&1 &
 HOST=$!
 PIDS="$PIDS $HOST"
-start_worker $WPORT
+start_worker "ipc://$T/hostile.ipc"
 W=$WORKER
 wait_pid $HOST 90 || { cat "$T/wattack.out"; tail -5 "$T/workers.log"; fail "the worker did not evaluate a unit after the hostile frames"; }
 cat "$T/wattack.out"
