@@ -417,6 +417,11 @@ static int s_import(const char *path, const char *model, const char *ignore_list
         const char *keys[DSE_MAX_LAYER_KEYS];
         for (size_t k = 0; k < m->n_layer_keys && k < DSE_MAX_LAYER_KEYS; k++)
             keys[k] = m->layer_keys[k].name;
+        /* the graph says what feeds what; the printed job says it too where a
+         * layer does not take the previous one's output */
+        for (size_t i = 1; i < dse_network_n_layers(net) && i < job->n_layers; i++)
+            dse_network_layer(net, i)->unchained =
+                !dse_layer_follows(&job->layers[i - 1], &job->layers[i]);
         char *layers = dse_network_toml(net, keys, m->n_layer_keys);
         printf("# Imported from %s by dse-run --import --model %s: %zu nodes, %zu layers.\n"
                "# Layer names are the node names made CSV-safe (see README, \"Bring your\n"
@@ -425,10 +430,13 @@ static int s_import(const char *path, const char *model, const char *ignore_list
                m->name);
         for (size_t i = 0; i < job->n_onnx_dropped; i++)
             printf("# dropped (onnx_ignore): %s\n", job->onnx_dropped[i]);
+        char batch[64] = "";
+        if (job->batch > 1) /* a fixed batch in the graph's input */
+            snprintf(batch, sizeof batch, "batch = %lld\n", (long long)job->batch);
         printf("[job]\nname = \"%s\"\noutput = \"results/%s\"\n\n[target]\nmodel = \"%s\"\n"
-               "hardware = \"%s\"\n\n[workload]\ndtype = \"%s\"\nsteps = [\"fw\"]\n%s\n"
+               "hardware = \"%s\"\n\n[workload]\ndtype = \"%s\"\nsteps = [\"fw\"]\n%s%s\n"
                "[search]\nstrategy = \"exhaustive\"\n",
-               name, name, m->name, job->hardware, dse_dtype_name(job->dtype), layers);
+               name, name, m->name, job->hardware, dse_dtype_name(job->dtype), batch, layers);
         free(layers);
         dse_network_destroy(&net);
     }

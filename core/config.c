@@ -705,6 +705,17 @@ static void s_shape_str(char *buf, size_t size, int64_t a, int64_t b, int64_t c3
     snprintf(buf, size, "[%lld, %lld, %lld]", (long long)a, (long long)b, (long long)c3);
 }
 
+int dse_layer_follows(const dse_layer_t *P, const dse_layer_t *L)
+{
+    if (!s_has_fmap(L->op) || !s_has_fmap(P->op))
+        return 1;
+    int64_t pc = P->cout, ph = P->hout, pw = P->wout;
+    if (L->cin == pc && L->hin == ph && L->win == pw)
+        return 1;
+    return (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)) &&
+           L->cin * L->hin * L->win == pc * ph * pw;
+}
+
 /* A layer's input must be what the layer before it gives (or the layer its
  * `input` names), unless it says `chain = false`. A linear layer may take
  * the previous output flattened, and an elementwise one (add, softmax, ...)
@@ -750,14 +761,9 @@ static int s_layer_chain(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
     } else if (li > 0 && chain) {
         P = &job->layers[li - 1];
     }
-    if (!P || (c->flags & DSE_CONFIG_CANONICAL) || !s_has_fmap(L->op) || !s_has_fmap(P->op))
+    if (!P || (c->flags & DSE_CONFIG_CANONICAL) || dse_layer_follows(P, L))
         return 0;
     int64_t pc = P->cout, ph = P->hout, pw = P->wout;
-    int ok = L->cin == pc && L->hin == ph && L->win == pw;
-    if (!ok && (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)))
-        ok = L->cin * L->hin * L->win == pc * ph * pw;
-    if (ok)
-        return 0;
     const dse_toml_value_t *sv = s_get(lt, "in_shape", NULL);
     char mine[96], theirs[96], hint[200] = "";
     s_shape_str(mine, sizeof mine, L->cin, L->hin, L->win);
@@ -1333,6 +1339,11 @@ static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_tom
         dse_error_format(&ierr, buf, sizeof buf);
         return S_ERR_VAL(c, v, "%s", buf);
     }
+    /* Layers are per sample. A fixed batch in the graph's input becomes the
+     * job's batch unless [workload] batch says otherwise; a symbolic one is
+     * [workload] batch (default 1). */
+    if (!s_get(w, "batch", NULL) && dse_network_batch(net) > 1)
+        job->batch = dse_network_batch(net);
     size_t nd = dse_network_n_ignored(net);
     job->onnx_dropped = dse_xcalloc(nd ? nd : 1, sizeof *job->onnx_dropped);
     for (size_t i = 0; i < dse_network_n_nodes(net); i++) {

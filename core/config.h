@@ -50,6 +50,11 @@ void dse_job_digest(const char *canonical, char out[33]);
  * parameters with their domain sizes, its space size, and the total. */
 void dse_job_print(const dse_job_t *job, FILE *out);
 
+/* 1 when layer L can take the output of layer P as its input (the rule of
+ * a job's chaining check: the same C x H x W; a linear or elementwise layer
+ * also takes it flattened; layers given by dims always chain). */
+int dse_layer_follows(const dse_layer_t *P, const dse_layer_t *L);
+
 /* Edit distance helper for suggestions: the candidate closest to `word`
  * (within a small distance), or NULL. */
 const char *dse_suggest(const char *word, const char *const *candidates, size_t n);
