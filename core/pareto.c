@@ -241,12 +241,18 @@ static void s_permute(dse_front_t *f, const size_t *perm, size_t m)
 {
     const size_t w = f->width ? f->width : 1;
     if (f->spare_cap < f->cap) {
+        /* (free and malloc: realloc would copy the stale rows) */
         size_t cap = f->cap ? f->cap : 1;
-        f->sp_idx = dse_xrealloc(f->sp_idx, cap * sizeof *f->sp_idx);
-        f->sp_cin = dse_xrealloc(f->sp_cin, cap * sizeof *f->sp_cin);
-        f->sp_cout = dse_xrealloc(f->sp_cout, cap * sizeof *f->sp_cout);
-        f->sp_ov = dse_xrealloc(f->sp_ov, cap * f->k * sizeof *f->sp_ov);
-        f->sp_row = dse_xrealloc(f->sp_row, cap * w * sizeof *f->sp_row);
+        free(f->sp_idx);
+        free(f->sp_cin);
+        free(f->sp_cout);
+        free(f->sp_ov);
+        free(f->sp_row);
+        f->sp_idx = dse_xmalloc(cap * sizeof *f->sp_idx);
+        f->sp_cin = dse_xmalloc(cap * sizeof *f->sp_cin);
+        f->sp_cout = dse_xmalloc(cap * sizeof *f->sp_cout);
+        f->sp_ov = dse_xmalloc(cap * f->k * sizeof *f->sp_ov);
+        f->sp_row = dse_xmalloc(cap * w * sizeof *f->sp_row);
         f->spare_cap = cap;
     }
     for (size_t i = 0; i < m; i++) {
