@@ -373,6 +373,7 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
     const size_t m = hi - lo;
     if (m == 0)
         return 0;
+    assert(m < UINT32_MAX);
     uint64_t *key = dse_xmalloc(2 * m * sizeof *key);
     uint32_t *pos = dse_xmalloc(2 * m * sizeof *pos);
     uint64_t *ka = key, *kb = key + m;
