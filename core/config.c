@@ -2089,27 +2089,13 @@ int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
 
 /* ----------------------------------------------------------- canonical text */
 
-static void s_toml_string(dse_strbuf_t *sb, const char *s)
-{
-    dse_strbuf_addc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            dse_strbuf_addf(sb, "\\u%04x", *p);
-        else
-            dse_strbuf_addc(sb, (char)*p);
-    }
-    dse_strbuf_addc(sb, '"');
-}
-
 /* A value of a declared kind as TOML. */
 static void s_toml_value(dse_strbuf_t *sb, dse_val_kind_t kind, const char *const *choices,
                          double x)
 {
     char buf[64];
     if (kind == DSE_VAL_ENUM) {
-        s_toml_string(sb, choices[(size_t)x]);
+        dse_strbuf_add_toml_string(sb, choices[(size_t)x]);
     } else if (kind == DSE_VAL_INT) {
         dse_strbuf_addf(sb, "%lld", (long long)x);
     } else {
@@ -2128,15 +2114,15 @@ char *dse_job_canonical(const dse_job_t *job)
     dse_strbuf_t sb = DSE_STRBUF_INIT;
     char buf[64];
     dse_strbuf_adds(&sb, "# canonical job\n[job]\nname = ");
-    s_toml_string(&sb, job->name);
+    dse_strbuf_add_toml_string(&sb, job->name);
     /* no output folder: only dse-run writes there, and the job's digest
      * (in summary.json, on the wire) must not depend on --output */
     dse_strbuf_addf(&sb, "\ndump_all = %s", job->dump_all ? "true" : "false");
     dse_strbuf_addf(&sb, "\nplot_layers = %s", job->plot_layers ? "true" : "false");
     dse_strbuf_adds(&sb, "\n\n[target]\nmodel = ");
-    s_toml_string(&sb, m->name);
+    dse_strbuf_add_toml_string(&sb, m->name);
     dse_strbuf_adds(&sb, "\nhardware = ");
-    s_toml_string(&sb, job->hardware);
+    dse_strbuf_add_toml_string(&sb, job->hardware);
     dse_strbuf_addc(&sb, '\n');
     for (size_t i = 0; i < m->n_preset_keys; i++) {
         dse_strbuf_addf(&sb, "%s = ", m->preset_keys[i].name);
@@ -2155,7 +2141,7 @@ char *dse_job_canonical(const dse_job_t *job)
     for (size_t li = 0; li < job->n_layers; li++) {
         const dse_layer_t *L = &job->layers[li];
         dse_strbuf_adds(&sb, "\n[[workload.layer]]\nname = ");
-        s_toml_string(&sb, L->name);
+        dse_strbuf_add_toml_string(&sb, L->name);
         dse_strbuf_addf(&sb, "\nop = \"%s\"\n", dse_op_name(L->op));
         if (L->batch != 1) /* absent at 1: the digest of a batch-1 job is unchanged */
             dse_strbuf_addf(&sb, "batch = %lld\n", (long long)L->batch);
@@ -2212,7 +2198,7 @@ char *dse_job_canonical(const dse_job_t *job)
     for (size_t i = 0; i < job->n_objectives; i++) {
         if (i)
             dse_strbuf_adds(&sb, ", ");
-        s_toml_string(&sb, m->net_metrics[job->objectives[i]].name);
+        dse_strbuf_add_toml_string(&sb, m->net_metrics[job->objectives[i]].name);
     }
     dse_strbuf_adds(&sb, "]\nconstraints = [");
     for (size_t i = 0; i < job->n_constraints; i++) {

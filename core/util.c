@@ -106,6 +106,20 @@ void dse_strbuf_addc(dse_strbuf_t *sb, char c)
     dse_strbuf_add(sb, &c, 1);
 }
 
+void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s)
+{
+    dse_strbuf_addc(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            dse_strbuf_addf(sb, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            dse_strbuf_addf(sb, "\\u%04x", *p);
+        else
+            dse_strbuf_addc(sb, (char)*p);
+    }
+    dse_strbuf_addc(sb, '"');
+}
+
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...)
 {
     va_list ap;

@@ -31,6 +31,9 @@ void dse_strbuf_release(dse_strbuf_t *sb);
 void dse_strbuf_add(dse_strbuf_t *sb, const void *data, size_t len);
 void dse_strbuf_adds(dse_strbuf_t *sb, const char *s);
 void dse_strbuf_addc(dse_strbuf_t *sb, char c);
+/* Appends s as a TOML basic string: quoted, with '"', '\\' and control
+ * characters escaped. */
+void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s);
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Detaches the buffer: returns it (caller frees) and resets sb. Never NULL. */
 char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len);
