@@ -424,10 +424,25 @@ static const double *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int cores,
     for (int k = 0; k < x->nk; k++)
         by_run[k] = -1.0;
     dse_mm_resolve_all(x->tab, hi, d->n, d->k, d->m, cores, runs);
+    double naive = -1.0; /* the leftover body, the same for every kernel */
     for (int k = lo; k < hi; k++) {
         int run = runs[k];
-        if (by_run[run] < 0)
-            by_run[run] = mm_cycles_run(x->tab, run, d->n, d->k, d->m, cores, ff);
+        if (by_run[run] < 0) {
+            /* mm_cycles_run, with the leftover body costed once */
+            const dse_mm_kernel_t *e = &x->tab[run];
+            dse_mm_work_t w;
+            dse_mm_work(e, d->n, d->m, cores, &w);
+            double body = body_cycles(e, d->k, ff);
+            double cy = (double)w.blocks * body;
+            if (w.half)
+                cy += (double)w.half * 0.55 * body;
+            if (w.left) {
+                if (naive < 0)
+                    naive = body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
+                cy += (double)w.left * naive;
+            }
+            by_run[run] = cy;
+        }
         c[k] = by_run[run];
     }
     return c;
