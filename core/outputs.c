@@ -779,7 +779,8 @@ int dse_outputs_check_dir(const char *dir, dse_error_t *err)
 static const char *const s_owned[] = {
     "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
     "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
-    "failures.csv",      "fidelity.csv",
+    "failures.csv",      "fidelity.csv",       "tiling.h",                   "fastest_tiling.txt",
+    "deployment.json",
 };
 #define N_OWNED (sizeof s_owned / sizeof *s_owned)
 
