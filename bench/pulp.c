@@ -187,7 +187,9 @@ int main(int argc, char **argv)
     job.layers = L;
     job.n_layers = 10;
     int rd = reps ? reps : resnet8 ? 1 : direct ? 400 : 200;
-    if (direct || resnet8 ? run(&job, L, 0, rd) : (run(&job, L, 1, reps ? reps : 2000) || run(&job, L, 0, rd)))
+    if (direct || resnet8)
+        return run(&job, L, 0, rd) ? 1 : 0;
+    if (run(&job, L, 1, reps ? reps : 2000) || run(&job, L, 0, rd))
         return 1;
     return 0;
 }
