@@ -740,6 +740,8 @@ int main(int argc, char **argv)
         .units_reissued = res.reissued,
         .n_quarantined = res.n_quarantined,
         .quarantined = res.quarantined,
+        .n_bad_workers = res.n_bad_workers,
+        .bad_workers = (const char *const *)res.bad_workers,
         .per_layer = res.per_layer,
         .measured = res.measured,
         .cached = res.cached,
@@ -782,6 +784,12 @@ int main(int argc, char **argv)
                             sizeof msg, reason, sizeof reason, &v, &b);
             fprintf(stderr, "dse-run: %s\n", msg);
         }
+        if (res.n_bad_workers)
+            fprintf(stderr, "dse-run: %zu worker%s quarantined: %s rows disagreed with the "
+                    "model, and %s units were run again (see summary.json)\n",
+                    res.n_bad_workers, res.n_bad_workers == 1 ? " was" : "s were",
+                    res.n_bad_workers == 1 ? "its" : "their",
+                    res.n_bad_workers == 1 ? "its" : "their");
         if (res.n_quarantined && !ej->job->evaluator) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

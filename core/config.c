@@ -21,6 +21,7 @@
 #include "core/space.h"
 #include "core/toml.h"
 #include "core/util.h"
+#include "core/wire.h"
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"
 
@@ -30,6 +31,7 @@ typedef struct {
     const char *file; /* name used in messages */
     dse_error_t *err;
     unsigned flags;
+    size_t canon_bytes; /* the domains' share of the canonical text so far */
 } s_ctx_t;
 
 static int s_err_at(s_ctx_t *c, int line, int col, const char *fmt, ...)
@@ -394,7 +396,7 @@ static int s_load_preset(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *hwv
     char *text = NULL;
     size_t len = 0;
     dse_error_t ferr = DSE_ERROR_INIT;
-    int rc = dse_read_file(path, &text, &len, &ferr);
+    int rc = dse_read_file_max(path, DSE_CONFIG_MAX_FILE, &text, &len, &ferr);
     if (rc) {
         *c->err = ferr;
         free(path);
@@ -986,6 +988,39 @@ static int s_check_space_keys(s_ctx_t *c, const dse_hwmodel_t *m, const dse_toml
     return 0;
 }
 
+static void s_toml_value(dse_strbuf_t *sb, dse_val_kind_t kind, const char *const *choices,
+                         double x);
+
+/* Counts the bytes a layer's domains take in the canonical text, which
+ * lists every value and travels to each worker in one JOB message: a
+ * small file whose rules expand to more than DSE_WIRE_MAX_CONFIG is refused
+ * here, before the text is built (issue 16: a 600-byte job grew to 118 MB). */
+static int s_check_canonical_size(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L)
+{
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    for (size_t p = 0; p < m->n_params; p++) {
+        const dse_param_decl_t *d = &m->params[p];
+        if (d->applies && !d->applies(job, L))
+            continue;
+        c->canon_bytes += strlen(d->name) + 6;
+        for (size_t i = 0; i < L->space->n_values[p]; i++) {
+            sb.len = 0;
+            s_toml_value(&sb, d->kind, d->choices, L->space->values[p][i]);
+            c->canon_bytes += sb.len + 2;
+        }
+    }
+    dse_strbuf_release(&sb);
+    /* room for everything else in the text: names, keys, search settings */
+    size_t limit = DSE_WIRE_MAX_CONFIG - (1u << 20);
+    if (c->canon_bytes > limit)
+        return s_err_at(c, L->line, L->col, "layer '%s': the domains of the job up to this layer "
+                        "list %zu bytes of values, more than the %zu a job may take on the wire "
+                        "(its canonical text lists every value): narrow the domains", L->name,
+                        c->canon_bytes, limit);
+    return 0;
+}
+
 static int s_build_space(s_ctx_t *c, dse_job_t *job, dse_layer_t *L,
                          const dse_toml_value_t *global, const dse_toml_value_t *local)
 {
@@ -1023,6 +1058,8 @@ static int s_build_space(s_ctx_t *c, dse_job_t *job, dse_layer_t *L,
         L->space = dse_space_new(m->n_params, vals, ns, &serr);
         if (!L->space)
             rc = s_err_at(c, L->line, L->col, "layer '%s': %s", L->name, serr.msg);
+        else
+            rc = s_check_canonical_size(c, job, L);
     }
     for (size_t p = 0; p < m->n_params; p++)
         free(vs[p].v);
@@ -1630,7 +1667,7 @@ static int s_accuracy_table(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *
     char *text = NULL;
     size_t len = 0;
     dse_error_t ferr = DSE_ERROR_INIT;
-    if (dse_read_file(path, &text, &len, &ferr) != 0)
+    if (dse_read_file_max(path, DSE_CONFIG_MAX_FILE, &text, &len, &ferr) != 0)
         return S_ERR_VAL(c, v, "accuracy table: %s: %s", path, ferr.msg);
     s_ctx_t tc = {path, c->err, c->flags};
     int rc = 0, line = 0;
@@ -2031,7 +2068,7 @@ int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
     char *text = NULL;
     size_t len = 0;
     *job = NULL;
-    int rc = dse_read_file(path, &text, &len, err);
+    int rc = dse_read_file_max(path, DSE_CONFIG_MAX_FILE, &text, &len, err);
     if (rc)
         return rc;
     rc = dse_config_parse(path, text, len, 0, job, err);

@@ -23,9 +23,14 @@ enum {
     DSE_CONFIG_CANONICAL = 1
 };
 
+/* The largest job, preset or accuracy file read: a job's canonical text
+ * must fit one JOB message (DSE_WIRE_MAX_CONFIG) anyway. */
+#define DSE_CONFIG_MAX_FILE (16u << 20)
+
 /* Loads and validates a job file. Returns 0 and a new job (the caller's, free
  * with dse_job_destroy), or a negative DSE_E* code with err filled in
- * (file:line:col and message). */
+ * (file:line:col and message); DSE_ERANGE for a file larger than
+ * DSE_CONFIG_MAX_FILE. */
 int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err);
 
 /* The same from text in memory; `name` is used in messages and to find

@@ -139,14 +139,27 @@ char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len)
 
 int dse_read_file(const char *path, char **data, size_t *len, dse_error_t *err)
 {
+    return dse_read_file_max(path, SIZE_MAX, data, len, err);
+}
+
+int dse_read_file_max(const char *path, size_t max, char **data, size_t *len, dse_error_t *err)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return dse_error_set(err, DSE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     dse_strbuf_t sb = DSE_STRBUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        /* a device or a huge file stops here, not at the end of memory */
+        if (n > max - sb.len) {
+            fclose(f);
+            dse_strbuf_release(&sb);
+            return dse_error_set(err, DSE_ERANGE, path, 0, 0,
+                                 "larger than %zu bytes, the most this file may hold", max);
+        }
         dse_strbuf_add(&sb, chunk, n);
+    }
     int bad = ferror(f);
     fclose(f);
     if (bad) {

@@ -38,6 +38,9 @@ char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len);
 /* Reads a whole file. Returns 0 and a malloc'd buffer (NUL-terminated, *len
  * without the NUL), or a negative DSE_E* code with err filled. */
 int dse_read_file(const char *path, char **data, size_t *len, dse_error_t *err);
+/* The same, refusing (DSE_ERANGE, nothing returned) a file of more than max
+ * bytes; reads at most max + 64 KiB, so a device such as /dev/zero ends too. */
+int dse_read_file_max(const char *path, size_t max, char **data, size_t *len, dse_error_t *err);
 
 /* Writes data to path atomically: a temporary file in the same folder, fsync,
  * rename. Returns 0 or DSE_EIO with err filled. */
