@@ -46,6 +46,11 @@ ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
 
 .PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration
 .DEFAULT_GOAL := all
+# The benchmarks' objects come from a pattern chain: without this, make
+# deletes them as intermediates and links every benchmark again at the next
+# `make` (so `make test` built each one twice).
+.SECONDARY: $(BENCH_SRCS:%.c=$(BUILD)/%.o)
+MAKEFLAGS += --no-print-directory
 
 all: $(LIB) $(PROGS) $(BUILD)/dse-tests $(TOOLS) $(BENCHES)
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/transport.h"
+#include "coordinator/coord.h"
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
@@ -71,6 +72,16 @@ static void s_reset(const dse_evaljob_t *ej, dse_client_result_t *res)
     }
 }
 
+/* "tcp://h:5556 (workers: tcp://h:5555)", for messages that name both */
+static void s_where(const dse_client_opts_t *o, char *out, size_t size)
+{
+    if (o->worker_endpoint)
+        snprintf(out, size, "%s (its client endpoint; workers connect to %s)", o->endpoint,
+                 o->worker_endpoint);
+    else
+        snprintf(out, size, "%s (its client endpoint)", o->endpoint);
+}
+
 static zsock_t *s_submit(const dse_evaljob_t *ej, const dse_client_opts_t *o)
 {
     zsock_t *s = zsock_new(ZMQ_DEALER);
@@ -107,6 +118,10 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
     uint64_t rate_e0 = 0;
     double rate = 0;
     size_t nl = ej->job->n_layers;
+    char where[1200];
+    s_where(o, where, sizeof where);
+    double no_workers_since = 0, last_wait_drawn = 0;
+    int said_no_workers = 0;
     for (;;) {
         if (o->stop && *o->stop) {
             if (job_id) {
@@ -159,6 +174,29 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                     }
                     rate_t0 = now;
                     rate_e0 = msg.progress.evaluated;
+                }
+                if (msg.progress.workers_alive) {
+                    no_workers_since = 0;
+                    said_no_workers = 0;
+                } else if (no_workers_since == 0) {
+                    no_workers_since = now;
+                }
+                if (no_workers_since && now - no_workers_since >= DSE_NO_WORKERS_SECONDS) {
+                    if (o->progress) {
+                        fprintf(stderr, "\r\033[K  waiting for workers: 0 connected%s%s",
+                                o->worker_endpoint ? " (they connect to " : "",
+                                o->worker_endpoint ? o->worker_endpoint : "");
+                        fprintf(stderr, "%s", o->worker_endpoint ? ")" : "");
+                        fflush(stderr);
+                        drew = 1;
+                    } else if (!said_no_workers && !o->quiet) {
+                        fprintf(stderr, "dse-run: waiting for workers: 0 connected%s%s%s\n",
+                                o->worker_endpoint ? " (they connect to " : "",
+                                o->worker_endpoint ? o->worker_endpoint : "",
+                                o->worker_endpoint ? ")" : "");
+                    }
+                    said_no_workers = 1;
+                    break;
                 }
                 if (o->progress) {
                     s_progress_line(&msg.progress, rate, ej->job->evaluator != NULL);
@@ -241,10 +279,21 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
         /* before ACCEPT the coordinator may be building the job (model
          * preparation can take seconds): only the full timeout applies */
         double patience = job_id ? hb * misses * 2 : timeout;
+        /* on a terminal, a countdown while the coordinator does not answer */
+        if (o->progress && now - silent_since >= 1.0 && now - last_wait_drawn >= 1.0) {
+            double left = timeout - (now - silent_since);
+            fprintf(stderr, "\r\033[K  waiting for the coordinator at %s: giving up in %.0f s",
+                    o->endpoint, left > 0 ? left : 0);
+            fflush(stderr);
+            last_wait_drawn = now;
+            drew = 1;
+        }
         if (now - last_seen > patience) {
             if (now - silent_since >= timeout) {
                 rc = dse_error_set(err, DSE_ETIMEDOUT, NULL, 0, 0, "no answer from the "
-                                   "coordinator at %s for %.0f s", o->endpoint, timeout);
+                                   "coordinator at %s for %.0f s (is it running? "
+                                   "dse-coordinator prints both of its endpoints)", where,
+                                   timeout);
                 break;
             }
             /* the coordinator went away: submit again on a fresh connection */

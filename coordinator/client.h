@@ -17,7 +17,10 @@
 
 typedef struct {
     const char *endpoint; /* the coordinator's client endpoint */
-    int progress;         /* draw a progress line on stderr */
+    const char *worker_endpoint; /* its worker endpoint, for messages (may be NULL) */
+    int progress;         /* draw a progress line on stderr (a terminal): also a countdown
+                           * while the coordinator does not answer */
+    int quiet;            /* not even a "waiting for workers" line */
     int verbose;
     double heartbeat_s;
     int heartbeat_misses;

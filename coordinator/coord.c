@@ -2,6 +2,7 @@
 #include "coordinator/coord.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,8 @@ typedef struct s_job {
     size_t n_seen, cap_seen;
     uint64_t evaluated;
     double started;
+    double workers_seen_at; /* last time a worker could take the job */
+    int said_no_workers;    /* "waiting for workers" logged since then */
     uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
     int waiting_logged;
 } s_job_t;
@@ -424,6 +427,25 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
     m.progress.reissued = (uint32_t)j->reissued;
     m.progress.elapsed = now - j->started;
     dse_msg_send(c->csock, &j->client, &m);
+}
+
+/* A job that no worker can take says so in the log, once, after a few
+ * seconds (its client shows the same from the progress messages). */
+static void s_check_workers(dse_coord_t *c, s_job_t *j, double now)
+{
+    uint32_t alive = 0;
+    for (size_t i = 0; i < c->n_workers; i++)
+        alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
+    if (alive || j->workers_seen_at == 0) {
+        j->workers_seen_at = now;
+        j->said_no_workers = 0;
+        return;
+    }
+    if (!j->said_no_workers && now - j->workers_seen_at >= DSE_NO_WORKERS_SECONDS) {
+        s_log(c, "job %llu '%s': waiting for workers: 0 connected (workers connect to %s)",
+              (unsigned long long)j->id, j->ej->job->name, c->wep);
+        j->said_no_workers = 1;
+    }
 }
 
 static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
@@ -1097,6 +1119,7 @@ static void s_timers(dse_coord_t *c, double now)
                 s_job_remove(c, j);
                 continue;
             }
+            s_check_workers(c, j, now);
             s_send_progress(c, j, now);
             if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
                 int any = 0;
@@ -1120,10 +1143,28 @@ static void s_timers(dse_coord_t *c, double now)
 
 static int s_bind(zsock_t *sock, const char *ep, char *out, size_t size, dse_error_t *err)
 {
-    int port = zsock_bind(sock, "%s", ep);
+    int port;
+    size_t len = strlen(ep);
+    if (strncmp(ep, "tcp://", 6) == 0 && len > 2 && strcmp(ep + len - 2, ":*") == 0) {
+        /* port *: libzmq binds port 0 and the kernel picks a free ephemeral
+         * port. czmq's own ':*' scans upwards from 49152, so it hands a port
+         * that was just freed straight to the next coordinator, where the
+         * previous one's workers, still reconnecting, would join */
+        port = -1;
+        if (zmq_bind(zsock_resolve(sock), ep) == 0) {
+            char *last = zsock_last_endpoint(sock);
+            const char *colon = last ? strrchr(last, ':') : NULL;
+            port = colon ? atoi(colon + 1) : -1;
+            zstr_free(&last);
+        }
+    } else {
+        port = zsock_bind(sock, "%s", ep);
+    }
     if (port < 0)
-        return dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot bind %s: %s", ep,
-                             zmq_strerror(zmq_errno()));
+        return dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot bind %s: %s%s", ep,
+                             zmq_strerror(zmq_errno()), zmq_errno() == EADDRINUSE ?
+                             " (another program holds it; port * lets the system pick a free "
+                             "one)" : "");
     /* the endpoint to connect to: a wildcard host becomes loopback, a
      * wildcard port the port chosen */
     char host[200] = "";

@@ -34,6 +34,10 @@ typedef struct {
 
 typedef struct dse_coord dse_coord_t;
 
+/* A job that no worker can take for this long is reported as "waiting for
+ * workers: 0 connected", in the coordinator's log and by dse-run. */
+#define DSE_NO_WORKERS_SECONDS 3.0
+
 /* Creates a coordinator and binds its sockets. NULL with err on failure. */
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
 /* The endpoints actually bound (ports resolved), for connecting to. */

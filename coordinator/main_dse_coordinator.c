@@ -1,9 +1,11 @@
 /* main_dse_coordinator.c - the dse-coordinator program. */
 #include <czmq.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "coordinator/coord.h"
 #include "coordinator/mcache.h"
@@ -21,10 +23,18 @@ static void s_usage(FILE *out)
             "A standing coordinator: workers (dse-worker --connect) and jobs\n"
             "(dse-run --coordinator) come and go; several jobs are served at once.\n"
             "\n"
+            "Two endpoints: one for workers (dse-worker --connect) and one for clients\n"
+            "(dse-run). Both are printed once bound. With the default, workers connect to\n"
+            "port 5555 and clients to 5556 (dse-run --coordinator tcp://HOST:5555 takes the\n"
+            "worker port and adds one).\n"
+            "\n"
             "options:\n"
-            "  --bind ENDPOINT          endpoint for workers (default tcp://*:5555)\n"
+            "  --bind ENDPOINT          endpoint for workers (default tcp://*:5555); port * lets\n"
+            "                           the system pick a free one\n"
             "  --client-bind ENDPOINT   endpoint for dse-run clients (default: the worker\n"
-            "                           port plus one, tcp://*:5556)\n"
+            "                           port plus one, tcp://*:5556; with port *, port * too)\n"
+            "  --endpoints-file FILE    once bound, write the two endpoints to FILE as\n"
+            "                           'workers ENDPOINT' and 'clients ENDPOINT' lines\n"
             "  --heartbeat S            heartbeat interval (default 1)\n"
             "  --heartbeat-misses N     missed heartbeats before a worker is dead (3)\n"
             "  --max-attempts N         attempts before a unit is quarantined (3)\n"
@@ -36,11 +46,32 @@ static void s_usage(FILE *out)
             "  -h, --help               this text\n");
 }
 
+/* Written to a temporary name and renamed: a reader sees both lines or no file. */
+static int s_write_endpoints(const char *path, const char *wep, const char *cep)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "workers %s\nclients %s\n", wep, cep);
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     dse_coord_opts_t o = {.worker_bind = "tcp://*:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
                           .max_attempts = 3, .stop = &s_stop};
-    const char *client_bind = NULL, *cache = NULL;
+    const char *client_bind = NULL, *endpoints_file = NULL, *cache = NULL;
     int no_cache = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -48,8 +79,14 @@ int main(int argc, char **argv)
         double v;
         if (strcmp(a, "--bind") == 0 && has_next) {
             o.worker_bind = argv[++i];
+            if (dse_cli_endpoint("dse-coordinator", a, o.worker_bind, "tcp://*:5555"))
+                return 2;
         } else if (strcmp(a, "--client-bind") == 0 && has_next) {
             client_bind = argv[++i];
+            if (dse_cli_endpoint("dse-coordinator", a, client_bind, "tcp://*:5556"))
+                return 2;
+        } else if (strcmp(a, "--endpoints-file") == 0 && has_next) {
+            endpoints_file = argv[++i];
         } else if (strcmp(a, "--heartbeat") == 0 && has_next) {
             if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 3600, &v))
                 return 2;
@@ -82,7 +119,12 @@ int main(int argc, char **argv)
         }
     }
     char cbind[512];
-    if (!client_bind) {
+    size_t wl = strlen(o.worker_bind);
+    if (!client_bind && wl > 2 && strncmp(o.worker_bind, "tcp://", 6) == 0 &&
+        strcmp(o.worker_bind + wl - 2, ":*") == 0) {
+        /* a system-picked worker port: the client port is picked too */
+        client_bind = o.worker_bind;
+    } else if (!client_bind) {
         if (dse_client_endpoint_for(o.worker_bind, cbind, sizeof cbind) != 0) {
             fprintf(stderr, "dse-coordinator: --bind %s has no numeric port: give "
                             "--client-bind too\n", o.worker_bind);
@@ -102,8 +144,22 @@ int main(int argc, char **argv)
         free(cache_dir);
         return 1;
     }
-    fprintf(stderr, "dse-coordinator: workers at %s, clients at %s\n", o.worker_bind,
-            o.client_bind);
+    const char *wep = dse_coord_worker_endpoint(c), *cep = dse_coord_client_endpoint(c);
+    fprintf(stderr, "dse-coordinator: workers connect to %s (dse-worker --connect %s)\n", wep,
+            wep);
+    char guess[512];
+    if (dse_client_endpoint_for(wep, guess, sizeof guess) == 0 && strcmp(guess, cep) == 0)
+        fprintf(stderr, "dse-coordinator: clients connect to %s (dse-run JOB --coordinator %s)\n",
+                cep, wep);
+    else
+        fprintf(stderr, "dse-coordinator: clients connect to %s (dse-run JOB --client-endpoint "
+                        "%s)\n", cep, cep);
+    if (endpoints_file && s_write_endpoints(endpoints_file, wep, cep) != 0) {
+        fprintf(stderr, "dse-coordinator: cannot write %s: %s\n", endpoints_file,
+                strerror(errno));
+        dse_coord_destroy(&c);
+        return 1;
+    }
     dse_coord_run(c);
     dse_coord_destroy(&c);
     free(cache_dir);

@@ -132,8 +132,13 @@ static void s_usage(FILE *out)
             "  --onnx-ignore A,B      op_types --import drops knowingly (onnx_ignore)\n"
             "  --models               list the models with every key, parameter and metric\n"
             "  --workers N            local workers (default: [cluster] workers, else one per core)\n"
-            "  --coordinator ENDPOINT submit to a standing coordinator (its worker endpoint,\n"
-            "                         e.g. tcp://hostA:5555; clients use the next port)\n"
+            "  --coordinator ENDPOINT submit to a standing coordinator, named by its worker\n"
+            "                         endpoint: tcp://hostA:5555 means workers on port 5555\n"
+            "                         and dse-run (a client) on port 5556, the next one\n"
+            "  --client-endpoint EP   the coordinator's client endpoint exactly, as\n"
+            "                         dse-coordinator prints it (tcp://hostA:6000, ipc://PATH);\n"
+            "                         alone, or with --coordinator when the client port is not\n"
+            "                         the worker port plus one\n"
             "  --output DIR           write the outputs here instead of [job] output\n"
             "  --dump-all             also write all_points.csv (every feasible point)\n"
             "  --plot-layers          pareto.svg also plots each layer's front\n"
@@ -434,11 +439,13 @@ static int s_import(const char *path, const char *model, const char *ignore_list
 
 int main(int argc, char **argv)
 {
-    const char *config = NULL, *coordinator = NULL, *output = NULL, *cache = NULL;
+    const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
+    const char *cache = NULL;
     const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
     int no_cache = 0, calibrate = 0;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
+    char client_ep_buf[512] = "";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -464,6 +471,18 @@ int main(int argc, char **argv)
             onnx_ignore = argv[++i];
         } else if (strcmp(a, "--coordinator") == 0 && has_next) {
             coordinator = argv[++i];
+            if (dse_cli_endpoint("dse-run", a, coordinator, "tcp://hostA:5555"))
+                return 2;
+            if (strncmp(coordinator, "tcp://", 6) == 0 &&
+                dse_client_endpoint_for(coordinator, client_ep_buf, sizeof client_ep_buf) != 0) {
+                fprintf(stderr, "dse-run: --coordinator needs the worker endpoint with its port, "
+                                "like tcp://hostA:5555 (got '%s')\n", coordinator);
+                return 2;
+            }
+        } else if (strcmp(a, "--client-endpoint") == 0 && has_next) {
+            client_endpoint = argv[++i];
+            if (dse_cli_endpoint("dse-run", a, client_endpoint, "tcp://hostA:5556"))
+                return 2;
         } else if (strcmp(a, "--output") == 0 && has_next) {
             output = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
@@ -552,7 +571,9 @@ int main(int argc, char **argv)
         workers = job->workers;
     if (calibrate)
         return s_calibrate(&job, cache, no_cache);
-    if (job->evaluator && !coordinator && !s_allow) {
+    /* a standing coordinator, named by either of its endpoints */
+    int remote = coordinator || client_endpoint;
+    if (job->evaluator && !remote && !s_allow) {
         /* before anything is written */
         fprintf(stderr, "dse-run: %s: [evaluator] runs '%s' for each point: the local workers "
                 "run commands only with --allow-command (or --allow-command=%s%s)\n", job->path,
@@ -561,7 +582,7 @@ int main(int argc, char **argv)
         dse_job_destroy(&job);
         return 1;
     }
-    if (job->evaluator && !coordinator && s_allow && *s_allow &&
+    if (job->evaluator && !remote && s_allow && *s_allow &&
         strcmp(s_allow, job->evaluator->argv[0]) != 0) {
         fprintf(stderr, "dse-run: %s: [evaluator] runs '%s', but --allow-command allows only "
                 "'%s'\n", job->path, job->evaluator->argv[0], s_allow);
@@ -569,15 +590,17 @@ int main(int argc, char **argv)
         return 1;
     }
     char *cache_dir = NULL;
-    if (job->evaluator && !coordinator && !no_cache)
+    if (job->evaluator && !remote && !no_cache)
         cache_dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
     dse_evaljob_t *ej = NULL;
     if (dse_evaljob_new(&job, &ej, &err) != 0) {
         dse_error_print(&err, stderr);
         return 1;
     }
-    /* make sure the output folder can be written before spending the time */
-    if (dse_mkdir_p(ej->job->output, &err) != 0) {
+    /* make sure the output folder can be written before spending the time;
+     * it is created only when the outputs are written, so a failed or
+     * interrupted run leaves no empty folder */
+    if (dse_outputs_check_dir(ej->job->output, &err) != 0) {
         dse_error_print(&err, stderr);
         dse_evaljob_destroy(&ej);
         return 1;
@@ -591,13 +614,18 @@ int main(int argc, char **argv)
     int n_pids = 0;
     char client_ep[512];
     int rc = 0;
-    if (coordinator) {
-        if (dse_client_endpoint_for(coordinator, client_ep, sizeof client_ep) != 0) {
-            fprintf(stderr, "dse-run: --coordinator needs an endpoint with a port, like "
-                            "tcp://host:5555 (got '%s')\n", coordinator);
-            dse_evaljob_destroy(&ej);
-            return 2;
-        }
+    if (coordinator && !client_endpoint && !client_ep_buf[0]) {
+        fprintf(stderr, "dse-run: --coordinator %s has no port to add one to: give the "
+                        "coordinator's client endpoint with --client-endpoint\n", coordinator);
+        dse_evaljob_destroy(&ej);
+        return 2;
+    }
+    if (coordinator || client_endpoint) {
+        snprintf(client_ep, sizeof client_ep, "%s", client_endpoint ? client_endpoint
+                                                                    : client_ep_buf);
+        if (verbose)
+            fprintf(stderr, "dse-run: submitting to %s%s%s\n", client_ep,
+                    coordinator ? "; workers connect to " : "", coordinator ? coordinator : "");
     } else {
         char prog[PATH_MAX];
         if (s_sibling("dse-worker", prog, sizeof prog) != 0) {
@@ -647,7 +675,10 @@ int main(int argc, char **argv)
 
     dse_client_opts_t clo = {
         .endpoint = client_ep,
+        .worker_endpoint = coordinator ? coordinator
+                                       : coord ? dse_coord_worker_endpoint(coord) : NULL,
         .progress = !quiet && isatty(2),
+        .quiet = quiet,
         .verbose = verbose,
         .heartbeat_s = ej->job->heartbeat_s,
         .heartbeat_misses = ej->job->heartbeat_misses,

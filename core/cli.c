@@ -19,6 +19,23 @@ int dse_cli_number(const char *prog, const char *opt, const char *s, double lo, 
     return 0;
 }
 
+int dse_cli_endpoint(const char *prog, const char *opt, const char *s, const char *example)
+{
+    static const char *const schemes[] = {"tcp://", "ipc://", "inproc://"};
+    for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++) {
+        size_t n = strlen(schemes[i]);
+        if (strncmp(s, schemes[i], n) == 0 && s[n])
+            return 0;
+    }
+    if (!strstr(s, "://") && strchr(s, ':'))
+        fprintf(stderr, "%s: %s needs an endpoint with its transport, like %s (got '%s'; did "
+                        "you mean tcp://%s?)\n", prog, opt, example, s, s);
+    else
+        fprintf(stderr, "%s: %s needs an endpoint like %s, or ipc://PATH (got '%s')\n", prog,
+                opt, example, s);
+    return -1;
+}
+
 static volatile sig_atomic_t *s_flag;
 
 static void s_on_signal(int sig)

@@ -9,6 +9,12 @@
 int dse_cli_number(const char *prog, const char *opt, const char *s, double lo, double hi,
                    double *out);
 
+/* Checks an endpoint given as option OPT: it must name its transport
+ * ("tcp://host:port", "ipc://path" or "inproc://name"). On a bad one prints
+ * "PROG: OPT needs an endpoint like EXAMPLE (got 'S'; did you mean ...?)"
+ * and returns -1: the caller exits 2. */
+int dse_cli_endpoint(const char *prog, const char *opt, const char *s, const char *example);
+
 /* Ctrl-C and SIGTERM set *flag (czmq's own handler is turned off, so the
  * programs stop cleanly themselves); SIGPIPE is ignored. */
 void dse_cli_stop_on_signals(volatile sig_atomic_t *flag);

@@ -297,9 +297,11 @@ static int s_decl_value(s_ctx_t *c, const dse_key_decl_t *d, const dse_toml_valu
 }
 
 /* Unknown-key check for a table whose keys are fixed names plus model decls. */
+/* As s_check_keys, for a table of fixed keys plus a model's declared keys:
+ * an unknown key gets the closest name and the list of the model's keys. */
 static int s_check_keys_decl(s_ctx_t *c, const dse_toml_value_t *t, const char *where,
                              const char *const *fixed, size_t n_fixed,
-                             const dse_key_decl_t *decls, size_t n_decls)
+                             const dse_key_decl_t *decls, size_t n_decls, const char *model)
 {
     const char *cand[DSE_MAX_PRESET_KEYS + DSE_MAX_LAYER_KEYS + 8];
     size_t n = 0;
@@ -307,7 +309,20 @@ static int s_check_keys_decl(s_ctx_t *c, const dse_toml_value_t *t, const char *
         cand[n++] = fixed[j];
     for (size_t j = 0; j < n_decls && n < sizeof cand / sizeof *cand; j++)
         cand[n++] = decls[j].name;
-    return s_check_keys(c, t, where, cand, n);
+    for (size_t i = 0; i < dse_toml_table_size(t); i++) {
+        const char *key = dse_toml_table_key(t, i);
+        int ok = 0;
+        for (size_t j = 0; j < n && !ok; j++)
+            ok = strcmp(key, cand[j]) == 0;
+        if (ok)
+            continue;
+        char hint[128], list[1024];
+        s_hint(hint, sizeof hint, key, cand, n);
+        s_list(list, sizeof list, cand + n_fixed, n - n_fixed);
+        return S_ERR_KEY(c, t, i, "unknown key '%s' in %s%s (hardware keys of model '%s': %s; "
+                         "dse-run --models explains them)", key, where, hint, model, list);
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------- presets */
@@ -395,15 +410,22 @@ static int s_load_preset(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *hwv
     }
     s_ctx_t pc = {path, c->err, c->flags};
     static const char *const fixed[] = {"model", "description", "source"};
-    rc = s_check_keys_decl(&pc, root, "the hardware preset", fixed, 3, m->preset_keys,
-                           m->n_preset_keys);
+    /* the model first: a preset for another model would otherwise be blamed
+     * for its first key this model does not know */
     const char *pm = NULL;
+    rc = s_string(&pc, root, "model", "the model the preset is for", 1, 1, 1, &pm);
+    if (!rc && strcmp(pm, m->name) != 0) {
+        rc = S_ERR_VAL(c, hwv, "%s is a %s preset; this job's model is %s (%s%s%s)", path, pm,
+                       m->name, m->default_preset ? "its default preset is " : "presets name "
+                       "their model in 'model'", m->default_preset ? m->default_preset : "",
+                       m->default_preset ? "; dse-run --models lists every model's keys" : "");
+        dse_toml_destroy(&root);
+        free(path);
+        return rc;
+    }
     if (!rc)
-        rc = s_string(&pc, root, "model", "the model the preset is for", 1, 1, 1, &pm);
-    if (!rc && strcmp(pm, m->name) != 0)
-        rc = S_ERR_VAL(&pc, s_get(root, "model", NULL),
-                       "preset '%s' is for model '%s', but the job's model is '%s'", name, pm,
-                       m->name);
+        rc = s_check_keys_decl(&pc, root, "the hardware preset", fixed, 3, m->preset_keys,
+                               m->n_preset_keys, m->name);
     const char *dummy;
     if (!rc)
         rc = s_string(&pc, root, "description", "description", 0, 0, 0, &dummy);
@@ -449,7 +471,8 @@ static int s_target(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     const dse_hwmodel_t *m = job->model;
     assert(m->n_preset_keys <= DSE_MAX_PRESET_KEYS);
     static const char *const fixed[] = {"model", "hardware"};
-    rc = s_check_keys_decl(c, t, "[target]", fixed, 2, m->preset_keys, m->n_preset_keys);
+    rc = s_check_keys_decl(c, t, "[target]", fixed, 2, m->preset_keys, m->n_preset_keys,
+                           m->name);
     if (rc)
         return rc;
     for (size_t i = 0; i < m->n_preset_keys; i++)
@@ -485,7 +508,7 @@ static int s_target(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
 
 static const char *const s_layer_fixed[] = {"name",    "op",      "in_shape", "out_channels",
                                             "kernel",  "stride",  "padding",  "dims",
-                                            "space"};
+                                            "space",   "input",   "chain",    "batch"};
 #define S_N_LAYER_FIXED (sizeof s_layer_fixed / sizeof s_layer_fixed[0])
 
 static int s_op_from_name(const char *s)
@@ -666,6 +689,93 @@ static int s_layer_shape(s_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
     L->wout = (pw - L->kw) / L->sw + 1;
     L->m = L->n = L->k = 0;
     return 0;
+}
+
+/* ------------------------------------------------------------ layer chaining */
+
+static int s_has_fmap(dse_op_t op)
+{
+    return op != DSE_OP_MATMUL && op != DSE_OP_GEMM && op != DSE_OP_GEMV;
+}
+
+static void s_shape_str(char *buf, size_t size, int64_t a, int64_t b, int64_t c3)
+{
+    snprintf(buf, size, "[%lld, %lld, %lld]", (long long)a, (long long)b, (long long)c3);
+}
+
+/* A layer's input must be what the layer before it gives (or the layer its
+ * `input` names), unless it says `chain = false`. A linear layer may take
+ * the previous output flattened, and an elementwise one (add, softmax, ...)
+ * any shape of the same size. Layers given by dims (matmul, gemm, gemv) are
+ * not checked:
+ * their operands are not one feature map. The check is the user's, so the
+ * canonical text a worker parses skips it. */
+static int s_layer_chain(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
+                         const dse_layer_t *L)
+{
+    const dse_toml_value_t *cv = s_get(lt, "chain", NULL);
+    const dse_toml_value_t *iv = s_get(lt, "input", NULL);
+    int chain = 1;
+    if (cv) {
+        if (dse_toml_type(cv) != DSE_TOML_BOOL)
+            return S_ERR_VAL(c, cv, "chain must be true or false (false: this layer's input is "
+                             "not the previous layer's output, and is not checked)");
+        chain = dse_toml_bool(cv);
+    }
+    const dse_layer_t *P = NULL;
+    size_t li = (size_t)(L - job->layers);
+    if (iv) {
+        if (cv && !chain)
+            return S_ERR_VAL(c, iv, "layer '%s' names its input and also says chain = false: "
+                             "keep one", L->name);
+        const char *in = NULL;
+        int rc = s_string(c, lt, "input", "input", 0, 0, 0, &in);
+        if (rc)
+            return rc;
+        for (size_t j = 0; j < li && !P; j++)
+            if (strcmp(job->layers[j].name, in) == 0)
+                P = &job->layers[j];
+        if (!P) {
+            const char *cand[64];
+            size_t nc = 0;
+            for (size_t j = li > 64 ? li - 64 : 0; j < li; j++)
+                cand[nc++] = job->layers[j].name;
+            char hint[160];
+            s_hint(hint, sizeof hint, in, cand, nc);
+            return S_ERR_VAL(c, iv, "input \"%s\" is not the name of an earlier layer%s", in,
+                             hint);
+        }
+    } else if (li > 0 && chain) {
+        P = &job->layers[li - 1];
+    }
+    if (!P || (c->flags & DSE_CONFIG_CANONICAL) || !s_has_fmap(L->op) || !s_has_fmap(P->op))
+        return 0;
+    int64_t pc = P->cout, ph = P->hout, pw = P->wout;
+    int ok = L->cin == pc && L->hin == ph && L->win == pw;
+    if (!ok && (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)))
+        ok = L->cin * L->hin * L->win == pc * ph * pw;
+    if (ok)
+        return 0;
+    const dse_toml_value_t *sv = s_get(lt, "in_shape", NULL);
+    char mine[96], theirs[96], hint[200] = "";
+    s_shape_str(mine, sizeof mine, L->cin, L->hin, L->win);
+    s_shape_str(theirs, sizeof theirs, pc, ph, pw);
+    if (L->op == DSE_OP_LINEAR || (L->hin == 1 && L->win == 1))
+        snprintf(mine, sizeof mine, "[%lld]", (long long)L->cin);
+    int64_t x[3] = {L->cin, L->hin, L->win}, y[3] = {pc, ph, pw};
+    for (int i = 0; i < 3; i++) /* sort both: the same sizes in another order? */
+        for (int j = i + 1; j < 3; j++) {
+            if (x[j] < x[i]) { int64_t t = x[i]; x[i] = x[j]; x[j] = t; }
+            if (y[j] < y[i]) { int64_t t = y[i]; y[i] = y[j]; y[j] = t; }
+        }
+    if (x[0] == y[0] && x[1] == y[1] && x[2] == y[2])
+        snprintf(hint, sizeof hint, "; the same sizes in another order: in_shape is [C, H, W], "
+                 "not [H, W, C]");
+    return s_err_at(c, sv ? dse_toml_line(sv) : L->line, sv ? dse_toml_col(sv) : L->col,
+                    "layer '%s' takes in_shape %s, but %s layer '%s' gives %s (C, H, W)%s. If "
+                    "this layer does not follow '%s', say where its input comes from: input = "
+                    "\"LAYER\" for a branch, or chain = false", L->name, mine,
+                    iv ? "its input" : "the previous", P->name, theirs, hint, P->name);
 }
 
 /* --------------------------------------------------------------------- spaces */
@@ -937,9 +1047,14 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     int rc = s_expect(c, w, DSE_TOML_TABLE, "[workload]");
     if (rc)
         return rc;
-    static const char *const keys[] = {"dtype", "steps", "layer", "onnx", "onnx_ignore"};
-    rc = s_check_keys(c, w, "[workload]", keys, 5);
+    static const char *const keys[] = {"dtype", "steps", "layer", "onnx", "onnx_ignore", "batch"};
+    rc = s_check_keys(c, w, "[workload]", keys, 6);
     if (rc)
+        return rc;
+    /* batch: samples per run of every layer (a layer's own batch overrides) */
+    job->batch = 1;
+    const dse_toml_value_t *bv = s_get(w, "batch", NULL);
+    if (bv && (rc = s_int(c, bv, "batch", 1, (int64_t)1 << 20, &job->batch)))
         return rc;
 
     /* dtype: default the first the model accepts */
@@ -1087,6 +1202,13 @@ static int s_layer_entry(s_ctx_t *c, s_ctx_t *co, dse_job_t *job, const dse_toml
     }
     rc = s_layer_shape(c, lt, L);
     if (rc)
+        return rc;
+    /* typed-in layers chain; an imported graph says itself what feeds what */
+    if (c == co && (rc = s_layer_chain(c, job, lt, L)))
+        return rc;
+    L->batch = job->batch;
+    const dse_toml_value_t *lb = s_get(lt, "batch", NULL);
+    if (lb && (rc = s_int(c, lb, "batch", 1, (int64_t)1 << 20, &L->batch)))
         return rc;
     assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
     for (size_t k = 0; k < m->n_layer_keys; k++) {
@@ -1341,20 +1463,28 @@ static int s_metric_ref(const dse_hwmodel_t *m, const char *name, int *layer, in
     return *net >= 0 || *layer >= 0;
 }
 
+/* Lists the network metrics (objectives and constraints) and, under their
+ * own label, the layer metrics that are not also network metrics (layer
+ * constraints), each name once. */
 static int s_unknown_metric(s_ctx_t *c, const dse_toml_value_t *v, const dse_hwmodel_t *m,
                             const char *name)
 {
-    const char *cand[DSE_MAX_METRICS * 2];
-    size_t n = 0;
-    for (size_t i = 0; i < m->n_net_metrics && n < DSE_MAX_METRICS; i++)
-        cand[n++] = m->net_metrics[i].name;
-    for (size_t i = 0; i < m->n_metrics && n < 2 * DSE_MAX_METRICS; i++)
-        cand[n++] = m->metrics[i].name;
-    char hint[128], list[1024];
+    const char *cand[DSE_MAX_METRICS * 2], *net[DSE_MAX_METRICS], *lay[DSE_MAX_METRICS];
+    size_t n = 0, nn = 0, nl = 0;
+    for (size_t i = 0; i < m->n_net_metrics && nn < DSE_MAX_METRICS; i++)
+        cand[n++] = net[nn++] = m->net_metrics[i].name;
+    for (size_t i = 0; i < m->n_metrics && nl < DSE_MAX_METRICS; i++) {
+        if (dse_model_net_metric(m, m->metrics[i].name) >= 0)
+            continue;
+        cand[n++] = lay[nl++] = m->metrics[i].name;
+    }
+    char hint[128], nlist[1024], llist[1024];
     s_hint(hint, sizeof hint, name, cand, n);
-    s_list(list, sizeof list, cand, n);
-    return S_ERR_VAL(c, v, "unknown metric '%s' for model '%s' (metrics: %s)%s", name, m->name,
-                     list, hint);
+    s_list(nlist, sizeof nlist, net, nn);
+    s_list(llist, sizeof llist, lay, nl);
+    return S_ERR_VAL(c, v, "unknown metric '%s' for model '%s'%s (network metrics: %s%s%s)", name,
+                     m->name, hint, nlist, nl ? "; layer metrics only: " : "",
+                     nl ? llist : "");
 }
 
 static int s_add_objective(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *v,
@@ -1763,8 +1893,8 @@ static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *roo
     if (t && (rc = s_expect(c, t, DSE_TOML_TABLE, "[job]")))
         return rc;
     static const char *const keys[] = {"name", "output", "description", "dump_all",
-                                       "plot_layers"};
-    if (t && (rc = s_check_keys(c, t, "[job]", keys, 5)))
+                                       "plot_layers", "plot"};
+    if (t && (rc = s_check_keys(c, t, "[job]", keys, 6)))
         return rc;
     const dse_toml_value_t *dv = t ? s_get(t, "dump_all", NULL) : NULL;
     if (dv) {
@@ -1806,6 +1936,47 @@ static int s_job_section(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *roo
     return 0;
 }
 
+/* [job] plot = ["x metric", "y metric"]: network metrics (or "accuracy"
+ * with a table) for pareto.svg. Read after [search], which decides whether
+ * accuracy exists. Only dse-run plots, so the canonical text leaves it out. */
+static int s_plot_axes(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
+{
+    const dse_toml_value_t *t = s_get(root, "job", NULL);
+    const dse_toml_value_t *v = t ? s_get(t, "plot", NULL) : NULL;
+    if (!v)
+        return 0;
+    int rc = s_expect(c, v, DSE_TOML_ARRAY, "plot");
+    if (rc)
+        return rc;
+    size_t n = dse_toml_array_size(v);
+    if (n < 1 || n > 2)
+        return S_ERR_VAL(c, v, "plot names the metric of the x axis and, for a 2-D plot, of the "
+                         "y axis: 1 or 2 names, not %zu", n);
+    const dse_hwmodel_t *m = job->model;
+    for (size_t i = 0; i < n; i++) {
+        const dse_toml_value_t *e = dse_toml_array_get(v, i);
+        if ((rc = s_expect(c, e, DSE_TOML_STRING, "a plotted metric")))
+            return rc;
+        const char *name = dse_toml_string(e, NULL);
+        int net = dse_model_net_metric(m, name);
+        if (strcmp(name, "accuracy") == 0 && job->accuracy_objective >= 0) {
+            net = -1;
+        } else if (net < 0) {
+            return s_unknown_metric(c, e, m, name);
+        } else {
+            int layer = dse_model_metric(m, m->net_metrics[net].source);
+            if (layer < 0 || m->metrics[layer].labels)
+                return S_ERR_VAL(c, e, "metric '%s' is a label, not a quantity to plot", name);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (job->plot_axes[j] == net)
+                return S_ERR_VAL(c, e, "'%s' is plotted twice", name);
+        job->plot_axes[i] = net;
+    }
+    job->n_plot = n;
+    return 0;
+}
+
 int dse_config_parse(const char *name, const char *text, size_t len, unsigned flags,
                      dse_job_t **out, dse_error_t *err)
 {
@@ -1844,6 +2015,8 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
         rc = S_ERR_VAL(&c, sv, "strategy \"refine\" screens with the model and measures with "
                        "a command: it needs [evaluator] kind = \"command\"");
     }
+    if (!rc)
+        rc = s_plot_axes(&c, job, root);
     dse_toml_destroy(&root);
     if (rc) {
         dse_job_destroy(&job);
@@ -1908,8 +2081,8 @@ char *dse_job_canonical(const dse_job_t *job)
     char buf[64];
     dse_strbuf_adds(&sb, "# canonical job\n[job]\nname = ");
     s_toml_string(&sb, job->name);
-    dse_strbuf_adds(&sb, "\noutput = ");
-    s_toml_string(&sb, job->output);
+    /* no output folder: only dse-run writes there, and the job's digest
+     * (in summary.json, on the wire) must not depend on --output */
     dse_strbuf_addf(&sb, "\ndump_all = %s", job->dump_all ? "true" : "false");
     dse_strbuf_addf(&sb, "\nplot_layers = %s", job->plot_layers ? "true" : "false");
     dse_strbuf_adds(&sb, "\n\n[target]\nmodel = ");
@@ -1936,6 +2109,8 @@ char *dse_job_canonical(const dse_job_t *job)
         dse_strbuf_adds(&sb, "\n[[workload.layer]]\nname = ");
         s_toml_string(&sb, L->name);
         dse_strbuf_addf(&sb, "\nop = \"%s\"\n", dse_op_name(L->op));
+        if (L->batch != 1) /* absent at 1: the digest of a batch-1 job is unchanged */
+            dse_strbuf_addf(&sb, "batch = %lld\n", (long long)L->batch);
         switch (L->op) {
         case DSE_OP_MATMUL:
         case DSE_OP_GEMM:
@@ -2071,7 +2246,15 @@ void dse_job_print(const dse_job_t *job, FILE *out)
     for (int i = 0; i < 3; i++)
         if (job->steps & (1u << i))
             fprintf(out, " %s", steps[i]);
-    fprintf(out, ", %zu layer%s\n", job->n_layers, job->n_layers == 1 ? "" : "s");
+    fprintf(out, ", %zu layer%s", job->n_layers, job->n_layers == 1 ? "" : "s");
+    int64_t b0 = job->n_layers ? job->layers[0].batch : 1;
+    int same = 1;
+    for (size_t li = 0; li < job->n_layers; li++)
+        same &= job->layers[li].batch == b0;
+    if (same)
+        fprintf(out, ", batch %lld\n", (long long)b0);
+    else
+        fprintf(out, ", batch per layer\n");
     fprintf(out, "  search:   %s, objectives", job->strategy);
     for (size_t i = 0; i < job->n_objectives; i++)
         fprintf(out, "%s %s", i ? "," : "", m->net_metrics[job->objectives[i]].name);
@@ -2097,6 +2280,8 @@ void dse_job_print(const dse_job_t *job, FILE *out)
     for (size_t li = 0; li < job->n_layers; li++) {
         const dse_layer_t *L = &job->layers[li];
         fprintf(out, "layer %zu '%s': %s ", li, L->name, dse_op_name(L->op));
+        if (!same)
+            fprintf(out, "batch %lld, ", (long long)L->batch);
         switch (L->op) {
         case DSE_OP_MATMUL:
         case DSE_OP_GEMM:

@@ -85,6 +85,7 @@ typedef struct {
      * StreamingMaxPool); NULL = the export's own names. Owned. */
     char *src_names[2];
     int line, col;           /* where the layer's table starts in the config */
+    int64_t batch;           /* samples per run of the layer (>= 1; [workload] batch) */
 } dse_layer_t;
 
 typedef enum { DSE_CMP_LE, DSE_CMP_LT, DSE_CMP_GE, DSE_CMP_GT, DSE_CMP_EQ } dse_cmp_t;
@@ -106,6 +107,11 @@ typedef struct {
     char *output; /* output folder */
     int dump_all; /* also keep every feasible point (all_points.csv) */
     int plot_layers; /* pareto.svg also plots each layer's front */
+    /* [job] plot: the metrics pareto.svg plots, x then y; n_plot = 0 is the
+     * default (the first two objectives, time instead of cycles where the
+     * model has it). Each is a network metric index, or -1 for accuracy. */
+    size_t n_plot;
+    int plot_axes[2];
     /* [target] */
     const struct dse_hwmodel *model;
     char *hardware;                   /* preset name, "" when none */
@@ -113,6 +119,7 @@ typedef struct {
     /* [workload] */
     dse_dtype_t dtype;
     unsigned steps; /* DSE_STEP_* bits */
+    int64_t batch;  /* [workload] batch: each layer's default (dse_layer_t.batch) */
     dse_layer_t *layers;
     size_t n_layers;
     /* [workload] onnx: the layers were imported from this file (resolved

@@ -1,9 +1,12 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
 #include "core/outputs.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/plot.h"
 #include "core/space.h"
@@ -497,20 +500,52 @@ static char *s_axis_title(const char *name, const char *unit)
     return dse_strbuf_detach(&sb, NULL);
 }
 
-/* pareto.svg: the network front on the first two objectives (objv holds
- * the n_sol written rows' first two objective values, pairwise, accuracy as
- * it is), then, with
- * plot_layers or when there is no network front to show, each layer's front
- * on the first two per-layer objectives; baselines beside them. */
+/* The metrics pareto.svg plots, x then y: [job] plot, else the first two
+ * objectives, with time instead of cycles where the model has time_us.
+ * Each is a network metric index, or -1 for accuracy. Returns how many. */
+static size_t s_plot_axes(const dse_job_t *job, int axes[2])
+{
+    const dse_hwmodel_t *m = job->model;
+    if (job->n_plot) {
+        for (size_t a = 0; a < job->n_plot; a++)
+            axes[a] = job->plot_axes[a];
+        return job->n_plot;
+    }
+    size_t n = job->n_objectives < 2 ? job->n_objectives : 2;
+    int time = dse_model_net_metric(m, "time_us");
+    for (size_t a = 0; a < n; a++) {
+        if ((int)a == job->accuracy_objective) {
+            axes[a] = -1;
+            continue;
+        }
+        axes[a] = job->objectives[a];
+        if (time >= 0 && strcmp(m->net_metrics[axes[a]].name, "cycles") == 0)
+            axes[a] = time;
+    }
+    if (n == 2 && axes[0] == axes[1]) /* cycles and time_us both objectives */
+        axes[0] = job->objectives[0];
+    return n;
+}
+
+/* pareto.svg: the network front on the plotted metrics (objv holds the
+ * n_sol written rows' network metrics and accuracy, n_net + 1 a row), a
+ * parallel-coordinates panel of every objective when there are three or
+ * more, then, with plot_layers or when there is no network front to show,
+ * each layer's front on the layer metrics behind the plotted ones;
+ * baselines beside them. */
 static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                   const dse_netfront_t *nf, const char *net_error, size_t n_sol,
                   const double *objv, const s_basevals_t *bv, const char *dir, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
-    size_t k = job->n_objectives, nl = job->n_layers;
+    size_t k = job->n_objectives, nl = job->n_layers, n_net = m->n_net_metrics;
+    int axes[2] = {-2, -2};
+    size_t na = s_plot_axes(job, axes);
     int layers = job->plot_layers || n_sol == 0;
-    size_t n_panels = 1 + (layers ? nl : 0);
+    int par = k >= 3 && n_sol > 0;
+    size_t first_layer = 1 + (size_t)par;
+    size_t n_panels = first_layer + (layers ? nl : 0);
     dse_plot_panel_t *panels = dse_xcalloc(n_panels, sizeof *panels);
     dse_plot_mark_t *marks = dse_xcalloc(n_panels * (bv->n ? bv->n : 1), sizeof *marks);
     /* per panel: title, axis titles, subtitle */
@@ -523,14 +558,15 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     dse_strbuf_addf(&sb, "%s: network front, %zu point%s", job->name, n_sol, n_sol == 1 ? "" : "s");
     texts[0] = dse_strbuf_detach(&sb, NULL);
     p->title = texts[0];
-    for (size_t a = 0; a < 2 && a < k; a++) {
-        int acc = (int)a == job->accuracy_objective;
-        const dse_net_metric_decl_t *d = &m->net_metrics[job->objectives[a]];
+    for (size_t a = 0; a < na; a++) {
+        int acc = axes[a] < 0;
+        const dse_net_metric_decl_t *d = acc ? NULL : &m->net_metrics[axes[a]];
         texts[1 + a] = s_axis_title(acc ? "accuracy" : d->name, acc ? "" : d->unit);
         *(a ? &p->y_max : &p->x_max) = acc;
     }
     p->x_label = texts[1];
     p->y_label = texts[2];
+    p->knee = k == 2;
     dse_strbuf_addf(&sb, "model %s%s%s; objective%s: ", m->name,
                     job->hardware[0] ? ", hardware " : "", job->hardware, k == 1 ? "" : "s");
     for (size_t a = 0; a < k; a++) {
@@ -540,13 +576,12 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     }
     texts[3] = dse_strbuf_detach(&sb, NULL);
     p->subtitle = texts[3];
-    for (size_t r = 0; r < n_sol; r++) {
-        xy[r] = objv[2 * r];
-        xy[n_sol + r] = objv[2 * r + 1];
-    }
+    for (size_t r = 0; r < n_sol; r++)
+        for (size_t a = 0; a < na; a++)
+            xy[a * n_sol + r] = objv[(n_net + 1) * r + (axes[a] < 0 ? n_net : (size_t)axes[a])];
     p->n = n_sol;
     p->x = xy;
-    p->y = xy + n_sol;
+    p->y = na > 1 ? xy + n_sol : NULL;
     p->marks = marks;
     p->n_marks = bv->n;
     int prune = dse_model_net_metric(m, "prune");
@@ -557,13 +592,38 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         mk->why = bv->why[b];
         if (!bv->ok[b])
             continue;
-        for (size_t a = 0; a < 2 && a < k; a++) {
-            double v = (int)a == job->accuracy_objective
-                           ? dse_job_accuracy(job, bv->net[b][prune])
-                           : bv->net[b][job->objectives[a]];
+        for (size_t a = 0; a < na; a++) {
+            double v = axes[a] < 0 ? dse_job_accuracy(job, bv->net[b][prune])
+                                   : bv->net[b][axes[a]];
             *(a ? &mk->y : &mk->x) = v;
         }
         mk->why = "outside the accuracy table";
+    }
+    /* parallel coordinates of every objective */
+    const char **par_labels = NULL;
+    int *par_max = NULL;
+    double *parv = NULL;
+    if (par) {
+        dse_plot_panel_t *pp = &panels[1];
+        par_labels = dse_xcalloc(k, sizeof *par_labels);
+        par_max = dse_xcalloc(k, sizeof *par_max);
+        parv = dse_xmalloc(k * n_sol * sizeof *parv);
+        for (size_t a = 0; a < k; a++) {
+            int acc = (int)a == job->accuracy_objective;
+            par_labels[a] = acc ? "accuracy" : m->net_metrics[job->objectives[a]].name;
+            par_max[a] = acc;
+            for (size_t r = 0; r < n_sol; r++)
+                parv[r * k + a] = objv[(n_net + 1) * r + (acc ? n_net
+                                                              : (size_t)job->objectives[a])];
+        }
+        dse_strbuf_addf(&sb, "%s: network front on all %zu objectives", job->name, k);
+        texts[4] = dse_strbuf_detach(&sb, NULL);
+        pp->title = texts[4];
+        pp->n = n_sol;
+        pp->n_par = k;
+        pp->par_labels = par_labels;
+        pp->par_max = par_max;
+        pp->par = parv;
     }
     char *note = NULL;
     if (!nf) {
@@ -583,25 +643,40 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       "(front_like_for_like).";
     }
 
+    /* the layer metrics behind the plotted network metrics (accuracy: the
+     * layer objective in its place) */
+    int laxes[2] = {job->layer_objectives[0], job->n_layer_objectives > 1
+                                                  ? job->layer_objectives[1] : -1};
+    size_t lk = job->n_layer_objectives < 2 ? job->n_layer_objectives : 2;
+    if (job->n_plot || na == 2) {
+        for (size_t a = 0; a < na; a++) {
+            int src = axes[a] < 0 ? -1 : dse_model_metric(m, m->net_metrics[axes[a]].source);
+            if (src >= 0)
+                laxes[a] = src;
+        }
+        lk = na;
+    }
     /* one panel per layer */
     for (size_t l = 0; layers && l < nl; l++) {
-        p = &panels[1 + l];
+        p = &panels[first_layer + l];
         const dse_front_t *f = layer_fronts[l];
         size_t n = dse_front_size(f);
         dse_strbuf_addf(&sb, "%s: layer %s, front of %zu point%s", job->name,
                         job->layers[l].name, n, n == 1 ? "" : "s");
-        char **t = &texts[4 * (1 + l)];
+        char **t = &texts[4 * (first_layer + l)];
         t[0] = dse_strbuf_detach(&sb, NULL);
         p->title = t[0];
-        size_t lk = job->n_layer_objectives;
+        size_t lo = job->n_layer_objectives;
         dse_strbuf_addf(&sb, "%s layer; objective%s per layer: ", dse_op_name(job->layers[l].op),
-                        lk == 1 ? "" : "s");
+                        lo == 1 ? "" : "s");
+        for (size_t a = 0; a < lo; a++)
+            dse_strbuf_addf(&sb, "%s%s", a ? ", " : "",
+                            m->metrics[job->layer_objectives[a]].name);
         for (size_t a = 0; a < lk; a++) {
-            const dse_metric_decl_t *d = &m->metrics[job->layer_objectives[a]];
-            if (a < 2)
-                t[1 + a] = s_axis_title(d->name, d->unit);
-            dse_strbuf_addf(&sb, "%s%s", a ? ", " : "", d->name);
+            const dse_metric_decl_t *d = &m->metrics[laxes[a]];
+            t[1 + a] = s_axis_title(d->name, d->unit);
         }
+        p->knee = lo == 2;
         t[3] = dse_strbuf_detach(&sb, NULL);
         p->subtitle = t[3];
         p->x_label = t[1];
@@ -609,16 +684,16 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         double *lxy = dse_xmalloc(2 * (n ? n : 1) * sizeof *lxy);
         for (size_t r = 0; r < n; r++) {
             const double *row = dse_front_row(f, r);
-            lxy[r] = row[job->layer_objectives[0]];
-            lxy[n + r] = lk > 1 ? row[job->layer_objectives[1]] : 0;
+            lxy[r] = row[laxes[0]];
+            lxy[n + r] = lk > 1 ? row[laxes[1]] : 0;
         }
         p->n = n;
         p->x = lxy;
         p->y = lxy + n;
-        p->marks = marks + (1 + l) * (bv->n ? bv->n : 1);
+        p->marks = marks + (first_layer + l) * (bv->n ? bv->n : 1);
         p->n_marks = bv->n;
         for (size_t b = 0; b < bv->n; b++) {
-            dse_plot_mark_t *mk = &marks[(1 + l) * (bv->n ? bv->n : 1) + b];
+            dse_plot_mark_t *mk = &marks[(first_layer + l) * (bv->n ? bv->n : 1) + b];
             mk->name = m->baselines[b];
             mk->x = mk->y = NAN;
             mk->why = bv->layer_ok[b * nl + l] || strcmp(bv->why[b], "infeasible") != 0
@@ -626,9 +701,9 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                           : "infeasible here";
             if (!bv->layer_ok[b * nl + l])
                 continue;
-            mk->x = bv->layer[b * nl + l][job->layer_objectives[0]];
+            mk->x = bv->layer[b * nl + l][laxes[0]];
             if (lk > 1)
-                mk->y = bv->layer[b * nl + l][job->layer_objectives[1]];
+                mk->y = bv->layer[b * nl + l][laxes[1]];
         }
     }
     dse_strbuf_addf(&sb, "Pareto fronts of %s", job->name);
@@ -636,7 +711,10 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     dse_plot_svg(&sb, title, panels, n_panels);
     free(title);
     for (size_t l = 0; layers && l < nl; l++)
-        free((void *)panels[1 + l].x);
+        free((void *)panels[first_layer + l].x);
+    free(par_labels);
+    free(par_max);
+    free(parv);
     for (size_t i = 0; i < n_panels * 4; i++)
         free(texts[i]);
     free(texts);
@@ -679,6 +757,107 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
     return rc;
 }
 
+int dse_outputs_check_dir(const char *dir, dse_error_t *err)
+{
+    char *p = dse_xstrdup(dir[0] ? dir : ".");
+    int rc = 0;
+    for (;;) {
+        struct stat st;
+        if (stat(p, &st) == 0) {
+            if (!S_ISDIR(st.st_mode))
+                rc = dse_error_set(err, DSE_EIO, p, 0, 0, "not a folder: cannot write the "
+                                   "outputs %s", strcmp(p, dir) ? "below it" : "into it");
+            else if (access(p, W_OK | X_OK) != 0)
+                rc = dse_error_set(err, DSE_EIO, p, 0, 0, "cannot write the outputs %s: %s",
+                                   strcmp(p, dir) ? "below this folder" : "into this folder",
+                                   strerror(errno));
+            break;
+        }
+        if (errno != ENOENT && errno != ENOTDIR) {
+            rc = dse_error_set(err, DSE_EIO, p, 0, 0, "cannot use as the output folder: %s",
+                               strerror(errno));
+            break;
+        }
+        /* not there yet: its parent must be writable */
+        char *slash = strrchr(p, '/');
+        while (slash && slash > p && slash[1] == '\0') { /* trailing slashes */
+            *slash = '\0';
+            slash = strrchr(p, '/');
+        }
+        if (!slash) {
+            strcpy(p, ".");
+        } else if (slash == p) {
+            p[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+    free(p);
+    return rc;
+}
+
+/* Every file the tool may write into an output folder. A run removes those
+ * of them it did not write itself, so that a folder never mixes two jobs'
+ * files (a stale all_points.csv, another model's export). A model export
+ * with a new file name is added here. */
+static const char *const s_owned[] = {
+    "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
+    "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
+    "failures.csv",      "fidelity.csv",
+};
+#define N_OWNED (sizeof s_owned / sizeof *s_owned)
+
+static char *s_path(const char *dir, const char *name)
+{
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "%s/%s", dir, name);
+    return dse_strbuf_detach(&sb, NULL);
+}
+
+typedef struct {
+    int present;
+    dev_t dev;
+    ino_t ino;
+} s_file_id_t;
+
+/* Every file is written to a temporary name and renamed, so a file written
+ * by this run has a new inode: one that kept its inode is stale. */
+static void s_owned_ids(const char *dir, s_file_id_t *ids)
+{
+    for (size_t i = 0; i < N_OWNED; i++) {
+        char *path = s_path(dir, s_owned[i]);
+        struct stat st;
+        ids[i].present = lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+        ids[i].dev = ids[i].present ? st.st_dev : 0;
+        ids[i].ino = ids[i].present ? st.st_ino : 0;
+        free(path);
+    }
+}
+
+static int s_remove_stale(const char *dir, const s_file_id_t *before, dse_error_t *err)
+{
+    for (size_t i = 0; i < N_OWNED; i++) {
+        if (!before[i].present)
+            continue;
+        char *path = s_path(dir, s_owned[i]);
+        struct stat st;
+        if (lstat(path, &st) == 0 && st.st_dev == before[i].dev && st.st_ino == before[i].ino &&
+            unlink(path) != 0 && errno != ENOENT) {
+            int e = errno;
+            dse_error_set(err, DSE_EIO, path, 0, 0, "cannot remove this stale output of an "
+                          "earlier run: %s", strerror(e));
+            free(path);
+            return DSE_EIO;
+        }
+        free(path);
+    }
+    return 0;
+}
+
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st,
+                           dse_error_t *err);
 static int s_cmp_quarantined(const void *a, const void *b)
 {
     const dse_quarantined_t *x = a, *y = b;
@@ -797,12 +976,32 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
                       dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
 {
-    const dse_job_t *job = ej->job;
-    const dse_hwmodel_t *m = job->model;
-    const char *dir = job->output;
+    const char *dir = ej->job->output;
     int rc = dse_mkdir_p(dir, err);
     if (rc)
         return rc;
+    s_file_id_t before[N_OWNED];
+    s_owned_ids(dir, before);
+    /* summary.json goes first: until the new one is written, the folder
+     * does not claim to hold a complete run */
+    char *summary = s_path(dir, "summary.json");
+    unlink(summary);
+    free(summary);
+    rc = s_outputs_write(ej, layer_fronts, nf, net_error, all, st, err);
+    if (rc)
+        return rc;
+    return s_remove_stale(dir, before, err);
+}
+
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st,
+                           dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const char *dir = job->output;
+    int rc = 0;
     dse_strbuf_t sb = DSE_STRBUF_INIT;
 
     /* pareto_layers.csv */
@@ -858,8 +1057,9 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     for (size_t k = 0; k < job->n_objectives; k++)
         obj_cols[k] = (int)k;
     dse_front_t *netobj = dse_front_new(job->n_objectives, job->n_objectives, obj_cols);
-    /* the first two objectives with accuracy as it is, for the plot */
-    double *objv = dse_xcalloc(2 * (n_all ? n_all : 1), sizeof *objv);
+    /* every network metric of each written row, then its accuracy (NaN
+     * without a table), for the plot */
+    double *objv = dse_xcalloc((n_net + 1) * (n_all ? n_all : 1), sizeof *objv);
     for (size_t q = 0; q < n_all; q++) {
         if (!keep[q])
             continue;
@@ -875,11 +1075,11 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
             s_num(&sb, acc[q]);
         }
         double ov[DSE_MAX_OBJECTIVES];
-        for (size_t k = 0; k < job->n_objectives; k++) {
+        for (size_t k = 0; k < job->n_objectives; k++)
             ov[k] = (int)k == job->accuracy_objective ? -acc[q] : v[job->objectives[k]];
-            if (k < 2)
-                objv[2 * r + k] = (int)k == job->accuracy_objective ? acc[q] : ov[k];
-        }
+        for (size_t i = 0; i < n_net; i++)
+            objv[(n_net + 1) * r + i] = v[i];
+        objv[(n_net + 1) * r + n_net] = acc ? acc[q] : NAN;
         dse_front_push(netobj, r, 0, 0, ov);
         const uint64_t *pts = dse_netfront_points(nf, q);
         for (size_t li = 0; li < job->n_layers; li++) {

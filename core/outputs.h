@@ -56,6 +56,13 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
                       dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
 
+/* Checks, before a run, that the output folder can be written: it exists and
+ * is a writable folder, or its nearest existing parent is. Creates nothing,
+ * so that a run that fails or is interrupted leaves no empty folder behind
+ * (dse_outputs_write creates it). Returns 0 or DSE_EIO with err naming the
+ * path. */
+int dse_outputs_check_dir(const char *dir, dse_error_t *err);
+
 /* Composes the network front of a job from its layer fronts (the job's
  * network metrics, objectives, constraints and interface rules). A set
  * *stop interrupts it (DSE_EINTR). */

@@ -291,7 +291,7 @@ static int s_finite_mark(const dse_plot_panel_t *p, const dse_plot_mark_t *m)
 
 /* The caption says what the line means and what is not drawn. */
 static void s_caption(dse_strbuf_t *sb, int two, size_t n, size_t n_drawn, size_t n_stair,
-                      size_t stride, size_t n_bad, size_t n_marks)
+                      size_t stride, size_t n_bad, size_t n_marks, const char *more)
 {
     /* the caption says what the line means and what is not drawn */
     dse_strbuf_t cap = DSE_STRBUF_INIT;
@@ -314,9 +314,197 @@ static void s_caption(dse_strbuf_t *sb, int two, size_t n, size_t n_drawn, size_
     if (n_bad)
         dse_strbuf_addf(&cap, " %zu point%s without a finite value not drawn.", n_bad,
                         n_bad == 1 ? "" : "s");
+    if (more)
+        dse_strbuf_adds(&cap, more);
+    s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 3,
+              "class=\"caption\" font-size=\"11\" fill=\"#555\"");
+    dse_strbuf_release(&cap);
+}
+
+/* The values a baseline may take and still widen an axis: half the front's
+ * span beyond each end (in decades when the front spans more than two). */
+static void s_window(double lo, double hi, double *w0, double *w1)
+{
+    if (!(lo <= hi)) {
+        *w0 = -INFINITY;
+        *w1 = INFINITY;
+        return;
+    }
+    if (lo > 0 && hi / lo > S_LOG_SPAN) {
+        double f = sqrt(hi / lo);
+        *w0 = lo / f;
+        *w1 = hi * f;
+        return;
+    }
+    double span = hi - lo;
+    if (span == 0)
+        span = lo != 0 ? fabs(lo) : 1;
+    *w0 = lo - 0.5 * span;
+    *w1 = hi + 0.5 * span;
+}
+
+/* The knee among the staircase points stair[0 .. ns) of pts (minimisation
+ * terms, x ascending, y descending): the one farthest below the chord
+ * between the two ends, on axes normalised to the staircase's range; the
+ * first on a tie. */
+static size_t s_knee(const s_pt_t *pts, const size_t *stair, size_t ns)
+{
+    double x0 = pts[stair[0]].x, x1 = pts[stair[ns - 1]].x;
+    double y0 = pts[stair[ns - 1]].y, y1 = pts[stair[0]].y;
+    double dx = x1 > x0 ? x1 - x0 : 1, dy = y1 > y0 ? y1 - y0 : 1;
+    size_t best = stair[0];
+    double far = -INFINITY;
+    for (size_t k = 0; k < ns; k++) {
+        const s_pt_t *q = &pts[stair[k]];
+        double d = 1 - (q->x - x0) / dx - (q->y - y0) / dy;
+        if (d > far) {
+            far = d;
+            best = stair[k];
+        }
+    }
+    return best;
+}
+
+/* A baseline far outside the front: its marker on the edge of the plot
+ * area where it lies, an arrow pointing outwards, and its value. */
+static void s_mark_out(dse_strbuf_t *sb, const dse_plot_panel_t *p, const dse_plot_mark_t *m,
+                       size_t b, size_t nth, const s_axis_t *ax, const s_axis_t *ay, int two,
+                       double mid)
+{
+    /* -1 below the axis, 1 above, 0 on it */
+    double fx = ax->log && m->x <= 0 ? -1 : s_frac(ax, m->x);
+    double fy = two ? (ay->log && m->y <= 0 ? -1 : s_frac(ay, m->y)) : 0.5;
+    int sx = fx < 0 ? -1 : fx > 1 ? 1 : 0, sy = fy < 0 ? -1 : fy > 1 ? 1 : 0;
+    double cx = sx < 0 ? S_AX0 : sx > 0 ? S_AX1 : s_px(ax, m->x);
+    double cy = !two ? mid : sy < 0 ? S_AY1 : sy > 0 ? S_AY0 : s_py(ay, m->y);
+    s_marker(sb, b, cx, cy, "bl-out");
+    dse_strbuf_adds(sb, "><title>");
+    dse_plot_escape(sb, m->name);
+    dse_strbuf_adds(sb, " (outside the plot): ");
+    dse_plot_escape(sb, p->x_label ? p->x_label : "x");
+    dse_strbuf_adds(sb, " ");
+    s_value_text(sb, m->x);
+    if (two) {
+        dse_strbuf_adds(sb, ", ");
+        dse_plot_escape(sb, p->y_label);
+        dse_strbuf_adds(sb, " ");
+        s_value_text(sb, m->y);
+    }
+    dse_strbuf_adds(sb, "</title></path>\n");
+    /* the arrow: from the marker outwards (SVG's y grows downwards) */
+    double ux = sx, uy = -sy, len = sqrt(ux * ux + uy * uy);
+    ux /= len, uy /= len;
+    double tx = cx + 22 * ux, ty = cy + 22 * uy, px = -uy, py = ux;
+    dse_strbuf_addf(sb, "<path class=\"bl-arrow\" d=\"M%.1f,%.1fL%.1f,%.1fM%.1f,%.1fL%.1f,%.1f"
+                        "L%.1f,%.1f\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"/>\n",
+                    cx + 8 * ux, cy + 8 * uy, tx, ty, tx - 6 * ux + 4 * px, ty - 6 * uy + 4 * py,
+                    tx, ty, tx - 6 * ux - 4 * px, ty - 6 * uy - 4 * py,
+                    s_colours[b % S_N_COLOURS]);
+    /* the value that is out of range, inside the plot area beside the marker */
+    char vx[32] = "", vy[32] = "";
+    if (sx)
+        dse_plot_tick_label(vx, sizeof vx, m->x, pow(10, floor(log10(fabs(m->x) + 1e-300)) - 2),
+                            m->x);
+    if (sy)
+        dse_plot_tick_label(vy, sizeof vy, m->y, pow(10, floor(log10(fabs(m->y) + 1e-300)) - 2),
+                            m->y);
+    /* labels of several baselines off the plot are stacked, not overlaid */
+    double lx = cx - 10 * ux - (sx > 0 ? 4 : 0),
+           ly = cy - 10 * uy + (sy < 0 ? -4 - 13.0 * (double)nth : 14 + 13.0 * (double)nth);
+    if (!sx)
+        lx = cx + 8;
+    dse_strbuf_addf(sb, "<text class=\"bl-value\" x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+                        "text-anchor=\"%s\" fill=\"%s\">", lx, ly, sx > 0 ? "end" : "start",
+                    s_colours[b % S_N_COLOURS]);
+    dse_plot_escape(sb, m->name);
+    dse_strbuf_addf(sb, " %s%s%s</text>\n", vx, vx[0] && vy[0] ? ", " : "", vy);
+}
+
+/* Parallel coordinates: one vertical axis per objective, its best value at
+ * the bottom; one line per front point (at most DSE_PLOT_MAX_LINES, at an
+ * even stride). */
+#define DSE_PLOT_MAX_LINES 2000
+static void s_panel_parallel(dse_strbuf_t *sb, const dse_plot_panel_t *p)
+{
+    size_t k = p->n_par, n = p->n;
+    double *lo = dse_xmalloc(k * sizeof *lo), *hi = dse_xmalloc(k * sizeof *hi);
+    for (size_t a = 0; a < k; a++) {
+        lo[a] = INFINITY;
+        hi[a] = -INFINITY;
+        for (size_t r = 0; r < n; r++) {
+            double v = p->par[r * k + a];
+            if (isfinite(v)) {
+                lo[a] = fmin(lo[a], v);
+                hi[a] = fmax(hi[a], v);
+            }
+        }
+    }
+    /* an axis is logarithmic as a scatter axis would be: positive values
+     * spanning more than S_LOG_SPAN */
+    int *lg = dse_xcalloc(k, sizeof *lg);
+    for (size_t a = 0; a < k; a++)
+        lg[a] = lo[a] > 0 && hi[a] / lo[a] > S_LOG_SPAN;
+    double gap = (double)(S_AX1 - S_AX0) / (double)(k - 1);
+    dse_strbuf_addf(sb, "<rect class=\"plot-area\" x=\"%d\" y=\"%d\" width=\"%d\" "
+                        "height=\"%d\" fill=\"none\" stroke=\"none\"/>\n",
+                    S_AX0, S_AY0, S_AX1 - S_AX0, S_AY1 - S_AY0);
+    size_t stride = n > DSE_PLOT_MAX_LINES ? (n + DSE_PLOT_MAX_LINES - 1) / DSE_PLOT_MAX_LINES : 1;
+    dse_strbuf_adds(sb, "<g class=\"lines\" fill=\"none\" stroke=\"" S_FRONT_COLOUR
+                        "\" stroke-opacity=\"0.35\">\n");
+    size_t drawn = 0;
+    for (size_t r = 0; r < n; r += stride) {
+        dse_strbuf_adds(sb, "<polyline class=\"pc\" points=\"");
+        for (size_t a = 0; a < k; a++) {
+            double v = p->par[r * k + a];
+            double f = hi[a] <= lo[a] ? 0.5
+                       : lg[a]        ? log10(v / lo[a]) / log10(hi[a] / lo[a])
+                                      : (v - lo[a]) / (hi[a] - lo[a]);
+            if (p->par_max && p->par_max[a])
+                f = 1 - f; /* best at the bottom */
+            if (!isfinite(f))
+                f = 0.5;
+            dse_strbuf_addf(sb, "%s%.1f,%.1f", a ? " " : "", S_AX0 + gap * (double)a,
+                            S_AY1 - f * (S_AY1 - S_AY0));
+        }
+        dse_strbuf_addf(sb, "\"><title>#%zu</title></polyline>\n", r);
+        drawn++;
+    }
+    dse_strbuf_adds(sb, "</g>\n<g class=\"paxes\" font-size=\"11\" text-anchor=\"middle\">\n");
+    for (size_t a = 0; a < k; a++) {
+        double x = S_AX0 + gap * (double)a;
+        int mx = p->par_max && p->par_max[a];
+        char top[32] = "-", bottom[32] = "-";
+        if (lo[a] <= hi[a]) {
+            double t = mx ? lo[a] : hi[a], bt = mx ? hi[a] : lo[a];
+            /* three significant digits of each end */
+            dse_plot_tick_label(top, sizeof top, t, pow(10, floor(log10(fabs(t) + 1e-300)) - 2),
+                                t);
+            dse_plot_tick_label(bottom, sizeof bottom, bt,
+                                pow(10, floor(log10(fabs(bt) + 1e-300)) - 2), bt);
+        }
+        dse_strbuf_addf(sb, "<line class=\"paxis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                            "stroke=\"#333\"/>\n", x, S_AY0, x, S_AY1);
+        dse_strbuf_addf(sb, "<text class=\"plabel\" x=\"%.1f\" y=\"%d\">", x, S_AY0 - 22);
+        s_escape_cut(sb, p->par_labels[a] ? p->par_labels[a] : "", 22);
+        if (lg[a])
+            dse_strbuf_adds(sb, " (log)");
+        dse_strbuf_addf(sb, "</text>\n<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n"
+                            "<text x=\"%.1f\" y=\"%d\" fill=\"#555\">%s</text>\n",
+                        x, S_AY0 - 8, top, x, S_AY1 + 16, bottom);
+    }
+    dse_strbuf_adds(sb, "</g>\n");
+    dse_strbuf_t cap = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&cap, "Parallel coordinates: one line per front point across the %zu "
+                          "objectives%s; each axis runs from its best value (bottom) to its "
+                          "worst (top) over the front.", k,
+                    stride > 1 ? " (a sample at an even stride)" : "");
+    (void)drawn;
     s_wrapped(sb, cap.buf, 20, S_AY1 + 62, 14, 120, 2,
               "class=\"caption\" font-size=\"11\" fill=\"#555\"");
     dse_strbuf_release(&cap);
+    free(lo);
+    free(hi);
+    free(lg);
 }
 
 static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
@@ -336,6 +524,11 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     if (p->note)
         s_wrapped(sb, p->note, 20, p->subtitle ? 60 : 46, 14, 110, 2,
                   "class=\"note\" fill=\"#a00000\"");
+    if (p->n_par >= 3) {
+        s_panel_parallel(sb, p);
+        dse_strbuf_adds(sb, "</g>\n");
+        return;
+    }
 
     /* the points to draw, in minimisation order */
     s_pt_t *pts = dse_xmalloc((p->n ? p->n : 1) * sizeof *pts);
@@ -355,12 +548,23 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         ylo = fmin(ylo, y);
         yhi = fmax(yhi, y);
     }
+    /* the axes span the front; a baseline widens them only when it lies
+     * within half the front's span beyond it, else it is drawn at the edge */
     size_t n_marks_drawn = 0;
+    unsigned char *out = dse_xcalloc(p->n_marks ? p->n_marks : 1, 1);
+    double wx0, wx1, wy0, wy1;
+    s_window(xlo, xhi, &wx0, &wx1);
+    s_window(ylo, yhi, &wy0, &wy1);
+    int have_front = n > 0;
     for (size_t b = 0; b < p->n_marks; b++) {
         const dse_plot_mark_t *m = &p->marks[b];
         if (!s_finite_mark(p, m))
             continue;
         n_marks_drawn++;
+        if (have_front && (m->x < wx0 || m->x > wx1 || (two && (m->y < wy0 || m->y > wy1)))) {
+            out[b] = 1;
+            continue;
+        }
         xlo = fmin(xlo, m->x);
         xhi = fmax(xhi, m->x);
         if (two) {
@@ -377,9 +581,10 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
                             "nothing to plot</text>\n",
                         (S_AX0 + S_AX1) / 2, two ? (S_AY0 + S_AY1) / 2 : S_AY1 - 26);
-        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0);
+        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0, NULL);
         dse_strbuf_adds(sb, "</g>\n");
         free(pts);
+        free(out);
         return;
     }
 
@@ -410,16 +615,19 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     if (n > DSE_PLOT_MAX_POINTS)
         stride = (n + DSE_PLOT_MAX_POINTS - 2) / (DSE_PLOT_MAX_POINTS - 1);
     size_t n_drawn = 0, n_stair = 0;
+    int knee_drawn = 0;
     double mid = S_AY1 - 30; /* the single axis' line */
     if (two) {
         /* points non-dominated on the two axes: sorted by x, keep each that
          * improves on y (duplicates once) */
         dse_strbuf_t path = DSE_STRBUF_INIT;
         double best = INFINITY;
+        size_t *stair = dse_xmalloc((n ? n : 1) * sizeof *stair);
         for (size_t r = 0; r < n; r++) {
             if (!(r % stride == 0 || r + 1 == n) || !(pts[r].y < best))
                 continue;
             best = pts[r].y;
+            stair[n_stair] = r;
             size_t i = pts[r].i;
             double x = s_px(&ax, p->x[i]), y = s_py(&ay, p->y[i]);
             if (n_stair++ == 0)
@@ -431,6 +639,17 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
             dse_strbuf_addf(sb, "<path class=\"stair\" fill=\"none\" stroke=\"" S_FRONT_COLOUR
                                 "\" stroke-width=\"1.5\" d=\"%s\"/>\n", path.buf);
         dse_strbuf_release(&path);
+        if (p->knee && n_stair >= 3) {
+            size_t i = pts[s_knee(pts, stair, n_stair)].i;
+            double kx = s_px(&ax, p->x[i]), ky = s_py(&ay, p->y[i]);
+            dse_strbuf_addf(sb, "<circle class=\"knee\" cx=\"%.1f\" cy=\"%.1f\" r=\"7\" "
+                                "fill=\"none\" stroke=\"#000\" stroke-width=\"1.2\"><title>knee: "
+                                "#%zu</title></circle>\n<text class=\"knee-label\" x=\"%.1f\" "
+                                "y=\"%.1f\" font-size=\"11\">knee</text>\n",
+                            kx, ky, i, kx + 9, ky - 8);
+            knee_drawn = 1;
+        }
+        free(stair);
     } else {
         dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\"/>\n",
                         S_AX0, mid, S_AX1, mid);
@@ -458,10 +677,15 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
 
     /* baselines, and the legend */
     dse_strbuf_adds(sb, "<g class=\"baselines\">\n");
+    size_t n_out_drawn = 0;
     for (size_t b = 0; b < p->n_marks; b++) {
         const dse_plot_mark_t *m = &p->marks[b];
         if (!s_finite_mark(p, m))
             continue;
+        if (out[b]) {
+            s_mark_out(sb, p, m, b, n_out_drawn++, &ax, &ay, two, mid);
+            continue;
+        }
         s_marker(sb, b, s_px(&ax, m->x), two ? s_py(&ay, m->y) : mid, "bl");
         dse_strbuf_adds(sb, "><title>");
         dse_plot_escape(sb, m->name);
@@ -505,9 +729,23 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     }
     dse_strbuf_adds(sb, "</g>\n");
 
-    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks);
+    size_t n_out = 0;
+    for (size_t b = 0; b < p->n_marks; b++)
+        n_out += out[b];
+    dse_strbuf_t more = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&more, "");
+    if (knee_drawn)
+        dse_strbuf_adds(&more, " The ring marks the knee: the staircase point farthest below "
+                               "the line between its ends (axes normalised).");
+    if (n_out)
+        dse_strbuf_addf(&more, " %zu baseline%s far outside the front %s drawn at the edge, "
+                               "with an arrow and %s value.", n_out, n_out == 1 ? "" : "s",
+                        n_out == 1 ? "is" : "are", n_out == 1 ? "its" : "their");
+    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks, more.buf);
+    dse_strbuf_release(&more);
     dse_strbuf_adds(sb, "</g>\n");
     free(pts);
+    free(out);
 }
 
 void dse_plot_svg(dse_strbuf_t *sb, const char *title, const dse_plot_panel_t *panels,

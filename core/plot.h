@@ -11,6 +11,15 @@
  * all positive and span more than two decades is logarithmic (its title
  * says so); otherwise it is linear with 1-2-5 ticks.
  *
+ * The axes are scaled to the front. A baseline within half the front's
+ * span beyond it widens the axis; one further out is drawn at the edge of
+ * the plot area (<path class="bl-out">) with an arrow pointing where it
+ * lies (<path class="bl-arrow">) and its value (<text class="bl-value">),
+ * so that a far baseline does not squash the front into a corner. With
+ * `knee`, the knee of the staircase is ringed (<circle class="knee">): the
+ * point farthest below the chord between its two ends, on axes normalised
+ * to the staircase's range.
+ *
  * The output is plain SVG 1.1 (no script, no external resource), pure text
  * of the inputs: fixed printf formats, so the same inputs give the same
  * bytes. User text (job, layer and baseline names, notes) is XML-escaped.
@@ -47,6 +56,14 @@ typedef struct {
     size_t n_marks;
     const dse_plot_mark_t *marks;
     const char *note;    /* shown under the title (why a front is missing), or NULL */
+    int knee;            /* mark the knee of the staircase (a two-objective front) */
+    /* A parallel-coordinates panel instead, when n_par >= 3: every point is
+     * a line across n_par vertical axes (par: n rows of n_par values; x, y
+     * and marks unused). */
+    size_t n_par;
+    const char *const *par_labels;
+    const int *par_max;  /* per axis: 1 when maximised */
+    const double *par;
 } dse_plot_panel_t;
 
 /* At most this many front points get a marker on a panel; a larger front is

@@ -1010,6 +1010,10 @@ int dse_finn_write_folding_config(const dse_job_t *job, double *const *params, c
 
 /* ---- the model ------------------------------------------------------- */
 
+/* Cycles per frame: B frames stream through the pipeline, so at steady
+ * state a batch takes B times each layer's cycles. */
+static const char *const s_batch_metrics[] = {"cycles", "mvau_cycles", "swg_cycles", NULL};
+
 const dse_hwmodel_t dse_model_finn = {
     .name = "finn",
     .doc = "FINN-style FPGA dataflow: per-layer SWG + MVAU/VVAU (thresholds inside) and "
@@ -1041,4 +1045,5 @@ const dse_hwmodel_t dse_model_finn = {
     .baseline = finn_baseline,
     .export_fits = finn_export_fits,
     .export_point = finn_export_point,
+    .batch_metrics = s_batch_metrics,
 };

@@ -173,6 +173,12 @@ typedef struct dse_hwmodel {
     int (*export_fits)(const dse_job_t *job, const double *net);
     int (*export_point)(const dse_job_t *job, double *const *params, const char *dir,
                         dse_error_t *err);
+    /* Per-layer metrics that count work per sample (cycles, MACs, traffic,
+     * time): NULL-terminated names. A layer with batch B (`[workload] batch`
+     * or the layer's `batch`) processes B samples one after another, each
+     * as the model evaluates one, so these are multiplied by B after
+     * evaluate(); footprints and resources are not. NULL: none. */
+    const char *const *batch_metrics;
 
     /* Why points are infeasible (NULL = not said; at most DSE_WHY_MODEL of
      * core/why.h). The runtime sets metrics[0] = 0 before evaluate(); when

@@ -48,7 +48,7 @@ static const dse_key_decl_t s_preset[DSE_PULP_HW__COUNT] = {
      "FPUs shared by the cores (8 = one per core as in the paper; 4 in a shared-FPU RTL "
      "configuration)"},
     {"clock_mhz", DSE_VAL_REAL, NULL, 370, 1, 10000, "MHz",
-     "cluster clock, only to turn cycles into time (estimate for a 22 nm PULP-open)"},
+     "cluster clock, only to turn cycles into time_us (estimate for a 22 nm PULP-open)"},
     {"fork_cycles", DSE_VAL_INT, NULL, 100, 0, 100000, "cycles",
      "cost of one pi_cl_team_fork plus its closing barrier (estimate, pulp-runtime)", 0, 5000},
 };
@@ -123,6 +123,14 @@ static int applies_cin(const dse_job_t *job, const dse_layer_t *l)
     return l->op != DSE_OP_DW;
 }
 
+/* A depthwise layer always runs the dw_direct kernel, whatever the matmul
+ * parameter says: its matmul domain would only repeat every point. */
+static int applies_matmul(const dse_job_t *job, const dse_layer_t *l)
+{
+    (void)job;
+    return l->op != DSE_OP_DW;
+}
+
 static int applies_prune(const dse_job_t *job, const dse_layer_t *l)
 {
     (void)job;
@@ -142,7 +150,7 @@ static const dse_param_decl_t s_params[DSE_PULP_P__COUNT] = {
      "single: DMA then compute; double: DMA overlapped with compute, 2x the DMA'd buffers"},
     {"cores", DSE_VAL_INT, NULL, "[8]", NULL, 0, NULL, 8,
      "cores running the kernels (at most the preset's cores)"},
-    {"matmul", DSE_VAL_ENUM, s_matmul, "[\"best\"]", NULL, 0, NULL, 0,
+    {"matmul", DSE_VAL_ENUM, s_matmul, "[\"best\"]", NULL, 0, applies_matmul, 0,
      "matmul kernel: best = fastest per step (AutoTuner), or one kernel for every step"},
     {"prune", DSE_VAL_REAL, NULL, "[0.0]", NULL, 0, applies_prune, 0,
      "output-channel pruning ratio; kept = cout - round(cout*prune), rounded down to a "
@@ -163,6 +171,7 @@ static const dse_metric_decl_t s_metrics[DSE_PULP_M__COUNT] = {
     {"kernel_wg", "", s_kernel_labels, "kernel of the weight-gradient step"},
     {"kernel_ig", "", s_kernel_labels, "kernel of the input-gradient step"},
     {"prune", "", NULL, "pruning ratio applied"},
+    {"time_us", "us", NULL, "cycles / clock_mhz"},
 };
 
 static const dse_net_metric_decl_t s_net[] = {
@@ -175,9 +184,15 @@ static const dse_net_metric_decl_t s_net[] = {
     {"l2_traffic_bytes", "l2_traffic_bytes", DSE_AGG_SUM, "bytes", "network DMA traffic"},
     {"tiles", "tiles", DSE_AGG_SUM, "", "network tiles"},
     {"prune", "prune", DSE_AGG_MEAN, "", "mean pruning ratio"},
+    {"time_us", "time_us", DSE_AGG_SUM, "us", "network time at clock_mhz"},
 };
 
 static const char *const s_objectives[] = {"cycles", "l1_bytes", NULL};
+
+/* Work per sample: a batch runs the layer's steps once per sample. */
+static const char *const s_batch_metrics[] = {"cycles",    "cycles_fw", "cycles_wg",
+                                              "cycles_ig", "macs",      "l2_traffic_bytes",
+                                              "time_us",   NULL};
 
 /* ---- the matmul cost ------------------------------------------------ */
 
@@ -245,6 +260,7 @@ typedef struct {
     int eb;
     int hw_cores, dma_setup, fork;
     double l1, dma_bpc, fpus;
+    double clock_mhz;
     const dse_mm_kernel_t *tab;
     int nk, label_off, choice_off;
     int64_t cout, cin; /* extents (bare matmul: n, k) */
@@ -699,6 +715,7 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
     m[DSE_PULP_M_L2_TRAFFIC] = traffic;
     m[DSE_PULP_M_TILES] = (double)h->tiles;
     m[DSE_PULP_M_PRUNE] = applies_prune(NULL, &x->l) ? p[DSE_PULP_P_PRUNE] : 0.0;
+    m[DSE_PULP_M_TIME] = total / x->clock_mhz;
     return 1;
 }
 
@@ -911,6 +928,7 @@ static int pulp_prepare(const dse_job_t *job, size_t li, void **out, dse_error_t
     x->eb = dse_dtype_bytes(job->dtype);
     x->hw_cores = (int)job->hw[DSE_PULP_HW_CORES];
     x->l1 = job->hw[DSE_PULP_HW_L1];
+    x->clock_mhz = job->hw[DSE_PULP_HW_CLOCK];
     x->dma_bpc = job->hw[DSE_PULP_HW_DMA_BPC];
     x->dma_setup = (int)job->hw[DSE_PULP_HW_DMA_SETUP];
     x->fpus = job->hw[DSE_PULP_HW_FPUS];
@@ -984,6 +1002,7 @@ const dse_hwmodel_t dse_model_pulp_cluster = {
     .net_metrics = s_net,
     .n_net_metrics = sizeof s_net / sizeof s_net[0],
     .default_objectives = s_objectives,
+    .batch_metrics = s_batch_metrics,
     .check_layer = pulp_check_layer,
     .prepare = pulp_prepare,
     .release = pulp_release,

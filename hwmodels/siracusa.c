@@ -1288,6 +1288,10 @@ static int sir_baseline(const dse_job_t *job, const char *name, double *const *p
     return 0;
 }
 
+/* Work per sample: a batch runs the layer once per sample. */
+static const char *const s_batch_metrics[] = {"cycles", "dma_cycles", "compute_cycles",
+                                              "l2_traffic_bytes", "macs", "time_us", NULL};
+
 const dse_hwmodel_t dse_model_siracusa = {
     .name = "siracusa",
     .doc = "Siracusa SoC: int8 8-core PULP cluster and NEUREKA NPU, L1/L2/L3/weight memory "
@@ -1312,6 +1316,7 @@ const dse_hwmodel_t dse_model_siracusa = {
     .net_metrics = s_net_metrics,
     .n_net_metrics = sizeof s_net_metrics / sizeof s_net_metrics[0],
     .default_objectives = s_objectives,
+    .batch_metrics = s_batch_metrics,
     .prepare = sir_prepare,
     .release = sir_release,
     .evaluate = sir_evaluate,

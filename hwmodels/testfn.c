@@ -57,6 +57,9 @@ static const dse_net_metric_decl_t s_net[] = {
 
 static const char *const s_default_objectives[] = {"f1", "f2", NULL};
 
+/* Each sample of a batch costs the same: every objective scales with it. */
+static const char *const s_batch_metrics[] = {"f1", "f2", "f3", NULL};
+
 typedef struct {
     int problem;
     double scale; /* 1 / (n - 1) */
@@ -129,6 +132,7 @@ const dse_hwmodel_t dse_model_testfn = {
     .n_metrics = sizeof s_metrics / sizeof s_metrics[0],
     .net_metrics = s_net,
     .n_net_metrics = sizeof s_net / sizeof s_net[0],
+    .batch_metrics = s_batch_metrics,
     .default_objectives = s_default_objectives,
     .prepare = s_prepare,
     .release = s_release,

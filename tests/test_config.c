@@ -6,10 +6,16 @@
 #include "hwmodels/hwmodel.h"
 #include "tests/test.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 
 #define HEAD "[target]\nmodel = \"testfn\"\n[workload]\n"
 #define LAYER "[[workload.layer]]\nname = \"a\"\nop = \"elementwise\"\nin_shape = [1]\n"
+
+/* a pointwise layer NAME with in_shape SHAPE, 8 output channels (6 lines) */
+#define PW(name, shape)                                                                      \
+    "[[workload.layer]]\nname = \"" name "\"\nop = \"pw\"\nin_shape = " shape                 \
+    "\nout_channels = 8\n\n"
 
 typedef struct {
     const char *name;
@@ -119,6 +125,28 @@ static const s_bad_t s_bad[] = {
     {"cluster workers range", HEAD LAYER "[cluster]\nworkers = 100000\n", 9, 11, "out of range"},
     {"job name chars", "[job]\nname = \"a b\"\n" HEAD LAYER, 2, 8, "may only hold"},
     {"nul byte", "[job]\nname = \"a\0b\"\n", 2, 0, ""},
+    {"shapes do not chain", HEAD PW("c1", "[8, 48, 48]") PW("c2", "[16, 48, 48]"), 13, 12,
+     "layer 'c2' takes in_shape [16, 48, 48], but the previous layer 'c1' gives [8, 48, 48] "
+     "(C, H, W). If this layer does not follow 'c1', say where its input comes from: input = "
+     "\"LAYER\" for a branch, or chain = false"},
+    {"HWC for CHW", HEAD PW("c1", "[8, 48, 48]") PW("c2", "[48, 48, 8]"), 13, 12,
+     "the same sizes in another order: in_shape is [C, H, W], not [H, W, C]"},
+    {"linear after conv", HEAD PW("c1", "[8, 4, 4]") "[[workload.layer]]\nname = \"fc\"\n"
+     "op = \"linear\"\nin_shape = [64]\nout_channels = 2\n", 13, 12,
+     "layer 'fc' takes in_shape [64], but the previous layer 'c1' gives [8, 4, 4]"},
+    {"branch from the wrong layer", HEAD PW("c1", "[8, 4, 4]") PW("c2", "[8, 4, 4]")
+     "[[workload.layer]]\nname = \"c3\"\nop = \"pw\"\nin_shape = [16, 4, 4]\n"
+     "out_channels = 8\ninput = \"c1\"\n", 19, 12, "but its input layer 'c1' gives [8, 4, 4]"},
+    {"input unknown", HEAD PW("c1", "[8, 4, 4]") PW("c2", "[8, 4, 4]")
+     "[[workload.layer]]\nname = \"c3\"\nop = \"pw\"\nin_shape = [8, 4, 4]\n"
+     "out_channels = 8\ninput = \"c0\"\n", 21, 9,
+     "input \"c0\" is not the name of an earlier layer (did you mean 'c1'?)"},
+    {"input later", HEAD PW("c1", "[8, 4, 4]") "[[workload.layer]]\nname = \"c2\"\nop = \"pw\"\n"
+     "in_shape = [8, 4, 4]\nout_channels = 8\ninput = \"c2\"\n", 15, 9,
+     "not the name of an earlier layer"},
+    {"chain type", HEAD PW("c1", "[8, 4, 4]") "[[workload.layer]]\nname = \"c2\"\nop = \"pw\"\n"
+     "in_shape = [3, 4, 4]\nout_channels = 8\nchain = 0\n", 15, 9,
+     "chain must be true or false"},
 };
 
 DSE_TEST(config_broken_table)
@@ -169,9 +197,9 @@ DSE_TEST(config_shapes)
         "[[workload.layer]]\nname = \"dw\"\nop = \"dw\"\nin_shape = [64, 25, 5]\nkernel = [3, 3]\n"
         "padding = [1]\n"
         "[[workload.layer]]\nname = \"fc\"\nop = \"linear\"\nin_shape = [64, 1, 1]\n"
-        "out_channels = 12\n"
+        "out_channels = 12\nchain = false\n"
         "[[workload.layer]]\nname = \"pool\"\nop = \"maxpool\"\nin_shape = [64, 28, 28]\n"
-        "kernel = [2, 2]\n"
+        "kernel = [2, 2]\nchain = false\n"
         "[[workload.layer]]\nname = \"g\"\nop = \"gemv\"\ndims = [256, 128]\n");
     if (!job)
         return;
@@ -201,12 +229,34 @@ DSE_TEST(config_shapes)
     dse_job_destroy(&job); /* safe twice */
 }
 
+/* What the chaining check lets through: a branch named by input, a layer
+ * that says chain = false, a linear layer on a flattened map, elementwise
+ * on the same number of elements, and layers given by dims. */
+DSE_TEST(config_chain_ok)
+{
+    dse_job_t *job = s_parse_ok(
+        HEAD PW("c1", "[8, 4, 4]") PW("c2", "[8, 4, 4]")
+        "[[workload.layer]]\nname = \"short\"\nop = \"pw\"\nin_shape = [8, 4, 4]\n"
+        "out_channels = 8\ninput = \"c1\"\n"
+        "[[workload.layer]]\nname = \"flat\"\nop = \"linear\"\nin_shape = [128]\n"
+        "out_channels = 32\n"
+        "[[workload.layer]]\nname = \"act\"\nop = \"elementwise\"\nin_shape = [2, 16]\n"
+        "[[workload.layer]]\nname = \"other\"\nop = \"pw\"\nin_shape = [3, 9, 9]\n"
+        "out_channels = 4\nchain = false\n"
+        "[[workload.layer]]\nname = \"g\"\nop = \"gemv\"\ndims = [256, 128]\n"
+        "[[workload.layer]]\nname = \"after\"\nop = \"pw\"\nin_shape = [5, 5, 5]\n"
+        "out_channels = 4\n");
+    if (job)
+        CHECK_INT(job->n_layers, 8);
+    dse_job_destroy(&job);
+}
+
 DSE_TEST(config_domains)
 {
     dse_job_t *job = s_parse_ok(
         HEAD LAYER "n = 12\nspace = { x1 = \"divisors\", x2 = \"pow2\", x3 = { from = 2, to = 11, "
         "step = 3 } }\n" "[[workload.layer]]\nname = \"b\"\nop = \"pw\"\nin_shape = [4, 2, 2]\n"
-        "out_channels = 4\nn = 5\nspace = { x1 = [5, 1, 3, 3] }\n"
+        "chain = false\nout_channels = 4\nn = 5\nspace = { x1 = [5, 1, 3, 3] }\n"
         "[space]\nx2 = 2\n[search]\nconstraints = [\"f1 <= 0.5\", \"f2 >= 0.1\"]\n");
     if (!job)
         return;
@@ -278,7 +328,8 @@ DSE_TEST(config_presets)
     const char *broken = "model = \"testfn\"\ncots = 11\n";
     CHECK_INT(dse_write_file_atomic(path, broken, strlen(broken), &err), 0);
     snprintf(path, sizeof path, "%s/other.toml", dir);
-    const char *other = "model = \"finn\"\n";
+    /* a real preset for another model: its first key is one testfn lacks */
+    const char *other = "model = \"finn\"\nlut_total = 53200\n";
     CHECK_INT(dse_write_file_atomic(path, other, strlen(other), &err), 0);
     setenv("DSE_PRESETS", dir, 1);
 
@@ -300,10 +351,59 @@ DSE_TEST(config_presets)
     CHECK(strstr(err.file, "broken.toml") != NULL);
     CHECK_INT(err.line, 2);
     CHECK(strstr(err.msg, "did you mean 'cost'") != NULL);
+    CHECK(strstr(err.msg, "(hardware keys of model 'testfn': cost") != NULL);
     t = "[target]\nmodel = \"testfn\"\nhardware = \"other\"\n[workload]\n" LAYER;
     CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
-    CHECK(strstr(err.msg, "is for model 'finn'") != NULL);
+    /* blamed where the job names the preset, with the model it is for */
+    CHECK_STR(err.file, "j.toml");
+    CHECK_INT(err.line, 3);
+    CHECK(strstr(err.msg, "other.toml is a finn preset; this job's model is testfn") != NULL);
+    CHECK(strstr(err.msg, "lut_total") == NULL);
     unsetenv("DSE_PRESETS");
+}
+
+/* A misspelt hardware key in [target] gets the closest name and every key
+ * of the model; an unknown metric lists the network metrics and the layer
+ * metrics under their own labels, each name once. */
+DSE_TEST(config_messages)
+{
+    const char *t = "[target]\nmodel = \"pulp-cluster\"\nl1_byte = 65536\n[workload]\n" LAYER;
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_job_t *job = NULL;
+    CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
+    CHECK_INT(err.line, 3);
+    CHECK(strstr(err.msg, "did you mean 'l1_bytes'") != NULL);
+    CHECK(strstr(err.msg, "hardware keys of model 'pulp-cluster': ") != NULL);
+    const dse_hwmodel_t *m = dse_model_find("pulp-cluster");
+    for (size_t i = 0; m && i < m->n_preset_keys; i++)
+        if (!strstr(err.msg, m->preset_keys[i].name))
+            dse__test_fail(__FILE__, __LINE__, "key %s not listed: %s", m->preset_keys[i].name,
+                           err.msg);
+    t = HEAD LAYER "[search]\nobjectives = [\"f9\"]\n";
+    CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
+    const char *nl = strstr(err.msg, "(network metrics: ");
+    CHECK(nl != NULL);
+    m = dse_model_find("testfn");
+    for (size_t i = 0; m && nl && i < m->n_metrics; i++) {
+        const char *name = m->metrics[i].name;
+        /* each name once in the message */
+        const char *a = strstr(nl, name);
+        CHECK(a != NULL);
+        if (a) {
+            size_t len = strlen(name);
+            const char *b = strstr(a + len, name);
+            while (b && (isalnum((unsigned char)b[len]) || b[len] == '_'))
+                b = strstr(b + 1, name);
+            if (b)
+                dse__test_fail(__FILE__, __LINE__, "metric %s listed twice: %s", name, err.msg);
+        }
+    }
+    m = dse_model_find("pulp-cluster");
+    t = "[target]\nmodel = \"pulp-cluster\"\n[workload]\n" PW("c", "[8, 4, 4]")
+        "[search]\nobjectives = [\"cycle\"]\n";
+    CHECK_INT(dse_config_parse("j.toml", t, strlen(t), 0, &job, &err), DSE_ECONFIG);
+    CHECK(strstr(err.msg, "did you mean 'cycles'") != NULL);
+    CHECK(strstr(err.msg, "network metrics: ") != NULL);
 }
 
 DSE_TEST(config_load_missing_file)

@@ -537,7 +537,7 @@ DSE_TEST(plot_projection_of_three_objectives)
 DSE_TEST(plot_one_objective)
 {
     double x[] = {7, 5};
-    dse_plot_mark_t marks[] = {{"base", 9, NAN, NULL}};
+    dse_plot_mark_t marks[] = {{"base", 8, NAN, NULL}};
     dse_plot_panel_t p = {.title = "1d", .x_label = "cycles", .n = 2, .x = x, .n_marks = 1,
                           .marks = marks};
     s_doc_t d;
@@ -754,5 +754,118 @@ DSE_TEST(plot_log_axis)
             cx[n++] = s_num_attr(&d.el[i], "cx");
     double want_frac = (log10(3e3) - log10(20)) / (log10(4e6) - log10(20));
     CHECK(n == 3 && fabs((cx[1] - cx[0]) / (cx[2] - cx[0]) - want_frac) < 0.01);
+    s_doc_free(&d);
+}
+
+/* A baseline far from the front (the VWW case: 144 KB of L1 against a
+ * front under 16 KB) does not set the axis: the front fills the plot and
+ * the baseline sits on the edge with an arrow and its value. A near one
+ * still widens the axis and is drawn where it lies. */
+DSE_TEST(plot_far_baseline_at_edge)
+{
+    double x[] = {1e6, 2e6, 3e6, 4e6};
+    double y[] = {16e3, 12e3, 9e3, 8e3};
+    dse_plot_mark_t marks[] = {{"deeploy", 2.5e6, 144e3, NULL}, {"near", 4.5e6, 15e3, NULL}};
+    dse_plot_panel_t p = {.title = "vww", .x_label = "cycles", .y_label = "l1_bytes", .n = 4,
+                          .x = x, .y = y, .n_marks = 2, .marks = marks};
+    s_doc_t d;
+    if (s_render(&p, 1, "t", &d, NULL))
+        return;
+    CHECK_INT(s_check_points(&d, 0, x, y, 4), 4);
+    CHECK_INT(s_count(&d, "path", "bl", 0), 1);
+    CHECK_INT(s_count(&d, "path", "bl-out", 0), 1);
+    CHECK_INT(s_count(&d, "path", "bl-arrow", 0), 1);
+    char *v = s_texts(&d, "bl-value", 0);
+    CHECK(strstr(v, "deeploy") && strstr(v, "144k"));
+    free(v);
+    const s_el_t *area = s_find(&d, "rect", "plot-area", 0);
+    const s_el_t *out = s_find(&d, "path", "bl-out", 0);
+    double ymin = INFINITY, ymax = -INFINITY;
+    for (size_t i = 0; i < d.n; i++)
+        if (s_is(&d.el[i], "circle", "pt")) {
+            double cy = s_num_attr(&d.el[i], "cy");
+            ymin = fmin(ymin, cy);
+            ymax = fmax(ymax, cy);
+        }
+    if (area && out) {
+        double ay0 = s_num_attr(area, "y"), h = s_num_attr(area, "height");
+        /* the front spans most of the height, not its bottom tenth */
+        CHECK(ymax - ymin > 0.6 * h);
+        double cx, cy;
+        s_marker_centre(out, &cx, &cy);
+        CHECK(cy == ay0); /* on the top edge: the baseline lies above */
+    }
+    char *cap = s_texts(&d, "caption", 0);
+    CHECK(strstr(cap, "1 baseline far outside the front is drawn at the edge"));
+    free(cap);
+    s_doc_free(&d);
+}
+
+/* The knee of a two-objective staircase is ringed: the point farthest
+ * below the chord between its ends, on normalised axes. */
+DSE_TEST(plot_knee)
+{
+    double x[] = {0, 1, 3, 10};
+    double y[] = {10, 2, 1.5, 0};
+    dse_plot_panel_t p = {.title = "knee", .x_label = "a", .y_label = "b", .n = 4, .x = x,
+                          .y = y, .knee = 1};
+    s_doc_t d;
+    if (s_render(&p, 1, "t", &d, NULL))
+        return;
+    CHECK_INT(s_count(&d, "circle", "knee", 0), 1);
+    const s_el_t *k = s_find(&d, "circle", "knee", 0);
+    /* point 1 (x = 1) is the second from the left */
+    const s_el_t *pt1 = NULL, *pts[4];
+    size_t np = 0;
+    for (size_t i = 0; i < d.n && np < 4; i++)
+        if (s_is(&d.el[i], "circle", "pt"))
+            pts[np++] = &d.el[i];
+    CHECK_INT(np, 4);
+    for (size_t i = 0; i < np; i++) {
+        size_t left = 0;
+        for (size_t j = 0; j < np; j++)
+            left += s_num_attr(pts[j], "cx") < s_num_attr(pts[i], "cx");
+        if (left == 1)
+            pt1 = pts[i];
+    }
+    CHECK(k && pt1);
+    if (k && pt1) {
+        CHECK(s_num_attr(k, "cx") == s_num_attr(pt1, "cx"));
+        CHECK(s_num_attr(k, "cy") == s_num_attr(pt1, "cy"));
+    }
+    s_doc_free(&d);
+    /* without the flag, or with fewer than three staircase points: no ring */
+    p.knee = 0;
+    if (s_render(&p, 1, "t", &d, NULL))
+        return;
+    CHECK_INT(s_count(&d, "circle", "knee", 0), 0);
+    s_doc_free(&d);
+}
+
+/* Three or more objectives: a parallel-coordinates panel, one line per
+ * point across one axis per objective. */
+DSE_TEST(plot_parallel_coordinates)
+{
+    const char *labels[] = {"max_cycles", "lut", "prune"};
+    int mx[] = {0, 0, 0};
+    double v[] = {100, 5000, 0.5, 200, 3000, 0.25, 400, 1000, 0};
+    dse_plot_panel_t p = {.title = "pc", .n = 3, .n_par = 3, .par_labels = labels,
+                          .par_max = mx, .par = v};
+    s_doc_t d;
+    if (s_render(&p, 1, "t", &d, NULL))
+        return;
+    CHECK_INT(s_count(&d, "polyline", "pc", 0), 3);
+    CHECK_INT(s_count(&d, "line", "paxis", 0), 3);
+    char *l = s_texts(&d, "plabel", 0);
+    CHECK(strstr(l, "max_cycles") && strstr(l, "lut") && strstr(l, "prune"));
+    free(l);
+    /* the first point is best on max_cycles: its line starts at the bottom */
+    const s_el_t *first = s_find(&d, "polyline", "pc", 0);
+    const s_el_t *area = s_find(&d, "rect", "plot-area", 0);
+    if (first && area) {
+        double x0, y0;
+        CHECK(sscanf(s_attr(first, "points"), "%lf,%lf", &x0, &y0) == 2);
+        CHECK(y0 == s_num_attr(area, "y") + s_num_attr(area, "height"));
+    }
     s_doc_free(&d);
 }

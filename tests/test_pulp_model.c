@@ -1,11 +1,13 @@
 /* test_pulp_model.c - the pulp-cluster model against MODELS.md section 1. */
 #include <stdlib.h>
 
+#include "core/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/pulp_cluster.h"
 #include "kernels/ops.h"
 #include "tests/test.h"
+#include "worker/eval.h"
 
 static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
 
@@ -463,4 +465,50 @@ DSE_TEST(pulp_cache_matches_direct)
     }
     CHECK(compared > 500);
     free_job(job);
+}
+
+/* A parameter with no effect on a layer is fixed there: a depthwise layer
+ * runs dw_direct whatever matmul says, so its space does not repeat every
+ * point once per kernel. The time metric is cycles at the preset's clock. */
+DSE_TEST(pulp_wasted_points_and_time)
+{
+    const char *text =
+        "[target]\nmodel = \"pulp-cluster\"\n[workload]\n"
+        "[[workload.layer]]\nname = \"dw\"\nop = \"dw\"\nin_shape = [16, 8, 8]\nkernel = [3, 3]\n"
+        "padding = [1]\n"
+        "[[workload.layer]]\nname = \"pw\"\nop = \"pw\"\nin_shape = [16, 8, 8]\nout_channels = 16\n"
+        "[space]\nmatmul = [\"best\", \"mm\", \"mm_unroll_2x4\", \"mm_M_unroll_4x4\"]\n";
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_job_t *job = NULL;
+    CHECK_INT(dse_config_parse("w.toml", text, strlen(text), 0, &job, &err), 0);
+    if (!job)
+        return;
+    CHECK_INT(job->layers[0].space->n_values[DSE_PULP_P_MATMUL], 1);
+    CHECK_INT(job->layers[1].space->n_values[DSE_PULP_P_MATMUL], 4);
+    /* and a setting in the depthwise layer's own space is refused */
+    const char *bad =
+        "[target]\nmodel = \"pulp-cluster\"\n[workload]\n"
+        "[[workload.layer]]\nname = \"dw\"\nop = \"dw\"\nin_shape = [16, 8, 8]\nkernel = [3, 3]\n"
+        "space = { matmul = [\"mm\"] }\n";
+    dse_job_t *j2 = NULL;
+    CHECK_INT(dse_config_parse("w.toml", bad, strlen(bad), 0, &j2, &err), DSE_ECONFIG);
+    CHECK(strstr(err.msg, "parameter 'matmul' does not apply to layer 'dw'") != NULL);
+    dse_evaljob_t *ej = NULL;
+    CHECK_INT(dse_evaljob_new(&job, &ej, &err), 0);
+    if (!ej)
+        return;
+    double p[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    int found = 0;
+    for (uint64_t i = 0; i < ej->job->layers[1].space->size && !found; i++) {
+        dse_space_decode(ej->job->layers[1].space, i, p);
+        if (dse_eval_params(ej, 1, p, m) == 1) {
+            found = 1;
+            CHECK_REL(m[DSE_PULP_M_TIME], m[DSE_PULP_M_CYCLES] / ej->job->hw[DSE_PULP_HW_CLOCK],
+                      1e-12);
+            CHECK(m[DSE_PULP_M_TIME] > 0);
+        }
+    }
+    CHECK(found);
+    CHECK(dse_model_net_metric(M, "time_us") >= 0);
+    dse_evaljob_destroy(&ej);
 }

@@ -504,7 +504,7 @@ DSE_TEST(search_baseline_strategy)
      * strategy is named */
     CHECK(s_parse_with_strategy("configs/quickstart.toml", "autotuner", &job, &err) != 0);
     CHECK(strstr(err.msg, "not in the layer's space") != NULL);
-    CHECK_INT(err.line, 106);
+    CHECK_INT(err.line, 107); /* the strategy line of configs/quickstart.toml */
     CHECK(s_parse_with_strategy("configs/quickstart.toml", "autotuneer", &job, &err) != 0);
     CHECK(strstr(err.msg, "did you mean 'autotuner'") != NULL);
 }

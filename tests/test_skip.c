@@ -302,7 +302,7 @@ DSE_TEST(skip_pulp_spatial_shapes)
                                     "[[workload.layer]]\nname = \"c%d\"\nop = \"conv2d\"\n"
                                     "in_shape = [3, %d, %d]\nout_channels = 8\n"
                                     "kernel = [%d, %d]\nstride = [%d, %d]\n"
-                                    "padding = [%d, %d, 0, 0]\n",
+                                    "padding = [%d, %d, 0, 0]\nchain = false\n",
                                     n++, h, h - 2, k, k, st, st, pad, pad);
                 }
     dse_strbuf_adds(&sb, "[space]\ntile_cout = \"divisors\"\ntile_ho = \"all\"\n"

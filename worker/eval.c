@@ -1,6 +1,7 @@
 /* eval.c - building jobs for evaluation and evaluating units. */
 #include "worker/eval.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,13 @@ int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
             return rc;
         }
     }
+    for (size_t i = 0; m->batch_metrics && m->batch_metrics[i]; i++) {
+        int k = dse_model_metric(m, m->batch_metrics[i]);
+        assert(k >= 0 && k < DSE_MAX_METRICS); /* a model's own table */
+        ej->batch_metric[k] = 1;
+    }
+    for (size_t i = 0; i < job->n_layers; i++)
+        ej->any_batch |= job->layers[i].batch > 1;
     ej->canonical = dse_job_canonical(job);
     dse_job_digest(ej->canonical, ej->digest);
     *out = ej;
@@ -98,6 +106,19 @@ static inline int s_keep(const dse_job_t *job, const double *metrics)
     return 1;
 }
 
+/* A layer's batch: the metrics that count work per sample, times B. */
+static inline void s_batch(const dse_evaljob_t *ej, size_t layer, double *metrics)
+{
+    if (!ej->any_batch)
+        return;
+    double b = (double)ej->job->layers[layer].batch;
+    if (b == 1)
+        return;
+    for (size_t k = 0; k < ej->job->model->n_metrics; k++)
+        if (ej->batch_metric[k])
+            metrics[k] *= b;
+}
+
 int dse_eval_keep(const dse_job_t *job, const double *metrics)
 {
     return s_keep(job, metrics);
@@ -136,6 +157,7 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
     const dse_hwmodel_t *m = ej->job->model;
     if (!m->evaluate(ej->ctx[layer], params, metrics))
         return 0;
+    s_batch(ej, layer, metrics);
     return s_keep(ej->job, metrics);
 }
 
@@ -317,6 +339,8 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         cnt->evaluated++;
         metrics[0] = 0; /* the reason slot of an infeasible point (hwmodel.h) */
         int ok = m->evaluate(ctx, params, metrics);
+        if (ok)
+            s_batch(ej, layer, metrics);
         if (ok && s_keep(job, metrics)) {
             s_kept(m, ctx, idx, params, metrics, front, all, cnt);
             s_advance(s, dig, &idx, 1, hi);
@@ -449,6 +473,8 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
         cnt->evaluated++;
         metrics[0] = 0;
         int ok = m->evaluate(ctx, params, metrics);
+        if (ok)
+            s_batch(ej, layer, metrics);
         if (!ok || !s_keep(job, metrics)) {
             cnt->infeasible++;
             s_why(job, ok, metrics, &cnt->why);

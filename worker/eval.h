@@ -30,6 +30,10 @@ typedef struct {
     void **ctx; /* per layer */
     char *canonical;
     char digest[33];
+    /* the model's batch_metrics as a mask, and whether any layer has a
+     * batch above 1 (then those metrics are scaled after evaluate()) */
+    unsigned char batch_metric[DSE_MAX_METRICS];
+    int any_batch;
 } dse_evaljob_t;
 
 /* Builds a job for evaluation: takes ownership of *job_p (set to NULL) and

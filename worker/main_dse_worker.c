@@ -48,6 +48,8 @@ int main(int argc, char **argv)
         double v;
         if (strcmp(a, "--connect") == 0 && has_next) {
             o.endpoint = argv[++i];
+            if (dse_cli_endpoint("dse-worker", a, o.endpoint, "tcp://hostA:5555"))
+                return 2;
         } else if (strcmp(a, "--threads") == 0 && has_next) {
             if (dse_cli_number("dse-worker", a, argv[++i], 1, 1024, &v))
                 return 2;

@@ -7,7 +7,11 @@ TOP=$(pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/dse-it-XXXXXX")
 PIDS=""
 cleanup() {
-    # stop politely first, so that sanitizer builds write their reports
+    # stop politely first, so that sanitizer builds write their reports;
+    # the last started first, so workers go before their coordinator
+    rev=""
+    for p in $PIDS; do rev="$p $rev"; done
+    PIDS=$rev
     for p in $PIDS; do kill -CONT "$p" 2>/dev/null; kill -TERM "$p" 2>/dev/null; done
     n=0
     for p in $PIDS; do
@@ -28,23 +32,43 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "-- $*"; }
 
-# A free-looking TCP port on loopback (the next one is used for clients).
-pick_port() {
-    p=$(( 20000 + ($$ * 7 + $(date +%N | sed 's/^0*//;s/^$/0/') ) % 30000 ))
-    echo $(( p - p % 2 ))
+# No test picks a port itself: a coordinator binds a port the system gives it
+# (tcp://127.0.0.1:*) and writes the endpoints it got to a file, which
+# start_coordinator reads; a coordinator that cannot bind fails the test at
+# once. Tests that need the same endpoints across a restart use ipc:// paths
+# inside $T (start_coordinator_at).
+
+# start_coordinator [extra args] -> COORD, WEP (workers), CEP (clients)
+start_coordinator() {
+    start_coordinator_at "tcp://127.0.0.1:*" "tcp://127.0.0.1:*" "$@"
 }
 
-start_coordinator() { # PORT [extra args]
-    port=$1; shift
-    "$BIN/dse-coordinator" --bind "tcp://127.0.0.1:$port" --heartbeat 0.2 "$@" \
-        >>"$T/coordinator.log" 2>&1 &
+# start_coordinator_at WORKER_BIND CLIENT_BIND [extra args] -> COORD, WEP, CEP
+start_coordinator_at() {
+    wb=$1; cb=$2; shift 2
+    N_COORD=$(( ${N_COORD:-0} + 1 ))
+    ep="$T/endpoints.$N_COORD"
+    "$BIN/dse-coordinator" --bind "$wb" --client-bind "$cb" --endpoints-file "$ep" \
+        --heartbeat 0.2 "$@" >>"$T/coordinator.log" 2>&1 &
     COORD=$!
     PIDS="$PIDS $COORD"
+    n=0
+    while [ ! -s "$ep" ]; do
+        if ! kill -0 "$COORD" 2>/dev/null; then
+            tail -n 5 "$T/coordinator.log" >&2
+            fail "the coordinator exited before binding $wb and $cb"
+        fi
+        n=$((n + 1)); [ $n -gt 300 ] && fail "the coordinator reported no endpoints in 30 s"
+        sleep 0.1
+    done
+    WEP=$(sed -n 's/^workers //p' "$ep")
+    CEP=$(sed -n 's/^clients //p' "$ep")
+    [ -n "$WEP" ] && [ -n "$CEP" ] || fail "bad endpoints file: $(cat "$ep")"
 }
 
-start_worker() { # PORT [extra args] -> WORKER
-    port=$1; shift
-    "$BIN/dse-worker" --connect "tcp://127.0.0.1:$port" --threads 1 --heartbeat 0.2 \
+start_worker() { # ENDPOINT [extra args] -> WORKER
+    wep=$1; shift
+    "$BIN/dse-worker" --connect "$wep" --threads 1 --heartbeat 0.2 \
         --death-timeout 60 "$@" >>"$T/workers.log" 2>&1 &
     WORKER=$!
     PIDS="$PIDS $WORKER"
@@ -107,16 +131,15 @@ unit_seconds = 0.03
 TOML
 }
 
-# run_on_two_workers CONFIG OUT [coordinator args]: a coordinator on a fresh
-# port, two workers (the first is W1), and dse-run submitting CONFIG in the
+# run_on_two_workers CONFIG OUT [coordinator args]: a coordinator on fresh
+# ports, two workers (the first is W1), and dse-run submitting CONFIG in the
 # background (RUN); the caller disturbs W1, then waits for RUN.
 run_on_two_workers() {
     cfg=$1; dir=$2; shift 2
-    PORT=$(pick_port)
-    start_coordinator $PORT "$@"
-    start_worker $PORT; W1=$WORKER
-    start_worker $PORT
-    "$BIN/dse-run" "$cfg" --coordinator "tcp://127.0.0.1:$PORT" --output "$dir" -q &
+    start_coordinator "$@"
+    start_worker "$WEP"; W1=$WORKER
+    start_worker "$WEP"
+    "$BIN/dse-run" "$cfg" --client-endpoint "$CEP" --output "$dir" -q &
     RUN=$!
     PIDS="$PIDS $RUN"
 }

@@ -22,6 +22,7 @@ out_channels = 64
 name = "c2"
 op = "conv2d"
 in_shape = [16, 16, 16]
+chain = false
 out_channels = 32
 kernel = [3, 3]
 padding = [1]

@@ -18,10 +18,37 @@ slow_job "$T/job.toml" 60
 RUN=$!
 PIDS="$PIDS $RUN"
 sleep 1
+# this run's own workers (not every dse-worker on the machine: other runs may
+# be going on beside this one)
+KIDS=$(pgrep -P $RUN)
+[ -n "$KIDS" ] || fail "no embedded workers found under dse-run"
 kill -INT $RUN
 wait_pid $RUN 20; rc=$?
 [ $rc -eq 130 ] || fail "Ctrl-C: exit $rc, expected 130"
-[ -z "$(ls "$T/int" 2>/dev/null)" ] || fail "Ctrl-C left files: $(ls "$T/int")"
+[ -e "$T/int" ] && fail "Ctrl-C left the output folder behind: $(ls -A "$T/int")"
 sleep 0.5
-pgrep -f "dse-worker --connect tcp://127.0.0.1" >/dev/null && pgrep -af dse-worker | grep -q " --death-timeout 30" && fail "embedded workers survived Ctrl-C"
+for k in $KIDS; do kill -0 "$k" 2>/dev/null && fail "embedded worker $k survived Ctrl-C"; done
+note "a failed submit leaves no folder"
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "ipc://$T/nobody.ipc" --timeout 1 \
+    --output "$T/failed/sub" -q 2>"$T/err"; [ $? -eq 1 ] || fail "failed submit: exit 1"
+[ -e "$T/failed" ] && fail "a failed submit left a folder behind"
+: >"$T/afile"
+"$BIN/dse-run" "$T/job.toml" --output "$T/afile/out" -q 2>"$T/err"; [ $? -eq 1 ] || fail "output below a file: exit 1"
+grep -q "afile: not a folder" "$T/err" || { cat "$T/err"; fail "output below a file: message"; }
+note "a run replaces every file the tool owns in its folder"
+slow_job "$T/small.toml" 6
+"$BIN/dse-run" configs/cnv-w1a1-pynq.toml --workers 1 --output "$T/same" -q || fail "finn run"
+[ -s "$T/same/folding_config.json" ] || fail "finn run: no folding_config.json"
+"$BIN/dse-run" "$T/small.toml" --workers 1 --dump-all --output "$T/same" -q || fail "dump-all run"
+[ -e "$T/same/folding_config.json" ] && fail "another job's folding_config.json stayed"
+[ -s "$T/same/all_points.csv" ] || fail "no all_points.csv with --dump-all"
+echo "mine" >"$T/same/notes.txt"
+"$BIN/dse-run" "$T/small.toml" --workers 1 --output "$T/same" -q || fail "plain run"
+[ -e "$T/same/all_points.csv" ] && fail "a stale all_points.csv stayed"
+[ "$(cat "$T/same/notes.txt")" = mine ] || fail "a file the tool does not own was touched"
+note "the digest does not depend on --output"
+"$BIN/dse-run" "$T/small.toml" --workers 1 --output "$T/other" -q || fail "run into another folder"
+d1=$(sed -n 's/.*"digest": "\([0-9a-f]*\)".*/\1/p' "$T/same/summary.json")
+d2=$(sed -n 's/.*"digest": "\([0-9a-f]*\)".*/\1/p' "$T/other/summary.json")
+[ -n "$d1" ] && [ "$d1" = "$d2" ] || fail "digests differ with --output: '$d1' vs '$d2'"
 exit 0

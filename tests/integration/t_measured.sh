@@ -82,12 +82,11 @@ note "the same job again: everything from the cache"
 same_outputs "$T/ref" "$T/again"
 
 note "2 workers on a standing coordinator, one SIGKILLed in the middle of a point"
-PORT=$(pick_port)
-start_coordinator $PORT --cache "$T/cacheB"
-start_worker $PORT --allow-command; W1=$WORKER
-start_worker $PORT --allow-command; W2=$WORKER
+start_coordinator --cache "$T/cacheB"
+start_worker "$WEP" --allow-command; W1=$WORKER
+start_worker "$WEP" --allow-command; W2=$WORKER
 measured_job "$T/slow.toml" m 10 2 "" --sleep 0.05 --sleep-if tile_cout=16 1.5
-"$BIN/dse-run" "$T/slow.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/killed" -q &
+"$BIN/dse-run" "$T/slow.toml" --client-endpoint "$CEP" --output "$T/killed" -q &
 RUN=$!
 PIDS="$PIDS $RUN"
 # wait until W1 runs a slow point (a fake-sim child of W1 with tile_cout=16)
@@ -102,19 +101,19 @@ same_outputs "$T/ref" "$T/killed"
 grep -q "back in the queue" "$T/coordinator.log" || fail "the coordinator did not report the loss"
 
 note "a worker that allows another program refuses the units"
-start_worker $PORT --allow-command=/bin/true
+start_worker "$WEP" --allow-command=/bin/true
 W3=$WORKER
 kill $W2
 measured_job "$T/other.toml" other 10 1 "" --sleep 0
-"$BIN/dse-run" "$T/other.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/other" -q --no-cache \
+"$BIN/dse-run" "$T/other.toml" --client-endpoint "$CEP" --output "$T/other" -q --no-cache \
     || fail "the run with a refusing worker failed as a whole"
 grep -q "allows only '/bin/true'" "$T/other/failures.csv" || fail "failures.csv lacks the refusal"
 kill $W3
 
 note "a worker without --allow-command never gets the job"
-start_worker $PORT -v
+start_worker "$WEP" -v
 W4=$WORKER
-"$BIN/dse-run" "$T/other.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/waits" -q &
+"$BIN/dse-run" "$T/other.toml" --client-endpoint "$CEP" --output "$T/waits" -q &
 RUN=$!
 PIDS="$PIDS $RUN"
 n=0
@@ -147,18 +146,15 @@ grep -q "^pw1" "$T/bad/pareto_layers.csv" || fail "the good points of pw1 are mi
 sed -n 's/.*\[kept: \([^]]*\)\].*/\1/p' "$T/bad/failures.csv" | while read -r d; do rm -rf "$d"; done
 
 note "requires routes units only to tagged workers"
-PORT=$(pick_port)
-"$BIN/dse-coordinator" --bind "tcp://127.0.0.1:$PORT" --heartbeat 0.2 --no-cache \
-    >>"$T/coord2.log" 2>&1 &
-PIDS="$PIDS $!"
-"$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 --death-timeout 60 \
+start_coordinator --no-cache
+"$BIN/dse-worker" --connect "$WEP" --threads 1 --heartbeat 0.2 --death-timeout 60 \
     --allow-command -v >"$T/untagged.log" 2>&1 &
 PIDS="$PIDS $!"
-"$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 --death-timeout 60 \
+"$BIN/dse-worker" --connect "$WEP" --threads 1 --heartbeat 0.2 --death-timeout 60 \
     --allow-command --tag gvsoc -v >"$T/tagged.log" 2>&1 &
 PIDS="$PIDS $!"
 measured_job "$T/tag.toml" tagged 10 2 'requires = "gvsoc"' --sleep 0
-"$BIN/dse-run" "$T/tag.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/tag" -q \
+"$BIN/dse-run" "$T/tag.toml" --client-endpoint "$CEP" --output "$T/tag" -q \
     || fail "the tagged run failed"
 grep -q "built" "$T/tagged.log" || fail "the tagged worker did not get the job"
 grep -q "built" "$T/untagged.log" && fail "the untagged worker got the job"

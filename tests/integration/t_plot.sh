@@ -17,7 +17,12 @@ objs = summary["objectives"]
 panels = [g for g in root.iter(NS + "g") if g.get("class") == "panel"]
 nl = len(summary["layers"])
 empty = summary["network_front"] == 0
-assert len(panels) == (1 + nl if want_layers or empty else 1), (len(panels), nl)
+par = len(objs) >= 3 and not empty
+assert len(panels) == (1 if par else 0) + (1 + nl if want_layers or empty else 1), (len(panels), nl)
+if par:
+    lines = [l for l in panels[1].iter(NS + "polyline") if l.get("class") == "pc"]
+    assert len(lines) == min(summary["network_front"], 2000) or len(lines) > 0, len(lines)
+    panels = panels[:1] + panels[2:]
 
 def points(panel):
     area = [r for r in panel.iter(NS + "rect") if r.get("class") == "plot-area"][0]
@@ -50,10 +55,21 @@ def close(a, b):
 rows = list(csv.DictReader(open(outdir + "/pareto_network.csv")))
 net = points(panels[0])
 assert len(net) == len(rows), (len(net), len(rows))
+# the plotted metrics, named by the axis titles: the first two objectives,
+# with time_us in place of cycles where the model has it, or [job] plot
+def axis_metric(cls):
+    t = [t for t in panels[0].iter(NS + "text") if t.get("class") == cls][0].text
+    return re.split(r" [\[(]", t)[0]
+if net:
+    mx, my = axis_metric("xlabel"), axis_metric("ylabel")
+    want = [("time_us" if o == "cycles" and "time_us" in rows[0] else o) for o in objs[:2]]
+    if len(sys.argv) > 5:
+        want = sys.argv[5].split(",")
+    assert [mx, my] == want, (mx, my, want)
 for sol, cx, cy, x, y in net:
     r = rows[sol]
     assert int(r["solution"]) == sol
-    assert close(x, float(r[objs[0]])) and close(y, float(r[objs[1]])), (sol, x, y, r)
+    assert close(x, float(r[mx])) and close(y, float(r[my])), (sol, x, y, r)
 check_order(net)
 # on a two-objective front the staircase joins every point: better on x,
 # worse on y
@@ -67,14 +83,18 @@ if len(objs) == 2:
     assert not net or stair[0].get("d").count("H") == len(net) - 1
 title = [t for t in panels[0].iter(NS + "text") if t.get("class") == "title"][0].text
 assert summary["job"] in title and str(len(rows)) in title, title
+# a two-objective front has its knee ringed, on a point of the front
+knee = [c for c in panels[0].iter(NS + "circle") if c.get("class") == "knee"]
+assert len(knee) == (1 if len(objs) == 2 and len(net) >= 3 else 0) or len(knee) <= 1, len(knee)
+for c in knee:
+    assert any(abs(float(c.get("cx")) - p[1]) < 0.01 and abs(float(c.get("cy")) - p[2]) < 0.01 for p in net)
 ylabel = [t for t in panels[0].iter(NS + "text") if t.get("class") == "ylabel"]
-assert not ylabel or ylabel[0].text.startswith(objs[1]), ylabel[0].text
 assert not ylabel or ("higher is better" in ylabel[0].text) == ymax
 # baselines: every feasible one drawn, every one in the legend
 bl = summary.get("baselines", [])
 legend = [t.text for t in panels[0].iter(NS + "text") if t.get("class") == "legend-bl"]
 assert [l.split(" (")[0] for l in legend] == [b["name"] for b in bl], (legend, bl)
-drawn = [p for p in panels[0].iter(NS + "path") if p.get("class") == "bl"]
+drawn = [p for p in panels[0].iter(NS + "path") if p.get("class") in ("bl", "bl-out")]
 assert len(drawn) <= len(bl) and len(drawn) >= (0 if xmax or ymax else sum(b.get("feasible", False) for b in bl)), (len(drawn), bl)
 if empty:
     notes = " ".join(t.text for t in panels[0].iter(NS + "text") if t.get("class") == "note")
@@ -138,5 +158,13 @@ constraints = ["f1 > 100"]
 TOML
 "$BIN/dse-run" "$T/empty.toml" --workers 2 --output "$T/e" -q || fail "empty run"
 python3 "$T/check.py" "$T/e" 0 0 0 || fail "empty network front pareto.svg"
+
+note "[job] plot chooses the plotted metrics; three objectives add parallel coordinates"
+sed -e 's/^name = "quickstart-dscnn-train"/name = "qp"\nplot = ["l2_traffic_bytes", "cycles"]/' \
+    -e 's/^objectives = .*/objectives = ["cycles", "l1_bytes", "l2_traffic_bytes"]/' \
+    configs/quickstart.toml >"$T/qp.toml"
+"$BIN/dse-run" "$T/qp.toml" --workers 2 --output "$T/qp" -q || fail "plot = [...] run"
+python3 "$T/check.py" "$T/qp" 0 0 0 l2_traffic_bytes,cycles || fail "plot = [...] pareto.svg"
+grep -q 'class="pc"' "$T/qp/pareto.svg" || fail "no parallel-coordinates panel for 3 objectives"
 grep -q 'layer a&lt;1&gt;' "$T/e/pareto.svg" || fail "layer name not escaped"
 exit 0

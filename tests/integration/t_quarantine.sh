@@ -4,13 +4,12 @@
 . tests/integration/lib.sh
 slow_job "$T/job.toml" 16
 sed -i 's/^problem = "dtlz2"/problem = "dtlz2"\ncrash_x3 = 5/' "$T/job.toml"
-PORT=$(pick_port)
-start_coordinator $PORT --max-attempts 2 --verbose
+start_coordinator --max-attempts 2 --verbose
 # supervisors keep two workers alive, as a process manager would (bounded)
 supervise() {
     i=0
     while [ $i -lt 40 ]; do
-        "$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --threads 1 --heartbeat 0.2 \
+        "$BIN/dse-worker" --connect "$WEP" --threads 1 --heartbeat 0.2 \
             --death-timeout 20 >>"$T/workers.log" 2>&1
         i=$((i + 1))
     done
@@ -20,7 +19,7 @@ S1=$!
 supervise &
 S2=$!
 PIDS="$PIDS $S1 $S2"
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/out" -q \
     2>"$T/run.err" &
 RUN=$!
 PIDS="$PIDS $RUN"
@@ -39,5 +38,5 @@ for l in a c; do
     cmp -s "$T/ref.$l" "$T/out.$l" || fail "layer $l differs"
 done
 kill $S1 $S2 2>/dev/null
-pkill -f "dse-worker --connect tcp://127.0.0.1:$PORT" 2>/dev/null
+pkill -f "dse-worker --connect $WEP" 2>/dev/null
 exit 0

@@ -3,11 +3,10 @@
 # concerned the first job only, not the config).
 . tests/integration/lib.sh
 slow_job "$T/job.toml" 48
-PORT=$(pick_port)
-start_coordinator $PORT
-start_worker $PORT
-start_worker $PORT
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/same" -q &
+start_coordinator
+start_worker "$WEP"
+start_worker "$WEP"
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/same" -q &
 RUN=$!
 PIDS="$PIDS $RUN"
 sleep 1
@@ -16,9 +15,9 @@ wait_pid $RUN 20; rc=$?
 [ $rc -eq 130 ] || fail "first run: exit $rc, expected 130"
 slow_job "$T/small.toml" 16
 t0=$(date +%s)
-"$BIN/dse-run" "$T/small.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/again" -q \
+"$BIN/dse-run" "$T/small.toml" --client-endpoint "$CEP" --output "$T/again" -q \
     --timeout 30 || fail "the run after a cancel"
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/same" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/same" -q \
     --timeout 60 || fail "the same config again"
 t1=$(date +%s)
 [ $((t1 - t0)) -lt 40 ] || fail "resubmission took $((t1 - t0)) s: units were stuck"

@@ -20,7 +20,7 @@ same_outputs "$T/ref" "$T/out"
 kill -CONT $W1
 # the revived worker re-registers and serves a second job
 sleep 1.5
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/out2" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/out2" -q \
     || fail "second job after SIGCONT"
 same_outputs "$T/ref" "$T/out2"
 kill -0 $W1 || fail "the revived worker died"

@@ -6,13 +6,12 @@ sed 's/^name = "slow"/name = "other"/; s/^problem = "dtlz2"/problem = "zdt1"/' "
 "$BIN/dse-run" "$T/a.toml" --workers 1 --output "$T/refa" -q || fail "reference a"
 "$BIN/dse-run" "$T/b.toml" --workers 1 --output "$T/refb" -q || fail "reference b"
 cmp -s "$T/refa/pareto_layers.csv" "$T/refb/pareto_layers.csv" && fail "the two jobs should differ"
-PORT=$(pick_port)
-start_coordinator $PORT
-start_worker $PORT
-start_worker $PORT
-"$BIN/dse-run" "$T/a.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/outa" -q &
+start_coordinator
+start_worker "$WEP"
+start_worker "$WEP"
+"$BIN/dse-run" "$T/a.toml" --client-endpoint "$CEP" --output "$T/outa" -q &
 A=$!
-"$BIN/dse-run" "$T/b.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/outb" -q &
+"$BIN/dse-run" "$T/b.toml" --client-endpoint "$CEP" --output "$T/outb" -q &
 B=$!
 PIDS="$PIDS $A $B"
 wait_pid $A 120 || fail "job a"

@@ -1,9 +1,8 @@
 # Worker options: a synthetic topology sets the thread count; --death-timeout
 # ends a worker that never sees a coordinator; --dump-all writes every point.
 . tests/integration/lib.sh
-PORT=$(pick_port)
-start_coordinator $PORT --verbose
-"$BIN/dse-worker" --connect "tcp://127.0.0.1:$PORT" --topology "pack:1 core:3 pu:2" \
+start_coordinator --verbose
+"$BIN/dse-worker" --connect "$WEP" --topology "pack:1 core:3 pu:2" \
     --heartbeat 0.2 --death-timeout 30 >>"$T/workers.log" 2>&1 &
 PIDS="$PIDS $!"
 n=0
@@ -13,7 +12,7 @@ until grep -q "joined: 3 threads, credit 6" "$T/coordinator.log"; do
 done
 note "death timeout"
 t0=$(date +%s)
-"$BIN/dse-worker" --connect "tcp://127.0.0.1:$((PORT + 10))" --threads 1 --heartbeat 0.2 \
+"$BIN/dse-worker" --connect "ipc://$T/nobody" --threads 1 --heartbeat 0.2 \
     --death-timeout 1 2>"$T/death.err" &
 D=$!
 PIDS="$PIDS $D"
@@ -22,7 +21,7 @@ wait_pid $D 10; rc=$?
 grep -q "no coordinator for 1 s" "$T/death.err" || fail "death timeout: message"
 note "dump-all"
 slow_job "$T/job.toml" 12
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --dump-all --output "$T/all" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --dump-all --output "$T/all" -q \
     || fail "--dump-all run"
 feasible=$(json_field "$T/all/summary.json" feasible)
 rows=$(($(wc -l <"$T/all/all_points.csv") - 1))

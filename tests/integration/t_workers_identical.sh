@@ -10,11 +10,10 @@ same_outputs "$T/emb1" "$T/emb2"
 same_outputs "$T/emb1" "$T/emb4"
 [ "$(json_field "$T/emb4/summary.json" workers_seen)" -ge 2 ] || fail "4 workers: fewer than 2 seen"
 
-PORT=$(pick_port)
-start_coordinator $PORT
-for i in 1 2; do start_worker $PORT; done
+start_coordinator
+for i in 1 2; do start_worker "$WEP"; done
 note "external coordinator, 2 workers"
-"$BIN/dse-run" "$T/job.toml" --coordinator "tcp://127.0.0.1:$PORT" --output "$T/ext" -q \
+"$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/ext" -q \
     || fail "external run"
 same_outputs "$T/emb1" "$T/ext"
 note "outputs identical"
