@@ -177,7 +177,7 @@ bench: deps
 	@echo "== wall time to the exact fronts"; BUILD=$(BUILD) sh bench/fronts.sh
 	@echo "== refine, Optuna's TPE, nsga2, random at equal measured budgets"; \
 	  /usr/bin/python3 bench/tpe.py --build $(BUILD) configs/resnet8-train.toml \
-	  configs/dscnn-infer.toml configs/quickstart.toml:0
+	  configs/dscnn-infer.toml
 
 clean:
 	rm -rf build
