@@ -5,7 +5,8 @@
 #   make test     deps, build, every test (unit, TOML conformance, integration)
 #   make run      deps, build, then the main job on configs/quickstart.toml
 #   make asan     the tests under -fsanitize=address,undefined (in build/asan)
-#   make fuzz     the TOML parser under libFuzzer (FUZZ_SECONDS, default 60)
+#   make fuzz     libFuzzer: TOML parser, wire decoders, job text (FUZZ_SECONDS each, default 60)
+#   make chaos    4 workers killed and frozen at random during jobs; identical outputs
 #   make bench    the benchmarks
 
 CC       ?= cc
@@ -34,7 +35,7 @@ PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker \
              $(BUILD)/dse-kernel-timer
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/main.o
-TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim
+TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim $(BUILD)/dse-hostile
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench-%)
 
@@ -42,9 +43,10 @@ ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/coordinator/main_dse_coordinator.o $(BUILD)/worker/main_dse_worker.o \
              $(BUILD)/worker/main_dse_kernel_timer.o \
              $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o $(BUILD)/tests/fake_sim.o \
+             $(BUILD)/tests/hostile_peer.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration
+.PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration chaos
 .DEFAULT_GOAL := all
 # The benchmarks' objects come from a pattern chain: without this, make
 # deletes them as intermediates and links every benchmark again at the next
@@ -98,6 +100,9 @@ $(BUILD)/dse-noise: $(BUILD)/tests/noise_peer.o $(LIB)
 $(BUILD)/dse-fake-sim: $(BUILD)/tests/fake_sim.o
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ -lm
+$(BUILD)/dse-hostile: $(BUILD)/tests/hostile_peer.o $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/bench-%: $(BUILD)/bench/%.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
@@ -124,6 +129,10 @@ toml-test: $(BUILD)/toml-decoder
 integration: all
 	@BUILD=$(BUILD) timeout 1800 sh tests/integration/run.sh
 
+# random SIGKILL, SIGSTOP and SIGCONT of 4 workers during jobs (CHAOS_RUNS, CHAOS_N)
+chaos: all
+	@BUILD=$(BUILD) timeout 900 sh tests/chaos.sh
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
@@ -141,16 +150,32 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 $(MAKE) $(ASAN_VARS) unit toml-test integration
 
 FUZZ_SECONDS ?= 60
+FUZZ_SAN  := -fsanitize=fuzzer,address,undefined
+FUZZ_LIB  := build/fuzz/lib/libdse.a
+# every target runs FUZZ_SECONDS: the TOML parser, every wire decoder, and
+# the job text a worker builds a job from (the library built by clang)
 fuzz:
 	@sh .ci/deps.sh fuzz
-	@mkdir -p build/fuzz build/fuzz/corpus
-	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+	@mkdir -p build/fuzz build/fuzz/corpus build/fuzz/corpus-wire build/fuzz/corpus-job
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE $(FUZZ_SAN) \
 	  -o build/fuzz/fuzz-toml fuzz/fuzz_toml.c core/toml.c core/error.c core/util.c
+	$(MAKE) CC=clang BUILD=build/fuzz/lib OPT="-O1 -g" \
+	  SANITIZE="-fsanitize=fuzzer-no-link,address,undefined" $(FUZZ_LIB)
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE $(FUZZ_SAN) -o build/fuzz/fuzz-wire \
+	  fuzz/fuzz_wire.c $(FUZZ_LIB) $(LDLIBS_ALL)
+	clang -std=c11 -g -O1 -I. -D_GNU_SOURCE $(FUZZ_SAN) -o build/fuzz/fuzz-job \
+	  fuzz/fuzz_job.c $(FUZZ_LIB) $(LDLIBS_ALL)
 	@cp -n fuzz/corpus/* build/fuzz/corpus/ 2>/dev/null || true
+	@cp -n fuzz/corpus-wire/* build/fuzz/corpus-wire/ 2>/dev/null || true
+	@cp -n fuzz/corpus-job/* build/fuzz/corpus-job/ 2>/dev/null || true
 	@if [ -d ../shared/toml-test/tests ]; then find ../shared/toml-test/tests -name '*.toml' | \
 	  while read -r f; do cp -n "$$f" "build/fuzz/corpus/$$(echo "$$f" | tr / _)"; done; fi
 	build/fuzz/fuzz-toml -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	  -artifact_prefix=build/fuzz/ build/fuzz/corpus
+	build/fuzz/fuzz-wire -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	  -artifact_prefix=build/fuzz/wire- build/fuzz/corpus-wire
+	build/fuzz/fuzz-job -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=20 \
+	  -rss_limit_mb=1024 -artifact_prefix=build/fuzz/job- build/fuzz/corpus-job
 	$(MAKE) fuzz-onnx
 
 # The ONNX importer under libFuzzer (FUZZ_SECONDS); seeds from tests/onnx/make_models.py.

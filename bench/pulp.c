@@ -1,6 +1,15 @@
 /* pulp.c - evaluation rate of the pulp-cluster model: points/s in one thread
  * with matmul = "best" over FW + WG + IG, on the quickstart (DS-CNN-S)
- * layers and their default tile spaces. */
+ * layers and their default tile spaces (divisors), or with --resnet8 on the
+ * layers of configs/resnet8-train-huge.toml with every tile size of
+ * tile_cout, tile_ho and tile_wo (the spaces that config makes too large
+ * for the per-layer cache).
+ *
+ *   bench-pulp [--direct] [--resnet8] [--reps N] [--digest]
+ *
+ * --direct times only the direct path (no cache; also PULP_DIRECT_ONLY=1),
+ * --reps repeats each layer's space N times, --digest prints an FNV-1a
+ * hash of every metric of every point (to compare two builds). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +21,24 @@
 
 static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
 
+static int s_all_sizes, s_digest_on; /* --resnet8: every tile size, not only divisors */
+
 static size_t divisors(int64_t n, double *out)
 {
     size_t c = 0;
     for (int64_t d = 1; d <= n; d++)
-        if (n % d == 0)
+        if (s_all_sizes || n % d == 0)
             out[c++] = (double)d;
     return c;
+}
+
+static uint64_t s_digest = 1469598103934665603ull;
+
+static void digest(const double *m, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)m;
+    for (size_t i = 0; i < n * sizeof *m; i++)
+        s_digest = (s_digest ^ b[i]) * 1099511628211ull;
 }
 
 static void layer(dse_layer_t *l, dse_op_t op, int64_t cin, int64_t h, int64_t w, int64_t cout,
@@ -74,13 +94,22 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
         }
         prep += now() - tp;
         double p[8], m[DSE_PULP_M__COUNT], sink = 0;
+        int dig = s_digest_on && !cached;
         /* repeat the layer's space so the timing is not dominated by the clock */
         for (int rep = 0; rep < reps; rep++)
             for (uint64_t i = 0; i < l->space->size; i++) {
                 dse_space_decode(l->space, i, p);
-                if (M->evaluate(ctx, p, m)) {
+                if (dig)
+                    memset(m, 0, sizeof m);
+                int ok = M->evaluate(ctx, p, m);
+                if (ok) {
                     sink += m[0];
                     feasible++;
+                }
+                if (dig && rep == 0) {
+                    double okd = ok;
+                    digest(&okd, 1);
+                    digest(m, DSE_PULP_M__COUNT);
                 }
                 points++;
             }
@@ -94,11 +123,37 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
            "prepare %.4f s)\n",
            (double)points / dt, cached ? "cached" : "direct, no cache", (unsigned long long)points, 100.0 * (double)feasible / (double)points,
            dt, prep);
+    if (s_digest_on && !cached)
+        printf("pulp-cluster: digest of the direct path's metrics %016llx\n",
+               (unsigned long long)s_digest);
     return 0;
 }
 
-int main(void)
+static void conv(dse_layer_t *l, int64_t cin, int64_t h, int64_t cout, int64_t k, int64_t s,
+                 int64_t pt, int64_t pb)
 {
+    layer(l, k == 1 ? DSE_OP_PW : DSE_OP_CONV2D, cin, h, h, cout, k, k, s, pt, pt, pb, pb);
+}
+
+int main(int argc, char **argv)
+{
+    int direct = getenv("PULP_DIRECT_ONLY") != NULL, resnet8 = 0, reps = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--direct") == 0)
+            direct = 1;
+        else if (strcmp(argv[i], "--resnet8") == 0)
+            resnet8 = 1;
+        else if (strcmp(argv[i], "--digest") == 0)
+            s_digest_on = 1;
+        else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            reps = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "bench-pulp: unknown argument \"%s\"\n"
+                            "usage: bench-pulp [--direct] [--resnet8] [--reps N] [--digest]\n",
+                    argv[i]);
+            return 2;
+        }
+    }
     dse_job_t job;
     memset(&job, 0, sizeof job);
     job.model = M;
@@ -107,15 +162,34 @@ int main(void)
     job.dtype = DSE_DTYPE_FP32;
     job.steps = DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG;
     dse_layer_t L[10];
-    layer(&L[0], DSE_OP_CONV2D, 1, 49, 10, 64, 10, 4, 2, 4, 1, 5, 1);
-    for (int b = 0; b < 4; b++) {
-        layer(&L[1 + 2 * b], DSE_OP_DW, 64, 25, 5, 64, 3, 3, 1, 1, 1, 1, 1);
-        layer(&L[2 + 2 * b], DSE_OP_PW, 64, 25, 5, 64, 1, 1, 1, 0, 0, 0, 0);
+    if (resnet8) {
+        /* configs/resnet8-train-huge.toml: pulp-open-128k, its 10 layers */
+        s_all_sizes = 1;
+        job.hw[DSE_PULP_HW_L1] = 131072;
+        conv(&L[0], 3, 32, 16, 3, 1, 1, 1);
+        conv(&L[1], 16, 32, 16, 3, 1, 1, 1);
+        conv(&L[2], 16, 32, 16, 3, 1, 1, 1);
+        conv(&L[3], 16, 32, 32, 3, 2, 0, 1);
+        conv(&L[4], 32, 16, 32, 3, 1, 1, 1);
+        conv(&L[5], 16, 32, 32, 1, 2, 0, 0);
+        conv(&L[6], 32, 16, 64, 3, 2, 0, 1);
+        conv(&L[7], 64, 8, 64, 3, 1, 1, 1);
+        conv(&L[8], 32, 16, 64, 1, 2, 0, 0);
+        layer(&L[9], DSE_OP_LINEAR, 64, 1, 1, 10, 1, 1, 1, 0, 0, 0, 0);
+    } else {
+        layer(&L[0], DSE_OP_CONV2D, 1, 49, 10, 64, 10, 4, 2, 4, 1, 5, 1);
+        for (int b = 0; b < 4; b++) {
+            layer(&L[1 + 2 * b], DSE_OP_DW, 64, 25, 5, 64, 3, 3, 1, 1, 1, 1, 1);
+            layer(&L[2 + 2 * b], DSE_OP_PW, 64, 25, 5, 64, 1, 1, 1, 0, 0, 0, 0);
+        }
+        layer(&L[9], DSE_OP_LINEAR, 64, 1, 1, 12, 1, 1, 1, 0, 0, 0, 0);
     }
-    layer(&L[9], DSE_OP_LINEAR, 64, 1, 1, 12, 1, 1, 1, 0, 0, 0, 0);
     job.layers = L;
     job.n_layers = 10;
-    if (getenv("PULP_DIRECT_ONLY") ? run(&job, L, 0, 400) : (run(&job, L, 1, 2000) || run(&job, L, 0, 200)))
+    int rd = reps ? reps : resnet8 ? 1 : direct ? 400 : 200;
+    if (direct || resnet8)
+        return run(&job, L, 0, rd) ? 1 : 0;
+    if (run(&job, L, 1, reps ? reps : 2000) || run(&job, L, 0, rd))
         return 1;
     return 0;
 }

@@ -54,6 +54,9 @@ void dse_client_result_release(dse_client_result_t *res, size_t n_layers)
     free(res->all);
     free(res->per_layer);
     free(res->quarantined);
+    for (size_t i = 0; i < res->n_bad_workers; i++)
+        free(res->bad_workers[i]);
+    free(res->bad_workers);
     memset(res, 0, sizeof *res);
 }
 
@@ -243,6 +246,10 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 res->n_quarantined = d->n_quarantined;
                 res->quarantined = dse_xcalloc(d->n_quarantined ? d->n_quarantined : 1,
                                                sizeof *res->quarantined);
+                res->n_bad_workers = d->n_bad_workers;
+                res->bad_workers = dse_xcalloc(d->n_bad_workers + 1, sizeof *res->bad_workers);
+                for (size_t i = 0; i < d->n_bad_workers; i++)
+                    res->bad_workers[i] = dse_xstrdup(d->bad_workers[i]);
                 int bad_layer = 0;
                 for (size_t i = 0; i < d->n_quarantined; i++) {
                     bad_layer |= d->quarantined[i].layer >= nl;

@@ -34,6 +34,8 @@ typedef struct {
     dse_counters_t *per_layer;
     dse_quarantined_t *quarantined;
     size_t n_quarantined;
+    char **bad_workers; /* workers quarantined for rows the model disagrees with */
+    size_t n_bad_workers;
     uint64_t units, reissued;
     uint32_t workers_seen;
     double wall;

@@ -1,9 +1,12 @@
 /* coord.c - the coordinator engine: workers, leases, jobs, clients. */
 #include "coordinator/coord.h"
 
+#include <assert.h>
 #include <czmq.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +26,36 @@
 #define S_UNIT_BITS 40
 #define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)
 #define S_MAX_CAPS 16
+/* A slot is what a lease holds and a WORK message names: a unit of the
+ * search (its number), or, with this bit set, a piece of a unit that was
+ * split after failing too often (an index into the job's pieces). Unit
+ * numbers stay below 2^39 (DSE_SEARCH_MAX_UNITS). */
+#define S_PIECE_BIT (1ULL << 39)
 
-enum { S_PENDING = 0, S_DONE = 1, S_QUARANTINED = 2 };
+/* S_SPLIT: the slot failed max_attempts times and was cut in halves, which
+ * run as pieces; a unit is done when its last piece settles. */
+enum { S_PENDING = 0, S_DONE = 1, S_QUARANTINED = 2, S_SPLIT = 3 };
+
+typedef struct {
+    uint64_t unit;   /* the unit it is part of */
+    uint64_t lo, hi; /* positions (range, shuffled) or offsets into the indices (list) */
+    uint8_t state, attempts, suspect;
+} s_piece_t;
+
+/* A unit being run as pieces: its pieces' rows gathered for the search. */
+typedef struct {
+    uint64_t unit;
+    uint64_t open; /* pieces not settled yet */
+    dse_front_t *rows;
+} s_split_t;
 
 typedef struct {
     dse_peer_t peer;
     uint64_t uid;
     char host[DSE_WIRE_MAX_HOST + 1];
     uint32_t threads, credit, outstanding;
+    uint32_t exclusive; /* holds a suspect unit alone: gets nothing else meanwhile */
+    int quarantined;    /* returned rows the model disagrees with: gets no more units */
     double last_seen;
     uint64_t evaluated;
     char caps[S_MAX_CAPS][32];
@@ -43,6 +68,7 @@ typedef struct {
     uint64_t unit;
     uint64_t worker; /* uid */
     uint32_t epoch;
+    int exclusive; /* a suspect unit, the only one its worker holds */
     double issued, deadline;
 } s_lease_t;
 
@@ -62,6 +88,7 @@ typedef struct s_job {
     dse_counters_t *per_layer;
     uint8_t *state;    /* per unit */
     uint8_t *attempts; /* failed leases per unit, saturating */
+    uint8_t *suspect;  /* per unit: was held by a worker that died; runs alone from then on */
     uint64_t cursor;   /* next fresh unit */
     uint64_t *retry;   /* units back at the front of the queue (FIFO) */
     size_t retry_head, n_retry, cap_retry;
@@ -76,11 +103,36 @@ typedef struct s_job {
     size_t n_seen, cap_seen;
     uint64_t evaluated;
     double started;
+    uint64_t n_quar_units; /* units settled as quarantined (one-point units) */
+    s_piece_t *pieces;
+    size_t n_pieces, cap_pieces;
+    s_split_t *splits;
+    size_t n_splits, cap_splits;
+    double *rate;      /* per layer, points/s measured by the coordinator */
+    uint64_t checked;  /* rows and points re-evaluated by the coordinator */
+    char **bad;        /* workers quarantined over this job's rows: "host #uid: why" */
+    size_t n_bad, cap_bad;
     double workers_seen_at; /* last time a worker could take the job */
     int said_no_workers;    /* "waiting for workers" logged since then */
     uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
     int waiting_logged;
 } s_job_t;
+
+/* A SUBMIT being built and calibrated in a thread of its own, so that a
+ * job whose points are slow to evaluate does not stall the loop. */
+typedef struct {
+    pthread_t thread;
+    atomic_int finished, cancel;
+    dse_peer_t client;
+    char *config;
+    double unit_seconds;
+    double submitted;
+    dse_evaljob_t *ej;
+    dse_search_t *search;
+    double *rate; /* per layer, points/s measured here */
+    int rc;
+    char error[1200];
+} s_pending_t;
 
 struct dse_coord {
     dse_coord_opts_t o;
@@ -95,6 +147,15 @@ struct dse_coord {
     size_t rr; /* round-robin position over jobs */
     double last_heartbeat, last_progress;
     uint64_t proto_errors;
+    uint64_t unleased; /* RESULTs and FAILs refused: no lease held by their sender */
+    uint64_t unleased_kind[4];
+    uint64_t drops; /* workers dropped, for the log's rate limit */
+    /* workers whose rows disagreed with the model: "host #uid: why" (for
+     * summary.json), and their connections, refused from then on */
+    dse_peer_t *bad_peers;
+    size_t n_bad_peers, cap_bad_peers;
+    s_pending_t **pending;
+    size_t n_pending, cap_pending;
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
 };
 
@@ -210,6 +271,7 @@ static void s_job_free(s_job_t *j)
     free(j->per_layer);
     free(j->state);
     free(j->attempts);
+    free(j->suspect);
     free(j->retry);
     free(j->leases);
     free(j->quar);
@@ -217,6 +279,14 @@ static void s_job_free(s_job_t *j)
     free(j->hv_ref);
     free(j->hv_ideal);
     free(j->hv_set);
+    free(j->pieces);
+    free(j->rate);
+    for (size_t i = 0; i < j->n_bad; i++)
+        free(j->bad[i]);
+    free(j->bad);
+    for (size_t i = 0; i < j->n_splits; i++)
+        dse_front_destroy(&j->splits[i].rows);
+    free(j->splits);
     dse_search_destroy(&j->search);
     dse_evaljob_destroy(&j->ej);
     free(j);
@@ -229,6 +299,8 @@ static void s_job_remove(dse_coord_t *c, s_job_t *j)
         s_worker_t *w = s_worker_by_uid(c, j->leases[i].worker);
         if (w && w->outstanding > 0)
             w->outstanding--;
+        if (w && j->leases[i].exclusive && w->exclusive > 0)
+            w->exclusive--;
     }
     dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
     m.cancel.job = j->id;
@@ -255,14 +327,62 @@ static int s_job_has_pending(const s_job_t *j)
     return j->n_retry > 0 || j->cursor < dse_search_n_units(j->search);
 }
 
-/* Next unit to hand out, or -1. Retries come first. */
+/* ---------------------------------------------------------------- slots */
+
+static int s_is_piece(uint64_t slot)
+{
+    return (slot & S_PIECE_BIT) != 0;
+}
+
+/* 1 when slot names a unit or piece the job has. */
+static int s_slot_valid(const s_job_t *j, uint64_t slot)
+{
+    if (s_is_piece(slot))
+        return (slot & ~S_PIECE_BIT) < j->n_pieces;
+    return slot < dse_search_n_units(j->search);
+}
+
+static uint8_t *s_slot_state(s_job_t *j, uint64_t slot)
+{
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].state : &j->state[slot];
+}
+
+static uint8_t *s_slot_attempts(s_job_t *j, uint64_t slot)
+{
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].attempts : &j->attempts[slot];
+}
+
+static uint8_t *s_slot_suspect(s_job_t *j, uint64_t slot)
+{
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].suspect : &j->suspect[slot];
+}
+
+/* The points a slot stands for, as a unit (a piece narrows its unit). */
+static void s_slot_unit(const s_job_t *j, uint64_t slot, dse_unit_t *out)
+{
+    if (!s_is_piece(slot)) {
+        dse_search_unit(j->search, slot, out);
+        return;
+    }
+    const s_piece_t *p = &j->pieces[slot & ~S_PIECE_BIT];
+    dse_search_unit(j->search, p->unit, out);
+    if (out->kind == DSE_UNIT_LIST) {
+        out->indices += p->lo;
+        out->n = (size_t)(p->hi - p->lo);
+    } else {
+        out->lo = p->lo;
+        out->hi = p->hi;
+    }
+}
+
+/* Next slot to hand out, or -1. Retries come first. */
 static int64_t s_job_pop(s_job_t *j)
 {
     while (j->n_retry > 0) {
         uint64_t u = j->retry[j->retry_head];
         j->retry_head = (j->retry_head + 1) % j->cap_retry;
         j->n_retry--;
-        if (j->state[u] == S_PENDING)
+        if (*s_slot_state(j, u) == S_PENDING)
             return (int64_t)u;
     }
     while (j->cursor < dse_search_n_units(j->search)) {
@@ -289,6 +409,17 @@ static void s_job_push_retry(s_job_t *j, uint64_t u)
     j->n_retry++;
 }
 
+/* Puts a slot back at the head of the queue (one that may not go to the
+ * worker at hand). */
+static void s_job_unpop(s_job_t *j, uint64_t u)
+{
+    s_job_push_retry(j, u); /* makes room, then moves it to the head */
+    j->n_retry--;
+    j->retry_head = (j->retry_head + j->cap_retry - 1) % j->cap_retry;
+    j->retry[j->retry_head] = u;
+    j->n_retry++;
+}
+
 static size_t s_unit_leases(const s_job_t *j, uint64_t u)
 {
     size_t n = 0;
@@ -297,82 +428,181 @@ static size_t s_unit_leases(const s_job_t *j, uint64_t u)
     return n;
 }
 
-/* The point of a one-point unit. */
-static uint64_t s_unit_point(const s_job_t *j, const dse_unit_t *unit)
+static s_split_t *s_split_find(s_job_t *j, uint64_t unit)
+{
+    for (size_t i = 0; i < j->n_splits; i++)
+        if (j->splits[i].unit == unit)
+            return &j->splits[i];
+    return NULL;
+}
+
+/* A unit is settled: its rows go to the search (which learns from them),
+ * and it counts as done. */
+static void s_unit_settled(s_job_t *j, uint64_t u, size_t n, const uint64_t *index,
+                           const int64_t *cin, const int64_t *cout, const double *metrics)
+{
+    dse_search_feed(j->search, u, n, index, cin, cout, metrics);
+    j->state[u] = S_DONE;
+    j->done++;
+}
+
+/* A piece settled (done or quarantined): when it was its unit's last, the
+ * unit is settled with the rows its pieces returned. The search sees the
+ * same rows as from the whole unit: for a list, every feasible row; for a
+ * range, the union of the pieces' local fronts filtered, which is the
+ * unit's local front. */
+static void s_piece_settled(s_job_t *j, uint64_t piece)
+{
+    uint64_t u = j->pieces[piece].unit;
+    s_split_t *sp = s_split_find(j, u);
+    assert(sp && sp->open > 0);
+    if (--sp->open > 0)
+        return;
+    const dse_front_t *f = sp->rows;
+    size_t n = dse_front_size(f), width = dse_front_width(f);
+    uint64_t *index = dse_xmalloc((n + 1) * sizeof *index);
+    int64_t *cin = dse_xmalloc((n + 1) * sizeof *cin);
+    int64_t *cout = dse_xmalloc((n + 1) * sizeof *cout);
+    double *metrics = dse_xmalloc((n * width + 1) * sizeof *metrics);
+    for (size_t i = 0; i < n; i++) {
+        index[i] = dse_front_index(f, i);
+        cin[i] = dse_front_cin(f, i);
+        cout[i] = dse_front_cout(f, i);
+        memcpy(metrics + i * width, dse_front_row(f, i), width * sizeof *metrics);
+    }
+    s_unit_settled(j, u, n, index, cin, cout, metrics);
+    free(index);
+    free(cin);
+    free(cout);
+    free(metrics);
+    dse_front_destroy(&sp->rows);
+    *sp = j->splits[--j->n_splits];
+}
+
+static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
+{
+    j->pieces = dse_xgrow(j->pieces, sizeof *j->pieces, j->n_pieces + 1, &j->cap_pieces);
+    s_piece_t *p = &j->pieces[j->n_pieces];
+    p->unit = unit;
+    p->lo = lo;
+    p->hi = hi;
+    p->state = S_PENDING;
+    p->attempts = 0;
+    p->suspect = 1; /* part of a unit that failed: run alone, so a death is its own */
+    return S_PIECE_BIT | j->n_pieces++;
+}
+
+/* Cuts a slot that reached its attempt limit in halves, queued at the
+ * front, so that one point that kills workers costs only itself. */
+static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why)
+{
+    uint64_t u, lo, hi;
+    if (s_is_piece(slot)) {
+        s_piece_t *p = &j->pieces[slot & ~S_PIECE_BIT];
+        u = p->unit, lo = p->lo, hi = p->hi;
+        p->state = S_SPLIT;
+        s_split_find(j, u)->open--; /* replaced by its halves below */
+    } else {
+        dse_unit_t unit;
+        dse_search_unit(j->search, slot, &unit);
+        u = slot;
+        lo = unit.kind == DSE_UNIT_LIST ? 0 : unit.lo;
+        hi = unit.kind == DSE_UNIT_LIST ? unit.n : unit.hi;
+        j->state[u] = S_SPLIT;
+        j->splits = dse_xgrow(j->splits, sizeof *j->splits, j->n_splits + 1, &j->cap_splits);
+        s_split_t *sp = &j->splits[j->n_splits++];
+        sp->unit = u;
+        sp->open = 0;
+        sp->rows = dse_evaljob_front_new(j->ej);
+    }
+    uint64_t mid = lo + (hi - lo) / 2;
+    /* the pieces array may move: no pointers into it across s_piece_new */
+    uint64_t a = s_piece_new(j, u, lo, mid);
+    uint64_t b = s_piece_new(j, u, mid, hi);
+    s_split_find(j, u)->open += 2;
+    s_job_push_retry(j, a);
+    s_job_push_retry(j, b);
+    j->reissued += 2;
+    s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
+          "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
+          (unsigned long long)lo, (unsigned long long)hi, s_max_attempts(c, j), why);
+}
+
+/* The point a one-point slot stands for. */
+static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
 {
     if (unit->kind == DSE_UNIT_LIST)
         return unit->indices[0];
-    if (unit->kind == DSE_UNIT_SHUFFLED) {
-        dse_perm_t perm;
-        dse_perm_init(&perm, j->ej->job->layers[unit->layer].space->size, unit->key);
-        return dse_perm_at(&perm, unit->lo);
-    }
-    return unit->lo;
+    if (unit->kind == DSE_UNIT_RANGE)
+        return unit->lo;
+    dse_perm_t perm;
+    dse_perm_init(&perm, j->ej->job->layers[unit->layer].space->size, unit->key);
+    return dse_perm_at(&perm, unit->lo);
 }
 
-/* A lease ended without a result (worker dead, FAIL, expiry). Every failed
- * lease counts, copies included, so a unit that kills whoever runs it
- * cannot circulate forever: after max_attempts failures it is quarantined;
- * before that it goes back to the front of the queue, unless a copy of it
- * is still out. */
-static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t u, const char *why)
+/* A lease ended without a result. charge says whether the slot is to blame:
+ * a FAIL, a bad RESULT, an expired lease or a worker that died holding it
+ * (the coordinator cannot tell which of a dead worker's units killed it)
+ * are charged; a worker that re-registered or left in good order is not.
+ * A slot charged max_attempts times is split in halves, which start afresh;
+ * only a single point at the limit is quarantined, and named (a measured
+ * point that failed every attempt counts as infeasible, with its reason).
+ * Before that the slot goes back to the front of the queue, unless a copy
+ * is still out. The limit is the job's evaluator's max_attempts for a
+ * measured job, else the coordinator's. */
+static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why, int charge)
 {
-    if (j->state[u] != S_PENDING)
+    uint8_t *state = s_slot_state(j, slot), *attempts = s_slot_attempts(j, slot);
+    if (*state != S_PENDING)
         return; /* done already */
-    if (j->attempts[u] < 255)
-        j->attempts[u]++;
+    if (charge && *attempts < 255)
+        (*attempts)++;
     unsigned max_attempts = (unsigned)s_max_attempts(c, j);
-    if (j->attempts[u] < max_attempts && s_unit_leases(j, u) > 0)
+    if (*attempts < max_attempts && s_unit_leases(j, slot) > 0)
         return; /* still running elsewhere */
-    if (j->attempts[u] >= max_attempts) {
-        j->state[u] = S_QUARANTINED;
-        dse_unit_t unit;
-        dse_search_unit(j->search, u, &unit);
-        j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
-        dse_quarantined_t *q = &j->quar[j->n_quar++];
-        q->layer = unit.layer;
-        q->lo = unit.lo;
-        q->hi = unit.hi;
-        q->attempts = j->attempts[u];
-        if (j->ej->job->evaluator && dse_unit_points(&unit) == 1) {
-            /* a measured point that failed every attempt: infeasible, with its reason */
-            q->lo = s_unit_point(j, &unit);
-            q->hi = q->lo + 1;
-            j->per_layer[unit.layer].evaluated++;
-            j->per_layer[unit.layer].infeasible++;
-            j->evaluated++;
-        }
-        snprintf(q->error, sizeof q->error, "%s", why);
-        if (j->ej->job->evaluator)
-            s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
-                  (unsigned long long)j->id, (unsigned long long)q->lo,
-                  j->ej->job->layers[unit.layer].name, q->attempts, q->attempts == 1 ? "" : "s",
-                  why);
-        else
-            s_log(c, "job %llu: unit %llu (layer '%s', points %llu..%llu) quarantined after %u "
-                  "attempts: %s", (unsigned long long)j->id, (unsigned long long)u,
-                  j->ej->job->layers[unit.layer].name, (unsigned long long)unit.lo,
-                  (unsigned long long)unit.hi, q->attempts, why);
-    } else {
-        s_job_push_retry(j, u);
+    if (*attempts < max_attempts) {
+        s_job_push_retry(j, slot);
         j->reissued++;
         if (c->o.verbose)
-            s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %d (%s)",
-                  (unsigned long long)j->id, (unsigned long long)u, j->attempts[u],
-                  (int)max_attempts, why);
+            s_log(c, "job %llu: unit %llu back in the queue after attempt %u of %u (%s)",
+                  (unsigned long long)j->id, (unsigned long long)slot, *attempts,
+                  max_attempts, why);
+        return;
     }
-}
-
-static int s_lease_take(s_job_t *j, uint64_t u, uint64_t worker, s_lease_t *out)
-{
-    for (size_t i = 0; i < j->n_leases; i++)
-        if (j->leases[i].unit == u && j->leases[i].worker == worker) {
-            if (out)
-                *out = j->leases[i];
-            j->leases[i] = j->leases[--j->n_leases];
-            return 1;
-        }
-    return 0;
+    dse_unit_t unit;
+    s_slot_unit(j, slot, &unit);
+    if (dse_unit_points(&unit) > 1) {
+        s_slot_split(c, j, slot, why);
+        return;
+    }
+    unsigned tries = *attempts;
+    *state = S_QUARANTINED;
+    uint64_t point = s_slot_point(j, &unit);
+    j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
+    dse_quarantined_t *q = &j->quar[j->n_quar++];
+    q->layer = unit.layer;
+    q->lo = point;
+    q->hi = point + 1;
+    q->attempts = tries;
+    snprintf(q->error, sizeof q->error, "%s", why);
+    if (j->ej->job->evaluator) {
+        /* a measured point that failed every attempt: infeasible, its
+         * reason kept for failures.csv */
+        j->per_layer[unit.layer].evaluated++;
+        j->per_layer[unit.layer].infeasible++;
+        j->evaluated++;
+        s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
+              (unsigned long long)j->id, (unsigned long long)point,
+              j->ej->job->layers[unit.layer].name, tries, tries == 1 ? "" : "s", why);
+    } else {
+        s_log(c, "job %llu: point %llu of layer '%s' quarantined after %u attempts: %s",
+              (unsigned long long)j->id, (unsigned long long)point,
+              j->ej->job->layers[unit.layer].name, tries, why);
+    }
+    if (s_is_piece(slot))
+        s_piece_settled(j, slot & ~S_PIECE_BIT);
+    else
+        j->n_quar_units++;
 }
 
 /* The progress line's hypervolume. Per layer: the hypervolume of the front
@@ -420,7 +650,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
     m.progress.total = dse_search_total(j->search);
-    m.progress.units_done = (uint32_t)(j->done + j->n_quar);
+    m.progress.units_done = (uint32_t)(j->done + j->n_quar_units);
     m.progress.units_total = (uint32_t)dse_search_n_units(j->search);
     m.progress.hv = s_progress_hv(j);
     m.progress.workers_alive = alive;
@@ -487,6 +717,8 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         q[i].error = j->quar[i].error;
     }
     d.done.quarantined = q;
+    d.done.n_bad_workers = j->n_bad;
+    d.done.bad_workers = j->bad;
     d.done.workers_seen = (uint32_t)j->n_seen;
     d.done.wall = now - j->started;
     d.done.measured = j->measured;
@@ -512,6 +744,8 @@ static void s_job_grow(s_job_t *j)
         cap *= 2;
     j->state = dse_xrealloc(j->state, cap);
     j->attempts = dse_xrealloc(j->attempts, cap);
+    j->suspect = dse_xrealloc(j->suspect, cap);
+    memset(j->suspect + j->cap_units, 0, cap - j->cap_units);
     memset(j->state + j->cap_units, S_PENDING, cap - j->cap_units);
     memset(j->attempts + j->cap_units, 0, cap - j->cap_units);
     j->cap_units = cap;
@@ -523,7 +757,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
  * or the job is finished. */
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
-    while (j->done + j->n_quar == dse_search_n_units(j->search)) {
+    while (j->done + j->n_quar_units == dse_search_n_units(j->search)) {
         uint64_t slots = 0;
         for (size_t i = 0; i < c->n_workers; i++)
             slots += c->workers[i].credit;
@@ -554,7 +788,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
         w->jobs_sent[w->n_jobs_sent++] = j->id;
     }
     dse_unit_t unit;
-    dse_search_unit(j->search, u, &unit);
+    s_slot_unit(j, u, &unit);
     double timeout = c->o.lease_timeout_s > 0 ? c->o.lease_timeout_s
                                               : (60 > 40 * c->o.unit_seconds ? 60 : 40 * c->o.unit_seconds);
     const dse_evaluator_t *ev = j->ej->job->evaluator;
@@ -567,7 +801,9 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     l->epoch = ++j->epoch;
     l->issued = now;
     l->deadline = now + timeout;
+    l->exclusive = *s_slot_suspect(j, u) != 0;
     w->outstanding++;
+    w->exclusive += (uint32_t)l->exclusive;
     dse_msg_t m = {.cmd = DSE_MSG_WORK};
     m.work.unit = (j->id << S_UNIT_BITS) | u;
     m.work.epoch = l->epoch;
@@ -596,7 +832,7 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
             continue;
         for (size_t i = 0; i < j->n_leases; i++) {
             s_lease_t *l = &j->leases[i];
-            if (l->worker == w->uid || j->state[l->unit] != S_PENDING ||
+            if (l->worker == w->uid || *s_slot_state(j, l->unit) != S_PENDING ||
                 s_unit_leases(j, l->unit) > 1 || now - l->issued < c->o.unit_seconds)
                 continue;
             if (!best_job || l->issued < best_job->leases[best].issued)
@@ -617,7 +853,7 @@ static void s_schedule(dse_coord_t *c, double now)
         return;
     for (size_t wi = 0; wi < c->n_workers; wi++) {
         s_worker_t *w = &c->workers[wi];
-        while (w->outstanding < w->credit) {
+        while (w->outstanding < w->credit && !w->exclusive) {
             s_job_t *j = NULL;
             for (size_t k = 0; k < c->n_jobs; k++) {
                 s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
@@ -635,6 +871,10 @@ static void s_schedule(dse_coord_t *c, double now)
             int64_t u = s_job_pop(j);
             if (u < 0)
                 break;
+            if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
+                s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
+                break;
+            }
             s_issue(c, j, w, (uint64_t)u, now);
         }
     }
@@ -642,11 +882,17 @@ static void s_schedule(dse_coord_t *c, double now)
 
 /* --------------------------------------------------------- worker messages */
 
-static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why)
+/* Forgets a worker; its units go back to the queue, charged to them when
+ * charge is set (see s_unit_failed). */
+static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why, int charge)
 {
-    if (c->o.verbose || w->outstanding)
-        s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue", w->host,
-              (unsigned long long)w->uid, why, w->outstanding, w->outstanding == 1 ? "" : "s");
+    /* the first drops in full, then now and then: a peer that registers
+     * and misbehaves in a loop cannot flood the log */
+    c->drops++;
+    if ((c->o.verbose || w->outstanding) && (c->drops <= 30 || c->drops % 100 == 0))
+        s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue (%llu workers dropped so "
+              "far)", w->host, (unsigned long long)w->uid, why, w->outstanding,
+              w->outstanding == 1 ? "" : "s", (unsigned long long)c->drops);
     uint64_t uid = w->uid;
     free(w->jobs_sent);
     size_t idx = (size_t)(w - c->workers);
@@ -656,8 +902,15 @@ static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why)
         for (size_t i = 0; i < j->n_leases;) {
             if (j->leases[i].worker == uid) {
                 uint64_t u = j->leases[i].unit;
+                /* a worker that dies holding several units does not say
+                 * which one killed it: each becomes a suspect and runs
+                 * alone from then on; a death charges only a unit that ran
+                 * alone */
+                int alone = j->leases[i].exclusive;
+                if (charge && !alone)
+                    *s_slot_suspect(j, u) = 1;
                 j->leases[i] = j->leases[--j->n_leases];
-                s_unit_failed(c, j, u, "worker lost");
+                s_unit_failed(c, j, u, "worker lost", charge && alone);
             } else {
                 i++;
             }
@@ -669,7 +922,7 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
 {
     s_worker_t *w = s_worker_find(c, p);
     if (w)
-        s_worker_drop(c, w, "re-registered");
+        s_worker_drop(c, w, "re-registered", 0); /* a READY again is not an attempt */
     if (r->version != DSE_WIRE_VERSION) {
         s_log(c, "worker %s speaks protocol %u, not %u: refused", r->host, r->version,
               DSE_WIRE_VERSION);
@@ -683,7 +936,10 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
     w->uid = ++c->next_worker_uid;
     snprintf(w->host, sizeof w->host, "%s", r->host);
     w->threads = r->threads ? r->threads : 1;
-    w->credit = r->credit < 1 ? 1 : (r->credit > 1024 ? 1024 : r->credit);
+    /* about 2 units per thread is what a worker asks; more than 4 per
+     * thread would only hoard units others could run */
+    uint32_t most = w->threads > 256 ? 1024 : 4 * w->threads;
+    w->credit = r->credit < 1 ? 1 : (r->credit > most ? most : r->credit);
     w->last_seen = now;
     for (size_t i = 0; i < r->n_caps && w->n_caps < S_MAX_CAPS; i++)
         snprintf(w->caps[w->n_caps++], sizeof w->caps[0], "%s", r->caps[i]);
@@ -710,6 +966,19 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
         snprintf(why, size, "more rows than feasible points");
         return 0;
     }
+    /* a list (and every unit of a dump_all job) returns each feasible point;
+     * a range its local front, which is empty only when nothing is feasible */
+    if ((unit->kind == DSE_UNIT_LIST || j->ej->job->dump_all) &&
+        r->rows.n != r->counters.feasible) {
+        snprintf(why, size, "%zu rows for %llu feasible points", r->rows.n,
+                 (unsigned long long)r->counters.feasible);
+        return 0;
+    }
+    if (r->rows.n == 0 && r->counters.feasible > 0) {
+        snprintf(why, size, "no rows, but %llu feasible points",
+                 (unsigned long long)r->counters.feasible);
+        return 0;
+    }
     uint64_t told = 0;
     for (size_t i = 0; i < DSE_WHY_SLOTS; i++)
         told += r->counters.why.n[i];
@@ -727,49 +996,226 @@ static int s_check_result(const s_job_t *j, const dse_unit_t *unit, const dse_ms
     return 1;
 }
 
-/* Merges a unit's rows and counters. A measured job's rows are kept
- * whatever the per-layer constraints (so that they can be cached): they are
- * checked here. */
-static void s_merge(s_job_t *j, uint64_t u, const dse_unit_t *unit, const dse_wire_counters_t *cn,
-                    size_t n, const uint64_t *index, const int64_t *cin, const int64_t *cout,
-                    const double *metrics, size_t width)
+/* ------------------------------------------------------- result checks */
+
+/* Layers whose points the coordinator evaluates slower than this (its own
+ * calibration) are not re-evaluated: the checks must stay cheap on the
+ * loop. */
+#define S_CHECK_MIN_RATE 1000.0
+/* Rows re-evaluated per result at most: all of a local front, a sample of
+ * a list's or a dump_all unit's every feasible point. */
+#define S_CHECK_ROWS 64
+
+static int s_close(double a, double b)
+{
+    return a == b || fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b));
+}
+
+/* The point at position pos (< points) of a unit. */
+static uint64_t s_unit_point_at(const s_job_t *j, const dse_unit_t *u, uint64_t pos)
+{
+    if (u->kind == DSE_UNIT_LIST)
+        return u->indices[pos];
+    if (u->kind == DSE_UNIT_RANGE)
+        return u->lo + pos;
+    dse_perm_t perm;
+    dse_perm_init(&perm, j->ej->job->layers[u->layer].space->size, u->key);
+    return dse_perm_at(&perm, u->lo + pos);
+}
+
+/* Re-evaluates a result with the job's own analytic model (deterministic
+ * and cheap): its returned rows (all of them up to S_CHECK_ROWS, else a
+ * seeded sample), whose metrics and interface class must be the model's,
+ * and one seeded point of the unit, which,
+ * when feasible, some returned row of its class must match or beat on
+ * every objective (a worker's rows are its unit's local front, or every
+ * feasible point). Returns 1 when they agree, or 0 with why. A measured
+ * evaluator (not deterministic) would not be checked this way. */
+static int s_verify_result(s_job_t *j, const dse_unit_t *unit, uint64_t slot,
+                           const dse_msg_result_t *r, char *why, size_t size)
+{
+    const dse_evaljob_t *ej = j->ej;
+    const dse_hwmodel_t *m = ej->job->model;
+    size_t width = r->rows.width;
+    dse_front_t *f = dse_evaljob_front_new(ej);
+    uint64_t h = dse_mix64(ej->job->seed ^ (j->id << 48) ^ slot ^ (j->checked << 20));
+    int ok = 1;
+    dse_counters_t cnt = {0};
+    /* every row of a small result (a local front is small), else a sample */
+    size_t n_check = r->rows.n < S_CHECK_ROWS ? r->rows.n : S_CHECK_ROWS;
+    for (size_t c_ = 0; c_ < n_check && ok; c_++) {
+        size_t i = r->rows.n <= S_CHECK_ROWS ? c_ : (size_t)(dse_mix64(h + 2 + c_) % r->rows.n);
+        uint64_t idx = r->rows.index[i];
+        dse_front_clear(f);
+        memset(&cnt, 0, sizeof cnt);
+        dse_eval_points(ej, unit->layer, 0, 0, &idx, 1, f, NULL, &cnt, NULL);
+        j->checked++;
+        if (cnt.feasible != 1 || dse_front_size(f) != 1) {
+            snprintf(why, size, "point %llu was returned as feasible; the model finds it "
+                     "infeasible", (unsigned long long)idx);
+            ok = 0;
+        } else if (dse_front_cin(f, 0) != r->rows.cin[i] || dse_front_cout(f, 0) != r->rows.cout[i]) {
+            snprintf(why, size, "point %llu: interface class differs from the model's",
+                     (unsigned long long)idx);
+            ok = 0;
+        } else {
+            const double *row = dse_front_row(f, 0);
+            for (size_t k = 0; k < width && ok; k++)
+                if (!s_close(row[k], r->rows.metrics[i * width + k])) {
+                    snprintf(why, size, "point %llu: %s = %.17g, the model gives %.17g",
+                             (unsigned long long)idx, m->metrics[k].name,
+                             r->rows.metrics[i * width + k], row[k]);
+                    ok = 0;
+                }
+        }
+    }
+    if (ok) {
+        dse_front_clear(f);
+        memset(&cnt, 0, sizeof cnt);
+        uint64_t idx = s_unit_point_at(j, unit, dse_mix64(h + 1) % dse_unit_points(unit));
+        dse_eval_points(ej, unit->layer, 0, 0, &idx, 1, f, NULL, &cnt, NULL);
+        j->checked++;
+        if (cnt.feasible == 1 && dse_front_size(f) == 1) {
+            const double *p = dse_front_row(f, 0);
+            const int *obj = dse_front_obj(f);
+            size_t n_obj = dse_front_n_obj(f);
+            int covered = 0;
+            for (size_t i = 0; i < r->rows.n && !covered; i++) {
+                if (r->rows.cin[i] != dse_front_cin(f, 0) || r->rows.cout[i] != dse_front_cout(f, 0))
+                    continue;
+                covered = 1;
+                for (size_t o = 0; o < n_obj && covered; o++) {
+                    double x = r->rows.metrics[i * width + (size_t)obj[o]], y = p[obj[o]];
+                    covered = x <= y || s_close(x, y);
+                }
+            }
+            if (!covered) {
+                snprintf(why, size, "point %llu of the unit is feasible and no returned row "
+                         "matches or beats it", (unsigned long long)idx);
+                ok = 0;
+            }
+        }
+    }
+    dse_front_destroy(&f);
+    return ok;
+}
+
+static int s_peer_banned(const dse_coord_t *c, const dse_peer_t *p)
+{
+    for (size_t i = 0; i < c->n_bad_peers; i++)
+        if (c->bad_peers[i].len == p->len && memcmp(c->bad_peers[i].bytes, p->bytes, p->len) == 0)
+            return 1;
+    return 0;
+}
+
+/* A worker whose rows disagree with the model: it gets no more units (its
+ * connection is refused from now on), its units go back to the queue
+ * uncharged, and the job's summary names it. */
+static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const char *why)
+{
+    char line[DSE_WIRE_MAX_HOST + 320];
+    snprintf(line, sizeof line, "%s #%llu: %.256s", w->host, (unsigned long long)w->uid, why);
+    s_log(c, "job %llu: worker %s; quarantined: it gets no more units and its units are "
+          "issued again", (unsigned long long)j->id, line);
+    j->bad = dse_xgrow(j->bad, sizeof *j->bad, j->n_bad + 1, &j->cap_bad);
+    j->bad[j->n_bad++] = dse_xstrdup(line);
+    c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
+                             &c->cap_bad_peers);
+    c->bad_peers[c->n_bad_peers++] = w->peer;
+    s_worker_drop(c, w, "quarantined", 0);
+}
+
+/* Refuses a RESULT or FAIL that its sender holds no lease for (never
+ * registered, declared dead since, a unit it was not given, a stale epoch):
+ * only the holder of a unit's current lease may settle it. Logged now and
+ * then so that a noisy peer cannot flood the log. */
+static void s_unleased(dse_coord_t *c, const char *what, const s_worker_t *w, uint64_t wire_unit)
+{
+    c->unleased++;
+    /* the first few of each kind (RESULT or FAIL, from a worker or not) */
+    uint64_t *kind = &c->unleased_kind[(what[0] == 'F') * 2 + (w != NULL)];
+    if (++*kind <= 5 || c->unleased % 1000 == 0)
+        s_log(c, "refused a %s for unit %llu from %s: it holds no lease on it (%llu so far)",
+              what, (unsigned long long)wire_unit,
+              w ? w->host : "a peer that is not a registered worker",
+              (unsigned long long)c->unleased);
+}
+
+/* The job and slot a message names, with the sender's lease taken (the
+ * worker's count of outstanding units released). NULL when there is no
+ * such lease. */
+static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, uint32_t epoch,
+                             uint64_t *slot)
+{
+    if (!w)
+        return NULL;
+    s_job_t *j = s_job_find(c, wire_unit >> S_UNIT_BITS);
+    if (!j)
+        return NULL;
+    uint64_t u = wire_unit & S_UNIT_MASK;
+    if (!s_slot_valid(j, u))
+        return NULL;
+    for (size_t i = 0; i < j->n_leases; i++)
+        if (j->leases[i].unit == u && j->leases[i].worker == w->uid &&
+            j->leases[i].epoch == epoch) {
+            if (j->leases[i].exclusive && w->exclusive > 0)
+                w->exclusive--;
+            j->leases[i] = j->leases[--j->n_leases];
+            if (w->outstanding > 0)
+                w->outstanding--;
+            *slot = u;
+            return j;
+        }
+    return NULL;
+}
+
+/* Merges a slot's rows and counters, and settles it: a unit's rows go to
+ * the search, a piece's are gathered with its unit's other pieces (see
+ * s_piece_settled). A measured job's rows are kept whatever the per-layer
+ * constraints (so that they can be cached): they are checked here. */
+static void s_merge(s_job_t *j, uint64_t slot, const dse_unit_t *unit,
+                    const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
+                    const int64_t *cin, const int64_t *cout, const double *metrics, size_t width)
 {
     const dse_job_t *job = j->ej->job;
     dse_counters_t *pl = &j->per_layer[unit->layer];
     uint64_t dropped = 0;
-    size_t kept = 0;
-    if (!job->evaluator) { /* the model's rows are final: merged as they come */
-        dse_front_t *f = j->fronts[unit->layer];
+    /* the rows kept: the model's rows are final; a measured job's are
+     * copied without those its constraints reject */
+    uint64_t *kidx = NULL;
+    int64_t *kcin = NULL, *kcout = NULL;
+    double *km = NULL;
+    if (job->evaluator) {
+        kidx = dse_xcalloc(n + 1, sizeof *kidx);
+        kcin = dse_xcalloc(n + 1, sizeof *kcin);
+        kcout = dse_xcalloc(n + 1, sizeof *kcout);
+        km = dse_xcalloc(n * width + 1, sizeof *km);
+        size_t kept = 0;
         for (size_t i = 0; i < n; i++) {
-            dse_front_insert(f, index[i], cin[i], cout[i], metrics + i * width);
-            if (j->all)
-                dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i],
-                               metrics + i * width);
+            const double *row = metrics + i * width;
+            if (!dse_eval_keep(job, row)) {
+                dse_eval_tally(job, 1, row, &pl->why); /* the constraint it breaks */
+                dropped++;
+                continue;
+            }
+            kidx[kept] = index[i], kcin[kept] = cin[i], kcout[kept] = cout[i];
+            memcpy(km + kept * width, row, width * sizeof *row);
+            kept++;
         }
-        dse_search_feed(j->search, u, n, index, cin, cout, metrics);
-        goto counters;
+        n = kept, index = kidx, cin = kcin, cout = kcout, metrics = km;
     }
-    uint64_t *kidx = dse_xcalloc(n + 1, sizeof *kidx);
-    int64_t *kcin = dse_xcalloc(n + 1, sizeof *kcin), *kcout = dse_xcalloc(n + 1, sizeof *kcout);
-    double *km = dse_xcalloc(n * width + 1, sizeof *km);
     dse_front_t *f = j->fronts[unit->layer];
+    s_split_t *sp = s_is_piece(slot) ? s_split_find(j, j->pieces[slot & ~S_PIECE_BIT].unit) : NULL;
     for (size_t i = 0; i < n; i++) {
         const double *row = metrics + i * width;
-        if (!dse_eval_keep(job, row)) {
-            dse_eval_tally(job, 1, row, &pl->why); /* the constraint it breaks */
-            dropped++;
-            continue;
-        }
         dse_front_insert(f, index[i], cin[i], cout[i], row);
         if (j->all)
             dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i], row);
-        kidx[kept] = index[i], kcin[kept] = cin[i], kcout[kept] = cout[i];
-        memcpy(km + kept * width, row, width * sizeof *row);
-        kept++;
+        if (sp && unit->kind == DSE_UNIT_LIST)
+            dse_front_push(sp->rows, index[i], cin[i], cout[i], row);
+        else if (sp)
+            dse_front_insert(sp->rows, index[i], cin[i], cout[i], row);
     }
-    dse_search_feed(j->search, u, kept, kidx, kcin, kcout, km);
-    free(kidx), free(kcin), free(kcout), free(km);
-counters:
     pl->evaluated += cn->evaluated;
     pl->feasible += cn->feasible - dropped;
     pl->infeasible += cn->infeasible + dropped;
@@ -777,8 +1223,13 @@ counters:
     dse_why_merge(&pl->why, &cn->why);
     /* progress counts points done: a skipped point is as done as an evaluated one */
     j->evaluated += cn->evaluated + cn->skipped;
-    j->state[u] = S_DONE;
-    j->done++;
+    if (sp) {
+        j->pieces[slot & ~S_PIECE_BIT].state = S_DONE;
+        s_piece_settled(j, slot & ~S_PIECE_BIT);
+    } else {
+        s_unit_settled(j, slot, n, index, cin, cout, metrics);
+    }
+    free(kidx), free(kcin), free(kcout), free(km);
 }
 
 /* Measured jobs: settles here the new units [from, to) that need no
@@ -800,7 +1251,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         if (dse_unit_points(&unit) != 1)
             continue;
         const dse_space_t *sp = job->layers[unit.layer].space;
-        uint64_t idx = s_unit_point(j, &unit);
+        uint64_t idx = s_slot_point(j, &unit);
         if (idx >= sp->size)
             continue;
         dse_space_decode(sp, idx, params);
@@ -833,29 +1284,42 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
 
 static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, double now)
 {
-    s_job_t *j = s_job_find(c, r->unit >> S_UNIT_BITS);
-    if (!j)
-        return; /* a job that finished or was cancelled */
-    uint64_t u = r->unit & S_UNIT_MASK;
-    if (u >= dse_search_n_units(j->search)) {
-        s_log(c, "worker %s: RESULT for unit %llu, which job %llu does not have", w ? w->host : "?",
-              (unsigned long long)u, (unsigned long long)j->id);
+    uint64_t u;
+    s_job_t *j = s_take_lease(c, w, r->unit, r->epoch, &u);
+    if (!j) {
+        /* a job that finished or was cancelled is no fault of the worker */
+        if (!w || s_job_find(c, r->unit >> S_UNIT_BITS))
+            s_unleased(c, "RESULT", w, r->unit);
         return;
     }
-    if (w && s_lease_take(j, u, w->uid, NULL) && w->outstanding > 0)
-        w->outstanding--;
-    if (j->state[u] != S_PENDING)
-        return; /* a duplicate, or a stale copy: already merged */
+    if (*s_slot_state(j, u) != S_PENDING)
+        return; /* a copy of a unit merged already */
     dse_unit_t unit;
-    dse_search_unit(j->search, u, &unit);
+    s_slot_unit(j, u, &unit);
     char why[256];
     if (!s_check_result(j, &unit, r, why, sizeof why)) {
-        s_log(c, "worker %s: bad RESULT for unit %llu: %s", w ? w->host : "?",
-              (unsigned long long)u, why);
-        s_unit_failed(c, j, u, why);
+        /* a worker that cannot evaluate a unit says FAIL; a RESULT that does
+         * not add up is the worker's fault, not the unit's: the unit goes
+         * back uncharged and the worker is dropped (it may register again) */
+        if (c->drops < 30)
+            s_log(c, "worker %s (#%llu): bad RESULT for unit %llu: %s", w->host,
+                  (unsigned long long)w->uid, (unsigned long long)u, why);
+        s_unit_failed(c, j, u, why, 0);
+        dse_peer_t peer = w->peer;
+        s_worker_drop(c, w, "sent a bad RESULT", 0);
+        s_send_peer(c, c->wsock, &peer, DSE_MSG_DISCONNECT);
+        s_job_check_done(c, j, now);
         return;
     }
+    /* a measured job's rows are not the model's: they are not checked against it */
     const dse_job_t *job = j->ej->job;
+    if (!job->evaluator && j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
+        !s_verify_result(j, &unit, u, r, why, sizeof why)) {
+        s_unit_failed(c, j, u, why, 0);
+        s_worker_quarantine(c, j, w, why);
+        s_job_check_done(c, j, now);
+        return;
+    }
     if (job->evaluator) {
         j->measured += r->counters.evaluated;
         /* every measurement goes to the cache, whatever the job's constraints */
@@ -873,32 +1337,29 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     }
     s_merge(j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
             r->rows.metrics, r->rows.width);
-    if (w) {
-        size_t k = 0;
-        while (k < j->n_seen && j->seen[k] != w->uid)
-            k++;
-        if (k == j->n_seen) {
-            j->seen = dse_xgrow(j->seen, sizeof *j->seen, j->n_seen + 1, &j->cap_seen);
-            j->seen[j->n_seen++] = w->uid;
-        }
+    size_t k = 0;
+    while (k < j->n_seen && j->seen[k] != w->uid)
+        k++;
+    if (k == j->n_seen) {
+        j->seen = dse_xgrow(j->seen, sizeof *j->seen, j->n_seen + 1, &j->cap_seen);
+        j->seen[j->n_seen++] = w->uid;
     }
     s_job_check_done(c, j, now);
 }
 
 static void s_on_fail(dse_coord_t *c, s_worker_t *w, dse_msg_fail_t *f, double now)
 {
-    s_job_t *j = s_job_find(c, f->unit >> S_UNIT_BITS);
-    if (!j)
+    uint64_t u;
+    s_job_t *j = s_take_lease(c, w, f->unit, f->epoch, &u);
+    if (!j) {
+        if (s_job_find(c, f->unit >> S_UNIT_BITS))
+            s_unleased(c, "FAIL", w, f->unit);
         return;
-    uint64_t u = f->unit & S_UNIT_MASK;
-    if (u >= dse_search_n_units(j->search))
-        return;
-    if (s_lease_take(j, u, w->uid, NULL) && w->outstanding > 0)
-        w->outstanding--;
+    }
     if (c->o.verbose)
         s_log(c, "worker %s failed unit %llu of job %llu: %s", w->host, (unsigned long long)u,
               (unsigned long long)j->id, f->message);
-    s_unit_failed(c, j, u, f->message);
+    s_unit_failed(c, j, u, f->message, 1);
     s_job_check_done(c, j, now);
 }
 
@@ -914,6 +1375,10 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     }
     if (rc)
         return;
+    if (s_peer_banned(c, &peer)) { /* a quarantined worker: ignored */
+        dse_msg_release(&msg);
+        return;
+    }
     s_worker_t *w = s_worker_find(c, &peer);
     if (w)
         w->last_seen = now;
@@ -923,7 +1388,7 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
         break;
     case DSE_MSG_RESULT:
         s_on_result(c, w, &msg.result, now);
-        if (!w) /* from a worker we declared dead: merged if useful; now re-register */
+        if (!w) /* from a worker we declared dead: not merged; it is to re-register */
             s_send_peer(c, c->wsock, &peer, DSE_MSG_DISCONNECT);
         break;
     case DSE_MSG_FAIL:
@@ -940,7 +1405,7 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
         break;
     case DSE_MSG_DISCONNECT:
         if (w)
-            s_worker_drop(c, w, "left");
+            s_worker_drop(c, w, "left", 0);
         break;
     default: {
         dse_error_t e = DSE_ERROR_INIT;
@@ -961,39 +1426,99 @@ static void s_client_error(dse_coord_t *c, const dse_peer_t *p, const char *text
     dse_msg_send(c->csock, p, &m);
 }
 
+/* At most this many SUBMITs built at once; more are refused at once. */
+#define S_MAX_PENDING 4
+
+/* Builds and calibrates a submitted job, off the coordinator's loop. */
+static void *s_build_thread(void *arg)
+{
+    s_pending_t *pj = arg;
+    dse_error_t err = DSE_ERROR_INIT;
+    double *rate = NULL;
+    int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), &pj->ej, &err);
+    if (rc == 0) {
+        const dse_job_t *job = pj->ej->job;
+        double unit_s = job->unit_seconds > 0 ? job->unit_seconds : pj->unit_seconds;
+        rate = dse_xcalloc(job->n_layers + 1, sizeof *rate);
+        for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
+            if (atomic_load(&pj->cancel))
+                rc = dse_error_set(&err, DSE_EINTR, NULL, 0, 0, "the coordinator is stopping");
+            else /* measured jobs: units of one point (a rate of 0), and nothing run here */
+                rate[l] = job->evaluator ? 0 : dse_eval_rate(pj->ej, l);
+        }
+        if (rc == 0)
+            rc = dse_search_new(pj->ej, unit_s, rate, &pj->search, &err);
+    }
+    if (rc) {
+        dse_error_format(&err, pj->error, sizeof pj->error);
+        dse_evaljob_destroy(&pj->ej);
+        free(rate);
+        rate = NULL;
+    }
+    pj->rate = rate;
+    pj->rc = rc;
+    atomic_store(&pj->finished, 1);
+    return NULL;
+}
+
+static void s_pending_free(s_pending_t *pj)
+{
+    free(pj->rate);
+    dse_search_destroy(&pj->search);
+    dse_evaljob_destroy(&pj->ej);
+    free(pj->config);
+    free(pj);
+}
+
+/* A SUBMIT starts a build thread; the job starts when it is ready. */
 static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s, double now)
 {
-    dse_error_t err = DSE_ERROR_INIT;
-    dse_evaljob_t *ej = NULL;
-    if (dse_evaljob_from_text(s->config, strlen(s->config), &ej, &err) != 0) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
+    if (c->n_pending >= S_MAX_PENDING) {
+        char buf[200];
+        snprintf(buf, sizeof buf, "the coordinator is preparing %zu jobs already: submit again "
+                 "in a moment", c->n_pending);
         s_client_error(c, p, buf);
         return;
     }
-    if (ej->job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
+    s_pending_t *pj = dse_xcalloc(1, sizeof *pj);
+    pj->client = *p;
+    pj->config = s->config; /* taken over from the message */
+    s->config = NULL;
+    pj->unit_seconds = c->o.unit_seconds;
+    pj->submitted = now;
+    if (pthread_create(&pj->thread, NULL, s_build_thread, pj) != 0) {
+        s_client_error(c, p, "the coordinator cannot start a thread to prepare the job");
+        s_pending_free(pj);
+        return;
+    }
+    c->pending = dse_xgrow(c->pending, sizeof *c->pending, c->n_pending + 1, &c->cap_pending);
+    c->pending[c->n_pending++] = pj;
+}
+
+/* A built job becomes a running one: its state, the ACCEPT to its client
+ * (or an ERROR when the cache a measured job needs cannot be opened). */
+static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
+{
+    dse_error_t err = DSE_ERROR_INIT;
+    if (pj->ej->job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
         !(c->cache = dse_mcache_open(c->o.cache_dir, &err))) {
         char buf[1200];
         dse_error_format(&err, buf, sizeof buf);
-        s_client_error(c, p, buf);
-        dse_evaljob_destroy(&ej);
-        return;
+        s_client_error(c, &pj->client, buf);
+        return; /* the caller frees pj with its job */
     }
-    double unit_s = ej->job->unit_seconds > 0 ? ej->job->unit_seconds : c->o.unit_seconds;
-    dse_search_t *search = NULL;
-    if (dse_search_new(ej, unit_s, NULL, &search, &err) != 0) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
-        s_client_error(c, p, buf);
-        dse_evaljob_destroy(&ej);
-        return;
-    }
+    dse_evaljob_t *ej = pj->ej;
+    dse_search_t *search = pj->search;
+    pj->ej = NULL;
+    pj->search = NULL;
     s_job_t *j = dse_xcalloc(1, sizeof *j);
     j->id = ++c->next_job_id;
-    j->client = *p;
+    j->client = pj->client;
     j->client_seen = now;
     j->ej = ej;
     j->search = search;
+    j->rate = pj->rate;
+    pj->rate = NULL;
     size_t nl = ej->job->n_layers;
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
@@ -1017,11 +1542,31 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
     m.accept.job = j->id;
     m.accept.digest = ej->digest;
-    dse_msg_send(c->csock, p, &m);
+    dse_msg_send(c->csock, &j->client, &m);
     if (c->o.verbose)
-        s_log(c, "job %llu '%s' accepted: %zu layers, %llu units", (unsigned long long)j->id,
-              ej->job->name, nl, (unsigned long long)dse_search_n_units(search));
+        s_log(c, "job %llu '%s' accepted: %zu layers, %llu units (prepared in %.2f s)",
+              (unsigned long long)j->id, ej->job->name, nl,
+              (unsigned long long)dse_search_n_units(search), now - pj->submitted);
     s_job_check_done(c, j, now);
+}
+
+/* Starts the jobs whose build finished, or tells their clients why not. */
+static void s_pending_poll(dse_coord_t *c, double now)
+{
+    for (size_t i = 0; i < c->n_pending;) {
+        s_pending_t *pj = c->pending[i];
+        if (!atomic_load(&pj->finished)) {
+            i++;
+            continue;
+        }
+        pthread_join(pj->thread, NULL);
+        c->pending[i] = c->pending[--c->n_pending];
+        if (pj->rc)
+            s_client_error(c, &pj->client, pj->error);
+        else
+            s_job_start(c, pj, now);
+        s_pending_free(pj);
+    }
 }
 
 static void s_on_client_msg(dse_coord_t *c, double now)
@@ -1037,16 +1582,9 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     if (rc)
         return;
     switch (msg.cmd) {
-    case DSE_MSG_SUBMIT: {
+    case DSE_MSG_SUBMIT:
         s_on_submit(c, &peer, &msg.submit, now);
-        /* building a job (model preparation, rate calibration) can take a
-         * while; the workers were not silent, the coordinator was busy */
-        double after = dse_now();
-        if (after - now > c->o.heartbeat_s)
-            for (size_t i = 0; i < c->n_workers; i++)
-                c->workers[i].last_seen = after;
         break;
-    }
     case DSE_MSG_HEARTBEAT:
         for (size_t i = 0; i < c->n_jobs; i++)
             if (c->jobs[i]->client.len == peer.len &&
@@ -1086,7 +1624,7 @@ static void s_timers(dse_coord_t *c, double now)
     for (size_t i = 0; i < c->n_workers;) {
         s_worker_t *w = &c->workers[i];
         if (now - w->last_seen > hb * c->o.heartbeat_misses)
-            s_worker_drop(c, w, "missed its heartbeats: declared dead"); /* swaps in the last */
+            s_worker_drop(c, w, "missed its heartbeats: declared dead", 1); /* swaps in the last */
         else
             i++;
     }
@@ -1099,10 +1637,12 @@ static void s_timers(dse_coord_t *c, double now)
                 s_worker_t *w = s_worker_by_uid(c, l->worker);
                 if (w && w->outstanding > 0)
                     w->outstanding--;
+                if (w && l->exclusive && w->exclusive > 0)
+                    w->exclusive--;
                 *l = j->leases[--j->n_leases];
                 s_log(c, "job %llu: unit %llu outstanding too long: issued again",
                       (unsigned long long)j->id, (unsigned long long)u);
-                s_unit_failed(c, j, u, "lease expired");
+                s_unit_failed(c, j, u, "lease expired", 1);
             } else {
                 i++;
             }
@@ -1183,8 +1723,31 @@ static int s_bind(zsock_t *sock, const char *ep, char *out, size_t size, dse_err
     return 0;
 }
 
+int dse_endpoint_is_local(const char *ep)
+{
+    if (strncmp(ep, "ipc://", 6) == 0 || strncmp(ep, "inproc://", 9) == 0)
+        return 1;
+    if (strncmp(ep, "tcp://", 6) != 0)
+        return 0;
+    const char *h = ep + 6;
+    return strncmp(h, "127.", 4) == 0 || strncmp(h, "localhost:", 10) == 0 ||
+           strncmp(h, "[::1]:", 6) == 0;
+}
+
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
 {
+    /* the one place the bind policy lives: nothing is authenticated yet
+     * (no CURVE), so a port beyond this host is opened only when asked */
+    const char *eps[2] = {o->worker_bind, o->client_bind};
+    for (int i = 0; i < 2; i++)
+        if (!dse_endpoint_is_local(eps[i]) && !o->insecure) {
+            dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
+                          "refusing to bind %s: it is reachable beyond this host, and the "
+                          "coordinator authenticates no one yet, so anyone who reaches it could "
+                          "register workers and submit or cancel jobs. Bind 127.0.0.1 or ipc://, "
+                          "or give --insecure on a network only trusted hosts can reach", eps[i]);
+            return NULL;
+        }
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
     c->o = *o;
     if (c->o.heartbeat_s <= 0)
@@ -1227,7 +1790,8 @@ int dse_coord_run(dse_coord_t *c)
     if (tick < 10)
         tick = 10;
     while (!(c->o.stop && *c->o.stop)) {
-        void *which = zpoller_wait(poller, tick);
+        /* while a job is being prepared, look for it often */
+        void *which = zpoller_wait(poller, c->n_pending ? 2 : tick);
         double now = dse_now();
         /* drain what is ready, a bounded batch per socket */
         if (which) {
@@ -1249,6 +1813,7 @@ int dse_coord_run(dse_coord_t *c)
                 }
             }
         }
+        s_pending_poll(c, now);
         s_timers(c, now);
         /* a lost worker or an expired lease may have quarantined a job's
          * last units: such a job is complete too */
@@ -1270,6 +1835,15 @@ void dse_coord_destroy(dse_coord_t **c_p)
     if (!c_p || !*c_p)
         return;
     dse_coord_t *c = *c_p;
+    /* a build stops between layers' calibrations */
+    for (size_t i = 0; i < c->n_pending; i++)
+        atomic_store(&c->pending[i]->cancel, 1);
+    for (size_t i = 0; i < c->n_pending; i++) {
+        pthread_join(c->pending[i]->thread, NULL);
+        s_pending_free(c->pending[i]);
+    }
+    free(c->pending);
+    free(c->bad_peers);
     while (c->n_jobs)
         s_job_remove(c, c->jobs[c->n_jobs - 1]);
     free(c->jobs);

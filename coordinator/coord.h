@@ -29,6 +29,7 @@ typedef struct {
     const char *cache_dir;   /* measured points are cached here (coordinator/mcache.h);
                                 NULL or "" = no cache */
     int verbose;
+    int insecure;            /* allow binds beyond loopback (no authentication yet) */
     volatile sig_atomic_t *stop;
 } dse_coord_opts_t;
 
@@ -38,7 +39,9 @@ typedef struct dse_coord dse_coord_t;
  * workers: 0 connected", in the coordinator's log and by dse-run. */
 #define DSE_NO_WORKERS_SECONDS 3.0
 
-/* Creates a coordinator and binds its sockets. NULL with err on failure. */
+/* Creates a coordinator and binds its sockets. NULL with err on failure:
+ * DSE_EINVAL for an endpoint beyond loopback (see dse_endpoint_is_local)
+ * without opts->insecure, as the coordinator authenticates no one yet. */
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
 /* The endpoints actually bound (ports resolved), for connecting to. */
 const char *dse_coord_worker_endpoint(const dse_coord_t *c);
@@ -46,6 +49,10 @@ const char *dse_coord_client_endpoint(const dse_coord_t *c);
 /* Serves until *opts->stop is set. Returns 0. */
 int dse_coord_run(dse_coord_t *c);
 void dse_coord_destroy(dse_coord_t **c_p);
+
+/* 1 when an endpoint can only be reached from this host: ipc://, inproc://,
+ * or tcp:// on 127.x.y.z, localhost or [::1]. */
+int dse_endpoint_is_local(const char *endpoint);
 
 /* The client endpoint that goes with a worker endpoint: the same host with
  * the port plus one ("tcp://host:5555" -> "tcp://host:5556"). Returns 0 or

@@ -29,10 +29,11 @@ static void s_usage(FILE *out)
             "worker port and adds one).\n"
             "\n"
             "options:\n"
-            "  --bind ENDPOINT          endpoint for workers (default tcp://*:5555); port * lets\n"
-            "                           the system pick a free one\n"
+            "  --bind ENDPOINT          endpoint for workers (default tcp://127.0.0.1:5555);\n"
+            "                           port * lets the system pick a free one\n"
             "  --client-bind ENDPOINT   endpoint for dse-run clients (default: the worker\n"
-            "                           port plus one, tcp://*:5556; with port *, port * too)\n"
+            "                           port plus one, tcp://127.0.0.1:5556; with port *,\n"
+            "                           port * too)\n"
             "  --endpoints-file FILE    once bound, write the two endpoints to FILE as\n"
             "                           'workers ENDPOINT' and 'clients ENDPOINT' lines\n"
             "  --heartbeat S            heartbeat interval (default 1)\n"
@@ -42,6 +43,9 @@ static void s_usage(FILE *out)
             "  --cache DIR              cache of measured points (default:\n"
             "                           $XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)\n"
             "  --no-cache               no cache: measured jobs measure every point\n"
+            "  --insecure               allow endpoints beyond this host: nothing is\n"
+            "                           authenticated yet, so only on a network that\n"
+            "                           trusted hosts alone can reach\n"
             "  -v, --verbose            say what happens\n"
             "  -h, --help               this text\n");
 }
@@ -69,7 +73,7 @@ static int s_write_endpoints(const char *path, const char *wep, const char *cep)
 
 int main(int argc, char **argv)
 {
-    dse_coord_opts_t o = {.worker_bind = "tcp://*:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
+    dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
                           .max_attempts = 3, .stop = &s_stop};
     const char *client_bind = NULL, *endpoints_file = NULL, *cache = NULL;
     int no_cache = 0;
@@ -79,11 +83,11 @@ int main(int argc, char **argv)
         double v;
         if (strcmp(a, "--bind") == 0 && has_next) {
             o.worker_bind = argv[++i];
-            if (dse_cli_endpoint("dse-coordinator", a, o.worker_bind, "tcp://*:5555"))
+            if (dse_cli_endpoint("dse-coordinator", a, o.worker_bind, "tcp://127.0.0.1:5555"))
                 return 2;
         } else if (strcmp(a, "--client-bind") == 0 && has_next) {
             client_bind = argv[++i];
-            if (dse_cli_endpoint("dse-coordinator", a, client_bind, "tcp://*:5556"))
+            if (dse_cli_endpoint("dse-coordinator", a, client_bind, "tcp://127.0.0.1:5556"))
                 return 2;
         } else if (strcmp(a, "--endpoints-file") == 0 && has_next) {
             endpoints_file = argv[++i];
@@ -107,6 +111,8 @@ int main(int argc, char **argv)
             cache = argv[++i];
         } else if (strcmp(a, "--no-cache") == 0) {
             no_cache = 1;
+        } else if (strcmp(a, "--insecure") == 0) {
+            o.insecure = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o.verbose = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -144,6 +150,10 @@ int main(int argc, char **argv)
         free(cache_dir);
         return 1;
     }
+    if (!dse_endpoint_is_local(o.worker_bind) || !dse_endpoint_is_local(o.client_bind))
+        fprintf(stderr, "dse-coordinator: --insecure: reachable beyond this host, and "
+                        "authenticating no one: anyone who reaches these ports can register "
+                        "workers and submit or cancel jobs\n");
     const char *wep = dse_coord_worker_endpoint(c), *cep = dse_coord_client_endpoint(c);
     fprintf(stderr, "dse-coordinator: workers connect to %s (dse-worker --connect %s)\n", wep,
             wep);

@@ -417,6 +417,11 @@ static int s_import(const char *path, const char *model, const char *ignore_list
         const char *keys[DSE_MAX_LAYER_KEYS];
         for (size_t k = 0; k < m->n_layer_keys && k < DSE_MAX_LAYER_KEYS; k++)
             keys[k] = m->layer_keys[k].name;
+        /* the graph says what feeds what; the printed job says it too where a
+         * layer does not take the previous one's output */
+        for (size_t i = 1; i < dse_network_n_layers(net) && i < job->n_layers; i++)
+            dse_network_layer(net, i)->unchained =
+                !dse_layer_follows(&job->layers[i - 1], &job->layers[i]);
         char *layers = dse_network_toml(net, keys, m->n_layer_keys);
         printf("# Imported from %s by dse-run --import --model %s: %zu nodes, %zu layers.\n"
                "# Layer names are the node names made CSV-safe (see README, \"Bring your\n"
@@ -425,10 +430,13 @@ static int s_import(const char *path, const char *model, const char *ignore_list
                m->name);
         for (size_t i = 0; i < job->n_onnx_dropped; i++)
             printf("# dropped (onnx_ignore): %s\n", job->onnx_dropped[i]);
+        char batch[64] = "";
+        if (job->batch > 1) /* a fixed batch in the graph's input */
+            snprintf(batch, sizeof batch, "batch = %lld\n", (long long)job->batch);
         printf("[job]\nname = \"%s\"\noutput = \"results/%s\"\n\n[target]\nmodel = \"%s\"\n"
-               "hardware = \"%s\"\n\n[workload]\ndtype = \"%s\"\nsteps = [\"fw\"]\n%s\n"
+               "hardware = \"%s\"\n\n[workload]\ndtype = \"%s\"\nsteps = [\"fw\"]\n%s%s\n"
                "[search]\nstrategy = \"exhaustive\"\n",
-               name, name, m->name, job->hardware, dse_dtype_name(job->dtype), layers);
+               name, name, m->name, job->hardware, dse_dtype_name(job->dtype), batch, layers);
         free(layers);
         dse_network_destroy(&net);
     }
@@ -740,6 +748,8 @@ int main(int argc, char **argv)
         .units_reissued = res.reissued,
         .n_quarantined = res.n_quarantined,
         .quarantined = res.quarantined,
+        .n_bad_workers = res.n_bad_workers,
+        .bad_workers = (const char *const *)res.bad_workers,
         .per_layer = res.per_layer,
         .measured = res.measured,
         .cached = res.cached,
@@ -782,6 +792,12 @@ int main(int argc, char **argv)
                             sizeof msg, reason, sizeof reason, &v, &b);
             fprintf(stderr, "dse-run: %s\n", msg);
         }
+        if (res.n_bad_workers)
+            fprintf(stderr, "dse-run: %zu worker%s quarantined: %s rows disagreed with the "
+                    "model, and %s units were run again (see summary.json)\n",
+                    res.n_bad_workers, res.n_bad_workers == 1 ? " was" : "s were",
+                    res.n_bad_workers == 1 ? "its" : "their",
+                    res.n_bad_workers == 1 ? "its" : "their");
         if (res.n_quarantined && !ej->job->evaluator) {
             fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
                     "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");

@@ -21,6 +21,7 @@
 #include "core/space.h"
 #include "core/toml.h"
 #include "core/util.h"
+#include "core/wire.h"
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"
 
@@ -30,6 +31,7 @@ typedef struct {
     const char *file; /* name used in messages */
     dse_error_t *err;
     unsigned flags;
+    size_t canon_bytes; /* the domains' share of the canonical text so far */
 } s_ctx_t;
 
 static int s_err_at(s_ctx_t *c, int line, int col, const char *fmt, ...)
@@ -394,7 +396,7 @@ static int s_load_preset(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *hwv
     char *text = NULL;
     size_t len = 0;
     dse_error_t ferr = DSE_ERROR_INIT;
-    int rc = dse_read_file(path, &text, &len, &ferr);
+    int rc = dse_read_file_max(path, DSE_CONFIG_MAX_FILE, &text, &len, &ferr);
     if (rc) {
         *c->err = ferr;
         free(path);
@@ -703,6 +705,17 @@ static void s_shape_str(char *buf, size_t size, int64_t a, int64_t b, int64_t c3
     snprintf(buf, size, "[%lld, %lld, %lld]", (long long)a, (long long)b, (long long)c3);
 }
 
+int dse_layer_follows(const dse_layer_t *P, const dse_layer_t *L)
+{
+    if (!s_has_fmap(L->op) || !s_has_fmap(P->op))
+        return 1;
+    int64_t pc = P->cout, ph = P->hout, pw = P->wout;
+    if (L->cin == pc && L->hin == ph && L->win == pw)
+        return 1;
+    return (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)) &&
+           L->cin * L->hin * L->win == pc * ph * pw;
+}
+
 /* A layer's input must be what the layer before it gives (or the layer its
  * `input` names), unless it says `chain = false`. A linear layer may take
  * the previous output flattened, and an elementwise one (add, softmax, ...)
@@ -748,14 +761,9 @@ static int s_layer_chain(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
     } else if (li > 0 && chain) {
         P = &job->layers[li - 1];
     }
-    if (!P || (c->flags & DSE_CONFIG_CANONICAL) || !s_has_fmap(L->op) || !s_has_fmap(P->op))
+    if (!P || (c->flags & DSE_CONFIG_CANONICAL) || dse_layer_follows(P, L))
         return 0;
     int64_t pc = P->cout, ph = P->hout, pw = P->wout;
-    int ok = L->cin == pc && L->hin == ph && L->win == pw;
-    if (!ok && (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)))
-        ok = L->cin * L->hin * L->win == pc * ph * pw;
-    if (ok)
-        return 0;
     const dse_toml_value_t *sv = s_get(lt, "in_shape", NULL);
     char mine[96], theirs[96], hint[200] = "";
     s_shape_str(mine, sizeof mine, L->cin, L->hin, L->win);
@@ -986,6 +994,39 @@ static int s_check_space_keys(s_ctx_t *c, const dse_hwmodel_t *m, const dse_toml
     return 0;
 }
 
+static void s_toml_value(dse_strbuf_t *sb, dse_val_kind_t kind, const char *const *choices,
+                         double x);
+
+/* Counts the bytes a layer's domains take in the canonical text, which
+ * lists every value and travels to each worker in one JOB message: a
+ * small file whose rules expand to more than DSE_WIRE_MAX_CONFIG is refused
+ * here, before the text is built (issue 16: a 600-byte job grew to 118 MB). */
+static int s_check_canonical_size(s_ctx_t *c, const dse_job_t *job, const dse_layer_t *L)
+{
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    for (size_t p = 0; p < m->n_params; p++) {
+        const dse_param_decl_t *d = &m->params[p];
+        if (d->applies && !d->applies(job, L))
+            continue;
+        c->canon_bytes += strlen(d->name) + 6;
+        for (size_t i = 0; i < L->space->n_values[p]; i++) {
+            sb.len = 0;
+            s_toml_value(&sb, d->kind, d->choices, L->space->values[p][i]);
+            c->canon_bytes += sb.len + 2;
+        }
+    }
+    dse_strbuf_release(&sb);
+    /* room for everything else in the text: names, keys, search settings */
+    size_t limit = DSE_WIRE_MAX_CONFIG - (1u << 20);
+    if (c->canon_bytes > limit)
+        return s_err_at(c, L->line, L->col, "layer '%s': the domains of the job up to this layer "
+                        "list %zu bytes of values, more than the %zu a job may take on the wire "
+                        "(its canonical text lists every value): narrow the domains", L->name,
+                        c->canon_bytes, limit);
+    return 0;
+}
+
 static int s_build_space(s_ctx_t *c, dse_job_t *job, dse_layer_t *L,
                          const dse_toml_value_t *global, const dse_toml_value_t *local)
 {
@@ -1023,6 +1064,8 @@ static int s_build_space(s_ctx_t *c, dse_job_t *job, dse_layer_t *L,
         L->space = dse_space_new(m->n_params, vals, ns, &serr);
         if (!L->space)
             rc = s_err_at(c, L->line, L->col, "layer '%s': %s", L->name, serr.msg);
+        else
+            rc = s_check_canonical_size(c, job, L);
     }
     for (size_t p = 0; p < m->n_params; p++)
         free(vs[p].v);
@@ -1296,6 +1339,11 @@ static int s_onnx(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_tom
         dse_error_format(&ierr, buf, sizeof buf);
         return S_ERR_VAL(c, v, "%s", buf);
     }
+    /* Layers are per sample. A fixed batch in the graph's input becomes the
+     * job's batch unless [workload] batch says otherwise; a symbolic one is
+     * [workload] batch (default 1). */
+    if (!s_get(w, "batch", NULL) && dse_network_batch(net) > 1)
+        job->batch = dse_network_batch(net);
     size_t nd = dse_network_n_ignored(net);
     job->onnx_dropped = dse_xcalloc(nd ? nd : 1, sizeof *job->onnx_dropped);
     for (size_t i = 0; i < dse_network_n_nodes(net); i++) {
@@ -1630,7 +1678,7 @@ static int s_accuracy_table(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *
     char *text = NULL;
     size_t len = 0;
     dse_error_t ferr = DSE_ERROR_INIT;
-    if (dse_read_file(path, &text, &len, &ferr) != 0)
+    if (dse_read_file_max(path, DSE_CONFIG_MAX_FILE, &text, &len, &ferr) != 0)
         return S_ERR_VAL(c, v, "accuracy table: %s: %s", path, ferr.msg);
     s_ctx_t tc = {path, c->err, c->flags};
     int rc = 0, line = 0;
@@ -2031,7 +2079,7 @@ int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
     char *text = NULL;
     size_t len = 0;
     *job = NULL;
-    int rc = dse_read_file(path, &text, &len, err);
+    int rc = dse_read_file_max(path, DSE_CONFIG_MAX_FILE, &text, &len, err);
     if (rc)
         return rc;
     rc = dse_config_parse(path, text, len, 0, job, err);
@@ -2041,27 +2089,13 @@ int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
 
 /* ----------------------------------------------------------- canonical text */
 
-static void s_toml_string(dse_strbuf_t *sb, const char *s)
-{
-    dse_strbuf_addc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            dse_strbuf_addf(sb, "\\u%04x", *p);
-        else
-            dse_strbuf_addc(sb, (char)*p);
-    }
-    dse_strbuf_addc(sb, '"');
-}
-
 /* A value of a declared kind as TOML. */
 static void s_toml_value(dse_strbuf_t *sb, dse_val_kind_t kind, const char *const *choices,
                          double x)
 {
     char buf[64];
     if (kind == DSE_VAL_ENUM) {
-        s_toml_string(sb, choices[(size_t)x]);
+        dse_strbuf_add_toml_string(sb, choices[(size_t)x]);
     } else if (kind == DSE_VAL_INT) {
         dse_strbuf_addf(sb, "%lld", (long long)x);
     } else {
@@ -2080,15 +2114,15 @@ char *dse_job_canonical(const dse_job_t *job)
     dse_strbuf_t sb = DSE_STRBUF_INIT;
     char buf[64];
     dse_strbuf_adds(&sb, "# canonical job\n[job]\nname = ");
-    s_toml_string(&sb, job->name);
+    dse_strbuf_add_toml_string(&sb, job->name);
     /* no output folder: only dse-run writes there, and the job's digest
      * (in summary.json, on the wire) must not depend on --output */
     dse_strbuf_addf(&sb, "\ndump_all = %s", job->dump_all ? "true" : "false");
     dse_strbuf_addf(&sb, "\nplot_layers = %s", job->plot_layers ? "true" : "false");
     dse_strbuf_adds(&sb, "\n\n[target]\nmodel = ");
-    s_toml_string(&sb, m->name);
+    dse_strbuf_add_toml_string(&sb, m->name);
     dse_strbuf_adds(&sb, "\nhardware = ");
-    s_toml_string(&sb, job->hardware);
+    dse_strbuf_add_toml_string(&sb, job->hardware);
     dse_strbuf_addc(&sb, '\n');
     for (size_t i = 0; i < m->n_preset_keys; i++) {
         dse_strbuf_addf(&sb, "%s = ", m->preset_keys[i].name);
@@ -2107,7 +2141,7 @@ char *dse_job_canonical(const dse_job_t *job)
     for (size_t li = 0; li < job->n_layers; li++) {
         const dse_layer_t *L = &job->layers[li];
         dse_strbuf_adds(&sb, "\n[[workload.layer]]\nname = ");
-        s_toml_string(&sb, L->name);
+        dse_strbuf_add_toml_string(&sb, L->name);
         dse_strbuf_addf(&sb, "\nop = \"%s\"\n", dse_op_name(L->op));
         if (L->batch != 1) /* absent at 1: the digest of a batch-1 job is unchanged */
             dse_strbuf_addf(&sb, "batch = %lld\n", (long long)L->batch);
@@ -2164,7 +2198,7 @@ char *dse_job_canonical(const dse_job_t *job)
     for (size_t i = 0; i < job->n_objectives; i++) {
         if (i)
             dse_strbuf_adds(&sb, ", ");
-        s_toml_string(&sb, m->net_metrics[job->objectives[i]].name);
+        dse_strbuf_add_toml_string(&sb, m->net_metrics[job->objectives[i]].name);
     }
     dse_strbuf_adds(&sb, "]\nconstraints = [");
     for (size_t i = 0; i < job->n_constraints; i++) {

@@ -23,9 +23,14 @@ enum {
     DSE_CONFIG_CANONICAL = 1
 };
 
+/* The largest job, preset or accuracy file read: a job's canonical text
+ * must fit one JOB message (DSE_WIRE_MAX_CONFIG) anyway. */
+#define DSE_CONFIG_MAX_FILE (16u << 20)
+
 /* Loads and validates a job file. Returns 0 and a new job (the caller's, free
  * with dse_job_destroy), or a negative DSE_E* code with err filled in
- * (file:line:col and message). */
+ * (file:line:col and message); DSE_ERANGE for a file larger than
+ * DSE_CONFIG_MAX_FILE. */
 int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err);
 
 /* The same from text in memory; `name` is used in messages and to find
@@ -44,6 +49,11 @@ void dse_job_digest(const char *canonical, char out[33]);
 /* Prints the job for `dse-run --check`: each layer's dimensions, its
  * parameters with their domain sizes, its space size, and the total. */
 void dse_job_print(const dse_job_t *job, FILE *out);
+
+/* 1 when layer L can take the output of layer P as its input (the rule of
+ * a job's chaining check: the same C x H x W; a linear or elementwise layer
+ * also takes it flattened; layers given by dims always chain). */
+int dse_layer_follows(const dse_layer_t *P, const dse_layer_t *L);
 
 /* Edit distance helper for suggestions: the candidate closest to `word`
  * (within a small distance), or NULL. */

@@ -373,20 +373,6 @@ out:
     return 0;
 }
 
-static void s_string(dse_strbuf_t *sb, const char *s)
-{
-    dse_strbuf_addc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            dse_strbuf_addf(sb, "\\u%04x", *p);
-        else
-            dse_strbuf_addc(sb, (char)*p);
-    }
-    dse_strbuf_addc(sb, '"');
-}
-
 void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
 {
     char buf[64];
@@ -394,7 +380,7 @@ void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
     for (size_t i = 0; i < ev->argc; i++) {
         if (i)
             dse_strbuf_adds(sb, ", ");
-        s_string(sb, ev->argv[i]);
+        dse_strbuf_add_toml_string(sb, ev->argv[i]);
     }
     dse_fmt_double(buf, sizeof buf, ev->timeout);
     dse_strbuf_addf(sb, "]\ntimeout = %s%s\nparse = \"%s\"\n", buf,
@@ -403,24 +389,24 @@ void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
         dse_strbuf_adds(sb, "metrics = { ");
         for (size_t i = 0; i < ev->n_regex; i++) {
             dse_strbuf_addf(sb, "%s%s = ", i ? ", " : "", ev->regex_metric[i]);
-            s_string(sb, ev->regex[i]);
+            dse_strbuf_add_toml_string(sb, ev->regex[i]);
         }
         dse_strbuf_adds(sb, " }\n");
     } else {
         dse_strbuf_adds(sb, "metrics = [");
         for (size_t i = 0; i < ev->n_regex; i++) {
             dse_strbuf_adds(sb, i ? ", " : "");
-            s_string(sb, ev->regex_metric[i]);
+            dse_strbuf_add_toml_string(sb, ev->regex_metric[i]);
         }
         dse_strbuf_adds(sb, "]\n");
     }
     if (ev->requires[0]) {
         dse_strbuf_adds(sb, "requires = ");
-        s_string(sb, ev->requires);
+        dse_strbuf_add_toml_string(sb, ev->requires);
         dse_strbuf_addc(sb, '\n');
     }
     dse_strbuf_adds(sb, "cache_key = ");
-    s_string(sb, ev->cache_key);
+    dse_strbuf_add_toml_string(sb, ev->cache_key);
     dse_strbuf_addf(sb, "\nmax_attempts = %d\n", ev->max_attempts);
 }
 

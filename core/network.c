@@ -236,6 +236,8 @@ char *dse_network_toml(const dse_network_t *net, const char *const *keys, size_t
             s_ints(&sb, "dims", L->dims, L->n_dims);
         if (L->out_channels)
             dse_strbuf_addf(&sb, "out_channels = %lld\n", (long long)L->out_channels);
+        if (L->unchained)
+            dse_strbuf_adds(&sb, "chain = false\n");
         if (L->n_kernel) {
             s_ints(&sb, "kernel", L->kernel, 2);
             s_ints(&sb, "stride", L->stride, 2);

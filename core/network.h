@@ -40,6 +40,8 @@ typedef struct {
     double key_value[DSE_NET_MAX_KEYS];
     int n_keys;
     size_t node;   /* index of the source node it came from */
+    int unchained; /* dse_network_toml writes chain = false: its input is not the
+                      previous layer's output (a branch, or a node dropped between) */
     /* Names of the source's nodes an export names for this layer (FINN
      * dataflow: [0] its ConvolutionInputGenerator, [1] its MVAU, VVAU or
      * StreamingMaxPool), cleaned like layer names; NULL = none. Owned. */

@@ -139,12 +139,47 @@ static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, d
     free(meas);
 }
 
+/* The files of one run are written under temporary names (each fsynced)
+ * and renamed into place only when every one of them is written: a full or
+ * unwritable folder leaves the previous outputs as they were, never a mix
+ * of old and new files. One run's outputs are written at a time. */
+typedef struct {
+    char path[4096], tmp[4160];
+} s_staged_t;
+static s_staged_t *s_staged;
+static size_t s_n_staged, s_cap_staged;
+
 static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_error_t *err)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    int rc = dse_write_file_atomic(path, sb->buf ? sb->buf : "", sb->len, err);
+    s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
+    s_staged_t *f = &s_staged[s_n_staged];
+    snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
+    snprintf(f->tmp, sizeof f->tmp, "%s/.%s.new.%ld", dir, name, (long)getpid());
+    int rc = dse_write_file_atomic(f->tmp, sb->buf ? sb->buf : "", sb->len, err);
     dse_strbuf_release(sb);
+    if (rc) {
+        /* name the real file */
+        snprintf(err->file, sizeof err->file, "%.*s", (int)sizeof err->file - 1, f->path);
+        return rc;
+    }
+    s_n_staged++;
+    return 0;
+}
+
+/* Renames every staged file into place (commit), or removes them. */
+static int s_staged_end(int commit, dse_error_t *err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s_n_staged; i++) {
+        if (commit && !rc && rename(s_staged[i].tmp, s_staged[i].path) != 0)
+            rc = dse_error_set(err, DSE_EIO, s_staged[i].path, 0, 0,
+                               "cannot rename into place: %s", strerror(errno));
+        else if (!commit || rc)
+            unlink(s_staged[i].tmp);
+    }
+    free(s_staged);
+    s_staged = NULL;
+    s_n_staged = s_cap_staged = 0;
     return rc;
 }
 
@@ -803,7 +838,8 @@ int dse_outputs_check_dir(const char *dir, dse_error_t *err)
 static const char *const s_owned[] = {
     "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
     "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
-    "failures.csv",      "fidelity.csv",
+    "failures.csv",      "fidelity.csv",       "tiling.h",                   "fastest_tiling.txt",
+    "deployment.json",
 };
 #define N_OWNED (sizeof s_owned / sizeof *s_owned)
 
@@ -971,6 +1007,9 @@ static int s_fidelity(const dse_evaljob_t *ej, dse_front_t *const *rows, const c
     }
     return s_write(dir, "fidelity.csv", &sb, err);
 }
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
 
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
@@ -982,14 +1021,12 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         return rc;
     s_file_id_t before[N_OWNED];
     s_owned_ids(dir, before);
-    /* summary.json goes first: until the new one is written, the folder
-     * does not claim to hold a complete run */
-    char *summary = s_path(dir, "summary.json");
-    unlink(summary);
-    free(summary);
+    /* every file is staged, and renamed into place only when all are
+     * written (summary.json last); then the stale ones go */
     rc = s_outputs_write(ej, layer_fronts, nf, net_error, all, st, err);
-    if (rc)
-        return rc;
+    int rc2 = s_staged_end(rc == 0, err);
+    if (rc || rc2)
+        return rc ? rc : rc2;
     return s_remove_stale(dir, before, err);
 }
 
@@ -1235,6 +1272,12 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
         dse_strbuf_adds(&sb, "}");
     }
     dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]" : "]");
+    dse_strbuf_adds(&sb, ",\n  \"workers_quarantined\": [");
+    for (size_t i = 0; i < st->n_bad_workers; i++) {
+        dse_strbuf_adds(&sb, i ? ", " : "");
+        s_json_string(&sb, st->bad_workers[i]);
+    }
+    dse_strbuf_adds(&sb, "]");
     s_basevals_t bv;
     s_basevals_init(&bv, job);
     if (m->baselines && m->baseline) {

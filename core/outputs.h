@@ -40,6 +40,8 @@ typedef struct {
     uint64_t units_reissued;
     size_t n_quarantined;
     const dse_quarantined_t *quarantined;
+    size_t n_bad_workers;
+    const char *const *bad_workers; /* quarantined workers: "host #uid: why" */
     const dse_counters_t *per_layer; /* n_layers counters */
     uint64_t measured, cached;       /* measured jobs: points measured, from the cache */
     dse_front_t *const *measured_rows; /* measured jobs: every measured point kept, per layer

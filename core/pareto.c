@@ -37,6 +37,11 @@ struct dse_front {
     int64_t *cin, *cout;
     double *ov;  /* n * k objective values */
     double *row; /* n * width */
+    /* spare arrays of spare_cap rows that s_permute writes into */
+    size_t spare_cap;
+    uint64_t *sp_idx;
+    int64_t *sp_cin, *sp_cout;
+    double *sp_ov, *sp_row;
 };
 
 dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
@@ -64,6 +69,11 @@ void dse_front_destroy(dse_front_t **fp)
     free(f->cout);
     free(f->ov);
     free(f->row);
+    free(f->sp_idx);
+    free(f->sp_cin);
+    free(f->sp_cout);
+    free(f->sp_ov);
+    free(f->sp_row);
     free(f);
     *fp = NULL;
 }
@@ -222,45 +232,104 @@ static int s_cmp_canon(const dse_front_t *f, size_t a, size_t b, int full)
     return 0;
 }
 
-static int s_perm_cmp(const void *pa, const void *pb, void *arg)
-{
-    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-    int c = s_cmp_canon(arg, a, b, 1);
-    if (c)
-        return c;
-    return a < b ? -1 : a > b;
-}
-
-/* Rewrites the rows in the order perm[0 .. m). */
+/* Rewrites the rows in the order perm[0 .. m). The rows go to the spare
+ * arrays (kept from the previous call, grown when short), which then swap
+ * with the live ones: repeated filters of a growing front (the network
+ * composition filters its candidates in batches) reuse their memory
+ * instead of faulting in fresh pages each time. */
 static void s_permute(dse_front_t *f, const size_t *perm, size_t m)
 {
-    size_t cap = m ? m : 1;
-    uint64_t *idx = dse_xmalloc(cap * sizeof *idx);
-    int64_t *cin = dse_xmalloc(cap * sizeof *cin);
-    int64_t *cout = dse_xmalloc(cap * sizeof *cout);
-    double *ov = dse_xmalloc(cap * f->k * sizeof *ov);
-    double *row = dse_xmalloc(cap * (f->width ? f->width : 1) * sizeof *row);
+    const size_t w = f->width ? f->width : 1;
+    if (f->spare_cap < f->cap) {
+        /* (free and malloc: realloc would copy the stale rows) */
+        size_t cap = f->cap ? f->cap : 1;
+        free(f->sp_idx);
+        free(f->sp_cin);
+        free(f->sp_cout);
+        free(f->sp_ov);
+        free(f->sp_row);
+        f->sp_idx = dse_xmalloc(cap * sizeof *f->sp_idx);
+        f->sp_cin = dse_xmalloc(cap * sizeof *f->sp_cin);
+        f->sp_cout = dse_xmalloc(cap * sizeof *f->sp_cout);
+        f->sp_ov = dse_xmalloc(cap * f->k * sizeof *f->sp_ov);
+        f->sp_row = dse_xmalloc(cap * w * sizeof *f->sp_row);
+        f->spare_cap = cap;
+    }
     for (size_t i = 0; i < m; i++) {
         size_t s = perm[i];
-        idx[i] = f->idx[s];
-        cin[i] = f->cin[s];
-        cout[i] = f->cout[s];
-        memcpy(ov + i * f->k, f->ov + s * f->k, f->k * sizeof *ov);
+        f->sp_idx[i] = f->idx[s];
+        f->sp_cin[i] = f->cin[s];
+        f->sp_cout[i] = f->cout[s];
+        memcpy(f->sp_ov + i * f->k, f->ov + s * f->k, f->k * sizeof *f->ov);
         if (f->width)
-            memcpy(row + i * f->width, f->row + s * f->width, f->width * sizeof *row);
+            memcpy(f->sp_row + i * f->width, f->row + s * f->width, f->width * sizeof *f->row);
     }
-    free(f->idx);
-    free(f->cin);
-    free(f->cout);
-    free(f->ov);
-    free(f->row);
-    f->idx = idx;
-    f->cin = cin;
-    f->cout = cout;
-    f->ov = ov;
-    f->row = row;
+#define S_SWAP(a, b)                                                                               \
+    do {                                                                                           \
+        void *t_ = (void *)(a);                                                                    \
+        (a) = (b);                                                                                 \
+        (b) = t_;                                                                                  \
+    } while (0)
+    S_SWAP(f->idx, f->sp_idx);
+    S_SWAP(f->cin, f->sp_cin);
+    S_SWAP(f->cout, f->sp_cout);
+    S_SWAP(f->ov, f->sp_ov);
+    S_SWAP(f->row, f->sp_row);
+#undef S_SWAP
+    size_t c = f->cap;
+    f->cap = f->spare_cap;
+    f->spare_cap = c;
     f->n = m;
-    f->cap = cap;
+}
+
+/* Sorts perm[0 .. m) in canonical order, then by position (a
+ * total order, so the result is the one any correct sort gives) with a
+ * merge sort whose comparison is inlined; tmp holds m entries. */
+static void s_merge_sort(const dse_front_t *f, size_t *perm, size_t *tmp, size_t m)
+{
+    /* runs of 8 by insertion, then bottom-up merges between perm and tmp */
+    const size_t run = 8;
+    for (size_t lo = 0; lo < m; lo += run) {
+        size_t hi = lo + run < m ? lo + run : m;
+        for (size_t i = lo + 1; i < hi; i++) {
+            size_t x = perm[i], j = i;
+            while (j > lo) {
+                size_t y = perm[j - 1];
+                int c = s_cmp_canon(f, y, x, 1);
+                if (c < 0 || (c == 0 && y < x))
+                    break;
+                perm[j] = y;
+                j--;
+            }
+            perm[j] = x;
+        }
+    }
+    size_t *a = perm, *b = tmp;
+    for (size_t width = run; width < m; width *= 2) {
+        for (size_t lo = 0; lo < m; lo += 2 * width) {
+            size_t mid = lo + width < m ? lo + width : m;
+            size_t hi = lo + 2 * width < m ? lo + 2 * width : m;
+            size_t i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) {
+                int c = s_cmp_canon(f, a[j], a[i], 1);
+                /* the left run wins ties of the canonical order only when
+                 * its position is lower */
+                if (c < 0 || (c == 0 && a[j] < a[i]))
+                    b[o++] = a[j++];
+                else
+                    b[o++] = a[i++];
+            }
+            while (i < mid)
+                b[o++] = a[i++];
+            while (j < hi)
+                b[o++] = a[j++];
+        }
+        size_t *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != perm)
+        memcpy(perm, a, m * sizeof *perm);
 }
 
 static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
@@ -277,7 +346,9 @@ static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
         }
         perm[m++] = i;
     }
-    qsort_r(perm, m, sizeof *perm, s_perm_cmp, f);
+    size_t *tmp = dse_xmalloc((m ? m : 1) * sizeof *tmp);
+    s_merge_sort(f, perm, tmp, m);
+    free(tmp);
     *m_out = m;
     return perm;
 }
@@ -290,25 +361,69 @@ void dse_front_sort(dse_front_t *f)
     free(perm);
 }
 
-/* The rank (1 .. nu + 1) of y among the nu sorted distinct values ys: one
- * more than the number of values below y. Fenwick trees index by it. */
-static inline size_t s_rank_in(const double *ys, size_t nu, double y)
+/* The rank (1 .. nu) of column j of the rows perm[lo .. hi) among the
+ * distinct values of that column (equal values share a rank; -0.0 and 0.0
+ * are equal), into rank[0 .. hi - lo); returns nu. The values (no NaN) map
+ * to unsigned keys of the same order (sign bit flipped for positives, every
+ * bit for negatives) that an LSD radix sort orders, 16 bits a pass,
+ * carrying each value's position: no binary search per row after. */
+static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi, size_t j,
+                      uint32_t *rank)
 {
-    size_t a = 0, b = nu;
-    while (a < b) {
-        size_t c = (a + b) / 2;
-        if (ys[c] < y)
-            a = c + 1;
-        else
-            b = c;
+    const size_t m = hi - lo;
+    if (m == 0)
+        return 0;
+    assert(m < UINT32_MAX);
+    uint64_t *key = dse_xmalloc(2 * m * sizeof *key);
+    uint32_t *pos = dse_xmalloc(2 * m * sizeof *pos);
+    uint64_t *ka = key, *kb = key + m;
+    uint32_t *pa = pos, *pb = pos + m;
+    for (size_t i = 0; i < m; i++) {
+        double v = f->ov[perm[lo + i] * f->k + j];
+        if (v == 0)
+            v = 0; /* -0.0 and 0.0: one key */
+        uint64_t u;
+        memcpy(&u, &v, sizeof u);
+        ka[i] = u >> 63 ? ~u : u | (1ULL << 63);
+        pa[i] = (uint32_t)i;
     }
-    return a + 1;
-}
-
-static int s_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+    const size_t nd = m < 4096 ? 256 : 65536;
+    const unsigned bits = m < 4096 ? 8 : 16;
+    size_t *cnt = dse_xmalloc(nd * sizeof *cnt);
+    for (unsigned shift = 0; shift < 64; shift += bits) {
+        memset(cnt, 0, nd * sizeof *cnt);
+        for (size_t i = 0; i < m; i++)
+            cnt[(ka[i] >> shift) & (nd - 1)]++;
+        if (cnt[(ka[0] >> shift) & (nd - 1)] == m)
+            continue; /* one digit: the pass would not move anything */
+        size_t sum = 0;
+        for (size_t d = 0; d < nd; d++) {
+            size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < m; i++) {
+            size_t o = cnt[(ka[i] >> shift) & (nd - 1)]++;
+            kb[o] = ka[i];
+            pb[o] = pa[i];
+        }
+        uint64_t *tk = ka;
+        ka = kb;
+        kb = tk;
+        uint32_t *tp = pa;
+        pa = pb;
+        pb = tp;
+    }
+    size_t nu = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i == 0 || ka[i] != ka[i - 1])
+            nu++;
+        rank[pa[i]] = (uint32_t)nu;
+    }
+    free(cnt);
+    free(key);
+    free(pos);
+    return nu;
 }
 
 /* A 2-D staircase: the non-dominated (z, w) pairs of a set, by z ascending
@@ -376,19 +491,13 @@ static void s_stair_add(s_stair_t *s, double z, double w)
 static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
                        size_t *keep, double *scratch)
 {
-    size_t m = hi - lo, nk = 0;
-    double *ys = scratch;
-    for (size_t i = 0; i < m; i++)
-        ys[i] = f->ov[perm[lo + i] * 4 + 1];
-    qsort(ys, m, sizeof *ys, s_cmp_double);
-    size_t nu = 0;
-    for (size_t i = 0; i < m; i++)
-        if (nu == 0 || ys[nu - 1] != ys[i])
-            ys[nu++] = ys[i];
+    size_t nk = 0;
+    uint32_t *rank = (uint32_t *)scratch;
+    size_t nu = s_ranks(f, perm, lo, hi, 1, rank);
     s_stair_t *tree = dse_xcalloc(nu ? nu : 1, sizeof *tree);
     for (size_t i = lo; i < hi; i++) {
         const double *v = f->ov + perm[i] * 4;
-        size_t r = s_rank_in(ys, nu, v[1]);
+        size_t r = rank[i - lo];
         int dominated = 0;
         for (size_t p = r; p > 0 && !dominated; p -= p & (~p + 1))
             dominated = s_stair_covers(&tree[p - 1], v[2], v[3]);
@@ -430,19 +539,14 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
          * the third over those ranks. A row is dominated iff some earlier
          * row has second <= and third <= (earlier means first <=). */
         size_t m = hi - lo;
-        double *ys = scratch, *tree = scratch + m;
-        for (size_t i = 0; i < m; i++)
-            ys[i] = f->ov[perm[lo + i] * 3 + 1];
-        qsort(ys, m, sizeof *ys, s_cmp_double);
-        size_t nu = 0;
-        for (size_t i = 0; i < m; i++)
-            if (nu == 0 || ys[nu - 1] != ys[i])
-                ys[nu++] = ys[i];
+        uint32_t *rank = (uint32_t *)scratch;
+        double *tree = scratch + m;
+        size_t nu = s_ranks(f, perm, lo, hi, 1, rank);
         for (size_t i = 0; i <= nu && i < m; i++)
             tree[i] = INFINITY;
         for (size_t i = lo; i < hi; i++) {
             const double *v = f->ov + perm[i] * 3;
-            size_t r = s_rank_in(ys, nu, v[1]);
+            size_t r = rank[i - lo];
             double mn = INFINITY;
             for (size_t p = r; p > 0; p -= p & (~p + 1))
                 if (tree[p - 1] < mn)

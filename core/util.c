@@ -106,6 +106,20 @@ void dse_strbuf_addc(dse_strbuf_t *sb, char c)
     dse_strbuf_add(sb, &c, 1);
 }
 
+void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s)
+{
+    dse_strbuf_addc(sb, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            dse_strbuf_addf(sb, "\\%c", *p);
+        else if (*p < 0x20 || *p == 0x7f)
+            dse_strbuf_addf(sb, "\\u%04x", *p);
+        else
+            dse_strbuf_addc(sb, (char)*p);
+    }
+    dse_strbuf_addc(sb, '"');
+}
+
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...)
 {
     va_list ap;
@@ -139,14 +153,27 @@ char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len)
 
 int dse_read_file(const char *path, char **data, size_t *len, dse_error_t *err)
 {
+    return dse_read_file_max(path, SIZE_MAX, data, len, err);
+}
+
+int dse_read_file_max(const char *path, size_t max, char **data, size_t *len, dse_error_t *err)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return dse_error_set(err, DSE_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
     dse_strbuf_t sb = DSE_STRBUF_INIT;
     char chunk[65536];
     size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        /* a device or a huge file stops here, not at the end of memory */
+        if (n > max - sb.len) {
+            fclose(f);
+            dse_strbuf_release(&sb);
+            return dse_error_set(err, DSE_ERANGE, path, 0, 0,
+                                 "larger than %zu bytes, the most this file may hold", max);
+        }
         dse_strbuf_add(&sb, chunk, n);
+    }
     int bad = ferror(f);
     fclose(f);
     if (bad) {

@@ -31,6 +31,9 @@ void dse_strbuf_release(dse_strbuf_t *sb);
 void dse_strbuf_add(dse_strbuf_t *sb, const void *data, size_t len);
 void dse_strbuf_adds(dse_strbuf_t *sb, const char *s);
 void dse_strbuf_addc(dse_strbuf_t *sb, char c);
+/* Appends s as a TOML basic string: quoted, with '"', '\\' and control
+ * characters escaped. */
+void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s);
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Detaches the buffer: returns it (caller frees) and resets sb. Never NULL. */
 char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len);
@@ -38,6 +41,9 @@ char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len);
 /* Reads a whole file. Returns 0 and a malloc'd buffer (NUL-terminated, *len
  * without the NUL), or a negative DSE_E* code with err filled. */
 int dse_read_file(const char *path, char **data, size_t *len, dse_error_t *err);
+/* The same, refusing (DSE_ERANGE, nothing returned) a file of more than max
+ * bytes; reads at most max + 64 KiB, so a device such as /dev/zero ends too. */
+int dse_read_file_max(const char *path, size_t max, char **data, size_t *len, dse_error_t *err);
 
 /* Writes data to path atomically: a temporary file in the same folder, fsync,
  * rename. Returns 0 or DSE_EIO with err filled. */

@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <msgpack.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,7 +212,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         break;
     case DSE_MSG_DONE: {
         const dse_msg_done_t *m = &msg->done;
-        msgpack_pack_array(&pk, 9);
+        msgpack_pack_array(&pk, 10);
         msgpack_pack_uint64(&pk, m->job);
         s_pack_counters(&pk, &m->counters);
         msgpack_pack_uint32(&pk, m->units);
@@ -230,6 +231,9 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
         msgpack_pack_double(&pk, m->wall);
         msgpack_pack_uint64(&pk, m->measured);
         msgpack_pack_uint64(&pk, m->cached);
+        msgpack_pack_array(&pk, m->n_bad_workers);
+        for (size_t i = 0; i < m->n_bad_workers; i++)
+            s_pack_str(&pk, m->bad_workers[i]);
         break;
     }
     case DSE_MSG_ERROR:
@@ -639,9 +643,14 @@ static int s_rows(s_cur_t *c, dse_wire_rows_t *r)
             return DSE_EPROTO;
         if (m != r->width)
             return s_fail(c, "row %zu: expected %u metrics, got %zu", i, r->width, m);
-        for (size_t j = 0; j < m; j++)
+        for (size_t j = 0; j < m; j++) {
             if (s_f64(c, &r->metrics[i * r->width + j], what))
                 return DSE_EPROTO;
+            /* a feasible point has finite metrics: NaN or infinity is a
+             * forged or broken row, and would win or poison every front */
+            if (!isfinite(r->metrics[i * r->width + j]))
+                return s_fail(c, "row %zu: metric %zu is not finite", i, j);
+        }
     }
     return 0;
 }
@@ -764,7 +773,7 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
     case DSE_MSG_DONE: {
         dse_msg_done_t *m = &msg->done;
         size_t n;
-        if (s_array_n(c, 9, "body") || s_u64(c, &m->job, "job") ||
+        if (s_array_n(c, 10, "body") || s_u64(c, &m->job, "job") ||
             s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
             s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
             return DSE_EPROTO;
@@ -784,10 +793,20 @@ static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
                 s_str(c, &q->error, DSE_WIRE_MAX_TEXT, what))
                 return DSE_EPROTO;
         }
-        return s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
-                       s_u64(c, &m->measured, "measured") || s_u64(c, &m->cached, "cached")
-                   ? DSE_EPROTO
-                   : 0;
+        if (s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
+            s_u64(c, &m->measured, "measured") || s_u64(c, &m->cached, "cached") ||
+            s_array(c, &n, "workers_quarantined"))
+            return DSE_EPROTO;
+        if (n > DSE_WIRE_MAX_CAPS)
+            return s_fail(c, "%zu quarantined workers exceed %u", n, DSE_WIRE_MAX_CAPS);
+        if (n > s_left(c))
+            return s_fail(c, "%zu quarantined workers cannot fit in %zu bytes", n, s_left(c));
+        m->bad_workers = s_alloc(n, sizeof *m->bad_workers);
+        m->n_bad_workers = n;
+        for (size_t i = 0; i < n; i++)
+            if (s_str(c, &m->bad_workers[i], DSE_WIRE_MAX_TEXT, "workers_quarantined"))
+                return DSE_EPROTO;
+        return 0;
     }
     case DSE_MSG_ERROR:
         return s_array_n(c, 1, "body") ||
@@ -838,6 +857,10 @@ void dse_msg_release(dse_msg_t *msg)
             for (size_t i = 0; i < msg->done.n_quarantined; i++)
                 free(msg->done.quarantined[i].error);
         free(msg->done.quarantined);
+        if (msg->done.bad_workers)
+            for (size_t i = 0; i < msg->done.n_bad_workers; i++)
+                free(msg->done.bad_workers[i]);
+        free(msg->done.bad_workers);
         break;
     case DSE_MSG_ERROR:
         free(msg->error.message);

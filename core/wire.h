@@ -21,7 +21,8 @@
  *   LAYER_FRONT [job u64, layer u32, counters, width u32, rows]
  *   DONE        [job u64, counters, units u32, reissued u32,
  *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
- *                workers_seen u32, wall f64, measured u64, cached u64]
+ *                workers_seen u32, wall f64, measured u64, cached u64,
+ *                [worker_quarantined str...]]
  *   ERROR       [message str]
  *   CANCEL      [job u64]
  * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64 (, why)]
@@ -44,6 +45,8 @@
  *     integers must fit their field; reals must be float32/float64);
  *   - strings must not contain NUL bytes (they become C strings), digests
  *     are lowercase hex;
+ *   - metrics in rows must be finite (a feasible point has no NaN or
+ *     infinite metric; PROGRESS's hv may be NaN);
  *   - the body must be consumed exactly (trailing bytes are an error);
  *   - nesting is bounded by the layouts (at most 4 levels: body, rows, row,
  *     metrics); an unexpected array is a type error, so deep nesting costs
@@ -63,7 +66,7 @@
 #include "core/util.h"
 #include "core/why.h"
 
-#define DSE_WIRE_VERSION 2
+#define DSE_WIRE_VERSION 3
 #define DSE_WIRE_SIG_LEN 4
 /* "DSE" followed by the version byte. */
 extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
@@ -206,6 +209,8 @@ typedef struct {
     uint32_t workers_seen;
     double wall;
     uint64_t measured, cached; /* measured jobs: points measured, points from the cache */
+    size_t n_bad_workers;
+    char **bad_workers; /* workers quarantined: their rows disagreed with the model */
 } dse_msg_done_t;
 
 typedef struct {

@@ -388,6 +388,66 @@ static double dw_tile(const ctx_t *x, const dse_tile_t *t, int cores, double ff)
     return x->fork + (double)ch * per_ch;
 }
 
+/* Matmul cycles of kernels lo..hi-1 for one tile's dims. Tiles of a step
+ * that differ only in their input spans (border tiles) often have the same
+ * matmul dims: the costs are computed once per distinct dims and kept in a
+ * small memo on the caller's stack (computed the same way, so every sum
+ * built from them keeps its value bit for bit). */
+#define MM_MEMO 16
+typedef struct {
+    int n;
+    int64_t key[MM_MEMO][3];
+    double c[MM_MEMO][DSE_MM_FP32_COUNT];
+    double spill[DSE_MM_FP32_COUNT];
+} mm_memo_t;
+
+static const double *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff,
+                              int lo, int hi, mm_memo_t *mo)
+{
+    for (int i = 0; i < mo->n; i++)
+        if (mo->key[i][0] == d->n && mo->key[i][1] == d->k && mo->key[i][2] == d->m)
+            return mo->c[i];
+    double *c = mo->spill;
+    if (mo->n < MM_MEMO) {
+        c = mo->c[mo->n];
+        mo->key[mo->n][0] = d->n, mo->key[mo->n][1] = d->k, mo->key[mo->n][2] = d->m;
+        mo->n++;
+    }
+    if (d->n <= 0 || d->k <= 0 || d->m <= 0) {
+        for (int k = lo; k < hi; k++)
+            c[k] = 0.0;
+        return c;
+    }
+    /* many kernels fall back to the same one: cost each once */
+    double by_run[DSE_MM_FP32_COUNT];
+    int8_t runs[DSE_MM_FP32_COUNT];
+    for (int k = 0; k < x->nk; k++)
+        by_run[k] = -1.0;
+    dse_mm_resolve_all(x->tab, hi, d->n, d->k, d->m, cores, runs);
+    double naive = -1.0; /* the leftover body, the same for every kernel */
+    for (int k = lo; k < hi; k++) {
+        int run = runs[k];
+        if (by_run[run] < 0) {
+            /* mm_cycles_run, with the leftover body costed once */
+            const dse_mm_kernel_t *e = &x->tab[run];
+            dse_mm_work_t w;
+            dse_mm_work(e, d->n, d->m, cores, &w);
+            double body = body_cycles(e, d->k, ff);
+            double cy = (double)w.blocks * body;
+            if (w.half)
+                cy += (double)w.half * 0.55 * body;
+            if (w.left) {
+                if (naive < 0)
+                    naive = body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
+                cy += (double)w.left * naive;
+            }
+            by_run[run] = cy;
+        }
+        c[k] = by_run[run];
+    }
+    return c;
+}
+
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
  * summed over all tiles of one step; returns the MACs of the step. */
 static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only, double *out)
@@ -400,6 +460,8 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    mm_memo_t memo;
+    memo.n = 0;
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -421,25 +483,9 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
                     dse_mm_dims_t d;
                     dse_ops_mm_dims(&x->l, step, &t, &d);
                     double extra = x->fork + tile_extra(x, step, &t, g->cores);
-                    /* many kernels fall back to the same one: cost each once */
-                    double by_run[DSE_MM_FP32_COUNT];
-                    int8_t runs[DSE_MM_FP32_COUNT];
-                    for (int k = 0; k < x->nk; k++)
-                        by_run[k] = -1.0;
-                    int empty = d.n <= 0 || d.k <= 0 || d.m <= 0;
-                    if (!empty)
-                        dse_mm_resolve_all(x->tab, hi, d.n, d.k, d.m, g->cores, runs);
-                    for (int k = lo; k < hi; k++) {
-                        double c = 0.0;
-                        if (!empty) {
-                            int run = runs[k];
-                            if (by_run[run] < 0)
-                                by_run[run] = mm_cycles_run(x->tab, run, d.n, d.k, d.m,
-                                                            g->cores, ff);
-                            c = by_run[run];
-                        }
-                        out[k] += cnt * (extra + c);
-                    }
+                    const double *c = mm_costs(x, &d, g->cores, ff, lo, hi, &memo);
+                    for (int k = lo; k < hi; k++)
+                        out[k] += cnt * (extra + c[k]);
                 }
         }
     }
@@ -558,6 +604,25 @@ static int64_t step_l1(const ctx_t *x, const geom_t *g, int step, int dbuf)
     return best;
 }
 
+/* step_l1 for single (v[0]) and double (v[1]) buffering in one pass. */
+static void step_l1_both(const ctx_t *x, const geom_t *g, int step, int64_t *v)
+{
+    const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    v[0] = v[1] = 0;
+    for (int i = 0; i < g->r->n; i++)
+        for (int j = 0; j < g->w->n; j++) {
+            dse_tile_t t = {g->tc, x->l.op == DSE_OP_DW ? g->tc : g->tci, rc[i].size,
+                            wc[j].size, rc[i].span, wc[j].span};
+            dse_footprint_t fp;
+            dse_ops_footprint(&x->l, step, &t, x->eb, &fp);
+            for (int db = 0; db < 2; db++) {
+                int64_t f = dse_ops_footprint_total(&fp, db);
+                if (f > v[db])
+                    v[db] = f;
+            }
+        }
+}
+
 /* Position of v in a value map, or -1. */
 static inline int64_t map_pos(const ctx_t *x, int which, double v)
 {
@@ -591,7 +656,7 @@ static int64_t cache_find(const ctx_t *x, const double *p)
 
 /* Fills e for the tile/cores/prune values of p; only >= 0 costs that kernel
  * alone (the others are left unset). */
-static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
+static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over, entry_t *e)
 {
     geom_t g;
     e->h.ok = make_geom(x, p, &g);
@@ -602,11 +667,18 @@ static void fill_entry(const ctx_t *x, const double *p, int only, entry_t *e)
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
         if (!(x->steps & (1u << s)))
             continue;
-        for (int db = 0; db < 2; db++) {
-            int64_t v = step_l1(x, &g, s, db);
-            if (v > e->h.l1[db])
-                e->h.l1[db] = v;
-        }
+        int64_t v[2];
+        step_l1_both(x, &g, s, v);
+        for (int db = 0; db < 2; db++)
+            if (v[db] > e->h.l1[db])
+                e->h.l1[db] = v[db];
+    }
+    /* evaluate() rejects a point over L1 on its footprint alone */
+    if (stop_over >= 0 && (double)e->h.l1[stop_over] > x->l1)
+        return;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        if (!(x->steps & (1u << s)))
+            continue;
         double out[DSE_MM_FP32_COUNT];
         if (x->l.op == DSE_OP_DW) {
             e->h.macs[s] = step_compute(x, &g, s, 0, out);
@@ -667,7 +739,7 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
     if (slot >= 0) {
         h = &x->cache[idx];
     } else {
-        fill_entry(x, p, best || dw ? -1 : choice, &local);
+        fill_entry(x, p, best || dw ? -1 : choice, dbuf, &local);
         h = &local.h;
     }
     if (!h->ok)
@@ -869,7 +941,7 @@ static void build_cache(ctx_t *x, const dse_space_t *sp)
         double p[DSE_PULP_P__COUNT] = {0};
         for (int i = 0; i < 6; i++)
             p[which[i]] = v[i][(idx / x->stride[i]) % n[i]];
-        fill_entry(x, p, -1, e);
+        fill_entry(x, p, -1, -1, e);
         x->cache[idx] = e->h;
         if (!e->h.ok)
             continue;
@@ -894,6 +966,12 @@ fail:
         free(x->map[i]);
         x->map[i] = NULL;
     }
+}
+
+int dse_pulp_has_cache(const void *vctx)
+{
+    const ctx_t *x = vctx;
+    return x && x->cache != NULL;
 }
 
 static void pulp_release(void *vctx)

@@ -46,4 +46,8 @@ enum {
 double dse_pulp_mm_cycles(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
                           int cores, double fma_factor);
 
+/* 1 when the context made by prepare() holds the per-layer cache over its
+ * layer's space (tests compare the cached and the direct evaluation). */
+int dse_pulp_has_cache(const void *ctx);
+
 #endif

@@ -15,7 +15,7 @@ static const dse_key_decl_t s_preset[] = {
      .unit = "iterations", .doc = "busy-loop iterations added to every evaluation"},
 };
 
-enum { K_PROBLEM, K_N, K_F1MAX, K_CRASH };
+enum { K_PROBLEM, K_N, K_F1MAX, K_CRASH, K_CRASH1, K_CRASH2 };
 static const dse_key_decl_t s_layer_keys[] = {
     [K_PROBLEM] = {.name = "problem", .kind = DSE_VAL_ENUM, .choices = s_problems, .dflt = 0,
                    .doc = "zdt1 (two objectives) or dtlz2 (three)"},
@@ -26,6 +26,10 @@ static const dse_key_decl_t s_layer_keys[] = {
     [K_CRASH] = {.name = "crash_x3", .kind = DSE_VAL_INT, .dflt = 0, .min = 0, .max = 1e6,
                  .doc = "fault injection for tests: a worker evaluating a point with this x3 "
                         "aborts (0 = never)"},
+    [K_CRASH1] = {.name = "crash_x1", .kind = DSE_VAL_INT, .dflt = 0, .min = 0, .max = 1e6,
+                  .doc = "with crash_x3: only points with this x1 abort (0 = any x1)"},
+    [K_CRASH2] = {.name = "crash_x2", .kind = DSE_VAL_INT, .dflt = 0, .min = 0, .max = 1e6,
+                  .doc = "with crash_x3: only points with this x2 abort (0 = any x2)"},
 };
 
 static int64_t s_extent_n(const dse_job_t *job, const dse_layer_t *L)
@@ -65,7 +69,7 @@ typedef struct {
     double scale; /* 1 / (n - 1) */
     double f1_max;
     int64_t cost;
-    double crash_x3;
+    double crash_x3, crash_x1, crash_x2;
 } s_ctx_t;
 
 static int s_prepare(const dse_job_t *job, size_t layer, void **ctx, dse_error_t *err)
@@ -78,6 +82,8 @@ static int s_prepare(const dse_job_t *job, size_t layer, void **ctx, dse_error_t
     c->f1_max = L->attr[K_F1MAX];
     c->cost = (int64_t)job->hw[0];
     c->crash_x3 = L->attr[K_CRASH];
+    c->crash_x1 = L->attr[K_CRASH1];
+    c->crash_x2 = L->attr[K_CRASH2];
     *ctx = c;
     return 0;
 }
@@ -90,7 +96,8 @@ static void s_release(void *ctx)
 static int s_evaluate(const void *ctx, const double *x, double *f)
 {
     const s_ctx_t *c = ctx;
-    if (c->crash_x3 > 0 && x[2] == c->crash_x3 && dse_eval_in_worker)
+    if (c->crash_x3 > 0 && x[2] == c->crash_x3 && (c->crash_x1 == 0 || x[0] == c->crash_x1) &&
+        (c->crash_x2 == 0 || x[1] == c->crash_x2) && dse_eval_in_worker)
         abort(); /* a worker that dies on this point, for the quarantine test */
     double u1 = (x[0] - 1) * c->scale, u2 = (x[1] - 1) * c->scale, u3 = (x[2] - 1) * c->scale;
     if (c->problem == DSE_TESTFN_ZDT1) {

@@ -427,3 +427,57 @@ DSE_TEST(pareto_filter_4d_large)
         }
     }
 }
+
+/* Beyond 4096 rows the filter ranks with 16-bit radix digits: signed
+ * values, -0.0 next to 0.0, ties on a grid; filtered at once and in
+ * batches (the composition's way: push, filter, push more, filter), for 3
+ * and 4 objectives, against the brute force. */
+DSE_TEST(pareto_filter_large_signed_batches)
+{
+    uint64_t rng = 4099;
+    for (size_t k = 3; k <= 4; k++) {
+        /* one class (16-bit digits); objectives on the plane where they
+         * sum to a constant, minus a few bumps (large fronts: the sort, not
+         * the insertion prefilter), on a grid around zero */
+        s_set_t s = s_random_set(&rng, 9000, k + 1, 0, 1, 0);
+        for (size_t i = 0; i < s.n; i++) {
+            double *r = s.row + i * s.width, sum = 0;
+            for (size_t j = 0; j + 1 < k; j++) {
+                r[j] = floor(s_unif(&rng) * 2000 - 1000) / 4;
+                sum += r[j];
+            }
+            r[k - 1] = -sum + (s_rng(&rng) % 8 == 0 ? 0.25 : 0);
+            for (size_t j = 0; j < k; j++)
+                if (r[j] == 0)
+                    r[j] = s_rng(&rng) % 2 ? -0.0 : 0.0;
+        }
+        /* equal indices must mean equal rows (s_random_set's contract) */
+        for (size_t i = 1; i < s.n; i++)
+            for (size_t q = 0; q < i; q++)
+                if (s.idx[q] == s.idx[i]) {
+                    memcpy(s.row + i * s.width, s.row + q * s.width, s.width * sizeof *s.row);
+                    break;
+                }
+        int obj[4] = {2, 0, 1, 3};
+        dse_front_t *want = s_brute(&s, k, obj);
+        dse_front_t *got = s_filtered(&s, k, obj, 0, s.n);
+        if (!s_same(got, want))
+            dse__test_fail(__FILE__, __LINE__, "k=%zu at once: %zu rows, expected %zu", k,
+                           dse_front_size(got), dse_front_size(want));
+        dse_front_destroy(&got);
+        got = dse_front_new(s.width, k, obj);
+        for (size_t i = 0; i < s.n; i++) {
+            dse_front_push(got, s.idx[i], s.cin[i], s.cout[i], s.row + i * s.width);
+            if (i % 1500 == 1499)
+                dse_front_filter(got);
+        }
+        dse_front_filter(got);
+        if (!s_same(got, want))
+            dse__test_fail(__FILE__, __LINE__, "k=%zu in batches: %zu rows, expected %zu", k,
+                           dse_front_size(got), dse_front_size(want));
+        CHECK(dse_front_size(want) > 300); /* past the insertion prefilter */
+        dse_front_destroy(&got);
+        dse_front_destroy(&want);
+        s_set_free(&s);
+    }
+}

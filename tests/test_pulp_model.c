@@ -467,6 +467,91 @@ DSE_TEST(pulp_cache_matches_direct)
     free_job(job);
 }
 
+/* A layer given as in a config, with its four paddings (top, left,
+ * bottom, right). */
+static void add_layer_pads(dse_job_t *job, dse_op_t op, int64_t cin, int64_t h, int64_t w,
+                           int64_t cout, int64_t k, int64_t s, int pt, int pl, int pb, int pr)
+{
+    dse_layer_t *l = add_layer(job, op, cin, h, w, cout, k, s, 0);
+    l->pad_t = pt, l->pad_l = pl, l->pad_b = pb, l->pad_r = pr;
+    l->hout = (h + pt + pb - k) / s + 1;
+    l->wout = (w + pl + pr - k) / s + 1;
+}
+
+/* The direct evaluation (no cache: spaces too large for it, e.g.
+ * configs/resnet8-train-huge.toml) gives bit for bit the metrics of the
+ * cached one, on every point of dense samples of that config's layers:
+ * every tile_cout and tile_ho, border-heavy tile_wo and tile_cin values,
+ * both bufferings, 1 and 8 cores, best / fixed / fp16 kernels, pruning.
+ * The direct path rejects over-L1 points before costing any kernel; the
+ * cache costs every point in full. (Against the code before this fast
+ * path: bench-pulp --digest, README Performance.) */
+DSE_TEST(pulp_direct_matches_cached_resnet8)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 131072; /* pulp-open-128k */
+    add_layer_pads(job, DSE_OP_CONV2D, 3, 32, 32, 16, 3, 1, 1, 1, 1, 1);  /* conv1 */
+    add_layer_pads(job, DSE_OP_CONV2D, 16, 32, 32, 32, 3, 2, 0, 0, 1, 1); /* s2_conv1 */
+    add_layer_pads(job, DSE_OP_PW, 16, 32, 32, 32, 1, 2, 0, 0, 0, 0);     /* s2_short */
+    add_layer_pads(job, DSE_OP_CONV2D, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1);   /* s3_conv2 */
+    add_layer(job, DSE_OP_LINEAR, 64, 1, 1, 10, 1, 1, 0);                 /* fc */
+    uint64_t compared = 0, feasible = 0, over_l1 = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        dse_layer_t *l = &job->layers[li];
+        int64_t cout = l->op == DSE_OP_LINEAR ? l->n : l->cout;
+        int64_t cin = l->op == DSE_OP_LINEAR ? l->k : l->cin;
+        double tc[64], th[32], tw[3] = {1, 5, (double)l->wout};
+        double tci[4] = {0, 1, 5, (double)(cin / 2 > 0 ? cin / 2 : 1)};
+        for (int64_t i = 0; i < cout; i++)
+            tc[i] = (double)(i + 1);
+        for (int64_t i = 0; i < l->hout; i++)
+            th[i] = (double)(i + 1);
+        size_t ntw = l->wout > 5 ? 3 : 1, ntci = cin >= 10 ? 4 : 3;
+        if (cin < 10)
+            tci[2] = (double)cin;
+        double buf[] = {0, 1}, cores[] = {1, 8};
+        double mm[] = {0, 1, 1 + 10, 1 + DSE_MM_FP32_COUNT}; /* best, mm, 2x4, an fp16 one */
+        double pr[] = {0, 0.5};
+        const double *vals[DSE_PULP_P__COUNT] = {tc, th, tw, tci, buf, cores, mm, pr};
+        size_t n[DSE_PULP_P__COUNT] = {(size_t)cout, (size_t)l->hout, ntw, ntci, 2, 2, 4, 2};
+        dse_error_t err = DSE_ERROR_INIT;
+        l->space = dse_space_new(DSE_PULP_P__COUNT, vals, n, &err);
+        CHECK(l->space != NULL);
+        if (!l->space)
+            break;
+        void *cached, *direct;
+        CHECK_INT(M->prepare(job, li, &cached, &err), 0);
+        dse_space_t *sp = l->space;
+        l->space = NULL;
+        CHECK_INT(M->prepare(job, li, &direct, &err), 0);
+        l->space = sp;
+        CHECK(dse_pulp_has_cache(cached));
+        CHECK(!dse_pulp_has_cache(direct));
+        for (uint64_t i = 0; i < sp->size; i++) {
+            double p[DSE_PULP_P__COUNT], a[DSE_PULP_M__COUNT], b[DSE_PULP_M__COUNT];
+            memset(a, 0, sizeof a);
+            memset(b, 0, sizeof b);
+            dse_space_decode(sp, i, p);
+            int fa = M->evaluate(cached, p, a), fb = M->evaluate(direct, p, b);
+            CHECK_INT(fa, fb);
+            if (memcmp(a, b, sizeof a) != 0) {
+                CHECK(!"metrics differ");
+                fprintf(stderr, "layer %zu point %llu\n", li, (unsigned long long)i);
+                break;
+            }
+            compared++;
+            feasible += fa != 0;
+            over_l1 += !fa && a[0] == 1.0;
+        }
+        M->release(cached);
+        M->release(direct);
+    }
+    CHECK(compared > 100000);
+    CHECK(feasible > 10000);
+    CHECK(over_l1 > 10000);
+    free_job(job);
+}
+
 /* A parameter with no effect on a layer is fixed there: a depthwise layer
  * runs dw_direct whatever matmul says, so its space does not repeat every
  * point once per kernel. The time metric is cycles at the preset's clock. */

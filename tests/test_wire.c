@@ -158,7 +158,7 @@ DSE_TEST(wire_frames_and_fronts)
 {
     int obj[2] = {0, 1};
     dse_front_t *f = dse_front_new(3, 2, obj);
-    double a[3] = {1, 2, 3}, b[3] = {2, 1, NAN};
+    double a[3] = {1, 2, 3}, b[3] = {2, 1, 0.5};
     dse_front_push(f, 10, 1, 2, a);
     dse_front_push(f, 11, 1, 2, b);
     dse_msg_t m = {.cmd = DSE_MSG_RESULT};
@@ -176,7 +176,7 @@ DSE_TEST(wire_frames_and_fronts)
     CHECK_INT(dse_wire_rows_to_front(&d.result.rows, g, &err), 0);
     CHECK_INT(dse_front_size(g), 2);
     CHECK_INT(dse_front_index(g, 1), 11);
-    CHECK(isnan(dse_front_row(g, 1)[2]));
+    CHECK(dse_front_row(g, 1)[2] == 0.5);
     dse_front_t *h = dse_front_new(4, 2, obj);
     CHECK_INT(dse_wire_rows_to_front(&d.result.rows, h, &err), DSE_EPROTO);
     dse_msg_release(&d);
@@ -544,4 +544,27 @@ DSE_TEST(wire_random_bytes)
     CHECK(ok > 0);
     for (size_t i = 0; i < ns; i++)
         dse_strbuf_release(&enc[i]);
+}
+
+/* A row with a NaN or infinite metric is refused: no feasible point has
+ * one, and a forged -inf would win every front. */
+DSE_TEST(wire_nonfinite_metrics)
+{
+    const double bad[] = {NAN, INFINITY, -INFINITY};
+    for (size_t b = 0; b < 3; b++) {
+        dse_error_t err = DSE_ERROR_INIT;
+        dse_strbuf_t sb = DSE_STRBUF_INIT;
+        double m[] = {1, 2, 3, 4, 5, 6};
+        m[4] = bad[b];
+        uint64_t idx[] = {1, 2};
+        int64_t cin[] = {0, 0}, cout[] = {0, 0};
+        dse_msg_t msg = {.cmd = DSE_MSG_RESULT};
+        msg.result = (dse_msg_result_t){5, 1, {2, 2, 0, 0}, {3, 2, idx, cin, cout, m, NULL}};
+        dse_wire_encode_body(&msg, &sb);
+        dse_msg_t out;
+        CHECK_INT(dse_wire_decode_body(DSE_MSG_RESULT, sb.buf, sb.len, &out, &err), DSE_EPROTO);
+        CHECK_STR(err.msg, "RESULT: row 1: metric 1 is not finite");
+        CHECK_INT(out.result.rows.n, 0);
+        dse_strbuf_release(&sb);
+    }
 }

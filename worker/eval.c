@@ -490,9 +490,10 @@ double dse_eval_rate(const dse_evaljob_t *ej, size_t layer)
     const dse_space_t *s = ej->job->layers[layer].space;
     dse_front_t *f = dse_evaljob_front_new(ej);
     dse_counters_t cnt = {0};
-    uint64_t n = 64;
+    uint64_t n = 1;
     double t0 = dse_now(), dt = 0;
-    /* double the sample until it takes a few milliseconds */
+    /* double the sample until it takes a few milliseconds; from one point,
+     * so that a model that takes seconds per point costs one point here */
     for (;;) {
         uint64_t step = s->size / n ? s->size / n : 1;
         uint64_t idx[4096];

@@ -122,6 +122,27 @@ assert names[0] == 'features.1.expand' and len(names) == 6, names
 for l in d['layers']:
     assert l['engine'] in ('cluster', 'npu') and 'buffering' in l and 'cycles' in l, l
 " "$T/mb/deployment.json" || fail "siracusa deployment.json"
+note "a node dropped between two layers: the printed job says chain = false there"
+"$BIN/dse-run" --import "$M/dscnn.onnx" --model pulp-cluster --onnx-ignore GlobalAveragePool \
+    >"$M/ds.toml" || fail "--import dscnn"
+sed -n '/^name = "fc"/,/^$/p' "$M/ds.toml" | grep -q "^chain = false" ||
+    fail "--import: fc after a dropped pool is not chained"
+"$BIN/dse-run" --check "$M/ds.toml" >/dev/null || fail "the imported DS-CNN job validates"
+note "a fixed batch in the graph's input becomes [workload] batch"
+"$PY" -c "
+import onnx, sys
+m = onnx.load(sys.argv[1])
+for t in list(m.graph.input) + list(m.graph.output):
+    d = t.type.tensor_type.shape.dim[0]
+    d.ClearField('dim_param')
+    d.dim_value = 4
+onnx.save(m, sys.argv[2])
+" "$M/dscnn.onnx" "$M/dscnn_b4.onnx" || fail "writing dscnn_b4.onnx"
+"$BIN/dse-run" --import "$M/dscnn_b4.onnx" --model pulp-cluster --onnx-ignore GlobalAveragePool \
+    >"$M/ds4.toml" || fail "--import dscnn_b4"
+grep -q "^batch = 4" "$M/ds4.toml" || fail "--import: the graph's batch 4"
+"$BIN/dse-run" --check "$M/ds4.toml" | grep -q "batch 4" || fail "batch 4 in the job"
+grep -q "^batch" "$M/ds.toml" && fail "a symbolic batch writes no batch key"
 "$BIN/dse-run" --import "$M/microllama_block.onnx" --model testfn >"$M/ml.toml" ||
     fail "--import microllama"
 for h in 0 1 2 3; do grep -q "^name = \"attn_scores_h$h\"" "$M/ml.toml" || fail "head $h"; done
