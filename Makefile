@@ -200,6 +200,9 @@ bench: deps
 	@echo "== composition as objectives grow"; BUILD=$(BUILD) sh bench/compose.sh
 	@echo "== scaling"; BUILD=$(BUILD) sh bench/scaling.sh
 	@echo "== wall time to the exact fronts"; BUILD=$(BUILD) sh bench/fronts.sh
+	@echo "== refine, Optuna's TPE, nsga2, random at equal measured budgets"; \
+	  /usr/bin/python3 bench/tpe.py --build $(BUILD) configs/resnet8-train.toml \
+	  configs/dscnn-infer.toml
 
 clean:
 	rm -rf build

@@ -73,7 +73,7 @@ static void s_metric_column(dse_strbuf_t *sb, const dse_hwmodel_t *m, size_t k)
     dse_strbuf_addf(sb, ",%s%s", name, dse_model_param(m, name) >= 0 ? "_achieved" : "");
 }
 
-static void s_layer_header(dse_strbuf_t *sb, const dse_hwmodel_t *m)
+static void s_layer_header(dse_strbuf_t *sb, const dse_hwmodel_t *m, int source)
 {
     dse_strbuf_adds(sb, "layer,steps,point");
     if (m->iface)
@@ -82,16 +82,36 @@ static void s_layer_header(dse_strbuf_t *sb, const dse_hwmodel_t *m)
         dse_strbuf_addf(sb, ",%s", m->params[p].name);
     for (size_t k = 0; k < m->n_metrics; k++)
         s_metric_column(sb, m, k);
+    if (source)
+        dse_strbuf_adds(sb, ",source");
     dse_strbuf_adds(sb, "\r\n");
 }
 
-static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, dse_front_t *f)
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The rows of layer li's front f. measured (measured jobs; NULL for model
+ * jobs) holds the layer's measured points: each row then ends with its
+ * source, "measured" when its point is among them, else "model". */
+static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, dse_front_t *f,
+                         const dse_front_t *measured)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
     const dse_layer_t *L = &job->layers[li];
     double params[DSE_MAX_PARAMS];
     dse_front_sort(f);
+    size_t n_meas = measured ? dse_front_size(measured) : 0;
+    uint64_t *meas = NULL;
+    if (measured) {
+        meas = dse_xmalloc((n_meas + 1) * sizeof *meas);
+        for (size_t i = 0; i < n_meas; i++)
+            meas[i] = dse_front_index(measured, i);
+        qsort(meas, n_meas, sizeof *meas, s_cmp_u64);
+    }
     for (size_t r = 0; r < dse_front_size(f); r++) {
         uint64_t idx = dse_front_index(f, r);
         s_csv_field(sb, L->name);
@@ -111,8 +131,12 @@ static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, d
             dse_strbuf_addc(sb, ',');
             s_metric_value(sb, &m->metrics[k], row[k]);
         }
+        if (measured)
+            dse_strbuf_adds(sb, bsearch(&idx, meas, n_meas, sizeof *meas, s_cmp_u64)
+                                    ? ",measured" : ",model");
         dse_strbuf_adds(sb, "\r\n");
     }
+    free(meas);
 }
 
 /* The files of one run are written under temporary names (each fsynced)
@@ -1018,17 +1042,19 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     dse_strbuf_t sb = DSE_STRBUF_INIT;
 
     /* pareto_layers.csv */
-    s_layer_header(&sb, m);
+    /* pareto_layers.csv; measured jobs add the source of each row */
+    dse_front_t *const *meas = job->evaluator ? st->measured_rows : NULL;
+    s_layer_header(&sb, m, meas != NULL);
     for (size_t li = 0; li < job->n_layers; li++)
-        s_layer_rows(&sb, ej, li, layer_fronts[li]);
+        s_layer_rows(&sb, ej, li, layer_fronts[li], meas ? meas[li] : NULL);
     if ((rc = s_write(dir, "pareto_layers.csv", &sb, err)))
         return rc;
 
     /* all_points.csv */
     if (all) {
-        s_layer_header(&sb, m);
+        s_layer_header(&sb, m, 0);
         for (size_t li = 0; li < job->n_layers; li++)
-            s_layer_rows(&sb, ej, li, all[li]);
+            s_layer_rows(&sb, ej, li, all[li], NULL);
         if ((rc = s_write(dir, "all_points.csv", &sb, err)))
             return rc;
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pareto.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
@@ -196,6 +197,66 @@ static int s_cmp_cand(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* The predicted hypervolume of the candidates cand[0 .. n) plus cand[c]. */
+static double s_hv_with(const dse_refine_t *r, const s_cand_t *cand, size_t n, size_t c,
+                        const int *obj, const double *ref)
+{
+    size_t k = r->k;
+    dse_front_t *f = dse_front_new(k, k, obj);
+    double v[DSE_MAX_OBJECTIVES];
+    for (size_t q = 0; q <= n; q++) {
+        size_t i = cand[q == n ? c : q].i;
+        for (size_t j = 0; j < k; j++)
+            v[j] = r->pred[i * k + j] * r->scale[j];
+        dse_front_insert(f, i, 0, 0, v);
+    }
+    double hv = dse_hypervolume(f, ref);
+    dse_front_destroy(&f);
+    return hv;
+}
+
+/* A budget smaller than the predicted front (the candidates with gap < 1,
+ * first in cand): take `limit` of its points greedily, each time the one
+ * that adds the most predicted hypervolume (ties: the earlier candidate),
+ * against the reference point of the predicted front; they move to
+ * cand[0 .. limit). Otherwise the order stays (closest to the front
+ * first). */
+static void s_pick_by_hypervolume(const dse_refine_t *r, s_cand_t *cand, size_t n_c,
+                                  size_t limit)
+{
+    size_t n_f = 0, k = r->k;
+    while (n_f < n_c && cand[n_f].gap < 1)
+        n_f++;
+    if (n_f <= limit || limit > 1024)
+        return;
+    int obj[DSE_MAX_OBJECTIVES];
+    for (size_t j = 0; j < k; j++)
+        obj[j] = (int)j;
+    dse_front_t *all = dse_front_new(k, k, obj);
+    double v[DSE_MAX_OBJECTIVES], ref[DSE_MAX_OBJECTIVES];
+    for (size_t q = 0; q < n_f; q++) {
+        for (size_t j = 0; j < k; j++)
+            v[j] = r->pred[cand[q].i * k + j] * r->scale[j];
+        dse_front_insert(all, cand[q].i, 0, 0, v);
+    }
+    dse_front_reference(all, ref, NULL);
+    dse_front_destroy(&all);
+    for (size_t s = 0; s < limit; s++) {
+        size_t best = s;
+        double best_hv = -1;
+        for (size_t c = s; c < n_f; c++) {
+            double hv = s_hv_with(r, cand, s, c, obj, ref);
+            if (hv > best_hv) {
+                best_hv = hv;
+                best = c;
+            }
+        }
+        s_cand_t t = cand[s];
+        cand[s] = cand[best];
+        cand[best] = t;
+    }
+}
+
 static int s_cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -258,8 +319,10 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
             cand[n_c++] = (s_cand_t){gap, i};
     }
     qsort(cand, n_c, sizeof *cand, s_cmp_cand);
-    if (n_c > limit)
+    if (n_c > limit) {
+        s_pick_by_hypervolume(r, cand, n_c, (size_t)limit);
         n_c = (size_t)limit;
+    }
     uint64_t *idx = dse_xmalloc((n_c + 1) * sizeof *idx);
     for (size_t c = 0; c < n_c; c++) {
         r->asked[cand[c].i] = 1;

@@ -10,7 +10,9 @@
  * the rescaled predictions of the points not measured, and proposes the
  * points not measured within the margin of it. The layer stops when a round
  * proposes nothing, when its measured front did not change in the last
- * round, or when the budget is spent (points closest to the front first).
+ * round, or when the budget is spent (points closest to the front first;
+ * a limit smaller than the predicted front takes the front's points greedily
+ * by the predicted hypervolume each adds).
  *
  * The guarantee: if the model's relative error on every objective is at
  * most delta (|model - measured| <= delta * measured) and

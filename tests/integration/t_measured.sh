@@ -79,6 +79,9 @@ note "the same job again: everything from the cache"
     || fail "second run"
 [ "$(json_field "$T/again/summary.json" measured)" = 0 ] || fail "the second run measured points"
 [ "$(json_field "$T/again/summary.json" cached)" = 88 ] || fail "the second run did not use the cache"
+# points from the cache are measurements too: the source column says so
+grep -q ',model.$' "$T/again/pareto_layers.csv" && fail "a cached front row has source model"
+[ "$(grep -c ',measured.$' "$T/again/pareto_layers.csv")" -gt 0 ] || fail "no measured front rows"
 same_outputs "$T/ref" "$T/again"
 
 note "2 workers on a standing coordinator, one SIGKILLed in the middle of a point"

@@ -51,6 +51,16 @@ sed 's/STRATEGY/refine/; s/^MARGIN$/margin = 0.12/' "$T/job.toml" >"$T/refine.to
     || fail "refine"
 cmp "$T/all/pareto_layers.csv" "$T/refine/pareto_layers.csv" || fail "refine's fronts differ"
 cmp "$T/all/pareto_network.csv" "$T/refine/pareto_network.csv" || fail "refine's network differs"
+# measured jobs end each layer front row with its source; every row here
+# comes from a measurement
+head -1 "$T/refine/pareto_layers.csv" | grep -q ',source.$' || fail "no source column"
+rows=$(tail -n +2 "$T/refine/pareto_layers.csv" | wc -l)
+meas=$(tail -n +2 "$T/refine/pareto_layers.csv" | grep -c ',measured.$')
+[ "$rows" -gt 0 ] && [ "$rows" = "$meas" ] || fail "$meas of $rows front rows say measured"
+# a model job's pareto_layers.csv has no source column
+sed 's/STRATEGY/exhaustive/; s/^MARGIN$//; /^\[evaluator\]/,$d' "$T/job.toml" >"$T/model.toml"
+"$BIN/dse-run" "$T/model.toml" --workers 1 --output "$T/model" -q || fail "model job"
+head -1 "$T/model/pareto_layers.csv" | grep -q source && fail "a model job has a source column"
 all=$(json_field "$T/all/summary.json" measured)
 got=$(json_field "$T/refine/summary.json" measured)
 points=$(json_field "$T/all/summary.json" points)
