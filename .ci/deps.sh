@@ -11,8 +11,9 @@ for p in $pkgs; do
         missing="$missing $p"
 done
 # python3 may come from outside Debian (pyenv); one that works is enough.
-case "$missing" in *python3*) command -v python3 >/dev/null 2>&1 &&
-    missing=$(echo "$missing" | sed 's/ python3//');; esac
+# (the word python3 alone: python3-onnx is a package of its own)
+case "$missing " in *" python3 "*) command -v python3 >/dev/null 2>&1 &&
+    missing=$(echo "$missing " | sed 's/ python3 / /; s/ $//');; esac
 [ -z "$missing" ] && exit 0
 echo "deps: installing$missing"
 if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
