@@ -367,6 +367,26 @@ static size_t s_knee(const s_pt_t *pts, const size_t *stair, size_t ns)
 
 /* A baseline far outside the front: its marker on the edge of the plot
  * area where it lies, an arrow pointing outwards, and its value. */
+/* A baseline marker's tooltip and the end of its <path>: its name, `sep`,
+ * then its value on each axis. */
+static void s_mark_title(dse_strbuf_t *sb, const dse_plot_panel_t *p, const dse_plot_mark_t *m,
+                         int two, const char *sep)
+{
+    dse_strbuf_adds(sb, "><title>");
+    dse_plot_escape(sb, m->name);
+    dse_strbuf_adds(sb, sep);
+    dse_plot_escape(sb, p->x_label ? p->x_label : "x");
+    dse_strbuf_adds(sb, " ");
+    s_value_text(sb, m->x);
+    if (two) {
+        dse_strbuf_adds(sb, ", ");
+        dse_plot_escape(sb, p->y_label);
+        dse_strbuf_adds(sb, " ");
+        s_value_text(sb, m->y);
+    }
+    dse_strbuf_adds(sb, "</title></path>\n");
+}
+
 static void s_mark_out(dse_strbuf_t *sb, const dse_plot_panel_t *p, const dse_plot_mark_t *m,
                        size_t b, size_t nth, const s_axis_t *ax, const s_axis_t *ay, int two,
                        double mid)
@@ -378,19 +398,7 @@ static void s_mark_out(dse_strbuf_t *sb, const dse_plot_panel_t *p, const dse_pl
     double cx = sx < 0 ? S_AX0 : sx > 0 ? S_AX1 : s_px(ax, m->x);
     double cy = !two ? mid : sy < 0 ? S_AY1 : sy > 0 ? S_AY0 : s_py(ay, m->y);
     s_marker(sb, b, cx, cy, "bl-out");
-    dse_strbuf_adds(sb, "><title>");
-    dse_plot_escape(sb, m->name);
-    dse_strbuf_adds(sb, " (outside the plot): ");
-    dse_plot_escape(sb, p->x_label ? p->x_label : "x");
-    dse_strbuf_adds(sb, " ");
-    s_value_text(sb, m->x);
-    if (two) {
-        dse_strbuf_adds(sb, ", ");
-        dse_plot_escape(sb, p->y_label);
-        dse_strbuf_adds(sb, " ");
-        s_value_text(sb, m->y);
-    }
-    dse_strbuf_adds(sb, "</title></path>\n");
+    s_mark_title(sb, p, m, two, " (outside the plot): ");
     /* the arrow: from the marker outwards (SVG's y grows downwards) */
     double ux = sx, uy = -sy, len = sqrt(ux * ux + uy * uy);
     ux /= len, uy /= len;
@@ -687,19 +695,7 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
             continue;
         }
         s_marker(sb, b, s_px(&ax, m->x), two ? s_py(&ay, m->y) : mid, "bl");
-        dse_strbuf_adds(sb, "><title>");
-        dse_plot_escape(sb, m->name);
-        dse_strbuf_adds(sb, ": ");
-        dse_plot_escape(sb, p->x_label ? p->x_label : "x");
-        dse_strbuf_adds(sb, " ");
-        s_value_text(sb, m->x);
-        if (two) {
-            dse_strbuf_adds(sb, ", ");
-            dse_plot_escape(sb, p->y_label);
-            dse_strbuf_adds(sb, " ");
-            s_value_text(sb, m->y);
-        }
-        dse_strbuf_adds(sb, "</title></path>\n");
+        s_mark_title(sb, p, m, two, ": ");
     }
     dse_strbuf_adds(sb, "</g>\n");
 
