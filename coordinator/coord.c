@@ -1270,9 +1270,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         free(key);
         if (!hit)
             continue;
-        int finite = 1;
-        for (size_t o = 0; o < job->n_layer_objectives; o++)
-            finite &= isfinite(metrics[job->layer_objectives[o]]) != 0;
+        int finite = dse_eval_finite(job, metrics);
         if (finite)
             cn.feasible = 1;
         else

@@ -93,11 +93,18 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej)
 }
 
 /* Model feasibility, finite objectives, and the per-layer constraints. */
-static inline int s_keep(const dse_job_t *job, const double *metrics)
+static inline int s_finite(const dse_job_t *job, const double *metrics)
 {
     for (size_t i = 0; i < job->n_layer_objectives; i++)
         if (!isfinite(metrics[job->layer_objectives[i]]))
             return 0;
+    return 1;
+}
+
+static inline int s_keep(const dse_job_t *job, const double *metrics)
+{
+    if (!s_finite(job, metrics))
+        return 0;
     for (size_t i = 0; i < job->n_constraints; i++) {
         const dse_constraint_t *k = &job->constraints[i];
         if (k->metric >= 0 && !dse_cmp_holds(k->cmp, metrics[k->metric], k->bound))
@@ -122,6 +129,11 @@ static inline void s_batch(const dse_evaljob_t *ej, size_t layer, double *metric
 int dse_eval_keep(const dse_job_t *job, const double *metrics)
 {
     return s_keep(job, metrics);
+}
+
+int dse_eval_finite(const dse_job_t *job, const double *metrics)
+{
+    return s_finite(job, metrics);
 }
 
 /* Tallies an infeasible point (core/why.h): the model's reason when
@@ -431,10 +443,7 @@ static int s_eval_measured(const dse_evaljob_t *ej, size_t layer, uint64_t lo, u
                                    sizeof dse_eval_failure);
         if (rc)
             return rc;
-        int finite = 1;
-        for (size_t o = 0; o < job->n_layer_objectives; o++)
-            finite &= isfinite(metrics[job->layer_objectives[o]]) != 0;
-        if (!finite) {
+        if (!s_finite(job, metrics)) {
             cnt->infeasible++;
             continue;
         }

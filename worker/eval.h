@@ -75,6 +75,10 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
  * finite objectives and the per-layer constraints. */
 int dse_eval_keep(const dse_job_t *job, const double *metrics);
 
+/* 1 when every per-layer objective of the metrics is finite (a measurement
+ * the parser took may still be NaN or infinite). */
+int dse_eval_finite(const dse_job_t *job, const double *metrics);
+
 /* Tallies an infeasible point into w (core/why.h): the model's reason
  * when evaluate() failed (ok = 0), else the first constraint it breaks. */
 void dse_eval_tally(const dse_job_t *job, int ok, const double *metrics, dse_why_t *w);
