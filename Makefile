@@ -24,7 +24,7 @@ CPPFLAGS_ALL := -I. -I$(BUILD) -D_GNU_SOURCE $(PKG_CFLAGS)
 CFLAGS_ALL   := -std=c11 $(OPT) $(SANITIZE) $(WARN) -MMD -MP $(CFLAGS)
 LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
-LIB_DIRS  := core kernels hwmodels search coordinator worker
+LIB_DIRS  := core kernels hwmodels config eval search outputs worker coordinator
 LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c \
                %/main_dse_kernel_timer.c, \
                $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))

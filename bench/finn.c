@@ -99,7 +99,7 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < DSE_FINN_N_PARAMS; k++)
                 p[k] = space->values[k][0];
             for (uint64_t i = 0; i < n; i++) {
-                if (i) /* the next point: the odometer of worker/eval.c */
+                if (i) /* the next point: the odometer of eval/eval.c */
                     for (size_t k = 0; k < DSE_FINN_N_PARAMS; k++) {
                         if (++dig[k] < space->n_values[k]) {
                             p[k] = space->values[k][dig[k]];

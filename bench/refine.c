@@ -40,15 +40,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/pareto.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "search/nsga2.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/refine.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 #define S_D 0.05
 

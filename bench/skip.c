@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static char *widen(const char *text, const char *model)
 {

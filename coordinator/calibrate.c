@@ -8,7 +8,7 @@
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/measure.h"
+#include "eval/measure.h"
 
 typedef struct {
     size_t layer;

@@ -12,8 +12,8 @@
 #include <signal.h>
 
 #include "core/error.h"
-#include "core/outputs.h"
-#include "worker/eval.h"
+#include "outputs/outputs.h"
+#include "eval/eval.h"
 
 typedef struct {
     const char *endpoint; /* the coordinator's client endpoint */

@@ -11,17 +11,17 @@
 #include <string.h>
 
 #include "coordinator/mcache.h"
-#include "core/evaluator.h"
-#include "core/outputs.h"
+#include "config/evaluator.h"
+#include "outputs/outputs.h"
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/search.h"
-#include "worker/eval.h"
-#include "worker/measure.h"
+#include "eval/eval.h"
+#include "eval/measure.h"
 
 #define S_UNIT_BITS 40
 #define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)

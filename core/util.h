@@ -61,4 +61,8 @@ uint64_t dse_hash64(const void *data, size_t len, uint64_t seed);
 /* Formats a double the shortest way that reads back exactly ("%.17g" trimmed). */
 void dse_fmt_double(char *buf, size_t size, double v);
 
+/* Edit distance helper for suggestions: the candidate closest to `word`
+ * (within a small distance), or NULL. */
+const char *dse_suggest(const char *word, const char *const *candidates, size_t n);
+
 #endif

@@ -6,8 +6,8 @@
  * canonical text that builds again to the same text (and so the same
  * digest), which is what lets units name a job by its digest.
  */
-#include "core/config.h"
-#include "worker/eval.h"
+#include "config/config.h"
+#include "eval/eval.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -16,7 +16,7 @@
 #include "core/job.h"
 #include "core/pareto.h"
 #include "core/util.h"
-#include "search/perm.h"
+#include "core/perm.h"
 
 #define S_TRIES 8           /* breeding attempts before falling back to a fresh point */
 #define S_CROSSOVER 0.9     /* probability of crossover (else the first parent is copied) */

@@ -31,7 +31,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 /* Points of one layer the model may enumerate for refine. */
 #define DSE_REFINE_MAX_POINTS 20000000ULL

@@ -7,9 +7,10 @@
 
 #include "core/space.h"
 #include "core/util.h"
+#include "hwmodels/baseline.h"
 #include "hwmodels/hwmodel.h"
 #include "search/nsga2.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/refine.h"
 
 #define S_DEFAULT_BUDGET 1000000ULL /* random, nsga2: evaluations when [search] budget is 0 */
@@ -268,47 +269,12 @@ static uint64_t s_generation(dse_search_t *s)
     return added;
 }
 
-int dse_search_baseline_points(const dse_job_t *job, uint64_t *points, dse_error_t *err)
-{
-    const dse_hwmodel_t *m = job->model;
-    double **params = dse_xcalloc(job->n_layers, sizeof *params);
-    for (size_t l = 0; l < job->n_layers; l++)
-        params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
-    int rc = m->baseline(job, job->strategy, params, err);
-    for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
-        const dse_space_t *sp = job->layers[l].space;
-        size_t dig[DSE_MAX_PARAMS];
-        for (size_t p = 0; p < sp->n_params && rc == 0; p++) {
-            size_t i = 0;
-            while (i < sp->n_values[p] && sp->values[p][i] != params[l][p])
-                i++;
-            dig[p] = i;
-            if (i == sp->n_values[p]) {
-                char v[64];
-                dse_fmt_double(v, sizeof v, params[l][p]);
-                rc = dse_error_set(err, DSE_EINVAL, job->path, job->layers[l].line,
-                                   job->layers[l].col,
-                                   "baseline '%s' picks %s = %s for layer '%s', which is not in "
-                                   "the layer's space: it cannot run as a strategy (baselines.csv "
-                                   "shows it beside every strategy)",
-                                   job->strategy, m->params[p].name, v, job->layers[l].name);
-            }
-        }
-        if (rc == 0)
-            points[l] = dse_space_index(sp, dig);
-    }
-    for (size_t l = 0; l < job->n_layers; l++)
-        free(params[l]);
-    free(params);
-    return rc;
-}
-
 /* A model baseline as a strategy: its one deployment, one point per layer. */
 static int s_baseline(dse_search_t *s, dse_error_t *err)
 {
     const dse_job_t *job = s->ej->job;
     uint64_t *points = dse_xcalloc(job->n_layers, sizeof *points);
-    int rc = dse_search_baseline_points(job, points, err);
+    int rc = dse_baseline_points(job, job->strategy, points, err);
     for (size_t l = 0; l < job->n_layers && rc == 0; l++)
         s_add_lists(s, (uint32_t)l, &points[l], 1);
     free(points);

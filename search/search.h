@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 /* At most this many units of ranges in one job. */
 #define DSE_SEARCH_MAX_UNITS 50000000ULL
@@ -105,12 +105,6 @@ int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *c
  * for random and nsga2 [search] budget (0: 10^6), at most every point; one
  * per layer for a baseline. */
 uint64_t dse_search_job_budget(const dse_job_t *job);
-
-/* When the job's strategy is a baseline of its model: the point of each
- * layer's space (points[layer]) that the baseline picks. Fails (DSE_EINVAL,
- * err at the layer) when a value it picks is not in the layer's space, or
- * with the baseline's own error. */
-int dse_search_baseline_points(const dse_job_t *job, uint64_t *points, dse_error_t *err);
 
 /* Evaluations the search means to spend in all (for progress). */
 uint64_t dse_search_total(const dse_search_t *s);

@@ -39,12 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/wire.h"
 #include "search/search.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static uint64_t s_state = 88172645463325252ULL;
 

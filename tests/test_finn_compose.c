@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/job.h"
 #include "core/util.h"
 #include "hwmodels/finn.h"

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/job.h"
 #include "hwmodels/finn.h"
 #include "tests/test.h"
 
-/* core/config.h's loader, weak so this branch links without it. */
+/* config/config.h's loader, weak so this branch links without it. */
 int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err) __attribute__((weak));
 
 static dse_job_t *load(const char *path)

@@ -1,13 +1,13 @@
 /* test_pulp_model.c - the pulp-cluster model against MODELS.md section 1. */
 #include <stdlib.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/pulp_cluster.h"
 #include "kernels/ops.h"
 #include "tests/test.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "eval/explain.h"
 #include "core/why.h"
 #include "core/wire.h"
 #include "hwmodels/siracusa.h"

@@ -14,8 +14,8 @@
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"
-#include "worker/eval.h"
-#include "worker/measure.h"
+#include "eval/eval.h"
+#include "eval/measure.h"
 
 /* A job known to this worker: built once per digest, shared by the threads. */
 typedef struct s_jobentry {

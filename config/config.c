@@ -4,7 +4,7 @@
  * fault. Validation uses only the declarations of the model (hwmodel.h):
  * nothing here knows a particular model.
  */
-#include "core/config.h"
+#include "config/config.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -15,15 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/evaluator.h"
+#include "config/evaluator.h"
 #include "core/network.h"
 #include "core/onnx.h"
 #include "core/space.h"
 #include "core/toml.h"
 #include "core/util.h"
 #include "core/wire.h"
+#include "hwmodels/baseline.h"
 #include "hwmodels/hwmodel.h"
-#include "search/search.h"
 
 #define S_MAX_DOMAIN 1000000 /* values in one parameter's domain */
 
@@ -50,45 +50,6 @@ static int s_err_at(s_ctx_t *c, int line, int col, const char *fmt, ...)
     s_err_at((c), dse_toml_table_key_line((t), (i)), dse_toml_table_key_col((t), (i)), __VA_ARGS__)
 
 /* ---------------------------------------------------------------- suggestions */
-
-static size_t s_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return SIZE_MAX;
-    size_t prev[65], cur[65];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
-                                        tolower((unsigned char)b[j - 1]));
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
-const char *dse_suggest(const char *word, const char *const *candidates, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    size_t len = strlen(word);
-    size_t limit = len <= 3 ? 1 : (len <= 6 ? 2 : 3);
-    for (size_t i = 0; i < n; i++) {
-        if (!candidates[i])
-            continue;
-        size_t d = s_edit_distance(word, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates[i];
-        }
-    }
-    return best_d <= limit ? best : NULL;
-}
 
 /* Appends " (did you mean 'x'?)" to buf when a close candidate exists. */
 static void s_hint(char *buf, size_t size, const char *word, const char *const *cand, size_t n)
@@ -1877,7 +1838,7 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         /* a baseline runs as a strategy only when it picks points of the spaces */
         uint64_t *points = dse_xcalloc(job->n_layers + 1, sizeof *points);
         dse_error_t berr = DSE_ERROR_INIT;
-        rc = dse_search_baseline_points(job, points, &berr);
+        rc = dse_baseline_points(job, job->strategy, points, &berr);
         free(points);
         if (rc)
             return S_ERR_VAL(c, s_get(s, "strategy", NULL), "%s", berr.msg);
@@ -2074,6 +2035,73 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     return 0;
 }
 
+void dse_job_destroy(dse_job_t **job_p)
+{
+    if (!job_p || !*job_p)
+        return;
+    dse_job_t *job = *job_p;
+    for (size_t i = 0; i < job->n_layers; i++) {
+        free(job->layers[i].name);
+        free(job->layers[i].src_names[0]);
+        free(job->layers[i].src_names[1]);
+        dse_space_destroy(&job->layers[i].space);
+    }
+    free(job->layers);
+    free(job->onnx);
+    for (size_t i = 0; i < job->n_onnx_ignore; i++)
+        free(job->onnx_ignore[i]);
+    free(job->onnx_ignore);
+    for (size_t i = 0; i < job->n_onnx_dropped; i++)
+        free(job->onnx_dropped[i]);
+    free(job->onnx_dropped);
+    free(job->path);
+    free(job->name);
+    free(job->output);
+    free(job->hardware);
+    free(job->strategy);
+    free(job->accuracy_prune);
+    free(job->accuracy_value);
+    dse_evaluator_destroy(&job->evaluator);
+    free(job);
+    *job_p = NULL;
+}
+
+int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size)
+{
+    const dse_hwmodel_t *m = job->model;
+    int p = m ? dse_model_param(m, "prune") : -1;
+    int net = m ? dse_model_net_metric(m, "prune") : -1;
+    if (p < 0 || job->n_accuracy > 0)
+        return 0;
+    for (size_t i = 0; i < job->n_objectives; i++)
+        if (job->objectives[i] == net)
+            return 0;
+    size_t layers = 0;
+    double most = 0;
+    for (size_t l = 0; l < job->n_layers; l++) {
+        const struct dse_space *s = job->layers[l].space;
+        if (!s || (size_t)p >= s->n_params)
+            continue;
+        int prunes = 0;
+        for (size_t v = 0; v < s->n_values[p]; v++)
+            if (s->values[p][v] > 0) {
+                prunes = 1;
+                if (s->values[p][v] > most)
+                    most = s->values[p][v];
+            }
+        layers += (size_t)prunes;
+    }
+    if (!layers)
+        return 0;
+    snprintf(buf, size,
+             "warning: %zu layer%s may prune (up to %g) but pruning is neither an objective nor "
+             "covered by an accuracy table: the front will prefer pruned networks, whose "
+             "accuracy loss no model sees, and compare them with unpruned baselines; add "
+             "\"prune\" to [search] objectives, give [search] accuracy a table, or set "
+             "prune = [0.0]",
+             layers, layers == 1 ? "" : "s", most);
+    return 1;
+}
 int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
 {
     char *text = NULL;

@@ -23,7 +23,7 @@
 #include "core/error.h"
 #include "core/pareto.h"
 #include "search/compose.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 typedef struct {
     uint32_t layer;

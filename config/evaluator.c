@@ -1,5 +1,5 @@
 /* evaluator.c - the [evaluator] table: parsing, canonical text, argv substitution. */
-#include "core/evaluator.h"
+#include "config/evaluator.h"
 
 #include <math.h>
 #include <regex.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/toml.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"

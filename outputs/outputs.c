@@ -1,5 +1,5 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
-#include "core/outputs.h"
+#include "outputs/outputs.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/config.h"
+#include "eval/explain.h"
 #include "core/plot.h"
 #include "core/space.h"
-#include "core/evaluator.h"
+#include "config/evaluator.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"

@@ -1,17 +1,17 @@
 /* eval.c - building jobs for evaluation and evaluating units. */
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/evaluator.h"
+#include "config/config.h"
+#include "config/evaluator.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/measure.h"
+#include "eval/measure.h"
 
 _Thread_local int dse_eval_in_worker;
 _Thread_local char dse_eval_failure[512];

@@ -58,7 +58,7 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
  * lo); the fronts are the same as without skipping. Returns 0, DSE_EINVAL
  * for a point outside the space.
  * A job with a command evaluator measures each point the model finds
- * feasible (worker/measure.h) and keeps it whatever the per-layer
+ * feasible (eval/measure.h) and keeps it whatever the per-layer
  * constraints (the coordinator applies them: dse_eval_keep); a failed
  * point stops the unit with DSE_EFAIL (or DSE_ENOTSUP when this process
  * may not run commands) and dse_eval_failure set. */
