@@ -84,7 +84,7 @@ int main(int argc, char **argv)
             continue;
         job.hw[DSE_FINN_HW_ESTIMATES] = est;
         void *ctx = NULL;
-        if (m->prepare(&job, 0, &ctx, &err) != 0) {
+        if (m->prepare(&job, 0, 0, &ctx, &err) != 0) {
             dse_error_print(&err, stderr);
             return 1;
         }

@@ -1433,7 +1433,7 @@ static void *s_build_thread(void *arg)
     s_pending_t *pj = arg;
     dse_error_t err = DSE_ERROR_INIT;
     double *rate = NULL;
-    int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), &pj->ej, &err);
+    int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), 0, &pj->ej, &err);
     if (rc == 0) {
         const dse_job_t *job = pj->ej->job;
         double unit_s = job->unit_seconds > 0 ? job->unit_seconds : pj->unit_seconds;

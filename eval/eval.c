@@ -13,10 +13,10 @@
 #include "hwmodels/hwmodel.h"
 #include "eval/measure.h"
 
-_Thread_local int dse_eval_in_worker;
 _Thread_local char dse_eval_failure[512];
 
-int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
+static int s_evaljob_new(dse_job_t **job_p, unsigned flags, dse_evaljob_t **out,
+                         dse_error_t *err)
 {
     dse_job_t *job = *job_p;
     *job_p = NULL;
@@ -35,7 +35,7 @@ int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
     for (size_t i = 0; i < job->n_layers; i++) {
         if (!m->prepare)
             continue;
-        int rc = m->prepare(job, i, &ej->ctx[i], err);
+        int rc = m->prepare(job, i, flags, &ej->ctx[i], err);
         if (rc) {
             if (err && !err->file[0])
                 snprintf(err->file, sizeof err->file, "%s", job->path);
@@ -58,15 +58,20 @@ int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
     return 0;
 }
 
-int dse_evaljob_from_text(const char *canonical, size_t len, dse_evaljob_t **out,
-                          dse_error_t *err)
+int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
+{
+    return s_evaljob_new(job_p, 0, out, err);
+}
+
+int dse_evaljob_from_text(const char *canonical, size_t len, unsigned flags,
+                          dse_evaljob_t **out, dse_error_t *err)
 {
     dse_job_t *job = NULL;
     *out = NULL;
     int rc = dse_config_parse("<job>", canonical, len, DSE_CONFIG_CANONICAL, &job, err);
     if (rc)
         return rc;
-    return dse_evaljob_new(&job, out, err);
+    return s_evaljob_new(&job, flags, out, err);
 }
 
 void dse_evaljob_destroy(dse_evaljob_t **ej_p)
@@ -172,8 +177,6 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
     s_batch(ej, layer, metrics);
     return s_keep(ej->job, metrics);
 }
-
-int dse_eval_skip = 1;
 
 /* A feasible point: counted, and offered to the unit's front (and to all). */
 static inline void s_kept(const dse_hwmodel_t *m, const void *ctx, uint64_t idx,
@@ -470,7 +473,7 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
     /* Skipping works on ranges (exhaustive units), where the points a
      * monotone claim covers come later in the same unit. */
     if (!indices && s->n_params >= 1 && s->n_params <= DSE_MAX_PARAMS)
-        return s_eval_range(ej, layer, lo, hi, m->monotone && dse_eval_skip, front, all, cnt,
+        return s_eval_range(ej, layer, lo, hi, m->monotone && !ej->no_skip, front, all, cnt,
                             cancel);
     for (uint64_t i = 0; i < count; i++) {
         if (cancel && (i & 1023) == 1023 && atomic_load(cancel))

@@ -29,7 +29,7 @@ static int s_eval(const dse_job_t *job, size_t li, const double *params, double 
 {
     const dse_hwmodel_t *m = job->model;
     void *ctx = NULL;
-    int rc = m->prepare(job, li, &ctx, err);
+    int rc = m->prepare(job, li, 0, &ctx, err);
     if (rc)
         return rc;
     int ok = m->evaluate(ctx, params, metrics);

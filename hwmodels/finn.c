@@ -295,8 +295,10 @@ static int finn_check_layer(const dse_job_t *job, const dse_layer_t *l, dse_erro
 
 static void s_tables(finn_ctx_t *c);
 
-static int finn_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
+static int finn_prepare(const dse_job_t *job, size_t li, unsigned flags, void **ctx_p,
+                        dse_error_t *err)
 {
+    (void)flags; /* nothing differs in a worker */
     if (li >= job->n_layers)
         return dse_error_set(err, DSE_EINVAL, NULL, 0, 0, "finn: no layer %zu", li);
     const dse_layer_t *l = &job->layers[li];
@@ -753,7 +755,7 @@ static int64_t setfolding_pass(const dse_job_t *job, finn_ctx_t **ctx, double *c
 static int prepare_all(const dse_job_t *job, finn_ctx_t **ctx, dse_error_t *err)
 {
     for (size_t li = 0; li < job->n_layers; li++) {
-        int rc = finn_prepare(job, li, (void **)&ctx[li], err);
+        int rc = finn_prepare(job, li, 0, (void **)&ctx[li], err);
         if (rc < 0) {
             for (size_t j = 0; j < li; j++)
                 free(ctx[j]);

@@ -991,8 +991,10 @@ static void pulp_release(void *vctx)
     free(x);
 }
 
-static int pulp_prepare(const dse_job_t *job, size_t li, void **out, dse_error_t *err)
+static int pulp_prepare(const dse_job_t *job, size_t li, unsigned flags, void **out,
+                        dse_error_t *err)
 {
+    (void)flags; /* nothing differs in a worker */
     if (li >= job->n_layers)
         return dse_error_set(err, DSE_EINVAL, NULL, 0, 0, "no layer %zu", li);
     const dse_layer_t *l = &job->layers[li];
@@ -1114,7 +1116,7 @@ static int pulp_baseline(const dse_job_t *job, const char *name, double *const *
     double l1cap = job->hw[DSE_PULP_HW_L1];
     for (size_t li = 0; li < job->n_layers; li++) {
         void *vx;
-        int rc = pulp_prepare(job, li, &vx, err);
+        int rc = pulp_prepare(job, li, 0, &vx, err);
         if (rc)
             return rc;
         ctx_t *x = vx;

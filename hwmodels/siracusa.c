@@ -652,8 +652,10 @@ static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cor
                               int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
                               double *extra);
 
-static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
+static int sir_prepare(const dse_job_t *job, size_t li, unsigned flags, void **ctx_p,
+                       dse_error_t *err)
 {
+    (void)flags; /* nothing differs in a worker */
     (void)err;
     const dse_layer_t *l = &job->layers[li];
     sir_ctx_t *c = dse_xcalloc(1, sizeof *c);
@@ -1271,7 +1273,7 @@ static int sir_baseline(const dse_job_t *job, const char *name, double *const *p
         return dse_error_set(err, DSE_ENOTFOUND, NULL, 0, 0, "unknown baseline '%s'", name);
     for (size_t i = 0; i < job->n_layers; i++) {
         void *ctx = NULL;
-        int rc = sir_prepare(job, i, &ctx, err);
+        int rc = sir_prepare(job, i, 0, &ctx, err);
         if (rc < 0)
             return rc;
         const sir_ctx_t *c = ctx;

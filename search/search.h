@@ -36,36 +36,10 @@
 
 #include "core/error.h"
 #include "eval/eval.h"
+#include "eval/unit.h"
 
 /* At most this many units of ranges in one job. */
 #define DSE_SEARCH_MAX_UNITS 50000000ULL
-
-typedef enum {
-    DSE_UNIT_RANGE = 0,    /* points [lo, hi) */
-    DSE_UNIT_LIST = 1,     /* the n points indices[] (sorted, distinct) */
-    DSE_UNIT_SHUFFLED = 2, /* the points at positions [lo, hi) of the permutation keyed by key */
-} dse_unit_kind_t;
-
-typedef struct {
-    uint64_t id;
-    uint32_t layer;
-    dse_unit_kind_t kind;
-    uint64_t lo, hi;
-    uint64_t key;
-    const uint64_t *indices; /* borrowed from the search */
-    size_t n;
-} dse_unit_t;
-
-/* Points in a unit. */
-uint64_t dse_unit_points(const dse_unit_t *u);
-/* 1 when point index of layer space (size points) belongs to the unit. */
-int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index);
-
-/* Evaluates a unit's points (see dse_eval_points: front, all, counters,
- * cancel). Returns 0, DSE_EINVAL for a point or position outside the
- * layer's space, DSE_EINTR when cancelled. */
-int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *front,
-                  dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel);
 
 typedef struct dse_search dse_search_t;
 

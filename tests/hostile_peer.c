@@ -198,7 +198,7 @@ static int s_liar(const char *ep, double seconds)
         if (dse_msg_recv(s, NULL, &m, &err) != 0)
             continue;
         if (m.cmd == DSE_MSG_JOB && !ej) {
-            if (dse_evaljob_from_text(m.job.config, strlen(m.job.config), &ej, &err) != 0)
+            if (dse_evaljob_from_text(m.job.config, strlen(m.job.config), 0, &ej, &err) != 0)
                 fprintf(stderr, "liar: %s\n", err.msg);
         } else if (m.cmd == DSE_MSG_WORK && ej && strcmp(m.work.digest, ej->digest) == 0) {
             dse_unit_t u = {.layer = m.work.layer, .kind = (dse_unit_kind_t)m.work.kind,

@@ -117,7 +117,7 @@ DSE_TEST(batch_per_layer)
     CHECK_INT(ej->job->layers[1].batch, 5);
     dse_evaljob_t *again = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    CHECK_INT(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &again, &err), 0);
+    CHECK_INT(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &again, &err), 0);
     if (again) {
         CHECK_INT(again->job->layers[0].batch, 2);
         CHECK_INT(again->job->layers[1].batch, 5);

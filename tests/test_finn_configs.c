@@ -64,7 +64,7 @@ DSE_TEST(finn_config_cnv)
                 p[DSE_FINN_P_SWG_SIMD] = fold[l][1];
                 void *ctx = NULL;
                 dse_error_t err = DSE_ERROR_INIT;
-                CHECK_INT(job->model->prepare(job, l, &ctx, &err), 0);
+                CHECK_INT(job->model->prepare(job, l, 0, &ctx, &err), 0);
                 if (!ctx)
                     continue;
                 CHECK_INT(job->model->evaluate(ctx, p, m), 1);

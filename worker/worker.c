@@ -13,7 +13,7 @@
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
-#include "search/search.h"
+#include "eval/unit.h"
 #include "eval/eval.h"
 #include "eval/measure.h"
 
@@ -85,7 +85,6 @@ static void *s_thread_main(void *arg)
 {
     s_thread_arg_t *ta = arg;
     s_pool_t *pool = ta->pool;
-    dse_eval_in_worker = 1;
     if (pool->pin && pool->topo) {
         dse_error_t err = DSE_ERROR_INIT;
         if (dse_topo_pin_current_thread(pool->topo, pool->first_core + ta->index, &err) != 0 &&
@@ -247,7 +246,8 @@ static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
     snprintf(je->digest, sizeof je->digest, "%s", j->digest);
     atomic_init(&je->refs, 1);
     dse_error_t err = DSE_ERROR_INIT;
-    if (dse_evaljob_from_text(j->config, strlen(j->config), &je->ej, &err) != 0) {
+    if (dse_evaljob_from_text(j->config, strlen(j->config), DSE_PREPARE_IN_WORKER, &je->ej,
+                              &err) != 0) {
         dse_error_format(&err, je->error, sizeof je->error);
         fprintf(stderr, "dse-worker: cannot build job %.12s: %s\n", j->digest, je->error);
     } else if (je->ej->job->evaluator &&
