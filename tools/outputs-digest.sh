@@ -1,7 +1,10 @@
 #!/bin/sh
 # Prints one line per output file of every shipped job: "RUN/FILE SHA256", with
 # what depends on the machine's timing taken out: summary.json's wall_seconds,
-# compose_seconds and workers_seen; fidelity.csv's numbers rounded to 12 digits.
+# compose_seconds, workers_seen, units (sized by the measured rate),
+# units_reissued (idle workers at the end), and the counts evaluated,
+# infeasible and skipped (skipping depends on where units split; feasible and
+# points stay); fidelity.csv's numbers rounded to 12 digits.
 # Two builds whose listings are equal wrote byte-identical outputs on every
 # configs/*.toml (resnet8-train-huge with a budget instead of seconds), plus the
 # other strategies, the finn baselines run as strategies, the opt-in outputs
@@ -16,6 +19,9 @@ set -u
 BUILD=${BUILD:-build}
 compare=
 if [ "${1:-}" = "--compare" ]; then compare=${2:?--compare needs a file}; fi
+for b in dse-run dse-worker dse-fake-sim; do
+    [ -x "$BUILD/$b" ] || { echo "outputs-digest: no $BUILD/$b (make all first)" >&2; exit 2; }
+done
 out=$(mktemp -d "${TMPDIR:-/tmp}/dse-digest.XXXXXX")
 trap 'rm -rf "$out"' EXIT INT TERM
 list="$out/list.txt"
@@ -38,7 +44,8 @@ run() {
     fi
     for f in $(cd "$d" && find . -type f | LC_ALL=C sort); do
         if [ "${f##*/}" = summary.json ]; then
-            sum=$(grep -v '"wall_seconds"\|"compose_seconds"\|"workers_seen"' "$d/$f" | sha256sum)
+            sum=$(grep -v '"wall_seconds"\|"compose_seconds"\|"workers_seen"\|"units"\|"units_reissued"' "$d/$f" |
+                  sed -E 's/"(evaluated|infeasible|skipped)": [0-9]+(, )?//g' | sha256sum)
         elif [ "${f##*/}" = fidelity.csv ]; then
             # its means are summed in the order the points arrive: the last
             # digit of a double moves from run to run (known, left as is)
