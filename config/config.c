@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config/evaluator.h"
+#include "config/strategy.h"
 #include "core/network.h"
 #include "core/onnx.h"
 #include "core/space.h"
@@ -1459,9 +1460,6 @@ out:
 
 /* -------------------------------------------------------------------- search */
 
-static const char *const s_strategies[] = {"exhaustive", "random", "nsga2", "refine"};
-#define S_N_STRATEGIES (sizeof s_strategies / sizeof s_strategies[0])
-
 /* Resolves a metric name used by an objective or constraint. */
 static int s_metric_ref(const dse_hwmodel_t *m, const char *name, int *layer, int *net)
 {
@@ -1720,21 +1718,16 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     const char *strategy = "exhaustive";
     if (s && (rc = s_string(c, s, "strategy", "the search strategy", 0, 0, 0, &strategy)))
         return rc;
-    /* the search strategies, then the model's baselines (a baseline as a
-     * strategy evaluates its one deployment) */
-    const char *names[S_N_STRATEGIES + 16];
-    size_t n_names = 0;
-    for (size_t i = 0; i < S_N_STRATEGIES; i++)
-        names[n_names++] = s_strategies[i];
-    for (size_t i = 0; m->baselines && m->baseline && m->baselines[i] && n_names < 19; i++)
-        names[n_names++] = m->baselines[i];
-    size_t si = 0;
-    while (si < n_names && strcmp(strategy, names[si]) != 0)
-        si++;
-    if (si == n_names) {
+    /* the search strategies (config/strategy.h), then the model's baselines
+     * (a baseline as a strategy evaluates its one deployment) */
+    int sid = dse_strategy_find(job, strategy);
+    if (sid < 0) {
+        const char **names;
+        size_t n_names = dse_strategy_names(job, &names);
         char hint[128], list[512];
         s_hint(hint, sizeof hint, strategy, names, n_names);
         s_list(list, sizeof list, names, n_names);
+        free(names);
         return S_ERR_VAL(c, s_get(s, "strategy", NULL), "unknown strategy \"%s\" (strategies: "
                          "%s)%s", strategy, list, hint);
     }
@@ -1834,7 +1827,7 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             return S_ERR_VAL(c, v, "epsilon must be 0 (the exact front) to 10 (a relative "
                                    "tolerance, e.g. 0.05)");
     }
-    if (si >= S_N_STRATEGIES) {
+    if (sid == DSE_STRATEGY_BASELINE) {
         /* a baseline runs as a strategy only when it picks points of the spaces */
         uint64_t *points = dse_xcalloc(job->n_layers + 1, sizeof *points);
         dse_error_t berr = DSE_ERROR_INIT;
@@ -2019,10 +2012,10 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     const dse_toml_value_t *ev = rc ? NULL : s_get(root, "evaluator", NULL);
     if (ev)
         rc = dse_evaluator_parse(ev, job, c.file, &job->evaluator, err);
-    if (!rc && !job->evaluator && strcmp(job->strategy, "refine") == 0) {
+    if (!rc && !job->evaluator && dse_strategy_decl(dse_strategy_of(job))->measured) {
         const dse_toml_value_t *sv = s_get(s_get(root, "search", NULL), "strategy", NULL);
-        rc = S_ERR_VAL(&c, sv, "strategy \"refine\" screens with the model and measures with "
-                       "a command: it needs [evaluator] kind = \"command\"");
+        rc = S_ERR_VAL(&c, sv, "strategy \"%s\" screens with the model and measures with "
+                       "a command: it needs [evaluator] kind = \"command\"", job->strategy);
     }
     if (!rc)
         rc = s_plot_axes(&c, job, root);
@@ -2328,7 +2321,7 @@ void dse_job_print(const dse_job_t *job, FILE *out)
                 k->net >= 0 ? m->net_metrics[k->net].name : m->metrics[k->metric].name,
                 s_cmp_names[k->cmp], buf);
     }
-    if (strcmp(job->strategy, "random") == 0 || strcmp(job->strategy, "nsga2") == 0) {
+    if (dse_strategy_decl(dse_strategy_of(job))->settings & DSE_STRATEGY_SEED) {
         fprintf(out, "; seed %llu, budget ", (unsigned long long)job->seed);
         if (job->budget > 0)
             fprintf(out, "%lld evaluations", (long long)job->budget);
