@@ -686,11 +686,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         dse_msg_t m = {.cmd = DSE_MSG_LAYER_FRONT};
         m.layer_front.job = j->id;
         m.layer_front.layer = (uint32_t)i;
-        m.layer_front.counters.evaluated = j->per_layer[i].evaluated;
-        m.layer_front.counters.feasible = j->per_layer[i].feasible;
-        m.layer_front.counters.infeasible = j->per_layer[i].infeasible;
-        m.layer_front.counters.skipped = j->per_layer[i].skipped;
-        m.layer_front.counters.why = j->per_layer[i].why;
+        m.layer_front.counters = j->per_layer[i];
         /* with dump_all the client gets every feasible point and filters */
         const dse_front_t *f = j->all ? j->all[i] : j->fronts[i];
         m.layer_front.rows.width = (uint32_t)dse_front_width(f);
@@ -1174,7 +1170,7 @@ static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, 
  * s_piece_settled). A measured job's rows are kept whatever the per-layer
  * constraints (so that they can be cached): they are checked here. */
 static void s_merge(s_job_t *j, uint64_t slot, const dse_unit_t *unit,
-                    const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
+                    const dse_counters_t *cn, size_t n, const uint64_t *index,
                     const int64_t *cin, const int64_t *cout, const double *metrics, size_t width)
 {
     const dse_job_t *job = j->ej->job;
@@ -1255,7 +1251,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         if (idx >= sp->size)
             continue;
         dse_space_decode(sp, idx, params);
-        dse_wire_counters_t cn = {1, 0, 0, 0};
+        dse_counters_t cn = {1, 0, 0, 0};
         if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
             cn.infeasible = 1;
             dse_eval_tally(job, 0, metrics, &cn.why);

@@ -49,7 +49,7 @@ static void s_pack_str(msgpack_packer *pk, const char *s)
     msgpack_pack_str_body(pk, s ? s : "", n);
 }
 
-static void s_pack_counters(msgpack_packer *pk, const dse_wire_counters_t *c)
+static void s_pack_counters(msgpack_packer *pk, const dse_counters_t *c)
 {
     size_t n_why = 0;
     for (size_t i = 0; i < DSE_WHY_SLOTS; i++)
@@ -569,7 +569,7 @@ static int s_digest(s_cur_t *c, char **s, const char *what)
     return 0;
 }
 
-static int s_counters(s_cur_t *c, dse_wire_counters_t *k)
+static int s_counters(s_cur_t *c, dse_counters_t *k)
 {
     size_t n;
     memset(&k->why, 0, sizeof k->why);

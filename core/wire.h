@@ -26,6 +26,7 @@
  *   ERROR       [message str]
  *   CANCEL      [job u64]
  * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64 (, why)]
+ *   (dse_counters_t, core/counters.h)
  *   why, sent only when some slot counts: [[slot u32, points u64, key f64], ...]
  *   (core/why.h; slot < DSE_WHY_SLOTS, each slot once, points > 0); a peer
  *   that sends 4 fields has no tally
@@ -61,6 +62,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "core/error.h"
 #include "core/pareto.h"
 #include "core/util.h"
@@ -103,11 +105,6 @@ typedef enum {
 
 /* "READY", "RESULT", ...; NULL for an unknown command. */
 const char *dse_wire_cmd_name(int cmd);
-
-typedef struct {
-    uint64_t evaluated, feasible, infeasible, skipped;
-    dse_why_t why; /* why points were infeasible (core/why.h); the optional 5th field */
-} dse_wire_counters_t;
 
 /* Front rows: n rows of (index, cin, cout, width metrics). When encoding,
  * a non-NULL `front` is encoded instead of the arrays (its width must equal
@@ -153,7 +150,7 @@ typedef struct {
 typedef struct {
     uint64_t unit;
     uint32_t epoch;
-    dse_wire_counters_t counters;
+    dse_counters_t counters;
     dse_wire_rows_t rows;
 } dse_msg_result_t;
 
@@ -189,7 +186,7 @@ typedef struct {
 typedef struct {
     uint64_t job;
     uint32_t layer;
-    dse_wire_counters_t counters;
+    dse_counters_t counters;
     dse_wire_rows_t rows;
 } dse_msg_layer_front_t;
 
@@ -202,7 +199,7 @@ typedef struct {
 
 typedef struct {
     uint64_t job;
-    dse_wire_counters_t counters;
+    dse_counters_t counters;
     uint32_t units, reissued;
     size_t n_quarantined;
     dse_wire_quarantined_t *quarantined;

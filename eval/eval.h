@@ -12,18 +12,11 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "core/error.h"
 #include "core/job.h"
 #include "core/pareto.h"
 #include "core/why.h"
-
-typedef struct {
-    uint64_t evaluated;  /* points evaluated */
-    uint64_t feasible;   /* of those, feasible on the target and within the constraints */
-    uint64_t infeasible; /* evaluated but infeasible or outside a per-layer constraint */
-    uint64_t skipped;    /* known infeasible without evaluation */
-    dse_why_t why;       /* of the infeasible: the capacity or constraint that rejected them */
-} dse_counters_t;
 
 typedef struct {
     dse_job_t *job;

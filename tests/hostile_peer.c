@@ -74,7 +74,7 @@ static void s_send_result(zsock_t *s, uint64_t unit, uint32_t epoch, uint64_t fe
     dse_msg_t r = {.cmd = DSE_MSG_RESULT};
     r.result.unit = unit;
     r.result.epoch = epoch;
-    r.result.counters = (dse_wire_counters_t){feasible, feasible, 0, 0};
+    r.result.counters = (dse_counters_t){feasible, feasible, 0, 0};
     r.result.rows = (dse_wire_rows_t){width, rows, idx, z, z, m, NULL};
     dse_msg_send(s, NULL, &r); /* the encoder writes a -inf as it is: a float64 */
 }
@@ -222,7 +222,7 @@ static int s_liar(const char *ep, double seconds)
             dse_msg_t r = {.cmd = DSE_MSG_RESULT};
             r.result.unit = m.work.unit;
             r.result.epoch = m.work.epoch;
-            r.result.counters = (dse_wire_counters_t){cnt.evaluated, cnt.feasible,
+            r.result.counters = (dse_counters_t){cnt.evaluated, cnt.feasible,
                                                       cnt.infeasible, cnt.skipped};
             r.result.rows.width = (uint32_t)w;
             r.result.rows.front = g;

@@ -359,11 +359,7 @@ static void s_on_result(s_worker_t *w, s_task_t *t)
         dse_msg_t m = {.cmd = DSE_MSG_RESULT};
         m.result.unit = t->work.unit;
         m.result.epoch = t->work.epoch;
-        m.result.counters.evaluated = t->cnt.evaluated;
-        m.result.counters.feasible = t->cnt.feasible;
-        m.result.counters.infeasible = t->cnt.infeasible;
-        m.result.counters.skipped = t->cnt.skipped;
-        m.result.counters.why = t->cnt.why;
+        m.result.counters = t->cnt;
         m.result.rows.width = (uint32_t)dse_front_width(t->front);
         m.result.rows.front = t->front;
         s_send(w, &m);
