@@ -23,8 +23,8 @@
 #include "eval/eval.h"
 #include "eval/measure.h"
 
-#define S_UNIT_BITS 40
-#define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)
+#define S_UNIT_BITS DSE_WIRE_UNIT_BITS /* core/wire.h */
+#define S_UNIT_MASK DSE_WIRE_UNIT_MASK
 #define S_MAX_CAPS 16
 /* A slot is what a lease holds and a WORK message names: a unit of the
  * search (its number), or, with this bit set, a piece of a unit that was
@@ -804,13 +804,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     m.work.unit = (j->id << S_UNIT_BITS) | u;
     m.work.epoch = l->epoch;
     m.work.digest = j->ej->digest;
-    m.work.layer = unit.layer;
-    m.work.kind = (uint32_t)unit.kind;
-    m.work.lo = unit.lo;
-    m.work.hi = unit.hi;
-    m.work.key = unit.key;
-    m.work.indices = (uint64_t *)unit.indices;
-    m.work.n_indices = unit.n;
+    dse_unit_to_work(&unit, &m.work);
     s_send_worker(c, w, &m);
 }
 

@@ -131,7 +131,22 @@ typedef struct {
     char *config; /* canonical TOML text */
 } dse_msg_job_t;
 
+/* The kinds of WORK (eval/unit.h's dse_unit_kind_t takes these values). */
 enum { DSE_WORK_RANGE = 0, DSE_WORK_LIST = 1, DSE_WORK_SHUFFLED = 2 };
+
+/* A unit id on the wire (WORK, RESULT, FAIL): the coordinator's job id in
+ * the high bits, the unit's id in its job's search in the low
+ * DSE_WIRE_UNIT_BITS. */
+#define DSE_WIRE_UNIT_BITS 40
+#define DSE_WIRE_UNIT_MASK ((1ULL << DSE_WIRE_UNIT_BITS) - 1)
+static inline uint64_t dse_wire_unit(uint64_t job, uint64_t unit)
+{
+    return job << DSE_WIRE_UNIT_BITS | (unit & DSE_WIRE_UNIT_MASK);
+}
+static inline uint64_t dse_wire_unit_job(uint64_t wire_unit)
+{
+    return wire_unit >> DSE_WIRE_UNIT_BITS;
+}
 
 typedef struct {
     uint64_t unit;

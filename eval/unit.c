@@ -66,3 +66,26 @@ int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *fro
     return 0;
 }
 
+void dse_unit_from_work(const dse_msg_work_t *w, dse_unit_t *u)
+{
+    *u = (dse_unit_t){
+        .layer = w->layer,
+        .kind = (dse_unit_kind_t)w->kind,
+        .lo = w->lo,
+        .hi = w->hi,
+        .key = w->key,
+        .indices = w->indices,
+        .n = w->n_indices,
+    };
+}
+
+void dse_unit_to_work(const dse_unit_t *u, dse_msg_work_t *w)
+{
+    w->layer = u->layer;
+    w->kind = (uint32_t)u->kind;
+    w->lo = u->lo;
+    w->hi = u->hi;
+    w->key = u->key;
+    w->indices = (uint64_t *)u->indices; /* encoding only reads them */
+    w->n_indices = u->n;
+}

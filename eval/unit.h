@@ -13,12 +13,15 @@
 #include <stdint.h>
 
 #include "core/pareto.h"
+#include "core/wire.h"
 #include "eval/eval.h"
 
+/* The kinds travel in WORK messages: the same values as core/wire.h's. */
 typedef enum {
-    DSE_UNIT_RANGE = 0,    /* points [lo, hi) */
-    DSE_UNIT_LIST = 1,     /* the n points indices[] (sorted, distinct) */
-    DSE_UNIT_SHUFFLED = 2, /* the points at positions [lo, hi) of the permutation keyed by key */
+    DSE_UNIT_RANGE = DSE_WORK_RANGE,      /* points [lo, hi) */
+    DSE_UNIT_LIST = DSE_WORK_LIST,        /* the n points indices[] (sorted, distinct) */
+    DSE_UNIT_SHUFFLED = DSE_WORK_SHUFFLED /* the points at positions [lo, hi) of the
+                                             permutation keyed by key */
 } dse_unit_kind_t;
 
 typedef struct {
@@ -41,5 +44,12 @@ int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index);
  * layer's space, DSE_EINTR when cancelled. */
 int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *front,
                   dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel);
+
+/* The unit a WORK message names (its indices borrowed; id left 0). A kind
+ * outside dse_unit_kind_t stays as sent: dse_unit_eval refuses it. */
+void dse_unit_from_work(const dse_msg_work_t *w, dse_unit_t *u);
+/* The WORK fields of a unit: layer, kind, lo, hi, key and the indices
+ * (borrowed, for encoding); unit id, epoch and digest are the caller's. */
+void dse_unit_to_work(const dse_unit_t *u, dse_msg_work_t *w);
 
 #endif

@@ -127,15 +127,8 @@ static void *s_thread_main(void *arg)
                                    : NULL;
             t->front = dse_evaljob_front_new(ej);
             uint64_t before = t->cnt.evaluated;
-            dse_unit_t unit = {
-                .layer = t->work.layer,
-                .kind = (dse_unit_kind_t)t->work.kind,
-                .lo = t->work.lo,
-                .hi = t->work.hi,
-                .key = t->work.key,
-                .indices = t->work.indices,
-                .n = t->work.n_indices,
-            };
+            dse_unit_t unit;
+            dse_unit_from_work(&t->work, &unit);
             t->rc = dse_unit_eval(ej, &unit, t->front, all, &t->cnt, &t->cancelled);
             atomic_fetch_add(&pool->evaluated, t->cnt.evaluated - before);
             if (t->rc == DSE_EINVAL)
@@ -327,7 +320,7 @@ static void s_on_cancel(s_worker_t *w, uint64_t job_id)
     w->pool.tail = NULL;
     while (*pp) {
         s_task_t *t = *pp;
-        if (t->work.unit >> 40 == job_id) {
+        if (dse_wire_unit_job(t->work.unit) == job_id) {
             *pp = t->next;
             t->next = dropped;
             dropped = t;
@@ -337,7 +330,7 @@ static void s_on_cancel(s_worker_t *w, uint64_t job_id)
         }
     }
     for (int i = 0; i < w->pool.n_threads; i++)
-        if (w->pool.current[i] && w->pool.current[i]->work.unit >> 40 == job_id)
+        if (w->pool.current[i] && dse_wire_unit_job(w->pool.current[i]->work.unit) == job_id)
             atomic_store(&w->pool.current[i]->cancelled, 1);
     pthread_mutex_unlock(&w->pool.mu);
     while (dropped) {
