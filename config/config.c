@@ -1106,10 +1106,7 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             if (rc)
                 return rc;
             const char *s = dse_toml_string(e, NULL);
-            unsigned bit = strcmp(s, "fw") == 0   ? DSE_STEP_FW
-                           : strcmp(s, "wg") == 0 ? DSE_STEP_WG
-                           : strcmp(s, "ig") == 0 ? DSE_STEP_IG
-                                                  : 0;
+            unsigned bit = dse_step_bit(s, strlen(s));
             if (!bit)
                 return S_ERR_VAL(c, e, "unknown step \"%s\" (fw = forward, wg = weight gradient, "
                                  "ig = input gradient)", s);
@@ -2151,11 +2148,10 @@ char *dse_job_canonical(const dse_job_t *job)
         dse_strbuf_addc(&sb, '\n');
     }
     dse_strbuf_addf(&sb, "\n[workload]\ndtype = \"%s\"\nsteps = [", dse_dtype_name(job->dtype));
-    const char *steps[] = {"fw", "wg", "ig"};
     int first = 1;
-    for (int i = 0; i < 3; i++)
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
         if (job->steps & (1u << i)) {
-            dse_strbuf_addf(&sb, "%s\"%s\"", first ? "" : ", ", steps[i]);
+            dse_strbuf_addf(&sb, "%s\"%s\"", first ? "" : ", ", dse_step_name(i));
             first = 0;
         }
     dse_strbuf_adds(&sb, "]\n");
@@ -2297,10 +2293,9 @@ void dse_job_print(const dse_job_t *job, FILE *out)
                 k->unit ? k->unit : "");
     }
     fprintf(out, "  workload: %s,", dse_dtype_name(job->dtype));
-    const char *steps[] = {"fw", "wg", "ig"};
-    for (int i = 0; i < 3; i++)
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
         if (job->steps & (1u << i))
-            fprintf(out, " %s", steps[i]);
+            fprintf(out, " %s", dse_step_name(i));
     fprintf(out, ", %zu layer%s", job->n_layers, job->n_layers == 1 ? "" : "s");
     int64_t b0 = job->n_layers ? job->layers[0].batch : 1;
     int same = 1;

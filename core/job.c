@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const char *const s_ops[DSE_OP__COUNT] = {
     [DSE_OP_CONV2D] = "conv2d",       [DSE_OP_DW] = "dw",
@@ -27,6 +28,23 @@ int dse_op_is_eltwise(dse_op_t op)
 const char *dse_op_name(dse_op_t op)
 {
     return (unsigned)op < DSE_OP__COUNT ? s_ops[op] : NULL;
+}
+
+static const char *const s_steps[DSE_N_STEPS] = {"fw", "wg", "ig"};
+_Static_assert(DSE_STEP_FW == 1u << 0 && DSE_STEP_WG == 1u << 1 && DSE_STEP_IG == 1u << 2,
+               "step i is the bit 1 << i of s_steps");
+
+const char *dse_step_name(unsigned i)
+{
+    return i < DSE_N_STEPS ? s_steps[i] : NULL;
+}
+
+unsigned dse_step_bit(const char *name, size_t len)
+{
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
+        if (strlen(s_steps[i]) == len && memcmp(s_steps[i], name, len) == 0)
+            return 1u << i;
+    return 0;
 }
 
 static const char *const s_dtypes[DSE_DTYPE__COUNT] = {"fp32", "fp16", "int8"};

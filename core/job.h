@@ -64,6 +64,11 @@ int dse_dtype_bytes(dse_dtype_t dt);
 
 /* Training steps (bit set). Inference is fw alone. */
 enum { DSE_STEP_FW = 1, DSE_STEP_WG = 2, DSE_STEP_IG = 4 };
+#define DSE_N_STEPS 3
+/* "fw", "wg", "ig": the name of step i (the bit 1u << i), or NULL. */
+const char *dse_step_name(unsigned i);
+/* The DSE_STEP_* bit of the step named by the len bytes at name, or 0. */
+unsigned dse_step_bit(const char *name, size_t len);
 
 typedef struct {
     char *name;

@@ -58,11 +58,10 @@ static void s_metric_value(dse_strbuf_t *sb, const dse_metric_decl_t *d, double 
 
 static void s_steps(dse_strbuf_t *sb, unsigned steps)
 {
-    const char *names[] = {"fw", "wg", "ig"};
     int first = 1;
-    for (int i = 0; i < 3; i++)
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
         if (steps & (1u << i)) {
-            dse_strbuf_addf(sb, "%s%s", first ? "" : "+", names[i]);
+            dse_strbuf_addf(sb, "%s%s", first ? "" : "+", dse_step_name(i));
             first = 0;
         }
 }
