@@ -55,26 +55,15 @@ static const dse_key_decl_t s_preset[DSE_PULP_HW__COUNT] = {
 
 static const char *const s_buffering[] = {"single", "double", NULL};
 
+/* The kernel names of kernels/catalogue.h, in its order: matmul value
+ * 1 + i is FP32 kernel i, 1 + 24 + i FP16 kernel i (0 is "best"). */
+#define S_NAME(name, ...) #name,
 static const char *const s_matmul[] = {
-    "best",
-    "mm", "mm_M", "mm_u2", "mm_unroll_1x2", "mm_unroll_1x4", "mm_unroll_1x8",
-    "mm_unroll_2x1", "mm_unroll_4x1", "mm_unroll_8x1", "mm_unroll_2x2", "mm_unroll_2x4",
-    "mm_unroll_4x2", "mm_unroll_4x4", "mm_M_u2", "mm_M_unroll_1x2", "mm_M_unroll_1x4",
-    "mm_M_unroll_1x8", "mm_M_unroll_2x1", "mm_M_unroll_4x1", "mm_M_unroll_8x1",
-    "mm_M_unroll_2x2", "mm_M_unroll_2x4", "mm_M_unroll_4x2", "mm_M_unroll_4x4",
-    "mm_fp16", "mm_M_fp16", "mm_fp16_SIMD_2x4", "mm_fp16_SIMD_4x8", "mm_M_fp16_SIMD_2x4",
-    "mm_M_fp16_SIMD_4x8", "mm_fp16_unroll_2x1", "mm_fp16_unroll_4x1", "mm_fp16_unroll_8x1",
-    NULL};
+    "best", DSE_MM_FP32_KERNELS(S_NAME) DSE_MM_FP16_KERNELS(S_NAME) NULL};
 
 static const char *const s_kernel_labels[] = {
-    "mm", "mm_M", "mm_u2", "mm_unroll_1x2", "mm_unroll_1x4", "mm_unroll_1x8",
-    "mm_unroll_2x1", "mm_unroll_4x1", "mm_unroll_8x1", "mm_unroll_2x2", "mm_unroll_2x4",
-    "mm_unroll_4x2", "mm_unroll_4x4", "mm_M_u2", "mm_M_unroll_1x2", "mm_M_unroll_1x4",
-    "mm_M_unroll_1x8", "mm_M_unroll_2x1", "mm_M_unroll_4x1", "mm_M_unroll_8x1",
-    "mm_M_unroll_2x2", "mm_M_unroll_2x4", "mm_M_unroll_4x2", "mm_M_unroll_4x4",
-    "mm_fp16", "mm_M_fp16", "mm_fp16_SIMD_2x4", "mm_fp16_SIMD_4x8", "mm_M_fp16_SIMD_2x4",
-    "mm_M_fp16_SIMD_4x8", "mm_fp16_unroll_2x1", "mm_fp16_unroll_4x1", "mm_fp16_unroll_8x1",
-    "dw_direct", "none", NULL};
+    DSE_MM_FP32_KERNELS(S_NAME) DSE_MM_FP16_KERNELS(S_NAME) "dw_direct", "none", NULL};
+#undef S_NAME
 
 static int is_bare_mm(dse_op_t op)
 {
