@@ -108,18 +108,31 @@ void dse_strbuf_addc(dse_strbuf_t *sb, char c)
     dse_strbuf_add(sb, &c, 1);
 }
 
-void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s)
+/* A quoted string with the escapes TOML basic strings and JSON share: \"
+ * and \\, control characters as \uXXXX (and DEL, which TOML requires
+ * escaped and JSON accepts either way, when del). */
+static void s_add_quoted(dse_strbuf_t *sb, const char *s, int del)
 {
     dse_strbuf_addc(sb, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
             dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
+        else if (*p < 0x20 || (del && *p == 0x7f))
             dse_strbuf_addf(sb, "\\u%04x", *p);
         else
             dse_strbuf_addc(sb, (char)*p);
     }
     dse_strbuf_addc(sb, '"');
+}
+
+void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s)
+{
+    s_add_quoted(sb, s, 1);
+}
+
+void dse_strbuf_add_json_string(dse_strbuf_t *sb, const char *s)
+{
+    s_add_quoted(sb, s, 0);
 }
 
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...)

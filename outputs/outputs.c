@@ -186,16 +186,7 @@ static int s_staged_end(int commit, dse_error_t *err)
 
 static void s_json_string(dse_strbuf_t *sb, const char *s)
 {
-    dse_strbuf_addc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20)
-            dse_strbuf_addf(sb, "\\u%04x", *p);
-        else
-            dse_strbuf_addc(sb, (char)*p);
-    }
-    dse_strbuf_addc(sb, '"');
+    dse_strbuf_add_json_string(sb, s);
 }
 
 static void s_json_num(dse_strbuf_t *sb, double v)
