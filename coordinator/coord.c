@@ -649,7 +649,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
     dse_msg_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
-    m.progress.total = dse_search_total(j->search);
+    m.progress.total = dse_search_budget(j->search);
     m.progress.units_done = (uint32_t)(j->done + j->n_quar_units);
     m.progress.units_total = (uint32_t)dse_search_n_units(j->search);
     m.progress.hv = s_progress_hv(j);

@@ -507,11 +507,6 @@ uint64_t dse_search_job_budget(const dse_job_t *job)
     return dse_strategy_budget(job);
 }
 
-uint64_t dse_search_total(const dse_search_t *s)
-{
-    return s->budget;
-}
-
 unsigned dse_search_generations(const dse_search_t *s)
 {
     unsigned g = 0;

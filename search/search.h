@@ -80,11 +80,10 @@ int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *c
  * per layer for a baseline. */
 uint64_t dse_search_job_budget(const dse_job_t *job);
 
-/* Evaluations the search means to spend in all (for progress). */
-uint64_t dse_search_total(const dse_search_t *s);
 /* Generations run by nsga2 (the largest over the layers); 0 otherwise. */
 unsigned dse_search_generations(const dse_search_t *s);
-/* The budget shared out (evaluations), or the space size for exhaustive. */
+/* The evaluations the search means to spend in all (its budget shared out,
+ * or every point for exhaustive; for progress). */
 uint64_t dse_search_budget(const dse_search_t *s);
 
 #endif
