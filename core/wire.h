@@ -84,24 +84,32 @@ extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
 #define DSE_WIRE_MAX_INDICES 10000000u
 #define DSE_WIRE_MAX_QUARANTINED 1000000u
 
-typedef enum {
-    /* worker <-> coordinator */
-    DSE_MSG_READY = 1,      /* W->C */
-    DSE_MSG_JOB = 2,        /* C->W */
-    DSE_MSG_WORK = 3,       /* C->W */
-    DSE_MSG_RESULT = 4,     /* W->C */
-    DSE_MSG_FAIL = 5,       /* W->C */
-    DSE_MSG_HEARTBEAT = 6,  /* both */
-    DSE_MSG_DISCONNECT = 7, /* both */
-    /* dse-run client <-> coordinator */
-    DSE_MSG_SUBMIT = 16,      /* client -> C */
-    DSE_MSG_ACCEPT = 17,      /* C -> client */
-    DSE_MSG_PROGRESS = 18,    /* C -> client */
-    DSE_MSG_LAYER_FRONT = 19, /* C -> client */
-    DSE_MSG_DONE = 20,        /* C -> client */
-    DSE_MSG_ERROR = 21,       /* C -> client */
-    DSE_MSG_CANCEL = 22       /* client -> C */
-} dse_msg_cmd_t;
+/* The commands: X(NAME, number, member of dse_msg_t's union). The enum,
+ * the names (dse_wire_cmd_name) and wire.c's dispatch to each command's
+ * encoder, decoder and release (s_enc_MEMBER, s_dec_MEMBER, s_rel_MEMBER)
+ * are generated from this list: a new message is one line here, its body
+ * struct and union member below, and those three functions. */
+#define DSE_WIRE_COMMANDS(X)                                                   \
+    /* worker <-> coordinator */                                                \
+    X(READY, 1, ready)              /* W->C */                                  \
+    X(JOB, 2, job)                  /* C->W */                                  \
+    X(WORK, 3, work)                /* C->W */                                  \
+    X(RESULT, 4, result)            /* W->C */                                  \
+    X(FAIL, 5, fail)                /* W->C */                                  \
+    X(HEARTBEAT, 6, heartbeat)      /* both */                                  \
+    X(DISCONNECT, 7, disconnect)    /* both */                                  \
+    /* dse-run client <-> coordinator */                                        \
+    X(SUBMIT, 16, submit)           /* client -> C */                           \
+    X(ACCEPT, 17, accept)           /* C -> client */                           \
+    X(PROGRESS, 18, progress)       /* C -> client */                           \
+    X(LAYER_FRONT, 19, layer_front) /* C -> client */                           \
+    X(DONE, 20, done)               /* C -> client */                           \
+    X(ERROR, 21, error)             /* C -> client */                           \
+    X(CANCEL, 22, cancel)           /* client -> C */
+
+#define DSE__MSG_ENUM(NAME, num, member) DSE_MSG_##NAME = num,
+typedef enum { DSE_WIRE_COMMANDS(DSE__MSG_ENUM) } dse_msg_cmd_t;
+#undef DSE__MSG_ENUM
 
 /* "READY", "RESULT", ...; NULL for an unknown command. */
 const char *dse_wire_cmd_name(int cmd);
