@@ -106,7 +106,9 @@ static inline int s_finite(const dse_job_t *job, const double *metrics)
     return 1;
 }
 
-static inline int s_keep(const dse_job_t *job, const double *metrics)
+/* Whether a point the model found feasible passes the job's per-layer
+ * checks: finite objectives and the per-layer constraints. */
+static inline int s_passes(const dse_job_t *job, const double *metrics)
 {
     if (!s_finite(job, metrics))
         return 0;
@@ -133,7 +135,7 @@ static inline void s_batch(const dse_evaljob_t *ej, size_t layer, double *metric
 
 int dse_eval_keep(const dse_job_t *job, const double *metrics)
 {
-    return s_keep(job, metrics);
+    return s_passes(job, metrics);
 }
 
 int dse_eval_finite(const dse_job_t *job, const double *metrics)
@@ -175,13 +177,13 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
     if (!m->evaluate(ej->ctx[layer], params, metrics))
         return 0;
     s_batch(ej, layer, metrics);
-    return s_keep(ej->job, metrics);
+    return s_passes(ej->job, metrics);
 }
 
 /* A feasible point: counted, and offered to the unit's front (and to all). */
-static inline void s_kept(const dse_hwmodel_t *m, const void *ctx, uint64_t idx,
-                          const double *params, const double *metrics, dse_front_t *front,
-                          dse_front_t *all, dse_counters_t *cnt)
+static inline void s_add_feasible(const dse_hwmodel_t *m, const void *ctx, uint64_t idx,
+                                  const double *params, const double *metrics,
+                                  dse_front_t *front, dse_front_t *all, dse_counters_t *cnt)
 {
     cnt->feasible++;
     int64_t cin = 0, cout = 0;
@@ -356,8 +358,8 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         int ok = m->evaluate(ctx, params, metrics);
         if (ok)
             s_batch(ej, layer, metrics);
-        if (ok && s_keep(job, metrics)) {
-            s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+        if (ok && s_passes(job, metrics)) {
+            s_add_feasible(m, ctx, idx, params, metrics, front, all, cnt);
             s_advance(s, dig, &idx, 1, hi);
             continue;
         }
@@ -380,16 +382,16 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             s_advance(s, dig, &idx, 1, hi); /* nothing larger to skip */
             continue;
         }
-        /* The run right after idx: while the digits below L are all at
-         * their first (smallest) value and in the set, every point up to
-         * the end of idx's block at level L has digits >= idx's in the set
-         * and equal elsewhere. */
-        size_t L = 0;
+        /* The run right after idx: while the digits below level lv are all
+         * at their first (smallest) value and in the set, every point up
+         * to the end of idx's block at level lv has digits >= idx's in the
+         * set and equal elsewhere. */
+        size_t lv = 0;
         uint64_t run = 0;
         if (set & 1u) {
-            while (L < level && dig[L] == 0 && (set >> (L + 1) & 1u))
-                L++;
-            run = (s->n_values[L] - dig[L]) * stride[L] - 1;
+            while (lv < level && dig[lv] == 0 && (set >> (lv + 1) & 1u))
+                lv++;
+            run = (s->n_values[lv] - dig[lv]) * stride[lv] - 1;
             if (run > hi - idx - 1)
                 run = hi - idx - 1;
         }
@@ -450,7 +452,7 @@ static int s_eval_measured(const dse_evaljob_t *ej, size_t layer, uint64_t lo, u
             cnt->infeasible++;
             continue;
         }
-        s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+        s_add_feasible(m, ctx, idx, params, metrics, front, all, cnt);
     }
     return 0;
 }
@@ -487,12 +489,12 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
         int ok = m->evaluate(ctx, params, metrics);
         if (ok)
             s_batch(ej, layer, metrics);
-        if (!ok || !s_keep(job, metrics)) {
+        if (!ok || !s_passes(job, metrics)) {
             cnt->infeasible++;
             s_why(job, ok, metrics, &cnt->why);
             continue;
         }
-        s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+        s_add_feasible(m, ctx, idx, params, metrics, front, all, cnt);
     }
     return 0;
 }
