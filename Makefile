@@ -132,6 +132,7 @@ MAIN_OBJS := $(BUILD)/coordinator/main_dse_run.o $(BUILD)/coordinator/main_dse_c
              $(BUILD)/worker/main_dse_worker.o $(BUILD)/worker/main_dse_kernel_timer.o
 layering: $(LIB_OBJS) $(MAIN_OBJS)
 	@sh tools/layering.sh --self-test
+	@sh tools/layering.sh --includes
 	@sh tools/layering.sh $(filter-out $(BUILD)/onnx/%,$(LIB_OBJS)) $(MAIN_OBJS)
 
 integration: all

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "core/util.h"
-#include "eval/eval.h"
 
 static const char *const s_problems[] = {"zdt1", "dtlz2", NULL};
 
