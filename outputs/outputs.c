@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/strategy.h"
 #include "eval/explain.h"
 #include "core/plot.h"
 #include "core/space.h"
@@ -1208,7 +1209,7 @@ static int s_w_summary(s_out_t *o, dse_error_t *err)
     dse_strbuf_addf(&sb, ",\n  \"digest\": \"%s\",\n  \"strategy\": ", ej->digest);
     s_json_string(&sb, job->strategy);
     dse_strbuf_addf(&sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
-                    (unsigned long long)dse_search_job_budget(job),
+                    (unsigned long long)dse_strategy_budget(job),
                     (unsigned long long)job->seed);
     if (job->onnx) { /* the layers came from an ONNX file: what onnx_ignore dropped */
         dse_strbuf_adds(&sb, ",\n  \"onnx\": ");

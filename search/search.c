@@ -409,7 +409,7 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
     for (size_t i = 0; i < job->n_layers; i++)
         /* measured jobs: units of one point (a rate of 0), and nothing run here */
         s->rate[i] = rate ? rate[i] : job->evaluator ? 0 : dse_eval_rate(ej, i);
-    s->budget = dse_search_job_budget(job);
+    s->budget = dse_strategy_budget(job);
     int rc = s->ops->init(s, err);
     if (rc)
         dse_search_destroy(&s);
@@ -500,11 +500,6 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
     if (job->seconds > 0 && elapsed >= job->seconds)
         return 0;
     return s->ops->advance(s, slots);
-}
-
-uint64_t dse_search_job_budget(const dse_job_t *job)
-{
-    return dse_strategy_budget(job);
 }
 
 unsigned dse_search_generations(const dse_search_t *s)

@@ -75,10 +75,6 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots);
 int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *const *fronts,
                         dse_counters_t *cnt);
 
-/* The evaluations a job's search may spend: every point for exhaustive;
- * for random and nsga2 [search] budget (0: 10^6), at most every point; one
- * per layer for a baseline. */
-uint64_t dse_search_job_budget(const dse_job_t *job);
 
 /* Generations run by nsga2 (the largest over the layers); 0 otherwise. */
 unsigned dse_search_generations(const dse_search_t *s);
