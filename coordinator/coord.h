@@ -30,6 +30,8 @@ typedef struct {
                                 NULL or "" = no cache */
     int verbose;
     int insecure;            /* allow binds beyond loopback (no authentication yet) */
+    const char *state_dir;   /* journal the jobs here and resume them on start
+                                (coordinator/journal.h); NULL or "" = no journal */
     volatile sig_atomic_t *stop;
 } dse_coord_opts_t;
 
@@ -39,9 +41,16 @@ typedef struct dse_coord dse_coord_t;
  * workers: 0 connected", in the coordinator's log and by dse-run. */
 #define DSE_NO_WORKERS_SECONDS 3.0
 
+/* A job restored from the journal waits this long for a client that submits
+ * its text again (dse-run does, on its own, when its coordinator comes
+ * back) before it is dropped. */
+#define DSE_RESTORED_CLIENT_WAIT 600.0
+
 /* Creates a coordinator and binds its sockets. NULL with err on failure:
  * DSE_EINVAL for an endpoint beyond loopback (see dse_endpoint_is_local)
- * without opts->insecure, as the coordinator authenticates no one yet. */
+ * without opts->insecure, as the coordinator authenticates no one yet.
+ * With opts->state_dir, first replays the journal there: its jobs resume
+ * with their merged units (the journal's errors: see dse_journal_open). */
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
 /* The endpoints actually bound (ports resolved), for connecting to. */
 const char *dse_coord_worker_endpoint(const dse_coord_t *c);
