@@ -4,7 +4,10 @@
  *   2. end-to-end dse-run with 1 and 2 local workers on a CPU-bound job
  *      (target: 2 workers at least 1.8x one);
  *   3. the coordinator alone against fake workers that answer at once
- *      (target: at least 20,000 unit results per second).
+ *      (target: at least 20,000 unit results per second), without and
+ *      with a journal (--state), side by side.
+ *
+ * `build/bench-runtime journal` runs only 3, twice over, alternating.
  *
  * Loopback only. Run from the repository root (it runs build/dse-run).
  */
@@ -170,10 +173,20 @@ static void *s_coord_main(void *arg)
     return NULL;
 }
 
-static void s_coordinator_alone(void)
+/* Unit results per second, or 0 when the job did not finish. state: the
+ * coordinator's journal folder (NULL = none). */
+static double s_coordinator_alone(const char *state)
 {
+    s_fake_stop = 0;
+    s_coord_stop = 0;
+    if (state) { /* a fresh journal */
+        char path[512];
+        snprintf(path, sizeof path, "%s/journal", state);
+        unlink(path);
+    }
     dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
-                          .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop};
+                          .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop,
+                          .state_dir = state};
     dse_error_t err = DSE_ERROR_INIT;
     dse_coord_t *c = dse_coord_new(&o, &err);
     if (!c) {
@@ -232,11 +245,13 @@ static void s_coordinator_alone(void)
             break;
         }
     }
+    double rate = units ? units / (t1 - t0) : 0;
     if (units)
-        printf("coordinator alone, 4 fake workers answering at once: %u unit results in %.2f s "
-               "= %.0f results/s\n", units, t1 - t0, units / (t1 - t0));
+        printf("coordinator alone%s, 4 fake workers answering at once: %u unit results in %.2f s "
+               "= %.0f results/s\n", state ? " with a journal (--state)" : "", units, t1 - t0,
+               rate);
     else
-        printf("coordinator alone: did not finish\n");
+        printf("coordinator alone%s: did not finish\n", state ? " with a journal" : "");
     zsock_destroy(&cl);
     free(canon);
     s_fake_stop = 1;
@@ -245,13 +260,31 @@ static void s_coordinator_alone(void)
     s_coord_stop = 1;
     pthread_join(ct, NULL);
     dse_coord_destroy(&c);
+    return rate;
 }
 
-int main(void)
+/* The journal's cost: the coordinator alone without and with --state, in
+ * the same run, rounds alternating. */
+static void s_journal_cost(int rounds)
+{
+    const char *state = "build/bench-state";
+    for (int r = 0; r < rounds; r++) {
+        double off = s_coordinator_alone(NULL), on = s_coordinator_alone(state);
+        if (off > 0 && on > 0)
+            printf("journal cost, round %d: %.0f results/s with --state against %.0f without: "
+                   "%.2fx\n", r + 1, on, off, on / off);
+    }
+}
+
+int main(int argc, char **argv)
 {
     zsys_handler_set(NULL);
+    if (argc > 1 && strcmp(argv[1], "journal") == 0) {
+        s_journal_cost(2);
+        return 0;
+    }
     s_inprocess_rate();
     s_end_to_end();
-    s_coordinator_alone();
+    s_journal_cost(1);
     return 0;
 }

@@ -23,6 +23,7 @@ struct dse_journal {
     uint64_t *live; /* ids of the jobs that have not ended */
     size_t n_live, cap_live;
     uint64_t max_id;
+    dse_strbuf_t rec; /* the record being written: frame, then payload (reused) */
 };
 
 /* ------------------------------------------------------------------ CRC-32 */
@@ -369,6 +370,7 @@ static void s_free(dse_journal_t *jr)
         close(jr->fd);
     free(jr->path);
     free(jr->live);
+    dse_strbuf_release(&jr->rec);
     free(jr);
 }
 
@@ -525,43 +527,50 @@ int dse_journal_sync(dse_journal_t *jr, dse_error_t *err)
     return 0;
 }
 
-/* Frames a payload (the type byte first) and writes it with one write(). */
-static int s_append(dse_journal_t *jr, dse_strbuf_t *payload, int sync, dse_error_t *err)
+/* Writes the record built in jr->rec (8 frame bytes, then the payload that
+ * starts with its type byte) with one write(), its frame filled in. */
+static int s_append(dse_journal_t *jr, int sync, dse_error_t *err)
 {
-    if (!jr || jr->off) {
-        dse_strbuf_release(payload);
-        return 0;
-    }
-    size_t len = payload->len;
-    dse_strbuf_t rec = DSE_STRBUF_INIT;
-    s_put_u32(&rec, (uint32_t)len);
-    uint32_t crc = dse_crc32(dse_crc32(0, rec.buf, 4), payload->buf, len);
-    s_put_u32(&rec, crc);
-    dse_strbuf_add(&rec, payload->buf, len);
-    dse_strbuf_release(payload);
+    dse_strbuf_t *rec = &jr->rec;
+    size_t len = rec->len - 8;
+    unsigned char *b = (unsigned char *)rec->buf;
+    for (int i = 0; i < 4; i++)
+        b[i] = (unsigned char)(len >> (8 * i));
+    uint32_t crc = dse_crc32(dse_crc32(0, b, 4), b + 8, len);
+    for (int i = 0; i < 4; i++)
+        b[4 + i] = (unsigned char)(crc >> (8 * i));
     int rc = 0;
     if (len > DSE_JOURNAL_MAX_RECORD) {
         errno = EFBIG;
         rc = s_fail(jr, "a record too large to write", err);
-    } else if (s_write_all(jr->fd, rec.buf, rec.len) != 0) {
+    } else if (s_write_all(jr->fd, rec->buf, rec->len) != 0) {
         rc = s_fail(jr, "write failed", err);
     } else {
-        jr->size += rec.len;
+        jr->size += rec->len;
         if (jr->unsynced++ == 0)
             jr->first_unsynced = dse_now();
         if (sync || jr->unsynced >= DSE_JOURNAL_SYNC_RECORDS)
             rc = dse_journal_sync(jr, err);
     }
-    dse_strbuf_release(&rec);
+    /* a large record's room is not kept */
+    if (rec->len > 65536)
+        dse_strbuf_release(rec);
+    else
+        rec->len = 0;
     return rc;
 }
 
-static void s_begin(dse_strbuf_t *sb, int type, uint64_t job)
+/* Starts a record in jr->rec: room for the frame, the type, the job. */
+static dse_strbuf_t *s_begin(dse_journal_t *jr, int type, uint64_t job)
 {
-    dse_strbuf_init(sb);
+    dse_strbuf_t *sb = &jr->rec;
+    sb->len = 0;
+    static const unsigned char frame[8];
+    dse_strbuf_add(sb, frame, 8);
     unsigned char t = (unsigned char)type;
     dse_strbuf_add(sb, &t, 1);
     s_put_u64(sb, job);
+    return sb;
 }
 
 int dse_journal_job(dse_journal_t *jr, uint64_t job, const char *text, double unit_seconds,
@@ -569,18 +578,17 @@ int dse_journal_job(dse_journal_t *jr, uint64_t job, const char *text, double un
 {
     if (!jr || jr->off)
         return 0;
-    dse_strbuf_t sb;
-    s_begin(&sb, DSE_JREC_JOB, job);
-    s_put_f64(&sb, unit_seconds);
-    s_put_u32(&sb, (uint32_t)n_rates);
+    dse_strbuf_t *sb = s_begin(jr, DSE_JREC_JOB, job);
+    s_put_f64(sb, unit_seconds);
+    s_put_u32(sb, (uint32_t)n_rates);
     for (size_t i = 0; i < n_rates; i++)
-        s_put_f64(&sb, rates ? rates[i] : 0);
+        s_put_f64(sb, rates ? rates[i] : 0);
     size_t tl = strlen(text);
-    s_put_u32(&sb, (uint32_t)tl);
-    dse_strbuf_add(&sb, text, tl);
+    s_put_u32(sb, (uint32_t)tl);
+    dse_strbuf_add(sb, text, tl);
     s_live_add(jr, job);
     jr->max_id = job > jr->max_id ? job : jr->max_id;
-    return s_append(jr, &sb, 1, err);
+    return s_append(jr, 1, err);
 }
 
 int dse_journal_merge(dse_journal_t *jr, uint64_t job, uint64_t slot,
@@ -590,9 +598,8 @@ int dse_journal_merge(dse_journal_t *jr, uint64_t job, uint64_t slot,
 {
     if (!jr || jr->off)
         return 0;
-    dse_strbuf_t sb;
-    s_begin(&sb, DSE_JREC_MERGE, job);
-    s_put_u64(&sb, slot);
+    dse_strbuf_t *sb = s_begin(jr, DSE_JREC_MERGE, job);
+    s_put_u64(sb, slot);
     dse_msg_t m = {.cmd = DSE_MSG_RESULT};
     m.result.unit = slot;
     m.result.counters = *cn;
@@ -602,18 +609,17 @@ int dse_journal_merge(dse_journal_t *jr, uint64_t job, uint64_t slot,
     m.result.rows.cin = (int64_t *)cin;
     m.result.rows.cout = (int64_t *)cout;
     m.result.rows.metrics = (double *)metrics;
-    dse_wire_encode_body(&m, &sb);
-    return s_append(jr, &sb, 0, err);
+    dse_wire_encode_body(&m, sb);
+    return s_append(jr, 0, err);
 }
 
 int dse_journal_split(dse_journal_t *jr, uint64_t job, uint64_t slot, dse_error_t *err)
 {
     if (!jr || jr->off)
         return 0;
-    dse_strbuf_t sb;
-    s_begin(&sb, DSE_JREC_SPLIT, job);
-    s_put_u64(&sb, slot);
-    return s_append(jr, &sb, 0, err);
+    dse_strbuf_t *sb = s_begin(jr, DSE_JREC_SPLIT, job);
+    s_put_u64(sb, slot);
+    return s_append(jr, 0, err);
 }
 
 int dse_journal_quarantine(dse_journal_t *jr, uint64_t job, uint64_t slot, uint32_t attempts,
@@ -621,14 +627,13 @@ int dse_journal_quarantine(dse_journal_t *jr, uint64_t job, uint64_t slot, uint3
 {
     if (!jr || jr->off)
         return 0;
-    dse_strbuf_t sb;
-    s_begin(&sb, DSE_JREC_QUAR, job);
-    s_put_u64(&sb, slot);
-    s_put_u32(&sb, attempts);
+    dse_strbuf_t *sb = s_begin(jr, DSE_JREC_QUAR, job);
+    s_put_u64(sb, slot);
+    s_put_u32(sb, attempts);
     size_t wl = strlen(why);
-    s_put_u32(&sb, (uint32_t)wl);
-    dse_strbuf_add(&sb, why, wl);
-    return s_append(jr, &sb, 0, err);
+    s_put_u32(sb, (uint32_t)wl);
+    dse_strbuf_add(sb, why, wl);
+    return s_append(jr, 0, err);
 }
 
 int dse_journal_advance(dse_journal_t *jr, uint64_t job, double elapsed, uint64_t slots,
@@ -636,12 +641,11 @@ int dse_journal_advance(dse_journal_t *jr, uint64_t job, double elapsed, uint64_
 {
     if (!jr || jr->off)
         return 0;
-    dse_strbuf_t sb;
-    s_begin(&sb, DSE_JREC_ADVANCE, job);
-    s_put_f64(&sb, elapsed);
-    s_put_u64(&sb, slots);
-    s_put_u64(&sb, added);
-    return s_append(jr, &sb, 0, err);
+    dse_strbuf_t *sb = s_begin(jr, DSE_JREC_ADVANCE, job);
+    s_put_f64(sb, elapsed);
+    s_put_u64(sb, slots);
+    s_put_u64(sb, added);
+    return s_append(jr, 0, err);
 }
 
 int dse_journal_end(dse_journal_t *jr, uint64_t job, dse_error_t *err)
@@ -649,17 +653,16 @@ int dse_journal_end(dse_journal_t *jr, uint64_t job, dse_error_t *err)
     if (!jr || jr->off)
         return 0;
     s_live_del(jr, job);
-    dse_strbuf_t sb;
     if (jr->n_live > 0) {
-        s_begin(&sb, DSE_JREC_END, job);
-        return s_append(jr, &sb, 1, err);
+        s_begin(jr, DSE_JREC_END, job);
+        return s_append(jr, 1, err);
     }
     /* no job left: the file shrinks back to its header and the id count */
     if (ftruncate(jr->fd, DSE_JOURNAL_HEADER) != 0)
         return s_fail(jr, "cannot cut back", err);
     jr->size = DSE_JOURNAL_HEADER;
-    s_begin(&sb, DSE_JREC_SEQ, jr->max_id);
-    return s_append(jr, &sb, 1, err);
+    s_begin(jr, DSE_JREC_SEQ, jr->max_id);
+    return s_append(jr, 1, err);
 }
 
 int dse_journal_tick(dse_journal_t *jr, double now, dse_error_t *err)

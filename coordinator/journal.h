@@ -44,7 +44,7 @@
 
 #define DSE_JOURNAL_VERSION 1
 #define DSE_JOURNAL_HEADER 16
-#define DSE_JOURNAL_SYNC_RECORDS 256
+#define DSE_JOURNAL_SYNC_RECORDS 8192
 #define DSE_JOURNAL_SYNC_SECONDS 0.2
 /* A record longer than this is corrupt (a RESULT frame is far smaller). */
 #define DSE_JOURNAL_MAX_RECORD (1u << 30)
