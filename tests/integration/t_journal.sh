@@ -43,6 +43,14 @@ note "restart kept $merged of $total units; the job had $units"
 # the finished job leaves the journal with its header and one SEQ record
 [ "$(stat -c %s "$T/state/journal")" -le 40 ] || fail "the journal was not cut back after the job"
 kill $COORD; wait_pid $COORD 10
+note "a torn tail is cut back, with a line saying how many bytes"
+good=$(stat -c %s "$T/state/journal")
+printf 'torn record' >>"$T/state/journal"
+start_coordinator_at "$W_AT" "$C_AT" --state "$T/state"
+grep -q "$T/state/journal: cut a torn or corrupt tail: 11 bytes dropped" "$T/coordinator.log" ||
+    { tail -3 "$T/coordinator.log"; fail "the torn tail was not reported"; }
+[ "$(stat -c %s "$T/state/journal")" -eq "$good" ] || fail "the torn tail was not cut"
+kill $COORD; wait_pid $COORD 10
 note "a journal with a damaged header is a clear error"
 printf 'XXXX' | dd of="$T/state/journal" bs=1 seek=0 conv=notrunc 2>/dev/null
 "$BIN/dse-coordinator" --bind "ipc://$T/w3.ipc" --client-bind "ipc://$T/c3.ipc" \
