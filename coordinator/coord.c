@@ -562,6 +562,9 @@ static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
     return dse_perm_at(&perm, unit->lo);
 }
 
+static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *u,
+                              unsigned tries, const char *why);
+
 /* A lease ended without a result. charge says whether the slot is to blame:
  * a FAIL, a bad RESULT, an expired lease or a worker that died holding it
  * (the coordinator cannot tell which of a dead worker's units killed it)
@@ -572,9 +575,6 @@ static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
  * Before that the slot goes back to the front of the queue, unless a copy
  * is still out. The limit is the job's evaluator's max_attempts for a
  * measured job, else the coordinator's. */
-static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *u,
-                              unsigned tries, const char *why);
-
 static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why, int charge)
 {
     uint8_t *state = s_slot_state(j, slot), *attempts = s_slot_attempts(j, slot);
