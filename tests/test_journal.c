@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "coordinator/coord.h"
 #include "coordinator/journal.h"
 #include "core/util.h"
 #include "tests/test.h"
@@ -303,4 +304,31 @@ DSE_TEST(journal_compaction_and_live)
     CHECK_INT(n, 0);
     free(texts);
     dse_strbuf_release(&s.seen);
+}
+
+/* A journal whose job does not build any more: the coordinator starts, says
+ * so, and ends the job in the journal (no job is left live). */
+DSE_TEST(journal_coord_drops_unfit_job)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/journal-coord", dse_test_tmpdir());
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_journal_t *jr = dse_journal_open(dir, NULL, NULL, NULL, &err);
+    CHECK(jr != NULL);
+    double r = 1;
+    dse_wire_counters_t cn = {.evaluated = 1, .infeasible = 1};
+    CHECK_INT(dse_journal_job(jr, 3, "[job]\nname = 1\n", 0.1, &r, 1, &err), 0);
+    CHECK_INT(dse_journal_merge(jr, 3, 0, &cn, 0, NULL, NULL, NULL, NULL, 2, &err), 0);
+    dse_journal_close(&jr);
+    volatile sig_atomic_t stop = 1;
+    dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
+                          .state_dir = dir, .stop = &stop};
+    dse_coord_t *c = dse_coord_new(&o, &err);
+    CHECK(c != NULL);
+    dse_coord_destroy(&c);
+    char **texts = NULL;
+    size_t n = 9;
+    CHECK_INT(dse_journal_live_texts(dir, &texts, &n, &err), 0);
+    CHECK_INT(n, 0);
+    free(texts);
 }
