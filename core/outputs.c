@@ -812,9 +812,15 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
-        s_staged_t *f = &s_staged[s_n_staged++];
-        snprintf(f->path, sizeof f->path, "%s/%s", dir, e->d_name);
-        snprintf(f->tmp, sizeof f->tmp, "%s/%s", s_export_dir, e->d_name);
+        s_staged_t *f = &s_staged[s_n_staged];
+        int a = snprintf(f->path, sizeof f->path, "%s/%s", dir, e->d_name);
+        int b = snprintf(f->tmp, sizeof f->tmp, "%s/%s", s_export_dir, e->d_name);
+        if (a < 0 || b < 0 || (size_t)a >= sizeof f->path || (size_t)b >= sizeof f->tmp) {
+            if (rc == 0)
+                rc = dse_error_set(err, DSE_EIO, dir, 0, 0, "an export's path is too long");
+            continue;
+        }
+        s_n_staged++;
     }
     if (d)
         closedir(d);
