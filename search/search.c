@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
     uint32_t layer;
     size_t block, off, n; /* pool[block][off .. off + n) */
+    int extra;            /* added by dse_search_extra: the search does not learn from it */
 } s_list_t;
 
 /* A run of consecutive unit ids: range units base, base + 1, ... of one
@@ -249,9 +250,27 @@ static uint64_t s_add_lists(dse_search_t *s, uint32_t layer, const uint64_t *idx
         l->block = s->n_pool - 1;
         l->off = off;
         l->n = n - off < chunk ? n - off : chunk;
+        l->extra = 0;
         added++;
     }
     return added;
+}
+
+uint64_t dse_search_extra(dse_search_t *s, uint32_t layer, const uint64_t *idx, size_t n)
+{
+    uint64_t first = s->n_units;
+    if (n == 0)
+        return first;
+    uint64_t *block = dse_xmalloc(n * sizeof *block);
+    memcpy(block, idx, n * sizeof *block);
+    s->pool = dse_xgrow(s->pool, sizeof *s->pool, s->n_pool + 1, &s->cap_pool);
+    s->pool[s->n_pool++] = block;
+    s_append(s, S_LISTS, s->n_lists, n);
+    for (size_t off = 0; off < n; off++) {
+        s->lists = dse_xgrow(s->lists, sizeof *s->lists, s->n_lists + 1, &s->cap_lists);
+        s->lists[s->n_lists++] = (s_list_t){layer, s->n_pool - 1, off, 1, 1};
+    }
+    return first;
 }
 
 /* One generation of every evolving layer; returns the units added. */
@@ -521,6 +540,8 @@ void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *ind
     if (g->layer != S_LISTS)
         return;
     const s_list_t *l = &s->lists[g->base + (id - g->first_id)];
+    if (l->extra)
+        return;
     dse_refine_t *rf = s->layers[l->layer].rf;
     size_t w = s->ej->job->model->n_metrics;
     for (size_t i = 0; rf && i < n; i++)
