@@ -19,7 +19,7 @@ struct dse_refine {
     double *meas;        /* n * k measured (NAN: none) */
     unsigned char *asked; /* proposed for measurement */
     uint64_t n_asked;
-    double margin;
+    double margin[DSE_MAX_OBJECTIVES];
     double scale[DSE_MAX_OBJECTIVES];
     int rounds;
     uint64_t *last_front; /* indices of the measured front after the last round */
@@ -27,7 +27,7 @@ struct dse_refine {
     int stopped;
 };
 
-dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margin,
+dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
                              dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
@@ -43,9 +43,10 @@ dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margi
     dse_refine_t *r = dse_xcalloc(1, sizeof *r);
     r->k = job->n_layer_objectives;
     memcpy(r->obj, job->layer_objectives, r->k * sizeof *r->obj);
-    r->margin = margin;
-    for (size_t j = 0; j < r->k; j++)
+    for (size_t j = 0; j < r->k; j++) {
+        r->margin[j] = margin[j];
         r->scale[j] = 1;
+    }
     size_t cap = 0;
     double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
     for (uint64_t i = 0; i < s->size; i++) {
@@ -304,18 +305,24 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
             p[j] = r->pred[i * k + j] * r->scale[j];
             positive &= p[j] > 0;
         }
-        /* gap: the largest t such that t * (a front point) dominates p */
-        double gap = positive ? 0 : -1;
+        /* gap: the largest t such that t * (a front point) dominates p;
+         * out: the same with each objective j first divided by
+         * 1 + margin_j, so p is outside the margin when beyond >= 1 */
+        double gap = positive ? 0 : -1, beyond = gap;
         for (size_t q = 0; q < n_f && positive; q++) {
             if (f[q] == i)
                 continue; /* itself */
             const double *fv = vec + f[q] * k;
-            double t = INFINITY;
-            for (size_t j = 0; j < k; j++)
-                t = fv[j] > 0 ? fmin(t, p[j] / fv[j]) : fmin(t, fv[j] <= p[j] ? INFINITY : 0);
+            double t = INFINITY, u = INFINITY;
+            for (size_t j = 0; j < k; j++) {
+                double x = fv[j] > 0 ? p[j] / fv[j] : (fv[j] <= p[j] ? INFINITY : 0);
+                t = fmin(t, x);
+                u = fmin(u, x / (1 + r->margin[j]));
+            }
             gap = fmax(gap, t);
+            beyond = fmax(beyond, u);
         }
-        if (gap < 1 + r->margin)
+        if (beyond < 1)
             cand[n_c++] = (s_cand_t){gap, i};
     }
     qsort(cand, n_c, sizeof *cand, s_cmp_cand);

@@ -2,9 +2,10 @@
  * model, measure what may be on the front.
  *
  * The model evaluates the layer's whole space once. Round 0 proposes the
- * model-feasible points whose predicted objectives are within `margin` of
+ * model-feasible points whose predicted objectives are within the margin of
  * the analytic front: a point p is left out when some point f of the front
- * has (1 + margin) f_j <= p_j on every objective j. Each later round refits
+ * has (1 + margin_j) f_j <= p_j on every objective j (margin_j: the margin
+ * of objective j, which may differ per objective). Each later round refits
  * one scale per objective (the geometric mean of measured / predicted over
  * the points measured so far), builds the front of the measured values and
  * the rescaled predictions of the points not measured, and proposes the
@@ -14,13 +15,15 @@
  * a limit smaller than the predicted front takes the front's points greedily
  * by the predicted hypervolume each adds).
  *
- * The guarantee: if the model's relative error on every objective is at
- * most delta (|model - measured| <= delta * measured) and
- * margin >= (1 + delta) / (1 - delta) - 1, round 0 already measures every
- * point on the true (measured) front: a point left out has a front point q
- * with (1 + margin) q_pred <= p_pred, so q_true <= q_pred / (1 - delta)
- * <= p_pred / ((1 + margin)(1 - delta)) <= p_true (1 + delta) /
- * ((1 + margin)(1 - delta)) <= p_true, and q dominates p (or ties). The
+ * The guarantee: if the model's relative error on objective j is at most
+ * delta_j (|model - measured| <= delta_j * measured) and
+ * margin_j >= (1 + delta_j) / (1 - delta_j) - 1 on every objective, round 0
+ * already measures every point on the true (measured) front: a point left
+ * out has a front point q with (1 + margin_j) q_pred <= p_pred on each j,
+ * so q_true <= q_pred / (1 - delta_j) <= p_pred / ((1 + margin_j)(1 -
+ * delta_j)) <= p_true (1 + delta_j) / ((1 + margin_j)(1 - delta_j)) <=
+ * p_true, and q dominates p (or ties). An objective the command does not
+ * measure (the model's exact value, delta_j = 0) needs margin_j = 0. The
  * objectives must be positive for the ratios to mean this; a point with a
  * predicted objective <= 0 is always measured.
  */
@@ -38,9 +41,10 @@
 
 typedef struct dse_refine dse_refine_t;
 
-/* Evaluates the layer's space on the model. NULL with err (DSE_ERANGE)
- * when the space is larger than DSE_REFINE_MAX_POINTS. */
-dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margin,
+/* Evaluates the layer's space on the model. margin: one relative margin
+ * per per-layer objective (job->layer_objectives order). NULL with err
+ * (DSE_ERANGE) when the space is larger than DSE_REFINE_MAX_POINTS. */
+dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
                              dse_error_t *err);
 void dse_refine_destroy(dse_refine_t **r_p);
 
