@@ -773,6 +773,14 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     dse_msg_send(c->csock, &j->client, &d);
     free(q);
     free(wv);
+    dse_fit_t fit;
+    unsigned refits = dse_search_refits(j->search, &fit);
+    if (c->o.verbose && refits)
+        s_log(c, "job %llu '%s': refine refitted the model's calibratable keys %u time%s between "
+              "rounds; on %zu measurements at the last, rms log error %.4f before the first -> "
+              "%.4f after the last",
+              (unsigned long long)j->id, job->name, refits, refits == 1 ? "" : "s", fit.points,
+              fit.rms_before, fit.rms_after);
     if (c->o.verbose)
         s_log(c, "job %llu '%s' done: %llu units, %llu re-issued, %zu quarantined, %.2f s",
               (unsigned long long)j->id, job->name,

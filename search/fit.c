@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#define S_MAX_SWEEPS 50
+
 typedef struct {
     dse_evaljob_t *ej;
     const dse_fit_sample_t *s;
@@ -104,10 +106,20 @@ int dse_fit(dse_evaljob_t *ej, const dse_fit_sample_t *s, size_t n, int metric, 
     if (rc)
         return rc;
     out->rms_before = n ? sqrt(s_loss(&d, &out->mean_before) / (double)n) : 0;
-    for (int sweep = 0; sweep < 3 && n; sweep++)
+    /* sweeps until one gains less than 1e-6 of the loss: keys that trade
+     * off against each other (DMA bandwidth against setup cost) need more
+     * than a few to leave the valley the first key fitted falls into */
+    double loss = s_loss(&d, NULL);
+    for (int sweep = 0; sweep < S_MAX_SWEEPS && n; sweep++) {
         for (size_t k = 0; k < m->n_preset_keys; k++)
             if (m->preset_keys[k].cal_lo < m->preset_keys[k].cal_hi)
                 s_fit_key(&d, k);
+        double now = s_loss(&d, NULL);
+        int done = !(loss - now > 1e-6 * loss);
+        loss = now;
+        if (done)
+            break;
+    }
     if ((rc = s_prepare(ej, err)))
         return rc;
     out->rms_after = n ? sqrt(s_loss(&d, &out->mean_after) / (double)n) : 0;

@@ -4,7 +4,8 @@
  * bounds (dse_key_decl_t cal_lo < cal_hi). The fit: least squares on
  * log(model) - log(measured) of one metric (the latency), each key kept
  * within its bounds, by coordinate descent with a golden-section search
- * per key (integer keys rounded), three sweeps; a point the model finds
+ * per key (integer keys rounded), sweeps until one gains less than
+ * 1e-6 of the loss (at most 50); a point the model finds
  * infeasible with the values tried costs a fixed penalty. Used by
  * dse-run --calibrate (coordinator/calibrate.h) and by refine between
  * rounds (search/refine.h).

@@ -5,7 +5,9 @@
  * model-feasible points whose predicted objectives are within the margin of
  * the analytic front: a point p is left out when some point f of the front
  * has (1 + margin_j) f_j <= p_j on every objective j (margin_j: the margin
- * of objective j, which may differ per objective). Each later round refits
+ * of objective j, which may differ per objective). Before each later round
+ * the caller may refit the model's calibratable keys to the measurements
+ * of all layers (dse_refine_refit); each later round also refits
  * one scale per objective (the geometric mean of measured / predicted over
  * the points measured so far), builds the front of the measured values and
  * the rescaled predictions of the points not measured, and proposes the
@@ -34,6 +36,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "search/fit.h"
 #include "worker/eval.h"
 
 /* Points of one layer the model may enumerate for refine. */
@@ -56,6 +59,21 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out);
  * proposed and never told (failed, or outside a constraint) count as
  * measured without a value. */
 void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics);
+
+/* Refits the model between rounds, across the layers of a job: fits the
+ * model's calibratable hardware keys (search/fit.h) to the measurements of
+ * the first objective told to rf[0 .. n_layers) so far (NULL entries are
+ * skipped), on fit_ej (a copy of the job the refines were made from; its
+ * hardware values change), then predicts every point of each layer again
+ * with the fitted values. Nothing happens (0, out->points = 0) when the
+ * model declares no calibratable key or nothing is measured. Returns 0 or
+ * the model's error. */
+int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,
+                     dse_fit_t *out, dse_error_t *err);
+
+/* A point's prediction on objective j as the next round ranks it (after
+ * the refits), or NaN when the point is not model-feasible. */
+double dse_refine_prediction(const dse_refine_t *r, uint64_t index, size_t j);
 
 /* Points proposed so far, and model-feasible points of the layer. */
 uint64_t dse_refine_measured(const dse_refine_t *r);

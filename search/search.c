@@ -60,6 +60,13 @@ struct dse_search {
     double *rate;
     double unit_seconds;
     uint64_t budget;
+    /* refine: rounds proposed, and the job's copy on which the model's
+     * calibratable keys are refitted between rounds */
+    unsigned refine_rounds;
+    dse_evaljob_t *fit_ej;
+    int fit_off; /* nothing to refit, or a refit failed: rounds go on without */
+    dse_fit_t last_fit;
+    unsigned refits;
 };
 
 uint64_t dse_unit_points(const dse_unit_t *u)
@@ -334,10 +341,43 @@ static int s_baseline(dse_search_t *s, dse_error_t *err)
     return rc;
 }
 
+/* refine, before a round after the first: the model's calibratable keys
+ * fitted to every measurement so far, and every prediction made again. */
+static void s_refine_refit(dse_search_t *s)
+{
+    if (s->fit_off)
+        return;
+    const dse_evaljob_t *ej = s->ej;
+    if (!dse_fit_n_keys(ej->job->model) ||
+        (!s->fit_ej && dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &s->fit_ej,
+                                             NULL) != 0)) {
+        s->fit_off = 1;
+        return;
+    }
+    dse_refine_t **rf = dse_xcalloc(s->n_layers, sizeof *rf);
+    for (size_t i = 0; i < s->n_layers; i++)
+        rf[i] = s->layers[i].rf;
+    dse_fit_t fit;
+    if (dse_refine_refit(rf, s->n_layers, s->fit_ej, &fit, NULL) != 0)
+        s->fit_off = 1;
+    else if (fit.points) {
+        /* the error before the first refit, after the last */
+        double before = s->refits ? s->last_fit.rms_before : fit.rms_before;
+        double mbefore = s->refits ? s->last_fit.mean_before : fit.mean_before;
+        s->last_fit = fit;
+        s->last_fit.rms_before = before;
+        s->last_fit.mean_before = mbefore;
+        s->refits++;
+    }
+    free(rf);
+}
+
 /* refine: one round of every layer not done, within the budget left. */
 static uint64_t s_refine_round(dse_search_t *s)
 {
     uint64_t added = 0;
+    if (s->refine_rounds++ > 0)
+        s_refine_refit(s);
     for (size_t i = 0; i < s->n_layers; i++) {
         if (!s->layers[i].rf)
             continue;
@@ -476,6 +516,7 @@ void dse_search_destroy(dse_search_t **sp)
         dse_nsga2_destroy(&s->layers[i].ga);
         dse_refine_destroy(&s->layers[i].rf);
     }
+    dse_evaljob_destroy(&s->fit_ej);
     for (size_t i = 0; i < s->n_pool; i++)
         free(s->pool[i]);
     free(s->pool);
@@ -600,6 +641,13 @@ unsigned dse_search_generations(const dse_search_t *s)
 uint64_t dse_search_budget(const dse_search_t *s)
 {
     return s->budget;
+}
+
+unsigned dse_search_refits(const dse_search_t *s, dse_fit_t *last)
+{
+    if (last)
+        *last = s->last_fit;
+    return s->refits;
 }
 
 int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *const *fronts,

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "search/fit.h"
 #include "worker/eval.h"
 
 /* At most this many units of ranges in one job. */
@@ -124,5 +125,9 @@ uint64_t dse_search_total(const dse_search_t *s);
 unsigned dse_search_generations(const dse_search_t *s);
 /* The budget shared out (evaluations), or the space size for exhaustive. */
 uint64_t dse_search_budget(const dse_search_t *s);
+/* refine: how many times the model's calibratable keys were refitted
+ * between rounds, and into *last (may be NULL) the last fit's points and
+ * errors, its "before" being the error before the first refit. */
+unsigned dse_search_refits(const dse_search_t *s, dse_fit_t *last);
 
 #endif
