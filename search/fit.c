@@ -37,6 +37,11 @@ static int s_prepare(dse_evaljob_t *ej, dse_error_t *err)
     return 0;
 }
 
+int dse_fit_prepare(dse_evaljob_t *ej, dse_error_t *err)
+{
+    return s_prepare(ej, err);
+}
+
 /* Sum of squared log errors (and mean relative error); a point the model
  * finds infeasible with these values costs a large fixed penalty. */
 static double s_loss(const s_data_t *d, double *mean_rel)

@@ -34,6 +34,10 @@ typedef struct {
 /* The model's calibratable keys. */
 size_t dse_fit_n_keys(const dse_hwmodel_t *m);
 
+/* Prepares every layer of ej again after its hardware values
+ * (ej->job->hw) changed. Returns 0 or the model's error. */
+int dse_fit_prepare(dse_evaljob_t *ej, dse_error_t *err);
+
 /* Fits the job's calibratable keys to n samples (n > 0) of metric (a model
  * metric index): ej->job->hw holds the fitted values afterwards and every
  * layer is prepared again with them. Returns 0, or the model's error when
