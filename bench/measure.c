@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,16 @@
 #include "worker/measure.h"
 
 extern char **environ;
+
+/* CPU seconds of this process (who = RUSAGE_SELF) or of its waited-for
+ * children (RUSAGE_CHILDREN), user + system. */
+static double s_cpu(int who)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
 
 int main(int argc, char **argv)
 {
@@ -81,9 +92,11 @@ int main(int argc, char **argv)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     double t_bare = 0, t_spawn = 0, t_cmd = 0, t0;
+    /* CPU time: of this process (the worker's side) and of the children */
+    double c_bare[2] = {0, 0}, c_spawn[2] = {0, 0}, c_cmd[2] = {0, 0}, s0, k0;
     int failed = 0;
     for (int i = 0; i < n; i++) {
-        t0 = dse_now();
+        t0 = dse_now(), s0 = s_cpu(RUSAGE_SELF), k0 = s_cpu(RUSAGE_CHILDREN);
         pid_t pid = fork();
         if (pid == 0) {
             int fd = open("/dev/null", 1);
@@ -93,19 +106,22 @@ int main(int argc, char **argv)
         }
         waitpid(pid, NULL, 0);
         t_bare += dse_now() - t0;
+        c_bare[0] += s_cpu(RUSAGE_SELF) - s0, c_bare[1] += s_cpu(RUSAGE_CHILDREN) - k0;
 
-        t0 = dse_now();
+        t0 = dse_now(), s0 = s_cpu(RUSAGE_SELF), k0 = s_cpu(RUSAGE_CHILDREN);
         if (posix_spawn(&pid, sim, &fa, NULL, args, environ) == 0)
             waitpid(pid, NULL, 0);
         t_spawn += dse_now() - t0;
+        c_spawn[0] += s_cpu(RUSAGE_SELF) - s0, c_spawn[1] += s_cpu(RUSAGE_CHILDREN) - k0;
 
-        t0 = dse_now();
+        t0 = dse_now(), s0 = s_cpu(RUSAGE_SELF), k0 = s_cpu(RUSAGE_CHILDREN);
         uint64_t idx = (uint64_t)i % s->size;
         dse_space_decode(s, idx, params);
         ej->job->model->evaluate(ej->ctx[0], params, metrics);
         if (dse_measure_point(ej, 0, idx, params, metrics, NULL, why, sizeof why) != 0)
             failed++;
         t_cmd += dse_now() - t0;
+        c_cmd[0] += s_cpu(RUSAGE_SELF) - s0, c_cmd[1] += s_cpu(RUSAGE_CHILDREN) - k0;
     }
     posix_spawn_file_actions_destroy(&fa);
 
@@ -152,6 +168,9 @@ int main(int argc, char **argv)
     printf("  command path per point      %8.0f points/s (%.2f ms each; %.2fx the bare "
            "fork+exec, %.2fx the bare posix_spawn; %d failed)\n", n / t_cmd, 1e3 * t_cmd / n,
            t_cmd / t_bare, t_cmd / t_spawn, failed);
+    printf("  CPU ms per point, this process + the command: fork+exec %.2f + %.2f, posix_spawn "
+           "%.2f + %.2f, command path %.2f + %.2f\n", 1e3 * c_bare[0] / n, 1e3 * c_bare[1] / n,
+           1e3 * c_spawn[0] / n, 1e3 * c_spawn[1] / n, 1e3 * c_cmd[0] / n, 1e3 * c_cmd[1] / n);
     printf("  cache store (key + file)    %8.0f points/s\n", n / t_put);
     printf("  cache lookup (key + read)   %8.0f points/s (%d of %d hits)\n", n / t_get, hits, n);
     dse_evaljob_destroy(&ej);
