@@ -89,15 +89,19 @@ same_outputs "$T/plain" "$T/honest"
 [ "$(json_field "$S" measured)" = "$(json_field "$T/plain/summary.json" measured)" ] \
     || fail "re-measurements counted as measured points"
 kill $COORD
+wait_pid $COORD 10 || fail "the first coordinator did not stop"
+mv "$T/coordinator.log" "$T/coordinator-honest.log" # this part reads the log of its own
 
 note "one worker's simulator differs (x1.5): disagreements name it"
-start_coordinator --no-cache -v
-FAKE_SIM_SCALE=1.5 start_worker "$WEP" --allow-command
+# heartbeats of 1 s: a worker declared dead on a loaded machine would
+# register again under another number, and this part names them by number
+start_coordinator --no-cache -v --heartbeat 1
+FAKE_SIM_SCALE=1.5 start_worker "$WEP" --allow-command --heartbeat 1
 n=0
 until grep -q "(#1) joined" "$T/coordinator.log"; do
     n=$((n + 1)); [ $n -gt 200 ] && fail "the first worker never joined"; sleep 0.05
 done
-start_worker "$WEP" --allow-command
+start_worker "$WEP" --allow-command --heartbeat 1
 n=0
 until grep -q "(#2) joined" "$T/coordinator.log"; do
     n=$((n + 1)); [ $n -gt 200 ] && fail "the second worker never joined"; sleep 0.05
@@ -116,6 +120,7 @@ grep -v '#1,' "$T/dis.csv" | grep -q . && fail "a disagreement without the diffe
 grep -v ',cycles,' "$T/dis.csv" | grep -q . && fail "a disagreement on another metric than cycles"
 note "$d of 6 sampled points disagree"
 grep -q "verify: point .* disagree: cycles" "$T/coordinator.log" || fail "the coordinator did not log it"
+grep -q "(#3) joined" "$T/coordinator.log" && fail "a worker registered again: the numbers above may be wrong"
 kill $COORD
 
 note "one worker: nothing to compare with, said, no hang"
