@@ -177,6 +177,7 @@ DSE_TEST(keys_allowlist)
     dse_error_t err = DSE_ERROR_INIT;
     CHECK_INT(dse_keylist_load(dir, &l, &err), 0); /* empty */
     CHECK_INT(l.n, 0);
+    dse_keylist_release(&l);
     dse_key_t a, b;
     CHECK_INT(dse_key_generate("a", &a, &err), 0);
     CHECK_INT(dse_key_generate("b", &b, &err), 0);
