@@ -311,7 +311,10 @@ int dse_handshake_watch_failed(dse_handshake_watch_t *w, const char *side,
         uint32_t val;
         memcpy(&ev, head, 2);
         memcpy(&val, head + 2, 4);
-        failed = ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ? 1 : 2;
+        int kind = ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ? 1 : 2;
+        if (kind < failed)
+            continue; /* keep the clearer reason of this batch */
+        failed = kind;
         if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && cc)
             snprintf(why, size, "the coordinator at %s refused this %s's key '%s' (%s, public "
                      "key %s): its operator must copy the .pub file into the coordinator's "
@@ -341,7 +344,9 @@ int dse_handshake_watch_failed(dse_handshake_watch_t *w, const char *side,
                      "handshake (%s): is %s (--coordinator-key) the public key of this "
                      "coordinator?", ep, strerror((int)val), cc->server_path);
         else
-            snprintf(why, size, "the handshake with %s failed: %s", ep, strerror((int)val));
+            snprintf(why, size, "the coordinator at %s closed the connection during the "
+                     "handshake (%s): if it was started with --keys, this %s needs --key FILE "
+                     "and --coordinator-key FILE", ep, strerror((int)val), side);
     }
     return failed;
 }

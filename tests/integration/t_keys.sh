@@ -89,7 +89,8 @@ note "without keys, or with the wrong coordinator key"
 timeout 30 "$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/x" -q --timeout 20 \
     2>"$T/err"
 [ $? -eq 1 ] || fail "a keyless client: not refused"
-grep -q "uses CURVE keys (--keys): this client needs --key FILE and --coordinator-key FILE" "$T/err" ||
+# the mismatch, or (when the coordinator closes first) a closed handshake
+grep -q "this client needs --key FILE and --coordinator-key FILE" "$T/err" ||
     { cat "$T/err"; fail "keyless client: message"; }
 timeout 30 "$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/x" -q --timeout 20 \
     --key "$T/c/c1.key" --coordinator-key "$T/w/w2.pub" 2>"$T/err"
