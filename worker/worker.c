@@ -168,6 +168,7 @@ typedef struct {
     zsock_t *dealer;
     dse_handshake_watch_t *watch; /* the dealer's handshakes */
     int said_refused;        /* a failed handshake was logged since the last message */
+    int handshakes_closed;   /* handshakes the coordinator closed since the last message */
     s_jobentry_t *jobs;      /* the cache */
     uint64_t session;
     double last_seen;        /* last message from the coordinator */
@@ -462,6 +463,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
                 w.last_seen = now;
                 w.lost_since = now;
                 w.said_refused = 0;
+                w.handshakes_closed = 0;
                 backoff = 1.0;
                 switch (msg.cmd) {
                 case DSE_MSG_JOB: s_on_job(&w, &msg.job); break;
@@ -485,10 +487,16 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         if (now - w.last_sent >= hb)
             s_heartbeat(&w);
         char why[1200];
-        if (!which && dse_handshake_watch_failed(w.watch, "worker", o->curve, why, sizeof why) &&
-            !w.said_refused) {
-            fprintf(stderr, "dse-worker: %s; retrying with backoff\n", why);
+        int hs = which ? 0 : dse_handshake_watch_failed(w.watch, "worker", o->curve, why,
+                                                        sizeof why);
+        /* one handshake closed may be a coordinator going down; a refusal
+         * or a mismatch is not */
+        if (hs == 2 || (hs == 1 && ++w.handshakes_closed >= 3)) {
+            if (!w.said_refused)
+                fprintf(stderr, "dse-worker: %s; retrying with backoff\n", why);
             w.said_refused = 1;
+            /* libzmq would try again every 100 ms: wait for the backoff */
+            zsock_disconnect(w.dealer, "%s", o->endpoint);
         }
         if (now - w.last_seen > hb * misses) {
             /* the coordinator is silent: reconnect with backoff */

@@ -98,6 +98,9 @@ timeout 30 "$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/x"
 grep -q "is $T/w/w2.pub (--coordinator-key) the public key of this coordinator" "$T/err" ||
     { cat "$T/err"; fail "wrong coordinator key: message"; }
 [ -e "$T/x" ] && fail "a refused client wrote outputs"
+n=$(grep -cF "key $W2PUB is not in" "$T/coordinator.log")
+echo "the unknown worker was refused $n times"
+[ "$n" -le 12 ] || fail "the refused worker retried $n times: it should back off (1 s, 2 s, ...)"
 kill $W2 $COORD 2>/dev/null
 
 note "key files on the command line"
