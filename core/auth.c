@@ -174,10 +174,18 @@ dse_auth_t *dse_auth_new(const char *dir, const char *log_prefix, int verbose, d
     if (rc == 0) {
         snprintf(path, sizeof path, "%s/allowed", dir);
         rc = dse_key_check_dir(path, err);
+        if (rc && err && strstr(err->msg, "No such file"))
+            snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+                     " (make %s/workers and %s/clients, with the .pub files of the workers "
+                     "and dse-run users to accept)", path, path);
     }
     for (int r = 0; r < 2 && rc == 0; r++) {
         snprintf(path, sizeof path, "%s/allowed/%ss", dir, s_role_names[r]);
         rc = dse_keylist_load(path, &a->allowed[r], err);
+        if (rc && err && strcmp(err->file, path) == 0 && strstr(err->msg, "No such file"))
+            snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+                     " (make it, mode 755 or stricter, with the .pub files of the %ss to "
+                     "accept; it may be empty)", s_role_names[r]);
     }
     if (rc == 0) {
         a->actor = zactor_new(s_zap_actor, a);

@@ -60,6 +60,95 @@ static int s_space(char c)
     return c == ' ' || c == '\t';
 }
 
+/* One line of a key file (l, n bytes, without its end): blank, a comment,
+ * or `KEY = "VALUE"`. have[] marks the keys seen. */
+static int s_parse_line(const char *l, size_t n, int line, const char *path, dse_key_t *key,
+                        int have[3], dse_error_t *err)
+{
+    static const char *const names[3] = {"name", "public-key", "secret-key"};
+    size_t i = 0;
+    for (size_t k = 0; k < n; k++)
+        if ((unsigned char)l[k] < 0x20 ? l[k] != '\t' : (unsigned char)l[k] >= 0x7f)
+            return dse_error_set(err, DSE_EPARSE, path, line, (int)k + 1,
+                                 "a character that has no place in a key file (byte 0x%02x)",
+                                 (unsigned char)l[k]);
+    while (i < n && s_space(l[i]))
+        i++;
+    if (i == n || l[i] == '#')
+        return 0;
+    size_t k0 = i;
+    while (i < n && !s_space(l[i]) && l[i] != '=')
+        i++;
+    size_t klen = i - k0;
+    int which = -1;
+    for (int w = 0; w < 3; w++)
+        if (strlen(names[w]) == klen && memcmp(l + k0, names[w], klen) == 0)
+            which = w;
+    if (which < 0)
+        return dse_error_set(err, DSE_EPARSE, path, line, (int)k0 + 1,
+                             "unknown key '%.*s' (a key file holds name, public-key and "
+                             "secret-key)", (int)(klen > 40 ? 40 : klen), l + k0);
+    if (have[which])
+        return dse_error_set(err, DSE_EPARSE, path, line, (int)k0 + 1, "%s given twice",
+                             names[which]);
+    have[which] = 1;
+    while (i < n && s_space(l[i]))
+        i++;
+    if (i == n || l[i] != '=')
+        return dse_error_set(err, DSE_EPARSE, path, line, (int)i + 1, "expected '=' after %s",
+                             names[which]);
+    i++;
+    while (i < n && s_space(l[i]))
+        i++;
+    if (i == n || l[i] != '"')
+        return dse_error_set(err, DSE_EPARSE, path, line, (int)i + 1,
+                             "expected a quoted string after '%s ='", names[which]);
+    size_t v0 = ++i;
+    while (i < n && l[i] != '"')
+        i++;
+    if (i == n)
+        return dse_error_set(err, DSE_EPARSE, path, line, (int)v0, "unterminated string");
+    size_t vlen = i - v0;
+    i++;
+    while (i < n && s_space(l[i]))
+        i++;
+    if (i < n && l[i] != '#')
+        return dse_error_set(err, DSE_EPARSE, path, line, (int)i + 1,
+                             "unexpected text after the value of %s", names[which]);
+    char val[DSE_KEY_NAME_MAX + 2];
+    if (which == 0) {
+        if (vlen > DSE_KEY_NAME_MAX)
+            return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
+                                 "name longer than %d characters", DSE_KEY_NAME_MAX);
+        memcpy(val, l + v0, vlen);
+        val[vlen] = '\0';
+        if (!dse_key_name_ok(val))
+            return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
+                                 "name '%s': use 1 to 64 of A-Z a-z 0-9 . _ - (not starting "
+                                 "with '.')", val);
+        memcpy(key->name, val, vlen + 1);
+        return 0;
+    }
+    uint8_t bin[32];
+    if (vlen != DSE_KEY_Z85_LEN)
+        return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
+                             "%s has %zu characters: a CURVE key in Z85 has 40", names[which],
+                             vlen);
+    memcpy(val, l + v0, vlen);
+    val[vlen] = '\0';
+    if (dse_key_z85_decode(val, bin) != 0)
+        return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
+                             "%s is not a Z85 key (characters outside Z85's alphabet, or a "
+                             "group past 32 bits)", names[which]);
+    if (which == 1) {
+        memcpy(key->public_z85, val, vlen + 1);
+        memcpy(key->public_bin, bin, 32);
+    } else {
+        memcpy(key->secret_z85, val, vlen + 1);
+    }
+    return 0;
+}
+
 int dse_key_parse(const char *text, size_t len, const char *path, dse_key_t *key,
                   dse_error_t *err)
 {
@@ -69,99 +158,17 @@ int dse_key_parse(const char *text, size_t len, const char *path, dse_key_t *key
                              "larger than %d bytes: not a key file", DSE_KEY_FILE_MAX);
     int have[3] = {0, 0, 0};
     size_t pos = 0;
-    int line = 0;
-    while (pos < len) {
-        line++;
+    for (int line = 1; pos < len; line++) {
         size_t end = pos;
         while (end < len && text[end] != '\n')
             end++;
-        size_t e = end;
-        if (e > pos && text[e - 1] == '\r')
-            e--;
-        const char *l = text + pos;
-        size_t n = e - pos, i = 0;
-        for (size_t k = 0; k < n; k++)
-            if ((unsigned char)l[k] < 0x20 ? l[k] != '\t' : (unsigned char)l[k] >= 0x7f)
-                return dse_error_set(err, DSE_EPARSE, path, line, (int)k + 1,
-                                     "a character that has no place in a key file (byte "
-                                     "0x%02x)", (unsigned char)l[k]);
+        size_t e = end > pos && text[end - 1] == '\r' ? end - 1 : end;
+        int rc = s_parse_line(text + pos, e - pos, line, path, key, have, err);
+        if (rc) {
+            memset(key, 0, sizeof *key);
+            return rc;
+        }
         pos = end + 1;
-        while (i < n && s_space(l[i]))
-            i++;
-        if (i == n || l[i] == '#')
-            continue;
-        size_t k0 = i;
-        while (i < n && !s_space(l[i]) && l[i] != '=')
-            i++;
-        size_t klen = i - k0;
-        static const char *const names[3] = {"name", "public-key", "secret-key"};
-        int which = -1;
-        for (int w = 0; w < 3; w++)
-            if (strlen(names[w]) == klen && memcmp(l + k0, names[w], klen) == 0)
-                which = w;
-        if (which < 0)
-            return dse_error_set(err, DSE_EPARSE, path, line, (int)k0 + 1,
-                                 "unknown key '%.*s' (a key file holds name, public-key and "
-                                 "secret-key)", (int)(klen > 40 ? 40 : klen), l + k0);
-        if (have[which])
-            return dse_error_set(err, DSE_EPARSE, path, line, (int)k0 + 1, "%s given twice",
-                                 names[which]);
-        have[which] = 1;
-        while (i < n && s_space(l[i]))
-            i++;
-        if (i == n || l[i] != '=')
-            return dse_error_set(err, DSE_EPARSE, path, line, (int)i + 1,
-                                 "expected '=' after %s", names[which]);
-        i++;
-        while (i < n && s_space(l[i]))
-            i++;
-        if (i == n || l[i] != '"')
-            return dse_error_set(err, DSE_EPARSE, path, line, (int)i + 1,
-                                 "expected a quoted string after '%s ='", names[which]);
-        size_t v0 = ++i;
-        while (i < n && l[i] != '"')
-            i++;
-        if (i == n)
-            return dse_error_set(err, DSE_EPARSE, path, line, (int)v0, "unterminated string");
-        size_t vlen = i - v0;
-        i++;
-        while (i < n && s_space(l[i]))
-            i++;
-        if (i < n && l[i] != '#')
-            return dse_error_set(err, DSE_EPARSE, path, line, (int)i + 1,
-                                 "unexpected text after the value of %s", names[which]);
-        char val[DSE_KEY_NAME_MAX + 2];
-        if (which == 0) {
-            if (vlen > DSE_KEY_NAME_MAX)
-                return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
-                                     "name longer than %d characters", DSE_KEY_NAME_MAX);
-            memcpy(val, l + v0, vlen);
-            val[vlen] = '\0';
-            if (!dse_key_name_ok(val))
-                return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
-                                     "name '%s': use 1 to 64 of A-Z a-z 0-9 . _ - (not starting "
-                                     "with '.')", val);
-            memcpy(key->name, val, vlen + 1);
-            continue;
-        }
-        uint8_t bin[32];
-        if (vlen != DSE_KEY_Z85_LEN) {
-            return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
-                                 "%s has %zu characters: a CURVE key in Z85 has 40",
-                                 names[which], vlen);
-        }
-        memcpy(val, l + v0, vlen);
-        val[vlen] = '\0';
-        if (dse_key_z85_decode(val, bin) != 0)
-            return dse_error_set(err, DSE_EINVAL, path, line, (int)v0 + 1,
-                                 "%s is not a Z85 key (characters outside Z85's alphabet, or "
-                                 "a group past 32 bits)", names[which]);
-        if (which == 1) {
-            memcpy(key->public_z85, val, vlen + 1);
-            memcpy(key->public_bin, bin, 32);
-        } else {
-            memcpy(key->secret_z85, val, vlen + 1);
-        }
     }
     if (!have[1])
         return dse_error_set(err, DSE_EINVAL, path, 0, 0,
@@ -172,10 +179,12 @@ int dse_key_parse(const char *text, size_t len, const char *path, dse_key_t *key
             return dse_error_set(err, DSE_ENOTSUP, path, 0, 0,
                                  "cannot check the key pair: this libzmq has no CURVE (%s)",
                                  zmq_strerror(zmq_errno()));
-        if (strcmp(derived, key->public_z85) != 0)
+        if (strcmp(derived, key->public_z85) != 0) {
+            memset(key, 0, sizeof *key);
             return dse_error_set(err, DSE_EINVAL, path, 0, 0,
                                  "public-key is not the public key of secret-key: the file "
                                  "was edited or mixes two pairs");
+        }
     }
     return 0;
 }
