@@ -27,6 +27,7 @@ struct dse_auth {
     atomic_ullong refused;
     int started;              /* the handler bound its endpoint */
     zactor_t *actor;
+    unsigned monitors;        /* server sockets watched so far */
 };
 
 static void s_log(const dse_auth_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -121,9 +122,44 @@ static void s_zap_answer(dse_auth_t *a, zsock_t *handler)
     zmsg_send(&rep, handler);
 }
 
+/* A handshake that failed before any key reached the handler: a peer
+ * without CURVE, or one whose --coordinator-key is wrong. The monitor
+ * names only the local endpoint. */
+static void s_monitor_event(dse_auth_t *a, zsock_t *mon, int role)
+{
+    zmsg_t *m = zmsg_recv(mon);
+    zframe_t *head = m ? zmsg_first(m) : NULL;
+    if (!head || zframe_size(head) != 6) {
+        zmsg_destroy(&m);
+        return;
+    }
+    uint16_t ev;
+    uint32_t val;
+    memcpy(&ev, zframe_data(head), 2);
+    memcpy(&val, zframe_data(head) + 2, 4);
+    zmsg_destroy(&m);
+    if (ev != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        return;
+    unsigned long long n = atomic_fetch_add(&a->refused, 1) + 1;
+    if (n > 20 && n % 100 != 0)
+        return;
+    const char *what = s_role_names[role];
+    if (val == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        s_log(a, "refused a %s connection: the peer does not use CURVE (a %s without --key "
+                 "and --coordinator-key?) (%llu refused so far)", what,
+              role == 0 ? "dse-worker" : "dse-run", n);
+    else if (val == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+        s_log(a, "refused a %s connection: its handshake does not decrypt with this "
+                 "coordinator's key (a wrong --coordinator-key?) (%llu refused so far)", what, n);
+    else
+        s_log(a, "refused a %s connection: handshake protocol error 0x%x (%llu refused so far)",
+              what, (unsigned)val, n);
+}
+
 static void s_zap_actor(zsock_t *pipe, void *arg)
 {
     dse_auth_t *a = arg;
+    zsock_t *mons[2] = {NULL, NULL}; /* per role: the server socket's handshakes */
     zsock_t *handler = zsock_new(ZMQ_REP);
     if (handler && zsock_bind(handler, S_ZAP_ENDPOINT) == 0)
         a->started = 1;
@@ -137,17 +173,37 @@ static void s_zap_actor(zsock_t *pipe, void *arg)
         void *which = zpoller_wait(poller, -1);
         if (which == handler) {
             s_zap_answer(a, handler);
+        } else if (which && (which == mons[0] || which == mons[1])) {
+            s_monitor_event(a, which, which == mons[1]);
         } else if (which == pipe) {
-            char *cmd = zstr_recv(pipe);
-            int term = !cmd || strcmp(cmd, "$TERM") == 0;
-            zstr_free(&cmd);
-            if (term)
+            char *cmd = NULL, *ep = NULL, *role = NULL;
+            if (zstr_recvx(pipe, &cmd, &ep, &role, NULL) < 0 || !cmd ||
+                strcmp(cmd, "$TERM") == 0) {
+                zstr_free(&cmd);
+                zstr_free(&ep);
+                zstr_free(&role);
                 break;
+            }
+            /* MONITOR endpoint role: watch a server socket's handshakes */
+            int r = role && role[0] == '1';
+            if (strcmp(cmd, "MONITOR") == 0 && ep && !mons[r]) {
+                mons[r] = zsock_new(ZMQ_PAIR);
+                if (zsock_connect(mons[r], "%s", ep) == 0)
+                    zpoller_add(poller, mons[r]);
+                else
+                    zsock_destroy(&mons[r]);
+            }
+            zsock_signal(pipe, 0);
+            zstr_free(&cmd);
+            zstr_free(&ep);
+            zstr_free(&role);
         } else if (zpoller_terminated(poller)) {
             break;
         }
     }
     zpoller_destroy(&poller);
+    zsock_destroy(&mons[0]);
+    zsock_destroy(&mons[1]);
     zsock_destroy(&handler);
 }
 
@@ -210,6 +266,14 @@ void dse_auth_server(dse_auth_t *a, zsock_t *sock, dse_role_t role)
     zsock_set_curve_server(sock, 1);
     zsock_set_curve_publickey(sock, a->own.public_z85);
     zsock_set_curve_secretkey(sock, a->own.secret_z85);
+    /* the handler's thread also logs handshakes that fail before ZAP (no
+     * CURVE, a wrong coordinator key); it connects before we bind */
+    char ep[96];
+    snprintf(ep, sizeof ep, "inproc://dse-auth-monitor-%p-%u", (void *)a, a->monitors++);
+    if (zmq_socket_monitor(zsock_resolve(sock), ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+        zstr_sendx(a->actor, "MONITOR", ep, role == DSE_ROLE_CLIENT ? "1" : "0", NULL);
+        zsock_wait(a->actor);
+    }
 }
 
 size_t dse_auth_allowed(const dse_auth_t *a, dse_role_t role)

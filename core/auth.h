@@ -33,7 +33,9 @@ typedef struct dse_auth dse_auth_t;
  * NULL with err naming the file on failure; DSE_ENOTSUP without CURVE in
  * libzmq; DSE_EIO when another ZAP handler runs in this process. */
 dse_auth_t *dse_auth_new(const char *dir, const char *log_prefix, int verbose, dse_error_t *err);
-/* Makes sock a CURVE server for role (before it binds). */
+/* Makes sock a CURVE server for role (before it binds), once per role. Its
+ * handshakes that fail before a key reaches the handler (a peer without
+ * CURVE, or with a wrong coordinator key) are logged too. */
 void dse_auth_server(dse_auth_t *a, zsock_t *sock, dse_role_t role);
 /* How many keys a role allows. */
 size_t dse_auth_allowed(const dse_auth_t *a, dse_role_t role);

@@ -98,6 +98,10 @@ timeout 30 "$BIN/dse-run" "$T/job.toml" --client-endpoint "$CEP" --output "$T/x"
 grep -q "is $T/w/w2.pub (--coordinator-key) the public key of this coordinator" "$T/err" ||
     { cat "$T/err"; fail "wrong coordinator key: message"; }
 [ -e "$T/x" ] && fail "a refused client wrote outputs"
+grep -q "refused a client connection: the peer does not use CURVE (a dse-run without --key" \
+    "$T/coordinator.log" || { cat "$T/coordinator.log"; fail "the keyless client is not logged"; }
+grep -q "refused a client connection: its handshake does not decrypt with this coordinator's key" \
+    "$T/coordinator.log" || { cat "$T/coordinator.log"; fail "the wrong coordinator key is not logged"; }
 n=$(grep -cF "key $W2PUB is not in" "$T/coordinator.log")
 echo "the unknown worker was refused $n times"
 [ "$n" -le 12 ] || fail "the refused worker retried $n times: it should back off (1 s, 2 s, ...)"
