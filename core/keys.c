@@ -229,23 +229,20 @@ void dse_key_format(const dse_key_t *key, int secret, dse_strbuf_t *out)
         dse_strbuf_addf(out, "secret-key = \"%s\"\n", key->secret_z85);
 }
 
-/* Writes text to a fresh temporary file beside path, then links it at path
- * (which fails if path exists) or, with force, renames it over path. */
-static int s_write_one(const char *path, const char *text, size_t len, mode_t mode, int force,
+/* Writes text whole to a fresh temporary file beside path (its name in
+ * tmp, of size 4200), with mode, fsynced. */
+static int s_write_tmp(const char *path, const char *text, size_t len, mode_t mode, char *tmp,
                        dse_error_t *err)
 {
-    char tmp[4200];
-    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+    if (snprintf(tmp, 4200, "%s.XXXXXX", path) >= 4200)
         return dse_error_set(err, DSE_EINVAL, path, 0, 0, "path too long");
     int fd = mkstemp(tmp);
     if (fd < 0)
         return dse_error_set(err, DSE_EIO, path, 0, 0, "cannot create a file beside it: %s",
                              strerror(errno));
-    int rc = 0;
+    int rc = fchmod(fd, mode);
     const char *p = text;
     size_t left = len;
-    if (fchmod(fd, mode) != 0)
-        rc = -1;
     while (rc == 0 && left > 0) {
         ssize_t w = write(fd, p, left);
         if (w < 0 && errno == EINTR)
@@ -257,21 +254,27 @@ static int s_write_one(const char *path, const char *text, size_t len, mode_t mo
         p += w;
         left -= (size_t)w;
     }
-    if (rc == 0 && fsync(fd) != 0)
-        rc = -1;
+    if (rc == 0)
+        rc = fsync(fd);
     int e = errno;
     if (close(fd) != 0 && rc == 0) {
         rc = -1;
         e = errno;
     }
-    if (rc == 0) {
-        if (force)
-            rc = rename(tmp, path);
-        else
-            rc = link(tmp, path);
-        e = errno;
+    if (rc != 0) {
+        unlink(tmp);
+        return dse_error_set(err, DSE_EIO, path, 0, 0, "cannot write: %s", strerror(e));
     }
-    unlink(tmp); /* after link, or on failure; after rename it is gone already */
+    return 0;
+}
+
+/* Puts the temporary file at path: a link, which fails if path exists, or
+ * with force a rename over it. The temporary name is gone either way. */
+static int s_commit(const char *tmp, const char *path, int force, dse_error_t *err)
+{
+    int rc = force ? rename(tmp, path) : link(tmp, path);
+    int e = errno;
+    unlink(tmp);
     if (rc != 0)
         return dse_error_set(err, DSE_EIO, path, 0, 0, "cannot write: %s%s", strerror(e),
                              e == EEXIST ? " (give --force to replace it)" : "");
@@ -297,9 +300,22 @@ int dse_key_write_pair(const char *base, const dse_key_t *key, int force, dse_er
     dse_strbuf_t sk = DSE_STRBUF_INIT, pk = DSE_STRBUF_INIT;
     dse_key_format(key, 1, &sk);
     dse_key_format(key, 0, &pk);
-    int rc = s_write_one(kpath, sk.buf, sk.len, 0600, force, err);
+    /* both files written whole before either takes its name, so a full disk
+     * replaces nothing */
+    char ktmp[4200], ptmp[4200];
+    int rc = s_write_tmp(kpath, sk.buf, sk.len, 0600, ktmp, err);
     if (rc == 0) {
-        rc = s_write_one(ppath, pk.buf, pk.len, 0644, force, err);
+        rc = s_write_tmp(ppath, pk.buf, pk.len, 0644, ptmp, err);
+        if (rc != 0)
+            unlink(ktmp);
+    }
+    if (rc == 0) {
+        rc = s_commit(ktmp, kpath, force, err);
+        if (rc != 0)
+            unlink(ptmp);
+    }
+    if (rc == 0) {
+        rc = s_commit(ptmp, ppath, force, err);
         if (rc != 0 && !force)
             unlink(kpath); /* not half a pair */
     }

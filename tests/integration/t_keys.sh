@@ -24,6 +24,12 @@ cmp -s "$T/w/w1.key" "$T/w1.before" || fail "keygen replaced a key without --for
 "$BIN/dse-keygen" "$T/w/w1.key" 2>/dev/null; [ $? -eq 2 ] || fail "keygen NAME.key: exit 2"
 "$BIN/dse-keygen" --force "$T/w/w3" >/dev/null || fail "keygen --force on a new name"
 "$BIN/dse-keygen" --force "$T/w/w3" >/dev/null || fail "keygen --force over a pair"
+cp "$T/w/w3.key" "$T/w3.before"
+# (its messages through a pipe, which the file-size limit does not cover)
+msg=$( (ulimit -f 0; trap '' XFSZ; exec "$BIN/dse-keygen" --force "$T/w/w3") 2>&1 )
+[ $? -eq 1 ] || fail "keygen under a file-size limit: exit 1 expected"
+echo "$msg" | grep -q "w3.key: cannot write: File too large" || { echo "$msg"; fail "keygen: disk error message"; }
+cmp -s "$T/w/w3.key" "$T/w3.before" || fail "a failed keygen --force replaced the pair"
 ls "$T/w" | grep -v '^w[123]\.\(key\|pub\)$' && fail "keygen left temporary files"
 cp "$T/w/w1.pub" "$K/allowed/workers/"
 cp "$T/c/c1.pub" "$K/allowed/clients/"
