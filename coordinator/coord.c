@@ -1124,6 +1124,8 @@ static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const
     c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
                              &c->cap_bad_peers);
     c->bad_peers[c->n_bad_peers++] = w->peer;
+    if (c->auth) /* with keys, its key too: a new connection would not do */
+        dse_auth_ban(c->auth, w->peer.user);
     s_worker_drop(c, w, "quarantined", 0);
 }
 

@@ -2,6 +2,7 @@
  * (see auth.h). ZAP is ZeroMQ RFC 27. */
 #include "core/auth.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,30 @@ struct dse_auth {
     int started;              /* the handler bound its endpoint */
     zactor_t *actor;
     unsigned monitors;        /* server sockets watched so far */
+    pthread_mutex_t mu;       /* guards banned */
+    char (*banned)[80];       /* User-Ids refused from now on */
+    size_t n_banned, cap_banned;
 };
+
+static int s_is_banned(dse_auth_t *a, const char *user)
+{
+    pthread_mutex_lock(&a->mu);
+    int hit = 0;
+    for (size_t i = 0; i < a->n_banned && !hit; i++)
+        hit = strcmp(a->banned[i], user) == 0;
+    pthread_mutex_unlock(&a->mu);
+    return hit;
+}
+
+void dse_auth_ban(dse_auth_t *a, const char *user)
+{
+    if (!user[0] || s_is_banned(a, user))
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->banned = dse_xgrow(a->banned, sizeof *a->banned, a->n_banned + 1, &a->cap_banned);
+    snprintf(a->banned[a->n_banned++], sizeof *a->banned, "%s", user);
+    pthread_mutex_unlock(&a->mu);
+}
 
 static void s_log(const dse_auth_t *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void s_log(const dse_auth_t *a, const char *fmt, ...)
@@ -99,14 +123,26 @@ static void s_zap_answer(dse_auth_t *a, zsock_t *handler)
     const uint8_t *key = curve ? zframe_data(f[6]) : NULL;
     long idx = role >= 0 && key ? dse_keylist_find(&a->allowed[role], key) : -1;
     char user[DSE_KEY_NAME_MAX + 16] = "";
-    if (idx >= 0) {
+    if (idx >= 0)
         snprintf(user, sizeof user, "%s%s", s_prefixes[role], a->allowed[role].ids[idx]);
+    if (idx >= 0 && s_is_banned(a, user)) {
+        unsigned long long n = atomic_fetch_add(&a->refused, 1) + 1;
+        if (n <= 20 || n % 100 == 0)
+            s_log(a, "refused %s '%s' (%s/%s.pub) from %s: quarantined for results the model "
+                     "disagrees with, until this coordinator restarts (%llu refused so far)",
+                  s_role_names[role], a->allowed[role].ids[idx], a->allowed[role].dir,
+                  a->allowed[role].ids[idx], addr, n);
+        idx = -1;
+        user[0] = '\0';
+    } else if (idx >= 0) {
         if (a->verbose)
             s_log(a, "accepted %s '%s' (%s/%s.pub) from %s", s_role_names[role],
                   a->allowed[role].ids[idx], a->allowed[role].dir, a->allowed[role].ids[idx],
                   addr);
-    } else {
+    } else if (key) {
         s_refuse_log(a, role, addr, key);
+    } else if (!curve) {
+        s_refuse_log(a, role, addr, NULL);
     }
     zmsg_t *rep = zmsg_new();
     zmsg_addstr(rep, "1.0");
@@ -138,13 +174,17 @@ static void s_monitor_event(dse_auth_t *a, zsock_t *mon, int role)
     memcpy(&ev, zframe_data(head), 2);
     memcpy(&val, zframe_data(head) + 2, 4);
     zmsg_destroy(&m);
-    if (ev != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+    if (ev != ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL && ev != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
         return;
     unsigned long long n = atomic_fetch_add(&a->refused, 1) + 1;
     if (n > 20 && n % 100 != 0)
         return;
     const char *what = s_role_names[role];
-    if (val == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+    if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+        s_log(a, "a %s connection closed during its handshake (%s): a peer without CURVE, or "
+                 "with a wrong --coordinator-key? (%llu refused so far)", what,
+              strerror((int)val), n);
+    else if (val == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
         s_log(a, "refused a %s connection: the peer does not use CURVE (a %s without --key "
                  "and --coordinator-key?) (%llu refused so far)", what,
               role == 0 ? "dse-worker" : "dse-run", n);
@@ -218,6 +258,7 @@ dse_auth_t *dse_auth_new(const char *dir, const char *log_prefix, int verbose, d
     snprintf(a->log_prefix, sizeof a->log_prefix, "%s", log_prefix);
     a->verbose = verbose;
     atomic_init(&a->refused, 0);
+    pthread_mutex_init(&a->mu, NULL);
     char path[1200];
     int rc = dse_key_check_dir(dir, err);
     if (rc == 0) {
@@ -270,7 +311,8 @@ void dse_auth_server(dse_auth_t *a, zsock_t *sock, dse_role_t role)
      * CURVE, a wrong coordinator key); it connects before we bind */
     char ep[96];
     snprintf(ep, sizeof ep, "inproc://dse-auth-monitor-%p-%u", (void *)a, a->monitors++);
-    if (zmq_socket_monitor(zsock_resolve(sock), ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0) {
+    if (zmq_socket_monitor(zsock_resolve(sock), ep, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                                        ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
         zstr_sendx(a->actor, "MONITOR", ep, role == DSE_ROLE_CLIENT ? "1" : "0", NULL);
         zsock_wait(a->actor);
     }
@@ -294,6 +336,8 @@ void dse_auth_destroy(dse_auth_t **a_p)
     zactor_destroy(&a->actor);
     dse_keylist_release(&a->allowed[0]);
     dse_keylist_release(&a->allowed[1]);
+    free(a->banned);
+    pthread_mutex_destroy(&a->mu);
     memset(&a->own, 0, sizeof a->own);
     free(a);
     *a_p = NULL;
@@ -390,9 +434,9 @@ int dse_handshake_watch_failed(dse_handshake_watch_t *w, const char *side,
         if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && cc)
             snprintf(why, size, "the coordinator at %s refused this %s's key '%s' (%s, public "
                      "key %s): its operator must copy the .pub file into the coordinator's "
-                     "KEYS/allowed/%ss/ and restart it", ep, side,
-                     cc->own.name[0] ? cc->own.name : "unnamed", cc->own_path,
-                     cc->own.public_z85, side);
+                     "KEYS/allowed/%ss/ and restart it (or the coordinator quarantined this "
+                     "key: see its log)", ep, side, cc->own.name[0] ? cc->own.name : "unnamed",
+                     cc->own_path, cc->own.public_z85, side);
         else if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
             snprintf(why, size, "the coordinator at %s refused this %s (ZAP status %u)", ep,
                      side, (unsigned)val);

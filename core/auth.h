@@ -39,6 +39,10 @@ dse_auth_t *dse_auth_new(const char *dir, const char *log_prefix, int verbose, d
 void dse_auth_server(dse_auth_t *a, zsock_t *sock, dse_role_t role);
 /* How many keys a role allows. */
 size_t dse_auth_allowed(const dse_auth_t *a, dse_role_t role);
+/* Refuses the key of user (a User-Id, "worker:NAME") from now on, until
+ * the coordinator restarts: for a worker quarantined for false results,
+ * which could otherwise connect again. Thread-safe. */
+void dse_auth_ban(dse_auth_t *a, const char *user);
 /* Connections refused so far. */
 uint64_t dse_auth_refused(dse_auth_t *a);
 /* Stops the handler. Destroy the server sockets first: without a handler

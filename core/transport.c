@@ -60,7 +60,9 @@ int dse_msg_recv_as(zsock_t *sock, const char *user_prefix, dse_peer_t *peer, ds
     /* the role the ZAP handler gave this connection: a key allowed for one
      * role must not be heard on the other's socket */
     zframe_t *last = zmsg_last(m); /* a data frame: the routing id may carry no metadata */
-    const char *user = user_prefix && last ? zframe_meta(last, "User-Id") : NULL;
+    const char *user = last ? zframe_meta(last, "User-Id") : NULL;
+    if (peer)
+        snprintf(peer->user, sizeof peer->user, "%s", user ? user : "");
     if (user_prefix && (!user || strncmp(user, user_prefix, strlen(user_prefix)) != 0)) {
         rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "a connection authenticated as '%.80s' "
                            "on the socket for '%s' peers", user ? user : "(nobody)",

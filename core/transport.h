@@ -20,6 +20,7 @@
 typedef struct {
     unsigned char bytes[256];
     size_t len;
+    char user[80]; /* the connection's User-Id (core/auth: "worker:NAME"), "" without keys */
 } dse_peer_t;
 
 /* Sends msg; on a ROUTER, to peer (NULL on a DEALER). 0 or DSE_EIO. */
