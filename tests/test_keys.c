@@ -315,6 +315,7 @@ DSE_TEST(keys_roles)
     CHECK_INT(dse_msg_recv_as(ws, "worker:", &peer, &got, &err), 0);
     CHECK_INT(got.cmd, DSE_MSG_HEARTBEAT);
     dse_msg_release(&got);
+    CHECK_STR(peer.user, "worker:w1");
     /* heard on a socket serving the other role: a protocol error naming it */
     CHECK_INT(dse_msg_send(d1, NULL, &m), 0);
     CHECK(s_readable(ws, 5000));
@@ -352,6 +353,18 @@ DSE_TEST(keys_roles)
     CHECK_INT(dse_msg_recv_as(cs, "client:", &peer, &got, &err), 0);
     dse_msg_release(&got);
     zsock_destroy(&d3);
+
+    /* a banned key (a quarantined worker) is refused on a new connection */
+    dse_auth_ban(auth, "worker:w1");
+    uint64_t before = dse_auth_refused(auth);
+    zsock_t *d4 = zsock_new(ZMQ_DEALER);
+    zsock_set_sndtimeo(d4, 0);
+    dse_curve_client_apply(&cw, d4);
+    CHECK(zsock_connect(d4, "%s", ep_w) == 0);
+    dse_msg_send(d4, NULL, &m);
+    CHECK(!s_readable(ws, 1000));
+    CHECK(dse_auth_refused(auth) > before);
+    zsock_destroy(&d4);
     zsock_destroy(&d1);
     zsock_destroy(&ws);
     zsock_destroy(&cs);
