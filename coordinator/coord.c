@@ -12,6 +12,7 @@
 
 #include "coordinator/mcache.h"
 #include "coordinator/verify.h"
+#include "core/auth.h"
 #include "core/evaluator.h"
 #include "core/outputs.h"
 #include "core/space.h"
@@ -167,6 +168,7 @@ struct dse_coord {
     s_pending_t **pending;
     size_t n_pending, cap_pending;
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
+    dse_auth_t *auth;    /* CURVE: the ZAP handler and allow-lists, or NULL */
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -1270,6 +1272,8 @@ static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const
     c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
                              &c->cap_bad_peers);
     c->bad_peers[c->n_bad_peers++] = w->peer;
+    if (c->auth) /* with keys, its key too: a new connection would not do */
+        dse_auth_ban(c->auth, w->peer.user);
     s_worker_drop(c, w, "quarantined", 0);
 }
 
@@ -1540,7 +1544,8 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->wsock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->wsock, c->auth ? dse_role_user_prefix(DSE_ROLE_WORKER) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "worker", &err);
         return;
@@ -1747,7 +1752,8 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->csock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->csock, c->auth ? dse_role_user_prefix(DSE_ROLE_CLIENT) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "client", &err);
         return;
@@ -1911,19 +1917,26 @@ int dse_endpoint_is_local(const char *ep)
 
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
 {
-    /* the one place the bind policy lives: nothing is authenticated yet
-     * (no CURVE), so a port beyond this host is opened only when asked */
+    /* the one place the bind policy lives: without keys nothing is
+     * authenticated, so a port beyond this host is opened only when asked */
     const char *eps[2] = {o->worker_bind, o->client_bind};
     for (int i = 0; i < 2; i++)
-        if (!dse_endpoint_is_local(eps[i]) && !o->insecure) {
+        if (!dse_endpoint_is_local(eps[i]) && !o->insecure && !o->keys_dir) {
             dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
-                          "refusing to bind %s: it is reachable beyond this host, and the "
-                          "coordinator authenticates no one yet, so anyone who reaches it could "
-                          "register workers and submit or cancel jobs. Bind 127.0.0.1 or ipc://, "
-                          "or give --insecure on a network only trusted hosts can reach", eps[i]);
+                          "refusing to bind %s: it is reachable beyond this host, and without "
+                          "--keys the coordinator authenticates no one, so anyone who reaches "
+                          "it could register workers and submit or cancel jobs. Give --keys DIR "
+                          "(see dse-keygen), bind 127.0.0.1 or ipc://, or give --insecure on a "
+                          "network only trusted hosts can reach", eps[i]);
             return NULL;
         }
+    /* the ZAP handler first: a CURVE socket that binds without one
+     * accepts every key */
+    dse_auth_t *auth = NULL;
+    if (o->keys_dir && !(auth = dse_auth_new(o->keys_dir, "dse-coordinator", o->verbose, err)))
+        return NULL;
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
+    c->auth = auth;
     c->o = *o;
     if (c->o.heartbeat_s <= 0)
         c->o.heartbeat_s = 1.0;
@@ -1940,6 +1953,10 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
     /* never block on a peer that went away */
     zsock_set_router_mandatory(c->wsock, 0);
     zsock_set_router_mandatory(c->csock, 0);
+    if (c->auth) {
+        dse_auth_server(c->auth, c->wsock, DSE_ROLE_WORKER);
+        dse_auth_server(c->auth, c->csock, DSE_ROLE_CLIENT);
+    }
     if (s_bind(c->wsock, o->worker_bind, c->wep, sizeof c->wep, err) ||
         s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err)) {
         dse_coord_destroy(&c);
@@ -1956,6 +1973,12 @@ const char *dse_coord_worker_endpoint(const dse_coord_t *c)
 const char *dse_coord_client_endpoint(const dse_coord_t *c)
 {
     return c->cep;
+}
+
+void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients)
+{
+    *workers = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_WORKER) : 0;
+    *clients = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_CLIENT) : 0;
 }
 
 int dse_coord_run(dse_coord_t *c)
@@ -2027,6 +2050,8 @@ void dse_coord_destroy(dse_coord_t **c_p)
     free(c->workers);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
+    /* after the sockets: without its handler a CURVE socket accepts any key */
+    dse_auth_destroy(&c->auth);
     dse_mcache_destroy(&c->cache);
     free(c);
     *c_p = NULL;
