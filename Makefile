@@ -6,7 +6,7 @@
 #   make run      deps, build, then the main job on configs/quickstart.toml
 #   make asan     the tests under -fsanitize=address,undefined (in build/asan)
 #   make fuzz     libFuzzer: TOML parser, wire decoders, job text (FUZZ_SECONDS each, default 60)
-#   make chaos    4 workers killed and frozen at random during jobs; identical outputs
+#   make chaos    4 workers killed and frozen at random, one coordinator restart; identical outputs
 #   make bench    the benchmarks
 
 CC       ?= cc

@@ -7,7 +7,9 @@
  *      (target: at least 20,000 unit results per second);
  *   4. the same without and with CURVE keys (--keys), alternated, for the
  *      cost of encryption and authentication (`bench-runtime --curve` runs
- *      this part alone).
+ *      this part alone);
+ *   5. the same without and with a journal (--state), alternated
+ *      (`bench-runtime journal` runs this part alone, twice over).
  *
  * Loopback only. Run from the repository root (it runs build/dse-run).
  */
@@ -123,6 +125,7 @@ static volatile sig_atomic_t s_fake_stop;
 
 /* CURVE for the fake workers and the client, when the run uses keys */
 static const char *s_keys_dir;
+static const char *s_state_dir; /* the coordinator's journal folder, or NULL */
 static dse_curve_client_t s_worker_keys, s_client_keys;
 
 static void *s_fake_worker(void *arg)
@@ -187,7 +190,12 @@ static double s_coordinator_alone(const char *what)
     s_coord_stop = 0;
     dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
                           .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop,
-                          .keys_dir = s_keys_dir};
+                          .keys_dir = s_keys_dir, .state_dir = s_state_dir};
+    if (s_state_dir) { /* a fresh journal */
+        char path[512];
+        snprintf(path, sizeof path, "%s/journal", s_state_dir);
+        unlink(path);
+    }
     dse_error_t err = DSE_ERROR_INIT;
     dse_coord_t *c = dse_coord_new(&o, &err);
     if (!c) {
@@ -335,6 +343,22 @@ static void s_curve_cost(void)
         fprintf(stderr, "bench: could not remove %s\n", dir);
 }
 
+/* The journal's cost: the coordinator alone without and with --state, in
+ * the same run, rounds alternating. */
+static void s_journal_cost(int rounds)
+{
+    for (int r = 0; r < rounds; r++) {
+        s_state_dir = NULL;
+        double off = s_coordinator_alone("");
+        s_state_dir = "build/journal-bench.state"; /* not bench-*: those are programs */
+        double on = s_coordinator_alone(" with a journal (--state)");
+        s_state_dir = NULL;
+        if (off > 0 && on > 0)
+            printf("journal cost, round %d: %.0f results/s with --state against %.0f without: "
+                   "%.2fx\n", r + 1, on, off, on / off);
+    }
+}
+
 int main(int argc, char **argv)
 {
     zsys_handler_set(NULL);
@@ -342,9 +366,13 @@ int main(int argc, char **argv)
         s_curve_cost();
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "journal") == 0) {
+        s_journal_cost(2);
+        return 0;
+    }
     s_inprocess_rate();
     s_end_to_end();
-    s_coordinator_alone("");
+    s_journal_cost(1);
     s_curve_cost();
     return 0;
 }

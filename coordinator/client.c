@@ -135,13 +135,14 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
     int said_no_workers = 0, handshakes_closed = 0;
     for (;;) {
         if (o->stop && *o->stop) {
-            if (job_id) {
+            if (job_id && !o->keep_job) {
                 dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
                 m.cancel.job = job_id;
                 dse_msg_send(sock, NULL, &m);
                 zclock_sleep(50); /* let the cancel leave */
             }
-            rc = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "interrupted: the job was cancelled");
+            rc = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "interrupted: the job was %s",
+                               o->keep_job ? "stopped" : "cancelled");
             break;
         }
         zpoller_t *p = zpoller_new(sock, NULL);

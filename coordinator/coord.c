@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/journal.h"
 #include "coordinator/mcache.h"
 #include "coordinator/verify.h"
 #include "core/auth.h"
@@ -118,6 +119,11 @@ typedef struct s_job {
     int said_no_workers;    /* "waiting for workers" logged since then */
     uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
     int waiting_logged;
+    /* restored from the journal: its submitted text, and whether it still
+     * waits for a client to submit that text again (orphan) with its
+     * results held back when it finished meanwhile (held) */
+    char *text;
+    int orphan, held;
     int search_over;      /* the search proposed its last unit */
     /* [evaluator] verify: the sampled points run as one-point units from
      * verify_first, verify_map[unit - verify_first] naming each one's sample
@@ -137,6 +143,7 @@ typedef struct {
     dse_peer_t client;
     char *config;
     double unit_seconds;
+    double unit_s; /* what the search was built with (the job's, else the coordinator's) */
     double submitted;
     dse_evaljob_t *ej;
     dse_search_t *search;
@@ -168,6 +175,8 @@ struct dse_coord {
     s_pending_t **pending;
     size_t n_pending, cap_pending;
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
+    dse_journal_t *journal; /* --state: NULL without, and while the journal is replayed */
+    int replaying;
     dse_auth_t *auth;    /* CURVE: the ZAP handler and allow-lists, or NULL */
 };
 
@@ -193,6 +202,13 @@ static void s_proto_error(dse_coord_t *c, const char *side, const dse_error_t *e
     if (c->proto_errors <= 10 || c->proto_errors % 1000 == 0)
         s_log(c, "dropped a malformed message from a %s (%llu so far): %s", side,
               (unsigned long long)c->proto_errors, err->msg);
+}
+
+/* A journal write failed: said once, the journal is off from then on. */
+static void s_journal_rc(dse_coord_t *c, int rc, const dse_error_t *err)
+{
+    if (rc)
+        s_log(c, "%s: %s", err->file, err->msg);
 }
 
 /* ------------------------------------------------------------------- workers */
@@ -299,6 +315,7 @@ static void s_job_free(s_job_t *j)
     for (size_t i = 0; i < j->n_splits; i++)
         dse_front_destroy(&j->splits[i].rows);
     free(j->splits);
+    free(j->text);
     dse_verify_destroy(&j->verify);
     free(j->verify_map);
     dse_search_destroy(&j->search);
@@ -308,6 +325,8 @@ static void s_job_free(s_job_t *j)
 
 static void s_job_remove(dse_coord_t *c, s_job_t *j)
 {
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_end(c->journal, j->id, &jerr), &jerr);
     /* leases held by workers are released, and the workers told to drop the job */
     for (size_t i = 0; i < j->n_leases; i++) {
         s_worker_t *w = s_worker_by_uid(c, j->leases[i].worker);
@@ -519,6 +538,8 @@ static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
  * front, so that one point that kills workers costs only itself. */
 static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why)
 {
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_split(c->journal, j->id, slot, &jerr), &jerr);
     uint64_t u, lo, hi;
     if (s_is_piece(slot)) {
         s_piece_t *p = &j->pieces[slot & ~S_PIECE_BIT];
@@ -546,9 +567,10 @@ static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *
     s_job_push_retry(j, a);
     s_job_push_retry(j, b);
     j->reissued += 2;
-    s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
-          "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
-          (unsigned long long)lo, (unsigned long long)hi, s_max_attempts(c, j), why);
+    if (!c->replaying)
+        s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
+              "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
+              (unsigned long long)lo, (unsigned long long)hi, s_max_attempts(c, j), why);
 }
 
 /* The point a one-point slot stands for. */
@@ -562,6 +584,9 @@ static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
     dse_perm_init(&perm, j->ej->job->layers[unit->layer].space->size, unit->key);
     return dse_perm_at(&perm, unit->lo);
 }
+
+static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *u,
+                              unsigned tries, const char *why);
 
 /* A lease ended without a result. charge says whether the slot is to blame:
  * a FAIL, a bad RESULT, an expired lease or a worker that died holding it
@@ -608,8 +633,18 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
         s_slot_split(c, j, slot, why);
         return;
     }
-    unsigned tries = *attempts;
-    *state = S_QUARANTINED;
+    s_slot_quarantine(c, j, slot, &unit, *attempts, why);
+}
+
+/* A one-point slot that reached its attempt limit is settled as
+ * quarantined (a measured point: infeasible, with its reason). */
+static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *u,
+                              unsigned tries, const char *why)
+{
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_quarantine(c->journal, j->id, slot, tries, why, &jerr), &jerr);
+    dse_unit_t unit = *u;
+    *s_slot_state(j, slot) = S_QUARANTINED;
     uint64_t point = s_slot_point(j, &unit);
     j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
     dse_quarantined_t *q = &j->quar[j->n_quar++];
@@ -624,10 +659,11 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
         j->per_layer[unit.layer].evaluated++;
         j->per_layer[unit.layer].infeasible++;
         j->evaluated++;
-        s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
-              (unsigned long long)j->id, (unsigned long long)point,
-              j->ej->job->layers[unit.layer].name, tries, tries == 1 ? "" : "s", why);
-    } else {
+        if (!c->replaying)
+            s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
+                  (unsigned long long)j->id, (unsigned long long)point,
+                  j->ej->job->layers[unit.layer].name, tries, tries == 1 ? "" : "s", why);
+    } else if (!c->replaying) {
         s_log(c, "job %llu: point %llu of layer '%s' quarantined after %u attempts: %s",
               (unsigned long long)j->id, (unsigned long long)point,
               j->ej->job->layers[unit.layer].name, tries, why);
@@ -676,6 +712,8 @@ static double s_progress_hv(s_job_t *j)
 
 static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
 {
+    if (j->orphan)
+        return;
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
         alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
@@ -714,6 +752,10 @@ static void s_check_workers(dse_coord_t *c, s_job_t *j, double now)
 static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
 {
     const dse_job_t *job = j->ej->job;
+    if (j->orphan) { /* restored and finished before its client came back: kept for it */
+        j->held = 1;
+        return;
+    }
     s_send_progress(c, j, now);
     for (size_t i = 0; i < job->n_layers; i++) {
         dse_msg_t m = {.cmd = DSE_MSG_LAYER_FRONT};
@@ -817,13 +859,19 @@ static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j);
 
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
-    while (j->done + j->n_quar_units == dse_search_n_units(j->search)) {
+    while (!j->held && j->done + j->n_quar_units == dse_search_n_units(j->search)) {
         if (!j->search_over) {
             uint64_t slots = 0;
             for (size_t i = 0; i < c->n_workers; i++)
                 slots += c->workers[i].credit;
             uint64_t before = dse_search_n_units(j->search);
-            if (dse_search_advance(j->search, now - j->started, slots) > 0) {
+            uint64_t added = dse_search_advance(j->search, now - j->started, slots);
+            if (added > 0) {
+                /* the search's next round is journaled with what it was
+                 * asked, so that a replay proposes the same units */
+                dse_error_t jerr = DSE_ERROR_INIT;
+                s_journal_rc(c, dse_journal_advance(c->journal, j->id, now - j->started, slots,
+                                                    added, &jerr), &jerr);
                 s_job_grow(j);
                 s_resolve_local(c, j, before, dse_search_n_units(j->search));
                 continue;
@@ -1325,10 +1373,15 @@ static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, 
  * the search, a piece's are gathered with its unit's other pieces (see
  * s_piece_settled). A measured job's rows are kept whatever the per-layer
  * constraints (so that they can be cached): they are checked here. */
-static void s_merge(s_job_t *j, uint64_t slot, const dse_unit_t *unit,
+static void s_merge(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *unit,
                     const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
                     const int64_t *cin, const int64_t *cout, const double *metrics, size_t width)
 {
+    /* journaled as it came, before the measured rows are filtered: a replay
+     * merges the same input the same way */
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_merge(c->journal, j->id, slot, cn, n, index, cin, cout, metrics,
+                                      width, &jerr), &jerr);
     const dse_job_t *job = j->ej->job;
     dse_counters_t *pl = &j->per_layer[unit->layer];
     uint64_t dropped = 0;
@@ -1411,7 +1464,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
             cn.infeasible = 1;
             dse_eval_tally(job, 0, metrics, &cn.why);
-            s_merge(j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
+            s_merge(c, j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
             continue;
         }
         if (!c->cache)
@@ -1430,7 +1483,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         j->cached++;
         if (finite)
             dse_verify_record(j->verify, unit.layer, idx, 0, "cache", metrics);
-        s_merge(j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
+        s_merge(c, j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
     }
 }
 
@@ -1511,7 +1564,7 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
             free(key);
         }
     }
-    s_merge(j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
+    s_merge(c, j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
             r->rows.metrics, r->rows.width);
     size_t k = 0;
     while (k < j->n_seen && j->seen[k] != w->uid)
@@ -1616,6 +1669,7 @@ static void *s_build_thread(void *arg)
     if (rc == 0) {
         const dse_job_t *job = pj->ej->job;
         double unit_s = job->unit_seconds > 0 ? job->unit_seconds : pj->unit_seconds;
+        pj->unit_s = unit_s;
         rate = dse_xcalloc(job->n_layers + 1, sizeof *rate);
         for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
             if (atomic_load(&pj->cancel))
@@ -1650,6 +1704,28 @@ static void s_pending_free(s_pending_t *pj)
 /* A SUBMIT starts a build thread; the job starts when it is ready. */
 static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s, double now)
 {
+    /* the text of a job restored from the journal: its client is back */
+    for (size_t i = 0; i < c->n_jobs; i++) {
+        s_job_t *j = c->jobs[i];
+        if (!j->orphan || !s->config || strcmp(j->text, s->config) != 0)
+            continue;
+        j->orphan = 0;
+        j->client = *p;
+        j->client_seen = now;
+        dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
+        m.accept.job = j->id;
+        m.accept.digest = j->ej->digest;
+        dse_msg_send(c->csock, p, &m);
+        s_log(c, "job %llu '%s' resumed by its client: %llu of %llu units merged already",
+              (unsigned long long)j->id, j->ej->job->name,
+              (unsigned long long)(j->done + j->n_quar_units),
+              (unsigned long long)dse_search_n_units(j->search));
+        if (j->held) {
+            j->held = 0;
+            s_job_finish(c, j, now);
+        }
+        return;
+    }
     if (c->n_pending >= S_MAX_PENDING) {
         char buf[200];
         snprintf(buf, sizeof buf, "the coordinator is preparing %zu jobs already: submit again "
@@ -1672,30 +1748,16 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     c->pending[c->n_pending++] = pj;
 }
 
-/* A built job becomes a running one: its state, the ACCEPT to its client
- * (or an ERROR when the cache a measured job needs cannot be opened). */
-static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
+/* A job's state, added to the running jobs (its units not yet resolved). */
+static s_job_t *s_job_create(dse_coord_t *c, uint64_t id, dse_evaljob_t *ej, dse_search_t *search,
+                             double *rate, double now)
 {
-    dse_error_t err = DSE_ERROR_INIT;
-    if (pj->ej->job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
-        !(c->cache = dse_mcache_open(c->o.cache_dir, &err))) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
-        s_client_error(c, &pj->client, buf);
-        return; /* the caller frees pj with its job */
-    }
-    dse_evaljob_t *ej = pj->ej;
-    dse_search_t *search = pj->search;
-    pj->ej = NULL;
-    pj->search = NULL;
     s_job_t *j = dse_xcalloc(1, sizeof *j);
-    j->id = ++c->next_job_id;
-    j->client = pj->client;
+    j->id = id;
     j->client_seen = now;
     j->ej = ej;
     j->search = search;
-    j->rate = pj->rate;
-    pj->rate = NULL;
+    j->rate = rate;
     size_t nl = ej->job->n_layers;
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
@@ -1709,7 +1771,6 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
     j->verify = dse_verify_new(ej->job);
     s_job_grow(j);
-    s_resolve_local(c, j, 0, dse_search_n_units(search));
     size_t nobj = ej->job->n_layer_objectives;
     j->hv_ref = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ref);
     j->hv_ideal = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ideal);
@@ -1717,6 +1778,41 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     j->started = now;
     c->jobs = dse_xgrow(c->jobs, sizeof *c->jobs, c->n_jobs + 1, &c->cap_jobs);
     c->jobs[c->n_jobs++] = j;
+    return j;
+}
+
+/* Opens the cache a measured job needs, once. 0, or an error in err. */
+static int s_need_cache(dse_coord_t *c, const dse_job_t *job, dse_error_t *err)
+{
+    if (job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
+        !(c->cache = dse_mcache_open(c->o.cache_dir, err)))
+        return err->code ? err->code : DSE_EIO;
+    return 0;
+}
+
+/* A built job becomes a running one: its state, the ACCEPT to its client
+ * (or an ERROR when the cache a measured job needs cannot be opened). */
+static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
+{
+    dse_error_t err = DSE_ERROR_INIT;
+    if (s_need_cache(c, pj->ej->job, &err) != 0) {
+        char buf[1200];
+        dse_error_format(&err, buf, sizeof buf);
+        s_client_error(c, &pj->client, buf);
+        return; /* the caller frees pj with its job */
+    }
+    dse_evaljob_t *ej = pj->ej;
+    dse_search_t *search = pj->search;
+    pj->ej = NULL;
+    pj->search = NULL;
+    s_job_t *j = s_job_create(c, ++c->next_job_id, ej, search, pj->rate, now);
+    pj->rate = NULL;
+    j->client = pj->client;
+    size_t nl = ej->job->n_layers;
+    /* journaled before any of its units is merged */
+    s_journal_rc(c, dse_journal_job(c->journal, j->id, pj->config, pj->unit_s, j->rate, nl, &err),
+                 &err);
+    s_resolve_local(c, j, 0, dse_search_n_units(search));
     dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
     m.accept.job = j->id;
     m.accept.digest = ej->digest;
@@ -1789,6 +1885,160 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     dse_msg_release(&msg);
 }
 
+/* ------------------------------------------------------------ journal replay */
+
+typedef struct {
+    dse_coord_t *c;
+    uint64_t *dropped; /* jobs that could not be restored: ended in the journal after */
+    size_t n_dropped, cap_dropped;
+} s_replay_t;
+
+/* A restored job that the journal does not fit (a build that proposes other
+ * units, a damaged record that passed its checksum): dropped; its client's
+ * SUBMIT starts it afresh. */
+static int s_replay_drop(s_replay_t *rp, uint64_t id, const char *name, const char *why)
+{
+    dse_coord_t *c = rp->c;
+    s_log(c, "job %llu '%s' cannot be restored from the journal (%s): dropped; it starts afresh "
+          "when its client submits it again", (unsigned long long)id, name, why);
+    s_job_t *j = s_job_find(c, id);
+    if (j)
+        s_job_remove(c, j);
+    rp->dropped = dse_xgrow(rp->dropped, sizeof *rp->dropped, rp->n_dropped + 1,
+                            &rp->cap_dropped);
+    rp->dropped[rp->n_dropped++] = id;
+    return 0;
+}
+
+/* A JOB record: the job rebuilt from its text, with the unit size and rates
+ * its search was built with, so that it proposes the same units. */
+static int s_replay_job(s_replay_t *rp, const dse_jrec_t *r, double now)
+{
+    dse_coord_t *c = rp->c;
+    dse_evaljob_t *ej = NULL;
+    dse_search_t *search = NULL;
+    dse_error_t e = DSE_ERROR_INIT;
+    if (dse_evaljob_from_text(r->text, strlen(r->text), &ej, &e) != 0)
+        return s_replay_drop(rp, r->job, "?", e.msg);
+    if (r->n_rates != ej->job->n_layers || s_need_cache(c, ej->job, &e) != 0 ||
+        dse_search_new(ej, r->unit_seconds, r->rates, &search, &e) != 0) {
+        char name[128];
+        snprintf(name, sizeof name, "%s", ej->job->name);
+        dse_evaljob_destroy(&ej);
+        return s_replay_drop(rp, r->job, name, e.code ? e.msg : "a rate per layer expected");
+    }
+    double *rate = dse_xcalloc(r->n_rates + 1, sizeof *rate);
+    memcpy(rate, r->rates, r->n_rates * sizeof *rate);
+    s_job_t *j = s_job_create(c, r->job, ej, search, rate, now);
+    j->text = dse_xstrdup(r->text);
+    j->orphan = 1;
+    j->epoch = 1u << 31; /* leases of the coordinator that wrote the journal are not these */
+    return 0;
+}
+
+/* A unit-level record must name a unit or piece the job has, still
+ * pending. */
+static int s_replay_slot_ok(s_job_t *j, uint64_t slot)
+{
+    return s_slot_valid(j, slot) && *s_slot_state(j, slot) == S_PENDING;
+}
+
+static int s_replay(void *ctx, const dse_jrec_t *r, dse_error_t *err)
+{
+    (void)err;
+    s_replay_t *rp = ctx;
+    dse_coord_t *c = rp->c;
+    double now = dse_now();
+    if (r->type == DSE_JREC_SEQ || r->type == DSE_JREC_JOB) {
+        if (r->job > c->next_job_id)
+            c->next_job_id = r->job;
+        return r->type == DSE_JREC_JOB ? s_replay_job(rp, r, now) : 0;
+    }
+    s_job_t *j = s_job_find(c, r->job);
+    if (!j)
+        return 0; /* ended, or dropped earlier in the replay */
+    const char *name = j->ej->job->name;
+    dse_unit_t unit;
+    switch (r->type) {
+    case DSE_JREC_END:
+        s_job_remove(c, j);
+        break;
+    case DSE_JREC_ADVANCE: {
+        if (j->done + j->n_quar_units != dse_search_n_units(j->search))
+            return s_replay_drop(rp, j->id, name, "a round proposed before the last settled");
+        uint64_t added = dse_search_advance(j->search, r->elapsed, r->slots);
+        if (added != r->added)
+            return s_replay_drop(rp, j->id, name, "the search proposes other units");
+        s_job_grow(j);
+        j->started = now - r->elapsed;
+        break;
+    }
+    case DSE_JREC_SPLIT:
+        if (!s_replay_slot_ok(j, r->slot))
+            return s_replay_drop(rp, j->id, name, "a split of a unit it does not have");
+        s_slot_split(c, j, r->slot, "restored");
+        break;
+    case DSE_JREC_QUAR:
+        if (!s_replay_slot_ok(j, r->slot))
+            return s_replay_drop(rp, j->id, name, "a quarantine of a unit it does not have");
+        s_slot_unit(j, r->slot, &unit);
+        s_slot_quarantine(c, j, r->slot, &unit, r->attempts, r->why);
+        break;
+    case DSE_JREC_MERGE: {
+        const dse_msg_result_t *res = r->result;
+        if (!s_replay_slot_ok(j, r->slot))
+            return s_replay_drop(rp, j->id, name, "a result of a unit it does not have");
+        s_slot_unit(j, r->slot, &unit);
+        uint64_t space = j->ej->job->layers[unit.layer].space->size;
+        int ok = res->rows.width == j->ej->job->model->n_metrics;
+        for (size_t i = 0; ok && i < res->rows.n; i++)
+            ok = dse_unit_has(&unit, space, res->rows.index[i]);
+        if (!ok)
+            return s_replay_drop(rp, j->id, name, "a result whose rows do not fit its unit");
+        s_merge(c, j, r->slot, &unit, &res->counters, res->rows.n, res->rows.index,
+                res->rows.cin, res->rows.cout, res->rows.metrics, res->rows.width);
+        break;
+    }
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Opens the journal of --state and restores its jobs: each waits for its
+ * client to submit its text again, and runs meanwhile. */
+static int s_journal_open(dse_coord_t *c, dse_error_t *err)
+{
+    s_replay_t rp = {.c = c};
+    dse_journal_info_t info;
+    c->replaying = 1;
+    dse_journal_t *jr = dse_journal_open(c->o.state_dir, s_replay, &rp, &info, err);
+    c->replaying = 0;
+    if (!jr) {
+        free(rp.dropped);
+        return err->code ? err->code : DSE_EIO;
+    }
+    if (info.dropped_bytes)
+        s_log(c, "%s: cut a torn or corrupt tail: %llu bytes dropped after %llu good records "
+              "(%s)", dse_journal_path(jr), (unsigned long long)info.dropped_bytes,
+              (unsigned long long)info.records, info.why);
+    c->journal = jr;
+    for (size_t i = 0; i < rp.n_dropped; i++)
+        s_journal_rc(c, dse_journal_end(jr, rp.dropped[i], err), err);
+    free(rp.dropped);
+    double now = dse_now();
+    for (size_t i = 0; i < c->n_jobs; i++) {
+        s_job_t *j = c->jobs[i];
+        s_resolve_local(c, j, 0, dse_search_n_units(j->search));
+        s_log(c, "job %llu '%s' restored from %s: %llu of %llu units merged; waiting for its "
+              "client to submit it again", (unsigned long long)j->id, j->ej->job->name,
+              dse_journal_path(jr), (unsigned long long)(j->done + j->n_quar_units),
+              (unsigned long long)dse_search_n_units(j->search));
+        j->client_seen = now;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------- timers */
 
 static void s_timers(dse_coord_t *c, double now)
@@ -1827,12 +2077,16 @@ static void s_timers(dse_coord_t *c, double now)
             }
         }
     }
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_tick(c->journal, now, &jerr), &jerr);
     if (now - c->last_progress >= (hb < 0.5 ? hb : 0.5)) {
         c->last_progress = now;
         for (size_t ji = 0; ji < c->n_jobs;) {
             s_job_t *j = c->jobs[ji];
-            /* a client silent for long has gone: its job is dropped */
-            if (now - j->client_seen > hb * c->o.heartbeat_misses * 2) {
+            /* a client silent for long has gone: its job is dropped (a
+             * restored job waits longer for its client to submit again) */
+            if (now - j->client_seen > (j->orphan ? DSE_RESTORED_CLIENT_WAIT
+                                                   : hb * c->o.heartbeat_misses * 2)) {
                 s_log(c, "job %llu '%s': its client is gone; job dropped",
                       (unsigned long long)j->id, j->ej->job->name);
                 s_job_remove(c, j);
@@ -1958,7 +2212,8 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
         dse_auth_server(c->auth, c->csock, DSE_ROLE_CLIENT);
     }
     if (s_bind(c->wsock, o->worker_bind, c->wep, sizeof c->wep, err) ||
-        s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err)) {
+        s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err) ||
+        (o->state_dir && *o->state_dir && s_journal_open(c, err) != 0)) {
         dse_coord_destroy(&c);
         return NULL;
     }
@@ -2033,6 +2288,9 @@ void dse_coord_destroy(dse_coord_t **c_p)
     if (!c_p || !*c_p)
         return;
     dse_coord_t *c = *c_p;
+    /* closed first: the jobs removed below are not ended in it, so that a
+     * coordinator started again on the same --state resumes them */
+    dse_journal_close(&c->journal);
     /* a build stops between layers' calibrations */
     for (size_t i = 0; i < c->n_pending; i++)
         atomic_store(&c->pending[i]->cancel, 1);

@@ -43,6 +43,10 @@ static void s_usage(FILE *out)
             "  --cache DIR              cache of measured points (default:\n"
             "                           $XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)\n"
             "  --no-cache               no cache: measured jobs measure every point\n"
+            "  --state DIR              journal every accepted job and merged result in\n"
+            "                           DIR/journal; started again with the same DIR, the\n"
+            "                           coordinator resumes the jobs (their clients\n"
+            "                           reconnect on their own)\n"
             "  --keys DIR               CURVE: encrypt, and accept only the keys in\n"
             "                           DIR/allowed/workers/*.pub (workers) and\n"
             "                           DIR/allowed/clients/*.pub (dse-run); its own pair is\n"
@@ -114,6 +118,12 @@ int main(int argc, char **argv)
             o.lease_timeout_s = v;
         } else if (strcmp(a, "--cache") == 0 && has_next) {
             cache = argv[++i];
+        } else if (strcmp(a, "--state") == 0 && has_next) {
+            o.state_dir = argv[++i];
+            if (!*o.state_dir) {
+                fprintf(stderr, "dse-coordinator: --state takes a folder (got '')\n");
+                return 2;
+            }
         } else if (strcmp(a, "--no-cache") == 0) {
             no_cache = 1;
         } else if (strcmp(a, "--keys") == 0 && has_next) {

@@ -1,6 +1,7 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
 #include "core/outputs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -148,6 +149,8 @@ typedef struct {
 } s_staged_t;
 static s_staged_t *s_staged;
 static size_t s_n_staged, s_cap_staged;
+/* the folder a model's export is written into first ("" when none) */
+static char s_export_dir[4160];
 
 static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_error_t *err)
 {
@@ -180,6 +183,9 @@ static int s_staged_end(int commit, dse_error_t *err)
     free(s_staged);
     s_staged = NULL;
     s_n_staged = s_cap_staged = 0;
+    if (s_export_dir[0])
+        rmdir(s_export_dir);
+    s_export_dir[0] = '\0';
     return rc;
 }
 
@@ -785,7 +791,39 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
         params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
         dse_space_decode(job->layers[l].space, pts[l], params[l]);
     }
-    int rc = m->export_point(job, params, dir, err);
+    /* the model writes into a folder of its own beside the outputs; its
+     * files are staged with the others, so that a run that fails later
+     * leaves the previous export in place too */
+    snprintf(s_export_dir, sizeof s_export_dir, "%s/.dse-export.%ld", dir, (long)getpid());
+    int rc = 0;
+    if (mkdir(s_export_dir, 0755) != 0 && errno != EEXIST)
+        rc = dse_error_set(err, DSE_EIO, s_export_dir, 0, 0, "cannot create: %s",
+                           strerror(errno));
+    if (rc == 0)
+        rc = m->export_point(job, params, s_export_dir, err);
+    size_t el = strlen(s_export_dir);
+    if (rc && strncmp(err->file, s_export_dir, el) == 0 && err->file[el] == '/') {
+        char real[sizeof err->file];
+        snprintf(real, sizeof real, "%s%s", dir, err->file + el);
+        snprintf(err->file, sizeof err->file, "%s", real); /* name the real file */
+    }
+    DIR *d = opendir(s_export_dir);
+    for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
+        s_staged_t *f = &s_staged[s_n_staged];
+        int a = snprintf(f->path, sizeof f->path, "%s/%s", dir, e->d_name);
+        int b = snprintf(f->tmp, sizeof f->tmp, "%s/%s", s_export_dir, e->d_name);
+        if (a < 0 || b < 0 || (size_t)a >= sizeof f->path || (size_t)b >= sizeof f->tmp) {
+            if (rc == 0)
+                rc = dse_error_set(err, DSE_EIO, dir, 0, 0, "an export's path is too long");
+            continue;
+        }
+        s_n_staged++;
+    }
+    if (d)
+        closedir(d);
     for (size_t l = 0; l < nl; l++)
         free(params[l]);
     free(params);
