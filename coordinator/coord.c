@@ -187,6 +187,7 @@ struct dse_coord {
     char wep[256], cep[256];
     s_worker_t **workers;
     size_t n_workers, cap_workers;
+    atomic_size_t registered; /* n_workers, for other threads */
     s_worker_t **by_peer; /* hash chains by routing id; n_buckets, a power of 2 */
     size_t n_buckets;
     uint64_t peer_seed;
@@ -1289,6 +1290,7 @@ static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why, int ch
     s_hash_remove(c, w);
     c->workers[w->idx] = c->workers[--c->n_workers];
     c->workers[w->idx]->idx = w->idx;
+    atomic_store(&c->registered, c->n_workers);
     free(w->jobs_sent);
     free(w->held);
     free(w);
@@ -1310,6 +1312,7 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
     w = dse_xcalloc(1, sizeof *w);
     w->idx = c->n_workers;
     c->workers[c->n_workers++] = w;
+    atomic_store(&c->registered, c->n_workers);
     w->hlist = -1;
     w->peer = *p;
     w->uid = ++c->next_worker_uid;
@@ -2144,6 +2147,11 @@ const char *dse_coord_worker_endpoint(const dse_coord_t *c)
 const char *dse_coord_client_endpoint(const dse_coord_t *c)
 {
     return c->cep;
+}
+
+size_t dse_coord_n_workers(const dse_coord_t *c)
+{
+    return atomic_load(&((dse_coord_t *)c)->registered);
 }
 
 int dse_coord_run(dse_coord_t *c)
