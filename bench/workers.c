@@ -1,20 +1,29 @@
 /* bench/workers.c - one coordinator against many simulated workers.
  *
- * Child processes hold N DEALER sockets (default 1,000; 500 per process),
- * shared out over a few threads per process, each a fake worker: it registers (READY, credit 2), answers
- * every WORK at once with a RESULT for its unit and lease epoch, and sends a
- * HEARTBEAT every 5 s (the coordinator's interval here, with 6 misses). The parent runs the coordinator in a thread and
- * submits a job of U one-point units (default 5,000) as a client. Loopback
- * TCP only. It reports:
- * - the coordinator thread's CPU time and the unit results per second from
- *   the job's acceptance to its end;
+ * Child processes hold N DEALER sockets (500 per process), shared out over
+ * a few threads per process, each a fake worker: it registers (READY,
+ * credit 2), answers every WORK at once with a RESULT for its unit and
+ * lease epoch, and sends a HEARTBEAT every 5 s (the coordinator's interval
+ * here, with 6 misses). The parent runs the coordinator in a thread, waits
+ * until it registered every worker, and submits a job of U one-point units
+ * as a client. Loopback TCP only. It reports:
+ * - the coordinator thread's CPU time to register the workers, and over
+ *   the job (per unit), and the unit results per second from the job's
+ *   acceptance to its end;
  * - the memory the coordinator process gained per registered worker
- *   (resident set after the workers registered, less before they came);
+ *   (resident set once the workers registered, less before they came), and
+ *   at the job's end;
+ * - the workers declared dead (the fake workers never leave);
  * - that every unit settled exactly once: the job's counters (deduplicated
  *   by unit id) hold each point once, against the results the fake workers
  *   sent (end-phase copies included).
  *
  *   bench-workers [WORKERS [UNITS [THREADS per process]]]
+ *
+ * Without arguments it runs 1,000, 2,000 and 10,000 workers (5,000, 10,000
+ * and 20,000 units). The coordinator holds one connection (file
+ * descriptor) per worker: the benchmark raises its RLIMIT_NOFILE to the
+ * hard limit, and skips a size the limit cannot hold (exit status 3).
  */
 #include <czmq.h>
 #include <pthread.h>
@@ -216,8 +225,40 @@ static void *s_coord_main(void *arg)
     return NULL;
 }
 
+/* Without arguments: 1,000, 2,000 and 10,000 workers, each in a process
+ * of its own (a ZeroMQ context does not survive the forks of the next
+ * size), one after another. */
+static int s_series(void)
+{
+    static const char *sizes[][2] = {{"1000", "5000"}, {"2000", "10000"}, {"10000", "20000"}};
+    int failed = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        printf("== bench-workers %s %s\n", sizes[i][0], sizes[i][1]);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *args[] = {"bench-workers", (char *)sizes[i][0], (char *)sizes[i][1], NULL};
+            execv("/proc/self/exe", args);
+            perror("bench-workers: execv");
+            _exit(1);
+        }
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) {
+            failed = 1;
+            continue;
+        }
+        if (WEXITSTATUS(st) == 3)
+            printf("workers: skipped (the limit of open files is too low)\n");
+        else if (WEXITSTATUS(st) != 0)
+            failed = 1;
+    }
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 1)
+        return s_series();
     size_t workers = argc > 1 ? (size_t)atol(argv[1]) : 1000;
     size_t units = argc > 2 ? (size_t)atol(argv[2]) : 5000;
     size_t threads = argc > 3 ? (size_t)atol(argv[3]) : 2;
@@ -231,9 +272,10 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < workers + 256) {
-        fprintf(stderr, "bench-workers: %zu workers need %zu open files; the limit is %llu\n",
+        fprintf(stderr, "bench-workers: %zu workers need %zu open files; the limit is %llu (ulimit "
+                "-n; raised to the hard limit already)\n",
                 workers, workers + 256, (unsigned long long)rl.rlim_cur);
-        return 1;
+        return 3;
     }
     /* fork before any ZeroMQ context exists (a context does not survive a
      * fork); each child learns the coordinator's endpoint through a pipe.

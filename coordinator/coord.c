@@ -826,6 +826,7 @@ static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
     p->hi = hi;
     p->state = S_PENDING;
     p->attempts = 0;
+    p->nlease = 0;
     p->suspect = 1; /* part of a unit that failed: run alone, so a death is its own */
     return S_PIECE_BIT | j->n_pieces++;
 }
