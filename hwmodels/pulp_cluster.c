@@ -434,7 +434,7 @@ static void mm_costs_all(const ctx_t *x, const dse_mm_dims_t *d, int cores, doub
  * holds exactly what mm_costs_all computes, so every metric keeps its bits.
  * Allocated on a thread's first evaluation, freed when the thread ends; a
  * thread-local table needs no lock, and evaluate() stays allocation-free. */
-#define MM_CACHE 2048
+#define MM_CACHE 8192
 typedef struct {
     const dse_mm_kernel_t *tab; /* NULL: empty */
     int64_t n, k, m;
