@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "coordinator/mcache.h"
+#include "core/auth.h"
 #include "core/evaluator.h"
 #include "core/outputs.h"
 #include "core/space.h"
@@ -210,6 +211,7 @@ struct dse_coord {
     s_pending_t **pending;
     size_t n_pending, cap_pending;
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
+    dse_auth_t *auth;    /* CURVE: the ZAP handler and allow-lists, or NULL */
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -1507,6 +1509,8 @@ static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const
     c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
                              &c->cap_bad_peers);
     c->bad_peers[c->n_bad_peers++] = w->peer;
+    if (c->auth) /* with keys, its key too: a new connection would not do */
+        dse_auth_ban(c->auth, w->peer.user);
     s_worker_drop(c, w, "quarantined", 0);
 }
 
@@ -1746,7 +1750,8 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->wsock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->wsock, c->auth ? dse_role_user_prefix(DSE_ROLE_WORKER) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "worker", &err);
         return;
@@ -1953,7 +1958,8 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->csock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->csock, c->auth ? dse_role_user_prefix(DSE_ROLE_CLIENT) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "client", &err);
         return;
@@ -2101,19 +2107,26 @@ int dse_endpoint_is_local(const char *ep)
 
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
 {
-    /* the one place the bind policy lives: nothing is authenticated yet
-     * (no CURVE), so a port beyond this host is opened only when asked */
+    /* the one place the bind policy lives: without keys nothing is
+     * authenticated, so a port beyond this host is opened only when asked */
     const char *eps[2] = {o->worker_bind, o->client_bind};
     for (int i = 0; i < 2; i++)
-        if (!dse_endpoint_is_local(eps[i]) && !o->insecure) {
+        if (!dse_endpoint_is_local(eps[i]) && !o->insecure && !o->keys_dir) {
             dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
-                          "refusing to bind %s: it is reachable beyond this host, and the "
-                          "coordinator authenticates no one yet, so anyone who reaches it could "
-                          "register workers and submit or cancel jobs. Bind 127.0.0.1 or ipc://, "
-                          "or give --insecure on a network only trusted hosts can reach", eps[i]);
+                          "refusing to bind %s: it is reachable beyond this host, and without "
+                          "--keys the coordinator authenticates no one, so anyone who reaches "
+                          "it could register workers and submit or cancel jobs. Give --keys DIR "
+                          "(see dse-keygen), bind 127.0.0.1 or ipc://, or give --insecure on a "
+                          "network only trusted hosts can reach", eps[i]);
             return NULL;
         }
+    /* the ZAP handler first: a CURVE socket that binds without one
+     * accepts every key */
+    dse_auth_t *auth = NULL;
+    if (o->keys_dir && !(auth = dse_auth_new(o->keys_dir, "dse-coordinator", o->verbose, err)))
+        return NULL;
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
+    c->auth = auth;
     c->o = *o;
     /* a seed of the routing-id hash that a peer cannot guess */
     c->peer_seed = dse_mix64((uint64_t)(uintptr_t)c ^ (uint64_t)(dse_now() * 1e9));
@@ -2132,6 +2145,10 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
     /* never block on a peer that went away */
     zsock_set_router_mandatory(c->wsock, 0);
     zsock_set_router_mandatory(c->csock, 0);
+    if (c->auth) {
+        dse_auth_server(c->auth, c->wsock, DSE_ROLE_WORKER);
+        dse_auth_server(c->auth, c->csock, DSE_ROLE_CLIENT);
+    }
     if (s_bind(c->wsock, o->worker_bind, c->wep, sizeof c->wep, err) ||
         s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err)) {
         dse_coord_destroy(&c);
@@ -2153,6 +2170,12 @@ const char *dse_coord_client_endpoint(const dse_coord_t *c)
 size_t dse_coord_n_workers(const dse_coord_t *c)
 {
     return atomic_load(&((dse_coord_t *)c)->registered);
+}
+
+void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients)
+{
+    *workers = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_WORKER) : 0;
+    *clients = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_CLIENT) : 0;
 }
 
 int dse_coord_run(dse_coord_t *c)
@@ -2228,6 +2251,8 @@ void dse_coord_destroy(dse_coord_t **c_p)
     free(c->by_peer);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
+    /* after the sockets: without its handler a CURVE socket accepts any key */
+    dse_auth_destroy(&c->auth);
     dse_mcache_destroy(&c->cache);
     free(c);
     *c_p = NULL;

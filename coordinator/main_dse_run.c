@@ -143,6 +143,10 @@ static void s_usage(FILE *out)
             "  --dump-all             also write all_points.csv (every feasible point)\n"
             "  --plot-layers          pareto.svg also plots each layer's front\n"
             "  --timeout S            give up after S seconds without the coordinator (60)\n"
+            "  --key FILE             CURVE, with a coordinator started with --keys: this\n"
+            "                         user's pair (NAME.key of dse-keygen; NAME.pub goes\n"
+            "                         into the coordinator's KEYS/allowed/clients/)\n"
+            "  --coordinator-key FILE the coordinator's public key (its .pub)\n"
             "  --allow-command[=PROG] let the local workers run the job's [evaluator] command\n"
             "                         (with PROG, an absolute path, only that program)\n"
             "  --cache DIR            cache of measured points (default $XDG_CACHE_HOME/dse/measured)\n"
@@ -448,7 +452,7 @@ static int s_import(const char *path, const char *model, const char *ignore_list
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
-    const char *cache = NULL;
+    const char *cache = NULL, *key = NULL, *coordinator_key = NULL;
     const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
     int no_cache = 0, calibrate = 0;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
@@ -491,6 +495,10 @@ int main(int argc, char **argv)
             client_endpoint = argv[++i];
             if (dse_cli_endpoint("dse-run", a, client_endpoint, "tcp://hostA:5556"))
                 return 2;
+        } else if (strcmp(a, "--key") == 0 && has_next) {
+            key = argv[++i];
+        } else if (strcmp(a, "--coordinator-key") == 0 && has_next) {
+            coordinator_key = argv[++i];
         } else if (strcmp(a, "--output") == 0 && has_next) {
             output = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
@@ -550,6 +558,15 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    if ((key || coordinator_key) && !coordinator && !client_endpoint) {
+        fprintf(stderr, "dse-run: --key and --coordinator-key are for a standing coordinator "
+                        "(--coordinator or --client-endpoint); the embedded one needs none\n");
+        return 2;
+    }
+    dse_curve_client_t curve;
+    int krc = dse_cli_keys("dse-run", key, coordinator_key, &curve);
+    if (krc)
+        return krc;
     dse_error_t err = DSE_ERROR_INIT;
     dse_job_t *job = NULL;
     if (dse_config_load(config, &job, &err) != 0) {
@@ -692,6 +709,7 @@ int main(int argc, char **argv)
         .heartbeat_misses = ej->job->heartbeat_misses,
         .timeout_s = timeout,
         .stop = &s_stop,
+        .curve = key ? &curve : NULL,
     };
     dse_client_result_t res;
     int crc = dse_client_run(ej, &clo, &res, &err);
