@@ -103,8 +103,7 @@ typedef struct s_worker {
  * (oldest issue first). twin links a lease and its end-phase copy. */
 typedef struct {
     uint64_t unit;
-    uint64_t worker; /* uid */
-    s_worker_t *w;
+    s_worker_t *w; /* its holder (a worker's leases end before it is freed) */
     uint32_t epoch;
     int exclusive; /* a suspect unit, the only one its worker holds */
     double issued, deadline;
@@ -739,7 +738,6 @@ static uint32_t s_lease_new(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t 
     s_lease_t *l = &j->lp[i];
     memset(l, 0, sizeof *l);
     l->unit = u;
-    l->worker = w->uid;
     l->w = w;
     l->epoch = j->epoch;
     l->issued = now;
