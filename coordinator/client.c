@@ -57,6 +57,7 @@ void dse_client_result_release(dse_client_result_t *res, size_t n_layers)
     for (size_t i = 0; i < res->n_bad_workers; i++)
         free(res->bad_workers[i]);
     free(res->bad_workers);
+    free(res->verified);
     memset(res, 0, sizeof *res);
 }
 
@@ -259,6 +260,22 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 for (size_t i = 0; i < d->n_bad_workers; i++)
                     res->bad_workers[i] = dse_xstrdup(d->bad_workers[i]);
                 int bad_layer = 0;
+                res->n_verified = d->n_verified;
+                res->verified = dse_xcalloc(d->n_verified + 1, sizeof *res->verified);
+                for (size_t i = 0; i < d->n_verified; i++) {
+                    const dse_wire_verified_t *wv = &d->verified[i];
+                    dse_verified_t *v = &res->verified[i];
+                    bad_layer |= wv->layer >= nl;
+                    v->layer = wv->layer < nl ? wv->layer : 0;
+                    v->point = wv->point;
+                    v->status = (int)wv->status;
+                    snprintf(v->first, sizeof v->first, "%s", wv->first);
+                    snprintf(v->second, sizeof v->second, "%s", wv->second);
+                    snprintf(v->metric, sizeof v->metric, "%s", wv->metric);
+                    snprintf(v->note, sizeof v->note, "%s", wv->note);
+                    v->a = wv->a;
+                    v->b = wv->b;
+                }
                 for (size_t i = 0; i < d->n_quarantined; i++) {
                     bad_layer |= d->quarantined[i].layer >= nl;
                     res->quarantined[i].layer = d->quarantined[i].layer < nl ? d->quarantined[i].layer : 0;
@@ -273,7 +290,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                                        "%zu layer fronts", layers_got, nl);
                 else if (bad_layer)
                     rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "the coordinator reported a "
-                                       "quarantined unit of a layer the job does not have");
+                                       "quarantined or verified point of a layer the job does not have");
                 else
                     rc = 0;
                 finished = 1;

@@ -38,6 +38,8 @@ typedef struct {
     size_t n_quarantined;
     char **bad_workers; /* workers quarantined for rows the model disagrees with */
     size_t n_bad_workers;
+    dse_verified_t *verified; /* [evaluator] verify: the sampled points */
+    size_t n_verified;
     uint64_t units, reissued;
     uint32_t workers_seen;
     double wall;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "coordinator/mcache.h"
+#include "coordinator/verify.h"
 #include "core/auth.h"
 #include "core/evaluator.h"
 #include "core/outputs.h"
@@ -163,6 +164,15 @@ struct s_job {
     int said_no_workers;    /* "waiting for workers" logged since then */
     uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
     int waiting_logged;
+    int search_over;      /* the search proposed its last unit */
+    /* [evaluator] verify: the sampled points run as one-point units from
+     * verify_first, verify_map[unit - verify_first] naming each one's sample
+     * entry (coordinator/verify.h) */
+    dse_verify_t *verify;
+    int verify_started;
+    uint64_t verify_first, n_verify_units;
+    size_t *verify_map;
+    double verify_alone_since; /* a sampled point has had no other worker to go to since */
 };
 
 /* A SUBMIT being built and calibrated in a thread of its own, so that a
@@ -432,6 +442,8 @@ static void s_job_free(s_job_t *j)
     for (size_t i = 0; i < j->n_splits; i++)
         dse_front_destroy(&j->splits[i].rows);
     free(j->splits);
+    dse_verify_destroy(&j->verify);
+    free(j->verify_map);
     dse_search_destroy(&j->search);
     dse_evaljob_destroy(&j->ej);
     free(j);
@@ -475,6 +487,15 @@ static int s_job_has_pending(const s_job_t *j)
 static int s_is_piece(uint64_t slot)
 {
     return (slot & S_PIECE_BIT) != 0;
+}
+
+/* The verify sample entry a slot measures again, or -1. */
+static int64_t s_verify_entry(const s_job_t *j, uint64_t slot)
+{
+    if (!j->verify_started || s_is_piece(slot) || slot < j->verify_first ||
+        slot - j->verify_first >= j->n_verify_units)
+        return -1;
+    return (int64_t)j->verify_map[slot - j->verify_first];
 }
 
 /* 1 when slot names a unit or piece the job has. */
@@ -908,6 +929,16 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
                   max_attempts, why);
         return;
     }
+    int64_t ve = s_verify_entry(j, slot);
+    if (ve >= 0) { /* a re-measurement that failed: not verified, nothing else */
+        char note[256];
+        snprintf(note, sizeof note, "measured again %u time%s without a result: %s", *attempts,
+                 *attempts == 1 ? "" : "s", why);
+        dse_verify_not(j->verify, (size_t)ve, note);
+        *state = S_DONE;
+        j->done++;
+        return;
+    }
     dse_unit_t unit;
     s_slot_unit(j, slot, &unit);
     if (dse_unit_points(&unit) > 1) {
@@ -1062,8 +1093,33 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.wall = now - j->started;
     d.done.measured = j->measured;
     d.done.cached = j->cached;
+    size_t nv = dse_verify_n(j->verify);
+    dse_wire_verified_t *wv = dse_xcalloc(nv + 1, sizeof *wv);
+    const dse_verified_t *vr = dse_verify_results(j->verify);
+    for (size_t i = 0; i < nv; i++) {
+        wv[i].layer = vr[i].layer;
+        wv[i].point = vr[i].point;
+        wv[i].status = vr[i].status ? (uint32_t)vr[i].status : DSE_VERIFY_NOT;
+        wv[i].first = (char *)vr[i].first;
+        wv[i].second = (char *)vr[i].second;
+        wv[i].metric = (char *)vr[i].metric;
+        wv[i].note = (char *)(vr[i].status ? vr[i].note : "not settled");
+        wv[i].a = vr[i].a;
+        wv[i].b = vr[i].b;
+    }
+    d.done.n_verified = nv;
+    d.done.verified = wv;
     dse_msg_send(c->csock, &j->client, &d);
     free(q);
+    free(wv);
+    dse_fit_t fit;
+    unsigned refits = dse_search_refits(j->search, &fit);
+    if (c->o.verbose && refits)
+        s_log(c, "job %llu '%s': refine refitted the model's calibratable keys %u time%s between "
+              "rounds; on %zu measurements at the last, rms log error %.4f before the first -> "
+              "%.4f after the last",
+              (unsigned long long)j->id, job->name, refits, refits == 1 ? "" : "s", fit.points,
+              fit.rms_before, fit.rms_after);
     if (c->o.verbose)
         s_log(c, "job %llu '%s' done: %llu units, %llu re-issued, %zu quarantined, %.2f s",
               (unsigned long long)j->id, job->name,
@@ -1096,20 +1152,107 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
 
 /* When every unit proposed so far has settled, the search proposes more,
  * or the job is finished. */
+static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j);
+
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
     while (j->done + j->n_quar_units == dse_search_n_units(j->search)) {
-        uint64_t slots = 0;
-        for (size_t i = 0; i < c->n_workers; i++)
-            slots += c->workers[i]->credit;
-        uint64_t before = dse_search_n_units(j->search);
-        if (dse_search_advance(j->search, now - j->started, slots) == 0) {
-            s_job_finish(c, j, now);
-            return;
+        if (!j->search_over) {
+            uint64_t slots = 0;
+            for (size_t i = 0; i < c->n_workers; i++)
+                slots += c->workers[i]->credit;
+            uint64_t before = dse_search_n_units(j->search);
+            if (dse_search_advance(j->search, now - j->started, slots) > 0) {
+                s_job_grow(j);
+                s_resolve_local(c, j, before, dse_search_n_units(j->search));
+                continue;
+            }
+            j->search_over = 1;
         }
-        s_job_grow(j);
-        s_resolve_local(c, j, before, dse_search_n_units(j->search));
+        if (j->verify && !j->verify_started && s_verify_start(c, j) > 0)
+            continue;
+        s_job_finish(c, j, now);
+        return;
     }
+}
+
+/* ------------------------------------------------------------------ verify */
+
+/* 1 when some worker other than uid (0: none excluded) can take the job. */
+static int s_other_taker(const dse_coord_t *c, const s_job_t *j, uint64_t uid)
+{
+    for (size_t i = 0; i < c->n_workers; i++)
+        if (c->workers[i]->uid != uid && !c->workers[i]->quarantined &&
+            s_worker_takes(c->workers[i], j))
+            return 1;
+    return 0;
+}
+
+/* The search is over: draws the verify sample and queues each point that
+ * another worker can measure again as a unit of its own (the search does
+ * not learn from them). Returns the units queued. */
+static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j)
+{
+    j->verify_started = 1;
+    size_t n = dse_verify_sample(j->verify);
+    j->verify_map = dse_xcalloc(n + 1, sizeof *j->verify_map);
+    j->verify_first = dse_search_n_units(j->search);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t uid = dse_verify_first_uid(j->verify, i);
+        if (!s_other_taker(c, j, uid)) {
+            char why[200];
+            snprintf(why, sizeof why, "no other worker could take the job when the search "
+                     "ended (%zu connected)", c->n_workers);
+            dse_verify_not(j->verify, i, why);
+            continue;
+        }
+        uint64_t point = dse_verify_point(j->verify, i);
+        dse_search_extra(j->search, dse_verify_layer(j->verify, i), &point, 1);
+        j->verify_map[j->n_verify_units++] = i;
+    }
+    s_job_grow(j);
+    if (n && c->o.verbose)
+        s_log(c, "job %llu '%s': verify: %zu sampled point%s, %llu to measure again on another "
+              "worker", (unsigned long long)j->id, j->ej->job->name, n, n == 1 ? "" : "s",
+              (unsigned long long)j->n_verify_units);
+    return j->n_verify_units;
+}
+
+/* Sampled points waiting for a worker other than the one that measured
+ * them, when none has been there for a few heartbeats: not verified, so
+ * the job never hangs on them. Returns 1 when that finished the job (it is
+ * removed). */
+static int s_verify_tick(dse_coord_t *c, s_job_t *j, double now)
+{
+    if (!j->verify_started || j->done + j->n_quar_units == dse_search_n_units(j->search))
+        return 0;
+    int stuck = 0;
+    for (uint64_t k = 0; k < j->n_verify_units && !stuck; k++) {
+        uint64_t u = j->verify_first + k;
+        stuck = j->state[u] == S_PENDING && s_unit_leases(j, u) == 0 &&
+                !s_other_taker(c, j, dse_verify_first_uid(j->verify, j->verify_map[k]));
+    }
+    if (!stuck) {
+        j->verify_alone_since = 0;
+        return 0;
+    }
+    if (j->verify_alone_since == 0)
+        j->verify_alone_since = now;
+    if (now - j->verify_alone_since < c->o.heartbeat_s * c->o.heartbeat_misses)
+        return 0;
+    for (uint64_t k = 0; k < j->n_verify_units; k++) {
+        uint64_t u = j->verify_first + k;
+        if (j->state[u] != S_PENDING || s_unit_leases(j, u) > 0 ||
+            s_other_taker(c, j, dse_verify_first_uid(j->verify, j->verify_map[k])))
+            continue;
+        dse_verify_not(j->verify, j->verify_map[k], "no worker other than the one that "
+                       "measured it stayed connected");
+        j->state[u] = S_DONE;
+        j->done++;
+    }
+    uint64_t id = j->id;
+    s_job_check_done(c, j, now);
+    return s_job_find(c, id) == NULL;
 }
 
 /* -------------------------------------------------------------- scheduling */
@@ -1225,6 +1368,11 @@ static void s_fill(dse_coord_t *c, s_worker_t *w, double now)
             break;
         if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
             s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
+            break;
+        }
+        int64_t ve = s_verify_entry(j, (uint64_t)u);
+        if (ve >= 0 && dse_verify_first_uid(j->verify, (size_t)ve) == w->uid) {
+            s_job_unpop(j, (uint64_t)u); /* measured again by another worker only */
             break;
         }
         s_issue(c, j, w, (uint64_t)u, S_NIL, now);
@@ -1657,6 +1805,8 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         else
             cn.infeasible = 1;
         j->cached++;
+        if (finite)
+            dse_verify_record(j->verify, unit.layer, idx, 0, "cache", metrics);
         s_merge(j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
     }
 }
@@ -1690,6 +1840,24 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
         s_job_check_done(c, j, now);
         return;
     }
+    int64_t ve = s_verify_entry(j, u);
+    if (ve >= 0) { /* a re-measurement: compared, not merged */
+        char who[300];
+        snprintf(who, sizeof who, "%s #%llu", w->host, (unsigned long long)w->uid);
+        int st = dse_verify_check(j->verify, (size_t)ve, w->uid, who,
+                                  r->rows.n ? r->rows.metrics : NULL);
+        if (st == DSE_VERIFY_DISAGREE) {
+            const dse_verified_t *v = &dse_verify_results(j->verify)[ve];
+            s_log(c, "job %llu: verify: point %llu of layer '%s' measured by %s and again by %s "
+                  "disagree: %s %g against %g", (unsigned long long)j->id,
+                  (unsigned long long)v->point, j->ej->job->layers[v->layer].name, v->first,
+                  v->second, v->metric, v->a, v->b);
+        }
+        *s_slot_state(j, u) = S_DONE;
+        j->done++;
+        s_job_check_done(c, j, now);
+        return;
+    }
     /* a measured job's rows are not the model's: they are not checked against it */
     const dse_job_t *job = j->ej->job;
     if (!job->evaluator && j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
@@ -1701,6 +1869,12 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     }
     if (job->evaluator) {
         j->measured += r->counters.evaluated;
+        char who[300];
+        snprintf(who, sizeof who, "%s #%llu", w->host, (unsigned long long)w->uid);
+        for (size_t i = 0; j->verify && i < r->rows.n; i++)
+            if (dse_eval_finite(job, r->rows.metrics + i * r->rows.width))
+                dse_verify_record(j->verify, unit.layer, r->rows.index[i], w->uid, who,
+                                  r->rows.metrics + i * r->rows.width);
         /* every measurement goes to the cache, whatever the job's constraints */
         double params[DSE_MAX_PARAMS];
         const dse_space_t *sp = job->layers[unit.layer].space;
@@ -1912,6 +2086,7 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
     j->free_lp = S_NIL;
+    j->verify = dse_verify_new(ej->job);
     s_job_grow(j);
     s_resolve_local(c, j, 0, dse_search_n_units(search));
     size_t nobj = ej->job->n_layer_objectives;
@@ -2029,6 +2204,8 @@ static void s_timers(dse_coord_t *c, double now)
                 continue;
             }
             s_check_workers(c, j, now);
+            if (s_verify_tick(c, j, now))
+                continue; /* finished: removed */
             s_send_progress(c, j, now);
             if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
                 int any = 0;

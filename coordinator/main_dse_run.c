@@ -772,6 +772,8 @@ int main(int argc, char **argv)
         .measured = res.measured,
         .cached = res.cached,
         .measured_rows = ej->job->evaluator ? res.all : NULL,
+        .n_verified = res.n_verified,
+        .verified = res.verified,
     };
     if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
                           ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
@@ -799,6 +801,24 @@ int main(int argc, char **argv)
                    ej->job->name, (unsigned long long)res.measured,
                    (unsigned long long)res.cached, cache_dir ? "" : " (no cache)",
                    res.n_quarantined, res.n_quarantined ? " (see failures.csv)" : "");
+        if (ej->job->evaluator && ej->job->evaluator->verify) {
+            size_t n[4] = {0};
+            for (size_t i = 0; i < res.n_verified; i++)
+                n[res.verified[i].status & 3]++;
+            if (!quiet)
+                printf("%s: verify: %zu of %zu sampled points measured again on another worker, "
+                       "%zu disagreed%s\n", ej->job->name, n[DSE_VERIFY_AGREE] + n[DSE_VERIFY_DISAGREE],
+                       res.n_verified, n[DSE_VERIFY_DISAGREE],
+                       res.n_verified ? " (see verify.csv)" : "");
+            if (n[DSE_VERIFY_DISAGREE])
+                fprintf(stderr, "dse-run: verify: %zu point%s measured again on another worker "
+                        "disagreed beyond the tolerance: the fronts keep the first measurement; "
+                        "see verify.csv for the workers\n", n[DSE_VERIFY_DISAGREE],
+                        n[DSE_VERIFY_DISAGREE] == 1 ? "" : "s");
+            if (n[DSE_VERIFY_NOT])
+                fprintf(stderr, "dse-run: verify: %zu sampled point%s not verified (see "
+                        "verify.csv)\n", n[DSE_VERIFY_NOT], n[DSE_VERIFY_NOT] == 1 ? "" : "s");
+        }
         /* an empty layer front says why: the capacity or constraint that
          * rejected the most points and the closest value to its bound */
         for (size_t i = 0; i < ej->job->n_layers; i++) {
