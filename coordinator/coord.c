@@ -38,11 +38,13 @@
 /* S_SPLIT: the slot failed max_attempts times and was cut in halves, which
  * run as pieces; a unit is done when its last piece settles. */
 enum { S_PENDING = 0, S_DONE = 1, S_QUARANTINED = 2, S_SPLIT = 3 };
+/* A worker's hungry list: no unit out, or some but room for more. */
+enum { S_IDLE = 0, S_PARTIAL = 1 };
 
 typedef struct {
     uint64_t unit;   /* the unit it is part of */
     uint64_t lo, hi; /* positions (range, shuffled) or offsets into the indices (list) */
-    uint8_t state, attempts, suspect;
+    uint8_t state, attempts, suspect, nlease;
 } s_piece_t;
 
 /* A unit being run as pieces: its pieces' rows gathered for the search. */
@@ -52,7 +54,30 @@ typedef struct {
     dse_front_t *rows;
 } s_split_t;
 
+typedef struct s_job s_job_t;
+
+/* The end of a lease-pool chain, and "in no heap". */
+#define S_NIL UINT32_MAX
+
+/* A lease a worker holds: its job, and the lease's index in the job's pool. */
 typedef struct {
+    s_job_t *job;
+    uint32_t lease;
+} s_held_t;
+
+/* A job this worker has the text of, and whether it returned results for it. */
+typedef struct {
+    uint64_t job;
+    int returned;
+} s_sent_t;
+
+/* A registered worker. Each is allocated alone (its address is stable while
+ * it is registered) and sits in: the coordinator's array (at idx), a hash
+ * chain (by routing id), the list of workers by last message
+ * (oldest first, for the heartbeat check), and, while it has room for more
+ * units, one of two hungry lists (idle: no unit; partial: some). So no
+ * message costs a scan over all workers. */
+typedef struct s_worker {
     dse_peer_t peer;
     uint64_t uid;
     char host[DSE_WIRE_MAX_HOST + 1];
@@ -63,19 +88,34 @@ typedef struct {
     uint64_t evaluated;
     char caps[S_MAX_CAPS][32];
     size_t n_caps;
-    uint64_t *jobs_sent; /* job ids whose text this worker has */
+    s_sent_t *jobs_sent; /* jobs whose text this worker has */
     size_t n_jobs_sent, cap_jobs_sent;
+    s_held_t *held; /* its leases, outstanding of them */
+    size_t cap_held;
+    size_t idx;                           /* in the coordinator's array */
+    struct s_worker *peer_next;            /* hash chain */
+    struct s_worker *seen_prev, *seen_next;
+    struct s_worker *hprev, *hnext;
+    int hlist; /* S_IDLE, S_PARTIAL or -1 */
 } s_worker_t;
 
+/* A lease, in its job's pool. Live leases are found by epoch (a hash of
+ * chains through enext), sit in the job's deadline heap, and, while they
+ * are their unit's only copy, in the job's heap of end-phase candidates
+ * (oldest issue first). twin links a lease and its end-phase copy. */
 typedef struct {
     uint64_t unit;
-    uint64_t worker; /* uid */
+    s_worker_t *w; /* its holder (a worker's leases end before it is freed) */
     uint32_t epoch;
     int exclusive; /* a suspect unit, the only one its worker holds */
     double issued, deadline;
+    uint32_t enext; /* epoch chain; the free list when not live */
+    uint32_t held;  /* position in its worker's held array */
+    uint32_t dpos, rpos, twin;
+    int live;
 } s_lease_t;
 
-typedef struct s_job {
+struct s_job {
     uint64_t id;
     dse_peer_t client;
     double client_seen;
@@ -95,15 +135,21 @@ typedef struct s_job {
     uint64_t cursor;   /* next fresh unit */
     uint64_t *retry;   /* units back at the front of the queue (FIFO) */
     size_t retry_head, n_retry, cap_retry;
-    s_lease_t *leases;
-    size_t n_leases, cap_leases;
+    uint8_t *nlease;   /* leases out per unit */
+    s_lease_t *lp;     /* the lease pool */
+    size_t n_lp, cap_lp;
+    uint32_t free_lp;
+    size_t n_leases;   /* live ones */
+    uint32_t *ebucket; /* by epoch: heads of chains */
+    size_t n_ebucket;
+    uint32_t *dheap, *rheap; /* by deadline; end-phase candidates by issue */
+    size_t n_dheap, cap_dheap, n_rheap, cap_rheap;
     uint64_t done;
     dse_quarantined_t *quar;
     size_t n_quar, cap_quar;
     uint64_t reissued;
     uint32_t epoch;
-    uint64_t *seen; /* worker uids that returned results */
-    size_t n_seen, cap_seen;
+    size_t n_seen; /* workers that returned results */
     uint64_t evaluated;
     double started;
     uint64_t n_quar_units; /* units settled as quarantined (one-point units) */
@@ -133,7 +179,7 @@ typedef struct s_job {
     uint64_t verify_first, n_verify_units;
     size_t *verify_map;
     double verify_alone_since; /* a sampled point has had no other worker to go to since */
-} s_job_t;
+};
 
 /* A SUBMIT being built and calibrated in a thread of its own, so that a
  * job whose points are slow to evaluate does not stall the loop. */
@@ -156,8 +202,14 @@ struct dse_coord {
     dse_coord_opts_t o;
     zsock_t *wsock, *csock;
     char wep[256], cep[256];
-    s_worker_t *workers;
+    s_worker_t **workers;
     size_t n_workers, cap_workers;
+    atomic_size_t registered; /* n_workers, for other threads */
+    s_worker_t **by_peer; /* hash chains by routing id; n_buckets, a power of 2 */
+    size_t n_buckets;
+    uint64_t peer_seed;
+    s_worker_t *seen_head, *seen_tail; /* by last message, oldest first */
+    s_worker_t *hungry_head[2], *hungry_tail[2];
     uint64_t next_worker_uid;
     s_job_t **jobs;
     size_t n_jobs, cap_jobs;
@@ -213,21 +265,109 @@ static void s_journal_rc(dse_coord_t *c, int rc, const dse_error_t *err)
 
 /* ------------------------------------------------------------------- workers */
 
+static size_t s_peer_bucket(const dse_coord_t *c, const dse_peer_t *p)
+{
+    return (size_t)dse_hash64(p->bytes, p->len, c->peer_seed) & (c->n_buckets - 1);
+}
+
 static s_worker_t *s_worker_find(dse_coord_t *c, const dse_peer_t *p)
 {
-    for (size_t i = 0; i < c->n_workers; i++)
-        if (c->workers[i].peer.len == p->len &&
-            memcmp(c->workers[i].peer.bytes, p->bytes, p->len) == 0)
-            return &c->workers[i];
+    if (!c->n_buckets)
+        return NULL;
+    for (s_worker_t *w = c->by_peer[s_peer_bucket(c, p)]; w; w = w->peer_next)
+        if (w->peer.len == p->len && memcmp(w->peer.bytes, p->bytes, p->len) == 0)
+            return w;
     return NULL;
 }
 
-static s_worker_t *s_worker_by_uid(dse_coord_t *c, uint64_t uid)
+static void s_hash_insert(dse_coord_t *c, s_worker_t *w)
 {
+    size_t b = s_peer_bucket(c, &w->peer);
+    w->peer_next = c->by_peer[b];
+    c->by_peer[b] = w;
+}
+
+static void s_hash_remove(dse_coord_t *c, s_worker_t *w)
+{
+    s_worker_t **pp = &c->by_peer[s_peer_bucket(c, &w->peer)];
+    while (*pp != w)
+        pp = &(*pp)->peer_next;
+    *pp = w->peer_next;
+}
+
+/* Room in the hash tables for one more worker: at most one per bucket on
+ * average. */
+static void s_hash_reserve(dse_coord_t *c)
+{
+    if (c->n_workers + 1 <= c->n_buckets)
+        return;
+    free(c->by_peer);
+    c->n_buckets = c->n_buckets ? 2 * c->n_buckets : 64;
+    c->by_peer = dse_xcalloc(c->n_buckets, sizeof *c->by_peer);
     for (size_t i = 0; i < c->n_workers; i++)
-        if (c->workers[i].uid == uid)
-            return &c->workers[i];
-    return NULL;
+        s_hash_insert(c, c->workers[i]);
+}
+
+/* The list of workers by last message: w moves to its end (now is never
+ * earlier than any worker's last_seen, so the list stays in order). */
+static void s_seen_unlink(dse_coord_t *c, s_worker_t *w)
+{
+    if (w->seen_prev)
+        w->seen_prev->seen_next = w->seen_next;
+    else if (c->seen_head == w)
+        c->seen_head = w->seen_next;
+    if (w->seen_next)
+        w->seen_next->seen_prev = w->seen_prev;
+    else if (c->seen_tail == w)
+        c->seen_tail = w->seen_prev;
+    w->seen_prev = w->seen_next = NULL;
+}
+
+static void s_worker_touch(dse_coord_t *c, s_worker_t *w, double now)
+{
+    w->last_seen = now;
+    if (c->seen_tail == w)
+        return;
+    s_seen_unlink(c, w);
+    w->seen_prev = c->seen_tail;
+    if (c->seen_tail)
+        c->seen_tail->seen_next = w;
+    else
+        c->seen_head = w;
+    c->seen_tail = w;
+}
+
+/* Puts a worker in the hungry list its units out call for (none when it
+ * is full or holds a suspect unit alone). Called whenever its outstanding,
+ * exclusive or credit change. */
+static void s_worker_sync(dse_coord_t *c, s_worker_t *w)
+{
+    int want = (w->exclusive || w->outstanding >= w->credit) ? -1
+             : w->outstanding == 0                          ? S_IDLE
+                                                             : S_PARTIAL;
+    if (want == w->hlist)
+        return;
+    if (w->hlist >= 0) {
+        int l = w->hlist;
+        if (w->hprev)
+            w->hprev->hnext = w->hnext;
+        else
+            c->hungry_head[l] = w->hnext;
+        if (w->hnext)
+            w->hnext->hprev = w->hprev;
+        else
+            c->hungry_tail[l] = w->hprev;
+        w->hprev = w->hnext = NULL;
+    }
+    w->hlist = want;
+    if (want < 0)
+        return;
+    w->hprev = c->hungry_tail[want];
+    if (w->hprev)
+        w->hprev->hnext = w;
+    else
+        c->hungry_head[want] = w;
+    c->hungry_tail[want] = w;
 }
 
 static int s_worker_can(const s_worker_t *w, const char *model)
@@ -301,9 +441,12 @@ static void s_job_free(s_job_t *j)
     free(j->attempts);
     free(j->suspect);
     free(j->retry);
-    free(j->leases);
+    free(j->nlease);
+    free(j->lp);
+    free(j->ebucket);
+    free(j->dheap);
+    free(j->rheap);
     free(j->quar);
-    free(j->seen);
     free(j->hv_ref);
     free(j->hv_ideal);
     free(j->hv_set);
@@ -323,24 +466,22 @@ static void s_job_free(s_job_t *j)
     free(j);
 }
 
+static void s_lease_end(dse_coord_t *c, s_job_t *j, uint32_t i);
+
 static void s_job_remove(dse_coord_t *c, s_job_t *j)
 {
     dse_error_t jerr = DSE_ERROR_INIT;
     s_journal_rc(c, dse_journal_end(c->journal, j->id, &jerr), &jerr);
     /* leases held by workers are released, and the workers told to drop the job */
-    for (size_t i = 0; i < j->n_leases; i++) {
-        s_worker_t *w = s_worker_by_uid(c, j->leases[i].worker);
-        if (w && w->outstanding > 0)
-            w->outstanding--;
-        if (w && j->leases[i].exclusive && w->exclusive > 0)
-            w->exclusive--;
-    }
+    for (size_t i = 0; i < j->n_lp; i++)
+        if (j->lp[i].live)
+            s_lease_end(c, j, (uint32_t)i);
     dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
     m.cancel.job = j->id;
     for (size_t i = 0; i < c->n_workers; i++) {
-        s_worker_t *w = &c->workers[i];
+        s_worker_t *w = c->workers[i];
         for (size_t k = 0; k < w->n_jobs_sent; k++)
-            if (w->jobs_sent[k] == j->id) {
+            if (w->jobs_sent[k].job == j->id) {
                 s_send_worker(c, w, &m);
                 w->jobs_sent[k] = w->jobs_sent[--w->n_jobs_sent];
                 break;
@@ -462,12 +603,207 @@ static void s_job_unpop(s_job_t *j, uint64_t u)
     j->n_retry++;
 }
 
-static size_t s_unit_leases(const s_job_t *j, uint64_t u)
+/* ------------------------------------------------------------------ leases */
+
+static uint8_t *s_slot_nlease(s_job_t *j, uint64_t slot)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < j->n_leases; i++)
-        n += j->leases[i].unit == u;
-    return n;
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].nlease : &j->nlease[slot];
+}
+
+static size_t s_unit_leases(s_job_t *j, uint64_t u)
+{
+    return *s_slot_nlease(j, u);
+}
+
+static uint32_t s_lease_by_epoch(const s_job_t *j, uint32_t epoch)
+{
+    if (!j->n_ebucket)
+        return S_NIL;
+    uint32_t i = j->ebucket[dse_mix64(epoch) & (j->n_ebucket - 1)];
+    while (i != S_NIL && j->lp[i].epoch != epoch)
+        i = j->lp[i].enext;
+    return i;
+}
+
+static void s_epoch_link(s_job_t *j, uint32_t i)
+{
+    uint32_t *head = &j->ebucket[dse_mix64(j->lp[i].epoch) & (j->n_ebucket - 1)];
+    j->lp[i].enext = *head;
+    *head = i;
+}
+
+/* The two heaps: 0 by deadline, 1 (end-phase candidates) by issue time;
+ * ties by epoch. */
+static int s_heap_less(const s_job_t *j, int h, uint32_t a, uint32_t b)
+{
+    const s_lease_t *x = &j->lp[a], *y = &j->lp[b];
+    double kx = h ? x->issued : x->deadline, ky = h ? y->issued : y->deadline;
+    return kx < ky || (kx == ky && x->epoch < y->epoch);
+}
+
+static uint32_t *s_heap_pos(s_job_t *j, int h, uint32_t i)
+{
+    return h ? &j->lp[i].rpos : &j->lp[i].dpos;
+}
+
+static void s_heap_set(s_job_t *j, int h, size_t pos, uint32_t i)
+{
+    (h ? j->rheap : j->dheap)[pos] = i;
+    *s_heap_pos(j, h, i) = (uint32_t)pos;
+}
+
+static void s_heap_up(s_job_t *j, int h, size_t pos)
+{
+    uint32_t *a = h ? j->rheap : j->dheap, i = a[pos];
+    while (pos > 0 && s_heap_less(j, h, i, a[(pos - 1) / 2])) {
+        s_heap_set(j, h, pos, a[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    s_heap_set(j, h, pos, i);
+}
+
+static void s_heap_down(s_job_t *j, int h, size_t pos)
+{
+    uint32_t *a = h ? j->rheap : j->dheap, i = a[pos];
+    size_t n = h ? j->n_rheap : j->n_dheap;
+    for (;;) {
+        size_t k = 2 * pos + 1;
+        if (k >= n)
+            break;
+        if (k + 1 < n && s_heap_less(j, h, a[k + 1], a[k]))
+            k++;
+        if (!s_heap_less(j, h, a[k], i))
+            break;
+        s_heap_set(j, h, pos, a[k]);
+        pos = k;
+    }
+    s_heap_set(j, h, pos, i);
+}
+
+static void s_heap_push(s_job_t *j, int h, uint32_t i)
+{
+    if (h) {
+        j->rheap = dse_xgrow(j->rheap, sizeof *j->rheap, j->n_rheap + 1, &j->cap_rheap);
+        j->rheap[j->n_rheap++] = i;
+        s_heap_up(j, h, j->n_rheap - 1);
+    } else {
+        j->dheap = dse_xgrow(j->dheap, sizeof *j->dheap, j->n_dheap + 1, &j->cap_dheap);
+        j->dheap[j->n_dheap++] = i;
+        s_heap_up(j, h, j->n_dheap - 1);
+    }
+}
+
+static void s_heap_remove(s_job_t *j, int h, uint32_t i)
+{
+    uint32_t *pp = s_heap_pos(j, h, i);
+    if (*pp == S_NIL)
+        return;
+    size_t pos = *pp;
+    *pp = S_NIL;
+    uint32_t *a = h ? j->rheap : j->dheap;
+    size_t *n = h ? &j->n_rheap : &j->n_dheap;
+    uint32_t last = a[--*n];
+    if (pos == *n)
+        return;
+    s_heap_set(j, h, pos, last);
+    s_heap_up(j, h, pos);
+    s_heap_down(j, h, *s_heap_pos(j, h, last));
+}
+
+/* A lease ends (its result came, it failed, expired, its worker or its job
+ * went): it leaves the job's tables and its worker's, which gets room for
+ * another unit. When it had an end-phase twin still out on a pending unit,
+ * that twin is again its unit's only copy, and a candidate for copying. */
+static void s_lease_end(dse_coord_t *c, s_job_t *j, uint32_t i)
+{
+    s_lease_t *l = &j->lp[i];
+    assert(l->live);
+    uint32_t *pp = &j->ebucket[dse_mix64(l->epoch) & (j->n_ebucket - 1)];
+    while (*pp != i)
+        pp = &j->lp[*pp].enext;
+    *pp = l->enext;
+    s_heap_remove(j, 0, i);
+    s_heap_remove(j, 1, i);
+    s_worker_t *w = l->w;
+    s_held_t last = w->held[--w->outstanding];
+    w->held[l->held] = last;
+    last.job->lp[last.lease].held = l->held;
+    if (l->exclusive && w->exclusive > 0)
+        w->exclusive--;
+    uint8_t *nl = s_slot_nlease(j, l->unit);
+    assert(*nl > 0);
+    (*nl)--;
+    if (l->twin != S_NIL) {
+        s_lease_t *t = &j->lp[l->twin];
+        t->twin = S_NIL;
+        if (*nl == 1 && *s_slot_state(j, t->unit) == S_PENDING && t->rpos == S_NIL &&
+            !j->ej->job->evaluator)
+            s_heap_push(j, 1, l->twin);
+    }
+    l->live = 0;
+    l->enext = j->free_lp;
+    j->free_lp = i;
+    j->n_leases--;
+    s_worker_sync(c, w);
+}
+
+/* A new lease of slot u to w; copy_of is the lease it copies in the end
+ * phase, or S_NIL. Returns its index in the pool. */
+static uint32_t s_lease_new(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u,
+                            uint32_t copy_of, double now, double timeout)
+{
+    if (j->n_leases + 1 > j->n_ebucket) { /* rehash: about one lease per chain */
+        free(j->ebucket);
+        j->n_ebucket = j->n_ebucket ? 2 * j->n_ebucket : 64;
+        j->ebucket = dse_xmalloc(j->n_ebucket * sizeof *j->ebucket);
+        memset(j->ebucket, 0xff, j->n_ebucket * sizeof *j->ebucket);
+        for (size_t k = 0; k < j->n_lp; k++)
+            if (j->lp[k].live)
+                s_epoch_link(j, (uint32_t)k);
+    }
+    uint32_t i = j->free_lp;
+    if (i != S_NIL) {
+        j->free_lp = j->lp[i].enext;
+    } else {
+        assert(j->n_lp < S_NIL);
+        j->lp = dse_xgrow(j->lp, sizeof *j->lp, j->n_lp + 1, &j->cap_lp);
+        i = (uint32_t)j->n_lp++;
+        j->lp[i].live = 0;
+    }
+    /* epochs name leases on the wire: one that wrapped around must not
+     * name a lease still out */
+    do
+        ++j->epoch;
+    while (j->epoch == 0 || s_lease_by_epoch(j, j->epoch) != S_NIL);
+    s_lease_t *l = &j->lp[i];
+    memset(l, 0, sizeof *l);
+    l->unit = u;
+    l->w = w;
+    l->epoch = j->epoch;
+    l->issued = now;
+    l->deadline = now + timeout;
+    l->exclusive = *s_slot_suspect(j, u) != 0;
+    l->dpos = l->rpos = l->twin = S_NIL;
+    l->live = 1;
+    s_epoch_link(j, i);
+    j->n_leases++;
+    s_heap_push(j, 0, i);
+    uint8_t *nl = s_slot_nlease(j, u);
+    assert(*nl < UINT8_MAX);
+    (*nl)++;
+    if (copy_of != S_NIL) {
+        s_heap_remove(j, 1, copy_of);
+        j->lp[copy_of].twin = i;
+        l->twin = copy_of;
+    } else if (*nl == 1 && !j->ej->job->evaluator) {
+        s_heap_push(j, 1, i);
+    }
+    w->held = dse_xgrow(w->held, sizeof *w->held, (size_t)w->outstanding + 1, &w->cap_held);
+    l->held = w->outstanding;
+    w->held[w->outstanding++] = (s_held_t){j, i};
+    w->exclusive += (uint32_t)l->exclusive;
+    s_worker_sync(c, w);
+    return i;
 }
 
 static s_split_t *s_split_find(s_job_t *j, uint64_t unit)
@@ -530,6 +866,7 @@ static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
     p->hi = hi;
     p->state = S_PENDING;
     p->attempts = 0;
+    p->nlease = 0;
     p->suspect = 1; /* part of a unit that failed: run alone, so a death is its own */
     return S_PIECE_BIT | j->n_pieces++;
 }
@@ -716,7 +1053,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
         return;
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
-        alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
+        alive += s_worker_can(c->workers[i], j->ej->job->model->name);
     dse_msg_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
@@ -736,7 +1073,7 @@ static void s_check_workers(dse_coord_t *c, s_job_t *j, double now)
 {
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
-        alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
+        alive += s_worker_can(c->workers[i], j->ej->job->model->name);
     if (alive || j->workers_seen_at == 0) {
         j->workers_seen_at = now;
         j->said_no_workers = 0;
@@ -848,6 +1185,8 @@ static void s_job_grow(s_job_t *j)
     memset(j->suspect + j->cap_units, 0, cap - j->cap_units);
     memset(j->state + j->cap_units, S_PENDING, cap - j->cap_units);
     memset(j->attempts + j->cap_units, 0, cap - j->cap_units);
+    j->nlease = dse_xrealloc(j->nlease, cap);
+    memset(j->nlease + j->cap_units, 0, cap - j->cap_units);
     j->cap_units = cap;
 }
 
@@ -863,7 +1202,7 @@ static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
         if (!j->search_over) {
             uint64_t slots = 0;
             for (size_t i = 0; i < c->n_workers; i++)
-                slots += c->workers[i].credit;
+                slots += c->workers[i]->credit;
             uint64_t before = dse_search_n_units(j->search);
             uint64_t added = dse_search_advance(j->search, now - j->started, slots);
             if (added > 0) {
@@ -891,8 +1230,8 @@ static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 static int s_other_taker(const dse_coord_t *c, const s_job_t *j, uint64_t uid)
 {
     for (size_t i = 0; i < c->n_workers; i++)
-        if (c->workers[i].uid != uid && !c->workers[i].quarantined &&
-            s_worker_takes(&c->workers[i], j))
+        if (c->workers[i]->uid != uid && !c->workers[i]->quarantined &&
+            s_worker_takes(c->workers[i], j))
             return 1;
     return 0;
 }
@@ -966,11 +1305,12 @@ static int s_verify_tick(dse_coord_t *c, s_job_t *j, double now)
 
 /* -------------------------------------------------------------- scheduling */
 
-static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, double now)
+static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, uint32_t copy_of,
+                    double now)
 {
     int sent = 0;
     for (size_t k = 0; k < w->n_jobs_sent && !sent; k++)
-        sent = w->jobs_sent[k] == j->id;
+        sent = w->jobs_sent[k].job == j->id;
     if (!sent) {
         dse_msg_t m = {.cmd = DSE_MSG_JOB};
         m.job.digest = j->ej->digest;
@@ -978,7 +1318,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
         s_send_worker(c, w, &m);
         w->jobs_sent = dse_xgrow(w->jobs_sent, sizeof *w->jobs_sent, w->n_jobs_sent + 1,
                                  &w->cap_jobs_sent);
-        w->jobs_sent[w->n_jobs_sent++] = j->id;
+        w->jobs_sent[w->n_jobs_sent++] = (s_sent_t){j->id, 0};
     }
     dse_unit_t unit;
     s_slot_unit(j, u, &unit);
@@ -987,19 +1327,10 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     const dse_evaluator_t *ev = j->ej->job->evaluator;
     if (ev) /* a measured unit: its points' timeouts, the kill's grace, and the messaging */
         timeout = ev->timeout * (double)dse_unit_points(&unit) + 2 + 3 * c->o.heartbeat_s;
-    j->leases = dse_xgrow(j->leases, sizeof *j->leases, j->n_leases + 1, &j->cap_leases);
-    s_lease_t *l = &j->leases[j->n_leases++];
-    l->unit = u;
-    l->worker = w->uid;
-    l->epoch = ++j->epoch;
-    l->issued = now;
-    l->deadline = now + timeout;
-    l->exclusive = *s_slot_suspect(j, u) != 0;
-    w->outstanding++;
-    w->exclusive += (uint32_t)l->exclusive;
+    uint32_t li = s_lease_new(c, j, w, u, copy_of, now, timeout);
     dse_msg_t m = {.cmd = DSE_MSG_WORK};
     m.work.unit = (j->id << S_UNIT_BITS) | u;
-    m.work.epoch = l->epoch;
+    m.work.epoch = j->lp[li].epoch;
     m.work.digest = j->ej->digest;
     m.work.layer = unit.layer;
     m.work.kind = (uint32_t)unit.kind;
@@ -1011,69 +1342,113 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     s_send_worker(c, w, &m);
 }
 
+/* The job's oldest lease that may be copied in the end phase (its unit
+ * pending, and its only copy), or S_NIL. Leases whose unit settled or was
+ * split leave the heap here. */
+static uint32_t s_reissue_top(s_job_t *j)
+{
+    while (j->n_rheap > 0) {
+        uint32_t i = j->rheap[0];
+        const s_lease_t *l = &j->lp[i];
+        if (*s_slot_state(j, l->unit) == S_PENDING && s_unit_leases(j, l->unit) == 1)
+            return i;
+        s_heap_remove(j, 1, i);
+    }
+    return S_NIL;
+}
+
+/* Whether job j may give an end-phase copy to some worker now. */
+static int s_reissue_ready(const dse_coord_t *c, s_job_t *j, double now)
+{
+    /* a copy of a measured unit would measure its point twice: a hung
+     * one is re-issued at its lease's end instead */
+    if (s_job_has_pending(j) || j->ej->job->evaluator)
+        return 0;
+    uint32_t i = s_reissue_top(j);
+    return i != S_NIL && now - j->lp[i].issued >= c->o.unit_seconds;
+}
+
 /* End phase: an idle worker takes a copy of the oldest outstanding unit it
  * does not hold already; whichever copy returns first counts. */
 static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
 {
     s_job_t *best_job = NULL;
-    size_t best = 0;
+    uint32_t best = S_NIL;
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        /* a copy of a measured unit would measure its point twice: a hung
-         * one is re-issued at its lease's end instead */
-        if (s_job_has_pending(j) || !s_worker_takes(w, j) || j->ej->job->evaluator)
+        if (!s_reissue_ready(c, j, now) || !s_worker_takes(w, j))
             continue;
-        for (size_t i = 0; i < j->n_leases; i++) {
-            s_lease_t *l = &j->leases[i];
-            if (l->worker == w->uid || *s_slot_state(j, l->unit) != S_PENDING ||
-                s_unit_leases(j, l->unit) > 1 || now - l->issued < c->o.unit_seconds)
-                continue;
-            if (!best_job || l->issued < best_job->leases[best].issued)
-                best_job = j, best = i;
-        }
+        uint32_t i = j->rheap[0];
+        if (j->lp[i].w == w) /* an idle worker holds none; kept for safety */
+            continue;
+        if (!best_job || j->lp[i].issued < best_job->lp[best].issued)
+            best_job = j, best = i;
     }
     if (!best_job)
         return 0;
-    uint64_t u = best_job->leases[best].unit;
+    uint64_t u = best_job->lp[best].unit;
     best_job->reissued++;
-    s_issue(c, best_job, w, u, now);
+    s_issue(c, best_job, w, u, best, now);
     return 1;
 }
 
+/* Gives a worker units while it has credit: fresh or retried units of the
+ * jobs in turn, or, when idle and no job has any, an end-phase copy. */
+static void s_fill(dse_coord_t *c, s_worker_t *w, double now)
+{
+    while (w->outstanding < w->credit && !w->exclusive) {
+        s_job_t *j = NULL;
+        for (size_t k = 0; k < c->n_jobs; k++) {
+            s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
+            if (s_job_has_pending(cand) && s_worker_takes(w, cand)) {
+                j = cand;
+                c->rr = (c->rr + k + 1) % c->n_jobs;
+                break;
+            }
+        }
+        if (!j) {
+            if (w->outstanding == 0)
+                s_reissue(c, w, now);
+            break;
+        }
+        int64_t u = s_job_pop(j);
+        if (u < 0)
+            break;
+        if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
+            s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
+            break;
+        }
+        int64_t ve = s_verify_entry(j, (uint64_t)u);
+        if (ve >= 0 && dse_verify_first_uid(j->verify, (size_t)ve) == w->uid) {
+            s_job_unpop(j, (uint64_t)u); /* measured again by another worker only */
+            break;
+        }
+        s_issue(c, j, w, (uint64_t)u, S_NIL, now);
+    }
+}
+
+/* Serves the hungry workers, idle ones first. Only workers with room are
+ * visited, and the pass stops as soon as there is nothing any of the rest
+ * could get: no job with units waiting and (for idle workers) no unit to
+ * copy. So a pass costs the workers it serves, not the workers there are. */
 static void s_schedule(dse_coord_t *c, double now)
 {
     if (c->n_jobs == 0)
         return;
-    for (size_t wi = 0; wi < c->n_workers; wi++) {
-        s_worker_t *w = &c->workers[wi];
-        while (w->outstanding < w->credit && !w->exclusive) {
-            s_job_t *j = NULL;
-            for (size_t k = 0; k < c->n_jobs; k++) {
-                s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
-                if (s_job_has_pending(cand) && s_worker_takes(w, cand)) {
-                    j = cand;
-                    c->rr = (c->rr + k + 1) % c->n_jobs;
-                    break;
-                }
-            }
-            if (!j) {
-                if (w->outstanding == 0)
-                    s_reissue(c, w, now);
+    for (int list = S_IDLE; list <= S_PARTIAL; list++) {
+        s_worker_t *w = c->hungry_head[list];
+        while (w) {
+            /* filling w moves only w between the lists (to the end of the
+             * partial one): its successor stays valid */
+            s_worker_t *next = w->hnext;
+            int any = 0;
+            for (size_t k = 0; k < c->n_jobs && !any; k++)
+                any = s_job_has_pending(c->jobs[k]) ||
+                      (list == S_IDLE && s_reissue_ready(c, c->jobs[k], now));
+            if (!any)
                 break;
-            }
-            int64_t u = s_job_pop(j);
-            if (u < 0)
-                break;
-            if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
-                s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
-                break;
-            }
-            int64_t ve = s_verify_entry(j, (uint64_t)u);
-            if (ve >= 0 && dse_verify_first_uid(j->verify, (size_t)ve) == w->uid) {
-                s_job_unpop(j, (uint64_t)u); /* measured again by another worker only */
-                break;
-            }
-            s_issue(c, j, w, (uint64_t)u, now);
+            s_fill(c, w, now);
+            w = next;
         }
     }
 }
@@ -1091,29 +1466,31 @@ static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why, int ch
         s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue (%llu workers dropped so "
               "far)", w->host, (unsigned long long)w->uid, why, w->outstanding,
               w->outstanding == 1 ? "" : "s", (unsigned long long)c->drops);
-    uint64_t uid = w->uid;
-    free(w->jobs_sent);
-    size_t idx = (size_t)(w - c->workers);
-    c->workers[idx] = c->workers[--c->n_workers];
-    for (size_t ji = 0; ji < c->n_jobs; ji++) {
-        s_job_t *j = c->jobs[ji];
-        for (size_t i = 0; i < j->n_leases;) {
-            if (j->leases[i].worker == uid) {
-                uint64_t u = j->leases[i].unit;
-                /* a worker that dies holding several units does not say
-                 * which one killed it: each becomes a suspect and runs
-                 * alone from then on; a death charges only a unit that ran
-                 * alone */
-                int alone = j->leases[i].exclusive;
-                if (charge && !alone)
-                    *s_slot_suspect(j, u) = 1;
-                j->leases[i] = j->leases[--j->n_leases];
-                s_unit_failed(c, j, u, "worker lost", charge && alone);
-            } else {
-                i++;
-            }
-        }
+    /* its leases end first (each one's end touches the worker) */
+    while (w->outstanding > 0) {
+        s_held_t h = w->held[w->outstanding - 1];
+        s_job_t *j = h.job;
+        uint64_t u = j->lp[h.lease].unit;
+        /* a worker that dies holding several units does not say which one
+         * killed it: each becomes a suspect and runs alone from then on; a
+         * death charges only a unit that ran alone */
+        int alone = j->lp[h.lease].exclusive;
+        if (charge && !alone)
+            *s_slot_suspect(j, u) = 1;
+        s_lease_end(c, j, h.lease);
+        s_unit_failed(c, j, u, "worker lost", charge && alone);
     }
+    w->exclusive = 0;
+    w->credit = 0; /* out of the hungry lists */
+    s_worker_sync(c, w);
+    s_seen_unlink(c, w);
+    s_hash_remove(c, w);
+    c->workers[w->idx] = c->workers[--c->n_workers];
+    c->workers[w->idx]->idx = w->idx;
+    atomic_store(&c->registered, c->n_workers);
+    free(w->jobs_sent);
+    free(w->held);
+    free(w);
 }
 
 static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, double now)
@@ -1127,18 +1504,24 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
         s_send_peer(c, c->wsock, p, DSE_MSG_DISCONNECT);
         return;
     }
+    s_hash_reserve(c);
     c->workers = dse_xgrow(c->workers, sizeof *c->workers, c->n_workers + 1, &c->cap_workers);
-    w = &c->workers[c->n_workers++];
-    memset(w, 0, sizeof *w);
+    w = dse_xcalloc(1, sizeof *w);
+    w->idx = c->n_workers;
+    c->workers[c->n_workers++] = w;
+    atomic_store(&c->registered, c->n_workers);
+    w->hlist = -1;
     w->peer = *p;
     w->uid = ++c->next_worker_uid;
+    s_hash_insert(c, w);
     snprintf(w->host, sizeof w->host, "%s", r->host);
     w->threads = r->threads ? r->threads : 1;
     /* about 2 units per thread is what a worker asks; more than 4 per
      * thread would only hoard units others could run */
     uint32_t most = w->threads > 256 ? 1024 : 4 * w->threads;
     w->credit = r->credit < 1 ? 1 : (r->credit > most ? most : r->credit);
-    w->last_seen = now;
+    s_worker_touch(c, w, now);
+    s_worker_sync(c, w);
     for (size_t i = 0; i < r->n_caps && w->n_caps < S_MAX_CAPS; i++)
         snprintf(w->caps[w->n_caps++], sizeof w->caps[0], "%s", r->caps[i]);
     if (c->o.verbose)
@@ -1355,18 +1738,12 @@ static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, 
     uint64_t u = wire_unit & S_UNIT_MASK;
     if (!s_slot_valid(j, u))
         return NULL;
-    for (size_t i = 0; i < j->n_leases; i++)
-        if (j->leases[i].unit == u && j->leases[i].worker == w->uid &&
-            j->leases[i].epoch == epoch) {
-            if (j->leases[i].exclusive && w->exclusive > 0)
-                w->exclusive--;
-            j->leases[i] = j->leases[--j->n_leases];
-            if (w->outstanding > 0)
-                w->outstanding--;
-            *slot = u;
-            return j;
-        }
-    return NULL;
+    uint32_t i = s_lease_by_epoch(j, epoch);
+    if (i == S_NIL || j->lp[i].unit != u || j->lp[i].w != w)
+        return NULL;
+    s_lease_end(c, j, i);
+    *slot = u;
+    return j;
 }
 
 /* Merges a slot's rows and counters, and settles it: a unit's rows go to
@@ -1566,13 +1943,14 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     }
     s_merge(c, j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
             r->rows.metrics, r->rows.width);
-    size_t k = 0;
-    while (k < j->n_seen && j->seen[k] != w->uid)
-        k++;
-    if (k == j->n_seen) {
-        j->seen = dse_xgrow(j->seen, sizeof *j->seen, j->n_seen + 1, &j->cap_seen);
-        j->seen[j->n_seen++] = w->uid;
-    }
+    /* a lease means the job's text went to w: it has an entry */
+    for (size_t k = 0; k < w->n_jobs_sent; k++)
+        if (w->jobs_sent[k].job == j->id) {
+            if (!w->jobs_sent[k].returned)
+                j->n_seen++;
+            w->jobs_sent[k].returned = 1;
+            break;
+        }
     s_job_check_done(c, j, now);
 }
 
@@ -1611,7 +1989,7 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     }
     s_worker_t *w = s_worker_find(c, &peer);
     if (w)
-        w->last_seen = now;
+        s_worker_touch(c, w, now);
     switch (msg.cmd) {
     case DSE_MSG_READY:
         s_on_ready(c, &peer, &msg.ready, now);
@@ -1769,6 +2147,7 @@ static s_job_t *s_job_create(dse_coord_t *c, uint64_t id, dse_evaljob_t *ej, dse
             j->all[i] = dse_evaljob_front_new(ej);
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
+    j->free_lp = S_NIL;
     j->verify = dse_verify_new(ej->job);
     s_job_grow(j);
     size_t nobj = ej->job->n_layer_objectives;
@@ -2048,33 +2427,19 @@ static void s_timers(dse_coord_t *c, double now)
         c->last_heartbeat = now;
         dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
         for (size_t i = 0; i < c->n_workers; i++)
-            s_send_worker(c, &c->workers[i], &m);
+            s_send_worker(c, c->workers[i], &m);
     }
-    for (size_t i = 0; i < c->n_workers;) {
-        s_worker_t *w = &c->workers[i];
-        if (now - w->last_seen > hb * c->o.heartbeat_misses)
-            s_worker_drop(c, w, "missed its heartbeats: declared dead", 1); /* swaps in the last */
-        else
-            i++;
-    }
+    /* the workers silent longest come first */
+    while (c->seen_head && now - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
+        s_worker_drop(c, c->seen_head, "missed its heartbeats: declared dead", 1);
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        for (size_t i = 0; i < j->n_leases;) {
-            s_lease_t *l = &j->leases[i];
-            if (now > l->deadline) {
-                uint64_t u = l->unit;
-                s_worker_t *w = s_worker_by_uid(c, l->worker);
-                if (w && w->outstanding > 0)
-                    w->outstanding--;
-                if (w && l->exclusive && w->exclusive > 0)
-                    w->exclusive--;
-                *l = j->leases[--j->n_leases];
-                s_log(c, "job %llu: unit %llu outstanding too long: issued again",
-                      (unsigned long long)j->id, (unsigned long long)u);
-                s_unit_failed(c, j, u, "lease expired", 1);
-            } else {
-                i++;
-            }
+        while (j->n_dheap > 0 && now > j->lp[j->dheap[0]].deadline) {
+            uint64_t u = j->lp[j->dheap[0]].unit;
+            s_lease_end(c, j, j->dheap[0]);
+            s_log(c, "job %llu: unit %llu outstanding too long: issued again",
+                  (unsigned long long)j->id, (unsigned long long)u);
+            s_unit_failed(c, j, u, "lease expired", 1);
         }
     }
     dse_error_t jerr = DSE_ERROR_INIT;
@@ -2099,7 +2464,7 @@ static void s_timers(dse_coord_t *c, double now)
             if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
                 int any = 0;
                 for (size_t i = 0; i < c->n_workers && !any; i++)
-                    any = s_worker_takes(&c->workers[i], j);
+                    any = s_worker_takes(c->workers[i], j);
                 if (!any && now - j->started > 2 * hb) {
                     const char *req = j->ej->job->evaluator->requires;
                     s_log(c, "job %llu '%s' runs a command for each point: it waits for a worker "
@@ -2192,6 +2557,8 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
     c->auth = auth;
     c->o = *o;
+    /* a seed of the routing-id hash that a peer cannot guess */
+    c->peer_seed = dse_mix64((uint64_t)(uintptr_t)c ^ (uint64_t)(dse_now() * 1e9));
     if (c->o.heartbeat_s <= 0)
         c->o.heartbeat_s = 1.0;
     if (c->o.heartbeat_misses <= 0)
@@ -2228,6 +2595,11 @@ const char *dse_coord_worker_endpoint(const dse_coord_t *c)
 const char *dse_coord_client_endpoint(const dse_coord_t *c)
 {
     return c->cep;
+}
+
+size_t dse_coord_n_workers(const dse_coord_t *c)
+{
+    return atomic_load(&((dse_coord_t *)c)->registered);
 }
 
 void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients)
@@ -2279,7 +2651,7 @@ int dse_coord_run(dse_coord_t *c)
     /* tell the workers and clients we are going */
     dse_msg_t m = {.cmd = DSE_MSG_DISCONNECT};
     for (size_t i = 0; i < c->n_workers; i++)
-        s_send_worker(c, &c->workers[i], &m);
+        s_send_worker(c, c->workers[i], &m);
     return 0;
 }
 
@@ -2303,9 +2675,13 @@ void dse_coord_destroy(dse_coord_t **c_p)
     while (c->n_jobs)
         s_job_remove(c, c->jobs[c->n_jobs - 1]);
     free(c->jobs);
-    for (size_t i = 0; i < c->n_workers; i++)
-        free(c->workers[i].jobs_sent);
+    for (size_t i = 0; i < c->n_workers; i++) {
+        free(c->workers[i]->jobs_sent);
+        free(c->workers[i]->held);
+        free(c->workers[i]);
+    }
     free(c->workers);
+    free(c->by_peer);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
     /* after the sockets: without its handler a CURVE socket accepts any key */

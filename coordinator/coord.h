@@ -59,6 +59,9 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
 /* The endpoints actually bound (ports resolved), for connecting to. */
 const char *dse_coord_worker_endpoint(const dse_coord_t *c);
 const char *dse_coord_client_endpoint(const dse_coord_t *c);
+/* The number of workers registered now; safe to call from any thread
+ * while dse_coord_run serves in another (for benchmarks and monitoring). */
+size_t dse_coord_n_workers(const dse_coord_t *c);
 /* Serves until *opts->stop is set. Returns 0. */
 int dse_coord_run(dse_coord_t *c);
 /* With keys: how many keys each role allows (else 0 and 0). */
