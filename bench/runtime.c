@@ -63,7 +63,7 @@ static void s_inprocess_rate(void)
 static double s_run(const char *config, int workers)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "build/dse-run %s --workers %d --output build/bench-out-%d -q",
+    snprintf(cmd, sizeof cmd, "build/dse-run %s --workers %d --output build/out-bench-runtime-%d -q",
              config, workers, workers);
     double t0 = dse_now();
     if (system(cmd) != 0) {
