@@ -513,6 +513,226 @@ static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size
     return nk;
 }
 
+/* The sweep beyond 4 objectives: rows come by the first objective, so a
+ * row is dominated iff an earlier kept row is <= in the other k - 1. All
+ * rows of the class are known before the sweep, so a static k-d tree is
+ * built over them once (median splits on the widest remaining spread,
+ * leaves of at most KD_LEAF rows); kept rows are switched on as the sweep
+ * goes. Each node holds the least corner of its switched-on rows (the
+ * query skips a node whose corner is not <= the row: nothing below can
+ * dominate it) and the greatest corner of all its rows (when that one is
+ * <= the row and some row below is on, the row is dominated without
+ * looking further). Building costs O(n log n); a query costs what the
+ * corners let it skip: on fronts of real compositions, a few dozen nodes
+ * (bench-pareto gives rates). */
+#define KD_LEAF 8
+
+typedef struct {
+    size_t d;      /* dimensions: objectives 1 .. k-1 */
+    double *pt;    /* n * d: the row values, by sweep position */
+    size_t *tree;  /* sweep positions in tree order */
+    size_t *at;    /* at[sweep position] = its place in tree */
+    unsigned char *on;
+    double *lo;    /* per node: least corner of the rows switched on */
+    double *hi;    /* per node: greatest corner of all rows */
+    uint32_t *non; /* per node: rows switched on */
+} s_kd_t;
+
+/* Reorders tree[a .. b) so that position m holds the row whose value on
+ * dimension j is m-th (a quickselect). */
+static void s_kd_select(s_kd_t *t, size_t a, size_t b, size_t m, size_t j)
+{
+    size_t *x = t->tree;
+    while (b - a > 1) {
+        double piv = t->pt[x[a + (b - a) / 2] * t->d + j];
+        size_t i = a, lt = a, gt = b;
+        /* three-way partition: < piv, == piv, > piv */
+        while (i < gt) {
+            double v = t->pt[x[i] * t->d + j];
+            if (v < piv) {
+                size_t s = x[i];
+                x[i++] = x[lt];
+                x[lt++] = s;
+            } else if (v > piv) {
+                size_t s = x[i];
+                x[i] = x[--gt];
+                x[gt] = s;
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            b = lt;
+        else if (m >= gt)
+            a = gt;
+        else
+            return;
+    }
+}
+
+static void s_kd_build(s_kd_t *t, size_t node, size_t a, size_t b)
+{
+    const size_t d = t->d;
+    double *hi = t->hi + node * d, *lo = t->lo + node * d;
+    double mn[64], mx[64];
+    for (size_t j = 0; j < d; j++) {
+        mn[j] = INFINITY;
+        mx[j] = -INFINITY;
+        lo[j] = INFINITY;
+    }
+    t->non[node] = 0;
+    for (size_t i = a; i < b; i++) {
+        const double *p = t->pt + t->tree[i] * d;
+        for (size_t j = 0; j < d; j++) {
+            if (p[j] < mn[j])
+                mn[j] = p[j];
+            if (p[j] > mx[j])
+                mx[j] = p[j];
+        }
+    }
+    memcpy(hi, mx, d * sizeof *hi);
+    if (b - a <= KD_LEAF)
+        return;
+    size_t js = 0;
+    double best = -1;
+    for (size_t j = 0; j < d; j++) {
+        /* (an infinite spread ranks first; NaN never occurs here) */
+        double s = mx[j] - mn[j];
+        if (!(s <= best)) {
+            best = s;
+            js = j;
+        }
+    }
+    size_t m = a + (b - a) / 2;
+    s_kd_select(t, a, b, m, js);
+    s_kd_build(t, 2 * node, a, m);
+    s_kd_build(t, 2 * node + 1, m, b);
+}
+
+/* 1 when a switched-on row below node [a, b) is <= v on every dimension;
+ * *who is then that row (or, when a whole node is <= v, its first row
+ * switched on). */
+static int s_kd_covers(const s_kd_t *t, size_t node, size_t a, size_t b, const double *v,
+                       size_t *who)
+{
+    const size_t d = t->d;
+    if (!t->non[node])
+        return 0;
+    const double *lo = t->lo + node * d, *hi = t->hi + node * d;
+    size_t j = 0;
+    while (j < d && lo[j] <= v[j])
+        j++;
+    if (j < d)
+        return 0;
+    j = 0;
+    while (j < d && hi[j] <= v[j])
+        j++;
+    const int all = j == d;
+    if (b - a <= KD_LEAF) {
+        for (size_t i = a; i < b; i++) {
+            if (!t->on[t->tree[i]])
+                continue;
+            const double *p = t->pt + t->tree[i] * d;
+            size_t q = 0;
+            while (!all && q < d && p[q] <= v[q])
+                q++;
+            if (all || q == d) {
+                *who = t->tree[i];
+                return 1;
+            }
+        }
+        return 0;
+    }
+    size_t m = a + (b - a) / 2;
+    return s_kd_covers(t, 2 * node, a, m, v, who) || s_kd_covers(t, 2 * node + 1, m, b, v, who);
+}
+
+static void s_kd_switch_on(s_kd_t *t, size_t s, size_t n)
+{
+    const size_t d = t->d, pos = t->at[s];
+    const double *p = t->pt + s * d;
+    t->on[s] = 1;
+    size_t node = 1, a = 0, b = n;
+    for (;;) {
+        double *lo = t->lo + node * d;
+        for (size_t j = 0; j < d; j++)
+            if (p[j] < lo[j])
+                lo[j] = p[j];
+        t->non[node]++;
+        if (b - a <= KD_LEAF)
+            return;
+        size_t m = a + (b - a) / 2;
+        if (pos < m) {
+            node = 2 * node;
+            b = m;
+        } else {
+            node = 2 * node + 1;
+            a = m;
+        }
+    }
+}
+
+static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
+                         size_t *keep)
+{
+    const size_t k = f->k, d = k - 1, n = hi - lo;
+    assert(d <= 64);
+    size_t depth = 0;
+    while ((n >> depth) > KD_LEAF)
+        depth++;
+    /* (a node of size s splits into floor(s/2) and ceil(s/2): every leaf
+     * is at depth <= depth + 1) */
+    size_t n_nodes = (size_t)2 << (depth + 1);
+    s_kd_t t = {.d = d};
+    t.pt = dse_xmalloc(n * d * sizeof *t.pt);
+    t.tree = dse_xmalloc(n * sizeof *t.tree);
+    t.at = dse_xmalloc(n * sizeof *t.at);
+    t.on = dse_xcalloc(n, 1);
+    t.lo = dse_xmalloc(n_nodes * d * sizeof *t.lo);
+    t.hi = dse_xmalloc(n_nodes * d * sizeof *t.hi);
+    t.non = dse_xmalloc(n_nodes * sizeof *t.non);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(t.pt + i * d, f->ov + perm[lo + i] * k + 1, d * sizeof *t.pt);
+        t.tree[i] = i;
+    }
+    s_kd_build(&t, 1, 0, n);
+    for (size_t i = 0; i < n; i++)
+        t.at[t.tree[i]] = i;
+    size_t nk = 0;
+    /* the kept row that dominated the previous row: neighbours in the
+     * sweep are often dominated by the same one (a leaf's worth of the
+     * last ones is checked before the tree) */
+    size_t hint[KD_LEAF], n_hint = 0, h_next = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *v = t.pt + i * d;
+        int dominated = 0;
+        for (size_t h = 0; h < n_hint && !dominated; h++) {
+            const double *p = t.pt + hint[h] * d;
+            size_t q = 0;
+            while (q < d && p[q] <= v[q])
+                q++;
+            dominated = q == d;
+        }
+        if (dominated)
+            continue;
+        if (s_kd_covers(&t, 1, 0, n, v, &hint[h_next])) {
+            h_next = (h_next + 1) % KD_LEAF;
+            n_hint += n_hint < KD_LEAF;
+            continue;
+        }
+        keep[nk++] = perm[lo + i];
+        s_kd_switch_on(&t, i, n);
+    }
+    free(t.pt);
+    free(t.tree);
+    free(t.at);
+    free(t.on);
+    free(t.lo);
+    free(t.hi);
+    free(t.non);
+    return nk;
+}
+
 /* Keeps, among perm[lo .. hi) (one class, canonical order, duplicates
  * removed), the non-dominated rows: writes them to keep[] and returns how
  * many. scratch holds at least 2 * (hi - lo) doubles. */
@@ -561,19 +781,7 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
     } else if (k == 4) {
         nk = s_sweep4(f, perm, lo, hi, keep, scratch);
     } else {
-        for (size_t i = lo; i < hi; i++) {
-            const double *v = f->ov + perm[i] * k;
-            int dominated = 0;
-            for (size_t q = 0; q < nk && !dominated; q++) {
-                const double *u = f->ov + keep[q] * k;
-                size_t j = 0;
-                while (j < k && u[j] <= v[j])
-                    j++;
-                dominated = j == k;
-            }
-            if (!dominated)
-                keep[nk++] = perm[i];
-        }
+        nk = s_sweep_kd(f, perm, lo, hi, keep);
     }
     return nk;
 }
