@@ -454,6 +454,12 @@ typedef struct {
     size_t soft_front; /* > 0: stop (return 1) when more partials are kept */
     int pass;          /* for the progress callback: 1, 2, 3 */
     size_t *peak; /* out: the most partial networks kept after a layer */
+    /* with soft_front: where a stopped pass leaves the partial networks
+     * it kept after layer *handoff_layer; otherwise, when handoff->L is
+     * set, the pass starts from them (dropping those the known networks
+     * beat) at the next layer */
+    s_store_t *handoff;
+    size_t *handoff_layer;
 } s_opts_t;
 
 /* The known networks in a static k-d tree: median splits on the widest
@@ -697,7 +703,25 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             jmax = i;
     dse_netfront_t *res = NULL;
 
-    for (size_t l = 0; l < L; l++) {
+    /* A pass that goes on from where pass 1 stopped: its partials are what
+     * this pass would have kept after that layer, less those that the
+     * known networks beat (dropping them here instead of before the filter
+     * keeps the same set, as below). */
+    size_t l0 = 0;
+    if (!opt->soft_front && opt->handoff && opt->handoff->L) {
+        const s_store_t *h = opt->handoff;
+        l0 = *opt->handoff_layer + 1;
+        assert(l0 < L);
+        for (size_t i = 0; i < h->n; i++) {
+            const double *agg = h->agg + i * N;
+            if (opt->inc && s_bound_beaten(spec, opt, rest + (l0 - 1) * N, agg, lbv, tolv))
+                continue;
+            s_store_add(&cur, agg, h->steer + i * ns, h->pos + i * L, h->pts + i * L, l0,
+                        h->cls[i], h->gen[i]);
+        }
+    }
+
+    for (size_t l = l0; l < L; l++) {
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
         const size_t nrows = dse_front_size(f);
@@ -874,6 +898,12 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         if (opt->peak && next.n > *opt->peak)
             *opt->peak = next.n;
         if (opt->soft_front && !last && next.n > opt->soft_front) {
+            if (opt->handoff) {
+                s_store_t t = *opt->handoff;
+                *opt->handoff = next;
+                next = t;
+                *opt->handoff_layer = l;
+            }
             ret = 1;
             goto out;
         }
@@ -986,6 +1016,9 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     double *box = dse_xmalloc((st.n ? st.n : 1) * sizeof *box);
     uint64_t work = 0;
     s_inc_t *known = NULL;
+    s_store_t handoff;
+    size_t handoff_layer = 0;
+    memset(&handoff, 0, sizeof handoff);
     s_opts_t opt = {.max_front = spec->max_front,
                     .max_work = spec->max_work ? spec->max_work : DSE_COMPOSE_MAX_WORK,
                     .work = &work,
@@ -1022,9 +1055,14 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         s_opts_t first = opt;
         first.soft_front = spec->bounds_after ? spec->bounds_after : COMPOSE_SOFT;
         first.pass = 1;
+        first.handoff = &handoff;
+        first.handoff_layer = &handoff_layer;
         ret = s_dp(spec, &first, out, err);
         if (ret <= 0)
             goto done;
+        /* pass 3 goes on from the partials pass 1 kept */
+        opt.handoff = &handoff;
+        opt.handoff_layer = &handoff_layer;
         s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front,
                         .max_work = opt.max_work / 4,
                         .work = &work,
@@ -1060,6 +1098,7 @@ done:
                                                      "larger values prune more)");
     }
     s_inc_destroy(&known);
+    s_store_free(&handoff);
     free(box);
     s_steer_free(&st);
     return ret;
