@@ -571,7 +571,7 @@ static void s_inc_destroy(s_inc_t **tp)
 /* 1 when some vector s of node [a, b) has s <= lb everywhere and
  * s < lb - tol somewhere. */
 static int s_inc_beats(const s_inc_t *t, size_t node, size_t a, size_t b, const double *lb,
-                       const double *tol)
+                       const double *tol, size_t *who)
 {
     const size_t d = t->d;
     const double *lo = t->lo + node * d, *hi = t->hi + node * d;
@@ -585,8 +585,10 @@ static int s_inc_beats(const s_inc_t *t, size_t node, size_t a, size_t b, const 
     }
     if (!lstrict)
         return 0;
-    if (all && strict)
+    if (all && strict) {
+        *who = a;
         return 1;
+    }
     if (b - a <= INC_LEAF) {
         for (size_t i = a; i < b; i++) {
             const double *v = t->pt + i * d;
@@ -596,13 +598,16 @@ static int s_inc_beats(const s_inc_t *t, size_t node, size_t a, size_t b, const 
                 st |= v[k] < lb[k] - tol[k];
                 k++;
             }
-            if (k == d && st)
+            if (k == d && st) {
+                *who = i;
                 return 1;
+            }
         }
         return 0;
     }
     size_t m = a + (b - a) / 2;
-    return s_inc_beats(t, 2 * node, a, m, lb, tol) || s_inc_beats(t, 2 * node + 1, m, b, lb, tol);
+    return s_inc_beats(t, 2 * node, a, m, lb, tol, who) ||
+           s_inc_beats(t, 2 * node + 1, m, b, lb, tol, who);
 }
 
 /* 1 when a known network beats every completion of a partial: inc <= lb
@@ -610,16 +615,32 @@ static int s_inc_beats(const s_inc_t *t, size_t node, size_t a, size_t b, const 
  * completions' final values. lb sums in another order than the final
  * values, so "<" keeps a margin of rounding on the summed objectives (tol);
  * MAX objectives are exact. */
-static int s_beaten(const s_opts_t *o, const double *lb, const double *tol)
+static int s_beaten(const s_opts_t *o, const double *lb, const double *tol, size_t *hint)
 {
-    return o->inc->n && s_inc_beats(o->inc, 1, 0, o->inc->n, lb, tol);
+    const s_inc_t *t = o->inc;
+    if (!t->n)
+        return 0;
+    /* the network that beat the last one first: neighbours in the DP's
+     * order (one parent's rows) tend to be beaten by the same one */
+    if (*hint < t->n) {
+        const double *v = t->pt + *hint * t->d;
+        size_t k = 0;
+        int st = 0;
+        while (k < t->d && v[k] <= lb[k]) {
+            st |= v[k] < lb[k] - tol[k];
+            k++;
+        }
+        if (k == t->d && st)
+            return 1;
+    }
+    return s_inc_beats(t, 1, 0, t->n, lb, tol, hint);
 }
 
 /* s_beaten for a partial network of aggregates agg, whose completions add
  * at least rest (the least the remaining layers add, per metric); lbv and
  * tolv: scratch of n_obj. */
 static int s_bound_beaten(const dse_compose_spec_t *spec, const s_opts_t *opt, const double *rest,
-                          const double *agg, double *lbv, double *tolv)
+                          const double *agg, double *lbv, double *tolv, size_t *hint)
 {
     for (size_t o = 0; o < spec->n_obj; o++) {
         size_t j = (size_t)spec->obj[o];
@@ -629,7 +650,7 @@ static int s_bound_beaten(const dse_compose_spec_t *spec, const s_opts_t *opt, c
         lbv[o] = lb;
         tolv[o] = spec->net_agg[j] == DSE_AGG_MAX ? 0 : 1e-9 * fabs(lb);
     }
-    return s_beaten(opt, lbv, tolv);
+    return s_beaten(opt, lbv, tolv, hint);
 }
 
 static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
@@ -685,6 +706,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     uint64_t *pts = dse_xmalloc(L * sizeof *pts);
     double *lbv = dse_xmalloc(spec->n_obj * sizeof *lbv);
     double *tolv = dse_xmalloc(spec->n_obj * sizeof *tolv);
+    size_t hint = 0;
     size_t *perm = NULL;
     size_t perm_cap = 0;
     int64_t *menu_cls = NULL;
@@ -714,7 +736,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         assert(l0 < L);
         for (size_t i = 0; i < h->n; i++) {
             const double *agg = h->agg + i * N;
-            if (opt->inc && s_bound_beaten(spec, opt, rest + (l0 - 1) * N, agg, lbv, tolv))
+            if (opt->inc &&
+                s_bound_beaten(spec, opt, rest + (l0 - 1) * N, agg, lbv, tolv, &hint))
                 continue;
             s_store_add(&cur, agg, h->steer + i * ns, h->pos + i * L, h->pts + i * L, l0,
                         h->cls[i], h->gen[i]);
@@ -818,7 +841,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                  * would evict there is beaten too (the bound is monotone
                  * in the aggregates), so the survivors are the same as
                  * when it is dropped after the filter, for less work. */
-                if (opt->inc && !last && s_bound_beaten(spec, opt, rest + l * N, tmp, lbv, tolv))
+                if (opt->inc && !last &&
+                    s_bound_beaten(spec, opt, rest + l * N, tmp, lbv, tolv, &hint))
                     continue;
                 int64_t group = last || !use_classes ? 0 : grp[r];
                 memcpy(crow, sv, ns * sizeof *crow);
