@@ -42,6 +42,13 @@ struct dse_front {
     uint64_t *sp_idx;
     int64_t *sp_cin, *sp_cout;
     double *sp_ov, *sp_row;
+    /* rows [0, sorted) are the result of the last filter (canonical
+     * order, no NaN objective): the next filter sorts only the rows
+     * pushed after them and merges */
+    size_t sorted;
+    /* the filter's index arrays, kept between calls (buf_cap entries) */
+    size_t *buf_perm, *buf_tmp, *buf_keep;
+    size_t buf_cap;
 };
 
 dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
@@ -74,6 +81,9 @@ void dse_front_destroy(dse_front_t **fp)
     free(f->sp_cout);
     free(f->sp_ov);
     free(f->sp_row);
+    free(f->buf_perm);
+    free(f->buf_tmp);
+    free(f->buf_keep);
     free(f);
     *fp = NULL;
 }
@@ -81,6 +91,7 @@ void dse_front_destroy(dse_front_t **fp)
 void dse_front_clear(dse_front_t *f)
 {
     f->n = 0;
+    f->sorted = 0;
 }
 
 static void s_reserve(dse_front_t *f, size_t need)
@@ -161,6 +172,7 @@ static int s_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, c
                     const double *ov)
 {
     const size_t k = f->k;
+    f->sorted = 0;
     /* The front is non-dominated, so if the new row is rejected by some row
      * it cannot have evicted any row before that (that row would then
      * dominate the evicted one): evicting while scanning is safe. */
@@ -332,12 +344,33 @@ static void s_merge_sort(const dse_front_t *f, size_t *perm, size_t *tmp, size_t
         memcpy(perm, a, m * sizeof *perm);
 }
 
-static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
+static void s_bufs(dse_front_t *f)
 {
-    size_t *perm = dse_xmalloc((f->n ? f->n : 1) * sizeof *perm);
+    if (f->buf_cap >= f->n + 1)
+        return;
+    size_t cap = f->n + 1 > 2 * f->buf_cap ? f->n + 1 : 2 * f->buf_cap;
+    free(f->buf_perm);
+    free(f->buf_tmp);
+    free(f->buf_keep);
+    f->buf_perm = dse_xmalloc(cap * sizeof *f->buf_perm);
+    f->buf_tmp = dse_xmalloc(cap * sizeof *f->buf_tmp);
+    f->buf_keep = dse_xmalloc(cap * sizeof *f->buf_keep);
+    f->buf_cap = cap;
+}
+
+/* The rows in canonical order, then by position (NaN objectives left out
+ * when drop_nan), in f->buf_perm; returns how many. With drop_nan, the
+ * rows of the last filter are in that order already: only the rows pushed
+ * since are sorted, then merged with them (their positions are lower, so
+ * they go first among equals, as in the full sort). */
+static size_t s_sorted_perm(dse_front_t *f, int drop_nan)
+{
+    s_bufs(f);
+    size_t *perm = f->buf_perm, *tmp = f->buf_tmp;
+    const size_t pre = drop_nan ? f->sorted : 0;
     size_t m = 0;
     for (size_t i = 0; i < f->n; i++) {
-        if (drop_nan) {
+        if (drop_nan && i >= pre) {
             int bad = 0;
             for (size_t j = 0; j < f->k; j++)
                 bad |= isnan(f->ov[i * f->k + j]);
@@ -346,19 +379,25 @@ static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
         }
         perm[m++] = i;
     }
-    size_t *tmp = dse_xmalloc((m ? m : 1) * sizeof *tmp);
-    s_merge_sort(f, perm, tmp, m);
-    free(tmp);
-    *m_out = m;
-    return perm;
+    s_merge_sort(f, perm + pre, tmp, m - pre);
+    if (pre && m > pre) {
+        size_t i = 0, j = pre, o = 0;
+        while (i < pre && j < m)
+            tmp[o++] = s_cmp_canon(f, perm[j], perm[i], 1) < 0 ? perm[j++] : perm[i++];
+        while (i < pre)
+            tmp[o++] = perm[i++];
+        while (j < m)
+            tmp[o++] = perm[j++];
+        memcpy(perm, tmp, m * sizeof *perm);
+    }
+    return m;
 }
 
 void dse_front_sort(dse_front_t *f)
 {
-    size_t m;
-    size_t *perm = s_sorted_perm(f, 0, &m);
-    s_permute(f, perm, m);
-    free(perm);
+    size_t m = s_sorted_perm(f, 0);
+    s_permute(f, f->buf_perm, m);
+    f->sorted = 0;
 }
 
 /* The rank (1 .. nu) of column j of the rows perm[lo .. hi) among the
@@ -819,6 +858,7 @@ static int s_filter_by_insertion(dse_front_t *f)
     *g = t;
     dse_front_destroy(&g);
     dse_front_sort(f);
+    f->sorted = f->n; /* (non-dominated, no NaN, in canonical order) */
     return 1;
 }
 
@@ -826,8 +866,8 @@ void dse_front_filter(dse_front_t *f)
 {
     if (f->n >= PREFILTER_MIN && s_filter_by_insertion(f))
         return;
-    size_t m;
-    size_t *perm = s_sorted_perm(f, 1, &m);
+    size_t m = s_sorted_perm(f, 1);
+    size_t *perm = f->buf_perm;
     /* Remove duplicate objective vectors within a class (the first, lowest
      * index, stays). */
     size_t u = 0;
@@ -844,7 +884,7 @@ void dse_front_filter(dse_front_t *f)
         }
         perm[u++] = perm[i];
     }
-    size_t *keep = dse_xmalloc((u ? u : 1) * sizeof *keep);
+    size_t *keep = f->buf_keep;
     double *scratch = f->k == 3 || f->k == 4 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
     size_t nk = 0;
     for (size_t lo = 0; lo < u;) {
@@ -856,9 +896,8 @@ void dse_front_filter(dse_front_t *f)
         lo = hi;
     }
     s_permute(f, keep, nk);
+    f->sorted = nk;
     free(scratch);
-    free(keep);
-    free(perm);
 }
 
 void dse_front_merge_many(dse_front_t *dst, const dse_front_t *const *src, size_t k)
