@@ -18,7 +18,8 @@
  *   4 objectives: a Fenwick tree over the ranks of the second objective
  *                 holding 2-D staircases of the third and fourth
  *                 (O(log^2 n) per query);
- *   more:         a scan over the kept rows of the class.
+ *   more:         a static k-d tree over the rows of the class, in which
+ *                 the kept rows are switched on (s_sweep_kd).
  */
 #include "core/pareto.h"
 
