@@ -576,6 +576,7 @@ typedef struct {
     double *lo;    /* per node: least corner of the rows switched on */
     double *hi;    /* per node: greatest corner of all rows */
     uint32_t *non; /* per node: rows switched on */
+    double *mn;    /* d values of scratch for the build */
 } s_kd_t;
 
 /* Reorders tree[a .. b) so that position m holds the row whose value on
@@ -614,7 +615,7 @@ static void s_kd_build(s_kd_t *t, size_t node, size_t a, size_t b)
 {
     const size_t d = t->d;
     double *hi = t->hi + node * d, *lo = t->lo + node * d;
-    double mn[64], mx[64];
+    double *mn = t->mn, *mx = hi;
     for (size_t j = 0; j < d; j++) {
         mn[j] = INFINITY;
         mx[j] = -INFINITY;
@@ -630,7 +631,6 @@ static void s_kd_build(s_kd_t *t, size_t node, size_t a, size_t b)
                 mx[j] = p[j];
         }
     }
-    memcpy(hi, mx, d * sizeof *hi);
     if (b - a <= KD_LEAF)
         return;
     size_t js = 0;
@@ -716,7 +716,6 @@ static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, si
                          size_t *keep)
 {
     const size_t k = f->k, d = k - 1, n = hi - lo;
-    assert(d <= 64);
     size_t depth = 0;
     while ((n >> depth) > KD_LEAF)
         depth++;
@@ -731,6 +730,7 @@ static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, si
     t.lo = dse_xmalloc(n_nodes * d * sizeof *t.lo);
     t.hi = dse_xmalloc(n_nodes * d * sizeof *t.hi);
     t.non = dse_xmalloc(n_nodes * sizeof *t.non);
+    t.mn = dse_xmalloc(d * sizeof *t.mn);
     for (size_t i = 0; i < n; i++) {
         memcpy(t.pt + i * d, f->ov + perm[lo + i] * k + 1, d * sizeof *t.pt);
         t.tree[i] = i;
@@ -770,6 +770,7 @@ static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, si
     free(t.lo);
     free(t.hi);
     free(t.non);
+    free(t.mn);
     return nk;
 }
 
