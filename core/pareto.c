@@ -18,7 +18,8 @@
  *   4 objectives: a Fenwick tree over the ranks of the second objective
  *                 holding 2-D staircases of the third and fourth
  *                 (O(log^2 n) per query);
- *   more:         a static k-d tree over the rows of the class, in which
+ *   more:         a scan over the kept rows while it stays cheap, then a
+ *                 static k-d tree over the rows of the class, in which
  *                 the kept rows are switched on (s_sweep_kd).
  */
 #include "core/pareto.h"
@@ -712,8 +713,11 @@ static void s_kd_switch_on(s_kd_t *t, size_t s, size_t n)
     }
 }
 
+/* The sweep from sweep position start on (0 .. start-1 done: the nk kept
+ * rows are keep[0 .. nk), at sweep positions kpos[0 .. nk)); returns the
+ * number kept in all. */
 static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
-                         size_t *keep)
+                         size_t *keep, const size_t *kpos, size_t nk, size_t start)
 {
     const size_t k = f->k, d = k - 1, n = hi - lo;
     size_t depth = 0;
@@ -738,12 +742,13 @@ static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, si
     s_kd_build(&t, 1, 0, n);
     for (size_t i = 0; i < n; i++)
         t.at[t.tree[i]] = i;
-    size_t nk = 0;
+    for (size_t q = 0; q < nk; q++)
+        s_kd_switch_on(&t, kpos[q], n);
     /* the kept row that dominated the previous row: neighbours in the
      * sweep are often dominated by the same one (a leaf's worth of the
      * last ones is checked before the tree) */
     size_t hint[KD_LEAF], n_hint = 0, h_next = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = start; i < n; i++) {
         const double *v = t.pt + i * d;
         int dominated = 0;
         for (size_t h = 0; h < n_hint && !dominated; h++) {
@@ -822,7 +827,37 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
     } else if (k == 4) {
         nk = s_sweep4(f, perm, lo, hi, keep, scratch);
     } else {
-        nk = s_sweep_kd(f, perm, lo, hi, keep);
+        /* A scan over the kept rows is cheapest while the front stays
+         * small (random-like data: most rows are dominated by one of the
+         * first kept rows). Once the scan has cost about what building the
+         * k-d tree costs, the tree takes over from where the scan is. */
+        const size_t n = hi - lo;
+        size_t lg = 1;
+        while (((size_t)1 << lg) < n)
+            lg++;
+        const uint64_t budget = (uint64_t)8 * n * lg;
+        uint64_t work = 0;
+        size_t *kpos = (size_t *)scratch;
+        size_t i = lo;
+        for (; i < hi && work <= budget; i++) {
+            const double *v = f->ov + perm[i] * k;
+            int dominated = 0;
+            size_t q = 0;
+            for (; q < nk && !dominated; q++) {
+                const double *u = f->ov + keep[q] * k;
+                size_t j = 0;
+                while (j < k && u[j] <= v[j])
+                    j++;
+                dominated = j == k;
+            }
+            work += q + 1;
+            if (!dominated) {
+                kpos[nk] = i - lo;
+                keep[nk++] = perm[i];
+            }
+        }
+        if (i < hi)
+            nk = s_sweep_kd(f, perm, lo, hi, keep, kpos, nk, i - lo);
     }
     return nk;
 }
@@ -887,7 +922,7 @@ void dse_front_filter(dse_front_t *f)
         perm[u++] = perm[i];
     }
     size_t *keep = f->buf_keep;
-    double *scratch = f->k == 3 || f->k == 4 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
+    double *scratch = f->k >= 3 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
     size_t nk = 0;
     for (size_t lo = 0; lo < u;) {
         size_t hi = lo + 1;
