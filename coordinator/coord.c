@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "coordinator/mcache.h"
+#include "coordinator/verify.h"
+#include "core/auth.h"
 #include "core/evaluator.h"
 #include "core/outputs.h"
 #include "core/space.h"
@@ -116,6 +118,15 @@ typedef struct s_job {
     int said_no_workers;    /* "waiting for workers" logged since then */
     uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
     int waiting_logged;
+    int search_over;      /* the search proposed its last unit */
+    /* [evaluator] verify: the sampled points run as one-point units from
+     * verify_first, verify_map[unit - verify_first] naming each one's sample
+     * entry (coordinator/verify.h) */
+    dse_verify_t *verify;
+    int verify_started;
+    uint64_t verify_first, n_verify_units;
+    size_t *verify_map;
+    double verify_alone_since; /* a sampled point has had no other worker to go to since */
 } s_job_t;
 
 /* A SUBMIT being built and calibrated in a thread of its own, so that a
@@ -157,6 +168,7 @@ struct dse_coord {
     s_pending_t **pending;
     size_t n_pending, cap_pending;
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
+    dse_auth_t *auth;    /* CURVE: the ZAP handler and allow-lists, or NULL */
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -287,6 +299,8 @@ static void s_job_free(s_job_t *j)
     for (size_t i = 0; i < j->n_splits; i++)
         dse_front_destroy(&j->splits[i].rows);
     free(j->splits);
+    dse_verify_destroy(&j->verify);
+    free(j->verify_map);
     dse_search_destroy(&j->search);
     dse_evaljob_destroy(&j->ej);
     free(j);
@@ -332,6 +346,15 @@ static int s_job_has_pending(const s_job_t *j)
 static int s_is_piece(uint64_t slot)
 {
     return (slot & S_PIECE_BIT) != 0;
+}
+
+/* The verify sample entry a slot measures again, or -1. */
+static int64_t s_verify_entry(const s_job_t *j, uint64_t slot)
+{
+    if (!j->verify_started || s_is_piece(slot) || slot < j->verify_first ||
+        slot - j->verify_first >= j->n_verify_units)
+        return -1;
+    return (int64_t)j->verify_map[slot - j->verify_first];
 }
 
 /* 1 when slot names a unit or piece the job has. */
@@ -569,6 +592,16 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
                   max_attempts, why);
         return;
     }
+    int64_t ve = s_verify_entry(j, slot);
+    if (ve >= 0) { /* a re-measurement that failed: not verified, nothing else */
+        char note[256];
+        snprintf(note, sizeof note, "measured again %u time%s without a result: %s", *attempts,
+                 *attempts == 1 ? "" : "s", why);
+        dse_verify_not(j->verify, (size_t)ve, note);
+        *state = S_DONE;
+        j->done++;
+        return;
+    }
     dse_unit_t unit;
     s_slot_unit(j, slot, &unit);
     if (dse_unit_points(&unit) > 1) {
@@ -723,8 +756,33 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.wall = now - j->started;
     d.done.measured = j->measured;
     d.done.cached = j->cached;
+    size_t nv = dse_verify_n(j->verify);
+    dse_wire_verified_t *wv = dse_xcalloc(nv + 1, sizeof *wv);
+    const dse_verified_t *vr = dse_verify_results(j->verify);
+    for (size_t i = 0; i < nv; i++) {
+        wv[i].layer = vr[i].layer;
+        wv[i].point = vr[i].point;
+        wv[i].status = vr[i].status ? (uint32_t)vr[i].status : DSE_VERIFY_NOT;
+        wv[i].first = (char *)vr[i].first;
+        wv[i].second = (char *)vr[i].second;
+        wv[i].metric = (char *)vr[i].metric;
+        wv[i].note = (char *)(vr[i].status ? vr[i].note : "not settled");
+        wv[i].a = vr[i].a;
+        wv[i].b = vr[i].b;
+    }
+    d.done.n_verified = nv;
+    d.done.verified = wv;
     dse_msg_send(c->csock, &j->client, &d);
     free(q);
+    free(wv);
+    dse_fit_t fit;
+    unsigned refits = dse_search_refits(j->search, &fit);
+    if (c->o.verbose && refits)
+        s_log(c, "job %llu '%s': refine refitted the model's calibratable keys %u time%s between "
+              "rounds; on %zu measurements at the last, rms log error %.4f before the first -> "
+              "%.4f after the last",
+              (unsigned long long)j->id, job->name, refits, refits == 1 ? "" : "s", fit.points,
+              fit.rms_before, fit.rms_after);
     if (c->o.verbose)
         s_log(c, "job %llu '%s' done: %llu units, %llu re-issued, %zu quarantined, %.2f s",
               (unsigned long long)j->id, job->name,
@@ -755,20 +813,107 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
 
 /* When every unit proposed so far has settled, the search proposes more,
  * or the job is finished. */
+static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j);
+
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
     while (j->done + j->n_quar_units == dse_search_n_units(j->search)) {
-        uint64_t slots = 0;
-        for (size_t i = 0; i < c->n_workers; i++)
-            slots += c->workers[i].credit;
-        uint64_t before = dse_search_n_units(j->search);
-        if (dse_search_advance(j->search, now - j->started, slots) == 0) {
-            s_job_finish(c, j, now);
-            return;
+        if (!j->search_over) {
+            uint64_t slots = 0;
+            for (size_t i = 0; i < c->n_workers; i++)
+                slots += c->workers[i].credit;
+            uint64_t before = dse_search_n_units(j->search);
+            if (dse_search_advance(j->search, now - j->started, slots) > 0) {
+                s_job_grow(j);
+                s_resolve_local(c, j, before, dse_search_n_units(j->search));
+                continue;
+            }
+            j->search_over = 1;
         }
-        s_job_grow(j);
-        s_resolve_local(c, j, before, dse_search_n_units(j->search));
+        if (j->verify && !j->verify_started && s_verify_start(c, j) > 0)
+            continue;
+        s_job_finish(c, j, now);
+        return;
     }
+}
+
+/* ------------------------------------------------------------------ verify */
+
+/* 1 when some worker other than uid (0: none excluded) can take the job. */
+static int s_other_taker(const dse_coord_t *c, const s_job_t *j, uint64_t uid)
+{
+    for (size_t i = 0; i < c->n_workers; i++)
+        if (c->workers[i].uid != uid && !c->workers[i].quarantined &&
+            s_worker_takes(&c->workers[i], j))
+            return 1;
+    return 0;
+}
+
+/* The search is over: draws the verify sample and queues each point that
+ * another worker can measure again as a unit of its own (the search does
+ * not learn from them). Returns the units queued. */
+static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j)
+{
+    j->verify_started = 1;
+    size_t n = dse_verify_sample(j->verify);
+    j->verify_map = dse_xcalloc(n + 1, sizeof *j->verify_map);
+    j->verify_first = dse_search_n_units(j->search);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t uid = dse_verify_first_uid(j->verify, i);
+        if (!s_other_taker(c, j, uid)) {
+            char why[200];
+            snprintf(why, sizeof why, "no other worker could take the job when the search "
+                     "ended (%zu connected)", c->n_workers);
+            dse_verify_not(j->verify, i, why);
+            continue;
+        }
+        uint64_t point = dse_verify_point(j->verify, i);
+        dse_search_extra(j->search, dse_verify_layer(j->verify, i), &point, 1);
+        j->verify_map[j->n_verify_units++] = i;
+    }
+    s_job_grow(j);
+    if (n && c->o.verbose)
+        s_log(c, "job %llu '%s': verify: %zu sampled point%s, %llu to measure again on another "
+              "worker", (unsigned long long)j->id, j->ej->job->name, n, n == 1 ? "" : "s",
+              (unsigned long long)j->n_verify_units);
+    return j->n_verify_units;
+}
+
+/* Sampled points waiting for a worker other than the one that measured
+ * them, when none has been there for a few heartbeats: not verified, so
+ * the job never hangs on them. Returns 1 when that finished the job (it is
+ * removed). */
+static int s_verify_tick(dse_coord_t *c, s_job_t *j, double now)
+{
+    if (!j->verify_started || j->done + j->n_quar_units == dse_search_n_units(j->search))
+        return 0;
+    int stuck = 0;
+    for (uint64_t k = 0; k < j->n_verify_units && !stuck; k++) {
+        uint64_t u = j->verify_first + k;
+        stuck = j->state[u] == S_PENDING && s_unit_leases(j, u) == 0 &&
+                !s_other_taker(c, j, dse_verify_first_uid(j->verify, j->verify_map[k]));
+    }
+    if (!stuck) {
+        j->verify_alone_since = 0;
+        return 0;
+    }
+    if (j->verify_alone_since == 0)
+        j->verify_alone_since = now;
+    if (now - j->verify_alone_since < c->o.heartbeat_s * c->o.heartbeat_misses)
+        return 0;
+    for (uint64_t k = 0; k < j->n_verify_units; k++) {
+        uint64_t u = j->verify_first + k;
+        if (j->state[u] != S_PENDING || s_unit_leases(j, u) > 0 ||
+            s_other_taker(c, j, dse_verify_first_uid(j->verify, j->verify_map[k])))
+            continue;
+        dse_verify_not(j->verify, j->verify_map[k], "no worker other than the one that "
+                       "measured it stayed connected");
+        j->state[u] = S_DONE;
+        j->done++;
+    }
+    uint64_t id = j->id;
+    s_job_check_done(c, j, now);
+    return s_job_find(c, id) == NULL;
 }
 
 /* -------------------------------------------------------------- scheduling */
@@ -873,6 +1018,11 @@ static void s_schedule(dse_coord_t *c, double now)
                 break;
             if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
                 s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
+                break;
+            }
+            int64_t ve = s_verify_entry(j, (uint64_t)u);
+            if (ve >= 0 && dse_verify_first_uid(j->verify, (size_t)ve) == w->uid) {
+                s_job_unpop(j, (uint64_t)u); /* measured again by another worker only */
                 break;
             }
             s_issue(c, j, w, (uint64_t)u, now);
@@ -1122,6 +1272,8 @@ static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const
     c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
                              &c->cap_bad_peers);
     c->bad_peers[c->n_bad_peers++] = w->peer;
+    if (c->auth) /* with keys, its key too: a new connection would not do */
+        dse_auth_ban(c->auth, w->peer.user);
     s_worker_drop(c, w, "quarantined", 0);
 }
 
@@ -1276,6 +1428,8 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         else
             cn.infeasible = 1;
         j->cached++;
+        if (finite)
+            dse_verify_record(j->verify, unit.layer, idx, 0, "cache", metrics);
         s_merge(j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
     }
 }
@@ -1309,6 +1463,24 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
         s_job_check_done(c, j, now);
         return;
     }
+    int64_t ve = s_verify_entry(j, u);
+    if (ve >= 0) { /* a re-measurement: compared, not merged */
+        char who[300];
+        snprintf(who, sizeof who, "%s #%llu", w->host, (unsigned long long)w->uid);
+        int st = dse_verify_check(j->verify, (size_t)ve, w->uid, who,
+                                  r->rows.n ? r->rows.metrics : NULL);
+        if (st == DSE_VERIFY_DISAGREE) {
+            const dse_verified_t *v = &dse_verify_results(j->verify)[ve];
+            s_log(c, "job %llu: verify: point %llu of layer '%s' measured by %s and again by %s "
+                  "disagree: %s %g against %g", (unsigned long long)j->id,
+                  (unsigned long long)v->point, j->ej->job->layers[v->layer].name, v->first,
+                  v->second, v->metric, v->a, v->b);
+        }
+        *s_slot_state(j, u) = S_DONE;
+        j->done++;
+        s_job_check_done(c, j, now);
+        return;
+    }
     /* a measured job's rows are not the model's: they are not checked against it */
     const dse_job_t *job = j->ej->job;
     if (!job->evaluator && j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
@@ -1320,6 +1492,12 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     }
     if (job->evaluator) {
         j->measured += r->counters.evaluated;
+        char who[300];
+        snprintf(who, sizeof who, "%s #%llu", w->host, (unsigned long long)w->uid);
+        for (size_t i = 0; j->verify && i < r->rows.n; i++)
+            if (dse_eval_finite(job, r->rows.metrics + i * r->rows.width))
+                dse_verify_record(j->verify, unit.layer, r->rows.index[i], w->uid, who,
+                                  r->rows.metrics + i * r->rows.width);
         /* every measurement goes to the cache, whatever the job's constraints */
         double params[DSE_MAX_PARAMS];
         const dse_space_t *sp = job->layers[unit.layer].space;
@@ -1366,7 +1544,8 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->wsock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->wsock, c->auth ? dse_role_user_prefix(DSE_ROLE_WORKER) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "worker", &err);
         return;
@@ -1528,6 +1707,7 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
             j->all[i] = dse_evaljob_front_new(ej);
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
+    j->verify = dse_verify_new(ej->job);
     s_job_grow(j);
     s_resolve_local(c, j, 0, dse_search_n_units(search));
     size_t nobj = ej->job->n_layer_objectives;
@@ -1572,7 +1752,8 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->csock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->csock, c->auth ? dse_role_user_prefix(DSE_ROLE_CLIENT) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "client", &err);
         return;
@@ -1658,6 +1839,8 @@ static void s_timers(dse_coord_t *c, double now)
                 continue;
             }
             s_check_workers(c, j, now);
+            if (s_verify_tick(c, j, now))
+                continue; /* finished: removed */
             s_send_progress(c, j, now);
             if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
                 int any = 0;
@@ -1734,19 +1917,26 @@ int dse_endpoint_is_local(const char *ep)
 
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
 {
-    /* the one place the bind policy lives: nothing is authenticated yet
-     * (no CURVE), so a port beyond this host is opened only when asked */
+    /* the one place the bind policy lives: without keys nothing is
+     * authenticated, so a port beyond this host is opened only when asked */
     const char *eps[2] = {o->worker_bind, o->client_bind};
     for (int i = 0; i < 2; i++)
-        if (!dse_endpoint_is_local(eps[i]) && !o->insecure) {
+        if (!dse_endpoint_is_local(eps[i]) && !o->insecure && !o->keys_dir) {
             dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
-                          "refusing to bind %s: it is reachable beyond this host, and the "
-                          "coordinator authenticates no one yet, so anyone who reaches it could "
-                          "register workers and submit or cancel jobs. Bind 127.0.0.1 or ipc://, "
-                          "or give --insecure on a network only trusted hosts can reach", eps[i]);
+                          "refusing to bind %s: it is reachable beyond this host, and without "
+                          "--keys the coordinator authenticates no one, so anyone who reaches "
+                          "it could register workers and submit or cancel jobs. Give --keys DIR "
+                          "(see dse-keygen), bind 127.0.0.1 or ipc://, or give --insecure on a "
+                          "network only trusted hosts can reach", eps[i]);
             return NULL;
         }
+    /* the ZAP handler first: a CURVE socket that binds without one
+     * accepts every key */
+    dse_auth_t *auth = NULL;
+    if (o->keys_dir && !(auth = dse_auth_new(o->keys_dir, "dse-coordinator", o->verbose, err)))
+        return NULL;
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
+    c->auth = auth;
     c->o = *o;
     if (c->o.heartbeat_s <= 0)
         c->o.heartbeat_s = 1.0;
@@ -1763,6 +1953,10 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
     /* never block on a peer that went away */
     zsock_set_router_mandatory(c->wsock, 0);
     zsock_set_router_mandatory(c->csock, 0);
+    if (c->auth) {
+        dse_auth_server(c->auth, c->wsock, DSE_ROLE_WORKER);
+        dse_auth_server(c->auth, c->csock, DSE_ROLE_CLIENT);
+    }
     if (s_bind(c->wsock, o->worker_bind, c->wep, sizeof c->wep, err) ||
         s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err)) {
         dse_coord_destroy(&c);
@@ -1779,6 +1973,12 @@ const char *dse_coord_worker_endpoint(const dse_coord_t *c)
 const char *dse_coord_client_endpoint(const dse_coord_t *c)
 {
     return c->cep;
+}
+
+void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients)
+{
+    *workers = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_WORKER) : 0;
+    *clients = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_CLIENT) : 0;
 }
 
 int dse_coord_run(dse_coord_t *c)
@@ -1850,6 +2050,8 @@ void dse_coord_destroy(dse_coord_t **c_p)
     free(c->workers);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
+    /* after the sockets: without its handler a CURVE socket accepts any key */
+    dse_auth_destroy(&c->auth);
     dse_mcache_destroy(&c->cache);
     free(c);
     *c_p = NULL;

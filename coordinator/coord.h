@@ -29,7 +29,9 @@ typedef struct {
     const char *cache_dir;   /* measured points are cached here (coordinator/mcache.h);
                                 NULL or "" = no cache */
     int verbose;
-    int insecure;            /* allow binds beyond loopback (no authentication yet) */
+    int insecure;            /* allow binds beyond loopback without keys */
+    const char *keys_dir;    /* CURVE (core/auth.h): DIR/coordinator.key and the allowed
+                                keys in DIR/allowed/{workers,clients}; NULL = none */
     volatile sig_atomic_t *stop;
 } dse_coord_opts_t;
 
@@ -41,13 +43,17 @@ typedef struct dse_coord dse_coord_t;
 
 /* Creates a coordinator and binds its sockets. NULL with err on failure:
  * DSE_EINVAL for an endpoint beyond loopback (see dse_endpoint_is_local)
- * without opts->insecure, as the coordinator authenticates no one yet. */
+ * without opts->keys_dir or opts->insecure; a bad keys folder (core/keys.h)
+ * with err naming the file. With keys, the ZAP handler runs before either
+ * socket binds. */
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
 /* The endpoints actually bound (ports resolved), for connecting to. */
 const char *dse_coord_worker_endpoint(const dse_coord_t *c);
 const char *dse_coord_client_endpoint(const dse_coord_t *c);
 /* Serves until *opts->stop is set. Returns 0. */
 int dse_coord_run(dse_coord_t *c);
+/* With keys: how many keys each role allows (else 0 and 0). */
+void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients);
 void dse_coord_destroy(dse_coord_t **c_p);
 
 /* 1 when an endpoint can only be reached from this host: ipc://, inproc://,

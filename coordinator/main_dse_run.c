@@ -143,6 +143,10 @@ static void s_usage(FILE *out)
             "  --dump-all             also write all_points.csv (every feasible point)\n"
             "  --plot-layers          pareto.svg also plots each layer's front\n"
             "  --timeout S            give up after S seconds without the coordinator (60)\n"
+            "  --key FILE             CURVE, with a coordinator started with --keys: this\n"
+            "                         user's pair (NAME.key of dse-keygen; NAME.pub goes\n"
+            "                         into the coordinator's KEYS/allowed/clients/)\n"
+            "  --coordinator-key FILE the coordinator's public key (its .pub)\n"
             "  --allow-command[=PROG] let the local workers run the job's [evaluator] command\n"
             "                         (with PROG, an absolute path, only that program)\n"
             "  --cache DIR            cache of measured points (default $XDG_CACHE_HOME/dse/measured)\n"
@@ -448,7 +452,7 @@ static int s_import(const char *path, const char *model, const char *ignore_list
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
-    const char *cache = NULL;
+    const char *cache = NULL, *key = NULL, *coordinator_key = NULL;
     const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
     int no_cache = 0, calibrate = 0;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
@@ -491,6 +495,10 @@ int main(int argc, char **argv)
             client_endpoint = argv[++i];
             if (dse_cli_endpoint("dse-run", a, client_endpoint, "tcp://hostA:5556"))
                 return 2;
+        } else if (strcmp(a, "--key") == 0 && has_next) {
+            key = argv[++i];
+        } else if (strcmp(a, "--coordinator-key") == 0 && has_next) {
+            coordinator_key = argv[++i];
         } else if (strcmp(a, "--output") == 0 && has_next) {
             output = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
@@ -550,6 +558,15 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    if ((key || coordinator_key) && !coordinator && !client_endpoint) {
+        fprintf(stderr, "dse-run: --key and --coordinator-key are for a standing coordinator "
+                        "(--coordinator or --client-endpoint); the embedded one needs none\n");
+        return 2;
+    }
+    dse_curve_client_t curve;
+    int krc = dse_cli_keys("dse-run", key, coordinator_key, &curve);
+    if (krc)
+        return krc;
     dse_error_t err = DSE_ERROR_INIT;
     dse_job_t *job = NULL;
     if (dse_config_load(config, &job, &err) != 0) {
@@ -692,6 +709,7 @@ int main(int argc, char **argv)
         .heartbeat_misses = ej->job->heartbeat_misses,
         .timeout_s = timeout,
         .stop = &s_stop,
+        .curve = key ? &curve : NULL,
     };
     dse_client_result_t res;
     int crc = dse_client_run(ej, &clo, &res, &err);
@@ -754,6 +772,8 @@ int main(int argc, char **argv)
         .measured = res.measured,
         .cached = res.cached,
         .measured_rows = ej->job->evaluator ? res.all : NULL,
+        .n_verified = res.n_verified,
+        .verified = res.verified,
     };
     if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
                           ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
@@ -781,6 +801,24 @@ int main(int argc, char **argv)
                    ej->job->name, (unsigned long long)res.measured,
                    (unsigned long long)res.cached, cache_dir ? "" : " (no cache)",
                    res.n_quarantined, res.n_quarantined ? " (see failures.csv)" : "");
+        if (ej->job->evaluator && ej->job->evaluator->verify) {
+            size_t n[4] = {0};
+            for (size_t i = 0; i < res.n_verified; i++)
+                n[res.verified[i].status & 3]++;
+            if (!quiet)
+                printf("%s: verify: %zu of %zu sampled points measured again on another worker, "
+                       "%zu disagreed%s\n", ej->job->name, n[DSE_VERIFY_AGREE] + n[DSE_VERIFY_DISAGREE],
+                       res.n_verified, n[DSE_VERIFY_DISAGREE],
+                       res.n_verified ? " (see verify.csv)" : "");
+            if (n[DSE_VERIFY_DISAGREE])
+                fprintf(stderr, "dse-run: verify: %zu point%s measured again on another worker "
+                        "disagreed beyond the tolerance: the fronts keep the first measurement; "
+                        "see verify.csv for the workers\n", n[DSE_VERIFY_DISAGREE],
+                        n[DSE_VERIFY_DISAGREE] == 1 ? "" : "s");
+            if (n[DSE_VERIFY_NOT])
+                fprintf(stderr, "dse-run: verify: %zu sampled point%s not verified (see "
+                        "verify.csv)\n", n[DSE_VERIFY_NOT], n[DSE_VERIFY_NOT] == 1 ? "" : "s");
+        }
         /* an empty layer front says why: the capacity or constraint that
          * rejected the most points and the closest value to its bound */
         for (size_t i = 0; i < ej->job->n_layers; i++) {

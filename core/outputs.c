@@ -839,7 +839,7 @@ static const char *const s_owned[] = {
     "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
     "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
     "failures.csv",      "fidelity.csv",       "tiling.h",                   "fastest_tiling.txt",
-    "deployment.json",
+    "deployment.json",   "verify.csv",
 };
 #define N_OWNED (sizeof s_owned / sizeof *s_owned)
 
@@ -894,6 +894,7 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                            const dse_netfront_t *nf, const char *net_error,
                            dse_front_t *const *all, const dse_run_stats_t *st,
                            dse_error_t *err);
+static void s_verify_json(dse_strbuf_t *sb, const dse_job_t *job, const dse_run_stats_t *st);
 static int s_cmp_quarantined(const void *a, const void *b)
 {
     const dse_quarantined_t *x = a, *y = b;
@@ -938,6 +939,67 @@ static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, const 
     }
     free(q);
     return s_write(dir, "failures.csv", &sb, err);
+}
+
+static const char *s_verify_status(int status)
+{
+    return status == DSE_VERIFY_AGREE      ? "agree"
+           : status == DSE_VERIFY_DISAGREE ? "disagree"
+                                           : "not verified";
+}
+
+/* verify.csv of a measured job with [evaluator] verify: each sampled point,
+ * in (layer, point) order (the coordinator sends them so), with the two
+ * measurements of the metric that differs most. */
+static int s_verify_csv(const dse_evaljob_t *ej, const dse_run_stats_t *st, const char *dir,
+                        dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, "layer,point");
+    for (size_t p = 0; p < m->n_params; p++) {
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, m->params[p].name);
+    }
+    dse_strbuf_adds(&sb, ",status,measured_by,remeasured_by,metric,first,second,"
+                         "relative_difference,note\r\n");
+    double params[DSE_MAX_PARAMS];
+    char buf[64];
+    for (size_t i = 0; i < st->n_verified; i++) {
+        const dse_verified_t *v = &st->verified[i];
+        const dse_space_t *sp = job->layers[v->layer].space;
+        s_csv_field(&sb, job->layers[v->layer].name);
+        dse_strbuf_addf(&sb, ",%llu", (unsigned long long)v->point);
+        if (v->point < sp->size)
+            dse_space_decode(sp, v->point, params);
+        for (size_t p = 0; p < m->n_params; p++) {
+            dse_strbuf_addc(&sb, ',');
+            if (v->point < sp->size)
+                s_param_value(&sb, &m->params[p], params[p]);
+        }
+        dse_strbuf_addf(&sb, ",%s,", s_verify_status(v->status));
+        s_csv_field(&sb, v->first);
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, v->second);
+        dse_strbuf_addc(&sb, ',');
+        if (v->status != DSE_VERIFY_NOT) {
+            s_csv_field(&sb, v->metric);
+            dse_fmt_double(buf, sizeof buf, v->a);
+            dse_strbuf_addf(&sb, ",%s,", buf);
+            dse_fmt_double(buf, sizeof buf, v->b);
+            dse_strbuf_addf(&sb, "%s,", buf);
+            double d = fmax(fabs(v->a), fabs(v->b));
+            dse_fmt_double(buf, sizeof buf, d > 0 ? fabs(v->a - v->b) / d : 0);
+            dse_strbuf_adds(&sb, buf);
+        } else {
+            dse_strbuf_adds(&sb, ",,,");
+        }
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, v->note);
+        dse_strbuf_adds(&sb, "\r\n");
+    }
+    return s_write(dir, "verify.csv", &sb, err);
 }
 
 /* fidelity.csv of a measured job: per layer and measured metric, the
@@ -1059,6 +1121,8 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
             return rc;
     }
     if (job->evaluator && (rc = s_failures(ej, st, dir, err)))
+        return rc;
+    if (job->evaluator && job->evaluator->verify && (rc = s_verify_csv(ej, st, dir, err)))
         return rc;
     if (job->evaluator && st->measured_rows && (rc = s_fidelity(ej, st->measured_rows, dir, err)))
         return rc;
@@ -1194,6 +1258,8 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                              "  \"cached\": %llu,\n  \"failed\": %zu,\n",
                         (unsigned long long)st->measured, (unsigned long long)st->cached,
                         st->n_quarantined);
+    if (job->evaluator && job->evaluator->verify)
+        s_verify_json(&sb, job, st);
     dse_strbuf_addf(&sb, "  \"points\": %.0Lf,\n  \"evaluated\": %llu,\n  \"feasible\": %llu,\n"
                          "  \"infeasible\": %llu,\n  \"skipped\": %llu,\n",
                     points, (unsigned long long)tot.evaluated, (unsigned long long)tot.feasible,
@@ -1308,4 +1374,54 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     }
     /* summary.json last: its presence says the run's files are complete */
     return s_write(dir, "summary.json", &sb, err);
+}
+
+/* summary.json's "verify" object: the sample's counts, the workers of
+ * each disagreement, and a warning when points could not be verified. */
+static void s_verify_json(dse_strbuf_t *sb, const dse_job_t *job, const dse_run_stats_t *st)
+{
+    size_t n[4] = {0};
+    for (size_t i = 0; i < st->n_verified; i++)
+        n[st->verified[i].status & 3]++;
+    char buf[64];
+    dse_fmt_double(buf, sizeof buf, job->evaluator->verify_tolerance);
+    dse_strbuf_addf(sb, "  \"verify\": {\"per_layer\": %llu, \"tolerance\": %s, \"sampled\": %zu, "
+                        "\"verified\": %zu, \"agreed\": %zu, \"disagreed\": %zu, "
+                        "\"not_verified\": %zu,\n    \"disagreements\": [",
+                    (unsigned long long)job->evaluator->verify, buf, st->n_verified,
+                    n[DSE_VERIFY_AGREE] + n[DSE_VERIFY_DISAGREE], n[DSE_VERIFY_AGREE],
+                    n[DSE_VERIFY_DISAGREE], n[DSE_VERIFY_NOT]);
+    size_t k = 0;
+    for (size_t i = 0; i < st->n_verified; i++) {
+        const dse_verified_t *v = &st->verified[i];
+        if (v->status != DSE_VERIFY_DISAGREE)
+            continue;
+        dse_strbuf_addf(sb, "%s\n      {\"layer\": ", k++ ? "," : "");
+        s_json_string(sb, job->layers[v->layer].name);
+        dse_strbuf_addf(sb, ", \"point\": %llu, \"measured_by\": ", (unsigned long long)v->point);
+        s_json_string(sb, v->first);
+        dse_strbuf_adds(sb, ", \"remeasured_by\": ");
+        s_json_string(sb, v->second);
+        dse_strbuf_adds(sb, ", \"metric\": ");
+        s_json_string(sb, v->metric);
+        dse_strbuf_adds(sb, ", \"first\": ");
+        s_json_num(sb, v->a);
+        dse_strbuf_adds(sb, ", \"second\": ");
+        s_json_num(sb, v->b);
+        dse_strbuf_adds(sb, "}");
+    }
+    dse_strbuf_adds(sb, k ? "\n    ]" : "]");
+    if (n[DSE_VERIFY_NOT]) {
+        const char *why = "";
+        for (size_t i = 0; i < st->n_verified && !why[0]; i++)
+            if (st->verified[i].status == DSE_VERIFY_NOT)
+                why = st->verified[i].note;
+        dse_strbuf_addf(sb, ",\n    \"warning\": ");
+        dse_strbuf_t w = DSE_STRBUF_INIT;
+        dse_strbuf_addf(&w, "%zu of %zu sampled points not verified (see verify.csv); the "
+                            "first: %s", n[DSE_VERIFY_NOT], st->n_verified, why);
+        s_json_string(sb, w.buf);
+        dse_strbuf_release(&w);
+    }
+    dse_strbuf_adds(sb, "},\n");
 }
