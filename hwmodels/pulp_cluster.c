@@ -390,6 +390,29 @@ static double dw_tile(const ctx_t *x, const dse_tile_t *t, int cores, double ff)
     return x->fork + (double)ch * per_ch;
 }
 
+/* Kernel k's matmul cycles (*c) and the kernel it resolves to (*run) for one
+ * tile's dims: the same operations, in the same order, as mm_costs_all gives
+ * that kernel, so its bits are the same. */
+static void mm_cost_one(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int k,
+                        double *c, int8_t *run)
+{
+    int r = dse_mm_resolve(x->tab, k, d->n, d->k, d->m, cores);
+    *run = (int8_t)r;
+    *c = 0.0;
+    if (d->n <= 0 || d->k <= 0 || d->m <= 0)
+        return;
+    const dse_mm_kernel_t *e = &x->tab[r];
+    dse_mm_work_t w;
+    dse_mm_work(e, d->n, d->m, cores, &w);
+    double body = body_cycles(e, d->k, ff);
+    double cy = (double)w.blocks * body;
+    if (w.half)
+        cy += (double)w.half * 0.55 * body;
+    if (w.left)
+        cy += (double)w.left * body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
+    *c = cy;
+}
+
 /* Every kernel's matmul cycles (c[0..nk)) and the kernel each resolves to
  * (run) for one tile's dims. */
 static void mm_costs_all(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, double *c,
@@ -440,9 +463,11 @@ typedef struct {
     int64_t n, k, m;
     double ff;
     int cores;
+    uint32_t have; /* kernels whose c and run are set (bit k) */
     double c[DSE_MM_FP32_COUNT];
     int8_t run[DSE_MM_FP32_COUNT];
 } mm_cached_t;
+_Static_assert(DSE_MM_FP32_COUNT <= 32, "mm_cached_t.have holds one bit per kernel");
 
 static _Thread_local mm_cached_t *s_mm_cache;
 static pthread_key_t s_mm_key;
@@ -465,15 +490,35 @@ void dse__pulp_memo(int on)
     atomic_store(&s_mm_off, !on);
 }
 
-/* The costs of one tile's dims, from the thread's memo; the pointer holds
- * until the next call. */
+/* Fills kernel `only` of e (every kernel when only < 0) unless it is set. */
+static void mm_fill(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int only,
+                    mm_cached_t *e)
+{
+    uint32_t all = x->nk >= 32 ? 0xffffffffu : (1u << x->nk) - 1u;
+    if (only < 0) {
+        if (e->have != all) {
+            mm_costs_all(x, d, cores, ff, e->c, e->run);
+            e->have = all;
+        }
+    } else if (!(e->have & (1u << only))) {
+        mm_cost_one(x, d, cores, ff, only, &e->c[only], &e->run[only]);
+        e->have |= 1u << only;
+    }
+}
+
+/* The costs of one tile's dims, from the thread's memo: every kernel's when
+ * only < 0, else at least kernel `only`'s (a point that names its kernel
+ * costs that kernel alone, so a space whose points rarely share tile dims
+ * does not pay for every kernel on each miss). The pointer holds until the
+ * next call. */
 static const mm_cached_t *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff,
-                                   mm_cached_t *scratch)
+                                   int only, mm_cached_t *scratch)
 {
     mm_cached_t *t = s_mm_cache;
     if (!t) {
         if (atomic_load_explicit(&s_mm_off, memory_order_relaxed)) {
-            mm_costs_all(x, d, cores, ff, scratch->c, scratch->run);
+            scratch->have = 0;
+            mm_fill(x, d, cores, ff, only, scratch);
             return scratch;
         }
         pthread_once(&s_mm_once, s_mm_key_new);
@@ -484,11 +529,12 @@ static const mm_cached_t *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int c
                  (uint64_t)d->m * 0x165667b19e3779f9ull ^ (uint64_t)cores * 0x27d4eb2f165667c5ull ^
                  (uint64_t)(uintptr_t)x->tab;
     mm_cached_t *e = &t[(h ^ (h >> 29)) & (MM_CACHE - 1)];
-    if (e->tab == x->tab && e->n == d->n && e->k == d->k && e->m == d->m && e->cores == cores &&
-        e->ff == ff && !atomic_load_explicit(&s_mm_off, memory_order_relaxed))
-        return e;
-    e->tab = x->tab, e->n = d->n, e->k = d->k, e->m = d->m, e->cores = cores, e->ff = ff;
-    mm_costs_all(x, d, cores, ff, e->c, e->run);
+    if (!(e->tab == x->tab && e->n == d->n && e->k == d->k && e->m == d->m && e->cores == cores &&
+          e->ff == ff && !atomic_load_explicit(&s_mm_off, memory_order_relaxed))) {
+        e->tab = x->tab, e->n = d->n, e->k = d->k, e->m = d->m, e->cores = cores, e->ff = ff;
+        e->have = 0;
+    }
+    mm_fill(x, d, cores, ff, only, e);
     return e;
 }
 
@@ -536,7 +582,7 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
                     dse_mm_dims_t d;
                     dse_ops_mm_dims(&x->l, step, &t, &d);
                     double extra = x->fork + tile_extra(x, step, &t, g->cores);
-                    const double *c = mm_costs(x, &d, g->cores, ff, &scratch)->c;
+                    const double *c = mm_costs(x, &d, g->cores, ff, only, &scratch)->c;
                     if (only >= 0)
                         acc[lo] += cnt * (extra + c[lo]);
                     else
@@ -749,7 +795,7 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
             dse_ops_mm_dims(&x->l, s, &t, &d);
             double ff = g.cores > x->fpus ? (double)g.cores / x->fpus : 1.0;
             mm_cached_t scratch;
-            const int8_t *runs = mm_costs(x, &d, g.cores, ff, &scratch)->run;
+            const int8_t *runs = mm_costs(x, &d, g.cores, ff, only, &scratch)->run;
             int hi = only >= 0 ? only + 1 : x->nk;
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
                 e->c[s][k] = (float)out[k];
