@@ -107,10 +107,17 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
         prep += now() - tp;
         double p[8], m[DSE_PULP_M__COUNT], sink = 0;
         int dig = s_digest_on && !cached;
-        uint64_t rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)li;
-        for (uint64_t k = 0; k < s_sample; k++) {
-            rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17; /* xorshift64 */
-            dse_space_decode(l->space, rng % l->space->size, p);
+        /* the layer's space repeated so the timing is not dominated by the
+         * clock (digested once), or s_sample seeded random points of it */
+        uint64_t size = l->space->size, rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)li;
+        uint64_t count = s_sample ? s_sample : (uint64_t)reps * size;
+        for (uint64_t k = 0; k < count; k++) {
+            uint64_t i = k % size;
+            if (s_sample) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17; /* xorshift64 */
+                i = rng % size;
+            }
+            dse_space_decode(l->space, i, p);
             if (dig)
                 memset(m, 0, sizeof m);
             int ok = M->evaluate(ctx, p, m);
@@ -118,31 +125,13 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
                 sink += m[0];
                 feasible++;
             }
-            if (dig) {
+            if (dig && (s_sample || k < size)) {
                 double okd = ok;
                 digest(&okd, 1);
                 digest(m, DSE_PULP_M__COUNT);
             }
             points++;
         }
-        /* repeat the layer's space so the timing is not dominated by the clock */
-        for (int rep = 0; rep < (s_sample ? 0 : reps); rep++)
-            for (uint64_t i = 0; i < l->space->size; i++) {
-                dse_space_decode(l->space, i, p);
-                if (dig)
-                    memset(m, 0, sizeof m);
-                int ok = M->evaluate(ctx, p, m);
-                if (ok) {
-                    sink += m[0];
-                    feasible++;
-                }
-                if (dig && rep == 0) {
-                    double okd = ok;
-                    digest(&okd, 1);
-                    digest(m, DSE_PULP_M__COUNT);
-                }
-                points++;
-            }
         if (sink < 0)
             printf("impossible\n");
         M->release(ctx);

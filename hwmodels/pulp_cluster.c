@@ -390,17 +390,12 @@ static double dw_tile(const ctx_t *x, const dse_tile_t *t, int cores, double ff)
     return x->fork + (double)ch * per_ch;
 }
 
-/* Kernel k's matmul cycles (*c) and the kernel it resolves to (*run) for one
- * tile's dims: the same operations, in the same order, as mm_costs_all gives
- * that kernel, so its bits are the same. */
-static void mm_cost_one(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int k,
-                        double *c, int8_t *run)
+/* The matmul cycles of resolved kernel r for one tile's dims (all > 0); the
+ * leftover body's cost is the same for every kernel: *naive holds it once
+ * computed (< 0 before). */
+static double mm_run_cycles(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int r,
+                            double *naive)
 {
-    int r = dse_mm_resolve(x->tab, k, d->n, d->k, d->m, cores);
-    *run = (int8_t)r;
-    *c = 0.0;
-    if (d->n <= 0 || d->k <= 0 || d->m <= 0)
-        return;
     const dse_mm_kernel_t *e = &x->tab[r];
     dse_mm_work_t w;
     dse_mm_work(e, d->n, d->m, cores, &w);
@@ -408,9 +403,23 @@ static void mm_cost_one(const ctx_t *x, const dse_mm_dims_t *d, int cores, doubl
     double cy = (double)w.blocks * body;
     if (w.half)
         cy += (double)w.half * 0.55 * body;
-    if (w.left)
-        cy += (double)w.left * body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
-    *c = cy;
+    if (w.left) {
+        if (*naive < 0)
+            *naive = body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
+        cy += (double)w.left * *naive;
+    }
+    return cy;
+}
+
+/* Kernel k's matmul cycles (*c) and the kernel it resolves to (*run) for one
+ * tile's dims: what mm_costs_all gives that kernel, bit for bit. */
+static void mm_cost_one(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int k,
+                        double *c, int8_t *run)
+{
+    int r = dse_mm_resolve(x->tab, k, d->n, d->k, d->m, cores);
+    *run = (int8_t)r;
+    double naive = -1.0;
+    *c = d->n <= 0 || d->k <= 0 || d->m <= 0 ? 0.0 : mm_run_cycles(x, d, cores, ff, r, &naive);
 }
 
 /* Every kernel's matmul cycles (c[0..nk)) and the kernel each resolves to
@@ -430,22 +439,8 @@ static void mm_costs_all(const ctx_t *x, const dse_mm_dims_t *d, int cores, doub
     double naive = -1.0; /* the leftover body, the same for every kernel */
     for (int k = 0; k < x->nk; k++) {
         int r = run[k];
-        if (by_run[r] < 0) {
-            /* mm_cycles_run, with the leftover body costed once */
-            const dse_mm_kernel_t *e = &x->tab[r];
-            dse_mm_work_t w;
-            dse_mm_work(e, d->n, d->m, cores, &w);
-            double body = body_cycles(e, d->k, ff);
-            double cy = (double)w.blocks * body;
-            if (w.half)
-                cy += (double)w.half * 0.55 * body;
-            if (w.left) {
-                if (naive < 0)
-                    naive = body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
-                cy += (double)w.left * naive;
-            }
-            by_run[r] = cy;
-        }
+        if (by_run[r] < 0)
+            by_run[r] = mm_run_cycles(x, d, cores, ff, r, &naive);
         c[k] = by_run[r];
     }
 }
