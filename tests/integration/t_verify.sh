@@ -11,43 +11,14 @@
 SIM="$BIN/dse-fake-sim"
 
 job() { # OUT_TOML NAME VERIFY_LINES
-    cat >"$1" <<TOML
-[job]
-name = "$2"
-[target]
-model = "pulp-cluster"
-hardware = "pulp-open"
-[workload]
-dtype = "fp32"
-steps = ["fw"]
-[[workload.layer]]
-name = "pw1"
-op = "pw"
-in_shape = [16, 8, 8]
-out_channels = 16
-[[workload.layer]]
-name = "pw2"
-op = "pw"
-in_shape = [16, 8, 8]
-out_channels = 32
-[space]
-tile_cout = "divisors"
-tile_ho = [4, 8]
-tile_wo = [8]
-buffering = ["single", "double"]
-matmul = ["mm", "mm_unroll_2x1"]
-[search]
-objectives = ["cycles", "l1_bytes"]
-[cluster]
-heartbeat = 0.2
-[evaluator]
-kind = "command"
+    { printf '[job]\nname = "%s"\n' "$2"; pw_measured_head; cat <<TOML
 command = ["$SIM", "--sleep", "0.02", "layer={layer}", "cin={cin}", "cout={cout}", "tile_cout={tile_cout}", "tile_ho={tile_ho}", "matmul={matmul}", "buffering={buffering}"]
 timeout = 10
 parse = "regex"
 metrics = { cycles = '\[0\] cycles = (\d+)' }
 $3
 TOML
+    } >"$1"
 }
 verify_field() { # SUMMARY FIELD -> the number in the "verify" object
     sed -n "s/.*\"verify\": {.*\"$2\": \\([0-9.]*\\).*/\\1/p" "$1" | head -1
