@@ -6,7 +6,7 @@
 #   make run      deps, build, then the main job on configs/quickstart.toml
 #   make asan     the tests under -fsanitize=address,undefined (in build/asan)
 #   make fuzz     libFuzzer: TOML parser, wire decoders, job text (FUZZ_SECONDS each, default 60)
-#   make chaos    4 workers killed and frozen at random during jobs; identical outputs
+#   make chaos    4 workers killed and frozen at random, one coordinator restart; identical outputs
 #   make bench    the benchmarks
 
 CC       ?= cc
@@ -26,13 +26,13 @@ LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
 LIB_DIRS  := core kernels hwmodels config eval search outputs worker coordinator
 LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c \
-               %/main_dse_kernel_timer.c, \
+               %/main_dse_kernel_timer.c %/main_dse_keygen.c, \
                $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/onnx/onnx.pb-c.o
 LIB       := $(BUILD)/libdse.a
 
 PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker \
-             $(BUILD)/dse-kernel-timer
+             $(BUILD)/dse-kernel-timer $(BUILD)/dse-keygen
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/main.o
 TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim $(BUILD)/dse-hostile
@@ -41,7 +41,7 @@ BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench-%)
 
 ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/coordinator/main_dse_coordinator.o $(BUILD)/worker/main_dse_worker.o \
-             $(BUILD)/worker/main_dse_kernel_timer.o \
+             $(BUILD)/worker/main_dse_kernel_timer.o $(BUILD)/coordinator/main_dse_keygen.o \
              $(BUILD)/tests/toml_decoder.o $(BUILD)/tests/noise_peer.o $(BUILD)/tests/fake_sim.o \
              $(BUILD)/tests/hostile_peer.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
@@ -92,6 +92,9 @@ $(BUILD)/dse-worker: $(BUILD)/worker/main_dse_worker.o $(LIB)
 $(BUILD)/dse-kernel-timer: $(BUILD)/worker/main_dse_kernel_timer.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/dse-keygen: $(BUILD)/coordinator/main_dse_keygen.o $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/toml-decoder: $(BUILD)/tests/toml_decoder.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)
@@ -129,7 +132,8 @@ toml-test: $(BUILD)/toml-decoder
 
 # the library's layering, from the objects' symbols (tools/layering.sh)
 MAIN_OBJS := $(BUILD)/coordinator/main_dse_run.o $(BUILD)/coordinator/main_dse_coordinator.o \
-             $(BUILD)/worker/main_dse_worker.o $(BUILD)/worker/main_dse_kernel_timer.o
+             $(BUILD)/worker/main_dse_worker.o $(BUILD)/worker/main_dse_kernel_timer.o \
+             $(BUILD)/coordinator/main_dse_keygen.o
 layering: $(LIB_OBJS) $(MAIN_OBJS)
 	@sh tools/layering.sh --self-test
 	@sh tools/layering.sh --includes

@@ -4,8 +4,10 @@
  * a fresh working folder, fork and exec of a trivial command, capture of
  * its output, parsing, removal of the folder (dse_measure_point); then the
  * coordinator's cache, a key and a store per point and a lookup per point.
- * Side by side in one run: a bare fork+exec+wait of the same program, the
- * floor any command path pays. The command is build/dse-fake-sim --json
+ * Side by side in one run, interleaved point by point: a bare
+ * fork+exec+wait of the same program, and a bare posix_spawn+wait (what the
+ * command path uses: clone with CLONE_VFORK), the floors any command path
+ * pays; and the load average, since the machine is shared. The command is build/dse-fake-sim --json
  * (found beside this program), which prints {"cycles": N} and exits.
  * Prints points/s; the issue's goal is at least 500 points/s per worker.
  *
@@ -13,9 +15,11 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +30,18 @@
 #include "hwmodels/hwmodel.h"
 #include "eval/eval.h"
 #include "eval/measure.h"
+
+extern char **environ;
+
+/* CPU seconds of this process (who = RUSAGE_SELF) or of its waited-for
+ * children (RUSAGE_CHILDREN), user + system. */
+static double s_cpu(int who)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
 
 int main(int argc, char **argv)
 {
@@ -68,10 +84,19 @@ int main(int argc, char **argv)
     double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
     char why[512];
 
-    /* the floor: fork, exec, wait */
+    /* the three, interleaved point by point so that each sees the same
+     * load of a shared machine: the floor of fork, exec, wait; the floor
+     * of posix_spawn (vfork semantics), wait; the command path */
     char *args[] = {sim, "--json", "x=1", NULL};
-    double t0 = dse_now();
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    double t_bare = 0, t_spawn = 0, t_cmd = 0, t0;
+    /* CPU time: of this process (the worker's side) and of the children */
+    double c_bare[2] = {0, 0}, c_spawn[2] = {0, 0}, c_cmd[2] = {0, 0}, s0, k0;
+    int failed = 0;
     for (int i = 0; i < n; i++) {
+        t0 = dse_now(), s0 = s_cpu(RUSAGE_SELF), k0 = s_cpu(RUSAGE_CHILDREN);
         pid_t pid = fork();
         if (pid == 0) {
             int fd = open("/dev/null", 1);
@@ -80,20 +105,25 @@ int main(int argc, char **argv)
             _exit(127);
         }
         waitpid(pid, NULL, 0);
-    }
-    double t_bare = dse_now() - t0;
+        t_bare += dse_now() - t0;
+        c_bare[0] += s_cpu(RUSAGE_SELF) - s0, c_bare[1] += s_cpu(RUSAGE_CHILDREN) - k0;
 
-    /* the command path */
-    t0 = dse_now();
-    int failed = 0;
-    for (int i = 0; i < n; i++) {
+        t0 = dse_now(), s0 = s_cpu(RUSAGE_SELF), k0 = s_cpu(RUSAGE_CHILDREN);
+        if (posix_spawn(&pid, sim, &fa, NULL, args, environ) == 0)
+            waitpid(pid, NULL, 0);
+        t_spawn += dse_now() - t0;
+        c_spawn[0] += s_cpu(RUSAGE_SELF) - s0, c_spawn[1] += s_cpu(RUSAGE_CHILDREN) - k0;
+
+        t0 = dse_now(), s0 = s_cpu(RUSAGE_SELF), k0 = s_cpu(RUSAGE_CHILDREN);
         uint64_t idx = (uint64_t)i % s->size;
         dse_space_decode(s, idx, params);
         ej->job->model->evaluate(ej->ctx[0], params, metrics);
         if (dse_measure_point(ej, 0, idx, params, metrics, NULL, why, sizeof why) != 0)
             failed++;
+        t_cmd += dse_now() - t0;
+        c_cmd[0] += s_cpu(RUSAGE_SELF) - s0, c_cmd[1] += s_cpu(RUSAGE_CHILDREN) - k0;
     }
-    double t_cmd = dse_now() - t0;
+    posix_spawn_file_actions_destroy(&fa);
 
     /* the cache: key, store, lookup */
     char dir[] = "/tmp/dse-bench-cache-XXXXXX";
@@ -129,9 +159,18 @@ int main(int argc, char **argv)
 
     printf("measured evaluation, one thread, %d points (trivial command: dse-fake-sim --json)\n",
            n);
+    double load[3] = {0, 0, 0};
+    getloadavg(load, 3);
+    printf("  load average                %8.2f %.2f %.2f (1, 5, 15 min) at the end\n", load[0],
+           load[1], load[2]);
     printf("  fork+exec+wait alone        %8.0f points/s\n", n / t_bare);
+    printf("  posix_spawn+wait alone      %8.0f points/s\n", n / t_spawn);
     printf("  command path per point      %8.0f points/s (%.2f ms each; %.2fx the bare "
-           "fork+exec; %d failed)\n", n / t_cmd, 1e3 * t_cmd / n, t_cmd / t_bare, failed);
+           "fork+exec, %.2fx the bare posix_spawn; %d failed)\n", n / t_cmd, 1e3 * t_cmd / n,
+           t_cmd / t_bare, t_cmd / t_spawn, failed);
+    printf("  CPU ms per point, this process + the command: fork+exec %.2f + %.2f, posix_spawn "
+           "%.2f + %.2f, command path %.2f + %.2f\n", 1e3 * c_bare[0] / n, 1e3 * c_bare[1] / n,
+           1e3 * c_spawn[0] / n, 1e3 * c_spawn[1] / n, 1e3 * c_cmd[0] / n, 1e3 * c_cmd[1] / n);
     printf("  cache store (key + file)    %8.0f points/s\n", n / t_put);
     printf("  cache lookup (key + read)   %8.0f points/s (%d of %d hits)\n", n / t_get, hits, n);
     dse_evaljob_destroy(&ej);

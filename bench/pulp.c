@@ -5,11 +5,15 @@
  * tile_cout, tile_ho and tile_wo (the spaces that config makes too large
  * for the per-layer cache).
  *
- *   bench-pulp [--direct] [--resnet8] [--reps N] [--digest]
+ *   bench-pulp [--direct] [--resnet8] [--reps N] [--sample N] [--digest]
  *
  * --direct times only the direct path (no cache; also PULP_DIRECT_ONLY=1),
  * --reps repeats each layer's space N times, --digest prints an FNV-1a
- * hash of every metric of every point (to compare two builds). */
+ * hash of every metric of every point (to compare two builds).
+ * --sample N (with --resnet8) gives each layer the whole space of
+ * configs/resnet8-train-huge.toml (every tile_cin, cores 1/2/4/8, the 25
+ * matmul values, 4 pruning ratios) and evaluates N seeded random points of
+ * it, as a sampling search does: the rate a run of that config sees. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +26,7 @@
 static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
 
 static int s_all_sizes, s_digest_on; /* --resnet8: every tile size, not only divisors */
+static uint64_t s_sample; /* --sample N: N random points of each layer's whole space */
 
 static size_t divisors(int64_t n, double *out)
 {
@@ -73,12 +78,19 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
         dse_layer_t *l = &L[li];
         int dense = l->op == DSE_OP_LINEAR;
         double vc[256], vh[256], vw[256], vci[1] = {0}, vb[2] = {0, 1}, vco[1] = {8};
-        double vm[1] = {0}, vp[1] = {0};
+        double vm[25] = {0}, vp[4] = {0, 0.25, 0.5, 0.75}, vcw[4] = {1, 2, 4, 8};
         size_t n[8] = {divisors(l->cout, vc), dense ? 1 : divisors(l->hout, vh),
                        dense ? 1 : divisors(l->wout, vw), 1, 2, 1, 1, 1};
+        double vcia[256];
+        if (s_sample) { /* the config's whole domains */
+            n[3] = divisors(l->cin, vcia);
+            n[5] = 4, n[6] = 25, n[7] = 4;
+            for (int k = 0; k < 25; k++)
+                vm[k] = k;
+        }
         if (dense)
             vh[0] = vw[0] = 1;
-        const double *vals[8] = {vc, vh, vw, vci, vb, vco, vm, vp};
+        const double *vals[8] = {vc, vh, vw, s_sample ? vcia : vci, vb, s_sample ? vcw : vco, vm, vp};
         dse_error_t err = DSE_ERROR_INIT;
         l->space = dse_space_new(8, vals, n, &err);
         void *ctx;
@@ -95,24 +107,31 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
         prep += now() - tp;
         double p[8], m[DSE_PULP_M__COUNT], sink = 0;
         int dig = s_digest_on && !cached;
-        /* repeat the layer's space so the timing is not dominated by the clock */
-        for (int rep = 0; rep < reps; rep++)
-            for (uint64_t i = 0; i < l->space->size; i++) {
-                dse_space_decode(l->space, i, p);
-                if (dig)
-                    memset(m, 0, sizeof m);
-                int ok = M->evaluate(ctx, p, m);
-                if (ok) {
-                    sink += m[0];
-                    feasible++;
-                }
-                if (dig && rep == 0) {
-                    double okd = ok;
-                    digest(&okd, 1);
-                    digest(m, DSE_PULP_M__COUNT);
-                }
-                points++;
+        /* the layer's space repeated so the timing is not dominated by the
+         * clock (digested once), or s_sample seeded random points of it */
+        uint64_t size = l->space->size, rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)li;
+        uint64_t count = s_sample ? s_sample : (uint64_t)reps * size;
+        for (uint64_t k = 0; k < count; k++) {
+            uint64_t i = k % size;
+            if (s_sample) {
+                rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17; /* xorshift64 */
+                i = rng % size;
             }
+            dse_space_decode(l->space, i, p);
+            if (dig)
+                memset(m, 0, sizeof m);
+            int ok = M->evaluate(ctx, p, m);
+            if (ok) {
+                sink += m[0];
+                feasible++;
+            }
+            if (dig && (s_sample || k < size)) {
+                double okd = ok;
+                digest(&okd, 1);
+                digest(m, DSE_PULP_M__COUNT);
+            }
+            points++;
+        }
         if (sink < 0)
             printf("impossible\n");
         M->release(ctx);
@@ -147,9 +166,11 @@ int main(int argc, char **argv)
             s_digest_on = 1;
         else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
             reps = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--sample") == 0 && i + 1 < argc && atoi(argv[i + 1]) > 0)
+            s_sample = (uint64_t)atoi(argv[++i]);
         else {
             fprintf(stderr, "bench-pulp: unknown argument \"%s\"\n"
-                            "usage: bench-pulp [--direct] [--resnet8] [--reps N] [--digest]\n",
+                            "usage: bench-pulp [--direct] [--resnet8] [--reps N] [--sample N] [--digest]\n",
                     argv[i]);
             return 2;
         }
@@ -186,6 +207,10 @@ int main(int argc, char **argv)
     }
     job.layers = L;
     job.n_layers = 10;
+    if (s_sample && !resnet8) {
+        fprintf(stderr, "bench-pulp: --sample needs --resnet8\n");
+        return 2;
+    }
     int rd = reps ? reps : resnet8 ? 1 : direct ? 400 : 200;
     if (direct || resnet8)
         return run(&job, L, 0, rd) ? 1 : 0;

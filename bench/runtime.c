@@ -4,7 +4,12 @@
  *   2. end-to-end dse-run with 1 and 2 local workers on a CPU-bound job
  *      (target: 2 workers at least 1.8x one);
  *   3. the coordinator alone against fake workers that answer at once
- *      (target: at least 20,000 unit results per second).
+ *      (target: at least 20,000 unit results per second);
+ *   4. the same without and with CURVE keys (--keys), alternated, for the
+ *      cost of encryption and authentication (`bench-runtime --curve` runs
+ *      this part alone);
+ *   5. the same without and with a journal (--state), alternated
+ *      (`bench-runtime journal` runs this part alone, twice over).
  *
  * Loopback only. Run from the repository root (it runs build/dse-run).
  */
@@ -13,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "core/auth.h"
 #include "config/config.h"
 #include "core/space.h"
 #include "core/transport.h"
@@ -56,7 +63,7 @@ static void s_inprocess_rate(void)
 static double s_run(const char *config, int workers)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd, "build/dse-run %s --workers %d --output build/bench-out-%d -q",
+    snprintf(cmd, sizeof cmd, "build/dse-run %s --workers %d --output build/out-bench-runtime-%d -q",
              config, workers, workers);
     double t0 = dse_now();
     if (system(cmd) != 0) {
@@ -116,11 +123,18 @@ static void s_end_to_end(void)
 
 static volatile sig_atomic_t s_fake_stop;
 
+/* CURVE for the fake workers and the client, when the run uses keys */
+static const char *s_keys_dir;
+static const char *s_state_dir; /* the coordinator's journal folder, or NULL */
+static dse_curve_client_t s_worker_keys, s_client_keys;
+
 static void *s_fake_worker(void *arg)
 {
     const char *ep = arg;
     zsock_t *s = zsock_new(ZMQ_DEALER);
     dse_sock_setup(s);
+    if (s_keys_dir)
+        dse_curve_client_apply(&s_worker_keys, s);
     zsock_connect(s, "%s", ep);
     dse_msg_t r = {.cmd = DSE_MSG_READY};
     r.ready.version = DSE_WIRE_VERSION;
@@ -170,10 +184,18 @@ static void *s_coord_main(void *arg)
     return NULL;
 }
 
-static void s_coordinator_alone(void)
+static double s_coordinator_alone(const char *what)
 {
+    s_fake_stop = 0;
+    s_coord_stop = 0;
     dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
-                          .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop};
+                          .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop,
+                          .keys_dir = s_keys_dir, .state_dir = s_state_dir};
+    if (s_state_dir) { /* a fresh journal */
+        char path[512];
+        snprintf(path, sizeof path, "%s/journal", s_state_dir);
+        unlink(path);
+    }
     dse_error_t err = DSE_ERROR_INIT;
     dse_coord_t *c = dse_coord_new(&o, &err);
     if (!c) {
@@ -202,6 +224,8 @@ static void s_coordinator_alone(void)
     dse_job_destroy(&job);
     zsock_t *cl = zsock_new(ZMQ_DEALER);
     dse_sock_setup(cl);
+    if (s_keys_dir)
+        dse_curve_client_apply(&s_client_keys, cl);
     zsock_connect(cl, "%s", dse_coord_client_endpoint(c));
     zclock_sleep(300); /* let the fake workers register */
     dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
@@ -232,11 +256,12 @@ static void s_coordinator_alone(void)
             break;
         }
     }
+    double rate = units ? units / (t1 - t0) : 0;
     if (units)
-        printf("coordinator alone, 4 fake workers answering at once: %u unit results in %.2f s "
-               "= %.0f results/s\n", units, t1 - t0, units / (t1 - t0));
+        printf("coordinator alone%s, 4 fake workers answering at once: %u unit results in "
+               "%.2f s = %.0f results/s\n", what, units, t1 - t0, rate);
     else
-        printf("coordinator alone: did not finish\n");
+        printf("coordinator alone%s: did not finish\n", what);
     zsock_destroy(&cl);
     free(canon);
     s_fake_stop = 1;
@@ -245,13 +270,109 @@ static void s_coordinator_alone(void)
     s_coord_stop = 1;
     pthread_join(ct, NULL);
     dse_coord_destroy(&c);
+    return rate;
 }
 
-int main(void)
+/* A keys folder in a temporary directory: the coordinator's pair, one
+ * worker key (shared by the fake workers) and one client key. */
+static void s_make_keys(char *dir, size_t size)
+{
+    snprintf(dir, size, "%s/dse-bench-keys-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("bench: mkdtemp");
+        exit(1);
+    }
+    chmod(dir, 0700);
+    static const char *const sub[] = {"allowed", "allowed/workers", "allowed/clients"};
+    char path[1024];
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
+        mkdir(path, 0700);
+    }
+    static const char *const names[] = {"coordinator", "w", "c"};
+    dse_error_t err = DSE_ERROR_INIT;
+    for (int i = 0; i < 3; i++) {
+        dse_key_t k;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (dse_key_generate(names[i], &k, &err) || dse_key_write_pair(path, &k, 0, &err)) {
+            dse_error_print(&err, stderr);
+            exit(1);
+        }
+    }
+    char a[1024], b[1024];
+    snprintf(a, sizeof a, "%s/w.pub", dir);
+    snprintf(b, sizeof b, "%s/allowed/workers/w.pub", dir);
+    rename(a, b);
+    snprintf(a, sizeof a, "%s/c.pub", dir);
+    snprintf(b, sizeof b, "%s/allowed/clients/c.pub", dir);
+    rename(a, b);
+    snprintf(a, sizeof a, "%s/w.key", dir);
+    snprintf(b, sizeof b, "%s/coordinator.pub", dir);
+    if (dse_curve_client_load(&s_worker_keys, a, b, &err)) {
+        dse_error_print(&err, stderr);
+        exit(1);
+    }
+    snprintf(a, sizeof a, "%s/c.key", dir);
+    if (dse_curve_client_load(&s_client_keys, a, b, &err)) {
+        dse_error_print(&err, stderr);
+        exit(1);
+    }
+}
+
+static void s_curve_cost(void)
+{
+    char dir[512];
+    s_make_keys(dir, sizeof dir);
+    double plain = 0, keyed = 0;
+    /* alternated, best of two each, on a noisy machine */
+    for (int round = 0; round < 2; round++) {
+        s_keys_dir = NULL;
+        double r = s_coordinator_alone(" without keys");
+        plain = r > plain ? r : plain;
+        s_keys_dir = dir;
+        r = s_coordinator_alone(" with CURVE keys");
+        keyed = r > keyed ? r : keyed;
+    }
+    s_keys_dir = NULL;
+    if (plain > 0 && keyed > 0)
+        printf("CURVE keys: %.0f against %.0f unit results/s without (best of 2 each, "
+               "alternated): %.2fx\n", keyed, plain, keyed / plain);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
+/* The journal's cost: the coordinator alone without and with --state, in
+ * the same run, rounds alternating. */
+static void s_journal_cost(int rounds)
+{
+    for (int r = 0; r < rounds; r++) {
+        s_state_dir = NULL;
+        double off = s_coordinator_alone("");
+        s_state_dir = "build/journal-bench.state"; /* not bench-*: those are programs */
+        double on = s_coordinator_alone(" with a journal (--state)");
+        s_state_dir = NULL;
+        if (off > 0 && on > 0)
+            printf("journal cost, round %d: %.0f results/s with --state against %.0f without: "
+                   "%.2fx\n", r + 1, on, off, on / off);
+    }
+}
+
+int main(int argc, char **argv)
 {
     zsys_handler_set(NULL);
+    if (argc > 1 && strcmp(argv[1], "--curve") == 0) {
+        s_curve_cost();
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "journal") == 0) {
+        s_journal_cost(2);
+        return 0;
+    }
     s_inprocess_rate();
     s_end_to_end();
-    s_coordinator_alone();
+    s_journal_cost(1);
+    s_curve_cost();
     return 0;
 }

@@ -1,20 +1,29 @@
 /* bench/workers.c - one coordinator against many simulated workers.
  *
- * Child processes hold N DEALER sockets (default 1,000; 500 per process),
- * shared out over a few threads per process, each a fake worker: it registers (READY, credit 2), answers
- * every WORK at once with a RESULT for its unit and lease epoch, and sends a
- * HEARTBEAT every 5 s (the coordinator's interval here, with 6 misses). The parent runs the coordinator in a thread and
- * submits a job of U one-point units (default 5,000) as a client. Loopback
- * TCP only. It reports:
- * - the coordinator thread's CPU time and the unit results per second from
- *   the job's acceptance to its end;
+ * Child processes hold N DEALER sockets (500 per process), shared out over
+ * a few threads per process, each a fake worker: it registers (READY,
+ * credit 2), answers every WORK at once with a RESULT for its unit and
+ * lease epoch, and sends a HEARTBEAT every 5 s (the coordinator's interval
+ * here, with 6 misses). The parent runs the coordinator in a thread, waits
+ * until it registered every worker, and submits a job of U one-point units
+ * as a client. Loopback TCP only. It reports:
+ * - the coordinator thread's CPU time to register the workers, and over
+ *   the job (per unit), and the unit results per second from the job's
+ *   acceptance to its end;
  * - the memory the coordinator process gained per registered worker
- *   (resident set after the workers registered, less before they came);
+ *   (resident set once the workers registered, less before they came), and
+ *   at the job's end;
+ * - the workers declared dead (the fake workers never leave);
  * - that every unit settled exactly once: the job's counters (deduplicated
  *   by unit id) hold each point once, against the results the fake workers
  *   sent (end-phase copies included).
  *
  *   bench-workers [WORKERS [UNITS [THREADS per process]]]
+ *
+ * Without arguments it runs 1,000, 2,000 and 10,000 workers (5,000, 10,000
+ * and 20,000 units). The coordinator holds one connection (file
+ * descriptor) per worker: the benchmark raises its RLIMIT_NOFILE to the
+ * hard limit, and skips a size the limit cannot hold (exit status 3).
  */
 #include <czmq.h>
 #include <pthread.h>
@@ -23,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,12 +60,47 @@ typedef struct {
     size_t n;
 } s_fleet_t;
 
-/* One thread's fake workers: polls its sockets, answers at once. */
+static atomic_int s_registered; /* threads whose sockets all sent READY */
+
+/* Reads what socket i has and answers each WORK at once. Reads until the
+ * socket has nothing: its ZMQ_FD then signals again when more comes. */
+static void s_drain(zsock_t *sock)
+{
+    while (zsock_events(sock) & ZMQ_POLLIN) {
+        dse_msg_t m;
+        dse_error_t err = DSE_ERROR_INIT;
+        if (dse_msg_recv(sock, NULL, &m, &err) != 0)
+            continue;
+        if (m.cmd == DSE_MSG_WORK) {
+            dse_msg_t res = {.cmd = DSE_MSG_RESULT};
+            res.result.unit = m.work.unit;
+            res.result.epoch = m.work.epoch;
+            res.result.counters.evaluated = m.work.hi - m.work.lo;
+            res.result.counters.infeasible = m.work.hi - m.work.lo;
+            res.result.rows.width = 3;
+            dse_msg_send(sock, NULL, &res);
+            atomic_fetch_add(&s_results, 1);
+        }
+        dse_msg_release(&m);
+    }
+}
+
+/* One thread's fake workers, answering at once. zmq_poll would look at
+ * every socket of the thread for each message (a few system calls each):
+ * with hundreds of sockets per thread the fake workers, not the
+ * coordinator, would be the limit. So the thread waits on the sockets'
+ * ZMQ_FDs with epoll (edge-triggered, as ZeroMQ signals them) and reads only
+ * the sockets that signalled; once a second, and after each round of
+ * heartbeats, it reads every socket in case an edge was missed. */
 static void *s_fleet(void *arg)
 {
     const s_fleet_t *f = arg;
     zsock_t **socks = dse_xcalloc(f->n, sizeof *socks);
-    zmq_pollitem_t *items = dse_xcalloc(f->n, sizeof *items);
+    int ep = epoll_create1(0);
+    if (ep < 0) {
+        perror("bench-workers: epoll_create1");
+        exit(1);
+    }
     dse_msg_t ready = {.cmd = DSE_MSG_READY};
     char *caps[] = {"testfn"};
     ready.ready.version = DSE_WIRE_VERSION;
@@ -70,44 +116,39 @@ static void *s_fleet(void *arg)
         socks[i] = zsock_new(ZMQ_DEALER);
         dse_sock_setup(socks[i]);
         zsock_connect(socks[i], "%s", f->endpoint);
-        items[i].socket = zsock_resolve(socks[i]);
-        items[i].events = ZMQ_POLLIN;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLET, .data.u64 = i};
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, zsock_fd(socks[i]), &ev) != 0) {
+            perror("bench-workers: epoll_ctl");
+            exit(1);
+        }
     }
     for (size_t i = 0; i < f->n; i++)
         dse_msg_send(socks[i], NULL, &ready);
-    double last_hb = dse_now();
+    atomic_fetch_add(&s_registered, 1);
+    double last_hb = dse_now(), last_sweep = last_hb;
     dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+    struct epoll_event evs[256];
     while (!s_stop) {
-        int rc = zmq_poll(items, (int)f->n, 20);
-        for (size_t i = 0; rc > 0 && i < f->n; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            dse_msg_t m;
-            dse_error_t err = DSE_ERROR_INIT;
-            if (dse_msg_recv(socks[i], NULL, &m, &err) != 0)
-                continue;
-            if (m.cmd == DSE_MSG_WORK) {
-                dse_msg_t res = {.cmd = DSE_MSG_RESULT};
-                res.result.unit = m.work.unit;
-                res.result.epoch = m.work.epoch;
-                res.result.counters.evaluated = m.work.hi - m.work.lo;
-                res.result.counters.infeasible = m.work.hi - m.work.lo;
-                res.result.rows.width = 3;
-                dse_msg_send(socks[i], NULL, &res);
-                atomic_fetch_add(&s_results, 1);
-            }
-            dse_msg_release(&m);
-        }
-        if (dse_now() - last_hb >= S_HEARTBEAT) {
+        int n = epoll_wait(ep, evs, 256, 20);
+        for (int k = 0; k < n; k++)
+            s_drain(socks[evs[k].data.u64]);
+        double now = dse_now();
+        if (now - last_hb >= S_HEARTBEAT) {
             for (size_t i = 0; i < f->n; i++)
                 dse_msg_send(socks[i], NULL, &hb);
-            last_hb = dse_now();
+            last_hb = now;
+            last_sweep = 0;
+        }
+        if (now - last_sweep >= 1.0) {
+            for (size_t i = 0; i < f->n; i++)
+                s_drain(socks[i]);
+            last_sweep = now;
         }
     }
+    close(ep);
     for (size_t i = 0; i < f->n; i++)
         zsock_destroy(&socks[i]);
     free(socks);
-    free(items);
     return NULL;
 }
 
@@ -124,6 +165,10 @@ static int s_child(const char *endpoint, size_t workers, size_t threads, int rea
                    int done_fd)
 {
     signal(SIGTERM, s_on_term);
+    /* the fake workers go when the benchmark does, whatever ends it */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == 1)
+        return 1;
     zsys_set_max_sockets(workers + 64);
     zsys_handler_set(NULL);
     pthread_t *t = dse_xcalloc(threads, sizeof *t);
@@ -133,7 +178,10 @@ static int s_child(const char *endpoint, size_t workers, size_t threads, int rea
         f[i].n = workers / threads + (i < workers % threads);
         pthread_create(&t[i], NULL, s_fleet, &f[i]);
     }
-    zclock_sleep(500);
+    /* ready once every thread's sockets sent READY (at most 60 s) */
+    for (int k = 0; k < 6000 && atomic_load(&s_registered) < (int)threads && !s_stop; k++)
+        zclock_sleep(10);
+    zclock_sleep(200);
     if (write(ready_fd, "r", 1) != 1)
         return 1;
     for (size_t i = 0; i < threads; i++)
@@ -177,8 +225,40 @@ static void *s_coord_main(void *arg)
     return NULL;
 }
 
+/* Without arguments: 1,000, 2,000 and 10,000 workers, each in a process
+ * of its own (a ZeroMQ context does not survive the forks of the next
+ * size), one after another. */
+static int s_series(void)
+{
+    static const char *sizes[][2] = {{"1000", "5000"}, {"2000", "10000"}, {"10000", "20000"}};
+    int failed = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        printf("== bench-workers %s %s\n", sizes[i][0], sizes[i][1]);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *args[] = {"bench-workers", (char *)sizes[i][0], (char *)sizes[i][1], NULL};
+            execv("/proc/self/exe", args);
+            perror("bench-workers: execv");
+            _exit(1);
+        }
+        int st = 0;
+        if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) {
+            failed = 1;
+            continue;
+        }
+        if (WEXITSTATUS(st) == 3)
+            printf("workers: skipped (the limit of open files is too low)\n");
+        else if (WEXITSTATUS(st) != 0)
+            failed = 1;
+    }
+    return failed;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 1)
+        return s_series();
     size_t workers = argc > 1 ? (size_t)atol(argv[1]) : 1000;
     size_t units = argc > 2 ? (size_t)atol(argv[2]) : 5000;
     size_t threads = argc > 3 ? (size_t)atol(argv[3]) : 2;
@@ -192,9 +272,10 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < workers + 256) {
-        fprintf(stderr, "bench-workers: %zu workers need %zu open files; the limit is %llu\n",
+        fprintf(stderr, "bench-workers: %zu workers need %zu open files; the limit is %llu (ulimit "
+                "-n; raised to the hard limit already)\n",
                 workers, workers + 256, (unsigned long long)rl.rlim_cur);
-        return 1;
+        return 3;
     }
     /* fork before any ZeroMQ context exists (a context does not survive a
      * fork); each child learns the coordinator's endpoint through a pipe.
@@ -280,14 +361,19 @@ int main(int argc, char **argv)
     zsock_t *cl = zsock_new(ZMQ_DEALER);
     dse_sock_setup(cl);
     zsock_connect(cl, "%s", dse_coord_client_endpoint(c));
-    /* wait until the coordinator has seen every worker's READY (its
-     * progress reports them), at most 120 s */
+    /* wait until the coordinator has registered every worker, at most
+     * 120 s; its memory is measured then */
+    double reg_deadline = dse_now() + 120;
+    while (dse_coord_n_workers(c) < workers && dse_now() < reg_deadline)
+        zclock_sleep(20);
+    size_t registered = dse_coord_n_workers(c);
+    long rss1 = s_rss_kb();
+    double cpu_reg = s_thread_cpu(ct) - cpu0;
     dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
     sub.submit.config = canon;
     dse_msg_send(cl, NULL, &sub);
     double t0 = 0, t1 = 0, cpu_a = 0, cpu_b = 0;
-    long rss1 = 0;
-    uint32_t alive = 0, done_units = 0, reissued = 0;
+    uint32_t done_units = 0, reissued = 0, returned = 0;
     uint64_t evaluated = 0;
     double deadline = dse_now() + 300, client_hb = dse_now();
     dse_msg_t chb = {.cmd = DSE_MSG_HEARTBEAT};
@@ -309,16 +395,11 @@ int main(int argc, char **argv)
             t0 = dse_now();
             cpu_a = s_thread_cpu(ct);
         }
-        if (m.cmd == DSE_MSG_PROGRESS && m.progress.workers_alive > alive) {
-            alive = m.progress.workers_alive;
-            rss1 = s_rss_kb();
-        }
         if (m.cmd == DSE_MSG_DONE) {
             done_units = m.done.units;
             reissued = m.done.reissued;
             evaluated = m.done.counters.evaluated;
-            if (m.done.workers_seen > alive)
-                alive = m.done.workers_seen;
+            returned = m.done.workers_seen;
         }
         if (m.cmd == DSE_MSG_ERROR)
             fprintf(stderr, "bench-workers: %s\n", m.error.message);
@@ -330,8 +411,9 @@ int main(int argc, char **argv)
         }
     }
     long rss2 = s_rss_kb();
-    if (rss1 < rss2)
-        rss1 = rss2;
+    /* the fake workers never leave nor register again: the workers missing
+     * now were declared dead */
+    size_t remaining = dse_coord_n_workers(c);
     unsigned long long sent = 0;
     for (size_t k = 0; k < procs; k++)
         kill(pids[k], SIGTERM);
@@ -346,22 +428,26 @@ int main(int argc, char **argv)
     free(canon);
     s_coord_stop = 1;
     pthread_join(ct, NULL);
-    double cpu_all = s_thread_cpu(ct) - cpu0;
-    (void)cpu_all;
     dse_coord_destroy(&c);
+    printf("workers: %zu simulated workers (%zu processes of %zu threads), %zu registered "
+           "before the job (coordinator thread CPU %.2f s, %.1f us per worker; process memory "
+           "%.1f KiB per worker, %ld KiB in all, %ld KiB at the job's end)\n",
+           workers, procs, threads, registered, cpu_reg,
+           registered ? 1e6 * cpu_reg / (double)registered : 0.0,
+           registered ? (double)(rss1 - rss0) / (double)registered : 0.0, rss1 - rss0,
+           rss2 - rss0);
     if (!done_units || t1 <= t0) {
-        printf("workers: %zu simulated workers, %zu units: did not finish\n", workers, units);
+        printf("workers: %zu units: did not finish; %zu workers declared dead\n", units,
+               registered - remaining);
         return 1;
     }
     int once = evaluated == units;
-    printf("workers: %zu simulated workers (%zu processes of %zu threads), %u seen by the "
-           "coordinator; %u units in %.2f s = %.0f unit results/s; coordinator thread CPU "
-           "%.2f s (%.1f us per unit); coordinator process memory %.1f KiB per worker (%ld "
-           "KiB for all); %llu results sent, %u units re-issued; every unit settled exactly "
-           "once: %s (%llu points counted of %zu)\n",
-           workers, procs, threads, alive, done_units, t1 - t0, done_units / (t1 - t0), cpu_b - cpu_a,
-           1e6 * (cpu_b - cpu_a) / done_units,
-           alive ? (double)(rss1 - rss0) / (double)alive : 0.0, rss1 - rss0, sent, reissued,
+    printf("workers: %u units in %.2f s = %.0f unit results/s; coordinator thread CPU %.2f s "
+           "(%.1f us per unit); %u workers returned results, %zu declared dead; %llu results "
+           "sent, %u units re-issued; every unit settled exactly once: %s (%llu points counted "
+           "of %zu)\n",
+           done_units, t1 - t0, done_units / (t1 - t0), cpu_b - cpu_a,
+           1e6 * (cpu_b - cpu_a) / done_units, returned, registered - remaining, sent, reissued,
            once ? "yes" : "NO", (unsigned long long)evaluated, units);
     return once ? 0 : 1;
 }

@@ -1687,6 +1687,48 @@ static int s_accuracy_table(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *
     return rc;
 }
 
+/* [search] margin: one number for every per-layer objective, or an inline
+ * table by objective name ({ cycles = 0.1, l1_bytes = 0.0 }); objectives
+ * the table does not name keep the default. */
+static int s_margin(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *v)
+{
+    const dse_hwmodel_t *m = job->model;
+    int rc;
+    double x;
+    if (dse_toml_type(v) != DSE_TOML_TABLE) {
+        if ((rc = s_number(c, v, "margin", &x)))
+            return rc;
+        if (!(x >= 0 && x <= 100))
+            return S_ERR_VAL(c, v, "margin must be 0 to 100 (relative, per objective)");
+        for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
+            job->margin[j] = x;
+        return 0;
+    }
+    for (size_t i = 0; i < dse_toml_table_size(v); i++) {
+        const char *name = dse_toml_table_key(v, i);
+        size_t j = 0;
+        while (j < job->n_layer_objectives &&
+               strcmp(m->metrics[job->layer_objectives[j]].name, name) != 0)
+            j++;
+        if (j == job->n_layer_objectives) {
+            dse_strbuf_t sb = DSE_STRBUF_INIT;
+            for (size_t k = 0; k < job->n_layer_objectives; k++)
+                dse_strbuf_addf(&sb, "%s%s", k ? ", " : "", m->metrics[job->layer_objectives[k]].name);
+            rc = S_ERR_KEY(c, v, i, "margin: '%s' is not an objective of the layers (they are: "
+                           "%s)", name, sb.buf ? sb.buf : "");
+            dse_strbuf_release(&sb);
+            return rc;
+        }
+        const dse_toml_value_t *e = dse_toml_table_get(v, name);
+        if ((rc = s_number(c, e, "margin", &x)))
+            return rc;
+        if (!(x >= 0 && x <= 100))
+            return S_ERR_VAL(c, e, "margin of %s must be 0 to 100 (relative)", name);
+        job->margin[j] = x;
+    }
+    return 0;
+}
+
 static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
 {
     const dse_hwmodel_t *m = job->model;
@@ -1802,14 +1844,13 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         if ((rc = s_int(c, v, "stall_generations", 0, 1000000, &job->stall_generations)))
             return rc;
     }
-    job->margin = 0.1;
+    for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
+        job->margin[j] = 0.1;
     if (s && (v = s_get(s, "margin", NULL))) {
         if (strcmp(job->strategy, "refine") != 0)
             return S_ERR_VAL(c, v, "margin applies to strategy = \"refine\" only");
-        if ((rc = s_number(c, v, "margin", &job->margin)))
+        if ((rc = s_margin(c, job, v)))
             return rc;
-        if (!(job->margin >= 0 && job->margin <= 100))
-            return S_ERR_VAL(c, v, "margin must be 0 to 100 (relative, per objective)");
     }
     if (s && (v = s_get(s, "seconds", NULL))) {
         if ((rc = s_number(c, v, "seconds", &job->seconds)))
@@ -2231,8 +2272,24 @@ char *dse_job_canonical(const dse_job_t *job)
     dse_fmt_double(buf, sizeof buf, job->seconds);
     dse_strbuf_addf(&sb, "seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
     if (strcmp(job->strategy, "refine") == 0) {
-        dse_fmt_double(buf, sizeof buf, job->margin);
-        dse_strbuf_addf(&sb, "margin = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+        /* one number when every objective has the same margin (the text of
+         * such jobs is what it was), else a table */
+        int same = 1;
+        for (size_t j = 1; j < job->n_layer_objectives; j++)
+            same &= job->margin[j] == job->margin[0];
+        if (same) {
+            dse_fmt_double(buf, sizeof buf, job->margin[0]);
+            dse_strbuf_addf(&sb, "margin = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
+        } else {
+            dse_strbuf_adds(&sb, "margin = { ");
+            for (size_t j = 0; j < job->n_layer_objectives; j++) {
+                dse_fmt_double(buf, sizeof buf, job->margin[j]);
+                dse_strbuf_addf(&sb, "%s%s = %s%s", j ? ", " : "",
+                                m->metrics[job->layer_objectives[j]].name, buf,
+                                strpbrk(buf, ".e") ? "" : ".0");
+            }
+            dse_strbuf_adds(&sb, " }\n");
+        }
     }
     dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",
                     job->workers, job->heartbeat_misses, job->max_attempts);

@@ -154,7 +154,8 @@ int dse_evaluator_compile(const char *re, regex_t *out, char *why, size_t size)
 }
 
 static const char *const s_keys[] = {"kind",     "command",   "timeout",      "parse",
-                                     "metrics",  "requires",  "cache_key",    "max_attempts"};
+                                     "metrics",  "requires",  "cache_key",    "max_attempts",
+                                     "verify",   "verify_tolerance"};
 
 int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const char *file,
                         dse_evaluator_t **out, dse_error_t *err)
@@ -248,6 +249,28 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
             goto out;
         }
         ev->max_attempts = (int)dse_toml_int(v);
+    }
+    ev->verify_tolerance = 0.05;
+    if ((v = dse_toml_table_get(t, "verify"))) {
+        if (dse_toml_type(v) != DSE_TOML_INTEGER || dse_toml_int(v) < 0 ||
+            dse_toml_int(v) > 1000000) {
+            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
+                       "verify must be a whole number from 0 to 1000000 (points per layer "
+                       "measured again on another worker)");
+            goto out;
+        }
+        ev->verify = (uint64_t)dse_toml_int(v);
+    }
+    if ((v = dse_toml_table_get(t, "verify_tolerance"))) {
+        double x = dse_toml_type(v) == DSE_TOML_INTEGER ? (double)dse_toml_int(v)
+                   : dse_toml_type(v) == DSE_TOML_FLOAT ? dse_toml_float(v)
+                                                        : NAN;
+        if (!(x >= 0 && x <= 10)) {
+            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
+                       "verify_tolerance must be a number from 0 to 10 (relative)");
+            goto out;
+        }
+        ev->verify_tolerance = x;
     }
     const dse_toml_value_t *pv = dse_toml_table_get(t, "parse");
     const dse_toml_value_t *mv = dse_toml_table_get(t, "metrics");
@@ -408,6 +431,11 @@ void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
     dse_strbuf_adds(sb, "cache_key = ");
     dse_strbuf_add_toml_string(sb, ev->cache_key);
     dse_strbuf_addf(sb, "\nmax_attempts = %d\n", ev->max_attempts);
+    if (ev->verify) { /* only then: the text of other jobs stays as it was */
+        dse_fmt_double(buf, sizeof buf, ev->verify_tolerance);
+        dse_strbuf_addf(sb, "verify = %llu\nverify_tolerance = %s%s\n",
+                        (unsigned long long)ev->verify, buf, strpbrk(buf, ".eEn") ? "" : ".0");
+    }
 }
 
 /* The value of a substitution name for a point, appended to sb. */

@@ -41,6 +41,11 @@ typedef struct dse_evaluator {
     char *requires;       /* "" = any worker that allows commands */
     char *cache_key;      /* "" = none */
     int max_attempts;     /* attempts per point before it counts as failed */
+    /* verify: points per layer, of those measured by workers in the run,
+     * measured again on another worker at the end (0 = none); a relative
+     * difference above verify_tolerance on any metric is a disagreement */
+    uint64_t verify;
+    double verify_tolerance;
 } dse_evaluator_t;
 
 /* The fixed substitution names (NULL-terminated): layer, op, steps, point,

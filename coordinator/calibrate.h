@@ -7,7 +7,7 @@
  * log(measured) over the keys the model declares calibratable
  * (dse_key_decl_t cal_lo < cal_hi), each kept within its bounds, by
  * coordinate descent with a golden-section search per key (integer keys
- * rounded), a few sweeps. The result is a preset, calibrated-NAME.toml,
+ * rounded), sweeps until they stop gaining. The result is a preset, calibrated-NAME.toml,
  * holding every hardware key of the model, the fitted ones with a comment
  * giving the error before and after.
  */

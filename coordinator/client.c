@@ -57,6 +57,7 @@ void dse_client_result_release(dse_client_result_t *res, size_t n_layers)
     for (size_t i = 0; i < res->n_bad_workers; i++)
         free(res->bad_workers[i]);
     free(res->bad_workers);
+    free(res->verified);
     memset(res, 0, sizeof *res);
 }
 
@@ -85,12 +86,18 @@ static void s_where(const dse_client_opts_t *o, char *out, size_t size)
         snprintf(out, size, "%s (its client endpoint)", o->endpoint);
 }
 
-static zsock_t *s_submit(const dse_evaljob_t *ej, const dse_client_opts_t *o)
+static zsock_t *s_submit(const dse_evaljob_t *ej, const dse_client_opts_t *o,
+                         dse_handshake_watch_t **watch)
 {
     zsock_t *s = zsock_new(ZMQ_DEALER);
     dse_sock_setup(s);
     zsock_set_linger(s, 0);
+    zsock_set_sndtimeo(s, 0); /* a failed handshake leaves no pipe: never block on it */
+    if (o->curve)
+        dse_curve_client_apply(o->curve, s);
+    *watch = dse_handshake_watch_new(s);
     if (zsock_connect(s, "%s", o->endpoint) != 0) {
+        dse_handshake_watch_destroy(watch);
         zsock_destroy(&s);
         return NULL;
     }
@@ -110,7 +117,8 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
     double hb = o->heartbeat_s > 0 ? o->heartbeat_s : 1.0;
     int misses = o->heartbeat_misses > 0 ? o->heartbeat_misses : 3;
     double timeout = o->timeout_s > 0 ? o->timeout_s : 60;
-    zsock_t *sock = s_submit(ej, o);
+    dse_handshake_watch_t *watch = NULL;
+    zsock_t *sock = s_submit(ej, o, &watch);
     if (!sock)
         return dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot connect to %s", o->endpoint);
     double now = dse_now();
@@ -124,16 +132,17 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
     char where[1200];
     s_where(o, where, sizeof where);
     double no_workers_since = 0, last_wait_drawn = 0;
-    int said_no_workers = 0;
+    int said_no_workers = 0, handshakes_closed = 0;
     for (;;) {
         if (o->stop && *o->stop) {
-            if (job_id) {
+            if (job_id && !o->keep_job) {
                 dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
                 m.cancel.job = job_id;
                 dse_msg_send(sock, NULL, &m);
                 zclock_sleep(50); /* let the cancel leave */
             }
-            rc = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "interrupted: the job was cancelled");
+            rc = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "interrupted: the job was %s",
+                               o->keep_job ? "stopped" : "cancelled");
             break;
         }
         zpoller_t *p = zpoller_new(sock, NULL);
@@ -151,6 +160,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
             if (mr)
                 continue;
             last_seen = silent_since = now;
+            handshakes_closed = 0;
             int finished = 0;
             switch (msg.cmd) {
             case DSE_MSG_ACCEPT:
@@ -247,6 +257,22 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                 for (size_t i = 0; i < d->n_bad_workers; i++)
                     res->bad_workers[i] = dse_xstrdup(d->bad_workers[i]);
                 int bad_layer = 0;
+                res->n_verified = d->n_verified;
+                res->verified = dse_xcalloc(d->n_verified + 1, sizeof *res->verified);
+                for (size_t i = 0; i < d->n_verified; i++) {
+                    const dse_wire_verified_t *wv = &d->verified[i];
+                    dse_verified_t *v = &res->verified[i];
+                    bad_layer |= wv->layer >= nl;
+                    v->layer = wv->layer < nl ? wv->layer : 0;
+                    v->point = wv->point;
+                    v->status = (int)wv->status;
+                    snprintf(v->first, sizeof v->first, "%s", wv->first);
+                    snprintf(v->second, sizeof v->second, "%s", wv->second);
+                    snprintf(v->metric, sizeof v->metric, "%s", wv->metric);
+                    snprintf(v->note, sizeof v->note, "%s", wv->note);
+                    v->a = wv->a;
+                    v->b = wv->b;
+                }
                 for (size_t i = 0; i < d->n_quarantined; i++) {
                     bad_layer |= d->quarantined[i].layer >= nl;
                     res->quarantined[i].layer = d->quarantined[i].layer < nl ? d->quarantined[i].layer : 0;
@@ -261,7 +287,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                                        "%zu layer fronts", layers_got, nl);
                 else if (bad_layer)
                     rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "the coordinator reported a "
-                                       "quarantined unit of a layer the job does not have");
+                                       "quarantined or verified point of a layer the job does not have");
                 else
                     rc = 0;
                 finished = 1;
@@ -273,6 +299,17 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
             dse_msg_release(&msg);
             if (finished)
                 break;
+        } else {
+            /* a refused key or a mismatched mechanism: say so now, not after
+             * the timeout (the coordinator reads its keys only when it starts) */
+            char why[1200];
+            int hs = dse_handshake_watch_failed(watch, "client", o->curve, why, sizeof why);
+            /* a connection closed in its handshake once may be a coordinator
+             * going down; again and again, it is not */
+            if (hs == 2 || (hs == 1 && ++handshakes_closed >= 5)) {
+                rc = dse_error_set(err, DSE_EIO, NULL, 0, 0, "%s", why);
+                break;
+            }
         }
         if (now - last_sent >= hb) {
             dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
@@ -302,11 +339,12 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
             /* the coordinator went away: submit again on a fresh connection */
             if (o->verbose)
                 fprintf(stderr, "\ndse-run: coordinator silent; submitting again\n");
+            dse_handshake_watch_destroy(&watch);
             zsock_destroy(&sock);
             s_reset(ej, res);
             layers_got = 0;
             job_id = 0;
-            sock = s_submit(ej, o);
+            sock = s_submit(ej, o, &watch);
             last_seen = now;
             if (!sock) {
                 rc = dse_error_set(err, DSE_EIO, NULL, 0, 0, "cannot connect to %s", o->endpoint);
@@ -316,6 +354,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
     }
     if (drew)
         fprintf(stderr, "\n");
+    dse_handshake_watch_destroy(&watch);
     zsock_destroy(&sock);
     if (rc)
         dse_client_result_release(res, nl);

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 
+#include "core/auth.h"
 #include "core/error.h"
 #include "outputs/outputs.h"
 #include "eval/eval.h"
@@ -25,7 +26,10 @@ typedef struct {
     double heartbeat_s;
     int heartbeat_misses;
     double timeout_s;     /* give up after this long without the coordinator (default 60) */
+    int keep_job;         /* when *stop is set, leave the job on the coordinator (an embedded
+                           * run with a journal: `dse-run --resume` continues it) */
     volatile sig_atomic_t *stop;
+    const dse_curve_client_t *curve; /* CURVE keys (--key, --coordinator-key), or NULL */
 } dse_client_opts_t;
 
 typedef struct {
@@ -36,6 +40,8 @@ typedef struct {
     size_t n_quarantined;
     char **bad_workers; /* workers quarantined for rows the model disagrees with */
     size_t n_bad_workers;
+    dse_verified_t *verified; /* [evaluator] verify: the sampled points */
+    size_t n_verified;
     uint64_t units, reissued;
     uint32_t workers_seen;
     double wall;
@@ -44,8 +50,9 @@ typedef struct {
 
 /* Runs the job on the coordinator. Returns 0 with res filled (release with
  * dse_client_result_release), DSE_EINTR when *stop was set (the job is
- * cancelled on the coordinator), or an error (DSE_ETIMEDOUT, the
- * coordinator's refusal as DSE_ECONFIG, ...). */
+ * cancelled on the coordinator, unless keep_job), or an error (DSE_ETIMEDOUT,
+ * the coordinator's refusal as DSE_ECONFIG, a failed handshake, such as a key
+ * the coordinator does not allow, as DSE_EIO at once, ...). */
 int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_client_result_t *res,
                    dse_error_t *err);
 void dse_client_result_release(dse_client_result_t *res, size_t n_layers);

@@ -10,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coordinator/journal.h"
 #include "coordinator/mcache.h"
 #include "config/evaluator.h"
+#include "coordinator/verify.h"
+#include "core/auth.h"
 #include "outputs/outputs.h"
 #include "core/space.h"
 #include "core/transport.h"
@@ -35,11 +38,13 @@
 /* S_SPLIT: the slot failed max_attempts times and was cut in halves, which
  * run as pieces; a unit is done when its last piece settles. */
 enum { S_PENDING = 0, S_DONE = 1, S_QUARANTINED = 2, S_SPLIT = 3 };
+/* A worker's hungry list: no unit out, or some but room for more. */
+enum { S_IDLE = 0, S_PARTIAL = 1 };
 
 typedef struct {
     uint64_t unit;   /* the unit it is part of */
     uint64_t lo, hi; /* positions (range, shuffled) or offsets into the indices (list) */
-    uint8_t state, attempts, suspect;
+    uint8_t state, attempts, suspect, nlease;
 } s_piece_t;
 
 /* A unit being run as pieces: its pieces' rows gathered for the search. */
@@ -49,7 +54,30 @@ typedef struct {
     dse_front_t *rows;
 } s_split_t;
 
+typedef struct s_job s_job_t;
+
+/* The end of a lease-pool chain, and "in no heap". */
+#define S_NIL UINT32_MAX
+
+/* A lease a worker holds: its job, and the lease's index in the job's pool. */
 typedef struct {
+    s_job_t *job;
+    uint32_t lease;
+} s_held_t;
+
+/* A job this worker has the text of, and whether it returned results for it. */
+typedef struct {
+    uint64_t job;
+    int returned;
+} s_sent_t;
+
+/* A registered worker. Each is allocated alone (its address is stable while
+ * it is registered) and sits in: the coordinator's array (at idx), a hash
+ * chain (by routing id), the list of workers by last message
+ * (oldest first, for the heartbeat check), and, while it has room for more
+ * units, one of two hungry lists (idle: no unit; partial: some). So no
+ * message costs a scan over all workers. */
+typedef struct s_worker {
     dse_peer_t peer;
     uint64_t uid;
     char host[DSE_WIRE_MAX_HOST + 1];
@@ -60,19 +88,34 @@ typedef struct {
     uint64_t evaluated;
     char caps[S_MAX_CAPS][32];
     size_t n_caps;
-    uint64_t *jobs_sent; /* job ids whose text this worker has */
+    s_sent_t *jobs_sent; /* jobs whose text this worker has */
     size_t n_jobs_sent, cap_jobs_sent;
+    s_held_t *held; /* its leases, outstanding of them */
+    size_t cap_held;
+    size_t idx;                           /* in the coordinator's array */
+    struct s_worker *peer_next;            /* hash chain */
+    struct s_worker *seen_prev, *seen_next;
+    struct s_worker *hprev, *hnext;
+    int hlist; /* S_IDLE, S_PARTIAL or -1 */
 } s_worker_t;
 
+/* A lease, in its job's pool. Live leases are found by epoch (a hash of
+ * chains through enext), sit in the job's deadline heap, and, while they
+ * are their unit's only copy, in the job's heap of end-phase candidates
+ * (oldest issue first). twin links a lease and its end-phase copy. */
 typedef struct {
     uint64_t unit;
-    uint64_t worker; /* uid */
+    s_worker_t *w; /* its holder (a worker's leases end before it is freed) */
     uint32_t epoch;
     int exclusive; /* a suspect unit, the only one its worker holds */
     double issued, deadline;
+    uint32_t enext; /* epoch chain; the free list when not live */
+    uint32_t held;  /* position in its worker's held array */
+    uint32_t dpos, rpos, twin;
+    int live;
 } s_lease_t;
 
-typedef struct s_job {
+struct s_job {
     uint64_t id;
     dse_peer_t client;
     double client_seen;
@@ -92,15 +135,21 @@ typedef struct s_job {
     uint64_t cursor;   /* next fresh unit */
     uint64_t *retry;   /* units back at the front of the queue (FIFO) */
     size_t retry_head, n_retry, cap_retry;
-    s_lease_t *leases;
-    size_t n_leases, cap_leases;
+    uint8_t *nlease;   /* leases out per unit */
+    s_lease_t *lp;     /* the lease pool */
+    size_t n_lp, cap_lp;
+    uint32_t free_lp;
+    size_t n_leases;   /* live ones */
+    uint32_t *ebucket; /* by epoch: heads of chains */
+    size_t n_ebucket;
+    uint32_t *dheap, *rheap; /* by deadline; end-phase candidates by issue */
+    size_t n_dheap, cap_dheap, n_rheap, cap_rheap;
     uint64_t done;
     dse_quarantined_t *quar;
     size_t n_quar, cap_quar;
     uint64_t reissued;
     uint32_t epoch;
-    uint64_t *seen; /* worker uids that returned results */
-    size_t n_seen, cap_seen;
+    size_t n_seen; /* workers that returned results */
     uint64_t evaluated;
     double started;
     uint64_t n_quar_units; /* units settled as quarantined (one-point units) */
@@ -116,7 +165,21 @@ typedef struct s_job {
     int said_no_workers;    /* "waiting for workers" logged since then */
     uint64_t measured, cached; /* measured jobs: points measured by workers, taken from the cache */
     int waiting_logged;
-} s_job_t;
+    /* restored from the journal: its submitted text, and whether it still
+     * waits for a client to submit that text again (orphan) with its
+     * results held back when it finished meanwhile (held) */
+    char *text;
+    int orphan, held;
+    int search_over;      /* the search proposed its last unit */
+    /* [evaluator] verify: the sampled points run as one-point units from
+     * verify_first, verify_map[unit - verify_first] naming each one's sample
+     * entry (coordinator/verify.h) */
+    dse_verify_t *verify;
+    int verify_started;
+    uint64_t verify_first, n_verify_units;
+    size_t *verify_map;
+    double verify_alone_since; /* a sampled point has had no other worker to go to since */
+};
 
 /* A SUBMIT being built and calibrated in a thread of its own, so that a
  * job whose points are slow to evaluate does not stall the loop. */
@@ -126,6 +189,7 @@ typedef struct {
     dse_peer_t client;
     char *config;
     double unit_seconds;
+    double unit_s; /* what the search was built with (the job's, else the coordinator's) */
     double submitted;
     dse_evaljob_t *ej;
     dse_search_t *search;
@@ -138,8 +202,14 @@ struct dse_coord {
     dse_coord_opts_t o;
     zsock_t *wsock, *csock;
     char wep[256], cep[256];
-    s_worker_t *workers;
+    s_worker_t **workers;
     size_t n_workers, cap_workers;
+    atomic_size_t registered; /* n_workers, for other threads */
+    s_worker_t **by_peer; /* hash chains by routing id; n_buckets, a power of 2 */
+    size_t n_buckets;
+    uint64_t peer_seed;
+    s_worker_t *seen_head, *seen_tail; /* by last message, oldest first */
+    s_worker_t *hungry_head[2], *hungry_tail[2];
     uint64_t next_worker_uid;
     s_job_t **jobs;
     size_t n_jobs, cap_jobs;
@@ -157,6 +227,9 @@ struct dse_coord {
     s_pending_t **pending;
     size_t n_pending, cap_pending;
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
+    dse_journal_t *journal; /* --state: NULL without, and while the journal is replayed */
+    int replaying;
+    dse_auth_t *auth;    /* CURVE: the ZAP handler and allow-lists, or NULL */
 };
 
 /* ------------------------------------------------------------------- logging */
@@ -183,23 +256,118 @@ static void s_proto_error(dse_coord_t *c, const char *side, const dse_error_t *e
               (unsigned long long)c->proto_errors, err->msg);
 }
 
+/* A journal write failed: said once, the journal is off from then on. */
+static void s_journal_rc(dse_coord_t *c, int rc, const dse_error_t *err)
+{
+    if (rc)
+        s_log(c, "%s: %s", err->file, err->msg);
+}
+
 /* ------------------------------------------------------------------- workers */
+
+static size_t s_peer_bucket(const dse_coord_t *c, const dse_peer_t *p)
+{
+    return (size_t)dse_hash64(p->bytes, p->len, c->peer_seed) & (c->n_buckets - 1);
+}
 
 static s_worker_t *s_worker_find(dse_coord_t *c, const dse_peer_t *p)
 {
-    for (size_t i = 0; i < c->n_workers; i++)
-        if (c->workers[i].peer.len == p->len &&
-            memcmp(c->workers[i].peer.bytes, p->bytes, p->len) == 0)
-            return &c->workers[i];
+    if (!c->n_buckets)
+        return NULL;
+    for (s_worker_t *w = c->by_peer[s_peer_bucket(c, p)]; w; w = w->peer_next)
+        if (w->peer.len == p->len && memcmp(w->peer.bytes, p->bytes, p->len) == 0)
+            return w;
     return NULL;
 }
 
-static s_worker_t *s_worker_by_uid(dse_coord_t *c, uint64_t uid)
+static void s_hash_insert(dse_coord_t *c, s_worker_t *w)
 {
+    size_t b = s_peer_bucket(c, &w->peer);
+    w->peer_next = c->by_peer[b];
+    c->by_peer[b] = w;
+}
+
+static void s_hash_remove(dse_coord_t *c, s_worker_t *w)
+{
+    s_worker_t **pp = &c->by_peer[s_peer_bucket(c, &w->peer)];
+    while (*pp != w)
+        pp = &(*pp)->peer_next;
+    *pp = w->peer_next;
+}
+
+/* Room in the hash tables for one more worker: at most one per bucket on
+ * average. */
+static void s_hash_reserve(dse_coord_t *c)
+{
+    if (c->n_workers + 1 <= c->n_buckets)
+        return;
+    free(c->by_peer);
+    c->n_buckets = c->n_buckets ? 2 * c->n_buckets : 64;
+    c->by_peer = dse_xcalloc(c->n_buckets, sizeof *c->by_peer);
     for (size_t i = 0; i < c->n_workers; i++)
-        if (c->workers[i].uid == uid)
-            return &c->workers[i];
-    return NULL;
+        s_hash_insert(c, c->workers[i]);
+}
+
+/* The list of workers by last message: w moves to its end (now is never
+ * earlier than any worker's last_seen, so the list stays in order). */
+static void s_seen_unlink(dse_coord_t *c, s_worker_t *w)
+{
+    if (w->seen_prev)
+        w->seen_prev->seen_next = w->seen_next;
+    else if (c->seen_head == w)
+        c->seen_head = w->seen_next;
+    if (w->seen_next)
+        w->seen_next->seen_prev = w->seen_prev;
+    else if (c->seen_tail == w)
+        c->seen_tail = w->seen_prev;
+    w->seen_prev = w->seen_next = NULL;
+}
+
+static void s_worker_touch(dse_coord_t *c, s_worker_t *w, double now)
+{
+    w->last_seen = now;
+    if (c->seen_tail == w)
+        return;
+    s_seen_unlink(c, w);
+    w->seen_prev = c->seen_tail;
+    if (c->seen_tail)
+        c->seen_tail->seen_next = w;
+    else
+        c->seen_head = w;
+    c->seen_tail = w;
+}
+
+/* Puts a worker in the hungry list its units out call for (none when it
+ * is full or holds a suspect unit alone). Called whenever its outstanding,
+ * exclusive or credit change. */
+static void s_worker_sync(dse_coord_t *c, s_worker_t *w)
+{
+    int want = (w->exclusive || w->outstanding >= w->credit) ? -1
+             : w->outstanding == 0                          ? S_IDLE
+                                                             : S_PARTIAL;
+    if (want == w->hlist)
+        return;
+    if (w->hlist >= 0) {
+        int l = w->hlist;
+        if (w->hprev)
+            w->hprev->hnext = w->hnext;
+        else
+            c->hungry_head[l] = w->hnext;
+        if (w->hnext)
+            w->hnext->hprev = w->hprev;
+        else
+            c->hungry_tail[l] = w->hprev;
+        w->hprev = w->hnext = NULL;
+    }
+    w->hlist = want;
+    if (want < 0)
+        return;
+    w->hprev = c->hungry_tail[want];
+    if (w->hprev)
+        w->hprev->hnext = w;
+    else
+        c->hungry_head[want] = w;
+    c->hungry_tail[want] = w;
 }
 
 static int s_worker_can(const s_worker_t *w, const char *model)
@@ -273,9 +441,12 @@ static void s_job_free(s_job_t *j)
     free(j->attempts);
     free(j->suspect);
     free(j->retry);
-    free(j->leases);
+    free(j->nlease);
+    free(j->lp);
+    free(j->ebucket);
+    free(j->dheap);
+    free(j->rheap);
     free(j->quar);
-    free(j->seen);
     free(j->hv_ref);
     free(j->hv_ideal);
     free(j->hv_set);
@@ -287,27 +458,30 @@ static void s_job_free(s_job_t *j)
     for (size_t i = 0; i < j->n_splits; i++)
         dse_front_destroy(&j->splits[i].rows);
     free(j->splits);
+    free(j->text);
+    dse_verify_destroy(&j->verify);
+    free(j->verify_map);
     dse_search_destroy(&j->search);
     dse_evaljob_destroy(&j->ej);
     free(j);
 }
 
+static void s_lease_end(dse_coord_t *c, s_job_t *j, uint32_t i);
+
 static void s_job_remove(dse_coord_t *c, s_job_t *j)
 {
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_end(c->journal, j->id, &jerr), &jerr);
     /* leases held by workers are released, and the workers told to drop the job */
-    for (size_t i = 0; i < j->n_leases; i++) {
-        s_worker_t *w = s_worker_by_uid(c, j->leases[i].worker);
-        if (w && w->outstanding > 0)
-            w->outstanding--;
-        if (w && j->leases[i].exclusive && w->exclusive > 0)
-            w->exclusive--;
-    }
+    for (size_t i = 0; i < j->n_lp; i++)
+        if (j->lp[i].live)
+            s_lease_end(c, j, (uint32_t)i);
     dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
     m.cancel.job = j->id;
     for (size_t i = 0; i < c->n_workers; i++) {
-        s_worker_t *w = &c->workers[i];
+        s_worker_t *w = c->workers[i];
         for (size_t k = 0; k < w->n_jobs_sent; k++)
-            if (w->jobs_sent[k] == j->id) {
+            if (w->jobs_sent[k].job == j->id) {
                 s_send_worker(c, w, &m);
                 w->jobs_sent[k] = w->jobs_sent[--w->n_jobs_sent];
                 break;
@@ -332,6 +506,15 @@ static int s_job_has_pending(const s_job_t *j)
 static int s_is_piece(uint64_t slot)
 {
     return (slot & S_PIECE_BIT) != 0;
+}
+
+/* The verify sample entry a slot measures again, or -1. */
+static int64_t s_verify_entry(const s_job_t *j, uint64_t slot)
+{
+    if (!j->verify_started || s_is_piece(slot) || slot < j->verify_first ||
+        slot - j->verify_first >= j->n_verify_units)
+        return -1;
+    return (int64_t)j->verify_map[slot - j->verify_first];
 }
 
 /* 1 when slot names a unit or piece the job has. */
@@ -420,12 +603,207 @@ static void s_job_unpop(s_job_t *j, uint64_t u)
     j->n_retry++;
 }
 
-static size_t s_unit_leases(const s_job_t *j, uint64_t u)
+/* ------------------------------------------------------------------ leases */
+
+static uint8_t *s_slot_nlease(s_job_t *j, uint64_t slot)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < j->n_leases; i++)
-        n += j->leases[i].unit == u;
-    return n;
+    return s_is_piece(slot) ? &j->pieces[slot & ~S_PIECE_BIT].nlease : &j->nlease[slot];
+}
+
+static size_t s_unit_leases(s_job_t *j, uint64_t u)
+{
+    return *s_slot_nlease(j, u);
+}
+
+static uint32_t s_lease_by_epoch(const s_job_t *j, uint32_t epoch)
+{
+    if (!j->n_ebucket)
+        return S_NIL;
+    uint32_t i = j->ebucket[dse_mix64(epoch) & (j->n_ebucket - 1)];
+    while (i != S_NIL && j->lp[i].epoch != epoch)
+        i = j->lp[i].enext;
+    return i;
+}
+
+static void s_epoch_link(s_job_t *j, uint32_t i)
+{
+    uint32_t *head = &j->ebucket[dse_mix64(j->lp[i].epoch) & (j->n_ebucket - 1)];
+    j->lp[i].enext = *head;
+    *head = i;
+}
+
+/* The two heaps: 0 by deadline, 1 (end-phase candidates) by issue time;
+ * ties by epoch. */
+static int s_heap_less(const s_job_t *j, int h, uint32_t a, uint32_t b)
+{
+    const s_lease_t *x = &j->lp[a], *y = &j->lp[b];
+    double kx = h ? x->issued : x->deadline, ky = h ? y->issued : y->deadline;
+    return kx < ky || (kx == ky && x->epoch < y->epoch);
+}
+
+static uint32_t *s_heap_pos(s_job_t *j, int h, uint32_t i)
+{
+    return h ? &j->lp[i].rpos : &j->lp[i].dpos;
+}
+
+static void s_heap_set(s_job_t *j, int h, size_t pos, uint32_t i)
+{
+    (h ? j->rheap : j->dheap)[pos] = i;
+    *s_heap_pos(j, h, i) = (uint32_t)pos;
+}
+
+static void s_heap_up(s_job_t *j, int h, size_t pos)
+{
+    uint32_t *a = h ? j->rheap : j->dheap, i = a[pos];
+    while (pos > 0 && s_heap_less(j, h, i, a[(pos - 1) / 2])) {
+        s_heap_set(j, h, pos, a[(pos - 1) / 2]);
+        pos = (pos - 1) / 2;
+    }
+    s_heap_set(j, h, pos, i);
+}
+
+static void s_heap_down(s_job_t *j, int h, size_t pos)
+{
+    uint32_t *a = h ? j->rheap : j->dheap, i = a[pos];
+    size_t n = h ? j->n_rheap : j->n_dheap;
+    for (;;) {
+        size_t k = 2 * pos + 1;
+        if (k >= n)
+            break;
+        if (k + 1 < n && s_heap_less(j, h, a[k + 1], a[k]))
+            k++;
+        if (!s_heap_less(j, h, a[k], i))
+            break;
+        s_heap_set(j, h, pos, a[k]);
+        pos = k;
+    }
+    s_heap_set(j, h, pos, i);
+}
+
+static void s_heap_push(s_job_t *j, int h, uint32_t i)
+{
+    if (h) {
+        j->rheap = dse_xgrow(j->rheap, sizeof *j->rheap, j->n_rheap + 1, &j->cap_rheap);
+        j->rheap[j->n_rheap++] = i;
+        s_heap_up(j, h, j->n_rheap - 1);
+    } else {
+        j->dheap = dse_xgrow(j->dheap, sizeof *j->dheap, j->n_dheap + 1, &j->cap_dheap);
+        j->dheap[j->n_dheap++] = i;
+        s_heap_up(j, h, j->n_dheap - 1);
+    }
+}
+
+static void s_heap_remove(s_job_t *j, int h, uint32_t i)
+{
+    uint32_t *pp = s_heap_pos(j, h, i);
+    if (*pp == S_NIL)
+        return;
+    size_t pos = *pp;
+    *pp = S_NIL;
+    uint32_t *a = h ? j->rheap : j->dheap;
+    size_t *n = h ? &j->n_rheap : &j->n_dheap;
+    uint32_t last = a[--*n];
+    if (pos == *n)
+        return;
+    s_heap_set(j, h, pos, last);
+    s_heap_up(j, h, pos);
+    s_heap_down(j, h, *s_heap_pos(j, h, last));
+}
+
+/* A lease ends (its result came, it failed, expired, its worker or its job
+ * went): it leaves the job's tables and its worker's, which gets room for
+ * another unit. When it had an end-phase twin still out on a pending unit,
+ * that twin is again its unit's only copy, and a candidate for copying. */
+static void s_lease_end(dse_coord_t *c, s_job_t *j, uint32_t i)
+{
+    s_lease_t *l = &j->lp[i];
+    assert(l->live);
+    uint32_t *pp = &j->ebucket[dse_mix64(l->epoch) & (j->n_ebucket - 1)];
+    while (*pp != i)
+        pp = &j->lp[*pp].enext;
+    *pp = l->enext;
+    s_heap_remove(j, 0, i);
+    s_heap_remove(j, 1, i);
+    s_worker_t *w = l->w;
+    s_held_t last = w->held[--w->outstanding];
+    w->held[l->held] = last;
+    last.job->lp[last.lease].held = l->held;
+    if (l->exclusive && w->exclusive > 0)
+        w->exclusive--;
+    uint8_t *nl = s_slot_nlease(j, l->unit);
+    assert(*nl > 0);
+    (*nl)--;
+    if (l->twin != S_NIL) {
+        s_lease_t *t = &j->lp[l->twin];
+        t->twin = S_NIL;
+        if (*nl == 1 && *s_slot_state(j, t->unit) == S_PENDING && t->rpos == S_NIL &&
+            !j->ej->job->evaluator)
+            s_heap_push(j, 1, l->twin);
+    }
+    l->live = 0;
+    l->enext = j->free_lp;
+    j->free_lp = i;
+    j->n_leases--;
+    s_worker_sync(c, w);
+}
+
+/* A new lease of slot u to w; copy_of is the lease it copies in the end
+ * phase, or S_NIL. Returns its index in the pool. */
+static uint32_t s_lease_new(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u,
+                            uint32_t copy_of, double now, double timeout)
+{
+    if (j->n_leases + 1 > j->n_ebucket) { /* rehash: about one lease per chain */
+        free(j->ebucket);
+        j->n_ebucket = j->n_ebucket ? 2 * j->n_ebucket : 64;
+        j->ebucket = dse_xmalloc(j->n_ebucket * sizeof *j->ebucket);
+        memset(j->ebucket, 0xff, j->n_ebucket * sizeof *j->ebucket);
+        for (size_t k = 0; k < j->n_lp; k++)
+            if (j->lp[k].live)
+                s_epoch_link(j, (uint32_t)k);
+    }
+    uint32_t i = j->free_lp;
+    if (i != S_NIL) {
+        j->free_lp = j->lp[i].enext;
+    } else {
+        assert(j->n_lp < S_NIL);
+        j->lp = dse_xgrow(j->lp, sizeof *j->lp, j->n_lp + 1, &j->cap_lp);
+        i = (uint32_t)j->n_lp++;
+        j->lp[i].live = 0;
+    }
+    /* epochs name leases on the wire: one that wrapped around must not
+     * name a lease still out */
+    do
+        ++j->epoch;
+    while (j->epoch == 0 || s_lease_by_epoch(j, j->epoch) != S_NIL);
+    s_lease_t *l = &j->lp[i];
+    memset(l, 0, sizeof *l);
+    l->unit = u;
+    l->w = w;
+    l->epoch = j->epoch;
+    l->issued = now;
+    l->deadline = now + timeout;
+    l->exclusive = *s_slot_suspect(j, u) != 0;
+    l->dpos = l->rpos = l->twin = S_NIL;
+    l->live = 1;
+    s_epoch_link(j, i);
+    j->n_leases++;
+    s_heap_push(j, 0, i);
+    uint8_t *nl = s_slot_nlease(j, u);
+    assert(*nl < UINT8_MAX);
+    (*nl)++;
+    if (copy_of != S_NIL) {
+        s_heap_remove(j, 1, copy_of);
+        j->lp[copy_of].twin = i;
+        l->twin = copy_of;
+    } else if (*nl == 1 && !j->ej->job->evaluator) {
+        s_heap_push(j, 1, i);
+    }
+    w->held = dse_xgrow(w->held, sizeof *w->held, (size_t)w->outstanding + 1, &w->cap_held);
+    l->held = w->outstanding;
+    w->held[w->outstanding++] = (s_held_t){j, i};
+    w->exclusive += (uint32_t)l->exclusive;
+    s_worker_sync(c, w);
+    return i;
 }
 
 static s_split_t *s_split_find(s_job_t *j, uint64_t unit)
@@ -488,6 +866,7 @@ static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
     p->hi = hi;
     p->state = S_PENDING;
     p->attempts = 0;
+    p->nlease = 0;
     p->suspect = 1; /* part of a unit that failed: run alone, so a death is its own */
     return S_PIECE_BIT | j->n_pieces++;
 }
@@ -496,6 +875,8 @@ static uint64_t s_piece_new(s_job_t *j, uint64_t unit, uint64_t lo, uint64_t hi)
  * front, so that one point that kills workers costs only itself. */
 static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *why)
 {
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_split(c->journal, j->id, slot, &jerr), &jerr);
     uint64_t u, lo, hi;
     if (s_is_piece(slot)) {
         s_piece_t *p = &j->pieces[slot & ~S_PIECE_BIT];
@@ -523,9 +904,10 @@ static void s_slot_split(dse_coord_t *c, s_job_t *j, uint64_t slot, const char *
     s_job_push_retry(j, a);
     s_job_push_retry(j, b);
     j->reissued += 2;
-    s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
-          "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
-          (unsigned long long)lo, (unsigned long long)hi, s_max_attempts(c, j), why);
+    if (!c->replaying)
+        s_log(c, "job %llu: unit %llu (positions %llu..%llu) failed %d times (%s): split into "
+              "halves and retried", (unsigned long long)j->id, (unsigned long long)u,
+              (unsigned long long)lo, (unsigned long long)hi, s_max_attempts(c, j), why);
 }
 
 /* The point a one-point slot stands for. */
@@ -539,6 +921,9 @@ static uint64_t s_slot_point(const s_job_t *j, const dse_unit_t *unit)
     dse_perm_init(&perm, j->ej->job->layers[unit->layer].space->size, unit->key);
     return dse_perm_at(&perm, unit->lo);
 }
+
+static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *u,
+                              unsigned tries, const char *why);
 
 /* A lease ended without a result. charge says whether the slot is to blame:
  * a FAIL, a bad RESULT, an expired lease or a worker that died holding it
@@ -569,14 +954,34 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
                   max_attempts, why);
         return;
     }
+    int64_t ve = s_verify_entry(j, slot);
+    if (ve >= 0) { /* a re-measurement that failed: not verified, nothing else */
+        char note[256];
+        snprintf(note, sizeof note, "measured again %u time%s without a result: %s", *attempts,
+                 *attempts == 1 ? "" : "s", why);
+        dse_verify_not(j->verify, (size_t)ve, note);
+        *state = S_DONE;
+        j->done++;
+        return;
+    }
     dse_unit_t unit;
     s_slot_unit(j, slot, &unit);
     if (dse_unit_points(&unit) > 1) {
         s_slot_split(c, j, slot, why);
         return;
     }
-    unsigned tries = *attempts;
-    *state = S_QUARANTINED;
+    s_slot_quarantine(c, j, slot, &unit, *attempts, why);
+}
+
+/* A one-point slot that reached its attempt limit is settled as
+ * quarantined (a measured point: infeasible, with its reason). */
+static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *u,
+                              unsigned tries, const char *why)
+{
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_quarantine(c->journal, j->id, slot, tries, why, &jerr), &jerr);
+    dse_unit_t unit = *u;
+    *s_slot_state(j, slot) = S_QUARANTINED;
     uint64_t point = s_slot_point(j, &unit);
     j->quar = dse_xgrow(j->quar, sizeof *j->quar, j->n_quar + 1, &j->cap_quar);
     dse_quarantined_t *q = &j->quar[j->n_quar++];
@@ -591,10 +996,11 @@ static void s_unit_failed(dse_coord_t *c, s_job_t *j, uint64_t slot, const char 
         j->per_layer[unit.layer].evaluated++;
         j->per_layer[unit.layer].infeasible++;
         j->evaluated++;
-        s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
-              (unsigned long long)j->id, (unsigned long long)point,
-              j->ej->job->layers[unit.layer].name, tries, tries == 1 ? "" : "s", why);
-    } else {
+        if (!c->replaying)
+            s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
+                  (unsigned long long)j->id, (unsigned long long)point,
+                  j->ej->job->layers[unit.layer].name, tries, tries == 1 ? "" : "s", why);
+    } else if (!c->replaying) {
         s_log(c, "job %llu: point %llu of layer '%s' quarantined after %u attempts: %s",
               (unsigned long long)j->id, (unsigned long long)point,
               j->ej->job->layers[unit.layer].name, tries, why);
@@ -643,9 +1049,11 @@ static double s_progress_hv(s_job_t *j)
 
 static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
 {
+    if (j->orphan)
+        return;
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
-        alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
+        alive += s_worker_can(c->workers[i], j->ej->job->model->name);
     dse_msg_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
@@ -665,7 +1073,7 @@ static void s_check_workers(dse_coord_t *c, s_job_t *j, double now)
 {
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
-        alive += s_worker_can(&c->workers[i], j->ej->job->model->name);
+        alive += s_worker_can(c->workers[i], j->ej->job->model->name);
     if (alive || j->workers_seen_at == 0) {
         j->workers_seen_at = now;
         j->said_no_workers = 0;
@@ -681,6 +1089,10 @@ static void s_check_workers(dse_coord_t *c, s_job_t *j, double now)
 static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
 {
     const dse_job_t *job = j->ej->job;
+    if (j->orphan) { /* restored and finished before its client came back: kept for it */
+        j->held = 1;
+        return;
+    }
     s_send_progress(c, j, now);
     for (size_t i = 0; i < job->n_layers; i++) {
         dse_msg_t m = {.cmd = DSE_MSG_LAYER_FRONT};
@@ -719,8 +1131,33 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.wall = now - j->started;
     d.done.measured = j->measured;
     d.done.cached = j->cached;
+    size_t nv = dse_verify_n(j->verify);
+    dse_wire_verified_t *wv = dse_xcalloc(nv + 1, sizeof *wv);
+    const dse_verified_t *vr = dse_verify_results(j->verify);
+    for (size_t i = 0; i < nv; i++) {
+        wv[i].layer = vr[i].layer;
+        wv[i].point = vr[i].point;
+        wv[i].status = vr[i].status ? (uint32_t)vr[i].status : DSE_VERIFY_NOT;
+        wv[i].first = (char *)vr[i].first;
+        wv[i].second = (char *)vr[i].second;
+        wv[i].metric = (char *)vr[i].metric;
+        wv[i].note = (char *)(vr[i].status ? vr[i].note : "not settled");
+        wv[i].a = vr[i].a;
+        wv[i].b = vr[i].b;
+    }
+    d.done.n_verified = nv;
+    d.done.verified = wv;
     dse_msg_send(c->csock, &j->client, &d);
     free(q);
+    free(wv);
+    dse_fit_t fit;
+    unsigned refits = dse_search_refits(j->search, &fit);
+    if (c->o.verbose && refits)
+        s_log(c, "job %llu '%s': refine refitted the model's calibratable keys %u time%s between "
+              "rounds; on %zu measurements at the last, rms log error %.4f before the first -> "
+              "%.4f after the last",
+              (unsigned long long)j->id, job->name, refits, refits == 1 ? "" : "s", fit.points,
+              fit.rms_before, fit.rms_after);
     if (c->o.verbose)
         s_log(c, "job %llu '%s' done: %llu units, %llu re-issued, %zu quarantined, %.2f s",
               (unsigned long long)j->id, job->name,
@@ -744,6 +1181,8 @@ static void s_job_grow(s_job_t *j)
     memset(j->suspect + j->cap_units, 0, cap - j->cap_units);
     memset(j->state + j->cap_units, S_PENDING, cap - j->cap_units);
     memset(j->attempts + j->cap_units, 0, cap - j->cap_units);
+    j->nlease = dse_xrealloc(j->nlease, cap);
+    memset(j->nlease + j->cap_units, 0, cap - j->cap_units);
     j->cap_units = cap;
 }
 
@@ -751,29 +1190,123 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
 
 /* When every unit proposed so far has settled, the search proposes more,
  * or the job is finished. */
+static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j);
+
 static void s_job_check_done(dse_coord_t *c, s_job_t *j, double now)
 {
-    while (j->done + j->n_quar_units == dse_search_n_units(j->search)) {
-        uint64_t slots = 0;
-        for (size_t i = 0; i < c->n_workers; i++)
-            slots += c->workers[i].credit;
-        uint64_t before = dse_search_n_units(j->search);
-        if (dse_search_advance(j->search, now - j->started, slots) == 0) {
-            s_job_finish(c, j, now);
-            return;
+    while (!j->held && j->done + j->n_quar_units == dse_search_n_units(j->search)) {
+        if (!j->search_over) {
+            uint64_t slots = 0;
+            for (size_t i = 0; i < c->n_workers; i++)
+                slots += c->workers[i]->credit;
+            uint64_t before = dse_search_n_units(j->search);
+            uint64_t added = dse_search_advance(j->search, now - j->started, slots);
+            if (added > 0) {
+                /* the search's next round is journaled with what it was
+                 * asked, so that a replay proposes the same units */
+                dse_error_t jerr = DSE_ERROR_INIT;
+                s_journal_rc(c, dse_journal_advance(c->journal, j->id, now - j->started, slots,
+                                                    added, &jerr), &jerr);
+                s_job_grow(j);
+                s_resolve_local(c, j, before, dse_search_n_units(j->search));
+                continue;
+            }
+            j->search_over = 1;
         }
-        s_job_grow(j);
-        s_resolve_local(c, j, before, dse_search_n_units(j->search));
+        if (j->verify && !j->verify_started && s_verify_start(c, j) > 0)
+            continue;
+        s_job_finish(c, j, now);
+        return;
     }
+}
+
+/* ------------------------------------------------------------------ verify */
+
+/* 1 when some worker other than uid (0: none excluded) can take the job. */
+static int s_other_taker(const dse_coord_t *c, const s_job_t *j, uint64_t uid)
+{
+    for (size_t i = 0; i < c->n_workers; i++)
+        if (c->workers[i]->uid != uid && !c->workers[i]->quarantined &&
+            s_worker_takes(c->workers[i], j))
+            return 1;
+    return 0;
+}
+
+/* The search is over: draws the verify sample and queues each point that
+ * another worker can measure again as a unit of its own (the search does
+ * not learn from them). Returns the units queued. */
+static uint64_t s_verify_start(dse_coord_t *c, s_job_t *j)
+{
+    j->verify_started = 1;
+    size_t n = dse_verify_sample(j->verify);
+    j->verify_map = dse_xcalloc(n + 1, sizeof *j->verify_map);
+    j->verify_first = dse_search_n_units(j->search);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t uid = dse_verify_first_uid(j->verify, i);
+        if (!s_other_taker(c, j, uid)) {
+            char why[200];
+            snprintf(why, sizeof why, "no other worker could take the job when the search "
+                     "ended (%zu connected)", c->n_workers);
+            dse_verify_not(j->verify, i, why);
+            continue;
+        }
+        uint64_t point = dse_verify_point(j->verify, i);
+        dse_search_extra(j->search, dse_verify_layer(j->verify, i), &point, 1);
+        j->verify_map[j->n_verify_units++] = i;
+    }
+    s_job_grow(j);
+    if (n && c->o.verbose)
+        s_log(c, "job %llu '%s': verify: %zu sampled point%s, %llu to measure again on another "
+              "worker", (unsigned long long)j->id, j->ej->job->name, n, n == 1 ? "" : "s",
+              (unsigned long long)j->n_verify_units);
+    return j->n_verify_units;
+}
+
+/* Sampled points waiting for a worker other than the one that measured
+ * them, when none has been there for a few heartbeats: not verified, so
+ * the job never hangs on them. Returns 1 when that finished the job (it is
+ * removed). */
+static int s_verify_tick(dse_coord_t *c, s_job_t *j, double now)
+{
+    if (!j->verify_started || j->done + j->n_quar_units == dse_search_n_units(j->search))
+        return 0;
+    int stuck = 0;
+    for (uint64_t k = 0; k < j->n_verify_units && !stuck; k++) {
+        uint64_t u = j->verify_first + k;
+        stuck = j->state[u] == S_PENDING && s_unit_leases(j, u) == 0 &&
+                !s_other_taker(c, j, dse_verify_first_uid(j->verify, j->verify_map[k]));
+    }
+    if (!stuck) {
+        j->verify_alone_since = 0;
+        return 0;
+    }
+    if (j->verify_alone_since == 0)
+        j->verify_alone_since = now;
+    if (now - j->verify_alone_since < c->o.heartbeat_s * c->o.heartbeat_misses)
+        return 0;
+    for (uint64_t k = 0; k < j->n_verify_units; k++) {
+        uint64_t u = j->verify_first + k;
+        if (j->state[u] != S_PENDING || s_unit_leases(j, u) > 0 ||
+            s_other_taker(c, j, dse_verify_first_uid(j->verify, j->verify_map[k])))
+            continue;
+        dse_verify_not(j->verify, j->verify_map[k], "no worker other than the one that "
+                       "measured it stayed connected");
+        j->state[u] = S_DONE;
+        j->done++;
+    }
+    uint64_t id = j->id;
+    s_job_check_done(c, j, now);
+    return s_job_find(c, id) == NULL;
 }
 
 /* -------------------------------------------------------------- scheduling */
 
-static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, double now)
+static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, uint32_t copy_of,
+                    double now)
 {
     int sent = 0;
     for (size_t k = 0; k < w->n_jobs_sent && !sent; k++)
-        sent = w->jobs_sent[k] == j->id;
+        sent = w->jobs_sent[k].job == j->id;
     if (!sent) {
         dse_msg_t m = {.cmd = DSE_MSG_JOB};
         m.job.digest = j->ej->digest;
@@ -781,7 +1314,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
         s_send_worker(c, w, &m);
         w->jobs_sent = dse_xgrow(w->jobs_sent, sizeof *w->jobs_sent, w->n_jobs_sent + 1,
                                  &w->cap_jobs_sent);
-        w->jobs_sent[w->n_jobs_sent++] = j->id;
+        w->jobs_sent[w->n_jobs_sent++] = (s_sent_t){j->id, 0};
     }
     dse_unit_t unit;
     s_slot_unit(j, u, &unit);
@@ -790,22 +1323,39 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
     const dse_evaluator_t *ev = j->ej->job->evaluator;
     if (ev) /* a measured unit: its points' timeouts, the kill's grace, and the messaging */
         timeout = ev->timeout * (double)dse_unit_points(&unit) + 2 + 3 * c->o.heartbeat_s;
-    j->leases = dse_xgrow(j->leases, sizeof *j->leases, j->n_leases + 1, &j->cap_leases);
-    s_lease_t *l = &j->leases[j->n_leases++];
-    l->unit = u;
-    l->worker = w->uid;
-    l->epoch = ++j->epoch;
-    l->issued = now;
-    l->deadline = now + timeout;
-    l->exclusive = *s_slot_suspect(j, u) != 0;
-    w->outstanding++;
-    w->exclusive += (uint32_t)l->exclusive;
+    uint32_t li = s_lease_new(c, j, w, u, copy_of, now, timeout);
     dse_msg_t m = {.cmd = DSE_MSG_WORK};
     m.work.unit = (j->id << S_UNIT_BITS) | u;
-    m.work.epoch = l->epoch;
+    m.work.epoch = j->lp[li].epoch;
     m.work.digest = j->ej->digest;
     dse_unit_to_work(&unit, &m.work);
     s_send_worker(c, w, &m);
+}
+
+/* The job's oldest lease that may be copied in the end phase (its unit
+ * pending, and its only copy), or S_NIL. Leases whose unit settled or was
+ * split leave the heap here. */
+static uint32_t s_reissue_top(s_job_t *j)
+{
+    while (j->n_rheap > 0) {
+        uint32_t i = j->rheap[0];
+        const s_lease_t *l = &j->lp[i];
+        if (*s_slot_state(j, l->unit) == S_PENDING && s_unit_leases(j, l->unit) == 1)
+            return i;
+        s_heap_remove(j, 1, i);
+    }
+    return S_NIL;
+}
+
+/* Whether job j may give an end-phase copy to some worker now. */
+static int s_reissue_ready(const dse_coord_t *c, s_job_t *j, double now)
+{
+    /* a copy of a measured unit would measure its point twice: a hung
+     * one is re-issued at its lease's end instead */
+    if (s_job_has_pending(j) || j->ej->job->evaluator)
+        return 0;
+    uint32_t i = s_reissue_top(j);
+    return i != S_NIL && now - j->lp[i].issued >= c->o.unit_seconds;
 }
 
 /* End phase: an idle worker takes a copy of the oldest outstanding unit it
@@ -813,59 +1363,82 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, doubl
 static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
 {
     s_job_t *best_job = NULL;
-    size_t best = 0;
+    uint32_t best = S_NIL;
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        /* a copy of a measured unit would measure its point twice: a hung
-         * one is re-issued at its lease's end instead */
-        if (s_job_has_pending(j) || !s_worker_takes(w, j) || j->ej->job->evaluator)
+        if (!s_reissue_ready(c, j, now) || !s_worker_takes(w, j))
             continue;
-        for (size_t i = 0; i < j->n_leases; i++) {
-            s_lease_t *l = &j->leases[i];
-            if (l->worker == w->uid || *s_slot_state(j, l->unit) != S_PENDING ||
-                s_unit_leases(j, l->unit) > 1 || now - l->issued < c->o.unit_seconds)
-                continue;
-            if (!best_job || l->issued < best_job->leases[best].issued)
-                best_job = j, best = i;
-        }
+        uint32_t i = j->rheap[0];
+        if (j->lp[i].w == w) /* an idle worker holds none; kept for safety */
+            continue;
+        if (!best_job || j->lp[i].issued < best_job->lp[best].issued)
+            best_job = j, best = i;
     }
     if (!best_job)
         return 0;
-    uint64_t u = best_job->leases[best].unit;
+    uint64_t u = best_job->lp[best].unit;
     best_job->reissued++;
-    s_issue(c, best_job, w, u, now);
+    s_issue(c, best_job, w, u, best, now);
     return 1;
 }
 
+/* Gives a worker units while it has credit: fresh or retried units of the
+ * jobs in turn, or, when idle and no job has any, an end-phase copy. */
+static void s_fill(dse_coord_t *c, s_worker_t *w, double now)
+{
+    while (w->outstanding < w->credit && !w->exclusive) {
+        s_job_t *j = NULL;
+        for (size_t k = 0; k < c->n_jobs; k++) {
+            s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
+            if (s_job_has_pending(cand) && s_worker_takes(w, cand)) {
+                j = cand;
+                c->rr = (c->rr + k + 1) % c->n_jobs;
+                break;
+            }
+        }
+        if (!j) {
+            if (w->outstanding == 0)
+                s_reissue(c, w, now);
+            break;
+        }
+        int64_t u = s_job_pop(j);
+        if (u < 0)
+            break;
+        if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
+            s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
+            break;
+        }
+        int64_t ve = s_verify_entry(j, (uint64_t)u);
+        if (ve >= 0 && dse_verify_first_uid(j->verify, (size_t)ve) == w->uid) {
+            s_job_unpop(j, (uint64_t)u); /* measured again by another worker only */
+            break;
+        }
+        s_issue(c, j, w, (uint64_t)u, S_NIL, now);
+    }
+}
+
+/* Serves the hungry workers, idle ones first. Only workers with room are
+ * visited, and the pass stops as soon as there is nothing any of the rest
+ * could get: no job with units waiting and (for idle workers) no unit to
+ * copy. So a pass costs the workers it serves, not the workers there are. */
 static void s_schedule(dse_coord_t *c, double now)
 {
     if (c->n_jobs == 0)
         return;
-    for (size_t wi = 0; wi < c->n_workers; wi++) {
-        s_worker_t *w = &c->workers[wi];
-        while (w->outstanding < w->credit && !w->exclusive) {
-            s_job_t *j = NULL;
-            for (size_t k = 0; k < c->n_jobs; k++) {
-                s_job_t *cand = c->jobs[(c->rr + k) % c->n_jobs];
-                if (s_job_has_pending(cand) && s_worker_takes(w, cand)) {
-                    j = cand;
-                    c->rr = (c->rr + k + 1) % c->n_jobs;
-                    break;
-                }
-            }
-            if (!j) {
-                if (w->outstanding == 0)
-                    s_reissue(c, w, now);
+    for (int list = S_IDLE; list <= S_PARTIAL; list++) {
+        s_worker_t *w = c->hungry_head[list];
+        while (w) {
+            /* filling w moves only w between the lists (to the end of the
+             * partial one): its successor stays valid */
+            s_worker_t *next = w->hnext;
+            int any = 0;
+            for (size_t k = 0; k < c->n_jobs && !any; k++)
+                any = s_job_has_pending(c->jobs[k]) ||
+                      (list == S_IDLE && s_reissue_ready(c, c->jobs[k], now));
+            if (!any)
                 break;
-            }
-            int64_t u = s_job_pop(j);
-            if (u < 0)
-                break;
-            if (*s_slot_suspect(j, (uint64_t)u) && w->outstanding > 0) {
-                s_job_unpop(j, (uint64_t)u); /* for a worker with nothing else */
-                break;
-            }
-            s_issue(c, j, w, (uint64_t)u, now);
+            s_fill(c, w, now);
+            w = next;
         }
     }
 }
@@ -883,29 +1456,31 @@ static void s_worker_drop(dse_coord_t *c, s_worker_t *w, const char *why, int ch
         s_log(c, "worker %s (#%llu) %s; %u unit%s back in the queue (%llu workers dropped so "
               "far)", w->host, (unsigned long long)w->uid, why, w->outstanding,
               w->outstanding == 1 ? "" : "s", (unsigned long long)c->drops);
-    uint64_t uid = w->uid;
-    free(w->jobs_sent);
-    size_t idx = (size_t)(w - c->workers);
-    c->workers[idx] = c->workers[--c->n_workers];
-    for (size_t ji = 0; ji < c->n_jobs; ji++) {
-        s_job_t *j = c->jobs[ji];
-        for (size_t i = 0; i < j->n_leases;) {
-            if (j->leases[i].worker == uid) {
-                uint64_t u = j->leases[i].unit;
-                /* a worker that dies holding several units does not say
-                 * which one killed it: each becomes a suspect and runs
-                 * alone from then on; a death charges only a unit that ran
-                 * alone */
-                int alone = j->leases[i].exclusive;
-                if (charge && !alone)
-                    *s_slot_suspect(j, u) = 1;
-                j->leases[i] = j->leases[--j->n_leases];
-                s_unit_failed(c, j, u, "worker lost", charge && alone);
-            } else {
-                i++;
-            }
-        }
+    /* its leases end first (each one's end touches the worker) */
+    while (w->outstanding > 0) {
+        s_held_t h = w->held[w->outstanding - 1];
+        s_job_t *j = h.job;
+        uint64_t u = j->lp[h.lease].unit;
+        /* a worker that dies holding several units does not say which one
+         * killed it: each becomes a suspect and runs alone from then on; a
+         * death charges only a unit that ran alone */
+        int alone = j->lp[h.lease].exclusive;
+        if (charge && !alone)
+            *s_slot_suspect(j, u) = 1;
+        s_lease_end(c, j, h.lease);
+        s_unit_failed(c, j, u, "worker lost", charge && alone);
     }
+    w->exclusive = 0;
+    w->credit = 0; /* out of the hungry lists */
+    s_worker_sync(c, w);
+    s_seen_unlink(c, w);
+    s_hash_remove(c, w);
+    c->workers[w->idx] = c->workers[--c->n_workers];
+    c->workers[w->idx]->idx = w->idx;
+    atomic_store(&c->registered, c->n_workers);
+    free(w->jobs_sent);
+    free(w->held);
+    free(w);
 }
 
 static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, double now)
@@ -919,18 +1494,24 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
         s_send_peer(c, c->wsock, p, DSE_MSG_DISCONNECT);
         return;
     }
+    s_hash_reserve(c);
     c->workers = dse_xgrow(c->workers, sizeof *c->workers, c->n_workers + 1, &c->cap_workers);
-    w = &c->workers[c->n_workers++];
-    memset(w, 0, sizeof *w);
+    w = dse_xcalloc(1, sizeof *w);
+    w->idx = c->n_workers;
+    c->workers[c->n_workers++] = w;
+    atomic_store(&c->registered, c->n_workers);
+    w->hlist = -1;
     w->peer = *p;
     w->uid = ++c->next_worker_uid;
+    s_hash_insert(c, w);
     snprintf(w->host, sizeof w->host, "%s", r->host);
     w->threads = r->threads ? r->threads : 1;
     /* about 2 units per thread is what a worker asks; more than 4 per
      * thread would only hoard units others could run */
     uint32_t most = w->threads > 256 ? 1024 : 4 * w->threads;
     w->credit = r->credit < 1 ? 1 : (r->credit > most ? most : r->credit);
-    w->last_seen = now;
+    s_worker_touch(c, w, now);
+    s_worker_sync(c, w);
     for (size_t i = 0; i < r->n_caps && w->n_caps < S_MAX_CAPS; i++)
         snprintf(w->caps[w->n_caps++], sizeof w->caps[0], "%s", r->caps[i]);
     if (c->o.verbose)
@@ -1112,6 +1693,8 @@ static void s_worker_quarantine(dse_coord_t *c, s_job_t *j, s_worker_t *w, const
     c->bad_peers = dse_xgrow(c->bad_peers, sizeof *c->bad_peers, c->n_bad_peers + 1,
                              &c->cap_bad_peers);
     c->bad_peers[c->n_bad_peers++] = w->peer;
+    if (c->auth) /* with keys, its key too: a new connection would not do */
+        dse_auth_ban(c->auth, w->peer.user);
     s_worker_drop(c, w, "quarantined", 0);
 }
 
@@ -1145,28 +1728,27 @@ static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, 
     uint64_t u = wire_unit & S_UNIT_MASK;
     if (!s_slot_valid(j, u))
         return NULL;
-    for (size_t i = 0; i < j->n_leases; i++)
-        if (j->leases[i].unit == u && j->leases[i].worker == w->uid &&
-            j->leases[i].epoch == epoch) {
-            if (j->leases[i].exclusive && w->exclusive > 0)
-                w->exclusive--;
-            j->leases[i] = j->leases[--j->n_leases];
-            if (w->outstanding > 0)
-                w->outstanding--;
-            *slot = u;
-            return j;
-        }
-    return NULL;
+    uint32_t i = s_lease_by_epoch(j, epoch);
+    if (i == S_NIL || j->lp[i].unit != u || j->lp[i].w != w)
+        return NULL;
+    s_lease_end(c, j, i);
+    *slot = u;
+    return j;
 }
 
 /* Merges a slot's rows and counters, and settles it: a unit's rows go to
  * the search, a piece's are gathered with its unit's other pieces (see
  * s_piece_settled). A measured job's rows are kept whatever the per-layer
  * constraints (so that they can be cached): they are checked here. */
-static void s_merge(s_job_t *j, uint64_t slot, const dse_unit_t *unit,
+static void s_merge(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *unit,
                     const dse_counters_t *cn, size_t n, const uint64_t *index,
                     const int64_t *cin, const int64_t *cout, const double *metrics, size_t width)
 {
+    /* journaled as it came, before the measured rows are filtered: a replay
+     * merges the same input the same way */
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_merge(c->journal, j->id, slot, cn, n, index, cin, cout, metrics,
+                                      width, &jerr), &jerr);
     const dse_job_t *job = j->ej->job;
     dse_counters_t *pl = &j->per_layer[unit->layer];
     uint64_t dropped = 0;
@@ -1249,7 +1831,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
             cn.infeasible = 1;
             dse_eval_tally(job, 0, metrics, &cn.why);
-            s_merge(j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
+            s_merge(c, j, u, &unit, &cn, 0, NULL, NULL, NULL, NULL, width);
             continue;
         }
         if (!c->cache)
@@ -1266,7 +1848,9 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         else
             cn.infeasible = 1;
         j->cached++;
-        s_merge(j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
+        if (finite)
+            dse_verify_record(j->verify, unit.layer, idx, 0, "cache", metrics);
+        s_merge(c, j, u, &unit, &cn, finite, &idx, &ci, &co, metrics, width);
     }
 }
 
@@ -1299,6 +1883,24 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
         s_job_check_done(c, j, now);
         return;
     }
+    int64_t ve = s_verify_entry(j, u);
+    if (ve >= 0) { /* a re-measurement: compared, not merged */
+        char who[300];
+        snprintf(who, sizeof who, "%s #%llu", w->host, (unsigned long long)w->uid);
+        int st = dse_verify_check(j->verify, (size_t)ve, w->uid, who,
+                                  r->rows.n ? r->rows.metrics : NULL);
+        if (st == DSE_VERIFY_DISAGREE) {
+            const dse_verified_t *v = &dse_verify_results(j->verify)[ve];
+            s_log(c, "job %llu: verify: point %llu of layer '%s' measured by %s and again by %s "
+                  "disagree: %s %g against %g", (unsigned long long)j->id,
+                  (unsigned long long)v->point, j->ej->job->layers[v->layer].name, v->first,
+                  v->second, v->metric, v->a, v->b);
+        }
+        *s_slot_state(j, u) = S_DONE;
+        j->done++;
+        s_job_check_done(c, j, now);
+        return;
+    }
     /* a measured job's rows are not the model's: they are not checked against it */
     const dse_job_t *job = j->ej->job;
     if (!job->evaluator && j->rate && j->rate[unit.layer] >= S_CHECK_MIN_RATE &&
@@ -1310,6 +1912,12 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
     }
     if (job->evaluator) {
         j->measured += r->counters.evaluated;
+        char who[300];
+        snprintf(who, sizeof who, "%s #%llu", w->host, (unsigned long long)w->uid);
+        for (size_t i = 0; j->verify && i < r->rows.n; i++)
+            if (dse_eval_finite(job, r->rows.metrics + i * r->rows.width))
+                dse_verify_record(j->verify, unit.layer, r->rows.index[i], w->uid, who,
+                                  r->rows.metrics + i * r->rows.width);
         /* every measurement goes to the cache, whatever the job's constraints */
         double params[DSE_MAX_PARAMS];
         const dse_space_t *sp = job->layers[unit.layer].space;
@@ -1323,15 +1931,16 @@ static void s_on_result(dse_coord_t *c, s_worker_t *w, dse_msg_result_t *r, doub
             free(key);
         }
     }
-    s_merge(j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
+    s_merge(c, j, u, &unit, &r->counters, r->rows.n, r->rows.index, r->rows.cin, r->rows.cout,
             r->rows.metrics, r->rows.width);
-    size_t k = 0;
-    while (k < j->n_seen && j->seen[k] != w->uid)
-        k++;
-    if (k == j->n_seen) {
-        j->seen = dse_xgrow(j->seen, sizeof *j->seen, j->n_seen + 1, &j->cap_seen);
-        j->seen[j->n_seen++] = w->uid;
-    }
+    /* a lease means the job's text went to w: it has an entry */
+    for (size_t k = 0; k < w->n_jobs_sent; k++)
+        if (w->jobs_sent[k].job == j->id) {
+            if (!w->jobs_sent[k].returned)
+                j->n_seen++;
+            w->jobs_sent[k].returned = 1;
+            break;
+        }
     s_job_check_done(c, j, now);
 }
 
@@ -1356,7 +1965,8 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->wsock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->wsock, c->auth ? dse_role_user_prefix(DSE_ROLE_WORKER) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "worker", &err);
         return;
@@ -1369,7 +1979,7 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
     }
     s_worker_t *w = s_worker_find(c, &peer);
     if (w)
-        w->last_seen = now;
+        s_worker_touch(c, w, now);
     switch (msg.cmd) {
     case DSE_MSG_READY:
         s_on_ready(c, &peer, &msg.ready, now);
@@ -1427,6 +2037,7 @@ static void *s_build_thread(void *arg)
     if (rc == 0) {
         const dse_job_t *job = pj->ej->job;
         double unit_s = job->unit_seconds > 0 ? job->unit_seconds : pj->unit_seconds;
+        pj->unit_s = unit_s;
         rate = dse_xcalloc(job->n_layers + 1, sizeof *rate);
         for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
             if (atomic_load(&pj->cancel))
@@ -1461,6 +2072,28 @@ static void s_pending_free(s_pending_t *pj)
 /* A SUBMIT starts a build thread; the job starts when it is ready. */
 static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s, double now)
 {
+    /* the text of a job restored from the journal: its client is back */
+    for (size_t i = 0; i < c->n_jobs; i++) {
+        s_job_t *j = c->jobs[i];
+        if (!j->orphan || !s->config || strcmp(j->text, s->config) != 0)
+            continue;
+        j->orphan = 0;
+        j->client = *p;
+        j->client_seen = now;
+        dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
+        m.accept.job = j->id;
+        m.accept.digest = j->ej->digest;
+        dse_msg_send(c->csock, p, &m);
+        s_log(c, "job %llu '%s' resumed by its client: %llu of %llu units merged already",
+              (unsigned long long)j->id, j->ej->job->name,
+              (unsigned long long)(j->done + j->n_quar_units),
+              (unsigned long long)dse_search_n_units(j->search));
+        if (j->held) {
+            j->held = 0;
+            s_job_finish(c, j, now);
+        }
+        return;
+    }
     if (c->n_pending >= S_MAX_PENDING) {
         char buf[200];
         snprintf(buf, sizeof buf, "the coordinator is preparing %zu jobs already: submit again "
@@ -1483,30 +2116,16 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     c->pending[c->n_pending++] = pj;
 }
 
-/* A built job becomes a running one: its state, the ACCEPT to its client
- * (or an ERROR when the cache a measured job needs cannot be opened). */
-static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
+/* A job's state, added to the running jobs (its units not yet resolved). */
+static s_job_t *s_job_create(dse_coord_t *c, uint64_t id, dse_evaljob_t *ej, dse_search_t *search,
+                             double *rate, double now)
 {
-    dse_error_t err = DSE_ERROR_INIT;
-    if (pj->ej->job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
-        !(c->cache = dse_mcache_open(c->o.cache_dir, &err))) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
-        s_client_error(c, &pj->client, buf);
-        return; /* the caller frees pj with its job */
-    }
-    dse_evaljob_t *ej = pj->ej;
-    dse_search_t *search = pj->search;
-    pj->ej = NULL;
-    pj->search = NULL;
     s_job_t *j = dse_xcalloc(1, sizeof *j);
-    j->id = ++c->next_job_id;
-    j->client = pj->client;
+    j->id = id;
     j->client_seen = now;
     j->ej = ej;
     j->search = search;
-    j->rate = pj->rate;
-    pj->rate = NULL;
+    j->rate = rate;
     size_t nl = ej->job->n_layers;
     j->fronts = dse_xcalloc(nl, sizeof *j->fronts);
     for (size_t i = 0; i < nl; i++)
@@ -1518,8 +2137,9 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
             j->all[i] = dse_evaljob_front_new(ej);
     }
     j->per_layer = dse_xcalloc(nl, sizeof *j->per_layer);
+    j->free_lp = S_NIL;
+    j->verify = dse_verify_new(ej->job);
     s_job_grow(j);
-    s_resolve_local(c, j, 0, dse_search_n_units(search));
     size_t nobj = ej->job->n_layer_objectives;
     j->hv_ref = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ref);
     j->hv_ideal = dse_xcalloc(nl * nobj + 1, sizeof *j->hv_ideal);
@@ -1527,6 +2147,41 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     j->started = now;
     c->jobs = dse_xgrow(c->jobs, sizeof *c->jobs, c->n_jobs + 1, &c->cap_jobs);
     c->jobs[c->n_jobs++] = j;
+    return j;
+}
+
+/* Opens the cache a measured job needs, once. 0, or an error in err. */
+static int s_need_cache(dse_coord_t *c, const dse_job_t *job, dse_error_t *err)
+{
+    if (job->evaluator && !c->cache && c->o.cache_dir && *c->o.cache_dir &&
+        !(c->cache = dse_mcache_open(c->o.cache_dir, err)))
+        return err->code ? err->code : DSE_EIO;
+    return 0;
+}
+
+/* A built job becomes a running one: its state, the ACCEPT to its client
+ * (or an ERROR when the cache a measured job needs cannot be opened). */
+static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
+{
+    dse_error_t err = DSE_ERROR_INIT;
+    if (s_need_cache(c, pj->ej->job, &err) != 0) {
+        char buf[1200];
+        dse_error_format(&err, buf, sizeof buf);
+        s_client_error(c, &pj->client, buf);
+        return; /* the caller frees pj with its job */
+    }
+    dse_evaljob_t *ej = pj->ej;
+    dse_search_t *search = pj->search;
+    pj->ej = NULL;
+    pj->search = NULL;
+    s_job_t *j = s_job_create(c, ++c->next_job_id, ej, search, pj->rate, now);
+    pj->rate = NULL;
+    j->client = pj->client;
+    size_t nl = ej->job->n_layers;
+    /* journaled before any of its units is merged */
+    s_journal_rc(c, dse_journal_job(c->journal, j->id, pj->config, pj->unit_s, j->rate, nl, &err),
+                 &err);
+    s_resolve_local(c, j, 0, dse_search_n_units(search));
     dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
     m.accept.job = j->id;
     m.accept.digest = ej->digest;
@@ -1562,7 +2217,8 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     dse_peer_t peer;
     dse_msg_t msg;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_msg_recv(c->csock, &peer, &msg, &err);
+    int rc = dse_msg_recv_as(c->csock, c->auth ? dse_role_user_prefix(DSE_ROLE_CLIENT) : NULL,
+                             &peer, &msg, &err);
     if (rc == DSE_EPROTO) {
         s_proto_error(c, "client", &err);
         return;
@@ -1598,6 +2254,160 @@ static void s_on_client_msg(dse_coord_t *c, double now)
     dse_msg_release(&msg);
 }
 
+/* ------------------------------------------------------------ journal replay */
+
+typedef struct {
+    dse_coord_t *c;
+    uint64_t *dropped; /* jobs that could not be restored: ended in the journal after */
+    size_t n_dropped, cap_dropped;
+} s_replay_t;
+
+/* A restored job that the journal does not fit (a build that proposes other
+ * units, a damaged record that passed its checksum): dropped; its client's
+ * SUBMIT starts it afresh. */
+static int s_replay_drop(s_replay_t *rp, uint64_t id, const char *name, const char *why)
+{
+    dse_coord_t *c = rp->c;
+    s_log(c, "job %llu '%s' cannot be restored from the journal (%s): dropped; it starts afresh "
+          "when its client submits it again", (unsigned long long)id, name, why);
+    s_job_t *j = s_job_find(c, id);
+    if (j)
+        s_job_remove(c, j);
+    rp->dropped = dse_xgrow(rp->dropped, sizeof *rp->dropped, rp->n_dropped + 1,
+                            &rp->cap_dropped);
+    rp->dropped[rp->n_dropped++] = id;
+    return 0;
+}
+
+/* A JOB record: the job rebuilt from its text, with the unit size and rates
+ * its search was built with, so that it proposes the same units. */
+static int s_replay_job(s_replay_t *rp, const dse_jrec_t *r, double now)
+{
+    dse_coord_t *c = rp->c;
+    dse_evaljob_t *ej = NULL;
+    dse_search_t *search = NULL;
+    dse_error_t e = DSE_ERROR_INIT;
+    if (dse_evaljob_from_text(r->text, strlen(r->text), 0, &ej, &e) != 0)
+        return s_replay_drop(rp, r->job, "?", e.msg);
+    if (r->n_rates != ej->job->n_layers || s_need_cache(c, ej->job, &e) != 0 ||
+        dse_search_new(ej, r->unit_seconds, r->rates, &search, &e) != 0) {
+        char name[128];
+        snprintf(name, sizeof name, "%s", ej->job->name);
+        dse_evaljob_destroy(&ej);
+        return s_replay_drop(rp, r->job, name, e.code ? e.msg : "a rate per layer expected");
+    }
+    double *rate = dse_xcalloc(r->n_rates + 1, sizeof *rate);
+    memcpy(rate, r->rates, r->n_rates * sizeof *rate);
+    s_job_t *j = s_job_create(c, r->job, ej, search, rate, now);
+    j->text = dse_xstrdup(r->text);
+    j->orphan = 1;
+    j->epoch = 1u << 31; /* leases of the coordinator that wrote the journal are not these */
+    return 0;
+}
+
+/* A unit-level record must name a unit or piece the job has, still
+ * pending. */
+static int s_replay_slot_ok(s_job_t *j, uint64_t slot)
+{
+    return s_slot_valid(j, slot) && *s_slot_state(j, slot) == S_PENDING;
+}
+
+static int s_replay(void *ctx, const dse_jrec_t *r, dse_error_t *err)
+{
+    (void)err;
+    s_replay_t *rp = ctx;
+    dse_coord_t *c = rp->c;
+    double now = dse_now();
+    if (r->type == DSE_JREC_SEQ || r->type == DSE_JREC_JOB) {
+        if (r->job > c->next_job_id)
+            c->next_job_id = r->job;
+        return r->type == DSE_JREC_JOB ? s_replay_job(rp, r, now) : 0;
+    }
+    s_job_t *j = s_job_find(c, r->job);
+    if (!j)
+        return 0; /* ended, or dropped earlier in the replay */
+    const char *name = j->ej->job->name;
+    dse_unit_t unit;
+    switch (r->type) {
+    case DSE_JREC_END:
+        s_job_remove(c, j);
+        break;
+    case DSE_JREC_ADVANCE: {
+        if (j->done + j->n_quar_units != dse_search_n_units(j->search))
+            return s_replay_drop(rp, j->id, name, "a round proposed before the last settled");
+        uint64_t added = dse_search_advance(j->search, r->elapsed, r->slots);
+        if (added != r->added)
+            return s_replay_drop(rp, j->id, name, "the search proposes other units");
+        s_job_grow(j);
+        j->started = now - r->elapsed;
+        break;
+    }
+    case DSE_JREC_SPLIT:
+        if (!s_replay_slot_ok(j, r->slot))
+            return s_replay_drop(rp, j->id, name, "a split of a unit it does not have");
+        s_slot_split(c, j, r->slot, "restored");
+        break;
+    case DSE_JREC_QUAR:
+        if (!s_replay_slot_ok(j, r->slot))
+            return s_replay_drop(rp, j->id, name, "a quarantine of a unit it does not have");
+        s_slot_unit(j, r->slot, &unit);
+        s_slot_quarantine(c, j, r->slot, &unit, r->attempts, r->why);
+        break;
+    case DSE_JREC_MERGE: {
+        const dse_msg_result_t *res = r->result;
+        if (!s_replay_slot_ok(j, r->slot))
+            return s_replay_drop(rp, j->id, name, "a result of a unit it does not have");
+        s_slot_unit(j, r->slot, &unit);
+        uint64_t space = j->ej->job->layers[unit.layer].space->size;
+        int ok = res->rows.width == j->ej->job->model->n_metrics;
+        for (size_t i = 0; ok && i < res->rows.n; i++)
+            ok = dse_unit_has(&unit, space, res->rows.index[i]);
+        if (!ok)
+            return s_replay_drop(rp, j->id, name, "a result whose rows do not fit its unit");
+        s_merge(c, j, r->slot, &unit, &res->counters, res->rows.n, res->rows.index,
+                res->rows.cin, res->rows.cout, res->rows.metrics, res->rows.width);
+        break;
+    }
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Opens the journal of --state and restores its jobs: each waits for its
+ * client to submit its text again, and runs meanwhile. */
+static int s_journal_open(dse_coord_t *c, dse_error_t *err)
+{
+    s_replay_t rp = {.c = c};
+    dse_journal_info_t info;
+    c->replaying = 1;
+    dse_journal_t *jr = dse_journal_open(c->o.state_dir, s_replay, &rp, &info, err);
+    c->replaying = 0;
+    if (!jr) {
+        free(rp.dropped);
+        return err->code ? err->code : DSE_EIO;
+    }
+    if (info.dropped_bytes)
+        s_log(c, "%s: cut a torn or corrupt tail: %llu bytes dropped after %llu good records "
+              "(%s)", dse_journal_path(jr), (unsigned long long)info.dropped_bytes,
+              (unsigned long long)info.records, info.why);
+    c->journal = jr;
+    for (size_t i = 0; i < rp.n_dropped; i++)
+        s_journal_rc(c, dse_journal_end(jr, rp.dropped[i], err), err);
+    free(rp.dropped);
+    double now = dse_now();
+    for (size_t i = 0; i < c->n_jobs; i++) {
+        s_job_t *j = c->jobs[i];
+        s_resolve_local(c, j, 0, dse_search_n_units(j->search));
+        s_log(c, "job %llu '%s' restored from %s: %llu of %llu units merged; waiting for its "
+              "client to submit it again", (unsigned long long)j->id, j->ej->job->name,
+              dse_journal_path(jr), (unsigned long long)(j->done + j->n_quar_units),
+              (unsigned long long)dse_search_n_units(j->search));
+        j->client_seen = now;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------- timers */
 
 static void s_timers(dse_coord_t *c, double now)
@@ -1607,52 +2417,44 @@ static void s_timers(dse_coord_t *c, double now)
         c->last_heartbeat = now;
         dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
         for (size_t i = 0; i < c->n_workers; i++)
-            s_send_worker(c, &c->workers[i], &m);
+            s_send_worker(c, c->workers[i], &m);
     }
-    for (size_t i = 0; i < c->n_workers;) {
-        s_worker_t *w = &c->workers[i];
-        if (now - w->last_seen > hb * c->o.heartbeat_misses)
-            s_worker_drop(c, w, "missed its heartbeats: declared dead", 1); /* swaps in the last */
-        else
-            i++;
-    }
+    /* the workers silent longest come first */
+    while (c->seen_head && now - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
+        s_worker_drop(c, c->seen_head, "missed its heartbeats: declared dead", 1);
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        for (size_t i = 0; i < j->n_leases;) {
-            s_lease_t *l = &j->leases[i];
-            if (now > l->deadline) {
-                uint64_t u = l->unit;
-                s_worker_t *w = s_worker_by_uid(c, l->worker);
-                if (w && w->outstanding > 0)
-                    w->outstanding--;
-                if (w && l->exclusive && w->exclusive > 0)
-                    w->exclusive--;
-                *l = j->leases[--j->n_leases];
-                s_log(c, "job %llu: unit %llu outstanding too long: issued again",
-                      (unsigned long long)j->id, (unsigned long long)u);
-                s_unit_failed(c, j, u, "lease expired", 1);
-            } else {
-                i++;
-            }
+        while (j->n_dheap > 0 && now > j->lp[j->dheap[0]].deadline) {
+            uint64_t u = j->lp[j->dheap[0]].unit;
+            s_lease_end(c, j, j->dheap[0]);
+            s_log(c, "job %llu: unit %llu outstanding too long: issued again",
+                  (unsigned long long)j->id, (unsigned long long)u);
+            s_unit_failed(c, j, u, "lease expired", 1);
         }
     }
+    dse_error_t jerr = DSE_ERROR_INIT;
+    s_journal_rc(c, dse_journal_tick(c->journal, now, &jerr), &jerr);
     if (now - c->last_progress >= (hb < 0.5 ? hb : 0.5)) {
         c->last_progress = now;
         for (size_t ji = 0; ji < c->n_jobs;) {
             s_job_t *j = c->jobs[ji];
-            /* a client silent for long has gone: its job is dropped */
-            if (now - j->client_seen > hb * c->o.heartbeat_misses * 2) {
+            /* a client silent for long has gone: its job is dropped (a
+             * restored job waits longer for its client to submit again) */
+            if (now - j->client_seen > (j->orphan ? DSE_RESTORED_CLIENT_WAIT
+                                                   : hb * c->o.heartbeat_misses * 2)) {
                 s_log(c, "job %llu '%s': its client is gone; job dropped",
                       (unsigned long long)j->id, j->ej->job->name);
                 s_job_remove(c, j);
                 continue;
             }
             s_check_workers(c, j, now);
+            if (s_verify_tick(c, j, now))
+                continue; /* finished: removed */
             s_send_progress(c, j, now);
             if (j->ej->job->evaluator && s_job_has_pending(j) && !j->waiting_logged) {
                 int any = 0;
                 for (size_t i = 0; i < c->n_workers && !any; i++)
-                    any = s_worker_takes(&c->workers[i], j);
+                    any = s_worker_takes(c->workers[i], j);
                 if (!any && now - j->started > 2 * hb) {
                     const char *req = j->ej->job->evaluator->requires;
                     s_log(c, "job %llu '%s' runs a command for each point: it waits for a worker "
@@ -1724,20 +2526,29 @@ int dse_endpoint_is_local(const char *ep)
 
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
 {
-    /* the one place the bind policy lives: nothing is authenticated yet
-     * (no CURVE), so a port beyond this host is opened only when asked */
+    /* the one place the bind policy lives: without keys nothing is
+     * authenticated, so a port beyond this host is opened only when asked */
     const char *eps[2] = {o->worker_bind, o->client_bind};
     for (int i = 0; i < 2; i++)
-        if (!dse_endpoint_is_local(eps[i]) && !o->insecure) {
+        if (!dse_endpoint_is_local(eps[i]) && !o->insecure && !o->keys_dir) {
             dse_error_set(err, DSE_EINVAL, NULL, 0, 0,
-                          "refusing to bind %s: it is reachable beyond this host, and the "
-                          "coordinator authenticates no one yet, so anyone who reaches it could "
-                          "register workers and submit or cancel jobs. Bind 127.0.0.1 or ipc://, "
-                          "or give --insecure on a network only trusted hosts can reach", eps[i]);
+                          "refusing to bind %s: it is reachable beyond this host, and without "
+                          "--keys the coordinator authenticates no one, so anyone who reaches "
+                          "it could register workers and submit or cancel jobs. Give --keys DIR "
+                          "(see dse-keygen), bind 127.0.0.1 or ipc://, or give --insecure on a "
+                          "network only trusted hosts can reach", eps[i]);
             return NULL;
         }
+    /* the ZAP handler first: a CURVE socket that binds without one
+     * accepts every key */
+    dse_auth_t *auth = NULL;
+    if (o->keys_dir && !(auth = dse_auth_new(o->keys_dir, "dse-coordinator", o->verbose, err)))
+        return NULL;
     dse_coord_t *c = dse_xcalloc(1, sizeof *c);
+    c->auth = auth;
     c->o = *o;
+    /* a seed of the routing-id hash that a peer cannot guess */
+    c->peer_seed = dse_mix64((uint64_t)(uintptr_t)c ^ (uint64_t)(dse_now() * 1e9));
     if (c->o.heartbeat_s <= 0)
         c->o.heartbeat_s = 1.0;
     if (c->o.heartbeat_misses <= 0)
@@ -1753,8 +2564,13 @@ dse_coord_t *dse_coord_new(const dse_coord_opts_t *o, dse_error_t *err)
     /* never block on a peer that went away */
     zsock_set_router_mandatory(c->wsock, 0);
     zsock_set_router_mandatory(c->csock, 0);
+    if (c->auth) {
+        dse_auth_server(c->auth, c->wsock, DSE_ROLE_WORKER);
+        dse_auth_server(c->auth, c->csock, DSE_ROLE_CLIENT);
+    }
     if (s_bind(c->wsock, o->worker_bind, c->wep, sizeof c->wep, err) ||
-        s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err)) {
+        s_bind(c->csock, o->client_bind, c->cep, sizeof c->cep, err) ||
+        (o->state_dir && *o->state_dir && s_journal_open(c, err) != 0)) {
         dse_coord_destroy(&c);
         return NULL;
     }
@@ -1769,6 +2585,17 @@ const char *dse_coord_worker_endpoint(const dse_coord_t *c)
 const char *dse_coord_client_endpoint(const dse_coord_t *c)
 {
     return c->cep;
+}
+
+size_t dse_coord_n_workers(const dse_coord_t *c)
+{
+    return atomic_load(&((dse_coord_t *)c)->registered);
+}
+
+void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients)
+{
+    *workers = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_WORKER) : 0;
+    *clients = c->auth ? dse_auth_allowed(c->auth, DSE_ROLE_CLIENT) : 0;
 }
 
 int dse_coord_run(dse_coord_t *c)
@@ -1814,7 +2641,7 @@ int dse_coord_run(dse_coord_t *c)
     /* tell the workers and clients we are going */
     dse_msg_t m = {.cmd = DSE_MSG_DISCONNECT};
     for (size_t i = 0; i < c->n_workers; i++)
-        s_send_worker(c, &c->workers[i], &m);
+        s_send_worker(c, c->workers[i], &m);
     return 0;
 }
 
@@ -1823,6 +2650,9 @@ void dse_coord_destroy(dse_coord_t **c_p)
     if (!c_p || !*c_p)
         return;
     dse_coord_t *c = *c_p;
+    /* closed first: the jobs removed below are not ended in it, so that a
+     * coordinator started again on the same --state resumes them */
+    dse_journal_close(&c->journal);
     /* a build stops between layers' calibrations */
     for (size_t i = 0; i < c->n_pending; i++)
         atomic_store(&c->pending[i]->cancel, 1);
@@ -1835,11 +2665,17 @@ void dse_coord_destroy(dse_coord_t **c_p)
     while (c->n_jobs)
         s_job_remove(c, c->jobs[c->n_jobs - 1]);
     free(c->jobs);
-    for (size_t i = 0; i < c->n_workers; i++)
-        free(c->workers[i].jobs_sent);
+    for (size_t i = 0; i < c->n_workers; i++) {
+        free(c->workers[i]->jobs_sent);
+        free(c->workers[i]->held);
+        free(c->workers[i]);
+    }
     free(c->workers);
+    free(c->by_peer);
     zsock_destroy(&c->wsock);
     zsock_destroy(&c->csock);
+    /* after the sockets: without its handler a CURVE socket accepts any key */
+    dse_auth_destroy(&c->auth);
     dse_mcache_destroy(&c->cache);
     free(c);
     *c_p = NULL;

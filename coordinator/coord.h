@@ -29,7 +29,11 @@ typedef struct {
     const char *cache_dir;   /* measured points are cached here (coordinator/mcache.h);
                                 NULL or "" = no cache */
     int verbose;
-    int insecure;            /* allow binds beyond loopback (no authentication yet) */
+    int insecure;            /* allow binds beyond loopback without keys */
+    const char *keys_dir;    /* CURVE (core/auth.h): DIR/coordinator.key and the allowed
+                                keys in DIR/allowed/{workers,clients}; NULL = none */
+    const char *state_dir;   /* journal the jobs here and resume them on start
+                                (coordinator/journal.h); NULL or "" = no journal */
     volatile sig_atomic_t *stop;
 } dse_coord_opts_t;
 
@@ -39,15 +43,29 @@ typedef struct dse_coord dse_coord_t;
  * workers: 0 connected", in the coordinator's log and by dse-run. */
 #define DSE_NO_WORKERS_SECONDS 3.0
 
+/* A job restored from the journal waits this long for a client that submits
+ * its text again (dse-run does, on its own, when its coordinator comes
+ * back) before it is dropped. */
+#define DSE_RESTORED_CLIENT_WAIT 600.0
+
 /* Creates a coordinator and binds its sockets. NULL with err on failure:
  * DSE_EINVAL for an endpoint beyond loopback (see dse_endpoint_is_local)
- * without opts->insecure, as the coordinator authenticates no one yet. */
+ * without opts->keys_dir or opts->insecure; a bad keys folder (core/keys.h)
+ * with err naming the file. With keys, the ZAP handler runs before either
+ * socket binds. With opts->state_dir, the journal there is replayed once
+ * the sockets are bound: its jobs resume with their merged units (the
+ * journal's errors: see dse_journal_open). */
 dse_coord_t *dse_coord_new(const dse_coord_opts_t *opts, dse_error_t *err);
 /* The endpoints actually bound (ports resolved), for connecting to. */
 const char *dse_coord_worker_endpoint(const dse_coord_t *c);
 const char *dse_coord_client_endpoint(const dse_coord_t *c);
+/* The number of workers registered now; safe to call from any thread
+ * while dse_coord_run serves in another (for benchmarks and monitoring). */
+size_t dse_coord_n_workers(const dse_coord_t *c);
 /* Serves until *opts->stop is set. Returns 0. */
 int dse_coord_run(dse_coord_t *c);
+/* With keys: how many keys each role allows (else 0 and 0). */
+void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients);
 void dse_coord_destroy(dse_coord_t **c_p);
 
 /* 1 when an endpoint can only be reached from this host: ipc://, inproc://,

@@ -43,8 +43,17 @@ static void s_usage(FILE *out)
             "  --cache DIR              cache of measured points (default:\n"
             "                           $XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)\n"
             "  --no-cache               no cache: measured jobs measure every point\n"
-            "  --insecure               allow endpoints beyond this host: nothing is\n"
-            "                           authenticated yet, so only on a network that\n"
+            "  --state DIR              journal every accepted job and merged result in\n"
+            "                           DIR/journal; started again with the same DIR, the\n"
+            "                           coordinator resumes the jobs (their clients\n"
+            "                           reconnect on their own)\n"
+            "  --keys DIR               CURVE: encrypt, and accept only the keys in\n"
+            "                           DIR/allowed/workers/*.pub (workers) and\n"
+            "                           DIR/allowed/clients/*.pub (dse-run); its own pair is\n"
+            "                           DIR/coordinator.key (dse-keygen DIR/coordinator).\n"
+            "                           Endpoints beyond this host are then allowed\n"
+            "  --insecure               allow endpoints beyond this host without --keys:\n"
+            "                           nothing is authenticated, so only on a network that\n"
             "                           trusted hosts alone can reach\n"
             "  -v, --verbose            say what happens\n"
             "  -h, --help               this text\n");
@@ -109,8 +118,16 @@ int main(int argc, char **argv)
             o.lease_timeout_s = v;
         } else if (strcmp(a, "--cache") == 0 && has_next) {
             cache = argv[++i];
+        } else if (strcmp(a, "--state") == 0 && has_next) {
+            o.state_dir = argv[++i];
+            if (!*o.state_dir) {
+                fprintf(stderr, "dse-coordinator: --state takes a folder (got '')\n");
+                return 2;
+            }
         } else if (strcmp(a, "--no-cache") == 0) {
             no_cache = 1;
+        } else if (strcmp(a, "--keys") == 0 && has_next) {
+            o.keys_dir = argv[++i];
         } else if (strcmp(a, "--insecure") == 0) {
             o.insecure = 1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -150,7 +167,14 @@ int main(int argc, char **argv)
         free(cache_dir);
         return 1;
     }
-    if (!dse_endpoint_is_local(o.worker_bind) || !dse_endpoint_is_local(o.client_bind))
+    size_t nw, nc;
+    dse_coord_allowed(c, &nw, &nc);
+    if (o.keys_dir)
+        fprintf(stderr, "dse-coordinator: CURVE keys from %s: %zu worker key%s and %zu client "
+                        "key%s allowed; others are refused and logged%s\n", o.keys_dir, nw,
+                nw == 1 ? "" : "s", nc, nc == 1 ? "" : "s",
+                nc == 0 ? " (no client key: no one can submit a job)" : "");
+    else if (!dse_endpoint_is_local(o.worker_bind) || !dse_endpoint_is_local(o.client_bind))
         fprintf(stderr, "dse-coordinator: --insecure: reachable beyond this host, and "
                         "authenticating no one: anyone who reaches these ports can register "
                         "workers and submit or cancel jobs\n");

@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "coordinator/calibrate.h"
 #include "coordinator/client.h"
 #include "coordinator/coord.h"
+#include "coordinator/journal.h"
 #include "coordinator/mcache.h"
 #include "core/cli.h"
 #include "config/config.h"
@@ -118,6 +120,7 @@ static void s_usage(FILE *out)
 {
     fprintf(out,
             "usage: dse-run CONFIG.toml [options]\n"
+            "       dse-run --resume OUTPUT_FOLDER [options]\n"
             "       dse-run --import NET.onnx --model NAME [--check] [--onnx-ignore A,B]\n"
             "\n"
             "Explores the design space of the job in CONFIG.toml and writes its Pareto\n"
@@ -144,11 +147,18 @@ static void s_usage(FILE *out)
             "  --dump-all             also write all_points.csv (every feasible point)\n"
             "  --plot-layers          pareto.svg also plots each layer's front\n"
             "  --timeout S            give up after S seconds without the coordinator (60)\n"
+            "  --key FILE             CURVE, with a coordinator started with --keys: this\n"
+            "                         user's pair (NAME.key of dse-keygen; NAME.pub goes\n"
+            "                         into the coordinator's KEYS/allowed/clients/)\n"
+            "  --coordinator-key FILE the coordinator's public key (its .pub)\n"
             "  --allow-command[=PROG] let the local workers run the job's [evaluator] command\n"
             "                         (with PROG, an absolute path, only that program)\n"
             "  --cache DIR            cache of measured points (default $XDG_CACHE_HOME/dse/measured)\n"
             "  --no-cache             measure every point again\n"
             "  --keep-failed          keep the working folder of a point that failed\n"
+            "  --resume               continue the interrupted run kept in the output\n"
+            "                         folder (OUT/.dse-state): dse-run --resume OUT, or\n"
+            "                         dse-run CONFIG --resume [--output OUT]\n"
             "  --calibrate            fit the model's calibratable keys to the cached\n"
             "                         measurements of the job: writes calibrated-NAME.toml\n"
             "  -v, --verbose          say what happens\n"
@@ -232,6 +242,124 @@ static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_jo
     execv(prog, (char *const *)argv);
     fprintf(stderr, "dse-run: cannot start %s: %s\n", prog, strerror(errno));
     _exit(127);
+}
+
+
+/* ------------------------------------------------------- an embedded run's state */
+
+/* An embedded run keeps its coordinator's journal in OUT/.dse-state, beside
+ * a file `run` naming the job file (absolute) and the options that shape
+ * its outputs, so that `dse-run --resume OUT` can run it again. The state
+ * goes when the run ends, unless it was interrupted or killed. */
+#define S_STATE ".dse-state"
+
+static char *s_state_dir(const char *out)
+{
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "%s/%s", out, S_STATE);
+    return dse_strbuf_detach(&sb, NULL);
+}
+
+static void s_state_remove(const char *state)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/journal", state);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/run", state);
+    unlink(path);
+    rmdir(state);
+}
+
+static int s_state_write(const char *state, const char *config, int dump_all, int plot_layers,
+                         dse_error_t *err)
+{
+    char abs[PATH_MAX];
+    if (!realpath(config, abs))
+        return dse_error_set(err, DSE_EIO, config, 0, 0, "cannot resolve the path: %s",
+                             strerror(errno));
+    if (strchr(abs, '\n'))
+        return dse_error_set(err, DSE_EINVAL, config, 0, 0, "a job file whose path holds a "
+                             "newline cannot be resumed");
+    if (dse_mkdir_p(state, err) != 0)
+        return err->code;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_addf(&sb, "config %s\ndump_all %d\nplot_layers %d\n", abs, dump_all, plot_layers);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/run", state);
+    int rc = dse_write_file_atomic(path, sb.buf, sb.len, err);
+    dse_strbuf_release(&sb);
+    return rc;
+}
+
+/* Reads OUT/.dse-state/run: the job file and the options. */
+static int s_state_read(const char *out, char **config, int *dump_all, int *plot_layers,
+                        dse_error_t *err)
+{
+    char *state = s_state_dir(out);
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/run", state);
+    free(state);
+    char *text = NULL;
+    size_t len = 0;
+    dse_error_t e = DSE_ERROR_INIT;
+    if (dse_read_file_max(path, 65536, &text, &len, &e) != 0)
+        return dse_error_set(err, DSE_ENOTFOUND, out, 0, 0, "no interrupted run to resume here "
+                             "(%s: %s)", path, e.msg);
+    *config = NULL;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(line, "config ", 7) == 0)
+            *config = dse_xstrdup(line + 7);
+        else if (strncmp(line, "dump_all ", 9) == 0)
+            *dump_all = atoi(line + 9) != 0;
+        else if (strncmp(line, "plot_layers ", 12) == 0)
+            *plot_layers = atoi(line + 12) != 0;
+    }
+    free(text);
+    if (!*config || !**config) {
+        free(*config);
+        *config = NULL;
+        return dse_error_set(err, DSE_EPARSE, path, 0, 0, "names no job file");
+    }
+    return 0;
+}
+
+/* Before an embedded run: whether OUT/.dse-state holds an interrupted run
+ * of this job text. 1 = it does (resume it); 0 = nothing to resume (a state
+ * of another text is discarded, with a line, unless `resume`, which then
+ * fails); < 0 = an error (for --resume). */
+static int s_state_check(const char *state, const char *out, const char *canonical, int resume,
+                         dse_error_t *err)
+{
+    char **texts = NULL;
+    size_t n = 0;
+    dse_error_t e = DSE_ERROR_INIT;
+    int rc = dse_journal_live_texts(state, &texts, &n, &e);
+    int same = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        same |= strcmp(texts[i], canonical) == 0;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        free(texts[i]);
+    free(texts);
+    if (same)
+        return 1;
+    if (resume) {
+        if (rc == DSE_ENOTFOUND || (rc == 0 && n == 0))
+            return dse_error_set(err, DSE_ENOTFOUND, out, 0, 0, "no interrupted run to resume "
+                                 "here (no job in %s)", state);
+        if (rc)
+            return dse_error_set(err, rc, out, 0, 0, "cannot resume: %s: %s", e.file, e.msg);
+        return dse_error_set(err, DSE_ECONFIG, out, 0, 0, "cannot resume: the interrupted run "
+                             "kept here is of another job text (the job file or a file it "
+                             "reads changed since); run it without --resume to start afresh");
+    }
+    if (rc != DSE_ENOTFOUND && (rc != 0 || n > 0)) {
+        /* said even with -q: work is dropped */
+        fprintf(stderr, "dse-run: %s held an interrupted run of %s: starting afresh\n", state,
+                rc ? "a damaged journal" : "another job text");
+        s_state_remove(state);
+    }
+    return 0;
 }
 
 /* dse-run --calibrate JOB: fits the model's calibratable keys to the
@@ -449,9 +577,10 @@ static int s_import(const char *path, const char *model, const char *ignore_list
 int main(int argc, char **argv)
 {
     const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
-    const char *cache = NULL;
+    const char *cache = NULL, *key = NULL, *coordinator_key = NULL;
     const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
-    int no_cache = 0, calibrate = 0;
+    int no_cache = 0, calibrate = 0, resume = 0;
+    char *resume_config = NULL;
     int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
     double timeout = 60;
     char client_ep_buf[512] = "";
@@ -492,6 +621,10 @@ int main(int argc, char **argv)
             client_endpoint = argv[++i];
             if (dse_cli_endpoint("dse-run", a, client_endpoint, "tcp://hostA:5556"))
                 return 2;
+        } else if (strcmp(a, "--key") == 0 && has_next) {
+            key = argv[++i];
+        } else if (strcmp(a, "--coordinator-key") == 0 && has_next) {
+            coordinator_key = argv[++i];
         } else if (strcmp(a, "--output") == 0 && has_next) {
             output = argv[++i];
         } else if (strcmp(a, "--timeout") == 0 && has_next) {
@@ -507,6 +640,8 @@ int main(int argc, char **argv)
             }
         } else if (strcmp(a, "--calibrate") == 0) {
             calibrate = 1;
+        } else if (strcmp(a, "--resume") == 0) {
+            resume = 1;
         } else if (strcmp(a, "--keep-failed") == 0) {
             s_keep_failed = 1;
         } else if (strcmp(a, "--cache") == 0 && has_next) {
@@ -551,10 +686,43 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
+    if ((key || coordinator_key) && !coordinator && !client_endpoint) {
+        fprintf(stderr, "dse-run: --key and --coordinator-key are for a standing coordinator "
+                        "(--coordinator or --client-endpoint); the embedded one needs none\n");
+        return 2;
+    }
+    dse_curve_client_t curve;
+    int krc = dse_cli_keys("dse-run", key, coordinator_key, &curve);
+    if (krc)
+        return krc;
     dse_error_t err = DSE_ERROR_INIT;
+    if (resume && (coordinator || client_endpoint || check || calibrate)) {
+        fprintf(stderr, "dse-run: --resume continues an embedded run (not with %s; a standing "
+                "coordinator started with --state resumes its jobs itself)\n",
+                check ? "--check" : calibrate ? "--calibrate" : "--coordinator");
+        return 2;
+    }
+    struct stat cst;
+    if (resume && stat(config, &cst) == 0 && S_ISDIR(cst.st_mode)) {
+        /* dse-run --resume OUT: the job file and options the run was started with */
+        if (output) {
+            fprintf(stderr, "dse-run: --resume %s names the output folder: no --output\n", config);
+            return 2;
+        }
+        int saved_dump = 0, saved_plot = 0;
+        if (s_state_read(config, &resume_config, &saved_dump, &saved_plot, &err) != 0) {
+            dse_error_print(&err, stderr);
+            return 1;
+        }
+        output = config;
+        config = resume_config;
+        dump_all |= saved_dump;
+        plot_layers |= saved_plot;
+    }
     dse_job_t *job = NULL;
     if (dse_config_load(config, &job, &err) != 0) {
         dse_error_print(&err, stderr);
+        free(resume_config);
         return 1;
     }
     char warning[512];
@@ -614,6 +782,30 @@ int main(int argc, char **argv)
         dse_evaljob_destroy(&ej);
         return 1;
     }
+    /* an embedded run keeps its state in the output folder (which it
+     * creates for that): an interrupted or killed run is resumed */
+    char *state = NULL;
+    struct stat ost;
+    int made_output = stat(ej->job->output, &ost) != 0;
+    if (!remote) {
+        state = s_state_dir(ej->job->output);
+        int sc = s_state_check(state, ej->job->output, ej->canonical, resume, &err);
+        if (sc < 0 || s_state_write(state, config, ej->job->dump_all, ej->job->plot_layers,
+                                    &err) != 0) {
+            dse_error_print(&err, stderr);
+            if (sc >= 0) { /* what this run made of the state */
+                s_state_remove(state);
+                if (made_output)
+                    rmdir(ej->job->output);
+            }
+            free(state);
+            free(resume_config);
+            dse_evaljob_destroy(&ej);
+            return 1;
+        }
+        if (sc == 1) /* said even with -q: the run is not what it seems otherwise */
+            fprintf(stderr, "dse-run: resuming the interrupted run kept in %s\n", state);
+    }
 
     dse_cli_stop_on_signals(&s_stop);
 
@@ -661,6 +853,7 @@ int main(int argc, char **argv)
             .unit_seconds = ej->job->unit_seconds,
             .cache_dir = cache_dir,
             .verbose = verbose,
+            .state_dir = state,
             .stop = &s_coord_stop,
         };
         coord = dse_coord_new(&co, &err);
@@ -692,7 +885,9 @@ int main(int argc, char **argv)
         .heartbeat_s = ej->job->heartbeat_s,
         .heartbeat_misses = ej->job->heartbeat_misses,
         .timeout_s = timeout,
+        .keep_job = state != NULL,
         .stop = &s_stop,
+        .curve = key ? &curve : NULL,
     };
     dse_client_result_t res;
     int crc = dse_client_run(ej, &clo, &res, &err);
@@ -709,10 +904,26 @@ int main(int argc, char **argv)
     }
 
     if (crc == DSE_EINTR) {
-        fprintf(stderr, "dse-run: interrupted; nothing written\n");
+        if (state)
+            fprintf(stderr, "dse-run: interrupted; no output written; the run's state is kept "
+                    "in %s: dse-run --resume %s continues it\n", state, ej->job->output);
+        else
+            fprintf(stderr, "dse-run: interrupted; nothing written\n");
+        free(state);
+        free(resume_config);
         dse_evaljob_destroy(&ej);
         return 130;
     }
+    /* from here on the run is over: its state goes */
+    if (state) {
+        s_state_remove(state);
+        if (made_output && crc != 0)
+            rmdir(ej->job->output);
+        free(state);
+        state = NULL;
+    }
+    free(resume_config);
+    resume_config = NULL;
     if (crc != 0) {
         char buf[1200];
         dse_error_format(&err, buf, sizeof buf);
@@ -755,10 +966,14 @@ int main(int argc, char **argv)
         .measured = res.measured,
         .cached = res.cached,
         .measured_rows = ej->job->evaluator ? res.all : NULL,
+        .n_verified = res.n_verified,
+        .verified = res.verified,
     };
     if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
                           ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
         dse_error_print(&err, stderr);
+        if (made_output) /* made for the state only: nothing of this run is left */
+            rmdir(ej->job->output);
         rc = 1;
     } else {
         uint64_t evaluated = 0, skipped = 0;
@@ -782,6 +997,24 @@ int main(int argc, char **argv)
                    ej->job->name, (unsigned long long)res.measured,
                    (unsigned long long)res.cached, cache_dir ? "" : " (no cache)",
                    res.n_quarantined, res.n_quarantined ? " (see failures.csv)" : "");
+        if (ej->job->evaluator && ej->job->evaluator->verify) {
+            size_t n[4] = {0};
+            for (size_t i = 0; i < res.n_verified; i++)
+                n[res.verified[i].status & 3]++;
+            if (!quiet)
+                printf("%s: verify: %zu of %zu sampled points measured again on another worker, "
+                       "%zu disagreed%s\n", ej->job->name, n[DSE_VERIFY_AGREE] + n[DSE_VERIFY_DISAGREE],
+                       res.n_verified, n[DSE_VERIFY_DISAGREE],
+                       res.n_verified ? " (see verify.csv)" : "");
+            if (n[DSE_VERIFY_DISAGREE])
+                fprintf(stderr, "dse-run: verify: %zu point%s measured again on another worker "
+                        "disagreed beyond the tolerance: the fronts keep the first measurement; "
+                        "see verify.csv for the workers\n", n[DSE_VERIFY_DISAGREE],
+                        n[DSE_VERIFY_DISAGREE] == 1 ? "" : "s");
+            if (n[DSE_VERIFY_NOT])
+                fprintf(stderr, "dse-run: verify: %zu sampled point%s not verified (see "
+                        "verify.csv)\n", n[DSE_VERIFY_NOT], n[DSE_VERIFY_NOT] == 1 ? "" : "s");
+        }
         /* an empty layer front says why: the capacity or constraint that
          * rejected the most points and the closest value to its bound */
         for (size_t i = 0; i < ej->job->n_layers; i++) {

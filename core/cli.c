@@ -56,3 +56,25 @@ void dse_cli_stop_on_signals(volatile sig_atomic_t *flag)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
+
+int dse_cli_keys(const char *prog, const char *key, const char *coordinator_key,
+                 dse_curve_client_t *cc)
+{
+    memset(cc, 0, sizeof *cc);
+    if (!key && !coordinator_key)
+        return 0;
+    if (!key || !coordinator_key) {
+        fprintf(stderr, "%s: --key FILE and --coordinator-key FILE go together (this side's "
+                        "pair, NAME.key of dse-keygen, and the coordinator's public key, its "
+                        ".pub)\n", prog);
+        return 2;
+    }
+    dse_error_t err = DSE_ERROR_INIT;
+    if (dse_curve_client_load(cc, key, coordinator_key, &err) != 0) {
+        char buf[1200];
+        dse_error_format(&err, buf, sizeof buf);
+        fprintf(stderr, "%s: %s\n", prog, buf);
+        return 1;
+    }
+    return 0;
+}

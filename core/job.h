@@ -149,7 +149,9 @@ typedef struct {
     int64_t stall_generations; /* nsga2 stops a layer after this many generations without
                                   a change of its front; 0 = the default (20) */
     double seconds;        /* wall-time limit of the search, 0 = none */
-    double margin;         /* refine: relative margin per objective around the front (0.1) */
+    /* refine: relative margin around the front per per-layer objective (in
+     * layer_objectives order; 0.1 unless set) */
+    double margin[DSE_MAX_OBJECTIVES];
     double epsilon;        /* relative epsilon-dominance of the network composition, 0 = exact
                               (composition only: not in the canonical text) */
     /* Measured accuracy of the pruned network ([search] accuracy): a table

@@ -18,7 +18,9 @@
  *   4 objectives: a Fenwick tree over the ranks of the second objective
  *                 holding 2-D staircases of the third and fourth
  *                 (O(log^2 n) per query);
- *   more:         a scan over the kept rows of the class.
+ *   more:         a scan over the kept rows while it stays cheap, then a
+ *                 static k-d tree over the rows of the class, in which
+ *                 the kept rows are switched on (s_sweep_kd).
  */
 #include "core/pareto.h"
 
@@ -42,6 +44,13 @@ struct dse_front {
     uint64_t *sp_idx;
     int64_t *sp_cin, *sp_cout;
     double *sp_ov, *sp_row;
+    /* rows [0, sorted) are the result of the last filter (canonical
+     * order, no NaN objective): the next filter sorts only the rows
+     * pushed after them and merges */
+    size_t sorted;
+    /* the filter's index arrays, kept between calls (buf_cap entries) */
+    size_t *buf_perm, *buf_tmp, *buf_keep;
+    size_t buf_cap;
 };
 
 dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
@@ -74,6 +83,9 @@ void dse_front_destroy(dse_front_t **fp)
     free(f->sp_cout);
     free(f->sp_ov);
     free(f->sp_row);
+    free(f->buf_perm);
+    free(f->buf_tmp);
+    free(f->buf_keep);
     free(f);
     *fp = NULL;
 }
@@ -81,6 +93,7 @@ void dse_front_destroy(dse_front_t **fp)
 void dse_front_clear(dse_front_t *f)
 {
     f->n = 0;
+    f->sorted = 0;
 }
 
 static void s_reserve(dse_front_t *f, size_t need)
@@ -161,6 +174,7 @@ static int s_insert(dse_front_t *f, uint64_t index, int64_t cin, int64_t cout, c
                     const double *ov)
 {
     const size_t k = f->k;
+    f->sorted = 0;
     /* The front is non-dominated, so if the new row is rejected by some row
      * it cannot have evicted any row before that (that row would then
      * dominate the evicted one): evicting while scanning is safe. */
@@ -332,12 +346,33 @@ static void s_merge_sort(const dse_front_t *f, size_t *perm, size_t *tmp, size_t
         memcpy(perm, a, m * sizeof *perm);
 }
 
-static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
+static void s_bufs(dse_front_t *f)
 {
-    size_t *perm = dse_xmalloc((f->n ? f->n : 1) * sizeof *perm);
+    if (f->buf_cap >= f->n + 1)
+        return;
+    size_t cap = f->n + 1 > 2 * f->buf_cap ? f->n + 1 : 2 * f->buf_cap;
+    free(f->buf_perm);
+    free(f->buf_tmp);
+    free(f->buf_keep);
+    f->buf_perm = dse_xmalloc(cap * sizeof *f->buf_perm);
+    f->buf_tmp = dse_xmalloc(cap * sizeof *f->buf_tmp);
+    f->buf_keep = dse_xmalloc(cap * sizeof *f->buf_keep);
+    f->buf_cap = cap;
+}
+
+/* The rows in canonical order, then by position (NaN objectives left out
+ * when drop_nan), in f->buf_perm; returns how many. With drop_nan, the
+ * rows of the last filter are in that order already: only the rows pushed
+ * since are sorted, then merged with them (their positions are lower, so
+ * they go first among equals, as in the full sort). */
+static size_t s_sorted_perm(dse_front_t *f, int drop_nan)
+{
+    s_bufs(f);
+    size_t *perm = f->buf_perm, *tmp = f->buf_tmp;
+    const size_t pre = drop_nan ? f->sorted : 0;
     size_t m = 0;
     for (size_t i = 0; i < f->n; i++) {
-        if (drop_nan) {
+        if (drop_nan && i >= pre) {
             int bad = 0;
             for (size_t j = 0; j < f->k; j++)
                 bad |= isnan(f->ov[i * f->k + j]);
@@ -346,19 +381,25 @@ static size_t *s_sorted_perm(dse_front_t *f, int drop_nan, size_t *m_out)
         }
         perm[m++] = i;
     }
-    size_t *tmp = dse_xmalloc((m ? m : 1) * sizeof *tmp);
-    s_merge_sort(f, perm, tmp, m);
-    free(tmp);
-    *m_out = m;
-    return perm;
+    s_merge_sort(f, perm + pre, tmp, m - pre);
+    if (pre && m > pre) {
+        size_t i = 0, j = pre, o = 0;
+        while (i < pre && j < m)
+            tmp[o++] = s_cmp_canon(f, perm[j], perm[i], 1) < 0 ? perm[j++] : perm[i++];
+        while (i < pre)
+            tmp[o++] = perm[i++];
+        while (j < m)
+            tmp[o++] = perm[j++];
+        memcpy(perm, tmp, m * sizeof *perm);
+    }
+    return m;
 }
 
 void dse_front_sort(dse_front_t *f)
 {
-    size_t m;
-    size_t *perm = s_sorted_perm(f, 0, &m);
-    s_permute(f, perm, m);
-    free(perm);
+    size_t m = s_sorted_perm(f, 0);
+    s_permute(f, f->buf_perm, m);
+    f->sorted = 0;
 }
 
 /* The rank (1 .. nu) of column j of the rows perm[lo .. hi) among the
@@ -513,6 +554,231 @@ static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size
     return nk;
 }
 
+/* The sweep beyond 4 objectives: rows come by the first objective, so a
+ * row is dominated iff an earlier kept row is <= in the other k - 1. All
+ * rows of the class are known before the sweep, so a static k-d tree is
+ * built over them once (median splits on the widest remaining spread,
+ * leaves of at most KD_LEAF rows); kept rows are switched on as the sweep
+ * goes. Each node holds the least corner of its switched-on rows (the
+ * query skips a node whose corner is not <= the row: nothing below can
+ * dominate it) and the greatest corner of all its rows (when that one is
+ * <= the row and some row below is on, the row is dominated without
+ * looking further). Building costs O(n log n); a query costs what the
+ * corners let it skip: on fronts of real compositions, a few dozen nodes
+ * (bench-pareto gives rates). */
+#define KD_LEAF 8
+
+typedef struct {
+    size_t d;      /* dimensions: objectives 1 .. k-1 */
+    double *pt;    /* n * d: the row values, by sweep position */
+    size_t *tree;  /* sweep positions in tree order */
+    size_t *at;    /* at[sweep position] = its place in tree */
+    unsigned char *on;
+    double *lo;    /* per node: least corner of the rows switched on */
+    double *hi;    /* per node: greatest corner of all rows */
+    uint32_t *non; /* per node: rows switched on */
+    double *mn;    /* d values of scratch for the build */
+} s_kd_t;
+
+/* Reorders tree[a .. b) so that position m holds the row whose value on
+ * dimension j is m-th (a quickselect). */
+static void s_kd_select(s_kd_t *t, size_t a, size_t b, size_t m, size_t j)
+{
+    size_t *x = t->tree;
+    while (b - a > 1) {
+        double piv = t->pt[x[a + (b - a) / 2] * t->d + j];
+        size_t i = a, lt = a, gt = b;
+        /* three-way partition: < piv, == piv, > piv */
+        while (i < gt) {
+            double v = t->pt[x[i] * t->d + j];
+            if (v < piv) {
+                size_t s = x[i];
+                x[i++] = x[lt];
+                x[lt++] = s;
+            } else if (v > piv) {
+                size_t s = x[i];
+                x[i] = x[--gt];
+                x[gt] = s;
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            b = lt;
+        else if (m >= gt)
+            a = gt;
+        else
+            return;
+    }
+}
+
+static void s_kd_build(s_kd_t *t, size_t node, size_t a, size_t b)
+{
+    const size_t d = t->d;
+    double *hi = t->hi + node * d, *lo = t->lo + node * d;
+    double *mn = t->mn, *mx = hi;
+    for (size_t j = 0; j < d; j++) {
+        mn[j] = INFINITY;
+        mx[j] = -INFINITY;
+        lo[j] = INFINITY;
+    }
+    t->non[node] = 0;
+    for (size_t i = a; i < b; i++) {
+        const double *p = t->pt + t->tree[i] * d;
+        for (size_t j = 0; j < d; j++) {
+            if (p[j] < mn[j])
+                mn[j] = p[j];
+            if (p[j] > mx[j])
+                mx[j] = p[j];
+        }
+    }
+    if (b - a <= KD_LEAF)
+        return;
+    size_t js = 0;
+    double best = -1;
+    for (size_t j = 0; j < d; j++) {
+        /* (an infinite spread ranks first; NaN never occurs here) */
+        double s = mx[j] - mn[j];
+        if (!(s <= best)) {
+            best = s;
+            js = j;
+        }
+    }
+    size_t m = a + (b - a) / 2;
+    s_kd_select(t, a, b, m, js);
+    s_kd_build(t, 2 * node, a, m);
+    s_kd_build(t, 2 * node + 1, m, b);
+}
+
+/* 1 when a switched-on row below node [a, b) is <= v on every dimension;
+ * *who is then that row (or, when a whole node is <= v, its first row
+ * switched on). */
+static int s_kd_covers(const s_kd_t *t, size_t node, size_t a, size_t b, const double *v,
+                       size_t *who)
+{
+    const size_t d = t->d;
+    if (!t->non[node])
+        return 0;
+    const double *lo = t->lo + node * d, *hi = t->hi + node * d;
+    size_t j = 0;
+    while (j < d && lo[j] <= v[j])
+        j++;
+    if (j < d)
+        return 0;
+    j = 0;
+    while (j < d && hi[j] <= v[j])
+        j++;
+    const int all = j == d;
+    if (b - a <= KD_LEAF) {
+        for (size_t i = a; i < b; i++) {
+            if (!t->on[t->tree[i]])
+                continue;
+            const double *p = t->pt + t->tree[i] * d;
+            size_t q = 0;
+            while (!all && q < d && p[q] <= v[q])
+                q++;
+            if (all || q == d) {
+                *who = t->tree[i];
+                return 1;
+            }
+        }
+        return 0;
+    }
+    size_t m = a + (b - a) / 2;
+    return s_kd_covers(t, 2 * node, a, m, v, who) || s_kd_covers(t, 2 * node + 1, m, b, v, who);
+}
+
+static void s_kd_switch_on(s_kd_t *t, size_t s, size_t n)
+{
+    const size_t d = t->d, pos = t->at[s];
+    const double *p = t->pt + s * d;
+    t->on[s] = 1;
+    size_t node = 1, a = 0, b = n;
+    for (;;) {
+        double *lo = t->lo + node * d;
+        for (size_t j = 0; j < d; j++)
+            if (p[j] < lo[j])
+                lo[j] = p[j];
+        t->non[node]++;
+        if (b - a <= KD_LEAF)
+            return;
+        size_t m = a + (b - a) / 2;
+        if (pos < m) {
+            node = 2 * node;
+            b = m;
+        } else {
+            node = 2 * node + 1;
+            a = m;
+        }
+    }
+}
+
+/* The sweep from sweep position start on (0 .. start-1 done: the nk kept
+ * rows are keep[0 .. nk), at sweep positions kpos[0 .. nk)); returns the
+ * number kept in all. */
+static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
+                         size_t *keep, const size_t *kpos, size_t nk, size_t start)
+{
+    const size_t k = f->k, d = k - 1, n = hi - lo;
+    size_t depth = 0;
+    while ((n >> depth) > KD_LEAF)
+        depth++;
+    /* (a node of size s splits into floor(s/2) and ceil(s/2): every leaf
+     * is at depth <= depth + 1) */
+    size_t n_nodes = (size_t)2 << (depth + 1);
+    s_kd_t t = {.d = d};
+    t.pt = dse_xmalloc(n * d * sizeof *t.pt);
+    t.tree = dse_xmalloc(n * sizeof *t.tree);
+    t.at = dse_xmalloc(n * sizeof *t.at);
+    t.on = dse_xcalloc(n, 1);
+    t.lo = dse_xmalloc(n_nodes * d * sizeof *t.lo);
+    t.hi = dse_xmalloc(n_nodes * d * sizeof *t.hi);
+    t.non = dse_xmalloc(n_nodes * sizeof *t.non);
+    t.mn = dse_xmalloc(d * sizeof *t.mn);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(t.pt + i * d, f->ov + perm[lo + i] * k + 1, d * sizeof *t.pt);
+        t.tree[i] = i;
+    }
+    s_kd_build(&t, 1, 0, n);
+    for (size_t i = 0; i < n; i++)
+        t.at[t.tree[i]] = i;
+    for (size_t q = 0; q < nk; q++)
+        s_kd_switch_on(&t, kpos[q], n);
+    /* the kept row that dominated the previous row: neighbours in the
+     * sweep are often dominated by the same one (a leaf's worth of the
+     * last ones is checked before the tree) */
+    size_t hint[KD_LEAF], n_hint = 0, h_next = 0;
+    for (size_t i = start; i < n; i++) {
+        const double *v = t.pt + i * d;
+        int dominated = 0;
+        for (size_t h = 0; h < n_hint && !dominated; h++) {
+            const double *p = t.pt + hint[h] * d;
+            size_t q = 0;
+            while (q < d && p[q] <= v[q])
+                q++;
+            dominated = q == d;
+        }
+        if (dominated)
+            continue;
+        if (s_kd_covers(&t, 1, 0, n, v, &hint[h_next])) {
+            h_next = (h_next + 1) % KD_LEAF;
+            n_hint += n_hint < KD_LEAF;
+            continue;
+        }
+        keep[nk++] = perm[lo + i];
+        s_kd_switch_on(&t, i, n);
+    }
+    free(t.pt);
+    free(t.tree);
+    free(t.at);
+    free(t.on);
+    free(t.lo);
+    free(t.hi);
+    free(t.non);
+    free(t.mn);
+    return nk;
+}
+
 /* Keeps, among perm[lo .. hi) (one class, canonical order, duplicates
  * removed), the non-dominated rows: writes them to keep[] and returns how
  * many. scratch holds at least 2 * (hi - lo) doubles. */
@@ -561,19 +827,37 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
     } else if (k == 4) {
         nk = s_sweep4(f, perm, lo, hi, keep, scratch);
     } else {
-        for (size_t i = lo; i < hi; i++) {
+        /* A scan over the kept rows is cheapest while the front stays
+         * small (random-like data: most rows are dominated by one of the
+         * first kept rows). Once the scan has cost about what building the
+         * k-d tree costs, the tree takes over from where the scan is. */
+        const size_t n = hi - lo;
+        size_t lg = 1;
+        while (((size_t)1 << lg) < n)
+            lg++;
+        const uint64_t budget = (uint64_t)8 * n * lg;
+        uint64_t work = 0;
+        size_t *kpos = (size_t *)scratch;
+        size_t i = lo;
+        for (; i < hi && work <= budget; i++) {
             const double *v = f->ov + perm[i] * k;
             int dominated = 0;
-            for (size_t q = 0; q < nk && !dominated; q++) {
+            size_t q = 0;
+            for (; q < nk && !dominated; q++) {
                 const double *u = f->ov + keep[q] * k;
                 size_t j = 0;
                 while (j < k && u[j] <= v[j])
                     j++;
                 dominated = j == k;
             }
-            if (!dominated)
+            work += q + 1;
+            if (!dominated) {
+                kpos[nk] = i - lo;
                 keep[nk++] = perm[i];
+            }
         }
+        if (i < hi)
+            nk = s_sweep_kd(f, perm, lo, hi, keep, kpos, nk, i - lo);
     }
     return nk;
 }
@@ -611,6 +895,7 @@ static int s_filter_by_insertion(dse_front_t *f)
     *g = t;
     dse_front_destroy(&g);
     dse_front_sort(f);
+    f->sorted = f->n; /* (non-dominated, no NaN, in canonical order) */
     return 1;
 }
 
@@ -618,8 +903,8 @@ void dse_front_filter(dse_front_t *f)
 {
     if (f->n >= PREFILTER_MIN && s_filter_by_insertion(f))
         return;
-    size_t m;
-    size_t *perm = s_sorted_perm(f, 1, &m);
+    size_t m = s_sorted_perm(f, 1);
+    size_t *perm = f->buf_perm;
     /* Remove duplicate objective vectors within a class (the first, lowest
      * index, stays). */
     size_t u = 0;
@@ -636,8 +921,8 @@ void dse_front_filter(dse_front_t *f)
         }
         perm[u++] = perm[i];
     }
-    size_t *keep = dse_xmalloc((u ? u : 1) * sizeof *keep);
-    double *scratch = f->k == 3 || f->k == 4 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
+    size_t *keep = f->buf_keep;
+    double *scratch = f->k >= 3 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
     size_t nk = 0;
     for (size_t lo = 0; lo < u;) {
         size_t hi = lo + 1;
@@ -648,9 +933,8 @@ void dse_front_filter(dse_front_t *f)
         lo = hi;
     }
     s_permute(f, keep, nk);
+    f->sorted = nk;
     free(scratch);
-    free(keep);
-    free(perm);
 }
 
 void dse_front_merge_many(dse_front_t *dst, const dse_front_t *const *src, size_t k)

@@ -34,6 +34,12 @@ int dse_msg_send(zsock_t *sock, const dse_peer_t *peer, const dse_msg_t *msg)
 
 int dse_msg_recv(zsock_t *sock, dse_peer_t *peer, dse_msg_t *msg, dse_error_t *err)
 {
+    return dse_msg_recv_as(sock, NULL, peer, msg, err);
+}
+
+int dse_msg_recv_as(zsock_t *sock, const char *user_prefix, dse_peer_t *peer, dse_msg_t *msg,
+                    dse_error_t *err)
+{
     memset(msg, 0, sizeof *msg);
     zmsg_t *m = zmsg_recv(sock);
     if (!m)
@@ -51,10 +57,21 @@ int dse_msg_recv(zsock_t *sock, dse_peer_t *peer, dse_msg_t *msg, dse_error_t *e
         }
     }
     int rc;
-    if (zmsg_size(m) != want) {
+    /* the role the ZAP handler gave this connection: a key allowed for one
+     * role must not be heard on the other's socket */
+    zframe_t *last = zmsg_last(m); /* a data frame: the routing id may carry no metadata */
+    const char *user = last ? zframe_meta(last, "User-Id") : NULL;
+    if (peer)
+        snprintf(peer->user, sizeof peer->user, "%s", user ? user : "");
+    if (user_prefix && (!user || strncmp(user, user_prefix, strlen(user_prefix)) != 0)) {
+        rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "a connection authenticated as '%.80s' "
+                           "on the socket for '%s' peers", user ? user : "(nobody)",
+                           user_prefix);
+    } else if (zmsg_size(m) != want) {
         rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "expected %zu frames, got %zu", want - !!peer,
                            zmsg_size(m) - !!peer);
     } else {
+        f = zmsg_first(m); /* zmsg_last moved the cursor */
         if (peer)
             f = zmsg_next(m);
         zframe_t *cmd = zmsg_next(m);

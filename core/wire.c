@@ -243,7 +243,7 @@ static void s_enc_layer_front(msgpack_packer *pk, const dse_msg_t *msg)
 static void s_enc_done(msgpack_packer *pk, const dse_msg_t *msg)
 {
     const dse_msg_done_t *m = &msg->done;
-    msgpack_pack_array(pk, 10);
+    msgpack_pack_array(pk, 11);
     msgpack_pack_uint64(pk, m->job);
     s_pack_counters(pk, &m->counters);
     msgpack_pack_uint32(pk, m->units);
@@ -265,6 +265,20 @@ static void s_enc_done(msgpack_packer *pk, const dse_msg_t *msg)
     msgpack_pack_array(pk, m->n_bad_workers);
     for (size_t i = 0; i < m->n_bad_workers; i++)
         s_pack_str(pk, m->bad_workers[i]);
+    msgpack_pack_array(pk, m->n_verified);
+    for (size_t i = 0; i < m->n_verified; i++) {
+        const dse_wire_verified_t *v = &m->verified[i];
+        msgpack_pack_array(pk, 9);
+        msgpack_pack_uint32(pk, v->layer);
+        msgpack_pack_uint64(pk, v->point);
+        msgpack_pack_uint32(pk, v->status);
+        s_pack_str(pk, v->first);
+        s_pack_str(pk, v->second);
+        s_pack_str(pk, v->metric);
+        msgpack_pack_double(pk, v->a);
+        msgpack_pack_double(pk, v->b);
+        s_pack_str(pk, v->note);
+    }
 }
 
 static void s_enc_error(msgpack_packer *pk, const dse_msg_t *msg)
@@ -841,7 +855,7 @@ static int s_dec_done(s_cur_t *c, dse_msg_t *msg)
 {
     dse_msg_done_t *m = &msg->done;
     size_t n;
-    if (s_array_n(c, 10, "body") || s_u64(c, &m->job, "job") ||
+    if (s_array_n(c, 11, "body") || s_u64(c, &m->job, "job") ||
         s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
         s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
         return DSE_EPROTO;
@@ -874,6 +888,29 @@ static int s_dec_done(s_cur_t *c, dse_msg_t *msg)
     for (size_t i = 0; i < n; i++)
         if (s_str(c, &m->bad_workers[i], DSE_WIRE_MAX_TEXT, "workers_quarantined"))
             return DSE_EPROTO;
+    if (s_array(c, &n, "verified"))
+        return DSE_EPROTO;
+    if (n > DSE_WIRE_MAX_QUARANTINED)
+        return s_fail(c, "%zu verified points exceed %u", n, DSE_WIRE_MAX_QUARANTINED);
+    /* each entry: array header, 3 integers, 4 string headers, 2 reals (5 bytes
+     * at least): 18 bytes at least */
+    if (n > s_left(c) / 18)
+        return s_fail(c, "%zu verified points cannot fit in %zu bytes", n, s_left(c));
+    m->verified = s_alloc(n, sizeof *m->verified);
+    m->n_verified = n;
+    for (size_t i = 0; i < n; i++) {
+        dse_wire_verified_t *v = &m->verified[i];
+        snprintf(what, sizeof what, "verified %zu", i);
+        if (s_array_n(c, 9, what) || s_u32(c, &v->layer, what) ||
+            s_u64(c, &v->point, what) || s_u32(c, &v->status, what) ||
+            s_str(c, &v->first, DSE_WIRE_MAX_TEXT, what) ||
+            s_str(c, &v->second, DSE_WIRE_MAX_TEXT, what) ||
+            s_str(c, &v->metric, DSE_WIRE_MAX_TEXT, what) || s_f64(c, &v->a, what) ||
+            s_f64(c, &v->b, what) || s_str(c, &v->note, DSE_WIRE_MAX_TEXT, what))
+            return DSE_EPROTO;
+        if (v->status < 1 || v->status > 3)
+            return s_fail(c, "verified %zu: status %u is not 1 to 3", i, v->status);
+    }
     return 0;
 }
 
@@ -961,6 +998,14 @@ static void s_rel_done(dse_msg_t *msg)
         for (size_t i = 0; i < msg->done.n_bad_workers; i++)
             free(msg->done.bad_workers[i]);
     free(msg->done.bad_workers);
+    if (msg->done.verified)
+        for (size_t i = 0; i < msg->done.n_verified; i++) {
+            free(msg->done.verified[i].first);
+            free(msg->done.verified[i].second);
+            free(msg->done.verified[i].metric);
+            free(msg->done.verified[i].note);
+        }
+    free(msg->done.verified);
 }
 
 static void s_rel_error(dse_msg_t *msg)

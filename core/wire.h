@@ -22,7 +22,9 @@
  *   DONE        [job u64, counters, units u32, reissued u32,
  *                [[layer u32, lo u64, hi u64, attempts u32, error str]...],
  *                workers_seen u32, wall f64, measured u64, cached u64,
- *                [worker_quarantined str...]]
+ *                [worker_quarantined str...],
+ *                [[layer u32, point u64, status u32, first str, second str,
+ *                  metric str, a f64, b f64, note str]...]]   ([evaluator] verify)
  *   ERROR       [message str]
  *   CANCEL      [job u64]
  * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64 (, why)]
@@ -220,6 +222,15 @@ typedef struct {
     char *error;
 } dse_wire_quarantined_t;
 
+/* A point of [evaluator] verify's sample (core/outputs.h dse_verified_t). */
+typedef struct {
+    uint32_t layer;
+    uint64_t point;
+    uint32_t status; /* DSE_VERIFY_* */
+    char *first, *second, *metric, *note;
+    double a, b;
+} dse_wire_verified_t;
+
 typedef struct {
     uint64_t job;
     dse_counters_t counters;
@@ -231,6 +242,8 @@ typedef struct {
     uint64_t measured, cached; /* measured jobs: points measured, points from the cache */
     size_t n_bad_workers;
     char **bad_workers; /* workers quarantined: their rows disagreed with the model */
+    size_t n_verified;
+    dse_wire_verified_t *verified;
 } dse_msg_done_t;
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,10 +66,12 @@ int dse_measure_check(const dse_evaluator_t *ev, char *why, size_t size)
 
 /* --------------------------------------------------------------- capturing */
 
-/* A stream kept as its first half-cap bytes and a ring of its last ones. */
+/* A stream kept as its first half-cap bytes and a ring of its last ones.
+ * The head grows as output comes and the ring is made when the head is
+ * full, so a command that prints a line costs a page, not the cap. */
 typedef struct {
     char *head;
-    size_t head_len;
+    size_t head_len, head_cap;
     char *tail; /* ring */
     size_t tail_len, tail_pos;
     int capped, open;
@@ -80,11 +83,20 @@ static void s_capture_add(s_capture_t *c, const char *p, size_t n)
 {
     if (c->head_len < S_HALF) {
         size_t k = S_HALF - c->head_len < n ? S_HALF - c->head_len : n;
+        if (c->head_len + k > c->head_cap) {
+            size_t cap = c->head_cap ? 2 * c->head_cap : 4096;
+            while (cap < c->head_len + k)
+                cap *= 2;
+            c->head_cap = cap < S_HALF ? cap : S_HALF;
+            c->head = dse_xrealloc(c->head, c->head_cap);
+        }
         memcpy(c->head + c->head_len, p, k);
         c->head_len += k;
         p += k;
         n -= k;
     }
+    if (n && !c->tail)
+        c->tail = dse_xmalloc(S_HALF);
     for (; n > 0; n--, p++) {
         if (c->tail_len == S_HALF)
             c->capped = 1;
@@ -99,7 +111,8 @@ static void s_capture_add(s_capture_t *c, const char *p, size_t n)
 static char *s_capture_take(s_capture_t *c, size_t *len)
 {
     char *out = dse_xmalloc(c->head_len + c->tail_len + 2);
-    memcpy(out, c->head, c->head_len);
+    if (c->head_len)
+        memcpy(out, c->head, c->head_len);
     size_t n = c->head_len;
     if (c->capped)
         out[n++] = '\n';
@@ -248,84 +261,66 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
                 const atomic_int *cancel, dse_cmd_result_t *r, char *why, size_t size)
 {
     memset(r, 0, sizeof *r);
-    int po[2] = {-1, -1}, pe[2] = {-1, -1}, px[2] = {-1, -1};
-    if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC) || pipe2(px, O_CLOEXEC)) {
+    int po[2] = {-1, -1}, pe[2] = {-1, -1};
+    if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
         snprintf(why, size, "cannot create pipes: %s", strerror(errno));
         for (int i = 0; i < 2; i++) {
             if (po[i] >= 0)
                 close(po[i]);
             if (pe[i] >= 0)
                 close(pe[i]);
-            if (px[i] >= 0)
-                close(px[i]);
         }
         return DSE_EFAIL;
     }
     char **envp = s_environment(env);
+    /* posix_spawn, which glibc runs as clone(CLONE_VM | CLONE_VFORK): no
+     * copy of the worker's page tables per point, and an exec or chdir
+     * failure comes back as its return value. The child: its own process
+     * group, stdin /dev/null, stdout and stderr into the pipes, the
+     * point's folder as working directory, no other inherited file
+     * descriptor, no blocked signal, SIGPIPE back to its default. */
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    if (cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    posix_spawnattr_init(&at);
+    sigset_t none, dfl;
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dfl);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
     double t0 = dse_now();
+    pid_t pid = -1;
+    /* registered as running before the orphan sweep of another thread can see it */
     pthread_mutex_lock(&s_mu);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* the child: only async-signal-safe calls from here */
-        setpgid(0, 0);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
-            _exit(127);
-        if (cwd && chdir(cwd) != 0) {
-            int e = errno;
-            if (write(px[1], &e, sizeof e) < 0)
-                _exit(127);
-            _exit(127);
-        }
-        int report = px[1];
-        /* keep the exec-error pipe (close-on-exec) above the others */
-        if (dup2(report, 3) < 0)
-            _exit(127);
-        /* close everything above 3, then keep fd 3 close-on-exec */
-#ifdef SYS_close_range
-        if (syscall(SYS_close_range, 4u, ~0u, 0u) != 0)
-#endif
-        {
-            long max = sysconf(_SC_OPEN_MAX);
-            if (max < 0 || max > 65536)
-                max = 65536;
-            for (int fd = 4; fd < max; fd++)
-                close(fd);
-        }
-        fcntl(3, F_SETFD, FD_CLOEXEC);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        signal(SIGPIPE, SIG_DFL);
-        execvpe(argv[0], argv, envp);
-        int e = errno;
-        if (write(3, &e, sizeof e) < 0)
-            _exit(127);
-        _exit(127);
-    }
-    if (pid > 0 && s_n_running < S_MAX_RUNNING)
+    int spawn_errno = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp);
+    if (spawn_errno == 0 && s_n_running < S_MAX_RUNNING)
         s_running[s_n_running++] = pid;
     pthread_mutex_unlock(&s_mu);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     free(envp);
     close(po[1]);
     close(pe[1]);
-    close(px[1]);
-    if (pid < 0) {
-        snprintf(why, size, "cannot fork: %s", strerror(errno));
-        close(po[0]), close(pe[0]), close(px[0]);
+    if (spawn_errno) {
+        snprintf(why, size, "cannot run '%s': %s", argv[0], strerror(spawn_errno));
+        close(po[0]), close(pe[0]);
         return DSE_EFAIL;
     }
-    setpgid(pid, pid); /* also from here, so the group exists before any kill */
-    int exec_errno = 0;
-    ssize_t k;
-    while ((k = read(px[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
-    }
-    close(px[0]);
-    if (k != (ssize_t)sizeof exec_errno)
-        exec_errno = 0;
+    /* the end of the program wakes the poll below (Linux 5.3+; else short sleeps) */
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 
-    s_capture_t co = {dse_xmalloc(S_HALF), 0, dse_xmalloc(S_HALF), 0, 0, 0, 1};
-    s_capture_t ce = {dse_xmalloc(S_HALF), 0, dse_xmalloc(S_HALF), 0, 0, 0, 1};
+    s_capture_t co = {NULL, 0, 0, NULL, 0, 0, 0, 1};
+    s_capture_t ce = {NULL, 0, 0, NULL, 0, 0, 0, 1};
     fcntl(po[0], F_SETFL, O_NONBLOCK);
     fcntl(pe[0], F_SETFL, O_NONBLOCK);
     double deadline = t0 + timeout, term_at = 0;
@@ -340,24 +335,27 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
         } else if (term_at && now - term_at >= 1.0) {
             kill(-pid, SIGKILL);
         }
-        struct pollfd fds[2];
+        struct pollfd fds[3];
         int nf = 0;
         if (co.open)
             fds[nf++] = (struct pollfd){.fd = po[0], .events = POLLIN};
         if (ce.open)
             fds[nf++] = (struct pollfd){.fd = pe[0], .events = POLLIN};
+        int np = nf;
+        if (pfd >= 0)
+            fds[np++] = (struct pollfd){.fd = pfd, .events = POLLIN};
         int wait_ms = 50;
         if (!term_at && deadline - now < 0.05)
             wait_ms = (int)((deadline - now) * 1000) + 1;
-        if (nf) {
-            poll(fds, (nfds_t)nf, wait_ms);
+        if (np) {
+            poll(fds, (nfds_t)np, wait_ms);
             for (int i = 0; i < nf; i++)
                 if (fds[i].revents)
                     s_read_into(fds[i].fd, fds[i].fd == po[0] ? &co : &ce);
         }
         if (waitpid(pid, &status, WNOHANG) == pid) {
             done = 1;
-        } else if (!nf) {
+        } else if (!np) {
             /* both streams closed, the program still running: wait for it
              * in short, growing steps */
             usleep((useconds_t)(idle_us < wait_ms * 1000 ? idle_us : wait_ms * 1000));
@@ -385,6 +383,8 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
     }
     close(po[0]);
     close(pe[0]);
+    if (pfd >= 0)
+        close(pfd);
     pthread_mutex_lock(&s_mu);
     for (size_t i = 0; i < s_n_running; i++)
         if (s_running[i] == pid) {
@@ -405,10 +405,6 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
         r->signaled = 1, r->sig = WTERMSIG(status);
     if (cancelled)
         return DSE_EINTR;
-    if (exec_errno) {
-        snprintf(why, size, "cannot run '%s': %s", argv[0], strerror(exec_errno));
-        return DSE_EFAIL;
-    }
     return 0;
 }
 

@@ -800,7 +800,7 @@ static int prepare_all(const dse_job_t *job, finn_ctx_t **ctx, dse_error_t *err)
         int rc = finn_prepare(job, li, 0, (void **)&ctx[li], err);
         if (rc < 0) {
             for (size_t j = 0; j < li; j++)
-                free(ctx[j]);
+                finn_release(ctx[j]);
             return rc;
         }
     }
@@ -942,7 +942,7 @@ static int finn_baseline(const dse_job_t *job, const char *name, double *const *
     if (rc == 0) {
         rc = is_sf ? baseline_setfolding(job, ctx, params) : baseline_greedy(job, ctx, params, err);
         for (size_t li = 0; li < job->n_layers; li++)
-            free(ctx[li]);
+            finn_release(ctx[li]);
     }
     free(ctx);
     return rc;
@@ -966,7 +966,7 @@ double dse_finn_network_dwc_luts(const dse_job_t *job, double *const *params)
             sum += (double)dse_finn_dwc_luts(dse_finn_class_width(oa), dse_finn_class_width(ib));
         }
         for (size_t li = 0; li < job->n_layers; li++)
-            free(ctx[li]);
+            finn_release(ctx[li]);
     }
     free(ctx);
     return sum;

@@ -23,6 +23,8 @@
 #include "hwmodels/exports.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -410,64 +412,158 @@ static double dw_tile(const ctx_t *x, const dse_tile_t *t, int cores, double ff)
     return x->fork + (double)ch * per_ch;
 }
 
-/* Matmul cycles of kernels lo..hi-1 for one tile's dims. Tiles of a step
- * that differ only in their input spans (border tiles) often have the same
- * matmul dims: the costs are computed once per distinct dims and kept in a
- * small memo on the caller's stack (computed the same way, so every sum
- * built from them keeps its value bit for bit). */
-#define MM_MEMO 16
-typedef struct {
-    int n;
-    int64_t key[MM_MEMO][3];
-    double c[MM_MEMO][DSE_MM_FP32_COUNT];
-    double spill[DSE_MM_FP32_COUNT];
-} mm_memo_t;
-
-static const double *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff,
-                              int lo, int hi, mm_memo_t *mo)
+/* The matmul cycles of resolved kernel r for one tile's dims (all > 0); the
+ * leftover body's cost is the same for every kernel: *naive holds it once
+ * computed (< 0 before). */
+static double mm_run_cycles(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int r,
+                            double *naive)
 {
-    for (int i = 0; i < mo->n; i++)
-        if (mo->key[i][0] == d->n && mo->key[i][1] == d->k && mo->key[i][2] == d->m)
-            return mo->c[i];
-    double *c = mo->spill;
-    if (mo->n < MM_MEMO) {
-        c = mo->c[mo->n];
-        mo->key[mo->n][0] = d->n, mo->key[mo->n][1] = d->k, mo->key[mo->n][2] = d->m;
-        mo->n++;
+    const dse_mm_kernel_t *e = &x->tab[r];
+    dse_mm_work_t w;
+    dse_mm_work(e, d->n, d->m, cores, &w);
+    double body = body_cycles(e, d->k, ff);
+    double cy = (double)w.blocks * body;
+    if (w.half)
+        cy += (double)w.half * 0.55 * body;
+    if (w.left) {
+        if (*naive < 0)
+            *naive = body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
+        cy += (double)w.left * *naive;
     }
-    if (d->n <= 0 || d->k <= 0 || d->m <= 0) {
-        for (int k = lo; k < hi; k++)
-            c[k] = 0.0;
-        return c;
-    }
+    return cy;
+}
+
+/* Kernel k's matmul cycles (*c) and the kernel it resolves to (*run) for one
+ * tile's dims: what mm_costs_all gives that kernel, bit for bit. */
+static void mm_cost_one(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int k,
+                        double *c, int8_t *run)
+{
+    int r = dse_mm_resolve(x->tab, k, d->n, d->k, d->m, cores);
+    *run = (int8_t)r;
+    double naive = -1.0;
+    *c = d->n <= 0 || d->k <= 0 || d->m <= 0 ? 0.0 : mm_run_cycles(x, d, cores, ff, r, &naive);
+}
+
+/* Every kernel's matmul cycles (c[0..nk)) and the kernel each resolves to
+ * (run) for one tile's dims. */
+static void mm_costs_all(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, double *c,
+                         int8_t *run)
+{
+    dse_mm_resolve_all(x->tab, x->nk, d->n, d->k, d->m, cores, run);
+    for (int k = 0; k < DSE_MM_FP32_COUNT; k++)
+        c[k] = 0.0;
+    if (d->n <= 0 || d->k <= 0 || d->m <= 0)
+        return;
     /* many kernels fall back to the same one: cost each once */
     double by_run[DSE_MM_FP32_COUNT];
-    int8_t runs[DSE_MM_FP32_COUNT];
     for (int k = 0; k < x->nk; k++)
         by_run[k] = -1.0;
-    dse_mm_resolve_all(x->tab, hi, d->n, d->k, d->m, cores, runs);
     double naive = -1.0; /* the leftover body, the same for every kernel */
-    for (int k = lo; k < hi; k++) {
-        int run = runs[k];
-        if (by_run[run] < 0) {
-            /* mm_cycles_run, with the leftover body costed once */
-            const dse_mm_kernel_t *e = &x->tab[run];
-            dse_mm_work_t w;
-            dse_mm_work(e, d->n, d->m, cores, &w);
-            double body = body_cycles(e, d->k, ff);
-            double cy = (double)w.blocks * body;
-            if (w.half)
-                cy += (double)w.half * 0.55 * body;
-            if (w.left) {
-                if (naive < 0)
-                    naive = body_cycles(&x->tab[DSE_MM_NAIVE], d->k, ff);
-                cy += (double)w.left * naive;
-            }
-            by_run[run] = cy;
-        }
-        c[k] = by_run[run];
+    for (int k = 0; k < x->nk; k++) {
+        int r = run[k];
+        if (by_run[r] < 0)
+            by_run[r] = mm_run_cycles(x, d, cores, ff, r, &naive);
+        c[k] = by_run[r];
     }
-    return c;
+}
+
+/* A thread's memo of mm_costs_all by tile dims, kept across points and
+ * layers: the points of a space share few distinct tile dims (tiles of
+ * every size still give only cout x (row sizes x col sizes) of them per
+ * step), so most points cost no kernel at all. Direct-mapped; an entry
+ * holds exactly what mm_costs_all computes, so every metric keeps its bits.
+ * Allocated on a thread's first evaluation, freed when the thread ends; a
+ * thread-local table needs no lock, and evaluate() stays allocation-free. */
+#define MM_CACHE 8192
+typedef struct {
+    const dse_mm_kernel_t *tab; /* NULL: empty */
+    int64_t n, k, m;
+    double ff;
+    int cores;
+    uint32_t have; /* kernels whose c and run are set (bit k) */
+    double c[DSE_MM_FP32_COUNT];
+    int8_t run[DSE_MM_FP32_COUNT];
+} mm_cached_t;
+_Static_assert(DSE_MM_FP32_COUNT <= 32, "mm_cached_t.have holds one bit per kernel");
+
+static _Thread_local mm_cached_t *s_mm_cache;
+static pthread_key_t s_mm_key;
+static pthread_once_t s_mm_once = PTHREAD_ONCE_INIT;
+static atomic_int s_mm_off; /* tests: 1 costs every tile afresh */
+
+static void s_mm_free(void *p)
+{
+    free(p);
+}
+
+static void s_mm_key_new(void)
+{
+    if (pthread_key_create(&s_mm_key, s_mm_free) != 0)
+        abort();
+}
+
+void dse__pulp_memo(int on)
+{
+    atomic_store(&s_mm_off, !on);
+}
+
+/* Fills kernel `only` of e (every kernel when only < 0) unless it is set. */
+static void mm_fill(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int only,
+                    mm_cached_t *e)
+{
+    uint32_t all = x->nk >= 32 ? 0xffffffffu : (1u << x->nk) - 1u;
+    if (only < 0) {
+        if (e->have != all) {
+            mm_costs_all(x, d, cores, ff, e->c, e->run);
+            e->have = all;
+        }
+    } else if (!(e->have & (1u << only))) {
+        mm_cost_one(x, d, cores, ff, only, &e->c[only], &e->run[only]);
+        e->have |= 1u << only;
+    }
+}
+
+/* The costs of one tile's dims, from the thread's memo: every kernel's when
+ * only < 0, else at least kernel `only`'s (a point that names its kernel
+ * costs that kernel alone, so a space whose points rarely share tile dims
+ * does not pay for every kernel on each miss). The pointer holds until the
+ * next call. */
+static const mm_cached_t *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff,
+                                   int only, mm_cached_t *scratch)
+{
+    mm_cached_t *t = s_mm_cache;
+    if (!t) {
+        if (atomic_load_explicit(&s_mm_off, memory_order_relaxed)) {
+            scratch->have = 0;
+            mm_fill(x, d, cores, ff, only, scratch);
+            return scratch;
+        }
+        pthread_once(&s_mm_once, s_mm_key_new);
+        t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
+        pthread_setspecific(s_mm_key, t);
+    }
+    uint64_t h = (uint64_t)d->n * 0x9e3779b97f4a7c15ull ^ (uint64_t)d->k * 0xc2b2ae3d27d4eb4full ^
+                 (uint64_t)d->m * 0x165667b19e3779f9ull ^ (uint64_t)cores * 0x27d4eb2f165667c5ull ^
+                 (uint64_t)(uintptr_t)x->tab;
+    mm_cached_t *e = &t[(h ^ (h >> 29)) & (MM_CACHE - 1)];
+    if (!(e->tab == x->tab && e->n == d->n && e->k == d->k && e->m == d->m && e->cores == cores &&
+          e->ff == ff && !atomic_load_explicit(&s_mm_off, memory_order_relaxed))) {
+        e->tab = x->tab, e->n = d->n, e->k = d->k, e->m = d->m, e->cores = cores, e->ff = ff;
+        e->have = 0;
+    }
+    mm_fill(x, d, cores, ff, only, e);
+    return e;
+}
+
+/* acc[k] += cnt * (extra + c[k]) for every slot of the fp32 catalogue's
+ * size: a fixed count with no aliasing vectorises, and each slot gets the
+ * same operations in the same order as alone (slots past the table's
+ * kernels hold zeros and are not read back). */
+static inline void acc_kernels(double *restrict acc, const double *restrict c, double cnt,
+                               double extra)
+{
+    for (int k = 0; k < DSE_MM_FP32_COUNT; k++)
+        acc[k] += cnt * (extra + c[k]);
 }
 
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
@@ -476,14 +572,12 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
 {
     double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
     int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
-    for (int k = lo; k < hi; k++)
-        out[k] = 0.0;
+    double acc[DSE_MM_FP32_COUNT] = {0};
     int64_t macs = 0;
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
-    mm_memo_t memo;
-    memo.n = 0;
+    mm_cached_t scratch;
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -499,18 +593,22 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
                     double cnt = (double)(ccnt[a] * icnt[b] * rc[i].count * wc[j].count);
                     macs += (int64_t)cnt * dse_ops_macs(&x->l, step, &t);
                     if (x->l.op == DSE_OP_DW) {
-                        out[lo] += cnt * dw_tile(x, &t, g->cores, ff);
+                        acc[lo] += cnt * dw_tile(x, &t, g->cores, ff);
                         continue;
                     }
                     dse_mm_dims_t d;
                     dse_ops_mm_dims(&x->l, step, &t, &d);
                     double extra = x->fork + tile_extra(x, step, &t, g->cores);
-                    const double *c = mm_costs(x, &d, g->cores, ff, lo, hi, &memo);
-                    for (int k = lo; k < hi; k++)
-                        out[k] += cnt * (extra + c[k]);
+                    const double *c = mm_costs(x, &d, g->cores, ff, only, &scratch)->c;
+                    if (only >= 0)
+                        acc[lo] += cnt * (extra + c[lo]);
+                    else
+                        acc_kernels(acc, c, cnt, extra);
                 }
         }
     }
+    for (int k = lo; k < hi; k++)
+        out[k] = acc[k];
     return macs;
 }
 
@@ -712,9 +810,10 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
                             x->cols.classes[g.w->first].span};
             dse_mm_dims_t d;
             dse_ops_mm_dims(&x->l, s, &t, &d);
-            int8_t runs[DSE_MM_FP32_COUNT];
+            double ff = g.cores > x->fpus ? (double)g.cores / x->fpus : 1.0;
+            mm_cached_t scratch;
+            const int8_t *runs = mm_costs(x, &d, g.cores, ff, only, &scratch)->run;
             int hi = only >= 0 ? only + 1 : x->nk;
-            dse_mm_resolve_all(x->tab, hi, d.n, d.k, d.m, g.cores, runs);
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
                 e->c[s][k] = (float)out[k];
                 e->run[s][k] = runs[k];

@@ -1,6 +1,7 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
 #include "outputs/outputs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -150,6 +151,8 @@ typedef struct {
 } s_staged_t;
 static s_staged_t *s_staged;
 static size_t s_n_staged, s_cap_staged;
+/* the folder a model's export is written into first ("" when none) */
+static char s_export_dir[4160];
 
 static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_error_t *err)
 {
@@ -182,6 +185,9 @@ static int s_staged_end(int commit, dse_error_t *err)
     free(s_staged);
     s_staged = NULL;
     s_n_staged = s_cap_staged = 0;
+    if (s_export_dir[0])
+        rmdir(s_export_dir);
+    s_export_dir[0] = '\0';
     return rc;
 }
 
@@ -778,7 +784,39 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
         params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
         dse_space_decode(job->layers[l].space, pts[l], params[l]);
     }
-    int rc = m->export_point(job, params, dir, err);
+    /* the model writes into a folder of its own beside the outputs; its
+     * files are staged with the others, so that a run that fails later
+     * leaves the previous export in place too */
+    snprintf(s_export_dir, sizeof s_export_dir, "%s/.dse-export.%ld", dir, (long)getpid());
+    int rc = 0;
+    if (mkdir(s_export_dir, 0755) != 0 && errno != EEXIST)
+        rc = dse_error_set(err, DSE_EIO, s_export_dir, 0, 0, "cannot create: %s",
+                           strerror(errno));
+    if (rc == 0)
+        rc = m->export_point(job, params, s_export_dir, err);
+    size_t el = strlen(s_export_dir);
+    if (rc && strncmp(err->file, s_export_dir, el) == 0 && err->file[el] == '/') {
+        char real[sizeof err->file];
+        snprintf(real, sizeof real, "%s%s", dir, err->file + el);
+        snprintf(err->file, sizeof err->file, "%s", real); /* name the real file */
+    }
+    DIR *d = opendir(s_export_dir);
+    for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
+        s_staged_t *f = &s_staged[s_n_staged];
+        int a = snprintf(f->path, sizeof f->path, "%s/%s", dir, e->d_name);
+        int b = snprintf(f->tmp, sizeof f->tmp, "%s/%s", s_export_dir, e->d_name);
+        if (a < 0 || b < 0 || (size_t)a >= sizeof f->path || (size_t)b >= sizeof f->tmp) {
+            if (rc == 0)
+                rc = dse_error_set(err, DSE_EIO, dir, 0, 0, "an export's path is too long");
+            continue;
+        }
+        s_n_staged++;
+    }
+    if (d)
+        closedir(d);
     for (size_t l = 0; l < nl; l++)
         free(params[l]);
     free(params);
@@ -832,7 +870,7 @@ static const char *const s_owned[] = {
     "pareto_layers.csv", "pareto_network.csv", "pareto_network_choices.csv", "pareto.svg",
     "summary.json",      "baselines.csv",      "all_points.csv",             "folding_config.json",
     "failures.csv",      "fidelity.csv",       "tiling.h",                   "fastest_tiling.txt",
-    "deployment.json",
+    "deployment.json",   "verify.csv",
 };
 #define N_OWNED (sizeof s_owned / sizeof *s_owned)
 
@@ -887,6 +925,7 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                            const dse_netfront_t *nf, const char *net_error,
                            dse_front_t *const *all, const dse_run_stats_t *st,
                            dse_error_t *err);
+static void s_verify_json(dse_strbuf_t *sb, const dse_job_t *job, const dse_run_stats_t *st);
 static int s_cmp_quarantined(const void *a, const void *b)
 {
     const dse_quarantined_t *x = a, *y = b;
@@ -931,6 +970,67 @@ static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, const 
     }
     free(q);
     return s_write(dir, "failures.csv", &sb, err);
+}
+
+static const char *s_verify_status(int status)
+{
+    return status == DSE_VERIFY_AGREE      ? "agree"
+           : status == DSE_VERIFY_DISAGREE ? "disagree"
+                                           : "not verified";
+}
+
+/* verify.csv of a measured job with [evaluator] verify: each sampled point,
+ * in (layer, point) order (the coordinator sends them so), with the two
+ * measurements of the metric that differs most. */
+static int s_verify_csv(const dse_evaljob_t *ej, const dse_run_stats_t *st, const char *dir,
+                        dse_error_t *err)
+{
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_strbuf_adds(&sb, "layer,point");
+    for (size_t p = 0; p < m->n_params; p++) {
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, m->params[p].name);
+    }
+    dse_strbuf_adds(&sb, ",status,measured_by,remeasured_by,metric,first,second,"
+                         "relative_difference,note\r\n");
+    double params[DSE_MAX_PARAMS];
+    char buf[64];
+    for (size_t i = 0; i < st->n_verified; i++) {
+        const dse_verified_t *v = &st->verified[i];
+        const dse_space_t *sp = job->layers[v->layer].space;
+        s_csv_field(&sb, job->layers[v->layer].name);
+        dse_strbuf_addf(&sb, ",%llu", (unsigned long long)v->point);
+        if (v->point < sp->size)
+            dse_space_decode(sp, v->point, params);
+        for (size_t p = 0; p < m->n_params; p++) {
+            dse_strbuf_addc(&sb, ',');
+            if (v->point < sp->size)
+                s_param_value(&sb, &m->params[p], params[p]);
+        }
+        dse_strbuf_addf(&sb, ",%s,", s_verify_status(v->status));
+        s_csv_field(&sb, v->first);
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, v->second);
+        dse_strbuf_addc(&sb, ',');
+        if (v->status != DSE_VERIFY_NOT) {
+            s_csv_field(&sb, v->metric);
+            dse_fmt_double(buf, sizeof buf, v->a);
+            dse_strbuf_addf(&sb, ",%s,", buf);
+            dse_fmt_double(buf, sizeof buf, v->b);
+            dse_strbuf_addf(&sb, "%s,", buf);
+            double d = fmax(fabs(v->a), fabs(v->b));
+            dse_fmt_double(buf, sizeof buf, d > 0 ? fabs(v->a - v->b) / d : 0);
+            dse_strbuf_adds(&sb, buf);
+        } else {
+            dse_strbuf_adds(&sb, ",,,");
+        }
+        dse_strbuf_addc(&sb, ',');
+        s_csv_field(&sb, v->note);
+        dse_strbuf_adds(&sb, "\r\n");
+    }
+    return s_write(dir, "verify.csv", &sb, err);
 }
 
 /* fidelity.csv of a measured job: per layer and measured metric, the
@@ -1078,6 +1178,17 @@ static int s_want_measured(const s_out_t *o)
 static int s_w_failures(s_out_t *o, dse_error_t *err)
 {
     return s_failures(o->ej, o->st, o->dir, err);
+}
+
+/* verify.csv: measured jobs with [evaluator] verify */
+static int s_want_verify(const s_out_t *o)
+{
+    return o->ej->job->evaluator && o->ej->job->evaluator->verify;
+}
+
+static int s_w_verify(s_out_t *o, dse_error_t *err)
+{
+    return s_verify_csv(o->ej, o->st, o->dir, err);
 }
 
 static int s_want_fidelity(const s_out_t *o)
@@ -1236,6 +1347,8 @@ static int s_w_summary(s_out_t *o, dse_error_t *err)
                              "  \"cached\": %llu,\n  \"failed\": %zu,\n",
                         (unsigned long long)st->measured, (unsigned long long)st->cached,
                         st->n_quarantined);
+    if (job->evaluator && job->evaluator->verify)
+        s_verify_json(&sb, job, st);
     dse_strbuf_addf(&sb, "  \"points\": %.0Lf,\n  \"evaluated\": %llu,\n  \"feasible\": %llu,\n"
                          "  \"infeasible\": %llu,\n  \"skipped\": %llu,\n",
                     points, (unsigned long long)tot.evaluated, (unsigned long long)tot.feasible,
@@ -1375,6 +1488,7 @@ static const struct {
     {"pareto_layers.csv", NULL, s_w_layers},
     {"all_points.csv", s_want_all, s_w_all},
     {"failures.csv", s_want_measured, s_w_failures},
+    {"verify.csv", s_want_verify, s_w_verify},
     {"fidelity.csv", s_want_fidelity, s_w_fidelity},
     {"pareto_network.csv", NULL, s_w_network},
     {"summary.json", NULL, s_w_summary},
@@ -1404,4 +1518,54 @@ out:
     free(o.objv);
     free(o.keep);
     return rc;
+}
+
+/* summary.json's "verify" object: the sample's counts, the workers of
+ * each disagreement, and a warning when points could not be verified. */
+static void s_verify_json(dse_strbuf_t *sb, const dse_job_t *job, const dse_run_stats_t *st)
+{
+    size_t n[4] = {0};
+    for (size_t i = 0; i < st->n_verified; i++)
+        n[st->verified[i].status & 3]++;
+    char buf[64];
+    dse_fmt_double(buf, sizeof buf, job->evaluator->verify_tolerance);
+    dse_strbuf_addf(sb, "  \"verify\": {\"per_layer\": %llu, \"tolerance\": %s, \"sampled\": %zu, "
+                        "\"verified\": %zu, \"agreed\": %zu, \"disagreed\": %zu, "
+                        "\"not_verified\": %zu,\n    \"disagreements\": [",
+                    (unsigned long long)job->evaluator->verify, buf, st->n_verified,
+                    n[DSE_VERIFY_AGREE] + n[DSE_VERIFY_DISAGREE], n[DSE_VERIFY_AGREE],
+                    n[DSE_VERIFY_DISAGREE], n[DSE_VERIFY_NOT]);
+    size_t k = 0;
+    for (size_t i = 0; i < st->n_verified; i++) {
+        const dse_verified_t *v = &st->verified[i];
+        if (v->status != DSE_VERIFY_DISAGREE)
+            continue;
+        dse_strbuf_addf(sb, "%s\n      {\"layer\": ", k++ ? "," : "");
+        s_json_string(sb, job->layers[v->layer].name);
+        dse_strbuf_addf(sb, ", \"point\": %llu, \"measured_by\": ", (unsigned long long)v->point);
+        s_json_string(sb, v->first);
+        dse_strbuf_adds(sb, ", \"remeasured_by\": ");
+        s_json_string(sb, v->second);
+        dse_strbuf_adds(sb, ", \"metric\": ");
+        s_json_string(sb, v->metric);
+        dse_strbuf_adds(sb, ", \"first\": ");
+        s_json_num(sb, v->a);
+        dse_strbuf_adds(sb, ", \"second\": ");
+        s_json_num(sb, v->b);
+        dse_strbuf_adds(sb, "}");
+    }
+    dse_strbuf_adds(sb, k ? "\n    ]" : "]");
+    if (n[DSE_VERIFY_NOT]) {
+        const char *why = "";
+        for (size_t i = 0; i < st->n_verified && !why[0]; i++)
+            if (st->verified[i].status == DSE_VERIFY_NOT)
+                why = st->verified[i].note;
+        dse_strbuf_addf(sb, ",\n    \"warning\": ");
+        dse_strbuf_t w = DSE_STRBUF_INIT;
+        dse_strbuf_addf(&w, "%zu of %zu sampled points not verified (see verify.csv); the "
+                            "first: %s", n[DSE_VERIFY_NOT], st->n_verified, why);
+        s_json_string(sb, w.buf);
+        dse_strbuf_release(&w);
+    }
+    dse_strbuf_adds(sb, "},\n");
 }

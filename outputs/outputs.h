@@ -32,6 +32,18 @@ typedef struct {
     char error[256];
 } dse_quarantined_t;
 
+/* [evaluator] verify: one measured point measured again on another worker. */
+enum { DSE_VERIFY_AGREE = 1, DSE_VERIFY_DISAGREE = 2, DSE_VERIFY_NOT = 3 };
+typedef struct {
+    uint32_t layer;
+    uint64_t point;
+    int status;                /* DSE_VERIFY_* */
+    char first[96], second[96]; /* "host #uid" that measured it ("cache"), that measured it again */
+    char metric[48];           /* the metric that differs most (relatively) */
+    double a, b;               /* its first and second values */
+    char note[256];            /* why it was not verified, or what else disagreed */
+} dse_verified_t;
+
 typedef struct {
     double wall_seconds;    /* the distributed evaluation */
     double compose_seconds; /* the network composition */
@@ -44,6 +56,8 @@ typedef struct {
     const char *const *bad_workers; /* quarantined workers: "host #uid: why" */
     const dse_counters_t *per_layer; /* n_layers counters */
     uint64_t measured, cached;       /* measured jobs: points measured, from the cache */
+    size_t n_verified;               /* [evaluator] verify: the sampled points */
+    const dse_verified_t *verified;
     dse_front_t *const *measured_rows; /* measured jobs: every measured point kept, per layer
                                           (fidelity.csv); NULL = none */
 } dse_run_stats_t;
@@ -52,7 +66,8 @@ typedef struct {
  * outputs.c's table (s_writers: the opt-in of each, and the order). A measured job ([evaluator]
  * kind = "command") also gets failures.csv: its quarantined units are
  * points that failed every attempt (layer, point, parameters, attempts,
- * reason), counted as infeasible. layer_fronts[i] is the front of
+ * reason), counted as infeasible; with [evaluator] verify, verify.csv:
+ * the sampled points measured again on another worker. layer_fronts[i] is the front of
  * layer i; nf is the network front or NULL (then net_error says why); all
  * is NULL unless the job asked for every point. Returns 0 or DSE_EIO. */
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,

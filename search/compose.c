@@ -439,52 +439,218 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
 #define COMPOSE_SOFT 20000
 #define COMPOSE_PRE_DELTA 0.02
 
+typedef struct s_inc s_inc_t;
+
 /* Options of one pass of the dynamic program. */
 typedef struct {
     /* per steering column: log(1 + delta) of its epsilon boxes, 0 = exact */
     const double *box;
-    /* complete feasible networks known beforehand: n_inc vectors of the
-     * n_obj final objective values, in ascending order of the first */
-    const double *inc;
-    size_t n_inc;
+    /* complete feasible networks known beforehand: their final objective
+     * values (NULL = none) */
+    const s_inc_t *inc;
     size_t max_front;
     uint64_t max_work; /* comparisons all passes may make (0 = any number) */
     uint64_t *work;    /* comparisons so far, over the passes (estimated) */
     size_t soft_front; /* > 0: stop (return 1) when more partials are kept */
     int pass;          /* for the progress callback: 1, 2, 3 */
     size_t *peak; /* out: the most partial networks kept after a layer */
+    /* with soft_front: where a stopped pass leaves the partial networks
+     * it kept after layer *handoff_layer; otherwise, when handoff->L is
+     * set, the pass starts from them (dropping those the known networks
+     * beat) at the next layer */
+    s_store_t *handoff;
+    size_t *handoff_layer;
 } s_opts_t;
+
+/* The known networks in a static k-d tree: median splits on the widest
+ * spread, leaves of at most INC_LEAF networks, each node with the least
+ * and the greatest corner of its networks. A query skips every node whose
+ * least corner is not <= the bound, and takes a whole node at once when
+ * its greatest corner is. */
+#define INC_LEAF 8
+
+struct s_inc {
+    size_t n, d;
+    double *pt;     /* n * d, in tree order */
+    double *lo, *hi; /* per node (heap numbering from 1) */
+};
+
+static void s_inc_select(double *pt, size_t d, size_t a, size_t b, size_t m, size_t j,
+                         double *tmp)
+{
+    while (b - a > 1) {
+        double piv = pt[(a + (b - a) / 2) * d + j];
+        size_t i = a, lt = a, gt = b;
+        while (i < gt) {
+            double v = pt[i * d + j];
+            if (v < piv) {
+                memcpy(tmp, pt + i * d, d * sizeof *tmp);
+                memcpy(pt + i * d, pt + lt * d, d * sizeof *tmp);
+                memcpy(pt + lt * d, tmp, d * sizeof *tmp);
+                i++;
+                lt++;
+            } else if (v > piv) {
+                gt--;
+                memcpy(tmp, pt + i * d, d * sizeof *tmp);
+                memcpy(pt + i * d, pt + gt * d, d * sizeof *tmp);
+                memcpy(pt + gt * d, tmp, d * sizeof *tmp);
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            b = lt;
+        else if (m >= gt)
+            a = gt;
+        else
+            return;
+    }
+}
+
+static void s_inc_build(s_inc_t *t, size_t node, size_t a, size_t b, double *tmp)
+{
+    const size_t d = t->d;
+    double *lo = t->lo + node * d, *hi = t->hi + node * d;
+    for (size_t j = 0; j < d; j++) {
+        lo[j] = INFINITY;
+        hi[j] = -INFINITY;
+    }
+    for (size_t i = a; i < b; i++)
+        for (size_t j = 0; j < d; j++) {
+            double v = t->pt[i * d + j];
+            lo[j] = v < lo[j] ? v : lo[j];
+            hi[j] = v > hi[j] ? v : hi[j];
+        }
+    if (b - a <= INC_LEAF)
+        return;
+    size_t js = 0;
+    double best = -1;
+    for (size_t j = 0; j < d; j++)
+        if (!(hi[j] - lo[j] <= best)) {
+            best = hi[j] - lo[j];
+            js = j;
+        }
+    size_t m = a + (b - a) / 2;
+    s_inc_select(t->pt, d, a, b, m, js, tmp);
+    s_inc_build(t, 2 * node, a, m, tmp);
+    s_inc_build(t, 2 * node + 1, m, b, tmp);
+}
+
+/* Takes the n vectors of d values in pts (copied). */
+static s_inc_t *s_inc_new(const double *pts, size_t n, size_t d)
+{
+    s_inc_t *t = dse_xcalloc(1, sizeof *t);
+    t->n = n;
+    t->d = d;
+    size_t depth = 0;
+    while ((n >> depth) > INC_LEAF)
+        depth++;
+    size_t n_nodes = (size_t)2 << (depth + 1);
+    t->pt = dse_xmalloc((n ? n : 1) * d * sizeof *t->pt);
+    memcpy(t->pt, pts, n * d * sizeof *t->pt);
+    t->lo = dse_xmalloc(n_nodes * d * sizeof *t->lo);
+    t->hi = dse_xmalloc(n_nodes * d * sizeof *t->hi);
+    double *tmp = dse_xmalloc(d * sizeof *tmp);
+    if (n)
+        s_inc_build(t, 1, 0, n, tmp);
+    free(tmp);
+    return t;
+}
+
+static void s_inc_destroy(s_inc_t **tp)
+{
+    if (!*tp)
+        return;
+    free((*tp)->pt);
+    free((*tp)->lo);
+    free((*tp)->hi);
+    free(*tp);
+    *tp = NULL;
+}
+
+/* 1 when some vector s of node [a, b) has s <= lb everywhere and
+ * s < lb - tol somewhere. */
+static int s_inc_beats(const s_inc_t *t, size_t node, size_t a, size_t b, const double *lb,
+                       const double *tol, size_t *who)
+{
+    const size_t d = t->d;
+    const double *lo = t->lo + node * d, *hi = t->hi + node * d;
+    int all = 1, strict = 0, lstrict = 0;
+    for (size_t j = 0; j < d; j++) {
+        if (lo[j] > lb[j])
+            return 0;
+        lstrict |= lo[j] < lb[j] - tol[j];
+        all &= hi[j] <= lb[j];
+        strict |= hi[j] < lb[j] - tol[j];
+    }
+    if (!lstrict)
+        return 0;
+    if (all && strict) {
+        *who = a;
+        return 1;
+    }
+    if (b - a <= INC_LEAF) {
+        for (size_t i = a; i < b; i++) {
+            const double *v = t->pt + i * d;
+            size_t k = 0;
+            int st = 0;
+            while (k < d && v[k] <= lb[k]) {
+                st |= v[k] < lb[k] - tol[k];
+                k++;
+            }
+            if (k == d && st) {
+                *who = i;
+                return 1;
+            }
+        }
+        return 0;
+    }
+    size_t m = a + (b - a) / 2;
+    return s_inc_beats(t, 2 * node, a, m, lb, tol, who) ||
+           s_inc_beats(t, 2 * node + 1, m, b, lb, tol, who);
+}
 
 /* 1 when a known network beats every completion of a partial: inc <= lb
  * on every objective and < on one, where lb is a lower bound of the
  * completions' final values. lb sums in another order than the final
  * values, so "<" keeps a margin of rounding on the summed objectives (tol);
- * MAX objectives are exact. *hint: the incumbent that pruned last (tried
- * first: neighbours in the DP's order tend to be beaten by the same one). */
-static int s_beaten(const s_opts_t *o, size_t n_obj, const double *lb, const double *tol,
-                    size_t *hint)
+ * MAX objectives are exact. */
+static int s_beaten(const s_opts_t *o, const double *lb, const double *tol, size_t *hint)
 {
-    for (size_t pass = 0; pass < 2; pass++) {
-        size_t from = pass ? 0 : *hint, to = pass ? o->n_inc : *hint + 1;
-        if (to > o->n_inc)
-            continue;
-        for (size_t i = from; i < to; i++) {
-            const double *s = o->inc + i * n_obj;
-            if (s[0] > lb[0])
-                break; /* sorted by the first objective */
-            size_t k = 0;
-            int strict = 0;
-            while (k < n_obj && s[k] <= lb[k]) {
-                strict |= s[k] < lb[k] - tol[k];
-                k++;
-            }
-            if (k == n_obj && strict) {
-                *hint = i;
-                return 1;
-            }
+    const s_inc_t *t = o->inc;
+    if (!t->n)
+        return 0;
+    /* the network that beat the last one first: neighbours in the DP's
+     * order (one parent's rows) tend to be beaten by the same one */
+    if (*hint < t->n) {
+        const double *v = t->pt + *hint * t->d;
+        size_t k = 0;
+        int st = 0;
+        while (k < t->d && v[k] <= lb[k]) {
+            st |= v[k] < lb[k] - tol[k];
+            k++;
         }
+        if (k == t->d && st)
+            return 1;
     }
-    return 0;
+    return s_inc_beats(t, 1, 0, t->n, lb, tol, hint);
+}
+
+/* s_beaten for a partial network of aggregates agg, whose completions add
+ * at least rest (the least the remaining layers add, per metric); lbv and
+ * tolv: scratch of n_obj. */
+static int s_bound_beaten(const dse_compose_spec_t *spec, const s_opts_t *opt, const double *rest,
+                          const double *agg, double *lbv, double *tolv, size_t *hint)
+{
+    for (size_t o = 0; o < spec->n_obj; o++) {
+        size_t j = (size_t)spec->obj[o];
+        double lb = dse_agg_combine(spec->net_agg[j], agg[j], rest[j]);
+        if (spec->net_agg[j] == DSE_AGG_MEAN)
+            lb /= (double)spec->n_layers;
+        lbv[o] = lb;
+        tolv[o] = spec->net_agg[j] == DSE_AGG_MAX ? 0 : 1e-9 * fabs(lb);
+    }
+    return s_beaten(opt, lbv, tolv, hint);
 }
 
 static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
@@ -559,7 +725,26 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             jmax = i;
     dse_netfront_t *res = NULL;
 
-    for (size_t l = 0; l < L; l++) {
+    /* A pass that goes on from where pass 1 stopped: its partials are what
+     * this pass would have kept after that layer, less those that the
+     * known networks beat (dropping them here instead of before the filter
+     * keeps the same set, as below). */
+    size_t l0 = 0;
+    if (!opt->soft_front && opt->handoff && opt->handoff->L) {
+        const s_store_t *h = opt->handoff;
+        l0 = *opt->handoff_layer + 1;
+        assert(l0 < L);
+        for (size_t i = 0; i < h->n; i++) {
+            const double *agg = h->agg + i * N;
+            if (opt->inc &&
+                s_bound_beaten(spec, opt, rest + (l0 - 1) * N, agg, lbv, tolv, &hint))
+                continue;
+            s_store_add(&cur, agg, h->steer + i * ns, h->pos + i * L, h->pts + i * L, l0,
+                        h->cls[i], h->gen[i]);
+        }
+    }
+
+    for (size_t l = l0; l < L; l++) {
         const int last = l + 1 == L;
         const dse_front_t *f = spec->layers[l];
         const size_t nrows = dse_front_size(f);
@@ -651,6 +836,14 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                 }
                 if (!s_steer_values(&st, tmp, sv))
                     continue;
+                /* A candidate that a known network beats whatever its
+                 * completion goes before the filter: every candidate it
+                 * would evict there is beaten too (the bound is monotone
+                 * in the aggregates), so the survivors are the same as
+                 * when it is dropped after the filter, for less work. */
+                if (opt->inc && !last &&
+                    s_bound_beaten(spec, opt, rest + l * N, tmp, lbv, tolv, &hint))
+                    continue;
                 int64_t group = last || !use_classes ? 0 : grp[r];
                 memcpy(crow, sv, ns * sizeof *crow);
                 if (opt->box)
@@ -673,10 +866,18 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             }
         }
         /* The dominance filter compares a candidate with about log m kept
-         * ones up to 4 steering values, and with every kept one beyond
-         * (core/pareto), each comparison longer with each more value: the
-         * work of the layer in comparisons of 4 values. */
-        uint64_t cmp_per = ns <= 4 ? 3 : (uint64_t)(nparts > 32 ? nparts : 32) * (ns - 3);
+         * ones up to 4 steering values; beyond, its k-d tree query visits
+         * more nodes as the front grows (core/pareto), each comparison
+         * longer with each more value: the work of the layer in
+         * comparisons of 4 values. Measured on CNV w2a2 with 5 steering
+         * values (1.5, 2.8 and 4.1 us a candidate with 5,582, 24,695 and
+         * 129,416 partials; a comparison is about 30 ns), about
+         * (ns - 3) sqrt(partials) / 4, rounded up. */
+        uint64_t cmp_per = 3;
+        if (ns > 4) {
+            cmp_per = (uint64_t)ceil((double)(ns - 3) * sqrt((double)nparts) / 4);
+            cmp_per = cmp_per > 8 ? cmp_per : 8;
+        }
         if (sweep == 0 && opt->max_work &&
             (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
             ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
@@ -721,18 +922,6 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             }
             pos[l] = r;
             pts[l] = dse_front_index(f, r);
-            if (opt->n_inc && !last) {
-                for (size_t o = 0; o < spec->n_obj; o++) {
-                    size_t j = (size_t)spec->obj[o];
-                    double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest[l * N + j]);
-                    if (spec->net_agg[j] == DSE_AGG_MEAN)
-                        lb /= (double)L;
-                    lbv[o] = lb;
-                    tolv[o] = spec->net_agg[j] == DSE_AGG_MAX ? 0 : 1e-9 * fabs(lb);
-                }
-                if (s_beaten(opt, spec->n_obj, lbv, tolv, &hint))
-                    continue;
-            }
             /* the steering values (cr holds boxes under epsilon) */
             s_steer_values(&st, tmp, sv);
             s_store_add(&next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
@@ -741,6 +930,12 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         if (opt->peak && next.n > *opt->peak)
             *opt->peak = next.n;
         if (opt->soft_front && !last && next.n > opt->soft_front) {
+            if (opt->handoff) {
+                s_store_t t = *opt->handoff;
+                *opt->handoff = next;
+                next = t;
+                *opt->handoff_layer = l;
+            }
             ret = 1;
             goto out;
         }
@@ -852,6 +1047,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     s_steer_init(&st, spec);
     double *box = dse_xmalloc((st.n ? st.n : 1) * sizeof *box);
     uint64_t work = 0;
+    s_inc_t *known = NULL;
+    s_store_t handoff;
+    size_t handoff_layer = 0;
+    memset(&handoff, 0, sizeof handoff);
     s_opts_t opt = {.max_front = spec->max_front,
                     .max_work = spec->max_work ? spec->max_work : DSE_COMPOSE_MAX_WORK,
                     .work = &work,
@@ -888,9 +1087,14 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         s_opts_t first = opt;
         first.soft_front = spec->bounds_after ? spec->bounds_after : COMPOSE_SOFT;
         first.pass = 1;
+        first.handoff = &handoff;
+        first.handoff_layer = &handoff_layer;
         ret = s_dp(spec, &first, out, err);
         if (ret <= 0)
             goto done;
+        /* pass 3 goes on from the partials pass 1 kept */
+        opt.handoff = &handoff;
+        opt.handoff_layer = &handoff_layer;
         s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front,
                         .max_work = opt.max_work / 4,
                         .work = &work,
@@ -901,20 +1105,19 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         if (s_boxes(spec, &st, COMPOSE_PRE_DELTA, box)) {
             pre.box = box;
             if (s_dp(spec, &pre, &nf, &perr) == 0 && dse_netfront_size(nf)) {
-                /* (a front comes sorted by its first objective) */
                 size_t n = dse_netfront_size(nf);
                 double *inc = dse_xmalloc(n * n_obj * sizeof *inc);
                 for (size_t i = 0; i < n; i++)
                     for (size_t o = 0; o < n_obj; o++)
                         inc[i * n_obj + o] = dse_netfront_metrics(nf, i)[spec->obj[o]];
-                opt.inc = inc;
-                opt.n_inc = n;
+                known = s_inc_new(inc, n, n_obj);
+                opt.inc = known;
+                free(inc);
             }
             dse_netfront_destroy(&nf);
         }
     }
     ret = s_dp(spec, &opt, out, err);
-    free((void *)opt.inc);
 done:
     if (ret == DSE_ERANGE && err) {
         char why[sizeof err->msg];
@@ -926,6 +1129,8 @@ done:
                                                      "epsilon (summary.json reports its bound; "
                                                      "larger values prune more)");
     }
+    s_inc_destroy(&known);
+    s_store_free(&handoff);
     free(box);
     s_steer_free(&st);
     return ret;

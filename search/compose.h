@@ -38,12 +38,14 @@
  *   matter.
  * Cost: per layer, O(m log m) for m = candidates when there are at most 3
  * steering values, O(m log^2 m) for 4 (core/pareto's sweep; O(m x front)
- * in its worst case), O(m x front) beyond. CNV w2a2 on pynq-z1 (measured
+ * in its worst case); beyond, a sweep with a k-d tree over the candidates
+ * (about O(m sqrt(front)) measured on CNV). CNV w2a2 on pynq-z1 (measured
  * compose_seconds; before these reductions in brackets): (max_cycles, lut,
  * prune) under the LUT budget 0.13 s (76 s), with 6 pruning ratios 0.42 s
  * (> 12 min), plus a BRAM budget 1.0 s; (max_cycles, lut, bram18, dsp)
  * with LUT and DSP multipliers under three budgets 0.16 s (> 5 min).
- * Five steering values (those four objectives and prune) still explode.
+ * Five steering values (those four objectives and prune) still explode:
+ * the partial fronts pass 10^5 by the seventh layer and 10^6 by the ninth.
  *
  * Bounds from known networks: when a pass keeps more than bounds_after
  * partials after a layer and a budget on a non-objective metric steers, a
@@ -51,7 +53,12 @@
  * pass then drops each partial that one of them beats strictly on every
  * completion's lower bound (its aggregates plus the least the remaining
  * layers add). Such a partial can neither reach the front nor decide a
- * tie on it, so the result is unchanged, byte for byte.
+ * tie on it, so the result is unchanged, byte for byte. The check comes
+ * before the dominance filter (what such a candidate would evict there is
+ * beaten too: the bound is monotone), against the known networks in a k-d
+ * tree, and the exact pass goes on from the partials the first pass kept
+ * at the layer where it stopped, less the beaten ones, instead of
+ * starting again.
  *
  * Work limit: each layer's candidates and the dominance comparisons they
  * will cost are counted before it starts; past max_work in all the
@@ -140,9 +147,9 @@ typedef struct {
     size_t bounds_after;
     /* called after each layer of each pass (NULL = never): pass 1 is the
      * plain composition; when it keeps too many partial networks, pass 2
-     * finds networks near the front with coarse boxes and pass 3 composes
-     * again with the bounds they give; partials = partial networks kept
-     * after the layer */
+     * finds networks near the front with coarse boxes and pass 3 goes on
+     * from the layer after the one where pass 1 stopped, with the bounds
+     * they give; partials = partial networks kept after the layer */
     void (*progress)(void *arg, int pass, size_t layer, size_t n_layers, size_t partials);
     void *progress_arg;
 } dse_compose_spec_t;

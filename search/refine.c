@@ -11,6 +11,7 @@
 #include "hwmodels/hwmodel.h"
 
 struct dse_refine {
+    size_t layer;
     size_t k;            /* objectives */
     int obj[DSE_MAX_OBJECTIVES];
     size_t n;            /* model-feasible points */
@@ -19,7 +20,7 @@ struct dse_refine {
     double *meas;        /* n * k measured (NAN: none) */
     unsigned char *asked; /* proposed for measurement */
     uint64_t n_asked;
-    double margin;
+    double margin[DSE_MAX_OBJECTIVES];
     double scale[DSE_MAX_OBJECTIVES];
     int rounds;
     uint64_t *last_front; /* indices of the measured front after the last round */
@@ -27,7 +28,7 @@ struct dse_refine {
     int stopped;
 };
 
-dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margin,
+dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
                              dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
@@ -41,11 +42,13 @@ dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margi
         return NULL;
     }
     dse_refine_t *r = dse_xcalloc(1, sizeof *r);
+    r->layer = layer;
     r->k = job->n_layer_objectives;
     memcpy(r->obj, job->layer_objectives, r->k * sizeof *r->obj);
-    r->margin = margin;
-    for (size_t j = 0; j < r->k; j++)
+    for (size_t j = 0; j < r->k; j++) {
+        r->margin[j] = margin[j];
         r->scale[j] = 1;
+    }
     size_t cap = 0;
     double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS];
     for (uint64_t i = 0; i < s->size; i++) {
@@ -304,18 +307,24 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
             p[j] = r->pred[i * k + j] * r->scale[j];
             positive &= p[j] > 0;
         }
-        /* gap: the largest t such that t * (a front point) dominates p */
-        double gap = positive ? 0 : -1;
+        /* gap: the largest t such that t * (a front point) dominates p;
+         * out: the same with each objective j first divided by
+         * 1 + margin_j, so p is outside the margin when beyond >= 1 */
+        double gap = positive ? 0 : -1, beyond = gap;
         for (size_t q = 0; q < n_f && positive; q++) {
             if (f[q] == i)
                 continue; /* itself */
             const double *fv = vec + f[q] * k;
-            double t = INFINITY;
-            for (size_t j = 0; j < k; j++)
-                t = fv[j] > 0 ? fmin(t, p[j] / fv[j]) : fmin(t, fv[j] <= p[j] ? INFINITY : 0);
+            double t = INFINITY, u = INFINITY;
+            for (size_t j = 0; j < k; j++) {
+                double x = fv[j] > 0 ? p[j] / fv[j] : (fv[j] <= p[j] ? INFINITY : 0);
+                t = fmin(t, x);
+                u = fmin(u, x / (1 + r->margin[j]));
+            }
             gap = fmax(gap, t);
+            beyond = fmax(beyond, u);
         }
-        if (gap < 1 + r->margin)
+        if (beyond < 1)
             cand[n_c++] = (s_cand_t){gap, i};
     }
     qsort(cand, n_c, sizeof *cand, s_cmp_cand);
@@ -341,4 +350,69 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
     }
     *out = idx;
     return n_c;
+}
+
+double dse_refine_prediction(const dse_refine_t *r, uint64_t index, size_t j)
+{
+    size_t i = s_find(r, index);
+    if (i >= r->n || r->index[i] != index || j >= r->k)
+        return NAN;
+    return r->pred[i * r->k + j] * r->scale[j];
+}
+
+/* Predicts every point again on ej (the same job with other hardware
+ * values); a point the model now finds infeasible keeps its prediction. */
+static void s_repredict(dse_refine_t *r, const dse_evaljob_t *ej)
+{
+    const dse_job_t *job = ej->job;
+    const dse_space_t *sp = job->layers[r->layer].space;
+    double params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    for (size_t i = 0; i < r->n; i++) {
+        dse_space_decode(sp, r->index[i], params);
+        if (!job->model->evaluate(ej->ctx[r->layer], params, m))
+            continue;
+        for (size_t j = 0; j < r->k; j++)
+            r->pred[i * r->k + j] = m[r->obj[j]];
+    }
+}
+
+int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,
+                     dse_fit_t *out, dse_error_t *err)
+{
+    const dse_job_t *job = fit_ej->job;
+    memset(out, 0, sizeof *out);
+    if (!dse_fit_n_keys(job->model))
+        return 0;
+    dse_fit_sample_t *smp = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t l = 0; l < n_layers; l++) {
+        const dse_refine_t *r = rf[l];
+        if (!r)
+            continue;
+        const dse_space_t *sp = job->layers[l].space;
+        for (size_t i = 0; i < r->n; i++) {
+            /* the first objective, the one the fit is made on */
+            double v = r->meas[i * r->k];
+            if (!s_has_meas(r, i) || !(v > 0))
+                continue;
+            if (n == cap)
+                smp = dse_xrealloc(smp, (cap = cap ? 2 * cap : 256) * sizeof *smp);
+            smp[n].layer = l;
+            dse_space_decode(sp, r->index[i], smp[n].params);
+            smp[n].measured = v;
+            n++;
+        }
+    }
+    if (!n) {
+        free(smp);
+        return 0;
+    }
+    int rc = dse_fit(fit_ej, smp, n, job->layer_objectives[0], out, err);
+    free(smp);
+    if (rc)
+        return rc;
+    for (size_t l = 0; l < n_layers; l++)
+        if (rf[l])
+            s_repredict(rf[l], fit_ej);
+    return 0;
 }

@@ -2,9 +2,12 @@
  * model, measure what may be on the front.
  *
  * The model evaluates the layer's whole space once. Round 0 proposes the
- * model-feasible points whose predicted objectives are within `margin` of
+ * model-feasible points whose predicted objectives are within the margin of
  * the analytic front: a point p is left out when some point f of the front
- * has (1 + margin) f_j <= p_j on every objective j. Each later round refits
+ * has (1 + margin_j) f_j <= p_j on every objective j (margin_j: the margin
+ * of objective j, which may differ per objective). Before each later round
+ * the caller may refit the model's calibratable keys to the measurements
+ * of all layers (dse_refine_refit); each later round also refits
  * one scale per objective (the geometric mean of measured / predicted over
  * the points measured so far), builds the front of the measured values and
  * the rescaled predictions of the points not measured, and proposes the
@@ -14,13 +17,15 @@
  * a limit smaller than the predicted front takes the front's points greedily
  * by the predicted hypervolume each adds).
  *
- * The guarantee: if the model's relative error on every objective is at
- * most delta (|model - measured| <= delta * measured) and
- * margin >= (1 + delta) / (1 - delta) - 1, round 0 already measures every
- * point on the true (measured) front: a point left out has a front point q
- * with (1 + margin) q_pred <= p_pred, so q_true <= q_pred / (1 - delta)
- * <= p_pred / ((1 + margin)(1 - delta)) <= p_true (1 + delta) /
- * ((1 + margin)(1 - delta)) <= p_true, and q dominates p (or ties). The
+ * The guarantee: if the model's relative error on objective j is at most
+ * delta_j (|model - measured| <= delta_j * measured) and
+ * margin_j >= (1 + delta_j) / (1 - delta_j) - 1 on every objective, round 0
+ * already measures every point on the true (measured) front: a point left
+ * out has a front point q with (1 + margin_j) q_pred <= p_pred on each j,
+ * so q_true <= q_pred / (1 - delta_j) <= p_pred / ((1 + margin_j)(1 -
+ * delta_j)) <= p_true (1 + delta_j) / ((1 + margin_j)(1 - delta_j)) <=
+ * p_true, and q dominates p (or ties). An objective the command does not
+ * measure (the model's exact value, delta_j = 0) needs margin_j = 0. The
  * objectives must be positive for the ratios to mean this; a point with a
  * predicted objective <= 0 is always measured.
  */
@@ -32,15 +37,17 @@
 
 #include "core/error.h"
 #include "eval/eval.h"
+#include "search/fit.h"
 
 /* Points of one layer the model may enumerate for refine. */
 #define DSE_REFINE_MAX_POINTS 20000000ULL
 
 typedef struct dse_refine dse_refine_t;
 
-/* Evaluates the layer's space on the model. NULL with err (DSE_ERANGE)
- * when the space is larger than DSE_REFINE_MAX_POINTS. */
-dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, double margin,
+/* Evaluates the layer's space on the model. margin: one relative margin
+ * per per-layer objective (job->layer_objectives order). NULL with err
+ * (DSE_ERANGE) when the space is larger than DSE_REFINE_MAX_POINTS. */
+dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
                              dse_error_t *err);
 void dse_refine_destroy(dse_refine_t **r_p);
 
@@ -52,6 +59,21 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out);
  * proposed and never told (failed, or outside a constraint) count as
  * measured without a value. */
 void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics);
+
+/* Refits the model between rounds, across the layers of a job: fits the
+ * model's calibratable hardware keys (search/fit.h) to the measurements of
+ * the first objective told to rf[0 .. n_layers) so far (NULL entries are
+ * skipped), on fit_ej (a copy of the job the refines were made from; its
+ * hardware values change), then predicts every point of each layer again
+ * with the fitted values. Nothing happens (0, out->points = 0) when the
+ * model declares no calibratable key or nothing is measured. Returns 0 or
+ * the model's error. */
+int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,
+                     dse_fit_t *out, dse_error_t *err);
+
+/* A point's prediction on objective j as the next round ranks it (after
+ * the refits), or NaN when the point is not model-feasible. */
+double dse_refine_prediction(const dse_refine_t *r, uint64_t index, size_t j);
 
 /* Points proposed so far, and model-feasible points of the layer. */
 uint64_t dse_refine_measured(const dse_refine_t *r);

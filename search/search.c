@@ -34,6 +34,7 @@ typedef struct {
 typedef struct {
     uint32_t layer;
     size_t block, off, n; /* pool[block][off .. off + n) */
+    int extra;            /* added by dse_search_extra: the search does not learn from it */
 } s_list_t;
 
 /* A run of consecutive unit ids: range units base, base + 1, ... of one
@@ -60,6 +61,13 @@ struct dse_search {
     double *rate;
     double unit_seconds;
     uint64_t budget;
+    /* refine: rounds proposed, and the job's copy on which the model's
+     * calibratable keys are refitted between rounds */
+    unsigned refine_rounds;
+    dse_evaljob_t *fit_ej;
+    int fit_off; /* nothing to refit, or a refit failed: rounds go on without */
+    dse_fit_t last_fit;
+    unsigned refits;
 };
 
 /* Shares `budget` evaluations out over the layers: half of it evenly (a
@@ -188,9 +196,27 @@ static uint64_t s_add_lists(dse_search_t *s, uint32_t layer, const uint64_t *idx
         l->block = s->n_pool - 1;
         l->off = off;
         l->n = n - off < chunk ? n - off : chunk;
+        l->extra = 0;
         added++;
     }
     return added;
+}
+
+uint64_t dse_search_extra(dse_search_t *s, uint32_t layer, const uint64_t *idx, size_t n)
+{
+    uint64_t first = s->n_units;
+    if (n == 0)
+        return first;
+    uint64_t *block = dse_xmalloc(n * sizeof *block);
+    memcpy(block, idx, n * sizeof *block);
+    s->pool = dse_xgrow(s->pool, sizeof *s->pool, s->n_pool + 1, &s->cap_pool);
+    s->pool[s->n_pool++] = block;
+    s_append(s, S_LISTS, s->n_lists, n);
+    for (size_t off = 0; off < n; off++) {
+        s->lists = dse_xgrow(s->lists, sizeof *s->lists, s->n_lists + 1, &s->cap_lists);
+        s->lists[s->n_lists++] = (s_list_t){layer, s->n_pool - 1, off, 1, 1};
+    }
+    return first;
 }
 
 /* One generation of every evolving layer; returns the units added. */
@@ -219,10 +245,43 @@ static int s_baseline(dse_search_t *s, dse_error_t *err)
     return rc;
 }
 
+/* refine, before a round after the first: the model's calibratable keys
+ * fitted to every measurement so far, and every prediction made again. */
+static void s_refine_refit(dse_search_t *s)
+{
+    if (s->fit_off)
+        return;
+    const dse_evaljob_t *ej = s->ej;
+    if (!dse_fit_n_keys(ej->job->model) ||
+        (!s->fit_ej && dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0,
+                                             &s->fit_ej, NULL) != 0)) {
+        s->fit_off = 1;
+        return;
+    }
+    dse_refine_t **rf = dse_xcalloc(s->n_layers, sizeof *rf);
+    for (size_t i = 0; i < s->n_layers; i++)
+        rf[i] = s->layers[i].rf;
+    dse_fit_t fit;
+    if (dse_refine_refit(rf, s->n_layers, s->fit_ej, &fit, NULL) != 0)
+        s->fit_off = 1;
+    else if (fit.points) {
+        /* the error before the first refit, after the last */
+        double before = s->refits ? s->last_fit.rms_before : fit.rms_before;
+        double mbefore = s->refits ? s->last_fit.mean_before : fit.mean_before;
+        s->last_fit = fit;
+        s->last_fit.rms_before = before;
+        s->last_fit.mean_before = mbefore;
+        s->refits++;
+    }
+    free(rf);
+}
+
 /* refine: one round of every layer not done, within the budget left. */
 static uint64_t s_refine_round(dse_search_t *s)
 {
     uint64_t added = 0;
+    if (s->refine_rounds++ > 0)
+        s_refine_refit(s);
     for (size_t i = 0; i < s->n_layers; i++) {
         if (!s->layers[i].rf)
             continue;
@@ -426,6 +485,7 @@ void dse_search_destroy(dse_search_t **sp)
         dse_nsga2_destroy(&s->layers[i].ga);
         dse_refine_destroy(&s->layers[i].rf);
     }
+    dse_evaljob_destroy(&s->fit_ej);
     for (size_t i = 0; i < s->n_pool; i++)
         free(s->pool[i]);
     free(s->pool);
@@ -490,6 +550,8 @@ void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *ind
     if (g->layer != S_LISTS)
         return;
     const s_list_t *l = &s->lists[g->base + (id - g->first_id)];
+    if (l->extra)
+        return;
     if (s->ops->feed)
         s->ops->feed(s, l->layer, n, index, cin, cout, metrics);
 }
@@ -514,6 +576,13 @@ unsigned dse_search_generations(const dse_search_t *s)
 uint64_t dse_search_budget(const dse_search_t *s)
 {
     return s->budget;
+}
+
+unsigned dse_search_refits(const dse_search_t *s, dse_fit_t *last)
+{
+    if (last)
+        *last = s->last_fit;
+    return s->refits;
 }
 
 int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *const *fronts,

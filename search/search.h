@@ -37,6 +37,7 @@
 #include "core/error.h"
 #include "eval/eval.h"
 #include "eval/unit.h"
+#include "search/fit.h"
 
 /* At most this many units of ranges in one job. */
 #define DSE_SEARCH_MAX_UNITS 50000000ULL
@@ -64,6 +65,12 @@ void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *ind
  * job's wall time so far; slots the number of units the workers can hold
  * at once (a round of a time-limited search is at least that many units).
  * Returns the number of new units; 0 = the search is over. */
+/* Appends n one-point list units of a layer (the points idx[0 .. n)), in
+ * that order, that the search does not learn from (dse_search_feed ignores
+ * them): the coordinator's re-measurements ([evaluator] verify). Returns
+ * the id of the first. */
+uint64_t dse_search_extra(dse_search_t *s, uint32_t layer, const uint64_t *idx, size_t n);
+
 uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots);
 
 /* Runs the whole search in this thread, without workers: evaluates each
@@ -81,5 +88,9 @@ unsigned dse_search_generations(const dse_search_t *s);
 /* The evaluations the search means to spend in all (its budget shared out,
  * or every point for exhaustive; for progress). */
 uint64_t dse_search_budget(const dse_search_t *s);
+/* refine: how many times the model's calibratable keys were refitted
+ * between rounds, and into *last (may be NULL) the last fit's points and
+ * errors, its "before" being the error before the first refit. */
+unsigned dse_search_refits(const dse_search_t *s, dse_fit_t *last);
 
 #endif

@@ -24,6 +24,9 @@
  *     --per-tile C    with model=X and tiles=T ({model.tiles}): X + C T, a
  *                     simulator whose per-tile overhead (DMA setup) differs
  *                     from the preset's
+ *     (environment) FAKE_SIM_SCALE=X multiplies the cycles by X as well: a
+ *                     worker whose simulator differs from the others' (the
+ *                     test of [evaluator] verify starts one with it)
  *     --hang-if A, --garbage-if A, --fail-if A, --sleep-if A S
  *                     the same, only when the argument A (NAME=VALUE) is
  *                     among the arguments: one point misbehaves
@@ -121,6 +124,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    const char *env_scale = getenv("FAKE_SIM_SCALE");
+    if (env_scale && atof(env_scale) > 0)
+        scale *= atof(env_scale);
     if (sleep_s > 0)
         s_sleep(sleep_s);
     if (hang) {

@@ -14,10 +14,12 @@
  *         declared dead.
  *       Prints what it sent and received on stdout.
  *
- *   dse-hostile liar ENDPOINT SECONDS
+ *   dse-hostile liar ENDPOINT SECONDS [KEY COORDINATOR_KEY]
  *       A registered worker that evaluates each unit it is given and halves
  *       every metric of one row of its answer: well-formed, counters right,
  *       only a re-evaluation can tell. Prints how many results it forged.
+ *       With key files (as dse-worker --key, --coordinator-key), it connects
+ *       with CURVE.
  *
  *   dse-hostile submit ENDPOINT FILE SECONDS
  *       At a coordinator's client endpoint: sends FILE's text as a SUBMIT
@@ -39,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/auth.h"
 #include "config/config.h"
 #include "core/space.h"
 #include "core/transport.h"
@@ -173,10 +176,21 @@ static int s_forge(const char *ep, double seconds)
 
 /* A worker that evaluates its units, then improves one row's metrics by
  * half before answering: a result that passes every structural check. */
-static int s_liar(const char *ep, double seconds)
+static int s_liar(const char *ep, double seconds, const char *key, const char *ckey)
 {
     zsock_t *s = zsock_new(ZMQ_DEALER);
     dse_sock_setup(s);
+    dse_curve_client_t cc;
+    if (key) {
+        dse_error_t kerr = DSE_ERROR_INIT;
+        if (dse_curve_client_load(&cc, key, ckey, &kerr) != 0) {
+            fprintf(stderr, "liar: %s: %s\n", kerr.file, kerr.msg);
+            zsock_destroy(&s);
+            return 1;
+        }
+        dse_curve_client_apply(&cc, s);
+        zsock_set_sndtimeo(s, 0); /* a refused handshake leaves no pipe to send on */
+    }
     if (zsock_connect(s, "%s", ep) != 0)
         return 1;
     s_send_ready(s, 2);
@@ -416,7 +430,7 @@ int main(int argc, char **argv)
 {
     if (argc < 4 || !s_loopback(argv[2])) {
         fprintf(stderr, "usage: dse-hostile forge ENDPOINT SECONDS\n"
-                        "       dse-hostile liar ENDPOINT SECONDS\n"
+                        "       dse-hostile liar ENDPOINT SECONDS [KEY COORDINATOR_KEY]\n"
                         "       dse-hostile submit ENDPOINT FILE SECONDS\n"
                         "       dse-hostile coordinator ENDPOINT JOB_FILE SECONDS\n"
                         "(loopback endpoints only)\n");
@@ -426,7 +440,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "forge") == 0)
         return s_forge(argv[2], atof(argv[3]));
     if (strcmp(argv[1], "liar") == 0)
-        return s_liar(argv[2], atof(argv[3]));
+        return s_liar(argv[2], atof(argv[3]), argc > 5 ? argv[4] : NULL,
+                      argc > 5 ? argv[5] : NULL);
     if (strcmp(argv[1], "submit") == 0 && argc > 4)
         return s_submit(argv[2], argv[3], atof(argv[4]));
     if (strcmp(argv[1], "coordinator") == 0 && argc > 4)

@@ -171,6 +171,9 @@ static const s_case_t s_cases[] = {
     /* five objectives, with and without budgets */
     {5, {1, 0, 3, 2, 4}, 0, {0}, {0}, {0}, 1},
     {5, {1, 0, 3, 2, 4}, 2, {0, 3}, {DSE_CMP_LE, DSE_CMP_LT}, {2.5, 2.2}, 1},
+    /* six steering values (a >= budget on an objective steers both ways):
+     * the k-d tree filter */
+    {5, {1, 0, 3, 2, 4}, 1, {2}, {DSE_CMP_GE}, {1.0}, 0},
 };
 
 /* The epsilon bound of dse_compose: every network x of the exact front ex

@@ -561,3 +561,62 @@ DSE_TEST(config_accuracy_table)
     CHECK_INT(dse_config_parse("j.toml", tf, strlen(tf), 0, &job, &err), DSE_ECONFIG);
     CHECK(strstr(err.msg, "no mean pruning ratio") != NULL);
 }
+
+/* [search] margin: a number for every objective, or a table per objective;
+ * bad names and values at their line and column; canonical round trip. */
+DSE_TEST(config_margin_table)
+{
+#define EV "[evaluator]\nkind = \"command\"\ncommand = [\"/bin/true\"]\n"
+#define RF HEAD LAYER "problem = \"zdt1\"\n[search]\nstrategy = \"refine\"\n" \
+                      "objectives = [\"f1\", \"f2\"]\n"
+    dse_job_t *job = s_parse_ok(RF "margin = { f2 = 0.0, f1 = 0.25 }\n" EV);
+    if (!job)
+        return;
+    CHECK(job->margin[0] == 0.25 && job->margin[1] == 0);
+    char *a = dse_job_canonical(job);
+    CHECK(strstr(a, "margin = { f1 = 0.25, f2 = 0.0 }\n") != NULL);
+    dse_job_t *again = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_config_parse("canonical", a, strlen(a), DSE_CONFIG_CANONICAL, &again, &err), 0);
+    if (again) {
+        char *b = dse_job_canonical(again);
+        CHECK_STR(b, a);
+        free(b);
+        dse_job_destroy(&again);
+    }
+    free(a);
+    dse_job_destroy(&job);
+    /* a table naming one objective: the other keeps the default */
+    job = s_parse_ok(RF "margin = { f1 = 0.3 }\n" EV);
+    if (job) {
+        CHECK(job->margin[0] == 0.3 && job->margin[1] == 0.1);
+        dse_job_destroy(&job);
+    }
+    /* the same margin everywhere reads as before: one number */
+    job = s_parse_ok(RF "margin = 0.12\n" EV);
+    if (job) {
+        char *c = dse_job_canonical(job);
+        CHECK(strstr(c, "margin = 0.12\n") != NULL);
+        free(c);
+        dse_job_destroy(&job);
+    }
+    static const s_bad_t bad[] = {
+        {"margin unknown objective", RF "margin = { f1 = 0.1, f3 = 0.2 }\n" EV, 12, 22,
+         "margin: 'f3' is not an objective of the layers (they are: f1, f2)"},
+        {"margin negative", RF "margin = { f2 = -0.5 }\n" EV, 12, 17, "margin of f2 must be 0 to 100"},
+        {"margin string", RF "margin = { f1 = \"10%\" }\n" EV, 12, 17, "must be"},
+        {"margin number range", RF "margin = 101\n" EV, 12, 10, "margin must be 0 to 100"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        dse_job_t *j = NULL;
+        dse_error_t e = DSE_ERROR_INIT;
+        int rc = dse_config_parse("bad.toml", bad[i].text, strlen(bad[i].text), 0, &j, &e);
+        CHECK_INT(rc, DSE_ECONFIG);
+        dse_job_destroy(&j);
+        if (e.line != bad[i].line || e.col != bad[i].col || !strstr(e.msg, bad[i].msg))
+            dse__test_fail(__FILE__, __LINE__, "case '%s': %d:%d %s", bad[i].name, e.line, e.col,
+                           e.msg);
+    }
+#undef RF
+#undef EV
+}

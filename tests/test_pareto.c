@@ -435,7 +435,7 @@ DSE_TEST(pareto_filter_4d_large)
 DSE_TEST(pareto_filter_large_signed_batches)
 {
     uint64_t rng = 4099;
-    for (size_t k = 3; k <= 4; k++) {
+    for (size_t k = 3; k <= 6; k++) {
         /* one class (16-bit digits); objectives on the plane where they
          * sum to a constant, minus a few bumps (large fronts: the sort, not
          * the insertion prefilter), on a grid around zero */
@@ -458,7 +458,7 @@ DSE_TEST(pareto_filter_large_signed_batches)
                     memcpy(s.row + i * s.width, s.row + q * s.width, s.width * sizeof *s.row);
                     break;
                 }
-        int obj[4] = {2, 0, 1, 3};
+        int obj[6] = {2, 0, 1, 3, 5, 4};
         dse_front_t *want = s_brute(&s, k, obj);
         dse_front_t *got = s_filtered(&s, k, obj, 0, s.n);
         if (!s_same(got, want))
@@ -466,8 +466,13 @@ DSE_TEST(pareto_filter_large_signed_batches)
                            dse_front_size(got), dse_front_size(want));
         dse_front_destroy(&got);
         got = dse_front_new(s.width, k, obj);
+        /* (the row after each filter goes in by insertion: the filter
+         * after it must not take the front for sorted) */
         for (size_t i = 0; i < s.n; i++) {
-            dse_front_push(got, s.idx[i], s.cin[i], s.cout[i], s.row + i * s.width);
+            if (i % 1500 == 0 && i)
+                dse_front_insert(got, s.idx[i], s.cin[i], s.cout[i], s.row + i * s.width);
+            else
+                dse_front_push(got, s.idx[i], s.cin[i], s.cout[i], s.row + i * s.width);
             if (i % 1500 == 1499)
                 dse_front_filter(got);
         }

@@ -597,3 +597,75 @@ DSE_TEST(pulp_wasted_points_and_time)
     CHECK(dse_model_net_metric(M, "time_us") >= 0);
     dse_evaljob_destroy(&ej);
 }
+
+/* The thread's memo of matmul costs by tile dims (issue 12) changes no
+ * bit: random points of configs/resnet8-train-huge.toml-like layers (every
+ * tile size, both bufferings, 1 to 8 cores, best / fixed fp32 / fp16
+ * kernels, pruning) evaluated twice with the memo on (the second time from
+ * it) give the metrics of the same points costed afresh with it off. */
+DSE_TEST(pulp_memo_matches_fresh)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 131072;
+    add_layer_pads(job, DSE_OP_CONV2D, 3, 32, 32, 16, 3, 1, 1, 1, 1, 1);
+    add_layer_pads(job, DSE_OP_CONV2D, 16, 32, 32, 32, 3, 2, 0, 0, 1, 1);
+    add_layer_pads(job, DSE_OP_PW, 16, 32, 32, 32, 1, 2, 0, 0, 0, 0);
+    add_layer_pads(job, DSE_OP_CONV2D, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1);
+    add_layer_pads(job, DSE_OP_DW, 32, 16, 16, 32, 3, 1, 1, 1, 1, 1);
+    add_layer(job, DSE_OP_LINEAR, 64, 1, 1, 10, 1, 1, 0);
+    enum { N = 6000 };
+    static double p[N][DSE_PULP_P__COUNT], first[N][DSE_PULP_M__COUNT];
+    uint64_t rng = 0x9e3779b97f4a7c15ull, compared = 0, feasible = 0;
+    for (size_t li = 0; li < job->n_layers; li++) {
+        dse_layer_t *l = &job->layers[li];
+        int64_t cout = l->op == DSE_OP_LINEAR ? l->n : l->cout;
+        int64_t cin = l->op == DSE_OP_LINEAR ? l->k : l->cin;
+        int64_t ho = l->op == DSE_OP_LINEAR ? 1 : l->hout, wo = l->op == DSE_OP_LINEAR ? 1 : l->wout;
+        void *ctx;
+        dse_error_t err = DSE_ERROR_INIT;
+        CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0); /* no space: the direct path */
+        int ok[N];
+        for (int pass = 0; pass < 3; pass++) {
+            dse__pulp_memo(pass < 2);
+            for (int i = 0; i < N; i++) {
+                if (pass == 0) {
+                    uint64_t r[8];
+                    for (int k = 0; k < 8; k++) {
+                        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                        r[k] = rng >> 33;
+                    }
+                    double *q = p[i];
+                    q[DSE_PULP_P_TILE_COUT] = (double)(1 + r[0] % (uint64_t)cout);
+                    q[DSE_PULP_P_TILE_HO] = (double)(1 + r[1] % (uint64_t)ho);
+                    q[DSE_PULP_P_TILE_WO] = (double)(1 + r[2] % (uint64_t)wo);
+                    q[DSE_PULP_P_TILE_CIN] = (double)(r[3] % (uint64_t)(cin + 1));
+                    q[DSE_PULP_P_BUFFERING] = (double)(r[4] % 2);
+                    q[DSE_PULP_P_CORES] = (double)(1 + r[5] % 8);
+                    q[DSE_PULP_P_MATMUL] = (double)(r[6] % (1 + DSE_MM_FP32_COUNT + 2));
+                    q[DSE_PULP_P_PRUNE] = (double)(r[7] % 3) * 0.25;
+                }
+                double m[DSE_PULP_M__COUNT];
+                memset(m, 0, sizeof m);
+                int f = M->evaluate(ctx, p[i], m);
+                if (pass == 0) {
+                    ok[i] = f;
+                    memcpy(first[i], m, sizeof m);
+                    continue;
+                }
+                CHECK_INT(f, ok[i]);
+                if (memcmp(m, first[i], sizeof m) != 0) {
+                    CHECK(!"metrics differ with and without the memo");
+                    fprintf(stderr, "layer %zu point %d pass %d\n", li, i, pass);
+                    break;
+                }
+                compared++;
+                feasible += f != 0;
+            }
+        }
+        M->release(ctx);
+    }
+    dse__pulp_memo(1);
+    CHECK(compared == 2 * N * job->n_layers);
+    CHECK(feasible > 1000);
+    free_job(job);
+}

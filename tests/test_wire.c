@@ -24,6 +24,9 @@ static int64_t s_row_cout[] = {INT64_MAX, 32, -70000};
 static double s_row_m[] = {1.5, -0.0, 1e300, 4, 5, 6, 7.25, 8, 9};
 static dse_wire_quarantined_t s_quar[] = {{1, 100, 200, 3, "evaluate crashed"},
                                           {4294967295u, 0, UINT64_MAX, 3, ""}};
+static dse_wire_verified_t s_verified[] = {
+    {1, 17, 2, "host-a #1", "host-b #2", "cycles", "", 1234.5, 1851.75},
+    {0, UINT64_MAX, 3, "cache", "", "", "no other worker", 0, 0}};
 
 /* One sample of every message. */
 static size_t s_samples(dse_msg_t *m)
@@ -74,6 +77,8 @@ static size_t s_samples(dse_msg_t *m)
     n++;
     m[n].cmd = DSE_MSG_DONE;
     m[n].done = (dse_msg_done_t){5, {10, 5, 5, 1}, 10, 2, 2, s_quar, 3, 99.75};
+    m[n].done.n_verified = 2;
+    m[n].done.verified = s_verified;
     n++;
     m[n].cmd = DSE_MSG_ERROR;
     m[n].error = (dse_msg_error_t){"config: line 3: unknown key"};
@@ -143,6 +148,12 @@ DSE_TEST(wire_roundtrip)
     CHECK_STR(d.done.quarantined[0].error, "evaluate crashed");
     CHECK(d.done.quarantined[1].hi == UINT64_MAX);
     CHECK(d.done.wall == 99.75);
+    CHECK_INT(d.done.n_verified, 2);
+    CHECK_INT(d.done.verified[0].status, 2);
+    CHECK_STR(d.done.verified[0].second, "host-b #2");
+    CHECK(d.done.verified[0].b == 1851.75);
+    CHECK(d.done.verified[1].point == UINT64_MAX);
+    CHECK_STR(d.done.verified[1].note, "no other worker");
     dse_msg_release(&d);
     dse_strbuf_release(&sb);
     dse_wire_encode(&m[0], &sb);

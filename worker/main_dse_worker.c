@@ -33,6 +33,10 @@ static void s_usage(FILE *out)
             "                           \"command\"); with PROG (an absolute path) only that one\n"
             "  --tag TAG                take measured jobs that require TAG (repeatable)\n"
             "  --keep-failed            keep the working folder of a point that failed\n"
+            "  --key FILE               CURVE: this worker's pair (NAME.key of dse-keygen;\n"
+            "                           NAME.pub goes into the coordinator's\n"
+            "                           KEYS/allowed/workers/)\n"
+            "  --coordinator-key FILE   CURVE: the coordinator's public key (its .pub)\n"
             "  --topology DESC          an hwloc synthetic topology instead of this host's\n"
             "                           (for tests: \"pack:2 core:4 pu:2\")\n"
             "  -v, --verbose            say what happens\n"
@@ -42,6 +46,7 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     dse_worker_opts_t o = {.pin = 1, .heartbeat_s = 1.0, .heartbeat_misses = 3, .stop = &s_stop};
+    const char *key = NULL, *coordinator_key = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int has_next = i + 1 < argc;
@@ -93,6 +98,10 @@ int main(int argc, char **argv)
                 return 2;
             }
             o.tags[o.n_tags++] = t;
+        } else if (strcmp(a, "--key") == 0 && has_next) {
+            key = argv[++i];
+        } else if (strcmp(a, "--coordinator-key") == 0 && has_next) {
+            coordinator_key = argv[++i];
         } else if (strcmp(a, "--keep-failed") == 0) {
             o.keep_failed = 1;
         } else if (strcmp(a, "--no-pin") == 0) {
@@ -116,8 +125,13 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 2;
     }
-    dse_cli_stop_on_signals(&s_stop);
+    dse_curve_client_t curve;
+    int krc = dse_cli_keys("dse-worker", key, coordinator_key, &curve);
+    if (krc)
+        return krc;
+    o.curve = key ? &curve : NULL;
     dse_error_t err = DSE_ERROR_INIT;
+    dse_cli_stop_on_signals(&s_stop);
     int rc = dse_worker_run(&o, &err);
     if (rc && rc != DSE_ETIMEDOUT) {
         dse_error_print(&err, stderr);

@@ -158,6 +158,9 @@ typedef struct {
     s_thread_arg_t *targs;
     zsock_t *results;        /* PULL: finished tasks */
     zsock_t *dealer;
+    dse_handshake_watch_t *watch; /* the dealer's handshakes */
+    int said_refused;        /* a failed handshake was logged since the last message */
+    int handshakes_closed;   /* handshakes the coordinator closed since the last message */
     s_jobentry_t *jobs;      /* the cache */
     uint64_t session;
     double last_seen;        /* last message from the coordinator */
@@ -209,11 +212,18 @@ static void s_send_ready(s_worker_t *w)
 
 static void s_connect(s_worker_t *w)
 {
+    dse_handshake_watch_destroy(&w->watch);
     zsock_destroy(&w->dealer);
     w->session++;
     w->dealer = zsock_new(ZMQ_DEALER);
     dse_sock_setup(w->dealer);
     zsock_set_linger(w->dealer, 0);
+    /* after a failed handshake (a refused key) libzmq keeps no pipe to the
+     * coordinator, and a blocking send would wait forever: drop instead */
+    zsock_set_sndtimeo(w->dealer, 0);
+    if (w->o->curve)
+        dse_curve_client_apply(w->o->curve, w->dealer);
+    w->watch = dse_handshake_watch_new(w->dealer);
     if (zsock_connect(w->dealer, "%s", w->o->endpoint) != 0)
         fprintf(stderr, "dse-worker: cannot connect to %s\n", w->o->endpoint);
     /* queued tasks of the old session are dropped; running ones finish and
@@ -441,6 +451,8 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
             } else if (r == 0) {
                 w.last_seen = now;
                 w.lost_since = now;
+                w.said_refused = 0;
+                w.handshakes_closed = 0;
                 backoff = 1.0;
                 switch (msg.cmd) {
                 case DSE_MSG_JOB: s_on_job(&w, &msg.job); break;
@@ -463,6 +475,18 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         }
         if (now - w.last_sent >= hb)
             s_heartbeat(&w);
+        char why[1200];
+        int hs = which ? 0 : dse_handshake_watch_failed(w.watch, "worker", o->curve, why,
+                                                        sizeof why);
+        /* one handshake closed may be a coordinator going down; a refusal
+         * or a mismatch is not */
+        if (hs == 2 || (hs == 1 && ++w.handshakes_closed >= 3)) {
+            if (!w.said_refused)
+                fprintf(stderr, "dse-worker: %s; retrying with backoff\n", why);
+            w.said_refused = 1;
+            /* libzmq would try again every 100 ms: wait for the backoff */
+            zsock_disconnect(w.dealer, "%s", o->endpoint);
+        }
         if (now - w.last_seen > hb * misses) {
             /* the coordinator is silent: reconnect with backoff */
             if (next_reconnect == 0) {
@@ -526,6 +550,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         s_job_unref(w.jobs);
         w.jobs = next;
     }
+    dse_handshake_watch_destroy(&w.watch);
     zsock_destroy(&w.dealer);
     zsock_destroy(&w.results);
     free(w.threads);

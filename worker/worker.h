@@ -12,6 +12,7 @@
 
 #include <signal.h>
 
+#include "core/auth.h"
 #include "core/error.h"
 
 typedef struct {
@@ -34,6 +35,10 @@ typedef struct {
     const char *tags[8];
     int n_tags;
     int keep_failed;
+    /* CURVE keys (core/auth.h: --key, --coordinator-key), or NULL. A
+     * refused key is said once per refusal streak, and retried with the
+     * usual backoff (the coordinator may be restarted with the key). */
+    const dse_curve_client_t *curve;
 } dse_worker_opts_t;
 
 /* Runs a worker until *stop is set or the death timeout expires. Returns 0

@@ -143,3 +143,36 @@ run_on_two_workers() {
     RUN=$!
     PIDS="$PIDS $RUN"
 }
+
+pw_measured_head() { # the body of a two-layer measured job up to [evaluator] kind (t_measured, t_verify)
+    cat <<'TOML'
+[target]
+model = "pulp-cluster"
+hardware = "pulp-open"
+[workload]
+dtype = "fp32"
+steps = ["fw"]
+[[workload.layer]]
+name = "pw1"
+op = "pw"
+in_shape = [16, 8, 8]
+out_channels = 16
+[[workload.layer]]
+name = "pw2"
+op = "pw"
+in_shape = [16, 8, 8]
+out_channels = 32
+[space]
+tile_cout = "divisors"
+tile_ho = [4, 8]
+tile_wo = [8]
+buffering = ["single", "double"]
+matmul = ["mm", "mm_unroll_2x1"]
+[search]
+objectives = ["cycles", "l1_bytes"]
+[cluster]
+heartbeat = 0.2
+[evaluator]
+kind = "command"
+TOML
+}

@@ -30,6 +30,9 @@ rc=$?
 [ $rc -eq 1 ] || { cat "$T/err"; fail "file-size limit: exit $rc, expected 1"; }
 grep -q "^$T/ref/[a-z_]*\.[a-z]*: write failed: File too large" "$T/err" ||
     { cat "$T/err"; fail "file-size limit: message"; }
+# the run's journal (OUT/.dse-state) met the limit first: said once, and the run went on
+grep -q "$T/ref/.dse-state/journal: write failed: File too large; the journal is off from now on" \
+    "$T/err" || { cat "$T/err"; fail "file-size limit: the journal's failure was not said"; }
 intact "$T/ref"
 
 note "a full disk"

@@ -5,7 +5,7 @@
 command -v make >/dev/null 2>&1 || { echo "SKIPPED: no make"; exit 0; }
 [ -f Makefile ] || { echo "SKIPPED: not run from the checkout"; exit 0; }
 for b in "$BIN"/bench-*; do
-    [ -x "$b" ] || continue
+    [ -f "$b" ] && [ -x "$b" ] || continue
     o="$BIN/bench/$(basename "$b" | sed 's/^bench-//').o"
     [ -f "$o" ] || fail "$o was deleted after the build: the next make links $(basename "$b") again"
 done

@@ -18,37 +18,7 @@ measured_job() { # OUT_TOML NAME TIMEOUT MAX_ATTEMPTS [extra TOML line] -- fake-
     f=$1; name=$2; to=$3; ma=$4; extra=$5; shift 5
     args=""
     for a in "$@"; do args="$args\"$a\", "; done
-    cat >"$f" <<TOML
-[job]
-name = "$name"
-[target]
-model = "pulp-cluster"
-hardware = "pulp-open"
-[workload]
-dtype = "fp32"
-steps = ["fw"]
-[[workload.layer]]
-name = "pw1"
-op = "pw"
-in_shape = [16, 8, 8]
-out_channels = 16
-[[workload.layer]]
-name = "pw2"
-op = "pw"
-in_shape = [16, 8, 8]
-out_channels = 32
-[space]
-tile_cout = "divisors"
-tile_ho = [4, 8]
-tile_wo = [8]
-buffering = ["single", "double"]
-matmul = ["mm", "mm_unroll_2x1"]
-[search]
-objectives = ["cycles", "l1_bytes"]
-[cluster]
-heartbeat = 0.2
-[evaluator]
-kind = "command"
+    { printf '[job]\nname = "%s"\n' "$name"; pw_measured_head; cat <<TOML
 command = ["$SIM", ${args}"layer={layer}", "cin={cin}", "cout={cout}", "h={h}", "w={w}", "tile_cout={tile_cout}", "tile_ho={tile_ho}", "matmul={matmul}", "buffering={buffering}"]
 timeout = $to
 max_attempts = $ma
@@ -57,6 +27,7 @@ metrics = { cycles = '\[0\] cycles = (\d+)' }
 cache_key = "fake-sim 1"
 $extra
 TOML
+    } >"$f"
 }
 
 note "refused without --allow-command"

@@ -2,7 +2,8 @@
 # by at most 5% (so the model's relative error is at most 0.05/0.95, and a
 # margin of 0.12 >= (1 + delta)/(1 - delta) - 1 = 0.111 guarantees the
 # result): the layer fronts equal those of measuring every point, while
-# refine measures a fraction of the points (reported).
+# refine measures a fraction of the points (reported); the same with a
+# margin per objective (0 on l1_bytes, which the fake does not measure).
 . tests/integration/lib.sh
 cat >"$T/job.toml" <<TOML
 [job]
@@ -66,6 +67,32 @@ got=$(json_field "$T/refine/summary.json" measured)
 points=$(json_field "$T/all/summary.json" points)
 note "refine measured $got of $points points ($all feasible points measured by exhaustive)"
 [ "$got" -lt "$all" ] || fail "refine measured every feasible point"
+# a margin per objective: l1_bytes is the model's exact value (the fake
+# measures the cycles only), so it needs none and the guarantee still holds
+sed 's/STRATEGY/refine/; s/^MARGIN$/margin = { cycles = 0.12, l1_bytes = 0.0 }/' "$T/job.toml" \
+    >"$T/per.toml"
+"$BIN/dse-run" "$T/per.toml" --workers 2 --allow-command --no-cache --output "$T/per" -q \
+    || fail "refine with a margin per objective"
+cmp "$T/all/pareto_layers.csv" "$T/per/pareto_layers.csv" || fail "per-objective margin: fronts differ"
+per=$(json_field "$T/per/summary.json" measured)
+note "with margin 0 on l1_bytes: $per measured"
+[ "$per" -le "$got" ] || fail "a margin of 0 on l1_bytes measured more points"
+# a simulator whose constants differ from the preset's (150 cycles more
+# per tile): refine refits the model's calibratable keys between rounds,
+# and its fronts still equal those of measuring every point
+sed 's/STRATEGY/exhaustive/; s/^MARGIN$//; s/"--perturb", "0.05", /"--per-tile", "150", "tiles={model.tiles}", /' \
+    "$T/job.toml" >"$T/tall.toml"
+sed 's/STRATEGY/refine/; s/^MARGIN$/margin = 0.12/; s/"--perturb", "0.05", /"--per-tile", "150", "tiles={model.tiles}", /' \
+    "$T/job.toml" >"$T/tile.toml"
+"$BIN/dse-run" "$T/tall.toml" --workers 2 --allow-command --no-cache --output "$T/tall" -q \
+    || fail "measuring every point (per-tile fake)"
+"$BIN/dse-run" "$T/tile.toml" --workers 2 --allow-command --no-cache --output "$T/tile" -v \
+    >"$T/tile.out" 2>&1 || { tail "$T/tile.out"; fail "refine (per-tile fake)"; }
+cmp "$T/tall/pareto_layers.csv" "$T/tile/pareto_layers.csv" || fail "per-tile fake: refine's fronts differ"
+grep "refine refitted" "$T/tile.out" || fail "refine did not refit the model between rounds"
+rms=$(sed -n 's/.*rms log error \([0-9.]*\) before the first -> \([0-9.]*\).*/\1 \2/p' "$T/tile.out" | head -1)
+awk -v r="$rms" 'BEGIN { split(r, a, " "); exit !(a[2] < a[1] / 2) }' || fail "the refit did not halve the error ($rms)"
+note "per-tile fake: refine measured $(json_field "$T/tile/summary.json" measured) of $(json_field "$T/tall/summary.json" measured) feasible points"
 # a model job may not use refine
 sed 's/STRATEGY/refine/; s/^MARGIN$//; /^\[evaluator\]/,$d' "$T/job.toml" >"$T/bad.toml"
 "$BIN/dse-run" "$T/bad.toml" --check >"$T/bad.out" 2>&1 && fail "refine without a command accepted"
