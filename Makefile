@@ -2,7 +2,7 @@
 #
 #   make          build everything under build/
 #   make deps     install the Debian packages the project needs (when missing)
-#   make test     deps, build, every test (unit, TOML conformance, integration)
+#   make test     deps, build, every test (layering, unit, TOML conformance, integration)
 #   make run      deps, build, then the main job on configs/quickstart.toml
 #   make asan     the tests under -fsanitize=address,undefined (in build/asan)
 #   make fuzz     libFuzzer: TOML parser, wire decoders, job text (FUZZ_SECONDS each, default 60)
@@ -24,7 +24,7 @@ CPPFLAGS_ALL := -I. -I$(BUILD) -D_GNU_SOURCE $(PKG_CFLAGS)
 CFLAGS_ALL   := -std=c11 $(OPT) $(SANITIZE) $(WARN) -MMD -MP $(CFLAGS)
 LDLIBS_ALL   := $(PKG_LIBS) -lpthread -lm $(LDLIBS)
 
-LIB_DIRS  := core kernels hwmodels search coordinator worker
+LIB_DIRS  := core kernels hwmodels config eval search outputs worker coordinator
 LIB_SRCS  := $(filter-out %/main_dse_run.c %/main_dse_coordinator.c %/main_dse_worker.c \
                %/main_dse_kernel_timer.c %/main_dse_keygen.c, \
                $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
@@ -46,7 +46,8 @@ ALL_OBJS  := $(LIB_OBJS) $(TEST_OBJS) $(BUILD)/coordinator/main_dse_run.o \
              $(BUILD)/tests/hostile_peer.o \
              $(BENCH_SRCS:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration chaos
+.PHONY: all deps test unit check-build run asan fuzz fuzz-onnx bench clean toml-test integration chaos \
+        layering
 .DEFAULT_GOAL := all
 # The benchmarks' objects come from a pattern chain: without this, make
 # deletes them as intermediates and links every benchmark again at the next
@@ -129,6 +130,15 @@ unit: $(BUILD)/dse-tests
 toml-test: $(BUILD)/toml-decoder
 	timeout 600 sh tests/toml-test.sh $(BUILD)/toml-decoder
 
+# the library's layering, from the objects' symbols (tools/layering.sh)
+MAIN_OBJS := $(BUILD)/coordinator/main_dse_run.o $(BUILD)/coordinator/main_dse_coordinator.o \
+             $(BUILD)/worker/main_dse_worker.o $(BUILD)/worker/main_dse_kernel_timer.o \
+             $(BUILD)/coordinator/main_dse_keygen.o
+layering: $(LIB_OBJS) $(MAIN_OBJS)
+	@sh tools/layering.sh --self-test
+	@sh tools/layering.sh --includes
+	@sh tools/layering.sh $(filter-out $(BUILD)/onnx/%,$(LIB_OBJS)) $(MAIN_OBJS)
+
 integration: all
 	@BUILD=$(BUILD) timeout 1800 sh tests/integration/run.sh
 
@@ -138,6 +148,7 @@ chaos: all
 
 test: deps
 	$(MAKE) all
+	$(MAKE) layering
 	$(MAKE) unit
 	$(MAKE) toml-test
 	$(MAKE) integration

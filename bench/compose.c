@@ -16,8 +16,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/config.h"
-#include "core/outputs.h"
+#include "config/config.h"
+#include "outputs/outputs.h"
 #include "core/pareto.h"
 #include "core/util.h"
 #include "search/compose.h"

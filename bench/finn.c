@@ -84,7 +84,7 @@ int main(int argc, char **argv)
             continue;
         job.hw[DSE_FINN_HW_ESTIMATES] = est;
         void *ctx = NULL;
-        if (m->prepare(&job, 0, &ctx, &err) != 0) {
+        if (m->prepare(&job, 0, 0, &ctx, &err) != 0) {
             dse_error_print(&err, stderr);
             return 1;
         }
@@ -99,7 +99,7 @@ int main(int argc, char **argv)
             for (size_t k = 0; k < DSE_FINN_N_PARAMS; k++)
                 p[k] = space->values[k][0];
             for (uint64_t i = 0; i < n; i++) {
-                if (i) /* the next point: the odometer of worker/eval.c */
+                if (i) /* the next point: the odometer of eval/eval.c */
                     for (size_t k = 0; k < DSE_FINN_N_PARAMS; k++) {
                         if (++dig[k] < space->n_values[k]) {
                             p[k] = space->values[k][dig[k]];

@@ -24,12 +24,12 @@
 #include <unistd.h>
 
 #include "coordinator/mcache.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/eval.h"
-#include "worker/measure.h"
+#include "eval/eval.h"
+#include "eval/measure.h"
 
 extern char **environ;
 

@@ -98,7 +98,7 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
         dse_space_t *keep = l->space;
         if (!cached)
             l->space = NULL; /* no space at prepare: no cache, direct evaluation */
-        int rc = M->prepare(&job, li, &ctx, &err);
+        int rc = M->prepare(&job, li, 0, &ctx, &err);
         l->space = keep;
         if (rc != 0) {
             fprintf(stderr, "prepare: %s\n", err.msg);

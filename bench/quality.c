@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/outputs.h"
+#include "config/config.h"
+#include "outputs/outputs.h"
 #include "core/pareto.h"
 #include "core/space.h"
 #include "core/util.h"

@@ -43,16 +43,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/pareto.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "search/nsga2.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/fit.h"
 #include "search/refine.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 #define S_D 0.05
 
@@ -127,7 +127,7 @@ static void s_config(const char *path, double margin, double other)
         while (k < jb->model->n_preset_keys && strcmp(jb->model->preset_keys[k].name, s_truth_key))
             k++;
         if (k == jb->model->n_preset_keys ||
-            dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &s_truth_ej, &err) != 0) {
+            dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &s_truth_ej, &err) != 0) {
             fprintf(stderr, "bench-refine: %s: no hardware key '%s'\n", path, s_truth_key);
             dse_evaljob_destroy(&ej);
             return;
@@ -163,7 +163,7 @@ static void s_config(const char *path, double margin, double other)
     /* the rounds of every layer in step, the model's calibratable keys
      * refitted to all measurements between rounds, as the search does */
     dse_evaljob_t *fit_ej = NULL;
-    if (dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &fit_ej, &err) != 0)
+    if (dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err) != 0)
         dse_error_print(&err, stderr);
     for (int round = 0, more = 1; more; round++) {
         dse_fit_t fit;

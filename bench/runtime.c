@@ -24,12 +24,12 @@
 
 #include "coordinator/coord.h"
 #include "core/auth.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static dse_evaljob_t *s_job(const char *text)
 {

@@ -66,7 +66,7 @@ int main(void)
     void *ctx[NL];
     dse_error_t err = DSE_ERROR_INIT;
     for (int i = 0; i < NL; i++)
-        if (md->prepare(&job, (size_t)i, &ctx[i], &err) < 0) {
+        if (md->prepare(&job, (size_t)i, 0, &ctx[i], &err) < 0) {
             fprintf(stderr, "prepare: %s\n", err.msg);
             return 1;
         }

@@ -15,11 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static char *widen(const char *text, const char *model)
 {
@@ -110,9 +110,9 @@ static dse_evaljob_t *load(const char *arg)
 }
 
 /* Seconds for one pass over every layer. */
-static double pass(const dse_evaljob_t *ej, int skip, dse_counters_t *cnt)
+static double pass(dse_evaljob_t *ej, int skip, dse_counters_t *cnt)
 {
-    dse_eval_skip = skip;
+    ej->no_skip = !skip;
     memset(cnt, 0, sizeof *cnt);
     double t0 = dse_now();
     for (size_t li = 0; li < ej->job->n_layers; li++) {
@@ -122,7 +122,7 @@ static double pass(const dse_evaljob_t *ej, int skip, dse_counters_t *cnt)
         dse_front_destroy(&f);
     }
     double dt = dse_now() - t0;
-    dse_eval_skip = 1;
+    ej->no_skip = 0;
     return dt;
 }
 
@@ -131,7 +131,7 @@ static double pass(const dse_evaljob_t *ej, int skip, dse_counters_t *cnt)
 static int s_once; /* --once: one pass each (spaces too slow to repeat) */
 static int s_only = -1; /* --off / --on: 20 passes in that mode alone (for perf stat) */
 
-static void timed(const dse_evaljob_t *ej, double *t_off, double *t_on, dse_counters_t *off,
+static void timed(dse_evaljob_t *ej, double *t_off, double *t_on, dse_counters_t *off,
                   dse_counters_t *on)
 {
     double spent = 0;

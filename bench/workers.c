@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"

@@ -9,7 +9,7 @@
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "search/fit.h"
-#include "worker/measure.h"
+#include "eval/measure.h"
 
 int dse_calibrate(dse_evaljob_t *ej, dse_mcache_t *cache, const char *path,
                   dse_calibration_t *out, dse_error_t *err)

@@ -18,7 +18,7 @@
 
 #include "coordinator/mcache.h"
 #include "core/error.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 typedef struct {
     size_t points;           /* measured points used */

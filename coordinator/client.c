@@ -235,11 +235,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                         dse_front_push(res->all[lf->layer], lf->rows.index[i], lf->rows.cin[i],
                                        lf->rows.cout[i], row);
                 }
-                res->per_layer[lf->layer].evaluated = lf->counters.evaluated;
-                res->per_layer[lf->layer].feasible = lf->counters.feasible;
-                res->per_layer[lf->layer].infeasible = lf->counters.infeasible;
-                res->per_layer[lf->layer].skipped = lf->counters.skipped;
-                res->per_layer[lf->layer].why = lf->counters.why;
+                res->per_layer[lf->layer] = lf->counters;
                 layers_got++;
                 break;
             }

@@ -13,8 +13,8 @@
 
 #include "core/auth.h"
 #include "core/error.h"
-#include "core/outputs.h"
-#include "worker/eval.h"
+#include "outputs/outputs.h"
+#include "eval/eval.h"
 
 typedef struct {
     const char *endpoint; /* the coordinator's client endpoint */

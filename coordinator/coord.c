@@ -12,22 +12,22 @@
 
 #include "coordinator/journal.h"
 #include "coordinator/mcache.h"
+#include "config/evaluator.h"
 #include "coordinator/verify.h"
 #include "core/auth.h"
-#include "core/evaluator.h"
-#include "core/outputs.h"
+#include "outputs/outputs.h"
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/search.h"
-#include "worker/eval.h"
-#include "worker/measure.h"
+#include "eval/eval.h"
+#include "eval/measure.h"
 
-#define S_UNIT_BITS 40
-#define S_UNIT_MASK ((1ULL << S_UNIT_BITS) - 1)
+#define S_UNIT_BITS DSE_WIRE_UNIT_BITS /* core/wire.h */
+#define S_UNIT_MASK DSE_WIRE_UNIT_MASK
 #define S_MAX_CAPS 16
 /* A slot is what a lease holds and a WORK message names: a unit of the
  * search (its number), or, with this bit set, a piece of a unit that was
@@ -1057,7 +1057,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
     dse_msg_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
-    m.progress.total = dse_search_total(j->search);
+    m.progress.total = dse_search_budget(j->search);
     m.progress.units_done = (uint32_t)(j->done + j->n_quar_units);
     m.progress.units_total = (uint32_t)dse_search_n_units(j->search);
     m.progress.hv = s_progress_hv(j);
@@ -1098,11 +1098,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         dse_msg_t m = {.cmd = DSE_MSG_LAYER_FRONT};
         m.layer_front.job = j->id;
         m.layer_front.layer = (uint32_t)i;
-        m.layer_front.counters.evaluated = j->per_layer[i].evaluated;
-        m.layer_front.counters.feasible = j->per_layer[i].feasible;
-        m.layer_front.counters.infeasible = j->per_layer[i].infeasible;
-        m.layer_front.counters.skipped = j->per_layer[i].skipped;
-        m.layer_front.counters.why = j->per_layer[i].why;
+        m.layer_front.counters = j->per_layer[i];
         /* with dump_all the client gets every feasible point and filters */
         const dse_front_t *f = j->all ? j->all[i] : j->fronts[i];
         m.layer_front.rows.width = (uint32_t)dse_front_width(f);
@@ -1332,13 +1328,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, uint3
     m.work.unit = (j->id << S_UNIT_BITS) | u;
     m.work.epoch = j->lp[li].epoch;
     m.work.digest = j->ej->digest;
-    m.work.layer = unit.layer;
-    m.work.kind = (uint32_t)unit.kind;
-    m.work.lo = unit.lo;
-    m.work.hi = unit.hi;
-    m.work.key = unit.key;
-    m.work.indices = (uint64_t *)unit.indices;
-    m.work.n_indices = unit.n;
+    dse_unit_to_work(&unit, &m.work);
     s_send_worker(c, w, &m);
 }
 
@@ -1751,7 +1741,7 @@ static s_job_t *s_take_lease(dse_coord_t *c, s_worker_t *w, uint64_t wire_unit, 
  * s_piece_settled). A measured job's rows are kept whatever the per-layer
  * constraints (so that they can be cached): they are checked here. */
 static void s_merge(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t *unit,
-                    const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
+                    const dse_counters_t *cn, size_t n, const uint64_t *index,
                     const int64_t *cin, const int64_t *cout, const double *metrics, size_t width)
 {
     /* journaled as it came, before the measured rows are filtered: a replay
@@ -1837,7 +1827,7 @@ static void s_resolve_local(dse_coord_t *c, s_job_t *j, uint64_t from, uint64_t 
         if (idx >= sp->size)
             continue;
         dse_space_decode(sp, idx, params);
-        dse_wire_counters_t cn = {1, 0, 0, 0};
+        dse_counters_t cn = {1, 0, 0, 0};
         if (!m->evaluate(j->ej->ctx[unit.layer], params, metrics)) {
             cn.infeasible = 1;
             dse_eval_tally(job, 0, metrics, &cn.why);
@@ -2043,7 +2033,7 @@ static void *s_build_thread(void *arg)
     s_pending_t *pj = arg;
     dse_error_t err = DSE_ERROR_INIT;
     double *rate = NULL;
-    int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), &pj->ej, &err);
+    int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), 0, &pj->ej, &err);
     if (rc == 0) {
         const dse_job_t *job = pj->ej->job;
         double unit_s = job->unit_seconds > 0 ? job->unit_seconds : pj->unit_seconds;
@@ -2297,7 +2287,7 @@ static int s_replay_job(s_replay_t *rp, const dse_jrec_t *r, double now)
     dse_evaljob_t *ej = NULL;
     dse_search_t *search = NULL;
     dse_error_t e = DSE_ERROR_INIT;
-    if (dse_evaljob_from_text(r->text, strlen(r->text), &ej, &e) != 0)
+    if (dse_evaljob_from_text(r->text, strlen(r->text), 0, &ej, &e) != 0)
         return s_replay_drop(rp, r->job, "?", e.msg);
     if (r->n_rates != ej->job->n_layers || s_need_cache(c, ej->job, &e) != 0 ||
         dse_search_new(ej, r->unit_seconds, r->rates, &search, &e) != 0) {

@@ -592,7 +592,7 @@ int dse_journal_job(dse_journal_t *jr, uint64_t job, const char *text, double un
 }
 
 int dse_journal_merge(dse_journal_t *jr, uint64_t job, uint64_t slot,
-                      const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
+                      const dse_counters_t *cn, size_t n, const uint64_t *index,
                       const int64_t *cin, const int64_t *cout, const double *metrics,
                       size_t width, dse_error_t *err)
 {

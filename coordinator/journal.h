@@ -113,7 +113,7 @@ int dse_journal_live_texts(const char *dir, char ***texts, size_t *n, dse_error_
 int dse_journal_job(dse_journal_t *jr, uint64_t job, const char *text, double unit_seconds,
                     const double *rates, size_t n_rates, dse_error_t *err);
 int dse_journal_merge(dse_journal_t *jr, uint64_t job, uint64_t slot,
-                      const dse_wire_counters_t *cn, size_t n, const uint64_t *index,
+                      const dse_counters_t *cn, size_t n, const uint64_t *index,
                       const int64_t *cin, const int64_t *cout, const double *metrics,
                       size_t width, dse_error_t *err);
 int dse_journal_split(dse_journal_t *jr, uint64_t job, uint64_t slot, dse_error_t *err);

@@ -20,16 +20,17 @@
 #include "coordinator/journal.h"
 #include "coordinator/mcache.h"
 #include "core/cli.h"
-#include "core/config.h"
-#include "core/evaluator.h"
+#include "config/config.h"
+#include "config/evaluator.h"
 #include "core/job.h"
 #include "core/network.h"
 #include "core/onnx.h"
-#include "core/outputs.h"
+#include "outputs/outputs.h"
 #include "core/topo.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
+#include "eval/explain.h"
 
 static volatile sig_atomic_t s_stop;
 static volatile sig_atomic_t s_coord_stop;

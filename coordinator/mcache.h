@@ -1,7 +1,7 @@
 /* mcache.h - the coordinator's cache of measured points.
  *
  * One file per measured point, in DIR/XX/DIGEST (XX: the digest's first two
- * hex digits), named by a digest of the point's key (worker/measure.h:
+ * hex digits), named by a digest of the point's key (eval/measure.h:
  * dse_measure_key) and holding the key itself, checked on every read, so
  * that two keys with one digest never mix. Files are written to a temporary
  * name and renamed: an interrupted job leaves whole entries only, and a

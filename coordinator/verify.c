@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/evaluator.h"
+#include "config/evaluator.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 

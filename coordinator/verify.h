@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "core/job.h"
-#include "core/outputs.h"
+#include "outputs/outputs.h"
 
 typedef struct dse_verify dse_verify_t;
 

@@ -1,15 +1,10 @@
-/* job.c - names of ops and dtypes, job teardown. */
+/* job.c - names of ops and dtypes, constraint comparisons, the accuracy table. */
 #include "core/job.h"
 
-#include "core/evaluator.h"
-
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-
-#include "core/space.h"
-#include "hwmodels/hwmodel.h"
+#include <string.h>
 
 static const char *const s_ops[DSE_OP__COUNT] = {
     [DSE_OP_CONV2D] = "conv2d",       [DSE_OP_DW] = "dw",
@@ -35,6 +30,23 @@ const char *dse_op_name(dse_op_t op)
     return (unsigned)op < DSE_OP__COUNT ? s_ops[op] : NULL;
 }
 
+static const char *const s_steps[DSE_N_STEPS] = {"fw", "wg", "ig"};
+_Static_assert(DSE_STEP_FW == 1u << 0 && DSE_STEP_WG == 1u << 1 && DSE_STEP_IG == 1u << 2,
+               "step i is the bit 1 << i of s_steps");
+
+const char *dse_step_name(unsigned i)
+{
+    return i < DSE_N_STEPS ? s_steps[i] : NULL;
+}
+
+unsigned dse_step_bit(const char *name, size_t len)
+{
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
+        if (strlen(s_steps[i]) == len && memcmp(s_steps[i], name, len) == 0)
+            return 1u << i;
+    return 0;
+}
+
 static const char *const s_dtypes[DSE_DTYPE__COUNT] = {"fp32", "fp16", "int8"};
 static const int s_dtype_bytes[DSE_DTYPE__COUNT] = {4, 2, 1};
 
@@ -46,44 +58,6 @@ const char *dse_dtype_name(dse_dtype_t dt)
 int dse_dtype_bytes(dse_dtype_t dt)
 {
     return (unsigned)dt < DSE_DTYPE__COUNT ? s_dtype_bytes[dt] : 0;
-}
-
-void dse_job_destroy(dse_job_t **job_p)
-{
-    if (!job_p || !*job_p)
-        return;
-    dse_job_t *job = *job_p;
-    for (size_t i = 0; i < job->n_layers; i++) {
-        free(job->layers[i].name);
-        free(job->layers[i].src_names[0]);
-        free(job->layers[i].src_names[1]);
-        dse_space_destroy(&job->layers[i].space);
-    }
-    free(job->layers);
-    free(job->onnx);
-    for (size_t i = 0; i < job->n_onnx_ignore; i++)
-        free(job->onnx_ignore[i]);
-    free(job->onnx_ignore);
-    for (size_t i = 0; i < job->n_onnx_dropped; i++)
-        free(job->onnx_dropped[i]);
-    free(job->onnx_dropped);
-    free(job->path);
-    free(job->name);
-    free(job->output);
-    free(job->hardware);
-    free(job->strategy);
-    free(job->accuracy_prune);
-    free(job->accuracy_value);
-    dse_evaluator_destroy(&job->evaluator);
-    free(job);
-    *job_p = NULL;
-}
-
-double dse_job_hw(const dse_job_t *job, const char *key)
-{
-    int i = dse_model_preset_key(job->model, key);
-    assert(i >= 0);
-    return job->hw[i];
 }
 
 int dse_cmp_holds(dse_cmp_t cmp, double v, double bound)
@@ -114,39 +88,3 @@ double dse_job_accuracy(const dse_job_t *job, double prune)
     return y[n - 1];
 }
 
-int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size)
-{
-    const dse_hwmodel_t *m = job->model;
-    int p = m ? dse_model_param(m, "prune") : -1;
-    int net = m ? dse_model_net_metric(m, "prune") : -1;
-    if (p < 0 || job->n_accuracy > 0)
-        return 0;
-    for (size_t i = 0; i < job->n_objectives; i++)
-        if (job->objectives[i] == net)
-            return 0;
-    size_t layers = 0;
-    double most = 0;
-    for (size_t l = 0; l < job->n_layers; l++) {
-        const struct dse_space *s = job->layers[l].space;
-        if (!s || (size_t)p >= s->n_params)
-            continue;
-        int prunes = 0;
-        for (size_t v = 0; v < s->n_values[p]; v++)
-            if (s->values[p][v] > 0) {
-                prunes = 1;
-                if (s->values[p][v] > most)
-                    most = s->values[p][v];
-            }
-        layers += (size_t)prunes;
-    }
-    if (!layers)
-        return 0;
-    snprintf(buf, size,
-             "warning: %zu layer%s may prune (up to %g) but pruning is neither an objective nor "
-             "covered by an accuracy table: the front will prefer pruned networks, whose "
-             "accuracy loss no model sees, and compare them with unpruned baselines; add "
-             "\"prune\" to [search] objectives, give [search] accuracy a table, or set "
-             "prune = [0.0]",
-             layers, layers == 1 ? "" : "s", most);
-    return 1;
-}

@@ -64,6 +64,11 @@ int dse_dtype_bytes(dse_dtype_t dt);
 
 /* Training steps (bit set). Inference is fw alone. */
 enum { DSE_STEP_FW = 1, DSE_STEP_WG = 2, DSE_STEP_IG = 4 };
+#define DSE_N_STEPS 3
+/* "fw", "wg", "ig": the name of step i (the bit 1u << i), or NULL. */
+const char *dse_step_name(unsigned i);
+/* The DSE_STEP_* bit of the step named by the len bytes at name, or 0. */
+unsigned dse_step_bit(const char *name, size_t len);
 
 typedef struct {
     char *name;
@@ -164,25 +169,12 @@ typedef struct {
     int max_attempts;      /* attempts before a unit is quarantined */
     double unit_seconds;   /* target work per unit */
     /* [evaluator]: NULL = kind "model" (the analytic model alone); else a
-     * command run per point (core/evaluator.h), owned. */
+     * command run per point (config/evaluator.h), owned. */
     struct dse_evaluator *evaluator;
 } dse_job_t;
-
-/* Frees everything the job owns and sets *job_p to NULL. */
-void dse_job_destroy(dse_job_t **job_p);
 
 /* Accuracy of a network whose mean pruning ratio is prune, interpolated in
  * the job's table; NAN outside the table's range. */
 double dse_job_accuracy(const dse_job_t *job, double prune);
-
-/* Like for like: when some layer's space prunes (a "prune" value > 0) but
- * pruning is neither an objective nor covered by an accuracy table
- * ([search] accuracy), the front prefers pruned networks whose accuracy loss
- * no model sees, and compares them with unpruned baselines. Writes the
- * warning (one line, no newline) into buf and returns 1; else 0. */
-int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size);
-
-/* Value of a hardware preset key by name (asserts the model declares it). */
-double dse_job_hw(const dse_job_t *job, const char *key);
 
 #endif

@@ -80,3 +80,19 @@ uint64_t dse_space_index(const dse_space_t *s, const size_t *digits)
         index = index * s->n_values[p] + digits[p];
     return index;
 }
+
+int dse_space_find(const dse_space_t *s, const double *values, uint64_t *index)
+{
+    uint64_t idx = 0, stride = 1;
+    for (size_t p = 0; p < s->n_params; p++) {
+        size_t i = 0;
+        while (i < s->n_values[p] && s->values[p][i] != values[p])
+            i++;
+        if (i == s->n_values[p])
+            return -1 - (int)p;
+        idx += i * stride;
+        stride *= s->n_values[p];
+    }
+    *index = idx;
+    return 0;
+}

@@ -45,6 +45,11 @@ void dse_space_digits(const dse_space_t *s, uint64_t index, size_t *digits);
 /* The inverse of dse_space_digits. */
 uint64_t dse_space_index(const dse_space_t *s, const size_t *digits);
 
+/* The point whose parameter values are values[0 .. n_params), compared
+ * exactly: 0 with *index set, or -1 - p when values[p] is not in parameter
+ * p's domain (the first such p). */
+int dse_space_find(const dse_space_t *s, const double *values, uint64_t *index);
+
 /* Sorts and deduplicates an array of doubles in place; returns the new count. */
 size_t dse_sort_unique(double *v, size_t n);
 

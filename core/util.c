@@ -1,10 +1,12 @@
 /* util.c - allocation, string buffers, files, time, hashing. */
 #include "core/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,18 +108,31 @@ void dse_strbuf_addc(dse_strbuf_t *sb, char c)
     dse_strbuf_add(sb, &c, 1);
 }
 
-void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s)
+/* A quoted string with the escapes TOML basic strings and JSON share: \"
+ * and \\, control characters as \uXXXX (and DEL, which TOML requires
+ * escaped and JSON accepts either way, when del). */
+static void s_add_quoted(dse_strbuf_t *sb, const char *s, int del)
 {
     dse_strbuf_addc(sb, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
             dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
+        else if (*p < 0x20 || (del && *p == 0x7f))
             dse_strbuf_addf(sb, "\\u%04x", *p);
         else
             dse_strbuf_addc(sb, (char)*p);
     }
     dse_strbuf_addc(sb, '"');
+}
+
+void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s)
+{
+    s_add_quoted(sb, s, 1);
+}
+
+void dse_strbuf_add_json_string(dse_strbuf_t *sb, const char *s)
+{
+    s_add_quoted(sb, s, 0);
 }
 
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...)
@@ -290,4 +305,45 @@ void dse_fmt_double(char *buf, size_t size, double v)
         if (strtod(buf, NULL) == v)
             return;
     }
+}
+
+/* ---------------------------------------------------------------- suggestions */
+
+static size_t s_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return SIZE_MAX;
+    size_t prev[65], cur[65];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                        tolower((unsigned char)b[j - 1]));
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
+    }
+    return prev[lb];
+}
+
+const char *dse_suggest(const char *word, const char *const *candidates, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = SIZE_MAX;
+    size_t len = strlen(word);
+    size_t limit = len <= 3 ? 1 : (len <= 6 ? 2 : 3);
+    for (size_t i = 0; i < n; i++) {
+        if (!candidates[i])
+            continue;
+        size_t d = s_edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
 }

@@ -34,6 +34,8 @@ void dse_strbuf_addc(dse_strbuf_t *sb, char c);
 /* Appends s as a TOML basic string: quoted, with '"', '\\' and control
  * characters escaped. */
 void dse_strbuf_add_toml_string(dse_strbuf_t *sb, const char *s);
+/* s as a JSON string, quoted and escaped (the same escapes, DEL left as is). */
+void dse_strbuf_add_json_string(dse_strbuf_t *sb, const char *s);
 void dse_strbuf_addf(dse_strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Detaches the buffer: returns it (caller frees) and resets sb. Never NULL. */
 char *dse_strbuf_detach(dse_strbuf_t *sb, size_t *len);
@@ -60,5 +62,9 @@ uint64_t dse_hash64(const void *data, size_t len, uint64_t seed);
 
 /* Formats a double the shortest way that reads back exactly ("%.17g" trimmed). */
 void dse_fmt_double(char *buf, size_t size, double v);
+
+/* Edit distance helper for suggestions: the candidate closest to `word`
+ * (within a small distance), or NULL. */
+const char *dse_suggest(const char *word, const char *const *candidates, size_t n);
 
 #endif

@@ -13,25 +13,40 @@
 
 const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN] = {'D', 'S', 'E', DSE_WIRE_VERSION};
 
+/* ---- the commands: core/wire.h's DSE_WIRE_COMMANDS, each with its
+ * encoder, decoder and release (s_enc_NAME, s_dec_NAME, s_rel_NAME) ---- */
+
+typedef struct s_cur s_cur_t;
+
+typedef struct {
+    const char *name;
+    void (*encode)(msgpack_packer *pk, const dse_msg_t *msg);
+    int (*decode)(s_cur_t *c, dse_msg_t *msg);
+    void (*release)(dse_msg_t *msg);
+} s_cmd_t;
+
+#define S_DECLARE(NAME, num, member)                                      \
+    static void s_enc_##member(msgpack_packer *pk, const dse_msg_t *msg); \
+    static int s_dec_##member(s_cur_t *c, dse_msg_t *msg);                \
+    static void s_rel_##member(dse_msg_t *msg);
+DSE_WIRE_COMMANDS(S_DECLARE)
+#undef S_DECLARE
+
+#define S_ENTRY(NAME, num, member) [num] = {#NAME, s_enc_##member, s_dec_##member, s_rel_##member},
+static const s_cmd_t s_cmds[] = {DSE_WIRE_COMMANDS(S_ENTRY)};
+#undef S_ENTRY
+
+static const s_cmd_t *s_cmd(int cmd)
+{
+    if (cmd < 0 || (size_t)cmd >= sizeof s_cmds / sizeof s_cmds[0] || !s_cmds[cmd].name)
+        return NULL;
+    return &s_cmds[cmd];
+}
+
 const char *dse_wire_cmd_name(int cmd)
 {
-    switch (cmd) {
-    case DSE_MSG_READY: return "READY";
-    case DSE_MSG_JOB: return "JOB";
-    case DSE_MSG_WORK: return "WORK";
-    case DSE_MSG_RESULT: return "RESULT";
-    case DSE_MSG_FAIL: return "FAIL";
-    case DSE_MSG_HEARTBEAT: return "HEARTBEAT";
-    case DSE_MSG_DISCONNECT: return "DISCONNECT";
-    case DSE_MSG_SUBMIT: return "SUBMIT";
-    case DSE_MSG_ACCEPT: return "ACCEPT";
-    case DSE_MSG_PROGRESS: return "PROGRESS";
-    case DSE_MSG_LAYER_FRONT: return "LAYER_FRONT";
-    case DSE_MSG_DONE: return "DONE";
-    case DSE_MSG_ERROR: return "ERROR";
-    case DSE_MSG_CANCEL: return "CANCEL";
-    }
-    return NULL;
+    const s_cmd_t *c = s_cmd(cmd);
+    return c ? c->name : NULL;
 }
 
 /* ---- encoding ---- */
@@ -49,7 +64,7 @@ static void s_pack_str(msgpack_packer *pk, const char *s)
     msgpack_pack_str_body(pk, s ? s : "", n);
 }
 
-static void s_pack_counters(msgpack_packer *pk, const dse_wire_counters_t *c)
+static void s_pack_counters(msgpack_packer *pk, const dse_counters_t *c)
 {
     size_t n_why = 0;
     for (size_t i = 0; i < DSE_WHY_SLOTS; i++)
@@ -103,164 +118,188 @@ static void s_pack_rows(msgpack_packer *pk, const dse_wire_rows_t *r)
     }
 }
 
+static void s_enc_ready(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    const dse_msg_ready_t *m = &msg->ready;
+    msgpack_pack_array(pk, 5);
+    msgpack_pack_uint32(pk, m->version);
+    s_pack_str(pk, m->host);
+    msgpack_pack_uint32(pk, m->threads);
+    msgpack_pack_uint32(pk, m->credit);
+    msgpack_pack_array(pk, m->n_caps);
+    for (size_t i = 0; i < m->n_caps; i++)
+        s_pack_str(pk, m->caps[i]);
+}
+
+static void s_enc_job(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 2);
+    s_pack_str(pk, msg->job.digest);
+    s_pack_str(pk, msg->job.config);
+}
+
+static void s_enc_work(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    const dse_msg_work_t *m = &msg->work;
+    msgpack_pack_array(pk, 6);
+    msgpack_pack_uint64(pk, m->unit);
+    msgpack_pack_uint32(pk, m->epoch);
+    s_pack_str(pk, m->digest);
+    msgpack_pack_uint32(pk, m->layer);
+    msgpack_pack_uint32(pk, m->kind);
+    if (m->kind == DSE_WORK_RANGE) {
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_uint64(pk, m->lo);
+        msgpack_pack_uint64(pk, m->hi);
+    } else if (m->kind == DSE_WORK_SHUFFLED) {
+        msgpack_pack_array(pk, 3);
+        msgpack_pack_uint64(pk, m->lo);
+        msgpack_pack_uint64(pk, m->hi);
+        msgpack_pack_uint64(pk, m->key);
+    } else {
+        msgpack_pack_array(pk, m->n_indices);
+        for (size_t i = 0; i < m->n_indices; i++)
+            msgpack_pack_uint64(pk, m->indices[i]);
+    }
+}
+
+static void s_enc_result(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 5);
+    msgpack_pack_uint64(pk, msg->result.unit);
+    msgpack_pack_uint32(pk, msg->result.epoch);
+    s_pack_counters(pk, &msg->result.counters);
+    s_pack_rows(pk, &msg->result.rows);
+}
+
+static void s_enc_fail(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint64(pk, msg->fail.unit);
+    msgpack_pack_uint32(pk, msg->fail.epoch);
+    msgpack_pack_int32(pk, msg->fail.code);
+    s_pack_str(pk, msg->fail.message);
+}
+
+static void s_enc_heartbeat(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 3);
+    msgpack_pack_uint64(pk, msg->heartbeat.evaluated);
+    msgpack_pack_uint64(pk, msg->heartbeat.units_done);
+    msgpack_pack_uint32(pk, msg->heartbeat.busy);
+}
+
+static void s_enc_disconnect(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    (void)pk, (void)msg; /* an empty body */
+}
+
+static void s_enc_submit(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 2);
+    s_pack_str(pk, msg->submit.config);
+    msgpack_pack_array(pk, 2);
+    if (msg->submit.dump_all)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+    if (msg->submit.verbose)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+}
+
+static void s_enc_accept(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 2);
+    msgpack_pack_uint64(pk, msg->accept.job);
+    s_pack_str(pk, msg->accept.digest);
+}
+
+static void s_enc_progress(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    const dse_msg_progress_t *m = &msg->progress;
+    msgpack_pack_array(pk, 9);
+    msgpack_pack_uint64(pk, m->job);
+    msgpack_pack_uint64(pk, m->evaluated);
+    msgpack_pack_uint64(pk, m->total);
+    msgpack_pack_uint32(pk, m->units_done);
+    msgpack_pack_uint32(pk, m->units_total);
+    msgpack_pack_uint32(pk, m->workers_alive);
+    msgpack_pack_uint32(pk, m->reissued);
+    msgpack_pack_double(pk, m->elapsed);
+    msgpack_pack_double(pk, m->hv);
+}
+
+static void s_enc_layer_front(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 5);
+    msgpack_pack_uint64(pk, msg->layer_front.job);
+    msgpack_pack_uint32(pk, msg->layer_front.layer);
+    s_pack_counters(pk, &msg->layer_front.counters);
+    s_pack_rows(pk, &msg->layer_front.rows);
+}
+
+static void s_enc_done(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    const dse_msg_done_t *m = &msg->done;
+    msgpack_pack_array(pk, 11);
+    msgpack_pack_uint64(pk, m->job);
+    s_pack_counters(pk, &m->counters);
+    msgpack_pack_uint32(pk, m->units);
+    msgpack_pack_uint32(pk, m->reissued);
+    msgpack_pack_array(pk, m->n_quarantined);
+    for (size_t i = 0; i < m->n_quarantined; i++) {
+        const dse_wire_quarantined_t *q = &m->quarantined[i];
+        msgpack_pack_array(pk, 5);
+        msgpack_pack_uint32(pk, q->layer);
+        msgpack_pack_uint64(pk, q->lo);
+        msgpack_pack_uint64(pk, q->hi);
+        msgpack_pack_uint32(pk, q->attempts);
+        s_pack_str(pk, q->error);
+    }
+    msgpack_pack_uint32(pk, m->workers_seen);
+    msgpack_pack_double(pk, m->wall);
+    msgpack_pack_uint64(pk, m->measured);
+    msgpack_pack_uint64(pk, m->cached);
+    msgpack_pack_array(pk, m->n_bad_workers);
+    for (size_t i = 0; i < m->n_bad_workers; i++)
+        s_pack_str(pk, m->bad_workers[i]);
+    msgpack_pack_array(pk, m->n_verified);
+    for (size_t i = 0; i < m->n_verified; i++) {
+        const dse_wire_verified_t *v = &m->verified[i];
+        msgpack_pack_array(pk, 9);
+        msgpack_pack_uint32(pk, v->layer);
+        msgpack_pack_uint64(pk, v->point);
+        msgpack_pack_uint32(pk, v->status);
+        s_pack_str(pk, v->first);
+        s_pack_str(pk, v->second);
+        s_pack_str(pk, v->metric);
+        msgpack_pack_double(pk, v->a);
+        msgpack_pack_double(pk, v->b);
+        s_pack_str(pk, v->note);
+    }
+}
+
+static void s_enc_error(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 1);
+    s_pack_str(pk, msg->error.message);
+}
+
+static void s_enc_cancel(msgpack_packer *pk, const dse_msg_t *msg)
+{
+    msgpack_pack_array(pk, 1);
+    msgpack_pack_uint64(pk, msg->cancel.job);
+}
+
 void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, body, s_sb_write);
-    switch (msg->cmd) {
-    case DSE_MSG_READY: {
-        const dse_msg_ready_t *m = &msg->ready;
-        msgpack_pack_array(&pk, 5);
-        msgpack_pack_uint32(&pk, m->version);
-        s_pack_str(&pk, m->host);
-        msgpack_pack_uint32(&pk, m->threads);
-        msgpack_pack_uint32(&pk, m->credit);
-        msgpack_pack_array(&pk, m->n_caps);
-        for (size_t i = 0; i < m->n_caps; i++)
-            s_pack_str(&pk, m->caps[i]);
-        break;
-    }
-    case DSE_MSG_JOB:
-        msgpack_pack_array(&pk, 2);
-        s_pack_str(&pk, msg->job.digest);
-        s_pack_str(&pk, msg->job.config);
-        break;
-    case DSE_MSG_WORK: {
-        const dse_msg_work_t *m = &msg->work;
-        msgpack_pack_array(&pk, 6);
-        msgpack_pack_uint64(&pk, m->unit);
-        msgpack_pack_uint32(&pk, m->epoch);
-        s_pack_str(&pk, m->digest);
-        msgpack_pack_uint32(&pk, m->layer);
-        msgpack_pack_uint32(&pk, m->kind);
-        if (m->kind == DSE_WORK_RANGE) {
-            msgpack_pack_array(&pk, 2);
-            msgpack_pack_uint64(&pk, m->lo);
-            msgpack_pack_uint64(&pk, m->hi);
-        } else if (m->kind == DSE_WORK_SHUFFLED) {
-            msgpack_pack_array(&pk, 3);
-            msgpack_pack_uint64(&pk, m->lo);
-            msgpack_pack_uint64(&pk, m->hi);
-            msgpack_pack_uint64(&pk, m->key);
-        } else {
-            msgpack_pack_array(&pk, m->n_indices);
-            for (size_t i = 0; i < m->n_indices; i++)
-                msgpack_pack_uint64(&pk, m->indices[i]);
-        }
-        break;
-    }
-    case DSE_MSG_RESULT:
-        msgpack_pack_array(&pk, 5);
-        msgpack_pack_uint64(&pk, msg->result.unit);
-        msgpack_pack_uint32(&pk, msg->result.epoch);
-        s_pack_counters(&pk, &msg->result.counters);
-        s_pack_rows(&pk, &msg->result.rows);
-        break;
-    case DSE_MSG_FAIL:
-        msgpack_pack_array(&pk, 4);
-        msgpack_pack_uint64(&pk, msg->fail.unit);
-        msgpack_pack_uint32(&pk, msg->fail.epoch);
-        msgpack_pack_int32(&pk, msg->fail.code);
-        s_pack_str(&pk, msg->fail.message);
-        break;
-    case DSE_MSG_HEARTBEAT:
-        msgpack_pack_array(&pk, 3);
-        msgpack_pack_uint64(&pk, msg->heartbeat.evaluated);
-        msgpack_pack_uint64(&pk, msg->heartbeat.units_done);
-        msgpack_pack_uint32(&pk, msg->heartbeat.busy);
-        break;
-    case DSE_MSG_DISCONNECT:
-        break;
-    case DSE_MSG_SUBMIT:
-        msgpack_pack_array(&pk, 2);
-        s_pack_str(&pk, msg->submit.config);
-        msgpack_pack_array(&pk, 2);
-        if (msg->submit.dump_all)
-            msgpack_pack_true(&pk);
-        else
-            msgpack_pack_false(&pk);
-        if (msg->submit.verbose)
-            msgpack_pack_true(&pk);
-        else
-            msgpack_pack_false(&pk);
-        break;
-    case DSE_MSG_ACCEPT:
-        msgpack_pack_array(&pk, 2);
-        msgpack_pack_uint64(&pk, msg->accept.job);
-        s_pack_str(&pk, msg->accept.digest);
-        break;
-    case DSE_MSG_PROGRESS: {
-        const dse_msg_progress_t *m = &msg->progress;
-        msgpack_pack_array(&pk, 9);
-        msgpack_pack_uint64(&pk, m->job);
-        msgpack_pack_uint64(&pk, m->evaluated);
-        msgpack_pack_uint64(&pk, m->total);
-        msgpack_pack_uint32(&pk, m->units_done);
-        msgpack_pack_uint32(&pk, m->units_total);
-        msgpack_pack_uint32(&pk, m->workers_alive);
-        msgpack_pack_uint32(&pk, m->reissued);
-        msgpack_pack_double(&pk, m->elapsed);
-        msgpack_pack_double(&pk, m->hv);
-        break;
-    }
-    case DSE_MSG_LAYER_FRONT:
-        msgpack_pack_array(&pk, 5);
-        msgpack_pack_uint64(&pk, msg->layer_front.job);
-        msgpack_pack_uint32(&pk, msg->layer_front.layer);
-        s_pack_counters(&pk, &msg->layer_front.counters);
-        s_pack_rows(&pk, &msg->layer_front.rows);
-        break;
-    case DSE_MSG_DONE: {
-        const dse_msg_done_t *m = &msg->done;
-        msgpack_pack_array(&pk, 11);
-        msgpack_pack_uint64(&pk, m->job);
-        s_pack_counters(&pk, &m->counters);
-        msgpack_pack_uint32(&pk, m->units);
-        msgpack_pack_uint32(&pk, m->reissued);
-        msgpack_pack_array(&pk, m->n_quarantined);
-        for (size_t i = 0; i < m->n_quarantined; i++) {
-            const dse_wire_quarantined_t *q = &m->quarantined[i];
-            msgpack_pack_array(&pk, 5);
-            msgpack_pack_uint32(&pk, q->layer);
-            msgpack_pack_uint64(&pk, q->lo);
-            msgpack_pack_uint64(&pk, q->hi);
-            msgpack_pack_uint32(&pk, q->attempts);
-            s_pack_str(&pk, q->error);
-        }
-        msgpack_pack_uint32(&pk, m->workers_seen);
-        msgpack_pack_double(&pk, m->wall);
-        msgpack_pack_uint64(&pk, m->measured);
-        msgpack_pack_uint64(&pk, m->cached);
-        msgpack_pack_array(&pk, m->n_bad_workers);
-        for (size_t i = 0; i < m->n_bad_workers; i++)
-            s_pack_str(&pk, m->bad_workers[i]);
-        msgpack_pack_array(&pk, m->n_verified);
-        for (size_t i = 0; i < m->n_verified; i++) {
-            const dse_wire_verified_t *v = &m->verified[i];
-            msgpack_pack_array(&pk, 9);
-            msgpack_pack_uint32(&pk, v->layer);
-            msgpack_pack_uint64(&pk, v->point);
-            msgpack_pack_uint32(&pk, v->status);
-            s_pack_str(&pk, v->first);
-            s_pack_str(&pk, v->second);
-            s_pack_str(&pk, v->metric);
-            msgpack_pack_double(&pk, v->a);
-            msgpack_pack_double(&pk, v->b);
-            s_pack_str(&pk, v->note);
-        }
-        break;
-    }
-    case DSE_MSG_ERROR:
-        msgpack_pack_array(&pk, 1);
-        s_pack_str(&pk, msg->error.message);
-        break;
-    case DSE_MSG_CANCEL:
-        msgpack_pack_array(&pk, 1);
-        msgpack_pack_uint64(&pk, msg->cancel.job);
-        break;
-    default:
-        assert(!"dse_wire_encode_body: unknown command");
-    }
+    const s_cmd_t *c = s_cmd(msg->cmd);
+    assert(c && "dse_wire_encode_body: unknown command");
+    c->encode(&pk, msg);
 }
 
 void dse_wire_encode(const dse_msg_t *msg, dse_strbuf_t *out)
@@ -291,11 +330,11 @@ static void *s_alloc(size_t n, size_t elem)
     return dse_xcalloc(n ? n : 1, elem);
 }
 
-typedef struct {
+struct s_cur {
     const uint8_t *p, *end;
     const char *msg; /* message name for errors */
     dse_error_t *err;
-} s_cur_t;
+};
 
 static int s_fail(s_cur_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -583,7 +622,7 @@ static int s_digest(s_cur_t *c, char **s, const char *what)
     return 0;
 }
 
-static int s_counters(s_cur_t *c, dse_wire_counters_t *k)
+static int s_counters(s_cur_t *c, dse_counters_t *k)
 {
     size_t n;
     memset(&k->why, 0, sizeof k->why);
@@ -669,250 +708,321 @@ static int s_rows(s_cur_t *c, dse_wire_rows_t *r)
     return 0;
 }
 
-static int s_decode(s_cur_t *c, int cmd, dse_msg_t *msg)
+static int s_dec_ready(s_cur_t *c, dse_msg_t *msg)
 {
-    switch (cmd) {
-    case DSE_MSG_READY: {
-        dse_msg_ready_t *m = &msg->ready;
-        size_t n;
-        if (s_array_n(c, 5, "body") || s_u32(c, &m->version, "version") ||
-            s_str(c, &m->host, DSE_WIRE_MAX_HOST, "host") ||
-            s_u32(c, &m->threads, "threads") || s_u32(c, &m->credit, "credit") ||
-            s_array(c, &n, "capabilities"))
+    dse_msg_ready_t *m = &msg->ready;
+    size_t n;
+    if (s_array_n(c, 5, "body") || s_u32(c, &m->version, "version") ||
+        s_str(c, &m->host, DSE_WIRE_MAX_HOST, "host") ||
+        s_u32(c, &m->threads, "threads") || s_u32(c, &m->credit, "credit") ||
+        s_array(c, &n, "capabilities"))
+        return DSE_EPROTO;
+    if (n > DSE_WIRE_MAX_CAPS)
+        return s_fail(c, "%zu capabilities exceed %d", n, DSE_WIRE_MAX_CAPS);
+    m->caps = s_alloc(n, sizeof *m->caps);
+    m->n_caps = n;
+    for (size_t i = 0; i < n; i++)
+        if (s_str(c, &m->caps[i], DSE_WIRE_MAX_TEXT, "capability"))
             return DSE_EPROTO;
-        if (n > DSE_WIRE_MAX_CAPS)
-            return s_fail(c, "%zu capabilities exceed %d", n, DSE_WIRE_MAX_CAPS);
-        m->caps = s_alloc(n, sizeof *m->caps);
-        m->n_caps = n;
-        for (size_t i = 0; i < n; i++)
-            if (s_str(c, &m->caps[i], DSE_WIRE_MAX_TEXT, "capability"))
-                return DSE_EPROTO;
+    return 0;
+}
+
+static int s_dec_job(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 2, "body") || s_digest(c, &msg->job.digest, "digest") ||
+                   s_str(c, &msg->job.config, DSE_WIRE_MAX_CONFIG, "config")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_work(s_cur_t *c, dse_msg_t *msg)
+{
+    dse_msg_work_t *m = &msg->work;
+    if (s_array_n(c, 6, "body") || s_u64(c, &m->unit, "unit") ||
+        s_u32(c, &m->epoch, "epoch") || s_digest(c, &m->digest, "digest") ||
+        s_u32(c, &m->layer, "layer") || s_u32(c, &m->kind, "kind"))
+        return DSE_EPROTO;
+    if (m->kind == DSE_WORK_RANGE) {
+        if (s_array_n(c, 2, "range") || s_u64(c, &m->lo, "range: lo") ||
+            s_u64(c, &m->hi, "range: hi"))
+            return DSE_EPROTO;
+        if (m->lo > m->hi)
+            return s_fail(c, "range: lo %llu > hi %llu", (unsigned long long)m->lo,
+                          (unsigned long long)m->hi);
         return 0;
     }
-    case DSE_MSG_JOB:
-        return s_array_n(c, 2, "body") || s_digest(c, &msg->job.digest, "digest") ||
-                       s_str(c, &msg->job.config, DSE_WIRE_MAX_CONFIG, "config")
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_WORK: {
-        dse_msg_work_t *m = &msg->work;
-        if (s_array_n(c, 6, "body") || s_u64(c, &m->unit, "unit") ||
-            s_u32(c, &m->epoch, "epoch") || s_digest(c, &m->digest, "digest") ||
-            s_u32(c, &m->layer, "layer") || s_u32(c, &m->kind, "kind"))
+    if (m->kind == DSE_WORK_SHUFFLED) {
+        if (s_array_n(c, 3, "positions") || s_u64(c, &m->lo, "positions: lo") ||
+            s_u64(c, &m->hi, "positions: hi") || s_u64(c, &m->key, "positions: key"))
             return DSE_EPROTO;
-        if (m->kind == DSE_WORK_RANGE) {
-            if (s_array_n(c, 2, "range") || s_u64(c, &m->lo, "range: lo") ||
-                s_u64(c, &m->hi, "range: hi"))
-                return DSE_EPROTO;
-            if (m->lo > m->hi)
-                return s_fail(c, "range: lo %llu > hi %llu", (unsigned long long)m->lo,
-                              (unsigned long long)m->hi);
-            return 0;
-        }
-        if (m->kind == DSE_WORK_SHUFFLED) {
-            if (s_array_n(c, 3, "positions") || s_u64(c, &m->lo, "positions: lo") ||
-                s_u64(c, &m->hi, "positions: hi") || s_u64(c, &m->key, "positions: key"))
-                return DSE_EPROTO;
-            if (m->lo > m->hi)
-                return s_fail(c, "positions: lo %llu > hi %llu", (unsigned long long)m->lo,
-                              (unsigned long long)m->hi);
-            return 0;
-        }
-        if (m->kind != DSE_WORK_LIST)
-            return s_fail(c, "kind: unknown kind %u", m->kind);
-        size_t n;
-        if (s_array(c, &n, "indices"))
-            return DSE_EPROTO;
-        if (n > DSE_WIRE_MAX_INDICES)
-            return s_fail(c, "%zu indices exceed %u", n, DSE_WIRE_MAX_INDICES);
-        m->indices = s_alloc(n, sizeof *m->indices);
-        m->n_indices = n;
-        for (size_t i = 0; i < n; i++)
-            if (s_u64(c, &m->indices[i], "index"))
-                return DSE_EPROTO;
+        if (m->lo > m->hi)
+            return s_fail(c, "positions: lo %llu > hi %llu", (unsigned long long)m->lo,
+                          (unsigned long long)m->hi);
         return 0;
     }
-    case DSE_MSG_RESULT:
-        return s_array_n(c, 5, "body") || s_u64(c, &msg->result.unit, "unit") ||
-                       s_u32(c, &msg->result.epoch, "epoch") ||
-                       s_counters(c, &msg->result.counters) || s_rows(c, &msg->result.rows)
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_FAIL:
-        return s_array_n(c, 4, "body") || s_u64(c, &msg->fail.unit, "unit") ||
-                       s_u32(c, &msg->fail.epoch, "epoch") || s_i32(c, &msg->fail.code, "code") ||
-                       s_str(c, &msg->fail.message, DSE_WIRE_MAX_TEXT, "message")
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_HEARTBEAT:
-        return s_array_n(c, 3, "body") || s_u64(c, &msg->heartbeat.evaluated, "evaluated") ||
-                       s_u64(c, &msg->heartbeat.units_done, "units_done") ||
-                       s_u32(c, &msg->heartbeat.busy, "busy")
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_DISCONNECT:
-        return 0;
-    case DSE_MSG_SUBMIT:
-        return s_array_n(c, 2, "body") ||
-                       s_str(c, &msg->submit.config, DSE_WIRE_MAX_CONFIG, "config") ||
-                       s_array_n(c, 2, "options") ||
-                       s_bool(c, &msg->submit.dump_all, "options: dump_all") ||
-                       s_bool(c, &msg->submit.verbose, "options: verbose")
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_ACCEPT:
-        return s_array_n(c, 2, "body") || s_u64(c, &msg->accept.job, "job") ||
-                       s_digest(c, &msg->accept.digest, "digest")
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_PROGRESS: {
-        dse_msg_progress_t *m = &msg->progress;
-        return s_array_n(c, 9, "body") || s_u64(c, &m->job, "job") ||
-                       s_u64(c, &m->evaluated, "evaluated") || s_u64(c, &m->total, "total") ||
-                       s_u32(c, &m->units_done, "units_done") ||
-                       s_u32(c, &m->units_total, "units_total") ||
-                       s_u32(c, &m->workers_alive, "workers_alive") ||
-                       s_u32(c, &m->reissued, "reissued") || s_f64(c, &m->elapsed, "elapsed") ||
-                       s_f64(c, &m->hv, "hv")
-                   ? DSE_EPROTO
-                   : 0;
-    }
-    case DSE_MSG_LAYER_FRONT:
-        return s_array_n(c, 5, "body") || s_u64(c, &msg->layer_front.job, "job") ||
-                       s_u32(c, &msg->layer_front.layer, "layer") ||
-                       s_counters(c, &msg->layer_front.counters) ||
-                       s_rows(c, &msg->layer_front.rows)
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_DONE: {
-        dse_msg_done_t *m = &msg->done;
-        size_t n;
-        if (s_array_n(c, 11, "body") || s_u64(c, &m->job, "job") ||
-            s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
-            s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
+    if (m->kind != DSE_WORK_LIST)
+        return s_fail(c, "kind: unknown kind %u", m->kind);
+    size_t n;
+    if (s_array(c, &n, "indices"))
+        return DSE_EPROTO;
+    if (n > DSE_WIRE_MAX_INDICES)
+        return s_fail(c, "%zu indices exceed %u", n, DSE_WIRE_MAX_INDICES);
+    m->indices = s_alloc(n, sizeof *m->indices);
+    m->n_indices = n;
+    for (size_t i = 0; i < n; i++)
+        if (s_u64(c, &m->indices[i], "index"))
             return DSE_EPROTO;
-        if (n > DSE_WIRE_MAX_QUARANTINED)
-            return s_fail(c, "%zu quarantined units exceed %u", n, DSE_WIRE_MAX_QUARANTINED);
-        /* each entry: array header, 4 integers, a string header */
-        if (n > s_left(c) / 6)
-            return s_fail(c, "%zu quarantined units cannot fit in %zu bytes", n, s_left(c));
-        m->quarantined = s_alloc(n, sizeof *m->quarantined);
-        m->n_quarantined = n;
-        char what[64];
-        for (size_t i = 0; i < n; i++) {
-            dse_wire_quarantined_t *q = &m->quarantined[i];
-            snprintf(what, sizeof what, "quarantined %zu", i);
-            if (s_array_n(c, 5, what) || s_u32(c, &q->layer, what) || s_u64(c, &q->lo, what) ||
-                s_u64(c, &q->hi, what) || s_u32(c, &q->attempts, what) ||
-                s_str(c, &q->error, DSE_WIRE_MAX_TEXT, what))
-                return DSE_EPROTO;
+    return 0;
+}
+
+static int s_dec_result(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 5, "body") || s_u64(c, &msg->result.unit, "unit") ||
+                   s_u32(c, &msg->result.epoch, "epoch") ||
+                   s_counters(c, &msg->result.counters) || s_rows(c, &msg->result.rows)
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_fail(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 4, "body") || s_u64(c, &msg->fail.unit, "unit") ||
+                   s_u32(c, &msg->fail.epoch, "epoch") || s_i32(c, &msg->fail.code, "code") ||
+                   s_str(c, &msg->fail.message, DSE_WIRE_MAX_TEXT, "message")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_heartbeat(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 3, "body") || s_u64(c, &msg->heartbeat.evaluated, "evaluated") ||
+                   s_u64(c, &msg->heartbeat.units_done, "units_done") ||
+                   s_u32(c, &msg->heartbeat.busy, "busy")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_disconnect(s_cur_t *c, dse_msg_t *msg)
+{
+    (void)c, (void)msg;
+    return 0;
+}
+
+static int s_dec_submit(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 2, "body") ||
+                   s_str(c, &msg->submit.config, DSE_WIRE_MAX_CONFIG, "config") ||
+                   s_array_n(c, 2, "options") ||
+                   s_bool(c, &msg->submit.dump_all, "options: dump_all") ||
+                   s_bool(c, &msg->submit.verbose, "options: verbose")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_accept(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 2, "body") || s_u64(c, &msg->accept.job, "job") ||
+                   s_digest(c, &msg->accept.digest, "digest")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_progress(s_cur_t *c, dse_msg_t *msg)
+{
+    dse_msg_progress_t *m = &msg->progress;
+    return s_array_n(c, 9, "body") || s_u64(c, &m->job, "job") ||
+                   s_u64(c, &m->evaluated, "evaluated") || s_u64(c, &m->total, "total") ||
+                   s_u32(c, &m->units_done, "units_done") ||
+                   s_u32(c, &m->units_total, "units_total") ||
+                   s_u32(c, &m->workers_alive, "workers_alive") ||
+                   s_u32(c, &m->reissued, "reissued") || s_f64(c, &m->elapsed, "elapsed") ||
+                   s_f64(c, &m->hv, "hv")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_layer_front(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 5, "body") || s_u64(c, &msg->layer_front.job, "job") ||
+                   s_u32(c, &msg->layer_front.layer, "layer") ||
+                   s_counters(c, &msg->layer_front.counters) ||
+                   s_rows(c, &msg->layer_front.rows)
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_done(s_cur_t *c, dse_msg_t *msg)
+{
+    dse_msg_done_t *m = &msg->done;
+    size_t n;
+    if (s_array_n(c, 11, "body") || s_u64(c, &m->job, "job") ||
+        s_counters(c, &m->counters) || s_u32(c, &m->units, "units") ||
+        s_u32(c, &m->reissued, "reissued") || s_array(c, &n, "quarantined"))
+        return DSE_EPROTO;
+    if (n > DSE_WIRE_MAX_QUARANTINED)
+        return s_fail(c, "%zu quarantined units exceed %u", n, DSE_WIRE_MAX_QUARANTINED);
+    /* each entry: array header, 4 integers, a string header */
+    if (n > s_left(c) / 6)
+        return s_fail(c, "%zu quarantined units cannot fit in %zu bytes", n, s_left(c));
+    m->quarantined = s_alloc(n, sizeof *m->quarantined);
+    m->n_quarantined = n;
+    char what[64];
+    for (size_t i = 0; i < n; i++) {
+        dse_wire_quarantined_t *q = &m->quarantined[i];
+        snprintf(what, sizeof what, "quarantined %zu", i);
+        if (s_array_n(c, 5, what) || s_u32(c, &q->layer, what) || s_u64(c, &q->lo, what) ||
+            s_u64(c, &q->hi, what) || s_u32(c, &q->attempts, what) ||
+            s_str(c, &q->error, DSE_WIRE_MAX_TEXT, what))
+            return DSE_EPROTO;
+    }
+    if (s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
+        s_u64(c, &m->measured, "measured") || s_u64(c, &m->cached, "cached") ||
+        s_array(c, &n, "workers_quarantined"))
+        return DSE_EPROTO;
+    if (n > DSE_WIRE_MAX_CAPS)
+        return s_fail(c, "%zu quarantined workers exceed %u", n, DSE_WIRE_MAX_CAPS);
+    if (n > s_left(c))
+        return s_fail(c, "%zu quarantined workers cannot fit in %zu bytes", n, s_left(c));
+    m->bad_workers = s_alloc(n, sizeof *m->bad_workers);
+    m->n_bad_workers = n;
+    for (size_t i = 0; i < n; i++)
+        if (s_str(c, &m->bad_workers[i], DSE_WIRE_MAX_TEXT, "workers_quarantined"))
+            return DSE_EPROTO;
+    if (s_array(c, &n, "verified"))
+        return DSE_EPROTO;
+    if (n > DSE_WIRE_MAX_QUARANTINED)
+        return s_fail(c, "%zu verified points exceed %u", n, DSE_WIRE_MAX_QUARANTINED);
+    /* each entry: array header, 3 integers, 4 string headers, 2 reals (5 bytes
+     * at least): 18 bytes at least */
+    if (n > s_left(c) / 18)
+        return s_fail(c, "%zu verified points cannot fit in %zu bytes", n, s_left(c));
+    m->verified = s_alloc(n, sizeof *m->verified);
+    m->n_verified = n;
+    for (size_t i = 0; i < n; i++) {
+        dse_wire_verified_t *v = &m->verified[i];
+        snprintf(what, sizeof what, "verified %zu", i);
+        if (s_array_n(c, 9, what) || s_u32(c, &v->layer, what) ||
+            s_u64(c, &v->point, what) || s_u32(c, &v->status, what) ||
+            s_str(c, &v->first, DSE_WIRE_MAX_TEXT, what) ||
+            s_str(c, &v->second, DSE_WIRE_MAX_TEXT, what) ||
+            s_str(c, &v->metric, DSE_WIRE_MAX_TEXT, what) || s_f64(c, &v->a, what) ||
+            s_f64(c, &v->b, what) || s_str(c, &v->note, DSE_WIRE_MAX_TEXT, what))
+            return DSE_EPROTO;
+        if (v->status < 1 || v->status > 3)
+            return s_fail(c, "verified %zu: status %u is not 1 to 3", i, v->status);
+    }
+    return 0;
+}
+
+static int s_dec_error(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 1, "body") ||
+                   s_str(c, &msg->error.message, DSE_WIRE_MAX_TEXT, "message")
+               ? DSE_EPROTO
+               : 0;
+}
+
+static int s_dec_cancel(s_cur_t *c, dse_msg_t *msg)
+{
+    return s_array_n(c, 1, "body") || s_u64(c, &msg->cancel.job, "job") ? DSE_EPROTO : 0;
+}
+
+static void s_rel_ready(dse_msg_t *msg)
+{
+    free(msg->ready.host);
+    if (msg->ready.caps)
+        for (size_t i = 0; i < msg->ready.n_caps; i++)
+            free(msg->ready.caps[i]);
+    free(msg->ready.caps);
+}
+
+static void s_rel_job(dse_msg_t *msg)
+{
+    free(msg->job.digest);
+    free(msg->job.config);
+}
+
+static void s_rel_work(dse_msg_t *msg)
+{
+    free(msg->work.digest);
+    free(msg->work.indices);
+}
+
+static void s_rel_result(dse_msg_t *msg)
+{
+    s_rows_release(&msg->result.rows);
+}
+
+static void s_rel_fail(dse_msg_t *msg)
+{
+    free(msg->fail.message);
+}
+
+static void s_rel_heartbeat(dse_msg_t *msg)
+{
+    (void)msg; /* owns nothing */
+}
+
+static void s_rel_disconnect(dse_msg_t *msg)
+{
+    (void)msg; /* owns nothing */
+}
+
+static void s_rel_submit(dse_msg_t *msg)
+{
+    free(msg->submit.config);
+}
+
+static void s_rel_accept(dse_msg_t *msg)
+{
+    free(msg->accept.digest);
+}
+
+static void s_rel_progress(dse_msg_t *msg)
+{
+    (void)msg; /* owns nothing */
+}
+
+static void s_rel_layer_front(dse_msg_t *msg)
+{
+    s_rows_release(&msg->layer_front.rows);
+}
+
+static void s_rel_done(dse_msg_t *msg)
+{
+    if (msg->done.quarantined)
+        for (size_t i = 0; i < msg->done.n_quarantined; i++)
+            free(msg->done.quarantined[i].error);
+    free(msg->done.quarantined);
+    if (msg->done.bad_workers)
+        for (size_t i = 0; i < msg->done.n_bad_workers; i++)
+            free(msg->done.bad_workers[i]);
+    free(msg->done.bad_workers);
+    if (msg->done.verified)
+        for (size_t i = 0; i < msg->done.n_verified; i++) {
+            free(msg->done.verified[i].first);
+            free(msg->done.verified[i].second);
+            free(msg->done.verified[i].metric);
+            free(msg->done.verified[i].note);
         }
-        if (s_u32(c, &m->workers_seen, "workers_seen") || s_f64(c, &m->wall, "wall") ||
-            s_u64(c, &m->measured, "measured") || s_u64(c, &m->cached, "cached") ||
-            s_array(c, &n, "workers_quarantined"))
-            return DSE_EPROTO;
-        if (n > DSE_WIRE_MAX_CAPS)
-            return s_fail(c, "%zu quarantined workers exceed %u", n, DSE_WIRE_MAX_CAPS);
-        if (n > s_left(c))
-            return s_fail(c, "%zu quarantined workers cannot fit in %zu bytes", n, s_left(c));
-        m->bad_workers = s_alloc(n, sizeof *m->bad_workers);
-        m->n_bad_workers = n;
-        for (size_t i = 0; i < n; i++)
-            if (s_str(c, &m->bad_workers[i], DSE_WIRE_MAX_TEXT, "workers_quarantined"))
-                return DSE_EPROTO;
-        if (s_array(c, &n, "verified"))
-            return DSE_EPROTO;
-        if (n > DSE_WIRE_MAX_QUARANTINED)
-            return s_fail(c, "%zu verified points exceed %u", n, DSE_WIRE_MAX_QUARANTINED);
-        /* each entry: array header, 3 integers, 4 string headers, 2 reals (5 bytes
-         * at least): 18 bytes at least */
-        if (n > s_left(c) / 18)
-            return s_fail(c, "%zu verified points cannot fit in %zu bytes", n, s_left(c));
-        m->verified = s_alloc(n, sizeof *m->verified);
-        m->n_verified = n;
-        for (size_t i = 0; i < n; i++) {
-            dse_wire_verified_t *v = &m->verified[i];
-            snprintf(what, sizeof what, "verified %zu", i);
-            if (s_array_n(c, 9, what) || s_u32(c, &v->layer, what) ||
-                s_u64(c, &v->point, what) || s_u32(c, &v->status, what) ||
-                s_str(c, &v->first, DSE_WIRE_MAX_TEXT, what) ||
-                s_str(c, &v->second, DSE_WIRE_MAX_TEXT, what) ||
-                s_str(c, &v->metric, DSE_WIRE_MAX_TEXT, what) || s_f64(c, &v->a, what) ||
-                s_f64(c, &v->b, what) || s_str(c, &v->note, DSE_WIRE_MAX_TEXT, what))
-                return DSE_EPROTO;
-            if (v->status < 1 || v->status > 3)
-                return s_fail(c, "verified %zu: status %u is not 1 to 3", i, v->status);
-        }
-        return 0;
-    }
-    case DSE_MSG_ERROR:
-        return s_array_n(c, 1, "body") ||
-                       s_str(c, &msg->error.message, DSE_WIRE_MAX_TEXT, "message")
-                   ? DSE_EPROTO
-                   : 0;
-    case DSE_MSG_CANCEL:
-        return s_array_n(c, 1, "body") || s_u64(c, &msg->cancel.job, "job") ? DSE_EPROTO : 0;
-    }
-    return s_fail(c, "unknown command %d", cmd);
+    free(msg->done.verified);
+}
+
+static void s_rel_error(dse_msg_t *msg)
+{
+    free(msg->error.message);
+}
+
+static void s_rel_cancel(dse_msg_t *msg)
+{
+    (void)msg; /* owns nothing */
 }
 
 void dse_msg_release(dse_msg_t *msg)
 {
-    switch (msg->cmd) {
-    case DSE_MSG_READY:
-        free(msg->ready.host);
-        if (msg->ready.caps)
-            for (size_t i = 0; i < msg->ready.n_caps; i++)
-                free(msg->ready.caps[i]);
-        free(msg->ready.caps);
-        break;
-    case DSE_MSG_JOB:
-        free(msg->job.digest);
-        free(msg->job.config);
-        break;
-    case DSE_MSG_WORK:
-        free(msg->work.digest);
-        free(msg->work.indices);
-        break;
-    case DSE_MSG_RESULT:
-        s_rows_release(&msg->result.rows);
-        break;
-    case DSE_MSG_FAIL:
-        free(msg->fail.message);
-        break;
-    case DSE_MSG_SUBMIT:
-        free(msg->submit.config);
-        break;
-    case DSE_MSG_ACCEPT:
-        free(msg->accept.digest);
-        break;
-    case DSE_MSG_LAYER_FRONT:
-        s_rows_release(&msg->layer_front.rows);
-        break;
-    case DSE_MSG_DONE:
-        if (msg->done.quarantined)
-            for (size_t i = 0; i < msg->done.n_quarantined; i++)
-                free(msg->done.quarantined[i].error);
-        free(msg->done.quarantined);
-        if (msg->done.bad_workers)
-            for (size_t i = 0; i < msg->done.n_bad_workers; i++)
-                free(msg->done.bad_workers[i]);
-        free(msg->done.bad_workers);
-        if (msg->done.verified)
-            for (size_t i = 0; i < msg->done.n_verified; i++) {
-                free(msg->done.verified[i].first);
-                free(msg->done.verified[i].second);
-                free(msg->done.verified[i].metric);
-                free(msg->done.verified[i].note);
-            }
-        free(msg->done.verified);
-        break;
-    case DSE_MSG_ERROR:
-        free(msg->error.message);
-        break;
-    default:
-        break;
-    }
+    const s_cmd_t *c = s_cmd(msg->cmd);
+    if (c)
+        c->release(msg);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -928,7 +1038,7 @@ int dse_wire_decode_body(int cmd, const void *body, size_t len, dse_msg_t *msg, 
     static const uint8_t empty[1];
     const uint8_t *p = body ? body : empty;
     s_cur_t c = {p, p + len, name, err};
-    int ret = s_decode(&c, cmd, msg);
+    int ret = s_cmd(cmd)->decode(&c, msg);
     if (!ret && c.p != c.end)
         ret = s_fail(&c, "%zu trailing bytes", s_left(&c));
     if (ret) {

@@ -28,6 +28,7 @@
  *   ERROR       [message str]
  *   CANCEL      [job u64]
  * counters = [evaluated u64, feasible u64, infeasible u64, skipped u64 (, why)]
+ *   (dse_counters_t, core/counters.h)
  *   why, sent only when some slot counts: [[slot u32, points u64, key f64], ...]
  *   (core/why.h; slot < DSE_WHY_SLOTS, each slot once, points > 0); a peer
  *   that sends 4 fields has no tally
@@ -63,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "core/error.h"
 #include "core/pareto.h"
 #include "core/util.h"
@@ -84,32 +86,35 @@ extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
 #define DSE_WIRE_MAX_INDICES 10000000u
 #define DSE_WIRE_MAX_QUARANTINED 1000000u
 
-typedef enum {
-    /* worker <-> coordinator */
-    DSE_MSG_READY = 1,      /* W->C */
-    DSE_MSG_JOB = 2,        /* C->W */
-    DSE_MSG_WORK = 3,       /* C->W */
-    DSE_MSG_RESULT = 4,     /* W->C */
-    DSE_MSG_FAIL = 5,       /* W->C */
-    DSE_MSG_HEARTBEAT = 6,  /* both */
-    DSE_MSG_DISCONNECT = 7, /* both */
-    /* dse-run client <-> coordinator */
-    DSE_MSG_SUBMIT = 16,      /* client -> C */
-    DSE_MSG_ACCEPT = 17,      /* C -> client */
-    DSE_MSG_PROGRESS = 18,    /* C -> client */
-    DSE_MSG_LAYER_FRONT = 19, /* C -> client */
-    DSE_MSG_DONE = 20,        /* C -> client */
-    DSE_MSG_ERROR = 21,       /* C -> client */
-    DSE_MSG_CANCEL = 22       /* client -> C */
-} dse_msg_cmd_t;
+/* The commands: X(NAME, number, member of dse_msg_t's union). The enum,
+ * the names (dse_wire_cmd_name) and wire.c's dispatch to each command's
+ * encoder, decoder and release (s_enc_MEMBER, s_dec_MEMBER, s_rel_MEMBER)
+ * are generated from this list: a new message is one line here, its body
+ * struct and union member below, and those three functions. */
+#define DSE_WIRE_COMMANDS(X)                                                   \
+    /* worker <-> coordinator */                                                \
+    X(READY, 1, ready)              /* W->C */                                  \
+    X(JOB, 2, job)                  /* C->W */                                  \
+    X(WORK, 3, work)                /* C->W */                                  \
+    X(RESULT, 4, result)            /* W->C */                                  \
+    X(FAIL, 5, fail)                /* W->C */                                  \
+    X(HEARTBEAT, 6, heartbeat)      /* both */                                  \
+    X(DISCONNECT, 7, disconnect)    /* both */                                  \
+    /* dse-run client <-> coordinator */                                        \
+    X(SUBMIT, 16, submit)           /* client -> C */                           \
+    X(ACCEPT, 17, accept)           /* C -> client */                           \
+    X(PROGRESS, 18, progress)       /* C -> client */                           \
+    X(LAYER_FRONT, 19, layer_front) /* C -> client */                           \
+    X(DONE, 20, done)               /* C -> client */                           \
+    X(ERROR, 21, error)             /* C -> client */                           \
+    X(CANCEL, 22, cancel)           /* client -> C */
+
+#define DSE__MSG_ENUM(NAME, num, member) DSE_MSG_##NAME = num,
+typedef enum { DSE_WIRE_COMMANDS(DSE__MSG_ENUM) } dse_msg_cmd_t;
+#undef DSE__MSG_ENUM
 
 /* "READY", "RESULT", ...; NULL for an unknown command. */
 const char *dse_wire_cmd_name(int cmd);
-
-typedef struct {
-    uint64_t evaluated, feasible, infeasible, skipped;
-    dse_why_t why; /* why points were infeasible (core/why.h); the optional 5th field */
-} dse_wire_counters_t;
 
 /* Front rows: n rows of (index, cin, cout, width metrics). When encoding,
  * a non-NULL `front` is encoded instead of the arrays (its width must equal
@@ -136,7 +141,22 @@ typedef struct {
     char *config; /* canonical TOML text */
 } dse_msg_job_t;
 
+/* The kinds of WORK (eval/unit.h's dse_unit_kind_t takes these values). */
 enum { DSE_WORK_RANGE = 0, DSE_WORK_LIST = 1, DSE_WORK_SHUFFLED = 2 };
+
+/* A unit id on the wire (WORK, RESULT, FAIL): the coordinator's job id in
+ * the high bits, the unit's id in its job's search in the low
+ * DSE_WIRE_UNIT_BITS. */
+#define DSE_WIRE_UNIT_BITS 40
+#define DSE_WIRE_UNIT_MASK ((1ULL << DSE_WIRE_UNIT_BITS) - 1)
+static inline uint64_t dse_wire_unit(uint64_t job, uint64_t unit)
+{
+    return job << DSE_WIRE_UNIT_BITS | (unit & DSE_WIRE_UNIT_MASK);
+}
+static inline uint64_t dse_wire_unit_job(uint64_t wire_unit)
+{
+    return wire_unit >> DSE_WIRE_UNIT_BITS;
+}
 
 typedef struct {
     uint64_t unit;
@@ -155,7 +175,7 @@ typedef struct {
 typedef struct {
     uint64_t unit;
     uint32_t epoch;
-    dse_wire_counters_t counters;
+    dse_counters_t counters;
     dse_wire_rows_t rows;
 } dse_msg_result_t;
 
@@ -191,7 +211,7 @@ typedef struct {
 typedef struct {
     uint64_t job;
     uint32_t layer;
-    dse_wire_counters_t counters;
+    dse_counters_t counters;
     dse_wire_rows_t rows;
 } dse_msg_layer_front_t;
 
@@ -213,7 +233,7 @@ typedef struct {
 
 typedef struct {
     uint64_t job;
-    dse_wire_counters_t counters;
+    dse_counters_t counters;
     uint32_t units, reissued;
     size_t n_quarantined;
     dse_wire_quarantined_t *quarantined;

@@ -6,8 +6,8 @@
  * canonical text that builds again to the same text (and so the same
  * digest), which is what lets units name a job by its digest.
  */
-#include "core/config.h"
-#include "worker/eval.h"
+#include "config/config.h"
+#include "eval/eval.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,13 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dse_evaljob_t *ej = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    int rc = dse_evaljob_from_text((const char *)data, size, &ej, &err);
+    int rc = dse_evaljob_from_text((const char *)data, size, 0, &ej, &err);
     if (rc != 0) {
         S_CHECK(rc < 0 && err.msg[0] && !ej);
         return 0;
     }
     dse_evaljob_t *again = NULL;
-    S_CHECK(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &again, &err) == 0);
+    S_CHECK(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &again, &err) == 0);
     S_CHECK(strcmp(ej->canonical, again->canonical) == 0);
     S_CHECK(strcmp(ej->digest, again->digest) == 0);
     dse_evaljob_destroy(&again);

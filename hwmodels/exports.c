@@ -29,7 +29,7 @@ static int s_eval(const dse_job_t *job, size_t li, const double *params, double 
 {
     const dse_hwmodel_t *m = job->model;
     void *ctx = NULL;
-    int rc = m->prepare(job, li, &ctx, err);
+    int rc = m->prepare(job, li, 0, &ctx, err);
     if (rc)
         return rc;
     int ok = m->evaluate(ctx, params, metrics);
@@ -118,7 +118,6 @@ int dse_pulp_export_point(const dse_job_t *job, double *const *params, const cha
                           dse_error_t *err)
 {
     const dse_hwmodel_t *m = job->model;
-    static const char *const steps[3] = {"fw", "wg", "ig"};
     static const char *const tiles[4] = {"tile_cout", "tile_ho", "tile_wo", "tile_cin"};
     double mv[DSE_MAX_METRICS];
     dse_strbuf_t h = DSE_STRBUF_INIT, r = DSE_STRBUF_INIT;
@@ -159,8 +158,8 @@ int dse_pulp_export_point(const dse_job_t *job, double *const *params, const cha
             if (!(job->steps & (1u << s)))
                 continue;
             char km[16], cm[16];
-            snprintf(km, sizeof km, "kernel_%s", steps[s]);
-            snprintf(cm, sizeof cm, "cycles_%s", steps[s]);
+            snprintf(km, sizeof km, "kernel_%s", dse_step_name((unsigned)s));
+            snprintf(cm, sizeof cm, "cycles_%s", dse_step_name((unsigned)s));
             const char *kern = s_label(m, km, mv);
             int ci = dse_model_metric(m, cm), l1 = dse_model_metric(m, "l1_bytes");
             double cyc = ci >= 0 ? mv[ci] : NAN;
@@ -168,7 +167,7 @@ int dse_pulp_export_point(const dse_job_t *job, double *const *params, const cha
                             pre[li], s == 0 ? "FW" : s == 1 ? "WG" : "IG", kern, pre[li],
                             s == 0 ? "FW" : s == 1 ? "WG" : "IG", cyc);
             dse_strbuf_addf(&r, "%s %s %lld,%lld,%lld,%lld %s %d %s %.0f %.0f\n", L->name,
-                            steps[s], t[0], t[1], t[2], t[3], buf, cores, kern, cyc,
+                            dse_step_name((unsigned)s), t[0], t[1], t[2], t[3], buf, cores, kern, cyc,
                             l1 >= 0 ? mv[l1] : NAN);
         }
     }

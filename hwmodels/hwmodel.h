@@ -97,6 +97,14 @@ typedef struct {
     const char *hint;  /* what to try: "try smaller tiles, single buffering or a larger L1" */
 } dse_reason_decl_t;
 
+/* Flags of prepare(). */
+enum {
+    /* The contexts serve a worker's evaluation threads (not a coordinator's
+     * calibration sample, an export or a test): lets the test model inject
+     * faults where a real model would fail, in a worker. */
+    DSE_PREPARE_IN_WORKER = 1
+};
+
 typedef struct dse_hwmodel {
     const char *name; /* registry name: "pulp-cluster", "siracusa", "finn", "testfn" */
     const char *doc;
@@ -123,8 +131,9 @@ typedef struct dse_hwmodel {
 
     /* Builds the read-only per-layer context evaluate() uses. NULL evaluate
      * means the cost function is not built yet: such a model validates jobs
-     * but refuses to run them. */
-    int (*prepare)(const dse_job_t *job, size_t layer, void **ctx, dse_error_t *err);
+     * but refuses to run them. flags: DSE_PREPARE_* below. */
+    int (*prepare)(const dse_job_t *job, size_t layer, unsigned flags, void **ctx,
+                   dse_error_t *err);
     void (*release)(void *ctx);
     /* Evaluates one point: params in declaration order, metrics filled in
      * declaration order. Returns 1 when the point is feasible on the target,

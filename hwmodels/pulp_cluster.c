@@ -35,48 +35,47 @@
 /* ---- declarations --------------------------------------------------- */
 
 static const dse_key_decl_t s_preset[DSE_PULP_HW__COUNT] = {
-    {"cores", DSE_VAL_INT, NULL, 8, 1, 64, "",
-     "cluster cores (8 RISC-V RI5CY cores: pulp_cluster RTL, SAMOS 2022 PULP-TrainLib paper)"},
-    {"l1_bytes", DSE_VAL_INT, NULL, 65536, 1024, 1 << 30, "bytes",
-     "shared L1 TCDM (64 KiB in the PULP-TrainLib paper platform, 128 KiB in later configs)"},
-    {"l2_bytes", DSE_VAL_INT, NULL, 1572864, 1024, 1LL << 34, "bytes",
-     "L2 memory (1.5 to 2 MiB on PULP-open; MODELS.md section 1)"},
-    {"dma_bytes_per_cycle", DSE_VAL_REAL, NULL, 8, 0.1, 1024, "bytes/cycle",
-     "cluster DMA bandwidth L2<->L1 (up to 8 bytes/cycle, 64-bit AXI: pulp_cluster RTL)", 1, 16},
-    {"dma_setup_cycles", DSE_VAL_INT, NULL, 30, 0, 100000, "cycles",
-     "cycles to program and start one DMA transfer (estimate: a few tens of cycles, "
-     "pulp-runtime mchan driver)", 0, 2000},
-    {"fpus", DSE_VAL_INT, NULL, 8, 1, 64, "",
-     "FPUs shared by the cores (8 = one per core as in the paper; 4 in a shared-FPU RTL "
-     "configuration)"},
-    {"clock_mhz", DSE_VAL_REAL, NULL, 370, 1, 10000, "MHz",
-     "cluster clock, only to turn cycles into time_us (estimate for a 22 nm PULP-open)"},
-    {"fork_cycles", DSE_VAL_INT, NULL, 100, 0, 100000, "cycles",
-     "cost of one pi_cl_team_fork plus its closing barrier (estimate, pulp-runtime)", 0, 5000},
+    [DSE_PULP_HW_CORES] = {.name = "cores", .kind = DSE_VAL_INT, .dflt = 8, .min = 1, .max = 64,
+        .unit = "",
+        .doc = "cluster cores (8 RISC-V RI5CY cores: pulp_cluster RTL, SAMOS 2022 PULP-TrainLib paper)"},
+    [DSE_PULP_HW_L1] = {.name = "l1_bytes", .kind = DSE_VAL_INT, .dflt = 65536, .min = 1024,
+        .max = 1 << 30, .unit = "bytes",
+        .doc = "shared L1 TCDM (64 KiB in the PULP-TrainLib paper platform, 128 KiB in later configs)"},
+    [DSE_PULP_HW_L2] = {.name = "l2_bytes", .kind = DSE_VAL_INT, .dflt = 1572864, .min = 1024,
+        .max = 1LL << 34, .unit = "bytes",
+        .doc = "L2 memory (1.5 to 2 MiB on PULP-open; MODELS.md section 1)"},
+    [DSE_PULP_HW_DMA_BPC] = {.name = "dma_bytes_per_cycle", .kind = DSE_VAL_REAL, .dflt = 8,
+        .min = 0.1, .max = 1024, .unit = "bytes/cycle",
+        .doc = "cluster DMA bandwidth L2<->L1 (up to 8 bytes/cycle, 64-bit AXI: pulp_cluster RTL)",
+        .cal_lo = 1, .cal_hi = 16},
+    [DSE_PULP_HW_DMA_SETUP] = {.name = "dma_setup_cycles", .kind = DSE_VAL_INT, .dflt = 30,
+        .min = 0, .max = 100000, .unit = "cycles",
+        .doc = "cycles to program and start one DMA transfer (estimate: a few tens of cycles, "
+               "pulp-runtime mchan driver)", .cal_lo = 0, .cal_hi = 2000},
+    [DSE_PULP_HW_FPUS] = {.name = "fpus", .kind = DSE_VAL_INT, .dflt = 8, .min = 1, .max = 64,
+        .unit = "",
+        .doc = "FPUs shared by the cores (8 = one per core as in the paper; 4 in a shared-FPU RTL "
+               "configuration)"},
+    [DSE_PULP_HW_CLOCK] = {.name = "clock_mhz", .kind = DSE_VAL_REAL, .dflt = 370, .min = 1,
+        .max = 10000, .unit = "MHz",
+        .doc = "cluster clock, only to turn cycles into time_us (estimate for a 22 nm PULP-open)"},
+    [DSE_PULP_HW_FORK] = {.name = "fork_cycles", .kind = DSE_VAL_INT, .dflt = 100, .min = 0,
+        .max = 100000, .unit = "cycles",
+        .doc = "cost of one pi_cl_team_fork plus its closing barrier (estimate, pulp-runtime)",
+        .cal_lo = 0, .cal_hi = 5000},
 };
 
 static const char *const s_buffering[] = {"single", "double", NULL};
 
+/* The kernel names of kernels/catalogue.h, in its order: matmul value
+ * 1 + i is FP32 kernel i, 1 + 24 + i FP16 kernel i (0 is "best"). */
+#define S_NAME(name, ...) #name,
 static const char *const s_matmul[] = {
-    "best",
-    "mm", "mm_M", "mm_u2", "mm_unroll_1x2", "mm_unroll_1x4", "mm_unroll_1x8",
-    "mm_unroll_2x1", "mm_unroll_4x1", "mm_unroll_8x1", "mm_unroll_2x2", "mm_unroll_2x4",
-    "mm_unroll_4x2", "mm_unroll_4x4", "mm_M_u2", "mm_M_unroll_1x2", "mm_M_unroll_1x4",
-    "mm_M_unroll_1x8", "mm_M_unroll_2x1", "mm_M_unroll_4x1", "mm_M_unroll_8x1",
-    "mm_M_unroll_2x2", "mm_M_unroll_2x4", "mm_M_unroll_4x2", "mm_M_unroll_4x4",
-    "mm_fp16", "mm_M_fp16", "mm_fp16_SIMD_2x4", "mm_fp16_SIMD_4x8", "mm_M_fp16_SIMD_2x4",
-    "mm_M_fp16_SIMD_4x8", "mm_fp16_unroll_2x1", "mm_fp16_unroll_4x1", "mm_fp16_unroll_8x1",
-    NULL};
+    "best", DSE_MM_FP32_KERNELS(S_NAME) DSE_MM_FP16_KERNELS(S_NAME) NULL};
 
 static const char *const s_kernel_labels[] = {
-    "mm", "mm_M", "mm_u2", "mm_unroll_1x2", "mm_unroll_1x4", "mm_unroll_1x8",
-    "mm_unroll_2x1", "mm_unroll_4x1", "mm_unroll_8x1", "mm_unroll_2x2", "mm_unroll_2x4",
-    "mm_unroll_4x2", "mm_unroll_4x4", "mm_M_u2", "mm_M_unroll_1x2", "mm_M_unroll_1x4",
-    "mm_M_unroll_1x8", "mm_M_unroll_2x1", "mm_M_unroll_4x1", "mm_M_unroll_8x1",
-    "mm_M_unroll_2x2", "mm_M_unroll_2x4", "mm_M_unroll_4x2", "mm_M_unroll_4x4",
-    "mm_fp16", "mm_M_fp16", "mm_fp16_SIMD_2x4", "mm_fp16_SIMD_4x8", "mm_M_fp16_SIMD_2x4",
-    "mm_M_fp16_SIMD_4x8", "mm_fp16_unroll_2x1", "mm_fp16_unroll_4x1", "mm_fp16_unroll_8x1",
-    "dw_direct", "none", NULL};
+    DSE_MM_FP32_KERNELS(S_NAME) DSE_MM_FP16_KERNELS(S_NAME) "dw_direct", "none", NULL};
+#undef S_NAME
 
 static int is_bare_mm(dse_op_t op)
 {
@@ -140,53 +139,76 @@ static int applies_prune(const dse_job_t *job, const dse_layer_t *l)
 }
 
 static const dse_param_decl_t s_params[DSE_PULP_P__COUNT] = {
-    {"tile_cout", DSE_VAL_INT, NULL, "\"divisors\"", ext_cout, 0, NULL, 0,
-     "output channels per L1 tile (bare matmul: columns n); non-dividing tiles allowed"},
-    {"tile_ho", DSE_VAL_INT, NULL, "\"divisors\"", ext_ho, 0, applies_ho, 1,
-     "output rows per tile (bare matmul: rows m)"},
-    {"tile_wo", DSE_VAL_INT, NULL, "\"divisors\"", ext_wo, 0, applies_wo, 1,
-     "output columns per tile"},
-    {"tile_cin", DSE_VAL_INT, NULL, "\"max\"", ext_cin, 0, applies_cin, 0,
-     "input channels per tile (bare matmul: k); default: all (not tiled)"},
-    {"buffering", DSE_VAL_ENUM, s_buffering, "[\"single\", \"double\"]", NULL, 0, NULL, 0,
-     "single: DMA then compute; double: DMA overlapped with compute, 2x the DMA'd buffers"},
-    {"cores", DSE_VAL_INT, NULL, "[8]", NULL, 0, NULL, 8,
-     "cores running the kernels (at most the preset's cores)"},
-    {"matmul", DSE_VAL_ENUM, s_matmul, "[\"best\"]", NULL, 0, applies_matmul, 0,
-     "matmul kernel: best = fastest per step (AutoTuner), or one kernel for every step"},
-    {"prune", DSE_VAL_REAL, NULL, "[0.0]", NULL, 0, applies_prune, 0,
-     "output-channel pruning ratio; kept = cout - round(cout*prune), rounded down to a "
-     "multiple of the cores, >= 1"},
+    [DSE_PULP_P_TILE_COUT] = {.name = "tile_cout", .kind = DSE_VAL_INT, .dflt = "\"divisors\"",
+        .extent = ext_cout, .neutral = 0,
+        .doc = "output channels per L1 tile (bare matmul: columns n); non-dividing tiles allowed"},
+    [DSE_PULP_P_TILE_HO] = {.name = "tile_ho", .kind = DSE_VAL_INT, .dflt = "\"divisors\"",
+        .extent = ext_ho, .applies = applies_ho, .neutral = 1,
+        .doc = "output rows per tile (bare matmul: rows m)"},
+    [DSE_PULP_P_TILE_WO] = {.name = "tile_wo", .kind = DSE_VAL_INT, .dflt = "\"divisors\"",
+        .extent = ext_wo, .applies = applies_wo, .neutral = 1, .doc = "output columns per tile"},
+    [DSE_PULP_P_TILE_CIN] = {.name = "tile_cin", .kind = DSE_VAL_INT, .dflt = "\"max\"",
+        .extent = ext_cin, .applies = applies_cin, .neutral = 0,
+        .doc = "input channels per tile (bare matmul: k); default: all (not tiled)"},
+    [DSE_PULP_P_BUFFERING] = {.name = "buffering", .kind = DSE_VAL_ENUM, .choices = s_buffering,
+        .dflt = "[\"single\", \"double\"]", .neutral = 0,
+        .doc = "single: DMA then compute; double: DMA overlapped with compute, 2x the DMA'd buffers"},
+    [DSE_PULP_P_CORES] = {.name = "cores", .kind = DSE_VAL_INT, .dflt = "[8]", .neutral = 8,
+        .doc = "cores running the kernels (at most the preset's cores)"},
+    [DSE_PULP_P_MATMUL] = {.name = "matmul", .kind = DSE_VAL_ENUM, .choices = s_matmul,
+        .dflt = "[\"best\"]", .applies = applies_matmul, .neutral = 0,
+        .doc = "matmul kernel: best = fastest per step (AutoTuner), or one kernel for every step"},
+    [DSE_PULP_P_PRUNE] = {.name = "prune", .kind = DSE_VAL_REAL, .dflt = "[0.0]",
+        .applies = applies_prune, .neutral = 0,
+        .doc = "output-channel pruning ratio; kept = cout - round(cout*prune), rounded down to a "
+               "multiple of the cores, >= 1"},
 };
 
 static const dse_metric_decl_t s_metrics[DSE_PULP_M__COUNT] = {
-    {"cycles", "cycles", NULL, "cluster cycles of the chosen steps"},
-    {"cycles_fw", "cycles", NULL, "forward step"},
-    {"cycles_wg", "cycles", NULL, "weight-gradient step"},
-    {"cycles_ig", "cycles", NULL, "input-gradient step"},
-    {"macs", "MAC", NULL, "multiply-accumulates executed (matmul N*K*M per tile)"},
-    {"mac_per_cycle", "MAC/cycle", NULL, "macs / cycles"},
-    {"l1_bytes", "bytes", NULL, "largest L1 footprint of a tile over the steps"},
-    {"l2_traffic_bytes", "bytes", NULL, "bytes moved by the DMA between L2 and L1"},
-    {"tiles", "", NULL, "tiles per step"},
-    {"kernel_fw", "", s_kernel_labels, "kernel of the forward step"},
-    {"kernel_wg", "", s_kernel_labels, "kernel of the weight-gradient step"},
-    {"kernel_ig", "", s_kernel_labels, "kernel of the input-gradient step"},
-    {"prune", "", NULL, "pruning ratio applied"},
-    {"time_us", "us", NULL, "cycles / clock_mhz"},
+    [DSE_PULP_M_CYCLES] = {.name = "cycles", .unit = "cycles",
+        .doc = "cluster cycles of the chosen steps"},
+    [DSE_PULP_M_CYCLES_FW] = {.name = "cycles_fw", .unit = "cycles", .doc = "forward step"},
+    [DSE_PULP_M_CYCLES_WG] = {.name = "cycles_wg", .unit = "cycles",
+        .doc = "weight-gradient step"},
+    [DSE_PULP_M_CYCLES_IG] = {.name = "cycles_ig", .unit = "cycles", .doc = "input-gradient step"},
+    [DSE_PULP_M_MACS] = {.name = "macs", .unit = "MAC",
+        .doc = "multiply-accumulates executed (matmul N*K*M per tile)"},
+    [DSE_PULP_M_MAC_PER_CYCLE] = {.name = "mac_per_cycle", .unit = "MAC/cycle",
+        .doc = "macs / cycles"},
+    [DSE_PULP_M_L1_BYTES] = {.name = "l1_bytes", .unit = "bytes",
+        .doc = "largest L1 footprint of a tile over the steps"},
+    [DSE_PULP_M_L2_TRAFFIC] = {.name = "l2_traffic_bytes", .unit = "bytes",
+        .doc = "bytes moved by the DMA between L2 and L1"},
+    [DSE_PULP_M_TILES] = {.name = "tiles", .unit = "", .doc = "tiles per step"},
+    [DSE_PULP_M_KERNEL_FW] = {.name = "kernel_fw", .unit = "", .labels = s_kernel_labels,
+        .doc = "kernel of the forward step"},
+    [DSE_PULP_M_KERNEL_WG] = {.name = "kernel_wg", .unit = "", .labels = s_kernel_labels,
+        .doc = "kernel of the weight-gradient step"},
+    [DSE_PULP_M_KERNEL_IG] = {.name = "kernel_ig", .unit = "", .labels = s_kernel_labels,
+        .doc = "kernel of the input-gradient step"},
+    [DSE_PULP_M_PRUNE] = {.name = "prune", .unit = "", .doc = "pruning ratio applied"},
+    [DSE_PULP_M_TIME] = {.name = "time_us", .unit = "us", .doc = "cycles / clock_mhz"},
 };
 
 static const dse_net_metric_decl_t s_net[] = {
-    {"cycles", "cycles", DSE_AGG_SUM, "cycles", "network cycles (layers run one after another)"},
-    {"cycles_fw", "cycles_fw", DSE_AGG_SUM, "cycles", "forward cycles"},
-    {"cycles_wg", "cycles_wg", DSE_AGG_SUM, "cycles", "weight-gradient cycles"},
-    {"cycles_ig", "cycles_ig", DSE_AGG_SUM, "cycles", "input-gradient cycles"},
-    {"macs", "macs", DSE_AGG_SUM, "MAC", "network MACs"},
-    {"l1_bytes", "l1_bytes", DSE_AGG_MAX, "bytes", "L1 needed (L1 is reused layer by layer)"},
-    {"l2_traffic_bytes", "l2_traffic_bytes", DSE_AGG_SUM, "bytes", "network DMA traffic"},
-    {"tiles", "tiles", DSE_AGG_SUM, "", "network tiles"},
-    {"prune", "prune", DSE_AGG_MEAN, "", "mean pruning ratio"},
-    {"time_us", "time_us", DSE_AGG_SUM, "us", "network time at clock_mhz"},
+    {.name = "cycles", .source = "cycles", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = "network cycles (layers run one after another)"},
+    {.name = "cycles_fw", .source = "cycles_fw", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = "forward cycles"},
+    {.name = "cycles_wg", .source = "cycles_wg", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = "weight-gradient cycles"},
+    {.name = "cycles_ig", .source = "cycles_ig", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = "input-gradient cycles"},
+    {.name = "macs", .source = "macs", .agg = DSE_AGG_SUM, .unit = "MAC", .doc = "network MACs"},
+    {.name = "l1_bytes", .source = "l1_bytes", .agg = DSE_AGG_MAX, .unit = "bytes",
+        .doc = "L1 needed (L1 is reused layer by layer)"},
+    {.name = "l2_traffic_bytes", .source = "l2_traffic_bytes", .agg = DSE_AGG_SUM, .unit = "bytes",
+        .doc = "network DMA traffic"},
+    {.name = "tiles", .source = "tiles", .agg = DSE_AGG_SUM, .unit = "", .doc = "network tiles"},
+    {.name = "prune", .source = "prune", .agg = DSE_AGG_MEAN, .unit = "",
+        .doc = "mean pruning ratio"},
+    {.name = "time_us", .source = "time_us", .agg = DSE_AGG_SUM, .unit = "us",
+        .doc = "network time at clock_mhz"},
 };
 
 static const char *const s_objectives[] = {"cycles", "l1_bytes", NULL};
@@ -1090,8 +1112,10 @@ static void pulp_release(void *vctx)
     free(x);
 }
 
-static int pulp_prepare(const dse_job_t *job, size_t li, void **out, dse_error_t *err)
+static int pulp_prepare(const dse_job_t *job, size_t li, unsigned flags, void **out,
+                        dse_error_t *err)
 {
+    (void)flags; /* nothing differs in a worker */
     if (li >= job->n_layers)
         return dse_error_set(err, DSE_EINVAL, NULL, 0, 0, "no layer %zu", li);
     const dse_layer_t *l = &job->layers[li];
@@ -1155,8 +1179,8 @@ static int pulp_baseline(const dse_job_t *job, const char *name, double *const *
                          dse_error_t *err);
 
 static const dse_reason_decl_t s_reasons[] = {
-    {"l1_bytes", "l1_bytes", "bytes",
-     "try tile_cin, smaller tiles, single buffering, or a larger L1"},
+    {.name = "l1_bytes", .bound = "l1_bytes", .unit = "bytes",
+        .hint = "try tile_cin, smaller tiles, single buffering, or a larger L1"},
 };
 
 const dse_hwmodel_t dse_model_pulp_cluster = {
@@ -1213,7 +1237,7 @@ static int pulp_baseline(const dse_job_t *job, const char *name, double *const *
     double l1cap = job->hw[DSE_PULP_HW_L1];
     for (size_t li = 0; li < job->n_layers; li++) {
         void *vx;
-        int rc = pulp_prepare(job, li, &vx, err);
+        int rc = pulp_prepare(job, li, 0, &vx, err);
         if (rc)
             return rc;
         ctx_t *x = vx;

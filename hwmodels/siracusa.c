@@ -44,61 +44,75 @@ enum {
 };
 
 static const dse_key_decl_t s_preset_keys[H__COUNT] = {
-    [H_CORES] = {"cores", DSE_VAL_INT, NULL, 8, 1, 16, "",
-                 "cluster cores (Siracusa: 8 RISC-V cores; Deeploy Siracusa target)"},
-    [H_L1] = {"l1_bytes", DSE_VAL_INT, NULL, 262144, 1024, 1 << 24, "bytes",
-              "L1 TCDM shared by cores and NPU (Siracusa: 256 KiB; Deeploy tutorial)"},
-    [H_L2] = {"l2_bytes", DSE_VAL_INT, NULL, 2097152, 4096, 1 << 28, "bytes",
-              "on-chip L2 (Siracusa: 2 MiB; Deeploy tutorial)"},
-    [H_L3] = {"l3_bytes", DSE_VAL_INT, NULL, 16777216, 0, 1LL << 34, "bytes",
-              "off-chip L3 (16 MiB; Deeploy Siracusa target)"},
-    [H_WMEM] = {"wmem_bytes", DSE_VAL_INT, NULL, 4194304, 0, 1 << 28, "bytes",
-                "NPU weight memory with its own port (4 MiB; Deeploy Neureka target)"},
-    [H_DMA_BW] = {"dma_bytes_per_cycle", DSE_VAL_REAL, NULL, 8, 0.125, 1024, "bytes/cycle",
-                  "cluster DMA L2<->L1 bandwidth (64-bit AXI; DORY HW_description: 8)"},
-    [H_DMA_SETUP] = {"dma_setup_cycles", DSE_VAL_REAL, NULL, 30, 0, 1e6, "cycles",
-                     "cycles to program and start one DMA transfer (estimate)"},
-    [H_DMA_MAX] = {"dma_max_bytes", DSE_VAL_INT, NULL, 131072, 1, 1 << 30, "bytes",
-                   "largest single DMA transfer, larger ones are split (2^17; MCHAN)"},
-    [H_L3_BW] = {"l3_bytes_per_cycle", DSE_VAL_REAL, NULL, 1, 0.01, 1024, "bytes/cycle",
-                 "L3->L2 bandwidth (HyperBus-class: ~400 MB/s at ~360 MHz; estimate)"},
-    [H_L3_SETUP] = {"l3_setup_cycles", DSE_VAL_REAL, NULL, 200, 0, 1e6, "cycles",
-                    "extra cycles per transfer that starts in L3 (estimate)"},
-    [H_L2_LAT] = {"l2_access_cycles", DSE_VAL_REAL, NULL, 10, 1, 1000, "cycles",
-                  "latency of a core load/store to L2 (DORY HW_description: 10)"},
-    [H_L2_PORT] = {"l2_port_cycles", DSE_VAL_REAL, NULL, 1, 0, 100, "cycles",
-                   "cycles the cluster's L2 port is busy per core access (one AXI "
-                   "transaction per 32-bit access; estimate)"},
-    [H_FORK] = {"fork_cycles", DSE_VAL_REAL, NULL, 300, 0, 1e6, "cycles",
-                "fork + barrier and tile bookkeeping per kernel call, one per tile (estimate, "
-                "fitted with call_cycles on microLlama64 autoregressive; docs/model-siracusa.md)"},
-    [H_CALL] = {"call_cycles", DSE_VAL_REAL, NULL, 100, 0, 1e7, "cycles",
-                "per-layer closure call and argument set-up (estimate, fitted with fork_cycles "
-                "on microLlama64 autoregressive; docs/model-siracusa.md)"},
-    [H_NPU_SETUP] = {"npu_setup_cycles", DSE_VAL_REAL, NULL, 150, 0, 1e6, "cycles",
-                     "cycles to program one NEUREKA job (register writes; estimate)"},
-    [H_STRIDE2] = {"npu_stride2", DSE_VAL_INT, NULL, 0, 0, 1, "",
-                   "1 = NEUREKA accepts stride 2 (computed densely, then subsampled)"},
-    [H_CLOCK] = {"clock_mhz", DSE_VAL_REAL, NULL, 360, 1, 10000, "MHz",
-                 "cluster clock, for time_us only (Siracusa, JSSC 2024: ~360 MHz)"},
-    [H_ROW_CALL] = {"row_call_cycles", DSE_VAL_REAL, NULL, 80, 0, 1e6, "cycles",
-                    "per row of A: one pulp_nn_linear call of Deeploy's int8 GEMM template "
-                    "(GEMMTemplate.py: 3-nop loop, call, chunking, barrier; estimate)"},
-    [H_DIV] = {"div_cycles", DSE_VAL_REAL, NULL, 12, 1, 100, "cycles",
-               "one 32-bit integer division on a cluster core (CV32E40P serial divider: 3 to 35 "
+    [H_CORES] = {.name = "cores", .kind = DSE_VAL_INT, .dflt = 8, .min = 1, .max = 16, .unit = "",
+        .doc = "cluster cores (Siracusa: 8 RISC-V cores; Deeploy Siracusa target)"},
+    [H_L1] = {.name = "l1_bytes", .kind = DSE_VAL_INT, .dflt = 262144, .min = 1024, .max = 1 << 24,
+        .unit = "bytes",
+        .doc = "L1 TCDM shared by cores and NPU (Siracusa: 256 KiB; Deeploy tutorial)"},
+    [H_L2] = {.name = "l2_bytes", .kind = DSE_VAL_INT, .dflt = 2097152, .min = 4096,
+        .max = 1 << 28, .unit = "bytes", .doc = "on-chip L2 (Siracusa: 2 MiB; Deeploy tutorial)"},
+    [H_L3] = {.name = "l3_bytes", .kind = DSE_VAL_INT, .dflt = 16777216, .min = 0,
+        .max = 1LL << 34, .unit = "bytes", .doc = "off-chip L3 (16 MiB; Deeploy Siracusa target)"},
+    [H_WMEM] = {.name = "wmem_bytes", .kind = DSE_VAL_INT, .dflt = 4194304, .min = 0,
+        .max = 1 << 28, .unit = "bytes",
+        .doc = "NPU weight memory with its own port (4 MiB; Deeploy Neureka target)"},
+    [H_DMA_BW] = {.name = "dma_bytes_per_cycle", .kind = DSE_VAL_REAL, .dflt = 8, .min = 0.125,
+        .max = 1024, .unit = "bytes/cycle",
+        .doc = "cluster DMA L2<->L1 bandwidth (64-bit AXI; DORY HW_description: 8)"},
+    [H_DMA_SETUP] = {.name = "dma_setup_cycles", .kind = DSE_VAL_REAL, .dflt = 30, .min = 0,
+        .max = 1e6, .unit = "cycles",
+        .doc = "cycles to program and start one DMA transfer (estimate)"},
+    [H_DMA_MAX] = {.name = "dma_max_bytes", .kind = DSE_VAL_INT, .dflt = 131072, .min = 1,
+        .max = 1 << 30, .unit = "bytes",
+        .doc = "largest single DMA transfer, larger ones are split (2^17; MCHAN)"},
+    [H_L3_BW] = {.name = "l3_bytes_per_cycle", .kind = DSE_VAL_REAL, .dflt = 1, .min = 0.01,
+        .max = 1024, .unit = "bytes/cycle",
+        .doc = "L3->L2 bandwidth (HyperBus-class: ~400 MB/s at ~360 MHz; estimate)"},
+    [H_L3_SETUP] = {.name = "l3_setup_cycles", .kind = DSE_VAL_REAL, .dflt = 200, .min = 0,
+        .max = 1e6, .unit = "cycles",
+        .doc = "extra cycles per transfer that starts in L3 (estimate)"},
+    [H_L2_LAT] = {.name = "l2_access_cycles", .kind = DSE_VAL_REAL, .dflt = 10, .min = 1,
+        .max = 1000, .unit = "cycles",
+        .doc = "latency of a core load/store to L2 (DORY HW_description: 10)"},
+    [H_L2_PORT] = {.name = "l2_port_cycles", .kind = DSE_VAL_REAL, .dflt = 1, .min = 0, .max = 100,
+        .unit = "cycles", .doc = "cycles the cluster's L2 port is busy per core access (one AXI "
+               "transaction per 32-bit access; estimate)"},
+    [H_FORK] = {.name = "fork_cycles", .kind = DSE_VAL_REAL, .dflt = 300, .min = 0, .max = 1e6,
+        .unit = "cycles",
+        .doc = "fork + barrier and tile bookkeeping per kernel call, one per tile (estimate, "
+               "fitted with call_cycles on microLlama64 autoregressive; docs/model-siracusa.md)"},
+    [H_CALL] = {.name = "call_cycles", .kind = DSE_VAL_REAL, .dflt = 100, .min = 0, .max = 1e7,
+        .unit = "cycles",
+        .doc = "per-layer closure call and argument set-up (estimate, fitted with fork_cycles "
+               "on microLlama64 autoregressive; docs/model-siracusa.md)"},
+    [H_NPU_SETUP] = {.name = "npu_setup_cycles", .kind = DSE_VAL_REAL, .dflt = 150, .min = 0,
+        .max = 1e6, .unit = "cycles",
+        .doc = "cycles to program one NEUREKA job (register writes; estimate)"},
+    [H_STRIDE2] = {.name = "npu_stride2", .kind = DSE_VAL_INT, .dflt = 0, .min = 0, .max = 1,
+        .unit = "", .doc = "1 = NEUREKA accepts stride 2 (computed densely, then subsampled)"},
+    [H_CLOCK] = {.name = "clock_mhz", .kind = DSE_VAL_REAL, .dflt = 360, .min = 1, .max = 10000,
+        .unit = "MHz", .doc = "cluster clock, for time_us only (Siracusa, JSSC 2024: ~360 MHz)"},
+    [H_ROW_CALL] = {.name = "row_call_cycles", .kind = DSE_VAL_REAL, .dflt = 80, .min = 0,
+        .max = 1e6, .unit = "cycles",
+        .doc = "per row of A: one pulp_nn_linear call of Deeploy's int8 GEMM template "
+               "(GEMMTemplate.py: 3-nop loop, call, chunking, barrier; estimate)"},
+    [H_DIV] = {.name = "div_cycles", .kind = DSE_VAL_REAL, .dflt = 12, .min = 1, .max = 100,
+        .unit = "cycles",
+        .doc = "one 32-bit integer division on a cluster core (CV32E40P serial divider: 3 to 35 "
                "cycles by operand; estimate for the short quotients of softmax and norms)"},
 };
 
 enum { K_CONST_W, K_WBITS, K_BATCH, K__COUNT };
 
 static const dse_key_decl_t s_layer_keys[K__COUNT] = {
-    [K_CONST_W] = {"const_weights", DSE_VAL_INT, NULL, 1, 0, 1, "",
-                   "gemm/gemv: 1 = B is a constant weight, 0 = an activation (attention)"},
-    [K_WBITS] = {"weight_bits", DSE_VAL_INT, NULL, 8, 2, 8, "bits",
-                 "NPU weight precision (NEUREKA: 2..8); the cluster runs int8"},
-    [K_BATCH] = {"repeat", DSE_VAL_INT, NULL, 1, 1, 1 << 20, "",
-                 "gemm/gemv: independent instances run one after the other (a batched MatMul: "
-                 "one per head or per token); costs and L2 bytes scale with it, L1 tiles do not"},
+    [K_CONST_W] = {.name = "const_weights", .kind = DSE_VAL_INT, .dflt = 1, .min = 0, .max = 1,
+        .unit = "", .doc = "gemm/gemv: 1 = B is a constant weight, 0 = an activation (attention)"},
+    [K_WBITS] = {.name = "weight_bits", .kind = DSE_VAL_INT, .dflt = 8, .min = 2, .max = 8,
+        .unit = "bits", .doc = "NPU weight precision (NEUREKA: 2..8); the cluster runs int8"},
+    [K_BATCH] = {.name = "repeat", .kind = DSE_VAL_INT, .dflt = 1, .min = 1, .max = 1 << 20,
+        .unit = "",
+        .doc = "gemm/gemv: independent instances run one after the other (a batched MatMul: "
+               "one per head or per token); costs and L2 bytes scale with it, L1 tiles do not"},
 };
 
 enum {
@@ -326,30 +340,37 @@ static int64_t ext_cores(const dse_job_t *job, const dse_layer_t *l)
 }
 
 static const dse_param_decl_t s_params[P__COUNT] = {
-    [P_ENGINE] = {"engine", DSE_VAL_ENUM, s_engines, "[\"cluster\", \"npu\"]", NULL, 0,
-                  is_not_elem, 0,
-                  "cluster cores or the NEUREKA NPU (npu infeasible where not eligible)"},
-    [P_TILE_HO] = {"tile_ho", DSE_VAL_INT, NULL, "\"divisors\"", ext_ho, 0, is_conv_or_elem, 0,
-                   "output rows per L1 tile (element-wise ops: rows of H; norms, softmax: "
-                   "rows they reduce)"},
-    [P_TILE_WO] = {"tile_wo", DSE_VAL_INT, NULL, "\"divisors\"", ext_wo, 0, is_conv, 0,
-                   "output columns per L1 tile"},
-    [P_TILE_COUT] = {"tile_cout", DSE_VAL_INT, NULL, "\"divisors\"", ext_cout, 0, is_conv, 0,
-                     "output channels per L1 tile"},
-    [P_TILE_M] = {"tile_m", DSE_VAL_INT, NULL, "\"divisors\"", ext_m, 0, is_gemm_m, 0,
-                  "rows of A and C per L1 tile (gemm)"},
-    [P_TILE_N] = {"tile_n", DSE_VAL_INT, NULL, "\"divisors\"", ext_n, 0, is_gemm_n, 0,
-                  "columns of B and C (output features) per L1 tile"},
-    [P_BUF] = {"buffering", DSE_VAL_ENUM, s_buffering, "[\"single\", \"double\"]", NULL, 0,
-               NULL, 0, "single: DMA then compute; double: DMA overlaps compute, 2x L1"},
-    [P_WMEM] = {"wmem", DSE_VAL_ENUM, s_onoff, "[\"off\", \"on\"]", NULL, 0, npu_eligible, 0,
-                "NPU weights resident in the weight memory (no weight DMA)"},
-    [P_CORES] = {"cores", DSE_VAL_INT, NULL, "\"max\"", ext_cores, 0, NULL, 0,
-                 "cluster cores used (default: the preset's `cores`)"},
-    [P_L1] = {"l1", DSE_VAL_ENUM, s_l1modes, "[\"tiled\", \"l2\"]", NULL, 0, NULL, 0,
-              "tiled: DMA tiles into L1; l2: cluster runs straight from L2, untiled"},
-    [P_SIMD] = {"simd", DSE_VAL_ENUM, s_onoff, "[\"off\", \"on\"]", NULL, 0, is_elem, 1,
-                "elementwise: pack 4 int8 per word (conv/GEMM kernels always use SIMD)"},
+    [P_ENGINE] = {.name = "engine", .kind = DSE_VAL_ENUM, .choices = s_engines,
+        .dflt = "[\"cluster\", \"npu\"]", .applies = is_not_elem, .neutral = 0,
+        .doc = "cluster cores or the NEUREKA NPU (npu infeasible where not eligible)"},
+    [P_TILE_HO] = {.name = "tile_ho", .kind = DSE_VAL_INT, .dflt = "\"divisors\"",
+        .extent = ext_ho, .applies = is_conv_or_elem, .neutral = 0,
+        .doc = "output rows per L1 tile (element-wise ops: rows of H; norms, softmax: "
+               "rows they reduce)"},
+    [P_TILE_WO] = {.name = "tile_wo", .kind = DSE_VAL_INT, .dflt = "\"divisors\"",
+        .extent = ext_wo, .applies = is_conv, .neutral = 0, .doc = "output columns per L1 tile"},
+    [P_TILE_COUT] = {.name = "tile_cout", .kind = DSE_VAL_INT, .dflt = "\"divisors\"",
+        .extent = ext_cout, .applies = is_conv, .neutral = 0,
+        .doc = "output channels per L1 tile"},
+    [P_TILE_M] = {.name = "tile_m", .kind = DSE_VAL_INT, .dflt = "\"divisors\"", .extent = ext_m,
+        .applies = is_gemm_m, .neutral = 0, .doc = "rows of A and C per L1 tile (gemm)"},
+    [P_TILE_N] = {.name = "tile_n", .kind = DSE_VAL_INT, .dflt = "\"divisors\"", .extent = ext_n,
+        .applies = is_gemm_n, .neutral = 0,
+        .doc = "columns of B and C (output features) per L1 tile"},
+    [P_BUF] = {.name = "buffering", .kind = DSE_VAL_ENUM, .choices = s_buffering,
+        .dflt = "[\"single\", \"double\"]", .neutral = 0,
+        .doc = "single: DMA then compute; double: DMA overlaps compute, 2x L1"},
+    [P_WMEM] = {.name = "wmem", .kind = DSE_VAL_ENUM, .choices = s_onoff,
+        .dflt = "[\"off\", \"on\"]", .applies = npu_eligible, .neutral = 0,
+        .doc = "NPU weights resident in the weight memory (no weight DMA)"},
+    [P_CORES] = {.name = "cores", .kind = DSE_VAL_INT, .dflt = "\"max\"", .extent = ext_cores,
+        .neutral = 0, .doc = "cluster cores used (default: the preset's `cores`)"},
+    [P_L1] = {.name = "l1", .kind = DSE_VAL_ENUM, .choices = s_l1modes,
+        .dflt = "[\"tiled\", \"l2\"]", .neutral = 0,
+        .doc = "tiled: DMA tiles into L1; l2: cluster runs straight from L2, untiled"},
+    [P_SIMD] = {.name = "simd", .kind = DSE_VAL_ENUM, .choices = s_onoff,
+        .dflt = "[\"off\", \"on\"]", .applies = is_elem, .neutral = 1,
+        .doc = "elementwise: pack 4 int8 per word (conv/GEMM kernels always use SIMD)"},
 };
 
 enum {
@@ -358,33 +379,48 @@ enum {
 };
 
 static const dse_metric_decl_t s_metrics[M__COUNT] = {
-    [M_CYCLES] = {"cycles", "cycles", NULL, "latency of the layer (DMA, compute, overheads)"},
-    [M_DMA] = {"dma_cycles", "cycles", NULL, "busy cycles of the DMA (L3->L2 and L2<->L1)"},
-    [M_COMPUTE] = {"compute_cycles", "cycles", NULL, "busy cycles of the cores or the NPU"},
-    [M_L1] = {"l1_bytes", "bytes", NULL, "L1 occupied by the tiles (all buffers)"},
-    [M_L2] = {"l2_bytes", "bytes", NULL, "the layer's tensors resident in L2"},
-    [M_WMEM] = {"wmem_bytes", "bytes", NULL, "NPU weights kept in the weight memory"},
-    [M_L2_TRAFFIC] = {"l2_traffic_bytes", "bytes", NULL, "bytes read or written in L2"},
-    [M_ENGINE] = {"engine", "", s_engines, "engine that runs the layer"},
-    [M_TILES] = {"tiles", "", NULL, "L1 tiles (1 when run from L2)"},
-    [M_L3] = {"l3_bytes", "bytes", NULL, "the layer's tensors placed in L3 (streamed)"},
-    [M_MACS] = {"macs", "MAC", NULL, "multiply-accumulates (elementwise: elements)"},
-    [M_MAC_PER_CYCLE] = {"mac_per_cycle", "MAC/cycle", NULL, "macs / cycles"},
-    [M_TIME] = {"time_us", "us", NULL, "cycles / clock_mhz"},
+    [M_CYCLES] = {.name = "cycles", .unit = "cycles",
+        .doc = "latency of the layer (DMA, compute, overheads)"},
+    [M_DMA] = {.name = "dma_cycles", .unit = "cycles",
+        .doc = "busy cycles of the DMA (L3->L2 and L2<->L1)"},
+    [M_COMPUTE] = {.name = "compute_cycles", .unit = "cycles",
+        .doc = "busy cycles of the cores or the NPU"},
+    [M_L1] = {.name = "l1_bytes", .unit = "bytes",
+        .doc = "L1 occupied by the tiles (all buffers)"},
+    [M_L2] = {.name = "l2_bytes", .unit = "bytes", .doc = "the layer's tensors resident in L2"},
+    [M_WMEM] = {.name = "wmem_bytes", .unit = "bytes",
+        .doc = "NPU weights kept in the weight memory"},
+    [M_L2_TRAFFIC] = {.name = "l2_traffic_bytes", .unit = "bytes",
+        .doc = "bytes read or written in L2"},
+    [M_ENGINE] = {.name = "engine", .unit = "", .labels = s_engines,
+        .doc = "engine that runs the layer"},
+    [M_TILES] = {.name = "tiles", .unit = "", .doc = "L1 tiles (1 when run from L2)"},
+    [M_L3] = {.name = "l3_bytes", .unit = "bytes",
+        .doc = "the layer's tensors placed in L3 (streamed)"},
+    [M_MACS] = {.name = "macs", .unit = "MAC",
+        .doc = "multiply-accumulates (elementwise: elements)"},
+    [M_MAC_PER_CYCLE] = {.name = "mac_per_cycle", .unit = "MAC/cycle", .doc = "macs / cycles"},
+    [M_TIME] = {.name = "time_us", .unit = "us", .doc = "cycles / clock_mhz"},
 };
 
 static const dse_net_metric_decl_t s_net_metrics[] = {
-    {"cycles", "cycles", DSE_AGG_SUM, "cycles", "layers run one after the other"},
-    {"dma_cycles", "dma_cycles", DSE_AGG_SUM, "cycles", ""},
-    {"compute_cycles", "compute_cycles", DSE_AGG_SUM, "cycles", ""},
-    {"l1_bytes", "l1_bytes", DSE_AGG_MAX, "bytes", "L1 is reused layer after layer"},
-    {"l2_bytes", "l2_bytes", DSE_AGG_MAX, "bytes", "activations are reused layer after layer"},
-    {"wmem_bytes", "wmem_bytes", DSE_AGG_SUM, "bytes",
-     "weights of all layers stay resident together"},
-    {"l2_traffic_bytes", "l2_traffic_bytes", DSE_AGG_SUM, "bytes", ""},
-    {"tiles", "tiles", DSE_AGG_SUM, "", ""},
-    {"l3_bytes", "l3_bytes", DSE_AGG_MAX, "bytes", ""},
-    {"time_us", "time_us", DSE_AGG_SUM, "us", ""},
+    {.name = "cycles", .source = "cycles", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = "layers run one after the other"},
+    {.name = "dma_cycles", .source = "dma_cycles", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = ""},
+    {.name = "compute_cycles", .source = "compute_cycles", .agg = DSE_AGG_SUM, .unit = "cycles",
+        .doc = ""},
+    {.name = "l1_bytes", .source = "l1_bytes", .agg = DSE_AGG_MAX, .unit = "bytes",
+        .doc = "L1 is reused layer after layer"},
+    {.name = "l2_bytes", .source = "l2_bytes", .agg = DSE_AGG_MAX, .unit = "bytes",
+        .doc = "activations are reused layer after layer"},
+    {.name = "wmem_bytes", .source = "wmem_bytes", .agg = DSE_AGG_SUM, .unit = "bytes",
+        .doc = "weights of all layers stay resident together"},
+    {.name = "l2_traffic_bytes", .source = "l2_traffic_bytes", .agg = DSE_AGG_SUM, .unit = "bytes",
+        .doc = ""},
+    {.name = "tiles", .source = "tiles", .agg = DSE_AGG_SUM, .unit = "", .doc = ""},
+    {.name = "l3_bytes", .source = "l3_bytes", .agg = DSE_AGG_MAX, .unit = "bytes", .doc = ""},
+    {.name = "time_us", .source = "time_us", .agg = DSE_AGG_SUM, .unit = "us", .doc = ""},
 };
 
 static const char *const s_objectives[] = {"cycles", "l1_bytes", NULL};
@@ -652,8 +688,10 @@ static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cor
                               int64_t w, int64_t ch, double *in_t, double *out_t, double *w_t,
                               double *extra);
 
-static int sir_prepare(const dse_job_t *job, size_t li, void **ctx_p, dse_error_t *err)
+static int sir_prepare(const dse_job_t *job, size_t li, unsigned flags, void **ctx_p,
+                       dse_error_t *err)
 {
+    (void)flags; /* nothing differs in a worker */
     (void)err;
     const dse_layer_t *l = &job->layers[li];
     sir_ctx_t *c = dse_xcalloc(1, sizeof *c);
@@ -939,14 +977,16 @@ static inline void tile_bytes(const sir_ctx_t *c, int npu, int wmem, int64_t cor
 /* Capacities that reject points (hwmodel.h reasons; order = R_*). */
 enum { R_L1, R_L3, R_WMEM, R_CORES, R_L2_RUN };
 static const dse_reason_decl_t s_reasons[] = {
-    [R_L1] = {"l1_bytes", "l1_bytes", "bytes",
-              "try smaller tiles (tile_*), single buffering, or a larger L1"},
-    [R_L3] = {"l3_bytes", "l3_bytes", "bytes", "the layer's tensors do not fit L2 + L3"},
-    [R_WMEM] = {"wmem_bytes", "wmem_bytes", "bytes",
-                "the layer's NPU weights do not fit the weight memory: use wmem = \"off\""},
-    [R_CORES] = {"cores", "cores", "cores", "use at most the preset's cores"},
-    [R_L2_RUN] = {"l2_bytes", "l2_bytes", "bytes",
-                  "running from L2 (l1 = \"l2\") needs every tensor in L2: tile it instead"},
+    [R_L1] = {.name = "l1_bytes", .bound = "l1_bytes", .unit = "bytes",
+        .hint = "try smaller tiles (tile_*), single buffering, or a larger L1"},
+    [R_L3] = {.name = "l3_bytes", .bound = "l3_bytes", .unit = "bytes",
+        .hint = "the layer's tensors do not fit L2 + L3"},
+    [R_WMEM] = {.name = "wmem_bytes", .bound = "wmem_bytes", .unit = "bytes",
+        .hint = "the layer's NPU weights do not fit the weight memory: use wmem = \"off\""},
+    [R_CORES] = {.name = "cores", .bound = "cores", .unit = "cores",
+        .hint = "use at most the preset's cores"},
+    [R_L2_RUN] = {.name = "l2_bytes", .bound = "l2_bytes", .unit = "bytes",
+        .hint = "running from L2 (l1 = \"l2\") needs every tensor in L2: tile it instead"},
 };
 
 /* A rejection with its reason (hwmodel.h): returns 0. */
@@ -1271,7 +1311,7 @@ static int sir_baseline(const dse_job_t *job, const char *name, double *const *p
         return dse_error_set(err, DSE_ENOTFOUND, NULL, 0, 0, "unknown baseline '%s'", name);
     for (size_t i = 0; i < job->n_layers; i++) {
         void *ctx = NULL;
-        int rc = sir_prepare(job, i, &ctx, err);
+        int rc = sir_prepare(job, i, 0, &ctx, err);
         if (rc < 0)
             return rc;
         const sir_ctx_t *c = ctx;

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 
 #include "core/util.h"
-#include "worker/eval.h"
 
 static const char *const s_problems[] = {"zdt1", "dtlz2", NULL};
 
@@ -70,9 +69,11 @@ typedef struct {
     double f1_max;
     int64_t cost;
     double crash_x3, crash_x1, crash_x2;
+    int in_worker; /* DSE_PREPARE_IN_WORKER: crash_* apply */
 } s_ctx_t;
 
-static int s_prepare(const dse_job_t *job, size_t layer, void **ctx, dse_error_t *err)
+static int s_prepare(const dse_job_t *job, size_t layer, unsigned flags, void **ctx,
+                     dse_error_t *err)
 {
     (void)err;
     const dse_layer_t *L = &job->layers[layer];
@@ -84,6 +85,7 @@ static int s_prepare(const dse_job_t *job, size_t layer, void **ctx, dse_error_t
     c->crash_x3 = L->attr[K_CRASH];
     c->crash_x1 = L->attr[K_CRASH1];
     c->crash_x2 = L->attr[K_CRASH2];
+    c->in_worker = (flags & DSE_PREPARE_IN_WORKER) != 0;
     *ctx = c;
     return 0;
 }
@@ -97,7 +99,7 @@ static int s_evaluate(const void *ctx, const double *x, double *f)
 {
     const s_ctx_t *c = ctx;
     if (c->crash_x3 > 0 && x[2] == c->crash_x3 && (c->crash_x1 == 0 || x[0] == c->crash_x1) &&
-        (c->crash_x2 == 0 || x[1] == c->crash_x2) && dse_eval_in_worker)
+        (c->crash_x2 == 0 || x[1] == c->crash_x2) && c->in_worker)
         abort(); /* a worker that dies on this point, for the quarantine test */
     double u1 = (x[0] - 1) * c->scale, u2 = (x[1] - 1) * c->scale, u3 = (x[2] - 1) * c->scale;
     if (c->problem == DSE_TESTFN_ZDT1) {

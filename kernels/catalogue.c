@@ -35,56 +35,19 @@
 #define P_ DSE_MM_PAIRS
 #define U_ DSE_MM_UNITS
 
-/* name, par, scheme, u, v, ku, simd, ld, ex, stall, fallbacks */
-const dse_mm_kernel_t dse_mm_fp32[DSE_MM_FP32_COUNT] = {
-    {"mm", N_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
-    {"mm_M", M_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
-    {"mm_u2", N_, S_, 1, 1, 2, 1, 4, 0, 1.30f, NOFB},
-    {"mm_unroll_1x2", N_, S_, 1, 2, 1, 1, 3, 0, 1.08f, FB1(DSE_FB_Y, 2, 0)},
-    {"mm_unroll_1x4", N_, S_, 1, 4, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_Y, 4, 3)},
-    {"mm_unroll_1x8", N_, S_, 1, 8, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_Y, 8, 4)},
-    {"mm_unroll_2x1", N_, P_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_XBLK, 2, 0)},
-    {"mm_unroll_4x1", N_, U_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 6)},
-    {"mm_unroll_8x1", N_, U_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 7)},
-    {"mm_unroll_2x2", N_, U_, 2, 2, 1, 1, 4, 0, 1.09f, FB1(DSE_FB_XPAR, 2, 5)},
-    {"mm_unroll_2x4", N_, P_, 2, 4, 1, 1, 6, 0, 1.112f,
-     FB2(DSE_FB_XBLK, 2, 5, DSE_FB_Y, 4, 9)},
-    {"mm_unroll_4x2", N_, U_, 4, 2, 1, 1, 6, 0, 1.112f,
-     FB2(DSE_FB_XPAR, 4, 5, DSE_FB_Y, 2, 9)},
-    {"mm_unroll_4x4", N_, U_, 4, 4, 1, 1, 8, 0, 1.22f,
-     FB3(DSE_FB_XPAR, 2, 5, DSE_FB_XPAR, 4, 10, DSE_FB_Y, 4, 9)},
-    {"mm_M_u2", M_, S_, 1, 1, 2, 1, 4, 0, 1.30f, NOFB},
-    {"mm_M_unroll_1x2", M_, U_, 1, 2, 1, 1, 3, 0, 1.08f, FB1(DSE_FB_XPAR, 2, 1)},
-    {"mm_M_unroll_1x4", M_, U_, 1, 4, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 14)},
-    {"mm_M_unroll_1x8", M_, U_, 1, 8, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 15)},
-    {"mm_M_unroll_2x1", M_, S_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_Y, 2, 1)},
-    {"mm_M_unroll_4x1", M_, S_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_Y, 4, 17)},
-    {"mm_M_unroll_8x1", M_, S_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_Y, 8, 18)},
-    {"mm_M_unroll_2x2", M_, U_, 2, 2, 1, 1, 4, 0, 1.09f, FB1(DSE_FB_XPAR, 2, 19)},
-    {"mm_M_unroll_2x4", M_, U_, 2, 4, 1, 1, 6, 0, 1.112f,
-     FB2(DSE_FB_XPAR, 4, 19, DSE_FB_Y, 2, 20)},
-    {"mm_M_unroll_4x2", M_, U_, 4, 2, 1, 1, 6, 0, 1.112f,
-     FB2(DSE_FB_XPAR, 2, 19, DSE_FB_Y, 4, 20)},
-    {"mm_M_unroll_4x4", M_, U_, 4, 4, 1, 1, 8, 0, 1.22f,
-     FB3(DSE_FB_XPAR, 2, 19, DSE_FB_XPAR, 4, 22, DSE_FB_Y, 4, 20)},
-};
+/* The rows of catalogue.h's lists: name, par, scheme, u, v, ku, simd, ld, ex,
+ * stall, fallbacks. */
+#define S_ROW(name, ...) {#name, __VA_ARGS__},
+#define S_ONE(...) +1
+_Static_assert(0 DSE_MM_FP32_KERNELS(S_ONE) == DSE_MM_FP32_COUNT, "the FP32 list has 24 kernels");
+_Static_assert(0 DSE_MM_FP16_KERNELS(S_ONE) == DSE_MM_FP16_COUNT, "the FP16 list has 9 kernels");
+
+const dse_mm_kernel_t dse_mm_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_ROW)};
 
 /* SIMD_2x4: 1 row x 2 columns, K by 2: loads 1 A vector + 2 B vectors,
  * 2 shuffles, 2 vector FMAs per group. SIMD_4x8: 2 rows x 4 columns, K by
  * 2: 2 A + 4 B vectors, 4 shuffles, 8 vector FMAs (pulp_matmul_fp16.c). */
-const dse_mm_kernel_t dse_mm_fp16[DSE_MM_FP16_COUNT] = {
-    {"mm_fp16", N_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
-    {"mm_M_fp16", M_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB},
-    {"mm_fp16_SIMD_2x4", N_, S_, 1, 2, 2, 2, 3, 2, 1.15f, FB1(DSE_FB_Y, 2, 0)},
-    {"mm_fp16_SIMD_4x8", N_, P_, 2, 4, 2, 2, 6, 4, 1.15f,
-     FB3(DSE_FB_Y, 4, 2, DSE_FB_K, 2, 2, DSE_FB_XPAR, 2, 2)},
-    {"mm_M_fp16_SIMD_2x4", M_, U_, 1, 2, 2, 2, 3, 2, 1.15f, FB1(DSE_FB_XPAR, 2, 1)},
-    {"mm_M_fp16_SIMD_4x8", M_, U_, 2, 4, 2, 2, 6, 4, 1.15f,
-     FB3(DSE_FB_Y, 2, 4, DSE_FB_K, 2, 4, DSE_FB_XPAR, 4, 4)},
-    {"mm_fp16_unroll_2x1", N_, P_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_XBLK, 2, 0)},
-    {"mm_fp16_unroll_4x1", N_, U_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 6)},
-    {"mm_fp16_unroll_8x1", N_, U_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 7)},
-};
+const dse_mm_kernel_t dse_mm_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_ROW)};
 
 /* Unroll along the parallel dimension X and along the other one Y. */
 static inline void unrolls(const dse_mm_kernel_t *e, int64_t *a, int64_t *b)

@@ -57,6 +57,49 @@ typedef struct {
     dse_mm_fallback_t fb[3];
 } dse_mm_kernel_t;
 
+/* The kernels, one list each, in index order: the one place their names
+ * are written. X(name, par, scheme, u, v, ku, simd, ld, ex, stall,
+ * fallbacks); the fields after the name use kernels/catalogue.c's
+ * shorthands (N_, M_ for the parallel dimension; S_, P_, U_ for the scheme;
+ * NOFB, FB1..FB3 for the cascade), so elsewhere expand the name alone. The
+ * FP32 order is MODELS.md's (index 0..23); the FP16 order is
+ * mm_manager_list_fp16.txt's. */
+#define DSE_MM_FP32_KERNELS(X) \
+    X(mm, N_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB) \
+    X(mm_M, M_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB) \
+    X(mm_u2, N_, S_, 1, 1, 2, 1, 4, 0, 1.30f, NOFB) \
+    X(mm_unroll_1x2, N_, S_, 1, 2, 1, 1, 3, 0, 1.08f, FB1(DSE_FB_Y, 2, 0)) \
+    X(mm_unroll_1x4, N_, S_, 1, 4, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_Y, 4, 3)) \
+    X(mm_unroll_1x8, N_, S_, 1, 8, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_Y, 8, 4)) \
+    X(mm_unroll_2x1, N_, P_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_XBLK, 2, 0)) \
+    X(mm_unroll_4x1, N_, U_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 6)) \
+    X(mm_unroll_8x1, N_, U_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 7)) \
+    X(mm_unroll_2x2, N_, U_, 2, 2, 1, 1, 4, 0, 1.09f, FB1(DSE_FB_XPAR, 2, 5)) \
+    X(mm_unroll_2x4, N_, P_, 2, 4, 1, 1, 6, 0, 1.112f, FB2(DSE_FB_XBLK, 2, 5, DSE_FB_Y, 4, 9)) \
+    X(mm_unroll_4x2, N_, U_, 4, 2, 1, 1, 6, 0, 1.112f, FB2(DSE_FB_XPAR, 4, 5, DSE_FB_Y, 2, 9)) \
+    X(mm_unroll_4x4, N_, U_, 4, 4, 1, 1, 8, 0, 1.22f, FB3(DSE_FB_XPAR, 2, 5, DSE_FB_XPAR, 4, 10, DSE_FB_Y, 4, 9)) \
+    X(mm_M_u2, M_, S_, 1, 1, 2, 1, 4, 0, 1.30f, NOFB) \
+    X(mm_M_unroll_1x2, M_, U_, 1, 2, 1, 1, 3, 0, 1.08f, FB1(DSE_FB_XPAR, 2, 1)) \
+    X(mm_M_unroll_1x4, M_, U_, 1, 4, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 14)) \
+    X(mm_M_unroll_1x8, M_, U_, 1, 8, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 15)) \
+    X(mm_M_unroll_2x1, M_, S_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_Y, 2, 1)) \
+    X(mm_M_unroll_4x1, M_, S_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_Y, 4, 17)) \
+    X(mm_M_unroll_8x1, M_, S_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_Y, 8, 18)) \
+    X(mm_M_unroll_2x2, M_, U_, 2, 2, 1, 1, 4, 0, 1.09f, FB1(DSE_FB_XPAR, 2, 19)) \
+    X(mm_M_unroll_2x4, M_, U_, 2, 4, 1, 1, 6, 0, 1.112f, FB2(DSE_FB_XPAR, 4, 19, DSE_FB_Y, 2, 20)) \
+    X(mm_M_unroll_4x2, M_, U_, 4, 2, 1, 1, 6, 0, 1.112f, FB2(DSE_FB_XPAR, 2, 19, DSE_FB_Y, 4, 20)) \
+    X(mm_M_unroll_4x4, M_, U_, 4, 4, 1, 1, 8, 0, 1.22f, FB3(DSE_FB_XPAR, 2, 19, DSE_FB_XPAR, 4, 22, DSE_FB_Y, 4, 20))
+#define DSE_MM_FP16_KERNELS(X) \
+    X(mm_fp16, N_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB) \
+    X(mm_M_fp16, M_, S_, 1, 1, 1, 1, 2, 0, 1.358f, NOFB) \
+    X(mm_fp16_SIMD_2x4, N_, S_, 1, 2, 2, 2, 3, 2, 1.15f, FB1(DSE_FB_Y, 2, 0)) \
+    X(mm_fp16_SIMD_4x8, N_, P_, 2, 4, 2, 2, 6, 4, 1.15f, FB3(DSE_FB_Y, 4, 2, DSE_FB_K, 2, 2, DSE_FB_XPAR, 2, 2)) \
+    X(mm_M_fp16_SIMD_2x4, M_, U_, 1, 2, 2, 2, 3, 2, 1.15f, FB1(DSE_FB_XPAR, 2, 1)) \
+    X(mm_M_fp16_SIMD_4x8, M_, U_, 2, 4, 2, 2, 6, 4, 1.15f, FB3(DSE_FB_Y, 2, 4, DSE_FB_K, 2, 4, DSE_FB_XPAR, 4, 4)) \
+    X(mm_fp16_unroll_2x1, N_, P_, 2, 1, 1, 1, 3, 0, 1.055f, FB1(DSE_FB_XBLK, 2, 0)) \
+    X(mm_fp16_unroll_4x1, N_, U_, 4, 1, 1, 1, 5, 0, 1.08f, FB1(DSE_FB_XPAR, 4, 6)) \
+    X(mm_fp16_unroll_8x1, N_, U_, 8, 1, 1, 1, 9, 0, 1.12f, FB1(DSE_FB_XPAR, 8, 7))
+
 enum { DSE_MM_FP32_COUNT = 24, DSE_MM_FP16_COUNT = 9 };
 
 /* The FP32 kernels (index 0..23 as in MODELS.md) and the FP16 kernels (in

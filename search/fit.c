@@ -30,7 +30,7 @@ static int s_prepare(dse_evaljob_t *ej, dse_error_t *err)
         if (ej->ctx[i] && m->release)
             m->release(ej->ctx[i]);
         ej->ctx[i] = NULL;
-        int rc = m->prepare(job, i, &ej->ctx[i], err);
+        int rc = m->prepare(job, i, 0, &ej->ctx[i], err);
         if (rc)
             return rc;
     }

@@ -17,7 +17,7 @@
 
 #include "core/error.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 typedef struct {
     size_t layer;

@@ -16,7 +16,7 @@
 #include "core/job.h"
 #include "core/pareto.h"
 #include "core/util.h"
-#include "search/perm.h"
+#include "core/perm.h"
 
 #define S_TRIES 8           /* breeding attempts before falling back to a fresh point */
 #define S_CROSSOVER 0.9     /* probability of crossover (else the first parent is copied) */
@@ -221,13 +221,13 @@ void dse_nsga2_rank(size_t n, size_t k, const double *obj, const int64_t *cin,
 
 /* ---------------------------------------------------------------- selection */
 
-static size_t s_sort_k; /* objective for s_by_obj (qsort has no context) */
-
-static int s_by_obj(const void *a, const void *b)
+/* By objective *(const size_t *)arg, ties by index (for qsort_r). */
+static int s_by_obj(const void *a, const void *b, void *arg)
 {
     const s_ind_t *x = *(const s_ind_t *const *)a, *y = *(const s_ind_t *const *)b;
-    if (x->obj[s_sort_k] != y->obj[s_sort_k])
-        return x->obj[s_sort_k] < y->obj[s_sort_k] ? -1 : 1;
+    size_t k = *(const size_t *)arg;
+    if (x->obj[k] != y->obj[k])
+        return x->obj[k] < y->obj[k] ? -1 : 1;
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
@@ -259,8 +259,7 @@ static void s_crowding(s_ind_t *v, size_t n, size_t k)
         if (nm == 0)
             continue;
         for (size_t j = 0; j < k; j++) {
-            s_sort_k = j;
-            qsort(m, nm, sizeof *m, s_by_obj);
+            qsort_r(m, nm, sizeof *m, s_by_obj, &j);
             double lo = m[0]->obj[j], hi = m[nm - 1]->obj[j];
             m[0]->crowd = m[nm - 1]->crowd = INFINITY;
             if (!(hi > lo))

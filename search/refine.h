@@ -36,8 +36,8 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "eval/eval.h"
 #include "search/fit.h"
-#include "worker/eval.h"
 
 /* Points of one layer the model may enumerate for refine. */
 #define DSE_REFINE_MAX_POINTS 20000000ULL

@@ -5,18 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/strategy.h"
 #include "core/space.h"
 #include "core/util.h"
+#include "hwmodels/baseline.h"
 #include "hwmodels/hwmodel.h"
 #include "search/nsga2.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/refine.h"
 
-#define S_DEFAULT_BUDGET 1000000ULL /* random, nsga2: evaluations when [search] budget is 0 */
 #define S_DEFAULT_STALL 20
 #define S_MIN_ROUND 8 /* units per round of a time-limited search, at least */
 
-typedef enum { S_EXHAUSTIVE, S_RANDOM, S_NSGA2, S_BASELINE, S_REFINE } s_strategy_t;
+typedef struct s_ops s_ops_t;
 
 typedef struct {
     /* the layer's block of range units (exhaustive, random, an exact nsga2 layer) */
@@ -46,7 +47,7 @@ typedef struct {
 
 struct dse_search {
     const dse_evaljob_t *ej;
-    s_strategy_t strategy;
+    const s_ops_t *ops;
     size_t n_layers;
     s_layer_t *layers;
     uint64_t n_static;   /* range units in all */
@@ -68,68 +69,6 @@ struct dse_search {
     dse_fit_t last_fit;
     unsigned refits;
 };
-
-uint64_t dse_unit_points(const dse_unit_t *u)
-{
-    return u->kind == DSE_UNIT_LIST ? u->n : u->hi - u->lo;
-}
-
-int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index)
-{
-    switch (u->kind) {
-    case DSE_UNIT_RANGE:
-        return index >= u->lo && index < u->hi;
-    case DSE_UNIT_SHUFFLED: {
-        if (index >= size)
-            return 0;
-        dse_perm_t p;
-        dse_perm_init(&p, size, u->key);
-        uint64_t pos = dse_perm_pos(&p, index);
-        return pos >= u->lo && pos < u->hi;
-    }
-    case DSE_UNIT_LIST: {
-        size_t lo = 0, hi = u->n;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (u->indices[mid] < index)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        return lo < u->n && u->indices[lo] == index;
-    }
-    }
-    return 0;
-}
-
-int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *front,
-                  dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel)
-{
-    if (u->layer >= ej->job->n_layers)
-        return DSE_EINVAL;
-    if (u->kind == DSE_UNIT_RANGE)
-        return dse_eval_points(ej, u->layer, u->lo, u->hi, NULL, 0, front, all, cnt, cancel);
-    if (u->kind == DSE_UNIT_LIST)
-        return dse_eval_points(ej, u->layer, 0, 0, u->indices, u->n, front, all, cnt, cancel);
-    /* shuffled: the points at positions [lo, hi) of the permutation, in batches */
-    uint64_t size = ej->job->layers[u->layer].space->size;
-    if (u->hi > size || u->lo > u->hi)
-        return DSE_EINVAL;
-    dse_perm_t p;
-    dse_perm_init(&p, size, u->key);
-    uint64_t idx[1024];
-    for (uint64_t pos = u->lo; pos < u->hi;) {
-        size_t n = 0;
-        while (n < 1024 && pos < u->hi)
-            idx[n++] = dse_perm_at(&p, pos++);
-        int rc = dse_eval_points(ej, u->layer, 0, 0, idx, n, front, all, cnt, cancel);
-        if (rc)
-            return rc;
-        if (cancel && atomic_load(cancel))
-            return DSE_EINTR;
-    }
-    return 0;
-}
 
 /* Shares `budget` evaluations out over the layers: half of it evenly (a
  * layer smaller than its even part gets its whole space, so small layers are
@@ -294,47 +233,12 @@ static uint64_t s_generation(dse_search_t *s)
     return added;
 }
 
-int dse_search_baseline_points(const dse_job_t *job, uint64_t *points, dse_error_t *err)
-{
-    const dse_hwmodel_t *m = job->model;
-    double **params = dse_xcalloc(job->n_layers, sizeof *params);
-    for (size_t l = 0; l < job->n_layers; l++)
-        params[l] = dse_xcalloc(DSE_MAX_PARAMS, sizeof **params);
-    int rc = m->baseline(job, job->strategy, params, err);
-    for (size_t l = 0; l < job->n_layers && rc == 0; l++) {
-        const dse_space_t *sp = job->layers[l].space;
-        size_t dig[DSE_MAX_PARAMS];
-        for (size_t p = 0; p < sp->n_params && rc == 0; p++) {
-            size_t i = 0;
-            while (i < sp->n_values[p] && sp->values[p][i] != params[l][p])
-                i++;
-            dig[p] = i;
-            if (i == sp->n_values[p]) {
-                char v[64];
-                dse_fmt_double(v, sizeof v, params[l][p]);
-                rc = dse_error_set(err, DSE_EINVAL, job->path, job->layers[l].line,
-                                   job->layers[l].col,
-                                   "baseline '%s' picks %s = %s for layer '%s', which is not in "
-                                   "the layer's space: it cannot run as a strategy (baselines.csv "
-                                   "shows it beside every strategy)",
-                                   job->strategy, m->params[p].name, v, job->layers[l].name);
-            }
-        }
-        if (rc == 0)
-            points[l] = dse_space_index(sp, dig);
-    }
-    for (size_t l = 0; l < job->n_layers; l++)
-        free(params[l]);
-    free(params);
-    return rc;
-}
-
 /* A model baseline as a strategy: its one deployment, one point per layer. */
 static int s_baseline(dse_search_t *s, dse_error_t *err)
 {
     const dse_job_t *job = s->ej->job;
     uint64_t *points = dse_xcalloc(job->n_layers, sizeof *points);
-    int rc = dse_search_baseline_points(job, points, err);
+    int rc = dse_baseline_points(job, job->strategy, points, err);
     for (size_t l = 0; l < job->n_layers && rc == 0; l++)
         s_add_lists(s, (uint32_t)l, &points[l], 1);
     free(points);
@@ -349,8 +253,8 @@ static void s_refine_refit(dse_search_t *s)
         return;
     const dse_evaljob_t *ej = s->ej;
     if (!dse_fit_n_keys(ej->job->model) ||
-        (!s->fit_ej && dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &s->fit_ej,
-                                             NULL) != 0)) {
+        (!s->fit_ej && dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0,
+                                             &s->fit_ej, NULL) != 0)) {
         s->fit_off = 1;
         return;
     }
@@ -407,6 +311,149 @@ static int s_refine_start(dse_search_t *s, dse_error_t *err)
     return 0;
 }
 
+/* The range units of every layer with a count, sized by its rate; the
+ * first round revealed. DSE_ERANGE when they are too many. */
+static int s_ranges(dse_search_t *s, dse_error_t *err)
+{
+    const dse_job_t *job = s->ej->job;
+    uint64_t units = 0;
+    for (size_t i = 0; i < job->n_layers; i++) {
+        s_layer_t *L = &s->layers[i];
+        if (L->count == 0)
+            continue;
+        L->chunk = s_chunk(s, i, L->count);
+        uint64_t n = L->count / L->chunk + (L->count % L->chunk != 0);
+        if (n > DSE_SEARCH_MAX_UNITS - units)
+            return dse_error_set(err, DSE_ERANGE, job->path, job->layers[i].line,
+                                 job->layers[i].col,
+                                 "the spaces are too large for %s search (more than %llu units "
+                                 "of %.2g s): narrow the domains or set a budget", job->strategy,
+                                 (unsigned long long)DSE_SEARCH_MAX_UNITS, s->unit_seconds);
+        L->n_units = n;
+        units += n;
+    }
+    s->n_static = units;
+    /* with a time limit, range units come in rounds between which the
+     * limit is checked; nsga2 breeds one generation per round */
+    s_reveal(s, job->seconds > 0 ? s_round(s, 0) : units);
+    return 0;
+}
+
+static int s_exhaustive_init(dse_search_t *s, dse_error_t *err)
+{
+    const dse_job_t *job = s->ej->job;
+    for (size_t i = 0; i < job->n_layers; i++)
+        s->layers[i].count = job->layers[i].space->size;
+    return s_ranges(s, err);
+}
+
+static int s_random_init(dse_search_t *s, dse_error_t *err)
+{
+    const dse_job_t *job = s->ej->job;
+    s_share(job, s->budget, s->layers);
+    for (size_t i = 0; i < job->n_layers; i++) {
+        s->layers[i].count = s->layers[i].share;
+        s->layers[i].key = dse_mix64(job->seed * 0x9e3779b97f4a7c15ULL + i + 1);
+    }
+    return s_ranges(s, err);
+}
+
+static int s_nsga2_init(dse_search_t *s, dse_error_t *err)
+{
+    const dse_job_t *job = s->ej->job;
+    s_share(job, s->budget, s->layers);
+    for (size_t i = 0; i < job->n_layers; i++) {
+        s_layer_t *L = &s->layers[i];
+        uint64_t size = job->layers[i].space->size;
+        if (L->share >= size) {
+            L->count = size; /* the whole layer: enumerate it */
+            continue;
+        }
+        dse_nsga2_opts_t o = {
+            .population = job->population > 0 ? (size_t)job->population : 0,
+            .budget = L->share,
+            .stall = job->stall_generations > 0 ? (unsigned)job->stall_generations
+                                                : S_DEFAULT_STALL,
+            .seed = dse_mix64(job->seed * 0x9e3779b97f4a7c15ULL + i + 1),
+        };
+        if (o.population == 0) {
+            /* about sqrt(share) individuals, so generations ~ population */
+            double p = sqrt((double)L->share);
+            o.population = p < 8 ? 8 : p > 200 ? 200 : (size_t)p;
+        }
+        L->ga = dse_nsga2_new(job->layers[i].space, job->model->n_metrics,
+                              job->n_layer_objectives, job->layer_objectives, &o);
+    }
+    int rc = s_ranges(s, err);
+    if (rc == 0)
+        s_generation(s);
+    return rc;
+}
+
+/* Range units: the next round. */
+static uint64_t s_ranges_advance(dse_search_t *s, uint64_t slots)
+{
+    return s_reveal(s, s_round(s, slots));
+}
+
+static uint64_t s_nsga2_advance(dse_search_t *s, uint64_t slots)
+{
+    uint64_t added = s_reveal(s, s_round(s, slots));
+    return added + s_generation(s);
+}
+
+static uint64_t s_refine_advance(dse_search_t *s, uint64_t slots)
+{
+    (void)slots;
+    return s_refine_round(s);
+}
+
+static void s_nsga2_feed(dse_search_t *s, uint32_t layer, size_t n, const uint64_t *index,
+                         const int64_t *cin, const int64_t *cout, const double *metrics)
+{
+    dse_nsga2_t *ga = s->layers[layer].ga;
+    if (!ga)
+        return;
+    size_t width = s->ej->job->model->n_metrics;
+    for (size_t i = 0; i < n; i++)
+        dse_nsga2_tell(ga, index[i], cin[i], cout[i], metrics + i * width);
+}
+
+static void s_refine_feed(dse_search_t *s, uint32_t layer, size_t n, const uint64_t *index,
+                          const int64_t *cin, const int64_t *cout, const double *metrics)
+{
+    (void)cin, (void)cout;
+    dse_refine_t *rf = s->layers[layer].rf;
+    size_t w = s->ej->job->model->n_metrics;
+    for (size_t i = 0; rf && i < n; i++)
+        dse_refine_tell(rf, index[i], metrics + i * w);
+}
+
+/* What each strategy of config/strategy.h does. init proposes the first
+ * units; advance proposes more once every unit so far has settled (0 = the
+ * search is over); feed (NULL = learns nothing) takes the feasible rows of
+ * one of its list units; range_kind is the kind of its range units. */
+struct s_ops {
+    int (*init)(dse_search_t *s, dse_error_t *err);
+    uint64_t (*advance)(dse_search_t *s, uint64_t slots);
+    void (*feed)(dse_search_t *s, uint32_t layer, size_t n, const uint64_t *index,
+                 const int64_t *cin, const int64_t *cout, const double *metrics);
+    dse_unit_kind_t range_kind;
+};
+
+static const s_ops_t s_ops[DSE_STRATEGY__COUNT] = {
+    [DSE_STRATEGY_EXHAUSTIVE] = {.init = s_exhaustive_init, .advance = s_ranges_advance,
+                                 .range_kind = DSE_UNIT_RANGE},
+    [DSE_STRATEGY_RANDOM] = {.init = s_random_init, .advance = s_ranges_advance,
+                             .range_kind = DSE_UNIT_SHUFFLED},
+    [DSE_STRATEGY_NSGA2] = {.init = s_nsga2_init, .advance = s_nsga2_advance,
+                            .feed = s_nsga2_feed, .range_kind = DSE_UNIT_RANGE},
+    [DSE_STRATEGY_REFINE] = {.init = s_refine_start, .advance = s_refine_advance,
+                             .feed = s_refine_feed, .range_kind = DSE_UNIT_RANGE},
+    [DSE_STRATEGY_BASELINE] = {.init = s_baseline, .advance = s_ranges_advance,
+                               .range_kind = DSE_UNIT_RANGE},
+};
+
 int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *rate,
                    dse_search_t **out, dse_error_t *err)
 {
@@ -417,94 +464,16 @@ int dse_search_new(const dse_evaljob_t *ej, double unit_seconds, const double *r
     s->layers = dse_xcalloc(job->n_layers, sizeof *s->layers);
     s->rate = dse_xcalloc(job->n_layers, sizeof *s->rate);
     s->unit_seconds = unit_seconds;
-    s->strategy = strcmp(job->strategy, "random") == 0       ? S_RANDOM
-                  : strcmp(job->strategy, "nsga2") == 0      ? S_NSGA2
-                  : strcmp(job->strategy, "exhaustive") == 0 ? S_EXHAUSTIVE
-                  : strcmp(job->strategy, "refine") == 0     ? S_REFINE
-                                                             : S_BASELINE;
+    s->ops = &s_ops[dse_strategy_of(job)];
     for (size_t i = 0; i < job->n_layers; i++)
         /* measured jobs: units of one point (a rate of 0), and nothing run here */
         s->rate[i] = rate ? rate[i] : job->evaluator ? 0 : dse_eval_rate(ej, i);
-    s->budget = dse_search_job_budget(job);
-    if (s->strategy == S_BASELINE) {
-        int rc = s_baseline(s, err);
-        if (rc) {
-            dse_search_destroy(&s);
-            *out = NULL;
-            return rc;
-        }
-        *out = s;
-        return 0;
-    }
-    if (s->strategy == S_REFINE) {
-        int rc = s_refine_start(s, err);
-        if (rc) {
-            dse_search_destroy(&s);
-            *out = NULL;
-            return rc;
-        }
-        *out = s;
-        return 0;
-    }
-    if (s->strategy == S_EXHAUSTIVE) {
-        for (size_t i = 0; i < job->n_layers; i++)
-            s->layers[i].count = job->layers[i].space->size;
-    } else {
-        uint64_t b = s->budget;
-        s_share(job, b, s->layers);
-        for (size_t i = 0; i < job->n_layers; i++) {
-            s_layer_t *L = &s->layers[i];
-            uint64_t size = job->layers[i].space->size;
-            if (s->strategy == S_RANDOM) {
-                L->count = L->share;
-                L->key = dse_mix64(job->seed * 0x9e3779b97f4a7c15ULL + i + 1);
-            } else if (L->share >= size) {
-                L->count = size; /* the whole layer: enumerate it */
-            } else {
-                dse_nsga2_opts_t o = {
-                    .population = job->population > 0 ? (size_t)job->population : 0,
-                    .budget = L->share,
-                    .stall = job->stall_generations > 0 ? (unsigned)job->stall_generations
-                                                        : S_DEFAULT_STALL,
-                    .seed = dse_mix64(job->seed * 0x9e3779b97f4a7c15ULL + i + 1),
-                };
-                if (o.population == 0) {
-                    /* about sqrt(share) individuals, so generations ~ population */
-                    double p = sqrt((double)L->share);
-                    o.population = p < 8 ? 8 : p > 200 ? 200 : (size_t)p;
-                }
-                L->ga = dse_nsga2_new(job->layers[i].space, job->model->n_metrics,
-                                      job->n_layer_objectives, job->layer_objectives, &o);
-            }
-        }
-    }
-    uint64_t units = 0;
-    for (size_t i = 0; i < job->n_layers; i++) {
-        s_layer_t *L = &s->layers[i];
-        if (L->count == 0)
-            continue;
-        L->chunk = s_chunk(s, i, L->count);
-        uint64_t n = L->count / L->chunk + (L->count % L->chunk != 0);
-        if (n > DSE_SEARCH_MAX_UNITS - units) {
-            dse_error_set(err, DSE_ERANGE, job->path, job->layers[i].line, job->layers[i].col,
-                          "the spaces are too large for %s search (more than %llu units of "
-                          "%.2g s): narrow the domains or set a budget", job->strategy,
-                          (unsigned long long)DSE_SEARCH_MAX_UNITS, unit_seconds);
-            dse_search_destroy(&s);
-            *out = NULL;
-            return DSE_ERANGE;
-        }
-        L->n_units = n;
-        units += n;
-    }
-    s->n_static = units;
-    /* with a time limit, range units come in rounds between which the
-     * limit is checked; nsga2 breeds one generation per round */
-    s_reveal(s, job->seconds > 0 ? s_round(s, 0) : units);
-    if (s->strategy == S_NSGA2)
-        s_generation(s);
+    s->budget = dse_strategy_budget(job);
+    int rc = s->ops->init(s, err);
+    if (rc)
+        dse_search_destroy(&s);
     *out = s;
-    return 0;
+    return rc;
 }
 
 void dse_search_destroy(dse_search_t **sp)
@@ -566,7 +535,7 @@ void dse_search_unit(const dse_search_t *s, uint64_t id, dse_unit_t *u)
     const s_layer_t *L = &s->layers[g->layer];
     uint64_t k = g->base + (id - g->first_id); /* the layer's k-th range unit */
     u->layer = g->layer;
-    u->kind = s->strategy == S_RANDOM ? DSE_UNIT_SHUFFLED : DSE_UNIT_RANGE;
+    u->kind = s->ops->range_kind;
     u->key = L->key;
     u->lo = k * L->chunk;
     u->hi = u->lo + L->chunk < L->count ? u->lo + L->chunk : L->count;
@@ -583,16 +552,8 @@ void dse_search_feed(dse_search_t *s, uint64_t id, size_t n, const uint64_t *ind
     const s_list_t *l = &s->lists[g->base + (id - g->first_id)];
     if (l->extra)
         return;
-    dse_refine_t *rf = s->layers[l->layer].rf;
-    size_t w = s->ej->job->model->n_metrics;
-    for (size_t i = 0; rf && i < n; i++)
-        dse_refine_tell(rf, index[i], metrics + i * w);
-    dse_nsga2_t *ga = s->layers[l->layer].ga;
-    if (!ga)
-        return;
-    size_t width = s->ej->job->model->n_metrics;
-    for (size_t i = 0; i < n; i++)
-        dse_nsga2_tell(ga, index[i], cin[i], cout[i], metrics + i * width);
+    if (s->ops->feed)
+        s->ops->feed(s, l->layer, n, index, cin, cout, metrics);
 }
 
 uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
@@ -600,33 +561,7 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots)
     const dse_job_t *job = s->ej->job;
     if (job->seconds > 0 && elapsed >= job->seconds)
         return 0;
-    if (s->strategy == S_REFINE)
-        return s_refine_round(s);
-    uint64_t added = s_reveal(s, s_round(s, slots));
-    if (s->strategy == S_NSGA2)
-        added += s_generation(s);
-    return added;
-}
-
-uint64_t dse_search_job_budget(const dse_job_t *job)
-{
-    long double total = 0;
-    for (size_t i = 0; i < job->n_layers; i++)
-        total += (long double)job->layers[i].space->size;
-    uint64_t all = total > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)total;
-    if (strcmp(job->strategy, "exhaustive") == 0)
-        return all;
-    if (strcmp(job->strategy, "refine") == 0) /* measurements; 0 = as many as it takes */
-        return job->budget > 0 && (uint64_t)job->budget < all ? (uint64_t)job->budget : all;
-    if (strcmp(job->strategy, "random") != 0 && strcmp(job->strategy, "nsga2") != 0)
-        return job->n_layers; /* a baseline: one point per layer */
-    uint64_t b = job->budget > 0 ? (uint64_t)job->budget : S_DEFAULT_BUDGET;
-    return b < all ? b : all;
-}
-
-uint64_t dse_search_total(const dse_search_t *s)
-{
-    return s->budget;
+    return s->ops->advance(s, slots);
 }
 
 unsigned dse_search_generations(const dse_search_t *s)

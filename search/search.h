@@ -35,38 +35,12 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "eval/eval.h"
+#include "eval/unit.h"
 #include "search/fit.h"
-#include "worker/eval.h"
 
 /* At most this many units of ranges in one job. */
 #define DSE_SEARCH_MAX_UNITS 50000000ULL
-
-typedef enum {
-    DSE_UNIT_RANGE = 0,    /* points [lo, hi) */
-    DSE_UNIT_LIST = 1,     /* the n points indices[] (sorted, distinct) */
-    DSE_UNIT_SHUFFLED = 2, /* the points at positions [lo, hi) of the permutation keyed by key */
-} dse_unit_kind_t;
-
-typedef struct {
-    uint64_t id;
-    uint32_t layer;
-    dse_unit_kind_t kind;
-    uint64_t lo, hi;
-    uint64_t key;
-    const uint64_t *indices; /* borrowed from the search */
-    size_t n;
-} dse_unit_t;
-
-/* Points in a unit. */
-uint64_t dse_unit_points(const dse_unit_t *u);
-/* 1 when point index of layer space (size points) belongs to the unit. */
-int dse_unit_has(const dse_unit_t *u, uint64_t size, uint64_t index);
-
-/* Evaluates a unit's points (see dse_eval_points: front, all, counters,
- * cancel). Returns 0, DSE_EINVAL for a point or position outside the
- * layer's space, DSE_EINTR when cancelled. */
-int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *front,
-                  dse_front_t *all, dse_counters_t *cnt, const atomic_int *cancel);
 
 typedef struct dse_search dse_search_t;
 
@@ -108,22 +82,11 @@ uint64_t dse_search_advance(dse_search_t *s, double elapsed, uint64_t slots);
 int dse_search_run_here(dse_search_t *s, const dse_evaljob_t *ej, dse_front_t *const *fronts,
                         dse_counters_t *cnt);
 
-/* The evaluations a job's search may spend: every point for exhaustive;
- * for random and nsga2 [search] budget (0: 10^6), at most every point; one
- * per layer for a baseline. */
-uint64_t dse_search_job_budget(const dse_job_t *job);
 
-/* When the job's strategy is a baseline of its model: the point of each
- * layer's space (points[layer]) that the baseline picks. Fails (DSE_EINVAL,
- * err at the layer) when a value it picks is not in the layer's space, or
- * with the baseline's own error. */
-int dse_search_baseline_points(const dse_job_t *job, uint64_t *points, dse_error_t *err);
-
-/* Evaluations the search means to spend in all (for progress). */
-uint64_t dse_search_total(const dse_search_t *s);
 /* Generations run by nsga2 (the largest over the layers); 0 otherwise. */
 unsigned dse_search_generations(const dse_search_t *s);
-/* The budget shared out (evaluations), or the space size for exhaustive. */
+/* The evaluations the search means to spend in all (its budget shared out,
+ * or every point for exhaustive; for progress). */
 uint64_t dse_search_budget(const dse_search_t *s);
 /* refine: how many times the model's calibratable keys were refitted
  * between rounds, and into *last (may be NULL) the last fit's points and

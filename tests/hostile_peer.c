@@ -42,12 +42,12 @@
 #include <string.h>
 
 #include "core/auth.h"
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/transport.h"
 #include "core/wire.h"
 #include "search/search.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static uint64_t s_state = 88172645463325252ULL;
 
@@ -77,7 +77,7 @@ static void s_send_result(zsock_t *s, uint64_t unit, uint32_t epoch, uint64_t fe
     dse_msg_t r = {.cmd = DSE_MSG_RESULT};
     r.result.unit = unit;
     r.result.epoch = epoch;
-    r.result.counters = (dse_wire_counters_t){feasible, feasible, 0, 0};
+    r.result.counters = (dse_counters_t){feasible, feasible, 0, 0};
     r.result.rows = (dse_wire_rows_t){width, rows, idx, z, z, m, NULL};
     dse_msg_send(s, NULL, &r); /* the encoder writes a -inf as it is: a float64 */
 }
@@ -114,7 +114,7 @@ static int s_forge(const char *ep, double seconds)
         double now = zclock_mono() / 1000.0;
         /* results and failures from nobody, for units it cannot know */
         for (int k = 0; k < 20; k++) {
-            uint64_t unit = ((1 + s_rand() % 4) << 40) | (s_rand() % 64);
+            uint64_t unit = dse_wire_unit(1 + s_rand() % 4, s_rand() % 64);
             uint32_t epoch = (uint32_t)(s_rand() % 8);
             if (k & 1)
                 s_send_result(nobody, unit, epoch, 3, 3, (uint32_t)(3 + s_rand() % 3), 0);
@@ -212,12 +212,11 @@ static int s_liar(const char *ep, double seconds, const char *key, const char *c
         if (dse_msg_recv(s, NULL, &m, &err) != 0)
             continue;
         if (m.cmd == DSE_MSG_JOB && !ej) {
-            if (dse_evaljob_from_text(m.job.config, strlen(m.job.config), &ej, &err) != 0)
+            if (dse_evaljob_from_text(m.job.config, strlen(m.job.config), 0, &ej, &err) != 0)
                 fprintf(stderr, "liar: %s\n", err.msg);
         } else if (m.cmd == DSE_MSG_WORK && ej && strcmp(m.work.digest, ej->digest) == 0) {
-            dse_unit_t u = {.layer = m.work.layer, .kind = (dse_unit_kind_t)m.work.kind,
-                            .lo = m.work.lo, .hi = m.work.hi, .key = m.work.key,
-                            .indices = m.work.indices, .n = m.work.n_indices};
+            dse_unit_t u;
+            dse_unit_from_work(&m.work, &u);
             dse_front_t *f = dse_evaljob_front_new(ej);
             dse_counters_t cnt = {0};
             dse_unit_eval(ej, &u, f, NULL, &cnt, NULL);
@@ -236,7 +235,7 @@ static int s_liar(const char *ep, double seconds, const char *key, const char *c
             dse_msg_t r = {.cmd = DSE_MSG_RESULT};
             r.result.unit = m.work.unit;
             r.result.epoch = m.work.epoch;
-            r.result.counters = (dse_wire_counters_t){cnt.evaluated, cnt.feasible,
+            r.result.counters = (dse_counters_t){cnt.evaluated, cnt.feasible,
                                                       cnt.infeasible, cnt.skipped};
             r.result.rows.width = (uint32_t)w;
             r.result.rows.front = g;
@@ -335,7 +334,7 @@ static void s_hostile_frames(zsock_t *s, const dse_peer_t *w)
             } else if (kind == 3) { /* a valid body, truncated */
                 dse_strbuf_t sb = DSE_STRBUF_INIT;
                 dse_msg_t w_ = {.cmd = DSE_MSG_WORK};
-                w_.work = (dse_msg_work_t){(1ULL << 40) | 3, 1, "00ff", 0, DSE_WORK_RANGE, 0,
+                w_.work = (dse_msg_work_t){dse_wire_unit(1, 3), 1, "00ff", 0, DSE_WORK_RANGE, 0,
                                            1000000000, 0, 0, NULL};
                 dse_wire_encode_body(&w_, &sb);
                 n = sb.len ? s_rand() % sb.len : 0;
@@ -353,7 +352,7 @@ static void s_hostile_frames(zsock_t *s, const dse_peer_t *w)
     }
     /* well-formed but wrong: WORK for a job never sent, a JOB that is no job */
     dse_msg_t wk = {.cmd = DSE_MSG_WORK};
-    wk.work = (dse_msg_work_t){(7ULL << 40) | 1, 1, "abcdef", 0, DSE_WORK_RANGE, 0, 10, 0, 0,
+    wk.work = (dse_msg_work_t){dse_wire_unit(7, 1), 1, "abcdef", 0, DSE_WORK_RANGE, 0, 10, 0, 0,
                                NULL};
     dse_msg_send(s, w, &wk);
     dse_msg_t jb = {.cmd = DSE_MSG_JOB};
@@ -408,12 +407,12 @@ static int s_coordinator(const char *ep, const char *job_file, double seconds)
             dse_msg_send(s, &peer, &jb);
             dse_msg_t wk = {.cmd = DSE_MSG_WORK};
             uint64_t hi = ej->job->layers[0].space->size;
-            wk.work = (dse_msg_work_t){(1ULL << 40) | 0, 1, ej->digest, 0, DSE_WORK_RANGE, 0, hi,
+            wk.work = (dse_msg_work_t){dse_wire_unit(1, 0), 1, ej->digest, 0, DSE_WORK_RANGE, 0, hi,
                                        0, 0, NULL};
             dse_msg_send(s, &peer, &wk);
             printf("coordinator: a READY; 3000 hostile frames sent before the first; then a "
                    "unit of %llu points\n", (unsigned long long)hi);
-        } else if (m.cmd == DSE_MSG_RESULT && m.result.unit == (1ULL << 40)) {
+        } else if (m.cmd == DSE_MSG_RESULT && m.result.unit == dse_wire_unit(1, 0)) {
             printf("result %zu rows\n", m.result.rows.n);
             rc = 0;
         } else if (m.cmd == DSE_MSG_FAIL) {

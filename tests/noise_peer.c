@@ -75,7 +75,7 @@ int main(int argc, char **argv)
     }
     /* and well-formed messages out of place: a RESULT for a unit nobody gave out */
     dse_msg_t r = {.cmd = DSE_MSG_RESULT};
-    r.result.unit = (999ULL << 40) | 7;
+    r.result.unit = dse_wire_unit(999, 7);
     dse_msg_send(s, NULL, &r);
     dse_msg_t h = {.cmd = DSE_MSG_HEARTBEAT};
     dse_msg_send(s, NULL, &h);

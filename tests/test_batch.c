@@ -3,12 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "tests/test.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 /* The config file's text with "batch = B" added to [workload]. */
 static char *s_with_batch(const char *path, const char *line)
@@ -117,7 +117,7 @@ DSE_TEST(batch_per_layer)
     CHECK_INT(ej->job->layers[1].batch, 5);
     dse_evaljob_t *again = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    CHECK_INT(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &again, &err), 0);
+    CHECK_INT(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &again, &err), 0);
     if (again) {
         CHECK_INT(again->job->layers[0].batch, 2);
         CHECK_INT(again->job->layers[1].batch, 5);

@@ -1,6 +1,6 @@
 /* test_config.c - job validation: broken configs with their messages and
  * positions, canonical round trips, presets, defaults. */
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/job.h"
 #include "core/util.h"
 #include "hwmodels/finn.h"
@@ -133,7 +134,7 @@ static int eval_net(const dse_job_t *job, double (*params)[DSE_FINN_N_PARAMS],
     for (size_t i = 0; i < job->n_layers; i++) {
         void *ctx = NULL;
         dse_error_t err = DSE_ERROR_INIT;
-        if (m->prepare(job, i, &ctx, &err) != 0)
+        if (m->prepare(job, i, 0, &ctx, &err) != 0)
             return 0;
         int ok = m->evaluate(ctx, params[i], metrics[i]);
         m->release(ctx);
@@ -252,7 +253,7 @@ static int eval1(const dse_job_t *job, size_t li, const double *p, double *m)
 {
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    if (job->model->prepare(job, li, &ctx, &err) != 0)
+    if (job->model->prepare(job, li, 0, &ctx, &err) != 0)
         return -1;
     int ok = job->model->evaluate(ctx, p, m);
     job->model->release(ctx);
@@ -423,7 +424,7 @@ DSE_TEST(finn_prune_channels)
     void *ctx[3];
     dse_error_t err = DSE_ERROR_INIT;
     for (int i = 0; i < 3; i++) {
-        CHECK_INT(md->prepare(job, (size_t)i, &ctx[i], &err), 0);
+        CHECK_INT(md->prepare(job, (size_t)i, 0, &ctx[i], &err), 0);
         md->iface(ctx[i], p[i], &in[i], &out[i]);
     }
     CHECK_INT(dse_finn_class_width(out[0]), 16);
@@ -454,7 +455,7 @@ DSE_TEST(finn_compatible_widths)
     for (size_t i = 0; i < 11; i++) {
         void *ctx = NULL;
         dse_error_t err = DSE_ERROR_INIT;
-        CHECK_INT(md->prepare(job, i, &ctx, &err), 0);
+        CHECK_INT(md->prepare(job, i, 0, &ctx, &err), 0);
         if (!ctx)
             return;
         md->iface(ctx, params[i], &in[i], &out[i]);
@@ -582,7 +583,7 @@ static void check_feasible_joined(const dse_job_t *job, double (*params)[DSE_FIN
         void *ctx;
         dse_error_t err = DSE_ERROR_INIT;
         double m[DSE_FINN_N_METRICS];
-        CHECK_INT(md->prepare(job, i, &ctx, &err), 0);
+        CHECK_INT(md->prepare(job, i, 0, &ctx, &err), 0);
         CHECK_INT(md->evaluate(ctx, params[i], m), 1);
         int64_t in, out;
         md->iface(ctx, params[i], &in, &out);

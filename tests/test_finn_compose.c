@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/job.h"
 #include "core/util.h"
 #include "hwmodels/finn.h"
@@ -123,7 +124,7 @@ size_t dse_test_bruteforce_front(const dse_job_t *job, const size_t *n_points,
     for (size_t l = 0; l < nl; l++) {
         void *ctx = NULL;
         dse_error_t err = DSE_ERROR_INIT;
-        if (md->prepare(job, l, &ctx, &err) != 0)
+        if (md->prepare(job, l, 0, &ctx, &err) != 0)
             goto out;
         t[l].metrics = dse_xmalloc((n_points[l] + 1) * nm * sizeof(double));
         t[l].in = dse_xmalloc((n_points[l] + 1) * sizeof(int64_t));
@@ -185,7 +186,7 @@ static size_t classwise_filter(const dse_job_t *job, size_t layer, const double 
     size_t np = md->n_params, nm = md->n_metrics;
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    if (md->prepare(job, layer, &ctx, &err) != 0)
+    if (md->prepare(job, layer, 0, &ctx, &err) != 0)
         return 0;
     double *met = dse_xmalloc((n + 1) * nm * sizeof(double));
     int64_t *in = dse_xmalloc((n + 1) * sizeof(int64_t)), *out = dse_xmalloc((n + 1) * sizeof(int64_t));
@@ -282,7 +283,7 @@ static void small_network(int est)
     void *ctx[3];
     dse_error_t err = DSE_ERROR_INIT;
     for (size_t l = 0; l < 3; l++)
-        CHECK_INT(md->prepare(job, l, &ctx[l], &err), 0);
+        CHECK_INT(md->prepare(job, l, 0, &ctx[l], &err), 0);
     double m[3][DSE_FINN_N_METRICS];
     int64_t ci[3], co[3];
     for (size_t a = 0; a < n[0]; a++) {

@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config.h"
 #include "core/job.h"
 #include "hwmodels/finn.h"
 #include "tests/test.h"
 
-/* core/config.h's loader, weak so this branch links without it. */
+/* config/config.h's loader, weak so this branch links without it. */
 int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err) __attribute__((weak));
 
 static dse_job_t *load(const char *path)
@@ -63,7 +64,7 @@ DSE_TEST(finn_config_cnv)
                 p[DSE_FINN_P_SWG_SIMD] = fold[l][1];
                 void *ctx = NULL;
                 dse_error_t err = DSE_ERROR_INIT;
-                CHECK_INT(job->model->prepare(job, l, &ctx, &err), 0);
+                CHECK_INT(job->model->prepare(job, l, 0, &ctx, &err), 0);
                 if (!ctx)
                     continue;
                 CHECK_INT(job->model->evaluate(ctx, p, m), 1);

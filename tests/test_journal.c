@@ -80,7 +80,7 @@ static size_t s_write_sample(const char *dir, uint64_t *ends, size_t max)
         uint64_t index[3] = {u * 10, u * 10 + 3, u * 10 + 7};
         int64_t cin[3] = {0, 1, -2}, cout[3] = {4, 5, 6};
         double metrics[6] = {1.5 * (double)u, 2, 3, -0.0, 5e300, 6e-300};
-        dse_wire_counters_t cn = {.evaluated = 10 + u, .feasible = 3, .infeasible = 7 + u};
+        dse_counters_t cn = {.evaluated = 10 + u, .feasible = 3, .infeasible = 7 + u};
         cn.why.n[2] = 7;
         size_t rows = (size_t)(u % 4);
         CHECK_INT(dse_journal_merge(jr, 1 + u % 2, u, &cn, rows, index, cin, cout, metrics, 2,
@@ -277,7 +277,7 @@ DSE_TEST(journal_compaction_and_live)
     dse_journal_t *jr = dse_journal_open(dir, NULL, NULL, NULL, &err);
     CHECK(jr != NULL);
     double r = 1;
-    dse_wire_counters_t cn = {.evaluated = 1, .infeasible = 1};
+    dse_counters_t cn = {.evaluated = 1, .infeasible = 1};
     CHECK_INT(dse_journal_job(jr, 5, "one", 0.1, &r, 1, &err), 0);
     CHECK_INT(dse_journal_job(jr, 6, "two", 0.1, &r, 1, &err), 0);
     CHECK_INT(dse_journal_merge(jr, 5, 0, &cn, 0, NULL, NULL, NULL, NULL, 2, &err), 0);
@@ -316,7 +316,7 @@ DSE_TEST(journal_coord_drops_unfit_job)
     dse_journal_t *jr = dse_journal_open(dir, NULL, NULL, NULL, &err);
     CHECK(jr != NULL);
     double r = 1;
-    dse_wire_counters_t cn = {.evaluated = 1, .infeasible = 1};
+    dse_counters_t cn = {.evaluated = 1, .infeasible = 1};
     CHECK_INT(dse_journal_job(jr, 3, "[job]\nname = 1\n", 0.1, &r, 1, &err), 0);
     CHECK_INT(dse_journal_merge(jr, 3, 0, &cn, 0, NULL, NULL, NULL, NULL, 2, &err), 0);
     dse_journal_close(&jr);

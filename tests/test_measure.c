@@ -2,14 +2,14 @@
  * line:col, canonical text, substitution), parsing a command's output, and
  * running commands (timeout of the whole group, output cap, closed file
  * descriptors, environment, refusal). */
-#include "core/config.h"
-#include "core/evaluator.h"
+#include "config/config.h"
+#include "config/evaluator.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "tests/test.h"
-#include "worker/eval.h"
-#include "worker/measure.h"
+#include "eval/eval.h"
+#include "eval/measure.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,12 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "core/outputs.h"
+#include "config/config.h"
+#include "outputs/outputs.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "tests/test.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static ino_t s_inode(const char *dir, const char *name)
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/job.h"
-#include "core/outputs.h"
+#include "outputs/outputs.h"
 #include "core/plot.h"
 #include "core/space.h"
 #include "core/util.h"

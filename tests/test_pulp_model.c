@@ -1,13 +1,13 @@
 /* test_pulp_model.c - the pulp-cluster model against MODELS.md section 1. */
 #include <stdlib.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/pulp_cluster.h"
 #include "kernels/ops.h"
 #include "tests/test.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 static const dse_hwmodel_t *M = &dse_model_pulp_cluster;
 
@@ -69,7 +69,7 @@ static int eval1(dse_job_t *job, size_t li, const double *p, double *m)
 {
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    if (M->prepare(job, li, &ctx, &err) != 0)
+    if (M->prepare(job, li, 0, &ctx, &err) != 0)
         return -1;
     int ok = M->evaluate(ctx, p, m);
     M->release(ctx);
@@ -118,7 +118,7 @@ static double best_cycles(dse_job_t *job, size_t li, int matmul, int cores, doub
 {
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+    CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0);
     const dse_layer_t *l = &job->layers[li];
     int dense = l->op == DSE_OP_LINEAR;
     double best = -1;
@@ -214,7 +214,7 @@ DSE_TEST(pulp_double_never_slower)
     for (size_t li = 0; li < job->n_layers; li++) {
         void *ctx;
         dse_error_t err = DSE_ERROR_INIT;
-        CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+        CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0);
         const dse_layer_t *l = &job->layers[li];
         for (int64_t tc = 1; tc <= l->cout; tc += 3)
             for (int64_t th = 1; th <= l->hout; th += 2)
@@ -286,7 +286,7 @@ DSE_TEST(pulp_l1_matches_tiles)
         const dse_layer_t *l = &job->layers[li];
         void *ctx;
         dse_error_t err = DSE_ERROR_INIT;
-        CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+        CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0);
         for (int64_t tc = 1; tc <= l->cout; tc++)
             for (int64_t th = 1; th <= l->hout; th++)
                 for (int64_t tw = 1; tw <= l->wout; tw += 2) {
@@ -373,7 +373,7 @@ DSE_TEST(pulp_baselines_dominated)
         for (size_t li = 0; li < job->n_layers; li++) {
             const dse_layer_t *l = &job->layers[li];
             void *ctx;
-            CHECK_INT(M->prepare(job, li, &ctx, &err), 0);
+            CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0);
             double m[DSE_PULP_M__COUNT], bc, bl;
             CHECK_INT(M->evaluate(ctx, rows[li], m), 1);
             bc = m[DSE_PULP_M_CYCLES], bl = m[DSE_PULP_M_L1_BYTES];
@@ -444,10 +444,10 @@ DSE_TEST(pulp_cache_matches_direct)
         dse_error_t err = DSE_ERROR_INIT;
         job->layers[li].space = dse_space_new(DSE_PULP_P__COUNT, vals, n, &err);
         void *cached, *direct;
-        CHECK_INT(M->prepare(job, li, &cached, &err), 0);
+        CHECK_INT(M->prepare(job, li, 0, &cached, &err), 0);
         dse_space_t *sp = job->layers[li].space;
         job->layers[li].space = NULL;
-        CHECK_INT(M->prepare(job, li, &direct, &err), 0);
+        CHECK_INT(M->prepare(job, li, 0, &direct, &err), 0);
         job->layers[li].space = sp;
         for (uint64_t i = 0; i < sp->size; i++) {
             double p[DSE_PULP_P__COUNT], a[DSE_PULP_M__COUNT], b[DSE_PULP_M__COUNT];
@@ -520,10 +520,10 @@ DSE_TEST(pulp_direct_matches_cached_resnet8)
         if (!l->space)
             break;
         void *cached, *direct;
-        CHECK_INT(M->prepare(job, li, &cached, &err), 0);
+        CHECK_INT(M->prepare(job, li, 0, &cached, &err), 0);
         dse_space_t *sp = l->space;
         l->space = NULL;
-        CHECK_INT(M->prepare(job, li, &direct, &err), 0);
+        CHECK_INT(M->prepare(job, li, 0, &direct, &err), 0);
         l->space = sp;
         CHECK(dse_pulp_has_cache(cached));
         CHECK(!dse_pulp_has_cache(direct));
@@ -623,7 +623,7 @@ DSE_TEST(pulp_memo_matches_fresh)
         int64_t ho = l->op == DSE_OP_LINEAR ? 1 : l->hout, wo = l->op == DSE_OP_LINEAR ? 1 : l->wout;
         void *ctx;
         dse_error_t err = DSE_ERROR_INIT;
-        CHECK_INT(M->prepare(job, li, &ctx, &err), 0); /* no space: the direct path */
+        CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0); /* no space: the direct path */
         int ok[N];
         for (int pass = 0; pass < 3; pass++) {
             dse__pulp_memo(pass < 2);

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/pareto.h"
 #include "core/space.h"
 #include "core/util.h"
@@ -89,7 +89,7 @@ static uint64_t s_run(dse_evaljob_t *ej, const dse_evaljob_t *truth, int refit, 
     dse_evaljob_t *fit_ej = NULL;
     dse_error_t err = DSE_ERROR_INIT;
     double m[DSE_MAX_METRICS];
-    CHECK(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), &fit_ej, &err) == 0);
+    CHECK(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err) == 0);
     for (size_t l = 0; l < nl; l++) {
         rf[l] = dse_refine_new(ej, l, job->margin, &err);
         got[l] = dse_evaljob_front_new(ej);

@@ -3,12 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/outputs.h"
+#include "config/config.h"
+#include "outputs/outputs.h"
 #include "core/space.h"
 #include "core/util.h"
+#include "hwmodels/baseline.h"
 #include "search/nsga2.h"
-#include "search/perm.h"
+#include "core/perm.h"
 #include "search/search.h"
 #include "tests/test.h"
 
@@ -481,7 +482,7 @@ DSE_TEST(search_baseline_strategy)
     if (!job)
         return;
     uint64_t points[16];
-    CHECK_INT(dse_search_baseline_points(job, points, &err), 0);
+    CHECK_INT(dse_baseline_points(job, job->strategy, points, &err), 0);
     dse_evaljob_t *ej = NULL;
     CHECK_INT(dse_evaljob_new(&job, &ej, &err), 0);
     size_t nl = ej->job->n_layers;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/siracusa.h"
@@ -95,7 +95,7 @@ static int eval(const dse_job_t *job, size_t li, const double *p, double *m)
 {
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    CHECK_INT(dse_model_siracusa.prepare(job, li, &ctx, &err), 0);
+    CHECK_INT(dse_model_siracusa.prepare(job, li, 0, &ctx, &err), 0);
     int ok = dse_model_siracusa.evaluate(ctx, p, m);
     dse_model_siracusa.release(ctx);
     return ok;
@@ -129,7 +129,7 @@ static double best(const dse_job_t *job, size_t li, int engine, int wmem, double
     int ci = metric("cycles");
     void *ctx = NULL;
     dse_error_t err = DSE_ERROR_INIT;
-    CHECK_INT(dse_model_siracusa.prepare(job, li, &ctx, &err), 0);
+    CHECK_INT(dse_model_siracusa.prepare(job, li, 0, &ctx, &err), 0);
     for (int l1m = 0; l1m < 2; l1m++)
     for (int eng = 0; eng < 2; eng++)
         for (int wm = 0; wm < 2; wm++)
@@ -668,7 +668,7 @@ static double ml_run(const char *file, const char *space, const char *l1)
     for (size_t li = 0; li < job->n_layers && sum >= 0; li++) {
         const dse_space_t *s = job->layers[li].space;
         void *ctx = NULL;
-        CHECK_INT(dse_model_siracusa.prepare(job, li, &ctx, &err), 0);
+        CHECK_INT(dse_model_siracusa.prepare(job, li, 0, &ctx, &err), 0);
         double bc = INFINITY;
         for (uint64_t i = 0; i < s->size; i++) {
             dse_space_decode(s, i, p);

@@ -6,13 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/pareto.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "tests/test.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 /* Loads a config, with an optional text replacement (from -> to). */
 static dse_evaljob_t *load(const char *path, const char *from, const char *to)
@@ -87,11 +87,11 @@ static int same_rows(const dse_front_t *a, const dse_front_t *b)
 /* Evaluates a layer in units of `unit` points (the last one shorter), with
  * skipping on or off; fills the merged front, all feasible points in index
  * order, and the summed counters. */
-static void run_layer(const dse_evaljob_t *ej, size_t li, uint64_t unit, int skip,
+static void run_layer(dse_evaljob_t *ej, size_t li, uint64_t unit, int skip,
                       dse_front_t *front, dse_front_t *all, dse_counters_t *cnt)
 {
     uint64_t size = ej->job->layers[li].space->size;
-    dse_eval_skip = skip;
+    ej->no_skip = !skip;
     for (uint64_t lo = 0; lo < size; lo += unit) {
         uint64_t hi = size - lo < unit ? size : lo + unit;
         dse_front_t *f = dse_evaljob_front_new(ej);
@@ -108,7 +108,7 @@ static void run_layer(const dse_evaljob_t *ej, size_t li, uint64_t unit, int ski
         cnt->infeasible += c.infeasible;
         cnt->skipped += c.skipped;
     }
-    dse_eval_skip = 1;
+    ej->no_skip = 0;
 }
 
 /* The reference: every point of the layer through the explicit-index path
@@ -129,7 +129,7 @@ static void run_listed(const dse_evaljob_t *ej, size_t li, dse_front_t *front, d
  * against the reference. Identical feasible points (in order) with and
  * without skipping prove that no skipped point was feasible. Returns the
  * points skipped. */
-static uint64_t compare(const dse_evaljob_t *ej, const char *what)
+static uint64_t compare(dse_evaljob_t *ej, const char *what)
 {
     static const uint64_t units[] = {UINT64_MAX, 997, 61, 7};
     uint64_t skipped = 0, total = 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "eval/explain.h"
 #include "core/why.h"
 #include "core/wire.h"
 #include "hwmodels/siracusa.h"
@@ -91,7 +92,7 @@ DSE_TEST(why_wire)
     dse_msg_t m = {0}, d;
     m.cmd = DSE_MSG_RESULT;
     m.result.unit = 7;
-    m.result.counters = (dse_wire_counters_t){.evaluated = 10, .infeasible = 10};
+    m.result.counters = (dse_counters_t){.evaluated = 10, .infeasible = 10};
     dse_why_add(&m.result.counters.why, 0, 84992);
     dse_why_add(&m.result.counters.why, DSE_WHY_SLOTS - 1, -2.5);
     dse_strbuf_t sb = DSE_STRBUF_INIT;

@@ -222,12 +222,10 @@ int main(int argc, char **argv)
     int which[3] = {0, 0, 0};
     for (const char *p = steps; *p;) {
         size_t n = strcspn(p, ",+");
-        if (n == 2 && strncmp(p, "fw", 2) == 0)
-            which[0] = 1;
-        else if (n == 2 && strncmp(p, "wg", 2) == 0)
-            which[1] = 1;
-        else if (n == 2 && strncmp(p, "ig", 2) == 0)
-            which[2] = 1;
+        unsigned bit = dse_step_bit(p, n);
+        if (bit)
+            for (unsigned s = 0; s < DSE_N_STEPS; s++)
+                which[s] |= bit == 1u << s;
         else {
             fprintf(stderr, "dse-kernel-timer: --steps is a list of fw, wg, ig (got '%s')\n",
                     steps);
@@ -263,7 +261,6 @@ int main(int argc, char **argv)
         pinned = dse_topo_pin_current_thread(topo, (int)(core % dse_topo_cores(topo)), &err) == 0;
         dse_topo_destroy(&topo);
     }
-    static const char *const names[] = {"fw", "wg", "ig"};
     double total = 0, spread_max = 0;
     printf("{\"op\": \"%s\", \"pinned\": %s, \"repeats\": %ld, \"steps\": {", op,
            pinned ? "true" : "false", repeats);
@@ -286,7 +283,7 @@ int main(int argc, char **argv)
         total += best_t;
         spread_max = best_spread > spread_max ? best_spread : spread_max;
         printf("%s\"%s\": {\"median_ns\": %.0f, \"spread\": %.4f, \"kernel\": \"%s\"}",
-               first ? "" : ", ", names[s], best_t, best_spread,
+               first ? "" : ", ", dse_step_name((unsigned)s), best_t, best_spread,
                L->op == DSE_OP_DW ? "direct" : dse_mm_fp32[best_k].name);
         first = 0;
     }

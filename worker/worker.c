@@ -13,9 +13,9 @@
 #include "core/util.h"
 #include "core/wire.h"
 #include "hwmodels/hwmodel.h"
-#include "search/search.h"
-#include "worker/eval.h"
-#include "worker/measure.h"
+#include "eval/unit.h"
+#include "eval/eval.h"
+#include "eval/measure.h"
 
 /* A job known to this worker: built once per digest, shared by the threads. */
 typedef struct s_jobentry {
@@ -85,7 +85,6 @@ static void *s_thread_main(void *arg)
 {
     s_thread_arg_t *ta = arg;
     s_pool_t *pool = ta->pool;
-    dse_eval_in_worker = 1;
     if (pool->pin && pool->topo) {
         dse_error_t err = DSE_ERROR_INIT;
         if (dse_topo_pin_current_thread(pool->topo, pool->first_core + ta->index, &err) != 0 &&
@@ -128,15 +127,8 @@ static void *s_thread_main(void *arg)
                                    : NULL;
             t->front = dse_evaljob_front_new(ej);
             uint64_t before = t->cnt.evaluated;
-            dse_unit_t unit = {
-                .layer = t->work.layer,
-                .kind = (dse_unit_kind_t)t->work.kind,
-                .lo = t->work.lo,
-                .hi = t->work.hi,
-                .key = t->work.key,
-                .indices = t->work.indices,
-                .n = t->work.n_indices,
-            };
+            dse_unit_t unit;
+            dse_unit_from_work(&t->work, &unit);
             t->rc = dse_unit_eval(ej, &unit, t->front, all, &t->cnt, &t->cancelled);
             atomic_fetch_add(&pool->evaluated, t->cnt.evaluated - before);
             if (t->rc == DSE_EINVAL)
@@ -257,7 +249,8 @@ static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
     snprintf(je->digest, sizeof je->digest, "%s", j->digest);
     atomic_init(&je->refs, 1);
     dse_error_t err = DSE_ERROR_INIT;
-    if (dse_evaljob_from_text(j->config, strlen(j->config), &je->ej, &err) != 0) {
+    if (dse_evaljob_from_text(j->config, strlen(j->config), DSE_PREPARE_IN_WORKER, &je->ej,
+                              &err) != 0) {
         dse_error_format(&err, je->error, sizeof je->error);
         fprintf(stderr, "dse-worker: cannot build job %.12s: %s\n", j->digest, je->error);
     } else if (je->ej->job->evaluator &&
@@ -337,7 +330,7 @@ static void s_on_cancel(s_worker_t *w, uint64_t job_id)
     w->pool.tail = NULL;
     while (*pp) {
         s_task_t *t = *pp;
-        if (t->work.unit >> 40 == job_id) {
+        if (dse_wire_unit_job(t->work.unit) == job_id) {
             *pp = t->next;
             t->next = dropped;
             dropped = t;
@@ -347,7 +340,7 @@ static void s_on_cancel(s_worker_t *w, uint64_t job_id)
         }
     }
     for (int i = 0; i < w->pool.n_threads; i++)
-        if (w->pool.current[i] && w->pool.current[i]->work.unit >> 40 == job_id)
+        if (w->pool.current[i] && dse_wire_unit_job(w->pool.current[i]->work.unit) == job_id)
             atomic_store(&w->pool.current[i]->cancelled, 1);
     pthread_mutex_unlock(&w->pool.mu);
     while (dropped) {
@@ -369,11 +362,7 @@ static void s_on_result(s_worker_t *w, s_task_t *t)
         dse_msg_t m = {.cmd = DSE_MSG_RESULT};
         m.result.unit = t->work.unit;
         m.result.epoch = t->work.epoch;
-        m.result.counters.evaluated = t->cnt.evaluated;
-        m.result.counters.feasible = t->cnt.feasible;
-        m.result.counters.infeasible = t->cnt.infeasible;
-        m.result.counters.skipped = t->cnt.skipped;
-        m.result.counters.why = t->cnt.why;
+        m.result.counters = t->cnt;
         m.result.rows.width = (uint32_t)dse_front_width(t->front);
         m.result.rows.front = t->front;
         s_send(w, &m);

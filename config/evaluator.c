@@ -1,5 +1,5 @@
 /* evaluator.c - the [evaluator] table: parsing, canonical text, argv substitution. */
-#include "core/evaluator.h"
+#include "config/evaluator.h"
 
 #include <math.h>
 #include <regex.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
+#include "config/config.h"
 #include "core/toml.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
@@ -482,11 +482,10 @@ static void s_value(dse_strbuf_t *sb, const char *name, size_t len, const dse_jo
     } else if (S_IS("op")) {
         dse_strbuf_adds(sb, dse_op_name(L->op));
     } else if (S_IS("steps")) {
-        static const char *const steps[] = {"fw", "wg", "ig"};
         int first = 1;
-        for (int i = 0; i < 3; i++)
+        for (unsigned i = 0; i < DSE_N_STEPS; i++)
             if (job->steps & (1u << i)) {
-                dse_strbuf_addf(sb, "%s%s", first ? "" : ",", steps[i]);
+                dse_strbuf_addf(sb, "%s%s", first ? "" : ",", dse_step_name(i));
                 first = 0;
             }
     } else if (!workdir && (S_IS("point") || S_IS("job"))) {

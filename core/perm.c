@@ -1,5 +1,5 @@
 /* perm.c - keyed permutation of [0, n) by a Feistel network and cycle walking. */
-#include "search/perm.h"
+#include "core/perm.h"
 
 #define S_ROUNDS 4
 

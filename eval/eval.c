@@ -1,22 +1,22 @@
 /* eval.c - building jobs for evaluation and evaluating units. */
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/config.h"
-#include "core/evaluator.h"
+#include "config/config.h"
+#include "config/evaluator.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "worker/measure.h"
+#include "eval/measure.h"
 
-_Thread_local int dse_eval_in_worker;
 _Thread_local char dse_eval_failure[512];
 
-int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
+static int s_evaljob_new(dse_job_t **job_p, unsigned flags, dse_evaljob_t **out,
+                         dse_error_t *err)
 {
     dse_job_t *job = *job_p;
     *job_p = NULL;
@@ -35,7 +35,7 @@ int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
     for (size_t i = 0; i < job->n_layers; i++) {
         if (!m->prepare)
             continue;
-        int rc = m->prepare(job, i, &ej->ctx[i], err);
+        int rc = m->prepare(job, i, flags, &ej->ctx[i], err);
         if (rc) {
             if (err && !err->file[0])
                 snprintf(err->file, sizeof err->file, "%s", job->path);
@@ -58,15 +58,20 @@ int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
     return 0;
 }
 
-int dse_evaljob_from_text(const char *canonical, size_t len, dse_evaljob_t **out,
-                          dse_error_t *err)
+int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err)
+{
+    return s_evaljob_new(job_p, 0, out, err);
+}
+
+int dse_evaljob_from_text(const char *canonical, size_t len, unsigned flags,
+                          dse_evaljob_t **out, dse_error_t *err)
 {
     dse_job_t *job = NULL;
     *out = NULL;
     int rc = dse_config_parse("<job>", canonical, len, DSE_CONFIG_CANONICAL, &job, err);
     if (rc)
         return rc;
-    return dse_evaljob_new(&job, out, err);
+    return s_evaljob_new(&job, flags, out, err);
 }
 
 void dse_evaljob_destroy(dse_evaljob_t **ej_p)
@@ -101,7 +106,9 @@ static inline int s_finite(const dse_job_t *job, const double *metrics)
     return 1;
 }
 
-static inline int s_keep(const dse_job_t *job, const double *metrics)
+/* Whether a point the model found feasible passes the job's per-layer
+ * checks: finite objectives and the per-layer constraints. */
+static inline int s_passes(const dse_job_t *job, const double *metrics)
 {
     if (!s_finite(job, metrics))
         return 0;
@@ -128,7 +135,7 @@ static inline void s_batch(const dse_evaljob_t *ej, size_t layer, double *metric
 
 int dse_eval_keep(const dse_job_t *job, const double *metrics)
 {
-    return s_keep(job, metrics);
+    return s_passes(job, metrics);
 }
 
 int dse_eval_finite(const dse_job_t *job, const double *metrics)
@@ -170,15 +177,13 @@ int dse_eval_params(const dse_evaljob_t *ej, size_t layer, const double *params,
     if (!m->evaluate(ej->ctx[layer], params, metrics))
         return 0;
     s_batch(ej, layer, metrics);
-    return s_keep(ej->job, metrics);
+    return s_passes(ej->job, metrics);
 }
 
-int dse_eval_skip = 1;
-
 /* A feasible point: counted, and offered to the unit's front (and to all). */
-static inline void s_kept(const dse_hwmodel_t *m, const void *ctx, uint64_t idx,
-                          const double *params, const double *metrics, dse_front_t *front,
-                          dse_front_t *all, dse_counters_t *cnt)
+static inline void s_add_feasible(const dse_hwmodel_t *m, const void *ctx, uint64_t idx,
+                                  const double *params, const double *metrics,
+                                  dse_front_t *front, dse_front_t *all, dse_counters_t *cnt)
 {
     cnt->feasible++;
     int64_t cin = 0, cout = 0;
@@ -353,8 +358,8 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
         int ok = m->evaluate(ctx, params, metrics);
         if (ok)
             s_batch(ej, layer, metrics);
-        if (ok && s_keep(job, metrics)) {
-            s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+        if (ok && s_passes(job, metrics)) {
+            s_add_feasible(m, ctx, idx, params, metrics, front, all, cnt);
             s_advance(s, dig, &idx, 1, hi);
             continue;
         }
@@ -377,16 +382,16 @@ static int s_eval_range(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint
             s_advance(s, dig, &idx, 1, hi); /* nothing larger to skip */
             continue;
         }
-        /* The run right after idx: while the digits below L are all at
-         * their first (smallest) value and in the set, every point up to
-         * the end of idx's block at level L has digits >= idx's in the set
-         * and equal elsewhere. */
-        size_t L = 0;
+        /* The run right after idx: while the digits below level lv are all
+         * at their first (smallest) value and in the set, every point up
+         * to the end of idx's block at level lv has digits >= idx's in the
+         * set and equal elsewhere. */
+        size_t lv = 0;
         uint64_t run = 0;
         if (set & 1u) {
-            while (L < level && dig[L] == 0 && (set >> (L + 1) & 1u))
-                L++;
-            run = (s->n_values[L] - dig[L]) * stride[L] - 1;
+            while (lv < level && dig[lv] == 0 && (set >> (lv + 1) & 1u))
+                lv++;
+            run = (s->n_values[lv] - dig[lv]) * stride[lv] - 1;
             if (run > hi - idx - 1)
                 run = hi - idx - 1;
         }
@@ -447,7 +452,7 @@ static int s_eval_measured(const dse_evaljob_t *ej, size_t layer, uint64_t lo, u
             cnt->infeasible++;
             continue;
         }
-        s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+        s_add_feasible(m, ctx, idx, params, metrics, front, all, cnt);
     }
     return 0;
 }
@@ -470,7 +475,7 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
     /* Skipping works on ranges (exhaustive units), where the points a
      * monotone claim covers come later in the same unit. */
     if (!indices && s->n_params >= 1 && s->n_params <= DSE_MAX_PARAMS)
-        return s_eval_range(ej, layer, lo, hi, m->monotone && dse_eval_skip, front, all, cnt,
+        return s_eval_range(ej, layer, lo, hi, m->monotone && !ej->no_skip, front, all, cnt,
                             cancel);
     for (uint64_t i = 0; i < count; i++) {
         if (cancel && (i & 1023) == 1023 && atomic_load(cancel))
@@ -484,12 +489,12 @@ int dse_eval_points(const dse_evaljob_t *ej, size_t layer, uint64_t lo, uint64_t
         int ok = m->evaluate(ctx, params, metrics);
         if (ok)
             s_batch(ej, layer, metrics);
-        if (!ok || !s_keep(job, metrics)) {
+        if (!ok || !s_passes(job, metrics)) {
             cnt->infeasible++;
             s_why(job, ok, metrics, &cnt->why);
             continue;
         }
-        s_kept(m, ctx, idx, params, metrics, front, all, cnt);
+        s_add_feasible(m, ctx, idx, params, metrics, front, all, cnt);
     }
     return 0;
 }

@@ -23,7 +23,7 @@
 #include "core/error.h"
 #include "core/pareto.h"
 #include "search/compose.h"
-#include "worker/eval.h"
+#include "eval/eval.h"
 
 typedef struct {
     uint32_t layer;
@@ -62,7 +62,8 @@ typedef struct {
                                           (fidelity.csv); NULL = none */
 } dse_run_stats_t;
 
-/* Writes every output of a finished run. A measured job ([evaluator]
+/* Writes every output of a finished run, each by its writer in
+ * outputs.c's table (s_writers: the opt-in of each, and the order). A measured job ([evaluator]
  * kind = "command") also gets failures.csv: its quarantined units are
  * points that failed every attempt (layer, point, parameters, attempts,
  * reason), counted as infeasible; with [evaluator] verify, verify.csv:

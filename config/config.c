@@ -4,7 +4,7 @@
  * fault. Validation uses only the declarations of the model (hwmodel.h):
  * nothing here knows a particular model.
  */
-#include "core/config.h"
+#include "config/config.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -15,15 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/evaluator.h"
+#include "config/evaluator.h"
+#include "config/strategy.h"
 #include "core/network.h"
 #include "core/onnx.h"
 #include "core/space.h"
 #include "core/toml.h"
 #include "core/util.h"
 #include "core/wire.h"
+#include "hwmodels/baseline.h"
 #include "hwmodels/hwmodel.h"
-#include "search/search.h"
 
 #define S_MAX_DOMAIN 1000000 /* values in one parameter's domain */
 
@@ -50,45 +51,6 @@ static int s_err_at(s_ctx_t *c, int line, int col, const char *fmt, ...)
     s_err_at((c), dse_toml_table_key_line((t), (i)), dse_toml_table_key_col((t), (i)), __VA_ARGS__)
 
 /* ---------------------------------------------------------------- suggestions */
-
-static size_t s_edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return SIZE_MAX;
-    size_t prev[65], cur[65];
-    for (size_t j = 0; j <= lb; j++)
-        prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
-                                        tolower((unsigned char)b[j - 1]));
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, (lb + 1) * sizeof *prev);
-    }
-    return prev[lb];
-}
-
-const char *dse_suggest(const char *word, const char *const *candidates, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = SIZE_MAX;
-    size_t len = strlen(word);
-    size_t limit = len <= 3 ? 1 : (len <= 6 ? 2 : 3);
-    for (size_t i = 0; i < n; i++) {
-        if (!candidates[i])
-            continue;
-        size_t d = s_edit_distance(word, candidates[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = candidates[i];
-        }
-    }
-    return best_d <= limit ? best : NULL;
-}
 
 /* Appends " (did you mean 'x'?)" to buf when a close candidate exists. */
 static void s_hint(char *buf, size_t size, const char *word, const char *const *cand, size_t n)
@@ -1144,10 +1106,7 @@ static int s_workload(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             if (rc)
                 return rc;
             const char *s = dse_toml_string(e, NULL);
-            unsigned bit = strcmp(s, "fw") == 0   ? DSE_STEP_FW
-                           : strcmp(s, "wg") == 0 ? DSE_STEP_WG
-                           : strcmp(s, "ig") == 0 ? DSE_STEP_IG
-                                                  : 0;
+            unsigned bit = dse_step_bit(s, strlen(s));
             if (!bit)
                 return S_ERR_VAL(c, e, "unknown step \"%s\" (fw = forward, wg = weight gradient, "
                                  "ig = input gradient)", s);
@@ -1498,9 +1457,6 @@ out:
 
 /* -------------------------------------------------------------------- search */
 
-static const char *const s_strategies[] = {"exhaustive", "random", "nsga2", "refine"};
-#define S_N_STRATEGIES (sizeof s_strategies / sizeof s_strategies[0])
-
 /* Resolves a metric name used by an objective or constraint. */
 static int s_metric_ref(const dse_hwmodel_t *m, const char *name, int *layer, int *net)
 {
@@ -1801,21 +1757,16 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     const char *strategy = "exhaustive";
     if (s && (rc = s_string(c, s, "strategy", "the search strategy", 0, 0, 0, &strategy)))
         return rc;
-    /* the search strategies, then the model's baselines (a baseline as a
-     * strategy evaluates its one deployment) */
-    const char *names[S_N_STRATEGIES + 16];
-    size_t n_names = 0;
-    for (size_t i = 0; i < S_N_STRATEGIES; i++)
-        names[n_names++] = s_strategies[i];
-    for (size_t i = 0; m->baselines && m->baseline && m->baselines[i] && n_names < 19; i++)
-        names[n_names++] = m->baselines[i];
-    size_t si = 0;
-    while (si < n_names && strcmp(strategy, names[si]) != 0)
-        si++;
-    if (si == n_names) {
+    /* the search strategies (config/strategy.h), then the model's baselines
+     * (a baseline as a strategy evaluates its one deployment) */
+    int sid = dse_strategy_find(job, strategy);
+    if (sid < 0) {
+        const char **names;
+        size_t n_names = dse_strategy_names(job, &names);
         char hint[128], list[512];
         s_hint(hint, sizeof hint, strategy, names, n_names);
         s_list(list, sizeof list, names, n_names);
+        free(names);
         return S_ERR_VAL(c, s_get(s, "strategy", NULL), "unknown strategy \"%s\" (strategies: "
                          "%s)%s", strategy, list, hint);
     }
@@ -1914,11 +1865,11 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             return S_ERR_VAL(c, v, "epsilon must be 0 (the exact front) to 10 (a relative "
                                    "tolerance, e.g. 0.05)");
     }
-    if (si >= S_N_STRATEGIES) {
+    if (sid == DSE_STRATEGY_BASELINE) {
         /* a baseline runs as a strategy only when it picks points of the spaces */
         uint64_t *points = dse_xcalloc(job->n_layers + 1, sizeof *points);
         dse_error_t berr = DSE_ERROR_INIT;
-        rc = dse_search_baseline_points(job, points, &berr);
+        rc = dse_baseline_points(job, job->strategy, points, &berr);
         free(points);
         if (rc)
             return S_ERR_VAL(c, s_get(s, "strategy", NULL), "%s", berr.msg);
@@ -2099,10 +2050,10 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     const dse_toml_value_t *ev = rc ? NULL : s_get(root, "evaluator", NULL);
     if (ev)
         rc = dse_evaluator_parse(ev, job, c.file, &job->evaluator, err);
-    if (!rc && !job->evaluator && strcmp(job->strategy, "refine") == 0) {
+    if (!rc && !job->evaluator && dse_strategy_decl(dse_strategy_of(job))->measured) {
         const dse_toml_value_t *sv = s_get(s_get(root, "search", NULL), "strategy", NULL);
-        rc = S_ERR_VAL(&c, sv, "strategy \"refine\" screens with the model and measures with "
-                       "a command: it needs [evaluator] kind = \"command\"");
+        rc = S_ERR_VAL(&c, sv, "strategy \"%s\" screens with the model and measures with "
+                       "a command: it needs [evaluator] kind = \"command\"", job->strategy);
     }
     if (!rc)
         rc = s_plot_axes(&c, job, root);
@@ -2115,6 +2066,73 @@ int dse_config_parse(const char *name, const char *text, size_t len, unsigned fl
     return 0;
 }
 
+void dse_job_destroy(dse_job_t **job_p)
+{
+    if (!job_p || !*job_p)
+        return;
+    dse_job_t *job = *job_p;
+    for (size_t i = 0; i < job->n_layers; i++) {
+        free(job->layers[i].name);
+        free(job->layers[i].src_names[0]);
+        free(job->layers[i].src_names[1]);
+        dse_space_destroy(&job->layers[i].space);
+    }
+    free(job->layers);
+    free(job->onnx);
+    for (size_t i = 0; i < job->n_onnx_ignore; i++)
+        free(job->onnx_ignore[i]);
+    free(job->onnx_ignore);
+    for (size_t i = 0; i < job->n_onnx_dropped; i++)
+        free(job->onnx_dropped[i]);
+    free(job->onnx_dropped);
+    free(job->path);
+    free(job->name);
+    free(job->output);
+    free(job->hardware);
+    free(job->strategy);
+    free(job->accuracy_prune);
+    free(job->accuracy_value);
+    dse_evaluator_destroy(&job->evaluator);
+    free(job);
+    *job_p = NULL;
+}
+
+int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size)
+{
+    const dse_hwmodel_t *m = job->model;
+    int p = m ? dse_model_param(m, "prune") : -1;
+    int net = m ? dse_model_net_metric(m, "prune") : -1;
+    if (p < 0 || job->n_accuracy > 0)
+        return 0;
+    for (size_t i = 0; i < job->n_objectives; i++)
+        if (job->objectives[i] == net)
+            return 0;
+    size_t layers = 0;
+    double most = 0;
+    for (size_t l = 0; l < job->n_layers; l++) {
+        const struct dse_space *s = job->layers[l].space;
+        if (!s || (size_t)p >= s->n_params)
+            continue;
+        int prunes = 0;
+        for (size_t v = 0; v < s->n_values[p]; v++)
+            if (s->values[p][v] > 0) {
+                prunes = 1;
+                if (s->values[p][v] > most)
+                    most = s->values[p][v];
+            }
+        layers += (size_t)prunes;
+    }
+    if (!layers)
+        return 0;
+    snprintf(buf, size,
+             "warning: %zu layer%s may prune (up to %g) but pruning is neither an objective nor "
+             "covered by an accuracy table: the front will prefer pruned networks, whose "
+             "accuracy loss no model sees, and compare them with unpruned baselines; add "
+             "\"prune\" to [search] objectives, give [search] accuracy a table, or set "
+             "prune = [0.0]",
+             layers, layers == 1 ? "" : "s", most);
+    return 1;
+}
 int dse_config_load(const char *path, dse_job_t **job, dse_error_t *err)
 {
     char *text = NULL;
@@ -2171,11 +2189,10 @@ char *dse_job_canonical(const dse_job_t *job)
         dse_strbuf_addc(&sb, '\n');
     }
     dse_strbuf_addf(&sb, "\n[workload]\ndtype = \"%s\"\nsteps = [", dse_dtype_name(job->dtype));
-    const char *steps[] = {"fw", "wg", "ig"};
     int first = 1;
-    for (int i = 0; i < 3; i++)
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
         if (job->steps & (1u << i)) {
-            dse_strbuf_addf(&sb, "%s\"%s\"", first ? "" : ", ", steps[i]);
+            dse_strbuf_addf(&sb, "%s\"%s\"", first ? "" : ", ", dse_step_name(i));
             first = 0;
         }
     dse_strbuf_adds(&sb, "]\n");
@@ -2333,10 +2350,9 @@ void dse_job_print(const dse_job_t *job, FILE *out)
                 k->unit ? k->unit : "");
     }
     fprintf(out, "  workload: %s,", dse_dtype_name(job->dtype));
-    const char *steps[] = {"fw", "wg", "ig"};
-    for (int i = 0; i < 3; i++)
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
         if (job->steps & (1u << i))
-            fprintf(out, " %s", steps[i]);
+            fprintf(out, " %s", dse_step_name(i));
     fprintf(out, ", %zu layer%s", job->n_layers, job->n_layers == 1 ? "" : "s");
     int64_t b0 = job->n_layers ? job->layers[0].batch : 1;
     int same = 1;
@@ -2357,7 +2373,7 @@ void dse_job_print(const dse_job_t *job, FILE *out)
                 k->net >= 0 ? m->net_metrics[k->net].name : m->metrics[k->metric].name,
                 s_cmp_names[k->cmp], buf);
     }
-    if (strcmp(job->strategy, "random") == 0 || strcmp(job->strategy, "nsga2") == 0) {
+    if (dse_strategy_decl(dse_strategy_of(job))->settings & DSE_STRATEGY_SEED) {
         fprintf(out, "; seed %llu, budget ", (unsigned long long)job->seed);
         if (job->budget > 0)
             fprintf(out, "%lld evaluations", (long long)job->budget);

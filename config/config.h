@@ -27,6 +27,16 @@ enum {
  * must fit one JOB message (DSE_WIRE_MAX_CONFIG) anyway. */
 #define DSE_CONFIG_MAX_FILE (16u << 20)
 
+/* Frees everything the job owns and sets *job_p to NULL. */
+void dse_job_destroy(dse_job_t **job_p);
+
+/* Like for like: when some layer's space prunes (a "prune" value > 0) but
+ * pruning is neither an objective nor covered by an accuracy table
+ * ([search] accuracy), the front prefers pruned networks whose accuracy loss
+ * no model sees, and compares them with unpruned baselines. Writes the
+ * warning (one line, no newline) into buf and returns 1; else 0. */
+int dse_job_prune_warning(const dse_job_t *job, char *buf, size_t size);
+
 /* Loads and validates a job file. Returns 0 and a new job (the caller's, free
  * with dse_job_destroy), or a negative DSE_E* code with err filled in
  * (file:line:col and message); DSE_ERANGE for a file larger than
@@ -54,9 +64,5 @@ void dse_job_print(const dse_job_t *job, FILE *out);
  * a job's chaining check: the same C x H x W; a linear or elementwise layer
  * also takes it flattened; layers given by dims always chain). */
 int dse_layer_follows(const dse_layer_t *P, const dse_layer_t *L);
-
-/* Edit distance helper for suggestions: the candidate closest to `word`
- * (within a small distance), or NULL. */
-const char *dse_suggest(const char *word, const char *const *candidates, size_t n);
 
 #endif

@@ -1,6 +1,6 @@
 /* measure.h - measured evaluation: running a job's command for one point.
  *
- * A point is measured by running the [evaluator] command (core/evaluator.h)
+ * A point is measured by running the [evaluator] command (config/evaluator.h)
  * in a fresh temporary folder, with no shell, its own process group, stdin
  * from /dev/null, no inherited file descriptors beyond 0-2, and the
  * worker's environment plus DSE_JOB, DSE_LAYER, DSE_POINT, DSE_WORKDIR.
@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/evaluator.h"
-#include "worker/eval.h"
+#include "config/evaluator.h"
+#include "eval/eval.h"
 
 #define DSE_MEASURE_CAP (1u << 20) /* bytes kept per stream */
 

@@ -1,5 +1,5 @@
 /* outputs.c - CSV and JSON outputs, written atomically. */
-#include "core/outputs.h"
+#include "outputs/outputs.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,9 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/config.h"
+#include "config/strategy.h"
+#include "eval/explain.h"
 #include "core/plot.h"
 #include "core/space.h"
-#include "core/evaluator.h"
+#include "config/evaluator.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 #include "search/search.h"
@@ -57,11 +60,10 @@ static void s_metric_value(dse_strbuf_t *sb, const dse_metric_decl_t *d, double 
 
 static void s_steps(dse_strbuf_t *sb, unsigned steps)
 {
-    const char *names[] = {"fw", "wg", "ig"};
     int first = 1;
-    for (int i = 0; i < 3; i++)
+    for (unsigned i = 0; i < DSE_N_STEPS; i++)
         if (steps & (1u << i)) {
-            dse_strbuf_addf(sb, "%s%s", first ? "" : "+", names[i]);
+            dse_strbuf_addf(sb, "%s%s", first ? "" : "+", dse_step_name(i));
             first = 0;
         }
 }
@@ -191,16 +193,7 @@ static int s_staged_end(int commit, dse_error_t *err)
 
 static void s_json_string(dse_strbuf_t *sb, const char *s)
 {
-    dse_strbuf_addc(sb, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dse_strbuf_addf(sb, "\\%c", *p);
-        else if (*p < 0x20)
-            dse_strbuf_addf(sb, "\\u%04x", *p);
-        else
-            dse_strbuf_addc(sb, (char)*p);
-    }
-    dse_strbuf_addc(sb, '"');
+    dse_strbuf_add_json_string(sb, s);
 }
 
 static void s_json_num(dse_strbuf_t *sb, double v)
@@ -1130,45 +1123,97 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     return s_remove_stale(dir, before, err);
 }
 
-static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
-                           const dse_netfront_t *nf, const char *net_error,
-                           dse_front_t *const *all, const dse_run_stats_t *st,
-                           dse_error_t *err)
+/* The writers share the run's results and what one writer works out for
+ * those after it. */
+typedef struct {
+    const dse_evaljob_t *ej;
+    dse_front_t *const *layer_fronts;
+    const dse_netfront_t *nf;
+    const char *net_error;
+    dse_front_t *const *all;
+    const dse_run_stats_t *st;
+    const char *dir;
+    unsigned char *keep;  /* s_w_network: the network front rows written */
+    size_t n_sol;         /* how many */
+    dse_front_t *netobj;  /* their objectives (accuracy negated) */
+    double *objv;         /* their network metrics, then accuracy (NaN without a table) */
+    dse_strbuf_t summary; /* summary.json, written last */
+    s_basevals_t bv;      /* the baselines' values, for the plot */
+} s_out_t;
+
+/* pareto_layers.csv; measured jobs add the source of each row */
+static int s_w_layers(s_out_t *o, dse_error_t *err)
 {
-    const dse_job_t *job = ej->job;
-    const dse_hwmodel_t *m = job->model;
-    const char *dir = job->output;
-    int rc = 0;
+    const dse_job_t *job = o->ej->job;
     dse_strbuf_t sb = DSE_STRBUF_INIT;
-
-    /* pareto_layers.csv */
-    /* pareto_layers.csv; measured jobs add the source of each row */
-    dse_front_t *const *meas = job->evaluator ? st->measured_rows : NULL;
-    s_layer_header(&sb, m, meas != NULL);
+    dse_front_t *const *meas = job->evaluator ? o->st->measured_rows : NULL;
+    s_layer_header(&sb, job->model, meas != NULL);
     for (size_t li = 0; li < job->n_layers; li++)
-        s_layer_rows(&sb, ej, li, layer_fronts[li], meas ? meas[li] : NULL);
-    if ((rc = s_write(dir, "pareto_layers.csv", &sb, err)))
-        return rc;
+        s_layer_rows(&sb, o->ej, li, o->layer_fronts[li], meas ? meas[li] : NULL);
+    return s_write(o->dir, "pareto_layers.csv", &sb, err);
+}
 
-    /* all_points.csv */
-    if (all) {
-        s_layer_header(&sb, m, 0);
-        for (size_t li = 0; li < job->n_layers; li++)
-            s_layer_rows(&sb, ej, li, all[li], NULL);
-        if ((rc = s_write(dir, "all_points.csv", &sb, err)))
-            return rc;
-    }
-    if (job->evaluator && (rc = s_failures(ej, st, dir, err)))
-        return rc;
-    if (job->evaluator && job->evaluator->verify && (rc = s_verify_csv(ej, st, dir, err)))
-        return rc;
-    if (job->evaluator && st->measured_rows && (rc = s_fidelity(ej, st->measured_rows, dir, err)))
-        return rc;
+/* all_points.csv: every feasible point (dump_all) */
+static int s_want_all(const s_out_t *o)
+{
+    return o->all != NULL;
+}
 
-    /* pareto_network.csv and its long form */
+static int s_w_all(s_out_t *o, dse_error_t *err)
+{
+    const dse_job_t *job = o->ej->job;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    s_layer_header(&sb, job->model, 0);
+    for (size_t li = 0; li < job->n_layers; li++)
+        s_layer_rows(&sb, o->ej, li, o->all[li], NULL);
+    return s_write(o->dir, "all_points.csv", &sb, err);
+}
+
+/* failures.csv and fidelity.csv: measured jobs */
+static int s_want_measured(const s_out_t *o)
+{
+    return o->ej->job->evaluator != NULL;
+}
+
+static int s_w_failures(s_out_t *o, dse_error_t *err)
+{
+    return s_failures(o->ej, o->st, o->dir, err);
+}
+
+/* verify.csv: measured jobs with [evaluator] verify */
+static int s_want_verify(const s_out_t *o)
+{
+    return o->ej->job->evaluator && o->ej->job->evaluator->verify;
+}
+
+static int s_w_verify(s_out_t *o, dse_error_t *err)
+{
+    return s_verify_csv(o->ej, o->st, o->dir, err);
+}
+
+static int s_want_fidelity(const s_out_t *o)
+{
+    return o->ej->job->evaluator && o->st->measured_rows;
+}
+
+static int s_w_fidelity(s_out_t *o, dse_error_t *err)
+{
+    return s_fidelity(o->ej, o->st->measured_rows, o->dir, err);
+}
+
+/* pareto_network.csv and its long form, pareto_network_choices.csv; keeps
+ * for the writers after it which rows were written (keep, n_sol), their
+ * objectives (netobj) and metrics (objv). */
+static int s_w_network(s_out_t *o, dse_error_t *err)
+{
+    const dse_job_t *job = o->ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_netfront_t *nf = o->nf;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    int rc;
     size_t n_net = m->n_net_metrics;
     size_t n_all = nf ? dse_netfront_size(nf) : 0;
-    unsigned char *keep = dse_xmalloc(n_all ? n_all : 1);
+    unsigned char *keep = o->keep = dse_xmalloc(n_all ? n_all : 1);
     double *acc = NULL;
     s_accuracy_filter(job, nf, keep, &acc);
     dse_strbuf_adds(&sb, "solution");
@@ -1195,10 +1240,11 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     int obj_cols[DSE_MAX_OBJECTIVES];
     for (size_t k = 0; k < job->n_objectives; k++)
         obj_cols[k] = (int)k;
-    dse_front_t *netobj = dse_front_new(job->n_objectives, job->n_objectives, obj_cols);
+    dse_front_t *netobj = o->netobj =
+        dse_front_new(job->n_objectives, job->n_objectives, obj_cols);
     /* every network metric of each written row, then its accuracy (NaN
      * without a table), for the plot */
-    double *objv = dse_xcalloc((n_net + 1) * (n_all ? n_all : 1), sizeof *objv);
+    double *objv = o->objv = dse_xcalloc((n_net + 1) * (n_all ? n_all : 1), sizeof *objv);
     for (size_t q = 0; q < n_all; q++) {
         if (!keep[q])
             continue;
@@ -1236,21 +1282,26 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
         dse_strbuf_adds(&sb, "\r\n");
     }
     free(acc);
-    if ((rc = s_write(dir, "pareto_network.csv", &sb, err))) {
+    o->n_sol = n_sol;
+    if ((rc = s_write(o->dir, "pareto_network.csv", &sb, err))) {
         dse_strbuf_release(&lf);
-        dse_front_destroy(&netobj);
-        free(objv);
-        free(keep);
         return rc;
     }
-    if ((rc = s_write(dir, "pareto_network_choices.csv", &lf, err))) {
-        dse_front_destroy(&netobj);
-        free(objv);
-        free(keep);
-        return rc;
-    }
+    return s_write(o->dir, "pareto_network_choices.csv", &lf, err);
 
-    /* summary.json */
+}
+
+/* summary.json, all but the baselines: built into o->summary, written last
+ * (s_w_summary_end). */
+static int s_w_summary(s_out_t *o, dse_error_t *err)
+{
+    (void)err;
+    const dse_evaljob_t *ej = o->ej;
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    const dse_run_stats_t *st = o->st;
+    dse_front_t *const *layer_fronts = o->layer_fronts;
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
     dse_counters_t tot = {0};
     long double points = 0;
     for (size_t li = 0; li < job->n_layers; li++) {
@@ -1269,7 +1320,7 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
     dse_strbuf_addf(&sb, ",\n  \"digest\": \"%s\",\n  \"strategy\": ", ej->digest);
     s_json_string(&sb, job->strategy);
     dse_strbuf_addf(&sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
-                    (unsigned long long)dse_search_job_budget(job),
+                    (unsigned long long)dse_strategy_budget(job),
                     (unsigned long long)job->seed);
     if (job->onnx) { /* the layers came from an ONNX file: what onnx_ignore dropped */
         dse_strbuf_adds(&sb, ",\n  \"onnx\": ");
@@ -1334,9 +1385,9 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
         }
         dse_strbuf_addf(&sb, "}%s\n", li + 1 < job->n_layers ? "," : "");
     }
-    dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", n_sol);
+    dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", o->n_sol);
     dse_strbuf_adds(&sb, "  \"network_hypervolume\": ");
-    s_json_hypervolume(&sb, netobj);
+    s_json_hypervolume(&sb, o->netobj);
     dse_strbuf_adds(&sb, ",\n");
     if (job->epsilon > 0) {
         /* what dse_compose guarantees under [search] epsilon */
@@ -1349,13 +1400,12 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
                              "front with every objective at most %s times its value (at most "
                              "its value where it is negative)\",\n", e1, e1);
     }
-    dse_front_destroy(&netobj);
     if (job->n_accuracy)
         dse_strbuf_addf(&sb, "  \"accuracy_objective\": %s,\n",
                         job->accuracy_objective >= 0 ? "true" : "false");
-    if (!nf && net_error) {
+    if (!o->nf && o->net_error) {
         dse_strbuf_adds(&sb, "  \"network_error\": ");
-        s_json_string(&sb, net_error);
+        s_json_string(&sb, o->net_error);
         dse_strbuf_adds(&sb, ",\n");
     }
     dse_strbuf_adds(&sb, "  \"wall_seconds\": ");
@@ -1382,36 +1432,92 @@ static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fr
         s_json_string(&sb, st->bad_workers[i]);
     }
     dse_strbuf_adds(&sb, "]");
-    s_basevals_t bv;
-    s_basevals_init(&bv, job);
-    if (m->baselines && m->baseline) {
-        dse_strbuf_adds(&sb, ",\n  \"baselines\": [");
-        if ((rc = s_baselines(ej, dir, &sb, &bv, nf, keep, err))) {
-            dse_strbuf_release(&sb);
-            s_basevals_release(&bv);
-            free(objv);
-            free(keep);
-            return rc;
-        }
-        dse_strbuf_adds(&sb, "\n  ]");
-    }
-    dse_strbuf_adds(&sb, "\n}\n");
-    rc = s_plot(ej, layer_fronts, nf, net_error, n_sol, objv, &bv, dir, err);
-    s_basevals_release(&bv);
-    free(objv);
-    if (rc) {
-        dse_strbuf_release(&sb);
-        free(keep);
-        return rc;
-    }
-    rc = s_exports(ej, nf, keep, dir, err);
-    free(keep);
-    if (rc) {
-        dse_strbuf_release(&sb);
-        return rc;
-    }
-    /* summary.json last: its presence says the run's files are complete */
-    return s_write(dir, "summary.json", &sb, err);
+    o->summary = sb;
+    return 0;
+}
+
+/* baselines.csv, and the baselines in summary.json: models with baselines */
+static int s_want_baselines(const s_out_t *o)
+{
+    const dse_hwmodel_t *m = o->ej->job->model;
+    return m->baselines && m->baseline;
+}
+
+static int s_w_baselines(s_out_t *o, dse_error_t *err)
+{
+    dse_strbuf_adds(&o->summary, ",\n  \"baselines\": [");
+    int rc = s_baselines(o->ej, o->dir, &o->summary, &o->bv, o->nf, o->keep, err);
+    if (rc == 0)
+        dse_strbuf_adds(&o->summary, "\n  ]");
+    return rc;
+}
+
+/* pareto.svg */
+static int s_w_plot(s_out_t *o, dse_error_t *err)
+{
+    return s_plot(o->ej, o->layer_fronts, o->nf, o->net_error, o->n_sol, o->objv, &o->bv, o->dir,
+                  err);
+}
+
+/* the model's exports (tiling.h, folding_config.json, ...) */
+static int s_want_exports(const s_out_t *o)
+{
+    return o->ej->job->model->export_point != NULL;
+}
+
+static int s_w_exports(s_out_t *o, dse_error_t *err)
+{
+    return s_exports(o->ej, o->nf, o->keep, o->dir, err);
+}
+
+/* summary.json last: its presence says the run's files are complete */
+static int s_w_summary_end(s_out_t *o, dse_error_t *err)
+{
+    dse_strbuf_adds(&o->summary, "\n}\n");
+    return s_write(o->dir, "summary.json", &o->summary, err);
+}
+
+/* The writers in the order they run; want (NULL = always) is the opt-in.
+ * A new output is a writer function and a line here (and its file name in
+ * s_owned when a later run must remove it once stale). */
+static const struct {
+    const char *what;
+    int (*want)(const s_out_t *o);
+    int (*write)(s_out_t *o, dse_error_t *err);
+} s_writers[] = {
+    {"pareto_layers.csv", NULL, s_w_layers},
+    {"all_points.csv", s_want_all, s_w_all},
+    {"failures.csv", s_want_measured, s_w_failures},
+    {"verify.csv", s_want_verify, s_w_verify},
+    {"fidelity.csv", s_want_fidelity, s_w_fidelity},
+    {"pareto_network.csv", NULL, s_w_network},
+    {"summary.json", NULL, s_w_summary},
+    {"baselines.csv", s_want_baselines, s_w_baselines},
+    {"pareto.svg", NULL, s_w_plot},
+    {"exports", s_want_exports, s_w_exports},
+    {"summary.json", NULL, s_w_summary_end},
+};
+
+static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
+                           const dse_netfront_t *nf, const char *net_error,
+                           dse_front_t *const *all, const dse_run_stats_t *st,
+                           dse_error_t *err)
+{
+    s_out_t o = {.ej = ej, .layer_fronts = layer_fronts, .nf = nf, .net_error = net_error,
+                 .all = all, .st = st, .dir = ej->job->output, .summary = DSE_STRBUF_INIT};
+    s_basevals_init(&o.bv, ej->job);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof s_writers / sizeof s_writers[0]; i++)
+        if (!s_writers[i].want || s_writers[i].want(&o))
+            if ((rc = s_writers[i].write(&o, err)))
+                goto out;
+out:
+    dse_strbuf_release(&o.summary);
+    s_basevals_release(&o.bv);
+    dse_front_destroy(&o.netobj);
+    free(o.objv);
+    free(o.keep);
+    return rc;
 }
 
 /* summary.json's "verify" object: the sample's counts, the workers of

@@ -12,18 +12,11 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "core/error.h"
 #include "core/job.h"
 #include "core/pareto.h"
 #include "core/why.h"
-
-typedef struct {
-    uint64_t evaluated;  /* points evaluated */
-    uint64_t feasible;   /* of those, feasible on the target and within the constraints */
-    uint64_t infeasible; /* evaluated but infeasible or outside a per-layer constraint */
-    uint64_t skipped;    /* known infeasible without evaluation */
-    dse_why_t why;       /* of the infeasible: the capacity or constraint that rejected them */
-} dse_counters_t;
 
 typedef struct {
     dse_job_t *job;
@@ -34,15 +27,20 @@ typedef struct {
      * batch above 1 (then those metrics are scaled after evaluate()) */
     unsigned char batch_metric[DSE_MAX_METRICS];
     int any_batch;
+    /* 0 (default): dse_eval_points skips, on ranges, the points the
+     * model's monotone hook proves infeasible, counting them in `skipped`.
+     * Tests and benches set 1 to evaluate every point and compare. */
+    int no_skip;
 } dse_evaljob_t;
 
 /* Builds a job for evaluation: takes ownership of *job_p (set to NULL) and
  * prepares every layer. Fails (job destroyed) with DSE_ENOTSUP when the
  * model's cost function is not built, or with the model's error. */
 int dse_evaljob_new(dse_job_t **job_p, dse_evaljob_t **out, dse_error_t *err);
-/* The same from a canonical job text (what a worker receives). */
-int dse_evaljob_from_text(const char *canonical, size_t len, dse_evaljob_t **out,
-                          dse_error_t *err);
+/* The same from a canonical job text (what a worker receives). flags are
+ * passed to the model's prepare (hwmodel.h: DSE_PREPARE_IN_WORKER). */
+int dse_evaljob_from_text(const char *canonical, size_t len, unsigned flags,
+                          dse_evaljob_t **out, dse_error_t *err);
 void dse_evaljob_destroy(dse_evaljob_t **ej_p);
 
 /* A new empty front for a layer's points: all metrics of the model as
@@ -58,7 +56,7 @@ dse_front_t *dse_evaljob_front_new(const dse_evaljob_t *ej);
  * lo); the fronts are the same as without skipping. Returns 0, DSE_EINVAL
  * for a point outside the space.
  * A job with a command evaluator measures each point the model finds
- * feasible (worker/measure.h) and keeps it whatever the per-layer
+ * feasible (eval/measure.h) and keeps it whatever the per-layer
  * constraints (the coordinator applies them: dse_eval_keep); a failed
  * point stops the unit with DSE_EFAIL (or DSE_ENOTSUP when this process
  * may not run commands) and dse_eval_failure set. */
@@ -87,16 +85,6 @@ void dse_eval_tally(const dse_job_t *job, int ok, const double *metrics, dse_why
  * measured point failed) or DSE_ENOTSUP (this process may not run the
  * job's command). */
 extern _Thread_local char dse_eval_failure[512];
-
-/* Set in the evaluation threads of a worker (0 elsewhere: a coordinator's
- * calibration sample, tests). Lets the test model inject faults where a
- * real model would fail: in a worker. */
-extern _Thread_local int dse_eval_in_worker;
-
-/* 1 (default): dse_eval_points skips, on ranges, the points the model's
- * monotone hook proves infeasible, counting them in `skipped`. Tests and
- * benches set 0 to evaluate every point and compare. */
-extern int dse_eval_skip;
 
 /* Estimates the evaluation rate (points per second, one thread) of a layer
  * by timing a sample of its points. */

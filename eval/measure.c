@@ -1,5 +1,5 @@
 /* measure.c - running a job's command for a point, and reading its metrics. */
-#include "worker/measure.h"
+#include "eval/measure.h"
 
 #include <dirent.h>
 #include <errno.h>
