@@ -39,13 +39,8 @@
  * Cost: per layer, O(m log m) for m = candidates when there are at most 3
  * steering values, O(m log^2 m) for 4 (core/pareto's sweep; O(m x front)
  * in its worst case); beyond, a sweep with a k-d tree over the candidates
- * (about O(m sqrt(front)) measured on CNV). CNV w2a2 on pynq-z1 (measured
- * compose_seconds; before these reductions in brackets): (max_cycles, lut,
- * prune) under the LUT budget 0.13 s (76 s), with 6 pruning ratios 0.42 s
- * (> 12 min), plus a BRAM budget 1.0 s; (max_cycles, lut, bram18, dsp)
- * with LUT and DSP multipliers under three budgets 0.16 s (> 5 min).
- * Five steering values (those four objectives and prune) still explode:
- * the partial fronts pass 10^5 by the seventh layer and 10^6 by the ninth.
+ * (about O(m sqrt(front)) on CNV). Measured times: README, "Network
+ * front" (bench/compose.sh, bench/scaling.sh).
  *
  * Bounds from known networks: when a pass keeps more than bounds_after
  * partials after a layer and a budget on a non-objective metric steers, a
