@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -29,7 +30,7 @@ struct dse_journal {
 /* ------------------------------------------------------------------ CRC-32 */
 
 static uint32_t s_crc_table[256];
-static int s_crc_ready;
+static pthread_once_t s_crc_once = PTHREAD_ONCE_INIT;
 
 static void s_crc_init(void)
 {
@@ -39,13 +40,11 @@ static void s_crc_init(void)
             c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
         s_crc_table[i] = c;
     }
-    s_crc_ready = 1;
 }
 
 uint32_t dse_crc32(uint32_t crc, const void *data, size_t len)
 {
-    if (!s_crc_ready) /* idempotent: a race writes the same values */
-        s_crc_init();
+    pthread_once(&s_crc_once, s_crc_init);
     const unsigned char *p = data;
     crc = ~crc;
     for (size_t i = 0; i < len; i++)
