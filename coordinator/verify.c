@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/evaluator.h"
+#include "core/perm.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 
@@ -60,12 +61,10 @@ void dse_verify_destroy(dse_verify_t **v_p)
     *v_p = NULL;
 }
 
+/* splitmix64's step and finaliser */
 static uint64_t s_mix(uint64_t x)
 {
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
+    return dse_mix64(x + 0x9e3779b97f4a7c15ULL);
 }
 
 void dse_verify_record(dse_verify_t *v, uint32_t layer, uint64_t point, uint64_t uid,
