@@ -53,6 +53,8 @@ void dse_client_result_release(dse_client_result_t *res, size_t n_layers)
     free(res->fronts);
     free(res->all);
     free(res->per_layer);
+    for (size_t i = 0; i < res->n_quarantined; i++)
+        free(res->quarantined[i].error);
     free(res->quarantined);
     for (size_t i = 0; i < res->n_bad_workers; i++)
         free(res->bad_workers[i]);
@@ -279,8 +281,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                     res->quarantined[i].lo = d->quarantined[i].lo;
                     res->quarantined[i].hi = d->quarantined[i].hi;
                     res->quarantined[i].attempts = d->quarantined[i].attempts;
-                    snprintf(res->quarantined[i].error, sizeof res->quarantined[i].error, "%s",
-                             d->quarantined[i].error);
+                    res->quarantined[i].error = dse_xstrdup(d->quarantined[i].error);
                 }
                 if ((size_t)layers_got != nl)
                     rc = dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "the coordinator sent %d of "

@@ -446,6 +446,8 @@ static void s_job_free(s_job_t *j)
     free(j->ebucket);
     free(j->dheap);
     free(j->rheap);
+    for (size_t i = 0; i < j->n_quar; i++)
+        free(j->quar[i].error);
     free(j->quar);
     free(j->hv_ref);
     free(j->hv_ideal);
@@ -989,7 +991,7 @@ static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const d
     q->lo = point;
     q->hi = point + 1;
     q->attempts = tries;
-    snprintf(q->error, sizeof q->error, "%s", why);
+    q->error = dse_xstrdup(why);
     if (j->ej->job->evaluator) {
         /* a measured point that failed every attempt: infeasible, its
          * reason kept for failures.csv */
@@ -1116,15 +1118,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.units = (uint32_t)dse_search_n_units(j->search);
     d.done.reissued = (uint32_t)j->reissued;
     d.done.n_quarantined = j->n_quar;
-    dse_wire_quarantined_t *q = dse_xcalloc(j->n_quar ? j->n_quar : 1, sizeof *q);
-    for (size_t i = 0; i < j->n_quar; i++) {
-        q[i].layer = j->quar[i].layer;
-        q[i].lo = j->quar[i].lo;
-        q[i].hi = j->quar[i].hi;
-        q[i].attempts = j->quar[i].attempts;
-        q[i].error = j->quar[i].error;
-    }
-    d.done.quarantined = q;
+    d.done.quarantined = j->quar; /* borrowed for the encoding */
     d.done.n_bad_workers = j->n_bad;
     d.done.bad_workers = j->bad;
     d.done.workers_seen = (uint32_t)j->n_seen;
@@ -1148,7 +1142,6 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.n_verified = nv;
     d.done.verified = wv;
     dse_msg_send(c->csock, &j->client, &d);
-    free(q);
     free(wv);
     dse_fit_t fit;
     unsigned refits = dse_search_refits(j->search, &fit);

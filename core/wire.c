@@ -250,7 +250,7 @@ static void s_enc_done(msgpack_packer *pk, const dse_msg_t *msg)
     msgpack_pack_uint32(pk, m->reissued);
     msgpack_pack_array(pk, m->n_quarantined);
     for (size_t i = 0; i < m->n_quarantined; i++) {
-        const dse_wire_quarantined_t *q = &m->quarantined[i];
+        const dse_quarantined_t *q = &m->quarantined[i];
         msgpack_pack_array(pk, 5);
         msgpack_pack_uint32(pk, q->layer);
         msgpack_pack_uint64(pk, q->lo);
@@ -868,7 +868,7 @@ static int s_dec_done(s_cur_t *c, dse_msg_t *msg)
     m->n_quarantined = n;
     char what[64];
     for (size_t i = 0; i < n; i++) {
-        dse_wire_quarantined_t *q = &m->quarantined[i];
+        dse_quarantined_t *q = &m->quarantined[i];
         snprintf(what, sizeof what, "quarantined %zu", i);
         if (s_array_n(c, 5, what) || s_u32(c, &q->layer, what) || s_u64(c, &q->lo, what) ||
             s_u64(c, &q->hi, what) || s_u32(c, &q->attempts, what) ||

@@ -219,8 +219,9 @@ typedef struct {
     uint32_t layer;
     uint64_t lo, hi;
     uint32_t attempts;
-    char *error;
-} dse_wire_quarantined_t;
+    char *error; /* owned by whoever built the record (decoded: by the message) */
+} dse_quarantined_t; /* a quarantined range; the same type in the coordinator, on the
+                      * wire (DONE) and in the outputs */
 
 /* A point of [evaluator] verify's sample (core/outputs.h dse_verified_t). */
 typedef struct {
@@ -236,7 +237,7 @@ typedef struct {
     dse_counters_t counters;
     uint32_t units, reissued;
     size_t n_quarantined;
-    dse_wire_quarantined_t *quarantined;
+    dse_quarantined_t *quarantined;
     uint32_t workers_seen;
     double wall;
     uint64_t measured, cached; /* measured jobs: points measured, points from the cache */

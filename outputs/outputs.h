@@ -22,15 +22,11 @@
 
 #include "core/error.h"
 #include "core/pareto.h"
+#include "core/wire.h"
 #include "search/compose.h"
 #include "eval/eval.h"
 
-typedef struct {
-    uint32_t layer;
-    uint64_t lo, hi;
-    uint32_t attempts;
-    char error[256];
-} dse_quarantined_t;
+/* dse_quarantined_t: core/wire.h (one type, in process and on the wire) */
 
 /* [evaluator] verify: one measured point measured again on another worker. */
 enum { DSE_VERIFY_AGREE = 1, DSE_VERIFY_DISAGREE = 2, DSE_VERIFY_NOT = 3 };

@@ -22,7 +22,7 @@ static uint64_t s_row_index[] = {7, 0, UINT64_MAX};
 static int64_t s_row_cin[] = {0, -1, INT64_MIN};
 static int64_t s_row_cout[] = {INT64_MAX, 32, -70000};
 static double s_row_m[] = {1.5, -0.0, 1e300, 4, 5, 6, 7.25, 8, 9};
-static dse_wire_quarantined_t s_quar[] = {{1, 100, 200, 3, "evaluate crashed"},
+static dse_quarantined_t s_quar[] = {{1, 100, 200, 3, "evaluate crashed"},
                                           {4294967295u, 0, UINT64_MAX, 3, ""}};
 static dse_wire_verified_t s_verified[] = {
     {1, 17, 2, "host-a #1", "host-b #2", "cycles", "", 1234.5, 1851.75},
