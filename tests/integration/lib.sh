@@ -176,3 +176,32 @@ heartbeat = 0.2
 kind = "command"
 TOML
 }
+
+conv_pair_body() { # a pw and a conv layer on pulp-open, [target] to [space] buffering (t_calibrate, t_refine)
+    cat <<'TOML'
+[target]
+model = "pulp-cluster"
+hardware = "pulp-open"
+[workload]
+dtype = "fp32"
+steps = ["fw"]
+[[workload.layer]]
+name = "pw1"
+op = "pw"
+in_shape = [32, 16, 16]
+out_channels = 64
+[[workload.layer]]
+name = "c2"
+op = "conv2d"
+in_shape = [16, 16, 16]
+chain = false
+out_channels = 32
+kernel = [3, 3]
+padding = [1]
+[space]
+tile_cout = "divisors"
+tile_ho = "divisors"
+tile_wo = [16]
+buffering = ["single", "double"]
+TOML
+}

@@ -8,30 +8,7 @@
 cat >"$T/job.toml" <<TOML
 [job]
 name = "refine-fake"
-[target]
-model = "pulp-cluster"
-hardware = "pulp-open"
-[workload]
-dtype = "fp32"
-steps = ["fw"]
-[[workload.layer]]
-name = "pw1"
-op = "pw"
-in_shape = [32, 16, 16]
-out_channels = 64
-[[workload.layer]]
-name = "c2"
-op = "conv2d"
-in_shape = [16, 16, 16]
-chain = false
-out_channels = 32
-kernel = [3, 3]
-padding = [1]
-[space]
-tile_cout = "divisors"
-tile_ho = "divisors"
-tile_wo = [16]
-buffering = ["single", "double"]
+$(conv_pair_body)
 matmul = ["mm", "mm_unroll_2x1", "mm_unroll_1x4", "mm_unroll_2x4"]
 [search]
 strategy = "STRATEGY"
