@@ -1,6 +1,6 @@
 /* job.h - a validated job: target, workload layers, spaces, search settings.
  *
- * core/config builds a dse_job_t from a TOML file; everything downstream
+ * config/config builds a dse_job_t from a TOML file; everything downstream
  * (spaces, models, search, runtime, outputs) reads it and never the TOML.
  * All dimensions are resolved: a layer's output shape is computed, every
  * hardware preset key has its value, every parameter of the model has a

@@ -1,7 +1,7 @@
 /* network.h - a network as a list of layers: names, ops, shapes and keys.
  *
  * The intermediate form between a network's source (an ONNX graph today,
- * core/onnx) and the job (core/config): each layer is what one
+ * core/onnx) and the job (config/config): each layer is what one
  * [[workload.layer]] table says, with the model keys by name (the importer
  * knows ONNX, not models). It also remembers what became of every node of
  * the source, for `dse-run --import --check` and summary.json.

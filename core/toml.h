@@ -6,7 +6,7 @@
  * a person understands.
  *
  * Tables keep their keys in document order. Every value and every key
- * remembers where it was written, so that later validation (core/config) can
+ * remembers where it was written, so that later validation (config/config) can
  * point users at the offending key or value.
  */
 #ifndef DSE_TOML_H

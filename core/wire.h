@@ -223,7 +223,7 @@ typedef struct {
 } dse_quarantined_t; /* a quarantined range; the same type in the coordinator, on the
                       * wire (DONE) and in the outputs */
 
-/* A point of [evaluator] verify's sample (core/outputs.h dse_verified_t). */
+/* A point of [evaluator] verify's sample (outputs/outputs.h dse_verified_t). */
 typedef struct {
     uint32_t layer;
     uint64_t point;

@@ -3,7 +3,7 @@
  * A model is a const dse_hwmodel_t registered by name in hwmodels/registry.c.
  * It declares everything config validation needs (preset keys, layer keys,
  * parameters with their domain rules, metrics and how each aggregates across
- * layers), so core/config validates a job knowing nothing model-specific.
+ * layers), so config/config validates a job knowing nothing model-specific.
  *
  * Evaluation: for each layer the runtime calls prepare() once, then
  * evaluate() for each point of the layer's space with the decoded parameter

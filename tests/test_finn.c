@@ -9,7 +9,7 @@
 #include "hwmodels/finn.h"
 #include "tests/test.h"
 
-/* A layer of a hand-built job (core/config is not on this branch). */
+/* A layer of a hand-built job. */
 typedef struct {
     dse_op_t op;
     int64_t cin, hin, cout, k, stride;
