@@ -2068,6 +2068,8 @@ static void s_prepare_actor(zsock_t *pipe, void *arg)
     zstr_send(pipe, "prepared");
     for (;;) {
         char *cmd = zstr_recv(pipe);
+        if (!cmd && zmq_errno() == EINTR) /* a signal: the stop comes as $TERM */
+            continue;
         int term = !cmd || strcmp(cmd, "$TERM") == 0;
         zstr_free(&cmd);
         if (term)

@@ -3,6 +3,7 @@
 #include "worker/worker.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -306,7 +307,9 @@ static void s_preparer(zsock_t *pipe, void *arg)
         void *ptr = NULL;
         if (zsock_recv(pipe, "sp", &cmd, &ptr) != 0) {
             zstr_free(&cmd);
-            break; /* interrupted */
+            if (zmq_errno() == EINTR) /* a signal (the worker's stop comes as $TERM) */
+                continue;
+            break; /* the context is ending */
         }
         int term = !cmd || strcmp(cmd, "$TERM") == 0;
         int prepare = cmd && strcmp(cmd, "PREPARE") == 0 && ptr;
