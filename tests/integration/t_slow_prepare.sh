@@ -1,13 +1,16 @@
 # Slow job preparation stalls no event loop. With the testfn test knob
-# DSE_TESTFN_PREPARE_MS (hwmodels/testfn.h) the coordinator takes 3 s to
+# DSE_TESTFN_PREPARE_MS (hwmodels/testfn.h) the coordinator takes 4 s to
 # prepare a testfn job, and so does each of its two workers. Meanwhile:
 # - the coordinator serves another client's (pulp-cluster) job, submitted
 #   after the slow one: accepted first, and run to the end;
-# - neither worker is declared dead during its 3 s preparation (the
-#   heartbeat limit is 3 x 0.2 s), and neither finds the coordinator silent;
+# - neither worker is declared dead during its 4 s preparation (the
+#   heartbeat limit is 3 x 0.4 s: a heartbeat of 0.4 s rather than the
+#   other tests' 0.2 s, so that a loaded machine does not starve a loop
+#   that long), and neither finds the coordinator silent;
 # - a worker SIGKILLed during its preparation is declared dead, and the
 #   units it held go back in the queue;
 # and both jobs' outputs equal those of undisturbed runs.
+IT_HEARTBEAT=0.4
 . tests/integration/lib.sh
 slow_job "$T/a.toml" 30
 cat >"$T/b.toml" <<TOML
@@ -34,11 +37,11 @@ wait_log() {
 }
 
 # the knob, for the coordinator and the workers only (not for dse-run)
-export DSE_TESTFN_PREPARE_MS=3000
+export DSE_TESTFN_PREPARE_MS=4000
 start_coordinator --verbose
 start_worker "$WEP" --verbose
 W1=$WORKER
-"$BIN/dse-worker" --connect "$WEP" --threads 1 --heartbeat 0.2 --death-timeout 60 --verbose \
+"$BIN/dse-worker" --connect "$WEP" --threads 1 --heartbeat "$IT_HEARTBEAT" --death-timeout 60 --verbose \
     >"$T/w2.log" 2>&1 &
 W2=$!
 PIDS="$PIDS $W2"
@@ -64,14 +67,14 @@ note "fast job accepted at log line $fast, slow job at line ${slow:-(not yet)}"
 [ -z "$slow" ] || [ "$fast" -lt "$slow" ] ||
     fail "the fast job, submitted second, waited for the slow job's preparation"
 
-# the slow job reaches the workers, which prepare it for 3 s each
+# the slow job reaches the workers, which prepare it for 4 s each
 wait_log "$T/w2.log" "preparing job $digest" 60 "the second worker did not prepare the slow job"
 note "killing worker $W2 during its preparation"
 kill -9 $W2
 t0=$(date +%s.%N)
 wait_log "$T/coordinator.log" "declared dead" 10 "the killed worker was not declared dead"
 t1=$(date +%s.%N)
-note "declared dead after $(echo "$t1 - $t0" | bc 2>/dev/null || echo '?') s (heartbeat 0.2 s x 3)"
+note "declared dead after $(echo "$t1 - $t0" | bc 2>/dev/null || echo '?') s (heartbeat $IT_HEARTBEAT s x 3)"
 wait_pid $A 120 || fail "the slow job failed after a worker was killed"
 same_outputs "$T/refa" "$T/outa"
 
