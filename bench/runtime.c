@@ -119,7 +119,7 @@ static void s_end_to_end(void)
     double t1b = s_run(path, 1), t2b = s_run(path, 2);
     t1 = t1 < t1b ? t1 : t1b;
     t2 = t2 < t2b ? t2 : t2b;
-    printf("dse-run, CPU-bound testfn job (%.0f points, ~12 us each): 1 worker %.2f s "
+    printf("embedded run (dse_run_embedded, as dse-run), CPU-bound testfn job (%.0f points, ~12 us each): 1 worker %.2f s "
            "(%.0f points/s), 2 workers %.2f s (%.0f points/s): %.2fx (%.0f%% of the machine's "
            "%.2fx)\n",
            points, t1, points / t1, t2, points / t2, t1 / t2, 100 * (t1 / t2) / machine, machine);
