@@ -210,6 +210,7 @@ struct dse_coord {
     uint64_t peer_seed;
     s_worker_t *seen_head, *seen_tail; /* by last message, oldest first */
     s_worker_t *hungry_head[2], *hungry_tail[2];
+    double drained_at; /* when the loop last found no message waiting */
     char first_host[DSE_WIRE_MAX_HOST + 1]; /* the first worker's host */
     int multi_host;                          /* a worker has come from another */
     uint64_t next_worker_uid;
@@ -2470,8 +2471,10 @@ static void s_timers(dse_coord_t *c, double now)
         for (size_t i = 0; i < c->n_workers; i++)
             s_send_worker(c, c->workers[i], &m);
     }
-    /* the workers silent longest come first */
-    while (c->seen_head && now - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
+    /* the workers silent longest come first; silent as of the last time
+     * the loop had read every message waiting for it, so that a worker
+     * whose heartbeats queue behind a backlog is not declared dead */
+    while (c->seen_head && c->drained_at - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
         s_worker_drop(c, c->seen_head, "missed its heartbeats: declared dead", 1);
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
@@ -2655,10 +2658,13 @@ int dse_coord_run(dse_coord_t *c)
     int tick = (int)(c->o.heartbeat_s * 250);
     if (tick < 10)
         tick = 10;
+    c->drained_at = dse_now();
     while (!(c->o.stop && *c->o.stop)) {
         /* while a job is being prepared, look for it often */
         void *which = zpoller_wait(poller, c->n_pending ? 2 : tick);
         double now = dse_now();
+        if (!which && !zpoller_terminated(poller))
+            c->drained_at = now; /* nothing was waiting */
         /* drain what is ready, a bounded batch per socket */
         if (which) {
             for (int k = 0; k < 1000; k++) {
@@ -2671,8 +2677,10 @@ int dse_coord_run(dse_coord_t *c)
                     s_on_client_msg(c, now);
                     any = 1;
                 }
-                if (!any)
+                if (!any) {
+                    c->drained_at = now;
                     break;
+                }
                 if ((k & 63) == 63) {
                     s_schedule(c, now);
                     now = dse_now();
