@@ -626,7 +626,7 @@ DSE_TEST(pulp_memo_matches_fresh)
         CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0); /* no space: the direct path */
         int ok[N];
         for (int pass = 0; pass < 3; pass++) {
-            dse__pulp_memo(pass < 2);
+            dse__pulp_fast(pass < 2);
             for (int i = 0; i < N; i++) {
                 if (pass == 0) {
                     uint64_t r[8];
@@ -664,7 +664,7 @@ DSE_TEST(pulp_memo_matches_fresh)
         }
         M->release(ctx);
     }
-    dse__pulp_memo(1);
+    dse__pulp_fast(1);
     CHECK(compared == 2 * N * job->n_layers);
     CHECK(feasible > 1000);
     free_job(job);
