@@ -644,9 +644,17 @@ static inline void work_fast(const dse_mm_kernel_t *e, kshift_t s, int64_t n, in
     w->left = r * yl;
 }
 
+/* Inlined even where the compiler would rather call: the fast path's
+ * inner loop runs it once per tile class. */
+#if defined(__GNUC__)
+#define S_HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define S_HOT_INLINE static inline
+#endif
+
 /* mm_run_cycles of resolved kernel r (dims > 0) through work_fast, with
  * the body constants kb of the point's cores. */
-static inline double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n, int64_t k,
+S_HOT_INLINE double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n, int64_t k,
                              int64_t m, int cores, int cshift, double *naive)
 {
     const dse_mm_kernel_t *e = &x->tab[r];
@@ -736,8 +744,23 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
     return e;
 }
 
+/* Whether memo entry e still holds the costs of these dims. */
+static inline int memo_holds(const mm_cached_t *e, const ctx_t *x, int64_t n, int64_t k,
+                             int64_t m, int cores, double ff)
+{
+    return e->tab == x->tab && e->n == n && e->k == k && e->m == m && e->cores == cores &&
+           e->ff == ff;
+}
+
+#define S_ROW_MAX 16 /* column classes a row class keeps for the next one */
+
 /* step_compute on the fast path; also sets run0[k] (k = only, or every
- * kernel) to the kernel that runs on the step's first tile. */
+ * kernel) to the kernel that runs on the step's first tile. Tile classes
+ * are visited in the reference's order, each adding the same term to the
+ * same sums; what is shared is computed once: a row class whose factors
+ * equal the previous one's (FW and WG dims see tile sizes, not spans, and
+ * the first and middle rows differ in span alone) reuses that row's
+ * column classes, and a column class the previous one's dims. */
 static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, double *out,
                          int8_t *run0)
 {
@@ -754,8 +777,13 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
-    int nr = g->r->n, nw = g->w->n;
+    int nr = g->r->n, nw = g->w->n, keep = nw <= S_ROW_MAX;
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    /* the last row class computed: per column class its n*k*m, dims, extra
+     * cycles, and cost (named kernel) or memo entry (best) */
+    int64_t jmac[S_ROW_MAX], jn[S_ROW_MAX], jk[S_ROW_MAX], jm[S_ROW_MAX];
+    double jx[S_ROW_MAX], jc[S_ROW_MAX];
+    const mm_cached_t *je[S_ROW_MAX];
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -769,34 +797,64 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
             /* the transpose has no spatial factor */
             int64_t ex_ab = fork + (ch[MO_TR] ? fork + 3 * cdiv(ch[MO_TR], cores, cshift) : 0);
             int64_t cnt_ab = ccnt[a] * icnt[b];
+            int64_t pn = -1, pk = -1, pm = -1, pe = -1; /* the kept row's factors */
             for (int i = 0; i < nr; i++) {
                 int64_t rs = rc[i].size, rp = rc[i].span, cnt_i = cnt_ab * rc[i].count;
                 const int64_t ro[4] = {1, rs, rp, rs * rp};
                 int64_t rn = ch[MO_N] * ro[mo[MO_N].ri], rk = ch[MO_K] * ro[mo[MO_K].ri];
                 int64_t rm = ch[MO_M] * ro[mo[MO_M].ri];
                 int64_t re = ch[MO_IM2COL] * ro[mo[MO_IM2COL].ri];
+                if (keep && rn == pn && rk == pk && rm == pm && re == pe) {
+                    for (int j = 0; j < nw; j++) {
+                        int64_t cnt64 = cnt_i * wc[j].count;
+                        double cnt = (double)cnt64;
+                        macs += cnt64 * jmac[j];
+                        if (only >= 0) {
+                            acc[lo] += cnt * (jx[j] + jc[j]);
+                        } else {
+                            const mm_cached_t *me = je[j];
+                            if (!memo_holds(me, x, jn[j], jk[j], jm[j], cores, ff))
+                                me = mm_memo(x, kb, jn[j], jk[j], jm[j], cores, cshift, ff);
+                            acc_kernels(acc, me->c, cnt, jx[j]);
+                        }
+                    }
+                    continue;
+                }
+                pn = rn, pk = rk, pm = rm, pe = re;
+                int64_t ln = -1, lk = -1, lm = -1; /* dims of lc / lme */
+                double lc = 0.0;
+                const mm_cached_t *lme = NULL;
                 for (int j = 0; j < nw; j++) {
                     int64_t ws = wc[j].size, wp = wc[j].span;
                     const int64_t wo[4] = {1, ws, wp, ws * wp};
                     int64_t n = rn * wo[mo[MO_N].wi], k = rk * wo[mo[MO_K].wi];
                     int64_t m = rm * wo[mo[MO_M].wi], e = re * wo[mo[MO_IM2COL].wi];
-                    int64_t cnt64 = cnt_i * wc[j].count;
+                    int64_t cnt64 = cnt_i * wc[j].count, nkm = n * k * m;
                     double cnt = (double)cnt64;
-                    macs += cnt64 * (n * k * m);
+                    macs += cnt64 * nkm;
                     double extra = (double)(ex_ab + (e ? fork + 3 * cdiv(e, cores, cshift) : 0));
-                    if (only >= 0) {
-                        int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
-                        double naive = -1.0;
-                        double c = n <= 0 || k <= 0 || m <= 0
-                                       ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, &naive);
-                        if (first)
-                            run0[only] = (int8_t)r, first = 0;
-                        acc[lo] += cnt * (extra + c);
-                    } else {
-                        const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
-                        if (first)
-                            memcpy(run0, me->run, sizeof me->run), first = 0;
-                        acc_kernels(acc, me->c, cnt, extra);
+                    if (n != ln || k != lk || m != lm) {
+                        if (only >= 0) {
+                            int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
+                            double naive = -1.0;
+                            lc = n <= 0 || k <= 0 || m <= 0
+                                     ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, &naive);
+                            if (first)
+                                run0[only] = (int8_t)r, first = 0;
+                        } else {
+                            lme = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+                            if (first)
+                                memcpy(run0, lme->run, sizeof lme->run), first = 0;
+                        }
+                        ln = n, lk = k, lm = m;
+                    }
+                    if (only >= 0)
+                        acc[lo] += cnt * (extra + lc);
+                    else
+                        acc_kernels(acc, lme->c, cnt, extra);
+                    if (keep) {
+                        jmac[j] = nkm, jn[j] = n, jk[j] = k, jm[j] = m;
+                        jx[j] = extra, jc[j] = lc, je[j] = lme;
                     }
                 }
             }
