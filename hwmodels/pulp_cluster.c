@@ -317,6 +317,15 @@ typedef struct {
     int8_t la, lb, lku;
 } kshift_t;
 
+/* A kernel's fallback tests as data: test i sends to kernel to[i] when
+ * value sel[i] < thr[i] (times the cores when cores[i]), the values being
+ * n, m, k, n & ~1, n & ~3, n & ~7, m & ~1, m & ~3, m & ~7 (VAL_*). */
+enum { VAL_N, VAL_M, VAL_K, VAL_N2, VAL_N4, VAL_N8, VAL_M2, VAL_M4, VAL_M8, VAL__COUNT };
+typedef struct {
+    uint8_t nt, sel[3], cores[3], to[3];
+    int64_t thr[3];
+} kfall_t;
+
 typedef struct {
     dse_layer_t l;
     unsigned steps;
@@ -330,6 +339,7 @@ typedef struct {
     dim_tab_t rows, cols;
     mono_t mono[DSE_TSTEP__COUNT][MO__COUNT];
     kshift_t ks[DSE_MM_FP32_COUNT];
+    kfall_t kfb[DSE_MM_FP32_COUNT];
     kbody_t *kb; /* [cores * DSE_MM_FP32_COUNT + kernel], cores 1 .. hw_cores */
     /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
      * kernel of each value of the matmul parameter's domain (slot) */
@@ -674,6 +684,25 @@ S_HOT_INLINE double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n,
     return cy;
 }
 
+/* dse_mm_resolve_all through the tests of kfb (the same kernels). */
+static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_t m, int cores,
+                                    int8_t *out)
+{
+    const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
+                                   m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
+    /* every fallback goes to a smaller index, so one pass in order works */
+    for (int i = 0; i < x->nk; i++) {
+        const kfall_t *f = &x->kfb[i];
+        int r = i;
+        for (int t = 0; t < f->nt; t++)
+            if (v[f->sel[t]] < (f->cores[t] ? f->thr[t] * cores : f->thr[t])) {
+                r = out[f->to[t]];
+                break;
+            }
+        out[i] = (int8_t)r;
+    }
+}
+
 /* A thread's memo of every kernel's cost by tile dims, kept across points
  * and layers, for "best": the points of a space share few distinct tile
  * dims (tiles of every size still give only cout x (row sizes x col sizes)
@@ -725,7 +754,7 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
         e->ff == ff)
         return e;
     e->tab = x->tab, e->n = n, e->k = k, e->m = m, e->cores = cores, e->ff = ff;
-    dse_mm_resolve_all(x->tab, x->nk, n, k, m, cores, e->run);
+    resolve_all_fast(x, n, k, m, cores, e->run);
     for (int i = 0; i < DSE_MM_FP32_COUNT; i++)
         e->c[i] = 0.0;
     if (n <= 0 || k <= 0 || m <= 0)
@@ -1318,6 +1347,29 @@ static void plan_build(ctx_t *x)
             ;
         assert(((int64_t)1 << s->la) == a && ((int64_t)1 << s->lb) == b &&
                ((int64_t)1 << s->lku) == ku); /* unrolls are powers of two */
+        /* kernels/catalogue.h's dse__mm_fallback, test by test */
+        const dse_mm_kernel_t *e = &x->tab[k];
+        kfall_t *f = &x->kfb[k];
+        int pn = e->par == DSE_MM_PAR_N;
+        f->nt = 0;
+        for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
+            int sel, mulc = 1;
+            switch (e->fb[i].test) {
+            case DSE_FB_XBLK: sel = pn ? VAL_N : VAL_M; break;
+            case DSE_FB_XPAR:
+                sel = s->la == 0 ? (pn ? VAL_N : VAL_M)
+                                 : (pn ? VAL_N2 : VAL_M2) + s->la - 1;
+                assert(s->la <= 3);
+                break;
+            case DSE_FB_Y: sel = pn ? VAL_M : VAL_N, mulc = 0; break;
+            case DSE_FB_K: sel = VAL_K, mulc = 0; break;
+            default: assert(!"unknown fallback test"); sel = VAL_N; break;
+            }
+            assert(e->fb[i].to < k); /* resolve_all_fast's one pass */
+            f->sel[f->nt] = (uint8_t)sel, f->cores[f->nt] = (uint8_t)mulc;
+            f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
+            f->nt++;
+        }
     }
     /* body constants per cores, at the ff step_compute uses */
     x->kb = dse_xcalloc((size_t)(x->hw_cores + 1) * DSE_MM_FP32_COUNT, sizeof *x->kb);
