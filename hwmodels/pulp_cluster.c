@@ -239,7 +239,7 @@ static inline kbody_t kbody(const dse_mm_kernel_t *e, double ff)
 /* Cycles of one u x v body over K = groups * ku + rest. */
 static inline double body_of(const kbody_t *b, int64_t groups, int64_t rest)
 {
-    double tail = rest ? (double)rest * b->tailc : 0.0;
+    double tail = (double)rest * b->tailc; /* rest 0: +0.0, the same sum */
     return b->stall * ((double)groups * b->per + tail) + 8.0 + b->ovh;
 }
 
@@ -315,6 +315,9 @@ enum { MO_N, MO_K, MO_M, MO_IM2COL, MO_TR, MO__COUNT };
 /* log2 of a kernel's unrolls along X (a), Y (b) and K (ku). */
 typedef struct {
     int8_t la, lb, lku;
+    int8_t lp;    /* la for PAIRS, 0 for SIMPLE (a = 1): the rows of a pair */
+    int8_t units; /* scheme UNITS */
+    int8_t parn;  /* parallel dimension N */
 } kshift_t;
 
 /* A kernel's fallback tests as data: test i sends to kernel to[i] when
@@ -341,6 +344,7 @@ typedef struct {
     kshift_t ks[DSE_MM_FP32_COUNT];
     kfall_t kfb[DSE_MM_FP32_COUNT];
     kbody_t *kb; /* [cores * DSE_MM_FP32_COUNT + kernel], cores 1 .. hw_cores */
+    int8_t cshift[65]; /* log2(cores) when a power of two, else -1 */
     /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
      * kernel of each value of the matmul parameter's domain (slot) */
     head_t *cache;
@@ -625,33 +629,26 @@ static inline int64_t cdiv(int64_t v, int cores, int cshift)
     return cshift >= 0 ? (v + cores - 1) >> cshift : (v + cores - 1) / cores;
 }
 
-/* dse_mm_work with shifts (kernels/catalogue.c; the same integers). */
-static inline void work_fast(const dse_mm_kernel_t *e, kshift_t s, int64_t n, int64_t m,
-                             int cores, int cshift, dse_mm_work_t *w)
+/* dse_mm_work with shifts (kernels/catalogue.c; the same integers), with
+ * few branches: the points of a random sample mix kernels and schemes, and
+ * a mispredicted branch costs more than the arithmetic it skips. SIMPLE is
+ * PAIRS with pairs of one row (lp = 0): half = 0. */
+static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cshift,
+                             dse_mm_work_t *w)
 {
-    int64_t x = e->par == DSE_MM_PAR_N ? n : m, y = e->par == DSE_MM_PAR_N ? m : n;
+    int64_t x = s.parn ? n : m, y = s.parn ? m : n;
     int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
-    if (e->scheme == DSE_MM_UNITS) {
-        int64_t units = x >> s.la, xl = x - (units << s.la);
-        int64_t per = cdiv(units, cores, cshift); /* units of the busiest core */
-        w->blocks = per * yb;
-        w->half = 0;
-        w->left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
-        return;
-    }
+    /* UNITS: whole units of a rows, ceil(units/cores) per core, the x % a
+     * leftover rows shared by all cores along y */
+    int64_t units = x >> s.la, xl = x - (units << s.la);
+    int64_t per = cdiv(units, cores, cshift);
+    int64_t u_left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
+    /* SIMPLE / PAIRS: ceil(x/cores) rows (never more than x) */
     int64_t r = cdiv(x, cores, cshift);
-    if (r > x)
-        r = x;
-    if (e->scheme == DSE_MM_SIMPLE) {
-        w->blocks = r * yb;
-        w->half = 0;
-        w->left = r * yl;
-        return;
-    }
-    int64_t p = r >> s.la, rl = r - (p << s.la);
-    w->blocks = p * yb;
-    w->half = rl * yb;
-    w->left = r * yl;
+    int64_t p = r >> s.lp, rl = r - (p << s.lp);
+    w->blocks = s.units ? per * yb : p * yb;
+    w->half = s.units ? 0 : rl * yb;
+    w->left = s.units ? u_left : r * yl;
 }
 
 /* Inlined even where the compiler would rather call: the fast path's
@@ -663,43 +660,42 @@ static inline void work_fast(const dse_mm_kernel_t *e, kshift_t s, int64_t n, in
 #endif
 
 /* mm_run_cycles of resolved kernel r (dims > 0) through work_fast, with
- * the body constants kb of the point's cores. */
+ * the body constants kb of the point's cores and the leftover body naive
+ * (body_of(&kb[DSE_MM_NAIVE], k, 0)). Terms of zero count add +0.0 to a
+ * positive sum: the same bits as skipping them. */
 S_HOT_INLINE double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n, int64_t k,
-                             int64_t m, int cores, int cshift, double *naive)
+                            int64_t m, int cores, int cshift, double naive)
 {
-    const dse_mm_kernel_t *e = &x->tab[r];
     kshift_t s = x->ks[r];
     dse_mm_work_t w;
-    work_fast(e, s, n, m, cores, cshift, &w);
+    work_fast(s, n, m, cores, cshift, &w);
     int64_t groups = k >> s.lku;
     double body = body_of(&kb[r], groups, k - (groups << s.lku));
     double cy = (double)w.blocks * body;
-    if (w.half)
-        cy += (double)w.half * 0.55 * body;
-    if (w.left) {
-        if (*naive < 0)
-            *naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-        cy += (double)w.left * *naive;
-    }
+    cy += (double)w.half * 0.55 * body;
+    cy += (double)w.left * naive;
     return cy;
 }
 
-/* dse_mm_resolve_all through the tests of kfb (the same kernels). */
+/* dse_mm_resolve_all through the tests of kfb (the same kernels), without
+ * branches on the tests: unused tests are padded with ones that never fail
+ * (value < 0), and a kernel that does not fall back "falls back" to itself
+ * (out[i] = i first). */
 static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_t m, int cores,
                                     int8_t *out)
 {
     const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
                                    m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
+    const int64_t mul[2] = {1, cores};
     /* every fallback goes to a smaller index, so one pass in order works */
     for (int i = 0; i < x->nk; i++) {
         const kfall_t *f = &x->kfb[i];
-        int r = i;
-        for (int t = 0; t < f->nt; t++)
-            if (v[f->sel[t]] < (f->cores[t] ? f->thr[t] * cores : f->thr[t])) {
-                r = out[f->to[t]];
-                break;
-            }
-        out[i] = (int8_t)r;
+        int f0 = v[f->sel[0]] < f->thr[0] * mul[f->cores[0]];
+        int f1 = v[f->sel[1]] < f->thr[1] * mul[f->cores[1]];
+        int f2 = v[f->sel[2]] < f->thr[2] * mul[f->cores[2]];
+        int to = f0 ? f->to[0] : f1 ? f->to[1] : f2 ? f->to[2] : i;
+        out[i] = (int8_t)i;
+        out[i] = out[to];
     }
 }
 
@@ -763,11 +759,11 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
     double by_run[DSE_MM_FP32_COUNT];
     for (int i = 0; i < x->nk; i++)
         by_run[i] = -1.0;
-    double naive = -1.0;
+    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
     for (int i = 0; i < x->nk; i++) {
         int r = e->run[i];
         if (by_run[r] < 0)
-            by_run[r] = mm_fast(x, kb, r, n, k, m, cores, cshift, &naive);
+            by_run[r] = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
         e->c[i] = by_run[r];
     }
     return e;
@@ -794,15 +790,12 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
                          int8_t *run0)
 {
     double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
-    int cores = g->cores, cshift = -1;
-    if ((cores & (cores - 1)) == 0)
-        for (cshift = 0; (1 << cshift) < cores; cshift++)
-            ;
+    int cores = g->cores, cshift = x->cshift[cores];
     int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
     const mono_t *mo = x->mono[step];
     double acc[DSE_MM_FP32_COUNT] = {0};
     int64_t macs = 0, fork = x->fork;
-    int first = 1;
+    int first = 1, rfirst = -1; /* rfirst: the named kernel's run on the first class */
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
@@ -820,11 +813,12 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
             if (!icnt[b])
                 continue;
             const int64_t co[4] = {1, csz[a], isz[b], csz[a] * isz[b]};
-            int64_t ch[MO__COUNT];
-            for (int q = 0; q < MO__COUNT; q++)
-                ch[q] = mo[q].coef * co[mo[q].ci];
-            /* the transpose has no spatial factor */
-            int64_t ex_ab = fork + (ch[MO_TR] ? fork + 3 * cdiv(ch[MO_TR], cores, cshift) : 0);
+            const int64_t ch[MO__COUNT] = {
+                mo[MO_N].coef * co[mo[MO_N].ci], mo[MO_K].coef * co[mo[MO_K].ci],
+                mo[MO_M].coef * co[mo[MO_M].ci], mo[MO_IM2COL].coef * co[mo[MO_IM2COL].ci],
+                mo[MO_TR].coef * co[mo[MO_TR].ci]};
+            /* the transpose has no spatial factor; a fork only when it runs */
+            int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
             int64_t cnt_ab = ccnt[a] * icnt[b];
             int64_t pn = -1, pk = -1, pm = -1, pe = -1; /* the kept row's factors */
             for (int i = 0; i < nr; i++) {
@@ -861,15 +855,14 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
                     int64_t cnt64 = cnt_i * wc[j].count, nkm = n * k * m;
                     double cnt = (double)cnt64;
                     macs += cnt64 * nkm;
-                    double extra = (double)(ex_ab + (e ? fork + 3 * cdiv(e, cores, cshift) : 0));
+                    double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
                     if (n != ln || k != lk || m != lm) {
                         if (only >= 0) {
                             int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
-                            double naive = -1.0;
+                            double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
                             lc = n <= 0 || k <= 0 || m <= 0
-                                     ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, &naive);
-                            if (first)
-                                run0[only] = (int8_t)r, first = 0;
+                                     ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                            rfirst = rfirst < 0 ? r : rfirst;
                         } else {
                             lme = mm_memo(x, kb, n, k, m, cores, cshift, ff);
                             if (first)
@@ -889,6 +882,8 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
             }
         }
     }
+    if (only >= 0)
+        run0[only] = (int8_t)rfirst;
     for (int k = lo; k < hi; k++)
         out[k] = acc[k];
     return macs;
@@ -1351,7 +1346,13 @@ static void plan_build(ctx_t *x)
         const dse_mm_kernel_t *e = &x->tab[k];
         kfall_t *f = &x->kfb[k];
         int pn = e->par == DSE_MM_PAR_N;
+        s->units = e->scheme == DSE_MM_UNITS;
+        s->lp = e->scheme == DSE_MM_PAIRS ? s->la : 0;
+        s->parn = e->par == DSE_MM_PAR_N;
+        assert(e->scheme != DSE_MM_SIMPLE || s->la == 0); /* SIMPLE: a = 1 */
         f->nt = 0;
+        for (int i = 0; i < 3; i++) /* padding: 0 < 0 * ... never holds */
+            f->sel[i] = VAL_N, f->cores[i] = 0, f->thr[i] = 0, f->to[i] = (uint8_t)k;
         for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
             int sel, mulc = 1;
             switch (e->fb[i].test) {
@@ -1370,6 +1371,12 @@ static void plan_build(ctx_t *x)
             f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
             f->nt++;
         }
+    }
+    for (int cores = 0; cores <= 64; cores++) {
+        x->cshift[cores] = -1;
+        for (int8_t sh = 0; sh < 7; sh++)
+            if (cores == 1 << sh)
+                x->cshift[cores] = sh;
     }
     /* body constants per cores, at the ff step_compute uses */
     x->kb = dse_xcalloc((size_t)(x->hw_cores + 1) * DSE_MM_FP32_COUNT, sizeof *x->kb);
