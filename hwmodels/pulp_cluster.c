@@ -706,7 +706,7 @@ static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_
  * mm_costs_all computes. Allocated on a thread's first evaluation of a
  * "best" point, freed when the thread ends; a thread-local table needs no
  * lock, and evaluate() stays allocation-free. */
-#define MM_CACHE 8192
+#define MM_CACHE 16384
 typedef struct {
     const dse_mm_kernel_t *tab; /* NULL: empty */
     int64_t n, k, m;
@@ -755,17 +755,39 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
         e->c[i] = 0.0;
     if (n <= 0 || k <= 0 || m <= 0)
         return e;
-    /* many kernels fall back to the same one: cost each once */
-    double by_run[DSE_MM_FP32_COUNT];
-    for (int i = 0; i < x->nk; i++)
-        by_run[i] = -1.0;
+    /* work_fast for every kernel that runs as itself (the others take the
+     * cost of the kernel they fall back to), the divisions by the cores
+     * shared: ceil(x / cores) and ceil((x >> la) / cores) for x = n, m */
+    int64_t cd[2][4]; /* [0]: m, [1]: n */
+    for (int la = 0; la < 4; la++)
+        cd[0][la] = cdiv(m >> la, cores, cshift), cd[1][la] = cdiv(n >> la, cores, cshift);
     double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+    double self[DSE_MM_FP32_COUNT];
     for (int i = 0; i < x->nk; i++) {
-        int r = e->run[i];
-        if (by_run[r] < 0)
-            by_run[r] = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
-        e->c[i] = by_run[r];
+        if (e->run[i] != i)
+            continue;
+        kshift_t s = x->ks[i];
+        int64_t xx = s.parn ? n : m, y = s.parn ? m : n;
+        int64_t cx = cd[s.parn][0], cy = cd[!s.parn][0];
+        int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
+        dse_mm_work_t w;
+        if (s.units) {
+            int64_t per = cd[s.parn][s.la];
+            w.blocks = per * yb, w.half = 0;
+            w.left = (per << s.la) * yl + (xx - ((xx >> s.la) << s.la)) * cy;
+        } else {
+            int64_t pp = cx >> s.lp;
+            w.blocks = pp * yb, w.half = (cx - (pp << s.lp)) * yb, w.left = cx * yl;
+        }
+        int64_t groups = k >> s.lku;
+        double body = body_of(&kb[i], groups, k - (groups << s.lku));
+        double cyc = (double)w.blocks * body;
+        cyc += (double)w.half * 0.55 * body;
+        cyc += (double)w.left * naive;
+        self[i] = cyc;
     }
+    for (int i = 0; i < x->nk; i++)
+        e->c[i] = self[e->run[i]];
     return e;
 }
 
