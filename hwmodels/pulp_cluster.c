@@ -629,26 +629,29 @@ static inline int64_t cdiv(int64_t v, int cores, int cshift)
     return cshift >= 0 ? (v + cores - 1) >> cshift : (v + cores - 1) / cores;
 }
 
-/* dse_mm_work with shifts (kernels/catalogue.c; the same integers), with
- * few branches: the points of a random sample mix kernels and schemes, and
- * a mispredicted branch costs more than the arithmetic it skips. SIMPLE is
- * PAIRS with pairs of one row (lp = 0): half = 0. */
+/* dse_mm_work with shifts (kernels/catalogue.c; the same integers). SIMPLE
+ * is PAIRS with pairs of one row (lp = 0): half = 0. */
 static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cshift,
                              dse_mm_work_t *w)
 {
     int64_t x = s.parn ? n : m, y = s.parn ? m : n;
     int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
-    /* UNITS: whole units of a rows, ceil(units/cores) per core, the x % a
-     * leftover rows shared by all cores along y */
-    int64_t units = x >> s.la, xl = x - (units << s.la);
-    int64_t per = cdiv(units, cores, cshift);
-    int64_t u_left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
-    /* SIMPLE / PAIRS: ceil(x/cores) rows (never more than x) */
+    if (s.units) {
+        /* whole units of a rows, ceil(units/cores) per core, the x % a
+         * leftover rows shared by all cores along y */
+        int64_t units = x >> s.la, xl = x - (units << s.la);
+        int64_t per = cdiv(units, cores, cshift);
+        w->blocks = per * yb;
+        w->half = 0;
+        w->left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
+        return;
+    }
+    /* ceil(x/cores) rows (never more than x) */
     int64_t r = cdiv(x, cores, cshift);
     int64_t p = r >> s.lp, rl = r - (p << s.lp);
-    w->blocks = s.units ? per * yb : p * yb;
-    w->half = s.units ? 0 : rl * yb;
-    w->left = s.units ? u_left : r * yl;
+    w->blocks = p * yb;
+    w->half = rl * yb;
+    w->left = r * yl;
 }
 
 /* Inlined even where the compiler would rather call: the fast path's
