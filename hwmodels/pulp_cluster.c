@@ -25,6 +25,7 @@
 #include <assert.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -615,11 +616,16 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
  * - "best" needs every kernel on each class: a thread's memo of them by
  *   tile dims, filled by the same closed forms. */
 
-static int s_fast_off; /* tests: 1 = the reference path (set while nothing evaluates) */
+static atomic_int s_fast_off; /* tests: 1 = the reference path (set while nothing evaluates) */
+
+static inline int fast_off(void)
+{
+    return atomic_load_explicit(&s_fast_off, memory_order_relaxed);
+}
 
 void dse__pulp_fast(int on)
 {
-    s_fast_off = !on;
+    atomic_store(&s_fast_off, !on);
 }
 
 /* ceil(v / cores); cshift = log2(cores) when cores is a power of two, else -1. */
@@ -1030,7 +1036,7 @@ static void step_l1_both(const ctx_t *x, const geom_t *g, int step, int64_t *v)
 {
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
     int nr = g->r->n, nw = g->w->n;
-    if (!s_fast_off && g->r->dom >= 0 && g->w->dom >= 0) {
+    if (!fast_off() && g->r->dom >= 0 && g->w->dom >= 0) {
         /* the footprint is a sum of products of non-negative tile sizes and
          * spans: the class pair with the largest of both is the largest */
         rc = &x->rows.classes[g->r->dom], wc = &x->cols.classes[g->w->dom];
@@ -1113,7 +1119,7 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
             e->h.macs[s] = step_compute(x, &g, s, 0, out); /* no kernel choice to cost */
             e->c[s][0] = (float)out[0];
         } else {
-            if (s_fast_off) {
+            if (fast_off()) {
                 e->h.macs[s] = step_compute(x, &g, s, only, out);
                 /* the kernel each choice runs on the first (a full) tile */
                 dse_tile_t t = {g.tc, g.tci, x->rows.classes[g.r->first].size,
