@@ -72,7 +72,7 @@ static void s_drain(zsock_t *sock)
         if (dse_msg_recv(sock, NULL, &m, &err) != 0)
             continue;
         if (m.cmd == DSE_MSG_WORK) {
-            dse_msg_t res = {.cmd = DSE_MSG_RESULT};
+            dse_msg_view_t res = {.cmd = DSE_MSG_RESULT};
             res.result.unit = m.work.unit;
             res.result.epoch = m.work.epoch;
             res.result.counters.evaluated = m.work.hi - m.work.lo;
@@ -101,8 +101,8 @@ static void *s_fleet(void *arg)
         perror("bench-workers: epoll_create1");
         exit(1);
     }
-    dse_msg_t ready = {.cmd = DSE_MSG_READY};
-    char *caps[] = {"testfn"};
+    dse_msg_view_t ready = {.cmd = DSE_MSG_READY};
+    const char *caps[] = {"testfn"};
     ready.ready.version = DSE_WIRE_VERSION;
     ready.ready.host = "fake";
     ready.ready.threads = 1;
@@ -126,7 +126,7 @@ static void *s_fleet(void *arg)
         dse_msg_send(socks[i], NULL, &ready);
     atomic_fetch_add(&s_registered, 1);
     double last_hb = dse_now(), last_sweep = last_hb;
-    dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
     struct epoll_event evs[256];
     while (!s_stop) {
         int n = epoll_wait(ep, evs, 256, 20);
@@ -369,14 +369,14 @@ int main(int argc, char **argv)
     size_t registered = dse_coord_n_workers(c);
     long rss1 = s_rss_kb();
     double cpu_reg = s_thread_cpu(ct) - cpu0;
-    dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
+    dse_msg_view_t sub = {.cmd = DSE_MSG_SUBMIT};
     sub.submit.config = canon;
     dse_msg_send(cl, NULL, &sub);
     double t0 = 0, t1 = 0, cpu_a = 0, cpu_b = 0;
     uint32_t done_units = 0, reissued = 0, returned = 0;
     uint64_t evaluated = 0;
     double deadline = dse_now() + 300, client_hb = dse_now();
-    dse_msg_t chb = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t chb = {.cmd = DSE_MSG_HEARTBEAT};
     while (dse_now() < deadline) {
         if (dse_now() - client_hb >= 1.0) { /* the client's own heartbeat */
             dse_msg_send(cl, NULL, &chb);
