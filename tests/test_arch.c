@@ -195,10 +195,16 @@ DSE_TEST(arch_wire_tables)
                     .indices = idx, .n = 3};
     /* a unit goes out in a WORK view and comes back from the decoded WORK */
     dse_msg_view_t wv = {.cmd = DSE_MSG_WORK};
+    wv.work.digest = "beef";
     dse_unit_to_work(&u, &wv.work);
     CHECK(wv.work.indices == idx);
     dse_wire_encode(&wv, &sb);
-    CHECK_INT(dse_wire_decode(sb.buf, sb.len, &d, &err), 0);
+    int drc = dse_wire_decode(sb.buf, sb.len, &d, &err);
+    CHECK_INT(drc, 0);
+    if (drc) {
+        dse_strbuf_release(&sb);
+        return;
+    }
     dse_unit_t back;
     dse_unit_from_work(&d.work, &back);
     CHECK_INT(back.layer, 2);
