@@ -86,11 +86,12 @@ extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
 #define DSE_WIRE_MAX_INDICES 10000000u
 #define DSE_WIRE_MAX_QUARANTINED 1000000u
 
-/* The commands: X(NAME, number, member of dse_msg_t's union). The enum,
- * the names (dse_wire_cmd_name) and wire.c's dispatch to each command's
- * encoder, decoder and release (s_enc_MEMBER, s_dec_MEMBER, s_rel_MEMBER)
- * are generated from this list: a new message is one line here, its body
- * struct and union member below, and those three functions. */
+/* The commands: X(NAME, number, member of dse_msg_t's and dse_msg_view_t's
+ * unions). The enum, the names (dse_wire_cmd_name) and wire.c's dispatch to
+ * each command's encoder, decoder, release and view (s_enc_MEMBER,
+ * s_dec_MEMBER, s_rel_MEMBER, s_view_MEMBER) are generated from this list:
+ * a new message is one line here, its body structs (decoded and, when it
+ * has pointers, view) and union members below, and those four functions. */
 #define DSE_WIRE_COMMANDS(X)                                                   \
     /* worker <-> coordinator */                                                \
     X(READY, 1, ready)              /* W->C */                                  \
