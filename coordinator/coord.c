@@ -210,6 +210,7 @@ struct dse_coord {
     uint64_t peer_seed;
     s_worker_t *seen_head, *seen_tail; /* by last message, oldest first */
     s_worker_t *hungry_head[2], *hungry_tail[2];
+    double drained_at; /* when the loop last found no message waiting */
     char first_host[DSE_WIRE_MAX_HOST + 1]; /* the first worker's host */
     int multi_host;                          /* a worker has come from another */
     uint64_t next_worker_uid;
@@ -1364,15 +1365,15 @@ static uint32_t s_reissue_top(s_job_t *j)
  * fallen silent (stopped, or its socket thread stuck), since a live holder
  * there runs at the speed the copy would, having started earlier, and a
  * copy would only take cores from it (local workers beyond the cores). */
-static int s_holder_silent(const dse_coord_t *c, const s_worker_t *holder, double now)
+static int s_holder_silent(const dse_coord_t *c, const s_worker_t *holder)
 {
-    return !holder || now - holder->last_seen >= 1.5 * c->o.heartbeat_s;
+    /* as of the last time every waiting message was read (see s_timers) */
+    return !holder || c->drained_at - holder->last_seen >= 1.5 * c->o.heartbeat_s;
 }
 
-static int s_copy_helps(const dse_coord_t *c, const s_worker_t *holder, const s_worker_t *w,
-                        double now)
+static int s_copy_helps(const dse_coord_t *c, const s_worker_t *holder, const s_worker_t *w)
 {
-    return s_holder_silent(c, holder, now) || strcmp(holder->host, w->host) != 0;
+    return s_holder_silent(c, holder) || strcmp(holder->host, w->host) != 0;
 }
 
 /* Whether job j may give an end-phase copy to some worker now. */
@@ -1386,7 +1387,7 @@ static int s_reissue_ready(const dse_coord_t *c, s_job_t *j, double now)
     /* with every worker on one host, only a silent holder's unit is worth
      * a copy (s_copy_helps), and no idle worker need be visited for more */
     return i != S_NIL && now - j->lp[i].issued >= c->o.unit_seconds &&
-           (c->multi_host || s_holder_silent(c, j->lp[i].w, now));
+           (c->multi_host || s_holder_silent(c, j->lp[i].w));
 }
 
 /* End phase: an idle worker takes a copy of the oldest outstanding unit it
@@ -1403,7 +1404,7 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
         uint32_t i = j->rheap[0];
         if (j->lp[i].w == w) /* an idle worker holds none; kept for safety */
             continue;
-        if (!s_copy_helps(c, j->lp[i].w, w, now))
+        if (!s_copy_helps(c, j->lp[i].w, w))
             continue;
         if (!best_job || j->lp[i].issued < best_job->lp[best].issued)
             best_job = j, best = i;
@@ -2471,12 +2472,15 @@ static void s_timers(dse_coord_t *c, double now)
         for (size_t i = 0; i < c->n_workers; i++)
             s_send_worker(c, c->workers[i], &m);
     }
-    /* the workers silent longest come first */
-    while (c->seen_head && now - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
+    /* the workers silent longest come first; silent as of the last time
+     * the loop had read every message waiting for it, so that a worker
+     * whose heartbeats queue behind a backlog is not declared dead */
+    while (c->seen_head && c->drained_at - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
         s_worker_drop(c, c->seen_head, "missed its heartbeats: declared dead", 1);
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        while (j->n_dheap > 0 && now > j->lp[j->dheap[0]].deadline) {
+        /* expired as of the last drain too: a result may be waiting */
+        while (j->n_dheap > 0 && c->drained_at > j->lp[j->dheap[0]].deadline) {
             uint64_t u = j->lp[j->dheap[0]].unit;
             s_lease_end(c, j, j->dheap[0]);
             s_log(c, "job %llu: unit %llu outstanding too long: issued again",
@@ -2656,10 +2660,13 @@ int dse_coord_run(dse_coord_t *c)
     int tick = (int)(c->o.heartbeat_s * 250);
     if (tick < 10)
         tick = 10;
+    c->drained_at = dse_now();
     while (!(c->o.stop && *c->o.stop)) {
         /* while a job is being prepared, look for it often */
         void *which = zpoller_wait(poller, c->n_pending ? 2 : tick);
         double now = dse_now();
+        if (!which && !zpoller_terminated(poller))
+            c->drained_at = now; /* nothing was waiting */
         /* drain what is ready, a bounded batch per socket */
         if (which) {
             for (int k = 0; k < 1000; k++) {
@@ -2672,8 +2679,10 @@ int dse_coord_run(dse_coord_t *c)
                     s_on_client_msg(c, now);
                     any = 1;
                 }
-                if (!any)
+                if (!any) {
+                    c->drained_at = now;
                     break;
+                }
                 if ((k & 63) == 63) {
                     s_schedule(c, now);
                     now = dse_now();
