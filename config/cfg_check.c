@@ -68,7 +68,8 @@ const dse_toml_value_t *dse__cfg_get(const dse_toml_value_t *t, const char *key,
     return i >= 0 ? dse_toml_table_value(t, (size_t)i) : NULL;
 }
 
-int dse__cfg_expect(dse__cfg_ctx_t *c, const dse_toml_value_t *v, dse_toml_type_t type, const char *what)
+int dse__cfg_expect(dse__cfg_ctx_t *c, const dse_toml_value_t *v, dse_toml_type_t type,
+                    const char *what)
 {
     if (dse_toml_type(v) == type)
         return 0;
@@ -102,8 +103,8 @@ int dse__cfg_string(dse__cfg_ctx_t *c, const dse_toml_value_t *t, const char *ke
     return 0;
 }
 
-int dse__cfg_int(dse__cfg_ctx_t *c, const dse_toml_value_t *v, const char *what, int64_t lo, int64_t hi,
-                 int64_t *out)
+int dse__cfg_int(dse__cfg_ctx_t *c, const dse_toml_value_t *v, const char *what, int64_t lo,
+                 int64_t hi, int64_t *out)
 {
     int rc = dse__cfg_expect(c, v, DSE_TOML_INTEGER, what);
     if (rc)
@@ -143,7 +144,8 @@ int dse__cfg_int_array(dse__cfg_ctx_t *c, const dse_toml_value_t *v, const char 
     if (k < n_min || k > n_max) {
         if (n_min == n_max)
             return CFG_ERR_VAL(c, v, "%s must have %zu elements, not %zu", what, n_min, k);
-        return CFG_ERR_VAL(c, v, "%s must have %zu to %zu elements, not %zu", what, n_min, n_max, k);
+        return CFG_ERR_VAL(c, v, "%s must have %zu to %zu elements, not %zu", what, n_min,
+                           n_max, k);
     }
     for (size_t i = 0; i < k; i++) {
         const dse_toml_value_t *e = dse_toml_array_get(v, i);

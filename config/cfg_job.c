@@ -33,8 +33,8 @@ int dse__cfg_job(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root
         return rc;
     if (name) {
         if (!dse__cfg_valid_name(name))
-            return CFG_ERR_VAL(c, dse__cfg_get(t, "name", NULL), "a job name may only hold letters, "
-                               "digits, '-', '_' and '.'");
+            return CFG_ERR_VAL(c, dse__cfg_get(t, "name", NULL), "a job name may only hold "
+                               "letters, digits, '-', '_' and '.'");
         job->name = dse_xstrdup(name);
     } else {
         /* the file name without folder and extension */

@@ -20,61 +20,67 @@ static int s_op_from_name(const char *s)
     return -1;
 }
 
-/* Reads the geometry of one layer and derives its output shape. */
-static int s_layer_shape(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
-{
-    int rc;
-    long idx;
-    const dse_toml_value_t *v;
-    int line = dse_toml_line(lt), col = dse_toml_col(lt);
-    int is_mm = L->op == DSE_OP_MATMUL || L->op == DSE_OP_GEMM || L->op == DSE_OP_GEMV;
-    const char *opn = dse_op_name(L->op);
-    const unsigned pools = (1u << DSE_OP_MAXPOOL) | (1u << DSE_OP_AVGPOOL);
+/* ------------------------------------------------------------------- shape */
 
-    /* keys that do not belong to the op */
-    static const struct {
+#define S_OP(o) (1u << DSE_OP_##o)
+
+/* Geometry keys that do not belong to the layer's op are errors. */
+static int s_shape_keys(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, const dse_layer_t *L)
+{
+    const unsigned pools = S_OP(MAXPOOL) | S_OP(AVGPOOL);
+    const unsigned convs = S_OP(CONV2D) | S_OP(DW) | S_OP(PW);
+    const unsigned mms = S_OP(MATMUL) | S_OP(GEMM) | S_OP(GEMV);
+    const struct {
         const char *key;
         unsigned ops;
     } belongs[] = {
-        {"in_shape", ~((1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV))},
-        {"out_channels", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) |
-                             (1u << DSE_OP_LINEAR)},
-        {"kernel", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | pools},
-        {"stride", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | pools},
-        {"padding", (1u << DSE_OP_CONV2D) | (1u << DSE_OP_DW) | (1u << DSE_OP_PW) | pools},
-        {"dims", (1u << DSE_OP_MATMUL) | (1u << DSE_OP_GEMM) | (1u << DSE_OP_GEMV)},
+        {"in_shape", ~mms},   {"out_channels", convs | S_OP(LINEAR)},
+        {"kernel", convs | pools}, {"stride", convs | pools},
+        {"padding", convs | pools}, {"dims", mms},
     };
-    for (size_t i = 0; i < sizeof belongs / sizeof belongs[0]; i++) {
-        if ((v = dse__cfg_get(lt, belongs[i].key, &idx)) && !(belongs[i].ops & (1u << L->op)))
+    long idx;
+    for (size_t i = 0; i < sizeof belongs / sizeof belongs[0]; i++)
+        if (dse__cfg_get(lt, belongs[i].key, &idx) && !(belongs[i].ops & (1u << L->op)))
             return CFG_ERR_KEY(c, lt, (size_t)idx, "'%s' does not apply to op \"%s\"",
-                               belongs[i].key, opn);
-    }
+                               belongs[i].key, dse_op_name(L->op));
+    return 0;
+}
 
+/* matmul, gemm, gemv: dims = [M, N, K] (gemv: [N, K]). */
+static int s_shape_dims(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    const dse_toml_value_t *v = dse__cfg_get(lt, "dims", NULL);
+    size_t want = L->op == DSE_OP_GEMV ? 2 : 3, n;
+    int64_t a[4];
+    if (!v)
+        return dse__cfg_err_at(c, dse_toml_line(lt), dse_toml_col(lt),
+                               "layer '%s': op \"%s\" needs dims = %s", L->name,
+                               dse_op_name(L->op), want == 2 ? "[N, K]" : "[M, N, K]");
+    int rc = dse__cfg_int_array(c, v, "dims", want, want, 1, a, &n);
+    if (rc)
+        return rc;
+    if (want == 2) {
+        L->m = 1, L->n = a[0], L->k = a[1];
+    } else {
+        L->m = a[0], L->n = a[1], L->k = a[2];
+    }
+    L->cin = L->k, L->hin = L->m, L->win = 1;
+    L->cout = L->n, L->hout = L->m, L->wout = 1;
+    L->kh = L->kw = L->sh = L->sw = 1;
+    return 0;
+}
+
+/* in_shape: [C, H, W]; a linear layer also takes [Cin] (flattened), an
+ * elementwise one 1 to 3 sizes. */
+static int s_shape_input(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    const dse_toml_value_t *v = dse__cfg_get(lt, "in_shape", NULL);
     int64_t a[4];
     size_t n;
-    if (is_mm) {
-        v = dse__cfg_get(lt, "dims", NULL);
-        size_t want = L->op == DSE_OP_GEMV ? 2 : 3;
-        if (!v)
-            return dse__cfg_err_at(c, line, col, "layer '%s': op \"%s\" needs dims = %s", L->name, opn,
-                                   want == 2 ? "[N, K]" : "[M, N, K]");
-        rc = dse__cfg_int_array(c, v, "dims", want, want, 1, a, &n);
-        if (rc)
-            return rc;
-        if (want == 2) {
-            L->m = 1, L->n = a[0], L->k = a[1];
-        } else {
-            L->m = a[0], L->n = a[1], L->k = a[2];
-        }
-        L->cin = L->k, L->hin = L->m, L->win = 1;
-        L->cout = L->n, L->hout = L->m, L->wout = 1;
-        L->kh = L->kw = L->sh = L->sw = 1;
-        return 0;
-    }
-
-    v = dse__cfg_get(lt, "in_shape", NULL);
+    int rc;
     if (!v)
-        return dse__cfg_err_at(c, line, col, "layer '%s': missing in_shape (%s)", L->name,
+        return dse__cfg_err_at(c, dse_toml_line(lt), dse_toml_col(lt),
+                               "layer '%s': missing in_shape (%s)", L->name,
                                L->op == DSE_OP_LINEAR ? "[Cin] or [C, H, W]" : "[C, H, W]");
     if (L->op == DSE_OP_LINEAR || dse_op_is_eltwise(L->op)) {
         rc = dse__cfg_int_array(c, v, "in_shape", 1, 3, 1, a, &n);
@@ -88,35 +94,114 @@ static int s_layer_shape(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_laye
         } else {
             L->cin = a[0], L->hin = n > 1 ? a[1] : 1, L->win = n > 2 ? a[2] : 1;
         }
-    } else {
-        rc = dse__cfg_int_array(c, v, "in_shape", 3, 3, 1, a, &n);
-        if (rc)
-            return rc;
-        L->cin = a[0], L->hin = a[1], L->win = a[2];
+        return 0;
     }
+    rc = dse__cfg_int_array(c, v, "in_shape", 3, 3, 1, a, &n);
+    if (rc)
+        return rc;
+    L->cin = a[0], L->hin = a[1], L->win = a[2];
+    return 0;
+}
 
-    /* out_channels */
-    v = dse__cfg_get(lt, "out_channels", NULL);
+/* out_channels: required by conv2d, pw and linear; a depthwise layer keeps
+ * its channels, and so do the others. */
+static int s_shape_channels(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    const dse_toml_value_t *v = dse__cfg_get(lt, "out_channels", NULL);
+    int rc;
+    L->cout = L->cin;
     if (L->op == DSE_OP_CONV2D || L->op == DSE_OP_PW || L->op == DSE_OP_LINEAR) {
         if (!v)
-            return dse__cfg_err_at(c, line, col, "layer '%s': missing out_channels", L->name);
-        rc = dse__cfg_int(c, v, "out_channels", 1, (int64_t)1 << 30, &L->cout);
+            return dse__cfg_err_at(c, dse_toml_line(lt), dse_toml_col(lt),
+                                   "layer '%s': missing out_channels", L->name);
+        return dse__cfg_int(c, v, "out_channels", 1, (int64_t)1 << 30, &L->cout);
+    }
+    if (L->op == DSE_OP_DW && v) {
+        if ((rc = dse__cfg_int(c, v, "out_channels", 1, (int64_t)1 << 30, &L->cout)))
+            return rc;
+        if (L->cout != L->cin)
+            return CFG_ERR_VAL(c, v, "a depthwise layer keeps its channels: out_channels "
+                               "must equal the %lld input channels", (long long)L->cin);
+    }
+    return 0;
+}
+
+/* kernel (a pointwise layer's is 1x1) and stride (a pool's defaults to its
+ * kernel). */
+static int s_shape_window(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    const dse_toml_value_t *v;
+    int64_t a[4];
+    size_t n;
+    int rc;
+    L->kh = L->kw = 1;
+    L->sh = L->sw = 1;
+    if ((v = dse__cfg_get(lt, "kernel", NULL))) {
+        if ((rc = dse__cfg_int_array(c, v, "kernel", 1, 2, 1, a, &n)))
+            return rc;
+        L->kh = a[0], L->kw = n > 1 ? a[1] : a[0];
+    } else if (L->op != DSE_OP_PW) {
+        return dse__cfg_err_at(c, dse_toml_line(lt), dse_toml_col(lt),
+                               "layer '%s': op \"%s\" needs kernel = [Hk, Wk]", L->name,
+                               dse_op_name(L->op));
+    }
+    if (L->op == DSE_OP_PW && (L->kh != 1 || L->kw != 1))
+        return CFG_ERR_VAL(c, v, "a pointwise layer has a 1x1 kernel (use op = \"conv2d\" for "
+                           "%lldx%lld)", (long long)L->kh, (long long)L->kw);
+    if ((v = dse__cfg_get(lt, "stride", NULL))) {
+        if ((rc = dse__cfg_int_array(c, v, "stride", 1, 2, 1, a, &n)))
+            return rc;
+        L->sh = a[0], L->sw = n > 1 ? a[1] : a[0];
+    } else if (L->op == DSE_OP_MAXPOOL || L->op == DSE_OP_AVGPOOL) {
+        L->sh = L->kh, L->sw = L->kw;
+    }
+    return 0;
+}
+
+/* padding: [all], [vertical, horizontal] or [top, left, bottom, right],
+ * each smaller than the kernel. */
+static int s_shape_padding(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    const dse_toml_value_t *v = dse__cfg_get(lt, "padding", NULL);
+    int64_t a[4];
+    L->pad_t = L->pad_l = L->pad_b = L->pad_r = 0;
+    if (!v)
+        return 0;
+    int rc = dse__cfg_expect(c, v, DSE_TOML_ARRAY, "padding");
+    if (rc)
+        return rc;
+    size_t k = dse_toml_array_size(v);
+    if (k != 1 && k != 2 && k != 4)
+        return CFG_ERR_VAL(c, v, "padding must be [all], [vertical, horizontal] or "
+                           "[top, left, bottom, right], not %zu elements", k);
+    for (size_t i = 0; i < k; i++) {
+        rc = dse__cfg_int(c, dse_toml_array_get(v, i), "padding", 0, (int64_t)1 << 20, &a[i]);
         if (rc)
             return rc;
-    } else if (L->op == DSE_OP_DW) {
-        L->cout = L->cin;
-        if (v) {
-            rc = dse__cfg_int(c, v, "out_channels", 1, (int64_t)1 << 30, &L->cout);
-            if (rc)
-                return rc;
-            if (L->cout != L->cin)
-                return CFG_ERR_VAL(c, v, "a depthwise layer keeps its channels: out_channels "
-                                   "must equal the %lld input channels", (long long)L->cin);
-        }
-    } else {
-        L->cout = L->cin;
     }
+    if (k == 1)
+        a[1] = a[2] = a[3] = a[0];
+    else if (k == 2)
+        a[2] = a[0], a[3] = a[1];
+    L->pad_t = a[0], L->pad_l = a[1], L->pad_b = a[2], L->pad_r = a[3];
+    if (a[0] >= L->kh || a[2] >= L->kh || a[1] >= L->kw || a[3] >= L->kw)
+        return CFG_ERR_VAL(c, v, "padding (%lld, %lld, %lld, %lld) must be smaller than the "
+                           "%lldx%lld kernel", (long long)a[0], (long long)a[1],
+                           (long long)a[2], (long long)a[3], (long long)L->kh,
+                           (long long)L->kw);
+    return 0;
+}
 
+/* Reads the geometry of one layer and derives its output shape. */
+static int s_layer_shape(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_layer_t *L)
+{
+    int rc = s_shape_keys(c, lt, L);
+    if (rc)
+        return rc;
+    if (L->op == DSE_OP_MATMUL || L->op == DSE_OP_GEMM || L->op == DSE_OP_GEMV)
+        return s_shape_dims(c, lt, L);
+    if ((rc = s_shape_input(c, lt, L)) || (rc = s_shape_channels(c, lt, L)))
+        return rc;
     if (L->op == DSE_OP_LINEAR) {
         L->hout = L->wout = 1;
         L->kh = L->kw = L->sh = L->sw = 1;
@@ -128,69 +213,23 @@ static int s_layer_shape(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, dse_laye
         L->kh = L->kw = L->sh = L->sw = 1;
         return 0;
     }
-
-    /* kernel, stride, padding */
-    L->kh = L->kw = 1;
-    L->sh = L->sw = 1;
-    if ((v = dse__cfg_get(lt, "kernel", NULL))) {
-        rc = dse__cfg_int_array(c, v, "kernel", 1, 2, 1, a, &n);
-        if (rc)
-            return rc;
-        L->kh = a[0], L->kw = n > 1 ? a[1] : a[0];
-    } else if (L->op != DSE_OP_PW) {
-        return dse__cfg_err_at(c, line, col, "layer '%s': op \"%s\" needs kernel = [Hk, Wk]", L->name,
-                               opn);
-    }
-    if (L->op == DSE_OP_PW && (L->kh != 1 || L->kw != 1))
-        return CFG_ERR_VAL(c, dse__cfg_get(lt, "kernel", NULL),
-                           "a pointwise layer has a 1x1 kernel (use op = \"conv2d\" for %lldx%lld)",
-                           (long long)L->kh, (long long)L->kw);
-    if ((v = dse__cfg_get(lt, "stride", NULL))) {
-        rc = dse__cfg_int_array(c, v, "stride", 1, 2, 1, a, &n);
-        if (rc)
-            return rc;
-        L->sh = a[0], L->sw = n > 1 ? a[1] : a[0];
-    } else if (L->op == DSE_OP_MAXPOOL || L->op == DSE_OP_AVGPOOL) {
-        L->sh = L->kh, L->sw = L->kw;
-    }
-    L->pad_t = L->pad_l = L->pad_b = L->pad_r = 0;
-    if ((v = dse__cfg_get(lt, "padding", NULL))) {
-        int rc2 = dse__cfg_expect(c, v, DSE_TOML_ARRAY, "padding");
-        if (rc2)
-            return rc2;
-        size_t k = dse_toml_array_size(v);
-        if (k != 1 && k != 2 && k != 4)
-            return CFG_ERR_VAL(c, v, "padding must be [all], [vertical, horizontal] or "
-                               "[top, left, bottom, right], not %zu elements", k);
-        for (size_t i = 0; i < k; i++) {
-            rc = dse__cfg_int(c, dse_toml_array_get(v, i), "padding", 0, (int64_t)1 << 20, &a[i]);
-            if (rc)
-                return rc;
-        }
-        if (k == 1)
-            a[1] = a[2] = a[3] = a[0];
-        else if (k == 2)
-            a[2] = a[0], a[3] = a[1];
-        L->pad_t = a[0], L->pad_l = a[1], L->pad_b = a[2], L->pad_r = a[3];
-        if (a[0] >= L->kh || a[2] >= L->kh || a[1] >= L->kw || a[3] >= L->kw)
-            return CFG_ERR_VAL(c, v, "padding (%lld, %lld, %lld, %lld) must be smaller than the "
-                               "%lldx%lld kernel", (long long)a[0], (long long)a[1],
-                               (long long)a[2], (long long)a[3], (long long)L->kh,
-                               (long long)L->kw);
-    }
+    if ((rc = s_shape_window(c, lt, L)) || (rc = s_shape_padding(c, lt, L)))
+        return rc;
     int64_t ph = L->hin + L->pad_t + L->pad_b, pw = L->win + L->pad_l + L->pad_r;
     if (L->kh > ph || L->kw > pw) {
         const dse_toml_value_t *kv = dse__cfg_get(lt, "kernel", NULL);
-        return dse__cfg_err_at(c, kv ? dse_toml_line(kv) : line, kv ? dse_toml_col(kv) : col,
-                               "layer '%s': the %lldx%lld kernel is larger than its padded %lldx%lld "
-                               "input", L->name, (long long)L->kh, (long long)L->kw, (long long)ph,
-                               (long long)pw);
+        return dse__cfg_err_at(c, dse_toml_line(kv ? kv : lt), dse_toml_col(kv ? kv : lt),
+                               "layer '%s': the %lldx%lld kernel is larger than its padded "
+                               "%lldx%lld input", L->name, (long long)L->kh, (long long)L->kw,
+                               (long long)ph, (long long)pw);
     }
     L->hout = (ph - L->kh) / L->sh + 1;
     L->wout = (pw - L->kw) / L->sw + 1;
     L->m = L->n = L->k = 0;
     return 0;
 }
+
+/* ---------------------------------------------------------------- chaining */
 
 static int s_has_fmap(dse_op_t op)
 {
@@ -213,13 +252,40 @@ int dse_layer_follows(const dse_layer_t *P, const dse_layer_t *L)
            L->cin * L->hin * L->win == pc * ph * pw;
 }
 
+/* The error for layer L, whose input does not match what layer P gives. */
+static int s_chain_error(dse__cfg_ctx_t *c, const dse_toml_value_t *lt, const dse_layer_t *L,
+                         const dse_layer_t *P, int named)
+{
+    int64_t pc = P->cout, ph = P->hout, pw = P->wout;
+    const dse_toml_value_t *sv = dse__cfg_get(lt, "in_shape", NULL);
+    char mine[96], theirs[96], hint[200] = "";
+    s_shape_str(mine, sizeof mine, L->cin, L->hin, L->win);
+    s_shape_str(theirs, sizeof theirs, pc, ph, pw);
+    if (L->op == DSE_OP_LINEAR || (L->hin == 1 && L->win == 1))
+        snprintf(mine, sizeof mine, "[%lld]", (long long)L->cin);
+    int64_t x[3] = {L->cin, L->hin, L->win}, y[3] = {pc, ph, pw};
+    for (int i = 0; i < 3; i++) /* sort both: the same sizes in another order? */
+        for (int j = i + 1; j < 3; j++) {
+            if (x[j] < x[i]) { int64_t t = x[i]; x[i] = x[j]; x[j] = t; }
+            if (y[j] < y[i]) { int64_t t = y[i]; y[i] = y[j]; y[j] = t; }
+        }
+    if (x[0] == y[0] && x[1] == y[1] && x[2] == y[2])
+        snprintf(hint, sizeof hint, "; the same sizes in another order: in_shape is [C, H, W], "
+                 "not [H, W, C]");
+    return dse__cfg_err_at(c, sv ? dse_toml_line(sv) : L->line, sv ? dse_toml_col(sv) : L->col,
+                           "layer '%s' takes in_shape %s, but %s layer '%s' gives %s (C, H, "
+                           "W)%s. If this layer does not follow '%s', say where its input comes "
+                           "from: input = \"LAYER\" for a branch, or chain = false", L->name,
+                           mine, named ? "its input" : "the previous", P->name, theirs, hint,
+                           P->name);
+}
+
 /* A layer's input must be what the layer before it gives (or the layer its
  * `input` names), unless it says `chain = false`. A linear layer may take
  * the previous output flattened, and an elementwise one (add, softmax, ...)
  * any shape of the same size. Layers given by dims (matmul, gemm, gemv) are
- * not checked:
- * their operands are not one feature map. The check is the user's, so the
- * canonical text a worker parses skips it. */
+ * not checked: their operands are not one feature map. The check is the
+ * user's, so the canonical text a worker parses skips it. */
 static int s_layer_chain(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *lt,
                          const dse_layer_t *L)
 {
@@ -228,16 +294,16 @@ static int s_layer_chain(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value
     int chain = 1;
     if (cv) {
         if (dse_toml_type(cv) != DSE_TOML_BOOL)
-            return CFG_ERR_VAL(c, cv, "chain must be true or false (false: this layer's input is "
-                               "not the previous layer's output, and is not checked)");
+            return CFG_ERR_VAL(c, cv, "chain must be true or false (false: this layer's input "
+                               "is not the previous layer's output, and is not checked)");
         chain = dse_toml_bool(cv);
     }
     const dse_layer_t *P = NULL;
     size_t li = (size_t)(L - job->layers);
     if (iv) {
         if (cv && !chain)
-            return CFG_ERR_VAL(c, iv, "layer '%s' names its input and also says chain = false: "
-                               "keep one", L->name);
+            return CFG_ERR_VAL(c, iv, "layer '%s' names its input and also says chain = "
+                               "false: keep one", L->name);
         const char *in = NULL;
         int rc = dse__cfg_string(c, lt, "input", "input", 0, 0, 0, &in);
         if (rc)
@@ -260,53 +326,17 @@ static int s_layer_chain(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value
     }
     if (!P || (c->flags & DSE_CONFIG_CANONICAL) || dse_layer_follows(P, L))
         return 0;
-    int64_t pc = P->cout, ph = P->hout, pw = P->wout;
-    const dse_toml_value_t *sv = dse__cfg_get(lt, "in_shape", NULL);
-    char mine[96], theirs[96], hint[200] = "";
-    s_shape_str(mine, sizeof mine, L->cin, L->hin, L->win);
-    s_shape_str(theirs, sizeof theirs, pc, ph, pw);
-    if (L->op == DSE_OP_LINEAR || (L->hin == 1 && L->win == 1))
-        snprintf(mine, sizeof mine, "[%lld]", (long long)L->cin);
-    int64_t x[3] = {L->cin, L->hin, L->win}, y[3] = {pc, ph, pw};
-    for (int i = 0; i < 3; i++) /* sort both: the same sizes in another order? */
-        for (int j = i + 1; j < 3; j++) {
-            if (x[j] < x[i]) { int64_t t = x[i]; x[i] = x[j]; x[j] = t; }
-            if (y[j] < y[i]) { int64_t t = y[i]; y[i] = y[j]; y[j] = t; }
-        }
-    if (x[0] == y[0] && x[1] == y[1] && x[2] == y[2])
-        snprintf(hint, sizeof hint, "; the same sizes in another order: in_shape is [C, H, W], "
-                 "not [H, W, C]");
-    return dse__cfg_err_at(c, sv ? dse_toml_line(sv) : L->line, sv ? dse_toml_col(sv) : L->col,
-                           "layer '%s' takes in_shape %s, but %s layer '%s' gives %s (C, H, W)%s. If "
-                           "this layer does not follow '%s', say where its input comes from: input = "
-                           "\"LAYER\" for a branch, or chain = false", L->name, mine,
-                           iv ? "its input" : "the previous", P->name, theirs, hint, P->name);
+    return s_chain_error(c, lt, L, P, iv != NULL);
 }
-static int s_layer_key_ok(const void *arg, const char *key)
+
+/* ------------------------------------------------------------- the layer */
+
+/* Unknown keys: the fixed layer keys plus the model's layer keys. */
+static int s_layer_keys(dse__cfg_ctx_t *c, const dse_hwmodel_t *m, const dse_toml_value_t *lt)
 {
-    const dse_hwmodel_t *m = arg;
-    return dse_model_layer_key(m, key) >= 0;
-}
-/* One [[workload.layer]] table lt into the next layer of the job. For an
- * imported layer, lt is the importer's table (read with the context c of the
- * ONNX file) and ov the job's same-name table (may be NULL, read with co);
- * for a typed-in layer, ov is NULL and co == c. */
-int dse__cfg_layer_entry(dse__cfg_ctx_t *c, dse__cfg_ctx_t *co, dse_job_t *job, const dse_toml_value_t *lt,
-                         const dse_toml_value_t *ov, const dse_toml_value_t *global)
-{
-    const dse_hwmodel_t *m = job->model;
-    int rc = dse__cfg_expect(c, lt, DSE_TOML_TABLE, "a workload layer");
-    if (rc)
-        return rc;
-    dse_layer_t *L = &job->layers[job->n_layers++];
-    L->line = dse_toml_line(lt);
-    L->col = dse_toml_col(lt);
-    if (c != co)
-        L->line = L->col = 0; /* an imported layer: messages name the ONNX file and layer */
-    /* unknown keys: fixed layer keys plus the model's layer keys */
     for (size_t k = 0; k < dse_toml_table_size(lt); k++) {
         const char *key = dse_toml_table_key(lt, k);
-        int ok = s_layer_key_ok(m, key);
+        int ok = dse_model_layer_key(m, key) >= 0;
         for (size_t j = 0; j < S_N_LAYER_FIXED && !ok; j++)
             ok = strcmp(key, s_layer_fixed[j]) == 0;
         if (ok)
@@ -324,51 +354,113 @@ int dse__cfg_layer_entry(dse__cfg_ctx_t *c, dse__cfg_ctx_t *co, dse_job_t *job, 
                                "} in the layer, or in [space]", key, key);
         return CFG_ERR_KEY(c, lt, k, "unknown key '%s' in a [[workload.layer]]%s", key, hint);
     }
+    return 0;
+}
+
+/* name: 1 to 128 characters, no control characters, commas or quotes, and
+ * not the name of an earlier layer. */
+static int s_layer_name(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_toml_value_t *lt,
+                        dse_layer_t *L)
+{
     const char *name = NULL;
-    rc = dse__cfg_string(c, lt, "name", "the layer's name", 1, L->line, L->col, &name);
+    int rc = dse__cfg_string(c, lt, "name", "the layer's name", 1, L->line, L->col, &name);
     if (rc)
         return rc;
+    const dse_toml_value_t *nv = dse__cfg_get(lt, "name", NULL);
     if (!*name || strlen(name) > 128)
-        return CFG_ERR_VAL(c, dse__cfg_get(lt, "name", NULL), "a layer name must have 1 to 128 "
-                           "characters");
+        return CFG_ERR_VAL(c, nv, "a layer name must have 1 to 128 characters");
     for (const char *p = name; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == ',' || *p == '"')
-            return CFG_ERR_VAL(c, dse__cfg_get(lt, "name", NULL), "a layer name must not contain "
-                               "control characters, commas or quotes");
+            return CFG_ERR_VAL(c, nv, "a layer name must not contain control characters, "
+                               "commas or quotes");
     for (size_t j = 0; j + 1 < job->n_layers; j++)
         if (strcmp(job->layers[j].name, name) == 0)
-            return CFG_ERR_VAL(c, dse__cfg_get(lt, "name", NULL), "duplicate layer name '%s' (first "
-                               "at line %d)", name, job->layers[j].line);
+            return CFG_ERR_VAL(c, nv, "duplicate layer name '%s' (first at line %d)", name,
+                               job->layers[j].line);
     L->name = dse_xstrdup(name);
+    return 0;
+}
+
+/* op: a known op that the model supports. */
+static int s_layer_op(dse__cfg_ctx_t *c, const dse_hwmodel_t *m, const dse_toml_value_t *lt,
+                      dse_layer_t *L)
+{
     const char *op = NULL;
-    rc = dse__cfg_string(c, lt, "op", "the layer's op", 1, L->line, L->col, &op);
+    int rc = dse__cfg_string(c, lt, "op", "the layer's op", 1, L->line, L->col, &op);
     if (rc)
         return rc;
+    const dse_toml_value_t *ov = dse__cfg_get(lt, "op", NULL);
+    const char *names[DSE_OP__COUNT];
+    char list[256];
     int opi = s_op_from_name(op);
     if (opi < 0) {
-        const char *names[DSE_OP__COUNT];
         for (int j = 0; j < DSE_OP__COUNT; j++)
             names[j] = dse_op_name((dse_op_t)j);
-        char hint[128], list[256];
+        char hint[128];
         dse__cfg_hint(hint, sizeof hint, op, names, DSE_OP__COUNT);
         dse__cfg_list(list, sizeof list, names, DSE_OP__COUNT);
-        return CFG_ERR_VAL(c, dse__cfg_get(lt, "op", NULL), "unknown op \"%s\" (ops: %s)%s", op, list,
-                           hint);
+        return CFG_ERR_VAL(c, ov, "unknown op \"%s\" (ops: %s)%s", op, list, hint);
     }
     L->op = (dse_op_t)opi;
     if (!(m->ops & (1u << opi))) {
-        const char *names[DSE_OP__COUNT];
         size_t k = 0;
         for (int j = 0; j < DSE_OP__COUNT; j++)
             if (m->ops & (1u << j))
                 names[k++] = dse_op_name((dse_op_t)j);
-        char list[256];
         dse__cfg_list(list, sizeof list, names, k);
-        return CFG_ERR_VAL(c, dse__cfg_get(lt, "op", NULL), "model '%s' does not support op \"%s\" "
-                           "(it supports: %s)", m->name, op, k ? list : "none");
+        return CFG_ERR_VAL(c, ov, "model '%s' does not support op \"%s\" (it supports: %s)",
+                           m->name, op, k ? list : "none");
     }
-    rc = s_layer_shape(c, lt, L);
+    return 0;
+}
+
+/* The model's layer keys: from the job's table over an imported layer (ov,
+ * read with co), else from the layer's table, else their defaults; then the
+ * model's own check of the layer. */
+static int s_layer_attrs(dse__cfg_ctx_t *c, dse__cfg_ctx_t *co, const dse_job_t *job,
+                         const dse_toml_value_t *lt, const dse_toml_value_t *ov, dse_layer_t *L)
+{
+    const dse_hwmodel_t *m = job->model;
+    int rc;
+    assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
+    for (size_t k = 0; k < m->n_layer_keys; k++) {
+        const dse_key_decl_t *d = &m->layer_keys[k];
+        L->attr[k] = d->dflt;
+        const dse_toml_value_t *kv = ov ? dse__cfg_get(ov, d->name, NULL) : NULL;
+        dse__cfg_ctx_t *kc = kv ? co : c;
+        if (!kv)
+            kv = dse__cfg_get(lt, d->name, NULL);
+        if (kv) {
+            if ((rc = dse__cfg_decl_value(kc, d, kv, &L->attr[k])))
+                return rc;
+        } else if (isnan(L->attr[k])) {
+            return dse__cfg_err_at(c, L->line, L->col, "layer '%s' needs '%s' (%s)", L->name,
+                                   d->name, d->doc ? d->doc : "no default");
+        }
+    }
+    if (m->check_layer) {
+        dse_error_t merr = DSE_ERROR_INIT;
+        if (m->check_layer(job, L, &merr))
+            return dse__cfg_err_at(c, L->line, L->col, "layer '%s': %s", L->name, merr.msg);
+    }
+    return 0;
+}
+
+int dse__cfg_layer_entry(dse__cfg_ctx_t *c, dse__cfg_ctx_t *co, dse_job_t *job,
+                         const dse_toml_value_t *lt, const dse_toml_value_t *ov,
+                         const dse_toml_value_t *global)
+{
+    const dse_hwmodel_t *m = job->model;
+    int rc = dse__cfg_expect(c, lt, DSE_TOML_TABLE, "a workload layer");
     if (rc)
+        return rc;
+    dse_layer_t *L = &job->layers[job->n_layers++];
+    L->line = dse_toml_line(lt);
+    L->col = dse_toml_col(lt);
+    if (c != co)
+        L->line = L->col = 0; /* an imported layer: messages name the ONNX file and layer */
+    if ((rc = s_layer_keys(c, m, lt)) || (rc = s_layer_name(c, job, lt, L)) ||
+        (rc = s_layer_op(c, m, lt, L)) || (rc = s_layer_shape(c, lt, L)))
         return rc;
     /* typed-in layers chain; an imported graph says itself what feeds what */
     if (c == co && (rc = s_layer_chain(c, job, lt, L)))
@@ -377,29 +469,8 @@ int dse__cfg_layer_entry(dse__cfg_ctx_t *c, dse__cfg_ctx_t *co, dse_job_t *job, 
     const dse_toml_value_t *lb = dse__cfg_get(lt, "batch", NULL);
     if (lb && (rc = dse__cfg_int(c, lb, "batch", 1, (int64_t)1 << 20, &L->batch)))
         return rc;
-    assert(m->n_layer_keys <= DSE_MAX_LAYER_KEYS);
-    for (size_t k = 0; k < m->n_layer_keys; k++) {
-        L->attr[k] = m->layer_keys[k].dflt;
-        const dse_toml_value_t *kv = ov ? dse__cfg_get(ov, m->layer_keys[k].name, NULL) : NULL;
-        dse__cfg_ctx_t *kc = kv ? co : c;
-        if (!kv)
-            kv = dse__cfg_get(lt, m->layer_keys[k].name, NULL);
-        if (kv) {
-            rc = dse__cfg_decl_value(kc, &m->layer_keys[k], kv, &L->attr[k]);
-            if (rc)
-                return rc;
-        } else if (isnan(L->attr[k])) {
-            return dse__cfg_err_at(c, L->line, L->col, "layer '%s' needs '%s' (%s)", L->name,
-                                   m->layer_keys[k].name,
-                                   m->layer_keys[k].doc ? m->layer_keys[k].doc : "no default");
-        }
-    }
-    if (m->check_layer) {
-        dse_error_t merr = DSE_ERROR_INIT;
-        rc = m->check_layer(job, L, &merr);
-        if (rc)
-            return dse__cfg_err_at(c, L->line, L->col, "layer '%s': %s", L->name, merr.msg);
-    }
+    if ((rc = s_layer_attrs(c, co, job, lt, ov, L)))
+        return rc;
     const dse_toml_value_t *local = dse__cfg_get(ov ? ov : lt, "space", NULL);
     if (local) {
         rc = dse__cfg_expect(co, local, DSE_TOML_TABLE, "a layer's space");

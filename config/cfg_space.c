@@ -61,7 +61,99 @@ static int s_param_value(dse__cfg_ctx_t *c, const dse_param_decl_t *d, int64_t e
     return 0;
 }
 
-/* Expands a domain written as a TOML value into values. */
+/* A rule for an integer parameter with an extent (the layer dimension it
+ * tiles): "divisors", "all", "pow2" (those dividing, when it must divide)
+ * or "max". */
+static int s_domain_rule(dse__cfg_ctx_t *c, const dse_layer_t *L, const dse_param_decl_t *d,
+                         int64_t extent, const char *what, const dse_toml_value_t *v,
+                         s_vals_t *vs)
+{
+    const char *rule = dse_toml_string(v, NULL);
+    static const char *const rules[] = {"divisors", "all", "pow2", "max"};
+    if (!d->extent)
+        return CFG_ERR_VAL(c, v, "%s takes a list or { from, to, step }, not a rule", what);
+    if (strcmp(rule, "divisors") == 0) {
+        for (int64_t i = 1; i * i <= extent; i++)
+            if (extent % i == 0) {
+                s_vals_add(vs, (double)i);
+                if (i != extent / i)
+                    s_vals_add(vs, (double)(extent / i));
+            }
+    } else if (strcmp(rule, "all") == 0) {
+        if (extent > S_MAX_DOMAIN)
+            return CFG_ERR_VAL(c, v, "%s = \"all\" would give %lld values for layer '%s' (at "
+                               "most %d)", what, (long long)extent, L->name, S_MAX_DOMAIN);
+        for (int64_t i = 1; i <= extent; i++)
+            s_vals_add(vs, (double)i);
+    } else if (strcmp(rule, "max") == 0) {
+        s_vals_add(vs, (double)extent);
+    } else if (strcmp(rule, "pow2") == 0) {
+        for (int64_t i = 1; i <= extent; i *= 2)
+            if (!d->must_divide || extent % i == 0)
+                s_vals_add(vs, (double)i);
+    } else {
+        char hint[128];
+        dse__cfg_hint(hint, sizeof hint, rule, rules, 4);
+        return CFG_ERR_VAL(c, v, "%s: unknown rule \"%s\" (rules: divisors, all, pow2, max; or "
+                           "a list, or { from, to, step })%s", what, rule, hint);
+    }
+    return 0;
+}
+
+/* A { from, to, step } range of a number; an integer one keeps the values
+ * that divide the extent when the parameter must divide it. */
+static int s_domain_range(dse__cfg_ctx_t *c, const dse_layer_t *L, const dse_param_decl_t *d,
+                          int64_t extent, const char *what, const dse_toml_value_t *v,
+                          s_vals_t *vs)
+{
+    if (d->kind == DSE_VAL_ENUM)
+        return CFG_ERR_VAL(c, v, "%s takes a name or a list of names, not a table", what);
+    static const char *const keys[] = {"from", "to", "step"};
+    int rc = dse__cfg_check_keys(c, v, "a { from, to, step } range", keys, 3);
+    if (rc)
+        return rc;
+    const dse_toml_value_t *fv = dse__cfg_get(v, "from", NULL);
+    const dse_toml_value_t *tv = dse__cfg_get(v, "to", NULL);
+    const dse_toml_value_t *sv = dse__cfg_get(v, "step", NULL);
+    if (!fv || !tv)
+        return CFG_ERR_VAL(c, v, "%s: a range needs 'from' and 'to'", what);
+    double from, to, step = 1;
+    if ((rc = dse__cfg_number(c, fv, "'from'", &from)) ||
+        (rc = dse__cfg_number(c, tv, "'to'", &to)))
+        return rc;
+    if (sv && (rc = dse__cfg_number(c, sv, "'step'", &step)))
+        return rc;
+    if (!(step > 0))
+        return CFG_ERR_VAL(c, sv ? sv : v, "%s: step must be positive", what);
+    if (to < from)
+        return CFG_ERR_VAL(c, v, "%s: 'to' is below 'from'", what);
+    double count = floor((to - from) / step + 1e-9) + 1;
+    if (count > S_MAX_DOMAIN)
+        return CFG_ERR_VAL(c, v, "%s: the range has %.0f values (at most %d)", what, count,
+                           S_MAX_DOMAIN);
+    if (d->kind == DSE_VAL_INT && (from != floor(from) || step != floor(step)))
+        return CFG_ERR_VAL(c, v, "%s: an integer range needs integer from and step", what);
+    for (double i = 0; i < count; i++) {
+        double x = from + i * step;
+        if (d->kind == DSE_VAL_INT) {
+            if (d->extent && (x < 1 || x > (double)extent))
+                return CFG_ERR_VAL(c, v, "%s: %.0f is outside 1..%lld for layer '%s'", what, x,
+                                   (long long)extent, L->name);
+            if (d->extent && d->must_divide && !s_is_divisor((int64_t)x, extent))
+                continue; /* a range keeps only the values that divide */
+        }
+        if (d->min < d->max && (x < d->min || x > d->max))
+            return CFG_ERR_VAL(c, v, "%s: %g is out of range", what, x);
+        s_vals_add(vs, x);
+    }
+    if (vs->n == 0)
+        return CFG_ERR_VAL(c, v, "%s: no value of the range divides %lld for layer '%s'", what,
+                           (long long)extent, L->name);
+    return 0;
+}
+
+/* Expands a domain written as a TOML value into values: a rule, a list, a
+ * range, or a single value. */
 static int s_domain(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_layer_t *L,
                     const dse_param_decl_t *d, const dse_toml_value_t *v, s_vals_t *vs)
 {
@@ -69,102 +161,21 @@ static int s_domain(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_layer_t *
     char what[128];
     snprintf(what, sizeof what, "'%s'", d->name);
     dse_toml_type_t t = dse_toml_type(v);
-    if (t == DSE_TOML_STRING && d->kind == DSE_VAL_INT) {
-        const char *rule = dse_toml_string(v, NULL);
-        static const char *const rules[] = {"divisors", "all", "pow2", "max"};
-        if (!d->extent)
-            return CFG_ERR_VAL(c, v, "%s takes a list or { from, to, step }, not a rule",
-                               what);
-        if (strcmp(rule, "divisors") == 0) {
-            for (int64_t i = 1; i * i <= extent; i++)
-                if (extent % i == 0) {
-                    s_vals_add(vs, (double)i);
-                    if (i != extent / i)
-                        s_vals_add(vs, (double)(extent / i));
-                }
-        } else if (strcmp(rule, "all") == 0) {
-            if (extent > S_MAX_DOMAIN)
-                return CFG_ERR_VAL(c, v, "%s = \"all\" would give %lld values for layer '%s' "
-                                   "(at most %d)", what, (long long)extent, L->name, S_MAX_DOMAIN);
-            for (int64_t i = 1; i <= extent; i++)
-                s_vals_add(vs, (double)i);
-        } else if (strcmp(rule, "max") == 0) {
-            s_vals_add(vs, (double)extent);
-        } else if (strcmp(rule, "pow2") == 0) {
-            for (int64_t i = 1; i <= extent; i *= 2)
-                if (!d->must_divide || extent % i == 0)
-                    s_vals_add(vs, (double)i);
-        } else {
-            char hint[128];
-            dse__cfg_hint(hint, sizeof hint, rule, rules, 4);
-            return CFG_ERR_VAL(c, v, "%s: unknown rule \"%s\" (rules: divisors, all, pow2, max; or a "
-                               "list, or { from, to, step })%s", what, rule, hint);
-        }
-        return 0;
-    }
-    if (t == DSE_TOML_ARRAY) {
-        size_t n = dse_toml_array_size(v);
-        if (n == 0)
-            return CFG_ERR_VAL(c, v, "%s: the list is empty", what);
-        for (size_t i = 0; i < n; i++) {
-            double x;
-            int rc = s_param_value(c, d, extent, dse_toml_array_get(v, i), L, &x);
-            if (rc)
-                return rc;
-            s_vals_add(vs, x);
-        }
-        return 0;
-    }
-    if (t == DSE_TOML_TABLE) {
-        if (d->kind == DSE_VAL_ENUM)
-            return CFG_ERR_VAL(c, v, "%s takes a name or a list of names, not a table", what);
-        static const char *const keys[] = {"from", "to", "step"};
-        int rc = dse__cfg_check_keys(c, v, "a { from, to, step } range", keys, 3);
+    if (t == DSE_TOML_STRING && d->kind == DSE_VAL_INT)
+        return s_domain_rule(c, L, d, extent, what, v, vs);
+    if (t == DSE_TOML_TABLE)
+        return s_domain_range(c, L, d, extent, what, v, vs);
+    size_t n = t == DSE_TOML_ARRAY ? dse_toml_array_size(v) : 1;
+    if (n == 0)
+        return CFG_ERR_VAL(c, v, "%s: the list is empty", what);
+    for (size_t i = 0; i < n; i++) {
+        double x;
+        const dse_toml_value_t *e = t == DSE_TOML_ARRAY ? dse_toml_array_get(v, i) : v;
+        int rc = s_param_value(c, d, extent, e, L, &x);
         if (rc)
             return rc;
-        const dse_toml_value_t *fv = dse__cfg_get(v, "from", NULL), *tv = dse__cfg_get(v, "to", NULL),
-                               *sv = dse__cfg_get(v, "step", NULL);
-        if (!fv || !tv)
-            return CFG_ERR_VAL(c, v, "%s: a range needs 'from' and 'to'", what);
-        double from, to, step = 1;
-        if ((rc = dse__cfg_number(c, fv, "'from'", &from)) || (rc = dse__cfg_number(c, tv, "'to'", &to)))
-            return rc;
-        if (sv && (rc = dse__cfg_number(c, sv, "'step'", &step)))
-            return rc;
-        if (!(step > 0))
-            return CFG_ERR_VAL(c, sv ? sv : v, "%s: step must be positive", what);
-        if (to < from)
-            return CFG_ERR_VAL(c, v, "%s: 'to' is below 'from'", what);
-        double count = floor((to - from) / step + 1e-9) + 1;
-        if (count > S_MAX_DOMAIN)
-            return CFG_ERR_VAL(c, v, "%s: the range has %.0f values (at most %d)", what, count,
-                               S_MAX_DOMAIN);
-        if (d->kind == DSE_VAL_INT && (from != floor(from) || step != floor(step)))
-            return CFG_ERR_VAL(c, v, "%s: an integer range needs integer from and step", what);
-        for (double i = 0; i < count; i++) {
-            double x = from + i * step;
-            if (d->kind == DSE_VAL_INT) {
-                if (d->extent && (x < 1 || x > (double)extent))
-                    return CFG_ERR_VAL(c, v, "%s: %.0f is outside 1..%lld for layer '%s'", what, x,
-                                       (long long)extent, L->name);
-                if (d->extent && d->must_divide && !s_is_divisor((int64_t)x, extent))
-                    continue; /* a range keeps only the values that divide */
-            }
-            if (d->min < d->max && (x < d->min || x > d->max))
-                return CFG_ERR_VAL(c, v, "%s: %g is out of range", what, x);
-            s_vals_add(vs, x);
-        }
-        if (vs->n == 0)
-            return CFG_ERR_VAL(c, v, "%s: no value of the range divides %lld for layer '%s'",
-                               what, (long long)extent, L->name);
-        return 0;
+        s_vals_add(vs, x);
     }
-    /* a single value */
-    double x;
-    int rc = s_param_value(c, d, extent, v, L, &x);
-    if (rc)
-        return rc;
-    s_vals_add(vs, x);
     return 0;
 }
 
@@ -177,8 +188,8 @@ static int s_default_domain(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_l
     dse_error_t perr = DSE_ERROR_INIT;
     dse_toml_value_t *root = dse_toml_parse(text, strlen(text), &perr);
     if (!root)
-        return dse__cfg_err_at(c, L->line, L->col, "internal: model '%s' declares a bad default for "
-                               "'%s': %s", job->model->name, d->name, perr.msg);
+        return dse__cfg_err_at(c, L->line, L->col, "internal: model '%s' declares a bad "
+                               "default for '%s': %s", job->model->name, d->name, perr.msg);
     dse__cfg_ctx_t dc = *c;
     int rc = s_domain(&dc, job, L, d, dse__cfg_get(root, "x", NULL), vs);
     dse_toml_destroy(&root);
@@ -186,9 +197,9 @@ static int s_default_domain(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_l
         /* a default that does not fit this layer: say which layer and parameter */
         char msg[sizeof c->err->msg];
         snprintf(msg, sizeof msg, "%s", c->err->msg);
-        return dse__cfg_err_at(c, L->line, L->col, "layer '%s': the default domain of '%s' (%s) does "
-                               "not fit: %s; set '%s' in the layer's space", L->name, d->name,
-                               d->dflt ? d->dflt : "1", msg, d->name);
+        return dse__cfg_err_at(c, L->line, L->col, "layer '%s': the default domain of '%s' "
+                               "(%s) does not fit: %s; set '%s' in the layer's space", L->name,
+                               d->name, d->dflt ? d->dflt : "1", msg, d->name);
     }
     return 0;
 }
@@ -241,10 +252,10 @@ static int s_check_canonical_size(dse__cfg_ctx_t *c, const dse_job_t *job, const
     /* room for everything else in the text: names, keys, search settings */
     size_t limit = DSE_WIRE_MAX_CONFIG - (1u << 20);
     if (c->canon_bytes > limit)
-        return dse__cfg_err_at(c, L->line, L->col, "layer '%s': the domains of the job up to this layer "
-                               "list %zu bytes of values, more than the %zu a job may take on the wire "
-                               "(its canonical text lists every value): narrow the domains", L->name,
-                               c->canon_bytes, limit);
+        return dse__cfg_err_at(c, L->line, L->col, "layer '%s': the domains of the job up to "
+                               "this layer list %zu bytes of values, more than the %zu a job may "
+                               "take on the wire (its canonical text lists every value): narrow "
+                               "the domains", L->name, c->canon_bytes, limit);
     return 0;
 }
 
