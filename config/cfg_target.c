@@ -117,7 +117,8 @@ int dse__cfg_target(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *r
 {
     const dse_toml_value_t *t = dse__cfg_get(root, "target", NULL);
     if (!t)
-        return dse__cfg_err_at(c, 1, 1, "missing table [target] (it names the hardware model)");
+        return dse__cfg_err_at(c, 1, 1, "missing table [target] (it names the hardware "
+                               "model)");
     int rc = dse__cfg_expect(c, t, DSE_TOML_TABLE, "[target]");
     if (rc)
         return rc;
@@ -135,8 +136,8 @@ int dse__cfg_target(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *r
         char hint[128], list[256];
         dse__cfg_hint(hint, sizeof hint, model, names, n);
         dse__cfg_list(list, sizeof list, names, n);
-        return CFG_ERR_VAL(c, dse__cfg_get(t, "model", NULL), "unknown model '%s' (models: %s)%s", model,
-                           list, hint);
+        return CFG_ERR_VAL(c, dse__cfg_get(t, "model", NULL), "unknown model '%s' (models: %s)%s",
+                           model, list, hint);
     }
     const dse_hwmodel_t *m = job->model;
     assert(m->n_preset_keys <= DSE_MAX_PRESET_KEYS);
@@ -168,8 +169,8 @@ int dse__cfg_target(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *r
         if (isnan(job->hw[i]))
             return dse__cfg_err_at(c, dse_toml_line(t), dse_toml_col(t),
                                    "[target] needs '%s' (%s): set it here or in a hardware preset",
-                                   m->preset_keys[i].name, m->preset_keys[i].doc ? m->preset_keys[i].doc
-                                                                          : "no default");
+                                   m->preset_keys[i].name,
+                                   m->preset_keys[i].doc ? m->preset_keys[i].doc : "no default");
     }
     return 0;
 }

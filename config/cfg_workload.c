@@ -17,7 +17,8 @@ int dse__cfg_workload(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t 
     const dse_hwmodel_t *m = job->model;
     const dse_toml_value_t *w = dse__cfg_get(root, "workload", NULL);
     if (!w)
-        return dse__cfg_err_at(c, 1, 1, "missing table [workload] (its layers are what is explored)");
+        return dse__cfg_err_at(c, 1, 1, "missing table [workload] (its layers are what is "
+                               "explored)");
     int rc = dse__cfg_expect(c, w, DSE_TOML_TABLE, "[workload]");
     if (rc)
         return rc;
@@ -103,8 +104,8 @@ static char *s_beside(const char *job_file, const char *rel)
 
 /* [workload] onnx and onnx_ignore: imports the graph into *tree, the TOML
  * of its layers (see core/network.h). */
-static int s_onnx(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, dse_toml_value_t **tree,
-                  dse_network_t **netp)
+static int s_onnx(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w,
+                  dse_toml_value_t **tree, dse_network_t **netp)
 {
     const dse_hwmodel_t *m = job->model;
     const dse_toml_value_t *v = dse__cfg_get(w, "onnx", NULL);
@@ -172,6 +173,12 @@ static int s_onnx(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *w, 
     return 0;
 }
 
+/* The name of the imported layer j (the importer writes one to each). */
+static const char *s_layer_name(const dse_toml_value_t *layers, size_t j)
+{
+    return dse_toml_string(dse__cfg_get(dse_toml_array_get(layers, j), "name", NULL), NULL);
+}
+
 /* The job's same-name [[workload.layer]] tables over imported layers: each
  * names an imported layer and holds only its space and model keys. */
 static int s_overrides(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_toml_value_t *user,
@@ -193,19 +200,17 @@ static int s_overrides(dse__cfg_ctx_t *c, const dse_job_t *job, const dse_toml_v
             return rc;
         int found = 0;
         for (size_t j = 0; j < n && !found; j++)
-            found = strcmp(dse_toml_string(dse__cfg_get(dse_toml_array_get(layers, j), "name", NULL),
-                                           NULL), name) == 0;
+            found = strcmp(s_layer_name(layers, j), name) == 0;
         if (!found) {
             const char *cand[256];
             size_t nc = 0;
             for (size_t j = 0; j < n && nc < 256; j++)
-                cand[nc++] = dse_toml_string(dse__cfg_get(dse_toml_array_get(layers, j), "name", NULL),
-                                             NULL);
+                cand[nc++] = s_layer_name(layers, j);
             char hint[128];
             dse__cfg_hint(hint, sizeof hint, name, cand, nc);
-            return CFG_ERR_VAL(c, dse__cfg_get(ut, "name", NULL), "no imported layer is named '%s' (a "
-                               "[[workload.layer]] beside onnx adds to the imported layer of "
-                               "its name; `dse-run --import` lists them)%s", name, hint);
+            return CFG_ERR_VAL(c, dse__cfg_get(ut, "name", NULL), "no imported layer is named "
+                               "'%s' (a [[workload.layer]] beside onnx adds to the imported "
+                               "layer of its name; `dse-run --import` lists them)%s", name, hint);
         }
         for (size_t k = 0; k < dse_toml_table_size(ut); k++) {
             const char *key = dse_toml_table_key(ut, k);
