@@ -969,8 +969,13 @@ int main(int argc, char **argv)
         .n_verified = res.n_verified,
         .verified = res.verified,
     };
-    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
-                          ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
+    dse_strbuf_t warnings = DSE_STRBUF_INIT;
+    int orc = dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
+                                ej->job->dump_all ? res.all : NULL, &st, &warnings, &err);
+    for (char *w = warnings.buf, *nl; w && (nl = strchr(w, '\n')); w = nl + 1)
+        fprintf(stderr, "dse-run: %.*s\n", (int)(nl - w), w);
+    dse_strbuf_release(&warnings);
+    if (orc != 0) {
         dse_error_print(&err, stderr);
         if (made_output) /* made for the state only: nothing of this run is left */
             rmdir(ej->job->output);
