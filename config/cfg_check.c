@@ -226,7 +226,6 @@ int dse__cfg_decl_value(dse__cfg_ctx_t *c, const dse_key_decl_t *d, const dse_to
     return 0;
 }
 
-/* Unknown-key check for a table whose keys are fixed names plus model decls. */
 /* As dse__cfg_check_keys, for a table of fixed keys plus a model's declared keys:
  * an unknown key gets the closest name and the list of the model's keys. */
 int dse__cfg_check_keys_decl(dse__cfg_ctx_t *c, const dse_toml_value_t *t, const char *where,
