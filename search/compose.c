@@ -653,6 +653,183 @@ static int s_bound_beaten(const dse_compose_spec_t *spec, const s_opts_t *opt, c
     return s_beaten(opt, lbv, tolv, hint);
 }
 
+/* Parents that a slower parent replaces. With a MAX steering column c,
+ * a candidate (p, r) whose row is at least as slow as a parent p' (r_c >=
+ * p'_c) has the same c as (p', r) when p_c <= r_c as well; so when p' is
+ * <= p on every other steering value (and joins the same rows: same
+ * class), (p', r) is <= (p, r) on every steering value. killer[p] is such
+ * a p', as fast as found, and kill_c[p] its c (inf: none); the DP tries
+ * (p, r) with r_c >= kill_c[p] only when the exact vectors of (p', r) and
+ * (p, r) do not show that (p', r) beats it (<= everywhere and < somewhere,
+ * or equal and generated first). The parents come from a Pareto filter,
+ * so such a p' is slower than p, and only rows slower than p lose
+ * candidates: the mirror of the rows' death (s_menu).
+ *
+ * Found with a static k-d tree over the other steering values of the
+ * parents, each node with the least corner of its parents and their least
+ * c: a branch and bound, the child of lesser c first, that skips the nodes
+ * whose corner is not <= the parent or whose least c is no better than
+ * the killer found so far. The fastest killer is not needed (any one is
+ * exact), so a search stops after KILL_VISITS nodes with what it has. */
+#define KILL_LEAF 8
+#define KILL_VISITS 48
+
+typedef struct {
+    size_t n, d;
+    const double *steer; /* the parents' steering values (n * ns) */
+    size_t ns, jmax;
+    double *pt;          /* n * d other values, by parent */
+    size_t *tree;        /* parents in tree order */
+    double *lo;          /* per node: the least corner of its parents */
+    double *cmin;        /* per node: their least c */
+    const int64_t *cls;  /* parents' classes (NULL: one class) */
+} s_killtree_t;
+
+static void s_kt_build(s_killtree_t *t, size_t node, size_t a, size_t b)
+{
+    const size_t d = t->d;
+    double *lo = t->lo + node * d;
+    double hi[64];
+    double cm = INFINITY;
+    for (size_t j = 0; j < d; j++) {
+        hi[j] = -INFINITY;
+        lo[j] = INFINITY;
+    }
+    for (size_t i = a; i < b; i++) {
+        const double *p = t->pt + t->tree[i] * d;
+        for (size_t j = 0; j < d; j++) {
+            hi[j] = p[j] > hi[j] ? p[j] : hi[j];
+            lo[j] = p[j] < lo[j] ? p[j] : lo[j];
+        }
+        double c = t->steer[t->tree[i] * t->ns + t->jmax];
+        cm = c < cm ? c : cm;
+    }
+    t->cmin[node] = cm;
+    if (b - a <= KILL_LEAF)
+        return;
+    size_t js = 0;
+    double best = -1;
+    for (size_t j = 0; j < d; j++)
+        if (!(hi[j] - lo[j] <= best)) {
+            best = hi[j] - lo[j];
+            js = j;
+        }
+    /* median split on js (a quickselect on tree[a .. b)) */
+    size_t m = a + (b - a) / 2, lo_i = a, hi_i = b;
+    size_t *x = t->tree;
+    while (hi_i - lo_i > 1) {
+        double piv = t->pt[x[lo_i + (hi_i - lo_i) / 2] * d + js];
+        size_t i = lo_i, lt = lo_i, gt = hi_i;
+        while (i < gt) {
+            double v = t->pt[x[i] * d + js];
+            if (v < piv) {
+                size_t s = x[i];
+                x[i++] = x[lt];
+                x[lt++] = s;
+            } else if (v > piv) {
+                size_t s = x[i];
+                x[i] = x[--gt];
+                x[gt] = s;
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            hi_i = lt;
+        else if (m >= gt)
+            lo_i = gt;
+        else
+            break;
+    }
+    s_kt_build(t, 2 * node, a, m);
+    s_kt_build(t, 2 * node + 1, m, b);
+}
+
+/* A parent of least c other than p, of p's class, that is <= q on every
+ * other value, below node [a, b): into *best, *bc (within *visits). */
+static void s_kt_find(const s_killtree_t *t, size_t node, size_t a, size_t b, size_t p,
+                      const double *q, size_t *best, double *bc, unsigned *visits)
+{
+    const size_t d = t->d;
+    if (t->cmin[node] >= *bc || *visits == 0)
+        return;
+    --*visits;
+    const double *lo = t->lo + node * d;
+    for (size_t j = 0; j < d; j++)
+        if (lo[j] > q[j])
+            return;
+    if (b - a <= KILL_LEAF) {
+        for (size_t i = a; i < b; i++) {
+            size_t k = t->tree[i];
+            double c = t->steer[k * t->ns + t->jmax];
+            if (k == p || !(c < *bc) || (t->cls && t->cls[k] != t->cls[p]))
+                continue;
+            const double *v = t->pt + k * d;
+            size_t j = 0;
+            while (j < d && v[j] <= q[j])
+                j++;
+            if (j == d) {
+                *best = k;
+                *bc = c;
+            }
+        }
+        return;
+    }
+    size_t m = a + (b - a) / 2;
+    if (t->cmin[2 * node + 1] < t->cmin[2 * node]) {
+        s_kt_find(t, 2 * node + 1, m, b, p, q, best, bc, visits);
+        s_kt_find(t, 2 * node, a, m, p, q, best, bc, visits);
+    } else {
+        s_kt_find(t, 2 * node, a, m, p, q, best, bc, visits);
+        s_kt_find(t, 2 * node + 1, m, b, p, q, best, bc, visits);
+    }
+}
+
+/* killer[p] and kill_c[p] for the n parents (steering values steer, n *
+ * ns; MAX column jmax; classes cls or NULL). */
+static void s_killers(const double *steer, size_t n, size_t ns, size_t jmax, const int64_t *cls,
+                      size_t *killer, double *kill_c)
+{
+    for (size_t p = 0; p < n; p++) {
+        killer[p] = (size_t)-1;
+        kill_c[p] = INFINITY;
+    }
+    const size_t d = ns - 1;
+    if (n < 2 || d == 0 || d > 64)
+        return;
+    s_killtree_t t = {.n = n, .d = d, .steer = steer, .ns = ns, .jmax = jmax, .cls = cls};
+    size_t depth = 0;
+    while ((n >> depth) > KILL_LEAF)
+        depth++;
+    size_t n_nodes = (size_t)2 << (depth + 1);
+    t.pt = dse_xmalloc(n * d * sizeof *t.pt);
+    t.tree = dse_xmalloc(n * sizeof *t.tree);
+    t.lo = dse_xmalloc(n_nodes * d * sizeof *t.lo);
+    t.cmin = dse_xmalloc(n_nodes * sizeof *t.cmin);
+    for (size_t p = 0; p < n; p++) {
+        double *v = t.pt + p * d;
+        for (size_t i = 0, k = 0; i < ns; i++)
+            if (i != jmax)
+                v[k++] = steer[p * ns + i];
+        t.tree[p] = p;
+    }
+    s_kt_build(&t, 1, 0, n);
+    for (size_t p = 0; p < n; p++) {
+        size_t best = (size_t)-1;
+        double bc = INFINITY;
+        unsigned visits = KILL_VISITS;
+        s_kt_find(&t, 1, 0, n, p, t.pt + p * d, &best, &bc, &visits);
+        if (best != (size_t)-1) {
+            killer[p] = best;
+            kill_c[p] = bc;
+        }
+    }
+    free(t.pt);
+    free(t.tree);
+    free(t.lo);
+    free(t.cmin);
+}
+
 static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
                 dse_error_t *err)
 {
@@ -724,6 +901,22 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         if (spec->net_agg[st.col[i]] == DSE_AGG_MAX && st.sign[i] > 0)
             jmax = i;
     dse_netfront_t *res = NULL;
+    /* the metrics that steer, are budgeted or bounded */
+    size_t *need = dse_xmalloc((N ? N : 1) * sizeof *need), n_need = 0;
+    for (size_t j = 0; j < N; j++) {
+        int used = 0;
+        for (size_t i = 0; i < ns; i++)
+            used |= st.col[i] == (int)j;
+        for (size_t o = 0; o < spec->n_obj; o++)
+            used |= spec->obj[o] == (int)j;
+        for (size_t c = 0; c < spec->n_cons; c++)
+            used |= spec->cons_metric[c] == (int)j;
+        if (used)
+            need[n_need++] = j;
+    }
+    size_t *killer = NULL, killer_cap = 0;
+    double *kill_c = NULL;
+    size_t kill_c_cap = 0;
 
     /* A pass that goes on from where pass 1 stopped: its partials are what
      * this pass would have kept after that layer, less those that the
@@ -770,6 +963,14 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         /* Sweep 0 builds the menus and counts the candidates the layer
          * will try; a layer beyond the work limit is refused before it
          * starts. Sweep 1 generates them. */
+        /* parents that a slower one replaces */
+        const int use_kill = l && jmax < ns;
+        if (use_kill) {
+            killer = dse_xgrow(killer, sizeof *killer, cur.n + 1, &killer_cap);
+            kill_c = dse_xgrow(kill_c, sizeof *kill_c, cur.n + 1, &kill_c_cap);
+            s_killers(cur.steer, cur.n, ns, jmax, has_pc ? cur.cls : NULL, killer, kill_c);
+        }
+        const int csrc = jmax < ns ? spec->net_source[st.col[jmax]] : 0;
         uint64_t work = 0;
         for (int sweep = 0; sweep < 2; sweep++) {
         size_t menu = 0;
@@ -797,9 +998,11 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                 }
             }
             const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
+            const double kc = use_kill ? kill_c[p] : INFINITY;
             if (sweep == 0) {
                 for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++)
-                    work += pj < menu_death[q];
+                    work += pj < menu_death[q] &&
+                            !(dse_front_row(f, menu_rows[q])[csrc] >= kc);
                 continue;
             }
             for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
@@ -807,9 +1010,35 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                     continue;
                 size_t r = menu_rows[q];
                 const double *row = dse_front_row(f, r);
-                for (size_t j = 0; j < N; j++) {
+                /* the metrics the tests below read (all of them at the
+                 * last layer: s_finish); survivors get theirs again */
+                const size_t nu = last ? N : n_need;
+                for (size_t u = 0; u < nu; u++) {
+                    const size_t j = last ? u : need[u];
                     double v = row[spec->net_source[j]];
                     tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
+                }
+                if (row[csrc] >= kc) {
+                    /* (killer[p], r) beats (p, r): skip it */
+                    const size_t k = killer[p];
+                    const double *km = cur.agg + k * N;
+                    int le = 1, lt = 0;
+                    for (size_t i = 0; i < ns && le; i++) {
+                        const int j = st.col[i];
+                        double a = st.sign[i] *
+                                   dse_agg_combine(spec->net_agg[j], km[j],
+                                                   row[spec->net_source[j]]);
+                        double b = st.sign[i] * tmp[j];
+                        if (opt->box && opt->box[i] > 0) {
+                            /* the filter compares boxes */
+                            a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
+                            b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+                        }
+                        le = a <= b;
+                        lt |= a < b;
+                    }
+                    if (le && (lt || k < p))
+                        continue;
                 }
                 if (last) {
                     memcpy(fin, tmp, N * sizeof *fin);
@@ -987,6 +1216,9 @@ out:
     free(pts);
     free(lbv);
     free(tolv);
+    free(killer);
+    free(kill_c);
+    free(need);
     s_store_free(&cur);
     s_store_free(&next);
     dse_front_destroy(&cand);
