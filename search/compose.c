@@ -433,6 +433,76 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
     return n;
 }
 
+/* The comparisons one candidate costs in the dominance filter among
+ * `partials` kept ones (see s_dp). */
+static uint64_t s_cmp_per(size_t ns, double partials)
+{
+    if (ns <= 4)
+        return 3;
+    uint64_t c = (uint64_t)ceil((double)(ns - 3) * sqrt(partials) / 4);
+    return c > 8 ? c : 8;
+}
+
+/* The forecast of the layers still to come, from the layers composed so
+ * far. On the layers with more than one row, the partial fronts grow by
+ * a factor that shrinks from layer to layer as the front fills up (CNV
+ * w2a2, 3 objectives: 7.1, 5.4, 3.4, 3.9, 2.7, 1.3, 1.5, 1.0; 5
+ * objectives: 9.2, 6.3, 4.4, 5.2, 3.9): the log of the growth is taken to
+ * shrink by the ratio of the last two (at most 1; FORECAST_DECAY after
+ * the first). A parent makes about as many candidates as on the last such
+ * layer (a, at most the layer's rows), and a layer cannot grow the front
+ * by more than that. Returns the comparisons the remaining layers would
+ * cost (the measure of the work limit), the partial networks after the
+ * last layer (*final) and the next growth (*g_next). A forecast is
+ * rough: the DP refuses on one only beyond the limit by a margin. */
+#define FORECAST_DECAY 0.7
+
+typedef struct {
+    size_t n;        /* layers with more than one row composed so far */
+    size_t n_g;      /* growths seen (from the second such layer on) */
+    double lg_prev, lg_last; /* the last two logs of the growth */
+    double a_last;   /* candidates per parent on the last such layer */
+} s_growth_t;
+
+static double s_forecast(const dse_compose_spec_t *spec, const s_growth_t *gr, size_t ns,
+                         size_t l, double partials, double *final, double *g_next)
+{
+    double rho = FORECAST_DECAY;
+    if (gr->n_g >= 2 && gr->lg_prev > 0) {
+        rho = gr->lg_last / gr->lg_prev;
+        rho = rho < 0 ? 0 : rho > 1 ? 1 : rho;
+    }
+    double work = 0, p = partials, lg = gr->lg_last;
+    *g_next = 0;
+    for (size_t j = l + 1; j < spec->n_layers; j++) {
+        double rows = (double)dse_front_size(spec->layers[j]);
+        double a = rows <= 1 ? rows : (gr->a_last < rows ? gr->a_last : rows);
+        work += p * a * (double)s_cmp_per(ns, p);
+        if (rows <= 1)
+            continue;
+        lg *= rho;
+        double g = exp(lg) < a ? exp(lg) : a;
+        if (*g_next == 0)
+            *g_next = g;
+        p *= g > 1 ? g : 1;
+    }
+    *final = p;
+    return work;
+}
+
+/* Refuse on a forecast beyond this many times the limit. */
+#define COMPOSE_FORECAST_MARGIN 2.0
+
+/* Menu entries by death, latest first, then in menu order. */
+static int s_cmp_death(const void *pa, const void *pb, void *arg)
+{
+    const double *death = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (death[a] != death[b])
+        return death[a] > death[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
 /* Partials kept after a layer beyond which the exact composition restarts
  * with bounds from known networks; the boxes of the quick pass that finds
  * them (ratio 1 + delta per layer). */
@@ -893,8 +963,14 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     size_t vals_cap = 0;
     int64_t *grp = NULL;
     size_t grp_cap = 0;
-    double *menu_death = NULL;
-    size_t menu_death_cap = 0;
+    double *menu_death = NULL, *menu_rc = NULL;
+    size_t menu_death_cap = 0, menu_rc_cap = 0;
+    /* per menu, its entries by death, latest first: a parent reads the
+     * prefix it may join instead of the whole menu; bits marks them, to
+     * generate in menu order */
+    size_t *menu_byd = NULL, menu_byd_cap = 0;
+    uint64_t *bits = NULL;
+    size_t bits_cap = 0;
     /* the MAX steering column that absorbs row values (ns: none) */
     size_t jmax = ns;
     for (size_t i = 0; i < ns && jmax == ns; i++)
@@ -914,6 +990,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         if (used)
             need[n_need++] = j;
     }
+    s_growth_t gr = {0};
     size_t *killer = NULL, killer_cap = 0;
     double *kill_c = NULL;
     size_t kill_c_cap = 0;
@@ -971,6 +1048,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             s_killers(cur.steer, cur.n, ns, jmax, has_pc ? cur.cls : NULL, killer, kill_c);
         }
         const int csrc = jmax < ns ? spec->net_source[st.col[jmax]] : 0;
+        bits = dse_xgrow(bits, sizeof *bits, nrows / 64 + 2, &bits_cap);
+        memset(bits, 0, (nrows / 64 + 2) * sizeof *bits);
         uint64_t work = 0;
         for (int sweep = 0; sweep < 2; sweep++) {
         size_t menu = 0;
@@ -989,25 +1068,46 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                                            menu_rows_n + nrows + 1, &menu_death_cap);
                     menu_cls[n_menus] = pc;
                     menu_off[n_menus] = menu_rows_n;
+                    const size_t off = menu_rows_n;
                     menu_rows_n += s_menu(spec, &st, f, ly[l].ord, has_pc, pc,
                                           grouped ? grp : NULL, l ? jmax : ns,
                                           menu_rows + menu_rows_n, menu_death + menu_rows_n,
                                           vals);
                     menu_off[n_menus + 1] = menu_rows_n;
+                    menu_rc = dse_xgrow(menu_rc, sizeof *menu_rc, menu_rows_n + 1, &menu_rc_cap);
+                    menu_byd = dse_xgrow(menu_byd, sizeof *menu_byd, menu_rows_n + 1,
+                                         &menu_byd_cap);
+                    for (size_t q = off; q < menu_rows_n; q++) {
+                        menu_rc[q] = jmax < ns ? dse_front_row(f, menu_rows[q])[csrc] : 0;
+                        menu_byd[q] = q;
+                    }
+                    qsort_r(menu_byd + off, menu_rows_n - off, sizeof *menu_byd, s_cmp_death,
+                            menu_death);
                     n_menus++;
                 }
             }
             const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
             const double kc = use_kill ? kill_c[p] : INFINITY;
+            /* the entries p joins: not dead for p (death > pj) and not
+             * left to p's killer (rc < kc) */
+            const size_t m0 = menu_off[menu], m1 = menu_off[menu + 1];
+            const size_t nw = (m1 - m0 + 63) / 64;
+            size_t nsel = 0;
+            for (size_t i = m0; i < m1 && pj < menu_death[menu_byd[i]]; i++) {
+                const size_t q = menu_byd[i];
+                if (!(menu_rc[q] >= kc)) {
+                    bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
+                    nsel++;
+                }
+            }
             if (sweep == 0) {
-                for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++)
-                    work += pj < menu_death[q] &&
-                            !(dse_front_row(f, menu_rows[q])[csrc] >= kc);
+                work += nsel;
+                memset(bits, 0, nw * sizeof *bits);
                 continue;
             }
-            for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
-                if (pj >= menu_death[q])
-                    continue;
+            for (size_t w = 0; w < nw; w++)
+            for (uint64_t bw = bits[w]; bw; bw &= bw - 1) {
+                const size_t q = m0 + 64 * w + (size_t)__builtin_ctzll(bw);
                 size_t r = menu_rows[q];
                 const double *row = dse_front_row(f, r);
                 /* the metrics the tests below read (all of them at the
@@ -1093,6 +1193,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                     next_filter = 4 * m > next_filter ? 4 * m : next_filter;
                 }
             }
+            memset(bits, 0, nw * sizeof *bits);
         }
         /* The dominance filter compares a candidate with about log m kept
          * ones up to 4 steering values; beyond, its k-d tree query visits
@@ -1102,11 +1203,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
          * values (1.5, 2.8 and 4.1 us a candidate with 5,582, 24,695 and
          * 129,416 partials; a comparison is about 30 ns), about
          * (ns - 3) sqrt(partials) / 4, rounded up. */
-        uint64_t cmp_per = 3;
-        if (ns > 4) {
-            cmp_per = (uint64_t)ceil((double)(ns - 3) * sqrt((double)nparts) / 4);
-            cmp_per = cmp_per > 8 ? cmp_per : 8;
-        }
+        const uint64_t cmp_per = s_cmp_per(ns, (double)nparts);
         if (sweep == 0 && opt->max_work &&
             (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
             ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
@@ -1168,6 +1265,34 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             ret = 1;
             goto out;
         }
+        if (nrows > 1) {
+            /* the growth of the partial fronts, for the forecast */
+            if (gr.n) {
+                double g = (double)next.n / (double)(nparts ? nparts : 1);
+                gr.lg_prev = gr.lg_last;
+                gr.lg_last = g > 1 ? log(g) : 0;
+                gr.n_g++;
+            }
+            gr.a_last = (double)work / (double)(nparts ? nparts : 1);
+            gr.n++;
+        }
+        if (!last && opt->max_work && !opt->soft_front && opt->pass != 2 && gr.n_g) {
+            double final = 0, g = 1;
+            double rest_work = s_forecast(spec, &gr, ns, l, (double)next.n, &final, &g);
+            if ((double)*opt->work + rest_work >
+                COMPOSE_FORECAST_MARGIN * (double)opt->max_work) {
+                ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                                    "compose: after layer %zu of %zu the partial fronts hold "
+                                    "%zu networks and would grow about %.1fx on the next layer "
+                                    "with more than one row: the remaining layers would cost about %.2g "
+                                    "comparisons in the dominance filter (%zu steering "
+                                    "values: objectives and budgets) and end near %.2g "
+                                    "partial networks, beyond the limit of %.2g",
+                                    l + 1, L, next.n, g, rest_work, ns, final,
+                                    (double)opt->max_work);
+                goto out;
+            }
+        }
         if (spec->progress)
             spec->progress(spec->progress_arg, opt->pass, l, L, next.n);
         s_store_t t = cur;
@@ -1204,6 +1329,9 @@ stopped:
 out:
     free(perm);
     free(menu_death);
+    free(menu_rc);
+    free(menu_byd);
+    free(bits);
     free(grp);
     free(menu_cls);
     free(menu_off);
