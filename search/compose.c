@@ -1088,22 +1088,19 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             }
             const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
             const double kc = use_kill ? kill_c[p] : INFINITY;
-            /* the entries p joins: not dead for p (death > pj) and not
-             * left to p's killer (rc < kc) */
+            /* the entries p joins: those not dead for p (death > pj);
+             * the estimate leaves out those p's killer takes (rc >= kc,
+             * checked exactly below) */
             const size_t m0 = menu_off[menu], m1 = menu_off[menu + 1];
             const size_t nw = (m1 - m0 + 63) / 64;
-            size_t nsel = 0;
+            if (sweep == 0) {
+                for (size_t i = m0; i < m1 && pj < menu_death[menu_byd[i]]; i++)
+                    work += !(menu_rc[menu_byd[i]] >= kc);
+                continue;
+            }
             for (size_t i = m0; i < m1 && pj < menu_death[menu_byd[i]]; i++) {
                 const size_t q = menu_byd[i];
-                if (!(menu_rc[q] >= kc)) {
-                    bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
-                    nsel++;
-                }
-            }
-            if (sweep == 0) {
-                work += nsel;
-                memset(bits, 0, nw * sizeof *bits);
-                continue;
+                bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
             }
             for (size_t w = 0; w < nw; w++)
             for (uint64_t bw = bits[w]; bw; bw &= bw - 1) {
