@@ -510,6 +510,7 @@ static int s_cmp_death(const void *pa, const void *pb, void *arg)
 #define COMPOSE_PRE_DELTA 0.02
 
 typedef struct s_inc s_inc_t;
+typedef struct s_ws s_ws_t;
 
 /* Options of one pass of the dynamic program. */
 typedef struct {
@@ -530,6 +531,7 @@ typedef struct {
      * beat) at the next layer */
     s_store_t *handoff;
     size_t *handoff_layer;
+    s_ws_t *ws; /* memory the passes share */
 } s_opts_t;
 
 /* The known networks in a static k-d tree: median splits on the widest
@@ -753,6 +755,7 @@ typedef struct {
     double *lo;          /* per node: the least corner of its parents */
     double *cmin;        /* per node: their least c */
     const int64_t *cls;  /* parents' classes (NULL: one class) */
+    size_t cap_pt, cap_tree, cap_lo, cap_cmin; /* (kept from layer to layer) */
 } s_killtree_t;
 
 static void s_kt_build(s_killtree_t *t, size_t node, size_t a, size_t b)
@@ -857,8 +860,8 @@ static void s_kt_find(const s_killtree_t *t, size_t node, size_t a, size_t b, si
 
 /* killer[p] and kill_c[p] for the n parents (steering values steer, n *
  * ns; MAX column jmax; classes cls or NULL). */
-static void s_killers(const double *steer, size_t n, size_t ns, size_t jmax, const int64_t *cls,
-                      size_t *killer, double *kill_c)
+static void s_killers(s_killtree_t *tp, const double *steer, size_t n, size_t ns, size_t jmax,
+                      const int64_t *cls, size_t *killer, double *kill_c)
 {
     for (size_t p = 0; p < n; p++) {
         killer[p] = (size_t)-1;
@@ -867,37 +870,67 @@ static void s_killers(const double *steer, size_t n, size_t ns, size_t jmax, con
     const size_t d = ns - 1;
     if (n < 2 || d == 0 || d > 64)
         return;
-    s_killtree_t t = {.n = n, .d = d, .steer = steer, .ns = ns, .jmax = jmax, .cls = cls};
+    s_killtree_t *t = tp;
+    t->n = n;
+    t->d = d;
+    t->steer = steer;
+    t->ns = ns;
+    t->jmax = jmax;
+    t->cls = cls;
     size_t depth = 0;
     while ((n >> depth) > KILL_LEAF)
         depth++;
     size_t n_nodes = (size_t)2 << (depth + 1);
-    t.pt = dse_xmalloc(n * d * sizeof *t.pt);
-    t.tree = dse_xmalloc(n * sizeof *t.tree);
-    t.lo = dse_xmalloc(n_nodes * d * sizeof *t.lo);
-    t.cmin = dse_xmalloc(n_nodes * sizeof *t.cmin);
+    t->pt = dse_xgrow(t->pt, sizeof *t->pt, n * d, &t->cap_pt);
+    t->tree = dse_xgrow(t->tree, sizeof *t->tree, n, &t->cap_tree);
+    t->lo = dse_xgrow(t->lo, sizeof *t->lo, n_nodes * d, &t->cap_lo);
+    t->cmin = dse_xgrow(t->cmin, sizeof *t->cmin, n_nodes, &t->cap_cmin);
     for (size_t p = 0; p < n; p++) {
-        double *v = t.pt + p * d;
+        double *v = t->pt + p * d;
         for (size_t i = 0, k = 0; i < ns; i++)
             if (i != jmax)
                 v[k++] = steer[p * ns + i];
-        t.tree[p] = p;
+        t->tree[p] = p;
     }
-    s_kt_build(&t, 1, 0, n);
+    s_kt_build(t, 1, 0, n);
     for (size_t p = 0; p < n; p++) {
         size_t best = (size_t)-1;
         double bc = INFINITY;
         unsigned visits = KILL_VISITS;
-        s_kt_find(&t, 1, 0, n, p, t.pt + p * d, &best, &bc, &visits);
+        s_kt_find(t, 1, 0, n, p, t->pt + p * d, &best, &bc, &visits);
         if (best != (size_t)-1) {
             killer[p] = best;
             kill_c[p] = bc;
         }
     }
-    free(t.pt);
-    free(t.tree);
-    free(t.lo);
-    free(t.cmin);
+}
+
+/* Memory the passes share: the partial networks, the candidates and the
+ * killers' tree keep their capacity from one pass to the next instead of
+ * faulting in fresh pages each time. */
+struct s_ws {
+    s_store_t a, b;
+    dse_front_t *cand;
+    s_killtree_t kt;
+};
+
+static void s_ws_init(s_ws_t *ws, size_t N, size_t L, size_t ns)
+{
+    memset(ws, 0, sizeof *ws);
+    s_store_init(&ws->a, N, L, ns);
+    s_store_init(&ws->b, N, L, ns);
+}
+
+static void s_ws_free(s_ws_t *ws)
+{
+    s_store_free(&ws->a);
+    s_store_free(&ws->b);
+    dse_front_destroy(&ws->cand);
+    free(ws->kt.pt);
+    free(ws->kt.tree);
+    free(ws->kt.lo);
+    free(ws->kt.cmin);
+    memset(ws, 0, sizeof *ws);
 }
 
 static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
@@ -941,10 +974,12 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         fcols[i] = (int)i;
 
     s_store_t cur, next;
-    s_store_init(&cur, N, L, ns);
-    s_store_init(&next, N, L, ns);
+    cur = opt->ws->a;
+    next = opt->ws->b;
+    cur.n = next.n = 0;
     /* candidate rows: steering values, parent slot, layer row */
-    dse_front_t *cand = dse_front_new(ns + 2, ns, fcols);
+    dse_front_t *cand = opt->ws->cand ? opt->ws->cand : dse_front_new(ns + 2, ns, fcols);
+    opt->ws->cand = NULL;
     double *crow = dse_xmalloc((ns + 2) * sizeof *crow);
     double *tmp = dse_xmalloc((N ? N : 1) * sizeof *tmp);
     double *fin = dse_xmalloc((N ? N : 1) * sizeof *fin);
@@ -1045,7 +1080,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         if (use_kill) {
             killer = dse_xgrow(killer, sizeof *killer, cur.n + 1, &killer_cap);
             kill_c = dse_xgrow(kill_c, sizeof *kill_c, cur.n + 1, &kill_c_cap);
-            s_killers(cur.steer, cur.n, ns, jmax, has_pc ? cur.cls : NULL, killer, kill_c);
+            s_killers(&opt->ws->kt, cur.steer, cur.n, ns, jmax, has_pc ? cur.cls : NULL,
+                      killer, kill_c);
         }
         const int csrc = jmax < ns ? spec->net_source[st.col[jmax]] : 0;
         bits = dse_xgrow(bits, sizeof *bits, nrows / 64 + 2, &bits_cap);
@@ -1344,9 +1380,13 @@ out:
     free(killer);
     free(kill_c);
     free(need);
-    s_store_free(&cur);
-    s_store_free(&next);
-    dse_front_destroy(&cand);
+    /* (a store handed off in exchange for an empty one gets its shape) */
+    if (!next.N)
+        s_store_init(&next, N, L, ns);
+    opt->ws->a = cur;
+    opt->ws->b = next;
+    dse_front_clear(cand);
+    opt->ws->cand = cand;
     free(crow);
     free(fcols);
     s_steer_free(&st);
@@ -1408,7 +1448,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     s_store_t handoff;
     size_t handoff_layer = 0;
     memset(&handoff, 0, sizeof handoff);
+    s_ws_t ws;
+    s_ws_init(&ws, spec->n_net, L, st.n);
     s_opts_t opt = {.max_front = spec->max_front,
+                    .ws = &ws,
                     .max_work = spec->max_work ? spec->max_work : DSE_COMPOSE_MAX_WORK,
                     .work = &work,
                     .pass = 1};
@@ -1453,6 +1496,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         opt.handoff = &handoff;
         opt.handoff_layer = &handoff_layer;
         s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front,
+                        .ws = &ws,
                         .max_work = opt.max_work / 4,
                         .work = &work,
                         .pass = 2};
@@ -1488,6 +1532,7 @@ done:
     }
     s_inc_destroy(&known);
     s_store_free(&handoff);
+    s_ws_free(&ws);
     free(box);
     s_steer_free(&st);
     return ret;
