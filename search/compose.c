@@ -261,6 +261,20 @@ static void s_store_free(s_store_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Room for cap partials (one reallocation instead of a doubling chain). */
+static void s_store_reserve(s_store_t *s, size_t cap)
+{
+    if (cap <= s->cap)
+        return;
+    s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
+    s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
+    s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
+    s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
+    s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
+    s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
+    s->cap = cap;
+}
+
 static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, const size_t *pos,
                           const uint64_t *pts, size_t depth, int64_t cls, uint64_t gen)
 {
@@ -1266,6 +1280,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         s_cand_order_t ord = {cand, ns};
         qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
         next.n = 0;
+        s_store_reserve(&next, m);
         for (size_t i = 0; i < m; i++) {
             const double *cr = dse_front_row(cand, perm[i]);
             size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
