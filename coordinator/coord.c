@@ -210,6 +210,9 @@ struct dse_coord {
     uint64_t peer_seed;
     s_worker_t *seen_head, *seen_tail; /* by last message, oldest first */
     s_worker_t *hungry_head[2], *hungry_tail[2];
+    double drained_at; /* when the loop last found no message waiting */
+    char first_host[DSE_WIRE_MAX_HOST + 1]; /* the first worker's host */
+    int multi_host;                          /* a worker has come from another */
     uint64_t next_worker_uid;
     s_job_t **jobs;
     size_t n_jobs, cap_jobs;
@@ -368,6 +371,23 @@ static void s_worker_sync(dse_coord_t *c, s_worker_t *w)
     else
         c->hungry_head[want] = w;
     c->hungry_tail[want] = w;
+}
+
+/* Moves a worker in a hungry list to that list's end. */
+static void s_hungry_rotate(dse_coord_t *c, s_worker_t *w)
+{
+    int l = w->hlist;
+    if (l < 0 || !w->hnext)
+        return;
+    if (w->hprev)
+        w->hprev->hnext = w->hnext;
+    else
+        c->hungry_head[l] = w->hnext;
+    w->hnext->hprev = w->hprev;
+    w->hnext = NULL;
+    w->hprev = c->hungry_tail[l];
+    c->hungry_tail[l]->hnext = w;
+    c->hungry_tail[l] = w;
 }
 
 static int s_worker_can(const s_worker_t *w, const char *model)
@@ -1340,6 +1360,22 @@ static uint32_t s_reissue_top(s_job_t *j)
     return S_NIL;
 }
 
+/* Whether a copy on worker w can finish before the lease's own holder: on
+ * another host it can; on the holder's own host only when the holder has
+ * fallen silent (stopped, or its socket thread stuck), since a live holder
+ * there runs at the speed the copy would, having started earlier, and a
+ * copy would only take cores from it (local workers beyond the cores). */
+static int s_holder_silent(const dse_coord_t *c, const s_worker_t *holder, double now)
+{
+    return !holder || now - holder->last_seen >= 1.5 * c->o.heartbeat_s;
+}
+
+static int s_copy_helps(const dse_coord_t *c, const s_worker_t *holder, const s_worker_t *w,
+                        double now)
+{
+    return s_holder_silent(c, holder, now) || strcmp(holder->host, w->host) != 0;
+}
+
 /* Whether job j may give an end-phase copy to some worker now. */
 static int s_reissue_ready(const dse_coord_t *c, s_job_t *j, double now)
 {
@@ -1348,11 +1384,15 @@ static int s_reissue_ready(const dse_coord_t *c, s_job_t *j, double now)
     if (s_job_has_pending(j) || j->ej->job->evaluator)
         return 0;
     uint32_t i = s_reissue_top(j);
-    return i != S_NIL && now - j->lp[i].issued >= c->o.unit_seconds;
+    /* with every worker on one host, only a silent holder's unit is worth
+     * a copy (s_copy_helps), and no idle worker need be visited for more */
+    return i != S_NIL && now - j->lp[i].issued >= c->o.unit_seconds &&
+           (c->multi_host || s_holder_silent(c, j->lp[i].w, now));
 }
 
 /* End phase: an idle worker takes a copy of the oldest outstanding unit it
- * does not hold already; whichever copy returns first counts. */
+ * does not hold already, where the copy can help; whichever copy returns
+ * first counts. */
 static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
 {
     s_job_t *best_job = NULL;
@@ -1363,6 +1403,8 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
             continue;
         uint32_t i = j->rheap[0];
         if (j->lp[i].w == w) /* an idle worker holds none; kept for safety */
+            continue;
+        if (!s_copy_helps(c, j->lp[i].w, w, now))
             continue;
         if (!best_job || j->lp[i].issued < best_job->lp[best].issued)
             best_job = j, best = i;
@@ -1414,10 +1456,14 @@ static void s_fill(dse_coord_t *c, s_worker_t *w, double now)
  * visited, and the pass stops as soon as there is nothing any of the rest
  * could get: no job with units waiting and (for idle workers) no unit to
  * copy. So a pass costs the workers it serves, not the workers there are. */
+/* Idle workers a scheduling pass visits in vain at most. */
+#define S_IDLE_MISSES 64
+
 static void s_schedule(dse_coord_t *c, double now)
 {
     if (c->n_jobs == 0)
         return;
+    int idle_misses = 0;
     for (int list = S_IDLE; list <= S_PARTIAL; list++) {
         s_worker_t *w = c->hungry_head[list];
         while (w) {
@@ -1430,7 +1476,16 @@ static void s_schedule(dse_coord_t *c, double now)
                       (list == S_IDLE && s_reissue_ready(c, c->jobs[k], now));
             if (!any)
                 break;
+            uint32_t before = w->outstanding;
             s_fill(c, w, now);
+            /* an idle worker that got nothing (no copy helps from its host,
+             * or its tags take no waiting job): a pass visits a bounded
+             * number of those, rotating them to the back for the next */
+            if (list == S_IDLE && w->outstanding == before) {
+                if (++idle_misses > S_IDLE_MISSES)
+                    break;
+                s_hungry_rotate(c, w);
+            }
             w = next;
         }
     }
@@ -1498,6 +1553,10 @@ static void s_on_ready(dse_coord_t *c, const dse_peer_t *p, dse_msg_ready_t *r, 
     w->uid = ++c->next_worker_uid;
     s_hash_insert(c, w);
     snprintf(w->host, sizeof w->host, "%s", r->host);
+    if (w->uid == 1)
+        snprintf(c->first_host, sizeof c->first_host, "%s", w->host);
+    else if (strcmp(c->first_host, w->host) != 0)
+        c->multi_host = 1;
     w->threads = r->threads ? r->threads : 1;
     /* about 2 units per thread is what a worker asks; more than 4 per
      * thread would only hoard units others could run */
@@ -2412,8 +2471,10 @@ static void s_timers(dse_coord_t *c, double now)
         for (size_t i = 0; i < c->n_workers; i++)
             s_send_worker(c, c->workers[i], &m);
     }
-    /* the workers silent longest come first */
-    while (c->seen_head && now - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
+    /* the workers silent longest come first; silent as of the last time
+     * the loop had read every message waiting for it, so that a worker
+     * whose heartbeats queue behind a backlog is not declared dead */
+    while (c->seen_head && c->drained_at - c->seen_head->last_seen > hb * c->o.heartbeat_misses)
         s_worker_drop(c, c->seen_head, "missed its heartbeats: declared dead", 1);
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
@@ -2597,10 +2658,13 @@ int dse_coord_run(dse_coord_t *c)
     int tick = (int)(c->o.heartbeat_s * 250);
     if (tick < 10)
         tick = 10;
+    c->drained_at = dse_now();
     while (!(c->o.stop && *c->o.stop)) {
         /* while a job is being prepared, look for it often */
         void *which = zpoller_wait(poller, c->n_pending ? 2 : tick);
         double now = dse_now();
+        if (!which && !zpoller_terminated(poller))
+            c->drained_at = now; /* nothing was waiting */
         /* drain what is ready, a bounded batch per socket */
         if (which) {
             for (int k = 0; k < 1000; k++) {
@@ -2613,8 +2677,10 @@ int dse_coord_run(dse_coord_t *c)
                     s_on_client_msg(c, now);
                     any = 1;
                 }
-                if (!any)
+                if (!any) {
+                    c->drained_at = now;
                     break;
+                }
                 if ((k & 63) == 63) {
                     s_schedule(c, now);
                     now = dse_now();
