@@ -919,6 +919,206 @@ static void s_killers(s_killtree_t *tp, const double *steer, size_t n, size_t ns
     }
 }
 
+/* rest[l * N + j]: the least layers l+1 .. L-1 can add to metric j. */
+static double *s_rest_new(const dse_compose_spec_t *spec)
+{
+    const size_t L = spec->n_layers, N = spec->n_net;
+    double *rest = dse_xcalloc(L * (N ? N : 1), sizeof *rest);
+    for (size_t j = 0; j < N; j++) {
+        double acc = spec->net_agg[j] == DSE_AGG_MAX ? -INFINITY : 0.0;
+        for (size_t l = L; l-- > 0;) {
+            rest[l * N + j] = acc;
+            const dse_front_t *f = spec->layers[l];
+            double mn = INFINITY;
+            int any = 0;
+            for (size_t r = 0; r < dse_front_size(f); r++) {
+                double v = dse_front_row(f, r)[spec->net_source[j]];
+                if (!isnan(v) && v < mn)
+                    mn = v;
+                any |= !isnan(v);
+            }
+            if (!any)
+                mn = -INFINITY;
+            acc = spec->net_agg[j] == DSE_AGG_MAX ? (mn > acc ? mn : acc) : acc + mn;
+        }
+    }
+    return rest;
+}
+
+/* The metrics that steer, are budgeted or bounded, into need; returns
+ * how many. */
+static size_t s_need_init(const dse_compose_spec_t *spec, const s_steer_t *st, size_t *need)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < spec->n_net; j++) {
+        int used = 0;
+        for (size_t i = 0; i < st->n; i++)
+            used |= st->col[i] == (int)j;
+        for (size_t o = 0; o < spec->n_obj; o++)
+            used |= spec->obj[o] == (int)j;
+        for (size_t c = 0; c < spec->n_cons; c++)
+            used |= spec->cons_metric[c] == (int)j;
+        if (used)
+            need[n++] = j;
+    }
+    return n;
+}
+
+/* The menus of one layer: per parent class, the rows a parent may join
+ * (s_menu) with their death, their value on the MAX column (rc) and
+ * their order by death (byd, latest first). */
+typedef struct {
+    size_t n, rows_n;
+    int64_t *cls;
+    size_t *off, *rows, *byd;
+    double *death, *rc;
+    size_t cls_cap, off_cap, rows_cap, byd_cap, death_cap, rc_cap;
+} s_menus_t;
+
+static void s_menus_free(s_menus_t *ms)
+{
+    free(ms->cls);
+    free(ms->off);
+    free(ms->rows);
+    free(ms->byd);
+    free(ms->death);
+    free(ms->rc);
+    memset(ms, 0, sizeof *ms);
+}
+
+/* The menu of parent class pc in layer f (built on first use); returns its
+ * number. jmax: the MAX steering column (ns: none), read from row column
+ * csrc; grp: s_menu's groups (NULL: one); vals: s_menu's scratch. */
+static size_t s_menus_get(s_menus_t *ms, const dse_compose_spec_t *spec, const s_steer_t *st,
+                          const dse_front_t *f, const size_t *ord, int has_pc, int64_t pc,
+                          const int64_t *grp, size_t jmax, int csrc, double *vals)
+{
+    size_t menu = 0;
+    while (menu < ms->n && ms->cls[menu] != pc)
+        menu++;
+    if (menu < ms->n)
+        return menu;
+    const size_t nrows = dse_front_size(f);
+    ms->cls = dse_xgrow(ms->cls, sizeof *ms->cls, ms->n + 1, &ms->cls_cap);
+    ms->off = dse_xgrow(ms->off, sizeof *ms->off, ms->n + 2, &ms->off_cap);
+    ms->rows = dse_xgrow(ms->rows, sizeof *ms->rows, ms->rows_n + nrows + 1, &ms->rows_cap);
+    ms->death = dse_xgrow(ms->death, sizeof *ms->death, ms->rows_n + nrows + 1, &ms->death_cap);
+    ms->cls[ms->n] = pc;
+    ms->off[ms->n] = ms->rows_n;
+    const size_t off = ms->rows_n;
+    ms->rows_n += s_menu(spec, st, f, ord, has_pc, pc, grp, jmax, ms->rows + off,
+                         ms->death + off, vals);
+    ms->off[ms->n + 1] = ms->rows_n;
+    ms->rc = dse_xgrow(ms->rc, sizeof *ms->rc, ms->rows_n + 1, &ms->rc_cap);
+    ms->byd = dse_xgrow(ms->byd, sizeof *ms->byd, ms->rows_n + 1, &ms->byd_cap);
+    for (size_t q = off; q < ms->rows_n; q++) {
+        ms->rc[q] = jmax < st->n ? dse_front_row(f, ms->rows[q])[csrc] : 0;
+        ms->byd[q] = q;
+    }
+    qsort_r(ms->byd + off, ms->rows_n - off, sizeof *ms->byd, s_cmp_death, ms->death);
+    return ms->n++;
+}
+
+/* 1 when (k, r) beats (p, r): the candidates of partials with aggregates
+ * km (the killer k) and of p (its aggregates joined with row: tmp) are
+ * compared on their exact steering values (under epsilon, their boxes:
+ * what the filter compares); equal ones go to the one generated first. */
+static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, const s_opts_t *opt,
+                          const double *km, const double *row, const double *tmp, size_t k,
+                          size_t p)
+{
+    int le = 1, lt = 0;
+    for (size_t i = 0; i < st->n && le; i++) {
+        const int j = st->col[i];
+        double a = st->sign[i] * dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
+        double b = st->sign[i] * tmp[j];
+        if (opt->box && opt->box[i] > 0) {
+            a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
+            b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+        }
+        le = a <= b;
+        lt |= a < b;
+    }
+    return le && (lt || k < p);
+}
+
+/* 1 when a partial with aggregates tmp cannot meet a <= / < budget any
+ * more, whatever the remaining layers add (at least rest_l). */
+static int s_hopeless(const dse_compose_spec_t *spec, const double *rest_l, const double *tmp)
+{
+    for (size_t c = 0; c < spec->n_cons; c++) {
+        dse_cmp_t cmp = spec->cons_cmp[c];
+        if (cmp != DSE_CMP_LE && cmp != DSE_CMP_LT)
+            continue;
+        size_t j = (size_t)spec->cons_metric[c];
+        double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest_l[j]);
+        if (spec->net_agg[j] == DSE_AGG_MEAN)
+            lb /= (double)spec->n_layers;
+        double bound = spec->cons_bound[c];
+        /* the bound sums in another order: only prune what is clearly out
+         * of reach, rounding aside */
+        if (lb > bound + 1e-9 * (fabs(bound) + fabs(lb)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Records a layer with more than one row for the forecast: partials kept
+ * from nparts parents that made work candidates. */
+static void s_growth_note(s_growth_t *gr, size_t partials, size_t nparts, uint64_t work)
+{
+    if (gr->n) {
+        double g = (double)partials / (double)(nparts ? nparts : 1);
+        gr->lg_prev = gr->lg_last;
+        gr->lg_last = g > 1 ? log(g) : 0;
+        gr->n_g++;
+    }
+    gr->a_last = (double)work / (double)(nparts ? nparts : 1);
+    gr->n++;
+}
+
+/* DSE_ERANGE with the forecast when the layers after l (partials kept)
+ * would pass the work limit by the margin; else 0. */
+static int s_forecast_check(const dse_compose_spec_t *spec, const s_opts_t *opt,
+                            const s_growth_t *gr, size_t ns, size_t l, size_t partials,
+                            dse_error_t *err)
+{
+    double final = 0, g = 1;
+    double rest_work = s_forecast(spec, gr, ns, l, (double)partials, &final, &g);
+    if ((double)*opt->work + rest_work <= COMPOSE_FORECAST_MARGIN * (double)opt->max_work)
+        return 0;
+    return dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                         "compose: after layer %zu of %zu the partial fronts hold %zu networks "
+                         "and would grow about %.1fx on the next layer with more than one row: "
+                         "the remaining layers would cost about %.2g comparisons in the "
+                         "dominance filter (%zu steering values: objectives and budgets) and "
+                         "end near %.2g partial networks, beyond the limit of %.2g",
+                         l + 1, spec->n_layers, partials, g, rest_work, ns, final,
+                         (double)opt->max_work);
+}
+
+/* The final front of the partials after the last layer: final values;
+ * among equal objectives the lowest tie key (= slot) wins. fin: scratch
+ * of n_net. */
+static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t *cur, double *fin)
+{
+    const size_t N = spec->n_net, L = spec->n_layers;
+    dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
+    for (size_t i = 0; i < cur->n; i++) {
+        memcpy(fin, cur->agg + i * N, N * sizeof *fin);
+        s_finish(spec, fin);
+        dse_front_push(ff, i, 0, 0, fin);
+    }
+    dse_front_filter(ff);
+    dse_netfront_t *res = s_nf_new(N, L);
+    for (size_t i = 0; i < dse_front_size(ff); i++) {
+        size_t slot = (size_t)dse_front_index(ff, i);
+        s_nf_add(res, dse_front_row(ff, i), cur->pos + slot * L, cur->pts + slot * L);
+    }
+    dse_front_destroy(&ff);
+    return res;
+}
+
 /* Memory the passes share: the partial networks, the candidates and the
  * killers' tree keep their capacity from one pass to the next instead of
  * faulting in fresh pages each time. */
@@ -959,26 +1159,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     for (size_t l = 0; l < L; l++)
         s_layer_init(&ly[l], spec->layers[l]);
 
-    /* rest[l * N + j]: the least layers l+1 .. L-1 can add to metric j. */
-    double *rest = dse_xcalloc(L * (N ? N : 1), sizeof *rest);
-    for (size_t j = 0; j < N; j++) {
-        double acc = spec->net_agg[j] == DSE_AGG_MAX ? -INFINITY : 0.0;
-        for (size_t l = L; l-- > 0;) {
-            rest[l * N + j] = acc;
-            const dse_front_t *f = spec->layers[l];
-            double mn = INFINITY;
-            int any = 0;
-            for (size_t r = 0; r < dse_front_size(f); r++) {
-                double v = dse_front_row(f, r)[spec->net_source[j]];
-                if (!isnan(v) && v < mn)
-                    mn = v;
-                any |= !isnan(v);
-            }
-            if (!any)
-                mn = -INFINITY;
-            acc = spec->net_agg[j] == DSE_AGG_MAX ? (mn > acc ? mn : acc) : acc + mn;
-        }
-    }
+    double *rest = s_rest_new(spec);
 
     s_steer_t st;
     s_steer_init(&st, spec);
@@ -1005,19 +1186,15 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     size_t hint = 0;
     size_t *perm = NULL;
     size_t perm_cap = 0;
-    int64_t *menu_cls = NULL;
-    size_t *menu_off = NULL, *menu_rows = NULL;
-    size_t n_menus = 0, menu_rows_n = 0, menu_cls_cap = 0, menu_off_cap = 0, menu_rows_cap = 0;
+    s_menus_t ms;
+    memset(&ms, 0, sizeof ms);
     double *vals = NULL;
     size_t vals_cap = 0;
     int64_t *grp = NULL;
     size_t grp_cap = 0;
-    double *menu_death = NULL, *menu_rc = NULL;
-    size_t menu_death_cap = 0, menu_rc_cap = 0;
-    /* per menu, its entries by death, latest first: a parent reads the
-     * prefix it may join instead of the whole menu; bits marks them, to
-     * generate in menu order */
-    size_t *menu_byd = NULL, menu_byd_cap = 0;
+    /* a parent reads the prefix of its menu by death that it may join
+     * instead of the whole menu; bits marks them, to generate in menu
+     * order */
     uint64_t *bits = NULL;
     size_t bits_cap = 0;
     /* the MAX steering column that absorbs row values (ns: none) */
@@ -1025,20 +1202,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     for (size_t i = 0; i < ns && jmax == ns; i++)
         if (spec->net_agg[st.col[i]] == DSE_AGG_MAX && st.sign[i] > 0)
             jmax = i;
-    dse_netfront_t *res = NULL;
-    /* the metrics that steer, are budgeted or bounded */
-    size_t *need = dse_xmalloc((N ? N : 1) * sizeof *need), n_need = 0;
-    for (size_t j = 0; j < N; j++) {
-        int used = 0;
-        for (size_t i = 0; i < ns; i++)
-            used |= st.col[i] == (int)j;
-        for (size_t o = 0; o < spec->n_obj; o++)
-            used |= spec->obj[o] == (int)j;
-        for (size_t c = 0; c < spec->n_cons; c++)
-            used |= spec->cons_metric[c] == (int)j;
-        if (used)
-            need[n_need++] = j;
-    }
+    size_t *need = dse_xmalloc((N ? N : 1) * sizeof *need);
+    const size_t n_need = s_need_init(spec, &st, need);
     s_growth_t gr = {0};
     size_t *killer = NULL, killer_cap = 0;
     double *kill_c = NULL;
@@ -1083,8 +1248,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         /* one menu of rows per parent class */
         const int has_pc = l && use_classes;
         const int grouped = use_classes && !last;
-        n_menus = 0;
-        menu_rows_n = 0;
+        ms.n = 0;
+        ms.rows_n = 0;
         vals = dse_xgrow(vals, sizeof *vals, (nrows + 1) * (ns ? ns : 1), &vals_cap);
         /* Sweep 0 builds the menus and counts the candidates the layer
          * will try; a layer beyond the work limit is refused before it
@@ -1106,56 +1271,29 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         for (size_t p = 0; p < nparts; p++) {
             const double *pm = l ? cur.agg + p * N : NULL;
             int64_t pc = has_pc ? cur.cls[p] : 0;
-            if (p == 0 || (has_pc && menu_cls[menu] != pc)) {
-                for (menu = 0; menu < n_menus && menu_cls[menu] != pc; menu++)
-                    ;
-                if (menu == n_menus) {
-                    menu_cls = dse_xgrow(menu_cls, sizeof *menu_cls, n_menus + 1, &menu_cls_cap);
-                    menu_off = dse_xgrow(menu_off, sizeof *menu_off, n_menus + 2, &menu_off_cap);
-                    menu_rows = dse_xgrow(menu_rows, sizeof *menu_rows, menu_rows_n + nrows + 1,
-                                          &menu_rows_cap);
-                    menu_death = dse_xgrow(menu_death, sizeof *menu_death,
-                                           menu_rows_n + nrows + 1, &menu_death_cap);
-                    menu_cls[n_menus] = pc;
-                    menu_off[n_menus] = menu_rows_n;
-                    const size_t off = menu_rows_n;
-                    menu_rows_n += s_menu(spec, &st, f, ly[l].ord, has_pc, pc,
-                                          grouped ? grp : NULL, l ? jmax : ns,
-                                          menu_rows + menu_rows_n, menu_death + menu_rows_n,
-                                          vals);
-                    menu_off[n_menus + 1] = menu_rows_n;
-                    menu_rc = dse_xgrow(menu_rc, sizeof *menu_rc, menu_rows_n + 1, &menu_rc_cap);
-                    menu_byd = dse_xgrow(menu_byd, sizeof *menu_byd, menu_rows_n + 1,
-                                         &menu_byd_cap);
-                    for (size_t q = off; q < menu_rows_n; q++) {
-                        menu_rc[q] = jmax < ns ? dse_front_row(f, menu_rows[q])[csrc] : 0;
-                        menu_byd[q] = q;
-                    }
-                    qsort_r(menu_byd + off, menu_rows_n - off, sizeof *menu_byd, s_cmp_death,
-                            menu_death);
-                    n_menus++;
-                }
-            }
+            if (p == 0 || (has_pc && ms.cls[menu] != pc))
+                menu = s_menus_get(&ms, spec, &st, f, ly[l].ord, has_pc, pc,
+                                   grouped ? grp : NULL, l ? jmax : ns, csrc, vals);
             const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
             const double kc = use_kill ? kill_c[p] : INFINITY;
             /* the entries p joins: those not dead for p (death > pj);
              * the estimate leaves out those p's killer takes (rc >= kc,
              * checked exactly below) */
-            const size_t m0 = menu_off[menu], m1 = menu_off[menu + 1];
+            const size_t m0 = ms.off[menu], m1 = ms.off[menu + 1];
             const size_t nw = (m1 - m0 + 63) / 64;
             if (sweep == 0) {
-                for (size_t i = m0; i < m1 && pj < menu_death[menu_byd[i]]; i++)
-                    work += !(menu_rc[menu_byd[i]] >= kc);
+                for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++)
+                    work += !(ms.rc[ms.byd[i]] >= kc);
                 continue;
             }
-            for (size_t i = m0; i < m1 && pj < menu_death[menu_byd[i]]; i++) {
-                const size_t q = menu_byd[i];
+            for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
+                const size_t q = ms.byd[i];
                 bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
             }
             for (size_t w = 0; w < nw; w++)
             for (uint64_t bw = bits[w]; bw; bw &= bw - 1) {
                 const size_t q = m0 + 64 * w + (size_t)__builtin_ctzll(bw);
-                size_t r = menu_rows[q];
+                size_t r = ms.rows[q];
                 const double *row = dse_front_row(f, r);
                 /* the metrics the tests below read (all of them at the
                  * last layer: s_finish); survivors get theirs again */
@@ -1165,50 +1303,16 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                     double v = row[spec->net_source[j]];
                     tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
                 }
-                if (row[csrc] >= kc) {
-                    /* (killer[p], r) beats (p, r): skip it */
-                    const size_t k = killer[p];
-                    const double *km = cur.agg + k * N;
-                    int le = 1, lt = 0;
-                    for (size_t i = 0; i < ns && le; i++) {
-                        const int j = st.col[i];
-                        double a = st.sign[i] *
-                                   dse_agg_combine(spec->net_agg[j], km[j],
-                                                   row[spec->net_source[j]]);
-                        double b = st.sign[i] * tmp[j];
-                        if (opt->box && opt->box[i] > 0) {
-                            /* the filter compares boxes */
-                            a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
-                            b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
-                        }
-                        le = a <= b;
-                        lt |= a < b;
-                    }
-                    if (le && (lt || k < p))
-                        continue;
-                }
+                /* (killer[p], r) beats (p, r): skip it */
+                if (row[csrc] >= kc &&
+                    s_killer_beats(spec, &st, opt, cur.agg + killer[p] * N, row, tmp, killer[p], p))
+                    continue;
                 if (last) {
                     memcpy(fin, tmp, N * sizeof *fin);
                     if (!s_finish(spec, fin))
                         continue;
-                } else {
-                    int hopeless = 0;
-                    for (size_t c = 0; c < spec->n_cons && !hopeless; c++) {
-                        dse_cmp_t cmp = spec->cons_cmp[c];
-                        if (cmp != DSE_CMP_LE && cmp != DSE_CMP_LT)
-                            continue;
-                        size_t j = (size_t)spec->cons_metric[c];
-                        double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest[l * N + j]);
-                        if (spec->net_agg[j] == DSE_AGG_MEAN)
-                            lb /= (double)L;
-                        double bound = spec->cons_bound[c];
-                        /* the bound sums in another order: only prune what is
-                         * clearly out of reach, rounding aside */
-                        double tol = 1e-9 * (fabs(bound) + fabs(lb));
-                        hopeless = lb > bound + tol;
-                    }
-                    if (hopeless)
-                        continue;
+                } else if (s_hopeless(spec, rest + l * N, tmp)) {
+                    continue;
                 }
                 if (!s_steer_values(&st, tmp, sv))
                     continue;
@@ -1313,34 +1417,12 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             ret = 1;
             goto out;
         }
-        if (nrows > 1) {
-            /* the growth of the partial fronts, for the forecast */
-            if (gr.n) {
-                double g = (double)next.n / (double)(nparts ? nparts : 1);
-                gr.lg_prev = gr.lg_last;
-                gr.lg_last = g > 1 ? log(g) : 0;
-                gr.n_g++;
-            }
-            gr.a_last = (double)work / (double)(nparts ? nparts : 1);
-            gr.n++;
-        }
-        if (!last && opt->max_work && !opt->soft_front && opt->pass != 2 && gr.n_g) {
-            double final = 0, g = 1;
-            double rest_work = s_forecast(spec, &gr, ns, l, (double)next.n, &final, &g);
-            if ((double)*opt->work + rest_work >
-                COMPOSE_FORECAST_MARGIN * (double)opt->max_work) {
-                ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                                    "compose: after layer %zu of %zu the partial fronts hold "
-                                    "%zu networks and would grow about %.1fx on the next layer "
-                                    "with more than one row: the remaining layers would cost about %.2g "
-                                    "comparisons in the dominance filter (%zu steering "
-                                    "values: objectives and budgets) and end near %.2g "
-                                    "partial networks, beyond the limit of %.2g",
-                                    l + 1, L, next.n, g, rest_work, ns, final,
-                                    (double)opt->max_work);
-                goto out;
-            }
-        }
+        if (nrows > 1)
+            s_growth_note(&gr, next.n, nparts, work);
+        /* (not in the quick pass: it may fail, leaving no known networks) */
+        if (!last && opt->max_work && !opt->soft_front && opt->pass != 2 && gr.n_g &&
+            (ret = s_forecast_check(spec, opt, &gr, ns, l, next.n, err)))
+            goto out;
         if (spec->progress)
             spec->progress(spec->progress_arg, opt->pass, l, L, next.n);
         s_store_t t = cur;
@@ -1348,24 +1430,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         next = t;
     }
 
-    /* Final values; among equal objectives the lowest tie key (= slot) wins. */
-    {
-        dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
-        for (size_t i = 0; i < cur.n; i++) {
-            memcpy(fin, cur.agg + i * N, N * sizeof *fin);
-            s_finish(spec, fin);
-            dse_front_push(ff, i, 0, 0, fin);
-        }
-        dse_front_filter(ff);
-        res = s_nf_new(N, L);
-        for (size_t i = 0; i < dse_front_size(ff); i++) {
-            size_t slot = (size_t)dse_front_index(ff, i);
-            s_nf_add(res, dse_front_row(ff, i), cur.pos + slot * L, cur.pts + slot * L);
-        }
-        dse_front_destroy(&ff);
-        *out = res;
-        ret = 0;
-    }
+    *out = s_result(spec, &cur, fin);
+    ret = 0;
     goto out;
 
 too_many:
@@ -1376,14 +1442,9 @@ stopped:
     ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
 out:
     free(perm);
-    free(menu_death);
-    free(menu_rc);
-    free(menu_byd);
+    s_menus_free(&ms);
     free(bits);
     free(grp);
-    free(menu_cls);
-    free(menu_off);
-    free(menu_rows);
     free(vals);
     free(tmp);
     free(fin);
