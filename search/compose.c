@@ -1119,6 +1119,67 @@ static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t 
     return res;
 }
 
+/* Counts layer l's candidates (work, from nparts partials and nrows rows)
+ * into the work so far; DSE_ERANGE with the estimate when they would pass
+ * the limit. */
+static int s_work_check(const s_opts_t *opt, size_t l, size_t L, size_t nparts, size_t nrows,
+                        size_t ns, uint64_t work, dse_error_t *err)
+{
+    const uint64_t cmp_per = s_cmp_per(ns, (double)nparts);
+    if (opt->max_work &&
+        (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work))
+        return dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                             "compose: layer %zu of %zu would join %zu partial networks with "
+                             "%zu rows into %llu candidates, each costing about %llu "
+                             "comparisons in the dominance filter (%zu steering values: "
+                             "objectives and budgets): about %.2g in all, beyond the limit "
+                             "of %.2g",
+                             l + 1, L, nparts, nrows, (unsigned long long)work,
+                             (unsigned long long)cmp_per, ns,
+                             (double)*opt->work + (double)work * (double)cmp_per,
+                             (double)opt->max_work);
+    *opt->work += work * cmp_per;
+    return 0;
+}
+
+/* The survivors of layer l's filter (cand) into next, in tie-key order,
+ * with their aggregates recomputed as when they were generated (the same
+ * operations, the same values). perm: room for the survivors; tmp, sv,
+ * pos, pts: scratch. */
+static void s_keep(const dse_compose_spec_t *spec, const s_steer_t *st, size_t l,
+                   const dse_front_t *cand, size_t *perm, const s_store_t *cur, s_store_t *next,
+                   double *tmp, double *sv, size_t *pos, uint64_t *pts)
+{
+    const size_t N = spec->n_net, L = spec->n_layers, ns = st->n, m = dse_front_size(cand);
+    const dse_front_t *f = spec->layers[l];
+    for (size_t i = 0; i < m; i++)
+        perm[i] = i;
+    s_cand_order_t ord = {cand, ns};
+    qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
+    next->n = 0;
+    s_store_reserve(next, m);
+    for (size_t i = 0; i < m; i++) {
+        const double *cr = dse_front_row(cand, perm[i]);
+        size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
+        const double *row = dse_front_row(f, r);
+        const double *pm = l ? cur->agg + p * N : NULL;
+        for (size_t j = 0; j < N; j++) {
+            double v = row[spec->net_source[j]];
+            tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
+        }
+        if (l) {
+            memcpy(pos, cur->pos + p * L, l * sizeof *pos);
+            memcpy(pts, cur->pts + p * L, l * sizeof *pts);
+        }
+        pos[l] = r;
+        pts[l] = dse_front_index(f, r);
+        /* the steering values (cr holds boxes under epsilon) */
+        s_steer_values(st, tmp, sv);
+        s_store_add(next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+                    dse_front_index(cand, perm[i]));
+    }
+}
+
 /* Memory the passes share: the partial networks, the candidates and the
  * killers' tree keep their capacity from one pass to the next instead of
  * faulting in fresh pages each time. */
@@ -1354,57 +1415,15 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
          * values (1.5, 2.8 and 4.1 us a candidate with 5,582, 24,695 and
          * 129,416 partials; a comparison is about 30 ns), about
          * (ns - 3) sqrt(partials) / 4, rounded up. */
-        const uint64_t cmp_per = s_cmp_per(ns, (double)nparts);
-        if (sweep == 0 && opt->max_work &&
-            (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
-            ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                                "compose: layer %zu of %zu would join %zu partial networks with "
-                                "%zu rows into %llu candidates, each costing about %llu "
-                                "comparisons in the dominance filter (%zu steering values: "
-                                "objectives and budgets): about %.2g in all, beyond the limit "
-                                "of %.2g",
-                                l + 1, L, nparts, nrows, (unsigned long long)work,
-                                (unsigned long long)cmp_per, ns,
-                                (double)*opt->work + (double)work * (double)cmp_per,
-                                (double)opt->max_work);
+        if (sweep == 0 && (ret = s_work_check(opt, l, L, nparts, nrows, ns, work, err)))
             goto out;
-        }
-        if (sweep == 0)
-            *opt->work += work * cmp_per;
         }
         dse_front_filter(cand);
         const size_t m = dse_front_size(cand);
         if (opt->max_front && m > opt->max_front)
             goto too_many;
-        /* survivors in tie-key order, with their aggregates recomputed as
-         * when they were generated (the same operations, the same values) */
         perm = dse_xgrow(perm, sizeof *perm, m + 1, &perm_cap);
-        for (size_t i = 0; i < m; i++)
-            perm[i] = i;
-        s_cand_order_t ord = {cand, ns};
-        qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
-        next.n = 0;
-        s_store_reserve(&next, m);
-        for (size_t i = 0; i < m; i++) {
-            const double *cr = dse_front_row(cand, perm[i]);
-            size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
-            const double *row = dse_front_row(f, r);
-            const double *pm = l ? cur.agg + p * N : NULL;
-            for (size_t j = 0; j < N; j++) {
-                double v = row[spec->net_source[j]];
-                tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
-            }
-            if (l) {
-                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
-                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
-            }
-            pos[l] = r;
-            pts[l] = dse_front_index(f, r);
-            /* the steering values (cr holds boxes under epsilon) */
-            s_steer_values(&st, tmp, sv);
-            s_store_add(&next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
-                        dse_front_index(cand, perm[i]));
-        }
+        s_keep(spec, &st, l, cand, perm, &cur, &next, tmp, sv, pos, pts);
         if (opt->peak && next.n > *opt->peak)
             *opt->peak = next.n;
         if (opt->soft_front && !last && next.n > opt->soft_front) {
