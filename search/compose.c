@@ -261,11 +261,14 @@ static void s_store_free(s_store_t *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Room for cap partials (one reallocation instead of a doubling chain). */
-static void s_store_reserve(s_store_t *s, size_t cap)
+/* Room for n partials (one reallocation instead of a doubling chain; at
+ * least doubling, so that fronts growing by a few a layer do not copy
+ * every layer). */
+static void s_store_reserve(s_store_t *s, size_t n)
 {
-    if (cap <= s->cap)
+    if (n <= s->cap)
         return;
+    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
     s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
     s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
     s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
@@ -759,6 +762,7 @@ static int s_bound_beaten(const dse_compose_spec_t *spec, const s_opts_t *opt, c
  * exact), so a search stops after KILL_VISITS nodes with what it has. */
 #define KILL_LEAF 8
 #define KILL_VISITS 48
+#define KILL_REST 7
 
 typedef struct {
     size_t n, d;
@@ -1266,6 +1270,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     size_t *need = dse_xmalloc((N ? N : 1) * sizeof *need);
     const size_t n_need = s_need_init(spec, &st, need);
     s_growth_t gr = {0};
+    unsigned kill_rest = 0;
     size_t *killer = NULL, killer_cap = 0;
     double *kill_c = NULL;
     size_t kill_c_cap = 0;
@@ -1315,8 +1320,12 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         /* Sweep 0 builds the menus and counts the candidates the layer
          * will try; a layer beyond the work limit is refused before it
          * starts. Sweep 1 generates them. */
-        /* parents that a slower one replaces */
-        const int use_kill = l && jmax < ns;
+        /* Parents that a slower one replaces. Finding the killers costs a
+         * tree query per parent: where they took less than an eighth of
+         * a layer's candidates, the next KILL_REST layers of more than
+         * one row go without (then they are tried again). */
+        const int use_kill = l && jmax < ns && nrows > 1 && !kill_rest;
+        kill_rest -= kill_rest > 0 && nrows > 1;
         if (use_kill) {
             killer = dse_xgrow(killer, sizeof *killer, cur.n + 1, &killer_cap);
             kill_c = dse_xgrow(kill_c, sizeof *kill_c, cur.n + 1, &kill_c_cap);
@@ -1326,7 +1335,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         const int csrc = jmax < ns ? spec->net_source[st.col[jmax]] : 0;
         bits = dse_xgrow(bits, sizeof *bits, nrows / 64 + 2, &bits_cap);
         memset(bits, 0, (nrows / 64 + 2) * sizeof *bits);
-        uint64_t work = 0;
+        uint64_t work = 0, work_all = 0;
         for (int sweep = 0; sweep < 2; sweep++) {
         size_t menu = 0;
         for (size_t p = 0; p < nparts; p++) {
@@ -1343,8 +1352,10 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             const size_t m0 = ms.off[menu], m1 = ms.off[menu + 1];
             const size_t nw = (m1 - m0 + 63) / 64;
             if (sweep == 0) {
-                for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++)
+                for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
                     work += !(ms.rc[ms.byd[i]] >= kc);
+                    work_all++;
+                }
                 continue;
             }
             for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
@@ -1436,6 +1447,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             ret = 1;
             goto out;
         }
+        if (use_kill && 8 * (work_all - work) < work_all)
+            kill_rest = KILL_REST;
         if (nrows > 1)
             s_growth_note(&gr, next.n, nparts, work);
         /* (not in the quick pass: it may fail, leaving no known networks) */
