@@ -451,7 +451,13 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
 }
 
 /* The comparisons one candidate costs in the dominance filter among
- * `partials` kept ones (see s_dp). */
+ * `partials` kept ones. The filter compares a candidate with about log m
+ * kept ones up to 4 steering values; beyond, its k-d tree query visits
+ * more nodes as the front grows (core/pareto), each comparison longer
+ * with each more value: the work of a layer in comparisons of 4 values.
+ * Measured on CNV w2a2 with 5 steering values (1.5, 2.8 and 4.1 us a
+ * candidate with 5,582, 24,695 and 129,416 partials; a comparison is
+ * about 30 ns), about (ns - 3) sqrt(partials) / 4, rounded up. */
 static uint64_t s_cmp_per(size_t ns, double partials)
 {
     if (ns <= 4)
@@ -1418,14 +1424,6 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             }
             memset(bits, 0, nw * sizeof *bits);
         }
-        /* The dominance filter compares a candidate with about log m kept
-         * ones up to 4 steering values; beyond, its k-d tree query visits
-         * more nodes as the front grows (core/pareto), each comparison
-         * longer with each more value: the work of the layer in
-         * comparisons of 4 values. Measured on CNV w2a2 with 5 steering
-         * values (1.5, 2.8 and 4.1 us a candidate with 5,582, 24,695 and
-         * 129,416 partials; a comparison is about 30 ns), about
-         * (ns - 3) sqrt(partials) / 4, rounded up. */
         if (sweep == 0 && (ret = s_work_check(opt, l, L, nparts, nrows, ns, work, err)))
             goto out;
         }
