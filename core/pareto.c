@@ -580,17 +580,15 @@ typedef struct {
     double *mn;    /* d values of scratch for the build */
 } s_kd_t;
 
-/* Reorders tree[a .. b) so that position m holds the row whose value on
- * dimension j is m-th (a quickselect). */
-static void s_kd_select(s_kd_t *t, size_t a, size_t b, size_t m, size_t j)
+void dse_select_by_value(size_t *x, size_t a, size_t b, size_t m, const double *pt,
+                         size_t stride, size_t j)
 {
-    size_t *x = t->tree;
     while (b - a > 1) {
-        double piv = t->pt[x[a + (b - a) / 2] * t->d + j];
+        double piv = pt[x[a + (b - a) / 2] * stride + j];
         size_t i = a, lt = a, gt = b;
         /* three-way partition: < piv, == piv, > piv */
         while (i < gt) {
-            double v = t->pt[x[i] * t->d + j];
+            double v = pt[x[i] * stride + j];
             if (v < piv) {
                 size_t s = x[i];
                 x[i++] = x[lt];
@@ -645,7 +643,7 @@ static void s_kd_build(s_kd_t *t, size_t node, size_t a, size_t b)
         }
     }
     size_t m = a + (b - a) / 2;
-    s_kd_select(t, a, b, m, js);
+    dse_select_by_value(t->tree, a, b, m, t->pt, t->d, js);
     s_kd_build(t, 2 * node, a, m);
     s_kd_build(t, 2 * node + 1, m, b);
 }

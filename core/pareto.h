@@ -94,4 +94,11 @@ double dse_hypervolume(const dse_front_t *f, const double *ref);
  * not NULL) with n_obj values; zeros for an empty front. */
 void dse_front_reference(const dse_front_t *f, double *ref, double *ideal);
 
+/* Reorders idx[a .. b) so that position m holds the index whose value
+ * pt[idx * stride + j] is m-th among them (a quickselect with a three-way
+ * partition; deterministic). The k-d trees here and in search/compose use
+ * it for their median splits. */
+void dse_select_by_value(size_t *idx, size_t a, size_t b, size_t m, const double *pt,
+                         size_t stride, size_t j);
+
 #endif

@@ -811,33 +811,9 @@ static void s_kt_build(s_killtree_t *t, size_t node, size_t a, size_t b)
             best = hi[j] - lo[j];
             js = j;
         }
-    /* median split on js (a quickselect on tree[a .. b)) */
-    size_t m = a + (b - a) / 2, lo_i = a, hi_i = b;
-    size_t *x = t->tree;
-    while (hi_i - lo_i > 1) {
-        double piv = t->pt[x[lo_i + (hi_i - lo_i) / 2] * d + js];
-        size_t i = lo_i, lt = lo_i, gt = hi_i;
-        while (i < gt) {
-            double v = t->pt[x[i] * d + js];
-            if (v < piv) {
-                size_t s = x[i];
-                x[i++] = x[lt];
-                x[lt++] = s;
-            } else if (v > piv) {
-                size_t s = x[i];
-                x[i] = x[--gt];
-                x[gt] = s;
-            } else {
-                i++;
-            }
-        }
-        if (m < lt)
-            hi_i = lt;
-        else if (m >= gt)
-            lo_i = gt;
-        else
-            break;
-    }
+    /* median split on js */
+    size_t m = a + (b - a) / 2;
+    dse_select_by_value(t->tree, a, b, m, t->pt, d, js);
     s_kt_build(t, 2 * node, a, m);
     s_kt_build(t, 2 * node + 1, m, b);
 }
