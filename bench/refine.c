@@ -142,7 +142,7 @@ static void s_config(const char *path, double margin, double other)
         size_t n = strlen(label);
         snprintf(label + n, sizeof label - n, "%s", s_refit ? "+fit" : "");
     }
-    uint64_t points = 0, feasible = 0, measured = 0;
+    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0;
     int rounds_max = 0, exact = 1;
     double hv_sum = 0;
     double m[DSE_MAX_METRICS];
@@ -193,6 +193,7 @@ static void s_config(const char *path, double margin, double other)
         }
         dse_front_sort(truth[l]);
         dse_front_sort(got[l]);
+        fronts += dse_front_size(truth[l]);
         exact &= s_same(truth[l], got[l]);
         double ref[DSE_MAX_OBJECTIVES];
         dse_front_reference(truth[l], ref, NULL);
@@ -206,8 +207,9 @@ static void s_config(const char *path, double margin, double other)
     free(truth);
     free(got);
     dse_evaljob_destroy(&s_truth_ej);
-    printf("%-34s %9s %9llu %9llu %9llu %7.2f%% %6d %8.4f %s\n", path, label,
-           (unsigned long long)points, (unsigned long long)feasible,
+    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %9llu %7.2f%% %6d %8.4f %s\n", path, label,
+           (unsigned long long)points, (unsigned long long)feasible, (unsigned long long)fronts,
+           100.0 * (double)fronts / (double)points,
            (unsigned long long)measured, 100.0 * (double)measured / (double)points, rounds_max,
            hv_sum / (double)jb->n_layers, exact ? "exact" : "not exact");
     dse_evaljob_destroy(&ej);
@@ -448,8 +450,8 @@ int main(int argc, char **argv)
                                        "configs/slm-prefill.toml", "configs/cnv-w2a2-pynq.toml"};
     printf("refine with a stand-in measurement (model latency x (1 + %.2f u)), "
            "every round to the end\n", S_D);
-    printf("%-34s %9s %9s %9s %9s %8s %6s %8s\n", "config", "margin", "points", "feasible",
-           "measured", "share", "rounds", "hv");
+    printf("%-34s %9s %9s %9s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+           "feasible", "front", "fshare", "measured", "share", "rounds", "hv");
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof *dflt);
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : dflt[i];

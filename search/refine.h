@@ -39,6 +39,9 @@
 #include "eval/eval.h"
 #include "search/fit.h"
 
+/* adaptive: the default factor on the largest error seen */
+#define DSE_REFINE_SAFETY 1.0
+
 /* Points of one layer the model may enumerate for refine. */
 #define DSE_REFINE_MAX_POINTS 20000000ULL
 
@@ -49,6 +52,10 @@ typedef struct dse_refine dse_refine_t;
  * (DSE_ERANGE) when the space is larger than DSE_REFINE_MAX_POINTS. */
 dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
                              dse_error_t *err);
+/* The margin mode (DSE_MARGIN_ADAPTIVE or DSE_MARGIN_DECLARED, core/job.h;
+ * by default the job's margin_mode) and the adaptive safety factor. */
+void dse_refine_set_mode(dse_refine_t *r, int mode, double safety);
+
 void dse_refine_destroy(dse_refine_t **r_p);
 
 /* The next round: up to `limit` points to measure, sorted by index, into
