@@ -98,13 +98,15 @@ static int s_same(const dse_front_t *a, const dse_front_t *b)
 
 /* margin: on the latency (the measured objective); other: on the other
  * objectives (the model's exact values), or the same when negative. */
-static void s_config(const char *path, double margin, double other)
+static void s_config(const char *path, int mode, double margin, double other)
 {
     double mg[DSE_MAX_OBJECTIVES];
     char label[32];
     for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
         mg[j] = j == 0 || other < 0 ? margin : other;
-    if (other < 0)
+    if (mode == DSE_MARGIN_ADAPTIVE)
+        snprintf(label, sizeof label, "adapt x%g", margin); /* margin: the safety factor */
+    else if (other < 0)
         snprintf(label, sizeof label, "%.2f", margin);
     else
         snprintf(label, sizeof label, "%.2f/%g", margin, other);
@@ -159,6 +161,8 @@ static void s_config(const char *path, double margin, double other)
                 dse_front_insert(truth[l], i, 0, 0, m);
         if (!(rf[l] = dse_refine_new(ej, l, mg, &err)))
             dse_error_print(&err, stderr);
+        else
+            dse_refine_set_mode(rf[l], mode, margin);
     }
     /* the rounds of every layer in step, the model's calibratable keys
      * refitted to all measurements between rounds, as the search does */
@@ -232,24 +236,34 @@ static double s_ratio(const dse_front_t *got, const double *ref, double ht)
     return ht > 0 ? dse_hypervolume(got, ref) / ht : 1;
 }
 
-/* refine with at most `budget` proposals. */
+/* refine (adaptive margin, the default) with at most `budget` proposals,
+ * the model's calibratable keys refitted to the layer's measurements
+ * between rounds, as the search does. */
 static double s_b_refine(const dse_evaljob_t *ej, size_t l, uint64_t budget, const double *ref,
                          double ht)
 {
     dse_error_t err = DSE_ERROR_INIT;
-    double mg[DSE_MAX_OBJECTIVES];
-    for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
-        mg[j] = 0.12;
-    dse_refine_t *r = dse_refine_new(ej, l, mg, &err);
-    if (!r) {
+    const dse_job_t *job = ej->job;
+    dse_refine_t *r = dse_refine_new(ej, l, job->margin, &err);
+    dse_evaljob_t *fit_ej = NULL;
+    if (!r || dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err)) {
         dse_error_print(&err, stderr);
+        dse_refine_destroy(&r);
         return NAN;
     }
+    dse_refine_set_mode(r, DSE_MARGIN_ADAPTIVE, DSE_REFINE_SAFETY);
+    dse_refine_t **rf = dse_xcalloc(job->n_layers, sizeof *rf);
+    rf[l] = r;
     dse_front_t *got = dse_evaljob_front_new(ej);
     double m[DSE_MAX_METRICS];
     uint64_t used = 0, *idx;
     size_t n;
-    while (used < budget && (n = dse_refine_next(r, budget - used, &idx)) > 0) {
+    for (int round = 0; used < budget; round++) {
+        dse_fit_t fit;
+        if (round > 0 && s_refit && dse_refine_refit(rf, job->n_layers, fit_ej, &fit, &err))
+            dse_error_print(&err, stderr);
+        if (!(n = dse_refine_next(r, budget - used, &idx)))
+            break;
         used += n;
         for (size_t k = 0; k < n; k++)
             if (s_measure(ej, l, idx[k], m)) {
@@ -259,6 +273,8 @@ static double s_b_refine(const dse_evaljob_t *ej, size_t l, uint64_t budget, con
         free(idx);
     }
     double q = s_ratio(got, ref, ht);
+    free(rf);
+    dse_evaljob_destroy(&fit_ej);
     dse_refine_destroy(&r);
     dse_front_destroy(&got);
     return q;
@@ -434,8 +450,10 @@ int main(int argc, char **argv)
                "measured", "share", "rounds", "hv");
         for (int i = 3; i < argc; i++)
             for (s_refit = 1; s_refit >= 0; s_refit--) {
-                s_config(argv[i], 0.12, -1);
-                s_config(argv[i], 0.12, 0);
+                s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, -1);
+                s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, 0);
+                s_config(argv[i], DSE_MARGIN_ADAPTIVE, 1, -1);
+                s_config(argv[i], DSE_MARGIN_ADAPTIVE, 1.5, -1);
             }
         return 0;
     }
@@ -455,9 +473,11 @@ int main(int argc, char **argv)
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof *dflt);
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : dflt[i];
-        s_config(c, 0.12, -1);
-        s_config(c, 0.12, 0); /* the others are the model's exact values */
-        s_config(c, 0, -1);
+        s_config(c, DSE_MARGIN_DECLARED, 0.12, -1);
+        s_config(c, DSE_MARGIN_DECLARED, 0.12, 0); /* the others are the model's exact values */
+        s_config(c, DSE_MARGIN_DECLARED, 0, -1);
+        s_config(c, DSE_MARGIN_ADAPTIVE, 1, -1); /* the default */
+        s_config(c, DSE_MARGIN_ADAPTIVE, 1.5, -1);
     }
     return 0;
 }

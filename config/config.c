@@ -1739,7 +1739,7 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     static const char *const keys[] = {"strategy",   "objectives", "constraints",
                                        "seed",       "budget",     "accuracy",
                                        "population", "stall_generations", "seconds", "margin",
-                                       "epsilon"};
+                                       "margin_mode", "margin_safety", "epsilon"};
     if (s && (rc = s_check_keys(c, s, "[search]", keys, sizeof keys / sizeof keys[0])))
         return rc;
     job->accuracy_objective = -1;
@@ -1851,6 +1851,27 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
             return S_ERR_VAL(c, v, "margin applies to strategy = \"refine\" only");
         if ((rc = s_margin(c, job, v)))
             return rc;
+    }
+    /* refine's margin mode, index = DSE_MARGIN_* (core/job.h) */
+    static const char *const modes[] = {"adaptive", "declared", NULL};
+    job->margin_safety = 1;
+    if (s && (v = s_get(s, "margin_mode", NULL))) {
+        double x;
+        if (strcmp(job->strategy, "refine") != 0)
+            return S_ERR_VAL(c, v, "margin_mode applies to strategy = \"refine\" only");
+        if ((rc = s_enum_value(c, "margin_mode", modes, v, &x)))
+            return rc;
+        job->margin_mode = (int)x;
+    }
+    if (s && (v = s_get(s, "margin_safety", NULL))) {
+        if (strcmp(job->strategy, "refine") != 0 || job->margin_mode != DSE_MARGIN_ADAPTIVE)
+            return S_ERR_VAL(c, v, "margin_safety applies to strategy = \"refine\" with "
+                             "margin_mode = \"adaptive\" only");
+        if ((rc = s_number(c, v, "margin_safety", &job->margin_safety)))
+            return rc;
+        if (!(job->margin_safety >= 1 && job->margin_safety <= 100))
+            return S_ERR_VAL(c, v, "margin_safety must be 1 to 100 (a factor on the largest "
+                             "error seen)");
     }
     if (s && (v = s_get(s, "seconds", NULL))) {
         if ((rc = s_number(c, v, "seconds", &job->seconds)))
@@ -2289,6 +2310,13 @@ char *dse_job_canonical(const dse_job_t *job)
                                 strpbrk(buf, ".e") ? "" : ".0");
             }
             dse_strbuf_adds(&sb, " }\n");
+        }
+        if (job->margin_mode == DSE_MARGIN_DECLARED) {
+            dse_strbuf_adds(&sb, "margin_mode = \"declared\"\n");
+        } else {
+            dse_fmt_double(buf, sizeof buf, job->margin_safety);
+            dse_strbuf_addf(&sb, "margin_mode = \"adaptive\"\nmargin_safety = %s%s\n", buf,
+                            strpbrk(buf, ".e") ? "" : ".0");
         }
     }
     dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",

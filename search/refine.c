@@ -74,7 +74,7 @@ dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double
         r->meas[i] = NAN;
     r->asked = dse_xcalloc(r->n + 1, 1);
     r->adaptive = job->margin_mode == DSE_MARGIN_ADAPTIVE;
-    r->safety = job->margin_safety > 0 ? job->margin_safety : DSE_REFINE_SAFETY;
+    r->safety = job->margin_safety >= 1 ? job->margin_safety : DSE_REFINE_SAFETY;
     return r;
 }
 
