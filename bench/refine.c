@@ -173,6 +173,8 @@ static void s_config(const char *path, int mode, double margin, double other)
         dse_fit_t fit;
         if (round > 0 && s_refit && fit_ej && dse_refine_refit(rf, nl, fit_ej, &fit, &err) != 0)
             dse_error_print(&err, stderr);
+        if (round > 0)
+            dse_refine_pool(rf, nl);
         more = 0;
         for (size_t l = 0; l < nl; l++) {
             uint64_t *idx;
@@ -262,6 +264,8 @@ static double s_b_refine(const dse_evaljob_t *ej, size_t l, uint64_t budget, con
         dse_fit_t fit;
         if (round > 0 && s_refit && dse_refine_refit(rf, job->n_layers, fit_ej, &fit, &err))
             dse_error_print(&err, stderr);
+        if (round > 0)
+            dse_refine_pool(rf, job->n_layers);
         if (!(n = dse_refine_next(r, budget - used, &idx)))
             break;
         used += n;

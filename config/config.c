@@ -1854,7 +1854,7 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
     }
     /* refine's margin mode, index = DSE_MARGIN_* (core/job.h) */
     static const char *const modes[] = {"adaptive", "declared", NULL};
-    job->margin_safety = 1;
+    job->margin_safety = DSE_MARGIN_SAFETY;
     if (s && (v = s_get(s, "margin_mode", NULL))) {
         double x;
         if (strcmp(job->strategy, "refine") != 0)
@@ -1862,6 +1862,11 @@ static int s_search(s_ctx_t *c, dse_job_t *job, const dse_toml_value_t *root)
         if ((rc = s_enum_value(c, "margin_mode", modes, v, &x)))
             return rc;
         job->margin_mode = (int)x;
+        if (job->margin_mode == DSE_MARGIN_ADAPTIVE && s_get(s, "margin", NULL))
+            return S_ERR_VAL(c, v, "margin applies to margin_mode = \"declared\"; the adaptive "
+                             "margin comes from the errors seen (margin_safety)");
+    } else if (s && s_get(s, "margin", NULL)) {
+        job->margin_mode = DSE_MARGIN_DECLARED; /* a margin given: the declared mode */
     }
     if (s && (v = s_get(s, "margin_safety", NULL))) {
         if (strcmp(job->strategy, "refine") != 0 || job->margin_mode != DSE_MARGIN_ADAPTIVE)

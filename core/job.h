@@ -72,6 +72,7 @@ unsigned dse_step_bit(const char *name, size_t len);
 
 /* refine's margin modes ([search] margin_mode, see search/refine.h) */
 enum { DSE_MARGIN_ADAPTIVE = 0, DSE_MARGIN_DECLARED = 1 };
+#define DSE_MARGIN_SAFETY 1.5 /* the default margin_safety */
 
 typedef struct {
     char *name;

@@ -30,6 +30,7 @@ struct dse_refine {
     double safety;
     double delta[DSE_MAX_OBJECTIVES]; /* adaptive: the bound of the last round */
     double observed[DSE_MAX_OBJECTIVES]; /* largest relative error seen */
+    double pooled[DSE_MAX_OBJECTIVES];   /* the same over every layer (dse_refine_refit) */
 };
 
 dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
@@ -290,7 +291,7 @@ static void s_observe(dse_refine_t *r)
                 e = fmax(e, fabs(p - v) / v);
         }
         r->observed[j] = e;
-        r->delta[j] = r->safety * e;
+        r->delta[j] = r->safety * fmax(e, r->pooled[j]);
     }
 }
 
@@ -473,6 +474,24 @@ static void s_repredict(dse_refine_t *r, const dse_evaljob_t *ej)
         for (size_t j = 0; j < r->k; j++)
             r->pred[i * r->k + j] = m[r->obj[j]];
     }
+}
+
+/* adaptive: every layer's bound takes the largest error seen on any layer
+ * (a layer with few measurements says little about the model's error) */
+void dse_refine_pool(dse_refine_t *const *rf, size_t n_layers)
+{
+    double e[DSE_MAX_OBJECTIVES] = {0};
+    for (size_t l = 0; l < n_layers; l++) {
+        if (!rf[l])
+            continue;
+        s_refit(rf[l]);
+        s_observe(rf[l]);
+        for (size_t j = 0; j < rf[l]->k; j++)
+            e[j] = fmax(e[j], rf[l]->observed[j]);
+    }
+    for (size_t l = 0; l < n_layers; l++)
+        if (rf[l])
+            memcpy(rf[l]->pooled, e, sizeof e);
 }
 
 int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,

@@ -40,7 +40,7 @@
 #include "search/fit.h"
 
 /* adaptive: the default factor on the largest error seen */
-#define DSE_REFINE_SAFETY 1.0
+#define DSE_REFINE_SAFETY DSE_MARGIN_SAFETY
 
 /* Points of one layer the model may enumerate for refine. */
 #define DSE_REFINE_MAX_POINTS 20000000ULL
@@ -77,6 +77,11 @@ void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics);
  * the model's error. */
 int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,
                      dse_fit_t *out, dse_error_t *err);
+
+/* Adaptive margin, between rounds after any refit: every layer of
+ * rf[0 .. n_layers) (NULL entries skipped) bounds the model's error by the
+ * largest seen on the measured points of any of them. */
+void dse_refine_pool(dse_refine_t *const *rf, size_t n_layers);
 
 /* A point's prediction on objective j as the next round ranks it (after
  * the refits), or NaN when the point is not model-feasible. */

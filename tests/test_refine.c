@@ -230,8 +230,10 @@ static uint64_t s_run_mode(const dse_evaljob_t *ej, const dse_evaljob_t *truth, 
     int rounds = 0;
     for (int more = 1; more && rounds < 1000; rounds++) {
         dse_fit_t f;
-        if (rounds > 0)
+        if (rounds > 0) {
             CHECK_INT(dse_refine_refit(rf, nl, fit_ej, &f, &err), 0);
+            dse_refine_pool(rf, nl);
+        }
         more = 0;
         for (size_t l = 0; l < nl; l++) {
             uint64_t *idx;
