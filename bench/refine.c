@@ -12,6 +12,11 @@
  * guarantee still holds: their error is 0), and a margin of 0 (no
  * guarantee).
  *
+ * Rows "adapt xS": margin_mode = "adaptive" with margin_safety S (the
+ * margin from the refitted model's errors seen on the measured points,
+ * search/refine.h). "front": the points of the true measured layer fronts,
+ * which any exact method must measure (fshare: their share of the points).
+ *
  * Per config: points, model-feasible points, points measured (all rounds),
  * their share of the points, rounds, and the hypervolume of refine's
  * measured layer fronts over that of the true measured fronts (every
@@ -27,8 +32,8 @@
  *
  *   build/bench-refine --budgets CONFIG [LAYER]
  *       per layer and budget (1%, 2%, 5% of the layer's points), the
- *       hypervolume ratio of the measured front found by refine (margin
- *       0.12, the points closest to the front first), nsga2 (seed 1,
+ *       hypervolume ratio of the measured front found by refine (adaptive
+ *       margin, the model refitted between rounds), nsga2 (seed 1,
  *       population 16) and random (a seeded permutation) when each may
  *       measure that many points. A point the model finds infeasible costs
  *       nothing (it is never measured); refine pays for every point it

@@ -27,7 +27,27 @@
  * p_true, and q dominates p (or ties). An objective the command does not
  * measure (the model's exact value, delta_j = 0) needs margin_j = 0. The
  * objectives must be positive for the ratios to mean this; a point with a
- * predicted objective <= 0 is always measured.
+ * predicted objective <= 0 is always measured. That is the declared mode
+ * (DSE_MARGIN_DECLARED).
+ *
+ * The adaptive mode (DSE_MARGIN_ADAPTIVE, the default), after epsilon-PAL
+ * (Zuluaga et al., JMLR 2016): round 0 measures the analytic front only.
+ * Before each later round the caller refits (dse_refine_refit) and pools
+ * the errors (dse_refine_pool); the round then rescales the predictions
+ * (one scale per objective, as above) and bounds the model's error on
+ * objective j by delta_j = safety * the largest |prediction - measured| /
+ * measured seen on the measured points of any layer. A point not measured
+ * is left out when a measured front point q has q_j <= p_pred_j / (1 +
+ * delta_j) on every j: if |p_pred - p_true| <= delta_j p_true, then p_true_j
+ * >= p_pred_j / (1 + delta_j) >= q_j, and q dominates p (or ties). The round
+ * measures the points not left out that no other such point is predicted
+ * to dominate; the layer stops when no point is left to measure (or the
+ * budget is spent). Then the measured front is exact if, on every point
+ * not measured, the refitted model's relative error on each objective is
+ * at most safety times the largest seen on the measured points. Only one
+ * side of the comparison is a prediction (the other is measured), so the
+ * band is about delta wide instead of the declared mode's 2 delta, and an
+ * objective the command does not measure (error 0 seen) gets none.
  */
 #ifndef DSE_REFINE_H
 #define DSE_REFINE_H
