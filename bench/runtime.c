@@ -1,8 +1,8 @@
 /* runtime.c - benchmarks of the runtime (`make bench`):
  *
  *   1. testfn evaluation rate in one thread, in process;
- *   2. end-to-end dse-run with 1 and 2 local workers on a CPU-bound job
- *      (target: 2 workers at least 1.8x one);
+ *   2. end-to-end embedded runs (dse_run_embedded, as dse-run) with 1 and 2
+ *      local workers on a CPU-bound job (target: 2 workers at least 1.8x one);
  *   3. the coordinator alone against fake workers that answer at once
  *      (target: at least 20,000 unit results per second);
  *   4. the same without and with CURVE keys (--keys), alternated, for the
@@ -11,7 +11,8 @@
  *   5. the same without and with a journal (--state), alternated
  *      (`bench-runtime journal` runs this part alone, twice over).
  *
- * Loopback only. Run from the repository root (it runs build/dse-run).
+ * Loopback only. Run from the repository root (its workers are
+ * build/dse-worker).
  */
 #include <czmq.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/embedded.h"
 #include "core/auth.h"
 #include "config/config.h"
 #include "core/space.h"
@@ -60,14 +62,18 @@ static void s_inprocess_rate(void)
     dse_evaljob_destroy(&ej);
 }
 
+/* dse-run's embedded run, in this process: a coordinator thread and
+ * `workers` dse-worker processes (build/dse-worker, beside this program). */
 static double s_run(const char *config, int workers)
 {
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "build/dse-run %s --workers %d --output build/out-bench-runtime-%d -q",
-             config, workers, workers);
+    char out[128];
+    snprintf(out, sizeof out, "build/out-bench-runtime-%d", workers);
+    dse_run_opts_t o = {.prog = "bench-runtime", .config = config, .output = out,
+                        .workers = workers, .timeout_s = 60, .quiet = 1};
+    dse_error_t err = DSE_ERROR_INIT;
     double t0 = dse_now();
-    if (system(cmd) != 0) {
-        fprintf(stderr, "bench: '%s' failed\n", cmd);
+    if (dse_run_embedded(&o, NULL, &err) != 0) {
+        fprintf(stderr, "bench: the run of %s with %d workers failed\n", config, workers);
         exit(1);
     }
     return dse_now() - t0;
@@ -113,7 +119,7 @@ static void s_end_to_end(void)
     double t1b = s_run(path, 1), t2b = s_run(path, 2);
     t1 = t1 < t1b ? t1 : t1b;
     t2 = t2 < t2b ? t2 : t2b;
-    printf("dse-run, CPU-bound testfn job (%.0f points, ~12 us each): 1 worker %.2f s "
+    printf("embedded run (dse_run_embedded, as dse-run), CPU-bound testfn job (%.0f points, ~12 us each): 1 worker %.2f s "
            "(%.0f points/s), 2 workers %.2f s (%.0f points/s): %.2fx (%.0f%% of the machine's "
            "%.2fx)\n",
            points, t1, points / t1, t2, points / t2, t1 / t2, 100 * (t1 / t2) / machine, machine);
@@ -176,20 +182,11 @@ static void *s_fake_worker(void *arg)
     return NULL;
 }
 
-static volatile sig_atomic_t s_coord_stop;
-
-static void *s_coord_main(void *arg)
-{
-    dse_coord_run(arg);
-    return NULL;
-}
-
 static double s_coordinator_alone(const char *what)
 {
     s_fake_stop = 0;
-    s_coord_stop = 0;
     dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
-                          .heartbeat_s = 1, .heartbeat_misses = 10, .stop = &s_coord_stop,
+                          .heartbeat_s = 1, .heartbeat_misses = 10,
                           .keys_dir = s_keys_dir, .state_dir = s_state_dir};
     if (s_state_dir) { /* a fresh journal */
         char path[512];
@@ -197,15 +194,14 @@ static double s_coordinator_alone(const char *what)
         unlink(path);
     }
     dse_error_t err = DSE_ERROR_INIT;
-    dse_coord_t *c = dse_coord_new(&o, &err);
-    if (!c) {
+    dse_embedded_coord_t *ec = dse_embedded_coord_start(&o, &err);
+    if (!ec) {
         dse_error_print(&err, stderr);
         exit(1);
     }
-    pthread_t ct, wt[4];
-    pthread_create(&ct, NULL, s_coord_main, c);
+    pthread_t wt[4];
     char wep[256];
-    snprintf(wep, sizeof wep, "%s", dse_coord_worker_endpoint(c));
+    snprintf(wep, sizeof wep, "%s", dse_coord_worker_endpoint(dse_embedded_coord(ec)));
     for (int i = 0; i < 4; i++)
         pthread_create(&wt[i], NULL, s_fake_worker, wep);
     /* a job of 200,000 one-point units: each point "costs" 10^7 iterations,
@@ -222,54 +218,21 @@ static double s_coordinator_alone(const char *what)
     }
     char *canon = dse_job_canonical(job);
     dse_job_destroy(&job);
-    zsock_t *cl = zsock_new(ZMQ_DEALER);
-    dse_sock_setup(cl);
-    if (s_keys_dir)
-        dse_curve_client_apply(&s_client_keys, cl);
-    zsock_connect(cl, "%s", dse_coord_client_endpoint(c));
     zclock_sleep(300); /* let the fake workers register */
-    dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
-    sub.submit.config = canon;
-    dse_msg_send(cl, NULL, &sub);
-    double t0 = 0, t1 = 0;
-    uint32_t units = 0;
-    double deadline = dse_now() + 120;
-    while (dse_now() < deadline) {
-        zpoller_t *p = zpoller_new(cl, NULL);
-        void *w = zpoller_wait(p, 100);
-        zpoller_destroy(&p);
-        if (!w)
-            continue;
-        dse_msg_t m;
-        if (dse_msg_recv(cl, NULL, &m, &err) != 0)
-            continue;
-        int done = m.cmd == DSE_MSG_DONE || m.cmd == DSE_MSG_ERROR;
-        if (m.cmd == DSE_MSG_ACCEPT)
-            t0 = dse_now(); /* after planning, which times a sample of points */
-        if (m.cmd == DSE_MSG_DONE)
-            units = m.done.units;
-        if (m.cmd == DSE_MSG_ERROR)
-            fprintf(stderr, "bench: %s\n", m.error.message);
-        dse_msg_release(&m);
-        if (done) {
-            t1 = dse_now();
-            break;
-        }
-    }
-    double rate = units ? units / (t1 - t0) : 0;
-    if (units)
+    dse_submit_stats_t st;
+    if (dse_embedded_submit(ec, canon, s_keys_dir ? &s_client_keys : NULL, 120, &st, &err))
+        fprintf(stderr, "bench: %s\n", err.msg);
+    double rate = st.units ? st.units / (st.t_done - st.t_accept) : 0;
+    if (st.units)
         printf("coordinator alone%s, 4 fake workers answering at once: %u unit results in "
-               "%.2f s = %.0f results/s\n", what, units, t1 - t0, rate);
+               "%.2f s = %.0f results/s\n", what, st.units, st.t_done - st.t_accept, rate);
     else
         printf("coordinator alone%s: did not finish\n", what);
-    zsock_destroy(&cl);
     free(canon);
     s_fake_stop = 1;
     for (int i = 0; i < 4; i++)
         pthread_join(wt[i], NULL);
-    s_coord_stop = 1;
-    pthread_join(ct, NULL);
-    dse_coord_destroy(&c);
+    dse_embedded_coord_stop(&ec);
     return rate;
 }
 

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "coordinator/coord.h"
+#include "coordinator/embedded.h"
 #include "config/config.h"
 #include "core/transport.h"
 #include "core/util.h"
@@ -208,23 +209,6 @@ static long s_rss_kb(void)
     return kb;
 }
 
-static double s_thread_cpu(pthread_t t)
-{
-    clockid_t id;
-    struct timespec ts;
-    if (pthread_getcpuclockid(t, &id) || clock_gettime(id, &ts))
-        return 0;
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static volatile sig_atomic_t s_coord_stop;
-
-static void *s_coord_main(void *arg)
-{
-    dse_coord_run(arg);
-    return NULL;
-}
-
 /* Without arguments: 1,000, 2,000 and 10,000 workers, each in a process
  * of its own (a ZeroMQ context does not survive the forks of the next
  * size), one after another. */
@@ -309,23 +293,21 @@ int main(int argc, char **argv)
     close(dp[1]);
     zsys_handler_set(NULL);
     dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:*", .client_bind = "tcp://127.0.0.1:*",
-                          .heartbeat_s = S_HEARTBEAT, .heartbeat_misses = S_MISSES,
-                          .stop = &s_coord_stop};
+                          .heartbeat_s = S_HEARTBEAT, .heartbeat_misses = S_MISSES};
     dse_error_t err = DSE_ERROR_INIT;
-    dse_coord_t *c = dse_coord_new(&o, &err);
-    if (!c) {
+    dse_embedded_coord_t *ec = dse_embedded_coord_start(&o, &err);
+    if (!ec) {
         dse_error_print(&err, stderr);
         for (size_t k = 0; k < procs; k++)
             kill(pids[k], SIGKILL);
         return 1;
     }
+    dse_coord_t *c = dse_embedded_coord(ec);
     char wep[256];
     snprintf(wep, sizeof wep, "%s", dse_coord_worker_endpoint(c));
-    pthread_t ct;
-    pthread_create(&ct, NULL, s_coord_main, c);
     zclock_sleep(200);
     long rss0 = s_rss_kb();
-    double cpu0 = s_thread_cpu(ct);
+    double cpu0 = dse_embedded_coord_cpu(ec);
     /* every child reads the endpoint from the one pipe: one fixed-size
      * record per child */
     char rec[256] = "";
@@ -358,9 +340,6 @@ int main(int argc, char **argv)
     }
     char *canon = dse_job_canonical(job);
     dse_job_destroy(&job);
-    zsock_t *cl = zsock_new(ZMQ_DEALER);
-    dse_sock_setup(cl);
-    zsock_connect(cl, "%s", dse_coord_client_endpoint(c));
     /* wait until the coordinator has registered every worker, at most
      * 120 s; its memory is measured then */
     double reg_deadline = dse_now() + 120;
@@ -368,48 +347,13 @@ int main(int argc, char **argv)
         zclock_sleep(20);
     size_t registered = dse_coord_n_workers(c);
     long rss1 = s_rss_kb();
-    double cpu_reg = s_thread_cpu(ct) - cpu0;
-    dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
-    sub.submit.config = canon;
-    dse_msg_send(cl, NULL, &sub);
-    double t0 = 0, t1 = 0, cpu_a = 0, cpu_b = 0;
-    uint32_t done_units = 0, reissued = 0, returned = 0;
-    uint64_t evaluated = 0;
-    double deadline = dse_now() + 300, client_hb = dse_now();
-    dse_msg_t chb = {.cmd = DSE_MSG_HEARTBEAT};
-    while (dse_now() < deadline) {
-        if (dse_now() - client_hb >= 1.0) { /* the client's own heartbeat */
-            dse_msg_send(cl, NULL, &chb);
-            client_hb = dse_now();
-        }
-        zpoller_t *p = zpoller_new(cl, NULL);
-        void *w = zpoller_wait(p, 100);
-        zpoller_destroy(&p);
-        if (!w)
-            continue;
-        dse_msg_t m;
-        if (dse_msg_recv(cl, NULL, &m, &err) != 0)
-            continue;
-        int done = m.cmd == DSE_MSG_DONE || m.cmd == DSE_MSG_ERROR;
-        if (m.cmd == DSE_MSG_ACCEPT) {
-            t0 = dse_now();
-            cpu_a = s_thread_cpu(ct);
-        }
-        if (m.cmd == DSE_MSG_DONE) {
-            done_units = m.done.units;
-            reissued = m.done.reissued;
-            evaluated = m.done.counters.evaluated;
-            returned = m.done.workers_seen;
-        }
-        if (m.cmd == DSE_MSG_ERROR)
-            fprintf(stderr, "bench-workers: %s\n", m.error.message);
-        dse_msg_release(&m);
-        if (done) {
-            t1 = dse_now();
-            cpu_b = s_thread_cpu(ct);
-            break;
-        }
-    }
+    double cpu_reg = dse_embedded_coord_cpu(ec) - cpu0;
+    dse_submit_stats_t st;
+    if (dse_embedded_submit(ec, canon, NULL, 300, &st, &err) == DSE_EFAIL)
+        fprintf(stderr, "bench-workers: %s\n", err.msg);
+    double t0 = st.t_accept, t1 = st.t_done, cpu_a = st.cpu_accept, cpu_b = st.cpu_done;
+    uint32_t done_units = st.units, reissued = st.reissued, returned = st.workers_seen;
+    uint64_t evaluated = st.evaluated;
     long rss2 = s_rss_kb();
     /* the fake workers never leave nor register again: the workers missing
      * now were declared dead */
@@ -424,11 +368,8 @@ int main(int argc, char **argv)
         waitpid(pids[k], NULL, 0);
     }
     free(pids);
-    zsock_destroy(&cl);
     free(canon);
-    s_coord_stop = 1;
-    pthread_join(ct, NULL);
-    dse_coord_destroy(&c);
+    dse_embedded_coord_stop(&ec);
     printf("workers: %zu simulated workers (%zu processes of %zu threads), %zu registered "
            "before the job (coordinator thread CPU %.2f s, %.1f us per worker; process memory "
            "%.1f KiB per worker, %ld KiB in all, %ld KiB at the job's end)\n",

@@ -1365,15 +1365,15 @@ static uint32_t s_reissue_top(s_job_t *j)
  * fallen silent (stopped, or its socket thread stuck), since a live holder
  * there runs at the speed the copy would, having started earlier, and a
  * copy would only take cores from it (local workers beyond the cores). */
-static int s_holder_silent(const dse_coord_t *c, const s_worker_t *holder, double now)
+static int s_holder_silent(const dse_coord_t *c, const s_worker_t *holder)
 {
-    return !holder || now - holder->last_seen >= 1.5 * c->o.heartbeat_s;
+    /* as of the last time every waiting message was read (see s_timers) */
+    return !holder || c->drained_at - holder->last_seen >= 1.5 * c->o.heartbeat_s;
 }
 
-static int s_copy_helps(const dse_coord_t *c, const s_worker_t *holder, const s_worker_t *w,
-                        double now)
+static int s_copy_helps(const dse_coord_t *c, const s_worker_t *holder, const s_worker_t *w)
 {
-    return s_holder_silent(c, holder, now) || strcmp(holder->host, w->host) != 0;
+    return s_holder_silent(c, holder) || strcmp(holder->host, w->host) != 0;
 }
 
 /* Whether job j may give an end-phase copy to some worker now. */
@@ -1387,7 +1387,7 @@ static int s_reissue_ready(const dse_coord_t *c, s_job_t *j, double now)
     /* with every worker on one host, only a silent holder's unit is worth
      * a copy (s_copy_helps), and no idle worker need be visited for more */
     return i != S_NIL && now - j->lp[i].issued >= c->o.unit_seconds &&
-           (c->multi_host || s_holder_silent(c, j->lp[i].w, now));
+           (c->multi_host || s_holder_silent(c, j->lp[i].w));
 }
 
 /* End phase: an idle worker takes a copy of the oldest outstanding unit it
@@ -1404,7 +1404,7 @@ static int s_reissue(dse_coord_t *c, s_worker_t *w, double now)
         uint32_t i = j->rheap[0];
         if (j->lp[i].w == w) /* an idle worker holds none; kept for safety */
             continue;
-        if (!s_copy_helps(c, j->lp[i].w, w, now))
+        if (!s_copy_helps(c, j->lp[i].w, w))
             continue;
         if (!best_job || j->lp[i].issued < best_job->lp[best].issued)
             best_job = j, best = i;
@@ -2478,7 +2478,8 @@ static void s_timers(dse_coord_t *c, double now)
         s_worker_drop(c, c->seen_head, "missed its heartbeats: declared dead", 1);
     for (size_t ji = 0; ji < c->n_jobs; ji++) {
         s_job_t *j = c->jobs[ji];
-        while (j->n_dheap > 0 && now > j->lp[j->dheap[0]].deadline) {
+        /* expired as of the last drain too: a result may be waiting */
+        while (j->n_dheap > 0 && c->drained_at > j->lp[j->dheap[0]].deadline) {
             uint64_t u = j->lp[j->dheap[0]].unit;
             s_lease_end(c, j, j->dheap[0]);
             s_log(c, "job %llu: unit %llu outstanding too long: issued again",

@@ -15,50 +15,6 @@
 
 static volatile sig_atomic_t s_stop;
 
-static void s_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: dse-coordinator [options]\n"
-            "\n"
-            "A standing coordinator: workers (dse-worker --connect) and jobs\n"
-            "(dse-run --coordinator) come and go; several jobs are served at once.\n"
-            "\n"
-            "Two endpoints: one for workers (dse-worker --connect) and one for clients\n"
-            "(dse-run). Both are printed once bound. With the default, workers connect to\n"
-            "port 5555 and clients to 5556 (dse-run --coordinator tcp://HOST:5555 takes the\n"
-            "worker port and adds one).\n"
-            "\n"
-            "options:\n"
-            "  --bind ENDPOINT          endpoint for workers (default tcp://127.0.0.1:5555);\n"
-            "                           port * lets the system pick a free one\n"
-            "  --client-bind ENDPOINT   endpoint for dse-run clients (default: the worker\n"
-            "                           port plus one, tcp://127.0.0.1:5556; with port *,\n"
-            "                           port * too)\n"
-            "  --endpoints-file FILE    once bound, write the two endpoints to FILE as\n"
-            "                           'workers ENDPOINT' and 'clients ENDPOINT' lines\n"
-            "  --heartbeat S            heartbeat interval (default 1)\n"
-            "  --heartbeat-misses N     missed heartbeats before a worker is dead (3)\n"
-            "  --max-attempts N         attempts before a unit is quarantined (3)\n"
-            "  --lease-timeout S        re-issue a unit outstanding this long (default: auto)\n"
-            "  --cache DIR              cache of measured points (default:\n"
-            "                           $XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)\n"
-            "  --no-cache               no cache: measured jobs measure every point\n"
-            "  --state DIR              journal every accepted job and merged result in\n"
-            "                           DIR/journal; started again with the same DIR, the\n"
-            "                           coordinator resumes the jobs (their clients\n"
-            "                           reconnect on their own)\n"
-            "  --keys DIR               CURVE: encrypt, and accept only the keys in\n"
-            "                           DIR/allowed/workers/*.pub (workers) and\n"
-            "                           DIR/allowed/clients/*.pub (dse-run); its own pair is\n"
-            "                           DIR/coordinator.key (dse-keygen DIR/coordinator).\n"
-            "                           Endpoints beyond this host are then allowed\n"
-            "  --insecure               allow endpoints beyond this host without --keys:\n"
-            "                           nothing is authenticated, so only on a network that\n"
-            "                           trusted hosts alone can reach\n"
-            "  -v, --verbose            say what happens\n"
-            "  -h, --help               this text\n");
-}
-
 /* Written to a temporary name and renamed: a reader sees both lines or no file. */
 static int s_write_endpoints(const char *path, const char *wep, const char *cep)
 {
@@ -80,67 +36,91 @@ static int s_write_endpoints(const char *path, const char *wep, const char *cep)
     return 0;
 }
 
+static dse_coord_opts_t s_o = {.worker_bind = "tcp://127.0.0.1:5555", .heartbeat_s = 1,
+                               .heartbeat_misses = 3, .max_attempts = 3, .stop = &s_stop};
+static const char *s_client_bind, *s_endpoints_file, *s_cache;
+static int s_no_cache;
+
+/* --state DIR: a folder, not "" */
+static int s_opt_state(void *target, const char *prog, const char *name, const char *value)
+{
+    if (!*value) {
+        fprintf(stderr, "%s: %s takes a folder (got '')\n", prog, name);
+        return 2;
+    }
+    *(const char **)target = value;
+    return -1;
+}
+
+static const dse_cli_opt_t s_opts[] = {
+    {"--bind", 0, "ENDPOINT", DSE_CLI_ENDPOINT, &s_o.worker_bind,
+     .example = "tcp://127.0.0.1:5555",
+     .help = "endpoint for workers (default tcp://127.0.0.1:5555);\n"
+             "port * lets the system pick a free one"},
+    {"--client-bind", 0, "ENDPOINT", DSE_CLI_ENDPOINT, &s_client_bind,
+     .example = "tcp://127.0.0.1:5556",
+     .help = "endpoint for dse-run clients (default: the worker\n"
+             "port plus one, tcp://127.0.0.1:5556; with port *,\n"
+             "port * too)"},
+    {"--endpoints-file", 0, "FILE", DSE_CLI_STRING, &s_endpoints_file,
+     .help = "once bound, write the two endpoints to FILE as\n"
+             "'workers ENDPOINT' and 'clients ENDPOINT' lines"},
+    {"--heartbeat", 0, "S", DSE_CLI_NUMBER, &s_o.heartbeat_s, .lo = 0.01, .hi = 3600,
+     .help = "heartbeat interval (default 1)"},
+    {"--heartbeat-misses", 0, "N", DSE_CLI_INT, &s_o.heartbeat_misses, .lo = 1, .hi = 1000,
+     .help = "missed heartbeats before a worker is dead (3)"},
+    {"--max-attempts", 0, "N", DSE_CLI_INT, &s_o.max_attempts, .lo = 1, .hi = 255,
+     .help = "attempts before a unit is quarantined (3)"},
+    {"--lease-timeout", 0, "S", DSE_CLI_NUMBER, &s_o.lease_timeout_s, .lo = 0.01, .hi = 1e7,
+     .help = "re-issue a unit outstanding this long (default: auto)"},
+    {"--cache", 0, "DIR", DSE_CLI_STRING, &s_cache,
+     .help = "cache of measured points (default:\n"
+             "$XDG_CACHE_HOME/dse/measured, else ~/.cache/dse/measured)"},
+    {"--no-cache", 0, NULL, DSE_CLI_FLAG, &s_no_cache,
+     .help = "no cache: measured jobs measure every point"},
+    {"--state", 0, "DIR", DSE_CLI_CALL, &s_o.state_dir, .call = s_opt_state,
+     .help = "journal every accepted job and merged result in\n"
+             "DIR/journal; started again with the same DIR, the\n"
+             "coordinator resumes the jobs (their clients\n"
+             "reconnect on their own)"},
+    {"--keys", 0, "DIR", DSE_CLI_STRING, &s_o.keys_dir,
+     .help = "CURVE: encrypt, and accept only the keys in\n"
+             "DIR/allowed/workers/*.pub (workers) and\n"
+             "DIR/allowed/clients/*.pub (dse-run); its own pair is\n"
+             "DIR/coordinator.key (dse-keygen DIR/coordinator).\n"
+             "Endpoints beyond this host are then allowed"},
+    {"--insecure", 0, NULL, DSE_CLI_FLAG, &s_o.insecure,
+     .help = "allow endpoints beyond this host without --keys:\n"
+             "nothing is authenticated, so only on a network that\n"
+             "trusted hosts alone can reach"},
+    {"--verbose", 'v', NULL, DSE_CLI_FLAG, &s_o.verbose, .help = "say what happens"},
+    {"--help", 'h', NULL, DSE_CLI_HELP, .help = "this text"},
+    {NULL},
+};
+
+static const dse_cli_t s_cli = {
+    .prog = "dse-coordinator",
+    .usage = "usage: dse-coordinator [options]\n"
+             "\n"
+             "A standing coordinator: workers (dse-worker --connect) and jobs\n"
+             "(dse-run --coordinator) come and go; several jobs are served at once.\n"
+             "\n"
+             "Two endpoints: one for workers (dse-worker --connect) and one for clients\n"
+             "(dse-run). Both are printed once bound. With the default, workers connect to\n"
+             "port 5555 and clients to 5556 (dse-run --coordinator tcp://HOST:5555 takes the\n"
+             "worker port and adds one).\n",
+    .opts = s_opts,
+};
+
 int main(int argc, char **argv)
 {
-    dse_coord_opts_t o = {.worker_bind = "tcp://127.0.0.1:5555", .heartbeat_s = 1, .heartbeat_misses = 3,
-                          .max_attempts = 3, .stop = &s_stop};
-    const char *client_bind = NULL, *endpoints_file = NULL, *cache = NULL;
-    int no_cache = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_next = i + 1 < argc;
-        double v;
-        if (strcmp(a, "--bind") == 0 && has_next) {
-            o.worker_bind = argv[++i];
-            if (dse_cli_endpoint("dse-coordinator", a, o.worker_bind, "tcp://127.0.0.1:5555"))
-                return 2;
-        } else if (strcmp(a, "--client-bind") == 0 && has_next) {
-            client_bind = argv[++i];
-            if (dse_cli_endpoint("dse-coordinator", a, client_bind, "tcp://127.0.0.1:5556"))
-                return 2;
-        } else if (strcmp(a, "--endpoints-file") == 0 && has_next) {
-            endpoints_file = argv[++i];
-        } else if (strcmp(a, "--heartbeat") == 0 && has_next) {
-            if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 3600, &v))
-                return 2;
-            o.heartbeat_s = v;
-        } else if (strcmp(a, "--heartbeat-misses") == 0 && has_next) {
-            if (dse_cli_number("dse-coordinator", a, argv[++i], 1, 1000, &v))
-                return 2;
-            o.heartbeat_misses = (int)v;
-        } else if (strcmp(a, "--max-attempts") == 0 && has_next) {
-            if (dse_cli_number("dse-coordinator", a, argv[++i], 1, 255, &v))
-                return 2;
-            o.max_attempts = (int)v;
-        } else if (strcmp(a, "--lease-timeout") == 0 && has_next) {
-            if (dse_cli_number("dse-coordinator", a, argv[++i], 0.01, 1e7, &v))
-                return 2;
-            o.lease_timeout_s = v;
-        } else if (strcmp(a, "--cache") == 0 && has_next) {
-            cache = argv[++i];
-        } else if (strcmp(a, "--state") == 0 && has_next) {
-            o.state_dir = argv[++i];
-            if (!*o.state_dir) {
-                fprintf(stderr, "dse-coordinator: --state takes a folder (got '')\n");
-                return 2;
-            }
-        } else if (strcmp(a, "--no-cache") == 0) {
-            no_cache = 1;
-        } else if (strcmp(a, "--keys") == 0 && has_next) {
-            o.keys_dir = argv[++i];
-        } else if (strcmp(a, "--insecure") == 0) {
-            o.insecure = 1;
-        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            o.verbose = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            s_usage(stdout);
-            return 0;
-        } else {
-            fprintf(stderr, "dse-coordinator: unknown option '%s'\n", a);
-            s_usage(stderr);
-            return 2;
-        }
-    }
+    int st = dse_cli_parse(&s_cli, argc, argv);
+    if (st >= 0)
+        return st;
+    dse_coord_opts_t o = s_o;
+    const char *client_bind = s_client_bind, *endpoints_file = s_endpoints_file;
+    const char *cache = s_cache;
+    int no_cache = s_no_cache;
     char cbind[512];
     size_t wl = strlen(o.worker_bind);
     if (!client_bind && wl > 2 && strncmp(o.worker_bind, "tcp://", 6) == 0 &&

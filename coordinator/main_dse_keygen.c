@@ -2,54 +2,51 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/cli.h"
 #include "core/error.h"
 #include "core/keys.h"
 
-static void s_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: dse-keygen [--force] NAME\n"
-            "\n"
-            "Makes a CURVE key pair for a coordinator, a worker or a dse-run user:\n"
-            "  NAME.key   the pair, secret: mode 0600, stays on this host\n"
-            "  NAME.pub   the public key, to copy to the other side\n"
-            "NAME may include a folder (keys/worker-b); its last part, 1 to 64 of\n"
-            "A-Z a-z 0-9 . _ -, is the key's name in logs.\n"
-            "\n"
-            "A coordinator (dse-coordinator --keys KEYS) uses KEYS/coordinator.key and\n"
-            "accepts the keys in KEYS/allowed/workers/*.pub and KEYS/allowed/clients/*.pub.\n"
-            "Workers and clients connect with --key NAME.key --coordinator-key\n"
-            "coordinator.pub.\n"
-            "\n"
-            "options:\n"
-            "  --force     replace NAME.key and NAME.pub if they exist\n"
-            "  -h, --help  this text\n");
-}
+static int s_force;
+static const char *s_base;
+static size_t s_n_base;
+
+static const dse_cli_opt_t s_opts[] = {
+    {"--force", 0, NULL, DSE_CLI_FLAG, &s_force,
+     .help = "replace NAME.key and NAME.pub if they exist"},
+    {"--help", 'h', NULL, DSE_CLI_HELP, .help = "this text"},
+    {NULL},
+};
+
+static const dse_cli_t s_cli = {
+    .prog = "dse-keygen",
+    .usage = "usage: dse-keygen [--force] NAME\n"
+             "\n"
+             "Makes a CURVE key pair for a coordinator, a worker or a dse-run user:\n"
+             "  NAME.key   the pair, secret: mode 0600, stays on this host\n"
+             "  NAME.pub   the public key, to copy to the other side\n"
+             "NAME may include a folder (keys/worker-b); its last part, 1 to 64 of\n"
+             "A-Z a-z 0-9 . _ -, is the key's name in logs.\n"
+             "\n"
+             "A coordinator (dse-coordinator --keys KEYS) uses KEYS/coordinator.key and\n"
+             "accepts the keys in KEYS/allowed/workers/*.pub and KEYS/allowed/clients/*.pub.\n"
+             "Workers and clients connect with --key NAME.key --coordinator-key\n"
+             "coordinator.pub.\n",
+    .opts = s_opts,
+    .args = &s_base,
+    .max_args = 1,
+    .n_args = &s_n_base,
+    .arg_name = "NAME",
+};
 
 int main(int argc, char **argv)
 {
-    const char *base = NULL;
-    int force = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--force") == 0) {
-            force = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            s_usage(stdout);
-            return 0;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "dse-keygen: unknown option '%s'\n", a);
-            s_usage(stderr);
-            return 2;
-        } else if (base) {
-            fprintf(stderr, "dse-keygen: one NAME only ('%s' and '%s')\n", base, a);
-            return 2;
-        } else {
-            base = a;
-        }
-    }
+    int st = dse_cli_parse(&s_cli, argc, argv);
+    if (st >= 0)
+        return st;
+    const char *base = s_base;
+    int force = s_force;
     if (!base) {
-        s_usage(stderr);
+        dse_cli_help(&s_cli, stderr);
         return 2;
     }
     const char *slash = strrchr(base, '/');

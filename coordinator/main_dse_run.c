@@ -1,39 +1,22 @@
-/* main_dse_run.c - the dse-run program: validate a job, run it (embedded or
- * on a standing coordinator), compose the network front, write the outputs. */
-#include <czmq.h>
-#include <errno.h>
-#include <limits.h>
+/* main_dse_run.c - the dse-run program: its options, --models, --import and
+ * --check; a run itself is dse_run_embedded() (coordinator/embedded.h). */
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "coordinator/calibrate.h"
-#include "coordinator/client.h"
-#include "coordinator/coord.h"
-#include "coordinator/journal.h"
-#include "coordinator/mcache.h"
-#include "core/cli.h"
 #include "config/config.h"
-#include "config/evaluator.h"
+#include "coordinator/coord.h"
+#include "coordinator/embedded.h"
+#include "core/cli.h"
 #include "core/job.h"
 #include "core/network.h"
 #include "core/onnx.h"
-#include "outputs/outputs.h"
-#include "core/topo.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
-#include "eval/eval.h"
-#include "eval/explain.h"
-
-static volatile sig_atomic_t s_stop;
-static volatile sig_atomic_t s_coord_stop;
 
 static void s_list_keys(const dse_key_decl_t *k, size_t n)
 {
@@ -116,322 +99,6 @@ static void s_models(void)
     }
 }
 
-static void s_usage(FILE *out)
-{
-    fprintf(out,
-            "usage: dse-run CONFIG.toml [options]\n"
-            "       dse-run --resume OUTPUT_FOLDER [options]\n"
-            "       dse-run --import NET.onnx --model NAME [--check] [--onnx-ignore A,B]\n"
-            "\n"
-            "Explores the design space of the job in CONFIG.toml and writes its Pareto\n"
-            "fronts into the job's output folder. With no --coordinator, runs a\n"
-            "coordinator and local workers (one per physical core) itself.\n"
-            "\n"
-            "options:\n"
-            "  --check                validate the job and print its spaces; run nothing (with\n"
-            "                         an onnx job or --import: what became of each node)\n"
-            "  --import NET.onnx      print the job importing NET.onnx as TOML, layers written\n"
-            "                         out (needs --model); run nothing\n"
-            "  --model NAME           the model --import maps the graph onto\n"
-            "  --onnx-ignore A,B      op_types --import drops knowingly (onnx_ignore)\n"
-            "  --models               list the models with every key, parameter and metric\n"
-            "  --workers N            local workers (default: [cluster] workers, else one per core)\n"
-            "  --coordinator ENDPOINT submit to a standing coordinator, named by its worker\n"
-            "                         endpoint: tcp://hostA:5555 means workers on port 5555\n"
-            "                         and dse-run (a client) on port 5556, the next one\n"
-            "  --client-endpoint EP   the coordinator's client endpoint exactly, as\n"
-            "                         dse-coordinator prints it (tcp://hostA:6000, ipc://PATH);\n"
-            "                         alone, or with --coordinator when the client port is not\n"
-            "                         the worker port plus one\n"
-            "  --output DIR           write the outputs here instead of [job] output\n"
-            "  --dump-all             also write all_points.csv (every feasible point)\n"
-            "  --plot-layers          pareto.svg also plots each layer's front\n"
-            "  --timeout S            give up after S seconds without the coordinator (60)\n"
-            "  --key FILE             CURVE, with a coordinator started with --keys: this\n"
-            "                         user's pair (NAME.key of dse-keygen; NAME.pub goes\n"
-            "                         into the coordinator's KEYS/allowed/clients/)\n"
-            "  --coordinator-key FILE the coordinator's public key (its .pub)\n"
-            "  --allow-command[=PROG] let the local workers run the job's [evaluator] command\n"
-            "                         (with PROG, an absolute path, only that program)\n"
-            "  --cache DIR            cache of measured points (default $XDG_CACHE_HOME/dse/measured)\n"
-            "  --no-cache             measure every point again\n"
-            "  --keep-failed          keep the working folder of a point that failed\n"
-            "  --resume               continue the interrupted run kept in the output\n"
-            "                         folder (OUT/.dse-state): dse-run --resume OUT, or\n"
-            "                         dse-run CONFIG --resume [--output OUT]\n"
-            "  --calibrate            fit the model's calibratable keys to the cached\n"
-            "                         measurements of the job: writes calibrated-NAME.toml\n"
-            "  -v, --verbose          say what happens\n"
-            "  -q, --quiet            no progress line\n"
-            "  -h, --help             this text\n"
-            "\n"
-            "exit status: 0 done; 1 bad config or failure; 2 bad usage; 3 done but some\n"
-            "units were quarantined (fronts incomplete, see summary.json); 130 interrupted.\n");
-}
-
-/* Path of a program installed beside this one. */
-static int s_sibling(const char *name, char *out, size_t size)
-{
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (!slash)
-        return -1;
-    *slash = '\0';
-    if (strlen(self) + strlen(name) + 2 > size)
-        return -1;
-    strcpy(out, self);
-    strcat(out, "/");
-    strcat(out, name);
-    return access(out, X_OK) == 0 ? 0 : -1;
-}
-
-/* Measured jobs: what the local workers may run. */
-static const char *s_allow; /* NULL = no commands; "" = any; else the one program */
-static int s_keep_failed;
-
-static pid_t s_spawn_worker(const char *prog, const char *endpoint, const dse_job_t *job,
-                            int index, int verbose)
-{
-    char allow[4200];
-    snprintf(allow, sizeof allow, "--allow-command%s%s", s_allow && *s_allow ? "=" : "",
-             s_allow ? s_allow : "");
-    char hb[32], misses[16], core[16];
-    snprintf(core, sizeof core, "%d", index);
-    snprintf(hb, sizeof hb, "%g", job->heartbeat_s);
-    snprintf(misses, sizeof misses, "%d", job->heartbeat_misses);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    /* the worker goes when dse-run goes, however it goes */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent)
-        _exit(1);
-    const char *argv[24];
-    int a = 0;
-    argv[a++] = prog;
-    argv[a++] = "--connect";
-    argv[a++] = endpoint;
-    argv[a++] = "--threads";
-    argv[a++] = "1";
-    argv[a++] = "--heartbeat";
-    argv[a++] = hb;
-    argv[a++] = "--heartbeat-misses";
-    argv[a++] = misses;
-    argv[a++] = "--death-timeout";
-    argv[a++] = "30";
-    argv[a++] = "--first-core"; /* one core each */
-    argv[a++] = core;
-    if (verbose)
-        argv[a++] = "--verbose";
-    if (s_allow && job->evaluator) {
-        argv[a++] = allow;
-        /* the local host is where the user chose to measure: it has the tag */
-        if (job->evaluator->requires[0]) {
-            argv[a++] = "--tag";
-            argv[a++] = job->evaluator->requires;
-        }
-        if (s_keep_failed)
-            argv[a++] = "--keep-failed";
-    }
-    argv[a] = NULL;
-    execv(prog, (char *const *)argv);
-    fprintf(stderr, "dse-run: cannot start %s: %s\n", prog, strerror(errno));
-    _exit(127);
-}
-
-
-/* ------------------------------------------------------- an embedded run's state */
-
-/* An embedded run keeps its coordinator's journal in OUT/.dse-state, beside
- * a file `run` naming the job file (absolute) and the options that shape
- * its outputs, so that `dse-run --resume OUT` can run it again. The state
- * goes when the run ends, unless it was interrupted or killed. */
-#define S_STATE ".dse-state"
-
-static char *s_state_dir(const char *out)
-{
-    dse_strbuf_t sb = DSE_STRBUF_INIT;
-    dse_strbuf_addf(&sb, "%s/%s", out, S_STATE);
-    return dse_strbuf_detach(&sb, NULL);
-}
-
-static void s_state_remove(const char *state)
-{
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/journal", state);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/run", state);
-    unlink(path);
-    rmdir(state);
-}
-
-static int s_state_write(const char *state, const char *config, int dump_all, int plot_layers,
-                         dse_error_t *err)
-{
-    char abs[PATH_MAX];
-    if (!realpath(config, abs))
-        return dse_error_set(err, DSE_EIO, config, 0, 0, "cannot resolve the path: %s",
-                             strerror(errno));
-    if (strchr(abs, '\n'))
-        return dse_error_set(err, DSE_EINVAL, config, 0, 0, "a job file whose path holds a "
-                             "newline cannot be resumed");
-    if (dse_mkdir_p(state, err) != 0)
-        return err->code;
-    dse_strbuf_t sb = DSE_STRBUF_INIT;
-    dse_strbuf_addf(&sb, "config %s\ndump_all %d\nplot_layers %d\n", abs, dump_all, plot_layers);
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/run", state);
-    int rc = dse_write_file_atomic(path, sb.buf, sb.len, err);
-    dse_strbuf_release(&sb);
-    return rc;
-}
-
-/* Reads OUT/.dse-state/run: the job file and the options. */
-static int s_state_read(const char *out, char **config, int *dump_all, int *plot_layers,
-                        dse_error_t *err)
-{
-    char *state = s_state_dir(out);
-    char path[PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/run", state);
-    free(state);
-    char *text = NULL;
-    size_t len = 0;
-    dse_error_t e = DSE_ERROR_INIT;
-    if (dse_read_file_max(path, 65536, &text, &len, &e) != 0)
-        return dse_error_set(err, DSE_ENOTFOUND, out, 0, 0, "no interrupted run to resume here "
-                             "(%s: %s)", path, e.msg);
-    *config = NULL;
-    char *save = NULL;
-    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(line, "config ", 7) == 0)
-            *config = dse_xstrdup(line + 7);
-        else if (strncmp(line, "dump_all ", 9) == 0)
-            *dump_all = atoi(line + 9) != 0;
-        else if (strncmp(line, "plot_layers ", 12) == 0)
-            *plot_layers = atoi(line + 12) != 0;
-    }
-    free(text);
-    if (!*config || !**config) {
-        free(*config);
-        *config = NULL;
-        return dse_error_set(err, DSE_EPARSE, path, 0, 0, "names no job file");
-    }
-    return 0;
-}
-
-/* Before an embedded run: whether OUT/.dse-state holds an interrupted run
- * of this job text. 1 = it does (resume it); 0 = nothing to resume (a state
- * of another text is discarded, with a line, unless `resume`, which then
- * fails); < 0 = an error (for --resume). */
-static int s_state_check(const char *state, const char *out, const char *canonical, int resume,
-                         dse_error_t *err)
-{
-    char **texts = NULL;
-    size_t n = 0;
-    dse_error_t e = DSE_ERROR_INIT;
-    int rc = dse_journal_live_texts(state, &texts, &n, &e);
-    int same = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        same |= strcmp(texts[i], canonical) == 0;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        free(texts[i]);
-    free(texts);
-    if (same)
-        return 1;
-    if (resume) {
-        if (rc == DSE_ENOTFOUND || (rc == 0 && n == 0))
-            return dse_error_set(err, DSE_ENOTFOUND, out, 0, 0, "no interrupted run to resume "
-                                 "here (no job in %s)", state);
-        if (rc)
-            return dse_error_set(err, rc, out, 0, 0, "cannot resume: %s: %s", e.file, e.msg);
-        return dse_error_set(err, DSE_ECONFIG, out, 0, 0, "cannot resume: the interrupted run "
-                             "kept here is of another job text (the job file or a file it "
-                             "reads changed since); run it without --resume to start afresh");
-    }
-    if (rc != DSE_ENOTFOUND && (rc != 0 || n > 0)) {
-        /* said even with -q: work is dropped */
-        fprintf(stderr, "dse-run: %s held an interrupted run of %s: starting afresh\n", state,
-                rc ? "a damaged journal" : "another job text");
-        s_state_remove(state);
-    }
-    return 0;
-}
-
-/* dse-run --calibrate JOB: fits the model's calibratable keys to the
- * cached measurements of the job and writes calibrated-NAME.toml into the
- * job's output folder. */
-static int s_calibrate(dse_job_t **job_p, const char *cache, int no_cache)
-{
-    dse_job_t *job = *job_p;
-    if (!job->evaluator || no_cache) {
-        fprintf(stderr, "dse-run: %s: --calibrate fits the model to the cached measurements of "
-                "a job with [evaluator] kind = \"command\"%s\n", job->path,
-                no_cache ? " (not with --no-cache)" : "");
-        dse_job_destroy(job_p);
-        return 1;
-    }
-    char *dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
-    dse_error_t err = DSE_ERROR_INIT;
-    dse_evaljob_t *ej = NULL;
-    dse_mcache_t *c = NULL;
-    int rc = 1;
-    if (!dir) {
-        fprintf(stderr, "dse-run: no cache folder: give --cache DIR\n");
-        dse_job_destroy(job_p);
-        return 1;
-    }
-    if (dse_evaljob_new(job_p, &ej, &err) != 0 || !(c = dse_mcache_open(dir, &err)) ||
-        dse_mkdir_p(ej->job->output, &err) != 0) {
-        dse_error_print(&err, stderr);
-        goto out;
-    }
-    dse_strbuf_t sb = DSE_STRBUF_INIT;
-    dse_strbuf_addf(&sb, "%s/calibrated-%s.toml", ej->job->output, ej->job->name);
-    char *path = dse_strbuf_detach(&sb, NULL);
-    dse_calibration_t cal;
-    if (dse_calibrate(ej, c, path, &cal, &err) != 0) {
-        dse_error_print(&err, stderr);
-    } else {
-        printf("%s: %zu measured points; rms of log(model / measured) %.4f -> %.4f, mean "
-               "relative error %.2f%% -> %.2f%%; written to %s\n", ej->job->name, cal.points,
-               cal.rms_before, cal.rms_after, 100 * cal.mean_before, 100 * cal.mean_after, path);
-        rc = 0;
-    }
-    free(path);
-out:
-    dse_mcache_destroy(&c);
-    dse_evaljob_destroy(&ej);
-    free(dir);
-    return rc;
-}
-
-/* The progress line of the composition: the pass, the layer, the partial
- * networks kept and the time so far, on the terminal. */
-typedef struct {
-    double t0;
-    int shown;
-} s_compose_t;
-
-static void s_compose_progress(void *arg, int pass, size_t layer, size_t n_layers,
-                               size_t partials)
-{
-    s_compose_t *cp = arg;
-    cp->shown = 1;
-    fprintf(stderr, "  composing the network front: pass %d, layer %zu of %zu, %zu partial "
-                    "networks, %.0f s   \r", pass, layer + 1, n_layers, partials,
-            dse_now() - cp->t0);
-}
-
-static void *s_coord_thread(void *arg)
-{
-    dse_coord_run(arg);
-    return NULL;
-}
 
 /* Splits "A,B,C" into a NULL-terminated array of strings (caller frees both). */
 static char **s_split(const char *list, size_t *n)
@@ -574,473 +241,236 @@ static int s_import(const char *path, const char *model, const char *ignore_list
     return rc ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* ------------------------------------------------------- the options */
+
+typedef struct {
+    const char *endpoint;
+    char client_endpoint[512]; /* the worker endpoint's port plus one, when it has one */
+} s_coordinator_t;
+
+static struct {
+    dse_run_opts_t run;
+    s_coordinator_t coordinator;
+    const char *client_endpoint, *key, *coordinator_key;
+    const char *import, *model, *onnx_ignore;
+    int check;
+} s_a = {.run = {.workers = -1, .timeout_s = 60}};
+
+static int s_opt_models(void *target, const char *prog, const char *name, const char *value)
 {
-    const char *config = NULL, *coordinator = NULL, *output = NULL, *client_endpoint = NULL;
-    const char *cache = NULL, *key = NULL, *coordinator_key = NULL;
-    const char *import = NULL, *model = NULL, *onnx_ignore = NULL;
-    int no_cache = 0, calibrate = 0, resume = 0;
-    char *resume_config = NULL;
-    int check = 0, workers = -1, dump_all = 0, plot_layers = 0, verbose = 0, quiet = 0;
-    double timeout = 60;
-    char client_ep_buf[512] = "";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_next = i + 1 < argc;
-        if (strcmp(a, "--check") == 0) {
-            check = 1;
-        } else if (strcmp(a, "--models") == 0) {
-            s_models();
-            return 0;
-        } else if (strcmp(a, "--workers") == 0 && has_next) {
-            double n;
-            if (dse_cli_number("dse-run", a, argv[++i], 1, 1024, &n))
-                return 2;
-            if (n != (int)n) {
-                fprintf(stderr, "dse-run: --workers takes a whole number (got '%s')\n", argv[i]);
-                return 2;
-            }
-            workers = (int)n;
-        } else if (strcmp(a, "--import") == 0 && has_next) {
-            import = argv[++i];
-        } else if (strcmp(a, "--model") == 0 && has_next) {
-            model = argv[++i];
-        } else if (strcmp(a, "--onnx-ignore") == 0 && has_next) {
-            onnx_ignore = argv[++i];
-        } else if (strcmp(a, "--coordinator") == 0 && has_next) {
-            coordinator = argv[++i];
-            if (dse_cli_endpoint("dse-run", a, coordinator, "tcp://hostA:5555"))
-                return 2;
-            if (strncmp(coordinator, "tcp://", 6) == 0 &&
-                dse_client_endpoint_for(coordinator, client_ep_buf, sizeof client_ep_buf) != 0) {
-                fprintf(stderr, "dse-run: --coordinator needs the worker endpoint with its port, "
-                                "like tcp://hostA:5555 (got '%s')\n", coordinator);
-                return 2;
-            }
-        } else if (strcmp(a, "--client-endpoint") == 0 && has_next) {
-            client_endpoint = argv[++i];
-            if (dse_cli_endpoint("dse-run", a, client_endpoint, "tcp://hostA:5556"))
-                return 2;
-        } else if (strcmp(a, "--key") == 0 && has_next) {
-            key = argv[++i];
-        } else if (strcmp(a, "--coordinator-key") == 0 && has_next) {
-            coordinator_key = argv[++i];
-        } else if (strcmp(a, "--output") == 0 && has_next) {
-            output = argv[++i];
-        } else if (strcmp(a, "--timeout") == 0 && has_next) {
-            if (dse_cli_number("dse-run", a, argv[++i], 0.1, 1e7, &timeout))
-                return 2;
-        } else if (strcmp(a, "--allow-command") == 0 ||
-                   strncmp(a, "--allow-command=", 16) == 0) {
-            s_allow = a[15] == '=' ? a + 16 : "";
-            if (*s_allow && s_allow[0] != '/') {
-                fprintf(stderr, "dse-run: --allow-command=PROGRAM takes an absolute path "
-                        "(got '%s')\n", s_allow);
-                return 2;
-            }
-        } else if (strcmp(a, "--calibrate") == 0) {
-            calibrate = 1;
-        } else if (strcmp(a, "--resume") == 0) {
-            resume = 1;
-        } else if (strcmp(a, "--keep-failed") == 0) {
-            s_keep_failed = 1;
-        } else if (strcmp(a, "--cache") == 0 && has_next) {
-            cache = argv[++i];
-        } else if (strcmp(a, "--no-cache") == 0) {
-            no_cache = 1;
-        } else if (strcmp(a, "--dump-all") == 0) {
-            dump_all = 1;
-        } else if (strcmp(a, "--plot-layers") == 0) {
-            plot_layers = 1;
-        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-            verbose = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            s_usage(stdout);
-            return 0;
-        } else if (a[0] == '-') {
-            fprintf(stderr, "dse-run: unknown option '%s'%s\n", a,
-                    has_next ? "" : " (or it lacks its value)");
-            s_usage(stderr);
-            return 2;
-        } else if (config) {
-            fprintf(stderr, "dse-run: one config file only ('%s' and '%s')\n", config, a);
-            return 2;
-        } else {
-            config = a;
-        }
-    }
-    if (import) {
-        if (config) {
-            fprintf(stderr, "dse-run: --import takes no config file ('%s')\n", config);
-            return 2;
-        }
-        return s_import(import, model, onnx_ignore, check);
-    }
-    if (model || onnx_ignore) {
-        fprintf(stderr, "dse-run: --model and --onnx-ignore go with --import\n");
+    (void)target, (void)prog, (void)name, (void)value;
+    s_models();
+    return 0;
+}
+
+static int s_opt_coordinator(void *target, const char *prog, const char *name,
+                             const char *value)
+{
+    s_coordinator_t *c = target;
+    if (dse_cli_endpoint(prog, name, value, "tcp://hostA:5555"))
+        return 2;
+    if (strncmp(value, "tcp://", 6) == 0 &&
+        dse_client_endpoint_for(value, c->client_endpoint, sizeof c->client_endpoint) != 0) {
+        fprintf(stderr, "%s: %s needs the worker endpoint with its port, like "
+                "tcp://hostA:5555 (got '%s')\n", prog, name, value);
         return 2;
     }
-    if (!config) {
-        s_usage(stderr);
+    c->endpoint = value;
+    return -1;
+}
+
+/* --allow-command[=PROGRAM]: "" allows any program. */
+static int s_opt_allow(void *target, const char *prog, const char *name, const char *value)
+{
+    const char **allow = target;
+    *allow = value ? value : "";
+    if (**allow && **allow != '/') {
+        fprintf(stderr, "%s: %s=PROGRAM takes an absolute path (got '%s')\n", prog, name,
+                *allow);
         return 2;
     }
-    if ((key || coordinator_key) && !coordinator && !client_endpoint) {
+    return -1;
+}
+
+static const dse_cli_opt_t s_opts[] = {
+    {"--check", 0, NULL, DSE_CLI_FLAG, &s_a.check,
+     .help = "validate the job and print its spaces; run nothing (with\n"
+             "an onnx job or --import: what became of each node)"},
+    {"--import", 0, "NET.onnx", DSE_CLI_STRING, &s_a.import,
+     .help = "print the job importing NET.onnx as TOML, layers written\n"
+             "out (needs --model); run nothing"},
+    {"--model", 0, "NAME", DSE_CLI_STRING, &s_a.model,
+     .help = "the model --import maps the graph onto"},
+    {"--onnx-ignore", 0, "A,B", DSE_CLI_STRING, &s_a.onnx_ignore,
+     .help = "op_types --import drops knowingly (onnx_ignore)"},
+    {"--models", 0, NULL, DSE_CLI_CALL, NULL, .call = s_opt_models,
+     .help = "list the models with every key, parameter and metric"},
+    {"--workers", 0, "N", DSE_CLI_INT, &s_a.run.workers, .lo = 1, .hi = 1024,
+     .help = "local workers (default: [cluster] workers, else one per core)"},
+    {"--coordinator", 0, "ENDPOINT", DSE_CLI_CALL, &s_a.coordinator, .call = s_opt_coordinator,
+     .help = "submit to a standing coordinator, named by its worker\n"
+             "endpoint: tcp://hostA:5555 means workers on port 5555\n"
+             "and dse-run (a client) on port 5556, the next one"},
+    {"--client-endpoint", 0, "EP", DSE_CLI_ENDPOINT, &s_a.client_endpoint,
+     .example = "tcp://hostA:5556",
+     .help = "the coordinator's client endpoint exactly, as\n"
+             "dse-coordinator prints it (tcp://hostA:6000, ipc://PATH);\n"
+             "alone, or with --coordinator when the client port is not\n"
+             "the worker port plus one"},
+    {"--output", 0, "DIR", DSE_CLI_STRING, &s_a.run.output,
+     .help = "write the outputs here instead of [job] output"},
+    {"--dump-all", 0, NULL, DSE_CLI_FLAG, &s_a.run.dump_all,
+     .help = "also write all_points.csv (every feasible point)"},
+    {"--plot-layers", 0, NULL, DSE_CLI_FLAG, &s_a.run.plot_layers,
+     .help = "pareto.svg also plots each layer's front"},
+    {"--timeout", 0, "S", DSE_CLI_NUMBER, &s_a.run.timeout_s, .lo = 0.1, .hi = 1e7,
+     .help = "give up after S seconds without the coordinator (60)"},
+    {"--key", 0, "FILE", DSE_CLI_STRING, &s_a.key,
+     .help = "CURVE, with a coordinator started with --keys: this\n"
+             "user's pair (NAME.key of dse-keygen; NAME.pub goes\n"
+             "into the coordinator's KEYS/allowed/clients/)"},
+    {"--coordinator-key", 0, "FILE", DSE_CLI_STRING, &s_a.coordinator_key,
+     .help = "the coordinator's public key (its .pub)"},
+    {"--allow-command", 0, "PROG", DSE_CLI_CALL, &s_a.run.allow_command,
+     .flags = DSE_CLI_OPTIONAL, .call = s_opt_allow,
+     .help = "let the local workers run the job's [evaluator] command\n"
+             "(with PROG, an absolute path, only that program)"},
+    {"--cache", 0, "DIR", DSE_CLI_STRING, &s_a.run.cache,
+     .help = "cache of measured points (default $XDG_CACHE_HOME/dse/measured)"},
+    {"--no-cache", 0, NULL, DSE_CLI_FLAG, &s_a.run.no_cache,
+     .help = "measure every point again"},
+    {"--keep-failed", 0, NULL, DSE_CLI_FLAG, &s_a.run.keep_failed,
+     .help = "keep the working folder of a point that failed"},
+    {"--resume", 0, NULL, DSE_CLI_FLAG, &s_a.run.resume,
+     .help = "continue the interrupted run kept in the output\n"
+             "folder (OUT/.dse-state): dse-run --resume OUT, or\n"
+             "dse-run CONFIG --resume [--output OUT]"},
+    {"--calibrate", 0, NULL, DSE_CLI_FLAG, &s_a.run.calibrate,
+     .help = "fit the model's calibratable keys to the cached\n"
+             "measurements of the job: writes calibrated-NAME.toml"},
+    {"--verbose", 'v', NULL, DSE_CLI_FLAG, &s_a.run.verbose, .help = "say what happens"},
+    {"--quiet", 'q', NULL, DSE_CLI_FLAG, &s_a.run.quiet, .help = "no progress line"},
+    {"--help", 'h', NULL, DSE_CLI_HELP, .help = "this text"},
+    {NULL},
+};
+
+static const char *s_config;
+static size_t s_n_config;
+
+static const dse_cli_t s_cli = {
+    .prog = "dse-run",
+    .usage = "usage: dse-run CONFIG.toml [options]\n"
+             "       dse-run --resume OUTPUT_FOLDER [options]\n"
+             "       dse-run --import NET.onnx --model NAME [--check] [--onnx-ignore A,B]\n"
+             "\n"
+             "Explores the design space of the job in CONFIG.toml and writes its Pareto\n"
+             "fronts into the job's output folder. With no --coordinator, runs a\n"
+             "coordinator and local workers (one per physical core) itself.\n",
+    .trailer = "exit status: 0 done; 1 bad config or failure; 2 bad usage; 3 done but some\n"
+               "units were quarantined (fronts incomplete, see summary.json); 130 interrupted.\n",
+    .opts = s_opts,
+    .args = &s_config,
+    .max_args = 1,
+    .n_args = &s_n_config,
+    .arg_name = "config file",
+};
+
+/* The options that go together, or not: exit 2 when they do not. */
+static int s_usage_checks(void)
+{
+    const dse_run_opts_t *r = &s_a.run;
+    int remote = s_a.coordinator.endpoint || s_a.client_endpoint;
+    if ((s_a.key || s_a.coordinator_key) && !remote) {
         fprintf(stderr, "dse-run: --key and --coordinator-key are for a standing coordinator "
                         "(--coordinator or --client-endpoint); the embedded one needs none\n");
         return 2;
     }
-    dse_curve_client_t curve;
-    int krc = dse_cli_keys("dse-run", key, coordinator_key, &curve);
-    if (krc)
-        return krc;
-    dse_error_t err = DSE_ERROR_INIT;
-    if (resume && (coordinator || client_endpoint || check || calibrate)) {
+    if (r->resume && (remote || s_a.check || r->calibrate)) {
         fprintf(stderr, "dse-run: --resume continues an embedded run (not with %s; a standing "
                 "coordinator started with --state resumes its jobs itself)\n",
-                check ? "--check" : calibrate ? "--calibrate" : "--coordinator");
+                s_a.check ? "--check" : r->calibrate ? "--calibrate" : "--coordinator");
         return 2;
     }
-    struct stat cst;
-    if (resume && stat(config, &cst) == 0 && S_ISDIR(cst.st_mode)) {
-        /* dse-run --resume OUT: the job file and options the run was started with */
-        if (output) {
-            fprintf(stderr, "dse-run: --resume %s names the output folder: no --output\n", config);
-            return 2;
-        }
-        int saved_dump = 0, saved_plot = 0;
-        if (s_state_read(config, &resume_config, &saved_dump, &saved_plot, &err) != 0) {
-            dse_error_print(&err, stderr);
-            return 1;
-        }
-        output = config;
-        config = resume_config;
-        dump_all |= saved_dump;
-        plot_layers |= saved_plot;
+    struct stat st;
+    if (r->resume && r->output && stat(s_config, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "dse-run: --resume %s names the output folder: no --output\n",
+                s_config);
+        return 2;
     }
+    if (s_a.coordinator.endpoint && !s_a.client_endpoint &&
+        !s_a.coordinator.client_endpoint[0]) {
+        fprintf(stderr, "dse-run: --coordinator %s has no port to add one to: give the "
+                        "coordinator's client endpoint with --client-endpoint\n",
+                s_a.coordinator.endpoint);
+        return 2;
+    }
+    return -1;
+}
+
+/* dse-run --check CONFIG: the job validated and printed. */
+static int s_check(const char *config)
+{
     dse_job_t *job = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
     if (dse_config_load(config, &job, &err) != 0) {
         dse_error_print(&err, stderr);
-        free(resume_config);
         return 1;
     }
     char warning[512];
     if (dse_job_prune_warning(job, warning, sizeof warning))
         fprintf(stderr, "%s: %s\n", config, warning);
-    if (check) {
-        if (job->onnx && s_print_nodes(job->onnx, job->model, job->onnx_ignore,
-                                       job->n_onnx_ignore)) {
-            dse_job_destroy(&job);
-            return 1;
-        }
-        dse_job_print(job, stdout);
-        dse_job_destroy(&job);
-        return 0;
-    }
-    if (output) {
-        free(job->output);
-        job->output = dse_xstrdup(output);
-    }
-    job->dump_all |= dump_all;
-    job->plot_layers |= plot_layers;
-    if (workers < 0)
-        workers = job->workers;
-    if (calibrate)
-        return s_calibrate(&job, cache, no_cache);
-    /* a standing coordinator, named by either of its endpoints */
-    int remote = coordinator || client_endpoint;
-    if (job->evaluator && !remote && !s_allow) {
-        /* before anything is written */
-        fprintf(stderr, "dse-run: %s: [evaluator] runs '%s' for each point: the local workers "
-                "run commands only with --allow-command (or --allow-command=%s%s)\n", job->path,
-                job->evaluator->argv[0], job->evaluator->argv[0][0] == '/' ? "" : "/ABSOLUTE/",
-                job->evaluator->argv[0][0] == '/' ? job->evaluator->argv[0] : "PATH");
-        dse_job_destroy(&job);
-        return 1;
-    }
-    if (job->evaluator && !remote && s_allow && *s_allow &&
-        strcmp(s_allow, job->evaluator->argv[0]) != 0) {
-        fprintf(stderr, "dse-run: %s: [evaluator] runs '%s', but --allow-command allows only "
-                "'%s'\n", job->path, job->evaluator->argv[0], s_allow);
-        dse_job_destroy(&job);
-        return 1;
-    }
-    char *cache_dir = NULL;
-    if (job->evaluator && !remote && !no_cache)
-        cache_dir = cache ? dse_xstrdup(cache) : dse_mcache_default_dir();
-    dse_evaljob_t *ej = NULL;
-    if (dse_evaljob_new(&job, &ej, &err) != 0) {
-        dse_error_print(&err, stderr);
-        return 1;
-    }
-    /* make sure the output folder can be written before spending the time;
-     * it is created only when the outputs are written, so a failed or
-     * interrupted run leaves no empty folder */
-    if (dse_outputs_check_dir(ej->job->output, &err) != 0) {
-        dse_error_print(&err, stderr);
-        dse_evaljob_destroy(&ej);
-        return 1;
-    }
-    /* an embedded run keeps its state in the output folder (which it
-     * creates for that): an interrupted or killed run is resumed */
-    char *state = NULL;
-    struct stat ost;
-    int made_output = stat(ej->job->output, &ost) != 0;
-    if (!remote) {
-        state = s_state_dir(ej->job->output);
-        int sc = s_state_check(state, ej->job->output, ej->canonical, resume, &err);
-        if (sc < 0 || s_state_write(state, config, ej->job->dump_all, ej->job->plot_layers,
-                                    &err) != 0) {
-            dse_error_print(&err, stderr);
-            if (sc >= 0) { /* what this run made of the state */
-                s_state_remove(state);
-                if (made_output)
-                    rmdir(ej->job->output);
-            }
-            free(state);
-            free(resume_config);
-            dse_evaljob_destroy(&ej);
-            return 1;
-        }
-        if (sc == 1) /* said even with -q: the run is not what it seems otherwise */
-            fprintf(stderr, "dse-run: resuming the interrupted run kept in %s\n", state);
-    }
-
-    dse_cli_stop_on_signals(&s_stop);
-
-    dse_coord_t *coord = NULL;
-    pthread_t coord_thread;
-    pid_t *pids = NULL;
-    int n_pids = 0;
-    char client_ep[512];
     int rc = 0;
-    if (coordinator && !client_endpoint && !client_ep_buf[0]) {
-        fprintf(stderr, "dse-run: --coordinator %s has no port to add one to: give the "
-                        "coordinator's client endpoint with --client-endpoint\n", coordinator);
-        dse_evaljob_destroy(&ej);
+    if (job->onnx)
+        rc = s_print_nodes(job->onnx, job->model, job->onnx_ignore, job->n_onnx_ignore);
+    if (rc == 0)
+        dse_job_print(job, stdout);
+    dse_job_destroy(&job);
+    return rc;
+}
+
+static volatile sig_atomic_t s_stop;
+
+int main(int argc, char **argv)
+{
+    int st = dse_cli_parse(&s_cli, argc, argv);
+    if (st >= 0)
+        return st;
+    if (s_a.import) {
+        if (s_config) {
+            fprintf(stderr, "dse-run: --import takes no config file ('%s')\n", s_config);
+            return 2;
+        }
+        return s_import(s_a.import, s_a.model, s_a.onnx_ignore, s_a.check);
+    }
+    if (s_a.model || s_a.onnx_ignore) {
+        fprintf(stderr, "dse-run: --model and --onnx-ignore go with --import\n");
         return 2;
     }
-    if (coordinator || client_endpoint) {
-        snprintf(client_ep, sizeof client_ep, "%s", client_endpoint ? client_endpoint
-                                                                    : client_ep_buf);
-        if (verbose)
-            fprintf(stderr, "dse-run: submitting to %s%s%s\n", client_ep,
-                    coordinator ? "; workers connect to " : "", coordinator ? coordinator : "");
-    } else {
-        char prog[PATH_MAX];
-        if (s_sibling("dse-worker", prog, sizeof prog) != 0) {
-            fprintf(stderr, "dse-run: cannot find dse-worker beside dse-run\n");
-            dse_evaljob_destroy(&ej);
-            return 1;
-        }
-        if (workers <= 0) {
-            dse_topo_t *topo = NULL;
-            workers = 1;
-            if (dse_topo_open(&topo, NULL, &err) == 0) {
-                workers = dse_topo_cores(topo);
-                dse_topo_destroy(&topo);
-            }
-            if (workers < 1)
-                workers = 1;
-        }
-        dse_coord_opts_t co = {
-            .worker_bind = "tcp://127.0.0.1:*",
-            .client_bind = "tcp://127.0.0.1:*",
-            .heartbeat_s = ej->job->heartbeat_s,
-            .heartbeat_misses = ej->job->heartbeat_misses,
-            .max_attempts = ej->job->max_attempts,
-            .unit_seconds = ej->job->unit_seconds,
-            .cache_dir = cache_dir,
-            .verbose = verbose,
-            .state_dir = state,
-            .stop = &s_coord_stop,
-        };
-        coord = dse_coord_new(&co, &err);
-        if (!coord) {
-            dse_error_print(&err, stderr);
-            dse_evaljob_destroy(&ej);
-            return 1;
-        }
-        snprintf(client_ep, sizeof client_ep, "%s", dse_coord_client_endpoint(coord));
-        pthread_create(&coord_thread, NULL, s_coord_thread, coord);
-        pids = dse_xcalloc((size_t)workers, sizeof *pids);
-        for (int i = 0; i < workers; i++) {
-            pid_t pid = s_spawn_worker(prog, dse_coord_worker_endpoint(coord), ej->job, i, verbose);
-            if (pid > 0)
-                pids[n_pids++] = pid;
-        }
-        if (verbose)
-            fprintf(stderr, "dse-run: embedded coordinator at %s with %d local worker%s\n",
-                    dse_coord_worker_endpoint(coord), n_pids, n_pids == 1 ? "" : "s");
+    if (!s_config) {
+        dse_cli_help(&s_cli, stderr);
+        return 2;
     }
-
-    dse_client_opts_t clo = {
-        .endpoint = client_ep,
-        .worker_endpoint = coordinator ? coordinator
-                                       : coord ? dse_coord_worker_endpoint(coord) : NULL,
-        .progress = !quiet && isatty(2),
-        .quiet = quiet,
-        .verbose = verbose,
-        .heartbeat_s = ej->job->heartbeat_s,
-        .heartbeat_misses = ej->job->heartbeat_misses,
-        .timeout_s = timeout,
-        .keep_job = state != NULL,
-        .stop = &s_stop,
-        .curve = key ? &curve : NULL,
-    };
-    dse_client_result_t res;
-    int crc = dse_client_run(ej, &clo, &res, &err);
-
-    if (coord) {
-        for (int i = 0; i < n_pids; i++)
-            kill(pids[i], SIGTERM);
-        for (int i = 0; i < n_pids; i++)
-            waitpid(pids[i], NULL, 0);
-        s_coord_stop = 1;
-        pthread_join(coord_thread, NULL);
-        dse_coord_destroy(&coord);
-        free(pids);
-    }
-
-    if (crc == DSE_EINTR) {
-        if (state)
-            fprintf(stderr, "dse-run: interrupted; no output written; the run's state is kept "
-                    "in %s: dse-run --resume %s continues it\n", state, ej->job->output);
-        else
-            fprintf(stderr, "dse-run: interrupted; nothing written\n");
-        free(state);
-        free(resume_config);
-        dse_evaljob_destroy(&ej);
+    if ((st = s_usage_checks()) >= 0)
+        return st;
+    dse_curve_client_t curve;
+    if ((st = dse_cli_keys("dse-run", s_a.key, s_a.coordinator_key, &curve)) != 0)
+        return st;
+    if (s_a.check)
+        return s_check(s_config);
+    dse_run_opts_t *r = &s_a.run;
+    r->config = s_config;
+    r->coordinator = s_a.coordinator.endpoint;
+    r->client_endpoint = s_a.client_endpoint ? s_a.client_endpoint
+                         : s_a.coordinator.endpoint ? s_a.coordinator.client_endpoint : NULL;
+    r->curve = s_a.key ? &curve : NULL;
+    r->progress = !r->quiet && isatty(2);
+    r->stop = &s_stop;
+    dse_cli_stop_on_signals(&s_stop);
+    dse_run_result_t res;
+    int rc = dse_run_embedded(r, &res, NULL);
+    if (rc == DSE_EINTR)
         return 130;
-    }
-    /* from here on the run is over: its state goes */
-    if (state) {
-        s_state_remove(state);
-        if (made_output && crc != 0)
-            rmdir(ej->job->output);
-        free(state);
-        state = NULL;
-    }
-    free(resume_config);
-    resume_config = NULL;
-    if (crc != 0) {
-        char buf[1200];
-        dse_error_format(&err, buf, sizeof buf);
-        fprintf(stderr, "dse-run: %s\n", buf);
-        dse_evaljob_destroy(&ej);
+    if (rc != 0)
         return 1;
-    }
-
-    dse_netfront_t *nf = NULL;
-    dse_error_t nerr = DSE_ERROR_INIT;
-    double t_compose = dse_now();
-    int show = !quiet && isatty(2);
-    if (show)
-        fprintf(stderr, "  composing the network front...\r");
-    s_compose_t cp = {dse_now(), 0};
-    if (dse_outputs_compose_progress(ej, res.fronts, &s_stop, show ? s_compose_progress : NULL,
-                                     &cp, &nf, &nerr) != 0) {
-        if (nerr.code == DSE_EINTR) {
-            fprintf(stderr, "dse-run: interrupted; nothing written\n");
-            dse_client_result_release(&res, ej->job->n_layers);
-            dse_evaljob_destroy(&ej);
-            return 130;
-        }
-        fprintf(stderr, "dse-run: no network front: %s\n", nerr.msg);
-    }
-    t_compose = dse_now() - t_compose;
-    if (show && cp.shown)
-        fprintf(stderr, "%-78s\r", "");
-    dse_run_stats_t st = {
-        .wall_seconds = res.wall,
-        .compose_seconds = t_compose,
-        .workers_seen = res.workers_seen,
-        .units = res.units,
-        .units_reissued = res.reissued,
-        .n_quarantined = res.n_quarantined,
-        .quarantined = res.quarantined,
-        .n_bad_workers = res.n_bad_workers,
-        .bad_workers = (const char *const *)res.bad_workers,
-        .per_layer = res.per_layer,
-        .measured = res.measured,
-        .cached = res.cached,
-        .measured_rows = ej->job->evaluator ? res.all : NULL,
-        .n_verified = res.n_verified,
-        .verified = res.verified,
-    };
-    if (dse_outputs_write(ej, res.fronts, nf, nf ? NULL : nerr.msg,
-                          ej->job->dump_all ? res.all : NULL, &st, &err) != 0) {
-        dse_error_print(&err, stderr);
-        if (made_output) /* made for the state only: nothing of this run is left */
-            rmdir(ej->job->output);
-        rc = 1;
-    } else {
-        uint64_t evaluated = 0, skipped = 0;
-        size_t front = 0;
-        for (size_t i = 0; i < ej->job->n_layers; i++) {
-            evaluated += res.per_layer[i].evaluated;
-            skipped += res.per_layer[i].skipped;
-            front += dse_front_size(res.fronts[i]);
-        }
-        char skip_note[64] = "";
-        if (skipped)
-            snprintf(skip_note, sizeof skip_note, " (%llu more skipped: known infeasible)",
-                     (unsigned long long)skipped);
-        if (!quiet)
-            printf("%s: %llu points evaluated%s in %.2f s, network composed in %.2f s; %zu "
-                   "layer front rows, %zu network front rows; written to %s/\n", ej->job->name,
-                   (unsigned long long)evaluated, skip_note, res.wall, t_compose, front,
-                   nf ? dse_netfront_size(nf) : 0, ej->job->output);
-        if (ej->job->evaluator && !quiet)
-            printf("%s: %llu points measured, %llu from the cache%s, %zu failed%s\n",
-                   ej->job->name, (unsigned long long)res.measured,
-                   (unsigned long long)res.cached, cache_dir ? "" : " (no cache)",
-                   res.n_quarantined, res.n_quarantined ? " (see failures.csv)" : "");
-        if (ej->job->evaluator && ej->job->evaluator->verify) {
-            size_t n[4] = {0};
-            for (size_t i = 0; i < res.n_verified; i++)
-                n[res.verified[i].status & 3]++;
-            if (!quiet)
-                printf("%s: verify: %zu of %zu sampled points measured again on another worker, "
-                       "%zu disagreed%s\n", ej->job->name, n[DSE_VERIFY_AGREE] + n[DSE_VERIFY_DISAGREE],
-                       res.n_verified, n[DSE_VERIFY_DISAGREE],
-                       res.n_verified ? " (see verify.csv)" : "");
-            if (n[DSE_VERIFY_DISAGREE])
-                fprintf(stderr, "dse-run: verify: %zu point%s measured again on another worker "
-                        "disagreed beyond the tolerance: the fronts keep the first measurement; "
-                        "see verify.csv for the workers\n", n[DSE_VERIFY_DISAGREE],
-                        n[DSE_VERIFY_DISAGREE] == 1 ? "" : "s");
-            if (n[DSE_VERIFY_NOT])
-                fprintf(stderr, "dse-run: verify: %zu sampled point%s not verified (see "
-                        "verify.csv)\n", n[DSE_VERIFY_NOT], n[DSE_VERIFY_NOT] == 1 ? "" : "s");
-        }
-        /* an empty layer front says why: the capacity or constraint that
-         * rejected the most points and the closest value to its bound */
-        for (size_t i = 0; i < ej->job->n_layers; i++) {
-            if (dse_front_size(res.fronts[i]) || !res.per_layer[i].evaluated)
-                continue;
-            char msg[512], reason[160];
-            double v, b;
-            dse_why_explain(ej->job, i, &res.per_layer[i].why, res.per_layer[i].evaluated, msg,
-                            sizeof msg, reason, sizeof reason, &v, &b);
-            fprintf(stderr, "dse-run: %s\n", msg);
-        }
-        if (res.n_bad_workers)
-            fprintf(stderr, "dse-run: %zu worker%s quarantined: %s rows disagreed with the "
-                    "model, and %s units were run again (see summary.json)\n",
-                    res.n_bad_workers, res.n_bad_workers == 1 ? " was" : "s were",
-                    res.n_bad_workers == 1 ? "its" : "their",
-                    res.n_bad_workers == 1 ? "its" : "their");
-        if (res.n_quarantined && !ej->job->evaluator) {
-            fprintf(stderr, "dse-run: %zu unit%s quarantined: the fronts are incomplete (see "
-                    "summary.json)\n", res.n_quarantined, res.n_quarantined == 1 ? " was" : "s were");
-            rc = 3;
-        }
-    }
-    dse_netfront_destroy(&nf);
-    dse_client_result_release(&res, ej->job->n_layers);
-    dse_evaljob_destroy(&ej);
-    free(cache_dir);
-    return rc;
+    return res.quarantined ? 3 : 0;
 }

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cli.h"
 #include "core/job.h"
 #include "core/topo.h"
 #include "core/util.h"
@@ -98,101 +99,78 @@ static double s_time(s_bufs_t *b, int step, const dse_train_cfg_t *cfg, int warm
     return med;
 }
 
-static int s_int(const char *arg, const char *name, long lo, long hi, long *out)
+static int s_cin, s_h = 1, s_w = 1, s_cout, s_kh = 1, s_kw = 1, s_sh = 1, s_sw = 1;
+static int s_cores = 1, s_core, s_warmup = 3, s_repeats = 15;
+static long s_pad[4];
+static const char *s_op, *s_steps = "fw", *s_matmul = "mm", *s_metric = "cycles";
+
+/* --pad=T,L,B,R */
+static int s_opt_pad(void *target, const char *prog, const char *name, const char *value)
 {
-    char *end;
-    long v = strtol(arg, &end, 10);
-    if (*arg == '\0' || *end || v < lo || v > hi) {
-        fprintf(stderr, "dse-kernel-timer: --%s takes a whole number from %ld to %ld (got '%s')\n",
-                name, lo, hi, arg);
-        return -1;
+    long *pad = target;
+    if (sscanf(value, "%ld,%ld,%ld,%ld", &pad[0], &pad[1], &pad[2], &pad[3]) != 4 ||
+        pad[0] < 0 || pad[1] < 0 || pad[2] < 0 || pad[3] < 0) {
+        fprintf(stderr, "%s: %s takes T,L,B,R (got '%s')\n", prog, name, value);
+        return 2;
     }
-    *out = v;
-    return 0;
+    return -1;
 }
 
-static void s_usage(FILE *f)
-{
-    fprintf(f, "usage: dse-kernel-timer --op=OP --cin=C --h=H --w=W --cout=N [--kh=K --kw=K\n"
-               "         --sh=S --sw=S --pad=T,L,B,R] [--steps=fw,wg,ig] [--matmul=NAME|best]\n"
-               "         [--cores=N] [--core=K] [--warmup=N] [--repeats=N] [--metric=NAME]\n"
-               "OP: conv2d, pw, dw, linear. Prints JSON: the details, then {\"METRIC\": ns}.\n");
-}
+static const dse_cli_opt_t s_opts[] = {
+    {"--op", 0, "OP", DSE_CLI_STRING, &s_op, .help = "conv2d, pw, dw or linear (required)"},
+    {"--cin", 0, "C", DSE_CLI_INT, &s_cin, .lo = 1, .hi = 1 << 16,
+     .help = "input channels (required)"},
+    {"--h", 0, "H", DSE_CLI_INT, &s_h, .lo = 1, .hi = 1 << 14, .help = "input height (1)"},
+    {"--w", 0, "W", DSE_CLI_INT, &s_w, .lo = 1, .hi = 1 << 14, .help = "input width (1)"},
+    {"--cout", 0, "N", DSE_CLI_INT, &s_cout, .lo = 1, .hi = 1 << 16,
+     .help = "output channels (required)"},
+    {"--kh", 0, "K", DSE_CLI_INT, &s_kh, .lo = 1, .hi = 64, .help = "kernel height (1)"},
+    {"--kw", 0, "K", DSE_CLI_INT, &s_kw, .lo = 1, .hi = 64, .help = "kernel width (1)"},
+    {"--sh", 0, "S", DSE_CLI_INT, &s_sh, .lo = 1, .hi = 64, .help = "vertical stride (1)"},
+    {"--sw", 0, "S", DSE_CLI_INT, &s_sw, .lo = 1, .hi = 64, .help = "horizontal stride (1)"},
+    {"--pad", 0, "T,L,B,R", DSE_CLI_CALL, s_pad, .call = s_opt_pad,
+     .help = "padding: top, left, bottom, right (0,0,0,0)"},
+    {"--steps", 0, "fw,wg,ig", DSE_CLI_STRING, &s_steps, .help = "the steps timed (fw)"},
+    {"--matmul", 0, "NAME", DSE_CLI_STRING, &s_matmul,
+     .help = "the matmul kernel, or best: the fastest for each step (mm)"},
+    {"--cores", 0, "N", DSE_CLI_INT, &s_cores, .lo = 1, .hi = 64,
+     .help = "split the work as N cluster cores would (1)"},
+    {"--core", 0, "K", DSE_CLI_INT, &s_core, .lo = 0, .hi = 65535,
+     .help = "pin to core K of this host (0)"},
+    {"--warmup", 0, "N", DSE_CLI_INT, &s_warmup, .lo = 0, .hi = 1000,
+     .help = "runs before the timed ones (3)"},
+    {"--repeats", 0, "N", DSE_CLI_INT, &s_repeats, .lo = 1, .hi = 10000,
+     .help = "timed runs; the median is kept (15)"},
+    {"--metric", 0, "NAME", DSE_CLI_STRING, &s_metric,
+     .help = "the metric of the last line (cycles)"},
+    {"--help", 'h', NULL, DSE_CLI_HELP, .help = "this text"},
+    {NULL},
+};
+
+static const dse_cli_t s_cli = {
+    .prog = "dse-kernel-timer",
+    .usage = "usage: dse-kernel-timer --op=OP --cin=C --h=H --w=W --cout=N [--kh=K --kw=K\n"
+             "         --sh=S --sw=S --pad=T,L,B,R] [--steps=fw,wg,ig] [--matmul=NAME|best]\n"
+             "         [--cores=N] [--core=K] [--warmup=N] [--repeats=N] [--metric=NAME]\n"
+             "Prints JSON: the details, then {\"METRIC\": ns}.\n",
+    .opts = s_opts,
+};
 
 int main(int argc, char **argv)
 {
-    long cin = 0, h = 1, w = 1, cout = 0, kh = 1, kw = 1, sh = 1, sw = 1, cores = 1, core = 0;
-    long warmup = 3, repeats = 15, pad[4] = {0, 0, 0, 0};
-    const char *op = NULL, *steps = "fw", *matmul = "mm", *metric = "cycles";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = strchr(a, '=');
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            s_usage(stdout);
-            return 0;
-        }
-        if (strncmp(a, "--", 2) != 0 || !v) {
-            fprintf(stderr, "dse-kernel-timer: options are --NAME=VALUE (got '%s')\n", a);
-            s_usage(stderr);
-            return 2;
-        }
-        size_t n = (size_t)(v - a - 2);
-        v++;
-#define S_OPT(lit) (n == sizeof(lit) - 1 && strncmp(a + 2, lit, n) == 0)
-        int rc = 0;
-        if (S_OPT("op"))
-            op = v;
-        else if (S_OPT("steps"))
-            steps = v;
-        else if (S_OPT("matmul"))
-            matmul = v;
-        else if (S_OPT("metric"))
-            metric = v;
-        else if (S_OPT("cin"))
-            rc = s_int(v, "cin", 1, 1 << 16, &cin);
-        else if (S_OPT("h"))
-            rc = s_int(v, "h", 1, 1 << 14, &h);
-        else if (S_OPT("w"))
-            rc = s_int(v, "w", 1, 1 << 14, &w);
-        else if (S_OPT("cout"))
-            rc = s_int(v, "cout", 1, 1 << 16, &cout);
-        else if (S_OPT("kh"))
-            rc = s_int(v, "kh", 1, 64, &kh);
-        else if (S_OPT("kw"))
-            rc = s_int(v, "kw", 1, 64, &kw);
-        else if (S_OPT("sh"))
-            rc = s_int(v, "sh", 1, 64, &sh);
-        else if (S_OPT("sw"))
-            rc = s_int(v, "sw", 1, 64, &sw);
-        else if (S_OPT("cores"))
-            rc = s_int(v, "cores", 1, 64, &cores);
-        else if (S_OPT("core"))
-            rc = s_int(v, "core", 0, 65535, &core);
-        else if (S_OPT("warmup"))
-            rc = s_int(v, "warmup", 0, 1000, &warmup);
-        else if (S_OPT("repeats"))
-            rc = s_int(v, "repeats", 1, 10000, &repeats);
-        else if (S_OPT("pad")) {
-            if (sscanf(v, "%ld,%ld,%ld,%ld", &pad[0], &pad[1], &pad[2], &pad[3]) != 4 ||
-                pad[0] < 0 || pad[1] < 0 || pad[2] < 0 || pad[3] < 0) {
-                fprintf(stderr, "dse-kernel-timer: --pad takes T,L,B,R (got '%s')\n", v);
-                return 2;
-            }
-        } else {
-            fprintf(stderr, "dse-kernel-timer: unknown option '%s'\n", a);
-            s_usage(stderr);
-            return 2;
-        }
-#undef S_OPT
-        if (rc)
-            return 2;
-    }
+    int st = dse_cli_parse(&s_cli, argc, argv);
+    if (st >= 0)
+        return st;
+    long cin = s_cin, h = s_h, w = s_w, cout = s_cout, kh = s_kh, kw = s_kw, sh = s_sh;
+    long sw = s_sw, cores = s_cores, core = s_core, warmup = s_warmup, repeats = s_repeats;
+    long pad[4] = {s_pad[0], s_pad[1], s_pad[2], s_pad[3]};
+    const char *op = s_op, *steps = s_steps, *matmul = s_matmul, *metric = s_metric;
     s_bufs_t b;
     memset(&b, 0, sizeof b);
     dse_layer_t *L = &b.L;
     if (!op || cin == 0 || cout == 0) {
         fprintf(stderr, "dse-kernel-timer: --op, --cin and --cout are required\n");
-        s_usage(stderr);
+        dse_cli_help(&s_cli, stderr);
         return 2;
     }
     L->op = strcmp(op, "conv2d") == 0 ? DSE_OP_CONV2D : strcmp(op, "pw") == 0 ? DSE_OP_PW

@@ -5,6 +5,35 @@
 "$BIN/dse-run" >/dev/null 2>&1; [ $? -eq 2 ] || fail "no arguments: exit 2"
 "$BIN/dse-run" x.toml --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option: exit 2"
 "$BIN/dse-worker" >/dev/null 2>&1; [ $? -eq 2 ] || fail "worker without --connect: exit 2"
+note "one option table for every program: the same errors, naming the option and the value"
+"$BIN/dse-run" x.toml --bogus 2>"$T/err"
+grep -q "^dse-run: unknown option '--bogus'$" "$T/err" || { cat "$T/err"; fail "unknown option: message"; }
+grep -q "^  --workers N  *local workers" "$T/err" || fail "unknown option: no usage after it"
+"$BIN/dse-run" x.toml --workers 2>"$T/err"; [ $? -eq 2 ] || fail "missing value: exit 2"
+grep -q "^dse-run: --workers needs a value (N)$" "$T/err" || { cat "$T/err"; fail "missing value: message"; }
+"$BIN/dse-run" x.toml --workers=2.5 2>"$T/err"; [ $? -eq 2 ] || fail "--workers=2.5: exit 2"
+grep -q "^dse-run: --workers takes a whole number from 1 to 1024 (got '2.5')$" "$T/err" ||
+    { cat "$T/err"; fail "--workers=2.5: message"; }
+"$BIN/dse-run" x.toml --check=yes 2>"$T/err"; [ $? -eq 2 ] || fail "a flag with a value: exit 2"
+grep -q "^dse-run: --check takes no value (got '--check=yes')$" "$T/err" || { cat "$T/err"; fail "flag with a value: message"; }
+"$BIN/dse-worker" --connect "ipc://$T/w" --threads many 2>"$T/err"; [ $? -eq 2 ] || fail "worker --threads many: exit 2"
+grep -q "^dse-worker: --threads takes a whole number from 1 to 1024 (got 'many')$" "$T/err" || { cat "$T/err"; fail "worker bad number: message"; }
+"$BIN/dse-worker" --connect "ipc://$T/w" --bogus 2>"$T/err"; [ $? -eq 2 ] || fail "worker unknown option: exit 2"
+grep -q "^dse-worker: unknown option '--bogus'$" "$T/err" || { cat "$T/err"; fail "worker unknown option: message"; }
+"$BIN/dse-coordinator" --heartbeat 0 2>"$T/err"; [ $? -eq 2 ] || fail "coordinator --heartbeat 0: exit 2"
+grep -q "^dse-coordinator: --heartbeat takes a number from 0.01 to 3600 (got '0')$" "$T/err" || { cat "$T/err"; fail "coordinator bad number: message"; }
+"$BIN/dse-coordinator" --max-attempts 2>"$T/err"; [ $? -eq 2 ] || fail "coordinator missing value: exit 2"
+grep -q "^dse-coordinator: --max-attempts needs a value (N)$" "$T/err" || { cat "$T/err"; fail "coordinator missing value: message"; }
+"$BIN/dse-kernel-timer" --op=pw --cin=0 --cout=4 2>"$T/err"; [ $? -eq 2 ] || fail "kernel-timer --cin=0: exit 2"
+grep -q "^dse-kernel-timer: --cin takes a whole number from 1 to 65536 (got '0')$" "$T/err" || { cat "$T/err"; fail "kernel-timer bad number: message"; }
+"$BIN/dse-keygen" --bogus 2>"$T/err"; [ $? -eq 2 ] || fail "keygen unknown option: exit 2"
+grep -q "^dse-keygen: unknown option '--bogus'$" "$T/err" || { cat "$T/err"; fail "keygen unknown option: message"; }
+# the help is generated from the table: every option once, and exit 0
+for p in dse-run dse-coordinator dse-worker dse-keygen dse-kernel-timer; do
+    "$BIN/$p" --help >"$T/help" || fail "$p --help: exit $?"
+    grep -q "^  -h, --help  *this text$" "$T/help" || fail "$p --help: no generated option lines"
+done
+"$BIN/dse-worker" --help | grep -q "^  --allow-command\[=PROG\]  *run the commands" || fail "dse-worker --help: --allow-command"
 "$BIN/dse-run" /nonexistent.toml 2>"$T/err"; [ $? -eq 1 ] || fail "missing file: exit 1"
 grep -q "cannot open" "$T/err" || fail "missing file: message"
 printf '[job]\noutput = "%s/never"\n[target]\nmodel = "testfn"\n[workload]\n[[workload.layer]]\nname = "a"\nop = "elementwise"\nin_shape = [1]\nn = 1\n' "$T" >"$T/bad.toml"
