@@ -2297,7 +2297,11 @@ char *dse_job_canonical(const dse_job_t *job)
                     (long long)job->stall_generations);
     dse_fmt_double(buf, sizeof buf, job->seconds);
     dse_strbuf_addf(&sb, "seconds = %s%s\n", buf, strpbrk(buf, ".e") ? "" : ".0");
-    if (strcmp(job->strategy, "refine") == 0) {
+    if (strcmp(job->strategy, "refine") == 0 && job->margin_mode == DSE_MARGIN_ADAPTIVE) {
+        dse_fmt_double(buf, sizeof buf, job->margin_safety);
+        dse_strbuf_addf(&sb, "margin_mode = \"adaptive\"\nmargin_safety = %s%s\n", buf,
+                        strpbrk(buf, ".e") ? "" : ".0");
+    } else if (strcmp(job->strategy, "refine") == 0) {
         /* one number when every objective has the same margin (the text of
          * such jobs is what it was), else a table */
         int same = 1;
@@ -2316,13 +2320,7 @@ char *dse_job_canonical(const dse_job_t *job)
             }
             dse_strbuf_adds(&sb, " }\n");
         }
-        if (job->margin_mode == DSE_MARGIN_DECLARED) {
-            dse_strbuf_adds(&sb, "margin_mode = \"declared\"\n");
-        } else {
-            dse_fmt_double(buf, sizeof buf, job->margin_safety);
-            dse_strbuf_addf(&sb, "margin_mode = \"adaptive\"\nmargin_safety = %s%s\n", buf,
-                            strpbrk(buf, ".e") ? "" : ".0");
-        }
+        dse_strbuf_adds(&sb, "margin_mode = \"declared\"\n");
     }
     dse_strbuf_addf(&sb, "\n[cluster]\nworkers = %d\nheartbeat_misses = %d\nmax_attempts = %d\n",
                     job->workers, job->heartbeat_misses, job->max_attempts);
