@@ -455,8 +455,8 @@ int main(int argc, char **argv)
         s_truth_value = atof(eq + 1);
         printf("refine with a stand-in measurement: the model with %s, times (1 + %.2f u); "
                "+fit: refitting the model's keys between rounds\n", argv[2], S_D);
-        printf("%-34s %9s %9s %9s %9s %8s %6s %8s\n", "config", "margin", "points", "feasible",
-               "measured", "share", "rounds", "hv");
+        printf("%-34s %9s %9s %9s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+               "feasible", "front", "fshare", "measured", "share", "rounds", "hv");
         for (int i = 3; i < argc; i++)
             for (s_refit = 1; s_refit >= 0; s_refit--) {
                 s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, -1);
