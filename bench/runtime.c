@@ -142,12 +142,12 @@ static void *s_fake_worker(void *arg)
     if (s_keys_dir)
         dse_curve_client_apply(&s_worker_keys, s);
     zsock_connect(s, "%s", ep);
-    dse_msg_t r = {.cmd = DSE_MSG_READY};
+    dse_msg_view_t r = {.cmd = DSE_MSG_READY};
     r.ready.version = DSE_WIRE_VERSION;
     r.ready.host = "fake";
     r.ready.threads = 32;
     r.ready.credit = 64;
-    char *caps[] = {"testfn"};
+    const char *caps[] = {"testfn"};
     r.ready.caps = caps;
     r.ready.n_caps = 1;
     dse_msg_send(s, NULL, &r);
@@ -161,7 +161,7 @@ static void *s_fake_worker(void *arg)
             dse_error_t err = DSE_ERROR_INIT;
             if (dse_msg_recv(s, NULL, &m, &err) == 0) {
                 if (m.cmd == DSE_MSG_WORK) {
-                    dse_msg_t res = {.cmd = DSE_MSG_RESULT};
+                    dse_msg_view_t res = {.cmd = DSE_MSG_RESULT};
                     res.result.unit = m.work.unit;
                     res.result.epoch = m.work.epoch;
                     res.result.counters.evaluated = m.work.hi - m.work.lo;
@@ -173,7 +173,7 @@ static void *s_fake_worker(void *arg)
             }
         }
         if (dse_now() - last_hb > 0.5) {
-            dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
             dse_msg_send(s, NULL, &hb);
             last_hb = dse_now();
         }

@@ -73,7 +73,7 @@ static void s_drain(zsock_t *sock)
         if (dse_msg_recv(sock, NULL, &m, &err) != 0)
             continue;
         if (m.cmd == DSE_MSG_WORK) {
-            dse_msg_t res = {.cmd = DSE_MSG_RESULT};
+            dse_msg_view_t res = {.cmd = DSE_MSG_RESULT};
             res.result.unit = m.work.unit;
             res.result.epoch = m.work.epoch;
             res.result.counters.evaluated = m.work.hi - m.work.lo;
@@ -102,8 +102,8 @@ static void *s_fleet(void *arg)
         perror("bench-workers: epoll_create1");
         exit(1);
     }
-    dse_msg_t ready = {.cmd = DSE_MSG_READY};
-    char *caps[] = {"testfn"};
+    dse_msg_view_t ready = {.cmd = DSE_MSG_READY};
+    const char *caps[] = {"testfn"};
     ready.ready.version = DSE_WIRE_VERSION;
     ready.ready.host = "fake";
     ready.ready.threads = 1;
@@ -127,7 +127,7 @@ static void *s_fleet(void *arg)
         dse_msg_send(socks[i], NULL, &ready);
     atomic_fetch_add(&s_registered, 1);
     double last_hb = dse_now(), last_sweep = last_hb;
-    dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
     struct epoll_event evs[256];
     while (!s_stop) {
         int n = epoll_wait(ep, evs, 256, 20);

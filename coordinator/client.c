@@ -103,7 +103,7 @@ static zsock_t *s_submit(const dse_evaljob_t *ej, const dse_client_opts_t *o,
         zsock_destroy(&s);
         return NULL;
     }
-    dse_msg_t m = {.cmd = DSE_MSG_SUBMIT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_SUBMIT};
     m.submit.config = ej->canonical;
     m.submit.dump_all = ej->job->dump_all;
     m.submit.verbose = o->verbose;
@@ -138,7 +138,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
     for (;;) {
         if (o->stop && *o->stop) {
             if (job_id && !o->keep_job) {
-                dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
+                dse_msg_view_t m = {.cmd = DSE_MSG_CANCEL};
                 m.cancel.job = job_id;
                 dse_msg_send(sock, NULL, &m);
                 zclock_sleep(50); /* let the cancel leave */
@@ -229,14 +229,13 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
                     finished = 1;
                     break;
                 }
-                for (size_t i = 0; i < lf->rows.n; i++) {
-                    const double *row = lf->rows.metrics + i * width;
-                    dse_front_insert(res->fronts[lf->layer], lf->rows.index[i], lf->rows.cin[i],
-                                     lf->rows.cout[i], row);
-                    if (res->all)
-                        dse_front_push(res->all[lf->layer], lf->rows.index[i], lf->rows.cin[i],
-                                       lf->rows.cout[i], row);
-                }
+                /* the width was checked: these cannot fail */
+                dse_wire_rows_view_t rows = dse_wire_rows_view(&lf->rows);
+                dse_wire_rows_to_front(&rows, res->fronts[lf->layer], DSE_WIRE_ROWS_INSERT, NULL,
+                                       err);
+                if (res->all)
+                    dse_wire_rows_to_front(&rows, res->all[lf->layer], DSE_WIRE_ROWS_PUSH, NULL,
+                                           err);
                 res->per_layer[lf->layer] = lf->counters;
                 layers_got++;
                 break;
@@ -313,7 +312,7 @@ int dse_client_run(const dse_evaljob_t *ej, const dse_client_opts_t *o, dse_clie
             }
         }
         if (now - last_sent >= hb) {
-            dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_view_t m = {.cmd = DSE_MSG_HEARTBEAT};
             dse_msg_send(sock, NULL, &m);
             last_sent = now;
         }

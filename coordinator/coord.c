@@ -422,7 +422,7 @@ static int s_max_attempts(const dse_coord_t *c, const s_job_t *j)
     return j->ej->job->evaluator ? j->ej->job->evaluator->max_attempts : c->o.max_attempts;
 }
 
-static void s_send_worker(dse_coord_t *c, const s_worker_t *w, const dse_msg_t *m)
+static void s_send_worker(dse_coord_t *c, const s_worker_t *w, const dse_msg_view_t *m)
 {
     dse_msg_send(c->wsock, &w->peer, m);
 }
@@ -430,7 +430,7 @@ static void s_send_worker(dse_coord_t *c, const s_worker_t *w, const dse_msg_t *
 static void s_send_peer(dse_coord_t *c, zsock_t *sock, const dse_peer_t *p, int cmd)
 {
     (void)c;
-    dse_msg_t m = {.cmd = cmd};
+    dse_msg_view_t m = {.cmd = cmd};
     dse_msg_send(sock, p, &m);
 }
 
@@ -498,7 +498,7 @@ static void s_job_remove(dse_coord_t *c, s_job_t *j)
     for (size_t i = 0; i < j->n_lp; i++)
         if (j->lp[i].live)
             s_lease_end(c, j, (uint32_t)i);
-    dse_msg_t m = {.cmd = DSE_MSG_CANCEL};
+    dse_msg_view_t m = {.cmd = DSE_MSG_CANCEL};
     m.cancel.job = j->id;
     for (size_t i = 0; i < c->n_workers; i++) {
         s_worker_t *w = c->workers[i];
@@ -1076,7 +1076,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
     uint32_t alive = 0;
     for (size_t i = 0; i < c->n_workers; i++)
         alive += s_worker_can(c->workers[i], j->ej->job->model->name);
-    dse_msg_t m = {.cmd = DSE_MSG_PROGRESS};
+    dse_msg_view_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
     m.progress.evaluated = j->evaluated;
     m.progress.total = dse_search_budget(j->search);
@@ -1117,7 +1117,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     }
     s_send_progress(c, j, now);
     for (size_t i = 0; i < job->n_layers; i++) {
-        dse_msg_t m = {.cmd = DSE_MSG_LAYER_FRONT};
+        dse_msg_view_t m = {.cmd = DSE_MSG_LAYER_FRONT};
         m.layer_front.job = j->id;
         m.layer_front.layer = (uint32_t)i;
         m.layer_front.counters = j->per_layer[i];
@@ -1127,7 +1127,7 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
         m.layer_front.rows.front = f;
         dse_msg_send(c->csock, &j->client, &m);
     }
-    dse_msg_t d = {.cmd = DSE_MSG_DONE};
+    dse_msg_view_t d = {.cmd = DSE_MSG_DONE};
     d.done.job = j->id;
     for (size_t i = 0; i < job->n_layers; i++) {
         d.done.counters.evaluated += j->per_layer[i].evaluated;
@@ -1140,22 +1140,22 @@ static void s_job_finish(dse_coord_t *c, s_job_t *j, double now)
     d.done.n_quarantined = j->n_quar;
     d.done.quarantined = j->quar; /* borrowed for the encoding */
     d.done.n_bad_workers = j->n_bad;
-    d.done.bad_workers = j->bad;
+    d.done.bad_workers = dse_wire_strs(j->bad);
     d.done.workers_seen = (uint32_t)j->n_seen;
     d.done.wall = now - j->started;
     d.done.measured = j->measured;
     d.done.cached = j->cached;
     size_t nv = dse_verify_n(j->verify);
-    dse_wire_verified_t *wv = dse_xcalloc(nv + 1, sizeof *wv);
+    dse_wire_verified_t *wv = dse_xcalloc(nv + 1, sizeof *wv); /* borrows vr's strings */
     const dse_verified_t *vr = dse_verify_results(j->verify);
     for (size_t i = 0; i < nv; i++) {
         wv[i].layer = vr[i].layer;
         wv[i].point = vr[i].point;
         wv[i].status = vr[i].status ? (uint32_t)vr[i].status : DSE_VERIFY_NOT;
-        wv[i].first = (char *)vr[i].first;
-        wv[i].second = (char *)vr[i].second;
-        wv[i].metric = (char *)vr[i].metric;
-        wv[i].note = (char *)(vr[i].status ? vr[i].note : "not settled");
+        wv[i].first = vr[i].first;
+        wv[i].second = vr[i].second;
+        wv[i].metric = vr[i].metric;
+        wv[i].note = vr[i].status ? vr[i].note : "not settled";
         wv[i].a = vr[i].a;
         wv[i].b = vr[i].b;
     }
@@ -1321,7 +1321,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, uint3
     for (size_t k = 0; k < w->n_jobs_sent && !sent; k++)
         sent = w->jobs_sent[k].job == j->id;
     if (!sent) {
-        dse_msg_t m = {.cmd = DSE_MSG_JOB};
+        dse_msg_view_t m = {.cmd = DSE_MSG_JOB};
         m.job.digest = j->ej->digest;
         m.job.config = j->ej->canonical;
         s_send_worker(c, w, &m);
@@ -1337,7 +1337,7 @@ static void s_issue(dse_coord_t *c, s_job_t *j, s_worker_t *w, uint64_t u, uint3
     if (ev) /* a measured unit: its points' timeouts, the kill's grace, and the messaging */
         timeout = ev->timeout * (double)dse_unit_points(&unit) + 2 + 3 * c->o.heartbeat_s;
     uint32_t li = s_lease_new(c, j, w, u, copy_of, now, timeout);
-    dse_msg_t m = {.cmd = DSE_MSG_WORK};
+    dse_msg_view_t m = {.cmd = DSE_MSG_WORK};
     m.work.unit = (j->id << S_UNIT_BITS) | u;
     m.work.epoch = j->lp[li].epoch;
     m.work.digest = j->ej->digest;
@@ -1830,16 +1830,18 @@ static void s_merge(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t 
     }
     dse_front_t *f = j->fronts[unit->layer];
     s_split_t *sp = s_is_piece(slot) ? s_split_find(j, j->pieces[slot & ~S_PIECE_BIT].unit) : NULL;
-    for (size_t i = 0; i < n; i++) {
-        const double *row = metrics + i * width;
-        dse_front_insert(f, index[i], cin[i], cout[i], row);
-        if (j->all)
-            dse_front_push(j->all[unit->layer], index[i], cin[i], cout[i], row);
-        if (sp && unit->kind == DSE_UNIT_LIST)
-            dse_front_push(sp->rows, index[i], cin[i], cout[i], row);
-        else if (sp)
-            dse_front_insert(sp->rows, index[i], cin[i], cout[i], row);
-    }
+    /* each front gets the rows in their order (their widths were checked) */
+    dse_wire_rows_view_t rows = {.width = (uint32_t)width, .n = n, .index = index, .cin = cin,
+                                 .cout = cout, .metrics = metrics};
+    dse_error_t rerr = DSE_ERROR_INIT;
+    int rrc = dse_wire_rows_to_front(&rows, f, DSE_WIRE_ROWS_INSERT, NULL, &rerr);
+    if (!rrc && j->all)
+        rrc = dse_wire_rows_to_front(&rows, j->all[unit->layer], DSE_WIRE_ROWS_PUSH, NULL, &rerr);
+    if (!rrc && sp)
+        rrc = dse_wire_rows_to_front(&rows, sp->rows, unit->kind == DSE_UNIT_LIST
+                                                          ? DSE_WIRE_ROWS_PUSH
+                                                          : DSE_WIRE_ROWS_INSERT, NULL, &rerr);
+    assert(rrc == 0);
     pl->evaluated += cn->evaluated;
     pl->feasible += cn->feasible - dropped;
     pl->infeasible += cn->infeasible + dropped;
@@ -2071,8 +2073,8 @@ static void s_on_worker_msg(dse_coord_t *c, double now)
 
 static void s_client_error(dse_coord_t *c, const dse_peer_t *p, const char *text)
 {
-    dse_msg_t m = {.cmd = DSE_MSG_ERROR};
-    m.error.message = (char *)text;
+    dse_msg_view_t m = {.cmd = DSE_MSG_ERROR};
+    m.error.message = text;
     dse_msg_send(c->csock, p, &m);
 }
 
@@ -2132,7 +2134,7 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
         j->orphan = 0;
         j->client = *p;
         j->client_seen = now;
-        dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
+        dse_msg_view_t m = {.cmd = DSE_MSG_ACCEPT};
         m.accept.job = j->id;
         m.accept.digest = j->ej->digest;
         dse_msg_send(c->csock, p, &m);
@@ -2155,8 +2157,7 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
     }
     s_pending_t *pj = dse_xcalloc(1, sizeof *pj);
     pj->client = *p;
-    pj->config = s->config; /* taken over from the message */
-    s->config = NULL;
+    pj->config = dse_msg_submit_take_config(s);
     pj->unit_seconds = c->o.unit_seconds;
     pj->submitted = now;
     if (pthread_create(&pj->thread, NULL, s_build_thread, pj) != 0) {
@@ -2234,7 +2235,7 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     s_journal_rc(c, dse_journal_job(c->journal, j->id, pj->config, pj->unit_s, j->rate, nl, &err),
                  &err);
     s_resolve_local(c, j, 0, dse_search_n_units(search));
-    dse_msg_t m = {.cmd = DSE_MSG_ACCEPT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_ACCEPT};
     m.accept.job = j->id;
     m.accept.digest = ej->digest;
     dse_msg_send(c->csock, &j->client, &m);
@@ -2467,7 +2468,7 @@ static void s_timers(dse_coord_t *c, double now)
     double hb = c->o.heartbeat_s;
     if (now - c->last_heartbeat >= hb) {
         c->last_heartbeat = now;
-        dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
+        dse_msg_view_t m = {.cmd = DSE_MSG_HEARTBEAT};
         for (size_t i = 0; i < c->n_workers; i++)
             s_send_worker(c, c->workers[i], &m);
     }
@@ -2699,7 +2700,7 @@ int dse_coord_run(dse_coord_t *c)
     }
     zpoller_destroy(&poller);
     /* tell the workers and clients we are going */
-    dse_msg_t m = {.cmd = DSE_MSG_DISCONNECT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_DISCONNECT};
     for (size_t i = 0; i < c->n_workers; i++)
         s_send_worker(c, c->workers[i], &m);
     return 0;

@@ -127,10 +127,10 @@ int dse_embedded_submit(dse_embedded_coord_t *ec, const char *canonical,
     if (curve)
         dse_curve_client_apply(curve, cl);
     zsock_connect(cl, "%s", dse_coord_client_endpoint(ec->coord));
-    dse_msg_t sub = {.cmd = DSE_MSG_SUBMIT};
-    sub.submit.config = (char *)canonical;
+    dse_msg_view_t sub = {.cmd = DSE_MSG_SUBMIT};
+    sub.submit.config = canonical;
     dse_msg_send(cl, NULL, &sub);
-    dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
     double deadline = dse_now() + timeout_s, last_hb = dse_now();
     int done = 0;
     while (done == 0 && dse_now() < deadline) {

@@ -599,15 +599,15 @@ int dse_journal_merge(dse_journal_t *jr, uint64_t job, uint64_t slot,
         return 0;
     dse_strbuf_t *sb = s_begin(jr, DSE_JREC_MERGE, job);
     s_put_u64(sb, slot);
-    dse_msg_t m = {.cmd = DSE_MSG_RESULT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_RESULT};
     m.result.unit = slot;
     m.result.counters = *cn;
     m.result.rows.width = (uint32_t)width;
     m.result.rows.n = n;
-    m.result.rows.index = (uint64_t *)index;
-    m.result.rows.cin = (int64_t *)cin;
-    m.result.rows.cout = (int64_t *)cout;
-    m.result.rows.metrics = (double *)metrics;
+    m.result.rows.index = index;
+    m.result.rows.cin = cin;
+    m.result.rows.cout = cout;
+    m.result.rows.metrics = metrics;
     dse_wire_encode_body(&m, sb);
     return s_append(jr, 0, err);
 }

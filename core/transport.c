@@ -13,7 +13,7 @@ void dse_sock_setup(zsock_t *sock)
     zsock_set_rcvhwm(sock, 100000);
 }
 
-int dse_msg_send(zsock_t *sock, const dse_peer_t *peer, const dse_msg_t *msg)
+int dse_msg_send(zsock_t *sock, const dse_peer_t *peer, const dse_msg_view_t *msg)
 {
     dse_strbuf_t body = DSE_STRBUF_INIT;
     dse_wire_encode_body(msg, &body);

@@ -24,7 +24,7 @@ typedef struct {
 } dse_peer_t;
 
 /* Sends msg; on a ROUTER, to peer (NULL on a DEALER). 0 or DSE_EIO. */
-int dse_msg_send(zsock_t *sock, const dse_peer_t *peer, const dse_msg_t *msg);
+int dse_msg_send(zsock_t *sock, const dse_peer_t *peer, const dse_msg_view_t *msg);
 
 /* Receives one message (the socket must be readable). On a ROUTER, peer
  * receives the sender's routing id. Returns 0 with msg filled (release with

@@ -14,25 +14,29 @@
 const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN] = {'D', 'S', 'E', DSE_WIRE_VERSION};
 
 /* ---- the commands: core/wire.h's DSE_WIRE_COMMANDS, each with its
- * encoder, decoder and release (s_enc_NAME, s_dec_NAME, s_rel_NAME) ---- */
+ * encoder (of a view), decoder, release and view of a decoded message
+ * (s_enc_NAME, s_dec_NAME, s_rel_NAME, s_view_NAME) ---- */
 
 typedef struct s_cur s_cur_t;
 
 typedef struct {
     const char *name;
-    void (*encode)(msgpack_packer *pk, const dse_msg_t *msg);
+    void (*encode)(msgpack_packer *pk, const dse_msg_view_t *msg);
     int (*decode)(s_cur_t *c, dse_msg_t *msg);
     void (*release)(dse_msg_t *msg);
+    void (*view)(const dse_msg_t *msg, dse_msg_view_t *v);
 } s_cmd_t;
 
-#define S_DECLARE(NAME, num, member)                                      \
-    static void s_enc_##member(msgpack_packer *pk, const dse_msg_t *msg); \
-    static int s_dec_##member(s_cur_t *c, dse_msg_t *msg);                \
-    static void s_rel_##member(dse_msg_t *msg);
+#define S_DECLARE(NAME, num, member)                                           \
+    static void s_enc_##member(msgpack_packer *pk, const dse_msg_view_t *msg); \
+    static int s_dec_##member(s_cur_t *c, dse_msg_t *msg);                     \
+    static void s_rel_##member(dse_msg_t *msg);                                \
+    static void s_view_##member(const dse_msg_t *msg, dse_msg_view_t *v);
 DSE_WIRE_COMMANDS(S_DECLARE)
 #undef S_DECLARE
 
-#define S_ENTRY(NAME, num, member) [num] = {#NAME, s_enc_##member, s_dec_##member, s_rel_##member},
+#define S_ENTRY(NAME, num, member) \
+    [num] = {#NAME, s_enc_##member, s_dec_##member, s_rel_##member, s_view_##member},
 static const s_cmd_t s_cmds[] = {DSE_WIRE_COMMANDS(S_ENTRY)};
 #undef S_ENTRY
 
@@ -87,7 +91,7 @@ static void s_pack_counters(msgpack_packer *pk, const dse_counters_t *c)
     }
 }
 
-static void s_pack_rows(msgpack_packer *pk, const dse_wire_rows_t *r)
+static void s_pack_rows(msgpack_packer *pk, const dse_wire_rows_view_t *r)
 {
     msgpack_pack_uint32(pk, r->width);
     if (r->front) {
@@ -118,9 +122,9 @@ static void s_pack_rows(msgpack_packer *pk, const dse_wire_rows_t *r)
     }
 }
 
-static void s_enc_ready(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_ready(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
-    const dse_msg_ready_t *m = &msg->ready;
+    const dse_msg_ready_view_t *m = &msg->ready;
     msgpack_pack_array(pk, 5);
     msgpack_pack_uint32(pk, m->version);
     s_pack_str(pk, m->host);
@@ -131,16 +135,16 @@ static void s_enc_ready(msgpack_packer *pk, const dse_msg_t *msg)
         s_pack_str(pk, m->caps[i]);
 }
 
-static void s_enc_job(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_job(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 2);
     s_pack_str(pk, msg->job.digest);
     s_pack_str(pk, msg->job.config);
 }
 
-static void s_enc_work(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_work(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
-    const dse_msg_work_t *m = &msg->work;
+    const dse_msg_work_view_t *m = &msg->work;
     msgpack_pack_array(pk, 6);
     msgpack_pack_uint64(pk, m->unit);
     msgpack_pack_uint32(pk, m->epoch);
@@ -163,7 +167,7 @@ static void s_enc_work(msgpack_packer *pk, const dse_msg_t *msg)
     }
 }
 
-static void s_enc_result(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_result(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 5);
     msgpack_pack_uint64(pk, msg->result.unit);
@@ -172,7 +176,7 @@ static void s_enc_result(msgpack_packer *pk, const dse_msg_t *msg)
     s_pack_rows(pk, &msg->result.rows);
 }
 
-static void s_enc_fail(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_fail(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 4);
     msgpack_pack_uint64(pk, msg->fail.unit);
@@ -181,7 +185,7 @@ static void s_enc_fail(msgpack_packer *pk, const dse_msg_t *msg)
     s_pack_str(pk, msg->fail.message);
 }
 
-static void s_enc_heartbeat(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_heartbeat(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 3);
     msgpack_pack_uint64(pk, msg->heartbeat.evaluated);
@@ -189,12 +193,12 @@ static void s_enc_heartbeat(msgpack_packer *pk, const dse_msg_t *msg)
     msgpack_pack_uint32(pk, msg->heartbeat.busy);
 }
 
-static void s_enc_disconnect(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_disconnect(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     (void)pk, (void)msg; /* an empty body */
 }
 
-static void s_enc_submit(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_submit(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 2);
     s_pack_str(pk, msg->submit.config);
@@ -209,14 +213,14 @@ static void s_enc_submit(msgpack_packer *pk, const dse_msg_t *msg)
         msgpack_pack_false(pk);
 }
 
-static void s_enc_accept(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_accept(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 2);
     msgpack_pack_uint64(pk, msg->accept.job);
     s_pack_str(pk, msg->accept.digest);
 }
 
-static void s_enc_progress(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_progress(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     const dse_msg_progress_t *m = &msg->progress;
     msgpack_pack_array(pk, 9);
@@ -231,7 +235,7 @@ static void s_enc_progress(msgpack_packer *pk, const dse_msg_t *msg)
     msgpack_pack_double(pk, m->hv);
 }
 
-static void s_enc_layer_front(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_layer_front(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 5);
     msgpack_pack_uint64(pk, msg->layer_front.job);
@@ -240,9 +244,9 @@ static void s_enc_layer_front(msgpack_packer *pk, const dse_msg_t *msg)
     s_pack_rows(pk, &msg->layer_front.rows);
 }
 
-static void s_enc_done(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_done(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
-    const dse_msg_done_t *m = &msg->done;
+    const dse_msg_done_view_t *m = &msg->done;
     msgpack_pack_array(pk, 11);
     msgpack_pack_uint64(pk, m->job);
     s_pack_counters(pk, &m->counters);
@@ -281,19 +285,19 @@ static void s_enc_done(msgpack_packer *pk, const dse_msg_t *msg)
     }
 }
 
-static void s_enc_error(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_error(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 1);
     s_pack_str(pk, msg->error.message);
 }
 
-static void s_enc_cancel(msgpack_packer *pk, const dse_msg_t *msg)
+static void s_enc_cancel(msgpack_packer *pk, const dse_msg_view_t *msg)
 {
     msgpack_pack_array(pk, 1);
     msgpack_pack_uint64(pk, msg->cancel.job);
 }
 
-void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
+void dse_wire_encode_body(const dse_msg_view_t *msg, dse_strbuf_t *body)
 {
     msgpack_packer pk;
     msgpack_packer_init(&pk, body, s_sb_write);
@@ -302,7 +306,7 @@ void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body)
     c->encode(&pk, msg);
 }
 
-void dse_wire_encode(const dse_msg_t *msg, dse_strbuf_t *out)
+void dse_wire_encode(const dse_msg_view_t *msg, dse_strbuf_t *out)
 {
     unsigned char cmd = (unsigned char)msg->cmd;
     dse_strbuf_add(out, dse_wire_signature, DSE_WIRE_SIG_LEN);
@@ -897,17 +901,20 @@ static int s_dec_done(s_cur_t *c, dse_msg_t *msg)
     if (n > s_left(c) / 18)
         return s_fail(c, "%zu verified points cannot fit in %zu bytes", n, s_left(c));
     m->verified = s_alloc(n, sizeof *m->verified);
+    m->verified_strings = s_alloc(4 * n, sizeof *m->verified_strings);
     m->n_verified = n;
     for (size_t i = 0; i < n; i++) {
         dse_wire_verified_t *v = &m->verified[i];
+        char **str = &m->verified_strings[4 * i];
         snprintf(what, sizeof what, "verified %zu", i);
         if (s_array_n(c, 9, what) || s_u32(c, &v->layer, what) ||
             s_u64(c, &v->point, what) || s_u32(c, &v->status, what) ||
-            s_str(c, &v->first, DSE_WIRE_MAX_TEXT, what) ||
-            s_str(c, &v->second, DSE_WIRE_MAX_TEXT, what) ||
-            s_str(c, &v->metric, DSE_WIRE_MAX_TEXT, what) || s_f64(c, &v->a, what) ||
-            s_f64(c, &v->b, what) || s_str(c, &v->note, DSE_WIRE_MAX_TEXT, what))
+            s_str(c, &str[0], DSE_WIRE_MAX_TEXT, what) ||
+            s_str(c, &str[1], DSE_WIRE_MAX_TEXT, what) ||
+            s_str(c, &str[2], DSE_WIRE_MAX_TEXT, what) || s_f64(c, &v->a, what) ||
+            s_f64(c, &v->b, what) || s_str(c, &str[3], DSE_WIRE_MAX_TEXT, what))
             return DSE_EPROTO;
+        v->first = str[0], v->second = str[1], v->metric = str[2], v->note = str[3];
         if (v->status < 1 || v->status > 3)
             return s_fail(c, "verified %zu: status %u is not 1 to 3", i, v->status);
     }
@@ -998,13 +1005,10 @@ static void s_rel_done(dse_msg_t *msg)
         for (size_t i = 0; i < msg->done.n_bad_workers; i++)
             free(msg->done.bad_workers[i]);
     free(msg->done.bad_workers);
-    if (msg->done.verified)
-        for (size_t i = 0; i < msg->done.n_verified; i++) {
-            free(msg->done.verified[i].first);
-            free(msg->done.verified[i].second);
-            free(msg->done.verified[i].metric);
-            free(msg->done.verified[i].note);
-        }
+    if (msg->done.verified_strings)
+        for (size_t i = 0; i < 4 * msg->done.n_verified; i++)
+            free(msg->done.verified_strings[i]);
+    free(msg->done.verified_strings);
     free(msg->done.verified);
 }
 
@@ -1024,6 +1028,135 @@ void dse_msg_release(dse_msg_t *msg)
     if (c)
         c->release(msg);
     memset(msg, 0, sizeof *msg);
+}
+
+/* ---- views of decoded messages, and hand-overs ---- */
+
+static void s_view_ready(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    const dse_msg_ready_t *m = &msg->ready;
+    v->ready = (dse_msg_ready_view_t){.version = m->version, .host = m->host,
+                                      .threads = m->threads, .credit = m->credit,
+                                      .n_caps = m->n_caps, .caps = dse_wire_strs(m->caps)};
+}
+
+static void s_view_job(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->job = (dse_msg_job_view_t){.digest = msg->job.digest, .config = msg->job.config};
+}
+
+static void s_view_work(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    const dse_msg_work_t *m = &msg->work;
+    v->work = (dse_msg_work_view_t){.unit = m->unit, .epoch = m->epoch, .digest = m->digest,
+                                    .layer = m->layer, .kind = m->kind, .lo = m->lo,
+                                    .hi = m->hi, .key = m->key, .n_indices = m->n_indices,
+                                    .indices = m->indices};
+}
+
+static void s_view_result(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    const dse_msg_result_t *m = &msg->result;
+    v->result = (dse_msg_result_view_t){.unit = m->unit, .epoch = m->epoch,
+                                        .counters = m->counters,
+                                        .rows = dse_wire_rows_view(&m->rows)};
+}
+
+static void s_view_fail(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    const dse_msg_fail_t *m = &msg->fail;
+    v->fail = (dse_msg_fail_view_t){.unit = m->unit, .epoch = m->epoch, .code = m->code,
+                                    .message = m->message};
+}
+
+static void s_view_heartbeat(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->heartbeat = msg->heartbeat;
+}
+
+static void s_view_disconnect(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    (void)msg, (void)v; /* no body */
+}
+
+static void s_view_submit(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->submit = (dse_msg_submit_view_t){.config = msg->submit.config,
+                                        .dump_all = msg->submit.dump_all,
+                                        .verbose = msg->submit.verbose};
+}
+
+static void s_view_accept(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->accept = (dse_msg_accept_view_t){.job = msg->accept.job, .digest = msg->accept.digest};
+}
+
+static void s_view_progress(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->progress = msg->progress;
+}
+
+static void s_view_layer_front(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    const dse_msg_layer_front_t *m = &msg->layer_front;
+    v->layer_front = (dse_msg_layer_front_view_t){.job = m->job, .layer = m->layer,
+                                                  .counters = m->counters,
+                                                  .rows = dse_wire_rows_view(&m->rows)};
+}
+
+static void s_view_done(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    const dse_msg_done_t *m = &msg->done;
+    v->done = (dse_msg_done_view_t){.job = m->job, .counters = m->counters, .units = m->units,
+                                    .reissued = m->reissued, .n_quarantined = m->n_quarantined,
+                                    .quarantined = m->quarantined,
+                                    .workers_seen = m->workers_seen, .wall = m->wall,
+                                    .measured = m->measured, .cached = m->cached,
+                                    .n_bad_workers = m->n_bad_workers,
+                                    .bad_workers = dse_wire_strs(m->bad_workers),
+                                    .n_verified = m->n_verified, .verified = m->verified};
+}
+
+static void s_view_error(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->error = (dse_msg_error_view_t){.message = msg->error.message};
+}
+
+static void s_view_cancel(const dse_msg_t *msg, dse_msg_view_t *v)
+{
+    v->cancel = msg->cancel;
+}
+
+void dse_msg_view(const dse_msg_t *msg, dse_msg_view_t *view)
+{
+    memset(view, 0, sizeof *view);
+    view->cmd = msg->cmd;
+    const s_cmd_t *c = s_cmd(msg->cmd);
+    assert(c && "dse_msg_view: unknown command");
+    c->view(msg, view);
+}
+
+char *dse_msg_submit_take_config(dse_msg_submit_t *submit)
+{
+    char *s = submit->config;
+    submit->config = NULL;
+    return s;
+}
+
+void dse_msg_take_work(dse_msg_t *msg, dse_msg_work_t *out)
+{
+    assert(msg->cmd == DSE_MSG_WORK);
+    *out = msg->work;
+    msg->work.digest = NULL;
+    msg->work.indices = NULL;
+    msg->work.n_indices = 0;
+}
+
+void dse_msg_work_release(dse_msg_work_t *work)
+{
+    free(work->digest);
+    free(work->indices);
+    memset(work, 0, sizeof *work);
 }
 
 int dse_wire_decode_body(int cmd, const void *body, size_t len, dse_msg_t *msg, dse_error_t *err)
@@ -1088,13 +1221,30 @@ int dse_wire_decode(const void *buf, size_t len, dse_msg_t *msg, dse_error_t *er
                                   p + DSE_WIRE_SIG_LEN + 1, len - DSE_WIRE_SIG_LEN - 1, msg, err);
 }
 
-int dse_wire_rows_to_front(const dse_wire_rows_t *rows, dse_front_t *f, dse_error_t *err)
+int dse_wire_rows_to_front(const dse_wire_rows_view_t *rows, dse_front_t *f,
+                           dse_wire_rows_into_t into, size_t *n_kept, dse_error_t *err)
 {
+    if (n_kept)
+        *n_kept = 0;
     if (rows->width != dse_front_width(f))
         return dse_error_set(err, DSE_EPROTO, NULL, 0, 0, "rows of %u metrics, expected %zu",
                              rows->width, dse_front_width(f));
-    for (size_t i = 0; i < rows->n; i++)
-        dse_front_push(f, rows->index[i], rows->cin[i], rows->cout[i],
-                       rows->metrics + i * rows->width);
+    const dse_front_t *src = rows->front;
+    assert(!src || dse_front_width(src) == rows->width);
+    size_t n = src ? dse_front_size(src) : rows->n, kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t index = src ? dse_front_index(src, i) : rows->index[i];
+        int64_t cin = src ? dse_front_cin(src, i) : rows->cin[i];
+        int64_t cout = src ? dse_front_cout(src, i) : rows->cout[i];
+        const double *m = src ? dse_front_row(src, i) : rows->metrics + i * rows->width;
+        if (into == DSE_WIRE_ROWS_INSERT) {
+            kept += dse_front_insert(f, index, cin, cout, m) != 0;
+        } else {
+            dse_front_push(f, index, cin, cout, m);
+            kept++;
+        }
+    }
+    if (n_kept)
+        *n_kept = kept;
     return 0;
 }

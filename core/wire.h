@@ -86,11 +86,12 @@ extern const unsigned char dse_wire_signature[DSE_WIRE_SIG_LEN];
 #define DSE_WIRE_MAX_INDICES 10000000u
 #define DSE_WIRE_MAX_QUARANTINED 1000000u
 
-/* The commands: X(NAME, number, member of dse_msg_t's union). The enum,
- * the names (dse_wire_cmd_name) and wire.c's dispatch to each command's
- * encoder, decoder and release (s_enc_MEMBER, s_dec_MEMBER, s_rel_MEMBER)
- * are generated from this list: a new message is one line here, its body
- * struct and union member below, and those three functions. */
+/* The commands: X(NAME, number, member of dse_msg_t's and dse_msg_view_t's
+ * unions). The enum, the names (dse_wire_cmd_name) and wire.c's dispatch to
+ * each command's encoder, decoder, release and view (s_enc_MEMBER,
+ * s_dec_MEMBER, s_rel_MEMBER, s_view_MEMBER) are generated from this list:
+ * a new message is one line here, its body structs (decoded and, when it
+ * has pointers, view) and union members below, and those four functions. */
 #define DSE_WIRE_COMMANDS(X)                                                   \
     /* worker <-> coordinator */                                                \
     X(READY, 1, ready)              /* W->C */                                  \
@@ -116,17 +117,54 @@ typedef enum { DSE_WIRE_COMMANDS(DSE__MSG_ENUM) } dse_msg_cmd_t;
 /* "READY", "RESULT", ...; NULL for an unknown command. */
 const char *dse_wire_cmd_name(int cmd);
 
-/* Front rows: n rows of (index, cin, cout, width metrics). When encoding,
- * a non-NULL `front` is encoded instead of the arrays (its width must equal
- * `width`). Decoded rows own the arrays (front is NULL). */
+/* Two kinds of message, with distinct types:
+ *
+ *   - a decoded message (dse_msg_t, bodies dse_msg_NAME_t) owns its strings
+ *     and arrays: dse_wire_decode* fills it, dse_msg_release frees what it
+ *     still owns, and a caller that keeps a field takes it with
+ *     dse_msg_take_NAME (the message no longer owns it);
+ *   - an encode view (dse_msg_view_t, bodies dse_msg_NAME_view_t) borrows:
+ *     its pointers are const, the caller fills it from whatever it holds,
+ *     the encoder only reads it, and there is nothing to free.
+ * dse_msg_view() makes a view of a decoded message (to send it on).
+ * An owner's `char **` becomes a view's `const char *const *` through
+ * dse_wire_strs() (C converts it only with a cast, one that adds const).
+ * Messages without pointers (HEARTBEAT, PROGRESS, CANCEL) have one body
+ * type, used by both. */
+
+/* Decoded front rows: n rows of (index, cin, cout, width metrics), owned. */
 typedef struct {
     uint32_t width;
     size_t n;
     uint64_t *index;
     int64_t *cin, *cout;
     double *metrics; /* n * width */
-    const dse_front_t *front;
 } dse_wire_rows_t;
+
+/* Front rows to encode (or to put into a front, dse_wire_rows_to_front):
+ * the arrays, or a non-NULL `front` read instead of them (its width must
+ * equal `width`). Borrowed. */
+typedef struct {
+    uint32_t width;
+    size_t n;
+    const uint64_t *index;
+    const int64_t *cin, *cout;
+    const double *metrics; /* n * width */
+    const dse_front_t *front;
+} dse_wire_rows_view_t;
+
+/* An array of strings as a view holds it. */
+static inline const char *const *dse_wire_strs(char *const *s)
+{
+    return (const char *const *)s;
+}
+
+/* A view of decoded rows. */
+static inline dse_wire_rows_view_t dse_wire_rows_view(const dse_wire_rows_t *r)
+{
+    return (dse_wire_rows_view_t){.width = r->width, .n = r->n, .index = r->index, .cin = r->cin,
+                                  .cout = r->cout, .metrics = r->metrics};
+}
 
 typedef struct {
     uint32_t version;
@@ -135,11 +173,21 @@ typedef struct {
     size_t n_caps;
     char **caps;
 } dse_msg_ready_t;
+typedef struct {
+    uint32_t version;
+    const char *host;
+    uint32_t threads, credit;
+    size_t n_caps;
+    const char *const *caps;
+} dse_msg_ready_view_t;
 
 typedef struct {
     char *digest; /* lowercase hex */
     char *config; /* canonical TOML text */
 } dse_msg_job_t;
+typedef struct {
+    const char *digest, *config;
+} dse_msg_job_view_t;
 
 /* The kinds of WORK (eval/unit.h's dse_unit_kind_t takes these values). */
 enum { DSE_WORK_RANGE = 0, DSE_WORK_LIST = 1, DSE_WORK_SHUFFLED = 2 };
@@ -171,6 +219,17 @@ typedef struct {
     size_t n_indices;
     uint64_t *indices;
 } dse_msg_work_t;
+typedef struct {
+    uint64_t unit;
+    uint32_t epoch;
+    const char *digest;
+    uint32_t layer;
+    uint32_t kind; /* as in dse_msg_work_t */
+    uint64_t lo, hi;
+    uint64_t key;
+    size_t n_indices;
+    const uint64_t *indices;
+} dse_msg_work_view_t;
 
 typedef struct {
     uint64_t unit;
@@ -178,6 +237,12 @@ typedef struct {
     dse_counters_t counters;
     dse_wire_rows_t rows;
 } dse_msg_result_t;
+typedef struct {
+    uint64_t unit;
+    uint32_t epoch;
+    dse_counters_t counters;
+    dse_wire_rows_view_t rows;
+} dse_msg_result_view_t;
 
 typedef struct {
     uint64_t unit;
@@ -185,6 +250,12 @@ typedef struct {
     int32_t code;
     char *message;
 } dse_msg_fail_t;
+typedef struct {
+    uint64_t unit;
+    uint32_t epoch;
+    int32_t code;
+    const char *message;
+} dse_msg_fail_view_t;
 
 typedef struct {
     uint64_t evaluated, units_done;
@@ -195,11 +266,19 @@ typedef struct {
     char *config;
     int dump_all, verbose; /* 0 or 1 */
 } dse_msg_submit_t;
+typedef struct {
+    const char *config;
+    int dump_all, verbose; /* 0 or 1 */
+} dse_msg_submit_view_t;
 
 typedef struct {
     uint64_t job;
     char *digest;
 } dse_msg_accept_t;
+typedef struct {
+    uint64_t job;
+    const char *digest;
+} dse_msg_accept_view_t;
 
 typedef struct {
     uint64_t job, evaluated, total;
@@ -214,6 +293,12 @@ typedef struct {
     dse_counters_t counters;
     dse_wire_rows_t rows;
 } dse_msg_layer_front_t;
+typedef struct {
+    uint64_t job;
+    uint32_t layer;
+    dse_counters_t counters;
+    dse_wire_rows_view_t rows;
+} dse_msg_layer_front_view_t;
 
 typedef struct {
     uint32_t layer;
@@ -223,12 +308,14 @@ typedef struct {
 } dse_quarantined_t; /* a quarantined range; the same type in the coordinator, on the
                       * wire (DONE) and in the outputs */
 
-/* A point of [evaluator] verify's sample (outputs/outputs.h dse_verified_t). */
+/* A point of [evaluator] verify's sample (outputs/outputs.h dse_verified_t).
+ * One type for both kinds of message: the strings are read only (in a
+ * decoded DONE they live in its verified_strings). */
 typedef struct {
     uint32_t layer;
     uint64_t point;
     uint32_t status; /* DSE_VERIFY_* */
-    char *first, *second, *metric, *note;
+    const char *first, *second, *metric, *note;
     double a, b;
 } dse_wire_verified_t;
 
@@ -244,21 +331,37 @@ typedef struct {
     size_t n_bad_workers;
     char **bad_workers; /* workers quarantined: their rows disagreed with the model */
     size_t n_verified;
-    dse_wire_verified_t *verified;
+    dse_wire_verified_t *verified; /* its strings point into verified_strings */
+    char **verified_strings;       /* 4 per point: first, second, metric, note */
 } dse_msg_done_t;
+typedef struct {
+    uint64_t job;
+    dse_counters_t counters;
+    uint32_t units, reissued;
+    size_t n_quarantined;
+    const dse_quarantined_t *quarantined; /* read only */
+    uint32_t workers_seen;
+    double wall;
+    uint64_t measured, cached;
+    size_t n_bad_workers;
+    const char *const *bad_workers;
+    size_t n_verified;
+    const dse_wire_verified_t *verified;
+} dse_msg_done_view_t;
 
 typedef struct {
     char *message;
 } dse_msg_error_t;
+typedef struct {
+    const char *message;
+} dse_msg_error_view_t;
 
 typedef struct {
     uint64_t job;
 } dse_msg_cancel_t;
 
-/* A message: cmd selects the member. Decoded messages own their strings and
- * arrays (dse_msg_release frees them); a message filled by the caller for
- * encoding may point at anything (the encoder only reads, and such a
- * message is not released). */
+/* A decoded message: cmd selects the member. Owns its strings and arrays
+ * (dse_msg_release frees them, dse_msg_take_* hands them over). */
 typedef struct {
     int cmd;
     union {
@@ -278,12 +381,32 @@ typedef struct {
     };
 } dse_msg_t;
 
+/* A message to encode: cmd selects the member. Borrows everything. */
+typedef struct {
+    int cmd;
+    union {
+        dse_msg_ready_view_t ready;
+        dse_msg_job_view_t job;
+        dse_msg_work_view_t work;
+        dse_msg_result_view_t result;
+        dse_msg_fail_view_t fail;
+        dse_msg_heartbeat_t heartbeat;
+        dse_msg_submit_view_t submit;
+        dse_msg_accept_view_t accept;
+        dse_msg_progress_t progress;
+        dse_msg_layer_front_view_t layer_front;
+        dse_msg_done_view_t done;
+        dse_msg_error_view_t error;
+        dse_msg_cancel_t cancel;
+    };
+} dse_msg_view_t;
+
 /* Appends the msgpack body of msg to body. Strings must be NUL-terminated;
  * NULL strings are sent as "". Asserts a known command. */
-void dse_wire_encode_body(const dse_msg_t *msg, dse_strbuf_t *body);
+void dse_wire_encode_body(const dse_msg_view_t *msg, dse_strbuf_t *body);
 /* Appends the three frames back to back: signature, command byte, body
  * (for transports without frames, files and tests). */
-void dse_wire_encode(const dse_msg_t *msg, dse_strbuf_t *out);
+void dse_wire_encode(const dse_msg_view_t *msg, dse_strbuf_t *out);
 
 /* Checks the signature frame (exactly 4 bytes: "DSE", DSE_WIRE_VERSION) and the
  * command frame (exactly 1 byte, a known command); sets *cmd. 0 or
@@ -298,12 +421,37 @@ int dse_wire_decode_frames(const void *sig, size_t sig_len, const void *cmd_fram
                            const void *body, size_t body_len, dse_msg_t *msg, dse_error_t *err);
 /* Decodes what dse_wire_encode produced (signature, command, body). */
 int dse_wire_decode(const void *buf, size_t len, dse_msg_t *msg, dse_error_t *err);
-/* Frees what a decoded message owns and zeroes it. Safe on a zeroed message. */
+/* Frees what a decoded message still owns and zeroes it. Safe on a zeroed
+ * message and twice. */
 void dse_msg_release(dse_msg_t *msg);
 
-/* Pushes decoded rows into f (dse_front_push; the caller filters or
- * merges). DSE_EPROTO when the rows' width is not the front's. */
-int dse_wire_rows_to_front(const dse_wire_rows_t *rows, dse_front_t *f, dse_error_t *err);
+/* A view of a decoded message (borrowing from it: valid while msg is
+ * neither released nor taken from). */
+void dse_msg_view(const dse_msg_t *msg, dse_msg_view_t *view);
+
+/* Hand-overs from a decoded message: the caller owns what is returned and
+ * the message no longer does (its release skips it). */
+/* A SUBMIT's config text (free it). */
+char *dse_msg_submit_take_config(dse_msg_submit_t *submit);
+/* A WORK's body with its digest and indices (dse_msg_work_release it);
+ * msg keeps the scalars only. Asserts a WORK. */
+void dse_msg_take_work(dse_msg_t *msg, dse_msg_work_t *out);
+/* Frees a taken WORK body's digest and indices and zeroes it. */
+void dse_msg_work_release(dse_msg_work_t *work);
+
+/* How dse_wire_rows_to_front puts each row into the front. */
+typedef enum {
+    DSE_WIRE_ROWS_PUSH,   /* dse_front_push: every row (the caller filters or merges) */
+    DSE_WIRE_ROWS_INSERT, /* dse_front_insert: the front stays non-dominated */
+} dse_wire_rows_into_t;
+
+/* Puts the rows into f, in their order, as `into` says; *n_kept (may be
+ * NULL) gets how many rows the front took (PUSH: all; INSERT: those not
+ * dominated when they came). 0, or DSE_EPROTO (nothing put) when the rows'
+ * width is not the front's. Rows going into several fronts: one call per
+ * front (each front gets the same rows in the same order). */
+int dse_wire_rows_to_front(const dse_wire_rows_view_t *rows, dse_front_t *f,
+                           dse_wire_rows_into_t into, size_t *n_kept, dse_error_t *err);
 
 /* For tests: the largest single allocation the decoder made since the last
  * reset (reset != 0 zeroes it after reading). Per thread. */

@@ -79,13 +79,13 @@ void dse_unit_from_work(const dse_msg_work_t *w, dse_unit_t *u)
     };
 }
 
-void dse_unit_to_work(const dse_unit_t *u, dse_msg_work_t *w)
+void dse_unit_to_work(const dse_unit_t *u, dse_msg_work_view_t *w)
 {
     w->layer = u->layer;
     w->kind = (uint32_t)u->kind;
     w->lo = u->lo;
     w->hi = u->hi;
     w->key = u->key;
-    w->indices = (uint64_t *)u->indices; /* encoding only reads them */
+    w->indices = u->indices;
     w->n_indices = u->n;
 }

@@ -50,6 +50,6 @@ int dse_unit_eval(const dse_evaljob_t *ej, const dse_unit_t *u, dse_front_t *fro
 void dse_unit_from_work(const dse_msg_work_t *w, dse_unit_t *u);
 /* The WORK fields of a unit: layer, kind, lo, hi, key and the indices
  * (borrowed, for encoding); unit id, epoch and digest are the caller's. */
-void dse_unit_to_work(const dse_unit_t *u, dse_msg_work_t *w);
+void dse_unit_to_work(const dse_unit_t *u, dse_msg_work_view_t *w);
 
 #endif

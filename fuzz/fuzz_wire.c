@@ -51,11 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* encode, decode, encode: the two encodings are the same bytes */
     dse_strbuf_t a = DSE_STRBUF_INIT, b = DSE_STRBUF_INIT;
-    dse_wire_encode(&m, &a);
+    dse_msg_view_t v;
+    dse_msg_view(&m, &v);
+    dse_wire_encode(&v, &a);
     dse_msg_t m2;
     S_CHECK(dse_wire_decode(a.buf, a.len, &m2, &err) == 0);
     S_CHECK(m2.cmd == m.cmd);
-    dse_wire_encode(&m2, &b);
+    dse_msg_view(&m2, &v);
+    dse_wire_encode(&v, &b);
     S_CHECK(a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0);
     dse_msg_release(&m);
     dse_msg_release(&m2);

@@ -22,6 +22,7 @@
 #include "hwmodels/pulp_cluster.h"
 #include "hwmodels/exports.h"
 
+#include <assert.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -220,14 +221,34 @@ static const char *const s_batch_metrics[] = {"cycles",    "cycles_fw", "cycles_
 
 /* ---- the matmul cost ------------------------------------------------ */
 
+/* A kernel's body constants at one FMA slowdown ff: cycles per K group
+ * (per), per leftover K step (tailc), and the accumulator overhead
+ * 2.5*u*v (ovh); stall widened to double. */
+typedef struct {
+    double stall, per, tailc, ovh;
+} kbody_t;
+
+static inline kbody_t kbody(const dse_mm_kernel_t *e, double ff)
+{
+    double fma = (double)(e->u * e->v * e->ku) / e->simd;
+    kbody_t b = {e->stall, e->ld + e->ex + fma * ff, e->u + e->v + e->u * e->v * ff,
+                 2.5 * e->u * e->v};
+    return b;
+}
+
+/* Cycles of one u x v body over K = groups * ku + rest. */
+static inline double body_of(const kbody_t *b, int64_t groups, int64_t rest)
+{
+    double tail = (double)rest * b->tailc; /* rest 0: +0.0, the same sum */
+    return b->stall * ((double)groups * b->per + tail) + 8.0 + b->ovh;
+}
+
 /* Cycles of one u x v body over K. */
 static inline double body_cycles(const dse_mm_kernel_t *e, int64_t k, double ff)
 {
-    int64_t groups = k / e->ku, rest = k - groups * e->ku;
-    double fma = (double)(e->u * e->v * e->ku) / e->simd;
-    double per = e->ld + e->ex + fma * ff;
-    double tail = rest ? (double)rest * (e->u + e->v + e->u * e->v * ff) : 0.0;
-    return e->stall * ((double)groups * per + tail) + 8.0 + 2.5 * e->u * e->v;
+    int64_t groups = k / e->ku;
+    kbody_t b = kbody(e, ff);
+    return body_of(&b, groups, k - groups * e->ku);
 }
 
 /* Cycles of an already resolved kernel. */
@@ -267,6 +288,7 @@ typedef struct {
     int64_t ntiles;
     int64_t sum_span;            /* input positions fetched over all tiles */
     int32_t first_size, first_span, last_size, last_span;
+    int32_t dom; /* a class with both the largest size and span, or -1 */
 } dim_tile_t;
 
 typedef struct {
@@ -277,6 +299,35 @@ typedef struct {
 
 typedef struct entry entry_t;
 typedef struct head head_t;
+
+/* A count that is a product of a tile's fields, each at most once, times
+ * coef: fields chosen per pair by an index into {1, first, second, both}:
+ * ci over (cout, cin), ri over (ho, hi), wi over (wo, wi). */
+typedef struct {
+    int64_t coef;
+    uint8_t ci, ri, wi;
+} mono_t;
+
+/* The monomials of one step: matmul n, k, m, im2col elements, IG weight
+ * transpose elements (coef 0: none). */
+enum { MO_N, MO_K, MO_M, MO_IM2COL, MO_TR, MO__COUNT };
+
+/* log2 of a kernel's unrolls along X (a), Y (b) and K (ku). */
+typedef struct {
+    int8_t la, lb, lku;
+    int8_t lp;    /* la for PAIRS, 0 for SIMPLE (a = 1): the rows of a pair */
+    int8_t units; /* scheme UNITS */
+    int8_t parn;  /* parallel dimension N */
+} kshift_t;
+
+/* A kernel's fallback tests as data: test i sends to kernel to[i] when
+ * value sel[i] < thr[i] (times the cores when cores[i]), the values being
+ * n, m, k, n & ~1, n & ~3, n & ~7, m & ~1, m & ~3, m & ~7 (VAL_*). */
+enum { VAL_N, VAL_M, VAL_K, VAL_N2, VAL_N4, VAL_N8, VAL_M2, VAL_M4, VAL_M8, VAL__COUNT };
+typedef struct {
+    uint8_t nt, sel[3], cores[3], to[3];
+    int64_t thr[3];
+} kfall_t;
 
 typedef struct {
     dse_layer_t l;
@@ -289,6 +340,11 @@ typedef struct {
     int nk, label_off, choice_off;
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
+    mono_t mono[DSE_TSTEP__COUNT][MO__COUNT];
+    kshift_t ks[DSE_MM_FP32_COUNT];
+    kfall_t kfb[DSE_MM_FP32_COUNT];
+    kbody_t *kb; /* [cores * DSE_MM_FP32_COUNT + kernel], cores 1 .. hw_cores */
+    int8_t cshift[65]; /* log2(cores) when a power of two, else -1 */
     /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
      * kernel of each value of the matmul parameter's domain (slot) */
     head_t *cache;
@@ -332,6 +388,19 @@ static void dim_build(dim_tab_t *d, int64_t out, int64_t in, int64_t k, int64_t 
             d->classes[j].count++;
         }
         dt->n = (int32_t)(n - (size_t)dt->first);
+        /* a footprint grows with sizes and spans: when one class has the
+         * largest of both, the largest footprint is that class's */
+        int32_t ms = 0, mp = 0;
+        for (size_t j = (size_t)dt->first; j < n; j++) {
+            if (d->classes[j].size > ms)
+                ms = d->classes[j].size;
+            if (d->classes[j].span > mp)
+                mp = d->classes[j].span;
+        }
+        dt->dom = -1;
+        for (size_t j = (size_t)dt->first; j < n && dt->dom < 0; j++)
+            if (d->classes[j].size == ms && d->classes[j].span == mp)
+                dt->dom = (int32_t)j;
     }
 }
 
@@ -467,94 +536,6 @@ static void mm_costs_all(const ctx_t *x, const dse_mm_dims_t *d, int cores, doub
     }
 }
 
-/* A thread's memo of mm_costs_all by tile dims, kept across points and
- * layers: the points of a space share few distinct tile dims (tiles of
- * every size still give only cout x (row sizes x col sizes) of them per
- * step), so most points cost no kernel at all. Direct-mapped; an entry
- * holds exactly what mm_costs_all computes, so every metric keeps its bits.
- * Allocated on a thread's first evaluation, freed when the thread ends; a
- * thread-local table needs no lock, and evaluate() stays allocation-free. */
-#define MM_CACHE 8192
-typedef struct {
-    const dse_mm_kernel_t *tab; /* NULL: empty */
-    int64_t n, k, m;
-    double ff;
-    int cores;
-    uint32_t have; /* kernels whose c and run are set (bit k) */
-    double c[DSE_MM_FP32_COUNT];
-    int8_t run[DSE_MM_FP32_COUNT];
-} mm_cached_t;
-_Static_assert(DSE_MM_FP32_COUNT <= 32, "mm_cached_t.have holds one bit per kernel");
-
-static _Thread_local mm_cached_t *s_mm_cache;
-static pthread_key_t s_mm_key;
-static pthread_once_t s_mm_once = PTHREAD_ONCE_INIT;
-static atomic_int s_mm_off; /* tests: 1 costs every tile afresh */
-
-static void s_mm_free(void *p)
-{
-    free(p);
-}
-
-static void s_mm_key_new(void)
-{
-    if (pthread_key_create(&s_mm_key, s_mm_free) != 0)
-        abort();
-}
-
-void dse__pulp_memo(int on)
-{
-    atomic_store(&s_mm_off, !on);
-}
-
-/* Fills kernel `only` of e (every kernel when only < 0) unless it is set. */
-static void mm_fill(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff, int only,
-                    mm_cached_t *e)
-{
-    uint32_t all = x->nk >= 32 ? 0xffffffffu : (1u << x->nk) - 1u;
-    if (only < 0) {
-        if (e->have != all) {
-            mm_costs_all(x, d, cores, ff, e->c, e->run);
-            e->have = all;
-        }
-    } else if (!(e->have & (1u << only))) {
-        mm_cost_one(x, d, cores, ff, only, &e->c[only], &e->run[only]);
-        e->have |= 1u << only;
-    }
-}
-
-/* The costs of one tile's dims, from the thread's memo: every kernel's when
- * only < 0, else at least kernel `only`'s (a point that names its kernel
- * costs that kernel alone, so a space whose points rarely share tile dims
- * does not pay for every kernel on each miss). The pointer holds until the
- * next call. */
-static const mm_cached_t *mm_costs(const ctx_t *x, const dse_mm_dims_t *d, int cores, double ff,
-                                   int only, mm_cached_t *scratch)
-{
-    mm_cached_t *t = s_mm_cache;
-    if (!t) {
-        if (atomic_load_explicit(&s_mm_off, memory_order_relaxed)) {
-            scratch->have = 0;
-            mm_fill(x, d, cores, ff, only, scratch);
-            return scratch;
-        }
-        pthread_once(&s_mm_once, s_mm_key_new);
-        t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
-        pthread_setspecific(s_mm_key, t);
-    }
-    uint64_t h = (uint64_t)d->n * 0x9e3779b97f4a7c15ull ^ (uint64_t)d->k * 0xc2b2ae3d27d4eb4full ^
-                 (uint64_t)d->m * 0x165667b19e3779f9ull ^ (uint64_t)cores * 0x27d4eb2f165667c5ull ^
-                 (uint64_t)(uintptr_t)x->tab;
-    mm_cached_t *e = &t[(h ^ (h >> 29)) & (MM_CACHE - 1)];
-    if (!(e->tab == x->tab && e->n == d->n && e->k == d->k && e->m == d->m && e->cores == cores &&
-          e->ff == ff && !atomic_load_explicit(&s_mm_off, memory_order_relaxed))) {
-        e->tab = x->tab, e->n = d->n, e->k = d->k, e->m = d->m, e->cores = cores, e->ff = ff;
-        e->have = 0;
-    }
-    mm_fill(x, d, cores, ff, only, e);
-    return e;
-}
-
 /* acc[k] += cnt * (extra + c[k]) for every slot of the fp32 catalogue's
  * size: a fixed count with no aliasing vectorises, and each slot gets the
  * same operations in the same order as alone (slots past the table's
@@ -566,8 +547,12 @@ static inline void acc_kernels(double *restrict acc, const double *restrict c, d
         acc[k] += cnt * (extra + c[k]);
 }
 
+/* ---- the reference path ---------------------------------------------- */
+
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
- * summed over all tiles of one step; returns the MACs of the step. */
+ * summed over all tiles of one step; returns the MACs of the step. The
+ * reference the fast path below must match bit for bit (dse__pulp_fast(0)
+ * selects it): every tile class through kernels/ops and a fresh cost. */
 static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only, double *out)
 {
     double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
@@ -577,7 +562,6 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
-    mm_cached_t scratch;
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -599,14 +583,337 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
                     dse_mm_dims_t d;
                     dse_ops_mm_dims(&x->l, step, &t, &d);
                     double extra = x->fork + tile_extra(x, step, &t, g->cores);
-                    const double *c = mm_costs(x, &d, g->cores, ff, only, &scratch)->c;
-                    if (only >= 0)
+                    double c[DSE_MM_FP32_COUNT];
+                    int8_t run[DSE_MM_FP32_COUNT];
+                    if (only >= 0) {
+                        mm_cost_one(x, &d, g->cores, ff, only, &c[lo], &run[lo]);
                         acc[lo] += cnt * (extra + c[lo]);
-                    else
+                    } else {
+                        mm_costs_all(x, &d, g->cores, ff, c, run);
                         acc_kernels(acc, c, cnt, extra);
+                    }
                 }
         }
     }
+    for (int k = lo; k < hi; k++)
+        out[k] = acc[k];
+    return macs;
+}
+
+/* ---- the fast path ----------------------------------------------------- */
+
+/* What the reference path computes, with the same floating-point operations
+ * in the same order (so every metric keeps its bits), but:
+ * - tile dims, im2col and transpose sizes are monomials of the tile's
+ *   fields (found in prepare by probing kernels/ops), their channel, row and
+ *   column factors hoisted out of the loops over tile classes;
+ * - the extra cycles (forks, im2col, transpose) are whole numbers below
+ *   2^53, summed exactly in integers;
+ * - unrolls are powers of two: the busiest core's work is shifts, and
+ *   divisions by the cores are shifts when the cores are a power of two;
+ * - a point that names its kernel costs that kernel on each tile class
+ *   directly, no memo (random points rarely share tile dims);
+ * - "best" needs every kernel on each class: a thread's memo of them by
+ *   tile dims, filled by the same closed forms. */
+
+static atomic_int s_fast_off; /* tests: 1 = the reference path (set while nothing evaluates) */
+
+static inline int fast_off(void)
+{
+    return atomic_load_explicit(&s_fast_off, memory_order_relaxed);
+}
+
+void dse__pulp_fast(int on)
+{
+    atomic_store(&s_fast_off, !on);
+}
+
+/* ceil(v / cores); cshift = log2(cores) when cores is a power of two, else -1. */
+static inline int64_t cdiv(int64_t v, int cores, int cshift)
+{
+    return cshift >= 0 ? (v + cores - 1) >> cshift : (v + cores - 1) / cores;
+}
+
+/* dse_mm_work with shifts (kernels/catalogue.c; the same integers). SIMPLE
+ * is PAIRS with pairs of one row (lp = 0): half = 0. */
+static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cshift,
+                             dse_mm_work_t *w)
+{
+    int64_t x = s.parn ? n : m, y = s.parn ? m : n;
+    int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
+    if (s.units) {
+        /* whole units of a rows, ceil(units/cores) per core, the x % a
+         * leftover rows shared by all cores along y */
+        int64_t units = x >> s.la, xl = x - (units << s.la);
+        int64_t per = cdiv(units, cores, cshift);
+        w->blocks = per * yb;
+        w->half = 0;
+        w->left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
+        return;
+    }
+    /* ceil(x/cores) rows (never more than x) */
+    int64_t r = cdiv(x, cores, cshift);
+    int64_t p = r >> s.lp, rl = r - (p << s.lp);
+    w->blocks = p * yb;
+    w->half = rl * yb;
+    w->left = r * yl;
+}
+
+/* Inlined even where the compiler would rather call: the fast path's
+ * inner loop runs it once per tile class. */
+#if defined(__GNUC__)
+#define S_HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define S_HOT_INLINE static inline
+#endif
+
+/* mm_run_cycles of resolved kernel r (dims > 0) through work_fast, with
+ * the body constants kb of the point's cores and the leftover body naive
+ * (body_of(&kb[DSE_MM_NAIVE], k, 0)). Terms of zero count add +0.0 to a
+ * positive sum: the same bits as skipping them. */
+S_HOT_INLINE double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n, int64_t k,
+                            int64_t m, int cores, int cshift, double naive)
+{
+    kshift_t s = x->ks[r];
+    dse_mm_work_t w;
+    work_fast(s, n, m, cores, cshift, &w);
+    int64_t groups = k >> s.lku;
+    double body = body_of(&kb[r], groups, k - (groups << s.lku));
+    double cy = (double)w.blocks * body;
+    cy += (double)w.half * 0.55 * body;
+    cy += (double)w.left * naive;
+    return cy;
+}
+
+/* dse_mm_resolve_all through the tests of kfb (the same kernels), without
+ * branches on the tests: unused tests are padded with ones that never fail
+ * (value < 0), and a kernel that does not fall back "falls back" to itself
+ * (out[i] = i first). */
+static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_t m, int cores,
+                                    int8_t *out)
+{
+    const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
+                                   m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
+    const int64_t mul[2] = {1, cores};
+    /* every fallback goes to a smaller index, so one pass in order works */
+    for (int i = 0; i < x->nk; i++) {
+        const kfall_t *f = &x->kfb[i];
+        int f0 = v[f->sel[0]] < f->thr[0] * mul[f->cores[0]];
+        int f1 = v[f->sel[1]] < f->thr[1] * mul[f->cores[1]];
+        int f2 = v[f->sel[2]] < f->thr[2] * mul[f->cores[2]];
+        int to = f0 ? f->to[0] : f1 ? f->to[1] : f2 ? f->to[2] : i;
+        out[i] = (int8_t)i;
+        out[i] = out[to];
+    }
+}
+
+/* A thread's memo of every kernel's cost by tile dims, kept across points
+ * and layers, for "best": the points of a space share few distinct tile
+ * dims (tiles of every size still give only cout x (row sizes x col sizes)
+ * of them per step). Direct-mapped; an entry holds exactly what
+ * mm_costs_all computes. Allocated on a thread's first evaluation of a
+ * "best" point, freed when the thread ends; a thread-local table needs no
+ * lock, and evaluate() stays allocation-free. */
+#define MM_CACHE 16384
+typedef struct {
+    const dse_mm_kernel_t *tab; /* NULL: empty */
+    int64_t n, k, m;
+    double ff;
+    int cores;
+    double c[DSE_MM_FP32_COUNT];
+    int8_t run[DSE_MM_FP32_COUNT];
+} mm_cached_t;
+
+static _Thread_local mm_cached_t *s_mm_cache;
+static pthread_key_t s_mm_key;
+static pthread_once_t s_mm_once = PTHREAD_ONCE_INIT;
+
+static void s_mm_free(void *p)
+{
+    free(p);
+}
+
+static void s_mm_key_new(void)
+{
+    if (pthread_key_create(&s_mm_key, s_mm_free) != 0)
+        abort();
+}
+
+/* Every kernel's costs on one tile's dims from the thread's memo (filled on
+ * a miss); the pointer holds until the next call. */
+static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, int64_t k,
+                                  int64_t m, int cores, int cshift, double ff)
+{
+    mm_cached_t *t = s_mm_cache;
+    if (!t) {
+        pthread_once(&s_mm_once, s_mm_key_new);
+        t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
+        pthread_setspecific(s_mm_key, t);
+    }
+    uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull ^ (uint64_t)k * 0xc2b2ae3d27d4eb4full ^
+                 (uint64_t)m * 0x165667b19e3779f9ull ^ (uint64_t)cores * 0x27d4eb2f165667c5ull ^
+                 (uint64_t)(uintptr_t)x->tab;
+    mm_cached_t *e = &t[(h ^ (h >> 29)) & (MM_CACHE - 1)];
+    if (e->tab == x->tab && e->n == n && e->k == k && e->m == m && e->cores == cores &&
+        e->ff == ff)
+        return e;
+    e->tab = x->tab, e->n = n, e->k = k, e->m = m, e->cores = cores, e->ff = ff;
+    resolve_all_fast(x, n, k, m, cores, e->run);
+    for (int i = 0; i < DSE_MM_FP32_COUNT; i++)
+        e->c[i] = 0.0;
+    if (n <= 0 || k <= 0 || m <= 0)
+        return e;
+    /* work_fast for every kernel that runs as itself (the others take the
+     * cost of the kernel they fall back to), the divisions by the cores
+     * shared: ceil(x / cores) and ceil((x >> la) / cores) for x = n, m */
+    int64_t cd[2][4]; /* [0]: m, [1]: n */
+    for (int la = 0; la < 4; la++)
+        cd[0][la] = cdiv(m >> la, cores, cshift), cd[1][la] = cdiv(n >> la, cores, cshift);
+    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+    double self[DSE_MM_FP32_COUNT];
+    for (int i = 0; i < x->nk; i++) {
+        if (e->run[i] != i)
+            continue;
+        kshift_t s = x->ks[i];
+        int64_t xx = s.parn ? n : m, y = s.parn ? m : n;
+        int64_t cx = cd[s.parn][0], cy = cd[!s.parn][0];
+        int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
+        dse_mm_work_t w;
+        if (s.units) {
+            int64_t per = cd[s.parn][s.la];
+            w.blocks = per * yb, w.half = 0;
+            w.left = (per << s.la) * yl + (xx - ((xx >> s.la) << s.la)) * cy;
+        } else {
+            int64_t pp = cx >> s.lp;
+            w.blocks = pp * yb, w.half = (cx - (pp << s.lp)) * yb, w.left = cx * yl;
+        }
+        int64_t groups = k >> s.lku;
+        double body = body_of(&kb[i], groups, k - (groups << s.lku));
+        double cyc = (double)w.blocks * body;
+        cyc += (double)w.half * 0.55 * body;
+        cyc += (double)w.left * naive;
+        self[i] = cyc;
+    }
+    for (int i = 0; i < x->nk; i++)
+        e->c[i] = self[e->run[i]];
+    return e;
+}
+
+/* Whether memo entry e still holds the costs of these dims. */
+static inline int memo_holds(const mm_cached_t *e, const ctx_t *x, int64_t n, int64_t k,
+                             int64_t m, int cores, double ff)
+{
+    return e->tab == x->tab && e->n == n && e->k == k && e->m == m && e->cores == cores &&
+           e->ff == ff;
+}
+
+#define S_ROW_MAX 16 /* column classes a row class keeps for the next one */
+
+/* step_compute on the fast path; also sets run0[k] (k = only, or every
+ * kernel) to the kernel that runs on the step's first tile. Tile classes
+ * are visited in the reference's order, each adding the same term to the
+ * same sums; what is shared is computed once: a row class whose factors
+ * equal the previous one's (FW and WG dims see tile sizes, not spans, and
+ * the first and middle rows differ in span alone) reuses that row's
+ * column classes, and a column class the previous one's dims. */
+static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, double *out,
+                         int8_t *run0)
+{
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int cores = g->cores, cshift = x->cshift[cores];
+    int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
+    const mono_t *mo = x->mono[step];
+    double acc[DSE_MM_FP32_COUNT] = {0};
+    int64_t macs = 0, fork = x->fork;
+    int first = 1, rfirst = -1; /* rfirst: the named kernel's run on the first class */
+    int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
+    int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
+    const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    int nr = g->r->n, nw = g->w->n, keep = nw <= S_ROW_MAX;
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    /* the last row class computed: per column class its n*k*m, dims, extra
+     * cycles, and cost (named kernel) or memo entry (best) */
+    int64_t jmac[S_ROW_MAX], jn[S_ROW_MAX], jk[S_ROW_MAX], jm[S_ROW_MAX];
+    double jx[S_ROW_MAX], jc[S_ROW_MAX];
+    const mm_cached_t *je[S_ROW_MAX];
+    for (int a = 0; a < 2; a++) {
+        if (!ccnt[a])
+            continue;
+        for (int b = 0; b < 2; b++) {
+            if (!icnt[b])
+                continue;
+            const int64_t co[4] = {1, csz[a], isz[b], csz[a] * isz[b]};
+            const int64_t ch[MO__COUNT] = {
+                mo[MO_N].coef * co[mo[MO_N].ci], mo[MO_K].coef * co[mo[MO_K].ci],
+                mo[MO_M].coef * co[mo[MO_M].ci], mo[MO_IM2COL].coef * co[mo[MO_IM2COL].ci],
+                mo[MO_TR].coef * co[mo[MO_TR].ci]};
+            /* the transpose has no spatial factor; a fork only when it runs */
+            int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
+            int64_t cnt_ab = ccnt[a] * icnt[b];
+            int64_t pn = -1, pk = -1, pm = -1, pe = -1; /* the kept row's factors */
+            for (int i = 0; i < nr; i++) {
+                int64_t rs = rc[i].size, rp = rc[i].span, cnt_i = cnt_ab * rc[i].count;
+                const int64_t ro[4] = {1, rs, rp, rs * rp};
+                int64_t rn = ch[MO_N] * ro[mo[MO_N].ri], rk = ch[MO_K] * ro[mo[MO_K].ri];
+                int64_t rm = ch[MO_M] * ro[mo[MO_M].ri];
+                int64_t re = ch[MO_IM2COL] * ro[mo[MO_IM2COL].ri];
+                if (keep && rn == pn && rk == pk && rm == pm && re == pe) {
+                    for (int j = 0; j < nw; j++) {
+                        int64_t cnt64 = cnt_i * wc[j].count;
+                        double cnt = (double)cnt64;
+                        macs += cnt64 * jmac[j];
+                        if (only >= 0) {
+                            acc[lo] += cnt * (jx[j] + jc[j]);
+                        } else {
+                            const mm_cached_t *me = je[j];
+                            if (!memo_holds(me, x, jn[j], jk[j], jm[j], cores, ff))
+                                me = mm_memo(x, kb, jn[j], jk[j], jm[j], cores, cshift, ff);
+                            acc_kernels(acc, me->c, cnt, jx[j]);
+                        }
+                    }
+                    continue;
+                }
+                pn = rn, pk = rk, pm = rm, pe = re;
+                int64_t ln = -1, lk = -1, lm = -1; /* dims of lc / lme */
+                double lc = 0.0;
+                const mm_cached_t *lme = NULL;
+                for (int j = 0; j < nw; j++) {
+                    int64_t ws = wc[j].size, wp = wc[j].span;
+                    const int64_t wo[4] = {1, ws, wp, ws * wp};
+                    int64_t n = rn * wo[mo[MO_N].wi], k = rk * wo[mo[MO_K].wi];
+                    int64_t m = rm * wo[mo[MO_M].wi], e = re * wo[mo[MO_IM2COL].wi];
+                    int64_t cnt64 = cnt_i * wc[j].count, nkm = n * k * m;
+                    double cnt = (double)cnt64;
+                    macs += cnt64 * nkm;
+                    double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
+                    if (n != ln || k != lk || m != lm) {
+                        if (only >= 0) {
+                            int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
+                            double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+                            lc = n <= 0 || k <= 0 || m <= 0
+                                     ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                            rfirst = rfirst < 0 ? r : rfirst;
+                        } else {
+                            lme = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+                            if (first)
+                                memcpy(run0, lme->run, sizeof lme->run), first = 0;
+                        }
+                        ln = n, lk = k, lm = m;
+                    }
+                    if (only >= 0)
+                        acc[lo] += cnt * (extra + lc);
+                    else
+                        acc_kernels(acc, lme->c, cnt, extra);
+                    if (keep) {
+                        jmac[j] = nkm, jn[j] = n, jk[j] = k, jm[j] = m;
+                        jx[j] = extra, jc[j] = lc, je[j] = lme;
+                    }
+                }
+            }
+        }
+    }
+    if (only >= 0)
+        run0[only] = (int8_t)rfirst;
     for (int k = lo; k < hi; k++)
         out[k] = acc[k];
     return macs;
@@ -728,9 +1035,16 @@ static int64_t step_l1(const ctx_t *x, const geom_t *g, int step, int dbuf)
 static void step_l1_both(const ctx_t *x, const geom_t *g, int step, int64_t *v)
 {
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    int nr = g->r->n, nw = g->w->n;
+    if (!fast_off() && g->r->dom >= 0 && g->w->dom >= 0) {
+        /* the footprint is a sum of products of non-negative tile sizes and
+         * spans: the class pair with the largest of both is the largest */
+        rc = &x->rows.classes[g->r->dom], wc = &x->cols.classes[g->w->dom];
+        nr = nw = 1;
+    }
     v[0] = v[1] = 0;
-    for (int i = 0; i < g->r->n; i++)
-        for (int j = 0; j < g->w->n; j++) {
+    for (int i = 0; i < nr; i++)
+        for (int j = 0; j < nw; j++) {
             dse_tile_t t = {g->tc, x->l.op == DSE_OP_DW ? g->tc : g->tci, rc[i].size,
                             wc[j].size, rc[i].span, wc[j].span};
             dse_footprint_t fp;
@@ -800,19 +1114,27 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
         if (!(x->steps & (1u << s)))
             continue;
         double out[DSE_MM_FP32_COUNT];
+        int8_t runs[DSE_MM_FP32_COUNT];
         if (x->l.op == DSE_OP_DW) {
-            e->h.macs[s] = step_compute(x, &g, s, 0, out);
+            e->h.macs[s] = step_compute(x, &g, s, 0, out); /* no kernel choice to cost */
             e->c[s][0] = (float)out[0];
         } else {
-            e->h.macs[s] = step_compute(x, &g, s, only, out);
-            dse_tile_t t = {g.tc, g.tci, x->rows.classes[g.r->first].size,
-                            x->cols.classes[g.w->first].size, x->rows.classes[g.r->first].span,
-                            x->cols.classes[g.w->first].span};
-            dse_mm_dims_t d;
-            dse_ops_mm_dims(&x->l, s, &t, &d);
-            double ff = g.cores > x->fpus ? (double)g.cores / x->fpus : 1.0;
-            mm_cached_t scratch;
-            const int8_t *runs = mm_costs(x, &d, g.cores, ff, only, &scratch)->run;
+            if (fast_off()) {
+                e->h.macs[s] = step_compute(x, &g, s, only, out);
+                /* the kernel each choice runs on the first (a full) tile */
+                dse_tile_t t = {g.tc, g.tci, x->rows.classes[g.r->first].size,
+                                x->cols.classes[g.w->first].size,
+                                x->rows.classes[g.r->first].span,
+                                x->cols.classes[g.w->first].span};
+                dse_mm_dims_t d;
+                dse_ops_mm_dims(&x->l, s, &t, &d);
+                for (int k = 0; k < x->nk; k++)
+                    if (only < 0 || k == only)
+                        runs[k] = (int8_t)dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g.cores);
+            } else {
+                /* its first tile class is that tile */
+                e->h.macs[s] = step_fast(x, &g, s, only, out, runs);
+            }
             int hi = only >= 0 ? only + 1 : x->nk;
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
                 e->c[s][k] = (float)out[k];
@@ -994,6 +1316,107 @@ static uint32_t pulp_monotone(const void *vctx, const double *p, int what)
 
 /* ---- prepare / release ---------------------------------------------- */
 
+/* The monomial whose value is `one` with every tile field 1 and `at` with
+ * the fields (cout, cin, ho, wo, hi, wi) = (2, 3, 5, 7, 11, 13). */
+static mono_t mono_probe(int64_t one, int64_t at)
+{
+    static const int64_t primes[6] = {2, 3, 5, 7, 11, 13};
+    mono_t r = {one, 0, 0, 0};
+    if (one == 0) {
+        assert(at == 0);
+        return r;
+    }
+    assert(at % one == 0);
+    int64_t q = at / one;
+    unsigned mask = 0;
+    for (unsigned f = 0; f < 6; f++)
+        if (q % primes[f] == 0) {
+            q /= primes[f];
+            mask |= 1u << f;
+        }
+    assert(q == 1); /* a product of distinct fields */
+    r.ci = (uint8_t)(mask & 3u);
+    r.ri = (uint8_t)((mask >> 2 & 1u) | (mask >> 3 & 2u)); /* ho, hi */
+    r.wi = (uint8_t)((mask >> 3 & 1u) | (mask >> 4 & 2u)); /* wo, wi */
+    return r;
+}
+
+/* The fast path's monomials and unroll shifts (see step_fast). */
+static void plan_build(ctx_t *x)
+{
+    const dse_tile_t one = {1, 1, 1, 1, 1, 1}, at = {2, 3, 5, 7, 11, 13};
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        dse_mm_dims_t d1, dp;
+        dse_ops_mm_dims(&x->l, s, &one, &d1);
+        dse_ops_mm_dims(&x->l, s, &at, &dp);
+        x->mono[s][MO_N] = mono_probe(d1.n, dp.n);
+        x->mono[s][MO_K] = mono_probe(d1.k, dp.k);
+        x->mono[s][MO_M] = mono_probe(d1.m, dp.m);
+        x->mono[s][MO_IM2COL] = mono_probe(dse_ops_im2col_elems(&x->l, s, &one),
+                                           dse_ops_im2col_elems(&x->l, s, &at));
+        /* tile_extra's weight transpose */
+        mono_t tr = {0, 0, 0, 0};
+        if (s == DSE_TSTEP_IG && (x->l.op == DSE_OP_CONV2D || x->l.op == DSE_OP_PW))
+            tr.coef = x->l.kh * x->l.kw, tr.ci = 3; /* cout x cin */
+        x->mono[s][MO_TR] = tr;
+    }
+    for (int k = 0; k < x->nk; k++) {
+        int64_t a, b, ku = x->tab[k].ku;
+        dse__mm_unrolls(&x->tab[k], &a, &b);
+        kshift_t *s = &x->ks[k];
+        for (s->la = 0; ((int64_t)1 << s->la) < a; s->la++)
+            ;
+        for (s->lb = 0; ((int64_t)1 << s->lb) < b; s->lb++)
+            ;
+        for (s->lku = 0; ((int64_t)1 << s->lku) < ku; s->lku++)
+            ;
+        assert(((int64_t)1 << s->la) == a && ((int64_t)1 << s->lb) == b &&
+               ((int64_t)1 << s->lku) == ku); /* unrolls are powers of two */
+        /* kernels/catalogue.h's dse__mm_fallback, test by test */
+        const dse_mm_kernel_t *e = &x->tab[k];
+        kfall_t *f = &x->kfb[k];
+        int pn = e->par == DSE_MM_PAR_N;
+        s->units = e->scheme == DSE_MM_UNITS;
+        s->lp = e->scheme == DSE_MM_PAIRS ? s->la : 0;
+        s->parn = e->par == DSE_MM_PAR_N;
+        assert(e->scheme != DSE_MM_SIMPLE || s->la == 0); /* SIMPLE: a = 1 */
+        f->nt = 0;
+        for (int i = 0; i < 3; i++) /* padding: 0 < 0 * ... never holds */
+            f->sel[i] = VAL_N, f->cores[i] = 0, f->thr[i] = 0, f->to[i] = (uint8_t)k;
+        for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
+            int sel, mulc = 1;
+            switch (e->fb[i].test) {
+            case DSE_FB_XBLK: sel = pn ? VAL_N : VAL_M; break;
+            case DSE_FB_XPAR:
+                sel = s->la == 0 ? (pn ? VAL_N : VAL_M)
+                                 : (pn ? VAL_N2 : VAL_M2) + s->la - 1;
+                assert(s->la <= 3);
+                break;
+            case DSE_FB_Y: sel = pn ? VAL_M : VAL_N, mulc = 0; break;
+            case DSE_FB_K: sel = VAL_K, mulc = 0; break;
+            default: assert(!"unknown fallback test"); sel = VAL_N; break;
+            }
+            assert(e->fb[i].to < k); /* resolve_all_fast's one pass */
+            f->sel[f->nt] = (uint8_t)sel, f->cores[f->nt] = (uint8_t)mulc;
+            f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
+            f->nt++;
+        }
+    }
+    for (int cores = 0; cores <= 64; cores++) {
+        x->cshift[cores] = -1;
+        for (int8_t sh = 0; sh < 7; sh++)
+            if (cores == 1 << sh)
+                x->cshift[cores] = sh;
+    }
+    /* body constants per cores, at the ff step_compute uses */
+    x->kb = dse_xcalloc((size_t)(x->hw_cores + 1) * DSE_MM_FP32_COUNT, sizeof *x->kb);
+    for (int cores = 1; cores <= x->hw_cores; cores++) {
+        double ff = cores > x->fpus ? (double)cores / x->fpus : 1.0;
+        for (int k = 0; k < x->nk; k++)
+            x->kb[(size_t)cores * DSE_MM_FP32_COUNT + (size_t)k] = kbody(&x->tab[k], ff);
+    }
+}
+
 static int find_param(const dse_space_t *sp, int i, const double **v, size_t *n)
 {
     if (!sp || sp->n_params != DSE_PULP_P__COUNT)
@@ -1102,6 +1525,7 @@ static void pulp_release(void *vctx)
         return;
     dim_free(&x->rows);
     dim_free(&x->cols);
+    free(x->kb);
     free(x->cache);
     free(x->cache_c);
     free(x->cache_run);
@@ -1151,6 +1575,7 @@ static int pulp_prepare(const dse_job_t *job, size_t li, unsigned flags, void **
         dim_build(&x->rows, l->hout, l->hin, x->l.kh, l->sh, l->pad_t);
         dim_build(&x->cols, l->wout, l->win, x->l.kw, l->sw, l->pad_l);
     }
+    plan_build(x);
     build_cache(x, l->space);
     *out = x;
     return 0;

@@ -50,9 +50,10 @@ double dse_pulp_mm_cycles(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_
  * layer's space (tests compare the cached and the direct evaluation). */
 int dse_pulp_has_cache(const void *ctx);
 
-/* Tests: on (the default), each thread memoises matmul costs by tile dims
- * across points; off, every tile is costed afresh (the reference the memo
- * must match bit for bit). Set it while no evaluation runs. */
-void dse__pulp_memo(int on);
+/* Tests: on (the default), evaluation takes the fast path (closed forms, a
+ * thread's memo of every kernel's cost by tile dims for "best"); off, the
+ * reference path, costing every tile class afresh through kernels/ (what
+ * the fast path must match bit for bit). Set it while no evaluation runs. */
+void dse__pulp_fast(int on);
 
 #endif

@@ -49,59 +49,12 @@ const dse_mm_kernel_t dse_mm_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_RO
  * 2: 2 A + 4 B vectors, 4 shuffles, 8 vector FMAs (pulp_matmul_fp16.c). */
 const dse_mm_kernel_t dse_mm_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_ROW)};
 
-/* Unroll along the parallel dimension X and along the other one Y. */
-static inline void unrolls(const dse_mm_kernel_t *e, int64_t *a, int64_t *b)
-{
-    if (e->par == DSE_MM_PAR_N)
-        *a = e->u, *b = e->v;
-    else
-        *a = e->v, *b = e->u;
-}
-
-/* Index the first failing fallback test of entry e sends to, or -1. The
- * tests "x / cores < thr" are written "x < thr * cores" (the same for
- * integers) to keep divisions out of the model's inner loop; unrolls are
- * powers of two. */
-static inline int fallback(const dse_mm_kernel_t *e, int64_t n, int64_t k, int64_t m, int cores)
-{
-    if (e->fb[0].test == DSE_FB_NONE)
-        return -1;
-    int64_t x = e->par == DSE_MM_PAR_N ? n : m, y = e->par == DSE_MM_PAR_N ? m : n, a, b;
-    unrolls(e, &a, &b);
-    for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
-        int64_t thr = e->fb[i].thr;
-        int fail = 0;
-        switch (e->fb[i].test) {
-        case DSE_FB_XBLK: fail = x < thr * cores; break;
-        case DSE_FB_XPAR: fail = (x & ~(a - 1)) < thr * cores; break;
-        case DSE_FB_Y: fail = y < thr; break;
-        case DSE_FB_K: fail = k < thr; break;
-        default: break;
-        }
-        if (fail)
-            return e->fb[i].to;
-    }
-    return -1;
-}
-
-int dse_mm_resolve(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
-                   int cores)
-{
-    for (int guard = 0; guard < 32; guard++) {
-        int next = fallback(&tab[idx], n, k, m, cores);
-        if (next < 0)
-            return idx;
-        idx = next;
-    }
-    return idx; /* unreachable with the acyclic tables above */
-}
-
 void dse_mm_resolve_all(const dse_mm_kernel_t *tab, int count, int64_t n, int64_t k, int64_t m,
                         int cores, int8_t *out)
 {
     /* every fallback goes to a smaller index, so one pass in order works */
     for (int i = 0; i < count; i++) {
-        int next = fallback(&tab[i], n, k, m, cores);
+        int next = dse__mm_fallback(&tab[i], n, k, m, cores);
         out[i] = (int8_t)(next < 0 ? i : out[next]);
     }
 }
@@ -109,7 +62,7 @@ void dse_mm_resolve_all(const dse_mm_kernel_t *tab, int count, int64_t n, int64_
 void dse_mm_work(const dse_mm_kernel_t *e, int64_t n, int64_t m, int cores, dse_mm_work_t *w)
 {
     int64_t x = e->par == DSE_MM_PAR_N ? n : m, y = e->par == DSE_MM_PAR_N ? m : n, a, b;
-    unrolls(e, &a, &b);
+    dse__mm_unrolls(e, &a, &b);
     int64_t yb = y / b, yl = y - yb * b;
     if (e->scheme == DSE_MM_UNITS) {
         int64_t xl = x % a, units = (x - xl) / a;
@@ -138,7 +91,7 @@ void dse_mm_core_range(const dse_mm_kernel_t *e, int64_t x, int cores, int id, i
                        int64_t *stop)
 {
     int64_t a, b;
-    unrolls(e, &a, &b);
+    dse__mm_unrolls(e, &a, &b);
     int64_t bs, lim = x;
     if (e->scheme == DSE_MM_UNITS) {
         lim = x - x % a;

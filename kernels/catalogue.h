@@ -110,10 +110,55 @@ extern const dse_mm_kernel_t dse_mm_fp16[DSE_MM_FP16_COUNT];
 /* Index of the naive 1x1 kernel used for leftovers (mm / mm_fp16). */
 enum { DSE_MM_NAIVE = 0 };
 
+/* Unroll along the parallel dimension X (*a) and along the other one Y (*b). */
+static inline void dse__mm_unrolls(const dse_mm_kernel_t *e, int64_t *a, int64_t *b)
+{
+    if (e->par == DSE_MM_PAR_N)
+        *a = e->u, *b = e->v;
+    else
+        *a = e->v, *b = e->u;
+}
+
+/* Index the first failing fallback test of entry e sends to, or -1. The
+ * tests "x / cores < thr" are written "x < thr * cores" (the same for
+ * integers) to keep divisions out of the model's inner loop; unrolls are
+ * powers of two. Inline: the cost model resolves a kernel per tile. */
+static inline int dse__mm_fallback(const dse_mm_kernel_t *e, int64_t n, int64_t k, int64_t m,
+                                   int cores)
+{
+    if (e->fb[0].test == DSE_FB_NONE)
+        return -1;
+    int64_t x = e->par == DSE_MM_PAR_N ? n : m, y = e->par == DSE_MM_PAR_N ? m : n, a, b;
+    dse__mm_unrolls(e, &a, &b);
+    for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
+        int64_t thr = e->fb[i].thr;
+        int fail = 0;
+        switch (e->fb[i].test) {
+        case DSE_FB_XBLK: fail = x < thr * cores; break;
+        case DSE_FB_XPAR: fail = (x & ~(a - 1)) < thr * cores; break;
+        case DSE_FB_Y: fail = y < thr; break;
+        case DSE_FB_K: fail = k < thr; break;
+        default: break;
+        }
+        if (fail)
+            return e->fb[i].to;
+    }
+    return -1;
+}
+
 /* Applies the fallback cascade of kernel `idx` of table `tab` for the shape
  * N x K x M on `cores` cores; returns the index of the kernel that runs. */
-int dse_mm_resolve(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k, int64_t m,
-                   int cores);
+static inline int dse_mm_resolve(const dse_mm_kernel_t *tab, int idx, int64_t n, int64_t k,
+                                 int64_t m, int cores)
+{
+    for (int guard = 0; guard < 32; guard++) {
+        int next = dse__mm_fallback(&tab[idx], n, k, m, cores);
+        if (next < 0)
+            return idx;
+        idx = next;
+    }
+    return idx; /* unreachable with the acyclic tables of catalogue.c */
+}
 
 /* dse_mm_resolve for kernels 0 .. count-1 of tab at once (out[i] = the
  * kernel i runs as); cheaper than count calls. */

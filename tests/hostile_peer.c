@@ -74,17 +74,17 @@ static void s_send_result(zsock_t *s, uint64_t unit, uint32_t epoch, uint64_t fe
     double m[4 * 64];
     for (size_t i = 0; i < 4 * 64; i++)
         m[i] = v;
-    dse_msg_t r = {.cmd = DSE_MSG_RESULT};
+    dse_msg_view_t r = {.cmd = DSE_MSG_RESULT};
     r.result.unit = unit;
     r.result.epoch = epoch;
     r.result.counters = (dse_counters_t){feasible, feasible, 0, 0};
-    r.result.rows = (dse_wire_rows_t){width, rows, idx, z, z, m, NULL};
+    r.result.rows = (dse_wire_rows_view_t){width, rows, idx, z, z, m, NULL};
     dse_msg_send(s, NULL, &r); /* the encoder writes a -inf as it is: a float64 */
 }
 
 static void s_send_fail(zsock_t *s, uint64_t unit, uint32_t epoch)
 {
-    dse_msg_t f = {.cmd = DSE_MSG_FAIL};
+    dse_msg_view_t f = {.cmd = DSE_MSG_FAIL};
     f.fail.unit = unit;
     f.fail.epoch = epoch;
     f.fail.code = -1;
@@ -94,9 +94,9 @@ static void s_send_fail(zsock_t *s, uint64_t unit, uint32_t epoch)
 
 static void s_send_ready(zsock_t *s, uint32_t credit)
 {
-    static char *caps[] = {"testfn", "pulp-cluster", "siracusa", "finn"};
-    dse_msg_t r = {.cmd = DSE_MSG_READY};
-    r.ready = (dse_msg_ready_t){DSE_WIRE_VERSION, "hostile", 1, credit, 4, caps};
+    static const char *caps[] = {"testfn", "pulp-cluster", "siracusa", "finn"};
+    dse_msg_view_t r = {.cmd = DSE_MSG_READY};
+    r.ready = (dse_msg_ready_view_t){DSE_WIRE_VERSION, "hostile", 1, credit, 4, caps};
     dse_msg_send(s, NULL, &r);
 }
 
@@ -131,7 +131,7 @@ static int s_forge(const char *ep, double seconds)
             s_send_ready(fake, 1000);
             last_ready = now;
         }
-        dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+        dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
         dse_msg_send(fake, NULL, &hb);
         /* answer what it is given, badly */
         zpoller_t *p = zpoller_new(fake, nobody, NULL);
@@ -201,7 +201,7 @@ static int s_liar(const char *ep, double seconds, const char *key, const char *c
     while (zclock_mono() / 1000.0 < end) {
         double now = zclock_mono() / 1000.0;
         if (now - last_hb > 0.2) {
-            dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
             dse_msg_send(s, NULL, &hb);
             last_hb = now;
         }
@@ -232,7 +232,7 @@ static int s_liar(const char *ep, double seconds, const char *key, const char *c
                 dse_front_push(g, dse_front_index(f, i), dse_front_cin(f, i), dse_front_cout(f, i),
                                row);
             }
-            dse_msg_t r = {.cmd = DSE_MSG_RESULT};
+            dse_msg_view_t r = {.cmd = DSE_MSG_RESULT};
             r.result.unit = m.work.unit;
             r.result.epoch = m.work.epoch;
             r.result.counters = (dse_counters_t){cnt.evaluated, cnt.feasible,
@@ -270,7 +270,7 @@ static int s_submit(const char *ep, const char *file, double seconds)
         free(text);
         return 2;
     }
-    dse_msg_t m = {.cmd = DSE_MSG_SUBMIT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_SUBMIT};
     m.submit.config = text;
     dse_msg_send(s, NULL, &m);
     free(text);
@@ -288,7 +288,7 @@ static int s_submit(const char *ep, const char *file, double seconds)
             rc = 0;
         } else if (a.cmd == DSE_MSG_ACCEPT) {
             printf("ACCEPT\n");
-            dse_msg_t cancel = {.cmd = DSE_MSG_CANCEL};
+            dse_msg_view_t cancel = {.cmd = DSE_MSG_CANCEL};
             cancel.cancel.job = a.accept.job;
             dse_msg_send(s, NULL, &cancel);
             rc = 0;
@@ -333,8 +333,8 @@ static void s_hostile_frames(zsock_t *s, const dse_peer_t *w)
                     buf[n] = 0x91;
             } else if (kind == 3) { /* a valid body, truncated */
                 dse_strbuf_t sb = DSE_STRBUF_INIT;
-                dse_msg_t w_ = {.cmd = DSE_MSG_WORK};
-                w_.work = (dse_msg_work_t){dse_wire_unit(1, 3), 1, "00ff", 0, DSE_WORK_RANGE, 0,
+                dse_msg_view_t w_ = {.cmd = DSE_MSG_WORK};
+                w_.work = (dse_msg_work_view_t){dse_wire_unit(1, 3), 1, "00ff", 0, DSE_WORK_RANGE, 0,
                                            1000000000, 0, 0, NULL};
                 dse_wire_encode_body(&w_, &sb);
                 n = sb.len ? s_rand() % sb.len : 0;
@@ -351,11 +351,11 @@ static void s_hostile_frames(zsock_t *s, const dse_peer_t *w)
         zmsg_send(&m, s);
     }
     /* well-formed but wrong: WORK for a job never sent, a JOB that is no job */
-    dse_msg_t wk = {.cmd = DSE_MSG_WORK};
-    wk.work = (dse_msg_work_t){dse_wire_unit(7, 1), 1, "abcdef", 0, DSE_WORK_RANGE, 0, 10, 0, 0,
+    dse_msg_view_t wk = {.cmd = DSE_MSG_WORK};
+    wk.work = (dse_msg_work_view_t){dse_wire_unit(7, 1), 1, "abcdef", 0, DSE_WORK_RANGE, 0, 10, 0, 0,
                                NULL};
     dse_msg_send(s, w, &wk);
-    dse_msg_t jb = {.cmd = DSE_MSG_JOB};
+    dse_msg_view_t jb = {.cmd = DSE_MSG_JOB};
     jb.job.digest = "0123";
     jb.job.config = "[job]\nname = 5\n";
     dse_msg_send(s, w, &jb);
@@ -385,7 +385,7 @@ static int s_coordinator(const char *ep, const char *job_file, double seconds)
         double now = zclock_mono() / 1000.0;
         dse_peer_t peer;
         if (attacked && now - last_hb > 0.2) { /* keep it from declaring us gone */
-            dse_msg_t hb = {.cmd = DSE_MSG_HEARTBEAT};
+            dse_msg_view_t hb = {.cmd = DSE_MSG_HEARTBEAT};
             dse_msg_send(s, &worker, &hb);
             last_hb = now;
         }
@@ -401,13 +401,13 @@ static int s_coordinator(const char *ep, const char *job_file, double seconds)
             if (!attacked)
                 s_hostile_frames(s, &peer);
             attacked = 1;
-            dse_msg_t jb = {.cmd = DSE_MSG_JOB};
+            dse_msg_view_t jb = {.cmd = DSE_MSG_JOB};
             jb.job.digest = ej->digest;
             jb.job.config = ej->canonical;
             dse_msg_send(s, &peer, &jb);
-            dse_msg_t wk = {.cmd = DSE_MSG_WORK};
+            dse_msg_view_t wk = {.cmd = DSE_MSG_WORK};
             uint64_t hi = ej->job->layers[0].space->size;
-            wk.work = (dse_msg_work_t){dse_wire_unit(1, 0), 1, ej->digest, 0, DSE_WORK_RANGE, 0, hi,
+            wk.work = (dse_msg_work_view_t){dse_wire_unit(1, 0), 1, ej->digest, 0, DSE_WORK_RANGE, 0, hi,
                                        0, 0, NULL};
             dse_msg_send(s, &peer, &wk);
             printf("coordinator: a READY; 3000 hostile frames sent before the first; then a "

@@ -74,10 +74,10 @@ int main(int argc, char **argv)
         zmsg_send(&m, s);
     }
     /* and well-formed messages out of place: a RESULT for a unit nobody gave out */
-    dse_msg_t r = {.cmd = DSE_MSG_RESULT};
+    dse_msg_view_t r = {.cmd = DSE_MSG_RESULT};
     r.result.unit = dse_wire_unit(999, 7);
     dse_msg_send(s, NULL, &r);
-    dse_msg_t h = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t h = {.cmd = DSE_MSG_HEARTBEAT};
     dse_msg_send(s, NULL, &h);
     zclock_sleep(200);
     zsock_destroy(&s);

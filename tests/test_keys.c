@@ -307,7 +307,7 @@ DSE_TEST(keys_roles)
     zsock_t *d1 = zsock_new(ZMQ_DEALER);
     dse_curve_client_apply(&cw, d1);
     CHECK(zsock_connect(d1, "%s", ep_w) == 0);
-    dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_HEARTBEAT};
     CHECK_INT(dse_msg_send(d1, NULL, &m), 0);
     CHECK(s_readable(ws, 5000));
     dse_peer_t peer;

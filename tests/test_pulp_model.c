@@ -598,35 +598,29 @@ DSE_TEST(pulp_wasted_points_and_time)
     dse_evaljob_destroy(&ej);
 }
 
-/* The thread's memo of matmul costs by tile dims (issue 12) changes no
- * bit: random points of configs/resnet8-train-huge.toml-like layers (every
- * tile size, both bufferings, 1 to 8 cores, best / fixed fp32 / fp16
- * kernels, pruning) evaluated twice with the memo on (the second time from
- * it) give the metrics of the same points costed afresh with it off. */
-DSE_TEST(pulp_memo_matches_fresh)
+/* Evaluates N random points of each layer of job (every tile size, both
+ * bufferings, cores 1 .. the preset's, every matmul value of both
+ * precisions, pruning) on the fast path twice (the second time partly from
+ * the thread's memo) and on the reference path (dse__pulp_fast(0)), and
+ * checks that every metric has the same bits. Returns the feasible points. */
+static uint64_t fast_matches_reference(dse_job_t *job, uint64_t seed)
 {
-    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
-    job->hw[DSE_PULP_HW_L1] = 131072;
-    add_layer_pads(job, DSE_OP_CONV2D, 3, 32, 32, 16, 3, 1, 1, 1, 1, 1);
-    add_layer_pads(job, DSE_OP_CONV2D, 16, 32, 32, 32, 3, 2, 0, 0, 1, 1);
-    add_layer_pads(job, DSE_OP_PW, 16, 32, 32, 32, 1, 2, 0, 0, 0, 0);
-    add_layer_pads(job, DSE_OP_CONV2D, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1);
-    add_layer_pads(job, DSE_OP_DW, 32, 16, 16, 32, 3, 1, 1, 1, 1, 1);
-    add_layer(job, DSE_OP_LINEAR, 64, 1, 1, 10, 1, 1, 0);
     enum { N = 6000 };
     static double p[N][DSE_PULP_P__COUNT], first[N][DSE_PULP_M__COUNT];
-    uint64_t rng = 0x9e3779b97f4a7c15ull, compared = 0, feasible = 0;
+    static int ok[N];
+    uint64_t rng = seed, compared = 0, feasible = 0;
+    int cores = (int)job->hw[DSE_PULP_HW_CORES];
     for (size_t li = 0; li < job->n_layers; li++) {
         dse_layer_t *l = &job->layers[li];
-        int64_t cout = l->op == DSE_OP_LINEAR ? l->n : l->cout;
-        int64_t cin = l->op == DSE_OP_LINEAR ? l->k : l->cin;
-        int64_t ho = l->op == DSE_OP_LINEAR ? 1 : l->hout, wo = l->op == DSE_OP_LINEAR ? 1 : l->wout;
+        int mm = l->op == DSE_OP_MATMUL || l->op == DSE_OP_GEMM || l->op == DSE_OP_GEMV;
+        int dense = mm || l->op == DSE_OP_LINEAR;
+        int64_t cout = dense ? l->n : l->cout, cin = dense ? l->k : l->cin;
+        int64_t ho = mm ? l->m : dense ? 1 : l->hout, wo = dense ? 1 : l->wout;
         void *ctx;
         dse_error_t err = DSE_ERROR_INIT;
-        CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0); /* no space: the direct path */
-        int ok[N];
+        CHECK_INT(M->prepare(job, li, 0, &ctx, &err), 0); /* no space: no per-layer cache */
         for (int pass = 0; pass < 3; pass++) {
-            dse__pulp_memo(pass < 2);
+            dse__pulp_fast(pass < 2);
             for (int i = 0; i < N; i++) {
                 if (pass == 0) {
                     uint64_t r[8];
@@ -640,8 +634,9 @@ DSE_TEST(pulp_memo_matches_fresh)
                     q[DSE_PULP_P_TILE_WO] = (double)(1 + r[2] % (uint64_t)wo);
                     q[DSE_PULP_P_TILE_CIN] = (double)(r[3] % (uint64_t)(cin + 1));
                     q[DSE_PULP_P_BUFFERING] = (double)(r[4] % 2);
-                    q[DSE_PULP_P_CORES] = (double)(1 + r[5] % 8);
-                    q[DSE_PULP_P_MATMUL] = (double)(r[6] % (1 + DSE_MM_FP32_COUNT + 2));
+                    q[DSE_PULP_P_CORES] = (double)(1 + r[5] % (uint64_t)cores);
+                    q[DSE_PULP_P_MATMUL] =
+                        (double)(r[6] % (1 + DSE_MM_FP32_COUNT + DSE_MM_FP16_COUNT));
                     q[DSE_PULP_P_PRUNE] = (double)(r[7] % 3) * 0.25;
                 }
                 double m[DSE_PULP_M__COUNT];
@@ -654,7 +649,7 @@ DSE_TEST(pulp_memo_matches_fresh)
                 }
                 CHECK_INT(f, ok[i]);
                 if (memcmp(m, first[i], sizeof m) != 0) {
-                    CHECK(!"metrics differ with and without the memo");
+                    CHECK(!"metrics differ between the fast and the reference path");
                     fprintf(stderr, "layer %zu point %d pass %d\n", li, i, pass);
                     break;
                 }
@@ -664,8 +659,57 @@ DSE_TEST(pulp_memo_matches_fresh)
         }
         M->release(ctx);
     }
-    dse__pulp_memo(1);
+    dse__pulp_fast(1);
     CHECK(compared == 2 * N * job->n_layers);
-    CHECK(feasible > 1000);
+    return feasible / 2;
+}
+
+static void add_mm(dse_job_t *job, dse_op_t op, int64_t m, int64_t k, int64_t n)
+{
+    dse_layer_t *l = add_layer(job, DSE_OP_LINEAR, k, 1, 1, n, 1, 1, 0);
+    l->op = op;
+    l->m = m, l->n = n, l->k = k;
+}
+
+/* The fast path (issue 12: closed forms, the thread's memo, shortcuts on
+ * the largest footprint) changes no bit: random points of
+ * configs/resnet8-train-huge.toml-like layers evaluated on it, twice, give
+ * the metrics of the reference path. */
+DSE_TEST(pulp_fast_matches_reference)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 131072;
+    add_layer_pads(job, DSE_OP_CONV2D, 3, 32, 32, 16, 3, 1, 1, 1, 1, 1);
+    add_layer_pads(job, DSE_OP_CONV2D, 16, 32, 32, 32, 3, 2, 0, 0, 1, 1);
+    add_layer_pads(job, DSE_OP_PW, 16, 32, 32, 32, 1, 2, 0, 0, 0, 0);
+    add_layer_pads(job, DSE_OP_CONV2D, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1);
+    add_layer_pads(job, DSE_OP_DW, 32, 16, 16, 32, 3, 1, 1, 1, 1, 1);
+    add_layer(job, DSE_OP_LINEAR, 64, 1, 1, 10, 1, 1, 0);
+    CHECK(fast_matches_reference(job, 0x9e3779b97f4a7c15ull) > 1000);
     free_job(job);
+}
+
+/* The same in fp16 on a cluster of 12 cores sharing 5 FPUs (FMAs slowed
+ * by cores / fpus, divisions by cores that are not powers of two), with
+ * padding larger than the stride (no largest row class), bare matmuls and
+ * single steps. */
+DSE_TEST(pulp_fast_matches_reference_fp16)
+{
+    unsigned steps[3] = {DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG, DSE_STEP_FW,
+                         DSE_STEP_WG | DSE_STEP_IG};
+    for (int v = 0; v < 3; v++) {
+        dse_job_t *job = make_job(v == 1 ? DSE_DTYPE_FP32 : DSE_DTYPE_FP16, steps[v]);
+        job->hw[DSE_PULP_HW_CORES] = 12;
+        job->hw[DSE_PULP_HW_FPUS] = 5;
+        job->hw[DSE_PULP_HW_L1] = 131072;
+        add_layer_pads(job, DSE_OP_CONV2D, 8, 13, 11, 12, 3, 1, 2, 2, 2, 2);
+        add_layer_pads(job, DSE_OP_CONV2D, 6, 15, 15, 10, 5, 2, 2, 1, 2, 1);
+        add_layer_pads(job, DSE_OP_PW, 24, 9, 7, 20, 1, 1, 0, 0, 0, 0);
+        add_layer_pads(job, DSE_OP_DW, 12, 10, 10, 12, 3, 2, 1, 1, 0, 0);
+        add_mm(job, DSE_OP_MATMUL, 17, 24, 30);
+        add_mm(job, DSE_OP_GEMM, 5, 40, 9);
+        add_layer(job, DSE_OP_LINEAR, 33, 1, 1, 21, 1, 1, 0);
+        CHECK(fast_matches_reference(job, 0x243f6a8885a308d3ull + (uint64_t)v) > 1000);
+        free_job(job);
+    }
 }

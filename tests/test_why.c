@@ -89,7 +89,8 @@ DSE_TEST(why_explain)
  * (a peer without it) still decode, with an empty tally. */
 DSE_TEST(why_wire)
 {
-    dse_msg_t m = {0}, d;
+    dse_msg_view_t m = {0};
+    dse_msg_t d;
     m.cmd = DSE_MSG_RESULT;
     m.result.unit = 7;
     m.result.counters = (dse_counters_t){.evaluated = 10, .infeasible = 10};

@@ -16,7 +16,7 @@ static uint64_t s_rng(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static char *s_caps[] = {"exhaustive", "random", "pin"};
+static const char *s_caps[] = {"exhaustive", "random", "pin"};
 static uint64_t s_indices[] = {0, 1, 127, 128, 65535, 65536, 0xffffffffULL, UINT64_MAX};
 static uint64_t s_row_index[] = {7, 0, UINT64_MAX};
 static int64_t s_row_cin[] = {0, -1, INT64_MIN};
@@ -28,33 +28,33 @@ static dse_wire_verified_t s_verified[] = {
     {1, 17, 2, "host-a #1", "host-b #2", "cycles", "", 1234.5, 1851.75},
     {0, UINT64_MAX, 3, "cache", "", "", "no other worker", 0, 0}};
 
-/* One sample of every message. */
-static size_t s_samples(dse_msg_t *m)
+/* One sample of every message, as encode views of static data. */
+static size_t s_samples(dse_msg_view_t *m)
 {
     size_t n = 0;
     memset(m, 0, 20 * sizeof *m);
     m[n].cmd = DSE_MSG_READY;
-    m[n].ready = (dse_msg_ready_t){1, "node-7.cluster", 8, 16, 3, s_caps};
+    m[n].ready = (dse_msg_ready_view_t){1, "node-7.cluster", 8, 16, 3, s_caps};
     n++;
     m[n].cmd = DSE_MSG_JOB;
-    m[n].job = (dse_msg_job_t){"0123456789abcdef", "[job]\nname = \"x\"\n"};
+    m[n].job = (dse_msg_job_view_t){"0123456789abcdef", "[job]\nname = \"x\"\n"};
     n++;
     m[n].cmd = DSE_MSG_WORK;
-    m[n].work = (dse_msg_work_t){42, 3, "beef", 2, DSE_WORK_RANGE, 1000, 2000, 0, 0, NULL};
+    m[n].work = (dse_msg_work_view_t){42, 3, "beef", 2, DSE_WORK_RANGE, 1000, 2000, 0, 0, NULL};
     n++;
     m[n].cmd = DSE_MSG_WORK;
-    m[n].work = (dse_msg_work_t){UINT64_MAX, UINT32_MAX, "beef", 0, DSE_WORK_LIST, 0, 0, 0, 8,
+    m[n].work = (dse_msg_work_view_t){UINT64_MAX, UINT32_MAX, "beef", 0, DSE_WORK_LIST, 0, 0, 0, 8,
                                  s_indices};
     n++;
     m[n].cmd = DSE_MSG_RESULT;
-    m[n].result = (dse_msg_result_t){42, 3, {100, 60, 40, 0},
+    m[n].result = (dse_msg_result_view_t){42, 3, {100, 60, 40, 0},
                                      {3, 3, s_row_index, s_row_cin, s_row_cout, s_row_m, NULL}};
     n++;
     m[n].cmd = DSE_MSG_RESULT;
-    m[n].result = (dse_msg_result_t){1, 0, {0, 0, 0, 0}, {0, 0, NULL, NULL, NULL, NULL, NULL}};
+    m[n].result = (dse_msg_result_view_t){1, 0, {0, 0, 0, 0}, {0, 0, NULL, NULL, NULL, NULL, NULL}};
     n++;
     m[n].cmd = DSE_MSG_FAIL;
-    m[n].fail = (dse_msg_fail_t){9, 1, -11, "cannot build the job: unknown model"};
+    m[n].fail = (dse_msg_fail_view_t){9, 1, -11, "cannot build the job: unknown model"};
     n++;
     m[n].cmd = DSE_MSG_HEARTBEAT;
     m[n].heartbeat = (dse_msg_heartbeat_t){123456789012ULL, 77, 2};
@@ -62,39 +62,39 @@ static size_t s_samples(dse_msg_t *m)
     m[n].cmd = DSE_MSG_DISCONNECT;
     n++;
     m[n].cmd = DSE_MSG_SUBMIT;
-    m[n].submit = (dse_msg_submit_t){"[job]\n", 1, 0};
+    m[n].submit = (dse_msg_submit_view_t){"[job]\n", 1, 0};
     n++;
     m[n].cmd = DSE_MSG_ACCEPT;
-    m[n].accept = (dse_msg_accept_t){5, "abc123"};
+    m[n].accept = (dse_msg_accept_view_t){5, "abc123"};
     n++;
     m[n].cmd = DSE_MSG_PROGRESS;
     m[n].progress = (dse_msg_progress_t){5, 1000, 5000, 3, 10, 4, 1, 12.5, 0.75};
     n++;
     m[n].cmd = DSE_MSG_LAYER_FRONT;
-    m[n].layer_front = (dse_msg_layer_front_t){5, 1, {10, 5, 5, 1},
+    m[n].layer_front = (dse_msg_layer_front_view_t){5, 1, {10, 5, 5, 1},
                                                {3, 2, s_row_index, s_row_cin, s_row_cout,
                                                 s_row_m, NULL}};
     n++;
     m[n].cmd = DSE_MSG_DONE;
-    m[n].done = (dse_msg_done_t){5, {10, 5, 5, 1}, 10, 2, 2, s_quar, 3, 99.75};
+    m[n].done = (dse_msg_done_view_t){5, {10, 5, 5, 1}, 10, 2, 2, s_quar, 3, 99.75};
     m[n].done.n_verified = 2;
     m[n].done.verified = s_verified;
     n++;
     m[n].cmd = DSE_MSG_ERROR;
-    m[n].error = (dse_msg_error_t){"config: line 3: unknown key"};
+    m[n].error = (dse_msg_error_view_t){"config: line 3: unknown key"};
     n++;
     m[n].cmd = DSE_MSG_CANCEL;
     m[n].cancel = (dse_msg_cancel_t){5};
     n++;
     m[n].cmd = DSE_MSG_WORK;
-    m[n].work = (dse_msg_work_t){43, 4, "beef", 1, DSE_WORK_SHUFFLED, 10, 20, UINT64_MAX, 0, NULL};
+    m[n].work = (dse_msg_work_view_t){43, 4, "beef", 1, DSE_WORK_SHUFFLED, 10, 20, UINT64_MAX, 0, NULL};
     n++;
     return n;
 }
 
 DSE_TEST(wire_roundtrip)
 {
-    dse_msg_t m[20];
+    dse_msg_view_t m[20];
     size_t n = s_samples(m);
     for (size_t i = 0; i < n; i++) {
         dse_strbuf_t a = DSE_STRBUF_INIT, b = DSE_STRBUF_INIT;
@@ -105,8 +105,11 @@ DSE_TEST(wire_roundtrip)
         if (r)
             dse__test_fail(__FILE__, __LINE__, "%s: %s", dse_wire_cmd_name(m[i].cmd), err.msg);
         CHECK_INT(d.cmd, m[i].cmd);
-        /* re-encoding the decoded message gives the same bytes */
-        dse_wire_encode(&d, &b);
+        /* re-encoding the decoded message (a view of it) gives the same bytes */
+        dse_msg_view_t v;
+        dse_msg_view(&d, &v);
+        CHECK_INT(v.cmd, d.cmd);
+        dse_wire_encode(&v, &b);
         CHECK(a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0);
         dse_msg_release(&d);
         dse_strbuf_release(&a);
@@ -172,7 +175,7 @@ DSE_TEST(wire_frames_and_fronts)
     double a[3] = {1, 2, 3}, b[3] = {2, 1, 0.5};
     dse_front_push(f, 10, 1, 2, a);
     dse_front_push(f, 11, 1, 2, b);
-    dse_msg_t m = {.cmd = DSE_MSG_RESULT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_RESULT};
     m.result.unit = 3;
     m.result.rows.width = 3;
     m.result.rows.front = f;
@@ -183,13 +186,37 @@ DSE_TEST(wire_frames_and_fronts)
     dse_error_t err = DSE_ERROR_INIT;
     CHECK_INT(dse_wire_decode_frames(dse_wire_signature, 4, &cmd, 1, body.buf, body.len, &d, &err),
               0);
+    dse_wire_rows_view_t rows = dse_wire_rows_view(&d.result.rows);
     dse_front_t *g = dse_front_new(3, 2, obj);
-    CHECK_INT(dse_wire_rows_to_front(&d.result.rows, g, &err), 0);
+    size_t kept = 99;
+    CHECK_INT(dse_wire_rows_to_front(&rows, g, DSE_WIRE_ROWS_PUSH, &kept, &err), 0);
+    CHECK_INT(kept, 2);
     CHECK_INT(dse_front_size(g), 2);
     CHECK_INT(dse_front_index(g, 1), 11);
     CHECK(dse_front_row(g, 1)[2] == 0.5);
     dse_front_t *h = dse_front_new(4, 2, obj);
-    CHECK_INT(dse_wire_rows_to_front(&d.result.rows, h, &err), DSE_EPROTO);
+    CHECK_INT(dse_wire_rows_to_front(&rows, h, DSE_WIRE_ROWS_PUSH, &kept, &err), DSE_EPROTO);
+    CHECK_INT(kept, 0);
+    CHECK_INT(dse_front_size(h), 0);
+    CHECK(strstr(err.msg, "rows of 3 metrics, expected 4") != NULL);
+    /* INSERT keeps the front non-dominated: a row both rows dominate is
+     * refused, one dominating the first evicts it; a front can be the source */
+    dse_front_t *k = dse_front_new(3, 2, obj);
+    double worse[3] = {5, 5, 0}, better[3] = {0.5, 1.5, 0};
+    dse_front_push(k, 20, 1, 2, worse);
+    dse_front_push(k, 21, 1, 2, better);
+    dse_wire_rows_view_t from_k = {.width = 3, .front = k};
+    CHECK_INT(dse_wire_rows_to_front(&from_k, g, DSE_WIRE_ROWS_INSERT, &kept, &err), 0);
+    CHECK_INT(kept, 1);
+    CHECK_INT(dse_front_size(g), 2); /* 11 and 21 */
+    int saw21 = 0, saw10 = 0, saw20 = 0;
+    for (size_t i = 0; i < dse_front_size(g); i++) {
+        saw21 += dse_front_index(g, i) == 21;
+        saw10 += dse_front_index(g, i) == 10;
+        saw20 += dse_front_index(g, i) == 20;
+    }
+    CHECK(saw21 == 1 && saw10 == 0 && saw20 == 0);
+    dse_front_destroy(&k);
     dse_msg_release(&d);
     /* header errors */
     unsigned char bad_sig[4] = {'D', 'S', 'F', 1}, bad_ver[4] = {'D', 'S', 'E', 9};
@@ -220,7 +247,7 @@ DSE_TEST(wire_frames_and_fronts)
 
 DSE_TEST(wire_truncated_and_trailing)
 {
-    dse_msg_t m[20];
+    dse_msg_view_t m[20];
     size_t n = s_samples(m);
     for (size_t i = 0; i < n; i++) {
         dse_strbuf_t sb = DSE_STRBUF_INIT;
@@ -505,7 +532,7 @@ DSE_TEST(wire_deep_nesting)
 DSE_TEST(wire_random_bytes)
 {
     uint64_t rng = 12345;
-    dse_msg_t m[20];
+    dse_msg_view_t m[20];
     size_t ns = s_samples(m);
     dse_strbuf_t enc[20];
     for (size_t i = 0; i < ns; i++) {
@@ -544,7 +571,9 @@ DSE_TEST(wire_random_bytes)
             ok++;
             /* whatever decodes re-encodes */
             dse_strbuf_t sb = DSE_STRBUF_INIT;
-            dse_wire_encode(&d, &sb);
+            dse_msg_view_t v;
+            dse_msg_view(&d, &v);
+            dse_wire_encode(&v, &sb);
             dse_strbuf_release(&sb);
         } else {
             CHECK(err.msg[0] != '\0');
@@ -569,8 +598,8 @@ DSE_TEST(wire_nonfinite_metrics)
         m[4] = bad[b];
         uint64_t idx[] = {1, 2};
         int64_t cin[] = {0, 0}, cout[] = {0, 0};
-        dse_msg_t msg = {.cmd = DSE_MSG_RESULT};
-        msg.result = (dse_msg_result_t){5, 1, {2, 2, 0, 0}, {3, 2, idx, cin, cout, m, NULL}};
+        dse_msg_view_t msg = {.cmd = DSE_MSG_RESULT};
+        msg.result = (dse_msg_result_view_t){5, 1, {2, 2, 0, 0}, {3, 2, idx, cin, cout, m, NULL}};
         dse_wire_encode_body(&msg, &sb);
         dse_msg_t out;
         CHECK_INT(dse_wire_decode_body(DSE_MSG_RESULT, sb.buf, sb.len, &out, &err), DSE_EPROTO);
@@ -578,4 +607,49 @@ DSE_TEST(wire_nonfinite_metrics)
         CHECK_INT(out.result.rows.n, 0);
         dse_strbuf_release(&sb);
     }
+}
+
+/* A decoded message owns its fields; a caller that keeps one takes it, and
+ * the message's release then leaves it alone (ASan would see a double free
+ * or a leak). A view of a decoded message borrows from it. */
+DSE_TEST(wire_ownership)
+{
+    static const uint64_t idx[] = {5, 6, 7};
+    dse_msg_view_t out = {.cmd = DSE_MSG_WORK};
+    out.work = (dse_msg_work_view_t){.unit = 9, .epoch = 2, .digest = "cafe",
+                                     .kind = DSE_WORK_LIST, .n_indices = 3, .indices = idx};
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    dse_wire_encode(&out, &sb);
+    dse_msg_t d;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_wire_decode(sb.buf, sb.len, &d, &err), 0);
+    dse_msg_view_t v;
+    dse_msg_view(&d, &v);
+    CHECK(v.work.digest == d.work.digest && v.work.indices == d.work.indices);
+    dse_msg_work_t kept;
+    dse_msg_take_work(&d, &kept);
+    CHECK(d.work.digest == NULL && d.work.indices == NULL && d.work.n_indices == 0);
+    CHECK_INT(d.work.unit, 9); /* the scalars stay */
+    dse_msg_release(&d);
+    CHECK_STR(kept.digest, "cafe");
+    CHECK_INT(kept.n_indices, 3);
+    CHECK(kept.indices[2] == 7);
+    CHECK_INT(kept.unit, 9);
+    dse_msg_work_release(&kept);
+    CHECK(kept.digest == NULL && kept.indices == NULL);
+    dse_msg_work_release(&kept); /* twice is harmless */
+    dse_strbuf_release(&sb);
+
+    out = (dse_msg_view_t){.cmd = DSE_MSG_SUBMIT};
+    out.submit = (dse_msg_submit_view_t){.config = "[job]\nname = \"t\"\n", .verbose = 1};
+    dse_wire_encode(&out, &sb);
+    CHECK_INT(dse_wire_decode(sb.buf, sb.len, &d, &err), 0);
+    char *text = dse_msg_submit_take_config(&d.submit);
+    CHECK(d.submit.config == NULL);
+    CHECK_INT(d.submit.verbose, 1);
+    dse_msg_release(&d);
+    CHECK_STR(text, "[job]\nname = \"t\"\n");
+    free(text);
+    CHECK(dse_msg_submit_take_config(&d.submit) == NULL); /* nothing left to take */
+    dse_strbuf_release(&sb);
 }

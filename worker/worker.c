@@ -27,7 +27,7 @@ typedef struct s_jobentry {
 } s_jobentry_t;
 
 typedef struct s_task {
-    dse_msg_work_t work;    /* owned copy */
+    dse_msg_work_t work;    /* taken from its WORK (dse_msg_take_work) */
     s_jobentry_t *je;
     uint64_t session;       /* results of an older session are dropped */
     int dump_all;
@@ -73,8 +73,7 @@ static void s_task_free(s_task_t *t)
 {
     if (!t)
         return;
-    free(t->work.digest);
-    free(t->work.indices);
+    dse_msg_work_release(&t->work);
     dse_front_destroy(&t->front);
     if (t->je)
         s_job_unref(t->je);
@@ -178,7 +177,7 @@ static s_jobentry_t *s_find_job(s_worker_t *w, const char *digest)
     return NULL;
 }
 
-static void s_send(s_worker_t *w, const dse_msg_t *m)
+static void s_send(s_worker_t *w, const dse_msg_view_t *m)
 {
     if (w->dealer)
         dse_msg_send(w->dealer, NULL, m);
@@ -200,13 +199,13 @@ static void s_send_ready(s_worker_t *w)
         snprintf(tagcaps[i], sizeof tagcaps[i], "tag:%s", w->o->tags[i]);
         caps[n++] = tagcaps[i];
     }
-    dse_msg_t m = {.cmd = DSE_MSG_READY};
+    dse_msg_view_t m = {.cmd = DSE_MSG_READY};
     m.ready.version = DSE_WIRE_VERSION;
     m.ready.host = w->host;
     m.ready.threads = (uint32_t)w->pool.n_threads;
     m.ready.credit = (uint32_t)(2 * w->pool.n_threads);
     m.ready.n_caps = n;
-    m.ready.caps = (char **)caps;
+    m.ready.caps = caps;
     s_send(w, &m);
 }
 
@@ -283,11 +282,11 @@ static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
 
 static void s_fail(s_worker_t *w, uint64_t unit, uint32_t epoch, int code, const char *msg)
 {
-    dse_msg_t m = {.cmd = DSE_MSG_FAIL};
+    dse_msg_view_t m = {.cmd = DSE_MSG_FAIL};
     m.fail.unit = unit;
     m.fail.epoch = epoch;
     m.fail.code = code;
-    m.fail.message = (char *)msg;
+    m.fail.message = msg;
     s_send(w, &m);
 }
 
@@ -300,10 +299,7 @@ static void s_on_work(s_worker_t *w, dse_msg_t *msg)
         return;
     }
     s_task_t *t = dse_xcalloc(1, sizeof *t);
-    t->work = *wk;
-    /* the task takes the message's arrays */
-    wk->digest = NULL;
-    wk->indices = NULL;
+    dse_msg_take_work(msg, &t->work); /* the task owns the digest and indices */
     atomic_fetch_add(&je->refs, 1);
     t->je = je;
     atomic_init(&t->cancelled, 0);
@@ -359,7 +355,7 @@ static void s_on_result(s_worker_t *w, s_task_t *t)
     if (t->rc != 0) {
         s_fail(w, t->work.unit, t->work.epoch, t->rc, t->error[0] ? t->error : dse_strerror(t->rc));
     } else {
-        dse_msg_t m = {.cmd = DSE_MSG_RESULT};
+        dse_msg_view_t m = {.cmd = DSE_MSG_RESULT};
         m.result.unit = t->work.unit;
         m.result.epoch = t->work.epoch;
         m.result.counters = t->cnt;
@@ -373,7 +369,7 @@ static void s_on_result(s_worker_t *w, s_task_t *t)
 
 static void s_heartbeat(s_worker_t *w)
 {
-    dse_msg_t m = {.cmd = DSE_MSG_HEARTBEAT};
+    dse_msg_view_t m = {.cmd = DSE_MSG_HEARTBEAT};
     m.heartbeat.evaluated = atomic_load(&w->pool.evaluated);
     m.heartbeat.units_done = w->units_done;
     m.heartbeat.busy = atomic_load(&w->pool.busy);
@@ -513,7 +509,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
 
     zpoller_destroy(&poller);
     if (w.dealer && !(rc == DSE_ETIMEDOUT)) {
-        dse_msg_t m = {.cmd = DSE_MSG_DISCONNECT};
+        dse_msg_view_t m = {.cmd = DSE_MSG_DISCONNECT};
         s_send(&w, &m);
     }
     pthread_mutex_lock(&w.pool.mu);
