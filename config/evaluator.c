@@ -157,12 +157,23 @@ static const char *const s_keys[] = {"kind",     "command",   "timeout",      "p
                                      "metrics",  "requires",  "cache_key",    "max_attempts",
                                      "verify",   "verify_tolerance"};
 
-int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const char *file,
-                        dse_evaluator_t **out, dse_error_t *err)
+/* A number of seconds or a ratio: an integer or a float; NaN otherwise. */
+static double s_num(const dse_toml_value_t *v)
 {
-    *out = NULL;
+    return dse_toml_type(v) == DSE_TOML_INTEGER ? (double)dse_toml_int(v)
+           : dse_toml_type(v) == DSE_TOML_FLOAT ? dse_toml_float(v)
+                                                : NAN;
+}
+
+#define S_ERR_AT(v, ...) s_err(err, file, dse_toml_line(v), dse_toml_col(v), __VA_ARGS__)
+
+/* Only the keys of s_keys; kind "model" (the default) or "command", and
+ * kind = "model" takes no other key. */
+static int s_kind(const dse_toml_value_t *t, const char *file, const char **kind,
+                  dse_error_t *err)
+{
     if (dse_toml_type(t) != DSE_TOML_TABLE)
-        return s_err(err, file, dse_toml_line(t), dse_toml_col(t), "[evaluator] must be a table");
+        return S_ERR_AT(t, "[evaluator] must be a table");
     for (size_t i = 0; i < dse_toml_table_size(t); i++) {
         const char *key = dse_toml_table_key(t, i);
         int ok = 0;
@@ -176,189 +187,182 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
         }
     }
     const dse_toml_value_t *v = dse_toml_table_get(t, "kind");
-    const char *kind = "model";
+    *kind = "model";
     if (v) {
         if (dse_toml_type(v) != DSE_TOML_STRING)
-            return s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                         "kind must be a string: \"model\" or \"command\"");
-        kind = dse_toml_string(v, NULL);
-        if (strcmp(kind, "model") != 0 && strcmp(kind, "command") != 0)
-            return s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                         "unknown evaluator kind \"%s\" (kinds: model, command)", kind);
+            return S_ERR_AT(v, "kind must be a string: \"model\" or \"command\"");
+        *kind = dse_toml_string(v, NULL);
+        if (strcmp(*kind, "model") != 0 && strcmp(*kind, "command") != 0)
+            return S_ERR_AT(v, "unknown evaluator kind \"%s\" (kinds: model, command)", *kind);
     }
-    if (strcmp(kind, "model") == 0) {
+    if (strcmp(*kind, "model") == 0)
         for (size_t i = 0; i < dse_toml_table_size(t); i++)
             if (strcmp(dse_toml_table_key(t, i), "kind") != 0)
                 return s_err(err, file, dse_toml_table_key_line(t, i),
                              dse_toml_table_key_col(t, i), "'%s' applies to kind = \"command\" "
                              "only", dse_toml_table_key(t, i));
-        return 0;
-    }
-    dse_evaluator_t *ev = dse_xcalloc(1, sizeof *ev);
-    ev->timeout = 60;
-    ev->max_attempts = 2;
-    int rc = 0;
-    v = dse_toml_table_get(t, "command");
-    if (!v) {
-        rc = s_err(err, file, dse_toml_line(t), dse_toml_col(t),
-                   "missing key 'command' (the program and its arguments, a list of strings)");
-        goto out;
-    }
-    if (dse_toml_type(v) != DSE_TOML_ARRAY || dse_toml_array_size(v) == 0) {
-        rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                   "command must be a non-empty list of strings: [\"program\", \"arg\", ...]");
-        goto out;
-    }
+    return 0;
+}
+
+/* command: the program and its arguments, each a template of known
+ * substitutions. */
+static int s_command(dse_evaluator_t *ev, const dse_toml_value_t *t, const dse_job_t *job,
+                     const char *file, dse_error_t *err)
+{
+    const dse_toml_value_t *v = dse_toml_table_get(t, "command");
+    if (!v)
+        return S_ERR_AT(t, "missing key 'command' (the program and its arguments, a list of "
+                        "strings)");
+    if (dse_toml_type(v) != DSE_TOML_ARRAY || dse_toml_array_size(v) == 0)
+        return S_ERR_AT(v, "command must be a non-empty list of strings: [\"program\", "
+                        "\"arg\", ...]");
     ev->argc = dse_toml_array_size(v);
     ev->argv = dse_xcalloc(ev->argc, sizeof *ev->argv);
     for (size_t i = 0; i < ev->argc; i++) {
         const dse_toml_value_t *a = dse_toml_array_get(v, i);
         size_t len;
-        if (dse_toml_type(a) != DSE_TOML_STRING) {
-            rc = s_err(err, file, dse_toml_line(a), dse_toml_col(a),
-                       "command arguments must be strings");
-            goto out;
-        }
+        if (dse_toml_type(a) != DSE_TOML_STRING)
+            return S_ERR_AT(a, "command arguments must be strings");
         const char *s = dse_toml_string(a, &len);
-        if (strlen(s) != len || (i == 0 && len == 0)) {
-            rc = s_err(err, file, dse_toml_line(a), dse_toml_col(a), i == 0
-                       ? "the program name must not be empty" : "a command argument must not "
-                       "contain NUL characters");
-            goto out;
-        }
-        if ((rc = s_check_template(a, job, file, err)))
-            goto out;
+        if (strlen(s) != len || (i == 0 && len == 0))
+            return S_ERR_AT(a, i == 0 ? "the program name must not be empty"
+                                      : "a command argument must not contain NUL characters");
+        int rc = s_check_template(a, job, file, err);
+        if (rc)
+            return rc;
         ev->argv[i] = dse_xstrdup(s);
     }
+    return 0;
+}
+
+/* timeout, max_attempts, verify and verify_tolerance. */
+static int s_limits(dse_evaluator_t *ev, const dse_toml_value_t *t, const char *file,
+                    dse_error_t *err)
+{
+    const dse_toml_value_t *v;
     if ((v = dse_toml_table_get(t, "timeout"))) {
-        double x = dse_toml_type(v) == DSE_TOML_INTEGER ? (double)dse_toml_int(v)
-                   : dse_toml_type(v) == DSE_TOML_FLOAT ? dse_toml_float(v)
-                                                        : NAN;
-        if (!(x >= 0.01 && x <= 86400)) {
-            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                       "timeout must be a number of seconds from 0.01 to 86400");
-            goto out;
-        }
+        double x = s_num(v);
+        if (!(x >= 0.01 && x <= 86400))
+            return S_ERR_AT(v, "timeout must be a number of seconds from 0.01 to 86400");
         ev->timeout = x;
     }
     if ((v = dse_toml_table_get(t, "max_attempts"))) {
         if (dse_toml_type(v) != DSE_TOML_INTEGER || dse_toml_int(v) < 1 ||
-            dse_toml_int(v) > 100) {
-            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                       "max_attempts must be a whole number from 1 to 100");
-            goto out;
-        }
+            dse_toml_int(v) > 100)
+            return S_ERR_AT(v, "max_attempts must be a whole number from 1 to 100");
         ev->max_attempts = (int)dse_toml_int(v);
     }
     ev->verify_tolerance = 0.05;
     if ((v = dse_toml_table_get(t, "verify"))) {
         if (dse_toml_type(v) != DSE_TOML_INTEGER || dse_toml_int(v) < 0 ||
-            dse_toml_int(v) > 1000000) {
-            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                       "verify must be a whole number from 0 to 1000000 (points per layer "
-                       "measured again on another worker)");
-            goto out;
-        }
+            dse_toml_int(v) > 1000000)
+            return S_ERR_AT(v, "verify must be a whole number from 0 to 1000000 (points per "
+                            "layer measured again on another worker)");
         ev->verify = (uint64_t)dse_toml_int(v);
     }
     if ((v = dse_toml_table_get(t, "verify_tolerance"))) {
-        double x = dse_toml_type(v) == DSE_TOML_INTEGER ? (double)dse_toml_int(v)
-                   : dse_toml_type(v) == DSE_TOML_FLOAT ? dse_toml_float(v)
-                                                        : NAN;
-        if (!(x >= 0 && x <= 10)) {
-            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                       "verify_tolerance must be a number from 0 to 10 (relative)");
-            goto out;
-        }
+        double x = s_num(v);
+        if (!(x >= 0 && x <= 10))
+            return S_ERR_AT(v, "verify_tolerance must be a number from 0 to 10 (relative)");
         ev->verify_tolerance = x;
     }
+    return 0;
+}
+
+/* Room for n metrics. */
+static void s_metrics_new(dse_evaluator_t *ev, size_t n)
+{
+    ev->regex_metric = dse_xcalloc(n, sizeof *ev->regex_metric);
+    ev->regex = dse_xcalloc(n, sizeof *ev->regex);
+    ev->regex_index = dse_xcalloc(n, sizeof *ev->regex_index);
+}
+
+/* parse = "json": the metrics the JSON must hold, a list of names (default
+ * the first objective). */
+static int s_metrics_json(dse_evaluator_t *ev, const dse_toml_value_t *mv, const dse_job_t *job,
+                          const char *file, dse_error_t *err)
+{
+    if (mv && (dse_toml_type(mv) != DSE_TOML_ARRAY || dse_toml_array_size(mv) == 0))
+        return S_ERR_AT(mv, "with parse = \"json\", metrics is a list of the metric names the "
+                        "JSON must hold (regexes go with parse = \"regex\")");
+    size_t n = mv ? dse_toml_array_size(mv) : 1;
+    s_metrics_new(ev, n);
+    for (size_t i = 0; i < n; i++) {
+        const dse_toml_value_t *nv = mv ? dse_toml_array_get(mv, i) : NULL;
+        const char *name = job->model->metrics[job->layer_objectives[0]].name;
+        if (nv && dse_toml_type(nv) != DSE_TOML_STRING)
+            return S_ERR_AT(nv, "metrics must be a list of metric names");
+        if (nv)
+            name = dse_toml_string(nv, NULL);
+        int mi = dse_model_metric(job->model, name);
+        if (mi < 0)
+            return S_ERR_AT(nv, "unknown metric '%s' for model '%s' (dse-run --models lists "
+                            "them)", name, job->model->name);
+        ev->regex_metric[ev->n_regex] = dse_xstrdup(name);
+        ev->regex_index[ev->n_regex++] = mi;
+    }
+    return 0;
+}
+
+/* parse = "regex": metrics = { METRIC = 'regex with one (group)' }. */
+static int s_metrics_regex(dse_evaluator_t *ev, const dse_toml_value_t *mv,
+                           const dse_toml_value_t *pv, const dse_job_t *job, const char *file,
+                           dse_error_t *err)
+{
+    if (!mv || dse_toml_type(mv) != DSE_TOML_TABLE || dse_toml_table_size(mv) == 0)
+        return S_ERR_AT(mv ? mv : pv, "parse = \"regex\" needs metrics = { METRIC = 'regex "
+                        "with one (group)' }");
+    size_t n = dse_toml_table_size(mv);
+    s_metrics_new(ev, n);
+    for (size_t i = 0; i < n; i++) {
+        const char *name = dse_toml_table_key(mv, i);
+        const dse_toml_value_t *rv = dse_toml_table_value(mv, i);
+        int mi = dse_model_metric(job->model, name);
+        if (mi < 0)
+            return s_err(err, file, dse_toml_table_key_line(mv, i),
+                         dse_toml_table_key_col(mv, i), "unknown metric '%s' for model '%s' "
+                         "(dse-run --models lists them)", name, job->model->name);
+        if (dse_toml_type(rv) != DSE_TOML_STRING)
+            return S_ERR_AT(rv, "a metric's regex must be a string");
+        regex_t re;
+        char why[256];
+        if (dse_evaluator_compile(dse_toml_string(rv, NULL), &re, why, sizeof why))
+            return S_ERR_AT(rv, "bad regex for '%s': %s", name, why);
+        regfree(&re);
+        ev->regex_metric[ev->n_regex] = dse_xstrdup(name);
+        ev->regex[ev->n_regex] = dse_xstrdup(dse_toml_string(rv, NULL));
+        ev->regex_index[ev->n_regex++] = mi;
+    }
+    return 0;
+}
+
+/* parse and metrics: how the command's output is read. */
+static int s_metrics(dse_evaluator_t *ev, const dse_toml_value_t *t, const dse_job_t *job,
+                     const char *file, dse_error_t *err)
+{
     const dse_toml_value_t *pv = dse_toml_table_get(t, "parse");
     const dse_toml_value_t *mv = dse_toml_table_get(t, "metrics");
     ev->parse = mv && dse_toml_type(mv) == DSE_TOML_TABLE ? DSE_PARSE_REGEX : DSE_PARSE_JSON;
     if (pv) {
         const char *p = dse_toml_type(pv) == DSE_TOML_STRING ? dse_toml_string(pv, NULL) : "";
-        if (strcmp(p, "json") == 0) {
+        if (strcmp(p, "json") == 0)
             ev->parse = DSE_PARSE_JSON;
-        } else if (strcmp(p, "regex") == 0) {
+        else if (strcmp(p, "regex") == 0)
             ev->parse = DSE_PARSE_REGEX;
-        } else {
-            rc = s_err(err, file, dse_toml_line(pv), dse_toml_col(pv),
-                       "parse must be \"json\" (the last JSON object on stdout) or \"regex\" "
-                       "(with a metrics table)");
-            goto out;
-        }
+        else
+            return S_ERR_AT(pv, "parse must be \"json\" (the last JSON object on stdout) or "
+                            "\"regex\" (with a metrics table)");
     }
-    if (ev->parse == DSE_PARSE_JSON) {
-        /* the metrics the JSON must hold: a list of names, default the first objective */
-        if (mv && (dse_toml_type(mv) != DSE_TOML_ARRAY || dse_toml_array_size(mv) == 0)) {
-            rc = s_err(err, file, dse_toml_line(mv), dse_toml_col(mv),
-                       "with parse = \"json\", metrics is a list of the metric names the JSON "
-                       "must hold (regexes go with parse = \"regex\")");
-            goto out;
-        }
-        size_t n = mv ? dse_toml_array_size(mv) : 1;
-        ev->regex_metric = dse_xcalloc(n, sizeof *ev->regex_metric);
-        ev->regex = dse_xcalloc(n, sizeof *ev->regex);
-        ev->regex_index = dse_xcalloc(n, sizeof *ev->regex_index);
-        for (size_t i = 0; i < n; i++) {
-            const dse_toml_value_t *nv = mv ? dse_toml_array_get(mv, i) : NULL;
-            const char *name = job->model->metrics[job->layer_objectives[0]].name;
-            if (nv && dse_toml_type(nv) != DSE_TOML_STRING) {
-                rc = s_err(err, file, dse_toml_line(nv), dse_toml_col(nv),
-                           "metrics must be a list of metric names");
-                goto out;
-            }
-            if (nv)
-                name = dse_toml_string(nv, NULL);
-            int mi = dse_model_metric(job->model, name);
-            if (mi < 0) {
-                rc = s_err(err, file, dse_toml_line(nv), dse_toml_col(nv), "unknown metric '%s' "
-                           "for model '%s' (dse-run --models lists them)", name, job->model->name);
-                goto out;
-            }
-            ev->regex_metric[ev->n_regex] = dse_xstrdup(name);
-            ev->regex_index[ev->n_regex++] = mi;
-        }
-    }
-    if (ev->parse == DSE_PARSE_REGEX) {
-        if (!mv || dse_toml_type(mv) != DSE_TOML_TABLE || dse_toml_table_size(mv) == 0) {
-            rc = s_err(err, file, mv ? dse_toml_line(mv) : dse_toml_line(pv),
-                       mv ? dse_toml_col(mv) : dse_toml_col(pv),
-                       "parse = \"regex\" needs metrics = { METRIC = 'regex with one (group)' }");
-            goto out;
-        }
-        size_t n = dse_toml_table_size(mv);
-        ev->regex_metric = dse_xcalloc(n, sizeof *ev->regex_metric);
-        ev->regex = dse_xcalloc(n, sizeof *ev->regex);
-        ev->regex_index = dse_xcalloc(n, sizeof *ev->regex_index);
-        for (size_t i = 0; i < n; i++) {
-            const char *name = dse_toml_table_key(mv, i);
-            const dse_toml_value_t *rv = dse_toml_table_value(mv, i);
-            int mi = dse_model_metric(job->model, name);
-            if (mi < 0) {
-                rc = s_err(err, file, dse_toml_table_key_line(mv, i),
-                           dse_toml_table_key_col(mv, i), "unknown metric '%s' for model '%s' "
-                           "(dse-run --models lists them)", name, job->model->name);
-                goto out;
-            }
-            if (dse_toml_type(rv) != DSE_TOML_STRING) {
-                rc = s_err(err, file, dse_toml_line(rv), dse_toml_col(rv),
-                           "a metric's regex must be a string");
-                goto out;
-            }
-            regex_t re;
-            char why[256];
-            if (dse_evaluator_compile(dse_toml_string(rv, NULL), &re, why, sizeof why)) {
-                rc = s_err(err, file, dse_toml_line(rv), dse_toml_col(rv), "bad regex for '%s': "
-                           "%s", name, why);
-                goto out;
-            }
-            regfree(&re);
-            ev->regex_metric[ev->n_regex] = dse_xstrdup(name);
-            ev->regex[ev->n_regex] = dse_xstrdup(dse_toml_string(rv, NULL));
-            ev->regex_index[ev->n_regex++] = mi;
-        }
-    }
+    if (ev->parse == DSE_PARSE_JSON)
+        return s_metrics_json(ev, mv, job, file, err);
+    return s_metrics_regex(ev, mv, pv, job, file, err);
+}
+
+/* requires (a worker tag) and cache_key (one line). */
+static int s_tags(dse_evaluator_t *ev, const dse_toml_value_t *t, const char *file,
+                  dse_error_t *err)
+{
+    const dse_toml_value_t *v;
     const char *s;
     ev->requires = dse_xstrdup("");
     if ((v = dse_toml_table_get(t, "requires"))) {
@@ -367,11 +371,9 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
         for (size_t i = 0; ok && s[i]; i++)
             ok = (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
                  (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.';
-        if (!ok) {
-            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v), "requires must be a tag: 1 "
-                       "to 24 letters, digits, '-', '_' or '.' (workers started with --tag TAG)");
-            goto out;
-        }
+        if (!ok)
+            return S_ERR_AT(v, "requires must be a tag: 1 to 24 letters, digits, '-', '_' or "
+                            "'.' (workers started with --tag TAG)");
         free(ev->requires);
         ev->requires = dse_xstrdup(s);
     }
@@ -379,22 +381,35 @@ int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const c
     if ((v = dse_toml_table_get(t, "cache_key"))) {
         size_t len;
         s = dse_toml_type(v) == DSE_TOML_STRING ? dse_toml_string(v, &len) : NULL;
-        if (!s || strlen(s) != len || strchr(s, '\n')) {
-            rc = s_err(err, file, dse_toml_line(v), dse_toml_col(v),
-                       "cache_key must be a string of one line");
-            goto out;
-        }
+        if (!s || strlen(s) != len || strchr(s, '\n'))
+            return S_ERR_AT(v, "cache_key must be a string of one line");
         free(ev->cache_key);
         ev->cache_key = dse_xstrdup(s);
     }
-out:
-    if (rc) {
+    return 0;
+}
+
+int dse_evaluator_parse(const dse_toml_value_t *t, const dse_job_t *job, const char *file,
+                        dse_evaluator_t **out, dse_error_t *err)
+{
+    const char *kind = "model";
+    *out = NULL;
+    int rc = s_kind(t, file, &kind, err);
+    if (rc || strcmp(kind, "model") == 0)
+        return rc;
+    dse_evaluator_t *ev = dse_xcalloc(1, sizeof *ev);
+    ev->timeout = 60;
+    ev->max_attempts = 2;
+    if ((rc = s_command(ev, t, job, file, err)) || (rc = s_limits(ev, t, file, err)) ||
+        (rc = s_metrics(ev, t, job, file, err)) || (rc = s_tags(ev, t, file, err))) {
         dse_evaluator_destroy(&ev);
         return rc;
     }
     *out = ev;
     return 0;
 }
+
+#undef S_ERR_AT
 
 void dse_evaluator_canonical(const dse_evaluator_t *ev, dse_strbuf_t *sb)
 {

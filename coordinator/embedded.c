@@ -850,8 +850,14 @@ static int s_write(s_run_t *r, const dse_client_result_t *res, dse_run_result_t 
         .verified = res->verified,
     };
     int rc = 0;
-    if (dse_outputs_write(r->ej, res->fronts, nf, nf ? NULL : nerr.msg,
-                          r->ej->job->dump_all ? res->all : NULL, &st, err) != 0) {
+    /* the outputs' notices (an export no point fits) on the log, as ours */
+    dse_strbuf_t warnings = DSE_STRBUF_INIT;
+    int orc = dse_outputs_write(r->ej, res->fronts, nf, nf ? NULL : nerr.msg,
+                                r->ej->job->dump_all ? res->all : NULL, &st, &warnings, err);
+    for (char *w = warnings.buf, *nl; w && (nl = strchr(w, '\n')); w = nl + 1)
+        fprintf(r->log, "%s: %.*s\n", r->prog, (int)(nl - w), w);
+    dse_strbuf_release(&warnings);
+    if (orc != 0) {
         rc = s_fail(r, err);
         if (r->made_output) /* made for the state only: nothing of this run is left */
             rmdir(r->ej->job->output);

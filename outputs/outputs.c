@@ -145,21 +145,26 @@ static void s_layer_rows(dse_strbuf_t *sb, const dse_evaljob_t *ej, size_t li, d
 /* The files of one run are written under temporary names (each fsynced)
  * and renamed into place only when every one of them is written: a full or
  * unwritable folder leaves the previous outputs as they were, never a mix
- * of old and new files. One run's outputs are written at a time. */
+ * of old and new files. The staged files of one dse_outputs_write call
+ * live in its own s_stage_t, so that calls (two threads, two folders)
+ * do not share anything. */
 typedef struct {
     char path[4096], tmp[4160];
 } s_staged_t;
-static s_staged_t *s_staged;
-static size_t s_n_staged, s_cap_staged;
-/* the folder a model's export is written into first ("" when none) */
-static char s_export_dir[4160];
+typedef struct {
+    const char *dir;  /* the output folder */
+    s_staged_t *files; /* written under their temporary names */
+    size_t n, cap;
+    char export_dir[4160]; /* the folder a model's export is written into first ("" when none) */
+} s_stage_t;
 
-static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_error_t *err)
+/* Writes sb (and releases it) under a temporary name beside dir/name. */
+static int s_write(s_stage_t *sg, const char *name, dse_strbuf_t *sb, dse_error_t *err)
 {
-    s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
-    s_staged_t *f = &s_staged[s_n_staged];
-    snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
-    snprintf(f->tmp, sizeof f->tmp, "%s/.%s.new.%ld", dir, name, (long)getpid());
+    sg->files = dse_xgrow(sg->files, sizeof *sg->files, sg->n + 1, &sg->cap);
+    s_staged_t *f = &sg->files[sg->n];
+    snprintf(f->path, sizeof f->path, "%s/%s", sg->dir, name);
+    snprintf(f->tmp, sizeof f->tmp, "%s/.%s.new.%ld", sg->dir, name, (long)getpid());
     int rc = dse_write_file_atomic(f->tmp, sb->buf ? sb->buf : "", sb->len, err);
     dse_strbuf_release(sb);
     if (rc) {
@@ -167,27 +172,28 @@ static int s_write(const char *dir, const char *name, dse_strbuf_t *sb, dse_erro
         snprintf(err->file, sizeof err->file, "%.*s", (int)sizeof err->file - 1, f->path);
         return rc;
     }
-    s_n_staged++;
+    sg->n++;
     return 0;
 }
 
-/* Renames every staged file into place (commit), or removes them. */
-static int s_staged_end(int commit, dse_error_t *err)
+/* Renames every staged file into place (commit), or removes them; frees
+ * what the stage holds. */
+static int s_stage_end(s_stage_t *sg, int commit, dse_error_t *err)
 {
     int rc = 0;
-    for (size_t i = 0; i < s_n_staged; i++) {
-        if (commit && !rc && rename(s_staged[i].tmp, s_staged[i].path) != 0)
-            rc = dse_error_set(err, DSE_EIO, s_staged[i].path, 0, 0,
+    for (size_t i = 0; i < sg->n; i++) {
+        if (commit && !rc && rename(sg->files[i].tmp, sg->files[i].path) != 0)
+            rc = dse_error_set(err, DSE_EIO, sg->files[i].path, 0, 0,
                                "cannot rename into place: %s", strerror(errno));
         else if (!commit || rc)
-            unlink(s_staged[i].tmp);
+            unlink(sg->files[i].tmp);
     }
-    free(s_staged);
-    s_staged = NULL;
-    s_n_staged = s_cap_staged = 0;
-    if (s_export_dir[0])
-        rmdir(s_export_dir);
-    s_export_dir[0] = '\0';
+    free(sg->files);
+    sg->files = NULL;
+    sg->n = sg->cap = 0;
+    if (sg->export_dir[0])
+        rmdir(sg->export_dir);
+    sg->export_dir[0] = '\0';
     return rc;
 }
 
@@ -443,7 +449,7 @@ static void s_like_for_like(dse_strbuf_t *js, const dse_job_t *job, const dse_ne
     dse_strbuf_adds(js, "}");
 }
 
-static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *js,
+static int s_baselines(const dse_evaljob_t *ej, s_stage_t *sg, dse_strbuf_t *js,
                        s_basevals_t *bv, const dse_netfront_t *nf, const unsigned char *keep,
                        dse_error_t *err)
 {
@@ -521,7 +527,7 @@ static int s_baselines(const dse_evaljob_t *ej, const char *dir, dse_strbuf_t *j
     }
     free(params);
     free(rows);
-    return s_write(dir, "baselines.csv", &sb, err);
+    return s_write(sg, "baselines.csv", &sb, err);
 }
 
 /* An axis title: the metric's name, and its unit when that says more. */
@@ -569,7 +575,7 @@ static size_t s_plot_axes(const dse_job_t *job, int axes[2])
  * baselines beside them. */
 static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                   const dse_netfront_t *nf, const char *net_error, size_t n_sol,
-                  const double *objv, const s_basevals_t *bv, const char *dir, dse_error_t *err)
+                  const double *objv, const s_basevals_t *bv, s_stage_t *sg, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
@@ -756,16 +762,19 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     free(xy);
     free(marks);
     free(panels);
-    return s_write(dir, "pareto.svg", &sb, err);
+    return s_write(sg, "pareto.svg", &sb, err);
 }
 
 /* The model's export (FINN's folding_config.json) of the first network
- * front row that is written and that the model accepts. */
+ * front row that is written and that the model accepts; when it accepts
+ * none, a line in warnings (when not NULL) instead. */
 static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
-                     const unsigned char *keep, const char *dir, dse_error_t *err)
+                     const unsigned char *keep, s_stage_t *sg, dse_strbuf_t *warnings,
+                     dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
+    const char *dir = sg->dir;
     size_t n = nf ? dse_netfront_size(nf) : 0;
     if (!m->export_point || n == 0)
         return 0;
@@ -774,7 +783,8 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
         if (keep[r] && (!m->export_fits || m->export_fits(job, dse_netfront_metrics(nf, r))))
             row = (long)r;
     if (row < 0) {
-        fprintf(stderr, "dse-run: no network point fits the device budgets: no export\n");
+        if (warnings)
+            dse_strbuf_adds(warnings, "no network point fits the device budgets: no export\n");
         return 0;
     }
     size_t nl = job->n_layers;
@@ -787,33 +797,33 @@ static int s_exports(const dse_evaljob_t *ej, const dse_netfront_t *nf,
     /* the model writes into a folder of its own beside the outputs; its
      * files are staged with the others, so that a run that fails later
      * leaves the previous export in place too */
-    snprintf(s_export_dir, sizeof s_export_dir, "%s/.dse-export.%ld", dir, (long)getpid());
+    char *xdir = sg->export_dir;
+    snprintf(xdir, sizeof sg->export_dir, "%s/.dse-export.%ld", dir, (long)getpid());
     int rc = 0;
-    if (mkdir(s_export_dir, 0755) != 0 && errno != EEXIST)
-        rc = dse_error_set(err, DSE_EIO, s_export_dir, 0, 0, "cannot create: %s",
-                           strerror(errno));
+    if (mkdir(xdir, 0755) != 0 && errno != EEXIST)
+        rc = dse_error_set(err, DSE_EIO, xdir, 0, 0, "cannot create: %s", strerror(errno));
     if (rc == 0)
-        rc = m->export_point(job, params, s_export_dir, err);
-    size_t el = strlen(s_export_dir);
-    if (rc && strncmp(err->file, s_export_dir, el) == 0 && err->file[el] == '/') {
+        rc = m->export_point(job, params, xdir, err);
+    size_t el = strlen(xdir);
+    if (rc && strncmp(err->file, xdir, el) == 0 && err->file[el] == '/') {
         char real[sizeof err->file];
         snprintf(real, sizeof real, "%s%s", dir, err->file + el);
         snprintf(err->file, sizeof err->file, "%s", real); /* name the real file */
     }
-    DIR *d = opendir(s_export_dir);
+    DIR *d = opendir(xdir);
     for (struct dirent *e = d ? readdir(d) : NULL; e; e = readdir(d)) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        s_staged = dse_xgrow(s_staged, sizeof *s_staged, s_n_staged + 1, &s_cap_staged);
-        s_staged_t *f = &s_staged[s_n_staged];
+        sg->files = dse_xgrow(sg->files, sizeof *sg->files, sg->n + 1, &sg->cap);
+        s_staged_t *f = &sg->files[sg->n];
         int a = snprintf(f->path, sizeof f->path, "%s/%s", dir, e->d_name);
-        int b = snprintf(f->tmp, sizeof f->tmp, "%s/%s", s_export_dir, e->d_name);
+        int b = snprintf(f->tmp, sizeof f->tmp, "%s/%s", xdir, e->d_name);
         if (a < 0 || b < 0 || (size_t)a >= sizeof f->path || (size_t)b >= sizeof f->tmp) {
             if (rc == 0)
                 rc = dse_error_set(err, DSE_EIO, dir, 0, 0, "an export's path is too long");
             continue;
         }
-        s_n_staged++;
+        sg->n++;
     }
     if (d)
         closedir(d);
@@ -921,10 +931,6 @@ static int s_remove_stale(const char *dir, const s_file_id_t *before, dse_error_
     return 0;
 }
 
-static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
-                           const dse_netfront_t *nf, const char *net_error,
-                           dse_front_t *const *all, const dse_run_stats_t *st,
-                           dse_error_t *err);
 static void s_verify_json(dse_strbuf_t *sb, const dse_job_t *job, const dse_run_stats_t *st);
 static int s_cmp_quarantined(const void *a, const void *b)
 {
@@ -936,7 +942,7 @@ static int s_cmp_quarantined(const void *a, const void *b)
 
 /* failures.csv of a measured job: the points that failed every attempt,
  * in (layer, point) order. */
-static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, const char *dir,
+static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, s_stage_t *sg,
                       dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
@@ -969,7 +975,7 @@ static int s_failures(const dse_evaljob_t *ej, const dse_run_stats_t *st, const 
         dse_strbuf_adds(&sb, "\r\n");
     }
     free(q);
-    return s_write(dir, "failures.csv", &sb, err);
+    return s_write(sg, "failures.csv", &sb, err);
 }
 
 static const char *s_verify_status(int status)
@@ -982,7 +988,7 @@ static const char *s_verify_status(int status)
 /* verify.csv of a measured job with [evaluator] verify: each sampled point,
  * in (layer, point) order (the coordinator sends them so), with the two
  * measurements of the metric that differs most. */
-static int s_verify_csv(const dse_evaljob_t *ej, const dse_run_stats_t *st, const char *dir,
+static int s_verify_csv(const dse_evaljob_t *ej, const dse_run_stats_t *st, s_stage_t *sg,
                         dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
@@ -1030,12 +1036,12 @@ static int s_verify_csv(const dse_evaljob_t *ej, const dse_run_stats_t *st, cons
         s_csv_field(&sb, v->note);
         dse_strbuf_adds(&sb, "\r\n");
     }
-    return s_write(dir, "verify.csv", &sb, err);
+    return s_write(sg, "verify.csv", &sb, err);
 }
 
 /* fidelity.csv of a measured job: per layer and measured metric, the
  * analytic model against the measurements of the points kept. */
-static int s_fidelity(const dse_evaljob_t *ej, dse_front_t *const *rows, const char *dir,
+static int s_fidelity(const dse_evaljob_t *ej, dse_front_t *const *rows, s_stage_t *sg,
                       dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
@@ -1098,15 +1104,17 @@ static int s_fidelity(const dse_evaljob_t *ej, dse_front_t *const *rows, const c
         free(pm);
         free(pv);
     }
-    return s_write(dir, "fidelity.csv", &sb, err);
+    return s_write(sg, "fidelity.csv", &sb, err);
 }
-static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
-                           const dse_netfront_t *nf, const char *net_error,
-                           dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
+static int s_outputs_write(s_stage_t *sg, const dse_evaljob_t *ej,
+                           dse_front_t *const *layer_fronts, const dse_netfront_t *nf,
+                           const char *net_error, dse_front_t *const *all,
+                           const dse_run_stats_t *st, dse_strbuf_t *warnings, dse_error_t *err);
 
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
-                      dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err)
+                      dse_front_t *const *all, const dse_run_stats_t *st,
+                      dse_strbuf_t *warnings, dse_error_t *err)
 {
     const char *dir = ej->job->output;
     int rc = dse_mkdir_p(dir, err);
@@ -1116,8 +1124,9 @@ int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     s_owned_ids(dir, before);
     /* every file is staged, and renamed into place only when all are
      * written (summary.json last); then the stale ones go */
-    rc = s_outputs_write(ej, layer_fronts, nf, net_error, all, st, err);
-    int rc2 = s_staged_end(rc == 0, err);
+    s_stage_t sg = {.dir = dir};
+    rc = s_outputs_write(&sg, ej, layer_fronts, nf, net_error, all, st, warnings, err);
+    int rc2 = s_stage_end(&sg, rc == 0, err);
     if (rc || rc2)
         return rc ? rc : rc2;
     return s_remove_stale(dir, before, err);
@@ -1132,7 +1141,8 @@ typedef struct {
     const char *net_error;
     dse_front_t *const *all;
     const dse_run_stats_t *st;
-    const char *dir;
+    s_stage_t *stage;        /* where the files go (the output folder) */
+    dse_strbuf_t *warnings;  /* lines for the user, or NULL */
     unsigned char *keep;  /* s_w_network: the network front rows written */
     size_t n_sol;         /* how many */
     dse_front_t *netobj;  /* their objectives (accuracy negated) */
@@ -1150,7 +1160,7 @@ static int s_w_layers(s_out_t *o, dse_error_t *err)
     s_layer_header(&sb, job->model, meas != NULL);
     for (size_t li = 0; li < job->n_layers; li++)
         s_layer_rows(&sb, o->ej, li, o->layer_fronts[li], meas ? meas[li] : NULL);
-    return s_write(o->dir, "pareto_layers.csv", &sb, err);
+    return s_write(o->stage, "pareto_layers.csv", &sb, err);
 }
 
 /* all_points.csv: every feasible point (dump_all) */
@@ -1166,7 +1176,7 @@ static int s_w_all(s_out_t *o, dse_error_t *err)
     s_layer_header(&sb, job->model, 0);
     for (size_t li = 0; li < job->n_layers; li++)
         s_layer_rows(&sb, o->ej, li, o->all[li], NULL);
-    return s_write(o->dir, "all_points.csv", &sb, err);
+    return s_write(o->stage, "all_points.csv", &sb, err);
 }
 
 /* failures.csv and fidelity.csv: measured jobs */
@@ -1177,7 +1187,7 @@ static int s_want_measured(const s_out_t *o)
 
 static int s_w_failures(s_out_t *o, dse_error_t *err)
 {
-    return s_failures(o->ej, o->st, o->dir, err);
+    return s_failures(o->ej, o->st, o->stage, err);
 }
 
 /* verify.csv: measured jobs with [evaluator] verify */
@@ -1188,7 +1198,7 @@ static int s_want_verify(const s_out_t *o)
 
 static int s_w_verify(s_out_t *o, dse_error_t *err)
 {
-    return s_verify_csv(o->ej, o->st, o->dir, err);
+    return s_verify_csv(o->ej, o->st, o->stage, err);
 }
 
 static int s_want_fidelity(const s_out_t *o)
@@ -1198,7 +1208,7 @@ static int s_want_fidelity(const s_out_t *o)
 
 static int s_w_fidelity(s_out_t *o, dse_error_t *err)
 {
-    return s_fidelity(o->ej, o->st->measured_rows, o->dir, err);
+    return s_fidelity(o->ej, o->st->measured_rows, o->stage, err);
 }
 
 /* pareto_network.csv and its long form, pareto_network_choices.csv; keeps
@@ -1283,11 +1293,11 @@ static int s_w_network(s_out_t *o, dse_error_t *err)
     }
     free(acc);
     o->n_sol = n_sol;
-    if ((rc = s_write(o->dir, "pareto_network.csv", &sb, err))) {
+    if ((rc = s_write(o->stage, "pareto_network.csv", &sb, err))) {
         dse_strbuf_release(&lf);
         return rc;
     }
-    return s_write(o->dir, "pareto_network_choices.csv", &lf, err);
+    return s_write(o->stage, "pareto_network_choices.csv", &lf, err);
 
 }
 
@@ -1475,7 +1485,7 @@ static int s_want_baselines(const s_out_t *o)
 static int s_w_baselines(s_out_t *o, dse_error_t *err)
 {
     dse_strbuf_adds(&o->summary, ",\n  \"baselines\": [");
-    int rc = s_baselines(o->ej, o->dir, &o->summary, &o->bv, o->nf, o->keep, err);
+    int rc = s_baselines(o->ej, o->stage, &o->summary, &o->bv, o->nf, o->keep, err);
     if (rc == 0)
         dse_strbuf_adds(&o->summary, "\n  ]");
     return rc;
@@ -1484,8 +1494,8 @@ static int s_w_baselines(s_out_t *o, dse_error_t *err)
 /* pareto.svg */
 static int s_w_plot(s_out_t *o, dse_error_t *err)
 {
-    return s_plot(o->ej, o->layer_fronts, o->nf, o->net_error, o->n_sol, o->objv, &o->bv, o->dir,
-                  err);
+    return s_plot(o->ej, o->layer_fronts, o->nf, o->net_error, o->n_sol, o->objv, &o->bv,
+                  o->stage, err);
 }
 
 /* the model's exports (tiling.h, folding_config.json, ...) */
@@ -1496,14 +1506,14 @@ static int s_want_exports(const s_out_t *o)
 
 static int s_w_exports(s_out_t *o, dse_error_t *err)
 {
-    return s_exports(o->ej, o->nf, o->keep, o->dir, err);
+    return s_exports(o->ej, o->nf, o->keep, o->stage, o->warnings, err);
 }
 
 /* summary.json last: its presence says the run's files are complete */
 static int s_w_summary_end(s_out_t *o, dse_error_t *err)
 {
     dse_strbuf_adds(&o->summary, "\n}\n");
-    return s_write(o->dir, "summary.json", &o->summary, err);
+    return s_write(o->stage, "summary.json", &o->summary, err);
 }
 
 /* The writers in the order they run; want (NULL = always) is the opt-in.
@@ -1527,13 +1537,14 @@ static const struct {
     {"summary.json", NULL, s_w_summary_end},
 };
 
-static int s_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
-                           const dse_netfront_t *nf, const char *net_error,
-                           dse_front_t *const *all, const dse_run_stats_t *st,
-                           dse_error_t *err)
+static int s_outputs_write(s_stage_t *sg, const dse_evaljob_t *ej,
+                           dse_front_t *const *layer_fronts, const dse_netfront_t *nf,
+                           const char *net_error, dse_front_t *const *all,
+                           const dse_run_stats_t *st, dse_strbuf_t *warnings, dse_error_t *err)
 {
     s_out_t o = {.ej = ej, .layer_fronts = layer_fronts, .nf = nf, .net_error = net_error,
-                 .all = all, .st = st, .dir = ej->job->output, .summary = DSE_STRBUF_INIT};
+                 .all = all, .st = st, .stage = sg, .warnings = warnings,
+                 .summary = DSE_STRBUF_INIT};
     s_basevals_init(&o.bv, ej->job);
     int rc = 0;
     for (size_t i = 0; i < sizeof s_writers / sizeof s_writers[0]; i++)

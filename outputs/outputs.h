@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/pareto.h"
+#include "core/util.h"
 #include "core/wire.h"
 #include "search/compose.h"
 #include "eval/eval.h"
@@ -65,10 +66,16 @@ typedef struct {
  * reason), counted as infeasible; with [evaluator] verify, verify.csv:
  * the sampled points measured again on another worker. layer_fronts[i] is the front of
  * layer i; nf is the network front or NULL (then net_error says why); all
- * is NULL unless the job asked for every point. Returns 0 or DSE_EIO. */
+ * is NULL unless the job asked for every point. What the user should hear
+ * besides the files (a model export that no network point fits) is added
+ * to warnings, one line each ending in '\n', for the program to print;
+ * warnings may be NULL. Nothing is printed. Each call keeps its state to
+ * itself: calls for different folders may run at the same time. Returns 0
+ * or DSE_EIO. */
 int dse_outputs_write(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                       const dse_netfront_t *nf, const char *net_error,
-                      dse_front_t *const *all, const dse_run_stats_t *st, dse_error_t *err);
+                      dse_front_t *const *all, const dse_run_stats_t *st,
+                      dse_strbuf_t *warnings, dse_error_t *err);
 
 /* Checks, before a run, that the output folder can be written: it exists and
  * is a writable folder, or its nearest existing parent is. Creates nothing,

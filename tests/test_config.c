@@ -27,6 +27,10 @@ typedef struct {
 static const s_bad_t s_bad[] = {
     {"toml syntax", "[job\nname = 1\n", 1, 5, ""},
     {"unknown top-level", "[jobb]\n", 1, 2, "did you mean 'job'"},
+    /* the sections listed from config.c's table, in its order */
+    {"unknown section", "[serch]\n", 1, 2,
+     "unknown key 'serch' in the job file (sections: [job], [target], [workload], [space], "
+     "[search], [cluster], [evaluator]) (did you mean 'search'?)"},
     {"no target", "[job]\nname = \"x\"\n", 1, 1, "missing table [target]"},
     {"target not table", "target = 3\n", 1, 10, "[target] must be a table"},
     {"no model", "[target]\nhardware = \"x\"\n", 1, 1, "missing key 'model'"},

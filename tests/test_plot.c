@@ -685,7 +685,7 @@ DSE_TEST(plot_outputs_write)
         if (with_nf)
             CHECK_INT(dse_outputs_compose(ej, fronts, NULL, &nf, &err), 0);
         CHECK_INT(dse_outputs_write(ej, fronts, nf, with_nf ? NULL : "too large & so on", NULL,
-                                    &st, &err), 0);
+                                    &st, NULL, &err), 0);
         char *svg = NULL;
         size_t len = 0;
         s_doc_t d;
