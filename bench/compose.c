@@ -6,7 +6,8 @@
  * of the front (FNV-1a over every metric and chosen point index), so two
  * builds can be compared for identical fronts.
  *
- *   bench-compose [CONFIG...]   (default: the shipped CNV w2a2 configs)
+ *   bench-compose [-v] [CONFIG...]   (default: the shipped CNV w2a2 configs;
+ *                                     -v: a line per layer of each pass)
  *
  * bench/compose.sh adds the variants of the scaling targets: 6 pruning
  * ratios, 5 and 6 objectives.
@@ -40,6 +41,17 @@ static double s_cpu(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static int s_verbose;
+static double s_t0;
+
+/* -v: one line per layer of each pass (partials kept, seconds so far). */
+static void s_progress(void *arg, int pass, size_t layer, size_t n_layers, size_t partials)
+{
+    (void)arg;
+    fprintf(stderr, "  pass %d layer %zu/%zu: %zu partial networks, %.3f s\n", pass, layer + 1,
+            n_layers, partials, dse_now() - s_t0);
+}
+
 static int s_one(const char *path)
 {
     dse_job_t *job = NULL;
@@ -65,7 +77,9 @@ static int s_one(const char *path)
         rows += dse_front_size(fronts[i]);
     dse_netfront_t *nf = NULL;
     double t0 = dse_now(), c0 = s_cpu();
-    int rc = dse_outputs_compose(ej, fronts, NULL, &nf, &err);
+    s_t0 = t0;
+    int rc = dse_outputs_compose_progress(ej, fronts, NULL, s_verbose ? s_progress : NULL, NULL,
+                                          &nf, &err);
     double t1 = dse_now(), c1 = s_cpu();
     const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     if (rc) {
@@ -92,11 +106,16 @@ static int s_one(const char *path)
 int main(int argc, char **argv)
 {
     int rc = 0;
-    if (argc < 2) {
+    int first = 1;
+    if (argc > 1 && !strcmp(argv[1], "-v")) {
+        s_verbose = 1;
+        first = 2;
+    }
+    if (argc <= first) {
         rc |= s_one("configs/cnv-w2a2-pynq.toml");
         rc |= s_one("configs/cnv-w2a2-pynq-4obj.toml");
     }
-    for (int i = 1; i < argc; i++)
+    for (int i = first; i < argc; i++)
         rc |= s_one(argv[i]);
     return rc;
 }

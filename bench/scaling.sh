@@ -67,7 +67,9 @@ echo "$objs" | tr '|' '\n' | while read -r o; do
     sed "s/^objectives = .*/objectives = [$o]/" configs/cnv-w2a2-pynq-4obj.toml >"$out/configs/o$k.toml"
     s=$(run "o$k" "$out/configs/o$k.toml" 2)
     if grep -q "no network front" "$out/o$k.log"; then
-        echo "scaling objectives $k: $s s, composition refused: $(sed -n 's/.*would join \([0-9]*\) partial.*about \([0-9.e+]*\) in all.*/\1 partial networks at the refused layer, about \2 comparisons/p' "$out/o$k.log")"
+        # (before a layer that would pass the work limit, or after the first
+        # layers on the forecast of the rest: the reason either way)
+        echo "scaling objectives $k: $s s, composition refused: $(sed -n 's/.*compose: \(.*\); this front is out of reach.*/\1/p' "$out/o$k.log" | head -1)"
     else
         echo "scaling objectives $k: $s s, network front $(sed -n 's/^  "network_front": \([0-9]*\).*/\1/p' "$out/o$k/summary.json") points"
     fi

@@ -261,6 +261,23 @@ static void s_store_free(s_store_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Room for n partials (one reallocation instead of a doubling chain; at
+ * least doubling, so that fronts growing by a few a layer do not copy
+ * every layer). */
+static void s_store_reserve(s_store_t *s, size_t n)
+{
+    if (n <= s->cap)
+        return;
+    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
+    s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
+    s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
+    s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
+    s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
+    s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
+    s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
+    s->cap = cap;
+}
+
 static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, const size_t *pos,
                           const uint64_t *pts, size_t depth, int64_t cls, uint64_t gen)
 {
@@ -433,6 +450,82 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
     return n;
 }
 
+/* The comparisons one candidate costs in the dominance filter among
+ * `partials` kept ones. The filter compares a candidate with about log m
+ * kept ones up to 4 steering values; beyond, its k-d tree query visits
+ * more nodes as the front grows (core/pareto), each comparison longer
+ * with each more value: the work of a layer in comparisons of 4 values.
+ * Measured on CNV w2a2 with 5 steering values (1.5, 2.8 and 4.1 us a
+ * candidate with 5,582, 24,695 and 129,416 partials; a comparison is
+ * about 30 ns), about (ns - 3) sqrt(partials) / 4, rounded up. */
+static uint64_t s_cmp_per(size_t ns, double partials)
+{
+    if (ns <= 4)
+        return 3;
+    uint64_t c = (uint64_t)ceil((double)(ns - 3) * sqrt(partials) / 4);
+    return c > 8 ? c : 8;
+}
+
+/* The forecast of the layers still to come, from the layers composed so
+ * far. On the layers with more than one row, the partial fronts grow by
+ * a factor that shrinks from layer to layer as the front fills up (CNV
+ * w2a2, 3 objectives: 7.1, 5.4, 3.4, 3.9, 2.7, 1.3, 1.5, 1.0; 5
+ * objectives: 9.2, 6.3, 4.4, 5.2, 3.9): the log of the growth is taken to
+ * shrink by the ratio of the last two (at most 1; FORECAST_DECAY after
+ * the first). A parent makes about as many candidates as on the last such
+ * layer (a, at most the layer's rows), and a layer cannot grow the front
+ * by more than that. Returns the comparisons the remaining layers would
+ * cost (the measure of the work limit), the partial networks after the
+ * last layer (*final) and the next growth (*g_next). A forecast is
+ * rough: the DP refuses on one only beyond the limit by a margin. */
+#define FORECAST_DECAY 0.7
+
+typedef struct {
+    size_t n;        /* layers with more than one row composed so far */
+    size_t n_g;      /* growths seen (from the second such layer on) */
+    double lg_prev, lg_last; /* the last two logs of the growth */
+    double a_last;   /* candidates per parent on the last such layer */
+} s_growth_t;
+
+static double s_forecast(const dse_compose_spec_t *spec, const s_growth_t *gr, size_t ns,
+                         size_t l, double partials, double *final, double *g_next)
+{
+    double rho = FORECAST_DECAY;
+    if (gr->n_g >= 2 && gr->lg_prev > 0) {
+        rho = gr->lg_last / gr->lg_prev;
+        rho = rho < 0 ? 0 : rho > 1 ? 1 : rho;
+    }
+    double work = 0, p = partials, lg = gr->lg_last;
+    *g_next = 0;
+    for (size_t j = l + 1; j < spec->n_layers; j++) {
+        double rows = (double)dse_front_size(spec->layers[j]);
+        double a = rows <= 1 ? rows : (gr->a_last < rows ? gr->a_last : rows);
+        work += p * a * (double)s_cmp_per(ns, p);
+        if (rows <= 1)
+            continue;
+        lg *= rho;
+        double g = exp(lg) < a ? exp(lg) : a;
+        if (*g_next == 0)
+            *g_next = g;
+        p *= g > 1 ? g : 1;
+    }
+    *final = p;
+    return work;
+}
+
+/* Refuse on a forecast beyond this many times the limit. */
+#define COMPOSE_FORECAST_MARGIN 2.0
+
+/* Menu entries by death, latest first, then in menu order. */
+static int s_cmp_death(const void *pa, const void *pb, void *arg)
+{
+    const double *death = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (death[a] != death[b])
+        return death[a] > death[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
 /* Partials kept after a layer beyond which the exact composition restarts
  * with bounds from known networks; the boxes of the quick pass that finds
  * them (ratio 1 + delta per layer). */
@@ -440,6 +533,7 @@ static size_t s_menu(const dse_compose_spec_t *spec, const s_steer_t *st, const 
 #define COMPOSE_PRE_DELTA 0.02
 
 typedef struct s_inc s_inc_t;
+typedef struct s_ws s_ws_t;
 
 /* Options of one pass of the dynamic program. */
 typedef struct {
@@ -460,6 +554,7 @@ typedef struct {
      * beat) at the next layer */
     s_store_t *handoff;
     size_t *handoff_layer;
+    s_ws_t *ws; /* memory the passes share */
 } s_opts_t;
 
 /* The known networks in a static k-d tree: median splits on the widest
@@ -653,19 +748,191 @@ static int s_bound_beaten(const dse_compose_spec_t *spec, const s_opts_t *opt, c
     return s_beaten(opt, lbv, tolv, hint);
 }
 
-static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
-                dse_error_t *err)
+/* Parents that a slower parent replaces. With a MAX steering column c,
+ * a candidate (p, r) whose row is at least as slow as a parent p' (r_c >=
+ * p'_c) has the same c as (p', r) when p_c <= r_c as well; so when p' is
+ * <= p on every other steering value (and joins the same rows: same
+ * class), (p', r) is <= (p, r) on every steering value. killer[p] is such
+ * a p', as fast as found, and kill_c[p] its c (inf: none); the DP tries
+ * (p, r) with r_c >= kill_c[p] only when the exact vectors of (p', r) and
+ * (p, r) do not show that (p', r) beats it (<= everywhere and < somewhere,
+ * or equal and generated first). The parents come from a Pareto filter,
+ * so such a p' is slower than p, and only rows slower than p lose
+ * candidates: the mirror of the rows' death (s_menu).
+ *
+ * Found with a static k-d tree over the other steering values of the
+ * parents, each node with the least corner of its parents and their least
+ * c: a branch and bound, the child of lesser c first, that skips the nodes
+ * whose corner is not <= the parent or whose least c is no better than
+ * the killer found so far. The fastest killer is not needed (any one is
+ * exact), so a search stops after KILL_VISITS nodes with what it has. */
+#define KILL_LEAF 8
+#define KILL_VISITS 48
+#define KILL_REST 7
+
+typedef struct {
+    size_t n, d;
+    const double *steer; /* the parents' steering values (n * ns) */
+    size_t ns, jmax;
+    double *pt;          /* n * d other values, by parent */
+    size_t *tree;        /* parents in tree order */
+    double *lo;          /* per node: the least corner of its parents */
+    double *cmin;        /* per node: their least c */
+    const int64_t *cls;  /* parents' classes (NULL: one class) */
+    size_t cap_pt, cap_tree, cap_lo, cap_cmin; /* (kept from layer to layer) */
+} s_killtree_t;
+
+static void s_kt_build(s_killtree_t *t, size_t node, size_t a, size_t b)
 {
-    *out = NULL;
-    int ret = 0;
+    const size_t d = t->d;
+    double *lo = t->lo + node * d;
+    double hi[64];
+    double cm = INFINITY;
+    for (size_t j = 0; j < d; j++) {
+        hi[j] = -INFINITY;
+        lo[j] = INFINITY;
+    }
+    for (size_t i = a; i < b; i++) {
+        const double *p = t->pt + t->tree[i] * d;
+        for (size_t j = 0; j < d; j++) {
+            hi[j] = p[j] > hi[j] ? p[j] : hi[j];
+            lo[j] = p[j] < lo[j] ? p[j] : lo[j];
+        }
+        double c = t->steer[t->tree[i] * t->ns + t->jmax];
+        cm = c < cm ? c : cm;
+    }
+    t->cmin[node] = cm;
+    if (b - a <= KILL_LEAF)
+        return;
+    size_t js = 0;
+    double best = -1;
+    for (size_t j = 0; j < d; j++)
+        if (!(hi[j] - lo[j] <= best)) {
+            best = hi[j] - lo[j];
+            js = j;
+        }
+    /* median split on js (a quickselect on tree[a .. b)) */
+    size_t m = a + (b - a) / 2, lo_i = a, hi_i = b;
+    size_t *x = t->tree;
+    while (hi_i - lo_i > 1) {
+        double piv = t->pt[x[lo_i + (hi_i - lo_i) / 2] * d + js];
+        size_t i = lo_i, lt = lo_i, gt = hi_i;
+        while (i < gt) {
+            double v = t->pt[x[i] * d + js];
+            if (v < piv) {
+                size_t s = x[i];
+                x[i++] = x[lt];
+                x[lt++] = s;
+            } else if (v > piv) {
+                size_t s = x[i];
+                x[i] = x[--gt];
+                x[gt] = s;
+            } else {
+                i++;
+            }
+        }
+        if (m < lt)
+            hi_i = lt;
+        else if (m >= gt)
+            lo_i = gt;
+        else
+            break;
+    }
+    s_kt_build(t, 2 * node, a, m);
+    s_kt_build(t, 2 * node + 1, m, b);
+}
+
+/* A parent of least c other than p, of p's class, that is <= q on every
+ * other value, below node [a, b): into *best, *bc (within *visits). */
+static void s_kt_find(const s_killtree_t *t, size_t node, size_t a, size_t b, size_t p,
+                      const double *q, size_t *best, double *bc, unsigned *visits)
+{
+    const size_t d = t->d;
+    if (t->cmin[node] >= *bc || *visits == 0)
+        return;
+    --*visits;
+    const double *lo = t->lo + node * d;
+    for (size_t j = 0; j < d; j++)
+        if (lo[j] > q[j])
+            return;
+    if (b - a <= KILL_LEAF) {
+        for (size_t i = a; i < b; i++) {
+            size_t k = t->tree[i];
+            double c = t->steer[k * t->ns + t->jmax];
+            if (k == p || !(c < *bc) || (t->cls && t->cls[k] != t->cls[p]))
+                continue;
+            const double *v = t->pt + k * d;
+            size_t j = 0;
+            while (j < d && v[j] <= q[j])
+                j++;
+            if (j == d) {
+                *best = k;
+                *bc = c;
+            }
+        }
+        return;
+    }
+    size_t m = a + (b - a) / 2;
+    if (t->cmin[2 * node + 1] < t->cmin[2 * node]) {
+        s_kt_find(t, 2 * node + 1, m, b, p, q, best, bc, visits);
+        s_kt_find(t, 2 * node, a, m, p, q, best, bc, visits);
+    } else {
+        s_kt_find(t, 2 * node, a, m, p, q, best, bc, visits);
+        s_kt_find(t, 2 * node + 1, m, b, p, q, best, bc, visits);
+    }
+}
+
+/* killer[p] and kill_c[p] for the n parents (steering values steer, n *
+ * ns; MAX column jmax; classes cls or NULL). */
+static void s_killers(s_killtree_t *tp, const double *steer, size_t n, size_t ns, size_t jmax,
+                      const int64_t *cls, size_t *killer, double *kill_c)
+{
+    for (size_t p = 0; p < n; p++) {
+        killer[p] = (size_t)-1;
+        kill_c[p] = INFINITY;
+    }
+    const size_t d = ns - 1;
+    if (n < 2 || d == 0 || d > 64)
+        return;
+    s_killtree_t *t = tp;
+    t->n = n;
+    t->d = d;
+    t->steer = steer;
+    t->ns = ns;
+    t->jmax = jmax;
+    t->cls = cls;
+    size_t depth = 0;
+    while ((n >> depth) > KILL_LEAF)
+        depth++;
+    size_t n_nodes = (size_t)2 << (depth + 1);
+    t->pt = dse_xgrow(t->pt, sizeof *t->pt, n * d, &t->cap_pt);
+    t->tree = dse_xgrow(t->tree, sizeof *t->tree, n, &t->cap_tree);
+    t->lo = dse_xgrow(t->lo, sizeof *t->lo, n_nodes * d, &t->cap_lo);
+    t->cmin = dse_xgrow(t->cmin, sizeof *t->cmin, n_nodes, &t->cap_cmin);
+    for (size_t p = 0; p < n; p++) {
+        double *v = t->pt + p * d;
+        for (size_t i = 0, k = 0; i < ns; i++)
+            if (i != jmax)
+                v[k++] = steer[p * ns + i];
+        t->tree[p] = p;
+    }
+    s_kt_build(t, 1, 0, n);
+    for (size_t p = 0; p < n; p++) {
+        size_t best = (size_t)-1;
+        double bc = INFINITY;
+        unsigned visits = KILL_VISITS;
+        s_kt_find(t, 1, 0, n, p, t->pt + p * d, &best, &bc, &visits);
+        if (best != (size_t)-1) {
+            killer[p] = best;
+            kill_c[p] = bc;
+        }
+    }
+}
+
+/* rest[l * N + j]: the least layers l+1 .. L-1 can add to metric j. */
+static double *s_rest_new(const dse_compose_spec_t *spec)
+{
     const size_t L = spec->n_layers, N = spec->n_net;
-    const int use_classes = spec->compatible != NULL;
-
-    s_layer_t *ly = dse_xcalloc(L, sizeof *ly);
-    for (size_t l = 0; l < L; l++)
-        s_layer_init(&ly[l], spec->layers[l]);
-
-    /* rest[l * N + j]: the least layers l+1 .. L-1 can add to metric j. */
     double *rest = dse_xcalloc(L * (N ? N : 1), sizeof *rest);
     for (size_t j = 0; j < N; j++) {
         double acc = spec->net_agg[j] == DSE_AGG_MAX ? -INFINITY : 0.0;
@@ -685,6 +952,285 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             acc = spec->net_agg[j] == DSE_AGG_MAX ? (mn > acc ? mn : acc) : acc + mn;
         }
     }
+    return rest;
+}
+
+/* The metrics that steer, are budgeted or bounded, into need; returns
+ * how many. */
+static size_t s_need_init(const dse_compose_spec_t *spec, const s_steer_t *st, size_t *need)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < spec->n_net; j++) {
+        int used = 0;
+        for (size_t i = 0; i < st->n; i++)
+            used |= st->col[i] == (int)j;
+        for (size_t o = 0; o < spec->n_obj; o++)
+            used |= spec->obj[o] == (int)j;
+        for (size_t c = 0; c < spec->n_cons; c++)
+            used |= spec->cons_metric[c] == (int)j;
+        if (used)
+            need[n++] = j;
+    }
+    return n;
+}
+
+/* The menus of one layer: per parent class, the rows a parent may join
+ * (s_menu) with their death, their value on the MAX column (rc) and
+ * their order by death (byd, latest first). */
+typedef struct {
+    size_t n, rows_n;
+    int64_t *cls;
+    size_t *off, *rows, *byd;
+    double *death, *rc;
+    size_t cls_cap, off_cap, rows_cap, byd_cap, death_cap, rc_cap;
+} s_menus_t;
+
+static void s_menus_free(s_menus_t *ms)
+{
+    free(ms->cls);
+    free(ms->off);
+    free(ms->rows);
+    free(ms->byd);
+    free(ms->death);
+    free(ms->rc);
+    memset(ms, 0, sizeof *ms);
+}
+
+/* The menu of parent class pc in layer f (built on first use); returns its
+ * number. jmax: the MAX steering column (ns: none), read from row column
+ * csrc; grp: s_menu's groups (NULL: one); vals: s_menu's scratch. */
+static size_t s_menus_get(s_menus_t *ms, const dse_compose_spec_t *spec, const s_steer_t *st,
+                          const dse_front_t *f, const size_t *ord, int has_pc, int64_t pc,
+                          const int64_t *grp, size_t jmax, int csrc, double *vals)
+{
+    size_t menu = 0;
+    while (menu < ms->n && ms->cls[menu] != pc)
+        menu++;
+    if (menu < ms->n)
+        return menu;
+    const size_t nrows = dse_front_size(f);
+    ms->cls = dse_xgrow(ms->cls, sizeof *ms->cls, ms->n + 1, &ms->cls_cap);
+    ms->off = dse_xgrow(ms->off, sizeof *ms->off, ms->n + 2, &ms->off_cap);
+    ms->rows = dse_xgrow(ms->rows, sizeof *ms->rows, ms->rows_n + nrows + 1, &ms->rows_cap);
+    ms->death = dse_xgrow(ms->death, sizeof *ms->death, ms->rows_n + nrows + 1, &ms->death_cap);
+    ms->cls[ms->n] = pc;
+    ms->off[ms->n] = ms->rows_n;
+    const size_t off = ms->rows_n;
+    ms->rows_n += s_menu(spec, st, f, ord, has_pc, pc, grp, jmax, ms->rows + off,
+                         ms->death + off, vals);
+    ms->off[ms->n + 1] = ms->rows_n;
+    ms->rc = dse_xgrow(ms->rc, sizeof *ms->rc, ms->rows_n + 1, &ms->rc_cap);
+    ms->byd = dse_xgrow(ms->byd, sizeof *ms->byd, ms->rows_n + 1, &ms->byd_cap);
+    for (size_t q = off; q < ms->rows_n; q++) {
+        ms->rc[q] = jmax < st->n ? dse_front_row(f, ms->rows[q])[csrc] : 0;
+        ms->byd[q] = q;
+    }
+    qsort_r(ms->byd + off, ms->rows_n - off, sizeof *ms->byd, s_cmp_death, ms->death);
+    return ms->n++;
+}
+
+/* 1 when (k, r) beats (p, r): the candidates of partials with aggregates
+ * km (the killer k) and of p (its aggregates joined with row: tmp) are
+ * compared on their exact steering values (under epsilon, their boxes:
+ * what the filter compares); equal ones go to the one generated first. */
+static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, const s_opts_t *opt,
+                          const double *km, const double *row, const double *tmp, size_t k,
+                          size_t p)
+{
+    int le = 1, lt = 0;
+    for (size_t i = 0; i < st->n && le; i++) {
+        const int j = st->col[i];
+        double a = st->sign[i] * dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
+        double b = st->sign[i] * tmp[j];
+        if (opt->box && opt->box[i] > 0) {
+            a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
+            b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+        }
+        le = a <= b;
+        lt |= a < b;
+    }
+    return le && (lt || k < p);
+}
+
+/* 1 when a partial with aggregates tmp cannot meet a <= / < budget any
+ * more, whatever the remaining layers add (at least rest_l). */
+static int s_hopeless(const dse_compose_spec_t *spec, const double *rest_l, const double *tmp)
+{
+    for (size_t c = 0; c < spec->n_cons; c++) {
+        dse_cmp_t cmp = spec->cons_cmp[c];
+        if (cmp != DSE_CMP_LE && cmp != DSE_CMP_LT)
+            continue;
+        size_t j = (size_t)spec->cons_metric[c];
+        double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest_l[j]);
+        if (spec->net_agg[j] == DSE_AGG_MEAN)
+            lb /= (double)spec->n_layers;
+        double bound = spec->cons_bound[c];
+        /* the bound sums in another order: only prune what is clearly out
+         * of reach, rounding aside */
+        if (lb > bound + 1e-9 * (fabs(bound) + fabs(lb)))
+            return 1;
+    }
+    return 0;
+}
+
+/* Records a layer with more than one row for the forecast: partials kept
+ * from nparts parents that made work candidates. */
+static void s_growth_note(s_growth_t *gr, size_t partials, size_t nparts, uint64_t work)
+{
+    if (gr->n) {
+        double g = (double)partials / (double)(nparts ? nparts : 1);
+        gr->lg_prev = gr->lg_last;
+        gr->lg_last = g > 1 ? log(g) : 0;
+        gr->n_g++;
+    }
+    gr->a_last = (double)work / (double)(nparts ? nparts : 1);
+    gr->n++;
+}
+
+/* DSE_ERANGE with the forecast when the layers after l (partials kept)
+ * would pass the work limit by the margin; else 0. */
+static int s_forecast_check(const dse_compose_spec_t *spec, const s_opts_t *opt,
+                            const s_growth_t *gr, size_t ns, size_t l, size_t partials,
+                            dse_error_t *err)
+{
+    double final = 0, g = 1;
+    double rest_work = s_forecast(spec, gr, ns, l, (double)partials, &final, &g);
+    if ((double)*opt->work + rest_work <= COMPOSE_FORECAST_MARGIN * (double)opt->max_work)
+        return 0;
+    return dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                         "compose: after layer %zu of %zu the partial fronts hold %zu networks "
+                         "and would grow about %.1fx on the next layer with more than one row: "
+                         "the remaining layers would cost about %.2g comparisons in the "
+                         "dominance filter (%zu steering values: objectives and budgets) and "
+                         "end near %.2g partial networks, beyond the limit of %.2g",
+                         l + 1, spec->n_layers, partials, g, rest_work, ns, final,
+                         (double)opt->max_work);
+}
+
+/* The final front of the partials after the last layer: final values;
+ * among equal objectives the lowest tie key (= slot) wins. fin: scratch
+ * of n_net. */
+static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t *cur, double *fin)
+{
+    const size_t N = spec->n_net, L = spec->n_layers;
+    dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
+    for (size_t i = 0; i < cur->n; i++) {
+        memcpy(fin, cur->agg + i * N, N * sizeof *fin);
+        s_finish(spec, fin);
+        dse_front_push(ff, i, 0, 0, fin);
+    }
+    dse_front_filter(ff);
+    dse_netfront_t *res = s_nf_new(N, L);
+    for (size_t i = 0; i < dse_front_size(ff); i++) {
+        size_t slot = (size_t)dse_front_index(ff, i);
+        s_nf_add(res, dse_front_row(ff, i), cur->pos + slot * L, cur->pts + slot * L);
+    }
+    dse_front_destroy(&ff);
+    return res;
+}
+
+/* Counts layer l's candidates (work, from nparts partials and nrows rows)
+ * into the work so far; DSE_ERANGE with the estimate when they would pass
+ * the limit. */
+static int s_work_check(const s_opts_t *opt, size_t l, size_t L, size_t nparts, size_t nrows,
+                        size_t ns, uint64_t work, dse_error_t *err)
+{
+    const uint64_t cmp_per = s_cmp_per(ns, (double)nparts);
+    if (opt->max_work &&
+        (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work))
+        return dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
+                             "compose: layer %zu of %zu would join %zu partial networks with "
+                             "%zu rows into %llu candidates, each costing about %llu "
+                             "comparisons in the dominance filter (%zu steering values: "
+                             "objectives and budgets): about %.2g in all, beyond the limit "
+                             "of %.2g",
+                             l + 1, L, nparts, nrows, (unsigned long long)work,
+                             (unsigned long long)cmp_per, ns,
+                             (double)*opt->work + (double)work * (double)cmp_per,
+                             (double)opt->max_work);
+    *opt->work += work * cmp_per;
+    return 0;
+}
+
+/* The survivors of layer l's filter (cand) into next, in tie-key order,
+ * with their aggregates recomputed as when they were generated (the same
+ * operations, the same values). perm: room for the survivors; tmp, sv,
+ * pos, pts: scratch. */
+static void s_keep(const dse_compose_spec_t *spec, const s_steer_t *st, size_t l,
+                   const dse_front_t *cand, size_t *perm, const s_store_t *cur, s_store_t *next,
+                   double *tmp, double *sv, size_t *pos, uint64_t *pts)
+{
+    const size_t N = spec->n_net, L = spec->n_layers, ns = st->n, m = dse_front_size(cand);
+    const dse_front_t *f = spec->layers[l];
+    for (size_t i = 0; i < m; i++)
+        perm[i] = i;
+    s_cand_order_t ord = {cand, ns};
+    qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
+    next->n = 0;
+    s_store_reserve(next, m);
+    for (size_t i = 0; i < m; i++) {
+        const double *cr = dse_front_row(cand, perm[i]);
+        size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
+        const double *row = dse_front_row(f, r);
+        const double *pm = l ? cur->agg + p * N : NULL;
+        for (size_t j = 0; j < N; j++) {
+            double v = row[spec->net_source[j]];
+            tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
+        }
+        if (l) {
+            memcpy(pos, cur->pos + p * L, l * sizeof *pos);
+            memcpy(pts, cur->pts + p * L, l * sizeof *pts);
+        }
+        pos[l] = r;
+        pts[l] = dse_front_index(f, r);
+        /* the steering values (cr holds boxes under epsilon) */
+        s_steer_values(st, tmp, sv);
+        s_store_add(next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+                    dse_front_index(cand, perm[i]));
+    }
+}
+
+/* Memory the passes share: the partial networks, the candidates and the
+ * killers' tree keep their capacity from one pass to the next instead of
+ * faulting in fresh pages each time. */
+struct s_ws {
+    s_store_t a, b;
+    dse_front_t *cand;
+    s_killtree_t kt;
+};
+
+static void s_ws_init(s_ws_t *ws, size_t N, size_t L, size_t ns)
+{
+    memset(ws, 0, sizeof *ws);
+    s_store_init(&ws->a, N, L, ns);
+    s_store_init(&ws->b, N, L, ns);
+}
+
+static void s_ws_free(s_ws_t *ws)
+{
+    s_store_free(&ws->a);
+    s_store_free(&ws->b);
+    dse_front_destroy(&ws->cand);
+    free(ws->kt.pt);
+    free(ws->kt.tree);
+    free(ws->kt.lo);
+    free(ws->kt.cmin);
+    memset(ws, 0, sizeof *ws);
+}
+
+static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
+                dse_error_t *err)
+{
+    *out = NULL;
+    int ret = 0;
+    const size_t L = spec->n_layers, N = spec->n_net;
+    const int use_classes = spec->compatible != NULL;
+
+    s_layer_t *ly = dse_xcalloc(L, sizeof *ly);
+    for (size_t l = 0; l < L; l++)
+        s_layer_init(&ly[l], spec->layers[l]);
+
+    double *rest = s_rest_new(spec);
 
     s_steer_t st;
     s_steer_init(&st, spec);
@@ -694,10 +1240,12 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         fcols[i] = (int)i;
 
     s_store_t cur, next;
-    s_store_init(&cur, N, L, ns);
-    s_store_init(&next, N, L, ns);
+    cur = opt->ws->a;
+    next = opt->ws->b;
+    cur.n = next.n = 0;
     /* candidate rows: steering values, parent slot, layer row */
-    dse_front_t *cand = dse_front_new(ns + 2, ns, fcols);
+    dse_front_t *cand = opt->ws->cand ? opt->ws->cand : dse_front_new(ns + 2, ns, fcols);
+    opt->ws->cand = NULL;
     double *crow = dse_xmalloc((ns + 2) * sizeof *crow);
     double *tmp = dse_xmalloc((N ? N : 1) * sizeof *tmp);
     double *fin = dse_xmalloc((N ? N : 1) * sizeof *fin);
@@ -709,21 +1257,29 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
     size_t hint = 0;
     size_t *perm = NULL;
     size_t perm_cap = 0;
-    int64_t *menu_cls = NULL;
-    size_t *menu_off = NULL, *menu_rows = NULL;
-    size_t n_menus = 0, menu_rows_n = 0, menu_cls_cap = 0, menu_off_cap = 0, menu_rows_cap = 0;
+    s_menus_t ms;
+    memset(&ms, 0, sizeof ms);
     double *vals = NULL;
     size_t vals_cap = 0;
     int64_t *grp = NULL;
     size_t grp_cap = 0;
-    double *menu_death = NULL;
-    size_t menu_death_cap = 0;
+    /* a parent reads the prefix of its menu by death that it may join
+     * instead of the whole menu; bits marks them, to generate in menu
+     * order */
+    uint64_t *bits = NULL;
+    size_t bits_cap = 0;
     /* the MAX steering column that absorbs row values (ns: none) */
     size_t jmax = ns;
     for (size_t i = 0; i < ns && jmax == ns; i++)
         if (spec->net_agg[st.col[i]] == DSE_AGG_MAX && st.sign[i] > 0)
             jmax = i;
-    dse_netfront_t *res = NULL;
+    size_t *need = dse_xmalloc((N ? N : 1) * sizeof *need);
+    const size_t n_need = s_need_init(spec, &st, need);
+    s_growth_t gr = {0};
+    unsigned kill_rest = 0;
+    size_t *killer = NULL, killer_cap = 0;
+    double *kill_c = NULL;
+    size_t kill_c_cap = 0;
 
     /* A pass that goes on from where pass 1 stopped: its partials are what
      * this pass would have kept after that layer, less those that the
@@ -764,75 +1320,77 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         /* one menu of rows per parent class */
         const int has_pc = l && use_classes;
         const int grouped = use_classes && !last;
-        n_menus = 0;
-        menu_rows_n = 0;
+        ms.n = 0;
+        ms.rows_n = 0;
         vals = dse_xgrow(vals, sizeof *vals, (nrows + 1) * (ns ? ns : 1), &vals_cap);
         /* Sweep 0 builds the menus and counts the candidates the layer
          * will try; a layer beyond the work limit is refused before it
          * starts. Sweep 1 generates them. */
-        uint64_t work = 0;
+        /* Parents that a slower one replaces. Finding the killers costs a
+         * tree query per parent: where they took less than an eighth of
+         * a layer's candidates, the next KILL_REST layers of more than
+         * one row go without (then they are tried again). */
+        const int use_kill = l && jmax < ns && nrows > 1 && !kill_rest;
+        kill_rest -= kill_rest > 0 && nrows > 1;
+        if (use_kill) {
+            killer = dse_xgrow(killer, sizeof *killer, cur.n + 1, &killer_cap);
+            kill_c = dse_xgrow(kill_c, sizeof *kill_c, cur.n + 1, &kill_c_cap);
+            s_killers(&opt->ws->kt, cur.steer, cur.n, ns, jmax, has_pc ? cur.cls : NULL,
+                      killer, kill_c);
+        }
+        const int csrc = jmax < ns ? spec->net_source[st.col[jmax]] : 0;
+        bits = dse_xgrow(bits, sizeof *bits, nrows / 64 + 2, &bits_cap);
+        memset(bits, 0, (nrows / 64 + 2) * sizeof *bits);
+        uint64_t work = 0, work_all = 0;
         for (int sweep = 0; sweep < 2; sweep++) {
         size_t menu = 0;
         for (size_t p = 0; p < nparts; p++) {
             const double *pm = l ? cur.agg + p * N : NULL;
             int64_t pc = has_pc ? cur.cls[p] : 0;
-            if (p == 0 || (has_pc && menu_cls[menu] != pc)) {
-                for (menu = 0; menu < n_menus && menu_cls[menu] != pc; menu++)
-                    ;
-                if (menu == n_menus) {
-                    menu_cls = dse_xgrow(menu_cls, sizeof *menu_cls, n_menus + 1, &menu_cls_cap);
-                    menu_off = dse_xgrow(menu_off, sizeof *menu_off, n_menus + 2, &menu_off_cap);
-                    menu_rows = dse_xgrow(menu_rows, sizeof *menu_rows, menu_rows_n + nrows + 1,
-                                          &menu_rows_cap);
-                    menu_death = dse_xgrow(menu_death, sizeof *menu_death,
-                                           menu_rows_n + nrows + 1, &menu_death_cap);
-                    menu_cls[n_menus] = pc;
-                    menu_off[n_menus] = menu_rows_n;
-                    menu_rows_n += s_menu(spec, &st, f, ly[l].ord, has_pc, pc,
-                                          grouped ? grp : NULL, l ? jmax : ns,
-                                          menu_rows + menu_rows_n, menu_death + menu_rows_n,
-                                          vals);
-                    menu_off[n_menus + 1] = menu_rows_n;
-                    n_menus++;
-                }
-            }
+            if (p == 0 || (has_pc && ms.cls[menu] != pc))
+                menu = s_menus_get(&ms, spec, &st, f, ly[l].ord, has_pc, pc,
+                                   grouped ? grp : NULL, l ? jmax : ns, csrc, vals);
             const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
+            const double kc = use_kill ? kill_c[p] : INFINITY;
+            /* the entries p joins: those not dead for p (death > pj);
+             * the estimate leaves out those p's killer takes (rc >= kc,
+             * checked exactly below) */
+            const size_t m0 = ms.off[menu], m1 = ms.off[menu + 1];
+            const size_t nw = (m1 - m0 + 63) / 64;
             if (sweep == 0) {
-                for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++)
-                    work += pj < menu_death[q];
+                for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
+                    work += !(ms.rc[ms.byd[i]] >= kc);
+                    work_all++;
+                }
                 continue;
             }
-            for (size_t q = menu_off[menu]; q < menu_off[menu + 1]; q++) {
-                if (pj >= menu_death[q])
-                    continue;
-                size_t r = menu_rows[q];
+            for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
+                const size_t q = ms.byd[i];
+                bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
+            }
+            for (size_t w = 0; w < nw; w++)
+            for (uint64_t bw = bits[w]; bw; bw &= bw - 1) {
+                const size_t q = m0 + 64 * w + (size_t)__builtin_ctzll(bw);
+                size_t r = ms.rows[q];
                 const double *row = dse_front_row(f, r);
-                for (size_t j = 0; j < N; j++) {
+                /* the metrics the tests below read (all of them at the
+                 * last layer: s_finish); survivors get theirs again */
+                const size_t nu = last ? N : n_need;
+                for (size_t u = 0; u < nu; u++) {
+                    const size_t j = last ? u : need[u];
                     double v = row[spec->net_source[j]];
                     tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
                 }
+                /* (killer[p], r) beats (p, r): skip it */
+                if (row[csrc] >= kc &&
+                    s_killer_beats(spec, &st, opt, cur.agg + killer[p] * N, row, tmp, killer[p], p))
+                    continue;
                 if (last) {
                     memcpy(fin, tmp, N * sizeof *fin);
                     if (!s_finish(spec, fin))
                         continue;
-                } else {
-                    int hopeless = 0;
-                    for (size_t c = 0; c < spec->n_cons && !hopeless; c++) {
-                        dse_cmp_t cmp = spec->cons_cmp[c];
-                        if (cmp != DSE_CMP_LE && cmp != DSE_CMP_LT)
-                            continue;
-                        size_t j = (size_t)spec->cons_metric[c];
-                        double lb = dse_agg_combine(spec->net_agg[j], tmp[j], rest[l * N + j]);
-                        if (spec->net_agg[j] == DSE_AGG_MEAN)
-                            lb /= (double)L;
-                        double bound = spec->cons_bound[c];
-                        /* the bound sums in another order: only prune what is
-                         * clearly out of reach, rounding aside */
-                        double tol = 1e-9 * (fabs(bound) + fabs(lb));
-                        hopeless = lb > bound + tol;
-                    }
-                    if (hopeless)
-                        continue;
+                } else if (s_hopeless(spec, rest + l * N, tmp)) {
+                    continue;
                 }
                 if (!s_steer_values(&st, tmp, sv))
                     continue;
@@ -864,69 +1422,17 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
                     next_filter = 4 * m > next_filter ? 4 * m : next_filter;
                 }
             }
+            memset(bits, 0, nw * sizeof *bits);
         }
-        /* The dominance filter compares a candidate with about log m kept
-         * ones up to 4 steering values; beyond, its k-d tree query visits
-         * more nodes as the front grows (core/pareto), each comparison
-         * longer with each more value: the work of the layer in
-         * comparisons of 4 values. Measured on CNV w2a2 with 5 steering
-         * values (1.5, 2.8 and 4.1 us a candidate with 5,582, 24,695 and
-         * 129,416 partials; a comparison is about 30 ns), about
-         * (ns - 3) sqrt(partials) / 4, rounded up. */
-        uint64_t cmp_per = 3;
-        if (ns > 4) {
-            cmp_per = (uint64_t)ceil((double)(ns - 3) * sqrt((double)nparts) / 4);
-            cmp_per = cmp_per > 8 ? cmp_per : 8;
-        }
-        if (sweep == 0 && opt->max_work &&
-            (work > opt->max_work / cmp_per || *opt->work + work * cmp_per > opt->max_work)) {
-            ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                                "compose: layer %zu of %zu would join %zu partial networks with "
-                                "%zu rows into %llu candidates, each costing about %llu "
-                                "comparisons in the dominance filter (%zu steering values: "
-                                "objectives and budgets): about %.2g in all, beyond the limit "
-                                "of %.2g",
-                                l + 1, L, nparts, nrows, (unsigned long long)work,
-                                (unsigned long long)cmp_per, ns,
-                                (double)*opt->work + (double)work * (double)cmp_per,
-                                (double)opt->max_work);
+        if (sweep == 0 && (ret = s_work_check(opt, l, L, nparts, nrows, ns, work, err)))
             goto out;
-        }
-        if (sweep == 0)
-            *opt->work += work * cmp_per;
         }
         dse_front_filter(cand);
         const size_t m = dse_front_size(cand);
         if (opt->max_front && m > opt->max_front)
             goto too_many;
-        /* survivors in tie-key order, with their aggregates recomputed as
-         * when they were generated (the same operations, the same values) */
         perm = dse_xgrow(perm, sizeof *perm, m + 1, &perm_cap);
-        for (size_t i = 0; i < m; i++)
-            perm[i] = i;
-        s_cand_order_t ord = {cand, ns};
-        qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
-        next.n = 0;
-        for (size_t i = 0; i < m; i++) {
-            const double *cr = dse_front_row(cand, perm[i]);
-            size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
-            const double *row = dse_front_row(f, r);
-            const double *pm = l ? cur.agg + p * N : NULL;
-            for (size_t j = 0; j < N; j++) {
-                double v = row[spec->net_source[j]];
-                tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
-            }
-            if (l) {
-                memcpy(pos, cur.pos + p * L, l * sizeof *pos);
-                memcpy(pts, cur.pts + p * L, l * sizeof *pts);
-            }
-            pos[l] = r;
-            pts[l] = dse_front_index(f, r);
-            /* the steering values (cr holds boxes under epsilon) */
-            s_steer_values(&st, tmp, sv);
-            s_store_add(&next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
-                        dse_front_index(cand, perm[i]));
-        }
+        s_keep(spec, &st, l, cand, perm, &cur, &next, tmp, sv, pos, pts);
         if (opt->peak && next.n > *opt->peak)
             *opt->peak = next.n;
         if (opt->soft_front && !last && next.n > opt->soft_front) {
@@ -939,6 +1445,14 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
             ret = 1;
             goto out;
         }
+        if (use_kill && 8 * (work_all - work) < work_all)
+            kill_rest = KILL_REST;
+        if (nrows > 1)
+            s_growth_note(&gr, next.n, nparts, work);
+        /* (not in the quick pass: it may fail, leaving no known networks) */
+        if (!last && opt->max_work && !opt->soft_front && opt->pass != 2 && gr.n_g &&
+            (ret = s_forecast_check(spec, opt, &gr, ns, l, next.n, err)))
+            goto out;
         if (spec->progress)
             spec->progress(spec->progress_arg, opt->pass, l, L, next.n);
         s_store_t t = cur;
@@ -946,24 +1460,8 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         next = t;
     }
 
-    /* Final values; among equal objectives the lowest tie key (= slot) wins. */
-    {
-        dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
-        for (size_t i = 0; i < cur.n; i++) {
-            memcpy(fin, cur.agg + i * N, N * sizeof *fin);
-            s_finish(spec, fin);
-            dse_front_push(ff, i, 0, 0, fin);
-        }
-        dse_front_filter(ff);
-        res = s_nf_new(N, L);
-        for (size_t i = 0; i < dse_front_size(ff); i++) {
-            size_t slot = (size_t)dse_front_index(ff, i);
-            s_nf_add(res, dse_front_row(ff, i), cur.pos + slot * L, cur.pts + slot * L);
-        }
-        dse_front_destroy(&ff);
-        *out = res;
-        ret = 0;
-    }
+    *out = s_result(spec, &cur, fin);
+    ret = 0;
     goto out;
 
 too_many:
@@ -974,11 +1472,9 @@ stopped:
     ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
 out:
     free(perm);
-    free(menu_death);
+    s_menus_free(&ms);
+    free(bits);
     free(grp);
-    free(menu_cls);
-    free(menu_off);
-    free(menu_rows);
     free(vals);
     free(tmp);
     free(fin);
@@ -987,9 +1483,16 @@ out:
     free(pts);
     free(lbv);
     free(tolv);
-    s_store_free(&cur);
-    s_store_free(&next);
-    dse_front_destroy(&cand);
+    free(killer);
+    free(kill_c);
+    free(need);
+    /* (a store handed off in exchange for an empty one gets its shape) */
+    if (!next.N)
+        s_store_init(&next, N, L, ns);
+    opt->ws->a = cur;
+    opt->ws->b = next;
+    dse_front_clear(cand);
+    opt->ws->cand = cand;
     free(crow);
     free(fcols);
     s_steer_free(&st);
@@ -1051,7 +1554,10 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
     s_store_t handoff;
     size_t handoff_layer = 0;
     memset(&handoff, 0, sizeof handoff);
+    s_ws_t ws;
+    s_ws_init(&ws, spec->n_net, L, st.n);
     s_opts_t opt = {.max_front = spec->max_front,
+                    .ws = &ws,
                     .max_work = spec->max_work ? spec->max_work : DSE_COMPOSE_MAX_WORK,
                     .work = &work,
                     .pass = 1};
@@ -1096,6 +1602,7 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
         opt.handoff = &handoff;
         opt.handoff_layer = &handoff_layer;
         s_opts_t pre = {.max_front = 4 * COMPOSE_SOFT + 4 * first.soft_front,
+                        .ws = &ws,
                         .max_work = opt.max_work / 4,
                         .work = &work,
                         .pass = 2};
@@ -1131,6 +1638,7 @@ done:
     }
     s_inc_destroy(&known);
     s_store_free(&handoff);
+    s_ws_free(&ws);
     free(box);
     s_steer_free(&st);
     return ret;

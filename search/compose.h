@@ -36,6 +36,15 @@
  *   makes FPGA pipelines (max cycles with summed resources) cheap: once a
  *   slow layer is chosen, only the cheapest foldings of the faster layers
  *   matter.
+ * - Killers, the mirror of MAX absorption: a parent p' that is slower
+ *   than a parent p but <= it on every other steering value (same class)
+ *   gives every row r at least as slow as p' a candidate (p', r) <= (p,
+ *   r), since both take r's value as their max. A parent's killer (the
+ *   fastest such p' a bounded branch and bound in a k-d tree over the
+ *   parents finds) takes the rows at least as slow as itself from p,
+ *   unless the exact vectors of the two candidates say otherwise
+ *   (rounding, or a tie that p would win). Parents go through the menu
+ *   entries by death, so each one reads only the entries it may join.
  * Cost: per layer, O(m log m) for m = candidates when there are at most 3
  * steering values, O(m log^2 m) for 4 (core/pareto's sweep; O(m x front)
  * in its worst case); beyond, a sweep with a k-d tree over the candidates
@@ -58,6 +67,11 @@
  * Work limit: each layer's candidates and the dominance comparisons they
  * will cost are counted before it starts; past max_work in all the
  * composition stops with DSE_ERANGE, the estimate and what to change.
+ * After each layer a forecast of the remaining layers (the partial
+ * fronts' growth on the layers with more than one row, decaying as
+ * observed, and the candidates a parent made) refuses the job at once
+ * when it is beyond twice the limit: an out-of-reach job stops after its
+ * first layers, not at the layer that passes the limit.
  *
  * Epsilon (> 0): every layer's filter compares objectives through boxes of
  * ratio (1 + epsilon)^(1 / n_layers) (objectives with values >= 0 and no

@@ -249,7 +249,7 @@ static void s_variants(const dse_compose_spec_t *spec, const dse_netfront_t *dp)
 static void s_run_case(uint64_t *rng, const s_case_t *cs, size_t n_layers, size_t space_n,
                        int integer, int classes)
 {
-    dse_front_t *space[4], *front[4], *shuffled[4];
+    dse_front_t *space[5], *front[5], *shuffled[5];
     /* layer fronts keep the sources of the objectives and of the <=/<
      * constrained metrics */
     int cols[W];
@@ -335,6 +335,9 @@ DSE_TEST(compose_vs_brute)
                 s_run_case(&rng, &s_cases[c], 2, 60, integer, classes);
                 s_run_case(&rng, &s_cases[c], 3, 25, integer, classes);
                 s_run_case(&rng, &s_cases[c], 4, 10, integer, classes);
+                /* five layers: parents that a slower parent replaces
+                 * (a MAX column) on partial fronts of many generations */
+                s_run_case(&rng, &s_cases[c], 5, 8, integer, classes);
             }
 }
 
@@ -525,4 +528,67 @@ DSE_TEST(compose_four_steering)
         for (size_t l = 0; l < 3; l++)
             dse_front_destroy(&fr[l]);
     }
+}
+
+static void s_count_layers(void *arg, int pass, size_t layer, size_t n_layers, size_t partials)
+{
+    (void)pass;
+    (void)layer;
+    (void)n_layers;
+    (void)partials;
+    (*(size_t *)arg)++;
+}
+
+/* Five steering values on eight layers whose fronts grow several times a
+ * layer: the forecast of the remaining layers refuses the job after its
+ * first layers, long before the layer that would pass the work limit,
+ * with the estimate and what to change; a smaller job of the same kind
+ * under the same limit finishes. */
+DSE_TEST(compose_forecast)
+{
+    uint64_t rng = 7;
+    int cols[4] = {0, 1, 2, 3};
+    enum { NL = 8 };
+    dse_front_t *fr[NL];
+    for (size_t l = 0; l < NL; l++) {
+        fr[l] = dse_front_new(W, 4, cols);
+        for (size_t i = 0; i < 120; i++) {
+            double r[W];
+            r[0] = (double)(s_rng(&rng) % 1000);
+            r[1] = 999 - r[0] + (double)(s_rng(&rng) % 50);
+            r[2] = (double)(s_rng(&rng) % 1000);
+            r[3] = 999 - r[2] + (double)(s_rng(&rng) % 50);
+            dse_front_push(fr[l], i, 0, 0, r);
+        }
+        dse_front_filter(fr[l]);
+    }
+    int obj[5] = {1, 0, 3, 2, 4};
+    dse_compose_spec_t spec = {NL, (const dse_front_t *const *)fr, 5, s_src, s_agg, 5, obj, 0,
+                               NULL, NULL, NULL, NULL, NULL, 0};
+    size_t layers_done = 0;
+    spec.max_work = 20000000;
+    spec.progress = s_count_layers;
+    spec.progress_arg = &layers_done;
+    dse_error_t err = DSE_ERROR_INIT;
+    dse_netfront_t *nf = NULL;
+    CHECK_INT(dse_compose(&spec, &nf, &err), DSE_ERANGE);
+    CHECK(nf == NULL);
+    if (layers_done > 3)
+        dse__test_fail(__FILE__, __LINE__, "refused after %zu of %d layers: %s", layers_done, NL,
+                       err.msg);
+    CHECK(strstr(err.msg, "would cost about") != NULL);
+    CHECK(strstr(err.msg, "[search] epsilon") != NULL);
+    /* two of the layers: within the limit, composed to the end, and the
+     * same front as brute force */
+    spec.n_layers = 2;
+    layers_done = 0;
+    CHECK_INT(dse_compose(&spec, &nf, &err), 0);
+    CHECK_INT(layers_done, 2);
+    dse_netfront_t *bf = NULL;
+    CHECK_INT(dse_compose_brute(&spec, &bf, &err), 0);
+    CHECK(s_same_exact(nf, bf, 1));
+    dse_netfront_destroy(&nf);
+    dse_netfront_destroy(&bf);
+    for (size_t l = 0; l < NL; l++)
+        dse_front_destroy(&fr[l]);
 }
