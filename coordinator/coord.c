@@ -5,7 +5,6 @@
 #include <czmq.h>
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +149,8 @@ struct s_job {
     uint64_t reissued;
     uint32_t epoch;
     size_t n_seen; /* workers that returned results */
-    uint64_t evaluated;
+    uint64_t done_points; /* points done: evaluated or skipped (the progress message's
+                             `evaluated`); per_layer[].evaluated counts evaluated ones */
     double started;
     uint64_t n_quar_units; /* units settled as quarantined (one-point units) */
     s_piece_t *pieces;
@@ -181,11 +181,16 @@ struct s_job {
     double verify_alone_since; /* a sampled point has had no other worker to go to since */
 };
 
-/* A SUBMIT being built and calibrated in a thread of its own, so that a
- * job whose points are slow to evaluate does not stall the loop. */
+/* A SUBMIT being prepared (its text parsed, the job and its model built,
+ * its rates calibrated, its search built) by an actor of its own (a czmq
+ * zactor), so that a job slow to prepare stalls neither the loop nor its
+ * heartbeats: the loop polls the actor's pipe beside its sockets and admits
+ * the job when the actor says it is ready. The actor writes only the
+ * fields below `submitted` and touches nothing else of the coordinator;
+ * the loop reads them once the pipe has said so. */
 typedef struct {
-    pthread_t thread;
-    atomic_int finished, cancel;
+    zactor_t *actor;
+    atomic_int cancel;
     dse_peer_t client;
     char *config;
     double unit_seconds;
@@ -227,8 +232,9 @@ struct dse_coord {
      * summary.json), and their connections, refused from then on */
     dse_peer_t *bad_peers;
     size_t n_bad_peers, cap_bad_peers;
-    s_pending_t **pending;
+    s_pending_t **pending; /* in the order submitted */
     size_t n_pending, cap_pending;
+    zpoller_t *poller; /* the two sockets and the pending actors' pipes, while running */
     dse_mcache_t *cache; /* measured points; opened for the first measured job */
     dse_journal_t *journal; /* --state: NULL without, and while the journal is replayed */
     int replaying;
@@ -1017,7 +1023,7 @@ static void s_slot_quarantine(dse_coord_t *c, s_job_t *j, uint64_t slot, const d
          * reason kept for failures.csv */
         j->per_layer[unit.layer].evaluated++;
         j->per_layer[unit.layer].infeasible++;
-        j->evaluated++;
+        j->done_points++;
         if (!c->replaying)
             s_log(c, "job %llu: point %llu of layer '%s' failed %u time%s: %s",
                   (unsigned long long)j->id, (unsigned long long)point,
@@ -1078,7 +1084,7 @@ static void s_send_progress(dse_coord_t *c, s_job_t *j, double now)
         alive += s_worker_can(c->workers[i], j->ej->job->model->name);
     dse_msg_view_t m = {.cmd = DSE_MSG_PROGRESS};
     m.progress.job = j->id;
-    m.progress.evaluated = j->evaluated;
+    m.progress.evaluated = j->done_points;
     m.progress.total = dse_search_budget(j->search);
     m.progress.units_done = (uint32_t)(j->done + j->n_quar_units);
     m.progress.units_total = (uint32_t)dse_search_n_units(j->search);
@@ -1848,7 +1854,7 @@ static void s_merge(dse_coord_t *c, s_job_t *j, uint64_t slot, const dse_unit_t 
     pl->skipped += cn->skipped;
     dse_why_merge(&pl->why, &cn->why);
     /* progress counts points done: a skipped point is as done as an evaluated one */
-    j->evaluated += cn->evaluated + cn->skipped;
+    j->done_points += cn->evaluated + cn->skipped;
     if (sp) {
         j->pieces[slot & ~S_PIECE_BIT].state = S_DONE;
         s_piece_settled(j, slot & ~S_PIECE_BIT);
@@ -2081,10 +2087,11 @@ static void s_client_error(dse_coord_t *c, const dse_peer_t *p, const char *text
 /* At most this many SUBMITs built at once; more are refused at once. */
 #define S_MAX_PENDING 4
 
-/* Builds and calibrates a submitted job, off the coordinator's loop. */
-static void *s_build_thread(void *arg)
+/* Prepares a submitted job: parsed, built (the model prepared), calibrated
+ * layer by layer, its search built. Runs in the job's actor; stops between
+ * layers' calibrations when the coordinator is stopping. */
+static void s_prepare(s_pending_t *pj)
 {
-    s_pending_t *pj = arg;
     dse_error_t err = DSE_ERROR_INIT;
     double *rate = NULL;
     int rc = dse_evaljob_from_text(pj->config, strlen(pj->config), 0, &pj->ej, &err);
@@ -2110,12 +2117,36 @@ static void *s_build_thread(void *arg)
     }
     pj->rate = rate;
     pj->rc = rc;
-    atomic_store(&pj->finished, 1);
-    return NULL;
 }
 
-static void s_pending_free(s_pending_t *pj)
+/* The actor of a SUBMIT: prepares it, says "prepared" on its pipe, then
+ * waits for the $TERM of zactor_destroy. */
+static void s_prepare_actor(zsock_t *pipe, void *arg)
 {
+    s_pending_t *pj = arg;
+    zsock_signal(pipe, 0);
+    s_prepare(pj);
+    zstr_send(pipe, "prepared");
+    for (;;) {
+        char *cmd = zstr_recv(pipe);
+        if (!cmd && zmq_errno() == EINTR) /* a signal: the stop comes as $TERM */
+            continue;
+        int term = !cmd || strcmp(cmd, "$TERM") == 0;
+        zstr_free(&cmd);
+        if (term)
+            break;
+    }
+}
+
+/* Ends the actor (waiting for it: when it is still preparing, until its
+ * preparation returns) and frees what it prepared that was not taken. */
+static void s_pending_free(dse_coord_t *c, s_pending_t *pj)
+{
+    if (pj->actor) {
+        if (c->poller)
+            zpoller_remove(c->poller, pj->actor);
+        zactor_destroy(&pj->actor);
+    }
     free(pj->rate);
     dse_search_destroy(&pj->search);
     dse_evaljob_destroy(&pj->ej);
@@ -2123,7 +2154,8 @@ static void s_pending_free(s_pending_t *pj)
     free(pj);
 }
 
-/* A SUBMIT starts a build thread; the job starts when it is ready. */
+/* A SUBMIT starts an actor that prepares the job; the loop admits the job
+ * when it is ready (s_pending_poll). */
 static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s, double now)
 {
     /* the text of a job restored from the journal: its client is back */
@@ -2156,17 +2188,23 @@ static void s_on_submit(dse_coord_t *c, const dse_peer_t *p, dse_msg_submit_t *s
         return;
     }
     s_pending_t *pj = dse_xcalloc(1, sizeof *pj);
+    atomic_init(&pj->cancel, 0);
     pj->client = *p;
     pj->config = dse_msg_submit_take_config(s);
     pj->unit_seconds = c->o.unit_seconds;
     pj->submitted = now;
-    if (pthread_create(&pj->thread, NULL, s_build_thread, pj) != 0) {
+    pj->actor = zactor_new(s_prepare_actor, pj);
+    if (!pj->actor) {
         s_client_error(c, p, "the coordinator cannot start a thread to prepare the job");
-        s_pending_free(pj);
+        s_pending_free(c, pj);
         return;
     }
+    if (c->poller)
+        zpoller_add(c->poller, pj->actor);
     c->pending = dse_xgrow(c->pending, sizeof *c->pending, c->n_pending + 1, &c->cap_pending);
     c->pending[c->n_pending++] = pj;
+    if (c->o.verbose)
+        s_log(c, "a job submitted: preparing it (%zu in preparation)", c->n_pending);
 }
 
 /* A job's state, added to the running jobs (its units not yet resolved). */
@@ -2246,22 +2284,27 @@ static void s_job_start(dse_coord_t *c, s_pending_t *pj, double now)
     s_job_check_done(c, j, now);
 }
 
-/* Starts the jobs whose build finished, or tells their clients why not. */
+/* Admits the jobs whose actor said "prepared", or tells their clients why
+ * not, in the order they were submitted. Job ids and the journal's records
+ * are made here, on the loop, never by an actor. */
 static void s_pending_poll(dse_coord_t *c, double now)
 {
     for (size_t i = 0; i < c->n_pending;) {
         s_pending_t *pj = c->pending[i];
-        if (!atomic_load(&pj->finished)) {
+        zsock_t *pipe = zactor_sock(pj->actor);
+        if (!(zsock_events(pipe) & ZMQ_POLLIN)) {
             i++;
             continue;
         }
-        pthread_join(pj->thread, NULL);
-        c->pending[i] = c->pending[--c->n_pending];
+        char *said = zstr_recv(pipe);
+        zstr_free(&said);
+        memmove(&c->pending[i], &c->pending[i + 1], (c->n_pending - i - 1) * sizeof *c->pending);
+        c->n_pending--;
         if (pj->rc)
             s_client_error(c, &pj->client, pj->error);
         else
             s_job_start(c, pj, now);
-        s_pending_free(pj);
+        s_pending_free(c, pj);
     }
 }
 
@@ -2656,16 +2699,17 @@ void dse_coord_allowed(const dse_coord_t *c, size_t *workers, size_t *clients)
 
 int dse_coord_run(dse_coord_t *c)
 {
-    zpoller_t *poller = zpoller_new(c->wsock, c->csock, NULL);
+    c->poller = zpoller_new(c->wsock, c->csock, NULL);
+    for (size_t i = 0; i < c->n_pending; i++)
+        zpoller_add(c->poller, c->pending[i]->actor);
     int tick = (int)(c->o.heartbeat_s * 250);
     if (tick < 10)
         tick = 10;
     c->drained_at = dse_now();
     while (!(c->o.stop && *c->o.stop)) {
-        /* while a job is being prepared, look for it often */
-        void *which = zpoller_wait(poller, c->n_pending ? 2 : tick);
+        void *which = zpoller_wait(c->poller, tick);
         double now = dse_now();
-        if (!which && !zpoller_terminated(poller))
+        if (!which && !zpoller_terminated(c->poller))
             c->drained_at = now; /* nothing was waiting */
         /* drain what is ready, a bounded batch per socket */
         if (which) {
@@ -2698,7 +2742,7 @@ int dse_coord_run(dse_coord_t *c)
                 s_job_check_done(c, c->jobs[i], now);
         s_schedule(c, now);
     }
-    zpoller_destroy(&poller);
+    zpoller_destroy(&c->poller);
     /* tell the workers and clients we are going */
     dse_msg_view_t m = {.cmd = DSE_MSG_DISCONNECT};
     for (size_t i = 0; i < c->n_workers; i++)
@@ -2714,13 +2758,11 @@ void dse_coord_destroy(dse_coord_t **c_p)
     /* closed first: the jobs removed below are not ended in it, so that a
      * coordinator started again on the same --state resumes them */
     dse_journal_close(&c->journal);
-    /* a build stops between layers' calibrations */
+    /* a preparation stops between layers' calibrations */
     for (size_t i = 0; i < c->n_pending; i++)
         atomic_store(&c->pending[i]->cancel, 1);
-    for (size_t i = 0; i < c->n_pending; i++) {
-        pthread_join(c->pending[i]->thread, NULL);
-        s_pending_free(c->pending[i]);
-    }
+    for (size_t i = 0; i < c->n_pending; i++)
+        s_pending_free(c, c->pending[i]);
     free(c->pending);
     free(c->bad_peers);
     while (c->n_jobs)

@@ -2,8 +2,10 @@
  * their known fronts). */
 #include "hwmodels/testfn.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/util.h"
 
@@ -72,10 +74,35 @@ typedef struct {
     int in_worker; /* DSE_PREPARE_IN_WORKER: crash_* apply */
 } s_ctx_t;
 
+/* The test knob DSE_TESTFN_PREPARE_MS (testfn.h): sleeps that long, or
+ * fails with DSE_EINVAL when its value is not a whole number of
+ * milliseconds in range. */
+static int s_prepare_sleep(dse_error_t *err)
+{
+    const char *v = getenv(DSE_TESTFN_PREPARE_ENV);
+    if (!v || !*v)
+        return 0;
+    char *end;
+    errno = 0;
+    long ms = strtol(v, &end, 10);
+    if (errno || *end || ms < 0 || ms > DSE_TESTFN_PREPARE_MS_MAX)
+        return dse_error_set(err, DSE_EINVAL, NULL, 0, 0, "%s=%s: expected a whole number of "
+                             "milliseconds from 0 to %d", DSE_TESTFN_PREPARE_ENV, v,
+                             DSE_TESTFN_PREPARE_MS_MAX);
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
 static int s_prepare(const dse_job_t *job, size_t layer, unsigned flags, void **ctx,
                      dse_error_t *err)
 {
-    (void)err;
+    if (layer == 0) {
+        int rc = s_prepare_sleep(err);
+        if (rc)
+            return rc;
+    }
     const dse_layer_t *L = &job->layers[layer];
     s_ctx_t *c = dse_xmalloc(sizeof *c);
     c->problem = (int)L->attr[K_PROBLEM];

@@ -15,6 +15,15 @@
  * point. Points with f1 above the layer key `f1_max` are infeasible. The
  * layer key `crash_x3` makes a worker abort on the points with that x3:
  * fault injection for the tests of quarantine.
+ *
+ * A test knob that changes no result, so it is not a job key (a key would
+ * change every testfn job's digest): the environment variable
+ * DSE_TESTFN_PREPARE_MS, when set to a whole number of milliseconds (at most
+ * DSE_TESTFN_PREPARE_MS_MAX), makes the preparation of a job's first layer
+ * sleep that long in the process that reads it: coordinator, worker or
+ * dse-run. The runtime's tests use it to make job preparation slow and
+ * check that heartbeats keep flowing meanwhile. Any other value fails the
+ * preparation with an error naming the variable.
  */
 #ifndef DSE_TESTFN_H
 #define DSE_TESTFN_H
@@ -24,5 +33,8 @@
 extern const dse_hwmodel_t dse_model_testfn;
 
 enum { DSE_TESTFN_ZDT1, DSE_TESTFN_DTLZ2 };
+
+#define DSE_TESTFN_PREPARE_ENV "DSE_TESTFN_PREPARE_MS"
+#define DSE_TESTFN_PREPARE_MS_MAX 600000
 
 #endif

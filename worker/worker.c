@@ -1,7 +1,9 @@
-/* worker.c - the worker engine: socket loop, job cache, evaluation threads. */
+/* worker.c - the worker engine: socket loop, job cache, evaluation threads,
+ * and the preparer actor that builds jobs off the socket loop. */
 #include "worker/worker.h"
 
 #include <czmq.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -17,16 +19,24 @@
 #include "eval/eval.h"
 #include "eval/measure.h"
 
-/* A job known to this worker: built once per digest, shared by the threads. */
+typedef struct s_task s_task_t;
+
+/* A job known to this worker: built once per digest, shared by the threads.
+ * It is prepared by the preparer actor (s_preparer): until the actor hands
+ * it back, only the actor touches config, ej and error, and the units that
+ * come for it wait in its own queue, not the pool's. */
 typedef struct s_jobentry {
     char digest[DSE_WIRE_MAX_DIGEST + 1];
+    char *config;           /* its text, until it is prepared */
     dse_evaljob_t *ej;      /* NULL when the job could not be built */
     char error[512];        /* why it could not be built */
+    int ready;              /* prepared (ej or error set); the socket loop's */
+    s_task_t *wait_head, *wait_tail; /* its units that came before it was ready */
     atomic_int refs;        /* the cache's reference plus one per task */
     struct s_jobentry *next;
 } s_jobentry_t;
 
-typedef struct s_task {
+struct s_task {
     dse_msg_work_t work;    /* taken from its WORK (dse_msg_take_work) */
     s_jobentry_t *je;
     uint64_t session;       /* results of an older session are dropped */
@@ -38,7 +48,7 @@ typedef struct s_task {
     dse_front_t *front;
     char error[512];
     struct s_task *next;
-} s_task_t;
+};
 
 typedef struct {
     /* the task queue shared with the threads */
@@ -65,6 +75,7 @@ static void s_job_unref(s_jobentry_t *je)
 {
     if (atomic_fetch_sub(&je->refs, 1) == 1) {
         dse_evaljob_destroy(&je->ej);
+        free(je->config);
         free(je);
     }
 }
@@ -161,6 +172,7 @@ typedef struct {
     int said_refused;        /* a failed handshake was logged since the last message */
     int handshakes_closed;   /* handshakes the coordinator closed since the last message */
     s_jobentry_t *jobs;      /* the cache */
+    zactor_t *preparer;      /* builds jobs off this loop (s_preparer) */
     uint64_t session;
     double last_seen;        /* last message from the coordinator */
     double last_sent;        /* last heartbeat sent */
@@ -209,6 +221,8 @@ static void s_send_ready(s_worker_t *w)
     s_send(w, &m);
 }
 
+static void s_wait_drop(s_jobentry_t *je, int by_job, uint64_t job_id);
+
 static void s_connect(s_worker_t *w)
 {
     dse_handshake_watch_destroy(&w->watch);
@@ -236,46 +250,153 @@ static void s_connect(s_worker_t *w)
         s_task_free(t);
         t = next;
     }
+    /* and so are the units waiting for their job to be prepared (the jobs
+     * stay cached, prepared or in preparation) */
+    for (s_jobentry_t *je = w->jobs; je; je = je->next)
+        s_wait_drop(je, 0, 0);
     s_send_ready(w);
     w->last_sent = dse_now();
 }
 
-static void s_on_job(s_worker_t *w, dse_msg_job_t *j)
+/* The preparer actor's own state: the options it reads, and a flag that
+ * makes it skip what is still queued when the worker stops. */
+typedef struct {
+    const dse_worker_opts_t *o;
+    atomic_int quit;
+} s_prep_t;
+
+/* Builds a job from its text (the model prepared for a worker's threads),
+ * refusing one whose command this worker may not run or whose digest is
+ * not the one it was sent under. Runs in the preparer actor: it writes only
+ * je's ej and error. */
+static void s_prepare_job(const dse_worker_opts_t *o, s_jobentry_t *je)
+{
+    if (o->verbose)
+        fprintf(stderr, "dse-worker: preparing job %.12s\n", je->digest);
+    dse_error_t err = DSE_ERROR_INIT;
+    if (dse_evaljob_from_text(je->config, strlen(je->config), DSE_PREPARE_IN_WORKER, &je->ej,
+                              &err) != 0) {
+        dse_error_format(&err, je->error, sizeof je->error);
+        fprintf(stderr, "dse-worker: cannot build job %.12s: %s\n", je->digest, je->error);
+    } else if (je->ej->job->evaluator &&
+               dse_measure_check(je->ej->job->evaluator, je->error, sizeof je->error)) {
+        /* never build a job whose command this worker may not run */
+        fprintf(stderr, "dse-worker: job %.12s %s\n", je->digest, je->error);
+        dse_evaljob_destroy(&je->ej);
+    } else if (strcmp(je->ej->digest, je->digest) != 0) {
+        snprintf(je->error, sizeof je->error, "job digest mismatch (sent %s, built %s)",
+                 je->digest, je->ej->digest);
+        dse_evaljob_destroy(&je->ej);
+    } else if (o->verbose) {
+        fprintf(stderr, "dse-worker: job %.12s built (%s, %zu layers)\n", je->digest,
+                je->ej->job->model->name, je->ej->job->n_layers);
+    }
+}
+
+/* The preparer actor (a czmq zactor): takes jobs from its pipe ("PREPARE"
+ * and a job entry), one at a time in the order they came, prepares each and
+ * hands it back on the pipe, so that the socket loop keeps answering
+ * heartbeats however long a model takes to prepare. */
+static void s_preparer(zsock_t *pipe, void *arg)
+{
+    s_prep_t *p = arg;
+    zsock_signal(pipe, 0);
+    for (;;) {
+        char *cmd = NULL;
+        void *ptr = NULL;
+        if (zsock_recv(pipe, "sp", &cmd, &ptr) != 0) {
+            zstr_free(&cmd);
+            if (zmq_errno() == EINTR) /* a signal (the worker's stop comes as $TERM) */
+                continue;
+            break; /* the context is ending */
+        }
+        int term = !cmd || strcmp(cmd, "$TERM") == 0;
+        int prepare = cmd && strcmp(cmd, "PREPARE") == 0 && ptr;
+        zstr_free(&cmd);
+        if (term)
+            break;
+        if (!prepare)
+            continue;
+        s_jobentry_t *je = ptr;
+        if (atomic_load(&p->quit))
+            snprintf(je->error, sizeof je->error, "the worker is stopping");
+        else
+            s_prepare_job(p->o, je);
+        zsock_send(pipe, "p", je);
+    }
+}
+
+/* A JOB: a new job entry, handed to the preparer. Its units wait in it
+ * until the preparer hands it back (s_on_prepared). */
+static void s_on_job(s_worker_t *w, const dse_msg_job_t *j)
 {
     if (s_find_job(w, j->digest))
         return;
     s_jobentry_t *je = dse_xcalloc(1, sizeof *je);
     snprintf(je->digest, sizeof je->digest, "%s", j->digest);
+    je->config = dse_xstrdup(j->config); /* the preparer's copy */
     atomic_init(&je->refs, 1);
-    dse_error_t err = DSE_ERROR_INIT;
-    if (dse_evaljob_from_text(j->config, strlen(j->config), DSE_PREPARE_IN_WORKER, &je->ej,
-                              &err) != 0) {
-        dse_error_format(&err, je->error, sizeof je->error);
-        fprintf(stderr, "dse-worker: cannot build job %.12s: %s\n", j->digest, je->error);
-    } else if (je->ej->job->evaluator &&
-               dse_measure_check(je->ej->job->evaluator, je->error, sizeof je->error)) {
-        /* never build a job whose command this worker may not run */
-        fprintf(stderr, "dse-worker: job %.12s %s\n", j->digest, je->error);
-        dse_evaljob_destroy(&je->ej);
-    } else if (strcmp(je->ej->digest, j->digest) != 0) {
-        snprintf(je->error, sizeof je->error, "job digest mismatch (sent %s, built %s)",
-                 j->digest, je->ej->digest);
-        dse_evaljob_destroy(&je->ej);
-    } else if (w->o->verbose) {
-        fprintf(stderr, "dse-worker: job %.12s built (%s, %zu layers)\n", j->digest,
-                je->ej->job->model->name, je->ej->job->n_layers);
-    }
     je->next = w->jobs;
     w->jobs = je;
-    /* keep the cache small: forget the oldest idle jobs beyond 16 */
+    zsock_send(w->preparer, "sp", "PREPARE", je);
+    /* keep the cache small: forget the oldest idle jobs beyond 16 (one in
+     * preparation is the preparer's until it comes back) */
     size_t n = 0;
     for (s_jobentry_t **pp = &w->jobs; *pp;) {
         s_jobentry_t *e = *pp;
-        if (++n > 16 && atomic_load(&e->refs) == 1) {
+        if (++n > 16 && e->ready && atomic_load(&e->refs) == 1) {
             *pp = e->next;
             s_job_unref(e);
         } else {
             pp = &e->next;
+        }
+    }
+}
+
+/* Moves tasks to the end of the pool's queue, waking the threads. */
+static void s_pool_push(s_pool_t *pool, s_task_t *head, s_task_t *tail)
+{
+    if (!head)
+        return;
+    pthread_mutex_lock(&pool->mu);
+    if (pool->tail)
+        pool->tail->next = head;
+    else
+        pool->head = head;
+    pool->tail = tail;
+    pthread_cond_broadcast(&pool->cv);
+    pthread_mutex_unlock(&pool->mu);
+}
+
+/* A job came back from the preparer: its waiting units go to the threads,
+ * which evaluate them, or answer FAIL with the job's error as for any unit
+ * of a job that could not be built. */
+static void s_on_prepared(s_worker_t *w, s_jobentry_t *je)
+{
+    free(je->config);
+    je->config = NULL;
+    je->ready = 1;
+    int dump_all = je->ej && je->ej->job->dump_all;
+    for (s_task_t *t = je->wait_head; t; t = t->next)
+        t->dump_all = dump_all;
+    s_pool_push(&w->pool, je->wait_head, je->wait_tail);
+    je->wait_head = je->wait_tail = NULL;
+}
+
+/* Frees the units waiting for je to be prepared: all of them, or (by_job)
+ * those of one job id. */
+static void s_wait_drop(s_jobentry_t *je, int by_job, uint64_t job_id)
+{
+    s_task_t **pp = &je->wait_head;
+    je->wait_tail = NULL;
+    while (*pp) {
+        s_task_t *t = *pp;
+        if (!by_job || dse_wire_unit_job(t->work.unit) == job_id) {
+            *pp = t->next;
+            s_task_free(t);
+        } else {
+            je->wait_tail = t;
+            pp = &t->next;
         }
     }
 }
@@ -304,6 +425,14 @@ static void s_on_work(s_worker_t *w, dse_msg_t *msg)
     t->je = je;
     atomic_init(&t->cancelled, 0);
     t->session = w->session;
+    if (!je->ready) { /* waits for its job's preparation */
+        if (je->wait_tail)
+            je->wait_tail->next = t;
+        else
+            je->wait_head = t;
+        je->wait_tail = t;
+        return;
+    }
     t->dump_all = je->ej && je->ej->job->dump_all;
     pthread_mutex_lock(&w->pool.mu);
     if (w->pool.tail)
@@ -344,6 +473,8 @@ static void s_on_cancel(s_worker_t *w, uint64_t job_id)
         s_task_free(dropped);
         dropped = next;
     }
+    for (s_jobentry_t *je = w->jobs; je; je = je->next)
+        s_wait_drop(je, 1, job_id);
 }
 
 static void s_on_result(s_worker_t *w, s_task_t *t)
@@ -412,6 +543,9 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         w.targs[i].index = i;
         pthread_create(&w.threads[i], NULL, s_thread_main, &w.targs[i]);
     }
+    s_prep_t prep = {.o = o};
+    atomic_init(&prep.quit, 0);
+    w.preparer = zactor_new(s_preparer, &prep);
     if (o->verbose)
         fprintf(stderr, "dse-worker: %s, %d threads (%d physical cores%s), connecting to %s\n",
                 w.host, w.pool.n_threads, cores, w.pool.pin ? ", pinned" : "", o->endpoint);
@@ -429,7 +563,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         /* a new poller only when a reconnect replaced the socket */
         if (!poller || poller_session != w.session) {
             zpoller_destroy(&poller);
-            poller = zpoller_new(w.results, w.dealer, NULL);
+            poller = zpoller_new(w.results, w.preparer, w.dealer, NULL);
             poller_session = w.session;
         }
         void *which = zpoller_wait(poller, (int)(hb * 250));
@@ -438,6 +572,10 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
             s_task_t *t = NULL;
             if (zsock_recv(w.results, "p", &t) == 0 && t)
                 s_on_result(&w, t);
+        } else if (which == w.preparer) {
+            s_jobentry_t *je = NULL;
+            if (zsock_recv(w.preparer, "p", &je) == 0 && je)
+                s_on_prepared(&w, je);
         } else if (which == w.dealer) {
             dse_msg_t msg;
             dse_error_t perr = DSE_ERROR_INIT;
@@ -508,6 +646,9 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     }
 
     zpoller_destroy(&poller);
+    /* a preparation under way is waited for; the queued ones are skipped */
+    atomic_store(&prep.quit, 1);
+    zactor_destroy(&w.preparer);
     if (w.dealer && !(rc == DSE_ETIMEDOUT)) {
         dse_msg_view_t m = {.cmd = DSE_MSG_DISCONNECT};
         s_send(&w, &m);
@@ -543,6 +684,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
     }
     while (w.jobs) {
         s_jobentry_t *next = w.jobs->next;
+        s_wait_drop(w.jobs, 0, 0);
         s_job_unref(w.jobs);
         w.jobs = next;
     }

@@ -32,6 +32,10 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "-- $*"; }
 
+# The heartbeat interval of the coordinators and workers started below (a
+# test may set IT_HEARTBEAT before it starts them).
+IT_HEARTBEAT=${IT_HEARTBEAT:-0.2}
+
 # No test picks a port itself: a coordinator binds a port the system gives it
 # (tcp://127.0.0.1:*) and writes the endpoints it got to a file, which
 # start_coordinator reads; a coordinator that cannot bind fails the test at
@@ -49,7 +53,7 @@ start_coordinator_at() {
     N_COORD=$(( ${N_COORD:-0} + 1 ))
     ep="$T/endpoints.$N_COORD"
     "$BIN/dse-coordinator" --bind "$wb" --client-bind "$cb" --endpoints-file "$ep" \
-        --heartbeat 0.2 "$@" >>"$T/coordinator.log" 2>&1 &
+        --heartbeat "$IT_HEARTBEAT" "$@" >>"$T/coordinator.log" 2>&1 &
     COORD=$!
     PIDS="$PIDS $COORD"
     n=0
@@ -68,7 +72,7 @@ start_coordinator_at() {
 
 start_worker() { # ENDPOINT [extra args] -> WORKER
     wep=$1; shift
-    "$BIN/dse-worker" --connect "$wep" --threads 1 --heartbeat 0.2 \
+    "$BIN/dse-worker" --connect "$wep" --threads 1 --heartbeat "$IT_HEARTBEAT" \
         --death-timeout 60 "$@" >>"$T/workers.log" 2>&1 &
     WORKER=$!
     PIDS="$PIDS $WORKER"
