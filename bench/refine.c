@@ -12,6 +12,11 @@
  * guarantee still holds: their error is 0), and a margin of 0 (no
  * guarantee).
  *
+ * Rows "adapt xS": margin_mode = "adaptive" with margin_safety S (the
+ * margin from the refitted model's errors seen on the measured points,
+ * search/refine.h). "front": the points of the true measured layer fronts,
+ * which any exact method must measure (fshare: their share of the points).
+ *
  * Per config: points, model-feasible points, points measured (all rounds),
  * their share of the points, rounds, and the hypervolume of refine's
  * measured layer fronts over that of the true measured fronts (every
@@ -27,8 +32,8 @@
  *
  *   build/bench-refine --budgets CONFIG [LAYER]
  *       per layer and budget (1%, 2%, 5% of the layer's points), the
- *       hypervolume ratio of the measured front found by refine (margin
- *       0.12, the points closest to the front first), nsga2 (seed 1,
+ *       hypervolume ratio of the measured front found by refine (adaptive
+ *       margin, the model refitted between rounds), nsga2 (seed 1,
  *       population 16) and random (a seeded permutation) when each may
  *       measure that many points. A point the model finds infeasible costs
  *       nothing (it is never measured); refine pays for every point it
@@ -98,13 +103,15 @@ static int s_same(const dse_front_t *a, const dse_front_t *b)
 
 /* margin: on the latency (the measured objective); other: on the other
  * objectives (the model's exact values), or the same when negative. */
-static void s_config(const char *path, double margin, double other)
+static void s_config(const char *path, int mode, double margin, double other)
 {
     double mg[DSE_MAX_OBJECTIVES];
     char label[32];
     for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
         mg[j] = j == 0 || other < 0 ? margin : other;
-    if (other < 0)
+    if (mode == DSE_MARGIN_ADAPTIVE)
+        snprintf(label, sizeof label, "adapt x%g", margin); /* margin: the safety factor */
+    else if (other < 0)
         snprintf(label, sizeof label, "%.2f", margin);
     else
         snprintf(label, sizeof label, "%.2f/%g", margin, other);
@@ -142,7 +149,7 @@ static void s_config(const char *path, double margin, double other)
         size_t n = strlen(label);
         snprintf(label + n, sizeof label - n, "%s", s_refit ? "+fit" : "");
     }
-    uint64_t points = 0, feasible = 0, measured = 0;
+    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0;
     int rounds_max = 0, exact = 1;
     double hv_sum = 0;
     double m[DSE_MAX_METRICS];
@@ -159,6 +166,8 @@ static void s_config(const char *path, double margin, double other)
                 dse_front_insert(truth[l], i, 0, 0, m);
         if (!(rf[l] = dse_refine_new(ej, l, mg, &err)))
             dse_error_print(&err, stderr);
+        else
+            dse_refine_set_mode(rf[l], mode, margin);
     }
     /* the rounds of every layer in step, the model's calibratable keys
      * refitted to all measurements between rounds, as the search does */
@@ -169,6 +178,8 @@ static void s_config(const char *path, double margin, double other)
         dse_fit_t fit;
         if (round > 0 && s_refit && fit_ej && dse_refine_refit(rf, nl, fit_ej, &fit, &err) != 0)
             dse_error_print(&err, stderr);
+        if (round > 0)
+            dse_refine_pool(rf, nl);
         more = 0;
         for (size_t l = 0; l < nl; l++) {
             uint64_t *idx;
@@ -193,6 +204,7 @@ static void s_config(const char *path, double margin, double other)
         }
         dse_front_sort(truth[l]);
         dse_front_sort(got[l]);
+        fronts += dse_front_size(truth[l]);
         exact &= s_same(truth[l], got[l]);
         double ref[DSE_MAX_OBJECTIVES];
         dse_front_reference(truth[l], ref, NULL);
@@ -206,8 +218,9 @@ static void s_config(const char *path, double margin, double other)
     free(truth);
     free(got);
     dse_evaljob_destroy(&s_truth_ej);
-    printf("%-34s %9s %9llu %9llu %9llu %7.2f%% %6d %8.4f %s\n", path, label,
-           (unsigned long long)points, (unsigned long long)feasible,
+    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %9llu %7.2f%% %6d %8.4f %s\n", path, label,
+           (unsigned long long)points, (unsigned long long)feasible, (unsigned long long)fronts,
+           100.0 * (double)fronts / (double)points,
            (unsigned long long)measured, 100.0 * (double)measured / (double)points, rounds_max,
            hv_sum / (double)jb->n_layers, exact ? "exact" : "not exact");
     dse_evaljob_destroy(&ej);
@@ -230,24 +243,36 @@ static double s_ratio(const dse_front_t *got, const double *ref, double ht)
     return ht > 0 ? dse_hypervolume(got, ref) / ht : 1;
 }
 
-/* refine with at most `budget` proposals. */
+/* refine (adaptive margin, the default) with at most `budget` proposals,
+ * the model's calibratable keys refitted to the layer's measurements
+ * between rounds, as the search does. */
 static double s_b_refine(const dse_evaljob_t *ej, size_t l, uint64_t budget, const double *ref,
                          double ht)
 {
     dse_error_t err = DSE_ERROR_INIT;
-    double mg[DSE_MAX_OBJECTIVES];
-    for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
-        mg[j] = 0.12;
-    dse_refine_t *r = dse_refine_new(ej, l, mg, &err);
-    if (!r) {
+    const dse_job_t *job = ej->job;
+    dse_refine_t *r = dse_refine_new(ej, l, job->margin, &err);
+    dse_evaljob_t *fit_ej = NULL;
+    if (!r || dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err)) {
         dse_error_print(&err, stderr);
+        dse_refine_destroy(&r);
         return NAN;
     }
+    dse_refine_set_mode(r, DSE_MARGIN_ADAPTIVE, DSE_REFINE_SAFETY);
+    dse_refine_t **rf = dse_xcalloc(job->n_layers, sizeof *rf);
+    rf[l] = r;
     dse_front_t *got = dse_evaljob_front_new(ej);
     double m[DSE_MAX_METRICS];
     uint64_t used = 0, *idx;
     size_t n;
-    while (used < budget && (n = dse_refine_next(r, budget - used, &idx)) > 0) {
+    for (int round = 0; used < budget; round++) {
+        dse_fit_t fit;
+        if (round > 0 && s_refit && dse_refine_refit(rf, job->n_layers, fit_ej, &fit, &err))
+            dse_error_print(&err, stderr);
+        if (round > 0)
+            dse_refine_pool(rf, job->n_layers);
+        if (!(n = dse_refine_next(r, budget - used, &idx)))
+            break;
         used += n;
         for (size_t k = 0; k < n; k++)
             if (s_measure(ej, l, idx[k], m)) {
@@ -257,6 +282,8 @@ static double s_b_refine(const dse_evaljob_t *ej, size_t l, uint64_t budget, con
         free(idx);
     }
     double q = s_ratio(got, ref, ht);
+    free(rf);
+    dse_evaljob_destroy(&fit_ej);
     dse_refine_destroy(&r);
     dse_front_destroy(&got);
     return q;
@@ -428,12 +455,14 @@ int main(int argc, char **argv)
         s_truth_value = atof(eq + 1);
         printf("refine with a stand-in measurement: the model with %s, times (1 + %.2f u); "
                "+fit: refitting the model's keys between rounds\n", argv[2], S_D);
-        printf("%-34s %9s %9s %9s %9s %8s %6s %8s\n", "config", "margin", "points", "feasible",
-               "measured", "share", "rounds", "hv");
+        printf("%-34s %9s %9s %9s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+               "feasible", "front", "fshare", "measured", "share", "rounds", "hv");
         for (int i = 3; i < argc; i++)
             for (s_refit = 1; s_refit >= 0; s_refit--) {
-                s_config(argv[i], 0.12, -1);
-                s_config(argv[i], 0.12, 0);
+                s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, -1);
+                s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, 0);
+                s_config(argv[i], DSE_MARGIN_ADAPTIVE, 1, -1);
+                s_config(argv[i], DSE_MARGIN_ADAPTIVE, 1.5, -1);
             }
         return 0;
     }
@@ -448,14 +477,16 @@ int main(int argc, char **argv)
                                        "configs/slm-prefill.toml", "configs/cnv-w2a2-pynq.toml"};
     printf("refine with a stand-in measurement (model latency x (1 + %.2f u)), "
            "every round to the end\n", S_D);
-    printf("%-34s %9s %9s %9s %9s %8s %6s %8s\n", "config", "margin", "points", "feasible",
-           "measured", "share", "rounds", "hv");
+    printf("%-34s %9s %9s %9s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+           "feasible", "front", "fshare", "measured", "share", "rounds", "hv");
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof *dflt);
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : dflt[i];
-        s_config(c, 0.12, -1);
-        s_config(c, 0.12, 0); /* the others are the model's exact values */
-        s_config(c, 0, -1);
+        s_config(c, DSE_MARGIN_DECLARED, 0.12, -1);
+        s_config(c, DSE_MARGIN_DECLARED, 0.12, 0); /* the others are the model's exact values */
+        s_config(c, DSE_MARGIN_DECLARED, 0, -1);
+        s_config(c, DSE_MARGIN_ADAPTIVE, 1, -1); /* the default */
+        s_config(c, DSE_MARGIN_ADAPTIVE, 1.5, -1);
     }
     return 0;
 }

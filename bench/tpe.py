@@ -6,7 +6,8 @@ Every search optimises the same function: the stand-in measurement of
 build/bench-refine (the model's latency times 1 + 0.05 u, u a fixed number
 in [-1, 1] per point; the other objectives the model's). TPE gets it from
 `bench-refine --dump CONFIG LAYER` (every feasible point's measured
-objectives); refine, nsga2 and random run in C (`bench-refine --budgets`).
+objectives); refine (adaptive margin, the model refitted between rounds),
+nsga2 and random run in C (`bench-refine --budgets`).
 A point the model finds infeasible costs nothing (TPE is told the trial
 failed), and a point asked twice is measured once. Each layer's figure is
 the hypervolume of the measured front found over that of the true measured

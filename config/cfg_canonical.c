@@ -187,8 +187,15 @@ static void s_canon_search(dse_strbuf_t *sb, const dse_job_t *job)
                     (long long)job->budget, (long long)job->population,
                     (long long)job->stall_generations);
     s_float(sb, "seconds", job->seconds);
-    if (strcmp(job->strategy, "refine") == 0)
-        s_canon_margin(sb, job);
+    if (strcmp(job->strategy, "refine") != 0)
+        return;
+    if (job->margin_mode == DSE_MARGIN_ADAPTIVE) { /* the margin comes from the errors seen */
+        dse_strbuf_adds(sb, "margin_mode = \"adaptive\"\n");
+        s_float(sb, "margin_safety", job->margin_safety);
+        return;
+    }
+    s_canon_margin(sb, job);
+    dse_strbuf_adds(sb, "margin_mode = \"declared\"\n");
 }
 
 char *dse_job_canonical(const dse_job_t *job)

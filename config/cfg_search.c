@@ -419,7 +419,7 @@ static int s_constraints(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value
 }
 
 /* The strategies' settings: seed, budget, population, stall_generations,
- * margin (refine), seconds, epsilon. */
+ * margin, margin_mode, margin_safety (refine), seconds, epsilon. */
 static int s_search_settings(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *s)
 {
     const dse_toml_value_t *v;
@@ -451,6 +451,32 @@ static int s_search_settings(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_v
         if ((rc = s_margin(c, job, v)))
             return rc;
     }
+    /* refine's margin mode, index = DSE_MARGIN_* (core/job.h) */
+    static const char *const modes[] = {"adaptive", "declared", NULL};
+    job->margin_safety = DSE_MARGIN_SAFETY;
+    if ((v = dse__cfg_get(s, "margin_mode", NULL))) {
+        double x;
+        if (strcmp(job->strategy, "refine") != 0)
+            return CFG_ERR_VAL(c, v, "margin_mode applies to strategy = \"refine\" only");
+        if ((rc = dse__cfg_enum_value(c, "margin_mode", modes, v, &x)))
+            return rc;
+        job->margin_mode = (int)x;
+        if (job->margin_mode == DSE_MARGIN_ADAPTIVE && dse__cfg_get(s, "margin", NULL))
+            return CFG_ERR_VAL(c, v, "margin applies to margin_mode = \"declared\"; the adaptive "
+                               "margin comes from the errors seen (margin_safety)");
+    } else if (dse__cfg_get(s, "margin", NULL)) {
+        job->margin_mode = DSE_MARGIN_DECLARED; /* a margin given: the declared mode */
+    }
+    if ((v = dse__cfg_get(s, "margin_safety", NULL))) {
+        if (strcmp(job->strategy, "refine") != 0 || job->margin_mode != DSE_MARGIN_ADAPTIVE)
+            return CFG_ERR_VAL(c, v, "margin_safety applies to strategy = \"refine\" with "
+                               "margin_mode = \"adaptive\" only");
+        if ((rc = dse__cfg_number(c, v, "margin_safety", &job->margin_safety)))
+            return rc;
+        if (!(job->margin_safety >= 1 && job->margin_safety <= 100))
+            return CFG_ERR_VAL(c, v, "margin_safety must be 1 to 100 (a factor on the largest "
+                               "error seen)");
+    }
     if ((v = dse__cfg_get(s, "seconds", NULL))) {
         if ((rc = dse__cfg_number(c, v, "seconds", &job->seconds)))
             return rc;
@@ -476,7 +502,7 @@ int dse__cfg_search(dse__cfg_ctx_t *c, dse_job_t *job, const dse_toml_value_t *r
     static const char *const keys[] = {"strategy",   "objectives", "constraints",
                                        "seed",       "budget",     "accuracy",
                                        "population", "stall_generations", "seconds", "margin",
-                                       "epsilon"};
+                                       "margin_mode", "margin_safety", "epsilon"};
     if (s && (rc = dse__cfg_check_keys(c, s, "[search]", keys, sizeof keys / sizeof keys[0])))
         return rc;
     if ((rc = s_search_accuracy(c, job, s)) || (rc = s_search_strategy(c, job, s, &sid)) ||

@@ -70,6 +70,10 @@ const char *dse_step_name(unsigned i);
 /* The DSE_STEP_* bit of the step named by the len bytes at name, or 0. */
 unsigned dse_step_bit(const char *name, size_t len);
 
+/* refine's margin modes ([search] margin_mode, see search/refine.h) */
+enum { DSE_MARGIN_ADAPTIVE = 0, DSE_MARGIN_DECLARED = 1 };
+#define DSE_MARGIN_SAFETY 1.5 /* the default margin_safety */
+
 typedef struct {
     char *name;
     dse_op_t op;
@@ -152,6 +156,8 @@ typedef struct {
     /* refine: relative margin around the front per per-layer objective (in
      * layer_objectives order; 0.1 unless set) */
     double margin[DSE_MAX_OBJECTIVES];
+    int margin_mode;       /* refine: DSE_MARGIN_ADAPTIVE (the default) or DSE_MARGIN_DECLARED */
+    double margin_safety;  /* refine, adaptive: the factor on the errors seen, 0 = default */
     double epsilon;        /* relative epsilon-dominance of the network composition, 0 = exact
                               (composition only: not in the canonical text) */
     /* Measured accuracy of the pruned network ([search] accuracy): a table

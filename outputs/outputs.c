@@ -1301,6 +1301,33 @@ static int s_w_network(s_out_t *o, dse_error_t *err)
 
 }
 
+/* summary.json, refine: the margin mode and what it guarantees
+ * (search/refine.h). */
+static void s_refine_json(dse_strbuf_t *sb, const dse_job_t *job)
+{
+    char buf[64];
+    if (job->margin_mode == DSE_MARGIN_DECLARED) {
+        dse_strbuf_adds(sb, ",\n  \"refine\": {\"margin_mode\": \"declared\", \"margin\": {");
+        for (size_t j = 0; j < job->n_layer_objectives; j++) {
+            dse_fmt_double(buf, sizeof buf, job->margin[j]);
+            dse_strbuf_addf(sb, "%s\"%s\": %s", j ? ", " : "",
+                            job->model->metrics[job->layer_objectives[j]].name, buf);
+        }
+        dse_strbuf_adds(sb, "}, \"guarantee\": \"the layer fronts are those of measuring "
+                            "every point if the model's relative error |model - measured| / "
+                            "measured on each objective is at most delta, with margin >= "
+                            "(1 + delta) / (1 - delta) - 1\"}");
+        return;
+    }
+    dse_fmt_double(buf, sizeof buf, job->margin_safety);
+    dse_strbuf_addf(sb, ",\n  \"refine\": {\"margin_mode\": \"adaptive\", \"margin_safety\": "
+                        "%s, \"guarantee\": \"the layer fronts are those of measuring every "
+                        "point if, on every point not measured, the refitted model's relative "
+                        "error |model - measured| / measured on each objective is at most "
+                        "margin_safety times the largest seen on the measured points of its "
+                        "layer\"}", buf);
+}
+
 /* summary.json, all but the baselines: built into o->summary, written last
  * (s_w_summary_end). */
 static int s_w_summary(s_out_t *o, dse_error_t *err)
@@ -1332,6 +1359,8 @@ static int s_w_summary(s_out_t *o, dse_error_t *err)
     dse_strbuf_addf(&sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
                     (unsigned long long)dse_strategy_budget(job),
                     (unsigned long long)job->seed);
+    if (strcmp(job->strategy, "refine") == 0) /* what refine's fronts rest on */
+        s_refine_json(&sb, job);
     if (job->onnx) { /* the layers came from an ONNX file: what onnx_ignore dropped */
         dse_strbuf_adds(&sb, ",\n  \"onnx\": ");
         s_json_string(&sb, job->onnx);

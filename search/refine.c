@@ -26,6 +26,11 @@ struct dse_refine {
     uint64_t *last_front; /* indices of the measured front after the last round */
     size_t n_last;
     int stopped;
+    int adaptive;        /* margin mode (refine.h) */
+    double safety;
+    double delta[DSE_MAX_OBJECTIVES]; /* adaptive: the bound of the last round */
+    double observed[DSE_MAX_OBJECTIVES]; /* largest relative error seen */
+    double pooled[DSE_MAX_OBJECTIVES];   /* the same over every layer (dse_refine_refit) */
 };
 
 dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
@@ -69,7 +74,15 @@ dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double
     for (size_t i = 0; i < r->n * r->k; i++)
         r->meas[i] = NAN;
     r->asked = dse_xcalloc(r->n + 1, 1);
+    r->adaptive = job->margin_mode == DSE_MARGIN_ADAPTIVE;
+    r->safety = job->margin_safety >= 1 ? job->margin_safety : DSE_REFINE_SAFETY;
     return r;
+}
+
+void dse_refine_set_mode(dse_refine_t *r, int mode, double safety)
+{
+    r->adaptive = mode == DSE_MARGIN_ADAPTIVE;
+    r->safety = safety;
 }
 
 void dse_refine_destroy(dse_refine_t **r_p)
@@ -232,7 +245,7 @@ static void s_pick_by_hypervolume(const dse_refine_t *r, s_cand_t *cand, size_t 
         n_f++;
     if (n_f <= limit || limit > 1024)
         return;
-    int obj[DSE_MAX_OBJECTIVES];
+    int obj[DSE_MAX_OBJECTIVES] = {0};
     for (size_t j = 0; j < k; j++)
         obj[j] = (int)j;
     dse_front_t *all = dse_front_new(k, k, obj);
@@ -266,11 +279,91 @@ static int s_cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* adaptive: the largest relative error |prediction - measured| / measured
+ * per objective over the points measured, after the refits */
+static void s_observe(dse_refine_t *r)
+{
+    for (size_t j = 0; j < r->k; j++) {
+        double e = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            double p = r->pred[i * r->k + j] * r->scale[j], v = r->meas[i * r->k + j];
+            if (s_has_meas(r, i) && v > 0)
+                e = fmax(e, fabs(p - v) / v);
+        }
+        r->observed[j] = e;
+        r->delta[j] = r->safety * fmax(e, r->pooled[j]);
+    }
+}
+
+static size_t s_finish(dse_refine_t *r, s_cand_t *cand, size_t n_c, uint64_t limit,
+                       uint64_t **out);
+
+/* adaptive: a round (see refine.h) */
+static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
+{
+    size_t k = r->k;
+    double *vec = dse_xmalloc((r->n + 1) * k * sizeof *vec);
+    if (r->rounds > 0)
+        s_refit(r);
+    s_observe(r);
+    size_t *mf;
+    size_t n_mf = r->rounds > 0 ? s_front(r, 0, vec, &mf) : (mf = dse_xmalloc(sizeof *mf), 0);
+    /* candidates: not measured, and not left out by the measured front */
+    s_cand_t *cand = dse_xmalloc((r->n + 1) * sizeof *cand);
+    size_t n_c = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->asked[i])
+            continue;
+        double lo[DSE_MAX_OBJECTIVES];
+        int positive = 1;
+        for (size_t j = 0; j < k; j++) {
+            double p = r->pred[i * k + j] * r->scale[j];
+            positive &= p > 0;
+            lo[j] = p / (1 + r->delta[j]);
+        }
+        int out_ = 0;
+        for (size_t q = 0; q < n_mf && positive && !out_; q++) {
+            const double *fv = vec + mf[q] * k;
+            int all = 1;
+            for (size_t j = 0; j < k && all; j++)
+                all = fv[j] <= lo[j];
+            out_ = all;
+        }
+        if (!out_)
+            cand[n_c++] = (s_cand_t){0, i};
+    }
+    free(mf);
+    /* this round: the candidates no other candidate is predicted to
+     * dominate (the front of the candidates' predictions; equal ones all
+     * stay), kept in cand order */
+    size_t n_sel = 0;
+    for (size_t c = 0; c < n_c; c++) {
+        double *v = vec + cand[c].i * k;
+        for (size_t j = 0; j < k; j++)
+            v[j] = r->pred[cand[c].i * k + j] * r->scale[j];
+        int beaten = 0;
+        for (size_t q = 0; q < n_sel && !beaten; q++)
+            beaten = s_dominates(vec + cand[q].i * k, v, k);
+        if (beaten)
+            continue;
+        size_t w = 0;
+        for (size_t q = 0; q < n_sel; q++)
+            if (!s_dominates(v, vec + cand[q].i * k, k))
+                cand[w++] = cand[q];
+        cand[w++] = cand[c];
+        n_sel = w;
+    }
+    free(vec);
+    return s_finish(r, cand, n_sel, limit, out);
+}
+
 size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
 {
     *out = NULL;
     if (r->stopped || limit == 0)
         return 0;
+    if (r->adaptive)
+        return s_next_adaptive(r, limit, out);
     size_t k = r->k;
     double *vec = dse_xmalloc((r->n + 1) * k * sizeof *vec);
     if (r->rounds > 0) {
@@ -328,6 +421,15 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
             cand[n_c++] = (s_cand_t){gap, i};
     }
     qsort(cand, n_c, sizeof *cand, s_cmp_cand);
+    free(f);
+    free(vec);
+    return s_finish(r, cand, n_c, limit, out);
+}
+
+/* The round's proposals: cand[0 .. n_c) (closest first), at most limit. */
+static size_t s_finish(dse_refine_t *r, s_cand_t *cand, size_t n_c, uint64_t limit,
+                       uint64_t **out)
+{
     if (n_c > limit) {
         s_pick_by_hypervolume(r, cand, n_c, (size_t)limit);
         n_c = (size_t)limit;
@@ -340,8 +442,6 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
     r->n_asked += n_c;
     qsort(idx, n_c, sizeof *idx, s_cmp_u64);
     free(cand);
-    free(f);
-    free(vec);
     r->rounds++;
     if (n_c == 0) {
         r->stopped = 1;
@@ -374,6 +474,24 @@ static void s_repredict(dse_refine_t *r, const dse_evaljob_t *ej)
         for (size_t j = 0; j < r->k; j++)
             r->pred[i * r->k + j] = m[r->obj[j]];
     }
+}
+
+/* adaptive: every layer's bound takes the largest error seen on any layer
+ * (a layer with few measurements says little about the model's error) */
+void dse_refine_pool(dse_refine_t *const *rf, size_t n_layers)
+{
+    double e[DSE_MAX_OBJECTIVES] = {0};
+    for (size_t l = 0; l < n_layers; l++) {
+        if (!rf[l])
+            continue;
+        s_refit(rf[l]);
+        s_observe(rf[l]);
+        for (size_t j = 0; j < rf[l]->k; j++)
+            e[j] = fmax(e[j], rf[l]->observed[j]);
+    }
+    for (size_t l = 0; l < n_layers; l++)
+        if (rf[l])
+            memcpy(rf[l]->pooled, e, sizeof e);
 }
 
 int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,

@@ -27,7 +27,27 @@
  * p_true, and q dominates p (or ties). An objective the command does not
  * measure (the model's exact value, delta_j = 0) needs margin_j = 0. The
  * objectives must be positive for the ratios to mean this; a point with a
- * predicted objective <= 0 is always measured.
+ * predicted objective <= 0 is always measured. That is the declared mode
+ * (DSE_MARGIN_DECLARED).
+ *
+ * The adaptive mode (DSE_MARGIN_ADAPTIVE, the default), after epsilon-PAL
+ * (Zuluaga et al., JMLR 2016): round 0 measures the analytic front only.
+ * Before each later round the caller refits (dse_refine_refit) and pools
+ * the errors (dse_refine_pool); the round then rescales the predictions
+ * (one scale per objective, as above) and bounds the model's error on
+ * objective j by delta_j = safety * the largest |prediction - measured| /
+ * measured seen on the measured points of any layer. A point not measured
+ * is left out when a measured front point q has q_j <= p_pred_j / (1 +
+ * delta_j) on every j: if |p_pred - p_true| <= delta_j p_true, then p_true_j
+ * >= p_pred_j / (1 + delta_j) >= q_j, and q dominates p (or ties). The round
+ * measures the points not left out that no other such point is predicted
+ * to dominate; the layer stops when no point is left to measure (or the
+ * budget is spent). Then the measured front is exact if, on every point
+ * not measured, the refitted model's relative error on each objective is
+ * at most safety times the largest seen on the measured points. Only one
+ * side of the comparison is a prediction (the other is measured), so the
+ * band is about delta wide instead of the declared mode's 2 delta, and an
+ * objective the command does not measure (error 0 seen) gets none.
  */
 #ifndef DSE_REFINE_H
 #define DSE_REFINE_H
@@ -39,6 +59,9 @@
 #include "eval/eval.h"
 #include "search/fit.h"
 
+/* adaptive: the default factor on the largest error seen */
+#define DSE_REFINE_SAFETY DSE_MARGIN_SAFETY
+
 /* Points of one layer the model may enumerate for refine. */
 #define DSE_REFINE_MAX_POINTS 20000000ULL
 
@@ -49,6 +72,10 @@ typedef struct dse_refine dse_refine_t;
  * (DSE_ERANGE) when the space is larger than DSE_REFINE_MAX_POINTS. */
 dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
                              dse_error_t *err);
+/* The margin mode (DSE_MARGIN_ADAPTIVE or DSE_MARGIN_DECLARED, core/job.h;
+ * by default the job's margin_mode) and the adaptive safety factor. */
+void dse_refine_set_mode(dse_refine_t *r, int mode, double safety);
+
 void dse_refine_destroy(dse_refine_t **r_p);
 
 /* The next round: up to `limit` points to measure, sorted by index, into
@@ -70,6 +97,11 @@ void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics);
  * the model's error. */
 int dse_refine_refit(dse_refine_t *const *rf, size_t n_layers, dse_evaljob_t *fit_ej,
                      dse_fit_t *out, dse_error_t *err);
+
+/* Adaptive margin, between rounds after any refit: every layer of
+ * rf[0 .. n_layers) (NULL entries skipped) bounds the model's error by the
+ * largest seen on the measured points of any of them. */
+void dse_refine_pool(dse_refine_t *const *rf, size_t n_layers);
 
 /* A point's prediction on objective j as the next round ranks it (after
  * the refits), or NaN when the point is not model-feasible. */

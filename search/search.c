@@ -280,8 +280,14 @@ static void s_refine_refit(dse_search_t *s)
 static uint64_t s_refine_round(dse_search_t *s)
 {
     uint64_t added = 0;
-    if (s->refine_rounds++ > 0)
+    if (s->refine_rounds++ > 0) {
         s_refine_refit(s);
+        dse_refine_t **rf = dse_xcalloc(s->n_layers, sizeof *rf);
+        for (size_t i = 0; i < s->n_layers; i++)
+            rf[i] = s->layers[i].rf;
+        dse_refine_pool(rf, s->n_layers);
+        free(rf);
+    }
     for (size_t i = 0; i < s->n_layers; i++) {
         if (!s->layers[i].rf)
             continue;

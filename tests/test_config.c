@@ -621,6 +621,61 @@ DSE_TEST(config_margin_table)
             dse__test_fail(__FILE__, __LINE__, "case '%s': %d:%d %s", bad[i].name, e.line, e.col,
                            e.msg);
     }
+    /* margin_mode: adaptive by default (no margin in its text), declared
+     * when a margin is given; both round-trip through the canonical text */
+    static const struct {
+        const char *extra;
+        int mode;
+        double safety;
+        const char *canon;
+    } modes[] = {
+        {"", DSE_MARGIN_ADAPTIVE, 1.5, "margin_mode = \"adaptive\"\nmargin_safety = 1.5\n"},
+        {"margin_safety = 2\n", DSE_MARGIN_ADAPTIVE, 2, "margin_safety = 2.0\n"},
+        {"margin = 0.12\n", DSE_MARGIN_DECLARED, 1.5, "margin = 0.12\nmargin_mode = \"declared\"\n"},
+        {"margin_mode = \"declared\"\n", DSE_MARGIN_DECLARED, 1.5, "margin = 0.1\n"},
+    };
+    for (size_t i = 0; i < sizeof modes / sizeof *modes; i++) {
+        char t[2048];
+        snprintf(t, sizeof t, RF "%s" EV, modes[i].extra);
+        job = s_parse_ok(t);
+        if (!job)
+            continue;
+        CHECK_INT(job->margin_mode, modes[i].mode);
+        CHECK(job->margin_safety == modes[i].safety);
+        char *c = dse_job_canonical(job);
+        CHECK(strstr(c, modes[i].canon) != NULL);
+        CHECK((strstr(c, "margin =") != NULL) == (modes[i].mode == DSE_MARGIN_DECLARED));
+        dse_job_t *back = NULL;
+        CHECK_INT(dse_config_parse("canonical", c, strlen(c), DSE_CONFIG_CANONICAL, &back, &err), 0);
+        if (back) {
+            char *d = dse_job_canonical(back);
+            CHECK_STR(d, c);
+            free(d);
+            dse_job_destroy(&back);
+        }
+        free(c);
+        dse_job_destroy(&job);
+    }
+    static const s_bad_t badm[] = {
+        {"margin_mode unknown", RF "margin_mode = \"adaptve\"\n" EV, 12, 15,
+         "margin_mode = \"adaptve\" is not one of"},
+        {"margin with adaptive", RF "margin = 0.1\nmargin_mode = \"adaptive\"\n" EV, 13, 15,
+         "margin applies to margin_mode = \"declared\""},
+        {"margin_safety below 1", RF "margin_safety = 0.5\n" EV, 12, 17,
+         "margin_safety must be 1 to 100"},
+        {"margin_safety declared", RF "margin_mode = \"declared\"\nmargin_safety = 2\n" EV, 13,
+         17, "margin_safety applies to strategy = \"refine\" with margin_mode = \"adaptive\""},
+    };
+    for (size_t i = 0; i < sizeof badm / sizeof *badm; i++) {
+        dse_job_t *j = NULL;
+        dse_error_t e = DSE_ERROR_INIT;
+        int rc = dse_config_parse("bad.toml", badm[i].text, strlen(badm[i].text), 0, &j, &e);
+        CHECK_INT(rc, DSE_ECONFIG);
+        dse_job_destroy(&j);
+        if (e.line != badm[i].line || e.col != badm[i].col || !strstr(e.msg, badm[i].msg))
+            dse__test_fail(__FILE__, __LINE__, "case '%s': %d:%d %s", badm[i].name, e.line,
+                           e.col, e.msg);
+    }
 #undef RF
 #undef EV
 }

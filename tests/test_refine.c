@@ -92,6 +92,8 @@ static uint64_t s_run(dse_evaljob_t *ej, const dse_evaljob_t *truth, int refit, 
     CHECK(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err) == 0);
     for (size_t l = 0; l < nl; l++) {
         rf[l] = dse_refine_new(ej, l, job->margin, &err);
+        /* the declared margin: round 0 measures enough for the fit */
+        dse_refine_set_mode(rf[l], DSE_MARGIN_DECLARED, DSE_REFINE_SAFETY);
         got[l] = dse_evaljob_front_new(ej);
         want[l] = dse_evaljob_front_new(ej);
         for (uint64_t i = 0; i < job->layers[l].space->size; i++)
@@ -186,4 +188,120 @@ DSE_TEST(refine_refit_between_rounds)
     free(r0);
     dse_evaljob_destroy(&ej);
     dse_evaljob_destroy(&truth);
+}
+
+/* The stand-in of bench/refine.c: the truth's cycles times 1 + 0.05 u, u a
+ * fixed number in [-1, 1] per point (a model error of at most 5.3%). */
+static int s_noisy(const dse_evaljob_t *truth, size_t l, uint64_t i, double *m)
+{
+    if (!s_measure(truth, l, i, m))
+        return 0;
+    uint64_t key[2] = {i, l};
+    double u = (double)(dse_hash64(key, sizeof key, 0x5eed) % 2001) / 1000.0 - 1.0;
+    m[truth->job->layer_objectives[0]] *= 1 + 0.05 * u;
+    return 1;
+}
+
+/* refine in `mode` to the end, refitting between rounds; returns the
+ * points measured, *exact: the fronts equal those of measuring every
+ * point (brute force), *feasible: the model-feasible points. */
+static uint64_t s_run_mode(const dse_evaljob_t *ej, const dse_evaljob_t *truth, int mode,
+                           double margin, int *exact, uint64_t *feasible)
+{
+    const dse_job_t *job = ej->job;
+    size_t nl = job->n_layers;
+    dse_refine_t *rf[2] = {NULL, NULL};
+    dse_front_t *got[2], *want[2];
+    dse_evaljob_t *fit_ej = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    double m[DSE_MAX_METRICS], mg[DSE_MAX_OBJECTIVES];
+    for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
+        mg[j] = margin;
+    CHECK(dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err) == 0);
+    for (size_t l = 0; l < nl; l++) {
+        rf[l] = dse_refine_new(ej, l, mg, &err);
+        dse_refine_set_mode(rf[l], mode, DSE_REFINE_SAFETY);
+        got[l] = dse_evaljob_front_new(ej);
+        want[l] = dse_evaljob_front_new(ej);
+        for (uint64_t i = 0; i < job->layers[l].space->size; i++)
+            if (s_noisy(truth, l, i, m))
+                dse_front_insert(want[l], i, 0, 0, m);
+    }
+    int rounds = 0;
+    for (int more = 1; more && rounds < 1000; rounds++) {
+        dse_fit_t f;
+        if (rounds > 0) {
+            CHECK_INT(dse_refine_refit(rf, nl, fit_ej, &f, &err), 0);
+            dse_refine_pool(rf, nl);
+        }
+        more = 0;
+        for (size_t l = 0; l < nl; l++) {
+            uint64_t *idx;
+            size_t n = dse_refine_next(rf[l], UINT64_MAX, &idx);
+            more |= n > 0;
+            for (size_t k = 0; k < n; k++)
+                if (s_noisy(truth, l, idx[k], m)) {
+                    dse_refine_tell(rf[l], idx[k], m);
+                    dse_front_insert(got[l], idx[k], 0, 0, m);
+                }
+            free(idx);
+        }
+    }
+    CHECK(rounds < 1000);
+    uint64_t measured = 0;
+    *exact = 1;
+    *feasible = 0;
+    for (size_t l = 0; l < nl; l++) {
+        measured += dse_refine_measured(rf[l]);
+        *feasible += dse_refine_feasible(rf[l]);
+        dse_front_sort(got[l]);
+        dse_front_sort(want[l]);
+        int same = dse_front_size(got[l]) == dse_front_size(want[l]);
+        for (size_t i = 0; same && i < dse_front_size(got[l]); i++)
+            same = dse_front_index(got[l], i) == dse_front_index(want[l], i);
+        *exact &= same;
+        dse_refine_destroy(&rf[l]);
+        dse_front_destroy(&got[l]);
+        dse_front_destroy(&want[l]);
+    }
+    dse_evaljob_destroy(&fit_ej);
+    return measured;
+}
+
+/* Both margin modes give the fronts of measuring every point, on a model
+ * whose constants are right and on one whose DMA setup is 10 times too
+ * small, under a 5% error the model cannot explain; adaptive measures
+ * fewer points. */
+DSE_TEST(refine_modes_exact)
+{
+    dse_evaljob_t *ej = s_job(""), *same = s_job(""), *off = s_job("dma_setup_cycles = 300");
+    if (!ej || !same || !off) {
+        dse_evaljob_destroy(&ej);
+        dse_evaljob_destroy(&same);
+        dse_evaljob_destroy(&off);
+        return;
+    }
+    CHECK_INT(ej->job->margin_mode, DSE_MARGIN_ADAPTIVE); /* the default */
+    const dse_evaljob_t *truths[2] = {same, off};
+    for (int t = 0; t < 2; t++) {
+        int ed = 0, ea = 0;
+        uint64_t feasible = 0;
+        /* declared: 0.12 >= (1 + 0.053) / (1 - 0.053) - 1 when the constants
+         * are right; with the wrong constant the declared bound is false */
+        uint64_t decl = s_run_mode(ej, truths[t], DSE_MARGIN_DECLARED, 0.12, &ed, &feasible);
+        uint64_t ad = s_run_mode(ej, truths[t], DSE_MARGIN_ADAPTIVE, 0.12, &ea, &feasible);
+        if (t == 0)
+            CHECK(ed);
+        CHECK(ea);
+        CHECK(ad < decl);
+        CHECK(ad < feasible);
+        printf("  %s: declared 0.12 measured %llu of %llu feasible points (fronts %s), adaptive "
+               "%llu (%.1f%%, fronts %s)\n", t ? "dma_setup_cycles 300" : "preset constants",
+               (unsigned long long)decl, (unsigned long long)feasible,
+               ed ? "exact" : "not exact", (unsigned long long)ad,
+               100.0 * (double)ad / (double)feasible, ea ? "exact" : "not exact");
+    }
+    dse_evaljob_destroy(&ej);
+    dse_evaljob_destroy(&same);
+    dse_evaljob_destroy(&off);
 }

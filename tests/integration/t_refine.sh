@@ -22,7 +22,7 @@ command = ["$BIN/dse-fake-sim", "--json", "--perturb", "0.05", "model={model.cyc
 timeout = 10
 TOML
 sed 's/STRATEGY/exhaustive/; s/^MARGIN$//' "$T/job.toml" >"$T/all.toml"
-sed 's/STRATEGY/refine/; s/^MARGIN$/margin = 0.12/' "$T/job.toml" >"$T/refine.toml"
+sed 's/STRATEGY/refine/; s/^MARGIN$/margin = 0.12\nmargin_mode = "declared"/' "$T/job.toml" >"$T/refine.toml"
 "$BIN/dse-run" "$T/all.toml" --workers 2 --allow-command --no-cache --output "$T/all" -q \
     || fail "measuring every point"
 "$BIN/dse-run" "$T/refine.toml" --workers 2 --allow-command --no-cache --output "$T/refine" -q \
@@ -46,7 +46,7 @@ note "refine measured $got of $points points ($all feasible points measured by e
 [ "$got" -lt "$all" ] || fail "refine measured every feasible point"
 # a margin per objective: l1_bytes is the model's exact value (the fake
 # measures the cycles only), so it needs none and the guarantee still holds
-sed 's/STRATEGY/refine/; s/^MARGIN$/margin = { cycles = 0.12, l1_bytes = 0.0 }/' "$T/job.toml" \
+sed 's/STRATEGY/refine/; s/^MARGIN$/margin = { cycles = 0.12, l1_bytes = 0.0 }\nmargin_mode = "declared"/' "$T/job.toml" \
     >"$T/per.toml"
 "$BIN/dse-run" "$T/per.toml" --workers 2 --allow-command --no-cache --output "$T/per" -q \
     || fail "refine with a margin per objective"
@@ -54,6 +54,25 @@ cmp "$T/all/pareto_layers.csv" "$T/per/pareto_layers.csv" || fail "per-objective
 per=$(json_field "$T/per/summary.json" measured)
 note "with margin 0 on l1_bytes: $per measured"
 [ "$per" -le "$got" ] || fail "a margin of 0 on l1_bytes measured more points"
+grep -q '"margin_mode": "declared"' "$T/per/summary.json" || fail "summary.json: no declared margin_mode"
+# the adaptive margin (the default): the margin comes from the refitted
+# model's errors seen on the measured points; same fronts, fewer points
+sed 's/STRATEGY/refine/; s/^MARGIN$//' "$T/job.toml" >"$T/adapt.toml"
+"$BIN/dse-run" "$T/adapt.toml" --workers 2 --allow-command --no-cache --output "$T/adapt" -q \
+    || fail "refine, adaptive margin"
+cmp "$T/all/pareto_layers.csv" "$T/adapt/pareto_layers.csv" || { diff "$T/all/pareto_layers.csv" "$T/adapt/pareto_layers.csv"; json_field "$T/adapt/summary.json" measured; fail "adaptive margin: fronts differ"; }
+cmp "$T/all/pareto_network.csv" "$T/adapt/pareto_network.csv" || fail "adaptive margin: network differs"
+ad=$(json_field "$T/adapt/summary.json" measured)
+note "adaptive margin: $ad of $points points measured"
+[ "$ad" -lt "$per" ] || fail "the adaptive margin measured no fewer points than the declared one"
+grep -q '"margin_mode": "adaptive", "margin_safety": 1.5' "$T/adapt/summary.json" \
+    || fail "summary.json: no adaptive margin_mode"
+grep -q 'largest seen on the measured points' "$T/adapt/summary.json" || fail "summary.json: no guarantee"
+# a bad margin_mode is an error at its line and column
+sed 's/STRATEGY/refine/; s/^MARGIN$/margin_mode = "adaptve"/' "$T/job.toml" >"$T/badmode.toml"
+"$BIN/dse-run" "$T/badmode.toml" --check >"$T/badmode.out" 2>&1 && fail "margin_mode = adaptve accepted"
+grep -q 'badmode.toml:[0-9]*:[0-9]*:.*margin_mode = "adaptve" is not one of' "$T/badmode.out" \
+    || { cat "$T/badmode.out"; fail "no clear error for a bad margin_mode"; }
 # a simulator whose constants differ from the preset's (150 cycles more
 # per tile): refine refits the model's calibratable keys between rounds,
 # and its fronts still equal those of measuring every point
