@@ -573,6 +573,194 @@ static size_t s_plot_axes(const dse_job_t *job, int axes[2])
  * more, then, with plot_layers or when there is no network front to show,
  * each layer's front on the layer metrics behind the plotted ones;
  * baselines beside them. */
+/* What s_plot's parts share: the job, the plotted axes, the panels being
+ * filled and their texts and marks, and the buffer the texts are built in. */
+typedef struct {
+    const dse_job_t *job;
+    const dse_hwmodel_t *m;
+    const s_basevals_t *bv;
+    size_t k, nl, n_net, na;
+    int axes[2];
+    dse_plot_panel_t *panels;
+    dse_plot_mark_t *marks;
+    char **texts;
+    dse_strbuf_t *sb;
+} s_plotctx_t;
+
+/* The network panel: title, axis titles, subtitle, points and baselines. */
+static void s_plot_net_panel(s_plotctx_t *c, size_t n_sol, const double *objv, double *xy)
+{
+    const dse_job_t *job = c->job;
+    const dse_hwmodel_t *m = c->m;
+    const s_basevals_t *bv = c->bv;
+    size_t k = c->k, n_net = c->n_net, na = c->na;
+    const int *axes = c->axes;
+    char **texts = c->texts;
+    dse_strbuf_t *sb = c->sb;
+    dse_plot_panel_t *p = &c->panels[0];
+    dse_strbuf_addf(sb, "%s: network front, %zu point%s", job->name, n_sol, n_sol == 1 ? "" : "s");
+    texts[0] = dse_strbuf_detach(sb, NULL);
+    p->title = texts[0];
+    for (size_t a = 0; a < na; a++) {
+        int acc = axes[a] < 0;
+        const dse_net_metric_decl_t *d = acc ? NULL : &m->net_metrics[axes[a]];
+        texts[1 + a] = s_axis_title(acc ? "accuracy" : d->name, acc ? "" : d->unit);
+        *(a ? &p->y_max : &p->x_max) = acc;
+    }
+    p->x_label = texts[1];
+    p->y_label = texts[2];
+    p->knee = k == 2;
+    dse_strbuf_addf(sb, "model %s%s%s; objective%s: ", m->name,
+                   job->hardware[0] ? ", hardware " : "", job->hardware, k == 1 ? "" : "s");
+    for (size_t a = 0; a < k; a++) {
+        int acc = (int)a == job->accuracy_objective;
+        dse_strbuf_addf(sb, "%s%s", a ? ", " : "",
+                       acc ? "accuracy" : m->net_metrics[job->objectives[a]].name);
+    }
+    texts[3] = dse_strbuf_detach(sb, NULL);
+    p->subtitle = texts[3];
+    for (size_t r = 0; r < n_sol; r++)
+        for (size_t a = 0; a < na; a++)
+            xy[a * n_sol + r] = objv[(n_net + 1) * r + (axes[a] < 0 ? n_net : (size_t)axes[a])];
+    p->n = n_sol;
+    p->x = xy;
+    p->y = na > 1 ? xy + n_sol : NULL;
+    p->marks = c->marks;
+    p->n_marks = bv->n;
+    int prune = dse_model_net_metric(m, "prune");
+    for (size_t b = 0; b < bv->n; b++) {
+        dse_plot_mark_t *mk = &c->marks[b];
+        mk->name = m->baselines[b];
+        mk->x = mk->y = NAN;
+        mk->why = bv->why[b];
+        if (!bv->ok[b])
+            continue;
+        for (size_t a = 0; a < na; a++) {
+            double v = axes[a] < 0 ? dse_job_accuracy(job, bv->net[b][prune])
+                                   : bv->net[b][axes[a]];
+            *(a ? &mk->y : &mk->x) = v;
+        }
+        mk->why = "outside the accuracy table";
+    }
+}
+
+/* The parallel coordinates panel of every objective; its arrays are
+ * returned through labels, maxes and values for the caller to free. */
+static void s_plot_par_panel(s_plotctx_t *c, size_t n_sol, const double *objv,
+                             const char ***labels, int **maxes, double **values)
+{
+    const dse_job_t *job = c->job;
+    const dse_hwmodel_t *m = c->m;
+    size_t k = c->k, n_net = c->n_net;
+    dse_plot_panel_t *pp = &c->panels[1];
+    const char **par_labels = dse_xcalloc(k, sizeof *par_labels);
+    int *par_max = dse_xcalloc(k, sizeof *par_max);
+    double *parv = dse_xmalloc(k * n_sol * sizeof *parv);
+    for (size_t a = 0; a < k; a++) {
+        int acc = (int)a == job->accuracy_objective;
+        par_labels[a] = acc ? "accuracy" : m->net_metrics[job->objectives[a]].name;
+        par_max[a] = acc;
+        for (size_t r = 0; r < n_sol; r++)
+            parv[r * k + a] = objv[(n_net + 1) * r + (acc ? n_net
+                                                      : (size_t)job->objectives[a])];
+    }
+    dse_strbuf_addf(c->sb, "%s: network front on all %zu objectives", job->name, k);
+    c->texts[4] = dse_strbuf_detach(c->sb, NULL);
+    pp->title = c->texts[4];
+    pp->n = n_sol;
+    pp->n_par = k;
+    pp->par_labels = par_labels;
+    pp->par_max = par_max;
+    pp->par = parv;
+    *labels = par_labels;
+    *maxes = par_max;
+    *values = parv;
+}
+
+/* The network panel's note: why there is no front, or why it is empty, or
+ * that its baselines are not like for like. Returns what the caller frees. */
+static char *s_plot_net_note(s_plotctx_t *c, const dse_netfront_t *nf, const char *net_error,
+                             size_t n_sol)
+{
+    dse_plot_panel_t *p = &c->panels[0];
+    char *note = NULL;
+    if (!nf) {
+        const char *why = net_error ? net_error : "not composed";
+        size_t wl = strlen(why);
+        dse_strbuf_addf(c->sb, "No network front: %s%s The layers' fronts follow.", why,
+                        wl && why[wl - 1] == '.' ? "" : ".");
+        p->note = note = dse_strbuf_detach(c->sb, NULL);
+    } else if (n_sol == 0) {
+        p->note = "The network front is empty: no combination of layer points is feasible, "
+                  "compatible and within the constraints. The layers' fronts follow.";
+    } else {
+        char warn[512];
+        if (c->bv->n && dse_job_prune_warning(c->job, warn, sizeof warn))
+            p->note = "Not like for like: the front's networks may be pruned, the baselines' "
+                      "are not, and no accuracy is shown. summary.json compares equal networks "
+                      "(front_like_for_like).";
+    }
+    return note;
+}
+
+/* The panel of layer l (panel index pi): its front on the layer metrics
+ * laxes[0..lk), and the baselines' points of that layer. */
+static void s_plot_layer_panel(s_plotctx_t *c, const dse_front_t *f, size_t l, size_t pi,
+                               const int laxes[2], size_t lk)
+{
+    const dse_job_t *job = c->job;
+    const dse_hwmodel_t *m = c->m;
+    const s_basevals_t *bv = c->bv;
+    size_t nl = c->nl;
+    dse_strbuf_t *sb = c->sb;
+    dse_plot_panel_t *p = &c->panels[pi];
+    size_t n = dse_front_size(f);
+    dse_strbuf_addf(sb, "%s: layer %s, front of %zu point%s", job->name,
+                   job->layers[l].name, n, n == 1 ? "" : "s");
+    char **t = &c->texts[4 * pi];
+    t[0] = dse_strbuf_detach(sb, NULL);
+    p->title = t[0];
+    size_t lo = job->n_layer_objectives;
+    dse_strbuf_addf(sb, "%s layer; objective%s per layer: ", dse_op_name(job->layers[l].op),
+                   lo == 1 ? "" : "s");
+    for (size_t a = 0; a < lo; a++)
+        dse_strbuf_addf(sb, "%s%s", a ? ", " : "",
+                       m->metrics[job->layer_objectives[a]].name);
+    for (size_t a = 0; a < lk; a++) {
+        const dse_metric_decl_t *d = &m->metrics[laxes[a]];
+        t[1 + a] = s_axis_title(d->name, d->unit);
+    }
+    p->knee = lo == 2;
+    t[3] = dse_strbuf_detach(sb, NULL);
+    p->subtitle = t[3];
+    p->x_label = t[1];
+    p->y_label = t[2];
+    double *lxy = dse_xmalloc(2 * (n ? n : 1) * sizeof *lxy);
+    for (size_t r = 0; r < n; r++) {
+        const double *row = dse_front_row(f, r);
+        lxy[r] = row[laxes[0]];
+        lxy[n + r] = lk > 1 ? row[laxes[1]] : 0;
+    }
+    p->n = n;
+    p->x = lxy;
+    p->y = lxy + n;
+    p->marks = c->marks + pi * (bv->n ? bv->n : 1);
+    p->n_marks = bv->n;
+    for (size_t b = 0; b < bv->n; b++) {
+        dse_plot_mark_t *mk = &c->marks[pi * (bv->n ? bv->n : 1) + b];
+        mk->name = m->baselines[b];
+        mk->x = mk->y = NAN;
+        mk->why = bv->layer_ok[b * nl + l] || strcmp(bv->why[b], "infeasible") != 0
+                      ? bv->why[b]
+                      : "infeasible here";
+        if (!bv->layer_ok[b * nl + l])
+            continue;
+        mk->x = bv->layer[b * nl + l][laxes[0]];
+        if (lk > 1)
+            mk->y = bv->layer[b * nl + l][laxes[1]];
+    }
+}
+
 static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
                   const dse_netfront_t *nf, const char *net_error, size_t n_sol,
                   const double *objv, const s_basevals_t *bv, s_stage_t *sg, dse_error_t *err)
@@ -591,97 +779,18 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
     /* per panel: title, axis titles, subtitle */
     char **texts = dse_xcalloc(n_panels * 4, sizeof *texts);
     double *xy = dse_xmalloc(2 * (n_sol ? n_sol : 1) * sizeof *xy);
+    dse_strbuf_t sb = DSE_STRBUF_INIT;
+    s_plotctx_t c = {job, m, bv, k, nl, n_net, na, {axes[0], axes[1]}, panels, marks, texts, &sb};
 
     /* the network panel */
-    dse_plot_panel_t *p = &panels[0];
-    dse_strbuf_t sb = DSE_STRBUF_INIT;
-    dse_strbuf_addf(&sb, "%s: network front, %zu point%s", job->name, n_sol, n_sol == 1 ? "" : "s");
-    texts[0] = dse_strbuf_detach(&sb, NULL);
-    p->title = texts[0];
-    for (size_t a = 0; a < na; a++) {
-        int acc = axes[a] < 0;
-        const dse_net_metric_decl_t *d = acc ? NULL : &m->net_metrics[axes[a]];
-        texts[1 + a] = s_axis_title(acc ? "accuracy" : d->name, acc ? "" : d->unit);
-        *(a ? &p->y_max : &p->x_max) = acc;
-    }
-    p->x_label = texts[1];
-    p->y_label = texts[2];
-    p->knee = k == 2;
-    dse_strbuf_addf(&sb, "model %s%s%s; objective%s: ", m->name,
-                    job->hardware[0] ? ", hardware " : "", job->hardware, k == 1 ? "" : "s");
-    for (size_t a = 0; a < k; a++) {
-        int acc = (int)a == job->accuracy_objective;
-        dse_strbuf_addf(&sb, "%s%s", a ? ", " : "",
-                        acc ? "accuracy" : m->net_metrics[job->objectives[a]].name);
-    }
-    texts[3] = dse_strbuf_detach(&sb, NULL);
-    p->subtitle = texts[3];
-    for (size_t r = 0; r < n_sol; r++)
-        for (size_t a = 0; a < na; a++)
-            xy[a * n_sol + r] = objv[(n_net + 1) * r + (axes[a] < 0 ? n_net : (size_t)axes[a])];
-    p->n = n_sol;
-    p->x = xy;
-    p->y = na > 1 ? xy + n_sol : NULL;
-    p->marks = marks;
-    p->n_marks = bv->n;
-    int prune = dse_model_net_metric(m, "prune");
-    for (size_t b = 0; b < bv->n; b++) {
-        dse_plot_mark_t *mk = &marks[b];
-        mk->name = m->baselines[b];
-        mk->x = mk->y = NAN;
-        mk->why = bv->why[b];
-        if (!bv->ok[b])
-            continue;
-        for (size_t a = 0; a < na; a++) {
-            double v = axes[a] < 0 ? dse_job_accuracy(job, bv->net[b][prune])
-                                   : bv->net[b][axes[a]];
-            *(a ? &mk->y : &mk->x) = v;
-        }
-        mk->why = "outside the accuracy table";
-    }
+    s_plot_net_panel(&c, n_sol, objv, xy);
     /* parallel coordinates of every objective */
     const char **par_labels = NULL;
     int *par_max = NULL;
     double *parv = NULL;
-    if (par) {
-        dse_plot_panel_t *pp = &panels[1];
-        par_labels = dse_xcalloc(k, sizeof *par_labels);
-        par_max = dse_xcalloc(k, sizeof *par_max);
-        parv = dse_xmalloc(k * n_sol * sizeof *parv);
-        for (size_t a = 0; a < k; a++) {
-            int acc = (int)a == job->accuracy_objective;
-            par_labels[a] = acc ? "accuracy" : m->net_metrics[job->objectives[a]].name;
-            par_max[a] = acc;
-            for (size_t r = 0; r < n_sol; r++)
-                parv[r * k + a] = objv[(n_net + 1) * r + (acc ? n_net
-                                                              : (size_t)job->objectives[a])];
-        }
-        dse_strbuf_addf(&sb, "%s: network front on all %zu objectives", job->name, k);
-        texts[4] = dse_strbuf_detach(&sb, NULL);
-        pp->title = texts[4];
-        pp->n = n_sol;
-        pp->n_par = k;
-        pp->par_labels = par_labels;
-        pp->par_max = par_max;
-        pp->par = parv;
-    }
-    char *note = NULL;
-    if (!nf) {
-        const char *why = net_error ? net_error : "not composed";
-        size_t wl = strlen(why);
-        dse_strbuf_addf(&sb, "No network front: %s%s The layers' fronts follow.", why,
-                        wl && why[wl - 1] == '.' ? "" : ".");
-        p->note = note = dse_strbuf_detach(&sb, NULL);
-    } else if (n_sol == 0) {
-        p->note = "The network front is empty: no combination of layer points is feasible, "
-                  "compatible and within the constraints. The layers' fronts follow.";
-    } else {
-        char warn[512];
-        if (bv->n && dse_job_prune_warning(job, warn, sizeof warn))
-            p->note = "Not like for like: the front's networks may be pruned, the baselines' "
-                      "are not, and no accuracy is shown. summary.json compares equal networks "
-                      "(front_like_for_like).";
-    }
+    if (par)
+        s_plot_par_panel(&c, n_sol, objv, &par_labels, &par_max, &parv);
+    char *note = s_plot_net_note(&c, nf, net_error, n_sol);
 
     /* the layer metrics behind the plotted network metrics (accuracy: the
      * layer objective in its place) */
@@ -697,55 +806,8 @@ static int s_plot(const dse_evaljob_t *ej, dse_front_t *const *layer_fronts,
         lk = na;
     }
     /* one panel per layer */
-    for (size_t l = 0; layers && l < nl; l++) {
-        p = &panels[first_layer + l];
-        const dse_front_t *f = layer_fronts[l];
-        size_t n = dse_front_size(f);
-        dse_strbuf_addf(&sb, "%s: layer %s, front of %zu point%s", job->name,
-                        job->layers[l].name, n, n == 1 ? "" : "s");
-        char **t = &texts[4 * (first_layer + l)];
-        t[0] = dse_strbuf_detach(&sb, NULL);
-        p->title = t[0];
-        size_t lo = job->n_layer_objectives;
-        dse_strbuf_addf(&sb, "%s layer; objective%s per layer: ", dse_op_name(job->layers[l].op),
-                        lo == 1 ? "" : "s");
-        for (size_t a = 0; a < lo; a++)
-            dse_strbuf_addf(&sb, "%s%s", a ? ", " : "",
-                            m->metrics[job->layer_objectives[a]].name);
-        for (size_t a = 0; a < lk; a++) {
-            const dse_metric_decl_t *d = &m->metrics[laxes[a]];
-            t[1 + a] = s_axis_title(d->name, d->unit);
-        }
-        p->knee = lo == 2;
-        t[3] = dse_strbuf_detach(&sb, NULL);
-        p->subtitle = t[3];
-        p->x_label = t[1];
-        p->y_label = t[2];
-        double *lxy = dse_xmalloc(2 * (n ? n : 1) * sizeof *lxy);
-        for (size_t r = 0; r < n; r++) {
-            const double *row = dse_front_row(f, r);
-            lxy[r] = row[laxes[0]];
-            lxy[n + r] = lk > 1 ? row[laxes[1]] : 0;
-        }
-        p->n = n;
-        p->x = lxy;
-        p->y = lxy + n;
-        p->marks = marks + (first_layer + l) * (bv->n ? bv->n : 1);
-        p->n_marks = bv->n;
-        for (size_t b = 0; b < bv->n; b++) {
-            dse_plot_mark_t *mk = &marks[(first_layer + l) * (bv->n ? bv->n : 1) + b];
-            mk->name = m->baselines[b];
-            mk->x = mk->y = NAN;
-            mk->why = bv->layer_ok[b * nl + l] || strcmp(bv->why[b], "infeasible") != 0
-                          ? bv->why[b]
-                          : "infeasible here";
-            if (!bv->layer_ok[b * nl + l])
-                continue;
-            mk->x = bv->layer[b * nl + l][laxes[0]];
-            if (lk > 1)
-                mk->y = bv->layer[b * nl + l][laxes[1]];
-        }
-    }
+    for (size_t l = 0; layers && l < nl; l++)
+        s_plot_layer_panel(&c, layer_fronts[l], l, first_layer + l, laxes, lk);
     dse_strbuf_addf(&sb, "Pareto fronts of %s", job->name);
     char *title = dse_strbuf_detach(&sb, NULL);
     dse_plot_svg(&sb, title, panels, n_panels);
@@ -1328,6 +1390,149 @@ static void s_refine_json(dse_strbuf_t *sb, const dse_job_t *job)
                         "layer\"}", buf);
 }
 
+/* summary.json's opening: the job, its model, strategy, sources and objectives. */
+static void s_summary_head(dse_strbuf_t *sb, const s_out_t *o)
+{
+    const dse_evaljob_t *ej = o->ej;
+    const dse_job_t *job = ej->job;
+    const dse_hwmodel_t *m = job->model;
+    dse_strbuf_adds(sb, "{\n  \"job\": ");
+    s_json_string(sb, job->name);
+    dse_strbuf_adds(sb, ",\n  \"model\": ");
+    s_json_string(sb, m->name);
+    dse_strbuf_adds(sb, ",\n  \"hardware\": ");
+    s_json_string(sb, job->hardware);
+    dse_strbuf_addf(sb, ",\n  \"digest\": \"%s\",\n  \"strategy\": ", ej->digest);
+    s_json_string(sb, job->strategy);
+    dse_strbuf_addf(sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
+                   (unsigned long long)dse_strategy_budget(job),
+                   (unsigned long long)job->seed);
+    if (strcmp(job->strategy, "refine") == 0) /* what refine's fronts rest on */
+        s_refine_json(sb, job);
+    if (job->onnx) { /* the layers came from an ONNX file: what onnx_ignore dropped */
+        dse_strbuf_adds(sb, ",\n  \"onnx\": ");
+        s_json_string(sb, job->onnx);
+        dse_strbuf_adds(sb, ",\n  \"onnx_dropped\": [");
+        for (size_t i = 0; i < job->n_onnx_dropped; i++) {
+            dse_strbuf_adds(sb, i ? ", " : "");
+            s_json_string(sb, job->onnx_dropped[i]);
+        }
+        dse_strbuf_adds(sb, "]");
+    }
+    dse_strbuf_adds(sb, ",\n  \"objectives\": [");
+    for (size_t i = 0; i < job->n_objectives; i++) {
+        dse_strbuf_adds(sb, i ? ", " : "");
+        s_json_string(sb, (int)i == job->accuracy_objective
+                              ? "accuracy"
+                              : m->net_metrics[job->objectives[i]].name);
+    }
+}
+
+/* Why layer li's front is empty (core/why.h), into summary.json. */
+static void s_summary_layer_why(dse_strbuf_t *sb, const dse_job_t *job, size_t li,
+                                const dse_counters_t *c)
+{
+    char msg[512], reason[160];
+    double v, b;
+    int top = dse_why_explain(job, li, &c->why, c->evaluated, msg, sizeof msg, reason,
+                              sizeof reason, &v, &b);
+    dse_strbuf_adds(sb, ", \"why\": {\"reason\": ");
+    s_json_string(sb, reason);
+    dse_strbuf_addf(sb, ", \"points\": %llu, \"value\": ",
+                   (unsigned long long)(top >= 0 ? c->why.n[top] : 0));
+    s_json_num(sb, v);
+    dse_strbuf_adds(sb, ", \"bound\": ");
+    s_json_num(sb, b);
+    dse_strbuf_adds(sb, ", \"message\": ");
+    s_json_string(sb, msg);
+    dse_strbuf_adds(sb, "}");
+}
+
+/* summary.json's "layers": each layer's counts and front. */
+static void s_summary_layers(dse_strbuf_t *sb, const s_out_t *o)
+{
+    const dse_job_t *job = o->ej->job;
+    const dse_run_stats_t *st = o->st;
+    dse_front_t *const *layer_fronts = o->layer_fronts;
+    dse_strbuf_adds(sb, "  \"layers\": [\n");
+    for (size_t li = 0; li < job->n_layers; li++) {
+        const dse_counters_t *c = &st->per_layer[li];
+        dse_strbuf_adds(sb, "    {\"name\": ");
+        s_json_string(sb, job->layers[li].name);
+        dse_strbuf_addf(sb, ", \"points\": %llu, \"evaluated\": %llu, \"feasible\": %llu, "
+                            "\"infeasible\": %llu, \"skipped\": %llu, \"front\": %zu, "
+                            "\"hypervolume\": ",
+                       (unsigned long long)job->layers[li].space->size,
+                       (unsigned long long)c->evaluated, (unsigned long long)c->feasible,
+                       (unsigned long long)c->infeasible, (unsigned long long)c->skipped,
+                       dse_front_size(layer_fronts[li]));
+        s_json_hypervolume(sb, layer_fronts[li]);
+        if (dse_front_size(layer_fronts[li]) == 0 && c->evaluated > 0)
+            s_summary_layer_why(sb, job, li, c); /* an empty front says why */
+       dse_strbuf_addf(sb, "}%s\n", li + 1 < job->n_layers ? "," : "");
+    }
+}
+
+/* summary.json's network front: its size, hypervolume, epsilon and error. */
+static void s_summary_network(dse_strbuf_t *sb, const s_out_t *o)
+{
+    const dse_job_t *job = o->ej->job;
+    dse_strbuf_addf(sb, "  ],\n  \"network_front\": %zu,\n", o->n_sol);
+    dse_strbuf_adds(sb, "  \"network_hypervolume\": ");
+    s_json_hypervolume(sb, o->netobj);
+    dse_strbuf_adds(sb, ",\n");
+    if (job->epsilon > 0) {
+        /* what dse_compose guarantees under [search] epsilon */
+        char e1[64];
+        dse_fmt_double(e1, sizeof e1, 1 + job->epsilon);
+        dse_strbuf_adds(sb, "  \"epsilon\": ");
+        s_json_num(sb, job->epsilon);
+        dse_strbuf_addf(sb, ",\n  \"epsilon_bound\": \"every network of the exact front, with "
+                            "each budget on an objective divided by %s, has a network in this "
+                            "front with every objective at most %s times its value (at most "
+                            "its value where it is negative)\",\n", e1, e1);
+    }
+    if (job->n_accuracy)
+        dse_strbuf_addf(sb, "  \"accuracy_objective\": %s,\n",
+                       job->accuracy_objective >= 0 ? "true" : "false");
+    if (!o->nf && o->net_error) {
+        dse_strbuf_adds(sb, "  \"network_error\": ");
+        s_json_string(sb, o->net_error);
+        dse_strbuf_adds(sb, ",\n");
+    }
+}
+
+/* summary.json's run: times, workers, units and what was quarantined. */
+static void s_summary_run(dse_strbuf_t *sb, const s_out_t *o)
+{
+    const dse_job_t *job = o->ej->job;
+    const dse_run_stats_t *st = o->st;
+    dse_strbuf_adds(sb, "  \"wall_seconds\": ");
+    s_json_num(sb, st->wall_seconds);
+    dse_strbuf_adds(sb, ",\n  \"compose_seconds\": ");
+    s_json_num(sb, st->compose_seconds);
+    dse_strbuf_addf(sb, ",\n  \"workers_seen\": %u,\n  \"units\": %llu,\n"
+                        "  \"units_reissued\": %llu,\n  \"units_quarantined\": [",
+                   st->workers_seen, (unsigned long long)st->units,
+                   (unsigned long long)st->units_reissued);
+    for (size_t i = 0; i < st->n_quarantined; i++) {
+        const dse_quarantined_t *q = &st->quarantined[i];
+        dse_strbuf_addf(sb, "%s\n    {\"layer\": ", i ? "," : "");
+        s_json_string(sb, job->layers[q->layer].name);
+        dse_strbuf_addf(sb, ", \"lo\": %llu, \"hi\": %llu, \"attempts\": %u, \"error\": ",
+                       (unsigned long long)q->lo, (unsigned long long)q->hi, q->attempts);
+        s_json_string(sb, q->error);
+        dse_strbuf_adds(sb, "}");
+    }
+    dse_strbuf_adds(sb, st->n_quarantined ? "\n  ]" : "]");
+    dse_strbuf_adds(sb, ",\n  \"workers_quarantined\": [");
+    for (size_t i = 0; i < st->n_bad_workers; i++) {
+        dse_strbuf_adds(sb, i ? ", " : "");
+        s_json_string(sb, st->bad_workers[i]);
+    }
+    dse_strbuf_adds(sb, "]");
+}
+
 /* summary.json, all but the baselines: built into o->summary, written last
  * (s_w_summary_end). */
 static int s_w_summary(s_out_t *o, dse_error_t *err)
@@ -1335,9 +1540,7 @@ static int s_w_summary(s_out_t *o, dse_error_t *err)
     (void)err;
     const dse_evaljob_t *ej = o->ej;
     const dse_job_t *job = ej->job;
-    const dse_hwmodel_t *m = job->model;
     const dse_run_stats_t *st = o->st;
-    dse_front_t *const *layer_fronts = o->layer_fronts;
     dse_strbuf_t sb = DSE_STRBUF_INIT;
     dse_counters_t tot = {0};
     long double points = 0;
@@ -1348,36 +1551,7 @@ static int s_w_summary(s_out_t *o, dse_error_t *err)
         tot.skipped += st->per_layer[li].skipped;
         points += (long double)job->layers[li].space->size;
     }
-    dse_strbuf_adds(&sb, "{\n  \"job\": ");
-    s_json_string(&sb, job->name);
-    dse_strbuf_adds(&sb, ",\n  \"model\": ");
-    s_json_string(&sb, m->name);
-    dse_strbuf_adds(&sb, ",\n  \"hardware\": ");
-    s_json_string(&sb, job->hardware);
-    dse_strbuf_addf(&sb, ",\n  \"digest\": \"%s\",\n  \"strategy\": ", ej->digest);
-    s_json_string(&sb, job->strategy);
-    dse_strbuf_addf(&sb, ",\n  \"budget\": %llu,\n  \"seed\": %llu",
-                    (unsigned long long)dse_strategy_budget(job),
-                    (unsigned long long)job->seed);
-    if (strcmp(job->strategy, "refine") == 0) /* what refine's fronts rest on */
-        s_refine_json(&sb, job);
-    if (job->onnx) { /* the layers came from an ONNX file: what onnx_ignore dropped */
-        dse_strbuf_adds(&sb, ",\n  \"onnx\": ");
-        s_json_string(&sb, job->onnx);
-        dse_strbuf_adds(&sb, ",\n  \"onnx_dropped\": [");
-        for (size_t i = 0; i < job->n_onnx_dropped; i++) {
-            dse_strbuf_adds(&sb, i ? ", " : "");
-            s_json_string(&sb, job->onnx_dropped[i]);
-        }
-        dse_strbuf_adds(&sb, "]");
-    }
-    dse_strbuf_adds(&sb, ",\n  \"objectives\": [");
-    for (size_t i = 0; i < job->n_objectives; i++) {
-        dse_strbuf_adds(&sb, i ? ", " : "");
-        s_json_string(&sb, (int)i == job->accuracy_objective
-                               ? "accuracy"
-                               : m->net_metrics[job->objectives[i]].name);
-    }
+    s_summary_head(&sb, o);
     /* a measured point that failed every attempt counts as infeasible, with its reason */
     dse_strbuf_addf(&sb, "],\n  \"complete\": %s,\n",
                     st->n_quarantined && !job->evaluator ? "false" : "true");
@@ -1392,85 +1566,9 @@ static int s_w_summary(s_out_t *o, dse_error_t *err)
                          "  \"infeasible\": %llu,\n  \"skipped\": %llu,\n",
                     points, (unsigned long long)tot.evaluated, (unsigned long long)tot.feasible,
                     (unsigned long long)tot.infeasible, (unsigned long long)tot.skipped);
-    dse_strbuf_adds(&sb, "  \"layers\": [\n");
-    for (size_t li = 0; li < job->n_layers; li++) {
-        const dse_counters_t *c = &st->per_layer[li];
-        dse_strbuf_adds(&sb, "    {\"name\": ");
-        s_json_string(&sb, job->layers[li].name);
-        dse_strbuf_addf(&sb, ", \"points\": %llu, \"evaluated\": %llu, \"feasible\": %llu, "
-                             "\"infeasible\": %llu, \"skipped\": %llu, \"front\": %zu, "
-                             "\"hypervolume\": ",
-                        (unsigned long long)job->layers[li].space->size,
-                        (unsigned long long)c->evaluated, (unsigned long long)c->feasible,
-                        (unsigned long long)c->infeasible, (unsigned long long)c->skipped,
-                        dse_front_size(layer_fronts[li]));
-        s_json_hypervolume(&sb, layer_fronts[li]);
-        if (dse_front_size(layer_fronts[li]) == 0 && c->evaluated > 0) {
-            /* an empty front says why (core/why.h) */
-            char msg[512], reason[160];
-            double v, b;
-            int top = dse_why_explain(job, li, &c->why, c->evaluated, msg, sizeof msg, reason,
-                                      sizeof reason, &v, &b);
-            dse_strbuf_adds(&sb, ", \"why\": {\"reason\": ");
-            s_json_string(&sb, reason);
-            dse_strbuf_addf(&sb, ", \"points\": %llu, \"value\": ",
-                            (unsigned long long)(top >= 0 ? c->why.n[top] : 0));
-            s_json_num(&sb, v);
-            dse_strbuf_adds(&sb, ", \"bound\": ");
-            s_json_num(&sb, b);
-            dse_strbuf_adds(&sb, ", \"message\": ");
-            s_json_string(&sb, msg);
-            dse_strbuf_adds(&sb, "}");
-        }
-        dse_strbuf_addf(&sb, "}%s\n", li + 1 < job->n_layers ? "," : "");
-    }
-    dse_strbuf_addf(&sb, "  ],\n  \"network_front\": %zu,\n", o->n_sol);
-    dse_strbuf_adds(&sb, "  \"network_hypervolume\": ");
-    s_json_hypervolume(&sb, o->netobj);
-    dse_strbuf_adds(&sb, ",\n");
-    if (job->epsilon > 0) {
-        /* what dse_compose guarantees under [search] epsilon */
-        char e1[64];
-        dse_fmt_double(e1, sizeof e1, 1 + job->epsilon);
-        dse_strbuf_adds(&sb, "  \"epsilon\": ");
-        s_json_num(&sb, job->epsilon);
-        dse_strbuf_addf(&sb, ",\n  \"epsilon_bound\": \"every network of the exact front, with "
-                             "each budget on an objective divided by %s, has a network in this "
-                             "front with every objective at most %s times its value (at most "
-                             "its value where it is negative)\",\n", e1, e1);
-    }
-    if (job->n_accuracy)
-        dse_strbuf_addf(&sb, "  \"accuracy_objective\": %s,\n",
-                        job->accuracy_objective >= 0 ? "true" : "false");
-    if (!o->nf && o->net_error) {
-        dse_strbuf_adds(&sb, "  \"network_error\": ");
-        s_json_string(&sb, o->net_error);
-        dse_strbuf_adds(&sb, ",\n");
-    }
-    dse_strbuf_adds(&sb, "  \"wall_seconds\": ");
-    s_json_num(&sb, st->wall_seconds);
-    dse_strbuf_adds(&sb, ",\n  \"compose_seconds\": ");
-    s_json_num(&sb, st->compose_seconds);
-    dse_strbuf_addf(&sb, ",\n  \"workers_seen\": %u,\n  \"units\": %llu,\n"
-                         "  \"units_reissued\": %llu,\n  \"units_quarantined\": [",
-                    st->workers_seen, (unsigned long long)st->units,
-                    (unsigned long long)st->units_reissued);
-    for (size_t i = 0; i < st->n_quarantined; i++) {
-        const dse_quarantined_t *q = &st->quarantined[i];
-        dse_strbuf_addf(&sb, "%s\n    {\"layer\": ", i ? "," : "");
-        s_json_string(&sb, job->layers[q->layer].name);
-        dse_strbuf_addf(&sb, ", \"lo\": %llu, \"hi\": %llu, \"attempts\": %u, \"error\": ",
-                        (unsigned long long)q->lo, (unsigned long long)q->hi, q->attempts);
-        s_json_string(&sb, q->error);
-        dse_strbuf_adds(&sb, "}");
-    }
-    dse_strbuf_adds(&sb, st->n_quarantined ? "\n  ]" : "]");
-    dse_strbuf_adds(&sb, ",\n  \"workers_quarantined\": [");
-    for (size_t i = 0; i < st->n_bad_workers; i++) {
-        dse_strbuf_adds(&sb, i ? ", " : "");
-        s_json_string(&sb, st->bad_workers[i]);
-    }
-    dse_strbuf_adds(&sb, "]");
+    s_summary_layers(&sb, o);
+    s_summary_network(&sb, o);
+    s_summary_run(&sb, o);
     o->summary = sb;
     return 0;
 }
