@@ -997,37 +997,56 @@ static inline int s_reject(double *mt, int reason, double value)
     return 0;
 }
 
-static int sir_evaluate(const void *vctx, const double *p, double *mt)
+/* One point of sir_evaluate as it goes: its switches, where its tensors
+ * live, and the metrics summed so far. No arrays, so the compiler keeps the
+ * fields in registers (its tile grid e, t is passed beside it). */
+typedef struct {
+    int npu, dbl, wmem, l2run, simd;
+    int64_t cores;
+    int w_l3, a_l3;
+    double wl2, acts, l2b, l3b;
+    double cycles, dma, comp, l1b, traffic, tiles;
+} sir_point_t;
+
+/* Reads the point's switches and cores. 0 when the point is rejected (its
+ * reason in mt) or a parameter it ignores is off its canonical value. */
+static inline int s_decode_point(const sir_ctx_t *c, const double *p, double *mt,
+                                 sir_point_t *pt)
 {
-    const sir_ctx_t *c = vctx;
     const double *hw = c->hw;
-    int npu = c->kind != KIND_ELEM && p[P_ENGINE] != 0;
-    int dbl = p[P_BUF] != 0;
-    int wmem = p[P_WMEM] != 0;
-    int l2run = p[P_L1] != 0;
-    int simd = c->kind == KIND_ELEM ? p[P_SIMD] != 0 : 1;
+    pt->npu = c->kind != KIND_ELEM && p[P_ENGINE] != 0;
+    pt->dbl = p[P_BUF] != 0;
+    pt->wmem = p[P_WMEM] != 0;
+    pt->l2run = p[P_L1] != 0;
+    pt->simd = c->kind == KIND_ELEM ? p[P_SIMD] != 0 : 1;
     int64_t hw_cores = (int64_t)hw[H_CORES];
-    int64_t cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];
-    if (cores > hw_cores)
-        return s_reject(mt, R_CORES, (double)cores);
+    pt->cores = p[P_CORES] <= 0 ? hw_cores : (int64_t)p[P_CORES];
+    if (pt->cores > hw_cores)
+        return s_reject(mt, R_CORES, (double)pt->cores);
     /* A parameter that does not change the point is feasible only at its
      * canonical value, so each deployment is counted once. */
-    if (npu) {
-        if (c->npu_kind < 0 || l2run || p[P_CORES] != c->canon[P_CORES])
+    if (pt->npu) {
+        if (c->npu_kind < 0 || pt->l2run || p[P_CORES] != c->canon[P_CORES])
             return 0;
-        if (wmem && c->npu_w_bytes > hw[H_WMEM])
+        if (pt->wmem && c->npu_w_bytes > hw[H_WMEM])
             return s_reject(mt, R_WMEM, c->npu_w_bytes);
     } else if (p[P_WMEM] != c->canon[P_WMEM]) {
         return 0;
     } else if (c->single_core) {
         if (p[P_CORES] != c->canon[P_CORES])
             return 0;
-        cores = 1;
+        pt->cores = 1;
     }
+    return 1;
+}
 
-    int64_t e[3], t[3];
+/* The point's tile grid (e, t as in tile_grid); 0 when a tile is empty or,
+ * running from L2, a tile size or the buffering is off its canonical value. */
+static inline int s_tile_point(const sir_ctx_t *c, const double *p, const sir_point_t *pt,
+                               int64_t *e, int64_t *t)
+{
     tile_grid(c, p, e, t);
-    if (l2run) {
+    if (pt->l2run) {
         switch (c->kind) {
         case KIND_CONV:
         case KIND_DW:
@@ -1048,129 +1067,193 @@ static int sir_evaluate(const void *vctx, const double *p, double *mt)
     }
     if (t[0] < 1 || t[1] < 1 || t[2] < 1)
         return 0;
-    if (l2run && p[P_BUF] != c->canon[P_BUF])
+    if (pt->l2run && p[P_BUF] != c->canon[P_BUF])
         return 0;
+    return 1;
+}
 
-    /* Placement: tensors in L2 as they fit, else weights, then all, in L3. */
-    double wl2 = npu ? c->par_bytes + (wmem ? 0.0 : c->npu_w_bytes) : c->w_bytes;
-    double acts = c->in_bytes + c->out_bytes;
-    int w_l3 = 0, a_l3 = 0;
-    double l2b = acts + wl2, l3b = 0;
-    if (l2b > hw[H_L2]) {
-        if (acts <= hw[H_L2] && wl2 > 0) {
-            w_l3 = 1, l2b = acts, l3b = wl2;
+/* Placement: tensors in L2 as they fit, else weights, then all, in L3.
+ * 0 (reason in mt) when they do not fit L3 either. */
+static inline int s_place_tensors(const sir_ctx_t *c, sir_point_t *pt, double *mt)
+{
+    const double *hw = c->hw;
+    pt->wl2 = pt->npu ? c->par_bytes + (pt->wmem ? 0.0 : c->npu_w_bytes) : c->w_bytes;
+    pt->acts = c->in_bytes + c->out_bytes;
+    pt->w_l3 = 0, pt->a_l3 = 0;
+    pt->l2b = pt->acts + pt->wl2, pt->l3b = 0;
+    if (pt->l2b > hw[H_L2]) {
+        if (pt->acts <= hw[H_L2] && pt->wl2 > 0) {
+            pt->w_l3 = 1, pt->l2b = pt->acts, pt->l3b = pt->wl2;
         } else {
-            w_l3 = a_l3 = 1, l3b = acts + wl2, l2b = 0;
+            pt->w_l3 = pt->a_l3 = 1, pt->l3b = pt->acts + pt->wl2, pt->l2b = 0;
         }
     }
-    if (l3b > hw[H_L3])
-        return s_reject(mt, R_L3, l3b);
+    if (pt->l3b > hw[H_L3])
+        return s_reject(mt, R_L3, pt->l3b);
+    return 1;
+}
+
+/* The cores run the whole layer from L2 (l1 = "l2"): one call, no DMA.
+ * 0 (reason in mt) when a tensor lives in L3. */
+static inline int s_run_from_l2(const sir_ctx_t *c, sir_point_t *pt, const int64_t *e,
+                                 double *mt)
+{
+    const double *hw = c->hw;
     double port = hw[H_L2_PORT];
+    if (pt->l3b > 0) /* cores cannot load from L3 */
+        return s_reject(mt, R_L2_RUN, pt->acts + pt->wl2);
+    dse_i8_work_t w = cluster_work(c, e[0], e[1], e[2], pt->simd, pt->cores);
+    pt->comp = hw[H_FORK] + dse_i8_cycles(w, 1, hw[H_L2_LAT], port);
+    double width = c->kind == KIND_ELEM && (!pt->simd || c->has_vec) ? 1.0 : 4.0;
+    pt->traffic = w.acc * w.active * width;
+    pt->cycles = pt->comp;
+    pt->tiles = 1;
+    return 1;
+}
 
-    double cycles, dma = 0, comp = 0, l1b = 0, traffic = 0, tiles;
-    if (l2run) {
-        if (l3b > 0) /* cores cannot load from L3 */
-            return s_reject(mt, R_L2_RUN, acts + wl2);
-        dse_i8_work_t w = cluster_work(c, e[0], e[1], e[2], simd, cores);
-        comp = hw[H_FORK] + dse_i8_cycles(w, 1, hw[H_L2_LAT], port);
-        double width = c->kind == KIND_ELEM && (!simd || c->has_vec) ? 1.0 : 4.0;
-        traffic = w.acc * w.active * width;
-        cycles = comp;
-        tiles = 1;
+/* The tiled run's shares of a tile's input and weights loaded per tile, and
+ * the schedule's running sums (no arrays, as sir_point_t). */
+typedef struct {
+    double in_share, w_share, bufs;
+    double sum, first_in, last_out;
+} sir_tiling_t;
+
+/* Adds the tiles of class cls (bit d set: remainder size r[d], else tile
+ * size t[d], of which there are q[d]) to the point's footprint, DMA, compute,
+ * traffic and schedule. */
+static inline void s_add_tile_class(const sir_ctx_t *c, sir_point_t *pt, sir_tiling_t *tl,
+                                    const int64_t *t, const int64_t *q, const int64_t *r,
+                                    int cls)
+{
+    const double *hw = c->hw;
+    double port = hw[H_L2_PORT];
+    int64_t s[3];
+    double count = 1;
+    for (int d = 0; d < 3; d++) {
+        int rem = (cls >> d) & 1;
+        s[d] = rem ? r[d] : t[d];
+        count *= (double)(rem ? (r[d] > 0) : q[d]);
+    }
+    if (count == 0)
+        return;
+    double in_t, out_t, w_t, extra, tc;
+    int64_t h = s[0], w = s[1], ch = s[2];
+    tile_bytes(c, pt->npu, pt->wmem, pt->cores, h, w, ch, &in_t, &out_t, &w_t, &extra);
+    double foot = tl->bufs * (in_t + out_t + w_t) + extra;
+    if (foot > pt->l1b)
+        pt->l1b = foot;
+    if (pt->npu)
+        tc = hw[H_NPU_SETUP] + npu_compute(c, h, w, ch);
+    else
+        tc = hw[H_FORK] + dse_i8_cycles(cluster_work(c, h, w, ch, pt->simd, pt->cores), 0,
+                                        hw[H_L2_LAT], port);
+    double w_l3_here = c->kind == KIND_GEMM && !c->const_w ? pt->a_l3 : pt->w_l3;
+    double d_in = tl->in_share * dma_cost(c, in_t, pt->a_l3);
+    double d_w = tl->w_share * dma_cost(c, w_t, (int)w_l3_here);
+    double d_out = dma_cost(c, out_t, pt->a_l3);
+    double td = d_in + d_w + d_out;
+    pt->dma += count * td;
+    pt->comp += count * tc;
+    double moved = tl->in_share * in_t + tl->w_share * w_t + out_t;
+    pt->traffic += count * moved;
+    if (pt->a_l3)
+        pt->traffic += count * (tl->in_share * in_t + out_t);
+    if (w_l3_here)
+        pt->traffic += count * tl->w_share * w_t;
+    if (pt->dbl) {
+        tl->sum += count * (tc > td ? tc : td);
+        if (tl->first_in < 0)
+            tl->first_in = d_in + d_w;
+        tl->last_out = d_out;
     } else {
-        int64_t q[3], r[3];
-        for (int d = 0; d < 3; d++)
-            q[d] = e[d] / t[d], r[d] = e[d] % t[d];
-        double n_sp = (double)(cdiv(e[0], t[0]) * cdiv(e[1], t[1]));
-        double n_ch = (double)cdiv(e[2], t[2]);
-        tiles = n_sp * n_ch;
-        int reuse_in = c->kind == KIND_CONV || c->kind == KIND_GEMM;
-        double in_share = reuse_in && n_sp == 1 ? 1.0 / n_ch : 1.0;
-        double w_share = 1.0 / n_sp;
-        double bufs = dbl ? 2.0 : 1.0;
-        double sum = 0, first_in = -1, last_out = 0;
-        for (int cls = 0; cls < 8; cls++) {
-            int64_t s[3];
-            double count = 1;
-            for (int d = 0; d < 3; d++) {
-                int rem = (cls >> d) & 1;
-                s[d] = rem ? r[d] : t[d];
-                count *= (double)(rem ? (r[d] > 0) : q[d]);
-            }
-            if (count == 0)
-                continue;
-            double in_t, out_t, w_t, extra, tc;
-            int64_t h = s[0], w = s[1], ch = s[2];
-            tile_bytes(c, npu, wmem, cores, h, w, ch, &in_t, &out_t, &w_t, &extra);
-            double foot = bufs * (in_t + out_t + w_t) + extra;
-            if (foot > l1b)
-                l1b = foot;
-            if (npu)
-                tc = hw[H_NPU_SETUP] + npu_compute(c, h, w, ch);
-            else
-                tc = hw[H_FORK] + dse_i8_cycles(cluster_work(c, h, w, ch, simd, cores), 0,
-                                                hw[H_L2_LAT], port);
-            double w_l3_here = c->kind == KIND_GEMM && !c->const_w ? a_l3 : w_l3;
-            double d_in = in_share * dma_cost(c, in_t, a_l3);
-            double d_w = w_share * dma_cost(c, w_t, (int)w_l3_here);
-            double d_out = dma_cost(c, out_t, a_l3);
-            double td = d_in + d_w + d_out;
-            dma += count * td;
-            comp += count * tc;
-            double moved = in_share * in_t + w_share * w_t + out_t;
-            traffic += count * moved;
-            if (a_l3)
-                traffic += count * (in_share * in_t + out_t);
-            if (w_l3_here)
-                traffic += count * w_share * w_t;
-            if (dbl) {
-                sum += count * (tc > td ? tc : td);
-                if (first_in < 0)
-                    first_in = d_in + d_w;
-                last_out = d_out;
-            } else {
-                sum += count * (tc + td);
-            }
-        }
-        if (l1b > hw[H_L1])
-            return s_reject(mt, R_L1, l1b);
-        cycles = sum + (dbl ? first_in + last_out : 0.0);
+        tl->sum += count * (tc + td);
     }
-    if (c->batch > 1) {
-        /* Deeploy loops over the instances inside one kernel call
-         * (PULPMM_8_Template, PULPGEMM_8_Template), over as many as fit L1
-         * together when one instance is a single tile; a tiled instance runs
-         * tile by tile. The work scales, the fork (or NPU set-up) is paid
-         * per call. l1_bytes stays one instance's tile. */
-        double per = npu ? hw[H_NPU_SETUP] : hw[H_FORK];
-        double calls = tiles * c->batch;
-        if (tiles == 1 && !l2run) {
-            double fit = l1b > 0 ? floor(hw[H_L1] / l1b) : c->batch;
-            calls = ceil(c->batch / (fit < 1 ? 1 : fit < c->batch ? fit : c->batch));
-        } else if (l2run) {
-            calls = 1;
-        }
-        cycles = (cycles - tiles * per) * c->batch + calls * per;
-        comp = (comp - tiles * per) * c->batch + calls * per;
-        dma *= c->batch;
-        traffic *= c->batch;
-        tiles *= c->batch;
-    }
-    cycles += hw[H_CALL];
+}
 
+/* The layer tile by tile through L1, DMA and compute overlapped when double
+ * buffered. 0 (reason in mt) when the largest tile overflows L1. */
+static inline int s_run_tiled(const sir_ctx_t *c, sir_point_t *pt, const int64_t *e,
+                               const int64_t *t, double *mt)
+{
+    const double *hw = c->hw;
+    sir_tiling_t tl;
+    int64_t q[3], r[3];
+    for (int d = 0; d < 3; d++)
+        q[d] = e[d] / t[d], r[d] = e[d] % t[d];
+    double n_sp = (double)(cdiv(e[0], t[0]) * cdiv(e[1], t[1]));
+    double n_ch = (double)cdiv(e[2], t[2]);
+    pt->tiles = n_sp * n_ch;
+    int reuse_in = c->kind == KIND_CONV || c->kind == KIND_GEMM;
+    tl.in_share = reuse_in && n_sp == 1 ? 1.0 / n_ch : 1.0;
+    tl.w_share = 1.0 / n_sp;
+    tl.bufs = pt->dbl ? 2.0 : 1.0;
+    tl.sum = 0, tl.first_in = -1, tl.last_out = 0;
+    for (int cls = 0; cls < 8; cls++)
+        s_add_tile_class(c, pt, &tl, t, q, r, cls);
+    if (pt->l1b > hw[H_L1])
+        return s_reject(mt, R_L1, pt->l1b);
+    pt->cycles = tl.sum + (pt->dbl ? tl.first_in + tl.last_out : 0.0);
+    return 1;
+}
+
+/* Deeploy loops over the instances inside one kernel call
+ * (PULPMM_8_Template, PULPGEMM_8_Template), over as many as fit L1
+ * together when one instance is a single tile; a tiled instance runs
+ * tile by tile. The work scales, the fork (or NPU set-up) is paid
+ * per call. l1_bytes stays one instance's tile. */
+static inline void s_scale_batch(const sir_ctx_t *c, sir_point_t *pt)
+{
+    const double *hw = c->hw;
+    double per = pt->npu ? hw[H_NPU_SETUP] : hw[H_FORK];
+    double calls = pt->tiles * c->batch;
+    if (pt->tiles == 1 && !pt->l2run) {
+        double fit = pt->l1b > 0 ? floor(hw[H_L1] / pt->l1b) : c->batch;
+        calls = ceil(c->batch / (fit < 1 ? 1 : fit < c->batch ? fit : c->batch));
+    } else if (pt->l2run) {
+        calls = 1;
+    }
+    pt->cycles = (pt->cycles - pt->tiles * per) * c->batch + calls * per;
+    pt->comp = (pt->comp - pt->tiles * per) * c->batch + calls * per;
+    pt->dma *= c->batch;
+    pt->traffic *= c->batch;
+    pt->tiles *= c->batch;
+}
+
+/* The point's metrics, in hwmodel.h's order (M_*). */
+static inline void s_write_metrics(const sir_ctx_t *c, const sir_point_t *pt, double *mt)
+{
+    const double *hw = c->hw;
+    double cycles = pt->cycles;
     mt[M_CYCLES] = cycles;
-    mt[M_DMA] = dma;
-    mt[M_COMPUTE] = comp;
-    mt[M_L1] = l1b;
-    mt[M_L2] = l2b;
-    mt[M_WMEM] = npu && wmem ? c->npu_w_bytes : 0.0;
-    mt[M_L2_TRAFFIC] = traffic;
-    mt[M_ENGINE] = npu ? 1.0 : 0.0;
-    mt[M_TILES] = tiles;
-    mt[M_L3] = l3b;
+    mt[M_DMA] = pt->dma;
+    mt[M_COMPUTE] = pt->comp;
+    mt[M_L1] = pt->l1b;
+    mt[M_L2] = pt->l2b;
+    mt[M_WMEM] = pt->npu && pt->wmem ? c->npu_w_bytes : 0.0;
+    mt[M_L2_TRAFFIC] = pt->traffic;
+    mt[M_ENGINE] = pt->npu ? 1.0 : 0.0;
+    mt[M_TILES] = pt->tiles;
+    mt[M_L3] = pt->l3b;
     mt[M_MACS] = c->macs;
     mt[M_MAC_PER_CYCLE] = c->macs / cycles;
     mt[M_TIME] = cycles / hw[H_CLOCK];
+}
+
+static int sir_evaluate(const void *vctx, const double *p, double *mt)
+{
+    const sir_ctx_t *c = vctx;
+    sir_point_t pt;
+    int64_t e[3], t[3];
+    if (!s_decode_point(c, p, mt, &pt) || !s_tile_point(c, p, &pt, e, t) ||
+        !s_place_tensors(c, &pt, mt))
+        return 0;
+    pt.dma = 0, pt.comp = 0, pt.l1b = 0, pt.traffic = 0;
+    if (pt.l2run ? !s_run_from_l2(c, &pt, e, mt) : !s_run_tiled(c, &pt, e, t, mt))
+        return 0;
+    if (c->batch > 1)
+        s_scale_batch(c, &pt);
+    pt.cycles += c->hw[H_CALL];
+    s_write_metrics(c, &pt, mt);
     return 1;
 }
 
