@@ -1833,24 +1833,12 @@ static int s_ignored(s_imp_t *im)
     return 0;
 }
 
-static int s_node(s_imp_t *im)
+/* The node groups below return S_OTHER for an op that is not theirs. */
+#define S_OTHER 1
+
+/* FINN's dataflow layers (any of their hls/rtl flavours) */
+static int s_node_dataflow(s_imp_t *im, const char *op)
 {
-    const char *op = im->n->op_type ? im->n->op_type : "";
-    static const char *const fused[] = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid",
-                                        "Tanh", "PRelu", "Elu", "Selu", "Softplus", "Softsign",
-                                        "ThresholdedRelu", "BatchNormalization",
-                                        "RequantShift", "Requant", NULL};
-    static const char *const unary[] = {"Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal",
-                                        "Erf", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
-                                        NULL};
-    static const char *const passes[] = {"Identity", "Dropout", "Cast", "CastLike",
-                                         "StreamingDataWidthConverter_Batch",
-                                         "StreamingDataWidthConverter_hls",
-                                         "StreamingDataWidthConverter_rtl", "StreamingFIFO",
-                                         "StreamingFIFO_rtl", NULL};
-    for (size_t i = 0; i < im->o->n_ignore && !im->ignoring; i++)
-        if (strcmp(op, im->o->ignore[i]) == 0)
-            return s_ignored(im);
     if (s_df(op, "MatrixVectorActivation") || s_df(op, "MVAU") ||
         s_df(op, "StreamingFCLayer"))
         return s_df_mac(im, 0);
@@ -1862,6 +1850,12 @@ static int s_node(s_imp_t *im)
         return s_fmpadding(im);
     if (s_df(op, "StreamingMaxPool"))
         return s_df_pool(im);
+    return S_OTHER;
+}
+
+/* convolutions, products and pools */
+static int s_node_compute(s_imp_t *im, const char *op)
+{
     if (strcmp(op, "Conv") == 0)
         return s_conv(im);
     if (strcmp(op, "Gemm") == 0)
@@ -1876,6 +1870,27 @@ static int s_node(s_imp_t *im)
         return s_pool(im, DSE_OP_AVGPOOL, 1);
     if (strcmp(op, "GlobalMaxPool") == 0)
         return s_pool(im, DSE_OP_MAXPOOL, 1);
+    return S_OTHER;
+}
+
+/* one elementwise layer of the given op over input 0 */
+static int s_node_elt(s_imp_t *im, dse_op_t kind)
+{
+    s_tensor_t *x;
+    int rc = s_need(im, 0, &x);
+    return rc ? rc : s_elt_layer(im, kind, x);
+}
+
+/* activations, normalisations and the other elementwise ops */
+static int s_node_elementwise(s_imp_t *im, const char *op)
+{
+    static const char *const fused[] = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "HardSigmoid",
+                                        "Tanh", "PRelu", "Elu", "Selu", "Softplus", "Softsign",
+                                        "ThresholdedRelu", "BatchNormalization",
+                                        "RequantShift", "Requant", NULL};
+    static const char *const unary[] = {"Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal",
+                                        "Erf", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos",
+                                        NULL};
     if (s_is(op, fused)) {
         if (strcmp(op, "RequantShift") == 0 || strcmp(op, "Requant") == 0)
             return s_activation(im, DSE_OP_REQUANT);
@@ -1883,29 +1898,17 @@ static int s_node(s_imp_t *im)
     }
     if (strcmp(op, "HardSwish") == 0 || strcmp(op, "iHardswish") == 0)
         return s_activation(im, DSE_OP_HARDSWISH);
-    if (strcmp(op, "Gelu") == 0 || strcmp(op, "iGELU") == 0) {
-        s_tensor_t *x;
-        int rc = s_need(im, 0, &x);
-        return rc ? rc : s_elt_layer(im, DSE_OP_GELU, x);
-    }
+    if (strcmp(op, "Gelu") == 0 || strcmp(op, "iGELU") == 0)
+        return s_node_elt(im, DSE_OP_GELU);
     if (strcmp(op, "Softmax") == 0 || strcmp(op, "LogSoftmax") == 0 ||
         strcmp(op, "iSoftmax") == 0 || strcmp(op, "ITAMax") == 0 ||
-        strcmp(op, "ITAPartialMax") == 0) {
-        s_tensor_t *x;
-        int rc = s_need(im, 0, &x);
-        return rc ? rc : s_elt_layer(im, DSE_OP_SOFTMAX, x);
-    }
-    if (strcmp(op, "LayerNormalization") == 0 || strcmp(op, "iLayerNorm") == 0) {
-        s_tensor_t *x;
-        int rc = s_need(im, 0, &x);
-        return rc ? rc : s_elt_layer(im, DSE_OP_LAYERNORM, x);
-    }
+        strcmp(op, "ITAPartialMax") == 0)
+        return s_node_elt(im, DSE_OP_SOFTMAX);
+    if (strcmp(op, "LayerNormalization") == 0 || strcmp(op, "iLayerNorm") == 0)
+        return s_node_elt(im, DSE_OP_LAYERNORM);
     if (strcmp(op, "iRMSNorm") == 0 || strcmp(op, "SimplifiedLayerNormalization") == 0 ||
-        strcmp(op, "RMSNormalization") == 0) {
-        s_tensor_t *x;
-        int rc = s_need(im, 0, &x);
-        return rc ? rc : s_elt_layer(im, DSE_OP_RMSNORM, x);
-    }
+        strcmp(op, "RMSNormalization") == 0)
+        return s_node_elt(im, DSE_OP_RMSNORM);
     if (strcmp(op, "Add") == 0 || strcmp(op, "Sub") == 0)
         return s_binary(im, DSE_OP_ADD);
     if (strcmp(op, "Mul") == 0)
@@ -1913,6 +1916,24 @@ static int s_node(s_imp_t *im)
     if (strcmp(op, "Div") == 0 || strcmp(op, "TrueIntegerDiv") == 0 ||
         strcmp(op, "IntegerDiv") == 0)
         return s_binary(im, DSE_OP_ELEMENTWISE);
+    if (s_is(op, unary))
+        return s_node_elt(im, DSE_OP_ELEMENTWISE);
+    if (strcmp(op, "Pow") == 0 || strcmp(op, "Min") == 0 || strcmp(op, "Max") == 0 ||
+        strcmp(op, "Sum") == 0 || strcmp(op, "Mean") == 0)
+        return im->n->n_input == 2 ? s_binary(im, DSE_OP_ELEMENTWISE)
+                                   : s_err(im, DSE_ENOTSUP, "%zu inputs (2 are modelled)",
+                                           im->n->n_input);
+    return S_OTHER;
+}
+
+/* ops that only move, reshape or describe tensors */
+static int s_node_shape(s_imp_t *im, const char *op)
+{
+    static const char *const passes[] = {"Identity", "Dropout", "Cast", "CastLike",
+                                         "StreamingDataWidthConverter_Batch",
+                                         "StreamingDataWidthConverter_hls",
+                                         "StreamingDataWidthConverter_rtl", "StreamingFIFO",
+                                         "StreamingFIFO_rtl", NULL};
     if (s_is(op, passes)) {
         s_tensor_t *x = s_in(im, 0);
         if (!x)
@@ -1947,16 +1968,12 @@ static int s_node(s_imp_t *im)
         return s_split(im);
     if (strcmp(op, "ReduceMean") == 0)
         return s_reduce_mean(im);
-    if (s_is(op, unary)) {
-        s_tensor_t *x;
-        int rc = s_need(im, 0, &x);
-        return rc ? rc : s_elt_layer(im, DSE_OP_ELEMENTWISE, x);
-    }
-    if (strcmp(op, "Pow") == 0 || strcmp(op, "Min") == 0 || strcmp(op, "Max") == 0 ||
-        strcmp(op, "Sum") == 0 || strcmp(op, "Mean") == 0)
-        return im->n->n_input == 2 ? s_binary(im, DSE_OP_ELEMENTWISE)
-                                   : s_err(im, DSE_ENOTSUP, "%zu inputs (2 are modelled)",
-                                           im->n->n_input);
+    return S_OTHER;
+}
+
+/* QONNX's quantisers and FINN's thresholds */
+static int s_node_quant(s_imp_t *im, const char *op)
+{
     if (strcmp(op, "Quant") == 0)
         return s_quant(im, s_const_bits(im, 3));
     if (strcmp(op, "BipolarQuant") == 0)
@@ -1965,6 +1982,22 @@ static int s_node(s_imp_t *im)
         return s_quant(im, s_const_bits(im, 4));
     if (strcmp(op, "MultiThreshold") == 0 || strncmp(op, "Thresholding", 12) == 0)
         return s_multithreshold(im);
+    return S_OTHER;
+}
+
+static int s_node(s_imp_t *im)
+{
+    const char *op = im->n->op_type ? im->n->op_type : "";
+    for (size_t i = 0; i < im->o->n_ignore && !im->ignoring; i++)
+        if (strcmp(op, im->o->ignore[i]) == 0)
+            return s_ignored(im);
+    int (*const groups[])(s_imp_t *, const char *) = {
+        s_node_dataflow, s_node_compute, s_node_elementwise, s_node_shape, s_node_quant};
+    for (size_t g = 0; g < sizeof groups / sizeof *groups; g++) {
+        int rc = groups[g](im, op);
+        if (rc != S_OTHER)
+            return rc;
+    }
     return s_err(im, DSE_ENOTSUP, "no model op corresponds to it; add \"%s\" to [workload] "
                  "onnx_ignore to drop such nodes knowingly", op);
 }

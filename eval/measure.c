@@ -257,10 +257,24 @@ static char **s_environment(char *const env[])
     return out;
 }
 
-int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double timeout,
-                const atomic_int *cancel, dse_cmd_result_t *r, char *why, size_t size)
+/* One running command: its process, its pidfd and the read ends of its
+ * output pipes with what was captured from them. */
+typedef struct {
+    pid_t pid;
+    int pfd;
+    int out_fd, err_fd;
+    s_capture_t co, ce;
+} s_child_t;
+
+/* Starts argv in its own process group with stdout and stderr into pipes.
+ * posix_spawn, which glibc runs as clone(CLONE_VM | CLONE_VFORK): no copy
+ * of the worker's page tables per point, and an exec or chdir failure
+ * comes back as its return value. The child: stdin /dev/null, the point's
+ * folder as working directory, no other inherited file descriptor, no
+ * blocked signal, SIGPIPE back to its default. */
+static int s_spawn(char *const argv[], const char *cwd, char *const env[], s_child_t *ch,
+                   char *why, size_t size)
 {
-    memset(r, 0, sizeof *r);
     int po[2] = {-1, -1}, pe[2] = {-1, -1};
     if (pipe2(po, O_CLOEXEC) || pipe2(pe, O_CLOEXEC)) {
         snprintf(why, size, "cannot create pipes: %s", strerror(errno));
@@ -273,12 +287,6 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
         return DSE_EFAIL;
     }
     char **envp = s_environment(env);
-    /* posix_spawn, which glibc runs as clone(CLONE_VM | CLONE_VFORK): no
-     * copy of the worker's page tables per point, and an exec or chdir
-     * failure comes back as its return value. The child: its own process
-     * group, stdin /dev/null, stdout and stderr into the pipes, the
-     * point's folder as working directory, no other inherited file
-     * descriptor, no blocked signal, SIGPIPE back to its default. */
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     posix_spawn_file_actions_init(&fa);
@@ -298,7 +306,6 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
-    double t0 = dse_now();
     pid_t pid = -1;
     /* registered as running before the orphan sweep of another thread can see it */
     pthread_mutex_lock(&s_mu);
@@ -316,34 +323,43 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
         close(po[0]), close(pe[0]);
         return DSE_EFAIL;
     }
-    /* the end of the program wakes the poll below (Linux 5.3+; else short sleeps) */
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    *ch = (s_child_t){.pid = pid, .out_fd = po[0], .err_fd = pe[0],
+                      .co = {NULL, 0, 0, NULL, 0, 0, 0, 1},
+                      .ce = {NULL, 0, 0, NULL, 0, 0, 0, 1}};
+    /* the end of the program wakes the poll of s_supervise (Linux 5.3+; else short sleeps) */
+    ch->pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    fcntl(ch->out_fd, F_SETFL, O_NONBLOCK);
+    fcntl(ch->err_fd, F_SETFL, O_NONBLOCK);
+    return 0;
+}
 
-    s_capture_t co = {NULL, 0, 0, NULL, 0, 0, 0, 1};
-    s_capture_t ce = {NULL, 0, 0, NULL, 0, 0, 0, 1};
-    fcntl(po[0], F_SETFL, O_NONBLOCK);
-    fcntl(pe[0], F_SETFL, O_NONBLOCK);
+/* Reads the child's output until it ends. At the deadline, or when cancel
+ * is set, the group gets SIGTERM, then SIGKILL a second later. Returns
+ * whether it was cancelled; *status is waitpid's. */
+static int s_supervise(s_child_t *ch, double t0, double timeout, const atomic_int *cancel,
+                       int *status, int *timed_out)
+{
     double deadline = t0 + timeout, term_at = 0;
-    int status = 0, done = 0, cancelled = 0, idle_us = 200;
+    int done = 0, cancelled = 0, idle_us = 200;
     while (!done) {
         double now = dse_now();
         if (!term_at && (now >= deadline || (cancel && atomic_load(cancel)))) {
             cancelled = !(now >= deadline);
-            r->timed_out = !cancelled;
-            kill(-pid, SIGTERM);
+            *timed_out = !cancelled;
+            kill(-ch->pid, SIGTERM);
             term_at = now;
         } else if (term_at && now - term_at >= 1.0) {
-            kill(-pid, SIGKILL);
+            kill(-ch->pid, SIGKILL);
         }
         struct pollfd fds[3];
         int nf = 0;
-        if (co.open)
-            fds[nf++] = (struct pollfd){.fd = po[0], .events = POLLIN};
-        if (ce.open)
-            fds[nf++] = (struct pollfd){.fd = pe[0], .events = POLLIN};
+        if (ch->co.open)
+            fds[nf++] = (struct pollfd){.fd = ch->out_fd, .events = POLLIN};
+        if (ch->ce.open)
+            fds[nf++] = (struct pollfd){.fd = ch->err_fd, .events = POLLIN};
         int np = nf;
-        if (pfd >= 0)
-            fds[np++] = (struct pollfd){.fd = pfd, .events = POLLIN};
+        if (ch->pfd >= 0)
+            fds[np++] = (struct pollfd){.fd = ch->pfd, .events = POLLIN};
         int wait_ms = 50;
         if (!term_at && deadline - now < 0.05)
             wait_ms = (int)((deadline - now) * 1000) + 1;
@@ -351,9 +367,9 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
             poll(fds, (nfds_t)np, wait_ms);
             for (int i = 0; i < nf; i++)
                 if (fds[i].revents)
-                    s_read_into(fds[i].fd, fds[i].fd == po[0] ? &co : &ce);
+                    s_read_into(fds[i].fd, fds[i].fd == ch->out_fd ? &ch->co : &ch->ce);
         }
-        if (waitpid(pid, &status, WNOHANG) == pid) {
+        if (waitpid(ch->pid, status, WNOHANG) == ch->pid) {
             done = 1;
         } else if (!np) {
             /* both streams closed, the program still running: wait for it
@@ -362,42 +378,62 @@ int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double t
             idle_us = idle_us < 50000 ? idle_us * 2 : idle_us;
         }
     }
-    /* the rest of the group goes with its leader */
-    kill(-pid, SIGKILL);
-    /* what is left in the pipes; a grandchild holding them open is not waited for */
-    for (int round = 0; round < 64 && (co.open || ce.open); round++) {
+    return cancelled;
+}
+
+/* After the leader's end: kills the rest of its group, reads what is left
+ * in the pipes (a grandchild holding them open is not waited for), closes
+ * the descriptors and forgets the process. */
+static void s_reap(s_child_t *ch)
+{
+    kill(-ch->pid, SIGKILL);
+    for (int round = 0; round < 64 && (ch->co.open || ch->ce.open); round++) {
         int any = 0;
-        if (co.open) {
+        if (ch->co.open) {
             errno = 0;
-            ssize_t before = (ssize_t)(co.head_len + co.tail_len);
-            s_read_into(po[0], &co);
-            any |= (ssize_t)(co.head_len + co.tail_len) != before;
+            ssize_t before = (ssize_t)(ch->co.head_len + ch->co.tail_len);
+            s_read_into(ch->out_fd, &ch->co);
+            any |= (ssize_t)(ch->co.head_len + ch->co.tail_len) != before;
         }
-        if (ce.open) {
-            ssize_t before = (ssize_t)(ce.head_len + ce.tail_len);
-            s_read_into(pe[0], &ce);
-            any |= (ssize_t)(ce.head_len + ce.tail_len) != before;
+        if (ch->ce.open) {
+            ssize_t before = (ssize_t)(ch->ce.head_len + ch->ce.tail_len);
+            s_read_into(ch->err_fd, &ch->ce);
+            any |= (ssize_t)(ch->ce.head_len + ch->ce.tail_len) != before;
         }
         if (!any)
             break;
     }
-    close(po[0]);
-    close(pe[0]);
-    if (pfd >= 0)
-        close(pfd);
+    close(ch->out_fd);
+    close(ch->err_fd);
+    if (ch->pfd >= 0)
+        close(ch->pfd);
     pthread_mutex_lock(&s_mu);
     for (size_t i = 0; i < s_n_running; i++)
-        if (s_running[i] == pid) {
+        if (s_running[i] == ch->pid) {
             s_running[i] = s_running[--s_n_running];
             break;
         }
     s_sweep_orphans();
     pthread_mutex_unlock(&s_mu);
-    r->out = s_capture_take(&co, &r->out_len);
-    r->err = s_capture_take(&ce, &r->err_len);
-    r->out_capped = co.capped;
-    r->err_capped = ce.capped;
-    free(co.head), free(co.tail), free(ce.head), free(ce.tail);
+}
+
+int dse_cmd_run(char *const argv[], const char *cwd, char *const env[], double timeout,
+                const atomic_int *cancel, dse_cmd_result_t *r, char *why, size_t size)
+{
+    memset(r, 0, sizeof *r);
+    s_child_t ch;
+    double t0 = dse_now();
+    int rc = s_spawn(argv, cwd, env, &ch, why, size);
+    if (rc)
+        return rc;
+    int status = 0;
+    int cancelled = s_supervise(&ch, t0, timeout, cancel, &status, &r->timed_out);
+    s_reap(&ch);
+    r->out = s_capture_take(&ch.co, &r->out_len);
+    r->err = s_capture_take(&ch.ce, &r->err_len);
+    r->out_capped = ch.co.capped;
+    r->err_capped = ch.ce.capped;
+    free(ch.co.head), free(ch.co.tail), free(ch.ce.head), free(ch.ce.tail);
     r->seconds = dse_now() - t0;
     if (WIFEXITED(status))
         r->exited = 1, r->code = WEXITSTATUS(status);
