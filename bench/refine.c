@@ -16,6 +16,11 @@
  * margin from the refitted model's errors seen on the measured points,
  * search/refine.h). "front": the points of the true measured layer fronts,
  * which any exact method must measure (fshare: their share of the points).
+ * "floor": the share of the points that a screen knowing only the
+ * stand-in's error bound must measure (s_floor), whatever its order;
+ * "floorS" (adaptive rows): the same with the bound times margin_safety,
+ * the band the adaptive margin's rule leaves once it has seen the largest
+ * error.
  *
  * Per config: points, model-feasible points, points measured (all rounds),
  * their share of the points, rounds, and the hypervolume of refine's
@@ -121,12 +126,15 @@ static int s_truth_open(const dse_evaljob_t *ej)
  * over-prediction the stand-in makes; the other objectives are exact), the
  * true front's points included. Whatever the order of measurement, a
  * screen that knows no more than the bound must measure each of them:
- * until it does, the point may be on the front. */
-static uint64_t s_floor(const dse_evaljob_t *ej, size_t l, const dse_front_t *truth)
+ * until it does, the point may be on the front. factor: delta times that
+ * (the adaptive margin's band at margin_safety = factor, when the largest
+ * error seen is the stand-in's largest). */
+static uint64_t s_floor(const dse_evaljob_t *ej, size_t l, const dse_front_t *truth,
+                        double factor)
 {
     const dse_job_t *job = ej->job;
     const dse_space_t *sp = job->layers[l].space;
-    double delta = 1 / (1 - S_D) - 1, params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    double delta = factor * (1 / (1 - S_D) - 1), params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
     size_t k = job->n_layer_objectives, nf = dse_front_size(truth);
     uint64_t n = 0;
     for (uint64_t i = 0; i < sp->size; i++) {
@@ -196,7 +204,7 @@ static void s_config(const char *path, int mode, double margin, double other)
         size_t n = strlen(label);
         snprintf(label + n, sizeof label - n, "%s", s_refit ? "+fit" : "");
     }
-    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0, floor_n = 0;
+    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0, floor_n = 0, floor_s = 0;
     int rounds_max = 0, exact = 1;
     double hv_sum = 0;
     double m[DSE_MAX_METRICS];
@@ -253,7 +261,9 @@ static void s_config(const char *path, int mode, double margin, double other)
         dse_front_sort(got[l]);
         fronts += dse_front_size(truth[l]);
         if (!s_truth_ej)
-            floor_n += s_floor(ej, l, truth[l]);
+            floor_n += s_floor(ej, l, truth[l], 1);
+        if (!s_truth_ej && mode == DSE_MARGIN_ADAPTIVE)
+            floor_s += s_floor(ej, l, truth[l], margin);
         exact &= s_same(truth[l], got[l]);
         double ref[DSE_MAX_OBJECTIVES];
         dse_front_reference(truth[l], ref, NULL);
@@ -267,12 +277,14 @@ static void s_config(const char *path, int mode, double margin, double other)
     free(truth);
     free(got);
     dse_evaljob_destroy(&s_truth_ej);
-    char fl[32] = "-";
+    char fl[32] = "-", fs[32] = "-";
     if (floor_n)
         snprintf(fl, sizeof fl, "%.2f%%", 100.0 * (double)floor_n / (double)points);
-    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
+    if (floor_s)
+        snprintf(fs, sizeof fs, "%.2f%%", 100.0 * (double)floor_s / (double)points);
+    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %7s %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
            (unsigned long long)points, (unsigned long long)feasible, (unsigned long long)fronts,
-           100.0 * (double)fronts / (double)points, fl,
+           100.0 * (double)fronts / (double)points, fl, fs,
            (unsigned long long)measured, 100.0 * (double)measured / (double)points, rounds_max,
            hv_sum / (double)jb->n_layers, exact ? "exact" : "not exact");
     dse_evaljob_destroy(&ej);
@@ -517,8 +529,8 @@ int main(int argc, char **argv)
         }
         printf("refine with a stand-in measurement: the model with %s, times (1 + %.2f u); "
                "+fit: refitting the model's keys between rounds\n", argv[2], S_D);
-        printf("%-34s %9s %9s %9s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
-               "feasible", "front", "fshare", "floor", "measured", "share", "rounds", "hv");
+        printf("%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+               "feasible", "front", "fshare", "floor", "floorS", "measured", "share", "rounds", "hv");
         for (int i = 3; i < argc; i++)
             for (s_refit = 1; s_refit >= 0; s_refit--) {
                 s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, -1);
@@ -544,8 +556,8 @@ int main(int argc, char **argv)
                                        "configs/slm-prefill.toml", "configs/cnv-w2a2-pynq.toml"};
     printf("refine with a stand-in measurement (model latency x (1 + %.2f u)), "
            "every round to the end\n", S_D);
-    printf("%-34s %9s %9s %9s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
-           "feasible", "front", "fshare", "floor", "measured", "share", "rounds", "hv");
+    printf("%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+           "feasible", "front", "fshare", "floor", "floorS", "measured", "share", "rounds", "hv");
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof *dflt);
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : dflt[i];
