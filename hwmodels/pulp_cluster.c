@@ -919,6 +919,151 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     return macs;
 }
 
+/* ---- grouped sums ------------------------------------------------------- */
+
+/* step_fast sums cnt * (extra + c[k]) class by class, c[k] depending only on
+ * the class's matmul dims; a step has 25 to 30 tile classes but only a few
+ * distinct dims. step_grouped sums the same terms regrouped:
+ *     S'[k] = E + sum over distinct dims d of W_d * c_d[k],
+ * E = sum of cnt * extra (exact: integers below 2^53), W_d the tiles with
+ * dims d, so each kernel costs once per distinct dims. S' is not S (the
+ * class-by-class sum) to the last bit, but the caller keeps only
+ * (float)S, and both are within a bound of the exact sum T: all terms are
+ * non-negative, so recursive summation of n terms each of two roundings
+ * gives |S - T| <= gamma(n + 1) * T, and |S' - T| <= gamma(d + 1) * T
+ * (gamma(j) = j u / (1 - j u), u = 2^-53). With
+ *     delta = S' * (n + d + 8) * 2^-52
+ * (twice the bound, which also covers the roundings of S' -/+ delta), S
+ * lies in [S' - delta, S' + delta]; rounding to float is monotone, so when
+ * both ends give the same float, (float)S' == (float)S bit for bit. Else
+ * (about one sum in 10^6) the step falls back to step_fast. */
+
+static atomic_int s_group_mode = 1; /* tests: 0 off, 1 on, 2 on with a margin that always falls back */
+
+void dse__pulp_grouped(int mode)
+{
+    atomic_store(&s_group_mode, mode);
+}
+
+#define S_GROUPS 32 /* distinct dims a step may have before it falls back */
+
+/* Whether every out[lo .. hi) rounds to the float its class-by-class sum
+ * rounds to; n classes and d groups were summed. */
+static int group_sure(const double *out, int lo, int hi, int64_t n, int d, int mode)
+{
+    double rel = (double)(n + d + 8) * 0x1p-52;
+    if (mode == 2)
+        rel *= 0x1p40;
+    for (int k = lo; k < hi; k++) {
+        double dl = out[k] * rel;
+        if ((float)(out[k] - dl) != (float)(out[k] + dl))
+            return 0;
+    }
+    return 1;
+}
+
+/* step_fast's result through grouped sums (see above): the same MACs and
+ * run0, and out[k] whose float is step_fast's float. */
+static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only, double *out,
+                            int8_t *run0)
+{
+    int mode = atomic_load_explicit(&s_group_mode, memory_order_relaxed);
+    if (!mode)
+        return step_fast(x, g, step, only, out, run0);
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int cores = g->cores, cshift = x->cshift[cores];
+    int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
+    const mono_t *mo = x->mono[step];
+    int64_t macs = 0, fork = x->fork, nclass = 0, max_extra = 0;
+    uint64_t E = 0; /* unsigned: wraps, never overflows, when the bound check below fails */
+    int64_t gn[S_GROUPS], gk[S_GROUPS], gm[S_GROUPS], gw[S_GROUPS];
+    int ng = 0, last = 0;
+    int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
+    int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
+    const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
+    int nr = g->r->n, nw = g->w->n;
+    for (int a = 0; a < 2; a++) {
+        if (!ccnt[a])
+            continue;
+        for (int b = 0; b < 2; b++) {
+            if (!icnt[b])
+                continue;
+            const int64_t co[4] = {1, csz[a], isz[b], csz[a] * isz[b]};
+            const int64_t ch[MO__COUNT] = {
+                mo[MO_N].coef * co[mo[MO_N].ci], mo[MO_K].coef * co[mo[MO_K].ci],
+                mo[MO_M].coef * co[mo[MO_M].ci], mo[MO_IM2COL].coef * co[mo[MO_IM2COL].ci],
+                mo[MO_TR].coef * co[mo[MO_TR].ci]};
+            int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
+            int64_t cnt_ab = ccnt[a] * icnt[b];
+            for (int i = 0; i < nr; i++) {
+                int64_t rs = rc[i].size, rp = rc[i].span, cnt_i = cnt_ab * rc[i].count;
+                const int64_t ro[4] = {1, rs, rp, rs * rp};
+                int64_t rn = ch[MO_N] * ro[mo[MO_N].ri], rk = ch[MO_K] * ro[mo[MO_K].ri];
+                int64_t rm = ch[MO_M] * ro[mo[MO_M].ri];
+                int64_t re = ch[MO_IM2COL] * ro[mo[MO_IM2COL].ri];
+                for (int j = 0; j < nw; j++) {
+                    int64_t ws = wc[j].size, wp = wc[j].span;
+                    const int64_t wo[4] = {1, ws, wp, ws * wp};
+                    int64_t n = rn * wo[mo[MO_N].wi], k = rk * wo[mo[MO_K].wi];
+                    int64_t m = rm * wo[mo[MO_M].wi], e = re * wo[mo[MO_IM2COL].wi];
+                    int64_t cnt = cnt_i * wc[j].count;
+                    int64_t extra = ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift));
+                    macs += cnt * (n * k * m);
+                    E += (uint64_t)cnt * (uint64_t)extra;
+                    max_extra = extra > max_extra ? extra : max_extra;
+                    nclass++;
+                    if (ng && gn[last] == n && gk[last] == k && gm[last] == m) {
+                        gw[last] += cnt;
+                        continue;
+                    }
+                    for (last = 0; last < ng; last++)
+                        if (gn[last] == n && gk[last] == k && gm[last] == m)
+                            break;
+                    if (last == ng) {
+                        if (ng == S_GROUPS)
+                            return step_fast(x, g, step, only, out, run0);
+                        gn[ng] = n, gk[ng] = k, gm[ng] = m, gw[ng] = 0;
+                        ng++;
+                    }
+                    gw[last] += cnt;
+                }
+            }
+        }
+    }
+    /* every partial sum of E is at most tiles * max_extra: below 2^52, E
+     * and the weights are exact integers, in uint64_t and in double */
+    int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
+    if ((double)tiles * (double)max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
+        return step_fast(x, g, step, only, out, run0);
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    double acc[DSE_MM_FP32_COUNT] = {0};
+    for (int d = 0; d < ng; d++) {
+        int64_t n = gn[d], k = gk[d], m = gm[d];
+        double w = (double)gw[d];
+        if (only >= 0) {
+            int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
+            if (d == 0)
+                run0[only] = (int8_t)r;
+            if (n > 0 && k > 0 && m > 0) {
+                double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+                acc[lo] += w * mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+            }
+        } else {
+            const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+            if (d == 0)
+                memcpy(run0, me->run, sizeof me->run);
+            for (int q = 0; q < DSE_MM_FP32_COUNT; q++)
+                acc[q] += w * me->c[q];
+        }
+    }
+    double ed = (double)E;
+    for (int q = lo; q < hi; q++)
+        out[q] = ed + acc[q];
+    if (!group_sure(out, lo, hi, nclass, ng, mode))
+        return step_fast(x, g, step, only, out, run0);
+    return macs;
+}
+
 typedef struct {
     double bytes, transfers;      /* whole step */
     double first_bytes, first_tr; /* loads before the first compute */
@@ -1133,7 +1278,7 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
                         runs[k] = (int8_t)dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g.cores);
             } else {
                 /* its first tile class is that tile */
-                e->h.macs[s] = step_fast(x, &g, s, only, out, runs);
+                e->h.macs[s] = step_grouped(x, &g, s, only, out, runs);
             }
             int hi = only >= 0 ? only + 1 : x->nk;
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
