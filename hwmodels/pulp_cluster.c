@@ -947,23 +947,42 @@ void dse__pulp_grouped(int mode)
 
 #define S_GROUPS 32 /* distinct dims a step may have before it falls back */
 
-/* Whether every out[lo .. hi) rounds to the float its class-by-class sum
- * rounds to; n classes and d groups were summed. */
-static int group_sure(const double *out, int lo, int hi, int64_t n, int d, int mode)
+/* Whether c is a multiple of 2^-q (q = 20, or 0 for whole numbers) below
+ * 2^(53-q), exactly (see group_sure). */
+static inline int dyadic(double c, int q)
 {
-    double rel = (double)(n + d + 8) * 0x1p-52;
-    if (mode == 2)
-        rel *= 0x1p40;
-    for (int k = lo; k < hi; k++) {
-        double dl = out[k] * rel;
-        if ((float)(out[k] - dl) != (float)(out[k] + dl))
-            return 0;
-    }
-    return 1;
+    double sc = q ? c * 0x1p20 : c;
+    return sc < 0x1p53 && sc == (double)(int64_t)sc;
 }
 
+/* Whether (float)out equals (float)S for every class-by-class sum S within
+ * `ulps` units in the last place of out: rounding to float depends on the
+ * 29 bits of the double's significand below a float's (normal numbers);
+ * it changes only across a midpoint between floats, at 2^28 in those
+ * bits, so out decides when it is farther than `ulps` from one. */
+static inline int float_sure(double out, int64_t ulps)
+{
+    if (out == 0.0)
+        return 1; /* all terms are zero: so is S */
+    if (!(out > 0x1p-100 && out < 0x1p100))
+        return 0;
+    uint64_t b;
+    memcpy(&b, &out, sizeof b);
+    int64_t r = (int64_t)(b & ((UINT64_C(1) << 29) - 1)) - (INT64_C(1) << 28);
+    return r > ulps || r < -ulps;
+}
+
+/* The distinct dims of a step and what each kernel costs on them. */
+typedef struct {
+    int64_t n, k, m, w; /* dims; w: the tiles with them */
+    const mm_cached_t *me; /* best: the memo entry (valid while it holds these dims) */
+    double c;              /* a named kernel: its cost */
+} group_t;
+
 /* step_fast's result through grouped sums (see above): the same MACs and
- * run0, and out[k] whose float is step_fast's float. */
+ * run0, and out[k] whose float is step_fast's float. Integers regroup
+ * freely: row classes with the same factors share one pass over the
+ * column classes, their counts summed. */
 static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only, double *out,
                             int8_t *run0)
 {
@@ -976,12 +995,14 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     const mono_t *mo = x->mono[step];
     int64_t macs = 0, fork = x->fork, nclass = 0, max_extra = 0;
     uint64_t E = 0; /* unsigned: wraps, never overflows, when the bound check below fails */
-    int64_t gn[S_GROUPS], gk[S_GROUPS], gm[S_GROUPS], gw[S_GROUPS];
+    group_t gr[S_GROUPS];
     int ng = 0, last = 0;
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
     int nr = g->r->n, nw = g->w->n;
+    if (nr > S_ROW_MAX)
+        return step_fast(x, g, step, only, out, run0);
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -995,37 +1016,50 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
                 mo[MO_TR].coef * co[mo[MO_TR].ci]};
             int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
             int64_t cnt_ab = ccnt[a] * icnt[b];
+            nclass += (int64_t)nr * nw;
+            /* row classes merged by their factors (first one first) */
+            int64_t fn[S_ROW_MAX], fk[S_ROW_MAX], fm[S_ROW_MAX], fe[S_ROW_MAX], fc[S_ROW_MAX];
+            int nf = 0;
             for (int i = 0; i < nr; i++) {
-                int64_t rs = rc[i].size, rp = rc[i].span, cnt_i = cnt_ab * rc[i].count;
+                int64_t rs = rc[i].size, rp = rc[i].span;
                 const int64_t ro[4] = {1, rs, rp, rs * rp};
                 int64_t rn = ch[MO_N] * ro[mo[MO_N].ri], rk = ch[MO_K] * ro[mo[MO_K].ri];
                 int64_t rm = ch[MO_M] * ro[mo[MO_M].ri];
                 int64_t re = ch[MO_IM2COL] * ro[mo[MO_IM2COL].ri];
+                int f;
+                for (f = 0; f < nf; f++)
+                    if (fn[f] == rn && fk[f] == rk && fm[f] == rm && fe[f] == re)
+                        break;
+                if (f == nf)
+                    fn[f] = rn, fk[f] = rk, fm[f] = rm, fe[f] = re, fc[f] = 0, nf++;
+                fc[f] += rc[i].count;
+            }
+            for (int f = 0; f < nf; f++) {
+                int64_t cnt_f = cnt_ab * fc[f];
                 for (int j = 0; j < nw; j++) {
                     int64_t ws = wc[j].size, wp = wc[j].span;
                     const int64_t wo[4] = {1, ws, wp, ws * wp};
-                    int64_t n = rn * wo[mo[MO_N].wi], k = rk * wo[mo[MO_K].wi];
-                    int64_t m = rm * wo[mo[MO_M].wi], e = re * wo[mo[MO_IM2COL].wi];
-                    int64_t cnt = cnt_i * wc[j].count;
+                    int64_t n = fn[f] * wo[mo[MO_N].wi], k = fk[f] * wo[mo[MO_K].wi];
+                    int64_t m = fm[f] * wo[mo[MO_M].wi], e = fe[f] * wo[mo[MO_IM2COL].wi];
+                    int64_t cnt = cnt_f * wc[j].count;
                     int64_t extra = ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift));
                     macs += cnt * (n * k * m);
                     E += (uint64_t)cnt * (uint64_t)extra;
                     max_extra = extra > max_extra ? extra : max_extra;
-                    nclass++;
-                    if (ng && gn[last] == n && gk[last] == k && gm[last] == m) {
-                        gw[last] += cnt;
+                    if (ng && gr[last].n == n && gr[last].k == k && gr[last].m == m) {
+                        gr[last].w += cnt;
                         continue;
                     }
                     for (last = 0; last < ng; last++)
-                        if (gn[last] == n && gk[last] == k && gm[last] == m)
+                        if (gr[last].n == n && gr[last].k == k && gr[last].m == m)
                             break;
                     if (last == ng) {
                         if (ng == S_GROUPS)
                             return step_fast(x, g, step, only, out, run0);
-                        gn[ng] = n, gk[ng] = k, gm[ng] = m, gw[ng] = 0;
+                        gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = 0;
                         ng++;
                     }
-                    gw[last] += cnt;
+                    gr[last].w += cnt;
                 }
             }
         }
@@ -1038,29 +1072,61 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
     double acc[DSE_MM_FP32_COUNT] = {0};
     for (int d = 0; d < ng; d++) {
-        int64_t n = gn[d], k = gk[d], m = gm[d];
-        double w = (double)gw[d];
+        int64_t n = gr[d].n, k = gr[d].k, m = gr[d].m;
+        double w = (double)gr[d].w;
         if (only >= 0) {
             int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
             if (d == 0)
                 run0[only] = (int8_t)r;
+            gr[d].c = 0.0;
             if (n > 0 && k > 0 && m > 0) {
                 double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-                acc[lo] += w * mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                gr[d].c = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
             }
+            acc[lo] += w * gr[d].c;
         } else {
             const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+            gr[d].me = me;
             if (d == 0)
                 memcpy(run0, me->run, sizeof me->run);
-            for (int q = 0; q < DSE_MM_FP32_COUNT; q++)
-                acc[q] += w * me->c[q];
+            acc_kernels(acc, me->c, w, 0.0);
         }
     }
+    /* |S - S'| <= (gamma(n+1) + gamma(d+1)) T, under (n + d + 8) * 2^-52 * S'
+     * with room for the roundings; that many relative units are at most
+     * 2 (n + d + 8) ulps of S' */
+    int64_t ulps = 2 * (nclass + ng + 8) + 2;
+    if (mode == 2)
+        ulps = INT64_C(1) << 40;
     double ed = (double)E;
-    for (int q = lo; q < hi; q++)
+    for (int q = lo; q < hi; q++) {
         out[q] = ed + acc[q];
-    if (!group_sure(out, lo, hi, nclass, ng, mode))
-        return step_fast(x, g, step, only, out, run0);
+        if (float_sure(out[q], ulps))
+            continue;
+        /* every term a multiple of 2^-p and the sum below 2^(53-p): no
+         * operation of either order rounded (terms are non-negative, the
+         * first rounding would leave a partial sum, hence the sum, at or
+         * above 2^(53-p)), both are the exact sum. Such sums (whole cycle
+         * counts, or a few binary digits after the point) may sit exactly
+         * on a midpoint, where the bound cannot decide. */
+        int q20 = mode != 2 && out[q] < 0x1p33, q0 = mode != 2 && out[q] < 0x1p53;
+        for (int d = 0; d < ng && (q20 || q0); d++) {
+            double c;
+            if (only >= 0) {
+                c = gr[d].c;
+            } else {
+                if (!memo_holds(gr[d].me, x, gr[d].n, gr[d].k, gr[d].m, cores, ff)) {
+                    q20 = q0 = 0; /* overwritten by a later group: undecided */
+                    break;
+                }
+                c = gr[d].me->c[q];
+            }
+            q20 = q20 && dyadic(c, 20);
+            q0 = q0 && dyadic(c, 0);
+        }
+        if (!q20 && !q0)
+            return step_fast(x, g, step, only, out, run0);
+    }
     return macs;
 }
 
