@@ -329,6 +329,13 @@ typedef struct {
     int64_t thr[3];
 } kfall_t;
 
+/* Tile classes of one dimension with the same factors f of the N, K, M and
+ * im2col monomials, and their total count. */
+typedef struct {
+    int64_t f[4];
+    int64_t count;
+} fgroup_t;
+
 typedef struct {
     dse_layer_t l;
     unsigned steps;
@@ -357,6 +364,11 @@ typedef struct {
     double *cores_v, *prune_v;
     size_t n_cores_v, n_prune_v;
     size_t stride[6];
+    /* per rows (0) / cols (1) and step: the tile classes of each tile size
+     * merged by their factors of the N, K, M and im2col monomials (see
+     * step_grouped): fgroups fg[w][s][first[t] .. first[t] + count[t]) */
+    fgroup_t *fg[2][DSE_TSTEP__COUNT];
+    int32_t *fg_first[2][DSE_TSTEP__COUNT], *fg_n[2][DSE_TSTEP__COUNT];
 } ctx_t;
 
 static void dim_build(dim_tab_t *d, int64_t out, int64_t in, int64_t k, int64_t s, int64_t pad)
@@ -547,6 +559,28 @@ static inline void acc_kernels(double *restrict acc, const double *restrict c, d
         acc[k] += cnt * (extra + c[k]);
 }
 
+/* acc[k] += w * c[k] for every slot of the fp32 catalogue's size, two at a
+ * time where the compiler offers vectors (the same IEEE products and sums
+ * lane by lane: no bit changes). */
+static inline void acc_scaled(double *restrict acc, const double *restrict c, double w)
+{
+#if defined(__GNUC__) && !defined(__clang__) && DSE_MM_FP32_COUNT % 2 == 0
+    typedef double v2_t __attribute__((vector_size(16)));
+    v2_t vw = {w, w};
+#pragma GCC unroll 12
+    for (int k = 0; k < DSE_MM_FP32_COUNT; k += 2) {
+        v2_t a, b;
+        memcpy(&a, &acc[k], sizeof a);
+        memcpy(&b, &c[k], sizeof b);
+        a += vw * b;
+        memcpy(&acc[k], &a, sizeof a);
+    }
+#else
+    for (int k = 0; k < DSE_MM_FP32_COUNT; k++)
+        acc[k] += w * c[k];
+#endif
+}
+
 /* ---- the reference path ---------------------------------------------- */
 
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
@@ -704,6 +738,27 @@ static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_
         int to = f0 ? f->to[0] : f1 ? f->to[1] : f2 ? f->to[2] : i;
         out[i] = (int8_t)i;
         out[i] = out[to];
+    }
+}
+
+/* dse_mm_resolve through the tests of kfb: the fallback chain of kernel i
+ * (each step goes to a smaller index; a kernel whose tests all pass is
+ * where it ends). */
+static inline int resolve_one_fast(const ctx_t *x, int i, int64_t n, int64_t k, int64_t m,
+                                   int cores)
+{
+    const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
+                                   m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
+    const int64_t mul[2] = {1, cores};
+    for (;;) {
+        const kfall_t *f = &x->kfb[i];
+        int to = v[f->sel[0]] < f->thr[0] * mul[f->cores[0]]   ? f->to[0]
+                 : v[f->sel[1]] < f->thr[1] * mul[f->cores[1]] ? f->to[1]
+                 : v[f->sel[2]] < f->thr[2] * mul[f->cores[2]] ? f->to[2]
+                                                               : i;
+        if (to == i)
+            return i;
+        i = to;
     }
 }
 
@@ -945,7 +1000,7 @@ void dse__pulp_grouped(int mode)
     atomic_store(&s_group_mode, mode);
 }
 
-#define S_GROUPS 32 /* distinct dims a step may have before it falls back */
+#define S_GROUPS 64 /* dims a step may have before it falls back */
 
 /* Whether c is a multiple of 2^-q (q = 20, or 0 for whole numbers) below
  * 2^(53-q), exactly (see group_sure). */
@@ -972,6 +1027,17 @@ static inline int float_sure(double out, int64_t ulps)
     return r > ulps || r < -ulps;
 }
 
+/* Nonzero when float_sure(out, ulps) may be 0 (out >= 0; a quick
+ * branch-free screen, exact in that direction). */
+static inline uint64_t float_unsure_bits(double out, int64_t ulps)
+{
+    uint64_t b;
+    memcpy(&b, &out, sizeof b);
+    uint64_t ex = b >> 52; /* sign 0 */
+    uint64_t r = (b & ((UINT64_C(1) << 29) - 1)) - (UINT64_C(1) << 28) + (uint64_t)ulps;
+    return (uint64_t)(r <= 2 * (uint64_t)ulps) | (uint64_t)(ex - 924 > 198u);
+}
+
 /* The distinct dims of a step and what each kernel costs on them. */
 typedef struct {
     int64_t n, k, m, w; /* dims; w: the tiles with them */
@@ -996,13 +1062,14 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     int64_t macs = 0, fork = x->fork, nclass = 0, max_extra = 0;
     uint64_t E = 0; /* unsigned: wraps, never overflows, when the bound check below fails */
     group_t gr[S_GROUPS];
-    int ng = 0, last = 0;
+    int ng = 0;
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
-    const dim_class_t *rc = &x->rows.classes[g->r->first], *wc = &x->cols.classes[g->w->first];
     int nr = g->r->n, nw = g->w->n;
-    if (nr > S_ROW_MAX)
-        return step_fast(x, g, step, only, out, run0);
+    size_t th = (size_t)(g->r - x->rows.tiles), tw = (size_t)(g->w - x->cols.tiles);
+    const fgroup_t *fr = &x->fg[0][step][x->fg_first[0][step][th]];
+    const fgroup_t *fcol = &x->fg[1][step][x->fg_first[1][step][tw]];
+    int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -1017,49 +1084,26 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
             int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
             int64_t cnt_ab = ccnt[a] * icnt[b];
             nclass += (int64_t)nr * nw;
-            /* row classes merged by their factors (first one first) */
-            int64_t fn[S_ROW_MAX], fk[S_ROW_MAX], fm[S_ROW_MAX], fe[S_ROW_MAX], fc[S_ROW_MAX];
-            int nf = 0;
-            for (int i = 0; i < nr; i++) {
-                int64_t rs = rc[i].size, rp = rc[i].span;
-                const int64_t ro[4] = {1, rs, rp, rs * rp};
-                int64_t rn = ch[MO_N] * ro[mo[MO_N].ri], rk = ch[MO_K] * ro[mo[MO_K].ri];
-                int64_t rm = ch[MO_M] * ro[mo[MO_M].ri];
-                int64_t re = ch[MO_IM2COL] * ro[mo[MO_IM2COL].ri];
-                int f;
-                for (f = 0; f < nf; f++)
-                    if (fn[f] == rn && fk[f] == rk && fm[f] == rm && fe[f] == re)
-                        break;
-                if (f == nf)
-                    fn[f] = rn, fk[f] = rk, fm[f] = rm, fe[f] = re, fc[f] = 0, nf++;
-                fc[f] += rc[i].count;
-            }
-            for (int f = 0; f < nf; f++) {
-                int64_t cnt_f = cnt_ab * fc[f];
-                for (int j = 0; j < nw; j++) {
-                    int64_t ws = wc[j].size, wp = wc[j].span;
-                    const int64_t wo[4] = {1, ws, wp, ws * wp};
-                    int64_t n = fn[f] * wo[mo[MO_N].wi], k = fk[f] * wo[mo[MO_K].wi];
-                    int64_t m = fm[f] * wo[mo[MO_M].wi], e = fe[f] * wo[mo[MO_IM2COL].wi];
-                    int64_t cnt = cnt_f * wc[j].count;
+            for (int f = 0; f < nfr; f++) {
+                const int64_t *rf = fr[f].f;
+                int64_t rn = ch[MO_N] * rf[0], rk = ch[MO_K] * rf[1], rm = ch[MO_M] * rf[2];
+                int64_t re = ch[MO_IM2COL] * rf[3], cnt_f = cnt_ab * fr[f].count;
+                for (int j = 0; j < nfc; j++) {
+                    const int64_t *cf = fcol[j].f;
+                    int64_t n = rn * cf[0], k = rk * cf[1], m = rm * cf[2], e = re * cf[3];
+                    int64_t cnt = cnt_f * fcol[j].count;
                     int64_t extra = ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift));
                     macs += cnt * (n * k * m);
                     E += (uint64_t)cnt * (uint64_t)extra;
                     max_extra = extra > max_extra ? extra : max_extra;
-                    if (ng && gr[last].n == n && gr[last].k == k && gr[last].m == m) {
-                        gr[last].w += cnt;
+                    if (ng && gr[ng - 1].n == n && gr[ng - 1].k == k && gr[ng - 1].m == m) {
+                        gr[ng - 1].w += cnt;
                         continue;
                     }
-                    for (last = 0; last < ng; last++)
-                        if (gr[last].n == n && gr[last].k == k && gr[last].m == m)
-                            break;
-                    if (last == ng) {
-                        if (ng == S_GROUPS)
-                            return step_fast(x, g, step, only, out, run0);
-                        gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = 0;
-                        ng++;
-                    }
-                    gr[last].w += cnt;
+                    if (ng == S_GROUPS)
+                        return step_fast(x, g, step, only, out, run0);
+                    gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
+                    ng++;
                 }
             }
         }
@@ -1075,7 +1119,7 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
         int64_t n = gr[d].n, k = gr[d].k, m = gr[d].m;
         double w = (double)gr[d].w;
         if (only >= 0) {
-            int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
+            int r = resolve_one_fast(x, only, n, k, m, cores);
             if (d == 0)
                 run0[only] = (int8_t)r;
             gr[d].c = 0.0;
@@ -1089,7 +1133,7 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
             gr[d].me = me;
             if (d == 0)
                 memcpy(run0, me->run, sizeof me->run);
-            acc_kernels(acc, me->c, w, 0.0);
+            acc_scaled(acc, me->c, w);
         }
     }
     /* |S - S'| <= (gamma(n+1) + gamma(d+1)) T, under (n + d + 8) * 2^-52 * S'
@@ -1099,8 +1143,12 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     if (mode == 2)
         ulps = INT64_C(1) << 40;
     double ed = (double)E;
+    uint64_t unsure = 0;
     for (int q = lo; q < hi; q++) {
         out[q] = ed + acc[q];
+        unsure |= float_unsure_bits(out[q], ulps);
+    }
+    for (int q = lo; q < hi && unsure; q++) {
         if (float_sure(out[q], ulps))
             continue;
         /* every term a multiple of 2^-p and the sum below 2^(53-p): no
@@ -1553,6 +1601,44 @@ static mono_t mono_probe(int64_t one, int64_t at)
 }
 
 /* The fast path's monomials and unroll shifts (see step_fast). */
+/* x->fg[w][s]: for each tile size of rows (w = 0) or cols (1), its classes
+ * merged by their factors in step s's monomials, first class first. */
+static void fg_build(ctx_t *x, int w, int s)
+{
+    const dim_tab_t *d = w ? &x->cols : &x->rows;
+    const mono_t *mo = x->mono[s];
+    size_t total = 0, cap = 0;
+    fgroup_t *fg = NULL;
+    int32_t *first = dse_xcalloc((size_t)d->extent + 1, sizeof *first);
+    int32_t *cnt = dse_xcalloc((size_t)d->extent + 1, sizeof *cnt);
+    for (int64_t t = 1; t <= d->extent; t++) {
+        const dim_tile_t *dt = &d->tiles[t];
+        first[t] = (int32_t)total;
+        for (int i = 0; i < dt->n; i++) {
+            const dim_class_t *c = &d->classes[dt->first + i];
+            const int64_t v[4] = {1, c->size, c->span, (int64_t)c->size * c->span};
+            int64_t f[4];
+            for (int q = 0; q < 4; q++) {
+                uint8_t idx = w ? mo[MO_N + q].wi : mo[MO_N + q].ri;
+                f[q] = v[idx];
+            }
+            size_t j;
+            for (j = (size_t)first[t]; j < total; j++)
+                if (memcmp(fg[j].f, f, sizeof f) == 0)
+                    break;
+            if (j == total) {
+                fg = dse_xgrow(fg, sizeof *fg, total + 1, &cap);
+                memcpy(fg[total].f, f, sizeof f);
+                fg[total].count = 0;
+                total++;
+            }
+            fg[j].count += c->count;
+        }
+        cnt[t] = (int32_t)(total - (size_t)first[t]);
+    }
+    x->fg[w][s] = fg, x->fg_first[w][s] = first, x->fg_n[w][s] = cnt;
+}
+
 static void plan_build(ctx_t *x)
 {
     const dse_tile_t one = {1, 1, 1, 1, 1, 1}, at = {2, 3, 5, 7, 11, 13};
@@ -1744,6 +1830,12 @@ static void pulp_release(void *vctx)
         free(x->map[i]);
     free(x->cores_v);
     free(x->prune_v);
+    for (int w = 0; w < 2; w++)
+        for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+            free(x->fg[w][s]);
+            free(x->fg_first[w][s]);
+            free(x->fg_n[w][s]);
+        }
     free(x);
 }
 
@@ -1787,6 +1879,9 @@ static int pulp_prepare(const dse_job_t *job, size_t li, unsigned flags, void **
         dim_build(&x->cols, l->wout, l->win, x->l.kw, l->sw, l->pad_l);
     }
     plan_build(x);
+    for (int w = 0; w < 2; w++)
+        for (int s = 0; s < DSE_TSTEP__COUNT; s++)
+            fg_build(x, w, s);
     build_cache(x, l->space);
     *out = x;
     return 0;
