@@ -1000,6 +1000,16 @@ void dse__pulp_grouped(int mode)
     atomic_store(&s_group_mode, mode);
 }
 
+/* The calling thread's steps summed by step_grouped, and of them those that
+ * fell back to the class-by-class sum. */
+static _Thread_local uint64_t s_group_steps, s_group_fallbacks;
+
+void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks)
+{
+    *steps = s_group_steps;
+    *fallbacks = s_group_fallbacks;
+}
+
 #define S_GROUPS 64 /* dims a step may have before it falls back */
 
 /* Whether c is a multiple of 2^-q (q = 20, or 0 for whole numbers) below
@@ -1055,6 +1065,7 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     int mode = atomic_load_explicit(&s_group_mode, memory_order_relaxed);
     if (!mode)
         return step_fast(x, g, step, only, out, run0);
+    s_group_steps++;
     double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
     int cores = g->cores, cshift = x->cshift[cores];
     int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
@@ -1101,7 +1112,7 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
                         continue;
                     }
                     if (ng == S_GROUPS)
-                        return step_fast(x, g, step, only, out, run0);
+                        goto fallback;
                     gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
                     ng++;
                 }
@@ -1112,7 +1123,7 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
      * and the weights are exact integers, in uint64_t and in double */
     int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
     if ((double)tiles * (double)max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
-        return step_fast(x, g, step, only, out, run0);
+        goto fallback;
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
     double acc[DSE_MM_FP32_COUNT] = {0};
     for (int d = 0; d < ng; d++) {
@@ -1173,9 +1184,12 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
             q0 = q0 && dyadic(c, 0);
         }
         if (!q20 && !q0)
-            return step_fast(x, g, step, only, out, run0);
+            goto fallback;
     }
     return macs;
+fallback:
+    s_group_fallbacks++;
+    return step_fast(x, g, step, only, out, run0);
 }
 
 typedef struct {
