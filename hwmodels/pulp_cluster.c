@@ -326,7 +326,8 @@ typedef struct {
 enum { VAL_N, VAL_M, VAL_K, VAL_N2, VAL_N4, VAL_N8, VAL_M2, VAL_M4, VAL_M8, VAL__COUNT };
 typedef struct {
     uint8_t nt, sel[3], cores[3], to[3];
-    int64_t thr[3];
+    uint8_t base[3]; /* sel as (n, m, k)[base] & mask */
+    int64_t thr[3], mask[3];
 } kfall_t;
 
 /* Tile classes of one dimension with the same factors f of the N, K, M and
@@ -747,15 +748,13 @@ static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_
 static inline int resolve_one_fast(const ctx_t *x, int i, int64_t n, int64_t k, int64_t m,
                                    int cores)
 {
-    const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
-                                   m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
-    const int64_t mul[2] = {1, cores};
+    const int64_t v[3] = {n, m, k}, mul[2] = {1, cores};
     for (;;) {
         const kfall_t *f = &x->kfb[i];
-        int to = v[f->sel[0]] < f->thr[0] * mul[f->cores[0]]   ? f->to[0]
-                 : v[f->sel[1]] < f->thr[1] * mul[f->cores[1]] ? f->to[1]
-                 : v[f->sel[2]] < f->thr[2] * mul[f->cores[2]] ? f->to[2]
-                                                               : i;
+        int to = (v[f->base[0]] & f->mask[0]) < f->thr[0] * mul[f->cores[0]]   ? f->to[0]
+                 : (v[f->base[1]] & f->mask[1]) < f->thr[1] * mul[f->cores[1]] ? f->to[1]
+                 : (v[f->base[2]] & f->mask[2]) < f->thr[2] * mul[f->cores[2]] ? f->to[2]
+                                                                              : i;
         if (to == i)
             return i;
         i = to;
@@ -1711,6 +1710,11 @@ static void plan_build(ctx_t *x)
             f->sel[f->nt] = (uint8_t)sel, f->cores[f->nt] = (uint8_t)mulc;
             f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
             f->nt++;
+        }
+        for (int i = 0; i < 3; i++) {
+            static const uint8_t base[VAL__COUNT] = {0, 1, 2, 0, 0, 0, 1, 1, 1};
+            static const int64_t mask[VAL__COUNT] = {~0, ~0, ~0, ~1, ~3, ~7, ~1, ~3, ~7};
+            f->base[i] = base[f->sel[i]], f->mask[i] = mask[f->sel[i]];
         }
     }
     for (int cores = 0; cores <= 64; cores++) {
