@@ -1010,6 +1010,7 @@ void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks)
 }
 
 #define S_GROUPS 64 /* dims a step may have before it falls back */
+#define S_FEW 2     /* classes at most, none merging: summed class by class */
 
 /* Whether c is a multiple of 2^-q (q = 20, or 0 for whole numbers) below
  * 2^(53-q), exactly (see group_sure). */
@@ -1080,6 +1081,9 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     const fgroup_t *fr = &x->fg[0][step][x->fg_first[0][step][th]];
     const fgroup_t *fcol = &x->fg[1][step][x->fg_first[1][step][tw]];
     int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
+    /* nothing to share when the row and column classes do not merge */
+    if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
+        return step_fast(x, g, step, only, out, run0);
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
