@@ -1065,7 +1065,6 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     int mode = atomic_load_explicit(&s_group_mode, memory_order_relaxed);
     if (!mode)
         return step_fast(x, g, step, only, out, run0);
-    s_group_steps++;
     double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
     int cores = g->cores, cshift = x->cshift[cores];
     int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
@@ -1084,6 +1083,7 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     /* nothing to share when the row and column classes do not merge */
     if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
         return step_fast(x, g, step, only, out, run0);
+    s_group_steps++;
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;

@@ -61,7 +61,7 @@ void dse__pulp_fast(int on);
  * 0 off, 1 on (the default), 2 on with a bound so wide that every sum
  * takes the fallback. Set it while no evaluation runs. */
 void dse__pulp_grouped(int mode);
-/* Tests: the calling thread's steps summed with mode 1 or 2 so far, and of
+/* Tests: the calling thread's steps summed by grouping (mode 1 or 2) so far, and of
  * them those that fell back to the class-by-class sum. */
 void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks);
 
