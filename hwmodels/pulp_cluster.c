@@ -1012,12 +1012,25 @@ void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks)
 #define S_GROUPS 64 /* dims a step may have before it falls back */
 #define S_FEW 2     /* classes at most, none merging: summed class by class */
 
-/* Whether c is a multiple of 2^-q (q = 20, or 0 for whole numbers) below
- * 2^(53-q), exactly (see group_sure). */
-static inline int dyadic(double c, int q)
+/* The binary digits c (finite, >= 0) has after the point: the least q with
+ * c a multiple of 2^-q. */
+static inline int frac_digits(double c)
 {
-    double sc = q ? c * 0x1p20 : c;
-    return sc < 0x1p53 && sc == (double)(int64_t)sc;
+    if (c == 0.0)
+        return 0;
+    uint64_t b;
+    memcpy(&b, &c, sizeof b);
+    int e = (int)((b >> 52) & 0x7ff);
+    uint64_t mant = b & ((UINT64_C(1) << 52) - 1);
+    if (e) /* normal: mant + 2^52 times 2^(e - 1075) */
+        mant |= UINT64_C(1) << 52;
+    else
+        e = 1; /* subnormal: mant times 2^-1074 */
+    int tz = 0;
+    while (!(mant & 1))
+        mant >>= 1, tz++;
+    int q = 1075 - e - tz;
+    return q > 0 ? q : 0;
 }
 
 /* Whether (float)out equals (float)S for every class-by-class sum S within
@@ -1169,24 +1182,25 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
          * operation of either order rounded (terms are non-negative, the
          * first rounding would leave a partial sum, hence the sum, at or
          * above 2^(53-p)), both are the exact sum. Such sums (whole cycle
-         * counts, or a few binary digits after the point) may sit exactly
-         * on a midpoint, where the bound cannot decide. */
-        int q20 = mode != 2 && out[q] < 0x1p33, q0 = mode != 2 && out[q] < 0x1p53;
-        for (int d = 0; d < ng && (q20 || q0); d++) {
+         * counts, or costs with few binary digits, like a float stall
+         * factor's products) may sit exactly on a midpoint, where the bound
+         * cannot decide. E is a whole number. */
+        int p = mode == 2 ? 53 : 0;
+        for (int d = 0; d < ng && p < 53; d++) {
             double c;
             if (only >= 0) {
                 c = gr[d].c;
             } else {
                 if (!memo_holds(gr[d].me, x, gr[d].n, gr[d].k, gr[d].m, cores, ff)) {
-                    q20 = q0 = 0; /* overwritten by a later group: undecided */
+                    p = 53; /* overwritten by a later group: undecided */
                     break;
                 }
                 c = gr[d].me->c[q];
             }
-            q20 = q20 && dyadic(c, 20);
-            q0 = q0 && dyadic(c, 0);
+            int fd = frac_digits(c);
+            p = fd > p ? fd : p;
         }
-        if (!q20 && !q0)
+        if (p >= 53 || !(out[q] < ldexp(1.0, 53 - p)))
             goto fallback;
     }
     return macs;
