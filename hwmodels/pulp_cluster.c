@@ -1026,9 +1026,13 @@ static inline int frac_digits(double c)
         mant |= UINT64_C(1) << 52;
     else
         e = 1; /* subnormal: mant times 2^-1074 */
+#if defined(__GNUC__)
+    int tz = __builtin_ctzll(mant); /* mant != 0: c != 0 */
+#else
     int tz = 0;
     while (!(mant & 1))
         mant >>= 1, tz++;
+#endif
     int q = 1075 - e - tz;
     return q > 0 ? q : 0;
 }
