@@ -324,10 +324,15 @@ static double s_hv_rows(size_t k, const double *base, size_t nb, const double *x
     return hv;
 }
 
+/* Candidates times picks above which the greedy pick takes each
+ * candidate's own gain instead (a bound on the hypervolumes computed). */
+#define S_GREEDY_MAX 65536.0
+
 /* A budget-bound adaptive round: takes `batch` of the candidates cand[0 ..
  * n) greedily, each time the one whose prediction (rescaled) adds the most
  * hypervolume to the measured front (mf[0 .. n_mf), values in vec) and the candidates
- * taken before it; they move to cand[0 .. batch). */
+ * taken before it; they move to cand[0 .. batch). Beyond S_GREEDY_MAX
+ * they are ranked by the hypervolume each adds alone (ties: lower index). */
 static void s_pick_budget(const dse_refine_t *r, s_cand_t *cand, size_t n, size_t batch,
                           const double *vec, const size_t *mf, size_t n_mf)
 {
@@ -354,6 +359,20 @@ static void s_pick_budget(const dse_refine_t *r, s_cand_t *cand, size_t n, size_
     dse_front_reference(all, ref, NULL);
     dse_front_destroy(&all);
     size_t nb = n_mf;
+    if ((double)batch * (double)n > S_GREEDY_MAX) {
+        /* too many for the greedy loop: each candidate's own gain, once */
+        s_cand_t *g = dse_xmalloc((n + 1) * sizeof *g);
+        double base_hv = s_hv_rows(k, base, nb, NULL, ref);
+        for (size_t c = 0; c < n; c++)
+            g[c] = (s_cand_t){-(s_hv_rows(k, base, nb, cv + c * k, ref) - base_hv), cand[c].i};
+        qsort(g, n, sizeof *g, s_cmp_cand);
+        for (size_t c = 0; c < n; c++)
+            cand[c] = (s_cand_t){0, g[c].i};
+        free(g);
+        free(cv);
+        free(base);
+        return;
+    }
     for (size_t s = 0; s < batch && s < n; s++) {
         size_t best = s;
         double best_hv = -1;
