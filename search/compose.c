@@ -568,6 +568,17 @@ struct s_inc {
     size_t n, d;
     double *pt;     /* n * d, in tree order */
     double *lo, *hi; /* per node (heap numbering from 1) */
+    /* With 3 objectives, a table answers most queries instead of the
+     * tree (s_inc3_beats): the networks by their first value (s0, s1,
+     * s2: their values in that order; spos: their tree positions), the
+     * distinct second values xs (m of them, ascending), and per block of
+     * the first bsz * (b + 1) networks in that order (b < nb) and per
+     * x = xs[g], the least third value among those networks whose second
+     * value is <= x (t2[b * m + g], +inf: none) and which one (targ).
+     * nb = 0: no table. */
+    size_t nb, m, bsz;
+    double *s0, *s1, *s2, *xs, *t2;
+    size_t *spos, *targ;
 };
 
 static void s_inc_select(double *pt, size_t d, size_t a, size_t b, size_t m, size_t j,
@@ -631,6 +642,147 @@ static void s_inc_build(s_inc_t *t, size_t node, size_t a, size_t b, double *tmp
     s_inc_build(t, 2 * node + 1, m, b, tmp);
 }
 
+/* The table of 3-objective queries: blocks of at least INC3_BLOCK
+ * networks, and at most INC3_CELLS cells (larger blocks beyond). */
+#define INC3_BLOCK 32
+#define INC3_CELLS ((size_t)1 << 20)
+
+static int s_cmp_first(const void *pa, const void *pb, void *arg)
+{
+    const double *pt = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (pt[a * 3] != pt[b * 3])
+        return pt[a * 3] < pt[b * 3] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static int s_cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The number of values of v (n, ascending) that are <= x. */
+static size_t s_count_le(const double *v, size_t n, double x)
+{
+    size_t a = 0, b = n;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (v[m] <= x)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Builds t's table (3 objectives, finite values, tree built). */
+static void s_inc3_build(s_inc_t *t)
+{
+    const size_t n = t->n;
+    for (size_t i = 0; i < 3 * n; i++)
+        if (!isfinite(t->pt[i]))
+            return;
+    size_t *ord = dse_xmalloc(n * sizeof *ord);
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    qsort_r(ord, n, sizeof *ord, s_cmp_first, t->pt);
+    t->s0 = dse_xmalloc(n * sizeof *t->s0);
+    t->s1 = dse_xmalloc(n * sizeof *t->s1);
+    t->s2 = dse_xmalloc(n * sizeof *t->s2);
+    t->spos = dse_xmalloc(n * sizeof *t->spos);
+    t->xs = dse_xmalloc(n * sizeof *t->xs);
+    for (size_t i = 0; i < n; i++) {
+        const double *v = t->pt + ord[i] * 3;
+        t->s0[i] = v[0];
+        t->s1[i] = v[1];
+        t->s2[i] = v[2];
+        t->spos[i] = ord[i];
+        t->xs[i] = v[1];
+    }
+    free(ord);
+    qsort(t->xs, n, sizeof *t->xs, s_cmp_double);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || t->xs[i] != t->xs[m - 1])
+            t->xs[m++] = t->xs[i];
+    size_t bsz = INC3_BLOCK;
+    while ((n / bsz) * m > INC3_CELLS)
+        bsz *= 2;
+    t->m = m;
+    t->bsz = bsz;
+    t->nb = n / bsz;
+    t->t2 = dse_xmalloc((t->nb ? t->nb : 1) * m * sizeof *t->t2);
+    t->targ = dse_xmalloc((t->nb ? t->nb : 1) * m * sizeof *t->targ);
+    /* at[g]: the least third value of the networks so far whose second
+     * value is xs[g] (the first such network on ties) */
+    double *at = dse_xmalloc(m * sizeof *at);
+    size_t *atarg = dse_xmalloc(m * sizeof *atarg);
+    for (size_t g = 0; g < m; g++) {
+        at[g] = INFINITY;
+        atarg[g] = 0;
+    }
+    for (size_t b = 0; b < t->nb; b++) {
+        for (size_t i = b * bsz; i < (b + 1) * bsz; i++) {
+            size_t g = s_count_le(t->xs, m, t->s1[i]) - 1;
+            if (t->s2[i] < at[g]) {
+                at[g] = t->s2[i];
+                atarg[g] = i;
+            }
+        }
+        double *row = t->t2 + b * m;
+        size_t *arg = t->targ + b * m;
+        for (size_t g = 0; g < m; g++) {
+            if (g == 0 || at[g] < row[g - 1]) {
+                row[g] = at[g];
+                arg[g] = atarg[g];
+            } else {
+                row[g] = row[g - 1];
+                arg[g] = arg[g - 1];
+            }
+        }
+    }
+    free(at);
+    free(atarg);
+}
+
+/* s_inc_beats over the whole tree, from t's table: 1 or 0 as the tree
+ * answers (some network <= lb everywhere and < lb - tol somewhere, or
+ * none), -1 when the table cannot tell (ask the tree). A network that is
+ * <= lb everywhere is among the first i by the first value (those <= lb[0])
+ * and has a second value <= xs[g - 1]: the table gives the least third
+ * value of such networks in the first whole blocks, the rest is scanned. */
+static int s_inc3_beats(const s_inc_t *t, const double *lb, const double *tol, size_t *who)
+{
+    if (isnan(lb[0]) || isnan(lb[1]) || isnan(lb[2]))
+        return -1;
+    const size_t i = s_count_le(t->s0, t->n, lb[0]);
+    const size_t g = s_count_le(t->xs, t->m, lb[1]);
+    if (i == 0 || g == 0)
+        return 0;
+    const size_t b = i / t->bsz;
+    if (b) {
+        const size_t c = (b - 1) * t->m + g - 1;
+        if (t->t2[c] <= lb[2]) {
+            const size_t a = t->targ[c];
+            if (t->s0[a] < lb[0] - tol[0] || t->s1[a] < lb[1] - tol[1] ||
+                t->s2[a] < lb[2] - tol[2]) {
+                *who = t->spos[a];
+                return 1;
+            }
+            return -1;
+        }
+    }
+    for (size_t a = b * t->bsz; a < i; a++)
+        if (t->s1[a] <= lb[1] && t->s2[a] <= lb[2] &&
+            (t->s0[a] < lb[0] - tol[0] || t->s1[a] < lb[1] - tol[1] ||
+             t->s2[a] < lb[2] - tol[2])) {
+            *who = t->spos[a];
+            return 1;
+        }
+    return 0;
+}
+
 /* Takes the n vectors of d values in pts (copied). */
 static s_inc_t *s_inc_new(const double *pts, size_t n, size_t d)
 {
@@ -649,6 +801,8 @@ static s_inc_t *s_inc_new(const double *pts, size_t n, size_t d)
     if (n)
         s_inc_build(t, 1, 0, n, tmp);
     free(tmp);
+    if (d == 3 && n)
+        s_inc3_build(t);
     return t;
 }
 
@@ -659,6 +813,13 @@ static void s_inc_destroy(s_inc_t **tp)
     free((*tp)->pt);
     free((*tp)->lo);
     free((*tp)->hi);
+    free((*tp)->s0);
+    free((*tp)->s1);
+    free((*tp)->s2);
+    free((*tp)->spos);
+    free((*tp)->xs);
+    free((*tp)->t2);
+    free((*tp)->targ);
     free(*tp);
     *tp = NULL;
 }
@@ -727,6 +888,11 @@ static int s_beaten(const s_opts_t *o, const double *lb, const double *tol, size
         }
         if (k == t->d && st)
             return 1;
+    }
+    if (t->nb || t->m) {
+        const int r = s_inc3_beats(t, lb, tol, hint);
+        if (r >= 0)
+            return r;
     }
     return s_inc_beats(t, 1, 0, t->n, lb, tol, hint);
 }
