@@ -231,13 +231,49 @@ static int s_cmp_vec(const double *a, const double *b, size_t n)
     return 0;
 }
 
-/* Partial networks of the dynamic program. */
+/* The choices of every partial network kept, as a trail of back links:
+ * entry e chose row row[e] of its layer after the partial network of
+ * entry up[e] (S_NO_UP at the first layer). The entries of one call of
+ * dse_compose only grow, so that a partial network handed from one pass
+ * to the next keeps its choices. */
+#define S_NO_UP SIZE_MAX
+
+typedef struct {
+    size_t n, cap;
+    size_t *up, *row;
+} s_trail_t;
+
+static size_t s_trail_add(s_trail_t *t, size_t up, size_t row)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 4096;
+        t->up = dse_xrealloc(t->up, t->cap * sizeof *t->up);
+        t->row = dse_xrealloc(t->row, t->cap * sizeof *t->row);
+    }
+    t->up[t->n] = up;
+    t->row[t->n] = row;
+    return t->n++;
+}
+
+/* The rows entry e chose, layer by layer (pos: its depth entries), and
+ * their point indices (pts). */
+static void s_trail_get(const s_trail_t *t, const dse_compose_spec_t *spec, size_t e,
+                        size_t depth, size_t *pos, uint64_t *pts)
+{
+    for (size_t l = depth; l-- > 0;) {
+        pos[l] = t->row[e];
+        pts[l] = dse_front_index(spec->layers[l], pos[l]);
+        e = t->up[e];
+    }
+}
+
+/* Partial networks of the dynamic program (L: the layer count; 0 for a
+ * store that holds none). */
 typedef struct {
     size_t n, cap, N, L, ns;
     double *agg;   /* n * N accumulated (MEAN: sums) */
     double *steer; /* n * ns */
-    size_t *pos;   /* n * L */
-    uint64_t *pts; /* n * L */
+    size_t *node;  /* its entry in the trail */
     int64_t *cls;
     uint64_t *gen; /* generation order within the layer (the tie key) */
 } s_store_t;
@@ -254,48 +290,55 @@ static void s_store_free(s_store_t *s)
 {
     free(s->agg);
     free(s->steer);
-    free(s->pos);
-    free(s->pts);
+    free(s->node);
     free(s->cls);
     free(s->gen);
     memset(s, 0, sizeof *s);
 }
 
-/* Room for n partials (one reallocation instead of a doubling chain; at
- * least doubling, so that fronts growing by a few a layer do not copy
- * every layer). */
-static void s_store_reserve(s_store_t *s, size_t n)
+/* Room for cap partials, the n kept kept. */
+static void s_store_grow(s_store_t *s, size_t cap)
 {
-    if (n <= s->cap)
-        return;
-    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
     s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
     s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
-    s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
-    s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
+    s->node = dse_xrealloc(s->node, cap * sizeof *s->node);
     s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
     s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
     s->cap = cap;
 }
 
-static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, const size_t *pos,
-                          const uint64_t *pts, size_t depth, int64_t cls, uint64_t gen)
+/* Empties s with room for n partials (one allocation instead of a
+ * doubling chain; at least doubling, so that fronts growing by a few a
+ * layer do not allocate every layer). Nothing is copied: the old arrays
+ * go before the new ones come, so their pages may serve again. */
+static void s_store_reset(s_store_t *s, size_t n)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
-        s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
-        s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
-        s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
-        s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
-        s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
-        s->cap = cap;
-    }
+    s->n = 0;
+    if (n <= s->cap)
+        return;
+    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
+    free(s->agg);
+    free(s->steer);
+    free(s->node);
+    free(s->cls);
+    free(s->gen);
+    s->agg = NULL;
+    s->steer = NULL;
+    s->node = NULL;
+    s->cls = NULL;
+    s->gen = NULL;
+    s_store_grow(s, cap);
+}
+
+static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, size_t node,
+                          int64_t cls, uint64_t gen)
+{
+    if (s->n == s->cap)
+        s_store_grow(s, s->cap ? 2 * s->cap : 256);
     size_t i = s->n++;
     memcpy(s->agg + i * s->N, agg, s->N * sizeof *agg);
     memcpy(s->steer + i * s->ns, steer, s->ns * sizeof *steer);
-    memcpy(s->pos + i * s->L, pos, depth * sizeof *pos);
-    memcpy(s->pts + i * s->L, pts, depth * sizeof *pts);
+    s->node[i] = node;
     s->cls[i] = cls;
     s->gen[i] = gen;
     return i;
@@ -1252,7 +1295,8 @@ static int s_forecast_check(const dse_compose_spec_t *spec, const s_opts_t *opt,
 /* The final front of the partials after the last layer: final values;
  * among equal objectives the lowest tie key (= slot) wins. fin: scratch
  * of n_net. */
-static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t *cur, double *fin)
+static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t *cur,
+                                const s_trail_t *tr, double *fin, size_t *pos, uint64_t *pts)
 {
     const size_t N = spec->n_net, L = spec->n_layers;
     dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
@@ -1265,7 +1309,8 @@ static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t 
     dse_netfront_t *res = s_nf_new(N, L);
     for (size_t i = 0; i < dse_front_size(ff); i++) {
         size_t slot = (size_t)dse_front_index(ff, i);
-        s_nf_add(res, dse_front_row(ff, i), cur->pos + slot * L, cur->pts + slot * L);
+        s_trail_get(tr, spec, cur->node[slot], L, pos, pts);
+        s_nf_add(res, dse_front_row(ff, i), pos, pts);
     }
     dse_front_destroy(&ff);
     return res;
@@ -1296,20 +1341,19 @@ static int s_work_check(const s_opts_t *opt, size_t l, size_t L, size_t nparts, 
 
 /* The survivors of layer l's filter (cand) into next, in tie-key order,
  * with their aggregates recomputed as when they were generated (the same
- * operations, the same values). perm: room for the survivors; tmp, sv,
- * pos, pts: scratch. */
+ * operations, the same values), and their choices on the trail. perm:
+ * room for the survivors; tmp, sv: scratch. */
 static void s_keep(const dse_compose_spec_t *spec, const s_steer_t *st, size_t l,
                    const dse_front_t *cand, size_t *perm, const s_store_t *cur, s_store_t *next,
-                   double *tmp, double *sv, size_t *pos, uint64_t *pts)
+                   s_trail_t *tr, double *tmp, double *sv)
 {
-    const size_t N = spec->n_net, L = spec->n_layers, ns = st->n, m = dse_front_size(cand);
+    const size_t N = spec->n_net, ns = st->n, m = dse_front_size(cand);
     const dse_front_t *f = spec->layers[l];
     for (size_t i = 0; i < m; i++)
         perm[i] = i;
     s_cand_order_t ord = {cand, ns};
     qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
-    next->n = 0;
-    s_store_reserve(next, m);
+    s_store_reset(next, m);
     for (size_t i = 0; i < m; i++) {
         const double *cr = dse_front_row(cand, perm[i]);
         size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
@@ -1319,15 +1363,10 @@ static void s_keep(const dse_compose_spec_t *spec, const s_steer_t *st, size_t l
             double v = row[spec->net_source[j]];
             tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
         }
-        if (l) {
-            memcpy(pos, cur->pos + p * L, l * sizeof *pos);
-            memcpy(pts, cur->pts + p * L, l * sizeof *pts);
-        }
-        pos[l] = r;
-        pts[l] = dse_front_index(f, r);
+        const size_t node = s_trail_add(tr, l ? cur->node[p] : S_NO_UP, r);
         /* the steering values (cr holds boxes under epsilon) */
         s_steer_values(st, tmp, sv);
-        s_store_add(next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+        s_store_add(next, tmp, sv, node, dse_front_cin(cand, perm[i]),
                     dse_front_index(cand, perm[i]));
     }
 }
@@ -1339,6 +1378,7 @@ struct s_ws {
     s_store_t a, b;
     dse_front_t *cand;
     s_killtree_t kt;
+    s_trail_t trail;
 };
 
 static void s_ws_init(s_ws_t *ws, size_t N, size_t L, size_t ns)
@@ -1357,6 +1397,8 @@ static void s_ws_free(s_ws_t *ws)
     free(ws->kt.tree);
     free(ws->kt.lo);
     free(ws->kt.cmin);
+    free(ws->trail.up);
+    free(ws->trail.row);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -1472,8 +1514,7 @@ static size_t s_dp_load_handoff(s_dp_t *d)
                 s_bound_beaten(d->spec, opt, d->rest + (l0 - 1) * N, agg, d->lbv, d->tolv,
                                &d->hint))
                 continue;
-            s_store_add(&d->cur, agg, h->steer + i * ns, h->pos + i * L, h->pts + i * L, l0,
-                        h->cls[i], h->gen[i]);
+            s_store_add(&d->cur, agg, h->steer + i * ns, h->node[i], h->cls[i], h->gen[i]);
         }
     }
     return l0;
@@ -1674,7 +1715,7 @@ static int s_dp_layer_end(s_dp_t *d, dse_error_t *err)
     if (opt->max_front && m > opt->max_front)
         return s_dp_too_many(opt, err);
     d->perm = dse_xgrow(d->perm, sizeof *d->perm, m + 1, &d->perm_cap);
-    s_keep(spec, &d->st, l, d->cand, d->perm, &d->cur, &d->next, d->tmp, d->sv, d->pos, d->pts);
+    s_keep(spec, &d->st, l, d->cand, d->perm, &d->cur, &d->next, &opt->ws->trail, d->tmp, d->sv);
     if (opt->peak && d->next.n > *opt->peak)
         *opt->peak = d->next.n;
     if (opt->soft_front && !d->last && d->next.n > opt->soft_front) {
@@ -1767,7 +1808,7 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         if ((ret = s_dp_layer_end(&d, err)))
             goto out;
     }
-    *out = s_result(spec, &d.cur, d.fin);
+    *out = s_result(spec, &d.cur, &opt->ws->trail, d.fin, d.pos, d.pts);
 out:
     s_dp_teardown(&d);
     return ret;
