@@ -51,7 +51,26 @@ struct dse_front {
     /* the filter's index arrays, kept between calls (buf_cap entries) */
     size_t *buf_perm, *buf_tmp, *buf_keep;
     size_t buf_cap;
+    /* the filter's scratch, kept between calls too (s_scratch_t, for
+     * scr_cap rows) */
+    double *scr_sweep;
+    uint64_t *scr_key;
+    uint32_t *scr_pos;
+    size_t *scr_cnt;
+    size_t scr_cap;
 };
+
+/* The scratch of one filter: the sweeps' (2 * rows + 1 doubles), and the
+ * rank sort's keys and positions (2 * rows each) and digit counts
+ * (S_RANK_DIGITS). */
+typedef struct {
+    double *sweep;
+    uint64_t *key;
+    uint32_t *pos;
+    size_t *cnt;
+} s_scratch_t;
+
+#define S_RANK_DIGITS 65536
 
 dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
 {
@@ -86,6 +105,10 @@ void dse_front_destroy(dse_front_t **fp)
     free(f->buf_perm);
     free(f->buf_tmp);
     free(f->buf_keep);
+    free(f->scr_sweep);
+    free(f->scr_key);
+    free(f->scr_pos);
+    free(f->scr_cnt);
     free(f);
     *fp = NULL;
 }
@@ -409,14 +432,14 @@ void dse_front_sort(dse_front_t *f)
  * bit for negatives) that an LSD radix sort orders, 16 bits a pass,
  * carrying each value's position: no binary search per row after. */
 static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi, size_t j,
-                      uint32_t *rank)
+                      uint32_t *rank, const s_scratch_t *sc)
 {
     const size_t m = hi - lo;
     if (m == 0)
         return 0;
     assert(m < UINT32_MAX);
-    uint64_t *key = dse_xmalloc(2 * m * sizeof *key);
-    uint32_t *pos = dse_xmalloc(2 * m * sizeof *pos);
+    uint64_t *key = sc->key;
+    uint32_t *pos = sc->pos;
     uint64_t *ka = key, *kb = key + m;
     uint32_t *pa = pos, *pb = pos + m;
     for (size_t i = 0; i < m; i++) {
@@ -430,7 +453,7 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
     }
     const size_t nd = m < 4096 ? 256 : 65536;
     const unsigned bits = m < 4096 ? 8 : 16;
-    size_t *cnt = dse_xmalloc(nd * sizeof *cnt);
+    size_t *cnt = sc->cnt;
     for (unsigned shift = 0; shift < 64; shift += bits) {
         memset(cnt, 0, nd * sizeof *cnt);
         for (size_t i = 0; i < m; i++)
@@ -461,9 +484,6 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
             nu++;
         rank[pa[i]] = (uint32_t)nu;
     }
-    free(cnt);
-    free(key);
-    free(pos);
     return nu;
 }
 
@@ -530,11 +550,11 @@ static void s_stair_add(s_stair_t *s, double z, double w)
  * real fronts stay short; the worst case (a memmove per insertion) is the
  * old scan's order. */
 static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
-                       size_t *keep, double *scratch)
+                       size_t *keep, const s_scratch_t *sc)
 {
     size_t nk = 0;
-    uint32_t *rank = (uint32_t *)scratch;
-    size_t nu = s_ranks(f, perm, lo, hi, 1, rank);
+    uint32_t *rank = (uint32_t *)sc->sweep;
+    size_t nu = s_ranks(f, perm, lo, hi, 1, rank, sc);
     s_stair_t *tree = dse_xcalloc(nu ? nu : 1, sizeof *tree);
     for (size_t i = lo; i < hi; i++) {
         const double *v = f->ov + perm[i] * 4;
@@ -779,10 +799,11 @@ static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, si
 
 /* Keeps, among perm[lo .. hi) (one class, canonical order, duplicates
  * removed), the non-dominated rows: writes them to keep[] and returns how
- * many. scratch holds at least 2 * (hi - lo) doubles. */
+ * many. sc holds at least hi - lo rows (s_scratch_t). */
 static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi, size_t *keep,
-                      double *scratch)
+                      const s_scratch_t *sc)
 {
+    double *scratch = sc->sweep;
     const size_t k = f->k;
     size_t nk = 0;
     if (k == 1) {
@@ -805,7 +826,7 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
         size_t m = hi - lo;
         uint32_t *rank = (uint32_t *)scratch;
         double *tree = scratch + m;
-        size_t nu = s_ranks(f, perm, lo, hi, 1, rank);
+        size_t nu = s_ranks(f, perm, lo, hi, 1, rank, sc);
         for (size_t i = 0; i <= nu && i < m; i++)
             tree[i] = INFINITY;
         for (size_t i = lo; i < hi; i++) {
@@ -823,7 +844,7 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
                     tree[p - 1] = v[2];
         }
     } else if (k == 4) {
-        nk = s_sweep4(f, perm, lo, hi, keep, scratch);
+        nk = s_sweep4(f, perm, lo, hi, keep, sc);
     } else {
         /* A scan over the kept rows is cheapest while the front stays
          * small (random-like data: most rows are dominated by one of the
@@ -897,6 +918,24 @@ static int s_filter_by_insertion(dse_front_t *f)
     return 1;
 }
 
+/* Room in f's scratch for a filter of u rows (free and malloc: nothing
+ * in it outlives a filter). */
+static void s_scratch(dse_front_t *f, size_t u)
+{
+    if (f->scr_cnt && f->scr_cap >= u)
+        return;
+    size_t cap = u > 2 * f->scr_cap ? u : 2 * f->scr_cap;
+    free(f->scr_sweep);
+    free(f->scr_key);
+    free(f->scr_pos);
+    if (!f->scr_cnt)
+        f->scr_cnt = dse_xmalloc(S_RANK_DIGITS * sizeof *f->scr_cnt);
+    f->scr_sweep = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_sweep);
+    f->scr_key = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_key);
+    f->scr_pos = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_pos);
+    f->scr_cap = cap;
+}
+
 void dse_front_filter(dse_front_t *f)
 {
     if (f->n >= PREFILTER_MIN && s_filter_by_insertion(f))
@@ -920,19 +959,22 @@ void dse_front_filter(dse_front_t *f)
         perm[u++] = perm[i];
     }
     size_t *keep = f->buf_keep;
-    double *scratch = f->k >= 3 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
+    s_scratch_t sc = {NULL, NULL, NULL, NULL};
+    if (f->k >= 3) {
+        s_scratch(f, u);
+        sc = (s_scratch_t){f->scr_sweep, f->scr_key, f->scr_pos, f->scr_cnt};
+    }
     size_t nk = 0;
     for (size_t lo = 0; lo < u;) {
         size_t hi = lo + 1;
         while (hi < u && f->cin[perm[hi]] == f->cin[perm[lo]] &&
                f->cout[perm[hi]] == f->cout[perm[lo]])
             hi++;
-        nk += s_sweep(f, perm, lo, hi, keep + nk, scratch);
+        nk += s_sweep(f, perm, lo, hi, keep + nk, &sc);
         lo = hi;
     }
     s_permute(f, keep, nk);
     f->sorted = nk;
-    free(scratch);
 }
 
 void dse_front_merge_many(dse_front_t *dst, const dse_front_t *const *src, size_t k)
