@@ -940,6 +940,22 @@ static int s_beaten(const s_opts_t *o, const double *lb, const double *tol, size
     return s_inc_beats(t, 1, 0, t->n, lb, tol, hint);
 }
 
+void dse_compose_known_query(const double *pts, size_t n, size_t d, const double *lb,
+                             const double *tol, size_t nq, int way, int *out)
+{
+    s_inc_t *t = s_inc_new(pts, n, d);
+    for (size_t q = 0; q < nq; q++) {
+        size_t who = 0;
+        int r = -1;
+        if (way && (t->nb || t->m))
+            r = s_inc3_beats(t, lb + q * d, tol + q * d, &who);
+        if (r < 0)
+            r = n ? s_inc_beats(t, 1, 0, n, lb + q * d, tol + q * d, &who) : 0;
+        out[q] = r;
+    }
+    s_inc_destroy(&t);
+}
+
 /* s_beaten for a partial network of aggregates agg, whose completions add
  * at least rest (the least the remaining layers add, per metric); lbv and
  * tolv: scratch of n_obj. */
@@ -1222,18 +1238,25 @@ static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, c
                           const double *km, const double *row, const double *tmp, size_t k,
                           size_t p)
 {
+    /* (le is an "and" and lt an "or" over the columns: any order gives
+     * the same answer, so the columns without boxes go first, and a box is
+     * computed only for values that differ: equal values share theirs) */
     int le = 1, lt = 0;
-    for (size_t i = 0; i < st->n && le; i++) {
-        const int j = st->col[i];
-        double a = st->sign[i] * dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
-        double b = st->sign[i] * tmp[j];
-        if (opt->box && opt->box[i] > 0) {
-            a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
-            b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+    for (int boxed = 0; boxed <= (opt->box != NULL); boxed++)
+        for (size_t i = 0; i < st->n && le; i++) {
+            if ((opt->box && opt->box[i] > 0) != boxed)
+                continue;
+            const int j = st->col[i];
+            double a = st->sign[i] *
+                       dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
+            double b = st->sign[i] * tmp[j];
+            if (boxed && a != b) {
+                a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
+                b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+            }
+            le = a <= b;
+            lt |= a < b;
         }
-        le = a <= b;
-        lt |= a < b;
-    }
     return le && (lt || k < p);
 }
 
