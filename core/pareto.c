@@ -451,8 +451,10 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
         ka[i] = u >> 63 ? ~u : u | (1ULL << 63);
         pa[i] = (uint32_t)i;
     }
-    const size_t nd = m < 4096 ? 256 : 65536;
-    const unsigned bits = m < 4096 ? 8 : 16;
+    /* digits of 8, 11 or 16 bits: clearing and summing the counts stays
+     * below the passes over the keys */
+    const unsigned bits = m < 4096 ? 8 : m < 131072 ? 11 : 16;
+    const size_t nd = (size_t)1 << bits;
     size_t *cnt = sc->cnt;
     for (unsigned shift = 0; shift < 64; shift += bits) {
         memset(cnt, 0, nd * sizeof *cnt);
