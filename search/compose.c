@@ -1556,8 +1556,8 @@ static void s_dp_layer_prep(s_dp_t *d, size_t l)
     dse_front_clear(d->cand);
     /* Filtering in batches gives the same set as filtering once (the
      * front of a union is the front of the union of fronts); batches
-     * of a few times the survivors keep the re-sorting of survivors
-     * cheap. */
+     * of 8 times the survivors keep the re-sweeping of survivors cheap
+     * (each filter sweeps them again: 8 beat 4 by about 5% on CNV). */
     d->next_filter = 4096;
     d->gen = 0;
     /* Parents in tie-key order, rows by point index: the generation
@@ -1682,7 +1682,7 @@ static s_try_t s_dp_try(s_dp_t *d, size_t p, size_t r, const double *pm, double 
             return S_TRY_TOO_MANY;
         if (spec->stop && *spec->stop)
             return S_TRY_STOPPED;
-        d->next_filter = 4 * m > d->next_filter ? 4 * m : d->next_filter;
+        d->next_filter = 8 * m > d->next_filter ? 8 * m : d->next_filter;
     }
     return S_TRY_NEXT;
 }
