@@ -1234,7 +1234,7 @@ static size_t s_menus_get(s_menus_t *ms, const dse_compose_spec_t *spec, const s
  * km (the killer k) and of p (its aggregates joined with row: tmp) are
  * compared on their exact steering values (under epsilon, their boxes:
  * what the filter compares); equal ones go to the one generated first. */
-static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, const s_opts_t *opt,
+static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, const double *box,
                           const double *km, const double *row, const double *tmp, size_t k,
                           size_t p)
 {
@@ -1242,17 +1242,17 @@ static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, c
      * the same answer, so the columns without boxes go first, and a box is
      * computed only for values that differ: equal values share theirs) */
     int le = 1, lt = 0;
-    for (int boxed = 0; boxed <= (opt->box != NULL); boxed++)
+    for (int boxed = 0; boxed <= (box != NULL); boxed++)
         for (size_t i = 0; i < st->n && le; i++) {
-            if ((opt->box && opt->box[i] > 0) != boxed)
+            if ((box && box[i] > 0) != boxed)
                 continue;
             const int j = st->col[i];
             double a = st->sign[i] *
                        dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
             double b = st->sign[i] * tmp[j];
             if (boxed && a != b) {
-                a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
-                b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+                a = a > 0 ? floor(log(a) / box[i]) : -INFINITY;
+                b = b > 0 ? floor(log(b) / box[i]) : -INFINITY;
             }
             le = a <= b;
             lt |= a < b;
@@ -1469,6 +1469,8 @@ typedef struct {
     /* the layer being composed */
     size_t l, nrows, nparts;
     int last, has_pc, grouped, use_kill, csrc;
+    /* the layer's epsilon boxes (NULL: exact) */
+    const double *box;
     const dse_front_t *f;
     size_t next_filter;
     uint64_t gen, work, work_all;
@@ -1551,6 +1553,9 @@ static void s_dp_layer_prep(s_dp_t *d, size_t l)
     const size_t ns = d->ns;
     d->l = l;
     d->last = l + 1 == d->L;
+    /* the quick pass filters its last layer exactly: its networks, the
+     * bounds of pass 3, lose nothing there */
+    d->box = d->opt->pass == 2 && d->last ? NULL : d->opt->box;
     d->f = spec->layers[l];
     const size_t nrows = d->nrows = dse_front_size(d->f);
     dse_front_clear(d->cand);
@@ -1646,7 +1651,7 @@ static s_try_t s_dp_try(s_dp_t *d, size_t p, size_t r, const double *pm, double 
     }
     /* (killer[p], r) beats (p, r): skip it */
     if (row[d->csrc] >= kc &&
-        s_killer_beats(spec, &d->st, opt, d->cur.agg + d->killer[p] * N, row, tmp, d->killer[p],
+        s_killer_beats(spec, &d->st, d->box, d->cur.agg + d->killer[p] * N, row, tmp, d->killer[p],
                        p))
         return S_TRY_NEXT;
     if (last) {
@@ -1667,10 +1672,10 @@ static s_try_t s_dp_try(s_dp_t *d, size_t p, size_t r, const double *pm, double 
         return S_TRY_NEXT;
     int64_t group = last || !d->use_classes ? 0 : d->grp[r];
     memcpy(crow, sv, ns * sizeof *crow);
-    if (opt->box)
+    if (d->box)
         for (size_t i = 0; i < ns; i++)
-            if (opt->box[i] > 0)
-                crow[i] = sv[i] > 0 ? floor(log(sv[i]) / opt->box[i]) : -INFINITY;
+            if (d->box[i] > 0)
+                crow[i] = sv[i] > 0 ? floor(log(sv[i]) / d->box[i]) : -INFINITY;
     crow[ns] = (double)p;
     crow[ns + 1] = (double)r;
     dse_front_push(d->cand, d->gen, group, 0, crow);
