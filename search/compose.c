@@ -1402,11 +1402,17 @@ struct s_ws {
     dse_front_t *cand;
     s_killtree_t kt;
     s_trail_t trail;
+    /* per layer: its menus, which depend on the layer and the parent
+     * class alone, built once for every pass */
+    s_menus_t *menus;
+    size_t L;
 };
 
 static void s_ws_init(s_ws_t *ws, size_t N, size_t L, size_t ns)
 {
     memset(ws, 0, sizeof *ws);
+    ws->menus = dse_xcalloc(L ? L : 1, sizeof *ws->menus);
+    ws->L = L;
     s_store_init(&ws->a, N, L, ns);
     s_store_init(&ws->b, N, L, ns);
 }
@@ -1422,6 +1428,9 @@ static void s_ws_free(s_ws_t *ws)
     free(ws->kt.cmin);
     free(ws->trail.up);
     free(ws->trail.row);
+    for (size_t l = 0; l < ws->L; l++)
+        s_menus_free(&ws->menus[l]);
+    free(ws->menus);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -1447,7 +1456,7 @@ typedef struct {
     size_t hint;
     size_t *perm;
     size_t perm_cap;
-    s_menus_t ms;
+    s_menus_t *ms; /* the layer's (in the workspace) */
     double *vals;
     size_t vals_cap;
     int64_t *grp;
@@ -1574,8 +1583,7 @@ static void s_dp_layer_prep(s_dp_t *d, size_t l)
     /* one menu of rows per parent class */
     d->has_pc = l && d->use_classes;
     d->grouped = d->use_classes && !d->last;
-    d->ms.n = 0;
-    d->ms.rows_n = 0;
+    d->ms = &d->opt->ws->menus[l];
     d->vals = dse_xgrow(d->vals, sizeof *d->vals, (nrows + 1) * (ns ? ns : 1), &d->vals_cap);
     /* Parents that a slower one replaces. Finding the killers costs a
      * tree query per parent: where they took less than an eighth of
@@ -1600,8 +1608,8 @@ static void s_dp_layer_prep(s_dp_t *d, size_t l)
 static size_t s_dp_menu(s_dp_t *d, size_t p, size_t menu)
 {
     const int64_t pc = d->has_pc ? d->cur.cls[p] : 0;
-    if (p == 0 || (d->has_pc && d->ms.cls[menu] != pc))
-        menu = s_menus_get(&d->ms, d->spec, &d->st, d->f, d->ly[d->l].ord, d->has_pc, pc,
+    if (p == 0 || (d->has_pc && d->ms->cls[menu] != pc))
+        menu = s_menus_get(d->ms, d->spec, &d->st, d->f, d->ly[d->l].ord, d->has_pc, pc,
                            d->grouped ? d->grp : NULL, d->l ? d->jmax : d->ns, d->csrc,
                            d->vals);
     return menu;
@@ -1621,9 +1629,9 @@ static int s_dp_count(s_dp_t *d, dse_error_t *err)
         /* the entries p joins: those not dead for p (death > pj); the
          * estimate leaves out those p's killer takes (rc >= kc, checked
          * exactly in s_dp_try) */
-        const size_t m0 = d->ms.off[menu], m1 = d->ms.off[menu + 1];
-        for (size_t i = m0; i < m1 && pj < d->ms.death[d->ms.byd[i]]; i++) {
-            d->work += !(d->ms.rc[d->ms.byd[i]] >= kc);
+        const size_t m0 = d->ms->off[menu], m1 = d->ms->off[menu + 1];
+        for (size_t i = m0; i < m1 && pj < d->ms->death[d->ms->byd[i]]; i++) {
+            d->work += !(d->ms->rc[d->ms->byd[i]] >= kc);
             d->work_all++;
         }
     }
@@ -1697,7 +1705,7 @@ static s_try_t s_dp_try(s_dp_t *d, size_t p, size_t r, const double *pm, double 
 static s_try_t s_dp_generate(s_dp_t *d)
 {
     const size_t l = d->l, N = d->N, ns = d->ns;
-    s_menus_t *ms = &d->ms;
+    s_menus_t *ms = d->ms;
     uint64_t *bits = d->bits;
     size_t menu = 0;
     for (size_t p = 0; p < d->nparts; p++) {
@@ -1777,7 +1785,6 @@ static void s_dp_teardown(s_dp_t *d)
 {
     const s_opts_t *opt = d->opt;
     free(d->perm);
-    s_menus_free(&d->ms);
     free(d->bits);
     free(d->grp);
     free(d->vals);
