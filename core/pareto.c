@@ -72,6 +72,9 @@ typedef struct {
 
 #define S_RANK_DIGITS 65536
 
+/* The least number of rows the filter sorts by radix (s_radix_sort). */
+#define RADIX_MIN 512
+
 dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
 {
     assert(n_obj >= 1 && obj);
@@ -369,6 +372,119 @@ static void s_merge_sort(const dse_front_t *f, size_t *perm, size_t *tmp, size_t
         memcpy(perm, a, m * sizeof *perm);
 }
 
+/* Room in f's scratch for a filter of u rows (free and malloc: nothing
+ * in it outlives a filter). */
+static void s_scratch(dse_front_t *f, size_t u)
+{
+    if (f->scr_cnt && f->scr_cap >= u)
+        return;
+    size_t cap = u > 2 * f->scr_cap ? u : 2 * f->scr_cap;
+    free(f->scr_sweep);
+    free(f->scr_key);
+    free(f->scr_pos);
+    if (!f->scr_cnt)
+        f->scr_cnt = dse_xmalloc(S_RANK_DIGITS * sizeof *f->scr_cnt);
+    f->scr_sweep = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_sweep);
+    f->scr_key = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_key);
+    f->scr_pos = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_pos);
+    f->scr_cap = cap;
+}
+
+/* The canonical order's key of row i on field q (0, 1: cin, cout; 2 ..
+ * k + 1: the objectives; k + 2: the index) as an unsigned number of the
+ * same order: -0.0 and 0.0 share a key, and no objective is NaN. */
+static inline uint64_t s_canon_key(const dse_front_t *f, size_t i, size_t q)
+{
+    if (q == 0)
+        return (uint64_t)f->cin[i] ^ (1ULL << 63);
+    if (q == 1)
+        return (uint64_t)f->cout[i] ^ (1ULL << 63);
+    if (q == f->k + 2)
+        return f->idx[i];
+    double v = f->ov[i * f->k + q - 2];
+    if (v == 0)
+        v = 0;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u >> 63 ? ~u : u | (1ULL << 63);
+}
+
+/* s_merge_sort for rows without NaN objectives, by an LSD radix sort of
+ * the fields of the canonical order, the last first (11-bit digits; a
+ * digit that all rows share moves nothing). It is stable, and the rows
+ * come in position order, so rows equal on every field stay in position
+ * order; such runs are then ordered as s_merge_sort orders them (the
+ * whole row bitwise, then the position). key: 2 m entries, pb: m, cnt:
+ * 2048. */
+static void s_radix_sort(const dse_front_t *f, size_t *perm, size_t m, uint64_t *key,
+                         size_t *pb, size_t *cnt)
+{
+    const unsigned bits = 11;
+    const size_t nd = (size_t)1 << bits;
+    size_t *pa = perm;
+    uint64_t *ka = key, *kb = key + m;
+    for (size_t q = f->k + 3; q-- > 0;) {
+        /* the bits in which the keys differ: other digits move nothing */
+        uint64_t any = 0, all = ~(uint64_t)0;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t x = s_canon_key(f, pa[i], q);
+            ka[i] = x;
+            any |= x;
+            all &= x;
+        }
+        const uint64_t diff = any ^ all;
+        for (unsigned shift = 0; shift < 64; shift += bits) {
+            if (!((diff >> shift) & (nd - 1)))
+                continue;
+            memset(cnt, 0, nd * sizeof *cnt);
+            for (size_t i = 0; i < m; i++)
+                cnt[(ka[i] >> shift) & (nd - 1)]++;
+            if (cnt[(ka[0] >> shift) & (nd - 1)] == m)
+                continue;
+            size_t sum = 0;
+            for (size_t d = 0; d < nd; d++) {
+                size_t c = cnt[d];
+                cnt[d] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < m; i++) {
+                size_t o = cnt[(ka[i] >> shift) & (nd - 1)]++;
+                kb[o] = ka[i];
+                pb[o] = pa[i];
+            }
+            uint64_t *tk = ka;
+            ka = kb;
+            kb = tk;
+            size_t *tp = pa;
+            pa = pb;
+            pb = tp;
+        }
+    }
+    if (pa != perm)
+        memcpy(perm, pa, m * sizeof *perm);
+    if (!f->width)
+        return;
+    /* runs equal on every field: by the row's bits, then the position */
+    for (size_t lo = 0; lo < m;) {
+        size_t hi = lo + 1;
+        while (hi < m && s_cmp_canon(f, perm[lo], perm[hi], 0) == 0)
+            hi++;
+        for (size_t i = lo + 1; i < hi; i++) {
+            size_t x = perm[i], j = i;
+            while (j > lo) {
+                size_t y = perm[j - 1];
+                int c = s_cmp_canon(f, y, x, 1);
+                if (c < 0 || (c == 0 && y < x))
+                    break;
+                perm[j] = y;
+                j--;
+            }
+            perm[j] = x;
+        }
+        lo = hi;
+    }
+}
+
 static void s_bufs(dse_front_t *f)
 {
     if (f->buf_cap >= f->n + 1)
@@ -404,7 +520,12 @@ static size_t s_sorted_perm(dse_front_t *f, int drop_nan)
         }
         perm[m++] = i;
     }
-    s_merge_sort(f, perm + pre, tmp, m - pre);
+    if (drop_nan && m - pre >= RADIX_MIN) {
+        s_scratch(f, f->n);
+        s_radix_sort(f, perm + pre, m - pre, f->scr_key, (size_t *)f->scr_sweep, f->scr_cnt);
+    } else {
+        s_merge_sort(f, perm + pre, tmp, m - pre);
+    }
     if (pre && m > pre) {
         size_t i = 0, j = pre, o = 0;
         while (i < pre && j < m)
@@ -918,24 +1039,6 @@ static int s_filter_by_insertion(dse_front_t *f)
     dse_front_sort(f);
     f->sorted = f->n; /* (non-dominated, no NaN, in canonical order) */
     return 1;
-}
-
-/* Room in f's scratch for a filter of u rows (free and malloc: nothing
- * in it outlives a filter). */
-static void s_scratch(dse_front_t *f, size_t u)
-{
-    if (f->scr_cnt && f->scr_cap >= u)
-        return;
-    size_t cap = u > 2 * f->scr_cap ? u : 2 * f->scr_cap;
-    free(f->scr_sweep);
-    free(f->scr_key);
-    free(f->scr_pos);
-    if (!f->scr_cnt)
-        f->scr_cnt = dse_xmalloc(S_RANK_DIGITS * sizeof *f->scr_cnt);
-    f->scr_sweep = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_sweep);
-    f->scr_key = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_key);
-    f->scr_pos = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_pos);
-    f->scr_cap = cap;
 }
 
 void dse_front_filter(dse_front_t *f)
