@@ -515,9 +515,26 @@ static void s_panel_parallel(dse_strbuf_t *sb, const dse_plot_panel_t *p)
     free(lg);
 }
 
-static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
+/* What the parts of a scatter panel share: the panel, its points in
+ * minimisation order, the axes and what has been drawn so far. */
+typedef struct {
+    dse_strbuf_t *sb;
+    const dse_plot_panel_t *p;
+    int two;
+    s_pt_t *pts;
+    size_t n, n_bad;
+    double xlo, xhi, ylo, yhi;
+    unsigned char *out; /* per baseline: 1 when drawn at the edge */
+    size_t n_marks_drawn;
+    s_axis_t ax, ay;
+    size_t stride, n_drawn, n_stair;
+    int knee_drawn;
+    double mid; /* the single axis' line */
+} s_scatter_t;
+
+/* The panel's frame: its group, the separator, title, subtitle and note. */
+static void s_panel_head(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
 {
-    int two = p->y_label != NULL;
     dse_strbuf_addf(sb, "<g class=\"panel\" id=\"panel-%zu\" transform=\"translate(0,%zu)\">\n",
                     index, index * (size_t)S_H);
     if (index)
@@ -532,14 +549,16 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     if (p->note)
         s_wrapped(sb, p->note, 20, p->subtitle ? 60 : 46, 14, 110, 2,
                   "class=\"note\" fill=\"#a00000\"");
-    if (p->n_par >= 3) {
-        s_panel_parallel(sb, p);
-        dse_strbuf_adds(sb, "</g>\n");
-        return;
-    }
+}
 
+/* The finite points in minimisation order, the range they span, and which
+ * baselines widen it or are drawn at the edge. */
+static void s_scatter_gather(s_scatter_t *c)
+{
+    const dse_plot_panel_t *p = c->p;
+    int two = c->two;
     /* the points to draw, in minimisation order */
-    s_pt_t *pts = dse_xmalloc((p->n ? p->n : 1) * sizeof *pts);
+    s_pt_t *pts = c->pts = dse_xmalloc((p->n ? p->n : 1) * sizeof *pts);
     size_t n = 0, n_bad = 0;
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (size_t i = 0; i < p->n; i++) {
@@ -559,7 +578,7 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
     /* the axes span the front; a baseline widens them only when it lies
      * within half the front's span beyond it, else it is drawn at the edge */
     size_t n_marks_drawn = 0;
-    unsigned char *out = dse_xcalloc(p->n_marks ? p->n_marks : 1, 1);
+    unsigned char *out = c->out = dse_xcalloc(p->n_marks ? p->n_marks : 1, 1);
     double wx0, wx1, wy0, wy1;
     s_window(xlo, xhi, &wx0, &wx1);
     s_window(ylo, yhi, &wy0, &wy1);
@@ -581,32 +600,31 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         }
     }
     qsort(pts, n, sizeof *pts, s_pt_cmp);
+    c->n = n;
+    c->n_bad = n_bad;
+    c->xlo = xlo;
+    c->xhi = xhi;
+    c->ylo = ylo;
+    c->yhi = yhi;
+    c->n_marks_drawn = n_marks_drawn;
+}
 
-    dse_strbuf_addf(sb, "<rect class=\"plot-area\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-                        "fill=\"none\" stroke=\"#333\"/>\n",
-                    S_AX0, two ? S_AY0 : S_AY1 - 60, S_AX1 - S_AX0, two ? S_AY1 - S_AY0 : 60);
-    if (n == 0 && n_marks_drawn == 0) {
-        dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
-                            "nothing to plot</text>\n",
-                        (S_AX0 + S_AX1) / 2, two ? (S_AY0 + S_AY1) / 2 : S_AY1 - 26);
-        s_caption(sb, two, 0, 0, 0, 1, n_bad, 0, NULL);
-        dse_strbuf_adds(sb, "</g>\n");
-        free(pts);
-        free(out);
-        return;
-    }
-
-    s_axis_t ax, ay;
-    s_axis(&ax, xlo, xhi);
-    s_axis(&ay, two ? ylo : 0, two ? yhi : 1);
-    s_ticks_x(sb, &ax, two);
+/* The axes: their ranges, ticks and labels. */
+static void s_scatter_axes(s_scatter_t *c)
+{
+    dse_strbuf_t *sb = c->sb;
+    const dse_plot_panel_t *p = c->p;
+    int two = c->two;
+    s_axis(&c->ax, c->xlo, c->xhi);
+    s_axis(&c->ay, two ? c->ylo : 0, two ? c->yhi : 1);
+    s_ticks_x(sb, &c->ax, two);
     if (two)
-        s_ticks_y(sb, &ay);
+        s_ticks_y(sb, &c->ay);
     dse_strbuf_addf(sb, "<text class=\"xlabel\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">",
                     (S_AX0 + S_AX1) / 2, S_AY1 + 38);
     dse_plot_escape(sb, p->x_label ? p->x_label : "");
     dse_strbuf_adds(sb, p->x_max ? " (higher is better" : " (lower is better");
-    dse_strbuf_adds(sb, ax.log ? "; log scale)" : ")");
+    dse_strbuf_adds(sb, c->ax.log ? "; log scale)" : ")");
     dse_strbuf_adds(sb, "</text>\n");
     if (two) {
         dse_strbuf_addf(sb, "<text class=\"ylabel\" transform=\"translate(22,%d) rotate(-90)\" "
@@ -614,62 +632,75 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
                         (S_AY0 + S_AY1) / 2);
         dse_plot_escape(sb, p->y_label);
         dse_strbuf_adds(sb, p->y_max ? " (higher is better" : " (lower is better");
-        dse_strbuf_adds(sb, ay.log ? "; log scale)" : ")");
+        dse_strbuf_adds(sb, c->ay.log ? "; log scale)" : ")");
         dse_strbuf_adds(sb, "</text>\n");
     }
+}
 
-    /* a huge front is drawn at a stride; the staircase follows the drawn points */
-    size_t stride = 1;
-    if (n > DSE_PLOT_MAX_POINTS)
-        stride = (n + DSE_PLOT_MAX_POINTS - 2) / (DSE_PLOT_MAX_POINTS - 1);
-    size_t n_drawn = 0, n_stair = 0;
-    int knee_drawn = 0;
-    double mid = S_AY1 - 30; /* the single axis' line */
-    if (two) {
+/* With two axes, the staircase of the drawn points non-dominated on both
+ * and its knee; with one, the axis' line. */
+static void s_scatter_stair(s_scatter_t *c)
+{
+    dse_strbuf_t *sb = c->sb;
+    const dse_plot_panel_t *p = c->p;
+    const s_pt_t *pts = c->pts;
+    size_t n = c->n, stride = c->stride;
+    if (c->two) {
         /* points non-dominated on the two axes: sorted by x, keep each that
          * improves on y (duplicates once) */
         dse_strbuf_t path = DSE_STRBUF_INIT;
         double best = INFINITY;
         size_t *stair = dse_xmalloc((n ? n : 1) * sizeof *stair);
+        size_t n_stair = 0;
         for (size_t r = 0; r < n; r++) {
             if (!(r % stride == 0 || r + 1 == n) || !(pts[r].y < best))
                 continue;
             best = pts[r].y;
             stair[n_stair] = r;
             size_t i = pts[r].i;
-            double x = s_px(&ax, p->x[i]), y = s_py(&ay, p->y[i]);
+            double x = s_px(&c->ax, p->x[i]), y = s_py(&c->ay, p->y[i]);
             if (n_stair++ == 0)
                 dse_strbuf_addf(&path, "M%.1f,%.1f", x, y);
             else
                 dse_strbuf_addf(&path, "H%.1fV%.1f", x, y);
         }
+        c->n_stair = n_stair;
         if (n_stair)
             dse_strbuf_addf(sb, "<path class=\"stair\" fill=\"none\" stroke=\"" S_FRONT_COLOUR
                                 "\" stroke-width=\"1.5\" d=\"%s\"/>\n", path.buf);
         dse_strbuf_release(&path);
         if (p->knee && n_stair >= 3) {
             size_t i = pts[s_knee(pts, stair, n_stair)].i;
-            double kx = s_px(&ax, p->x[i]), ky = s_py(&ay, p->y[i]);
+            double kx = s_px(&c->ax, p->x[i]), ky = s_py(&c->ay, p->y[i]);
             dse_strbuf_addf(sb, "<circle class=\"knee\" cx=\"%.1f\" cy=\"%.1f\" r=\"7\" "
                                 "fill=\"none\" stroke=\"#000\" stroke-width=\"1.2\"><title>knee: "
                                 "#%zu</title></circle>\n<text class=\"knee-label\" x=\"%.1f\" "
                                 "y=\"%.1f\" font-size=\"11\">knee</text>\n",
                             kx, ky, i, kx + 9, ky - 8);
-            knee_drawn = 1;
+            c->knee_drawn = 1;
         }
         free(stair);
     } else {
         dse_strbuf_addf(sb, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#999\"/>\n",
-                        S_AX0, mid, S_AX1, mid);
+                        S_AX0, c->mid, S_AX1, c->mid);
     }
+}
+
+/* The front's points (at the stride), each with its values as a tooltip. */
+static void s_scatter_points(s_scatter_t *c)
+{
+    dse_strbuf_t *sb = c->sb;
+    const dse_plot_panel_t *p = c->p;
+    int two = c->two;
+    size_t n = c->n, stride = c->stride;
     dse_strbuf_adds(sb, "<g class=\"front\" fill=\"" S_FRONT_COLOUR "\" fill-opacity=\"0.85\">\n");
     for (size_t r = 0; r < n; r++) {
         if (!(r % stride == 0 || r + 1 == n))
             continue;
-        n_drawn++;
-        size_t i = pts[r].i;
+        c->n_drawn++;
+        size_t i = c->pts[r].i;
         dse_strbuf_addf(sb, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>#%zu: ",
-                        s_px(&ax, p->x[i]), two ? s_py(&ay, p->y[i]) : mid, i);
+                        s_px(&c->ax, p->x[i]), two ? s_py(&c->ay, p->y[i]) : c->mid, i);
         dse_plot_escape(sb, p->x_label ? p->x_label : "x");
         dse_strbuf_adds(sb, " ");
         s_value_text(sb, p->x[i]);
@@ -682,23 +713,34 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         dse_strbuf_adds(sb, "</title></circle>\n");
     }
     dse_strbuf_adds(sb, "</g>\n");
+}
 
-    /* baselines, and the legend */
+/* The baselines with a finite value: at their place, or at the edge. */
+static void s_scatter_baselines(s_scatter_t *c)
+{
+    dse_strbuf_t *sb = c->sb;
+    const dse_plot_panel_t *p = c->p;
+    int two = c->two;
     dse_strbuf_adds(sb, "<g class=\"baselines\">\n");
     size_t n_out_drawn = 0;
     for (size_t b = 0; b < p->n_marks; b++) {
         const dse_plot_mark_t *m = &p->marks[b];
         if (!s_finite_mark(p, m))
             continue;
-        if (out[b]) {
-            s_mark_out(sb, p, m, b, n_out_drawn++, &ax, &ay, two, mid);
+        if (c->out[b]) {
+            s_mark_out(sb, p, m, b, n_out_drawn++, &c->ax, &c->ay, two, c->mid);
             continue;
         }
-        s_marker(sb, b, s_px(&ax, m->x), two ? s_py(&ay, m->y) : mid, "bl");
+        s_marker(sb, b, s_px(&c->ax, m->x), two ? s_py(&c->ay, m->y) : c->mid, "bl");
         s_mark_title(sb, p, m, two, ": ");
     }
     dse_strbuf_adds(sb, "</g>\n");
+}
 
+/* The legend: the front, then every baseline (greyed, with why, when it
+ * has no value to draw). */
+static void s_scatter_legend(dse_strbuf_t *sb, const dse_plot_panel_t *p)
+{
     dse_strbuf_adds(sb, "<g class=\"legend\" font-size=\"12\">\n");
     int ly = S_AY0 + 8;
     dse_strbuf_addf(sb, "<circle cx=\"%d\" cy=\"%d\" r=\"3\" fill=\"" S_FRONT_COLOUR "\"/>"
@@ -724,24 +766,80 @@ static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
         dse_strbuf_adds(sb, "</text>\n");
     }
     dse_strbuf_adds(sb, "</g>\n");
+}
 
+/* The caption, with what the knee ring and the arrows at the edge mean. */
+static void s_scatter_caption(const s_scatter_t *c)
+{
+    const dse_plot_panel_t *p = c->p;
     size_t n_out = 0;
     for (size_t b = 0; b < p->n_marks; b++)
-        n_out += out[b];
+        n_out += c->out[b];
     dse_strbuf_t more = DSE_STRBUF_INIT;
     dse_strbuf_adds(&more, "");
-    if (knee_drawn)
+    if (c->knee_drawn)
         dse_strbuf_adds(&more, " The ring marks the knee: the staircase point farthest below "
                                "the line between its ends (axes normalised).");
     if (n_out)
         dse_strbuf_addf(&more, " %zu baseline%s far outside the front %s drawn at the edge, "
                                "with an arrow and %s value.", n_out, n_out == 1 ? "" : "s",
                         n_out == 1 ? "is" : "are", n_out == 1 ? "its" : "their");
-    s_caption(sb, two, n, n_drawn, n_stair, stride, n_bad, p->n_marks, more.buf);
+    s_caption(c->sb, c->two, c->n, c->n_drawn, c->n_stair, c->stride, c->n_bad, p->n_marks,
+              more.buf);
     dse_strbuf_release(&more);
+}
+
+/* A scatter panel of one or two objectives, after its head. */
+static void s_panel_scatter(dse_strbuf_t *sb, const dse_plot_panel_t *p)
+{
+    s_scatter_t c;
+    c.sb = sb;
+    c.p = p;
+    c.two = p->y_label != NULL;
+    int two = c.two;
+    s_scatter_gather(&c);
+
+    dse_strbuf_addf(sb, "<rect class=\"plot-area\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+                        "fill=\"none\" stroke=\"#333\"/>\n",
+                    S_AX0, two ? S_AY0 : S_AY1 - 60, S_AX1 - S_AX0, two ? S_AY1 - S_AY0 : 60);
+    if (c.n == 0 && c.n_marks_drawn == 0) {
+        dse_strbuf_addf(sb, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#777\">"
+                            "nothing to plot</text>\n",
+                        (S_AX0 + S_AX1) / 2, two ? (S_AY0 + S_AY1) / 2 : S_AY1 - 26);
+        s_caption(sb, two, 0, 0, 0, 1, c.n_bad, 0, NULL);
+        free(c.pts);
+        free(c.out);
+        return;
+    }
+
+    s_scatter_axes(&c);
+    /* a huge front is drawn at a stride; the staircase follows the drawn points */
+    c.stride = 1;
+    if (c.n > DSE_PLOT_MAX_POINTS)
+        c.stride = (c.n + DSE_PLOT_MAX_POINTS - 2) / (DSE_PLOT_MAX_POINTS - 1);
+    c.n_drawn = 0;
+    c.n_stair = 0;
+    c.knee_drawn = 0;
+    c.mid = S_AY1 - 30;
+    s_scatter_stair(&c);
+    s_scatter_points(&c);
+
+    /* baselines, and the legend */
+    s_scatter_baselines(&c);
+    s_scatter_legend(sb, p);
+    s_scatter_caption(&c);
+    free(c.pts);
+    free(c.out);
+}
+
+static void s_panel(dse_strbuf_t *sb, const dse_plot_panel_t *p, size_t index)
+{
+    s_panel_head(sb, p, index);
+    if (p->n_par >= 3)
+        s_panel_parallel(sb, p);
+    else
+        s_panel_scatter(sb, p);
     dse_strbuf_adds(sb, "</g>\n");
-    free(pts);
-    free(out);
 }
 
 void dse_plot_svg(dse_strbuf_t *sb, const char *title, const dse_plot_panel_t *panels,

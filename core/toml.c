@@ -1181,13 +1181,119 @@ static int s_keyval(s_parser_t *p, dse_toml_value_t *t, int depth)
     return 0;
 }
 
+/* A table header being resolved, one dotted part at a time. */
+typedef struct {
+    s_parser_t *p;
+    size_t start;        /* the header's offset, for messages */
+    int hl, hc;          /* its line and column */
+    dse_toml_value_t *t; /* the table the part is looked up in */
+    int depth;
+    /* the part at hand and what its table holds under it */
+    const char *key;
+    size_t len;
+    uint64_t h;
+    int kl, kc;
+    s_entry_t *e;
+    dse_toml_value_t *v;
+    char path[256]; /* the header up to this part, when v is set */
+} s_hdr_t;
+
+/* A part before the last: descends into (or creates) its table. */
+static int s_header_descend(s_hdr_t *x)
+{
+    s_parser_t *p = x->p;
+    dse_toml_value_t *v = x->v;
+    if (!v) {
+        if (++x->depth > S_MAX_DEPTH)
+            return s_depth_fail(p, x->start);
+        v = s_new(DSE_TOML_TABLE, S_K_IMPLICIT, x->kl, x->kc);
+        s_insert(x->t, s_memdup(x->key, x->len), x->len, x->h, x->kl, x->kc, v);
+        x->t = v;
+    } else if (v->type == DSE_TOML_TABLE && v->kind != S_K_INLINE) {
+        x->depth++;
+        x->t = v;
+    } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
+        x->depth += 2;
+        x->t = v->u.arr.items[v->u.arr.n - 1];
+    } else if (v->type == DSE_TOML_TABLE) {
+        return s_fail(p, x->start,
+                      "cannot add to inline table '%s' (line %d): inline tables are "
+                      "complete as written",
+                      x->path, x->e->line);
+    } else {
+        return s_fail(p, x->start, "key '%s' is already %s %s (line %d), not a table", x->path,
+                      s_article(v->type), dse_toml_type_name(v->type), x->e->line);
+    }
+    return 0;
+}
+
+/* The last part of [header]: defines its table. */
+static int s_header_table(s_hdr_t *x, dse_toml_value_t **cur, int *cur_depth)
+{
+    s_parser_t *p = x->p;
+    dse_toml_value_t *v = x->v;
+    if (!v) {
+        if (++x->depth > S_MAX_DEPTH)
+            return s_depth_fail(p, x->start);
+        v = s_new(DSE_TOML_TABLE, S_K_HEADER, x->hl, x->hc);
+        s_insert(x->t, s_memdup(x->key, x->len), x->len, x->h, x->kl, x->kc, v);
+    } else if (v->type == DSE_TOML_TABLE && v->kind == S_K_IMPLICIT) {
+        x->depth++;
+        v->kind = S_K_HEADER;
+        v->line = x->hl;
+        v->col = x->hc;
+    } else if (v->type == DSE_TOML_TABLE) {
+        return s_fail(p, x->start, "table '%s' already defined at line %d%s", x->path,
+                      x->e->line,
+                      v->kind == S_K_DOTTED   ? " (by dotted keys)"
+                      : v->kind == S_K_INLINE ? " (as an inline table)"
+                                              : "");
+    } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
+        return s_fail(p, x->start, "'%s' is an array of tables (line %d): add to it with [[%s]]",
+                      x->path, x->e->line, x->path);
+    } else {
+        return s_fail(p, x->start, "key '%s' is already %s %s (line %d), not a table", x->path,
+                      s_article(v->type), dse_toml_type_name(v->type), x->e->line);
+    }
+    *cur = v;
+    *cur_depth = x->depth;
+    return 0;
+}
+
+/* The last part of [[header]]: appends a table to its array. */
+static int s_header_aot(s_hdr_t *x, dse_toml_value_t **cur, int *cur_depth)
+{
+    s_parser_t *p = x->p;
+    dse_toml_value_t *v = x->v;
+    if (!v) {
+        if (x->depth + 2 > S_MAX_DEPTH)
+            return s_depth_fail(p, x->start);
+        v = s_new(DSE_TOML_ARRAY, S_K_AOT, x->hl, x->hc);
+        s_insert(x->t, s_memdup(x->key, x->len), x->len, x->h, x->kl, x->kc, v);
+    } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
+        /* append below */
+    } else if (v->type == DSE_TOML_ARRAY) {
+        return s_fail(p, x->start,
+                      "cannot append to array '%s' (line %d) with [[%s]]: it was written "
+                      "as a value",
+                      x->path, x->e->line, x->path);
+    } else {
+        return s_fail(p, x->start, "key '%s' is already %s %s (line %d), not an array of tables",
+                      x->path, s_article(v->type), dse_toml_type_name(v->type), x->e->line);
+    }
+    dse_toml_value_t *el = s_new(DSE_TOML_TABLE, S_K_HEADER, x->hl, x->hc);
+    s_push(v, el);
+    *cur = el;
+    *cur_depth = x->depth + 2;
+    return 0;
+}
+
 /* [header] or [[header]] at p->i; sets *cur and *cur_depth. */
 static int s_header(s_parser_t *p, dse_toml_value_t **cur, int *cur_depth)
 {
-    size_t start = p->i;
-    int hl, hc;
-    char path[256], fb[32];
-    s_locate(p, start, &hl, &hc);
+    s_hdr_t x = {.p = p, .start = p->i, .t = p->root};
+    char fb[32];
+    s_locate(p, x.start, &x.hl, &x.hc);
     int aot = s_peek(p, 1) == '[';
     p->i += aot ? 2 : 1;
     s_ws(p);
@@ -1201,105 +1307,24 @@ static int s_header(s_parser_t *p, dse_toml_value_t **cur, int *cur_depth)
     }
     p->i += aot ? 2 : 1;
 
-    dse_toml_value_t *t = p->root;
-    int depth = 0;
     size_t last = p->nparts - 1;
     int rc = 0;
-    for (size_t k = base; k <= last; k++) {
-        const char *key = s_part(p, k);
-        size_t len = p->parts[k].len;
-        int kl = p->parts[k].line, kc = p->parts[k].col;
-        uint64_t h = s_hash(key, len);
-        long idx = s_find(t, key, len, h);
-        s_entry_t *e = idx >= 0 ? &t->u.tab.e[idx] : NULL;
-        dse_toml_value_t *v = e ? e->val : NULL;
-        if (v)
-            s_show_path(p, base, k, path, sizeof path); /* for messages below */
-        if (k < last) {
-            if (!v) {
-                if (++depth > S_MAX_DEPTH) {
-                    rc = s_depth_fail(p, start);
-                    break;
-                }
-                v = s_new(DSE_TOML_TABLE, S_K_IMPLICIT, kl, kc);
-                s_insert(t, s_memdup(key, len), len, h, kl, kc, v);
-                t = v;
-            } else if (v->type == DSE_TOML_TABLE && v->kind != S_K_INLINE) {
-                depth++;
-                t = v;
-            } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
-                depth += 2;
-                t = v->u.arr.items[v->u.arr.n - 1];
-            } else if (v->type == DSE_TOML_TABLE) {
-                rc = s_fail(p, start,
-                            "cannot add to inline table '%s' (line %d): inline tables are "
-                            "complete as written",
-                            path, e->line);
-                break;
-            } else {
-                rc = s_fail(p, start, "key '%s' is already %s %s (line %d), not a table", path,
-                            s_article(v->type), dse_toml_type_name(v->type), e->line);
-                break;
-            }
-            continue;
-        }
-        if (!aot) {
-            if (!v) {
-                if (++depth > S_MAX_DEPTH) {
-                    rc = s_depth_fail(p, start);
-                    break;
-                }
-                v = s_new(DSE_TOML_TABLE, S_K_HEADER, hl, hc);
-                s_insert(t, s_memdup(key, len), len, h, kl, kc, v);
-            } else if (v->type == DSE_TOML_TABLE && v->kind == S_K_IMPLICIT) {
-                depth++;
-                v->kind = S_K_HEADER;
-                v->line = hl;
-                v->col = hc;
-            } else if (v->type == DSE_TOML_TABLE) {
-                rc = s_fail(p, start, "table '%s' already defined at line %d%s", path, e->line,
-                            v->kind == S_K_DOTTED   ? " (by dotted keys)"
-                            : v->kind == S_K_INLINE ? " (as an inline table)"
-                                                    : "");
-                break;
-            } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
-                rc = s_fail(p, start,
-                            "'%s' is an array of tables (line %d): add to it with [[%s]]", path,
-                            e->line, path);
-                break;
-            } else {
-                rc = s_fail(p, start, "key '%s' is already %s %s (line %d), not a table", path,
-                            s_article(v->type), dse_toml_type_name(v->type), e->line);
-                break;
-            }
-            *cur = v;
-            *cur_depth = depth;
-        } else {
-            if (!v) {
-                if (depth + 2 > S_MAX_DEPTH) {
-                    rc = s_depth_fail(p, start);
-                    break;
-                }
-                v = s_new(DSE_TOML_ARRAY, S_K_AOT, hl, hc);
-                s_insert(t, s_memdup(key, len), len, h, kl, kc, v);
-            } else if (v->type == DSE_TOML_ARRAY && v->kind == S_K_AOT) {
-                /* append below */
-            } else if (v->type == DSE_TOML_ARRAY) {
-                rc = s_fail(p, start,
-                            "cannot append to array '%s' (line %d) with [[%s]]: it was written "
-                            "as a value",
-                            path, e->line, path);
-                break;
-            } else {
-                rc = s_fail(p, start, "key '%s' is already %s %s (line %d), not an array of tables",
-                            path, s_article(v->type), dse_toml_type_name(v->type), e->line);
-                break;
-            }
-            dse_toml_value_t *el = s_new(DSE_TOML_TABLE, S_K_HEADER, hl, hc);
-            s_push(v, el);
-            *cur = el;
-            *cur_depth = depth + 2;
-        }
+    for (size_t k = base; k <= last && rc == 0; k++) {
+        x.key = s_part(p, k);
+        x.len = p->parts[k].len;
+        x.kl = p->parts[k].line, x.kc = p->parts[k].col;
+        x.h = s_hash(x.key, x.len);
+        long idx = s_find(x.t, x.key, x.len, x.h);
+        x.e = idx >= 0 ? &x.t->u.tab.e[idx] : NULL;
+        x.v = x.e ? x.e->val : NULL;
+        if (x.v)
+            s_show_path(p, base, k, x.path, sizeof x.path); /* for messages */
+        if (k < last)
+            rc = s_header_descend(&x);
+        else if (!aot)
+            rc = s_header_table(&x, cur, cur_depth);
+        else
+            rc = s_header_aot(&x, cur, cur_depth);
     }
     s_pop_parts(p, base);
     return rc;

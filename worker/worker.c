@@ -508,144 +508,258 @@ static void s_heartbeat(s_worker_t *w)
     w->last_sent = dse_now();
 }
 
-int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
-{
-    s_worker_t w;
-    memset(&w, 0, sizeof w);
-    w.o = o;
-    double hb = o->heartbeat_s > 0 ? o->heartbeat_s : 1.0;
-    int misses = o->heartbeat_misses > 0 ? o->heartbeat_misses : 3;
+/* What the socket loop keeps from one turn to the next: the heartbeat
+ * period, how many missed ones make the coordinator silent, and the
+ * reconnect backoff. */
+typedef struct {
+    double hb;
+    int misses;
+    double backoff;
+    double next_reconnect;
+} s_link_t;
 
-    if (o->allow_command)
-        dse_measure_allow(o->allow_program);
-    dse_measure_keep_failed(o->keep_failed);
-    int rc = dse_topo_open(&w.pool.topo, o->synthetic_topology, err);
+/* Opens the topology, starts the evaluation threads and the preparer actor
+ * (which reads prep), and says so when verbose. */
+static int s_worker_start(s_worker_t *w, s_prep_t *prep, dse_error_t *err)
+{
+    const dse_worker_opts_t *o = w->o;
+    int rc = dse_topo_open(&w->pool.topo, o->synthetic_topology, err);
     if (rc)
         return rc;
-    int cores = dse_topo_cores(w.pool.topo);
-    w.pool.n_threads = o->threads > 0 ? o->threads : (cores > 0 ? cores : 1);
+    int cores = dse_topo_cores(w->pool.topo);
+    w->pool.n_threads = o->threads > 0 ? o->threads : (cores > 0 ? cores : 1);
     /* pin only where each thread gets a core of its own on this host */
-    w.pool.pin = o->pin && !o->synthetic_topology && w.pool.n_threads <= cores;
-    w.pool.first_core = o->first_core;
-    snprintf(w.host, sizeof w.host, "%s", dse_topo_host(w.pool.topo));
-    pthread_mutex_init(&w.pool.mu, NULL);
-    pthread_cond_init(&w.pool.cv, NULL);
-    atomic_init(&w.pool.evaluated, 0);
-    atomic_init(&w.pool.busy, 0);
-    snprintf(w.pool.results_ep, sizeof w.pool.results_ep, "inproc://dse-worker-results-%p",
-             (void *)&w);
-    w.results = zsock_new_pull(w.pool.results_ep);
-    w.threads = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.threads);
-    w.pool.current = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.pool.current);
-    w.targs = dse_xcalloc((size_t)w.pool.n_threads, sizeof *w.targs);
-    for (int i = 0; i < w.pool.n_threads; i++) {
-        w.targs[i].pool = &w.pool;
-        w.targs[i].index = i;
-        pthread_create(&w.threads[i], NULL, s_thread_main, &w.targs[i]);
+    w->pool.pin = o->pin && !o->synthetic_topology && w->pool.n_threads <= cores;
+    w->pool.first_core = o->first_core;
+    snprintf(w->host, sizeof w->host, "%s", dse_topo_host(w->pool.topo));
+    pthread_mutex_init(&w->pool.mu, NULL);
+    pthread_cond_init(&w->pool.cv, NULL);
+    atomic_init(&w->pool.evaluated, 0);
+    atomic_init(&w->pool.busy, 0);
+    snprintf(w->pool.results_ep, sizeof w->pool.results_ep, "inproc://dse-worker-results-%p",
+             (void *)w);
+    w->results = zsock_new_pull(w->pool.results_ep);
+    w->threads = dse_xcalloc((size_t)w->pool.n_threads, sizeof *w->threads);
+    w->pool.current = dse_xcalloc((size_t)w->pool.n_threads, sizeof *w->pool.current);
+    w->targs = dse_xcalloc((size_t)w->pool.n_threads, sizeof *w->targs);
+    for (int i = 0; i < w->pool.n_threads; i++) {
+        w->targs[i].pool = &w->pool;
+        w->targs[i].index = i;
+        pthread_create(&w->threads[i], NULL, s_thread_main, &w->targs[i]);
     }
-    s_prep_t prep = {.o = o};
-    atomic_init(&prep.quit, 0);
-    w.preparer = zactor_new(s_preparer, &prep);
+    w->preparer = zactor_new(s_preparer, prep);
     if (o->verbose)
         fprintf(stderr, "dse-worker: %s, %d threads (%d physical cores%s), connecting to %s\n",
-                w.host, w.pool.n_threads, cores, w.pool.pin ? ", pinned" : "", o->endpoint);
+                w->host, w->pool.n_threads, cores, w->pool.pin ? ", pinned" : "", o->endpoint);
+    return 0;
+}
 
-    double backoff = 1.0;
+/* Takes one message from the coordinator: any well-formed one proves it
+ * alive and resets the backoff. */
+static void s_on_dealer(s_worker_t *w, s_link_t *l, double now)
+{
+    dse_msg_t msg;
+    dse_error_t perr = DSE_ERROR_INIT;
+    int r = dse_msg_recv(w->dealer, NULL, &msg, &perr);
+    if (r == DSE_EPROTO) {
+        fprintf(stderr, "dse-worker: dropped a malformed message: %s\n", perr.msg);
+    } else if (r == 0) {
+        w->last_seen = now;
+        w->lost_since = now;
+        w->said_refused = 0;
+        w->handshakes_closed = 0;
+        l->backoff = 1.0;
+        switch (msg.cmd) {
+        case DSE_MSG_JOB: s_on_job(w, &msg.job); break;
+        case DSE_MSG_WORK: s_on_work(w, &msg); break;
+        case DSE_MSG_CANCEL: s_on_cancel(w, msg.cancel.job); break;
+        case DSE_MSG_HEARTBEAT: break;
+        case DSE_MSG_DISCONNECT:
+            /* the coordinator does not know us (it restarted, or
+             * declared us dead): register again */
+            if (w->o->verbose)
+                fprintf(stderr, "dse-worker: coordinator asked to re-register\n");
+            s_connect(w);
+            break;
+        default:
+            fprintf(stderr, "dse-worker: unexpected %s message\n", dse_wire_cmd_name(msg.cmd));
+        }
+        dse_msg_release(&msg);
+    }
+}
+
+/* Takes whatever the poller found ready: a finished task, a prepared job
+ * or a message from the coordinator. */
+static void s_on_ready(s_worker_t *w, s_link_t *l, void *which, double now)
+{
+    if (which == w->results) {
+        s_task_t *t = NULL;
+        if (zsock_recv(w->results, "p", &t) == 0 && t)
+            s_on_result(w, t);
+    } else if (which == w->preparer) {
+        s_jobentry_t *je = NULL;
+        if (zsock_recv(w->preparer, "p", &je) == 0 && je)
+            s_on_prepared(w, je);
+    } else if (which == w->dealer) {
+        s_on_dealer(w, l, now);
+    }
+}
+
+/* After a quiet wait, looks for failed handshakes on the dealer and, when
+ * they mean a refusal, stops libzmq's own retries. */
+static void s_watch_handshakes(s_worker_t *w, void *which)
+{
+    char why[1200];
+    int hs = which ? 0 : dse_handshake_watch_failed(w->watch, "worker", w->o->curve, why,
+                                                    sizeof why);
+    /* one handshake closed may be a coordinator going down; a refusal
+     * or a mismatch is not */
+    if (hs == 2 || (hs == 1 && ++w->handshakes_closed >= 3)) {
+        if (!w->said_refused)
+            fprintf(stderr, "dse-worker: %s; retrying with backoff\n", why);
+        w->said_refused = 1;
+        /* libzmq would try again every 100 ms: wait for the backoff */
+        zsock_disconnect(w->dealer, "%s", w->o->endpoint);
+    }
+}
+
+/* Reconnects, with a doubling backoff up to 32 s, while the coordinator
+ * has been silent for more than its heartbeats. */
+static void s_watch_silence(s_worker_t *w, s_link_t *l, double now)
+{
+    if (now - w->last_seen > l->hb * l->misses) {
+        /* the coordinator is silent: reconnect with backoff */
+        if (l->next_reconnect == 0) {
+            l->next_reconnect = now + l->backoff;
+            if (w->o->verbose)
+                fprintf(stderr, "dse-worker: coordinator silent; reconnecting in %.0f s\n",
+                        l->backoff);
+        } else if (now >= l->next_reconnect) {
+            s_connect(w);
+            w->last_seen = now - l->hb * l->misses; /* stay "lost" until it answers */
+            l->backoff = l->backoff * 2 > 32 ? 32 : l->backoff * 2;
+            l->next_reconnect = now + l->backoff;
+        }
+    } else {
+        l->next_reconnect = 0;
+    }
+}
+
+/* The socket loop: connects, then serves the coordinator, the threads and
+ * the preparer until asked to stop (0) or the coordinator has been gone
+ * for the death timeout (DSE_ETIMEDOUT). */
+static int s_worker_loop(s_worker_t *w, s_link_t *l)
+{
+    const dse_worker_opts_t *o = w->o;
+    l->backoff = 1.0;
     double now = dse_now();
-    w.last_seen = now;
-    w.lost_since = now;
-    s_connect(&w);
-    double next_reconnect = 0;
+    w->last_seen = now;
+    w->lost_since = now;
+    s_connect(w);
+    l->next_reconnect = 0;
     zpoller_t *poller = NULL;
     uint64_t poller_session = 0; /* s_connect bumps the session with each new socket */
-    rc = 0;
+    int rc = 0;
     while (!(o->stop && *o->stop)) {
         /* a new poller only when a reconnect replaced the socket */
-        if (!poller || poller_session != w.session) {
+        if (!poller || poller_session != w->session) {
             zpoller_destroy(&poller);
-            poller = zpoller_new(w.results, w.preparer, w.dealer, NULL);
-            poller_session = w.session;
+            poller = zpoller_new(w->results, w->preparer, w->dealer, NULL);
+            poller_session = w->session;
         }
-        void *which = zpoller_wait(poller, (int)(hb * 250));
+        void *which = zpoller_wait(poller, (int)(l->hb * 250));
         now = dse_now();
-        if (which == w.results) {
-            s_task_t *t = NULL;
-            if (zsock_recv(w.results, "p", &t) == 0 && t)
-                s_on_result(&w, t);
-        } else if (which == w.preparer) {
-            s_jobentry_t *je = NULL;
-            if (zsock_recv(w.preparer, "p", &je) == 0 && je)
-                s_on_prepared(&w, je);
-        } else if (which == w.dealer) {
-            dse_msg_t msg;
-            dse_error_t perr = DSE_ERROR_INIT;
-            int r = dse_msg_recv(w.dealer, NULL, &msg, &perr);
-            if (r == DSE_EPROTO) {
-                fprintf(stderr, "dse-worker: dropped a malformed message: %s\n", perr.msg);
-            } else if (r == 0) {
-                w.last_seen = now;
-                w.lost_since = now;
-                w.said_refused = 0;
-                w.handshakes_closed = 0;
-                backoff = 1.0;
-                switch (msg.cmd) {
-                case DSE_MSG_JOB: s_on_job(&w, &msg.job); break;
-                case DSE_MSG_WORK: s_on_work(&w, &msg); break;
-                case DSE_MSG_CANCEL: s_on_cancel(&w, msg.cancel.job); break;
-                case DSE_MSG_HEARTBEAT: break;
-                case DSE_MSG_DISCONNECT:
-                    /* the coordinator does not know us (it restarted, or
-                     * declared us dead): register again */
-                    if (o->verbose)
-                        fprintf(stderr, "dse-worker: coordinator asked to re-register\n");
-                    s_connect(&w);
-                    break;
-                default:
-                    fprintf(stderr, "dse-worker: unexpected %s message\n",
-                            dse_wire_cmd_name(msg.cmd));
-                }
-                dse_msg_release(&msg);
-            }
-        }
-        if (now - w.last_sent >= hb)
-            s_heartbeat(&w);
-        char why[1200];
-        int hs = which ? 0 : dse_handshake_watch_failed(w.watch, "worker", o->curve, why,
-                                                        sizeof why);
-        /* one handshake closed may be a coordinator going down; a refusal
-         * or a mismatch is not */
-        if (hs == 2 || (hs == 1 && ++w.handshakes_closed >= 3)) {
-            if (!w.said_refused)
-                fprintf(stderr, "dse-worker: %s; retrying with backoff\n", why);
-            w.said_refused = 1;
-            /* libzmq would try again every 100 ms: wait for the backoff */
-            zsock_disconnect(w.dealer, "%s", o->endpoint);
-        }
-        if (now - w.last_seen > hb * misses) {
-            /* the coordinator is silent: reconnect with backoff */
-            if (next_reconnect == 0) {
-                next_reconnect = now + backoff;
-                if (o->verbose)
-                    fprintf(stderr, "dse-worker: coordinator silent; reconnecting in %.0f s\n",
-                            backoff);
-            } else if (now >= next_reconnect) {
-                s_connect(&w);
-                w.last_seen = now - hb * misses; /* stay "lost" until it answers */
-                backoff = backoff * 2 > 32 ? 32 : backoff * 2;
-                next_reconnect = now + backoff;
-            }
-        } else {
-            next_reconnect = 0;
-        }
-        if (o->death_timeout_s > 0 && now - w.lost_since > o->death_timeout_s) {
+        s_on_ready(w, l, which, now);
+        if (now - w->last_sent >= l->hb)
+            s_heartbeat(w);
+        s_watch_handshakes(w, which);
+        s_watch_silence(w, l, now);
+        if (o->death_timeout_s > 0 && now - w->lost_since > o->death_timeout_s) {
             fprintf(stderr, "dse-worker: no coordinator for %.0f s; exiting\n",
                     o->death_timeout_s);
             rc = DSE_ETIMEDOUT;
             break;
         }
     }
-
     zpoller_destroy(&poller);
+    return rc;
+}
+
+/* Stops the evaluation threads: running and queued tasks are cancelled,
+ * and each thread is joined. */
+static void s_stop_threads(s_worker_t *w)
+{
+    pthread_mutex_lock(&w->pool.mu);
+    w->pool.quit = 1;
+    for (int i = 0; i < w->pool.n_threads; i++)
+        if (w->pool.current[i])
+            atomic_store(&w->pool.current[i]->cancelled, 1);
+    for (s_task_t *t = w->pool.head; t; t = t->next)
+        atomic_store(&t->cancelled, 1);
+    pthread_cond_broadcast(&w->pool.cv);
+    pthread_mutex_unlock(&w->pool.mu);
+    /* push sockets linger until delivered, so after the joins every
+     * finished task is waiting in the results socket */
+    for (int i = 0; i < w->pool.n_threads; i++)
+        pthread_join(w->threads[i], NULL);
+}
+
+/* Frees what the stopped worker still holds: finished and queued tasks,
+ * the job cache, the sockets and the pool. */
+static void s_worker_free(s_worker_t *w)
+{
+    for (;;) {
+        zpoller_t *p = zpoller_new(w->results, NULL);
+        void *r = zpoller_wait(p, 0);
+        zpoller_destroy(&p);
+        if (!r)
+            break;
+        s_task_t *t = NULL;
+        if (zsock_recv(w->results, "p", &t) == 0)
+            s_task_free(t);
+    }
+    s_task_t *t = w->pool.head;
+    while (t) {
+        s_task_t *next = t->next;
+        s_task_free(t);
+        t = next;
+    }
+    while (w->jobs) {
+        s_jobentry_t *next = w->jobs->next;
+        s_wait_drop(w->jobs, 0, 0);
+        s_job_unref(w->jobs);
+        w->jobs = next;
+    }
+    dse_handshake_watch_destroy(&w->watch);
+    zsock_destroy(&w->dealer);
+    zsock_destroy(&w->results);
+    free(w->threads);
+    free(w->targs);
+    free(w->pool.current);
+    pthread_mutex_destroy(&w->pool.mu);
+    pthread_cond_destroy(&w->pool.cv);
+    dse_topo_destroy(&w->pool.topo);
+}
+
+int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
+{
+    s_worker_t w;
+    memset(&w, 0, sizeof w);
+    w.o = o;
+    s_link_t link = {0};
+    link.hb = o->heartbeat_s > 0 ? o->heartbeat_s : 1.0;
+    link.misses = o->heartbeat_misses > 0 ? o->heartbeat_misses : 3;
+
+    if (o->allow_command)
+        dse_measure_allow(o->allow_program);
+    dse_measure_keep_failed(o->keep_failed);
+    s_prep_t prep = {.o = o};
+    atomic_init(&prep.quit, 0);
+    int rc = s_worker_start(&w, &prep, err);
+    if (rc)
+        return rc;
+    rc = s_worker_loop(&w, &link);
+
     /* a preparation under way is waited for; the queued ones are skipped */
     atomic_store(&prep.quit, 1);
     zactor_destroy(&w.preparer);
@@ -653,49 +767,7 @@ int dse_worker_run(const dse_worker_opts_t *o, dse_error_t *err)
         dse_msg_view_t m = {.cmd = DSE_MSG_DISCONNECT};
         s_send(&w, &m);
     }
-    pthread_mutex_lock(&w.pool.mu);
-    w.pool.quit = 1;
-    for (int i = 0; i < w.pool.n_threads; i++)
-        if (w.pool.current[i])
-            atomic_store(&w.pool.current[i]->cancelled, 1);
-    for (s_task_t *t = w.pool.head; t; t = t->next)
-        atomic_store(&t->cancelled, 1);
-    pthread_cond_broadcast(&w.pool.cv);
-    pthread_mutex_unlock(&w.pool.mu);
-    /* push sockets linger until delivered, so after the joins every
-     * finished task is waiting in the results socket */
-    for (int i = 0; i < w.pool.n_threads; i++)
-        pthread_join(w.threads[i], NULL);
-    for (;;) {
-        zpoller_t *p = zpoller_new(w.results, NULL);
-        void *r = zpoller_wait(p, 0);
-        zpoller_destroy(&p);
-        if (!r)
-            break;
-        s_task_t *t = NULL;
-        if (zsock_recv(w.results, "p", &t) == 0)
-            s_task_free(t);
-    }
-    s_task_t *t = w.pool.head;
-    while (t) {
-        s_task_t *next = t->next;
-        s_task_free(t);
-        t = next;
-    }
-    while (w.jobs) {
-        s_jobentry_t *next = w.jobs->next;
-        s_wait_drop(w.jobs, 0, 0);
-        s_job_unref(w.jobs);
-        w.jobs = next;
-    }
-    dse_handshake_watch_destroy(&w.watch);
-    zsock_destroy(&w.dealer);
-    zsock_destroy(&w.results);
-    free(w.threads);
-    free(w.targs);
-    free(w.pool.current);
-    pthread_mutex_destroy(&w.pool.mu);
-    pthread_cond_destroy(&w.pool.cv);
-    dse_topo_destroy(&w.pool.topo);
+    s_stop_threads(&w);
+    s_worker_free(&w);
     return rc;
 }
