@@ -39,11 +39,6 @@ struct dse_front {
     int64_t *cin, *cout;
     double *ov;  /* n * k objective values */
     double *row; /* n * width */
-    /* spare arrays of spare_cap rows that s_permute writes into */
-    size_t spare_cap;
-    uint64_t *sp_idx;
-    int64_t *sp_cin, *sp_cout;
-    double *sp_ov, *sp_row;
     /* rows [0, sorted) are the result of the last filter (canonical
      * order, no NaN objective): the next filter sorts only the rows
      * pushed after them and merges */
@@ -100,11 +95,6 @@ void dse_front_destroy(dse_front_t **fp)
     free(f->cout);
     free(f->ov);
     free(f->row);
-    free(f->sp_idx);
-    free(f->sp_cin);
-    free(f->sp_cout);
-    free(f->sp_ov);
-    free(f->sp_row);
     free(f->buf_perm);
     free(f->buf_tmp);
     free(f->buf_keep);
@@ -272,53 +262,78 @@ static int s_cmp_canon(const dse_front_t *f, size_t a, size_t b, int full)
     return 0;
 }
 
-/* Rewrites the rows in the order perm[0 .. m). The rows go to the spare
- * arrays (kept from the previous call, grown when short), which then swap
- * with the live ones: repeated filters of a growing front (the network
- * composition filters its candidates in batches) reuse their memory
- * instead of faulting in fresh pages each time. */
+/* Row s into position t (t != s). */
+static void s_copy_row(dse_front_t *f, size_t t, size_t s)
+{
+    f->idx[t] = f->idx[s];
+    f->cin[t] = f->cin[s];
+    f->cout[t] = f->cout[s];
+    memcpy(f->ov + t * f->k, f->ov + s * f->k, f->k * sizeof *f->ov);
+    if (f->width)
+        memcpy(f->row + t * f->width, f->row + s * f->width, f->width * sizeof *f->row);
+}
+
+/* Rewrites the rows in the order perm[0 .. m) (distinct positions), in
+ * place: no second copy of a front that the composition fills with
+ * hundreds of thousands of candidates. Position t takes row perm[t]; that
+ * row's old position, when it is below m, takes its own row next, and so
+ * on: a chain that starts at a position whose row is dropped ends at a
+ * position at or beyond m, and what is left are cycles, each closed
+ * through one saved row. f->buf_tmp (n entries) marks the positions. */
 static void s_permute(dse_front_t *f, const size_t *perm, size_t m)
 {
-    const size_t w = f->width ? f->width : 1;
-    if (f->spare_cap < f->cap) {
-        /* (free and malloc: realloc would copy the stale rows) */
-        size_t cap = f->cap ? f->cap : 1;
-        free(f->sp_idx);
-        free(f->sp_cin);
-        free(f->sp_cout);
-        free(f->sp_ov);
-        free(f->sp_row);
-        f->sp_idx = dse_xmalloc(cap * sizeof *f->sp_idx);
-        f->sp_cin = dse_xmalloc(cap * sizeof *f->sp_cin);
-        f->sp_cout = dse_xmalloc(cap * sizeof *f->sp_cout);
-        f->sp_ov = dse_xmalloc(cap * f->k * sizeof *f->sp_ov);
-        f->sp_row = dse_xmalloc(cap * w * sizeof *f->sp_row);
-        f->spare_cap = cap;
+    enum { KEPT = 1, DONE = 2 };
+    size_t *mark = f->buf_tmp;
+    for (size_t i = 0; i < f->n; i++)
+        mark[i] = 0;
+    for (size_t t = 0; t < m; t++)
+        mark[perm[t]] |= KEPT;
+    for (size_t t = 0; t < m; t++) {
+        if (perm[t] == t)
+            mark[t] |= DONE;
     }
-    for (size_t i = 0; i < m; i++) {
-        size_t s = perm[i];
-        f->sp_idx[i] = f->idx[s];
-        f->sp_cin[i] = f->cin[s];
-        f->sp_cout[i] = f->cout[s];
-        memcpy(f->sp_ov + i * f->k, f->ov + s * f->k, f->k * sizeof *f->ov);
+    /* chains from the positions whose row goes */
+    for (size_t t = 0; t < m; t++) {
+        if (mark[t] & (KEPT | DONE))
+            continue;
+        for (size_t cur = t; cur < m && !(mark[cur] & DONE);) {
+            size_t src = perm[cur];
+            s_copy_row(f, cur, src);
+            mark[cur] |= DONE;
+            cur = src;
+        }
+    }
+    /* cycles: position t's row is saved, then goes last */
+    double tov[64], *tr = NULL;
+    for (size_t t = 0; t < m; t++) {
+        if (mark[t] & DONE)
+            continue;
+        uint64_t tidx = f->idx[t];
+        int64_t tcin = f->cin[t], tcout = f->cout[t];
+        double *ov = f->k <= 64 ? tov : dse_xmalloc(f->k * sizeof *ov);
+        memcpy(ov, f->ov + t * f->k, f->k * sizeof *ov);
+        if (f->width) {
+            tr = dse_xrealloc(tr, f->width * sizeof *tr);
+            memcpy(tr, f->row + t * f->width, f->width * sizeof *tr);
+        }
+        size_t cur = t;
+        while (perm[cur] != t) {
+            size_t src = perm[cur];
+            s_copy_row(f, cur, src);
+            mark[cur] |= DONE;
+            cur = src;
+        }
+        f->idx[cur] = tidx;
+        f->cin[cur] = tcin;
+        f->cout[cur] = tcout;
+        memcpy(f->ov + cur * f->k, ov, f->k * sizeof *ov);
         if (f->width)
-            memcpy(f->sp_row + i * f->width, f->row + s * f->width, f->width * sizeof *f->row);
+            memcpy(f->row + cur * f->width, tr, f->width * sizeof *tr);
+        mark[cur] |= DONE;
+        if (ov != tov)
+            free(ov);
     }
-#define S_SWAP(a, b)                                                                               \
-    do {                                                                                           \
-        void *t_ = (void *)(a);                                                                    \
-        (a) = (b);                                                                                 \
-        (b) = t_;                                                                                  \
-    } while (0)
-    S_SWAP(f->idx, f->sp_idx);
-    S_SWAP(f->cin, f->sp_cin);
-    S_SWAP(f->cout, f->sp_cout);
-    S_SWAP(f->ov, f->sp_ov);
-    S_SWAP(f->row, f->sp_row);
-#undef S_SWAP
-    size_t c = f->cap;
-    f->cap = f->spare_cap;
-    f->spare_cap = c;
+    free(tr);
     f->n = m;
 }
 
