@@ -13,7 +13,10 @@
  * --sample N (with --resnet8) gives each layer the whole space of
  * configs/resnet8-train-huge.toml (every tile_cin, cores 1/2/4/8, the 25
  * matmul values, 4 pruning ratios) and evaluates N seeded random points of
- * it, as a sampling search does: the rate a run of that config sees. */
+ * it, as a sampling search does: the rate a run of that config sees.
+ * Each direct run also prints how many steps the fast path summed by
+ * distinct tile dims and how many of them fell back to the class-by-class
+ * sum (hwmodels/pulp_cluster.c, step_grouped). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +148,12 @@ static int run(dse_job_t *job_p, dse_layer_t *L, int cached, int reps)
     if (s_digest_on && !cached)
         printf("pulp-cluster: digest of the direct path's metrics %016llx\n",
                (unsigned long long)s_digest);
+    uint64_t gs, gf;
+    dse__pulp_group_stats(&gs, &gf);
+    if (!cached && gs)
+        printf("pulp-cluster: %llu steps summed by distinct tile dims, %llu (%.3f%%) fell back to "
+               "the class-by-class sum\n",
+               (unsigned long long)gs, (unsigned long long)gf, 100.0 * (double)gf / (double)gs);
     return 0;
 }
 

@@ -326,8 +326,16 @@ typedef struct {
 enum { VAL_N, VAL_M, VAL_K, VAL_N2, VAL_N4, VAL_N8, VAL_M2, VAL_M4, VAL_M8, VAL__COUNT };
 typedef struct {
     uint8_t nt, sel[3], cores[3], to[3];
-    int64_t thr[3];
+    uint8_t base[3]; /* sel as (n, m, k)[base] & mask */
+    int64_t thr[3], mask[3];
 } kfall_t;
+
+/* Tile classes of one dimension with the same factors f of the N, K, M and
+ * im2col monomials, and their total count. */
+typedef struct {
+    int64_t f[4];
+    int64_t count;
+} fgroup_t;
 
 typedef struct {
     dse_layer_t l;
@@ -357,6 +365,11 @@ typedef struct {
     double *cores_v, *prune_v;
     size_t n_cores_v, n_prune_v;
     size_t stride[6];
+    /* per rows (0) / cols (1) and step: the tile classes of each tile size
+     * merged by their factors of the N, K, M and im2col monomials (see
+     * step_grouped): fgroups fg[w][s][first[t] .. first[t] + count[t]) */
+    fgroup_t *fg[2][DSE_TSTEP__COUNT];
+    int32_t *fg_first[2][DSE_TSTEP__COUNT], *fg_n[2][DSE_TSTEP__COUNT];
 } ctx_t;
 
 static void dim_build(dim_tab_t *d, int64_t out, int64_t in, int64_t k, int64_t s, int64_t pad)
@@ -547,6 +560,28 @@ static inline void acc_kernels(double *restrict acc, const double *restrict c, d
         acc[k] += cnt * (extra + c[k]);
 }
 
+/* acc[k] += w * c[k] for every slot of the fp32 catalogue's size, two at a
+ * time where the compiler offers vectors (the same IEEE products and sums
+ * lane by lane: no bit changes). */
+static inline void acc_scaled(double *restrict acc, const double *restrict c, double w)
+{
+#if defined(__GNUC__) && !defined(__clang__) && DSE_MM_FP32_COUNT % 2 == 0
+    typedef double v2_t __attribute__((vector_size(16)));
+    v2_t vw = {w, w};
+#pragma GCC unroll 12
+    for (int k = 0; k < DSE_MM_FP32_COUNT; k += 2) {
+        v2_t a, b;
+        memcpy(&a, &acc[k], sizeof a);
+        memcpy(&b, &c[k], sizeof b);
+        a += vw * b;
+        memcpy(&acc[k], &a, sizeof a);
+    }
+#else
+    for (int k = 0; k < DSE_MM_FP32_COUNT; k++)
+        acc[k] += w * c[k];
+#endif
+}
+
 /* ---- the reference path ---------------------------------------------- */
 
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
@@ -704,6 +739,25 @@ static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_
         int to = f0 ? f->to[0] : f1 ? f->to[1] : f2 ? f->to[2] : i;
         out[i] = (int8_t)i;
         out[i] = out[to];
+    }
+}
+
+/* dse_mm_resolve through the tests of kfb: the fallback chain of kernel i
+ * (each step goes to a smaller index; a kernel whose tests all pass is
+ * where it ends). */
+static inline int resolve_one_fast(const ctx_t *x, int i, int64_t n, int64_t k, int64_t m,
+                                   int cores)
+{
+    const int64_t v[3] = {n, m, k}, mul[2] = {1, cores};
+    for (;;) {
+        const kfall_t *f = &x->kfb[i];
+        int to = (v[f->base[0]] & f->mask[0]) < f->thr[0] * mul[f->cores[0]]   ? f->to[0]
+                 : (v[f->base[1]] & f->mask[1]) < f->thr[1] * mul[f->cores[1]] ? f->to[1]
+                 : (v[f->base[2]] & f->mask[2]) < f->thr[2] * mul[f->cores[2]] ? f->to[2]
+                                                                              : i;
+        if (to == i)
+            return i;
+        i = to;
     }
 }
 
@@ -917,6 +971,251 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     for (int k = lo; k < hi; k++)
         out[k] = acc[k];
     return macs;
+}
+
+/* ---- grouped sums ------------------------------------------------------- */
+
+/* step_fast sums cnt * (extra + c[k]) class by class, c[k] depending only on
+ * the class's matmul dims; a step has 25 to 30 tile classes but only a few
+ * distinct dims. step_grouped sums the same terms regrouped:
+ *     S'[k] = E + sum over distinct dims d of W_d * c_d[k],
+ * E = sum of cnt * extra (exact: integers below 2^53), W_d the tiles with
+ * dims d, so each kernel costs once per distinct dims. S' is not S (the
+ * class-by-class sum) to the last bit, but the caller keeps only
+ * (float)S, and both are within a bound of the exact sum T: all terms are
+ * non-negative, so recursive summation of n terms each of two roundings
+ * gives |S - T| <= gamma(n + 1) * T, and |S' - T| <= gamma(d + 1) * T
+ * (gamma(j) = j u / (1 - j u), u = 2^-53): S lies within
+ * 2 (n + d + 8) + 2 units in the last place of S' (over twice the bound).
+ * Rounding to float is monotone and changes only across a midpoint
+ * between floats, so when none lies that close to S', (float)S' ==
+ * (float)S bit for bit (float_sure). Sums that sit on a midpoint (whole
+ * cycle counts, products of a float stall factor) are decided by their
+ * binary digits instead: when every term is a multiple of 2^-p and S' is
+ * below 2^(53-p), neither order rounded and S == S'. Anything else (under
+ * 0.01% of the steps of bench-pulp's ResNet-8 spaces) falls back to
+ * step_fast, as do steps with more than S_GROUPS dims and those of at
+ * most S_FEW classes that do not merge (nothing to save). */
+
+static atomic_int s_group_mode = 1; /* tests: 0 off, 1 on, 2 on with a margin that always falls back */
+
+void dse__pulp_grouped(int mode)
+{
+    atomic_store(&s_group_mode, mode);
+}
+
+/* The calling thread's steps summed by step_grouped, and of them those that
+ * fell back to the class-by-class sum. */
+static _Thread_local uint64_t s_group_steps, s_group_fallbacks;
+
+void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks)
+{
+    *steps = s_group_steps;
+    *fallbacks = s_group_fallbacks;
+}
+
+#define S_GROUPS 64 /* dims a step may have before it falls back */
+#define S_FEW 2     /* classes at most, none merging: summed class by class */
+
+/* The binary digits c (finite, >= 0) has after the point: the least q with
+ * c a multiple of 2^-q. */
+static inline int frac_digits(double c)
+{
+    if (c == 0.0)
+        return 0;
+    uint64_t b;
+    memcpy(&b, &c, sizeof b);
+    int e = (int)((b >> 52) & 0x7ff);
+    uint64_t mant = b & ((UINT64_C(1) << 52) - 1);
+    if (e) /* normal: mant + 2^52 times 2^(e - 1075) */
+        mant |= UINT64_C(1) << 52;
+    else
+        e = 1; /* subnormal: mant times 2^-1074 */
+#if defined(__GNUC__)
+    int tz = __builtin_ctzll(mant); /* mant != 0: c != 0 */
+#else
+    int tz = 0;
+    while (!(mant & 1))
+        mant >>= 1, tz++;
+#endif
+    int q = 1075 - e - tz;
+    return q > 0 ? q : 0;
+}
+
+/* Whether (float)out equals (float)S for every class-by-class sum S within
+ * `ulps` units in the last place of out: rounding to float depends on the
+ * 29 bits of the double's significand below a float's (normal numbers);
+ * it changes only across a midpoint between floats, at 2^28 in those
+ * bits, so out decides when it is farther than `ulps` from one. */
+static inline int float_sure(double out, int64_t ulps)
+{
+    if (out == 0.0)
+        return 1; /* all terms are zero: so is S */
+    if (!(out > 0x1p-100 && out < 0x1p100))
+        return 0;
+    uint64_t b;
+    memcpy(&b, &out, sizeof b);
+    int64_t r = (int64_t)(b & ((UINT64_C(1) << 29) - 1)) - (INT64_C(1) << 28);
+    return r > ulps || r < -ulps;
+}
+
+/* Nonzero when float_sure(out, ulps) may be 0 (out >= 0; a quick
+ * branch-free screen, exact in that direction). */
+static inline uint64_t float_unsure_bits(double out, int64_t ulps)
+{
+    uint64_t b;
+    memcpy(&b, &out, sizeof b);
+    uint64_t ex = b >> 52; /* sign 0 */
+    uint64_t r = (b & ((UINT64_C(1) << 29) - 1)) - (UINT64_C(1) << 28) + (uint64_t)ulps;
+    return (uint64_t)(r <= 2 * (uint64_t)ulps) | (uint64_t)(ex - 924 > 198u);
+}
+
+/* The distinct dims of a step and what each kernel costs on them. */
+typedef struct {
+    int64_t n, k, m, w; /* dims; w: the tiles with them */
+    const mm_cached_t *me; /* best: the memo entry (valid while it holds these dims) */
+    double c;              /* a named kernel: its cost */
+} group_t;
+
+/* step_fast's result through grouped sums (see above): the same MACs and
+ * run0, and out[k] whose float is step_fast's float. Integers regroup
+ * freely: row classes with the same factors share one pass over the
+ * column classes, their counts summed. */
+static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only, double *out,
+                            int8_t *run0)
+{
+    int mode = atomic_load_explicit(&s_group_mode, memory_order_relaxed);
+    if (!mode)
+        return step_fast(x, g, step, only, out, run0);
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int cores = g->cores, cshift = x->cshift[cores];
+    int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
+    const mono_t *mo = x->mono[step];
+    int64_t macs = 0, fork = x->fork, nclass = 0, max_extra = 0;
+    uint64_t E = 0; /* unsigned: wraps, never overflows, when the bound check below fails */
+    group_t gr[S_GROUPS];
+    int ng = 0;
+    int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
+    int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
+    int nr = g->r->n, nw = g->w->n;
+    size_t th = (size_t)(g->r - x->rows.tiles), tw = (size_t)(g->w - x->cols.tiles);
+    const fgroup_t *fr = &x->fg[0][step][x->fg_first[0][step][th]];
+    const fgroup_t *fcol = &x->fg[1][step][x->fg_first[1][step][tw]];
+    int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
+    /* nothing to share when the row and column classes do not merge */
+    if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
+        return step_fast(x, g, step, only, out, run0);
+    s_group_steps++;
+    for (int a = 0; a < 2; a++) {
+        if (!ccnt[a])
+            continue;
+        for (int b = 0; b < 2; b++) {
+            if (!icnt[b])
+                continue;
+            const int64_t co[4] = {1, csz[a], isz[b], csz[a] * isz[b]};
+            const int64_t ch[MO__COUNT] = {
+                mo[MO_N].coef * co[mo[MO_N].ci], mo[MO_K].coef * co[mo[MO_K].ci],
+                mo[MO_M].coef * co[mo[MO_M].ci], mo[MO_IM2COL].coef * co[mo[MO_IM2COL].ci],
+                mo[MO_TR].coef * co[mo[MO_TR].ci]};
+            int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
+            int64_t cnt_ab = ccnt[a] * icnt[b];
+            nclass += (int64_t)nr * nw;
+            for (int f = 0; f < nfr; f++) {
+                const int64_t *rf = fr[f].f;
+                int64_t rn = ch[MO_N] * rf[0], rk = ch[MO_K] * rf[1], rm = ch[MO_M] * rf[2];
+                int64_t re = ch[MO_IM2COL] * rf[3], cnt_f = cnt_ab * fr[f].count;
+                for (int j = 0; j < nfc; j++) {
+                    const int64_t *cf = fcol[j].f;
+                    int64_t n = rn * cf[0], k = rk * cf[1], m = rm * cf[2], e = re * cf[3];
+                    int64_t cnt = cnt_f * fcol[j].count;
+                    int64_t extra = ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift));
+                    macs += cnt * (n * k * m);
+                    E += (uint64_t)cnt * (uint64_t)extra;
+                    max_extra = extra > max_extra ? extra : max_extra;
+                    if (ng && gr[ng - 1].n == n && gr[ng - 1].k == k && gr[ng - 1].m == m) {
+                        gr[ng - 1].w += cnt;
+                        continue;
+                    }
+                    if (ng == S_GROUPS)
+                        goto fallback;
+                    gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
+                    ng++;
+                }
+            }
+        }
+    }
+    /* every partial sum of E is at most tiles * max_extra: below 2^52, E
+     * and the weights are exact integers, in uint64_t and in double */
+    int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
+    if ((double)tiles * (double)max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
+        goto fallback;
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    double acc[DSE_MM_FP32_COUNT] = {0};
+    for (int d = 0; d < ng; d++) {
+        int64_t n = gr[d].n, k = gr[d].k, m = gr[d].m;
+        double w = (double)gr[d].w;
+        if (only >= 0) {
+            int r = resolve_one_fast(x, only, n, k, m, cores);
+            if (d == 0)
+                run0[only] = (int8_t)r;
+            gr[d].c = 0.0;
+            if (n > 0 && k > 0 && m > 0) {
+                double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+                gr[d].c = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+            }
+            acc[lo] += w * gr[d].c;
+        } else {
+            const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+            gr[d].me = me;
+            if (d == 0)
+                memcpy(run0, me->run, sizeof me->run);
+            acc_scaled(acc, me->c, w);
+        }
+    }
+    /* |S - S'| <= (gamma(n+1) + gamma(d+1)) T, under (n + d + 8) * 2^-52 * S'
+     * with room for the roundings; that many relative units are at most
+     * 2 (n + d + 8) ulps of S' */
+    int64_t ulps = 2 * (nclass + ng + 8) + 2;
+    if (mode == 2)
+        ulps = INT64_C(1) << 40;
+    double ed = (double)E;
+    uint64_t unsure = 0;
+    for (int q = lo; q < hi; q++) {
+        out[q] = ed + acc[q];
+        unsure |= float_unsure_bits(out[q], ulps);
+    }
+    for (int q = lo; q < hi && unsure; q++) {
+        if (float_sure(out[q], ulps))
+            continue;
+        /* every term a multiple of 2^-p and the sum below 2^(53-p): no
+         * operation of either order rounded (terms are non-negative, the
+         * first rounding would leave a partial sum, hence the sum, at or
+         * above 2^(53-p)), both are the exact sum. Such sums (whole cycle
+         * counts, or costs with few binary digits, like a float stall
+         * factor's products) may sit exactly on a midpoint, where the bound
+         * cannot decide. E is a whole number. */
+        int p = mode == 2 ? 53 : 0;
+        for (int d = 0; d < ng && p < 53; d++) {
+            double c;
+            if (only >= 0) {
+                c = gr[d].c;
+            } else {
+                if (!memo_holds(gr[d].me, x, gr[d].n, gr[d].k, gr[d].m, cores, ff)) {
+                    p = 53; /* overwritten by a later group: undecided */
+                    break;
+                }
+                c = gr[d].me->c[q];
+            }
+            int fd = frac_digits(c);
+            p = fd > p ? fd : p;
+        }
+        if (p >= 53 || !(out[q] < ldexp(1.0, 53 - p)))
+            goto fallback;
+    }
+    return macs;
+fallback:
+    s_group_fallbacks++;
+    return step_fast(x, g, step, only, out, run0);
 }
 
 typedef struct {
@@ -1133,7 +1432,7 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
                         runs[k] = (int8_t)dse_mm_resolve(x->tab, k, d.n, d.k, d.m, g.cores);
             } else {
                 /* its first tile class is that tile */
-                e->h.macs[s] = step_fast(x, &g, s, only, out, runs);
+                e->h.macs[s] = step_grouped(x, &g, s, only, out, runs);
             }
             int hi = only >= 0 ? only + 1 : x->nk;
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
@@ -1342,6 +1641,44 @@ static mono_t mono_probe(int64_t one, int64_t at)
 }
 
 /* The fast path's monomials and unroll shifts (see step_fast). */
+/* x->fg[w][s]: for each tile size of rows (w = 0) or cols (1), its classes
+ * merged by their factors in step s's monomials, first class first. */
+static void fg_build(ctx_t *x, int w, int s)
+{
+    const dim_tab_t *d = w ? &x->cols : &x->rows;
+    const mono_t *mo = x->mono[s];
+    size_t total = 0, cap = 0;
+    fgroup_t *fg = NULL;
+    int32_t *first = dse_xcalloc((size_t)d->extent + 1, sizeof *first);
+    int32_t *cnt = dse_xcalloc((size_t)d->extent + 1, sizeof *cnt);
+    for (int64_t t = 1; t <= d->extent; t++) {
+        const dim_tile_t *dt = &d->tiles[t];
+        first[t] = (int32_t)total;
+        for (int i = 0; i < dt->n; i++) {
+            const dim_class_t *c = &d->classes[dt->first + i];
+            const int64_t v[4] = {1, c->size, c->span, (int64_t)c->size * c->span};
+            int64_t f[4];
+            for (int q = 0; q < 4; q++) {
+                uint8_t idx = w ? mo[MO_N + q].wi : mo[MO_N + q].ri;
+                f[q] = v[idx];
+            }
+            size_t j;
+            for (j = (size_t)first[t]; j < total; j++)
+                if (memcmp(fg[j].f, f, sizeof f) == 0)
+                    break;
+            if (j == total) {
+                fg = dse_xgrow(fg, sizeof *fg, total + 1, &cap);
+                memcpy(fg[total].f, f, sizeof f);
+                fg[total].count = 0;
+                total++;
+            }
+            fg[j].count += c->count;
+        }
+        cnt[t] = (int32_t)(total - (size_t)first[t]);
+    }
+    x->fg[w][s] = fg, x->fg_first[w][s] = first, x->fg_n[w][s] = cnt;
+}
+
 static void plan_build(ctx_t *x)
 {
     const dse_tile_t one = {1, 1, 1, 1, 1, 1}, at = {2, 3, 5, 7, 11, 13};
@@ -1400,6 +1737,11 @@ static void plan_build(ctx_t *x)
             f->sel[f->nt] = (uint8_t)sel, f->cores[f->nt] = (uint8_t)mulc;
             f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
             f->nt++;
+        }
+        for (int i = 0; i < 3; i++) {
+            static const uint8_t base[VAL__COUNT] = {0, 1, 2, 0, 0, 0, 1, 1, 1};
+            static const int64_t mask[VAL__COUNT] = {~0, ~0, ~0, ~1, ~3, ~7, ~1, ~3, ~7};
+            f->base[i] = base[f->sel[i]], f->mask[i] = mask[f->sel[i]];
         }
     }
     for (int cores = 0; cores <= 64; cores++) {
@@ -1533,6 +1875,12 @@ static void pulp_release(void *vctx)
         free(x->map[i]);
     free(x->cores_v);
     free(x->prune_v);
+    for (int w = 0; w < 2; w++)
+        for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+            free(x->fg[w][s]);
+            free(x->fg_first[w][s]);
+            free(x->fg_n[w][s]);
+        }
     free(x);
 }
 
@@ -1576,6 +1924,9 @@ static int pulp_prepare(const dse_job_t *job, size_t li, unsigned flags, void **
         dim_build(&x->cols, l->wout, l->win, x->l.kw, l->sw, l->pad_l);
     }
     plan_build(x);
+    for (int w = 0; w < 2; w++)
+        for (int s = 0; s < DSE_TSTEP__COUNT; s++)
+            fg_build(x, w, s);
     build_cache(x, l->space);
     *out = x;
     return 0;

@@ -56,4 +56,13 @@ int dse_pulp_has_cache(const void *ctx);
  * the fast path must match bit for bit). Set it while no evaluation runs. */
 void dse__pulp_fast(int on);
 
+/* Tests: the fast path's grouped sums (one cost per distinct tile dims, an
+ * error bound proving the float of each sum, else the class-by-class sum):
+ * 0 off, 1 on (the default), 2 on with a bound so wide that every sum
+ * takes the fallback. Set it while no evaluation runs. */
+void dse__pulp_grouped(int mode);
+/* Tests: the calling thread's steps summed by grouping (mode 1 or 2) so far, and of
+ * them those that fell back to the class-by-class sum. */
+void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks);
+
 #endif

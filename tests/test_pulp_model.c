@@ -689,6 +689,40 @@ DSE_TEST(pulp_fast_matches_reference)
     free_job(job);
 }
 
+/* The grouped sums (one cost per distinct tile dims, each sum's float
+ * proven by an error bound or by exactness, else the class-by-class sum)
+ * change no bit: the fast path matches the reference with them on (most
+ * steps decided without falling back), with a bound so wide that every
+ * step falls back, and with them off. */
+DSE_TEST(pulp_grouped_sums_match_reference)
+{
+    dse_job_t *job = make_job(DSE_DTYPE_FP32, DSE_STEP_FW | DSE_STEP_WG | DSE_STEP_IG);
+    job->hw[DSE_PULP_HW_L1] = 131072;
+    add_layer_pads(job, DSE_OP_CONV2D, 16, 32, 32, 32, 3, 2, 0, 0, 1, 1);
+    add_layer_pads(job, DSE_OP_CONV2D, 64, 8, 8, 64, 3, 1, 1, 1, 1, 1);
+    add_layer_pads(job, DSE_OP_PW, 24, 9, 7, 20, 1, 1, 0, 0, 0, 0);
+    add_mm(job, DSE_OP_MATMUL, 17, 24, 30);
+    const int modes[3] = {1, 2, 0};
+    for (int v = 0; v < 3; v++) {
+        uint64_t s0, f0, s1, f1;
+        dse__pulp_grouped(modes[v]);
+        dse__pulp_group_stats(&s0, &f0);
+        CHECK(fast_matches_reference(job, 0x5851f42d4c957f2dull + (uint64_t)v) > 1000);
+        dse__pulp_group_stats(&s1, &f1);
+        dse__pulp_grouped(1);
+        if (modes[v] == 1) {
+            CHECK(s1 - s0 > 10000);
+            CHECK((f1 - f0) * 20 < s1 - s0); /* the grouped sums decide nearly every step */
+        } else if (modes[v] == 2) {
+            CHECK(s1 - s0 > 10000);
+            CHECK_INT((int64_t)(f1 - f0), (int64_t)(s1 - s0)); /* every step fell back */
+        } else {
+            CHECK(s1 == s0);
+        }
+    }
+    free_job(job);
+}
+
 /* The same in fp16 on a cluster of 12 cores sharing 5 FPUs (FMAs slowed
  * by cores / fpus, divisions by cores that are not powers of two), with
  * padding larger than the stride (no largest row class), bare matmuls and
