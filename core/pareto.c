@@ -39,11 +39,6 @@ struct dse_front {
     int64_t *cin, *cout;
     double *ov;  /* n * k objective values */
     double *row; /* n * width */
-    /* spare arrays of spare_cap rows that s_permute writes into */
-    size_t spare_cap;
-    uint64_t *sp_idx;
-    int64_t *sp_cin, *sp_cout;
-    double *sp_ov, *sp_row;
     /* rows [0, sorted) are the result of the last filter (canonical
      * order, no NaN objective): the next filter sorts only the rows
      * pushed after them and merges */
@@ -51,7 +46,29 @@ struct dse_front {
     /* the filter's index arrays, kept between calls (buf_cap entries) */
     size_t *buf_perm, *buf_tmp, *buf_keep;
     size_t buf_cap;
+    /* the filter's scratch, kept between calls too (s_scratch_t, for
+     * scr_cap rows) */
+    double *scr_sweep;
+    uint64_t *scr_key;
+    uint32_t *scr_pos;
+    size_t *scr_cnt;
+    size_t scr_cap;
 };
+
+/* The scratch of one filter: the sweeps' (2 * rows + 1 doubles), and the
+ * rank sort's keys and positions (2 * rows each) and digit counts
+ * (S_RANK_DIGITS). */
+typedef struct {
+    double *sweep;
+    uint64_t *key;
+    uint32_t *pos;
+    size_t *cnt;
+} s_scratch_t;
+
+#define S_RANK_DIGITS 65536
+
+/* The least number of rows the filter sorts by radix (s_radix_sort). */
+#define RADIX_MIN 512
 
 dse_front_t *dse_front_new(size_t width, size_t n_obj, const int *obj)
 {
@@ -78,14 +95,13 @@ void dse_front_destroy(dse_front_t **fp)
     free(f->cout);
     free(f->ov);
     free(f->row);
-    free(f->sp_idx);
-    free(f->sp_cin);
-    free(f->sp_cout);
-    free(f->sp_ov);
-    free(f->sp_row);
     free(f->buf_perm);
     free(f->buf_tmp);
     free(f->buf_keep);
+    free(f->scr_sweep);
+    free(f->scr_key);
+    free(f->scr_pos);
+    free(f->scr_cnt);
     free(f);
     *fp = NULL;
 }
@@ -246,53 +262,78 @@ static int s_cmp_canon(const dse_front_t *f, size_t a, size_t b, int full)
     return 0;
 }
 
-/* Rewrites the rows in the order perm[0 .. m). The rows go to the spare
- * arrays (kept from the previous call, grown when short), which then swap
- * with the live ones: repeated filters of a growing front (the network
- * composition filters its candidates in batches) reuse their memory
- * instead of faulting in fresh pages each time. */
+/* Row s into position t (t != s). */
+static void s_copy_row(dse_front_t *f, size_t t, size_t s)
+{
+    f->idx[t] = f->idx[s];
+    f->cin[t] = f->cin[s];
+    f->cout[t] = f->cout[s];
+    memcpy(f->ov + t * f->k, f->ov + s * f->k, f->k * sizeof *f->ov);
+    if (f->width)
+        memcpy(f->row + t * f->width, f->row + s * f->width, f->width * sizeof *f->row);
+}
+
+/* Rewrites the rows in the order perm[0 .. m) (distinct positions), in
+ * place: no second copy of a front that the composition fills with
+ * hundreds of thousands of candidates. Position t takes row perm[t]; that
+ * row's old position, when it is below m, takes its own row next, and so
+ * on: a chain that starts at a position whose row is dropped ends at a
+ * position at or beyond m, and what is left are cycles, each closed
+ * through one saved row. f->buf_tmp (n entries) marks the positions. */
 static void s_permute(dse_front_t *f, const size_t *perm, size_t m)
 {
-    const size_t w = f->width ? f->width : 1;
-    if (f->spare_cap < f->cap) {
-        /* (free and malloc: realloc would copy the stale rows) */
-        size_t cap = f->cap ? f->cap : 1;
-        free(f->sp_idx);
-        free(f->sp_cin);
-        free(f->sp_cout);
-        free(f->sp_ov);
-        free(f->sp_row);
-        f->sp_idx = dse_xmalloc(cap * sizeof *f->sp_idx);
-        f->sp_cin = dse_xmalloc(cap * sizeof *f->sp_cin);
-        f->sp_cout = dse_xmalloc(cap * sizeof *f->sp_cout);
-        f->sp_ov = dse_xmalloc(cap * f->k * sizeof *f->sp_ov);
-        f->sp_row = dse_xmalloc(cap * w * sizeof *f->sp_row);
-        f->spare_cap = cap;
+    enum { KEPT = 1, DONE = 2 };
+    size_t *mark = f->buf_tmp;
+    for (size_t i = 0; i < f->n; i++)
+        mark[i] = 0;
+    for (size_t t = 0; t < m; t++)
+        mark[perm[t]] |= KEPT;
+    for (size_t t = 0; t < m; t++) {
+        if (perm[t] == t)
+            mark[t] |= DONE;
     }
-    for (size_t i = 0; i < m; i++) {
-        size_t s = perm[i];
-        f->sp_idx[i] = f->idx[s];
-        f->sp_cin[i] = f->cin[s];
-        f->sp_cout[i] = f->cout[s];
-        memcpy(f->sp_ov + i * f->k, f->ov + s * f->k, f->k * sizeof *f->ov);
+    /* chains from the positions whose row goes */
+    for (size_t t = 0; t < m; t++) {
+        if (mark[t] & (KEPT | DONE))
+            continue;
+        for (size_t cur = t; cur < m && !(mark[cur] & DONE);) {
+            size_t src = perm[cur];
+            s_copy_row(f, cur, src);
+            mark[cur] |= DONE;
+            cur = src;
+        }
+    }
+    /* cycles: position t's row is saved, then goes last */
+    double tov[64], *tr = NULL;
+    for (size_t t = 0; t < m; t++) {
+        if (mark[t] & DONE)
+            continue;
+        uint64_t tidx = f->idx[t];
+        int64_t tcin = f->cin[t], tcout = f->cout[t];
+        double *ov = f->k <= 64 ? tov : dse_xmalloc(f->k * sizeof *ov);
+        memcpy(ov, f->ov + t * f->k, f->k * sizeof *ov);
+        if (f->width) {
+            tr = dse_xrealloc(tr, f->width * sizeof *tr);
+            memcpy(tr, f->row + t * f->width, f->width * sizeof *tr);
+        }
+        size_t cur = t;
+        while (perm[cur] != t) {
+            size_t src = perm[cur];
+            s_copy_row(f, cur, src);
+            mark[cur] |= DONE;
+            cur = src;
+        }
+        f->idx[cur] = tidx;
+        f->cin[cur] = tcin;
+        f->cout[cur] = tcout;
+        memcpy(f->ov + cur * f->k, ov, f->k * sizeof *ov);
         if (f->width)
-            memcpy(f->sp_row + i * f->width, f->row + s * f->width, f->width * sizeof *f->row);
+            memcpy(f->row + cur * f->width, tr, f->width * sizeof *tr);
+        mark[cur] |= DONE;
+        if (ov != tov)
+            free(ov);
     }
-#define S_SWAP(a, b)                                                                               \
-    do {                                                                                           \
-        void *t_ = (void *)(a);                                                                    \
-        (a) = (b);                                                                                 \
-        (b) = t_;                                                                                  \
-    } while (0)
-    S_SWAP(f->idx, f->sp_idx);
-    S_SWAP(f->cin, f->sp_cin);
-    S_SWAP(f->cout, f->sp_cout);
-    S_SWAP(f->ov, f->sp_ov);
-    S_SWAP(f->row, f->sp_row);
-#undef S_SWAP
-    size_t c = f->cap;
-    f->cap = f->spare_cap;
-    f->spare_cap = c;
+    free(tr);
     f->n = m;
 }
 
@@ -346,6 +387,119 @@ static void s_merge_sort(const dse_front_t *f, size_t *perm, size_t *tmp, size_t
         memcpy(perm, a, m * sizeof *perm);
 }
 
+/* Room in f's scratch for a filter of u rows (free and malloc: nothing
+ * in it outlives a filter). */
+static void s_scratch(dse_front_t *f, size_t u)
+{
+    if (f->scr_cnt && f->scr_cap >= u)
+        return;
+    size_t cap = u > 2 * f->scr_cap ? u : 2 * f->scr_cap;
+    free(f->scr_sweep);
+    free(f->scr_key);
+    free(f->scr_pos);
+    if (!f->scr_cnt)
+        f->scr_cnt = dse_xmalloc(S_RANK_DIGITS * sizeof *f->scr_cnt);
+    f->scr_sweep = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_sweep);
+    f->scr_key = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_key);
+    f->scr_pos = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_pos);
+    f->scr_cap = cap;
+}
+
+/* The canonical order's key of row i on field q (0, 1: cin, cout; 2 ..
+ * k + 1: the objectives; k + 2: the index) as an unsigned number of the
+ * same order: -0.0 and 0.0 share a key, and no objective is NaN. */
+static inline uint64_t s_canon_key(const dse_front_t *f, size_t i, size_t q)
+{
+    if (q == 0)
+        return (uint64_t)f->cin[i] ^ (1ULL << 63);
+    if (q == 1)
+        return (uint64_t)f->cout[i] ^ (1ULL << 63);
+    if (q == f->k + 2)
+        return f->idx[i];
+    double v = f->ov[i * f->k + q - 2];
+    if (v == 0)
+        v = 0;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u >> 63 ? ~u : u | (1ULL << 63);
+}
+
+/* s_merge_sort for rows without NaN objectives, by an LSD radix sort of
+ * the fields of the canonical order, the last first (11-bit digits; a
+ * digit that all rows share moves nothing). It is stable, and the rows
+ * come in position order, so rows equal on every field stay in position
+ * order; such runs are then ordered as s_merge_sort orders them (the
+ * whole row bitwise, then the position). key: 2 m entries, pb: m, cnt:
+ * 2048. */
+static void s_radix_sort(const dse_front_t *f, size_t *perm, size_t m, uint64_t *key,
+                         size_t *pb, size_t *cnt)
+{
+    const unsigned bits = 11;
+    const size_t nd = (size_t)1 << bits;
+    size_t *pa = perm;
+    uint64_t *ka = key, *kb = key + m;
+    for (size_t q = f->k + 3; q-- > 0;) {
+        /* the bits in which the keys differ: other digits move nothing */
+        uint64_t any = 0, all = ~(uint64_t)0;
+        for (size_t i = 0; i < m; i++) {
+            uint64_t x = s_canon_key(f, pa[i], q);
+            ka[i] = x;
+            any |= x;
+            all &= x;
+        }
+        const uint64_t diff = any ^ all;
+        for (unsigned shift = 0; shift < 64; shift += bits) {
+            if (!((diff >> shift) & (nd - 1)))
+                continue;
+            memset(cnt, 0, nd * sizeof *cnt);
+            for (size_t i = 0; i < m; i++)
+                cnt[(ka[i] >> shift) & (nd - 1)]++;
+            if (cnt[(ka[0] >> shift) & (nd - 1)] == m)
+                continue;
+            size_t sum = 0;
+            for (size_t d = 0; d < nd; d++) {
+                size_t c = cnt[d];
+                cnt[d] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < m; i++) {
+                size_t o = cnt[(ka[i] >> shift) & (nd - 1)]++;
+                kb[o] = ka[i];
+                pb[o] = pa[i];
+            }
+            uint64_t *tk = ka;
+            ka = kb;
+            kb = tk;
+            size_t *tp = pa;
+            pa = pb;
+            pb = tp;
+        }
+    }
+    if (pa != perm)
+        memcpy(perm, pa, m * sizeof *perm);
+    if (!f->width)
+        return;
+    /* runs equal on every field: by the row's bits, then the position */
+    for (size_t lo = 0; lo < m;) {
+        size_t hi = lo + 1;
+        while (hi < m && s_cmp_canon(f, perm[lo], perm[hi], 0) == 0)
+            hi++;
+        for (size_t i = lo + 1; i < hi; i++) {
+            size_t x = perm[i], j = i;
+            while (j > lo) {
+                size_t y = perm[j - 1];
+                int c = s_cmp_canon(f, y, x, 1);
+                if (c < 0 || (c == 0 && y < x))
+                    break;
+                perm[j] = y;
+                j--;
+            }
+            perm[j] = x;
+        }
+        lo = hi;
+    }
+}
+
 static void s_bufs(dse_front_t *f)
 {
     if (f->buf_cap >= f->n + 1)
@@ -381,7 +535,12 @@ static size_t s_sorted_perm(dse_front_t *f, int drop_nan)
         }
         perm[m++] = i;
     }
-    s_merge_sort(f, perm + pre, tmp, m - pre);
+    if (drop_nan && m - pre >= RADIX_MIN) {
+        s_scratch(f, f->n);
+        s_radix_sort(f, perm + pre, m - pre, f->scr_key, (size_t *)f->scr_sweep, f->scr_cnt);
+    } else {
+        s_merge_sort(f, perm + pre, tmp, m - pre);
+    }
     if (pre && m > pre) {
         size_t i = 0, j = pre, o = 0;
         while (i < pre && j < m)
@@ -409,14 +568,14 @@ void dse_front_sort(dse_front_t *f)
  * bit for negatives) that an LSD radix sort orders, 16 bits a pass,
  * carrying each value's position: no binary search per row after. */
 static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi, size_t j,
-                      uint32_t *rank)
+                      uint32_t *rank, const s_scratch_t *sc)
 {
     const size_t m = hi - lo;
     if (m == 0)
         return 0;
     assert(m < UINT32_MAX);
-    uint64_t *key = dse_xmalloc(2 * m * sizeof *key);
-    uint32_t *pos = dse_xmalloc(2 * m * sizeof *pos);
+    uint64_t *key = sc->key;
+    uint32_t *pos = sc->pos;
     uint64_t *ka = key, *kb = key + m;
     uint32_t *pa = pos, *pb = pos + m;
     for (size_t i = 0; i < m; i++) {
@@ -428,9 +587,11 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
         ka[i] = u >> 63 ? ~u : u | (1ULL << 63);
         pa[i] = (uint32_t)i;
     }
-    const size_t nd = m < 4096 ? 256 : 65536;
-    const unsigned bits = m < 4096 ? 8 : 16;
-    size_t *cnt = dse_xmalloc(nd * sizeof *cnt);
+    /* digits of 8, 11 or 16 bits: clearing and summing the counts stays
+     * below the passes over the keys */
+    const unsigned bits = m < 4096 ? 8 : m < 131072 ? 11 : 16;
+    const size_t nd = (size_t)1 << bits;
+    size_t *cnt = sc->cnt;
     for (unsigned shift = 0; shift < 64; shift += bits) {
         memset(cnt, 0, nd * sizeof *cnt);
         for (size_t i = 0; i < m; i++)
@@ -461,9 +622,6 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
             nu++;
         rank[pa[i]] = (uint32_t)nu;
     }
-    free(cnt);
-    free(key);
-    free(pos);
     return nu;
 }
 
@@ -530,11 +688,11 @@ static void s_stair_add(s_stair_t *s, double z, double w)
  * real fronts stay short; the worst case (a memmove per insertion) is the
  * old scan's order. */
 static size_t s_sweep4(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi,
-                       size_t *keep, double *scratch)
+                       size_t *keep, const s_scratch_t *sc)
 {
     size_t nk = 0;
-    uint32_t *rank = (uint32_t *)scratch;
-    size_t nu = s_ranks(f, perm, lo, hi, 1, rank);
+    uint32_t *rank = (uint32_t *)sc->sweep;
+    size_t nu = s_ranks(f, perm, lo, hi, 1, rank, sc);
     s_stair_t *tree = dse_xcalloc(nu ? nu : 1, sizeof *tree);
     for (size_t i = lo; i < hi; i++) {
         const double *v = f->ov + perm[i] * 4;
@@ -779,10 +937,11 @@ static size_t s_sweep_kd(const dse_front_t *f, const size_t *perm, size_t lo, si
 
 /* Keeps, among perm[lo .. hi) (one class, canonical order, duplicates
  * removed), the non-dominated rows: writes them to keep[] and returns how
- * many. scratch holds at least 2 * (hi - lo) doubles. */
+ * many. sc holds at least hi - lo rows (s_scratch_t). */
 static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_t hi, size_t *keep,
-                      double *scratch)
+                      const s_scratch_t *sc)
 {
+    double *scratch = sc->sweep;
     const size_t k = f->k;
     size_t nk = 0;
     if (k == 1) {
@@ -805,7 +964,7 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
         size_t m = hi - lo;
         uint32_t *rank = (uint32_t *)scratch;
         double *tree = scratch + m;
-        size_t nu = s_ranks(f, perm, lo, hi, 1, rank);
+        size_t nu = s_ranks(f, perm, lo, hi, 1, rank, sc);
         for (size_t i = 0; i <= nu && i < m; i++)
             tree[i] = INFINITY;
         for (size_t i = lo; i < hi; i++) {
@@ -823,7 +982,7 @@ static size_t s_sweep(const dse_front_t *f, const size_t *perm, size_t lo, size_
                     tree[p - 1] = v[2];
         }
     } else if (k == 4) {
-        nk = s_sweep4(f, perm, lo, hi, keep, scratch);
+        nk = s_sweep4(f, perm, lo, hi, keep, sc);
     } else {
         /* A scan over the kept rows is cheapest while the front stays
          * small (random-like data: most rows are dominated by one of the
@@ -920,19 +1079,22 @@ void dse_front_filter(dse_front_t *f)
         perm[u++] = perm[i];
     }
     size_t *keep = f->buf_keep;
-    double *scratch = f->k >= 3 ? dse_xmalloc((2 * u + 1) * sizeof *scratch) : NULL;
+    s_scratch_t sc = {NULL, NULL, NULL, NULL};
+    if (f->k >= 3) {
+        s_scratch(f, u);
+        sc = (s_scratch_t){f->scr_sweep, f->scr_key, f->scr_pos, f->scr_cnt};
+    }
     size_t nk = 0;
     for (size_t lo = 0; lo < u;) {
         size_t hi = lo + 1;
         while (hi < u && f->cin[perm[hi]] == f->cin[perm[lo]] &&
                f->cout[perm[hi]] == f->cout[perm[lo]])
             hi++;
-        nk += s_sweep(f, perm, lo, hi, keep + nk, scratch);
+        nk += s_sweep(f, perm, lo, hi, keep + nk, &sc);
         lo = hi;
     }
     s_permute(f, keep, nk);
     f->sorted = nk;
-    free(scratch);
 }
 
 void dse_front_merge_many(dse_front_t *dst, const dse_front_t *const *src, size_t k)

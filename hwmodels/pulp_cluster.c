@@ -1077,35 +1077,32 @@ typedef struct {
     double c;              /* a named kernel: its cost */
 } group_t;
 
-/* step_fast's result through grouped sums (see above): the same MACs and
- * run0, and out[k] whose float is step_fast's float. Integers regroup
- * freely: row classes with the same factors share one pass over the
- * column classes, their counts summed. */
-static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only, double *out,
-                            int8_t *run0)
-{
-    int mode = atomic_load_explicit(&s_group_mode, memory_order_relaxed);
-    if (!mode)
-        return step_fast(x, g, step, only, out, run0);
-    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
-    int cores = g->cores, cshift = x->cshift[cores];
-    int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
-    const mono_t *mo = x->mono[step];
-    int64_t macs = 0, fork = x->fork, nclass = 0, max_extra = 0;
-    uint64_t E = 0; /* unsigned: wraps, never overflows, when the bound check below fails */
+/* A step's distinct dims with their tile counts, and the integer sums. */
+typedef struct {
     group_t gr[S_GROUPS];
-    int ng = 0;
+    int ng;
+    int64_t macs, nclass, max_extra;
+    uint64_t E; /* unsigned: wraps, never overflows, when the bound check fails */
+} grouping_t;
+
+/* Gathers the step's tile classes into distinct dims (gr), summing the
+ * MACs and the extra cycles exactly in integers. Integers regroup freely:
+ * row classes with the same factors share one pass over the column
+ * classes, their counts summed. -1 when the dims overflow S_GROUPS. */
+static inline int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
+                                const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
+                                grouping_t *G)
+{
+    const mono_t *mo = x->mono[step];
+    int64_t fork = x->fork;
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
     int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
     int nr = g->r->n, nw = g->w->n;
-    size_t th = (size_t)(g->r - x->rows.tiles), tw = (size_t)(g->w - x->cols.tiles);
-    const fgroup_t *fr = &x->fg[0][step][x->fg_first[0][step][th]];
-    const fgroup_t *fcol = &x->fg[1][step][x->fg_first[1][step][tw]];
-    int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
-    /* nothing to share when the row and column classes do not merge */
-    if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
-        return step_fast(x, g, step, only, out, run0);
-    s_group_steps++;
+    /* in locals, so that the loop keeps them in registers */
+    int64_t macs = 0, nclass = 0, max_extra = 0;
+    uint64_t E = 0;
+    group_t *gr = G->gr;
+    int ng = 0;
     for (int a = 0; a < 2; a++) {
         if (!ccnt[a])
             continue;
@@ -1137,82 +1134,122 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
                         continue;
                     }
                     if (ng == S_GROUPS)
-                        goto fallback;
+                        return -1;
                     gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
                     ng++;
                 }
             }
         }
     }
-    /* every partial sum of E is at most tiles * max_extra: below 2^52, E
-     * and the weights are exact integers, in uint64_t and in double */
-    int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
-    if ((double)tiles * (double)max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
-        goto fallback;
+    G->ng = ng, G->macs = macs, G->nclass = nclass, G->max_extra = max_extra, G->E = E;
+    return 0;
+}
+
+/* acc[k]: the kernels' costs weighted by the tiles of each distinct dims
+ * (one kernel when only >= 0, else all through the memo); run0 from the
+ * first dims, as step_fast sets it. */
+static inline void group_costs(const ctx_t *x, int cores, int cshift, double ff, int only,
+                               grouping_t *G, double *acc, int8_t *run0)
+{
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
-    double acc[DSE_MM_FP32_COUNT] = {0};
-    for (int d = 0; d < ng; d++) {
-        int64_t n = gr[d].n, k = gr[d].k, m = gr[d].m;
-        double w = (double)gr[d].w;
+    for (int d = 0; d < G->ng; d++) {
+        group_t *gd = &G->gr[d];
+        int64_t n = gd->n, k = gd->k, m = gd->m;
+        double w = (double)gd->w;
         if (only >= 0) {
             int r = resolve_one_fast(x, only, n, k, m, cores);
             if (d == 0)
                 run0[only] = (int8_t)r;
-            gr[d].c = 0.0;
+            gd->c = 0.0;
             if (n > 0 && k > 0 && m > 0) {
                 double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-                gr[d].c = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                gd->c = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
             }
-            acc[lo] += w * gr[d].c;
+            acc[only] += w * gd->c;
         } else {
             const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
-            gr[d].me = me;
+            gd->me = me;
             if (d == 0)
                 memcpy(run0, me->run, sizeof me->run);
             acc_scaled(acc, me->c, w);
         }
     }
+}
+
+/* Whether out[q], a sum the bound could not decide, is exact in both
+ * orders: every term a multiple of 2^-p and the sum below 2^(53-p), so no
+ * operation of either order rounded (terms are non-negative, the first
+ * rounding would leave a partial sum, hence the sum, at or above
+ * 2^(53-p)), both are the exact sum. Such sums (whole cycle counts, or
+ * costs with few binary digits, like a float stall factor's products) may
+ * sit exactly on a midpoint, where the bound cannot decide. E is a whole
+ * number. */
+static inline int group_exact(const ctx_t *x, const grouping_t *G, int only, int q, int cores,
+                              double ff, double outq, int mode)
+{
+    int p = mode == 2 ? 53 : 0;
+    for (int d = 0; d < G->ng && p < 53; d++) {
+        const group_t *gd = &G->gr[d];
+        double c;
+        if (only >= 0) {
+            c = gd->c;
+        } else {
+            if (!memo_holds(gd->me, x, gd->n, gd->k, gd->m, cores, ff))
+                return 0; /* overwritten by a later group: undecided */
+            c = gd->me->c[q];
+        }
+        int fd = frac_digits(c);
+        p = fd > p ? fd : p;
+    }
+    return p < 53 && outq < ldexp(1.0, 53 - p);
+}
+
+/* step_fast's result through grouped sums (see above): the same MACs and
+ * run0, and out[k] whose float is step_fast's float. */
+static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only, double *out,
+                            int8_t *run0)
+{
+    int mode = atomic_load_explicit(&s_group_mode, memory_order_relaxed);
+    if (!mode)
+        return step_fast(x, g, step, only, out, run0);
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int cores = g->cores, cshift = x->cshift[cores];
+    int lo = only >= 0 ? only : 0, hi = only >= 0 ? only + 1 : x->nk;
+    int nr = g->r->n, nw = g->w->n;
+    size_t th = (size_t)(g->r - x->rows.tiles), tw = (size_t)(g->w - x->cols.tiles);
+    const fgroup_t *fr = &x->fg[0][step][x->fg_first[0][step][th]];
+    const fgroup_t *fcol = &x->fg[1][step][x->fg_first[1][step][tw]];
+    int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
+    /* nothing to share when the row and column classes do not merge */
+    if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
+        return step_fast(x, g, step, only, out, run0);
+    s_group_steps++;
+    grouping_t G;
+    if (group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, &G))
+        goto fallback;
+    /* every partial sum of E is at most tiles * max_extra: below 2^52, E
+     * and the weights are exact integers, in uint64_t and in double */
+    int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
+    if ((double)tiles * (double)G.max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
+        goto fallback;
+    double acc[DSE_MM_FP32_COUNT] = {0};
+    group_costs(x, cores, cshift, ff, only, &G, acc, run0);
     /* |S - S'| <= (gamma(n+1) + gamma(d+1)) T, under (n + d + 8) * 2^-52 * S'
      * with room for the roundings; that many relative units are at most
      * 2 (n + d + 8) ulps of S' */
-    int64_t ulps = 2 * (nclass + ng + 8) + 2;
+    int64_t ulps = 2 * (G.nclass + G.ng + 8) + 2;
     if (mode == 2)
         ulps = INT64_C(1) << 40;
-    double ed = (double)E;
+    double ed = (double)G.E;
     uint64_t unsure = 0;
     for (int q = lo; q < hi; q++) {
         out[q] = ed + acc[q];
         unsure |= float_unsure_bits(out[q], ulps);
     }
-    for (int q = lo; q < hi && unsure; q++) {
-        if (float_sure(out[q], ulps))
-            continue;
-        /* every term a multiple of 2^-p and the sum below 2^(53-p): no
-         * operation of either order rounded (terms are non-negative, the
-         * first rounding would leave a partial sum, hence the sum, at or
-         * above 2^(53-p)), both are the exact sum. Such sums (whole cycle
-         * counts, or costs with few binary digits, like a float stall
-         * factor's products) may sit exactly on a midpoint, where the bound
-         * cannot decide. E is a whole number. */
-        int p = mode == 2 ? 53 : 0;
-        for (int d = 0; d < ng && p < 53; d++) {
-            double c;
-            if (only >= 0) {
-                c = gr[d].c;
-            } else {
-                if (!memo_holds(gr[d].me, x, gr[d].n, gr[d].k, gr[d].m, cores, ff)) {
-                    p = 53; /* overwritten by a later group: undecided */
-                    break;
-                }
-                c = gr[d].me->c[q];
-            }
-            int fd = frac_digits(c);
-            p = fd > p ? fd : p;
-        }
-        if (p >= 53 || !(out[q] < ldexp(1.0, 53 - p)))
+    for (int q = lo; q < hi && unsure; q++)
+        if (!float_sure(out[q], ulps) && !group_exact(x, &G, only, q, cores, ff, out[q], mode))
             goto fallback;
-    }
-    return macs;
+    return G.macs;
 fallback:
     s_group_fallbacks++;
     return step_fast(x, g, step, only, out, run0);

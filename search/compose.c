@@ -231,13 +231,49 @@ static int s_cmp_vec(const double *a, const double *b, size_t n)
     return 0;
 }
 
-/* Partial networks of the dynamic program. */
+/* The choices of every partial network kept, as a trail of back links:
+ * entry e chose row row[e] of its layer after the partial network of
+ * entry up[e] (S_NO_UP at the first layer). The entries of one call of
+ * dse_compose only grow, so that a partial network handed from one pass
+ * to the next keeps its choices. */
+#define S_NO_UP SIZE_MAX
+
+typedef struct {
+    size_t n, cap;
+    size_t *up, *row;
+} s_trail_t;
+
+static size_t s_trail_add(s_trail_t *t, size_t up, size_t row)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 4096;
+        t->up = dse_xrealloc(t->up, t->cap * sizeof *t->up);
+        t->row = dse_xrealloc(t->row, t->cap * sizeof *t->row);
+    }
+    t->up[t->n] = up;
+    t->row[t->n] = row;
+    return t->n++;
+}
+
+/* The rows entry e chose, layer by layer (pos: its depth entries), and
+ * their point indices (pts). */
+static void s_trail_get(const s_trail_t *t, const dse_compose_spec_t *spec, size_t e,
+                        size_t depth, size_t *pos, uint64_t *pts)
+{
+    for (size_t l = depth; l-- > 0;) {
+        pos[l] = t->row[e];
+        pts[l] = dse_front_index(spec->layers[l], pos[l]);
+        e = t->up[e];
+    }
+}
+
+/* Partial networks of the dynamic program (L: the layer count; 0 for a
+ * store that holds none). */
 typedef struct {
     size_t n, cap, N, L, ns;
     double *agg;   /* n * N accumulated (MEAN: sums) */
     double *steer; /* n * ns */
-    size_t *pos;   /* n * L */
-    uint64_t *pts; /* n * L */
+    size_t *node;  /* its entry in the trail */
     int64_t *cls;
     uint64_t *gen; /* generation order within the layer (the tie key) */
 } s_store_t;
@@ -254,48 +290,55 @@ static void s_store_free(s_store_t *s)
 {
     free(s->agg);
     free(s->steer);
-    free(s->pos);
-    free(s->pts);
+    free(s->node);
     free(s->cls);
     free(s->gen);
     memset(s, 0, sizeof *s);
 }
 
-/* Room for n partials (one reallocation instead of a doubling chain; at
- * least doubling, so that fronts growing by a few a layer do not copy
- * every layer). */
-static void s_store_reserve(s_store_t *s, size_t n)
+/* Room for cap partials, the n kept kept. */
+static void s_store_grow(s_store_t *s, size_t cap)
 {
-    if (n <= s->cap)
-        return;
-    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
     s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
     s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
-    s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
-    s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
+    s->node = dse_xrealloc(s->node, cap * sizeof *s->node);
     s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
     s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
     s->cap = cap;
 }
 
-static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, const size_t *pos,
-                          const uint64_t *pts, size_t depth, int64_t cls, uint64_t gen)
+/* Empties s with room for n partials (one allocation instead of a
+ * doubling chain; at least doubling, so that fronts growing by a few a
+ * layer do not allocate every layer). Nothing is copied: the old arrays
+ * go before the new ones come, so their pages may serve again. */
+static void s_store_reset(s_store_t *s, size_t n)
 {
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 256;
-        s->agg = dse_xrealloc(s->agg, cap * (s->N ? s->N : 1) * sizeof *s->agg);
-        s->steer = dse_xrealloc(s->steer, cap * (s->ns ? s->ns : 1) * sizeof *s->steer);
-        s->pos = dse_xrealloc(s->pos, cap * s->L * sizeof *s->pos);
-        s->pts = dse_xrealloc(s->pts, cap * s->L * sizeof *s->pts);
-        s->cls = dse_xrealloc(s->cls, cap * sizeof *s->cls);
-        s->gen = dse_xrealloc(s->gen, cap * sizeof *s->gen);
-        s->cap = cap;
-    }
+    s->n = 0;
+    if (n <= s->cap)
+        return;
+    size_t cap = n > 2 * s->cap ? n : 2 * s->cap;
+    free(s->agg);
+    free(s->steer);
+    free(s->node);
+    free(s->cls);
+    free(s->gen);
+    s->agg = NULL;
+    s->steer = NULL;
+    s->node = NULL;
+    s->cls = NULL;
+    s->gen = NULL;
+    s_store_grow(s, cap);
+}
+
+static size_t s_store_add(s_store_t *s, const double *agg, const double *steer, size_t node,
+                          int64_t cls, uint64_t gen)
+{
+    if (s->n == s->cap)
+        s_store_grow(s, s->cap ? 2 * s->cap : 256);
     size_t i = s->n++;
     memcpy(s->agg + i * s->N, agg, s->N * sizeof *agg);
     memcpy(s->steer + i * s->ns, steer, s->ns * sizeof *steer);
-    memcpy(s->pos + i * s->L, pos, depth * sizeof *pos);
-    memcpy(s->pts + i * s->L, pts, depth * sizeof *pts);
+    s->node[i] = node;
     s->cls[i] = cls;
     s->gen[i] = gen;
     return i;
@@ -568,6 +611,17 @@ struct s_inc {
     size_t n, d;
     double *pt;     /* n * d, in tree order */
     double *lo, *hi; /* per node (heap numbering from 1) */
+    /* With 3 objectives, a table answers most queries instead of the
+     * tree (s_inc3_beats): the networks by their first value (s0, s1,
+     * s2: their values in that order; spos: their tree positions), the
+     * distinct second values xs (m of them, ascending), and per block of
+     * the first bsz * (b + 1) networks in that order (b < nb) and per
+     * x = xs[g], the least third value among those networks whose second
+     * value is <= x (t2[b * m + g], +inf: none) and which one (targ).
+     * nb = 0: no table. */
+    size_t nb, m, bsz;
+    double *s0, *s1, *s2, *xs, *t2;
+    size_t *spos, *targ;
 };
 
 static void s_inc_select(double *pt, size_t d, size_t a, size_t b, size_t m, size_t j,
@@ -631,6 +685,147 @@ static void s_inc_build(s_inc_t *t, size_t node, size_t a, size_t b, double *tmp
     s_inc_build(t, 2 * node + 1, m, b, tmp);
 }
 
+/* The table of 3-objective queries: blocks of at least INC3_BLOCK
+ * networks, and at most INC3_CELLS cells (larger blocks beyond). */
+#define INC3_BLOCK 32
+#define INC3_CELLS ((size_t)1 << 20)
+
+static int s_cmp_first(const void *pa, const void *pb, void *arg)
+{
+    const double *pt = arg;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (pt[a * 3] != pt[b * 3])
+        return pt[a * 3] < pt[b * 3] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+static int s_cmp_double(const void *pa, const void *pb)
+{
+    double a = *(const double *)pa, b = *(const double *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* The number of values of v (n, ascending) that are <= x. */
+static size_t s_count_le(const double *v, size_t n, double x)
+{
+    size_t a = 0, b = n;
+    while (a < b) {
+        size_t m = a + (b - a) / 2;
+        if (v[m] <= x)
+            a = m + 1;
+        else
+            b = m;
+    }
+    return a;
+}
+
+/* Builds t's table (3 objectives, finite values, tree built). */
+static void s_inc3_build(s_inc_t *t)
+{
+    const size_t n = t->n;
+    for (size_t i = 0; i < 3 * n; i++)
+        if (!isfinite(t->pt[i]))
+            return;
+    size_t *ord = dse_xmalloc(n * sizeof *ord);
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    qsort_r(ord, n, sizeof *ord, s_cmp_first, t->pt);
+    t->s0 = dse_xmalloc(n * sizeof *t->s0);
+    t->s1 = dse_xmalloc(n * sizeof *t->s1);
+    t->s2 = dse_xmalloc(n * sizeof *t->s2);
+    t->spos = dse_xmalloc(n * sizeof *t->spos);
+    t->xs = dse_xmalloc(n * sizeof *t->xs);
+    for (size_t i = 0; i < n; i++) {
+        const double *v = t->pt + ord[i] * 3;
+        t->s0[i] = v[0];
+        t->s1[i] = v[1];
+        t->s2[i] = v[2];
+        t->spos[i] = ord[i];
+        t->xs[i] = v[1];
+    }
+    free(ord);
+    qsort(t->xs, n, sizeof *t->xs, s_cmp_double);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || t->xs[i] != t->xs[m - 1])
+            t->xs[m++] = t->xs[i];
+    size_t bsz = INC3_BLOCK;
+    while ((n / bsz) * m > INC3_CELLS)
+        bsz *= 2;
+    t->m = m;
+    t->bsz = bsz;
+    t->nb = n / bsz;
+    t->t2 = dse_xmalloc((t->nb ? t->nb : 1) * m * sizeof *t->t2);
+    t->targ = dse_xmalloc((t->nb ? t->nb : 1) * m * sizeof *t->targ);
+    /* at[g]: the least third value of the networks so far whose second
+     * value is xs[g] (the first such network on ties) */
+    double *at = dse_xmalloc(m * sizeof *at);
+    size_t *atarg = dse_xmalloc(m * sizeof *atarg);
+    for (size_t g = 0; g < m; g++) {
+        at[g] = INFINITY;
+        atarg[g] = 0;
+    }
+    for (size_t b = 0; b < t->nb; b++) {
+        for (size_t i = b * bsz; i < (b + 1) * bsz; i++) {
+            size_t g = s_count_le(t->xs, m, t->s1[i]) - 1;
+            if (t->s2[i] < at[g]) {
+                at[g] = t->s2[i];
+                atarg[g] = i;
+            }
+        }
+        double *row = t->t2 + b * m;
+        size_t *arg = t->targ + b * m;
+        for (size_t g = 0; g < m; g++) {
+            if (g == 0 || at[g] < row[g - 1]) {
+                row[g] = at[g];
+                arg[g] = atarg[g];
+            } else {
+                row[g] = row[g - 1];
+                arg[g] = arg[g - 1];
+            }
+        }
+    }
+    free(at);
+    free(atarg);
+}
+
+/* s_inc_beats over the whole tree, from t's table: 1 or 0 as the tree
+ * answers (some network <= lb everywhere and < lb - tol somewhere, or
+ * none), -1 when the table cannot tell (ask the tree). A network that is
+ * <= lb everywhere is among the first i by the first value (those <= lb[0])
+ * and has a second value <= xs[g - 1]: the table gives the least third
+ * value of such networks in the first whole blocks, the rest is scanned. */
+static int s_inc3_beats(const s_inc_t *t, const double *lb, const double *tol, size_t *who)
+{
+    if (isnan(lb[0]) || isnan(lb[1]) || isnan(lb[2]))
+        return -1;
+    const size_t i = s_count_le(t->s0, t->n, lb[0]);
+    const size_t g = s_count_le(t->xs, t->m, lb[1]);
+    if (i == 0 || g == 0)
+        return 0;
+    const size_t b = i / t->bsz;
+    if (b) {
+        const size_t c = (b - 1) * t->m + g - 1;
+        if (t->t2[c] <= lb[2]) {
+            const size_t a = t->targ[c];
+            if (t->s0[a] < lb[0] - tol[0] || t->s1[a] < lb[1] - tol[1] ||
+                t->s2[a] < lb[2] - tol[2]) {
+                *who = t->spos[a];
+                return 1;
+            }
+            return -1;
+        }
+    }
+    for (size_t a = b * t->bsz; a < i; a++)
+        if (t->s1[a] <= lb[1] && t->s2[a] <= lb[2] &&
+            (t->s0[a] < lb[0] - tol[0] || t->s1[a] < lb[1] - tol[1] ||
+             t->s2[a] < lb[2] - tol[2])) {
+            *who = t->spos[a];
+            return 1;
+        }
+    return 0;
+}
+
 /* Takes the n vectors of d values in pts (copied). */
 static s_inc_t *s_inc_new(const double *pts, size_t n, size_t d)
 {
@@ -649,6 +844,8 @@ static s_inc_t *s_inc_new(const double *pts, size_t n, size_t d)
     if (n)
         s_inc_build(t, 1, 0, n, tmp);
     free(tmp);
+    if (d == 3 && n)
+        s_inc3_build(t);
     return t;
 }
 
@@ -659,6 +856,13 @@ static void s_inc_destroy(s_inc_t **tp)
     free((*tp)->pt);
     free((*tp)->lo);
     free((*tp)->hi);
+    free((*tp)->s0);
+    free((*tp)->s1);
+    free((*tp)->s2);
+    free((*tp)->spos);
+    free((*tp)->xs);
+    free((*tp)->t2);
+    free((*tp)->targ);
     free(*tp);
     *tp = NULL;
 }
@@ -728,7 +932,28 @@ static int s_beaten(const s_opts_t *o, const double *lb, const double *tol, size
         if (k == t->d && st)
             return 1;
     }
+    if (t->nb || t->m) {
+        const int r = s_inc3_beats(t, lb, tol, hint);
+        if (r >= 0)
+            return r;
+    }
     return s_inc_beats(t, 1, 0, t->n, lb, tol, hint);
+}
+
+void dse_compose_known_query(const double *pts, size_t n, size_t d, const double *lb,
+                             const double *tol, size_t nq, int way, int *out)
+{
+    s_inc_t *t = s_inc_new(pts, n, d);
+    for (size_t q = 0; q < nq; q++) {
+        size_t who = 0;
+        int r = -1;
+        if (way && (t->nb || t->m))
+            r = s_inc3_beats(t, lb + q * d, tol + q * d, &who);
+        if (r < 0)
+            r = n ? s_inc_beats(t, 1, 0, n, lb + q * d, tol + q * d, &who) : 0;
+        out[q] = r;
+    }
+    s_inc_destroy(&t);
 }
 
 /* s_beaten for a partial network of aggregates agg, whose completions add
@@ -1009,22 +1234,29 @@ static size_t s_menus_get(s_menus_t *ms, const dse_compose_spec_t *spec, const s
  * km (the killer k) and of p (its aggregates joined with row: tmp) are
  * compared on their exact steering values (under epsilon, their boxes:
  * what the filter compares); equal ones go to the one generated first. */
-static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, const s_opts_t *opt,
+static int s_killer_beats(const dse_compose_spec_t *spec, const s_steer_t *st, const double *box,
                           const double *km, const double *row, const double *tmp, size_t k,
                           size_t p)
 {
+    /* (le is an "and" and lt an "or" over the columns: any order gives
+     * the same answer, so the columns without boxes go first, and a box is
+     * computed only for values that differ: equal values share theirs) */
     int le = 1, lt = 0;
-    for (size_t i = 0; i < st->n && le; i++) {
-        const int j = st->col[i];
-        double a = st->sign[i] * dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
-        double b = st->sign[i] * tmp[j];
-        if (opt->box && opt->box[i] > 0) {
-            a = a > 0 ? floor(log(a) / opt->box[i]) : -INFINITY;
-            b = b > 0 ? floor(log(b) / opt->box[i]) : -INFINITY;
+    for (int boxed = 0; boxed <= (box != NULL); boxed++)
+        for (size_t i = 0; i < st->n && le; i++) {
+            if ((box && box[i] > 0) != boxed)
+                continue;
+            const int j = st->col[i];
+            double a = st->sign[i] *
+                       dse_agg_combine(spec->net_agg[j], km[j], row[spec->net_source[j]]);
+            double b = st->sign[i] * tmp[j];
+            if (boxed && a != b) {
+                a = a > 0 ? floor(log(a) / box[i]) : -INFINITY;
+                b = b > 0 ? floor(log(b) / box[i]) : -INFINITY;
+            }
+            le = a <= b;
+            lt |= a < b;
         }
-        le = a <= b;
-        lt |= a < b;
-    }
     return le && (lt || k < p);
 }
 
@@ -1086,7 +1318,8 @@ static int s_forecast_check(const dse_compose_spec_t *spec, const s_opts_t *opt,
 /* The final front of the partials after the last layer: final values;
  * among equal objectives the lowest tie key (= slot) wins. fin: scratch
  * of n_net. */
-static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t *cur, double *fin)
+static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t *cur,
+                                const s_trail_t *tr, double *fin, size_t *pos, uint64_t *pts)
 {
     const size_t N = spec->n_net, L = spec->n_layers;
     dse_front_t *ff = dse_front_new(N, spec->n_obj, spec->obj);
@@ -1099,7 +1332,8 @@ static dse_netfront_t *s_result(const dse_compose_spec_t *spec, const s_store_t 
     dse_netfront_t *res = s_nf_new(N, L);
     for (size_t i = 0; i < dse_front_size(ff); i++) {
         size_t slot = (size_t)dse_front_index(ff, i);
-        s_nf_add(res, dse_front_row(ff, i), cur->pos + slot * L, cur->pts + slot * L);
+        s_trail_get(tr, spec, cur->node[slot], L, pos, pts);
+        s_nf_add(res, dse_front_row(ff, i), pos, pts);
     }
     dse_front_destroy(&ff);
     return res;
@@ -1130,20 +1364,19 @@ static int s_work_check(const s_opts_t *opt, size_t l, size_t L, size_t nparts, 
 
 /* The survivors of layer l's filter (cand) into next, in tie-key order,
  * with their aggregates recomputed as when they were generated (the same
- * operations, the same values). perm: room for the survivors; tmp, sv,
- * pos, pts: scratch. */
+ * operations, the same values), and their choices on the trail. perm:
+ * room for the survivors; tmp, sv: scratch. */
 static void s_keep(const dse_compose_spec_t *spec, const s_steer_t *st, size_t l,
                    const dse_front_t *cand, size_t *perm, const s_store_t *cur, s_store_t *next,
-                   double *tmp, double *sv, size_t *pos, uint64_t *pts)
+                   s_trail_t *tr, double *tmp, double *sv)
 {
-    const size_t N = spec->n_net, L = spec->n_layers, ns = st->n, m = dse_front_size(cand);
+    const size_t N = spec->n_net, ns = st->n, m = dse_front_size(cand);
     const dse_front_t *f = spec->layers[l];
     for (size_t i = 0; i < m; i++)
         perm[i] = i;
     s_cand_order_t ord = {cand, ns};
     qsort_r(perm, m, sizeof *perm, s_cmp_cand, &ord);
-    next->n = 0;
-    s_store_reserve(next, m);
+    s_store_reset(next, m);
     for (size_t i = 0; i < m; i++) {
         const double *cr = dse_front_row(cand, perm[i]);
         size_t p = (size_t)cr[ns], r = (size_t)cr[ns + 1];
@@ -1153,15 +1386,10 @@ static void s_keep(const dse_compose_spec_t *spec, const s_steer_t *st, size_t l
             double v = row[spec->net_source[j]];
             tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
         }
-        if (l) {
-            memcpy(pos, cur->pos + p * L, l * sizeof *pos);
-            memcpy(pts, cur->pts + p * L, l * sizeof *pts);
-        }
-        pos[l] = r;
-        pts[l] = dse_front_index(f, r);
+        const size_t node = s_trail_add(tr, l ? cur->node[p] : S_NO_UP, r);
         /* the steering values (cr holds boxes under epsilon) */
         s_steer_values(st, tmp, sv);
-        s_store_add(next, tmp, sv, pos, pts, l + 1, dse_front_cin(cand, perm[i]),
+        s_store_add(next, tmp, sv, node, dse_front_cin(cand, perm[i]),
                     dse_front_index(cand, perm[i]));
     }
 }
@@ -1173,11 +1401,18 @@ struct s_ws {
     s_store_t a, b;
     dse_front_t *cand;
     s_killtree_t kt;
+    s_trail_t trail;
+    /* per layer: its menus, which depend on the layer and the parent
+     * class alone, built once for every pass */
+    s_menus_t *menus;
+    size_t L;
 };
 
 static void s_ws_init(s_ws_t *ws, size_t N, size_t L, size_t ns)
 {
     memset(ws, 0, sizeof *ws);
+    ws->menus = dse_xcalloc(L ? L : 1, sizeof *ws->menus);
+    ws->L = L;
     s_store_init(&ws->a, N, L, ns);
     s_store_init(&ws->b, N, L, ns);
 }
@@ -1191,76 +1426,117 @@ static void s_ws_free(s_ws_t *ws)
     free(ws->kt.tree);
     free(ws->kt.lo);
     free(ws->kt.cmin);
+    free(ws->trail.up);
+    free(ws->trail.row);
+    for (size_t l = 0; l < ws->L; l++)
+        s_menus_free(&ws->menus[l]);
+    free(ws->menus);
     memset(ws, 0, sizeof *ws);
 }
 
-static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
-                dse_error_t *err)
-{
-    *out = NULL;
-    int ret = 0;
-    const size_t L = spec->n_layers, N = spec->n_net;
-    const int use_classes = spec->compatible != NULL;
-
-    s_layer_t *ly = dse_xcalloc(L, sizeof *ly);
-    for (size_t l = 0; l < L; l++)
-        s_layer_init(&ly[l], spec->layers[l]);
-
-    double *rest = s_rest_new(spec);
-
+/* What s_dp's steps share: the spec and options, the scratch rows, the
+ * menus and killers of the layer being composed, and the partial networks
+ * (cur, from the layers before; next, those that layer keeps). */
+typedef struct {
+    const dse_compose_spec_t *spec;
+    const s_opts_t *opt;
+    size_t L, N, ns;
+    int use_classes;
+    s_layer_t *ly;
+    double *rest;
     s_steer_t st;
-    s_steer_init(&st, spec);
-    const size_t ns = st.n;
-    int *fcols = dse_xmalloc(ns * sizeof *fcols);
-    for (size_t i = 0; i < ns; i++)
-        fcols[i] = (int)i;
-
+    int *fcols;
     s_store_t cur, next;
-    cur = opt->ws->a;
-    next = opt->ws->b;
-    cur.n = next.n = 0;
     /* candidate rows: steering values, parent slot, layer row */
-    dse_front_t *cand = opt->ws->cand ? opt->ws->cand : dse_front_new(ns + 2, ns, fcols);
-    opt->ws->cand = NULL;
-    double *crow = dse_xmalloc((ns + 2) * sizeof *crow);
-    double *tmp = dse_xmalloc((N ? N : 1) * sizeof *tmp);
-    double *fin = dse_xmalloc((N ? N : 1) * sizeof *fin);
-    double *sv = dse_xmalloc((ns ? ns : 1) * sizeof *sv);
-    size_t *pos = dse_xmalloc(L * sizeof *pos);
-    uint64_t *pts = dse_xmalloc(L * sizeof *pts);
-    double *lbv = dse_xmalloc(spec->n_obj * sizeof *lbv);
-    double *tolv = dse_xmalloc(spec->n_obj * sizeof *tolv);
-    size_t hint = 0;
-    size_t *perm = NULL;
-    size_t perm_cap = 0;
-    s_menus_t ms;
-    memset(&ms, 0, sizeof ms);
-    double *vals = NULL;
-    size_t vals_cap = 0;
-    int64_t *grp = NULL;
-    size_t grp_cap = 0;
+    dse_front_t *cand;
+    double *crow, *tmp, *fin, *sv;
+    size_t *pos;
+    uint64_t *pts;
+    double *lbv, *tolv;
+    size_t hint;
+    size_t *perm;
+    size_t perm_cap;
+    s_menus_t *ms; /* the layer's (in the workspace) */
+    double *vals;
+    size_t vals_cap;
+    int64_t *grp;
+    size_t grp_cap;
     /* a parent reads the prefix of its menu by death that it may join
      * instead of the whole menu; bits marks them, to generate in menu
      * order */
-    uint64_t *bits = NULL;
-    size_t bits_cap = 0;
+    uint64_t *bits;
+    size_t bits_cap;
     /* the MAX steering column that absorbs row values (ns: none) */
-    size_t jmax = ns;
-    for (size_t i = 0; i < ns && jmax == ns; i++)
-        if (spec->net_agg[st.col[i]] == DSE_AGG_MAX && st.sign[i] > 0)
-            jmax = i;
-    size_t *need = dse_xmalloc((N ? N : 1) * sizeof *need);
-    const size_t n_need = s_need_init(spec, &st, need);
-    s_growth_t gr = {0};
-    unsigned kill_rest = 0;
-    size_t *killer = NULL, killer_cap = 0;
-    double *kill_c = NULL;
-    size_t kill_c_cap = 0;
+    size_t jmax;
+    size_t *need;
+    size_t n_need;
+    s_growth_t gr;
+    unsigned kill_rest;
+    size_t *killer, killer_cap;
+    double *kill_c;
+    size_t kill_c_cap;
+    /* the layer being composed */
+    size_t l, nrows, nparts;
+    int last, has_pc, grouped, use_kill, csrc;
+    /* the layer's epsilon boxes (NULL: exact) */
+    const double *box;
+    const dse_front_t *f;
+    size_t next_filter;
+    uint64_t gen, work, work_all;
+} s_dp_t;
 
-    /* A pass that goes on from where pass 1 stopped: its partials are what
-     * this pass would have kept after that layer, less those that the
-     * known networks beat (dropping them here instead of before the filter
-     * keeps the same set, as below). */
+/* How generating a candidate ended. */
+typedef enum { S_TRY_NEXT, S_TRY_TOO_MANY, S_TRY_STOPPED } s_try_t;
+
+static void s_dp_setup(s_dp_t *d, const dse_compose_spec_t *spec, const s_opts_t *opt)
+{
+    memset(d, 0, sizeof *d);
+    d->spec = spec;
+    d->opt = opt;
+    const size_t L = d->L = spec->n_layers, N = d->N = spec->n_net;
+    d->use_classes = spec->compatible != NULL;
+
+    d->ly = dse_xcalloc(L, sizeof *d->ly);
+    for (size_t l = 0; l < L; l++)
+        s_layer_init(&d->ly[l], spec->layers[l]);
+
+    d->rest = s_rest_new(spec);
+
+    s_steer_init(&d->st, spec);
+    const size_t ns = d->ns = d->st.n;
+    d->fcols = dse_xmalloc(ns * sizeof *d->fcols);
+    for (size_t i = 0; i < ns; i++)
+        d->fcols[i] = (int)i;
+
+    d->cur = opt->ws->a;
+    d->next = opt->ws->b;
+    d->cur.n = d->next.n = 0;
+    d->cand = opt->ws->cand ? opt->ws->cand : dse_front_new(ns + 2, ns, d->fcols);
+    opt->ws->cand = NULL;
+    d->crow = dse_xmalloc((ns + 2) * sizeof *d->crow);
+    d->tmp = dse_xmalloc((N ? N : 1) * sizeof *d->tmp);
+    d->fin = dse_xmalloc((N ? N : 1) * sizeof *d->fin);
+    d->sv = dse_xmalloc((ns ? ns : 1) * sizeof *d->sv);
+    d->pos = dse_xmalloc(L * sizeof *d->pos);
+    d->pts = dse_xmalloc(L * sizeof *d->pts);
+    d->lbv = dse_xmalloc(spec->n_obj * sizeof *d->lbv);
+    d->tolv = dse_xmalloc(spec->n_obj * sizeof *d->tolv);
+    d->jmax = ns;
+    for (size_t i = 0; i < ns && d->jmax == ns; i++)
+        if (spec->net_agg[d->st.col[i]] == DSE_AGG_MAX && d->st.sign[i] > 0)
+            d->jmax = i;
+    d->need = dse_xmalloc((N ? N : 1) * sizeof *d->need);
+    d->n_need = s_need_init(spec, &d->st, d->need);
+}
+
+/* A pass that goes on from where pass 1 stopped: its partials are what
+ * this pass would have kept after that layer, less those that the known
+ * networks beat (dropping them here instead of before the filter keeps the
+ * same set, as in s_dp_try). Returns the first layer to compose. */
+static size_t s_dp_load_handoff(s_dp_t *d)
+{
+    const s_opts_t *opt = d->opt;
+    const size_t N = d->N, L = d->L, ns = d->ns;
     size_t l0 = 0;
     if (!opt->soft_front && opt->handoff && opt->handoff->L) {
         const s_store_t *h = opt->handoff;
@@ -1269,214 +1545,307 @@ static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfron
         for (size_t i = 0; i < h->n; i++) {
             const double *agg = h->agg + i * N;
             if (opt->inc &&
-                s_bound_beaten(spec, opt, rest + (l0 - 1) * N, agg, lbv, tolv, &hint))
+                s_bound_beaten(d->spec, opt, d->rest + (l0 - 1) * N, agg, d->lbv, d->tolv,
+                               &d->hint))
                 continue;
-            s_store_add(&cur, agg, h->steer + i * ns, h->pos + i * L, h->pts + i * L, l0,
-                        h->cls[i], h->gen[i]);
+            s_store_add(&d->cur, agg, h->steer + i * ns, h->node[i], h->cls[i], h->gen[i]);
         }
     }
+    return l0;
+}
 
-    for (size_t l = l0; l < L; l++) {
-        const int last = l + 1 == L;
-        const dse_front_t *f = spec->layers[l];
-        const size_t nrows = dse_front_size(f);
-        dse_front_clear(cand);
-        /* Filtering in batches gives the same set as filtering once (the
-         * front of a union is the front of the union of fronts); batches
-         * of a few times the survivors keep the re-sorting of survivors
-         * cheap. */
-        size_t next_filter = 4096;
-        uint64_t gen = 0;
-        /* Parents in tie-key order, rows by point index: the generation
-         * number orders candidates by their tie key. */
-        size_t nparts = l == 0 ? 1 : cur.n;
-        grp = dse_xgrow(grp, sizeof *grp, nrows + 1, &grp_cap);
-        if (use_classes && !last)
-            s_groups(spec, f, spec->layers[l + 1], grp);
-        /* one menu of rows per parent class */
-        const int has_pc = l && use_classes;
-        const int grouped = use_classes && !last;
-        ms.n = 0;
-        ms.rows_n = 0;
-        vals = dse_xgrow(vals, sizeof *vals, (nrows + 1) * (ns ? ns : 1), &vals_cap);
-        /* Sweep 0 builds the menus and counts the candidates the layer
-         * will try; a layer beyond the work limit is refused before it
-         * starts. Sweep 1 generates them. */
-        /* Parents that a slower one replaces. Finding the killers costs a
-         * tree query per parent: where they took less than an eighth of
-         * a layer's candidates, the next KILL_REST layers of more than
-         * one row go without (then they are tried again). */
-        const int use_kill = l && jmax < ns && nrows > 1 && !kill_rest;
-        kill_rest -= kill_rest > 0 && nrows > 1;
-        if (use_kill) {
-            killer = dse_xgrow(killer, sizeof *killer, cur.n + 1, &killer_cap);
-            kill_c = dse_xgrow(kill_c, sizeof *kill_c, cur.n + 1, &kill_c_cap);
-            s_killers(&opt->ws->kt, cur.steer, cur.n, ns, jmax, has_pc ? cur.cls : NULL,
-                      killer, kill_c);
+/* Layer l's state before its sweeps: the row groups, empty menus and
+ * candidates, and the parents' killers. */
+static void s_dp_layer_prep(s_dp_t *d, size_t l)
+{
+    const dse_compose_spec_t *spec = d->spec;
+    const size_t ns = d->ns;
+    d->l = l;
+    d->last = l + 1 == d->L;
+    /* the quick pass filters its last layer exactly: its networks, the
+     * bounds of pass 3, lose nothing there */
+    d->box = d->opt->pass == 2 && d->last ? NULL : d->opt->box;
+    d->f = spec->layers[l];
+    const size_t nrows = d->nrows = dse_front_size(d->f);
+    dse_front_clear(d->cand);
+    /* Filtering in batches gives the same set as filtering once (the
+     * front of a union is the front of the union of fronts); batches
+     * of 8 times the survivors keep the re-sweeping of survivors cheap
+     * (each filter sweeps them again: 8 beat 4 by about 5% on CNV). */
+    d->next_filter = 4096;
+    d->gen = 0;
+    /* Parents in tie-key order, rows by point index: the generation
+     * number orders candidates by their tie key. */
+    d->nparts = l == 0 ? 1 : d->cur.n;
+    d->grp = dse_xgrow(d->grp, sizeof *d->grp, nrows + 1, &d->grp_cap);
+    if (d->use_classes && !d->last)
+        s_groups(spec, d->f, spec->layers[l + 1], d->grp);
+    /* one menu of rows per parent class */
+    d->has_pc = l && d->use_classes;
+    d->grouped = d->use_classes && !d->last;
+    d->ms = &d->opt->ws->menus[l];
+    d->vals = dse_xgrow(d->vals, sizeof *d->vals, (nrows + 1) * (ns ? ns : 1), &d->vals_cap);
+    /* Parents that a slower one replaces. Finding the killers costs a
+     * tree query per parent: where they took less than an eighth of
+     * a layer's candidates, the next KILL_REST layers of more than
+     * one row go without (then they are tried again). */
+    d->use_kill = l && d->jmax < ns && nrows > 1 && !d->kill_rest;
+    d->kill_rest -= d->kill_rest > 0 && nrows > 1;
+    if (d->use_kill) {
+        d->killer = dse_xgrow(d->killer, sizeof *d->killer, d->cur.n + 1, &d->killer_cap);
+        d->kill_c = dse_xgrow(d->kill_c, sizeof *d->kill_c, d->cur.n + 1, &d->kill_c_cap);
+        s_killers(&d->opt->ws->kt, d->cur.steer, d->cur.n, ns, d->jmax,
+                  d->has_pc ? d->cur.cls : NULL, d->killer, d->kill_c);
+    }
+    d->csrc = d->jmax < ns ? spec->net_source[d->st.col[d->jmax]] : 0;
+    d->bits = dse_xgrow(d->bits, sizeof *d->bits, nrows / 64 + 2, &d->bits_cap);
+    memset(d->bits, 0, (nrows / 64 + 2) * sizeof *d->bits);
+    d->work = d->work_all = 0;
+}
+
+/* The menu parent p joins: menu (that of parent p - 1) unless p is the
+ * first or its class differs. */
+static size_t s_dp_menu(s_dp_t *d, size_t p, size_t menu)
+{
+    const int64_t pc = d->has_pc ? d->cur.cls[p] : 0;
+    if (p == 0 || (d->has_pc && d->ms->cls[menu] != pc))
+        menu = s_menus_get(d->ms, d->spec, &d->st, d->f, d->ly[d->l].ord, d->has_pc, pc,
+                           d->grouped ? d->grp : NULL, d->l ? d->jmax : d->ns, d->csrc,
+                           d->vals);
+    return menu;
+}
+
+/* Sweep 0: builds the menus and counts the candidates the layer will try
+ * (work: without those the parents' killers take); a layer beyond the
+ * work limit is refused before it starts. */
+static int s_dp_count(s_dp_t *d, dse_error_t *err)
+{
+    const size_t l = d->l, ns = d->ns;
+    size_t menu = 0;
+    for (size_t p = 0; p < d->nparts; p++) {
+        menu = s_dp_menu(d, p, menu);
+        const double pj = l && d->jmax < ns ? d->cur.steer[p * ns + d->jmax] : -INFINITY;
+        const double kc = d->use_kill ? d->kill_c[p] : INFINITY;
+        /* the entries p joins: those not dead for p (death > pj); the
+         * estimate leaves out those p's killer takes (rc >= kc, checked
+         * exactly in s_dp_try) */
+        const size_t m0 = d->ms->off[menu], m1 = d->ms->off[menu + 1];
+        for (size_t i = m0; i < m1 && pj < d->ms->death[d->ms->byd[i]]; i++) {
+            d->work += !(d->ms->rc[d->ms->byd[i]] >= kc);
+            d->work_all++;
         }
-        const int csrc = jmax < ns ? spec->net_source[st.col[jmax]] : 0;
-        bits = dse_xgrow(bits, sizeof *bits, nrows / 64 + 2, &bits_cap);
-        memset(bits, 0, (nrows / 64 + 2) * sizeof *bits);
-        uint64_t work = 0, work_all = 0;
-        for (int sweep = 0; sweep < 2; sweep++) {
-        size_t menu = 0;
-        for (size_t p = 0; p < nparts; p++) {
-            const double *pm = l ? cur.agg + p * N : NULL;
-            int64_t pc = has_pc ? cur.cls[p] : 0;
-            if (p == 0 || (has_pc && ms.cls[menu] != pc))
-                menu = s_menus_get(&ms, spec, &st, f, ly[l].ord, has_pc, pc,
-                                   grouped ? grp : NULL, l ? jmax : ns, csrc, vals);
-            const double pj = l && jmax < ns ? cur.steer[p * ns + jmax] : -INFINITY;
-            const double kc = use_kill ? kill_c[p] : INFINITY;
-            /* the entries p joins: those not dead for p (death > pj);
-             * the estimate leaves out those p's killer takes (rc >= kc,
-             * checked exactly below) */
-            const size_t m0 = ms.off[menu], m1 = ms.off[menu + 1];
-            const size_t nw = (m1 - m0 + 63) / 64;
-            if (sweep == 0) {
-                for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
-                    work += !(ms.rc[ms.byd[i]] >= kc);
-                    work_all++;
-                }
-                continue;
-            }
-            for (size_t i = m0; i < m1 && pj < ms.death[ms.byd[i]]; i++) {
-                const size_t q = ms.byd[i];
-                bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
-            }
-            for (size_t w = 0; w < nw; w++)
+    }
+    return s_work_check(d->opt, l, d->L, d->nparts, d->nrows, ns, d->work, err);
+}
+
+/* Parent p (aggregates pm, killer's cut kc) joined with layer row r: the
+ * candidate goes into the filter unless a test shows it cannot be on the
+ * front; the filter runs when a batch is full. */
+static s_try_t s_dp_try(s_dp_t *d, size_t p, size_t r, const double *pm, double kc)
+{
+    const dse_compose_spec_t *spec = d->spec;
+    const s_opts_t *opt = d->opt;
+    const size_t l = d->l, N = d->N, ns = d->ns;
+    const int last = d->last;
+    double *tmp = d->tmp, *sv = d->sv, *crow = d->crow;
+    const double *row = dse_front_row(d->f, r);
+    /* the metrics the tests below read (all of them at the last layer:
+     * s_finish); survivors get theirs again */
+    const size_t nu = last ? N : d->n_need;
+    for (size_t u = 0; u < nu; u++) {
+        const size_t j = last ? u : d->need[u];
+        double v = row[spec->net_source[j]];
+        tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
+    }
+    /* (killer[p], r) beats (p, r): skip it */
+    if (row[d->csrc] >= kc &&
+        s_killer_beats(spec, &d->st, d->box, d->cur.agg + d->killer[p] * N, row, tmp, d->killer[p],
+                       p))
+        return S_TRY_NEXT;
+    if (last) {
+        memcpy(d->fin, tmp, N * sizeof *d->fin);
+        if (!s_finish(spec, d->fin))
+            return S_TRY_NEXT;
+    } else if (s_hopeless(spec, d->rest + l * N, tmp)) {
+        return S_TRY_NEXT;
+    }
+    if (!s_steer_values(&d->st, tmp, sv))
+        return S_TRY_NEXT;
+    /* A candidate that a known network beats whatever its completion goes
+     * before the filter: every candidate it would evict there is beaten
+     * too (the bound is monotone in the aggregates), so the survivors are
+     * the same as when it is dropped after the filter, for less work. */
+    if (opt->inc && !last &&
+        s_bound_beaten(spec, opt, d->rest + l * N, tmp, d->lbv, d->tolv, &d->hint))
+        return S_TRY_NEXT;
+    int64_t group = last || !d->use_classes ? 0 : d->grp[r];
+    memcpy(crow, sv, ns * sizeof *crow);
+    if (d->box)
+        for (size_t i = 0; i < ns; i++)
+            if (d->box[i] > 0)
+                crow[i] = sv[i] > 0 ? floor(log(sv[i]) / d->box[i]) : -INFINITY;
+    crow[ns] = (double)p;
+    crow[ns + 1] = (double)r;
+    dse_front_push(d->cand, d->gen, group, 0, crow);
+    d->gen++;
+    if (dse_front_size(d->cand) >= d->next_filter) {
+        dse_front_filter(d->cand);
+        size_t m = dse_front_size(d->cand);
+        if (opt->max_front && m > opt->max_front)
+            return S_TRY_TOO_MANY;
+        if (spec->stop && *spec->stop)
+            return S_TRY_STOPPED;
+        d->next_filter = 8 * m > d->next_filter ? 8 * m : d->next_filter;
+    }
+    return S_TRY_NEXT;
+}
+
+/* Sweep 1: every parent joined with the rows of its menu that are not
+ * dead for it, in menu order. */
+static s_try_t s_dp_generate(s_dp_t *d)
+{
+    const size_t l = d->l, N = d->N, ns = d->ns;
+    s_menus_t *ms = d->ms;
+    uint64_t *bits = d->bits;
+    size_t menu = 0;
+    for (size_t p = 0; p < d->nparts; p++) {
+        const double *pm = l ? d->cur.agg + p * N : NULL;
+        menu = s_dp_menu(d, p, menu);
+        const double pj = l && d->jmax < ns ? d->cur.steer[p * ns + d->jmax] : -INFINITY;
+        const double kc = d->use_kill ? d->kill_c[p] : INFINITY;
+        const size_t m0 = ms->off[menu], m1 = ms->off[menu + 1];
+        const size_t nw = (m1 - m0 + 63) / 64;
+        for (size_t i = m0; i < m1 && pj < ms->death[ms->byd[i]]; i++) {
+            const size_t q = ms->byd[i];
+            bits[(q - m0) / 64] |= (uint64_t)1 << ((q - m0) % 64);
+        }
+        for (size_t w = 0; w < nw; w++)
             for (uint64_t bw = bits[w]; bw; bw &= bw - 1) {
                 const size_t q = m0 + 64 * w + (size_t)__builtin_ctzll(bw);
-                size_t r = ms.rows[q];
-                const double *row = dse_front_row(f, r);
-                /* the metrics the tests below read (all of them at the
-                 * last layer: s_finish); survivors get theirs again */
-                const size_t nu = last ? N : n_need;
-                for (size_t u = 0; u < nu; u++) {
-                    const size_t j = last ? u : need[u];
-                    double v = row[spec->net_source[j]];
-                    tmp[j] = l ? dse_agg_combine(spec->net_agg[j], pm[j], v) : v;
-                }
-                /* (killer[p], r) beats (p, r): skip it */
-                if (row[csrc] >= kc &&
-                    s_killer_beats(spec, &st, opt, cur.agg + killer[p] * N, row, tmp, killer[p], p))
-                    continue;
-                if (last) {
-                    memcpy(fin, tmp, N * sizeof *fin);
-                    if (!s_finish(spec, fin))
-                        continue;
-                } else if (s_hopeless(spec, rest + l * N, tmp)) {
-                    continue;
-                }
-                if (!s_steer_values(&st, tmp, sv))
-                    continue;
-                /* A candidate that a known network beats whatever its
-                 * completion goes before the filter: every candidate it
-                 * would evict there is beaten too (the bound is monotone
-                 * in the aggregates), so the survivors are the same as
-                 * when it is dropped after the filter, for less work. */
-                if (opt->inc && !last &&
-                    s_bound_beaten(spec, opt, rest + l * N, tmp, lbv, tolv, &hint))
-                    continue;
-                int64_t group = last || !use_classes ? 0 : grp[r];
-                memcpy(crow, sv, ns * sizeof *crow);
-                if (opt->box)
-                    for (size_t i = 0; i < ns; i++)
-                        if (opt->box[i] > 0)
-                            crow[i] = sv[i] > 0 ? floor(log(sv[i]) / opt->box[i]) : -INFINITY;
-                crow[ns] = (double)p;
-                crow[ns + 1] = (double)r;
-                dse_front_push(cand, gen, group, 0, crow);
-                gen++;
-                if (dse_front_size(cand) >= next_filter) {
-                    dse_front_filter(cand);
-                    size_t m = dse_front_size(cand);
-                    if (opt->max_front && m > opt->max_front)
-                        goto too_many;
-                    if (spec->stop && *spec->stop)
-                        goto stopped;
-                    next_filter = 4 * m > next_filter ? 4 * m : next_filter;
-                }
+                const s_try_t t = s_dp_try(d, p, ms->rows[q], pm, kc);
+                if (t != S_TRY_NEXT)
+                    return t;
             }
-            memset(bits, 0, nw * sizeof *bits);
-        }
-        if (sweep == 0 && (ret = s_work_check(opt, l, L, nparts, nrows, ns, work, err)))
-            goto out;
-        }
-        dse_front_filter(cand);
-        const size_t m = dse_front_size(cand);
-        if (opt->max_front && m > opt->max_front)
-            goto too_many;
-        perm = dse_xgrow(perm, sizeof *perm, m + 1, &perm_cap);
-        s_keep(spec, &st, l, cand, perm, &cur, &next, tmp, sv, pos, pts);
-        if (opt->peak && next.n > *opt->peak)
-            *opt->peak = next.n;
-        if (opt->soft_front && !last && next.n > opt->soft_front) {
-            if (opt->handoff) {
-                s_store_t t = *opt->handoff;
-                *opt->handoff = next;
-                next = t;
-                *opt->handoff_layer = l;
-            }
-            ret = 1;
-            goto out;
-        }
-        if (use_kill && 8 * (work_all - work) < work_all)
-            kill_rest = KILL_REST;
-        if (nrows > 1)
-            s_growth_note(&gr, next.n, nparts, work);
-        /* (not in the quick pass: it may fail, leaving no known networks) */
-        if (!last && opt->max_work && !opt->soft_front && opt->pass != 2 && gr.n_g &&
-            (ret = s_forecast_check(spec, opt, &gr, ns, l, next.n, err)))
-            goto out;
-        if (spec->progress)
-            spec->progress(spec->progress_arg, opt->pass, l, L, next.n);
-        s_store_t t = cur;
-        cur = next;
-        next = t;
+        memset(bits, 0, nw * sizeof *bits);
     }
+    return S_TRY_NEXT;
+}
 
-    *out = s_result(spec, &cur, fin);
-    ret = 0;
-    goto out;
+static int s_dp_too_many(const s_opts_t *opt, dse_error_t *err)
+{
+    return dse_error_set(err, DSE_ERANGE, NULL, 0, 0, "compose: more than %zu partial networks",
+                         opt->max_front);
+}
 
-too_many:
-    ret = dse_error_set(err, DSE_ERANGE, NULL, 0, 0,
-                        "compose: more than %zu partial networks", opt->max_front);
-    goto out;
-stopped:
-    ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
-out:
-    free(perm);
-    s_menus_free(&ms);
-    free(bits);
-    free(grp);
-    free(vals);
-    free(tmp);
-    free(fin);
-    free(sv);
-    free(pos);
-    free(pts);
-    free(lbv);
-    free(tolv);
-    free(killer);
-    free(kill_c);
-    free(need);
+/* After layer l's sweeps: the survivors kept in next, or handed off when
+ * the soft limit is passed (returns 1), the growth and forecast checks
+ * (negative: refused), the progress line, then next becomes cur. */
+static int s_dp_layer_end(s_dp_t *d, dse_error_t *err)
+{
+    const dse_compose_spec_t *spec = d->spec;
+    const s_opts_t *opt = d->opt;
+    const size_t l = d->l;
+    int ret;
+    dse_front_filter(d->cand);
+    const size_t m = dse_front_size(d->cand);
+    if (opt->max_front && m > opt->max_front)
+        return s_dp_too_many(opt, err);
+    d->perm = dse_xgrow(d->perm, sizeof *d->perm, m + 1, &d->perm_cap);
+    s_keep(spec, &d->st, l, d->cand, d->perm, &d->cur, &d->next, &opt->ws->trail, d->tmp, d->sv);
+    if (opt->peak && d->next.n > *opt->peak)
+        *opt->peak = d->next.n;
+    if (opt->soft_front && !d->last && d->next.n > opt->soft_front) {
+        if (opt->handoff) {
+            s_store_t t = *opt->handoff;
+            *opt->handoff = d->next;
+            d->next = t;
+            *opt->handoff_layer = l;
+        }
+        return 1;
+    }
+    if (d->use_kill && 8 * (d->work_all - d->work) < d->work_all)
+        d->kill_rest = KILL_REST;
+    if (d->nrows > 1)
+        s_growth_note(&d->gr, d->next.n, d->nparts, d->work);
+    /* (not in the quick pass: it may fail, leaving no known networks) */
+    if (!d->last && opt->max_work && !opt->soft_front && opt->pass != 2 && d->gr.n_g &&
+        (ret = s_forecast_check(spec, opt, &d->gr, d->ns, l, d->next.n, err)))
+        return ret;
+    if (spec->progress)
+        spec->progress(spec->progress_arg, opt->pass, l, d->L, d->next.n);
+    s_store_t t = d->cur;
+    d->cur = d->next;
+    d->next = t;
+    return 0;
+}
+
+/* Frees the scratch and gives the stores and the candidates back to the
+ * workspace, whose capacity the next pass reuses. */
+static void s_dp_teardown(s_dp_t *d)
+{
+    const s_opts_t *opt = d->opt;
+    free(d->perm);
+    free(d->bits);
+    free(d->grp);
+    free(d->vals);
+    free(d->tmp);
+    free(d->fin);
+    free(d->sv);
+    free(d->pos);
+    free(d->pts);
+    free(d->lbv);
+    free(d->tolv);
+    free(d->killer);
+    free(d->kill_c);
+    free(d->need);
     /* (a store handed off in exchange for an empty one gets its shape) */
-    if (!next.N)
-        s_store_init(&next, N, L, ns);
-    opt->ws->a = cur;
-    opt->ws->b = next;
-    dse_front_clear(cand);
-    opt->ws->cand = cand;
-    free(crow);
-    free(fcols);
-    s_steer_free(&st);
-    free(rest);
-    for (size_t l = 0; l < L; l++) {
-        free(ly[l].ord);
+    if (!d->next.N)
+        s_store_init(&d->next, d->N, d->L, d->ns);
+    opt->ws->a = d->cur;
+    opt->ws->b = d->next;
+    dse_front_clear(d->cand);
+    opt->ws->cand = d->cand;
+    free(d->crow);
+    free(d->fcols);
+    s_steer_free(&d->st);
+    free(d->rest);
+    for (size_t l = 0; l < d->L; l++)
+        free(d->ly[l].ord);
+    free(d->ly);
+}
+
+/* One pass of the composition, layer by layer: each layer's candidates
+ * (every kept partial network joined with the rows of its menu) go
+ * through the tests and the dominance filter, and the survivors are the
+ * partial networks of the next layer. Returns 0 with the network front in
+ * *out, 1 when the soft limit handed the partials off, or a negative
+ * DSE_E code. */
+static int s_dp(const dse_compose_spec_t *spec, const s_opts_t *opt, dse_netfront_t **out,
+                dse_error_t *err)
+{
+    *out = NULL;
+    int ret = 0;
+    s_dp_t d;
+    s_dp_setup(&d, spec, opt);
+    for (size_t l = s_dp_load_handoff(&d); l < d.L; l++) {
+        s_dp_layer_prep(&d, l);
+        if ((ret = s_dp_count(&d, err)))
+            goto out;
+        const s_try_t t = s_dp_generate(&d);
+        if (t == S_TRY_TOO_MANY) {
+            ret = s_dp_too_many(opt, err);
+            goto out;
+        }
+        if (t == S_TRY_STOPPED) {
+            ret = dse_error_set(err, DSE_EINTR, NULL, 0, 0, "compose: interrupted");
+            goto out;
+        }
+        if ((ret = s_dp_layer_end(&d, err)))
+            goto out;
     }
-    free(ly);
+    *out = s_result(spec, &d.cur, &opt->ws->trail, d.fin, d.pos, d.pts);
+out:
+    s_dp_teardown(&d);
     return ret;
 }
 

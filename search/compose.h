@@ -184,6 +184,15 @@ int dse_compose(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_
  * dse_compose. */
 int dse_compose_brute(const dse_compose_spec_t *spec, dse_netfront_t **out, dse_error_t *err);
 
+/* The test behind the bounds from known networks (exposed for tests):
+ * for each of the nq bounds lb (nq * d values) with margins tol (the
+ * same), out[q] = 1 when one of the n networks pts (n * d values) is
+ * <= lb everywhere and < lb - tol somewhere, else 0. way 0 asks the k-d
+ * tree alone; way 1 as dse_compose does (with 3 values, a table first,
+ * the tree when the table cannot tell). */
+void dse_compose_known_query(const double *pts, size_t n, size_t d, const double *lb,
+                             const double *tol, size_t nq, int way, int *out);
+
 size_t dse_netfront_size(const dse_netfront_t *nf);
 size_t dse_netfront_n_layers(const dse_netfront_t *nf);
 size_t dse_netfront_n_net(const dse_netfront_t *nf);

@@ -6,6 +6,7 @@
 #include "search/compose.h"
 #include "tests/test.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static uint64_t s_rng(uint64_t *s)
@@ -429,6 +430,72 @@ DSE_TEST(compose_known)
     dse_netfront_destroy(&nf);
     dse_front_destroy(&a);
     dse_front_destroy(&b);
+}
+
+/* The bounds' test on the known networks: the 3-objective table answers
+ * as the k-d tree does, and both as a plain scan, on sets below, at and
+ * beyond a table block (32) and with larger blocks (8,000 distinct
+ * values), with many ties (small integers), bounds equal to networks,
+ * margins that make "strictly less" fail, -0.0 and NaN bounds. */
+DSE_TEST(compose_known_table)
+{
+    uint64_t rng = 77;
+    const size_t sizes[] = {1, 5, 31, 32, 33, 100, 1000, 8000};
+    const size_t d = 3, nq = 3000;
+    double *lb = dse_xmalloc(nq * d * sizeof *lb), *tol = dse_xmalloc(nq * d * sizeof *tol);
+    int *tree = dse_xmalloc(nq * sizeof *tree), *table = dse_xmalloc(nq * sizeof *table);
+    size_t yes = 0, no = 0;
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++)
+        for (int integer = 0; integer <= 1; integer++) {
+            const size_t n = sizes[c];
+            double *pts = dse_xmalloc(n * d * sizeof *pts);
+            for (size_t i = 0; i < n * d; i++)
+                pts[i] = integer ? (double)(s_rng(&rng) % 12)
+                                 : (double)(s_rng(&rng) % 1000000) / 1000.0;
+            for (size_t q = 0; q < nq; q++) {
+                const double *near = pts + (s_rng(&rng) % n) * d;
+                for (size_t j = 0; j < d; j++) {
+                    double v;
+                    switch (s_rng(&rng) % 4) {
+                    case 0: v = near[j]; break;
+                    case 1: v = near[j] + (double)(s_rng(&rng) % 3); break;
+                    case 2: v = integer ? (double)(s_rng(&rng) % 14) - 1
+                                        : (double)(s_rng(&rng) % 1100000) / 1000.0; break;
+                    default: v = near[j] == 0 ? -0.0 : near[j] - 0.5; break;
+                    }
+                    lb[q * d + j] = v;
+                    tol[q * d + j] = s_rng(&rng) % 3 == 0 ? 0.75 : 0;
+                }
+                if (q % 997 == 5)
+                    lb[q * d + s_rng(&rng) % d] = NAN;
+            }
+            dse_compose_known_query(pts, n, d, lb, tol, nq, 0, tree);
+            dse_compose_known_query(pts, n, d, lb, tol, nq, 1, table);
+            for (size_t q = 0; q < nq; q++) {
+                int scan = 0;
+                for (size_t i = 0; i < n && !scan; i++) {
+                    int le = 1, lt = 0;
+                    for (size_t j = 0; j < d; j++) {
+                        le &= pts[i * d + j] <= lb[q * d + j];
+                        lt |= pts[i * d + j] < lb[q * d + j] - tol[q * d + j];
+                    }
+                    scan = le && lt;
+                }
+                if (tree[q] != scan || table[q] != scan)
+                    dse__test_fail(__FILE__, __LINE__,
+                                   "n %zu query %zu: scan %d, tree %d, table %d", n, q, scan,
+                                   tree[q], table[q]);
+                yes += scan;
+                no += !scan;
+            }
+            free(pts);
+        }
+    /* both answers occur often */
+    CHECK(yes > 5000 && no > 5000);
+    free(lb);
+    free(tol);
+    free(tree);
+    free(table);
 }
 
 /* Layer fronts of hundreds of rows with many ties: more than 4096 candidates
