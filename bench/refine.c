@@ -16,6 +16,11 @@
  * margin from the refitted model's errors seen on the measured points,
  * search/refine.h). "front": the points of the true measured layer fronts,
  * which any exact method must measure (fshare: their share of the points).
+ * "floor": the share of the points that a screen knowing only the
+ * stand-in's error bound must measure (s_floor), whatever its order;
+ * "floorS" (adaptive rows): the same with the bound times margin_safety,
+ * the band the adaptive margin's rule leaves once it has seen the largest
+ * error.
  *
  * Per config: points, model-feasible points, points measured (all rounds),
  * their share of the points, rounds, and the hypervolume of refine's
@@ -91,6 +96,68 @@ static int s_measure(const dse_evaljob_t *ej, size_t layer, uint64_t idx, double
     return dse_eval_keep(job, m);
 }
 
+/* The stand-in's truth for --truth KEY=VALUE: a copy of ej's job with that
+ * hardware value. Returns 1 (said) when the key is unknown. */
+static int s_truth_open(const dse_evaljob_t *ej)
+{
+    const dse_job_t *jb = ej->job;
+    dse_error_t err = DSE_ERROR_INIT;
+    size_t k = 0;
+    while (k < jb->model->n_preset_keys && strcmp(jb->model->preset_keys[k].name, s_truth_key))
+        k++;
+    if (k == jb->model->n_preset_keys ||
+        dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &s_truth_ej, &err) != 0) {
+        fprintf(stderr, "bench-refine: %s: no hardware key '%s'\n", jb->path, s_truth_key);
+        return 1;
+    }
+    s_truth_ej->job->hw[k] = s_truth_value;
+    if (dse_fit_prepare(s_truth_ej, &err) != 0) {
+        dse_error_print(&err, stderr);
+        dse_evaljob_destroy(&s_truth_ej);
+        return 1;
+    }
+    return 0;
+}
+
+/* The floor of a screen that rests on the stand-in's error bound: the
+ * model-feasible points of layer l that the true measured front (truth)
+ * does not rule out when every point's latency may be as low as its
+ * prediction / (1 + delta) (delta = 1 / (1 - D) - 1, the largest
+ * over-prediction the stand-in makes; the other objectives are exact), the
+ * true front's points included. Whatever the order of measurement, a
+ * screen that knows no more than the bound must measure each of them:
+ * until it does, the point may be on the front. factor: delta times that
+ * (the adaptive margin's band at margin_safety = factor, when the largest
+ * error seen is the stand-in's largest). */
+static uint64_t s_floor(const dse_evaljob_t *ej, size_t l, const dse_front_t *truth,
+                        double factor)
+{
+    const dse_job_t *job = ej->job;
+    const dse_space_t *sp = job->layers[l].space;
+    double delta = factor * (1 / (1 - S_D) - 1), params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    size_t k = job->n_layer_objectives, nf = dse_front_size(truth);
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < sp->size; i++) {
+        dse_space_decode(sp, i, params);
+        if (!job->model->evaluate(ej->ctx[l], params, m))
+            continue;
+        int out = 0;
+        for (size_t q = 0; q < nf && !out; q++) {
+            const double *row = dse_front_row(truth, q);
+            if (dse_front_index(truth, q) == i)
+                break; /* on the front */
+            int all = 1;
+            for (size_t j = 0; j < k && all; j++) {
+                int o = job->layer_objectives[j];
+                all = row[o] <= (j == 0 ? m[o] / (1 + delta) : m[o]);
+            }
+            out = all;
+        }
+        n += !out;
+    }
+    return n;
+}
+
 static int s_same(const dse_front_t *a, const dse_front_t *b)
 {
     if (dse_front_size(a) != dse_front_size(b))
@@ -130,26 +197,14 @@ static void s_config(const char *path, int mode, double margin, double other)
         return;
     }
     if (s_truth_key) {
-        size_t k = 0;
-        while (k < jb->model->n_preset_keys && strcmp(jb->model->preset_keys[k].name, s_truth_key))
-            k++;
-        if (k == jb->model->n_preset_keys ||
-            dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &s_truth_ej, &err) != 0) {
-            fprintf(stderr, "bench-refine: %s: no hardware key '%s'\n", path, s_truth_key);
-            dse_evaljob_destroy(&ej);
-            return;
-        }
-        s_truth_ej->job->hw[k] = s_truth_value;
-        if (dse_fit_prepare(s_truth_ej, &err) != 0) {
-            dse_error_print(&err, stderr);
-            dse_evaljob_destroy(&s_truth_ej);
+        if (s_truth_open(ej)) {
             dse_evaljob_destroy(&ej);
             return;
         }
         size_t n = strlen(label);
         snprintf(label + n, sizeof label - n, "%s", s_refit ? "+fit" : "");
     }
-    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0;
+    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0, floor_n = 0, floor_s = 0;
     int rounds_max = 0, exact = 1;
     double hv_sum = 0;
     double m[DSE_MAX_METRICS];
@@ -205,6 +260,10 @@ static void s_config(const char *path, int mode, double margin, double other)
         dse_front_sort(truth[l]);
         dse_front_sort(got[l]);
         fronts += dse_front_size(truth[l]);
+        if (!s_truth_ej)
+            floor_n += s_floor(ej, l, truth[l], 1);
+        if (!s_truth_ej && mode == DSE_MARGIN_ADAPTIVE)
+            floor_s += s_floor(ej, l, truth[l], margin);
         exact &= s_same(truth[l], got[l]);
         double ref[DSE_MAX_OBJECTIVES];
         dse_front_reference(truth[l], ref, NULL);
@@ -218,9 +277,14 @@ static void s_config(const char *path, int mode, double margin, double other)
     free(truth);
     free(got);
     dse_evaljob_destroy(&s_truth_ej);
-    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %9llu %7.2f%% %6d %8.4f %s\n", path, label,
+    char fl[32] = "-", fs[32] = "-";
+    if (floor_n)
+        snprintf(fl, sizeof fl, "%.2f%%", 100.0 * (double)floor_n / (double)points);
+    if (floor_s)
+        snprintf(fs, sizeof fs, "%.2f%%", 100.0 * (double)floor_s / (double)points);
+    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %7s %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
            (unsigned long long)points, (unsigned long long)feasible, (unsigned long long)fronts,
-           100.0 * (double)fronts / (double)points,
+           100.0 * (double)fronts / (double)points, fl, fs,
            (unsigned long long)measured, 100.0 * (double)measured / (double)points, rounds_max,
            hv_sum / (double)jb->n_layers, exact ? "exact" : "not exact");
     dse_evaljob_destroy(&ej);
@@ -352,6 +416,10 @@ static int s_open(const char *path, dse_evaljob_t **ej)
         dse_evaljob_destroy(ej);
         return 1;
     }
+    if (s_truth_key && s_truth_open(*ej)) {
+        dse_evaljob_destroy(ej);
+        return 1;
+    }
     return 0;
 }
 
@@ -439,10 +507,6 @@ static int s_dump(const char *path, const char *layer)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "--budgets"))
-        return s_budgets(argv[2], argc == 4 ? argv[3] : NULL);
-    if (argc == 4 && !strcmp(argv[1], "--dump"))
-        return s_dump(argv[2], argv[3]);
     if (argc >= 3 && !strcmp(argv[1], "--truth")) {
         const char *eq = strchr(argv[2], '=');
         static char key[64];
@@ -453,10 +517,20 @@ int main(int argc, char **argv)
         memcpy(key, argv[2], (size_t)(eq - argv[2]));
         s_truth_key = key;
         s_truth_value = atof(eq + 1);
+        if (argc >= 5 && argc <= 6 && !strcmp(argv[3], "--budgets")) {
+            int rc = s_budgets(argv[4], argc == 6 ? argv[5] : NULL);
+            dse_evaljob_destroy(&s_truth_ej);
+            return rc;
+        }
+        if (argc == 6 && !strcmp(argv[3], "--dump")) {
+            int rc = s_dump(argv[4], argv[5]);
+            dse_evaljob_destroy(&s_truth_ej);
+            return rc;
+        }
         printf("refine with a stand-in measurement: the model with %s, times (1 + %.2f u); "
                "+fit: refitting the model's keys between rounds\n", argv[2], S_D);
-        printf("%-34s %9s %9s %9s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
-               "feasible", "front", "fshare", "measured", "share", "rounds", "hv");
+        printf("%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+               "feasible", "front", "fshare", "floor", "floorS", "measured", "share", "rounds", "hv");
         for (int i = 3; i < argc; i++)
             for (s_refit = 1; s_refit >= 0; s_refit--) {
                 s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, -1);
@@ -466,9 +540,14 @@ int main(int argc, char **argv)
             }
         return 0;
     }
+    if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "--budgets"))
+        return s_budgets(argv[2], argc == 4 ? argv[3] : NULL);
+    if (argc == 4 && !strcmp(argv[1], "--dump"))
+        return s_dump(argv[2], argv[3]);
     if (argc > 1 && argv[1][0] == '-') {
         fprintf(stderr, "usage: bench-refine [CONFIG...] | --truth KEY=VALUE CONFIG... | "
-                "--budgets CONFIG [LAYER] | --dump CONFIG LAYER\n");
+                "[--truth KEY=VALUE] --budgets CONFIG [LAYER] | "
+                "[--truth KEY=VALUE] --dump CONFIG LAYER\n");
         return 2;
     }
     static const char *const dflt[] = {"configs/quickstart.toml", "configs/dscnn-infer.toml",
@@ -477,8 +556,8 @@ int main(int argc, char **argv)
                                        "configs/slm-prefill.toml", "configs/cnv-w2a2-pynq.toml"};
     printf("refine with a stand-in measurement (model latency x (1 + %.2f u)), "
            "every round to the end\n", S_D);
-    printf("%-34s %9s %9s %9s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
-           "feasible", "front", "fshare", "measured", "share", "rounds", "hv");
+    printf("%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
+           "feasible", "front", "fshare", "floor", "floorS", "measured", "share", "rounds", "hv");
     int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof *dflt);
     for (int i = 0; i < n; i++) {
         const char *c = argc > 1 ? argv[i + 1] : dflt[i];

@@ -1378,7 +1378,7 @@ static void s_refine_json(dse_strbuf_t *sb, const dse_job_t *job)
         dse_strbuf_adds(sb, "}, \"guarantee\": \"the layer fronts are those of measuring "
                             "every point if the model's relative error |model - measured| / "
                             "measured on each objective is at most delta, with margin >= "
-                            "(1 + delta) / (1 - delta) - 1\"}");
+                            "(1 + delta) / (1 - delta) - 1, and the budget did not end the rounds\"}");
         return;
     }
     dse_fmt_double(buf, sizeof buf, job->margin_safety);
@@ -1386,8 +1386,10 @@ static void s_refine_json(dse_strbuf_t *sb, const dse_job_t *job)
                         "%s, \"guarantee\": \"the layer fronts are those of measuring every "
                         "point if, on every point not measured, the refitted model's relative "
                         "error |model - measured| / measured on each objective is at most "
-                        "margin_safety times the largest seen on the measured points of its "
-                        "layer\"}", buf);
+                        "margin_safety times the largest seen on the measured points of any "
+                        "layer, and the budget did not end the rounds (a budget-bound round "
+                        "takes the points predicted to add the most hypervolume, with no "
+                        "such guarantee)\"}", buf);
 }
 
 /* summary.json's opening: the job, its model, strategy, sources and objectives. */

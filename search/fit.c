@@ -2,6 +2,7 @@
 #include "search/fit.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_MAX_SWEEPS 50
@@ -11,6 +12,7 @@ typedef struct {
     const dse_fit_sample_t *s;
     size_t n;
     int metric;
+    const unsigned char *used; /* layers with samples (NULL: every layer) */
 } s_data_t;
 
 size_t dse_fit_n_keys(const dse_hwmodel_t *m)
@@ -21,12 +23,15 @@ size_t dse_fit_n_keys(const dse_hwmodel_t *m)
     return n;
 }
 
-/* Prepares every layer again with the job's current hardware values. */
-static int s_prepare(dse_evaljob_t *ej, dse_error_t *err)
+/* Prepares the layers again with the job's current hardware values: those
+ * marked in used, or every layer (used NULL). */
+static int s_prepare_some(dse_evaljob_t *ej, const unsigned char *used, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
     for (size_t i = 0; i < job->n_layers && m->prepare; i++) {
+        if (used && !used[i])
+            continue;
         if (ej->ctx[i] && m->release)
             m->release(ej->ctx[i]);
         ej->ctx[i] = NULL;
@@ -35,6 +40,11 @@ static int s_prepare(dse_evaljob_t *ej, dse_error_t *err)
             return rc;
     }
     return 0;
+}
+
+static int s_prepare(dse_evaljob_t *ej, dse_error_t *err)
+{
+    return s_prepare_some(ej, NULL, err);
 }
 
 int dse_fit_prepare(dse_evaljob_t *ej, dse_error_t *err)
@@ -68,7 +78,9 @@ static double s_at(s_data_t *d, size_t key, double v)
 {
     const dse_key_decl_t *k = &d->ej->job->model->preset_keys[key];
     d->ej->job->hw[key] = k->kind == DSE_VAL_INT ? round(v) : v;
-    if (s_prepare(d->ej, NULL) != 0)
+    /* the loss reads the layers with samples only; every layer is
+     * prepared again once the fit ends */
+    if (s_prepare_some(d->ej, d->used, NULL) != 0)
         return INFINITY;
     return s_loss(d, NULL);
 }
@@ -104,12 +116,17 @@ int dse_fit(dse_evaljob_t *ej, const dse_fit_sample_t *s, size_t n, int metric, 
             dse_error_t *err)
 {
     const dse_hwmodel_t *m = ej->job->model;
-    s_data_t d = {ej, s, n, metric};
+    unsigned char *used = calloc(ej->job->n_layers + 1, 1);
+    for (size_t i = 0; i < n && used; i++)
+        used[s[i].layer] = 1;
+    s_data_t d = {ej, s, n, metric, used};
     memset(out, 0, sizeof *out);
     out->points = n;
     int rc = s_prepare(ej, err);
-    if (rc)
+    if (rc) {
+        free(used);
         return rc;
+    }
     out->rms_before = n ? sqrt(s_loss(&d, &out->mean_before) / (double)n) : 0;
     /* sweeps until one gains less than 1e-6 of the loss: keys that trade
      * off against each other (DMA bandwidth against setup cost) need more
@@ -125,6 +142,7 @@ int dse_fit(dse_evaljob_t *ej, const dse_fit_sample_t *s, size_t n, int metric, 
         if (done)
             break;
     }
+    free(used);
     if ((rc = s_prepare(ej, err)))
         return rc;
     out->rms_after = n ? sqrt(s_loss(&d, &out->mean_after) / (double)n) : 0;

@@ -298,6 +298,105 @@ static void s_observe(dse_refine_t *r)
 static size_t s_finish(dse_refine_t *r, s_cand_t *cand, size_t n_c, uint64_t limit,
                        uint64_t **out);
 
+/* A budget-bound round's size: half the budget left (at least 1), so that
+ * the model is refitted and the candidates screened again between rounds
+ * (a budget of B takes about log2 B + 1 rounds). */
+static size_t s_pace(uint64_t limit)
+{
+    double b = ceil((double)limit / 2);
+    return b < 1 ? 1 : (size_t)b;
+}
+
+/* The hypervolume of rows base[0 .. nb) plus row x (NULL: none). */
+static double s_hv_rows(size_t k, const double *base, size_t nb, const double *x,
+                        const double *ref)
+{
+    int obj[DSE_MAX_OBJECTIVES];
+    for (size_t j = 0; j < k; j++)
+        obj[j] = (int)j;
+    dse_front_t *f = dse_front_new(k, k, obj);
+    for (size_t q = 0; q < nb; q++)
+        dse_front_insert(f, q, 0, 0, base + q * k);
+    if (x)
+        dse_front_insert(f, nb, 0, 0, x);
+    double hv = dse_hypervolume(f, ref);
+    dse_front_destroy(&f);
+    return hv;
+}
+
+/* Candidates times picks above which the greedy pick takes each
+ * candidate's own gain instead (a bound on the hypervolumes computed). */
+#define S_GREEDY_MAX 65536.0
+
+/* A budget-bound adaptive round: takes `batch` of the candidates cand[0 ..
+ * n) greedily, each time the one whose prediction (rescaled) adds the most
+ * hypervolume to the measured front (mf[0 .. n_mf), values in vec) and the candidates
+ * taken before it; they move to cand[0 .. batch). Beyond S_GREEDY_MAX
+ * they are ranked by the hypervolume each adds alone (ties: lower index). */
+static void s_pick_budget(const dse_refine_t *r, s_cand_t *cand, size_t n, size_t batch,
+                          const double *vec, const size_t *mf, size_t n_mf)
+{
+    size_t k = r->k;
+    double *cv = dse_xmalloc((n + 1) * k * sizeof *cv);
+    double *base = dse_xmalloc((n_mf + batch + 1) * k * sizeof *base);
+    for (size_t c = 0; c < n; c++)
+        for (size_t j = 0; j < k; j++) {
+            cv[c * k + j] = r->pred[cand[c].i * k + j] * r->scale[j];
+        }
+    for (size_t q = 0; q < n_mf; q++)
+        memcpy(base + q * k, vec + mf[q] * k, k * sizeof *base);
+    /* the reference point: that of the front of the measured values and
+     * the candidates' values */
+    int obj[DSE_MAX_OBJECTIVES];
+    for (size_t j = 0; j < k; j++)
+        obj[j] = (int)j;
+    dse_front_t *all = dse_front_new(k, k, obj);
+    for (size_t q = 0; q < n_mf; q++)
+        dse_front_insert(all, q, 0, 0, base + q * k);
+    for (size_t c = 0; c < n; c++)
+        dse_front_insert(all, n_mf + c, 0, 0, cv + c * k);
+    double ref[DSE_MAX_OBJECTIVES];
+    dse_front_reference(all, ref, NULL);
+    dse_front_destroy(&all);
+    size_t nb = n_mf;
+    if ((double)batch * (double)n > S_GREEDY_MAX) {
+        /* too many for the greedy loop: each candidate's own gain, once */
+        s_cand_t *g = dse_xmalloc((n + 1) * sizeof *g);
+        double base_hv = s_hv_rows(k, base, nb, NULL, ref);
+        for (size_t c = 0; c < n; c++)
+            g[c] = (s_cand_t){-(s_hv_rows(k, base, nb, cv + c * k, ref) - base_hv), cand[c].i};
+        qsort(g, n, sizeof *g, s_cmp_cand);
+        for (size_t c = 0; c < n; c++)
+            cand[c] = (s_cand_t){0, g[c].i};
+        free(g);
+        free(cv);
+        free(base);
+        return;
+    }
+    for (size_t s = 0; s < batch && s < n; s++) {
+        size_t best = s;
+        double best_hv = -1;
+        for (size_t c = s; c < n; c++) {
+            double hv = s_hv_rows(k, base, nb, cv + c * k, ref);
+            if (hv > best_hv) {
+                best_hv = hv;
+                best = c;
+            }
+        }
+        s_cand_t t = cand[s];
+        cand[s] = cand[best];
+        cand[best] = t;
+        double tv[DSE_MAX_OBJECTIVES];
+        memcpy(tv, cv + s * k, k * sizeof *tv);
+        memcpy(cv + s * k, cv + best * k, k * sizeof *tv);
+        memcpy(cv + best * k, tv, k * sizeof *tv);
+        memcpy(base + nb * k, cv + s * k, k * sizeof *base);
+        nb++;
+    }
+    free(cv);
+    free(base);
+}
+
 /* adaptive: a round (see refine.h) */
 static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
 {
@@ -332,7 +431,6 @@ static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
         if (!out_)
             cand[n_c++] = (s_cand_t){0, i};
     }
-    free(mf);
     /* this round: the candidates no other candidate is predicted to
      * dominate (the front of the candidates' predictions; equal ones all
      * stay), kept in cand order */
@@ -353,6 +451,15 @@ static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
         cand[w++] = cand[c];
         n_sel = w;
     }
+    if (n_c > limit && n_sel > 0) {
+        /* the budget ends before the candidates do: a small round of the
+         * most promising, so that the refit acts between rounds */
+        size_t batch = s_pace(limit);
+        if (n_sel > batch)
+            s_pick_budget(r, cand, n_sel, batch, vec, mf, n_mf);
+        n_sel = n_sel < batch ? n_sel : batch;
+    }
+    free(mf);
     free(vec);
     return s_finish(r, cand, n_sel, limit, out);
 }

@@ -42,7 +42,11 @@
  * >= p_pred_j / (1 + delta_j) >= q_j, and q dominates p (or ties). The round
  * measures the points not left out that no other such point is predicted
  * to dominate; the layer stops when no point is left to measure (or the
- * budget is spent). Then the measured front is exact if, on every point
+ * budget is spent). When those points outnumber the limit (the budget
+ * left), the round takes half the limit (at least 1): the ones whose
+ * rescaled predictions add the most hypervolume to the measured front,
+ * greedily, so that the model is refitted and the points screened again
+ * before the budget is gone; such a run carries no exactness guarantee. Then the measured front is exact if, on every point
  * not measured, the refitted model's relative error on each objective is
  * at most safety times the largest seen on the measured points. Only one
  * side of the comparison is a prediction (the other is measured), so the

@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "core/pareto.h"
+#include "core/perm.h"
 #include "core/space.h"
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
@@ -304,4 +305,98 @@ DSE_TEST(refine_modes_exact)
     dse_evaljob_destroy(&ej);
     dse_evaljob_destroy(&same);
     dse_evaljob_destroy(&off);
+}
+
+/* With a budget smaller than what the screen asks for, refine spends it in
+ * small rounds (half the budget left each), the most promising points
+ * first, with the model refitted between them; on the noisy stand-in with
+ * the wrong DMA constant, the measured fronts it finds hold more of the
+ * true fronts' hypervolume than the same number of points taken at random
+ * (seeds 1 to 5, each). */
+DSE_TEST(refine_budget_rounds)
+{
+    dse_evaljob_t *ej = s_job(""), *truth = s_job("dma_setup_cycles = 300");
+    dse_evaljob_t *fit_ej = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    if (!ej || !truth ||
+        dse_evaljob_from_text(ej->canonical, strlen(ej->canonical), 0, &fit_ej, &err) != 0) {
+        CHECK(!"jobs");
+        dse_evaljob_destroy(&ej);
+        dse_evaljob_destroy(&truth);
+        return;
+    }
+    const dse_job_t *job = ej->job;
+    size_t nl = job->n_layers;
+    const uint64_t budget = 6;
+    dse_refine_t *rf[2] = {NULL, NULL};
+    double m[DSE_MAX_METRICS];
+    for (size_t l = 0; l < nl; l++) {
+        rf[l] = dse_refine_new(ej, l, job->margin, &err);
+        dse_refine_set_mode(rf[l], DSE_MARGIN_ADAPTIVE, DSE_REFINE_SAFETY);
+    }
+    dse_front_t *got[2] = {dse_evaljob_front_new(ej), dse_evaljob_front_new(ej)};
+    int rounds[2] = {0, 0}, refits = 0;
+    for (int round = 0, more = 1; more && round < 100; round++) {
+        dse_fit_t f;
+        if (round > 0) {
+            CHECK_INT(dse_refine_refit(rf, nl, fit_ej, &f, &err), 0);
+            refits += f.points > 0;
+            dse_refine_pool(rf, nl);
+        }
+        more = 0;
+        for (size_t l = 0; l < nl; l++) {
+            uint64_t left = budget - dse_refine_measured(rf[l]), *idx;
+            size_t n = dse_refine_next(rf[l], left, &idx);
+            if (!n)
+                continue;
+            more = 1;
+            rounds[l]++;
+            CHECK(n <= (left + 1) / 2); /* the screen asks for more than the budget */
+            for (size_t k = 0; k < n; k++)
+                if (s_noisy(truth, l, idx[k], m)) {
+                    dse_refine_tell(rf[l], idx[k], m);
+                    dse_front_insert(got[l], idx[k], 0, 0, m);
+                }
+            free(idx);
+        }
+    }
+    CHECK(refits > 0);
+    for (size_t l = 0; l < nl; l++) {
+        CHECK(dse_refine_measured(rf[l]) == budget);
+        CHECK(rounds[l] >= 3); /* 3, 2, 1 */
+        dse_front_t *want = dse_evaljob_front_new(ej);
+        const dse_space_t *sp = job->layers[l].space;
+        for (uint64_t i = 0; i < sp->size; i++)
+            if (s_noisy(truth, l, i, m))
+                dse_front_insert(want, i, 0, 0, m);
+        double ref[DSE_MAX_OBJECTIVES];
+        dse_front_reference(want, ref, NULL);
+        double hv = dse_hypervolume(want, ref), q = dse_hypervolume(got[l], ref) / hv;
+        printf("  layer %zu: %llu points measured in %d rounds, hypervolume %.4f of the true "
+               "front's; random:", l, (unsigned long long)budget, rounds[l], q);
+        for (uint64_t seed = 1; seed <= 5; seed++) {
+            dse_perm_t p;
+            dse_perm_init(&p, sp->size, seed);
+            dse_front_t *rnd = dse_evaljob_front_new(ej);
+            uint64_t used = 0;
+            for (uint64_t pos = 0; pos < sp->size && used < budget; pos++) {
+                uint64_t i = dse_perm_at(&p, pos);
+                if (s_noisy(truth, l, i, m)) {
+                    used++;
+                    dse_front_insert(rnd, i, 0, 0, m);
+                }
+            }
+            double qr = dse_hypervolume(rnd, ref) / hv;
+            printf(" %.4f", qr);
+            CHECK(q > qr);
+            dse_front_destroy(&rnd);
+        }
+        printf("\n");
+        dse_front_destroy(&want);
+        dse_front_destroy(&got[l]);
+        dse_refine_destroy(&rf[l]);
+    }
+    dse_evaljob_destroy(&fit_ej);
+    dse_evaljob_destroy(&ej);
+    dse_evaljob_destroy(&truth);
 }
