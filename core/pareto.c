@@ -405,9 +405,20 @@ static void s_scratch(dse_front_t *f, size_t u)
     f->scr_cap = cap;
 }
 
+/* A double that is not NaN as an unsigned number of the same order;
+ * -0.0 and 0.0 share a key. */
+static inline uint64_t s_double_key(double v)
+{
+    if (v == 0)
+        v = 0;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    return u >> 63 ? ~u : u | (1ULL << 63);
+}
+
 /* The canonical order's key of row i on field q (0, 1: cin, cout; 2 ..
  * k + 1: the objectives; k + 2: the index) as an unsigned number of the
- * same order: -0.0 and 0.0 share a key, and no objective is NaN. */
+ * same order; no objective is NaN. */
 static inline uint64_t s_canon_key(const dse_front_t *f, size_t i, size_t q)
 {
     if (q == 0)
@@ -416,12 +427,7 @@ static inline uint64_t s_canon_key(const dse_front_t *f, size_t i, size_t q)
         return (uint64_t)f->cout[i] ^ (1ULL << 63);
     if (q == f->k + 2)
         return f->idx[i];
-    double v = f->ov[i * f->k + q - 2];
-    if (v == 0)
-        v = 0;
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    return u >> 63 ? ~u : u | (1ULL << 63);
+    return s_double_key(f->ov[i * f->k + q - 2]);
 }
 
 /* s_merge_sort for rows without NaN objectives, by an LSD radix sort of
@@ -579,12 +585,7 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
     uint64_t *ka = key, *kb = key + m;
     uint32_t *pa = pos, *pb = pos + m;
     for (size_t i = 0; i < m; i++) {
-        double v = f->ov[perm[lo + i] * f->k + j];
-        if (v == 0)
-            v = 0; /* -0.0 and 0.0: one key */
-        uint64_t u;
-        memcpy(&u, &v, sizeof u);
-        ka[i] = u >> 63 ? ~u : u | (1ULL << 63);
+        ka[i] = s_double_key(f->ov[perm[lo + i] * f->k + j]);
         pa[i] = (uint32_t)i;
     }
     /* digits of 8, 11 or 16 bits: clearing and summing the counts stays
