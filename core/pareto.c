@@ -57,7 +57,7 @@ struct dse_front {
 
 /* The scratch of one filter: the sweeps' (2 * rows + 1 doubles), and the
  * rank sort's keys and positions (2 * rows each) and digit counts
- * (S_RANK_DIGITS). */
+ * (s_digit_slots of the rows). */
 typedef struct {
     double *sweep;
     uint64_t *key;
@@ -65,7 +65,21 @@ typedef struct {
     size_t *cnt;
 } s_scratch_t;
 
-#define S_RANK_DIGITS 65536
+/* The bits of a digit of the rank sort of m rows: clearing and summing
+ * the counts stays below the passes over the keys. */
+static inline unsigned s_rank_bits(size_t m)
+{
+    return m < 4096 ? 8 : m < 131072 ? 11 : 16;
+}
+
+/* The digit counts a filter of up to m rows needs: the rank sort's, and
+ * s_radix_sort's 11-bit digits. Sized by the rows, so that a small front
+ * kept for long (a layer's, in the coordinator) holds 16 KiB, not 512. */
+static inline size_t s_digit_slots(size_t m)
+{
+    size_t r = (size_t)1 << s_rank_bits(m);
+    return r > 2048 ? r : 2048;
+}
 
 /* The least number of rows the filter sorts by radix (s_radix_sort). */
 #define RADIX_MIN 512
@@ -397,8 +411,10 @@ static void s_scratch(dse_front_t *f, size_t u)
     free(f->scr_sweep);
     free(f->scr_key);
     free(f->scr_pos);
-    if (!f->scr_cnt)
-        f->scr_cnt = dse_xmalloc(S_RANK_DIGITS * sizeof *f->scr_cnt);
+    if (!f->scr_cnt || s_digit_slots(cap) > s_digit_slots(f->scr_cap)) {
+        free(f->scr_cnt);
+        f->scr_cnt = dse_xmalloc(s_digit_slots(cap) * sizeof *f->scr_cnt);
+    }
     f->scr_sweep = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_sweep);
     f->scr_key = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_key);
     f->scr_pos = dse_xmalloc((2 * cap + 1) * sizeof *f->scr_pos);
@@ -590,7 +606,7 @@ static size_t s_ranks(const dse_front_t *f, const size_t *perm, size_t lo, size_
     }
     /* digits of 8, 11 or 16 bits: clearing and summing the counts stays
      * below the passes over the keys */
-    const unsigned bits = m < 4096 ? 8 : m < 131072 ? 11 : 16;
+    const unsigned bits = s_rank_bits(m);
     const size_t nd = (size_t)1 << bits;
     size_t *cnt = sc->cnt;
     for (unsigned shift = 0; shift < 64; shift += bits) {
