@@ -656,6 +656,20 @@ static void s_inc_select(double *pt, size_t d, size_t a, size_t b, size_t m, siz
     }
 }
 
+/* The dimension of a node's box in which it is widest (the first of
+ * equals; a NaN width counts as widest): the k-d trees split there. */
+static size_t s_widest(const double *lo, const double *hi, size_t d)
+{
+    size_t js = 0;
+    double best = -1;
+    for (size_t j = 0; j < d; j++)
+        if (!(hi[j] - lo[j] <= best)) {
+            best = hi[j] - lo[j];
+            js = j;
+        }
+    return js;
+}
+
 static void s_inc_build(s_inc_t *t, size_t node, size_t a, size_t b, double *tmp)
 {
     const size_t d = t->d;
@@ -672,13 +686,7 @@ static void s_inc_build(s_inc_t *t, size_t node, size_t a, size_t b, double *tmp
         }
     if (b - a <= INC_LEAF)
         return;
-    size_t js = 0;
-    double best = -1;
-    for (size_t j = 0; j < d; j++)
-        if (!(hi[j] - lo[j] <= best)) {
-            best = hi[j] - lo[j];
-            js = j;
-        }
+    size_t js = s_widest(lo, hi, d);
     size_t m = a + (b - a) / 2;
     s_inc_select(t->pt, d, a, b, m, js, tmp);
     s_inc_build(t, 2 * node, a, m, tmp);
@@ -1029,13 +1037,7 @@ static void s_kt_build(s_killtree_t *t, size_t node, size_t a, size_t b)
     t->cmin[node] = cm;
     if (b - a <= KILL_LEAF)
         return;
-    size_t js = 0;
-    double best = -1;
-    for (size_t j = 0; j < d; j++)
-        if (!(hi[j] - lo[j] <= best)) {
-            best = hi[j] - lo[j];
-            js = j;
-        }
+    size_t js = s_widest(lo, hi, d);
     /* median split on js */
     size_t m = a + (b - a) / 2;
     dse_select_by_value(t->tree, a, b, m, t->pt, d, js);
