@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
+
 #define S_MAX_SWEEPS 50
 
 typedef struct {
@@ -25,7 +27,7 @@ size_t dse_fit_n_keys(const dse_hwmodel_t *m)
 
 /* Prepares the layers again with the job's current hardware values: those
  * marked in used, or every layer (used NULL). */
-static int s_prepare_some(dse_evaljob_t *ej, const unsigned char *used, dse_error_t *err)
+static int s_prepare(dse_evaljob_t *ej, const unsigned char *used, dse_error_t *err)
 {
     const dse_job_t *job = ej->job;
     const dse_hwmodel_t *m = job->model;
@@ -42,14 +44,9 @@ static int s_prepare_some(dse_evaljob_t *ej, const unsigned char *used, dse_erro
     return 0;
 }
 
-static int s_prepare(dse_evaljob_t *ej, dse_error_t *err)
-{
-    return s_prepare_some(ej, NULL, err);
-}
-
 int dse_fit_prepare(dse_evaljob_t *ej, dse_error_t *err)
 {
-    return s_prepare(ej, err);
+    return s_prepare(ej, NULL, err);
 }
 
 /* Sum of squared log errors (and mean relative error); a point the model
@@ -80,7 +77,7 @@ static double s_at(s_data_t *d, size_t key, double v)
     d->ej->job->hw[key] = k->kind == DSE_VAL_INT ? round(v) : v;
     /* the loss reads the layers with samples only; every layer is
      * prepared again once the fit ends */
-    if (s_prepare_some(d->ej, d->used, NULL) != 0)
+    if (s_prepare(d->ej, d->used, NULL) != 0)
         return INFINITY;
     return s_loss(d, NULL);
 }
@@ -116,13 +113,13 @@ int dse_fit(dse_evaljob_t *ej, const dse_fit_sample_t *s, size_t n, int metric, 
             dse_error_t *err)
 {
     const dse_hwmodel_t *m = ej->job->model;
-    unsigned char *used = calloc(ej->job->n_layers + 1, 1);
-    for (size_t i = 0; i < n && used; i++)
+    unsigned char *used = dse_xcalloc(ej->job->n_layers + 1, 1);
+    for (size_t i = 0; i < n; i++)
         used[s[i].layer] = 1;
     s_data_t d = {ej, s, n, metric, used};
     memset(out, 0, sizeof *out);
     out->points = n;
-    int rc = s_prepare(ej, err);
+    int rc = s_prepare(ej, NULL, err);
     if (rc) {
         free(used);
         return rc;
@@ -143,7 +140,8 @@ int dse_fit(dse_evaljob_t *ej, const dse_fit_sample_t *s, size_t n, int metric, 
             break;
     }
     free(used);
-    if ((rc = s_prepare(ej, err)))
+    d.used = NULL;
+    if ((rc = s_prepare(ej, NULL, err)))
         return rc;
     out->rms_after = n ? sqrt(s_loss(&d, &out->mean_after) / (double)n) : 0;
     return 0;
