@@ -312,23 +312,21 @@ typedef struct {
  * transpose elements (coef 0: none). */
 enum { MO_N, MO_K, MO_M, MO_IM2COL, MO_TR, MO__COUNT };
 
-/* log2 of a kernel's unrolls along X (a), Y (b) and K (ku). */
+/* The fallback resolution at one number of cores (see runs_of): per dim
+ * n, m, k (d = 0, 1, 2) the least value at or above which no test on it
+ * holds (tmax; 0: no test), the class of each value below it
+ * (cls[cls_off + v]: how many thresholds lie at or below v), and the kernel
+ * each kernel runs as per class triple, runs[run_off + ...]. */
 typedef struct {
-    int8_t la, lb, lku;
-    int8_t lp;    /* la for PAIRS, 0 for SIMPLE (a = 1): the rows of a pair */
-    int8_t units; /* scheme UNITS */
-    int8_t parn;  /* parallel dimension N */
-} kshift_t;
+    int64_t tmax[3];
+    int32_t cls_off[3];
+    uint8_t ncls[3];
+    int32_t run_off;
+} rsel_t;
 
-/* A kernel's fallback tests as data: test i sends to kernel to[i] when
- * value sel[i] < thr[i] (times the cores when cores[i]), the values being
- * n, m, k, n & ~1, n & ~3, n & ~7, m & ~1, m & ~3, m & ~7 (VAL_*). */
-enum { VAL_N, VAL_M, VAL_K, VAL_N2, VAL_N4, VAL_N8, VAL_M2, VAL_M4, VAL_M8, VAL__COUNT };
-typedef struct {
-    uint8_t nt, sel[3], cores[3], to[3];
-    uint8_t base[3]; /* sel as (n, m, k)[base] & mask */
-    int64_t thr[3], mask[3];
-} kfall_t;
+/* A kernel's matmul cycles on dims > 0 (kcost, specialised per kernel). */
+typedef double (*kcost_fn)(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
+                           int cshift, double naive);
 
 /* Tile classes of one dimension with the same factors f of the N, K, M and
  * im2col monomials, and their total count. */
@@ -349,8 +347,10 @@ typedef struct {
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
     mono_t mono[DSE_TSTEP__COUNT][MO__COUNT];
-    kshift_t ks[DSE_MM_FP32_COUNT];
-    kfall_t kfb[DSE_MM_FP32_COUNT];
+    const kcost_fn *kc; /* the table's kernels' cost functions */
+    rsel_t *rsel;       /* [cores], 1 .. hw_cores */
+    uint8_t *cls;
+    int8_t *runs;
     kbody_t *kb; /* [cores * DSE_MM_FP32_COUNT + kernel], cores 1 .. hw_cores */
     int8_t cshift[65]; /* log2(cores) when a power of two, else -1 */
     /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
@@ -582,6 +582,38 @@ static inline void acc_scaled(double *restrict acc, const double *restrict c, do
 #endif
 }
 
+/* `only` for "best" when only the fastest kernel is wanted (evaluate()
+ * on the fast path): every kernel is costed, and out[0], run0[0] end up
+ * holding the fastest one's sum and run (the first of the fastest floats:
+ * pick_kernel's choice). -1 keeps every kernel's sum (the cache). */
+#define ONLY_BEST (-2)
+
+/* The kernel pick_kernel would choose from the floats of o[0 .. nk): the
+ * first whose float is the least. Rounding to float is monotone, so the
+ * least float is that of the least double; *lim is a double at or above
+ * every o[q] whose float is at most the next float above it (two floats
+ * up), which bounds the sums on which the choice depends. */
+static inline int best_pick(const double *o, int nk, double *lim)
+{
+    double dmin = o[0];
+    for (int q = 1; q < nk; q++)
+        dmin = o[q] < dmin ? o[q] : dmin;
+    float fmin = (float)dmin;
+    *lim = INFINITY;
+    if (fmin < 0x1p127f) {
+        uint32_t b;
+        memcpy(&b, &fmin, sizeof b);
+        b += 2; /* fmin >= 0 */
+        float f2;
+        memcpy(&f2, &b, sizeof f2);
+        *lim = (double)f2;
+    }
+    int q = 0;
+    while ((float)o[q] != fmin)
+        q++;
+    return q;
+}
+
 /* ---- the reference path ---------------------------------------------- */
 
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
@@ -669,31 +701,6 @@ static inline int64_t cdiv(int64_t v, int cores, int cshift)
     return cshift >= 0 ? (v + cores - 1) >> cshift : (v + cores - 1) / cores;
 }
 
-/* dse_mm_work with shifts (kernels/catalogue.c; the same integers). SIMPLE
- * is PAIRS with pairs of one row (lp = 0): half = 0. */
-static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cshift,
-                             dse_mm_work_t *w)
-{
-    int64_t x = s.parn ? n : m, y = s.parn ? m : n;
-    int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
-    if (s.units) {
-        /* whole units of a rows, ceil(units/cores) per core, the x % a
-         * leftover rows shared by all cores along y */
-        int64_t units = x >> s.la, xl = x - (units << s.la);
-        int64_t per = cdiv(units, cores, cshift);
-        w->blocks = per * yb;
-        w->half = 0;
-        w->left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
-        return;
-    }
-    /* ceil(x/cores) rows (never more than x) */
-    int64_t r = cdiv(x, cores, cshift);
-    int64_t p = r >> s.lp, rl = r - (p << s.lp);
-    w->blocks = p * yb;
-    w->half = rl * yb;
-    w->left = r * yl;
-}
-
 /* Inlined even where the compiler would rather call: the fast path's
  * inner loop runs it once per tile class. */
 #if defined(__GNUC__)
@@ -702,63 +709,113 @@ static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cs
 #define S_HOT_INLINE static inline
 #endif
 
-/* mm_run_cycles of resolved kernel r (dims > 0) through work_fast, with
- * the body constants kb of the point's cores and the leftover body naive
- * (body_of(&kb[DSE_MM_NAIVE], k, 0)). Terms of zero count add +0.0 to a
- * positive sum: the same bits as skipping them. */
-S_HOT_INLINE double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n, int64_t k,
-                            int64_t m, int cores, int cshift, double naive)
+/* log2 of an unroll (1, 2, 4 or 8; prepare checks the catalogue's). */
+static inline int ulog2(int v)
 {
-    kshift_t s = x->ks[r];
-    dse_mm_work_t w;
-    work_fast(s, n, m, cores, cshift, &w);
-    int64_t groups = k >> s.lku;
-    double body = body_of(&kb[r], groups, k - (groups << s.lku));
-    double cy = (double)w.blocks * body;
-    cy += (double)w.half * 0.55 * body;
-    cy += (double)w.left * naive;
+    return v >= 8 ? 3 : v >= 4 ? 2 : v >= 2 ? 1 : 0;
+}
+
+/* mm_run_cycles of a kernel of shape (parn, scheme, u, v, ku), dims > 0,
+ * with its body constants kb at the point's cores and the leftover body
+ * naive (body_of(&kb[DSE_MM_NAIVE], k, 0)): dse_mm_work with shifts (the
+ * same integers; unrolls are powers of two) and the same floating-point
+ * operations. Called with constant shapes (below), each kernel compiles to
+ * straight-line code. A term of zero count adds +0.0 to a non-negative
+ * sum, the same bits as skipping it, so only terms that are always zero
+ * for the shape are left out. */
+S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbody_t *kb,
+                          int64_t n, int64_t k, int64_t m, int cores, int cshift, double naive)
+{
+    int a = parn ? u : v, b = parn ? v : u, la = ulog2(a), lb = ulog2(b);
+    int64_t x = parn ? n : m, y = parn ? m : n;
+    int64_t yb = y >> lb, yl = y & (b - 1);
+    int64_t blocks, half = 0, left;
+    if (scheme == DSE_MM_UNITS) {
+        /* whole units of a rows, ceil(units/cores) per core, the x % a
+         * leftover rows shared by all cores along y */
+        int64_t per = cdiv(x >> la, cores, cshift);
+        blocks = per * yb;
+        left = (per << la) * yl + (x & (a - 1)) * cdiv(y, cores, cshift);
+    } else {
+        /* ceil(x/cores) rows (never more than x), in pairs of rows (PAIRS) */
+        int lp = scheme == DSE_MM_PAIRS ? la : 0;
+        int64_t r = cdiv(x, cores, cshift);
+        blocks = (r >> lp) * yb;
+        half = (r & ((1 << lp) - 1)) * yb;
+        left = r * yl;
+    }
+    int lku = ulog2(ku);
+    double body = body_of(kb, k >> lku, k & (ku - 1));
+    double cy = (double)blocks * body;
+    if (scheme == DSE_MM_PAIRS)
+        cy += (double)half * 0.55 * body;
+    if (scheme == DSE_MM_UNITS || b > 1)
+        cy += (double)left * naive;
     return cy;
 }
 
-/* dse_mm_resolve_all through the tests of kfb (the same kernels), without
- * branches on the tests: unused tests are padded with ones that never fail
- * (value < 0), and a kernel that does not fall back "falls back" to itself
- * (out[i] = i first). */
-static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_t m, int cores,
-                                    int8_t *out)
-{
-    const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
-                                   m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
-    const int64_t mul[2] = {1, cores};
-    /* every fallback goes to a smaller index, so one pass in order works */
-    for (int i = 0; i < x->nk; i++) {
-        const kfall_t *f = &x->kfb[i];
-        int f0 = v[f->sel[0]] < f->thr[0] * mul[f->cores[0]];
-        int f1 = v[f->sel[1]] < f->thr[1] * mul[f->cores[1]];
-        int f2 = v[f->sel[2]] < f->thr[2] * mul[f->cores[2]];
-        int to = f0 ? f->to[0] : f1 ? f->to[1] : f2 ? f->to[2] : i;
-        out[i] = (int8_t)i;
-        out[i] = out[to];
+/* catalogue.h's lists expanded with their shapes as constants (prepare
+ * checks them against the tables): one cost function per kernel, and one
+ * costing every kernel of a list at once. */
+#define N_ 1
+#define M_ 0
+#define S_ DSE_MM_SIMPLE
+#define P_ DSE_MM_PAIRS
+#define U_ DSE_MM_UNITS
+#define S_KC(name, par, scheme, u, v, ku, ...)                                                 \
+    static double s_kc_##name(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,   \
+                              int cshift, double naive)                                        \
+    {                                                                                          \
+        return kcost(par, scheme, u, v, ku, kb, n, k, m, cores, cshift, naive);                \
     }
+DSE_MM_FP32_KERNELS(S_KC)
+DSE_MM_FP16_KERNELS(S_KC)
+#undef S_KC
+#define S_KCP(name, ...) s_kc_##name,
+static const kcost_fn s_kc_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_KCP)};
+static const kcost_fn s_kc_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_KCP)};
+#undef S_KCP
+#define S_KCA(name, par, scheme, u, v, ku, ...)                                                \
+    out[i] = kcost(par, scheme, u, v, ku, &kb[i], n, k, m, cores, cshift, naive), i++;
+static void kcost_all_fp32(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
+                           int cshift, double naive, double *out)
+{
+    int i = 0;
+    DSE_MM_FP32_KERNELS(S_KCA)
+}
+static void kcost_all_fp16(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
+                           int cshift, double naive, double *out)
+{
+    int i = 0;
+    DSE_MM_FP16_KERNELS(S_KCA)
+}
+#undef S_KCA
+/* The shapes, for prepare's check: par (N_ = 1), scheme, u, v, ku. */
+#define S_SHAPE(name, par, scheme, u, v, ku, ...) {par, scheme, u, v, ku},
+static const uint8_t s_shape_fp32[DSE_MM_FP32_COUNT][5] = {DSE_MM_FP32_KERNELS(S_SHAPE)};
+static const uint8_t s_shape_fp16[DSE_MM_FP16_COUNT][5] = {DSE_MM_FP16_KERNELS(S_SHAPE)};
+#undef S_SHAPE
+#undef N_
+#undef M_
+#undef S_
+#undef P_
+#undef U_
+
+/* Which kernel each kernel runs as (dse_mm_resolve_all) for dims (n, k, m)
+ * on the point's cores: every fallback test is "dim < threshold", so the
+ * answer depends only on the class of each dim among its thresholds, and
+ * prepare tabulates it per class triple (rsel_t). */
+static inline int dim_class(const ctx_t *x, const rsel_t *r, int d, int64_t v)
+{
+    return v >= r->tmax[d] ? r->ncls[d] - 1 : v <= 0 ? 0 : x->cls[(size_t)r->cls_off[d] + (size_t)v];
 }
 
-/* dse_mm_resolve through the tests of kfb: the fallback chain of kernel i
- * (each step goes to a smaller index; a kernel whose tests all pass is
- * where it ends). */
-static inline int resolve_one_fast(const ctx_t *x, int i, int64_t n, int64_t k, int64_t m,
-                                   int cores)
+static inline const int8_t *runs_of(const ctx_t *x, int cores, int64_t n, int64_t k, int64_t m)
 {
-    const int64_t v[3] = {n, m, k}, mul[2] = {1, cores};
-    for (;;) {
-        const kfall_t *f = &x->kfb[i];
-        int to = (v[f->base[0]] & f->mask[0]) < f->thr[0] * mul[f->cores[0]]   ? f->to[0]
-                 : (v[f->base[1]] & f->mask[1]) < f->thr[1] * mul[f->cores[1]] ? f->to[1]
-                 : (v[f->base[2]] & f->mask[2]) < f->thr[2] * mul[f->cores[2]] ? f->to[2]
-                                                                              : i;
-        if (to == i)
-            return i;
-        i = to;
-    }
+    const rsel_t *r = &x->rsel[cores];
+    int cn = dim_class(x, r, 0, n), cm = dim_class(x, r, 1, m), ck = dim_class(x, r, 2, k);
+    return &x->runs[(size_t)r->run_off +
+                    ((size_t)(cn * r->ncls[1] + cm) * r->ncls[2] + (size_t)ck) * (size_t)x->nk];
 }
 
 /* A thread's memo of every kernel's cost by tile dims, kept across points
@@ -812,42 +869,22 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
         e->ff == ff)
         return e;
     e->tab = x->tab, e->n = n, e->k = k, e->m = m, e->cores = cores, e->ff = ff;
-    resolve_all_fast(x, n, k, m, cores, e->run);
-    for (int i = 0; i < DSE_MM_FP32_COUNT; i++)
-        e->c[i] = 0.0;
-    if (n <= 0 || k <= 0 || m <= 0)
+    memcpy(e->run, runs_of(x, cores, n, k, m), (size_t)x->nk);
+    for (int i = x->nk; i < DSE_MM_FP32_COUNT; i++)
+        e->c[i] = 0.0; /* read by the 24-wide sums, never reported */
+    if (n <= 0 || k <= 0 || m <= 0) {
+        for (int i = 0; i < x->nk; i++)
+            e->c[i] = 0.0;
         return e;
-    /* work_fast for every kernel that runs as itself (the others take the
-     * cost of the kernel they fall back to), the divisions by the cores
-     * shared: ceil(x / cores) and ceil((x >> la) / cores) for x = n, m */
-    int64_t cd[2][4]; /* [0]: m, [1]: n */
-    for (int la = 0; la < 4; la++)
-        cd[0][la] = cdiv(m >> la, cores, cshift), cd[1][la] = cdiv(n >> la, cores, cshift);
+    }
+    /* every kernel as itself (straight-line code, cheaper than testing
+     * which ones run), then each takes the cost of the kernel it runs as */
     double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
     double self[DSE_MM_FP32_COUNT];
-    for (int i = 0; i < x->nk; i++) {
-        if (e->run[i] != i)
-            continue;
-        kshift_t s = x->ks[i];
-        int64_t xx = s.parn ? n : m, y = s.parn ? m : n;
-        int64_t cx = cd[s.parn][0], cy = cd[!s.parn][0];
-        int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
-        dse_mm_work_t w;
-        if (s.units) {
-            int64_t per = cd[s.parn][s.la];
-            w.blocks = per * yb, w.half = 0;
-            w.left = (per << s.la) * yl + (xx - ((xx >> s.la) << s.la)) * cy;
-        } else {
-            int64_t pp = cx >> s.lp;
-            w.blocks = pp * yb, w.half = (cx - (pp << s.lp)) * yb, w.left = cx * yl;
-        }
-        int64_t groups = k >> s.lku;
-        double body = body_of(&kb[i], groups, k - (groups << s.lku));
-        double cyc = (double)w.blocks * body;
-        cyc += (double)w.half * 0.55 * body;
-        cyc += (double)w.left * naive;
-        self[i] = cyc;
-    }
+    if (x->nk == DSE_MM_FP32_COUNT)
+        kcost_all_fp32(kb, n, k, m, cores, cshift, naive, self);
+    else
+        kcost_all_fp16(kb, n, k, m, cores, cshift, naive, self);
     for (int i = 0; i < x->nk; i++)
         e->c[i] = self[e->run[i]];
     return e;
@@ -942,10 +979,10 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
                     double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
                     if (n != ln || k != lk || m != lm) {
                         if (only >= 0) {
-                            int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
+                            int r = runs_of(x, cores, n, k, m)[only];
                             double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
                             lc = n <= 0 || k <= 0 || m <= 0
-                                     ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                                     ? 0.0 : x->kc[r](&kb[r], n, k, m, cores, cshift, naive);
                             rfirst = rfirst < 0 ? r : rfirst;
                         } else {
                             lme = mm_memo(x, kb, n, k, m, cores, cshift, ff);
@@ -968,6 +1005,12 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     }
     if (only >= 0)
         run0[only] = (int8_t)rfirst;
+    if (only == ONLY_BEST) {
+        double lim;
+        int q = best_pick(acc, x->nk, &lim);
+        out[0] = acc[q], run0[0] = run0[q];
+        return macs;
+    }
     for (int k = lo; k < hi; k++)
         out[k] = acc[k];
     return macs;
@@ -1157,13 +1200,13 @@ static inline void group_costs(const ctx_t *x, int cores, int cshift, double ff,
         int64_t n = gd->n, k = gd->k, m = gd->m;
         double w = (double)gd->w;
         if (only >= 0) {
-            int r = resolve_one_fast(x, only, n, k, m, cores);
+            int r = runs_of(x, cores, n, k, m)[only];
             if (d == 0)
                 run0[only] = (int8_t)r;
             gd->c = 0.0;
             if (n > 0 && k > 0 && m > 0) {
                 double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-                gd->c = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                gd->c = x->kc[r](&kb[r], n, k, m, cores, cshift, naive);
             }
             acc[only] += w * gd->c;
         } else {
@@ -1241,6 +1284,21 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     if (mode == 2)
         ulps = INT64_C(1) << 40;
     double ed = (double)G.E;
+    if (only == ONLY_BEST) {
+        /* the choice depends only on the sums whose floats are at most one
+         * above the least (a sum farther up can round at most one float
+         * lower, still above the least): those must be sure */
+        double o[DSE_MM_FP32_COUNT], lim;
+        for (int q = 0; q < DSE_MM_FP32_COUNT; q++)
+            o[q] = ed + acc[q];
+        int best = best_pick(o, x->nk, &lim);
+        for (int q = 0; q < x->nk; q++)
+            if (o[q] <= lim && !float_sure(o[q], ulps) &&
+                !group_exact(x, &G, only, q, cores, ff, o[q], mode))
+                goto fallback;
+        out[0] = o[best], run0[0] = run0[best];
+        return G.macs;
+    }
     uint64_t unsure = 0;
     for (int q = lo; q < hi; q++) {
         out[q] = ed + acc[q];
@@ -1471,7 +1529,7 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
                 /* its first tile class is that tile */
                 e->h.macs[s] = step_grouped(x, &g, s, only, out, runs);
             }
-            int hi = only >= 0 ? only + 1 : x->nk;
+            int hi = only >= 0 ? only + 1 : only == ONLY_BEST ? 1 : x->nk;
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
                 e->c[s][k] = (float)out[k];
                 e->run[s][k] = runs[k];
@@ -1512,13 +1570,16 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
         return 0; /* a kernel of the other precision */
     entry_t local;
     const head_t *h;
+    int only = -1;
     int64_t idx = cache_find(x, p);
     int slot = idx >= 0 && mv >= 0 && mv < 64 && (double)mv == p[DSE_PULP_P_MATMUL]
                    ? x->slot[mv] : -1;
     if (slot >= 0) {
         h = &x->cache[idx];
     } else {
-        fill_entry(x, p, best || dw ? -1 : choice, dbuf, &local);
+        /* best on the fast path: only the fastest kernel's sum */
+        only = dw ? -1 : !best ? choice : fast_off() ? -1 : ONLY_BEST;
+        fill_entry(x, p, only, dbuf, &local);
         h = &local.h;
     }
     if (!h->ok)
@@ -1542,7 +1603,7 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
             comp = x->cache_c[at];
             run = x->cache_run[at];
         } else {
-            int k = pick_kernel(x, &local, s, best, choice);
+            int k = only == ONLY_BEST ? 0 : pick_kernel(x, &local, s, best, choice);
             comp = local.c[s][k];
             run = local.run[s][k];
         }
@@ -1716,6 +1777,72 @@ static void fg_build(ctx_t *x, int w, int s)
     x->fg[w][s] = fg, x->fg_first[w][s] = first, x->fg_n[w][s] = cnt;
 }
 
+/* The fallback tests as thresholds per number of cores (rsel_t, runs_of):
+ * kernels/catalogue.h's tests are "dim < t" (XBLK: x < thr * cores; Y, K:
+ * y, k < thr) or "(x & ~(a - 1)) < thr * cores" (XPAR), which is x < that
+ * bound rounded up to a multiple of a. Each class triple is resolved by
+ * dse_mm_resolve_all on its least values. */
+static void rsel_build(ctx_t *x)
+{
+    x->rsel = dse_xcalloc((size_t)x->hw_cores + 1, sizeof *x->rsel);
+    size_t ncls = 0, nruns = 0, cap_c = 0, cap_r = 0;
+    x->cls = NULL, x->runs = NULL;
+    for (int cores = 1; cores <= x->hw_cores; cores++) {
+        rsel_t *r = &x->rsel[cores];
+        int64_t thr[3][3 * DSE_MM_FP32_COUNT];
+        int nt[3] = {0, 0, 0};
+        for (int k = 0; k < x->nk; k++) {
+            const dse_mm_kernel_t *e = &x->tab[k];
+            int pn = e->par == DSE_MM_PAR_N;
+            int64_t a, b;
+            dse__mm_unrolls(e, &a, &b);
+            for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
+                int64_t t = e->fb[i].thr;
+                int d;
+                switch (e->fb[i].test) {
+                case DSE_FB_XBLK: d = pn ? 0 : 1, t *= cores; break;
+                case DSE_FB_XPAR: d = pn ? 0 : 1, t = (t * cores + a - 1) / a * a; break;
+                case DSE_FB_Y: d = pn ? 1 : 0; break;
+                case DSE_FB_K: d = 2; break;
+                default: assert(!"unknown fallback test"); d = 2; break;
+                }
+                assert(t > 0);
+                int j = 0; /* sorted, without repeats */
+                while (j < nt[d] && thr[d][j] < t)
+                    j++;
+                if (j < nt[d] && thr[d][j] == t)
+                    continue;
+                memmove(&thr[d][j + 1], &thr[d][j], (size_t)(nt[d] - j) * sizeof thr[d][0]);
+                thr[d][j] = t;
+                nt[d]++;
+            }
+        }
+        for (int d = 0; d < 3; d++) {
+            r->ncls[d] = (uint8_t)(nt[d] + 1);
+            r->tmax[d] = nt[d] ? thr[d][nt[d] - 1] : 0;
+            r->cls_off[d] = (int32_t)ncls;
+            x->cls = dse_xgrow(x->cls, 1, ncls + (size_t)r->tmax[d], &cap_c);
+            for (int64_t v = 0, c = 0; v < r->tmax[d]; v++) {
+                while (c < nt[d] && thr[d][c] <= v)
+                    c++;
+                x->cls[ncls + (size_t)v] = (uint8_t)c;
+            }
+            ncls += (size_t)r->tmax[d];
+        }
+        r->run_off = (int32_t)nruns;
+        size_t nr = (size_t)r->ncls[0] * r->ncls[1] * r->ncls[2] * (size_t)x->nk;
+        x->runs = dse_xgrow(x->runs, 1, nruns + nr, &cap_r);
+        int8_t *out = &x->runs[nruns];
+        for (int cn = 0; cn < r->ncls[0]; cn++)
+            for (int cm = 0; cm < r->ncls[1]; cm++)
+                for (int ck = 0; ck < r->ncls[2]; ck++, out += x->nk)
+                    dse_mm_resolve_all(x->tab, x->nk, cn ? thr[0][cn - 1] : 0,
+                                       ck ? thr[2][ck - 1] : 0, cm ? thr[1][cm - 1] : 0, cores,
+                                       out);
+        nruns += nr;
+    }
+}
+
 static void plan_build(ctx_t *x)
 {
     const dse_tile_t one = {1, 1, 1, 1, 1, 1}, at = {2, 3, 5, 7, 11, 13};
@@ -1734,53 +1861,22 @@ static void plan_build(ctx_t *x)
             tr.coef = x->l.kh * x->l.kw, tr.ci = 3; /* cout x cin */
         x->mono[s][MO_TR] = tr;
     }
+    /* the cost functions are compiled from catalogue.h's lists: the tables
+     * must say the same, with unrolls 1, 2, 4 or 8 (kcost's shifts) */
+    int fp32 = x->tab == dse_mm_fp32;
+    const uint8_t(*shape)[5] = fp32 ? s_shape_fp32 : s_shape_fp16;
+    x->kc = fp32 ? s_kc_fp32 : s_kc_fp16;
+    assert(fp32 || x->tab == dse_mm_fp16);
     for (int k = 0; k < x->nk; k++) {
-        int64_t a, b, ku = x->tab[k].ku;
-        dse__mm_unrolls(&x->tab[k], &a, &b);
-        kshift_t *s = &x->ks[k];
-        for (s->la = 0; ((int64_t)1 << s->la) < a; s->la++)
-            ;
-        for (s->lb = 0; ((int64_t)1 << s->lb) < b; s->lb++)
-            ;
-        for (s->lku = 0; ((int64_t)1 << s->lku) < ku; s->lku++)
-            ;
-        assert(((int64_t)1 << s->la) == a && ((int64_t)1 << s->lb) == b &&
-               ((int64_t)1 << s->lku) == ku); /* unrolls are powers of two */
-        /* kernels/catalogue.h's dse__mm_fallback, test by test */
         const dse_mm_kernel_t *e = &x->tab[k];
-        kfall_t *f = &x->kfb[k];
-        int pn = e->par == DSE_MM_PAR_N;
-        s->units = e->scheme == DSE_MM_UNITS;
-        s->lp = e->scheme == DSE_MM_PAIRS ? s->la : 0;
-        s->parn = e->par == DSE_MM_PAR_N;
-        assert(e->scheme != DSE_MM_SIMPLE || s->la == 0); /* SIMPLE: a = 1 */
-        f->nt = 0;
-        for (int i = 0; i < 3; i++) /* padding: 0 < 0 * ... never holds */
-            f->sel[i] = VAL_N, f->cores[i] = 0, f->thr[i] = 0, f->to[i] = (uint8_t)k;
-        for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
-            int sel, mulc = 1;
-            switch (e->fb[i].test) {
-            case DSE_FB_XBLK: sel = pn ? VAL_N : VAL_M; break;
-            case DSE_FB_XPAR:
-                sel = s->la == 0 ? (pn ? VAL_N : VAL_M)
-                                 : (pn ? VAL_N2 : VAL_M2) + s->la - 1;
-                assert(s->la <= 3);
-                break;
-            case DSE_FB_Y: sel = pn ? VAL_M : VAL_N, mulc = 0; break;
-            case DSE_FB_K: sel = VAL_K, mulc = 0; break;
-            default: assert(!"unknown fallback test"); sel = VAL_N; break;
-            }
-            assert(e->fb[i].to < k); /* resolve_all_fast's one pass */
-            f->sel[f->nt] = (uint8_t)sel, f->cores[f->nt] = (uint8_t)mulc;
-            f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
-            f->nt++;
-        }
-        for (int i = 0; i < 3; i++) {
-            static const uint8_t base[VAL__COUNT] = {0, 1, 2, 0, 0, 0, 1, 1, 1};
-            static const int64_t mask[VAL__COUNT] = {~0, ~0, ~0, ~1, ~3, ~7, ~1, ~3, ~7};
-            f->base[i] = base[f->sel[i]], f->mask[i] = mask[f->sel[i]];
-        }
+        assert(shape[k][0] == (e->par == DSE_MM_PAR_N) && shape[k][1] == e->scheme &&
+               shape[k][2] == e->u && shape[k][3] == e->v && shape[k][4] == e->ku);
+        const int un[3] = {e->u, e->v, e->ku};
+        for (int i = 0; i < 3; i++)
+            assert(un[i] == 1 || un[i] == 2 || un[i] == 4 || un[i] == 8);
+        (void)e, (void)shape, (void)un;
     }
+    rsel_build(x);
     for (int cores = 0; cores <= 64; cores++) {
         x->cshift[cores] = -1;
         for (int8_t sh = 0; sh < 7; sh++)
@@ -1905,6 +2001,9 @@ static void pulp_release(void *vctx)
     dim_free(&x->rows);
     dim_free(&x->cols);
     free(x->kb);
+    free(x->rsel);
+    free(x->cls);
+    free(x->runs);
     free(x->cache);
     free(x->cache_c);
     free(x->cache_run);
