@@ -347,6 +347,7 @@ typedef struct {
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
     mono_t mono[DSE_TSTEP__COUNT][MO__COUNT];
+    mono_t fpm[DSE_TSTEP__COUNT][5]; /* footprint: in, w, bias, im2col, out (bytes) */
     const kcost_fn *kc; /* the table's kernels' cost functions */
     rsel_t *rsel;       /* [cores], 1 .. hw_cores */
     uint8_t *cls;
@@ -1451,6 +1452,36 @@ static void step_l1_both(const ctx_t *x, const geom_t *g, int step, int64_t *v)
         }
 }
 
+/* The largest footprints over the steps (l1[0] single, l1[1] double
+ * buffering) on the fast path: step_l1_both's class pair with the largest
+ * sizes and spans, its footprint from monomials of the tile's fields
+ * (probed in prepare, like the matmul dims). 0 when there is no such pair. */
+static int l1_fast(const ctx_t *x, const geom_t *g, int64_t *l1)
+{
+    if (fast_off() || g->r->dom < 0 || g->w->dom < 0)
+        return 0;
+    const dim_class_t *rc = &x->rows.classes[g->r->dom], *wc = &x->cols.classes[g->w->dom];
+    int64_t ci = x->l.op == DSE_OP_DW ? g->tc : g->tci;
+    const int64_t co[4] = {1, g->tc, ci, g->tc * ci};
+    const int64_t ro[4] = {1, rc->size, rc->span, (int64_t)rc->size * rc->span};
+    const int64_t wo[4] = {1, wc->size, wc->span, (int64_t)wc->size * wc->span};
+    l1[0] = l1[1] = 0;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        if (!(x->steps & (1u << s)))
+            continue;
+        int64_t part[5];
+        for (int q = 0; q < 5; q++) {
+            const mono_t *f = &x->fpm[s][q];
+            part[q] = f->coef * co[f->ci] * ro[f->ri] * wo[f->wi];
+        }
+        int64_t dma = part[0] + part[1] + part[2] + part[4]; /* dse_ops_footprint_total */
+        int64_t v0 = dma + part[3], v1 = 2 * dma + part[3];
+        l1[0] = v0 > l1[0] ? v0 : l1[0];
+        l1[1] = v1 > l1[1] ? v1 : l1[1];
+    }
+    return 1;
+}
+
 /* Position of v in a value map, or -1. */
 static inline int64_t map_pos(const ctx_t *x, int which, double v)
 {
@@ -1492,7 +1523,8 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
         return;
     e->h.l1[0] = e->h.l1[1] = 0;
     e->h.tiles = g.nc * g.nci * g.r->ntiles * g.w->ntiles;
-    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+    int l1_done = l1_fast(x, &g, e->h.l1);
+    for (int s = 0; s < DSE_TSTEP__COUNT && !l1_done; s++) {
         if (!(x->steps & (1u << s)))
             continue;
         int64_t v[2];
@@ -1860,6 +1892,14 @@ static void plan_build(ctx_t *x)
         if (s == DSE_TSTEP_IG && (x->l.op == DSE_OP_CONV2D || x->l.op == DSE_OP_PW))
             tr.coef = x->l.kh * x->l.kw, tr.ci = 3; /* cout x cin */
         x->mono[s][MO_TR] = tr;
+        dse_footprint_t f1, fp;
+        dse_ops_footprint(&x->l, s, &one, x->eb, &f1);
+        dse_ops_footprint(&x->l, s, &at, x->eb, &fp);
+        x->fpm[s][0] = mono_probe(f1.in, fp.in);
+        x->fpm[s][1] = mono_probe(f1.w, fp.w);
+        x->fpm[s][2] = mono_probe(f1.bias, fp.bias);
+        x->fpm[s][3] = mono_probe(f1.im2col, fp.im2col);
+        x->fpm[s][4] = mono_probe(f1.out, fp.out);
     }
     /* the cost functions are compiled from catalogue.h's lists: the tables
      * must say the same, with unrolls 1, 2, 4 or 8 (kcost's shifts) */
