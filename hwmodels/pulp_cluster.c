@@ -1320,7 +1320,16 @@ typedef struct {
     double last_bytes, last_tr;   /* stores after the last compute */
 } dma_t;
 
-static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
+/* What step_dma needs that does not depend on the step (computed once a
+ * point, the same operations). */
+typedef struct {
+    double eb, nc, nci, cin, span, nt_sp;
+    double in_b, w_b, out_b, in_t, w_t, out_t, kept;
+    double fc, fci, fsp, fo, lc, lci, lsp, lo, fw_w, lw_w;
+    int dw, bias;
+} dma_pre_t;
+
+static void dma_pre(const ctx_t *x, const geom_t *g, dma_pre_t *p)
 {
     const dse_layer_t *l = &x->l;
     double eb = x->eb;
@@ -1333,26 +1342,40 @@ static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
     double outp = (double)(x->rows.extent * x->cols.extent);           /* output positions */
     int dense = dse_ops_is_dense(l->op);
     int dw = l->op == DSE_OP_DW;
+    p->eb = eb, p->nc = nc, p->nci = nci, p->cin = cin, p->span = span, p->nt_sp = nt_sp;
+    p->kept = kept, p->dw = dw;
+    p->bias = l->op == DSE_OP_CONV2D || l->op == DSE_OP_LINEAR;
     /* whole-tensor bytes and per-tile transfer counts of each buffer */
-    double in_b, w_b, b_b = 0, out_b, in_t, w_t, b_t = 0, out_t;
     double ic_reload = dw ? 1.0 : nc;   /* input tile fetched once per cout tile */
-    in_b = ic_reload * cin * span * eb;
-    in_t = nc * (dw ? 1.0 : nci) * nt_sp; /* one input tile per (cout, cin, spatial) tile */
-    w_b = (dense ? cin * kept : (dw ? kept * khw : khw * cin * kept)) * eb;
-    w_t = dw ? nc : nc * nci;
-    if ((l->op == DSE_OP_CONV2D || l->op == DSE_OP_LINEAR) && step != DSE_TSTEP_IG)
-        b_b = kept * eb, b_t = nc;
-    out_b = kept * outp * eb;
-    out_t = nc * nt_sp;
+    p->in_b = ic_reload * cin * span * eb;
+    p->in_t = nc * (dw ? 1.0 : nci) * nt_sp; /* one input tile per (cout, cin, spatial) tile */
+    p->w_b = (dense ? cin * kept : (dw ? kept * khw : khw * cin * kept)) * eb;
+    p->w_t = dw ? nc : nc * nci;
+    p->out_b = kept * outp * eb;
+    p->out_t = nc * nt_sp;
     /* first tile and last tile */
     double fc = (double)g->tc, fci = dw ? fc : (double)g->tci;
-    double fsp = (double)g->r->first_span * g->w->first_span;
-    double fo = (double)g->r->first_size * g->w->first_size;
     double lc = (double)g->c_last, lci = dw ? lc : (double)g->ci_last;
-    double lsp = (double)g->r->last_span * g->w->last_span;
-    double lo = (double)g->r->last_size * g->w->last_size;
-    double fw_w = (dense ? fci * fc : (dw ? fc * khw : khw * fci * fc)) * eb;
-    double lw_w = (dense ? lci * lc : (dw ? lc * khw : khw * lci * lc)) * eb;
+    p->fc = fc, p->fci = fci, p->lc = lc, p->lci = lci;
+    p->fsp = (double)g->r->first_span * g->w->first_span;
+    p->fo = (double)g->r->first_size * g->w->first_size;
+    p->lsp = (double)g->r->last_span * g->w->last_span;
+    p->lo = (double)g->r->last_size * g->w->last_size;
+    p->fw_w = (dense ? fci * fc : (dw ? fc * khw : khw * fci * fc)) * eb;
+    p->lw_w = (dense ? lci * lc : (dw ? lc * khw : khw * lci * lc)) * eb;
+}
+
+static void step_dma(const dma_pre_t *p, int step, dma_t *d)
+{
+    double eb = p->eb, nc = p->nc, nci = p->nci, cin = p->cin, span = p->span;
+    double nt_sp = p->nt_sp, kept = p->kept;
+    double in_b = p->in_b, w_b = p->w_b, out_b = p->out_b, in_t = p->in_t, w_t = p->w_t;
+    double out_t = p->out_t, b_b = 0, b_t = 0;
+    double fc = p->fc, fci = p->fci, fsp = p->fsp, fo = p->fo, lc = p->lc, lci = p->lci;
+    double lsp = p->lsp, lo = p->lo, fw_w = p->fw_w, lw_w = p->lw_w;
+    int dw = p->dw;
+    if (p->bias && step != DSE_TSTEP_IG)
+        b_b = kept * eb, b_t = nc;
     double fb = b_b > 0 ? fc * eb : 0, lb = b_b > 0 ? lc * eb : 0;
     int nb = b_b > 0;
     switch (step) {
@@ -1536,6 +1559,8 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
     /* evaluate() rejects a point over L1 on its footprint alone */
     if (stop_over >= 0 && (double)e->h.l1[stop_over] > x->l1)
         return;
+    dma_pre_t dp;
+    dma_pre(x, &g, &dp);
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
         if (!(x->steps & (1u << s)))
             continue;
@@ -1568,7 +1593,7 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
             }
         }
         dma_t d;
-        step_dma(x, &g, s, &d);
+        step_dma(&dp, s, &d);
         e->h.dma[s] = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
         e->h.pro[s] = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
         e->h.epi[s] = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
