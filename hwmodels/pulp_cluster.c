@@ -24,6 +24,9 @@
 
 #include <assert.h>
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -589,30 +592,39 @@ static inline void acc_scaled(double *restrict acc, const double *restrict c, do
  * pick_kernel's choice). -1 keeps every kernel's sum (the cache). */
 #define ONLY_BEST (-2)
 
-/* The kernel pick_kernel would choose from the floats of o[0 .. nk): the
- * first whose float is the least. Rounding to float is monotone, so the
- * least float is that of the least double; *lim is a double at or above
- * every o[q] whose float is at most the next float above it (two floats
- * up), which bounds the sums on which the choice depends. */
-static inline int best_pick(const double *o, int nk, double *lim)
+/* The least of a[0 .. nk) (non-negative, no NaN). */
+static inline double min_of(const double *a, int nk)
 {
-    double dmin = o[0];
-    for (int q = 1; q < nk; q++)
-        dmin = o[q] < dmin ? o[q] : dmin;
-    float fmin = (float)dmin;
-    *lim = INFINITY;
-    if (fmin < 0x1p127f) {
-        uint32_t b;
-        memcpy(&b, &fmin, sizeof b);
-        b += 2; /* fmin >= 0 */
-        float f2;
-        memcpy(&f2, &b, sizeof f2);
-        *lim = (double)f2;
+#if defined(__SSE2__)
+    if (nk == DSE_MM_FP32_COUNT) {
+        __m128d v = _mm_loadu_pd(a);
+        for (int q = 2; q < DSE_MM_FP32_COUNT; q += 2)
+            v = _mm_min_pd(v, _mm_loadu_pd(a + q));
+        return _mm_cvtsd_f64(_mm_min_sd(v, _mm_unpackhi_pd(v, v)));
     }
-    int q = 0;
-    while ((float)o[q] != fmin)
-        q++;
-    return q;
+#endif
+    double m = a[0];
+    for (int q = 1; q < nk; q++)
+        m = a[q] < m ? a[q] : m;
+    return m;
+}
+
+/* pick_kernel's choice among sums o[q] = ed + a[q] is the first q whose
+ * float is the least. Rounding (of ed + a, then to float) is monotone, so
+ * the least float is that of ed + min(a). Returns the double two floats
+ * above it: every o[q] whose float is at most one float above the least
+ * lies at or below it (*fmin: the least float). */
+static inline double best_lim(double omin, float *fmin)
+{
+    float f = (float)omin;
+    *fmin = f;
+    if (!(f < 0x1p127f))
+        return INFINITY;
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    b += 2; /* f >= 0 */
+    memcpy(&f, &b, sizeof f);
+    return (double)f;
 }
 
 /* ---- the reference path ---------------------------------------------- */
@@ -1007,8 +1019,11 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     if (only >= 0)
         run0[only] = (int8_t)rfirst;
     if (only == ONLY_BEST) {
-        double lim;
-        int q = best_pick(acc, x->nk, &lim);
+        float fmin;
+        best_lim(min_of(acc, x->nk), &fmin);
+        int q = 0;
+        while ((float)acc[q] != fmin)
+            q++;
         out[0] = acc[q], run0[0] = run0[q];
         return macs;
     }
@@ -1289,15 +1304,19 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
         /* the choice depends only on the sums whose floats are at most one
          * above the least (a sum farther up can round at most one float
          * lower, still above the least): those must be sure */
-        double o[DSE_MM_FP32_COUNT], lim;
-        for (int q = 0; q < DSE_MM_FP32_COUNT; q++)
-            o[q] = ed + acc[q];
-        int best = best_pick(o, x->nk, &lim);
-        for (int q = 0; q < x->nk; q++)
-            if (o[q] <= lim && !float_sure(o[q], ulps) &&
-                !group_exact(x, &G, only, q, cores, ff, o[q], mode))
+        float fmin;
+        double lim = best_lim(ed + min_of(acc, x->nk), &fmin), ob = 0.0;
+        int best = -1;
+        for (int q = 0; q < x->nk; q++) {
+            double o = ed + acc[q];
+            if (o > lim)
+                continue;
+            if (!float_sure(o, ulps) && !group_exact(x, &G, only, q, cores, ff, o, mode))
                 goto fallback;
-        out[0] = o[best], run0[0] = run0[best];
+            if (best < 0 && (float)o == fmin)
+                best = q, ob = o;
+        }
+        out[0] = ob, run0[0] = run0[best];
         return G.macs;
     }
     uint64_t unsure = 0;
