@@ -329,7 +329,7 @@ typedef struct {
 
 /* A kernel's matmul cycles on dims > 0 (kcost, specialised per kernel). */
 typedef double (*kcost_fn)(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
-                           int cshift, double naive);
+                           int cshift);
 
 /* Tile classes of one dimension with the same factors f of the N, K, M and
  * im2col monomials, and their total count. */
@@ -736,8 +736,9 @@ static inline int ulog2(int v)
  * straight-line code. A term of zero count adds +0.0 to a non-negative
  * sum, the same bits as skipping it, so only terms that are always zero
  * for the shape are left out. */
-S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbody_t *kb,
-                          int64_t n, int64_t k, int64_t m, int cores, int cshift, double naive)
+S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbody_t *kb, int idx,
+                          int64_t n, int64_t k, int64_t m, int cores, int cshift, int own_naive,
+                          double naive)
 {
     int a = parn ? u : v, b = parn ? v : u, la = ulog2(a), lb = ulog2(b);
     int64_t x = parn ? n : m, y = parn ? m : n;
@@ -758,18 +759,25 @@ S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbod
         left = r * yl;
     }
     int lku = ulog2(ku);
-    double body = body_of(kb, k >> lku, k & (ku - 1));
+    double body = body_of(&kb[idx], k >> lku, k & (ku - 1));
     double cy = (double)blocks * body;
     if (scheme == DSE_MM_PAIRS)
         cy += (double)half * 0.55 * body;
-    if (scheme == DSE_MM_UNITS || b > 1)
+    if (scheme == DSE_MM_UNITS || b > 1) {
+        if (own_naive)
+            naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
         cy += (double)left * naive;
+    }
     return cy;
 }
 
 /* catalogue.h's lists expanded with their shapes as constants (prepare
  * checks them against the tables): one cost function per kernel, and one
  * costing every kernel of a list at once. */
+#define S_IDXE(name, ...) S_IDX_##name,
+enum { DSE_MM_FP32_KERNELS(S_IDXE) S_IDX__FP32 };
+enum { DSE_MM_FP16_KERNELS(S_IDXE) S_IDX__FP16 };
+#undef S_IDXE
 #define N_ 1
 #define M_ 0
 #define S_ DSE_MM_SIMPLE
@@ -777,9 +785,9 @@ S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbod
 #define U_ DSE_MM_UNITS
 #define S_KC(name, par, scheme, u, v, ku, ...)                                                 \
     static double s_kc_##name(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,   \
-                              int cshift, double naive)                                        \
+                              int cshift)                                                      \
     {                                                                                          \
-        return kcost(par, scheme, u, v, ku, kb, n, k, m, cores, cshift, naive);                \
+        return kcost(par, scheme, u, v, ku, kb, S_IDX_##name, n, k, m, cores, cshift, 1, 0.0); \
     }
 DSE_MM_FP32_KERNELS(S_KC)
 DSE_MM_FP16_KERNELS(S_KC)
@@ -789,17 +797,18 @@ static const kcost_fn s_kc_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_KCP)
 static const kcost_fn s_kc_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_KCP)};
 #undef S_KCP
 #define S_KCA(name, par, scheme, u, v, ku, ...)                                                \
-    out[i] = kcost(par, scheme, u, v, ku, &kb[i], n, k, m, cores, cshift, naive), i++;
+    out[S_IDX_##name] = kcost(par, scheme, u, v, ku, kb, S_IDX_##name, n, k, m, cores, cshift, 0, \
+                              naive);
 static void kcost_all_fp32(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
-                           int cshift, double naive, double *out)
+                           int cshift, double *out)
 {
-    int i = 0;
+    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
     DSE_MM_FP32_KERNELS(S_KCA)
 }
 static void kcost_all_fp16(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
-                           int cshift, double naive, double *out)
+                           int cshift, double *out)
 {
-    int i = 0;
+    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
     DSE_MM_FP16_KERNELS(S_KCA)
 }
 #undef S_KCA
@@ -892,12 +901,11 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
     }
     /* every kernel as itself (straight-line code, cheaper than testing
      * which ones run), then each takes the cost of the kernel it runs as */
-    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
     double self[DSE_MM_FP32_COUNT];
     if (x->nk == DSE_MM_FP32_COUNT)
-        kcost_all_fp32(kb, n, k, m, cores, cshift, naive, self);
+        kcost_all_fp32(kb, n, k, m, cores, cshift, self);
     else
-        kcost_all_fp16(kb, n, k, m, cores, cshift, naive, self);
+        kcost_all_fp16(kb, n, k, m, cores, cshift, self);
     for (int i = 0; i < x->nk; i++)
         e->c[i] = self[e->run[i]];
     return e;
@@ -993,9 +1001,8 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
                     if (n != ln || k != lk || m != lm) {
                         if (only >= 0) {
                             int r = runs_of(x, cores, n, k, m)[only];
-                            double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
                             lc = n <= 0 || k <= 0 || m <= 0
-                                     ? 0.0 : x->kc[r](&kb[r], n, k, m, cores, cshift, naive);
+                                     ? 0.0 : x->kc[r](kb, n, k, m, cores, cshift);
                             rfirst = rfirst < 0 ? r : rfirst;
                         } else {
                             lme = mm_memo(x, kb, n, k, m, cores, cshift, ff);
@@ -1221,8 +1228,7 @@ static inline void group_costs(const ctx_t *x, int cores, int cshift, double ff,
                 run0[only] = (int8_t)r;
             gd->c = 0.0;
             if (n > 0 && k > 0 && m > 0) {
-                double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-                gd->c = x->kc[r](&kb[r], n, k, m, cores, cshift, naive);
+                gd->c = x->kc[r](kb, n, k, m, cores, cshift);
             }
             acc[only] += w * gd->c;
         } else {
