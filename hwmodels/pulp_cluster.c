@@ -325,6 +325,7 @@ typedef struct {
     int32_t cls_off[3];
     uint8_t ncls[3];
     int32_t run_off;
+    int32_t own[DSE_MM_FP32_COUNT][3]; /* a kernel runs as itself from these n, m, k up */
 } rsel_t;
 
 /* A kernel's matmul cycles on dims > 0 (kcost, specialised per kernel). */
@@ -832,6 +833,15 @@ static inline int dim_class(const ctx_t *x, const rsel_t *r, int d, int64_t v)
     return v >= r->tmax[d] ? r->ncls[d] - 1 : v <= 0 ? 0 : x->cls[(size_t)r->cls_off[d] + (size_t)v];
 }
 
+static inline const int8_t *runs_of(const ctx_t *x, int cores, int64_t n, int64_t k, int64_t m);
+
+/* The kernel kernel i runs as: itself when none of its own tests holds. */
+static inline int run_one(const ctx_t *x, int cores, int i, int64_t n, int64_t k, int64_t m)
+{
+    const int32_t *o = x->rsel[cores].own[i];
+    return n >= o[0] && m >= o[1] && k >= o[2] ? i : runs_of(x, cores, n, k, m)[i];
+}
+
 static inline const int8_t *runs_of(const ctx_t *x, int cores, int64_t n, int64_t k, int64_t m)
 {
     const rsel_t *r = &x->rsel[cores];
@@ -1000,7 +1010,7 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
                     double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
                     if (n != ln || k != lk || m != lm) {
                         if (only >= 0) {
-                            int r = runs_of(x, cores, n, k, m)[only];
+                            int r = run_one(x, cores, only, n, k, m);
                             lc = n <= 0 || k <= 0 || m <= 0
                                      ? 0.0 : x->kc[r](kb, n, k, m, cores, cshift);
                             rfirst = rfirst < 0 ? r : rfirst;
@@ -1223,7 +1233,7 @@ static inline void group_costs(const ctx_t *x, int cores, int cshift, double ff,
         int64_t n = gd->n, k = gd->k, m = gd->m;
         double w = (double)gd->w;
         if (only >= 0) {
-            int r = runs_of(x, cores, n, k, m)[only];
+            int r = run_one(x, cores, only, n, k, m);
             if (d == 0)
                 run0[only] = (int8_t)r;
             gd->c = 0.0;
@@ -1888,7 +1898,8 @@ static void rsel_build(ctx_t *x)
                 case DSE_FB_K: d = 2; break;
                 default: assert(!"unknown fallback test"); d = 2; break;
                 }
-                assert(t > 0);
+                assert(t > 0 && t < INT32_MAX);
+                r->own[k][d] = t > r->own[k][d] ? (int32_t)t : r->own[k][d];
                 int j = 0; /* sorted, without repeats */
                 while (j < nt[d] && thr[d][j] < t)
                     j++;
