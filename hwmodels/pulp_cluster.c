@@ -884,15 +884,28 @@ static void s_mm_key_new(void)
 
 /* Every kernel's costs on one tile's dims from the thread's memo (filled on
  * a miss); the pointer holds until the next call. */
-static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, int64_t k,
-                                  int64_t m, int cores, int cshift, double ff)
+static const mm_cached_t *mm_memo_fill(const ctx_t *x, const kbody_t *kb, mm_cached_t *e,
+                                       int64_t n, int64_t k, int64_t m, int cores, int cshift,
+                                       double ff);
+
+/* The thread's memo, allocated on its first use (freed with the thread). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static mm_cached_t *mm_memo_new(void)
+{
+    pthread_once(&s_mm_once, s_mm_key_new);
+    mm_cached_t *t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
+    pthread_setspecific(s_mm_key, t);
+    return t;
+}
+
+S_HOT_INLINE const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, int64_t k,
+                                        int64_t m, int cores, int cshift, double ff)
 {
     mm_cached_t *t = s_mm_cache;
-    if (!t) {
-        pthread_once(&s_mm_once, s_mm_key_new);
-        t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
-        pthread_setspecific(s_mm_key, t);
-    }
+    if (!t)
+        t = mm_memo_new();
     uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull ^ (uint64_t)k * 0xc2b2ae3d27d4eb4full ^
                  (uint64_t)m * 0x165667b19e3779f9ull ^ (uint64_t)cores * 0x27d4eb2f165667c5ull ^
                  (uint64_t)(uintptr_t)x->tab;
@@ -900,6 +913,17 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
     if (e->tab == x->tab && e->n == n && e->k == k && e->m == m && e->cores == cores &&
         e->ff == ff)
         return e;
+    return mm_memo_fill(x, kb, e, n, k, m, cores, cshift, ff);
+}
+
+/* A miss: e filled for these dims. Out of line, so that hits stay cheap. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static const mm_cached_t *mm_memo_fill(const ctx_t *x, const kbody_t *kb, mm_cached_t *e,
+                                       int64_t n, int64_t k, int64_t m, int cores, int cshift,
+                                       double ff)
+{
     e->tab = x->tab, e->n = n, e->k = k, e->m = m, e->cores = cores, e->ff = ff;
     memcpy(e->run, runs_of(x, cores, n, k, m), (size_t)x->nk);
     for (int i = x->nk; i < DSE_MM_FP32_COUNT; i++)
@@ -1205,10 +1229,6 @@ static inline int group_classes(const ctx_t *x, const geom_t *g, int step, int c
                     macs += cnt * (n * k * m);
                     E += (uint64_t)cnt * (uint64_t)extra;
                     max_extra = extra > max_extra ? extra : max_extra;
-                    if (ng && gr[ng - 1].n == n && gr[ng - 1].k == k && gr[ng - 1].m == m) {
-                        gr[ng - 1].w += cnt;
-                        continue;
-                    }
                     if (ng == S_GROUPS)
                         return -1;
                     gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
