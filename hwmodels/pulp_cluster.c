@@ -351,7 +351,11 @@ typedef struct {
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
     mono_t mono[DSE_TSTEP__COUNT][MO__COUNT];
-    mono_t fpm[DSE_TSTEP__COUNT][5]; /* footprint: in, w, bias, im2col, out (bytes) */
+    /* footprint monomials (bytes) of the run steps, each distinct one once:
+     * fpm[0 .. n_fpm), and per step the index of its in, w, bias, im2col, out */
+    mono_t fpm[DSE_TSTEP__COUNT * 5];
+    uint8_t fp_at[DSE_TSTEP__COUNT][5];
+    int n_fpm;
     const kcost_fn *kc; /* the table's kernels' cost functions */
     rsel_t *rsel;       /* [cores], 1 .. hw_cores */
     uint8_t *cls;
@@ -1543,15 +1547,17 @@ static int l1_fast(const ctx_t *x, const geom_t *g, int64_t *l1)
     const int64_t co[4] = {1, g->tc, ci, g->tc * ci};
     const int64_t ro[4] = {1, rc->size, rc->span, (int64_t)rc->size * rc->span};
     const int64_t wo[4] = {1, wc->size, wc->span, (int64_t)wc->size * wc->span};
+    int64_t val[DSE_TSTEP__COUNT * 5];
+    for (int q = 0; q < x->n_fpm; q++) {
+        const mono_t *f = &x->fpm[q];
+        val[q] = f->coef * co[f->ci] * ro[f->ri] * wo[f->wi];
+    }
     l1[0] = l1[1] = 0;
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
         if (!(x->steps & (1u << s)))
             continue;
-        int64_t part[5];
-        for (int q = 0; q < 5; q++) {
-            const mono_t *f = &x->fpm[s][q];
-            part[q] = f->coef * co[f->ci] * ro[f->ri] * wo[f->wi];
-        }
+        const uint8_t *at = x->fp_at[s];
+        const int64_t part[5] = {val[at[0]], val[at[1]], val[at[2]], val[at[3]], val[at[4]]};
         int64_t dma = part[0] + part[1] + part[2] + part[4]; /* dse_ops_footprint_total */
         int64_t v0 = dma + part[3], v1 = 2 * dma + part[3];
         l1[0] = v0 > l1[0] ? v0 : l1[0];
@@ -1976,11 +1982,18 @@ static void plan_build(ctx_t *x)
         dse_footprint_t f1, fp;
         dse_ops_footprint(&x->l, s, &one, x->eb, &f1);
         dse_ops_footprint(&x->l, s, &at, x->eb, &fp);
-        x->fpm[s][0] = mono_probe(f1.in, fp.in);
-        x->fpm[s][1] = mono_probe(f1.w, fp.w);
-        x->fpm[s][2] = mono_probe(f1.bias, fp.bias);
-        x->fpm[s][3] = mono_probe(f1.im2col, fp.im2col);
-        x->fpm[s][4] = mono_probe(f1.out, fp.out);
+        const mono_t fm[5] = {mono_probe(f1.in, fp.in), mono_probe(f1.w, fp.w),
+                              mono_probe(f1.bias, fp.bias), mono_probe(f1.im2col, fp.im2col),
+                              mono_probe(f1.out, fp.out)};
+        for (int q = 0; q < 5; q++) {
+            int j = 0;
+            while (j < x->n_fpm && !(x->fpm[j].coef == fm[q].coef && x->fpm[j].ci == fm[q].ci &&
+                                     x->fpm[j].ri == fm[q].ri && x->fpm[j].wi == fm[q].wi))
+                j++;
+            if (j == x->n_fpm)
+                x->fpm[x->n_fpm++] = fm[q];
+            x->fp_at[s][q] = (uint8_t)j;
+        }
     }
     /* the cost functions are compiled from catalogue.h's lists: the tables
      * must say the same, with unrolls 1, 2, 4 or 8 (kcost's shifts) */
