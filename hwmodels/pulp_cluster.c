@@ -1193,10 +1193,12 @@ typedef struct {
  * MACs and the extra cycles exactly in integers. Integers regroup freely:
  * row classes with the same factors share one pass over the column
  * classes, their counts summed. -1 when the dims overflow S_GROUPS. */
-static inline int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
-                                const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
-                                grouping_t *G)
+S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
+                               const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
+                               int named, int only, double *acc, int8_t *run0, grouping_t *G)
 {
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    double acc1 = 0.0; /* only >= 0: that kernel's sum, costed here (group_costs) */
     const mono_t *mo = x->mono[step];
     int64_t fork = x->fork;
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
@@ -1236,12 +1238,24 @@ static inline int group_classes(const ctx_t *x, const geom_t *g, int step, int c
                     if (ng == S_GROUPS)
                         return -1;
                     gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
+                    if (named) {
+                        int r = run_one(x, cores, only, n, k, m);
+                        if (ng == 0)
+                            run0[only] = (int8_t)r;
+                        double c = 0.0;
+                        if (n > 0 && k > 0 && m > 0)
+                            c = x->kc[r](kb, n, k, m, cores, cshift);
+                        gr[ng].c = c;
+                        acc1 += (double)cnt * c;
+                    }
                     ng++;
                 }
             }
         }
     }
     G->ng = ng, G->macs = macs, G->nclass = nclass, G->max_extra = max_extra, G->E = E;
+    if (named)
+        acc[only] = acc1;
     return 0;
 }
 
@@ -1252,20 +1266,13 @@ static inline void group_costs(const ctx_t *x, int cores, int cshift, double ff,
                                grouping_t *G, double *acc, int8_t *run0)
 {
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    if (only >= 0)
+        return; /* costed by group_classes */
     for (int d = 0; d < G->ng; d++) {
         group_t *gd = &G->gr[d];
         int64_t n = gd->n, k = gd->k, m = gd->m;
         double w = (double)gd->w;
-        if (only >= 0) {
-            int r = run_one(x, cores, only, n, k, m);
-            if (d == 0)
-                run0[only] = (int8_t)r;
-            gd->c = 0.0;
-            if (n > 0 && k > 0 && m > 0) {
-                gd->c = x->kc[r](kb, n, k, m, cores, cshift);
-            }
-            acc[only] += w * gd->c;
-        } else {
+        {
             const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
             gd->me = me;
             if (d == 0)
@@ -1324,14 +1331,20 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
         return step_fast(x, g, step, only, out, run0);
     s_group_steps++;
     grouping_t G;
-    if (group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, &G))
+    double acc[DSE_MM_FP32_COUNT];
+    /* compiled twice: a named kernel is costed while gathering */
+    if (only >= 0 ? group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 1, only, acc,
+                                  run0, &G)
+                  : group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 0, only, acc,
+                                  run0, &G))
         goto fallback;
     /* every partial sum of E is at most tiles * max_extra: below 2^52, E
      * and the weights are exact integers, in uint64_t and in double */
     int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
     if ((double)tiles * (double)G.max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
         goto fallback;
-    double acc[DSE_MM_FP32_COUNT] = {0};
+    if (only < 0)
+        memset(acc, 0, sizeof acc);
     group_costs(x, cores, cshift, ff, only, &G, acc, run0);
     /* |S - S'| <= (gamma(n+1) + gamma(d+1)) T, under (n + d + 8) * 2^-52 * S'
      * with room for the roundings; that many relative units are at most
