@@ -1077,6 +1077,84 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     return macs;
 }
 
+/* step_fast for a step whose row and column classes do not merge (so its
+ * fgroups are its classes, in order) and are few: the same terms in the
+ * same order, the dims from the fgroups' factors. Compiled apart for a
+ * named kernel (named = 1) and for all kernels. */
+S_HOT_INLINE int64_t step_few(const ctx_t *x, const geom_t *g, int step, int named, int only,
+                              const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
+                              double *out, int8_t *run0)
+{
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int cores = g->cores, cshift = x->cshift[cores];
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    const mono_t *mo = x->mono[step];
+    int64_t fork = x->fork, macs = 0;
+    int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
+    int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
+    double acc[DSE_MM_FP32_COUNT], a1 = 0.0;
+    if (!named)
+        memset(acc, 0, sizeof acc);
+    int first = 1;
+    for (int a = 0; a < 2; a++) {
+        if (!ccnt[a])
+            continue;
+        for (int b = 0; b < 2; b++) {
+            if (!icnt[b])
+                continue;
+            const int64_t co[4] = {1, csz[a], isz[b], csz[a] * isz[b]};
+            const int64_t ch[MO__COUNT] = {
+                mo[MO_N].coef * co[mo[MO_N].ci], mo[MO_K].coef * co[mo[MO_K].ci],
+                mo[MO_M].coef * co[mo[MO_M].ci], mo[MO_IM2COL].coef * co[mo[MO_IM2COL].ci],
+                mo[MO_TR].coef * co[mo[MO_TR].ci]};
+            int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
+            int64_t cnt_ab = ccnt[a] * icnt[b];
+            for (int f = 0; f < nfr; f++) {
+                const int64_t *rf = fr[f].f;
+                int64_t rn = ch[MO_N] * rf[0], rk = ch[MO_K] * rf[1], rm = ch[MO_M] * rf[2];
+                int64_t re = ch[MO_IM2COL] * rf[3], cnt_f = cnt_ab * fr[f].count;
+                for (int j = 0; j < nfc; j++) {
+                    const int64_t *cf = fcol[j].f;
+                    int64_t n = rn * cf[0], k = rk * cf[1], m = rm * cf[2], e = re * cf[3];
+                    int64_t cnt64 = cnt_f * fcol[j].count;
+                    macs += cnt64 * (n * k * m);
+                    double cnt = (double)cnt64;
+                    double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
+                    if (named) {
+                        int r = run_one(x, cores, only, n, k, m);
+                        if (first)
+                            run0[only] = (int8_t)r;
+                        double c = 0.0;
+                        if (n > 0 && k > 0 && m > 0)
+                            c = x->kc[r](kb, n, k, m, cores, cshift);
+                        a1 += cnt * (extra + c);
+                    } else {
+                        const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+                        if (first)
+                            memcpy(run0, me->run, sizeof me->run);
+                        acc_kernels(acc, me->c, cnt, extra);
+                    }
+                    first = 0;
+                }
+            }
+        }
+    }
+    if (named) {
+        out[only] = a1;
+    } else if (only == ONLY_BEST) {
+        float fmin;
+        best_lim(min_of(acc, x->nk), &fmin);
+        int q = 0;
+        while ((float)acc[q] != fmin)
+            q++;
+        out[0] = acc[q], run0[0] = run0[q];
+    } else {
+        for (int q = 0; q < x->nk; q++)
+            out[q] = acc[q];
+    }
+    return macs;
+}
+
 /* ---- grouped sums ------------------------------------------------------- */
 
 /* step_fast sums cnt * (extra + c[k]) class by class, c[k] depending only on
@@ -1328,7 +1406,8 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
     /* nothing to share when the row and column classes do not merge */
     if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
-        return step_fast(x, g, step, only, out, run0);
+        return only >= 0 ? step_few(x, g, step, 1, only, fr, nfr, fcol, nfc, out, run0)
+                         : step_few(x, g, step, 0, only, fr, nfr, fcol, nfc, out, run0);
     s_group_steps++;
     grouping_t G;
     double acc[DSE_MM_FP32_COUNT];
