@@ -764,7 +764,9 @@ S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbod
         left = r * yl;
     }
     int lku = ulog2(ku);
-    double body = body_of(&kb[idx], k >> lku, k & (ku - 1));
+    /* ku = 1: no leftover K step; the tail would add +0.0 to a sum >= +0 */
+    double body = ku == 1 ? kb[idx].stall * ((double)k * kb[idx].per) + 8.0 + kb[idx].ovh
+                          : body_of(&kb[idx], k >> lku, k & (ku - 1));
     double cy = (double)blocks * body;
     if (scheme == DSE_MM_PAIRS)
         cy += (double)half * 0.55 * body;
@@ -1310,7 +1312,8 @@ S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int co
                     int64_t n = rn * cf[0], k = rk * cf[1], m = rm * cf[2], e = re * cf[3];
                     int64_t cnt = cnt_f * fcol[j].count;
                     int64_t extra = ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift));
-                    macs += cnt * (n * k * m);
+                    int64_t nkm = n * k * m; /* > 0 when every dim is (dims are >= 0) */
+                    macs += cnt * nkm;
                     E += (uint64_t)cnt * (uint64_t)extra;
                     max_extra = extra > max_extra ? extra : max_extra;
                     if (ng == S_GROUPS)
@@ -1320,9 +1323,7 @@ S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int co
                         int r = run_one(x, cores, only, n, k, m);
                         if (ng == 0)
                             run0[only] = (int8_t)r;
-                        double c = 0.0;
-                        if (n > 0 && k > 0 && m > 0)
-                            c = x->kc[r](kb, n, k, m, cores, cshift);
+                        double c = nkm > 0 ? x->kc[r](kb, n, k, m, cores, cshift) : 0.0;
                         gr[ng].c = c;
                         acc1 += (double)cnt * c;
                     }
