@@ -1275,7 +1275,8 @@ typedef struct {
  * classes, their counts summed. -1 when the dims overflow S_GROUPS. */
 S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
                                const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
-                               int named, int only, double *acc, int8_t *run0, grouping_t *G)
+                               int named, int only, int kpar, int ksch, int ku, int kv, int kku,
+                               double *acc, int8_t *run0, grouping_t *G)
 {
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
     double acc1 = 0.0; /* only >= 0: that kernel's sum, costed here (group_costs) */
@@ -1323,7 +1324,12 @@ S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int co
                         int r = run_one(x, cores, only, n, k, m);
                         if (ng == 0)
                             run0[only] = (int8_t)r;
-                        double c = nkm > 0 ? x->kc[r](kb, n, k, m, cores, cshift) : 0.0;
+                        /* kernel only (shape kpar .. kku) compiled in; a fallback called */
+                        double c = 0.0;
+                        if (nkm > 0)
+                            c = r == only ? kcost(kpar, ksch, ku, kv, kku, kb, only, n, k, m,
+                                                  cores, cshift, 1, 0.0)
+                                          : x->kc[r](kb, n, k, m, cores, cshift);
                         gr[ng].c = c;
                         acc1 += (double)cnt * c;
                     }
@@ -1337,6 +1343,37 @@ S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int co
         acc[only] = acc1;
     return 0;
 }
+
+/* group_classes for a named kernel, one function per kernel of each
+ * table, its shape compiled in. */
+typedef int (*gather_fn)(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
+                         const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc, double *acc,
+                         int8_t *run0, grouping_t *G);
+#define N_ 1
+#define M_ 0
+#define S_ DSE_MM_SIMPLE
+#define P_ DSE_MM_PAIRS
+#define U_ DSE_MM_UNITS
+#define S_GC(name, par, scheme, u, v, ku, ...)                                                 \
+    static int s_gc_##name(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,   \
+                           const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,         \
+                           double *acc, int8_t *run0, grouping_t *G)                           \
+    {                                                                                          \
+        return group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 1, S_IDX_##name,   \
+                             par, scheme, u, v, ku, acc, run0, G);                             \
+    }
+DSE_MM_FP32_KERNELS(S_GC)
+DSE_MM_FP16_KERNELS(S_GC)
+#undef S_GC
+#define S_GCP(name, ...) s_gc_##name,
+static const gather_fn s_gc_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_GCP)};
+static const gather_fn s_gc_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_GCP)};
+#undef S_GCP
+#undef N_
+#undef M_
+#undef S_
+#undef P_
+#undef U_
 
 /* acc[k]: the kernels' costs weighted by the tiles of each distinct dims
  * (one kernel when only >= 0, else all through the memo); run0 from the
@@ -1413,10 +1450,10 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     grouping_t G;
     double acc[DSE_MM_FP32_COUNT];
     /* compiled twice: a named kernel is costed while gathering */
-    if (only >= 0 ? group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 1, only, acc,
-                                  run0, &G)
-                  : group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 0, only, acc,
-                                  run0, &G))
+    if (only >= 0 ? (x->tab == dse_mm_fp32 ? s_gc_fp32 : s_gc_fp16)[only](
+                        x, g, step, cores, cshift, fr, nfr, fcol, nfc, acc, run0, &G)
+                  : group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 0, only, 1,
+                                  DSE_MM_SIMPLE, 1, 1, 1, acc, run0, &G))
         goto fallback;
     /* every partial sum of E is at most tiles * max_extra: below 2^52, E
      * and the weights are exact integers, in uint64_t and in double */
