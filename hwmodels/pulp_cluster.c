@@ -1084,8 +1084,8 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
  * same order, the dims from the fgroups' factors. Compiled apart for a
  * named kernel (named = 1) and for all kernels. */
 S_HOT_INLINE int64_t step_few(const ctx_t *x, const geom_t *g, int step, int named, int only,
-                              const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
-                              double *out, int8_t *run0)
+                              int kpar, int ksch, int ku, int kv, int kku, const fgroup_t *fr,
+                              int nfr, const fgroup_t *fcol, int nfc, double *out, int8_t *run0)
 {
     double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
     int cores = g->cores, cshift = x->cshift[cores];
@@ -1128,7 +1128,9 @@ S_HOT_INLINE int64_t step_few(const ctx_t *x, const geom_t *g, int step, int nam
                             run0[only] = (int8_t)r;
                         double c = 0.0;
                         if (n > 0 && k > 0 && m > 0)
-                            c = x->kc[r](kb, n, k, m, cores, cshift);
+                            c = r == only ? kcost(kpar, ksch, ku, kv, kku, kb, only, n, k, m,
+                                                  cores, cshift, 1, 0.0)
+                                          : x->kc[r](kb, n, k, m, cores, cshift);
                         a1 += cnt * (extra + c);
                     } else {
                         const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
@@ -1369,6 +1371,23 @@ DSE_MM_FP16_KERNELS(S_GC)
 static const gather_fn s_gc_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_GCP)};
 static const gather_fn s_gc_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_GCP)};
 #undef S_GCP
+typedef int64_t (*few_fn)(const ctx_t *x, const geom_t *g, int step, const fgroup_t *fr, int nfr,
+                         const fgroup_t *fcol, int nfc, double *out, int8_t *run0);
+#define S_SF(name, par, scheme, u, v, ku, ...)                                                 \
+    static int64_t s_sf_##name(const ctx_t *x, const geom_t *g, int step, const fgroup_t *fr,  \
+                               int nfr, const fgroup_t *fcol, int nfc, double *out,            \
+                               int8_t *run0)                                                   \
+    {                                                                                          \
+        return step_few(x, g, step, 1, S_IDX_##name, par, scheme, u, v, ku, fr, nfr, fcol, nfc, \
+                        out, run0);                                                            \
+    }
+DSE_MM_FP32_KERNELS(S_SF)
+DSE_MM_FP16_KERNELS(S_SF)
+#undef S_SF
+#define S_SFP(name, ...) s_sf_##name,
+static const few_fn s_sf_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_SFP)};
+static const few_fn s_sf_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_SFP)};
+#undef S_SFP
 #undef N_
 #undef M_
 #undef S_
@@ -1444,8 +1463,10 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
     /* nothing to share when the row and column classes do not merge */
     if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
-        return only >= 0 ? step_few(x, g, step, 1, only, fr, nfr, fcol, nfc, out, run0)
-                         : step_few(x, g, step, 0, only, fr, nfr, fcol, nfc, out, run0);
+        return only >= 0 ? (x->tab == dse_mm_fp32 ? s_sf_fp32 : s_sf_fp16)[only](
+                               x, g, step, fr, nfr, fcol, nfc, out, run0)
+                         : step_few(x, g, step, 0, only, 1, DSE_MM_SIMPLE, 1, 1, 1, fr, nfr, fcol,
+                                    nfc, out, run0);
     s_group_steps++;
     grouping_t G;
     double acc[DSE_MM_FP32_COUNT];
