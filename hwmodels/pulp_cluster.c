@@ -951,6 +951,30 @@ static const mm_cached_t *mm_memo_fill(const ctx_t *x, const kbody_t *kb, mm_cac
     return e;
 }
 
+double dse__pulp_fast_mm(const void *vctx, int idx, int64_t n, int64_t k, int64_t m, int cores,
+                         int *run)
+{
+    const ctx_t *x = vctx;
+    assert(idx >= 0 && idx < x->nk && cores >= 1 && cores <= x->hw_cores && n > 0 && k > 0 &&
+           m > 0);
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    *run = run_one(x, cores, idx, n, k, m);
+    return x->kc[*run](kb, n, k, m, cores, x->cshift[cores]);
+}
+
+void dse__pulp_fast_mm_all(const void *vctx, int64_t n, int64_t k, int64_t m, int cores,
+                           double *c, int8_t *run)
+{
+    const ctx_t *x = vctx;
+    assert(cores >= 1 && cores <= x->hw_cores);
+    double ff = cores > x->fpus ? (double)cores / x->fpus : 1.0;
+    mm_cached_t e;
+    mm_memo_fill(x, &x->kb[(size_t)cores * DSE_MM_FP32_COUNT], &e, n, k, m, cores,
+                 x->cshift[cores], ff);
+    memcpy(c, e.c, (size_t)x->nk * sizeof *c);
+    memcpy(run, e.run, (size_t)x->nk);
+}
+
 /* Whether memo entry e still holds the costs of these dims. */
 static inline int memo_holds(const mm_cached_t *e, const ctx_t *x, int64_t n, int64_t k,
                              int64_t m, int cores, double ff)
