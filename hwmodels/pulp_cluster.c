@@ -696,10 +696,13 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
  *   2^53, summed exactly in integers;
  * - unrolls are powers of two: the busiest core's work is shifts, and
  *   divisions by the cores are shifts when the cores are a power of two;
+ * - each kernel's cost is code compiled for its shape (kcost), and which
+ *   kernel a kernel falls back to comes from tables per cores (runs_of);
  * - a point that names its kernel costs that kernel on each tile class
  *   directly, no memo (random points rarely share tile dims);
  * - "best" needs every kernel on each class: a thread's memo of them by
- *   tile dims, filled by the same closed forms. */
+ *   tile dims, filled by the same closed forms, and keeps only the fastest
+ *   kernel's sum (ONLY_BEST). */
 
 static atomic_int s_fast_off; /* tests: 1 = the reference path (set while nothing evaluates) */
 
@@ -733,9 +736,10 @@ static inline int ulog2(int v)
     return v >= 8 ? 3 : v >= 4 ? 2 : v >= 2 ? 1 : 0;
 }
 
-/* mm_run_cycles of a kernel of shape (parn, scheme, u, v, ku), dims > 0,
- * with its body constants kb at the point's cores and the leftover body
- * naive (body_of(&kb[DSE_MM_NAIVE], k, 0)): dse_mm_work with shifts (the
+/* mm_run_cycles of kernel idx, of shape (parn, scheme, u, v, ku), dims > 0,
+ * with the body constants kb of the point's cores and the leftover body
+ * body_of(&kb[DSE_MM_NAIVE], k, 0) (computed here when own_naive, else
+ * given in naive, for shapes that can have leftovers): dse_mm_work with shifts (the
  * same integers; unrolls are powers of two) and the same floating-point
  * operations. Called with constant shapes (below), each kernel compiles to
  * straight-line code. A term of zero count adds +0.0 to a non-negative
@@ -1295,10 +1299,12 @@ typedef struct {
     uint64_t E; /* unsigned: wraps, never overflows, when the bound check fails */
 } grouping_t;
 
-/* Gathers the step's tile classes into distinct dims (gr), summing the
- * MACs and the extra cycles exactly in integers. Integers regroup freely:
- * row classes with the same factors share one pass over the column
- * classes, their counts summed. -1 when the dims overflow S_GROUPS. */
+/* Gathers the step's tile classes into groups of dims (gr: row and column
+ * classes with the same factors merged, their counts summed), summing the
+ * MACs and the extra cycles exactly in integers (integers regroup freely).
+ * A named kernel (named = 1; its shape kpar .. kku, constants in the
+ * functions below) is costed on each group here, into acc[only] and run0.
+ * -1 when the groups overflow S_GROUPS. */
 S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
                                const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
                                int named, int only, int kpar, int ksch, int ku, int kv, int kku,
