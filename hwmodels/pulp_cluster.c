@@ -1191,10 +1191,11 @@ S_HOT_INLINE int64_t step_few(const ctx_t *x, const geom_t *g, int step, int nam
 
 /* step_fast sums cnt * (extra + c[k]) class by class, c[k] depending only on
  * the class's matmul dims; a step has 25 to 30 tile classes but only a few
- * distinct dims. step_grouped sums the same terms regrouped:
- *     S'[k] = E + sum over distinct dims d of W_d * c_d[k],
- * E = sum of cnt * extra (exact: integers below 2^53), W_d the tiles with
- * dims d, so each kernel costs once per distinct dims. S' is not S (the
+ * groups of them with equal dims (row and column classes merged by their
+ * factors). step_grouped sums the same terms regrouped:
+ *     S'[k] = E + sum over groups d of W_d * c_d[k],
+ * E = sum of cnt * extra (exact: integers below 2^53), W_d the tiles of
+ * group d, so each kernel costs once per group. S' is not S (the
  * class-by-class sum) to the last bit, but the caller keeps only
  * (float)S, and both are within a bound of the exact sum T: all terms are
  * non-negative, so recursive summation of n terms each of two roundings
@@ -1208,8 +1209,11 @@ S_HOT_INLINE int64_t step_few(const ctx_t *x, const geom_t *g, int step, int nam
  * binary digits instead: when every term is a multiple of 2^-p and S' is
  * below 2^(53-p), neither order rounded and S == S'. Anything else (under
  * 0.01% of the steps of bench-pulp's ResNet-8 spaces) falls back to
- * step_fast, as do steps with more than S_GROUPS dims and those of at
- * most S_FEW classes that do not merge (nothing to save). */
+ * step_fast, as do steps with more than S_GROUPS groups; those of at most
+ * S_FEW classes that do not merge (nothing to save) are summed class by
+ * class (step_few). With "best" kept alone (ONLY_BEST), only the sums
+ * within a float of the least need the proof: pick_kernel's choice and
+ * value depend on no other. */
 
 static atomic_int s_group_mode = 1; /* tests: 0 off, 1 on, 2 on with a margin that always falls back */
 
