@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define JOB                                                                                      \
@@ -269,4 +270,79 @@ DSE_TEST(measure_refused)
     dse_measure_allow("/bin/echo");
     CHECK_INT(dse_measure_check(job->evaluator, why, sizeof why), 0);
     dse_job_destroy(&job);
+}
+
+/* A thread's working folder: the same one from point to point, emptied in
+ * between, replaced when a command leaves it unfit (here chmod 755), and
+ * removed at exit. In a child process, since allowing commands holds for
+ * the whole process (and measure_refused needs it not allowed). */
+DSE_TEST(measure_point_folder)
+{
+    char top[] = "/tmp/dse-test-wd-XXXXXX";
+    if (!mkdtemp(top)) {
+        CHECK(0);
+        return;
+    }
+    char script[256], logf[256];
+    snprintf(script, sizeof script, "%s/cmd.sh", top);
+    snprintf(logf, sizeof logf, "%s/log", top);
+    FILE *f = fopen(script, "w");
+    if (!f) {
+        CHECK(0);
+        return;
+    }
+    fprintf(f, "n=$(ls -A | wc -l)\necho \"$PWD $n\" >> %s\nmkdir sub && echo x > sub/f && "
+            "echo x > g\n[ \"$1\" = 16 ] && chmod 755 .\necho '{\"cycles\": 1}'\n", logf);
+    fclose(f);
+    char text[2048];
+    snprintf(text, sizeof text, JOB EV "command = [\"/bin/sh\", \"%s\", \"{tile_cout}\"]\n",
+             script);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("TMPDIR", top, 1);
+        dse_job_t *job = NULL;
+        dse_evaljob_t *ej = NULL;
+        dse_error_t err = DSE_ERROR_INIT;
+        if (dse_config_parse("wd.toml", text, strlen(text), 0, &job, &err) ||
+            dse_evaljob_new(&job, &ej, &err))
+            _exit(2);
+        dse_measure_allow("/bin/sh");
+        static const uint64_t seq[] = {0, 0, 1, 0}; /* point 1: tile_cout 16 */
+        for (size_t i = 0; i < 4; i++) {
+            double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS] = {0};
+            char why[512];
+            dse_space_decode(ej->job->layers[0].space, seq[i], params);
+            if (dse_measure_point(ej, 0, seq[i], params, metrics, NULL, why, sizeof why) != 0) {
+                fprintf(stderr, "measure_point_folder: %s\n", why);
+                _exit(3);
+            }
+        }
+        dse_evaljob_destroy(&ej);
+        exit(0); /* exit, not _exit: the thread's folder goes at exit */
+    }
+    int st = -1;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char dirs[4][256];
+    int n_lines = 0, empty = 1;
+    f = fopen(logf, "r");
+    if (f) {
+        int count;
+        while (n_lines < 4 && fscanf(f, "%255s %d", dirs[n_lines], &count) == 2) {
+            empty &= count == 0;
+            n_lines++;
+        }
+        fclose(f);
+    }
+    CHECK_INT(n_lines, 4);
+    CHECK(empty); /* every point found its folder empty */
+    if (n_lines == 4) {
+        CHECK_STR(dirs[1], dirs[0]);
+        CHECK_STR(dirs[2], dirs[0]);
+        CHECK(strcmp(dirs[3], dirs[0]) != 0); /* the chmodded one was replaced */
+        CHECK(access(dirs[0], F_OK) != 0 && errno == ENOENT);
+        CHECK(access(dirs[3], F_OK) != 0 && errno == ENOENT); /* removed at exit */
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", top);
+    CHECK_INT(system(cmd), 0);
 }
