@@ -151,11 +151,76 @@ static void s_sweep_one(pid_t pid)
     waitpid(pid, NULL, 0);
 }
 
+/* Kills our children listed in a /proc/self/task/TID/children file ("PID
+ * PID ... ", read in pieces: a number cut at a piece's end is carried into
+ * the next). The number of children it found; -1 when the file cannot be
+ * opened (errno says why). */
+static int s_sweep_children_of(const char *tid)
+{
+    char path[320], buf[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char num[16];
+    size_t nl = 0;
+    ssize_t k;
+    int found = 0;
+    while ((k = read(fd, buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < k; i++) {
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                if (nl < sizeof num - 1)
+                    num[nl++] = buf[i];
+            } else if (nl) {
+                num[nl] = '\0';
+                s_sweep_one((pid_t)atol(num));
+                found++;
+                nl = 0;
+            }
+        }
+    if (nl) {
+        num[nl] = '\0';
+        s_sweep_one((pid_t)atol(num));
+        found++;
+    }
+    close(fd);
+    return found;
+}
+
+/* Whether this process's first thread (the leader) has ended. */
+static int s_leader_gone(void)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%ld/stat", (long)getpid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    ssize_t k = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (k <= 0)
+        return 1;
+    buf[k] = '\0';
+    char *rp = strrchr(buf, ')');
+    return !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+}
+
 /* The sweep through /proc/self/task/TID/children (Linux with
  * CONFIG_PROC_CHILDREN): our children only, a few reads instead of one per
- * process of the host. -1 when the kernel has no such file. */
+ * process of the host. An orphan goes to the subreaper's first live
+ * thread (the kernel's find_new_reaper), which is the leader while it
+ * lives: then the leader's file lists them all, and other threads' files
+ * only commands being run. So the leader's file alone when it lists
+ * someone or the leader lives; every thread's otherwise. -1 when the
+ * kernel has no such file. */
 static int s_sweep_children_files(void)
 {
+    char lead[24];
+    snprintf(lead, sizeof lead, "%ld", (long)getpid());
+    int n = s_sweep_children_of(lead);
+    if (n < 0)
+        return errno == ENOENT ? -1 : 0;
+    if (n > 0 || !s_leader_gone())
+        return 0;
     DIR *d = opendir("/proc/self/task");
     if (!d)
         return -1;
@@ -164,34 +229,8 @@ static int s_sweep_children_files(void)
     while (rc == 0 && (e = readdir(d))) {
         if (e->d_name[0] < '0' || e->d_name[0] > '9')
             continue;
-        char path[320], buf[4096];
-        snprintf(path, sizeof path, "/proc/self/task/%s/children", e->d_name);
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            rc = errno == ENOENT ? -1 : 0;
-            continue;
-        }
-        /* "PID PID ... " in pieces; a number cut at a piece's end is
-         * carried into the next */
-        char num[16];
-        size_t nl = 0;
-        ssize_t k;
-        while ((k = read(fd, buf, sizeof buf)) > 0)
-            for (ssize_t i = 0; i < k; i++) {
-                if (buf[i] >= '0' && buf[i] <= '9') {
-                    if (nl < sizeof num - 1)
-                        num[nl++] = buf[i];
-                } else if (nl) {
-                    num[nl] = '\0';
-                    s_sweep_one((pid_t)atol(num));
-                    nl = 0;
-                }
-            }
-        if (nl) {
-            num[nl] = '\0';
-            s_sweep_one((pid_t)atol(num));
-        }
-        close(fd);
+        if (s_sweep_children_of(e->d_name) < 0 && errno == ENOENT)
+            rc = -1;
     }
     closedir(d);
     return rc;

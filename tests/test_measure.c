@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -345,4 +346,62 @@ DSE_TEST(measure_point_folder)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", top);
     CHECK_INT(system(cmd), 0);
+}
+
+/* A command whose child leaves the process group (setsid) and outlives it;
+ * the child's pid, or -1. */
+static long s_escape_run(void)
+{
+    char *argv[] = {"/bin/sh", "-c", "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $!",
+                    NULL};
+    dse_cmd_result_t r;
+    char why[256] = "";
+    if (dse_cmd_run(argv, NULL, NULL, 10, NULL, &r, why, sizeof why) != 0)
+        return -1;
+    long pid = r.out ? strtol(r.out, NULL, 10) : -1;
+    dse_cmd_result_release(&r);
+    return pid;
+}
+
+static void *s_escape_thread(void *arg)
+{
+    *(long *)arg = s_escape_run();
+    return NULL;
+}
+
+/* Whether pid is gone (killed and reaped) within about 2 s. */
+static int s_gone(long pid)
+{
+    for (int i = 0; i < 200 && pid > 1; i++) {
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* A process that allows commands is a child subreaper: an escaped
+ * grandchild comes back to it (to its first thread, whichever thread ran
+ * the command) and is killed once its point is over. In a child process,
+ * as allowing commands holds for the whole process. */
+DSE_TEST(measure_run_escaped_killed)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        dse_measure_allow(NULL);
+        long p1 = s_escape_run(), p2 = -1;
+        pthread_t th;
+        if (pthread_create(&th, NULL, s_escape_thread, &p2) == 0)
+            pthread_join(th, NULL);
+        int ok = p1 > 1 && p2 > 1 && s_gone(p1) && s_gone(p2);
+        if (!ok)
+            fprintf(stderr, "measure_run_escaped_killed: %ld %ld\n", p1, p2);
+        if (p1 > 1)
+            kill((pid_t)p1, SIGKILL);
+        if (p2 > 1)
+            kill((pid_t)p2, SIGKILL);
+        _exit(ok ? 0 : 1);
+    }
+    int st = -1;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
