@@ -1355,7 +1355,8 @@ S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int co
                     max_extra = extra > max_extra ? extra : max_extra;
                     if (ng == S_GROUPS)
                         return -1;
-                    gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
+                    if (!named) /* a named kernel's groups keep only their cost */
+                        gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
                     if (named) {
                         int r = run_one(x, cores, only, n, k, m);
                         if (ng == 0)
