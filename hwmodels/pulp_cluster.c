@@ -320,6 +320,7 @@ enum { MO_N, MO_K, MO_M, MO_IM2COL, MO_TR, MO__COUNT };
  * holds (tmax; 0: no test), the class of each value below it
  * (cls[cls_off + v]: how many thresholds lie at or below v), and the kernel
  * each kernel runs as per class triple, runs[run_off + ...]. */
+#define S_RSEL_CORES 64 /* the preset's largest number of cores */
 typedef struct {
     int64_t tmax[3];
     int32_t cls_off[3];
@@ -357,9 +358,9 @@ typedef struct {
     uint8_t fp_at[DSE_TSTEP__COUNT][5];
     int n_fpm;
     const kcost_fn *kc; /* the table's kernels' cost functions */
-    rsel_t *rsel;       /* [cores], 1 .. hw_cores */
-    uint8_t *cls;
-    int8_t *runs;
+    const rsel_t *rsel; /* [cores], 1 .. S_RSEL_CORES: shared by every layer */
+    const uint8_t *cls;
+    const int8_t *runs;
     kbody_t *kb; /* [cores * DSE_MM_FP32_COUNT + kernel], cores 1 .. hw_cores */
     int8_t cshift[65]; /* log2(cores) when a power of two, else -1 */
     /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
@@ -2081,22 +2082,28 @@ static void fg_build(ctx_t *x, int w, int s)
     x->fg[w][s] = fg, x->fg_first[w][s] = first, x->fg_n[w][s] = cnt;
 }
 
+typedef struct {
+    rsel_t *rsel;
+    uint8_t *cls;
+    int8_t *runs;
+} rsel_set_t;
+
 /* The fallback tests as thresholds per number of cores (rsel_t, runs_of):
  * kernels/catalogue.h's tests are "dim < t" (XBLK: x < thr * cores; Y, K:
  * y, k < thr) or "(x & ~(a - 1)) < thr * cores" (XPAR), which is x < that
  * bound rounded up to a multiple of a. Each class triple is resolved by
  * dse_mm_resolve_all on its least values. */
-static void rsel_build(ctx_t *x)
+static void rsel_build(const dse_mm_kernel_t *tab, int nk, rsel_set_t *x)
 {
-    x->rsel = dse_xcalloc((size_t)x->hw_cores + 1, sizeof *x->rsel);
+    x->rsel = dse_xcalloc(S_RSEL_CORES + 1, sizeof *x->rsel);
     size_t ncls = 0, nruns = 0, cap_c = 0, cap_r = 0;
     x->cls = NULL, x->runs = NULL;
-    for (int cores = 1; cores <= x->hw_cores; cores++) {
+    for (int cores = 1; cores <= S_RSEL_CORES; cores++) {
         rsel_t *r = &x->rsel[cores];
         int64_t thr[3][3 * DSE_MM_FP32_COUNT];
         int nt[3] = {0, 0, 0};
-        for (int k = 0; k < x->nk; k++) {
-            const dse_mm_kernel_t *e = &x->tab[k];
+        for (int k = 0; k < nk; k++) {
+            const dse_mm_kernel_t *e = &tab[k];
             int pn = e->par == DSE_MM_PAR_N;
             int64_t a, b;
             dse__mm_unrolls(e, &a, &b);
@@ -2135,17 +2142,32 @@ static void rsel_build(ctx_t *x)
             ncls += (size_t)r->tmax[d];
         }
         r->run_off = (int32_t)nruns;
-        size_t nr = (size_t)r->ncls[0] * r->ncls[1] * r->ncls[2] * (size_t)x->nk;
+        size_t nr = (size_t)r->ncls[0] * r->ncls[1] * r->ncls[2] * (size_t)nk;
         x->runs = dse_xgrow(x->runs, 1, nruns + nr, &cap_r);
         int8_t *out = &x->runs[nruns];
         for (int cn = 0; cn < r->ncls[0]; cn++)
             for (int cm = 0; cm < r->ncls[1]; cm++)
-                for (int ck = 0; ck < r->ncls[2]; ck++, out += x->nk)
-                    dse_mm_resolve_all(x->tab, x->nk, cn ? thr[0][cn - 1] : 0,
+                for (int ck = 0; ck < r->ncls[2]; ck++, out += nk)
+                    dse_mm_resolve_all(tab, nk, cn ? thr[0][cn - 1] : 0,
                                        ck ? thr[2][ck - 1] : 0, cm ? thr[1][cm - 1] : 0, cores,
                                        out);
         nruns += nr;
     }
+}
+
+/* The tables of both catalogues, built once a process (0.2 MB) and
+ * never freed: they depend on the catalogue and the cores only. */
+static rsel_set_t s_rsel[2];
+static pthread_once_t s_rsel_once[2] = {PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT};
+
+static void s_rsel_fp32(void)
+{
+    rsel_build(dse_mm_fp32, DSE_MM_FP32_COUNT, &s_rsel[0]);
+}
+
+static void s_rsel_fp16(void)
+{
+    rsel_build(dse_mm_fp16, DSE_MM_FP16_COUNT, &s_rsel[1]);
 }
 
 static void plan_build(ctx_t *x)
@@ -2196,7 +2218,10 @@ static void plan_build(ctx_t *x)
             assert(un[i] == 1 || un[i] == 2 || un[i] == 4 || un[i] == 8);
         (void)e, (void)shape, (void)un;
     }
-    rsel_build(x);
+    assert(x->hw_cores >= 1 && x->hw_cores <= S_RSEL_CORES);
+    if (pthread_once(&s_rsel_once[!fp32], fp32 ? s_rsel_fp32 : s_rsel_fp16) != 0)
+        abort();
+    x->rsel = s_rsel[!fp32].rsel, x->cls = s_rsel[!fp32].cls, x->runs = s_rsel[!fp32].runs;
     for (int cores = 0; cores <= 64; cores++) {
         x->cshift[cores] = -1;
         for (int8_t sh = 0; sh < 7; sh++)
@@ -2321,9 +2346,6 @@ static void pulp_release(void *vctx)
     dim_free(&x->rows);
     dim_free(&x->cols);
     free(x->kb);
-    free(x->rsel);
-    free(x->cls);
-    free(x->runs);
     free(x->cache);
     free(x->cache_c);
     free(x->cache_run);
