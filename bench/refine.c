@@ -4,13 +4,15 @@
  * The measurement is what build/dse-fake-sim --perturb D computes, in
  * process (no fork, so that spaces of 10^5 points run in seconds): the
  * model's first objective (the latency) times 1 + D u, u a deterministic
- * number in [-1, 1] per point; the other metrics are the model's. With
- * D = 0.05 the model's relative error is at most 0.0526, and the margin
- * 0.12 >= (1 + delta) / (1 - delta) - 1 guarantees the exact measured
- * front. Also shown: margin 0.12 on the latency and 0 on the other
- * objectives, which the stand-in takes from the model unchanged (so the
- * guarantee still holds: their error is 0), and a margin of 0 (no
- * guarantee).
+ * number in [-1, 1] per point; the other metrics are the model's. D is
+ * 0.05 unless --perturb says otherwise: the model error no refit explains.
+ * With D = 0.05 the model's relative error is at most 0.0526, and the
+ * declared margin 0.12 >= (1 + delta) / (1 - delta) - 1 guarantees the
+ * exact measured front (the declared rows take that bound rounded up to a
+ * hundredth: 0.05 at D = 0.02, 0.03 at D = 0.01). Also shown: that margin
+ * on the latency and 0 on the other objectives, which the stand-in takes
+ * from the model unchanged (so the guarantee still holds: their error is
+ * 0), and a margin of 0 (no guarantee).
  *
  * Rows "adapt xS": margin_mode = "adaptive" with margin_safety S (the
  * margin from the refitted model's errors seen on the measured points,
@@ -29,7 +31,15 @@
  * point, averaged over the layers; "exact" when every layer front is
  * identical. Models with interface classes (finn) are not handled by refine.
  *
- *   build/bench-refine [CONFIG...]
+ *   build/bench-refine [--perturb D] [--truth KEY=VALUE] [CONFIG...]
+ *       the table above at error amplitude D (in (0, 0.5)); with --truth,
+ *       every row with and without the refit, and floors computed on the
+ *       true constants (the floor after a perfect calibration)
+ *   build/bench-refine --perturb D1,D2,... [--truth KEY=VALUE] [CONFIG...]
+ *       the adaptive default (margin_safety 1.5) only, one column group per
+ *       D: share measured, exact or not, the true fronts' share, floor,
+ *       floor x1.5 (how the share scales with the model error left after
+ *       calibration)
  *
  * Equal measured budgets (the comparison with black-box searches, and the
  * data bench/tpe.py gives Optuna's TPE so that it optimises the same
@@ -292,7 +302,7 @@ static double s_pct(uint64_t n, uint64_t of)
     return of ? 100.0 * (double)n / (double)of : 0;
 }
 
-#define S_HEADER "%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n"
+#define S_HEADER "%-34s %14s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n"
 
 /* One row of the full table: refine in `mode` on a config (s_run). */
 static void s_config(const char *path, int mode, double margin, double other)
@@ -316,14 +326,14 @@ static void s_config(const char *path, int mode, double margin, double other)
         return;
     }
     if (r.skipped) {
-        printf("%-34s %9s  (interface classes: not handled by refine)\n", path, label);
+        printf("%-34s %14s  (interface classes: not handled by refine)\n", path, label);
         return;
     }
     char fl[32], fs[32] = "-";
     snprintf(fl, sizeof fl, "%.2f%%", s_pct(r.floor_n, r.points));
     if (mode == DSE_MARGIN_ADAPTIVE)
         snprintf(fs, sizeof fs, "%.2f%%", s_pct(r.floor_s, r.points));
-    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %7s %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
+    printf("%-34s %14s %9llu %9llu %7llu %6.2f%% %7s %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
            (unsigned long long)r.points, (unsigned long long)r.feasible,
            (unsigned long long)r.fronts, s_pct(r.fronts, r.points), fl, fs,
            (unsigned long long)r.measured, s_pct(r.measured, r.points), r.rounds, r.hv,
