@@ -35,7 +35,8 @@ PROGS     := $(BUILD)/dse-run $(BUILD)/dse-coordinator $(BUILD)/dse-worker \
              $(BUILD)/dse-kernel-timer $(BUILD)/dse-keygen
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_OBJS := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/main.o
-TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim $(BUILD)/dse-hostile
+TOOLS     := $(BUILD)/toml-decoder $(BUILD)/dse-noise $(BUILD)/dse-fake-sim $(BUILD)/dse-hostile \
+             $(BUILD)/dse-fake-sim-static
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench-%)
 
@@ -104,6 +105,12 @@ $(BUILD)/dse-noise: $(BUILD)/tests/noise_peer.o $(LIB)
 $(BUILD)/dse-fake-sim: $(BUILD)/tests/fake_sim.o
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ -lm
+# the same fake, linked statically and without sanitizers: the trivial
+# command of bench-measure, whose start costs no dynamic loading
+$(BUILD)/dse-fake-sim-static: tests/fake_sim.c
+	@echo "  LD      $@"
+	@mkdir -p $(BUILD)
+	@$(CC) -std=c11 -O2 -D_GNU_SOURCE $(WARN) -static -o $@ $< -lm
 $(BUILD)/dse-hostile: $(BUILD)/tests/hostile_peer.o $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(SANITIZE) -o $@ $^ $(LDLIBS_ALL)

@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs, when they are missing.
 # `sh .ci/deps.sh` for building and testing; `sh .ci/deps.sh fuzz` adds clang.
 set -e
-pkgs="libzmq3-dev libczmq-dev libmsgpack-dev libhwloc-dev pkg-config make gcc python3 coreutils
+pkgs="libzmq3-dev libczmq-dev libmsgpack-dev libhwloc-dev pkg-config make gcc libc6-dev python3 coreutils
       protobuf-c-compiler libprotobuf-c-dev libonnx-dev python3-onnx libonnx-testdata"
 [ "${1:-}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""

@@ -1,7 +1,8 @@
 /* measure.h - measured evaluation: running a job's command for one point.
  *
  * A point is measured by running the [evaluator] command (config/evaluator.h)
- * in a fresh temporary folder, with no shell, its own process group, stdin
+ * in an empty temporary folder (the thread's own, emptied after each point,
+ * when the process is a subreaper; else one per point), with no shell, its own process group, stdin
  * from /dev/null, no inherited file descriptors beyond 0-2, and the
  * worker's environment plus DSE_JOB, DSE_LAYER, DSE_POINT, DSE_WORKDIR.
  * stdout and stderr are captured up to 1 MiB each (the first and the last

@@ -13,8 +13,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define JOB                                                                                      \
@@ -269,4 +271,137 @@ DSE_TEST(measure_refused)
     dse_measure_allow("/bin/echo");
     CHECK_INT(dse_measure_check(job->evaluator, why, sizeof why), 0);
     dse_job_destroy(&job);
+}
+
+/* A thread's working folder: the same one from point to point, emptied in
+ * between, replaced when a command leaves it unfit (here chmod 755), and
+ * removed at exit. In a child process, since allowing commands holds for
+ * the whole process (and measure_refused needs it not allowed). */
+DSE_TEST(measure_point_folder)
+{
+    char top[] = "/tmp/dse-test-wd-XXXXXX";
+    if (!mkdtemp(top)) {
+        CHECK(0);
+        return;
+    }
+    char script[256], logf[256];
+    snprintf(script, sizeof script, "%s/cmd.sh", top);
+    snprintf(logf, sizeof logf, "%s/log", top);
+    FILE *f = fopen(script, "w");
+    if (!f) {
+        CHECK(0);
+        return;
+    }
+    fprintf(f, "n=$(ls -A | wc -l)\necho \"$PWD $n\" >> %s\nmkdir sub && echo x > sub/f && "
+            "echo x > g\n[ \"$1\" = 16 ] && chmod 755 .\necho '{\"cycles\": 1}'\n", logf);
+    fclose(f);
+    char text[2048];
+    snprintf(text, sizeof text, JOB EV "command = [\"/bin/sh\", \"%s\", \"{tile_cout}\"]\n",
+             script);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setenv("TMPDIR", top, 1);
+        dse_job_t *job = NULL;
+        dse_evaljob_t *ej = NULL;
+        dse_error_t err = DSE_ERROR_INIT;
+        if (dse_config_parse("wd.toml", text, strlen(text), 0, &job, &err) ||
+            dse_evaljob_new(&job, &ej, &err))
+            _exit(2);
+        dse_measure_allow("/bin/sh");
+        static const uint64_t seq[] = {0, 0, 1, 0}; /* point 1: tile_cout 16 */
+        for (size_t i = 0; i < 4; i++) {
+            double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS] = {0};
+            char why[512];
+            dse_space_decode(ej->job->layers[0].space, seq[i], params);
+            if (dse_measure_point(ej, 0, seq[i], params, metrics, NULL, why, sizeof why) != 0) {
+                fprintf(stderr, "measure_point_folder: %s\n", why);
+                _exit(3);
+            }
+        }
+        dse_evaljob_destroy(&ej);
+        exit(0); /* exit, not _exit: the thread's folder goes at exit */
+    }
+    int st = -1;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char dirs[4][256];
+    int n_lines = 0, empty = 1;
+    f = fopen(logf, "r");
+    if (f) {
+        int count;
+        while (n_lines < 4 && fscanf(f, "%255s %d", dirs[n_lines], &count) == 2) {
+            empty &= count == 0;
+            n_lines++;
+        }
+        fclose(f);
+    }
+    CHECK_INT(n_lines, 4);
+    CHECK(empty); /* every point found its folder empty */
+    if (n_lines == 4) {
+        CHECK_STR(dirs[1], dirs[0]);
+        CHECK_STR(dirs[2], dirs[0]);
+        CHECK(strcmp(dirs[3], dirs[0]) != 0); /* the chmodded one was replaced */
+        CHECK(access(dirs[0], F_OK) != 0 && errno == ENOENT);
+        CHECK(access(dirs[3], F_OK) != 0 && errno == ENOENT); /* removed at exit */
+    }
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", top);
+    CHECK_INT(system(cmd), 0);
+}
+
+/* A command whose child leaves the process group (setsid) and outlives it;
+ * the child's pid, or -1. */
+static long s_escape_run(void)
+{
+    char *argv[] = {"/bin/sh", "-c", "setsid sleep 30 </dev/null >/dev/null 2>&1 & echo $!",
+                    NULL};
+    dse_cmd_result_t r;
+    char why[256] = "";
+    if (dse_cmd_run(argv, NULL, NULL, 10, NULL, &r, why, sizeof why) != 0)
+        return -1;
+    long pid = r.out ? strtol(r.out, NULL, 10) : -1;
+    dse_cmd_result_release(&r);
+    return pid;
+}
+
+static void *s_escape_thread(void *arg)
+{
+    *(long *)arg = s_escape_run();
+    return NULL;
+}
+
+/* Whether pid is gone (killed and reaped) within about 2 s. */
+static int s_gone(long pid)
+{
+    for (int i = 0; i < 200 && pid > 1; i++) {
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+/* A process that allows commands is a child subreaper: an escaped
+ * grandchild comes back to it (to its first thread, whichever thread ran
+ * the command) and is killed once its point is over. In a child process,
+ * as allowing commands holds for the whole process. */
+DSE_TEST(measure_run_escaped_killed)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        dse_measure_allow(NULL);
+        long p1 = s_escape_run(), p2 = -1;
+        pthread_t th;
+        if (pthread_create(&th, NULL, s_escape_thread, &p2) == 0)
+            pthread_join(th, NULL);
+        int ok = p1 > 1 && p2 > 1 && s_gone(p1) && s_gone(p2);
+        if (!ok)
+            fprintf(stderr, "measure_run_escaped_killed: %ld %ld\n", p1, p2);
+        if (p1 > 1)
+            kill((pid_t)p1, SIGKILL);
+        if (p2 > 1)
+            kill((pid_t)p2, SIGKILL);
+        _exit(ok ? 0 : 1);
+    }
+    int st = -1;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }

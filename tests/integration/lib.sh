@@ -5,6 +5,9 @@ BUILD=${BUILD:-build}
 BIN=$(cd "$BUILD" && pwd)
 TOP=$(pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/dse-it-XXXXXX")
+# the working folders of measured points too: one that a killed worker
+# leaves goes with the test's folder
+export TMPDIR="$T"
 PIDS=""
 cleanup() {
     # stop politely first, so that sanitizer builds write their reports;
