@@ -40,7 +40,7 @@ struct dse_refine {
      * screens it, dse_refine_next takes it; a tell, a refit or a pooling
      * drops it */
     int planned;
-    s_cand_t *cand;      /* its candidates (positions), closest to the front first */
+    s_cand_t *cand;      /* its candidates (declared: closest to the front first) */
     size_t n_c, n_sel;   /* candidates; adaptive: the round's, cand[0 .. n_sel) */
     double *mfv;         /* adaptive: the measured front's values, n_mf * k */
     size_t n_mf;
@@ -459,7 +459,7 @@ static void s_plan_adaptive(dse_refine_t *r)
     r->n_mf = n_mf;
     /* this round: the candidates no other candidate is predicted to
      * dominate (the front of the candidates' predictions; equal ones all
-     * stay), kept in cand order; the others stay after them */
+     * stay), kept in cand order */
     size_t n_sel = 0;
     for (size_t c = 0; c < n_c; c++) {
         double *v = vec + cand[c].i * k;
@@ -479,7 +479,8 @@ static void s_plan_adaptive(dse_refine_t *r)
     }
     free(mf);
     free(vec);
-    r->cand = cand;
+    /* kept until taken, beside the other layers' plans */
+    r->cand = dse_xrealloc(cand, (n_c + 1) * sizeof *cand);
     r->n_c = n_c;
     r->n_sel = n_sel;
     r->planned = 1;
@@ -548,7 +549,7 @@ static void s_plan_declared(dse_refine_t *r)
     qsort(cand, n_c, sizeof *cand, s_cmp_cand);
     free(f);
     free(vec);
-    r->cand = cand;
+    r->cand = dse_xrealloc(cand, (n_c + 1) * sizeof *cand);
     r->n_c = n_c;
     r->n_sel = n_c;
     r->planned = 1;
