@@ -216,6 +216,8 @@ fuzz-onnx: $(BUILD)/onnx/onnx.pb-c.c $(LIB)
 bench: deps
 	$(MAKE) all
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@echo "== $(BUILD)/bench-refine --perturb 0.001,0.01,0.02,0.05 (refine's share per model error)"; \
+	  $(BUILD)/bench-refine --perturb 0.001,0.01,0.02,0.05
 	@echo "== $(BUILD)/bench-quality --huge (random and nsga2, 60 s each)"; \
 	  $(BUILD)/bench-quality --huge configs/resnet8-train-huge.toml 60
 	@echo "== composition as objectives grow"; BUILD=$(BUILD) sh bench/compose.sh

@@ -4,13 +4,15 @@
  * The measurement is what build/dse-fake-sim --perturb D computes, in
  * process (no fork, so that spaces of 10^5 points run in seconds): the
  * model's first objective (the latency) times 1 + D u, u a deterministic
- * number in [-1, 1] per point; the other metrics are the model's. With
- * D = 0.05 the model's relative error is at most 0.0526, and the margin
- * 0.12 >= (1 + delta) / (1 - delta) - 1 guarantees the exact measured
- * front. Also shown: margin 0.12 on the latency and 0 on the other
- * objectives, which the stand-in takes from the model unchanged (so the
- * guarantee still holds: their error is 0), and a margin of 0 (no
- * guarantee).
+ * number in [-1, 1] per point; the other metrics are the model's. D is
+ * 0.05 unless --perturb says otherwise: the model error no refit explains.
+ * With D = 0.05 the model's relative error is at most 0.0526, and the
+ * declared margin 0.12 >= (1 + delta) / (1 - delta) - 1 guarantees the
+ * exact measured front (the declared rows take that bound rounded up to a
+ * hundredth: 0.05 at D = 0.02, 0.03 at D = 0.01). Also shown: that margin
+ * on the latency and 0 on the other objectives, which the stand-in takes
+ * from the model unchanged (so the guarantee still holds: their error is
+ * 0), and a margin of 0 (no guarantee).
  *
  * Rows "adapt xS": margin_mode = "adaptive" with margin_safety S (the
  * margin from the refitted model's errors seen on the measured points,
@@ -29,7 +31,15 @@
  * point, averaged over the layers; "exact" when every layer front is
  * identical. Models with interface classes (finn) are not handled by refine.
  *
- *   build/bench-refine [CONFIG...]
+ *   build/bench-refine [--perturb D] [--truth KEY=VALUE] [CONFIG...]
+ *       the table above at error amplitude D (in (0, 0.5)); with --truth,
+ *       every row with and without the refit, and floors computed on the
+ *       true constants (the floor after a perfect calibration)
+ *   build/bench-refine --perturb D1,D2,... [--truth KEY=VALUE] [CONFIG...]
+ *       the adaptive default (margin_safety 1.5) only, one column group per
+ *       D: share measured, exact or not, the true fronts' share, floor,
+ *       floor x1.5 (how the share scales with the model error left after
+ *       calibration)
  *
  * Equal measured budgets (the comparison with black-box searches, and the
  * data bench/tpe.py gives Optuna's TPE so that it optimises the same
@@ -64,7 +74,10 @@
 #include "search/refine.h"
 #include "eval/eval.h"
 
-#define S_D 0.05
+/* --perturb D: the stand-in's error amplitude (the default, as
+ * dse-fake-sim --perturb 0.05) */
+#define S_D_DEFAULT 0.05
+static double s_d = S_D_DEFAULT;
 
 /* --truth KEY=VALUE: the stand-in measures on the model with that hardware
  * value (a simulator whose constants differ from the preset's); s_refit:
@@ -73,6 +86,7 @@ static const char *s_truth_key;
 static double s_truth_value;
 static dse_evaljob_t *s_truth_ej;
 static int s_refit = 1;
+static int s_failed; /* a config could not be run: the exit status is 1 */
 
 /* The stand-in measurement of a point: 1 when feasible (model and the
  * job's per-layer constraints). */
@@ -92,7 +106,7 @@ static int s_measure(const dse_evaljob_t *ej, size_t layer, uint64_t idx, double
     uint64_t key[2] = {idx, layer};
     uint64_t h = dse_hash64(key, sizeof key, 0x5eed);
     double u = (double)(h % 2001) / 1000.0 - 1.0;
-    m[job->layer_objectives[0]] *= 1 + S_D * u;
+    m[job->layer_objectives[0]] *= 1 + s_d * u;
     return dse_eval_keep(job, m);
 }
 
@@ -128,18 +142,21 @@ static int s_truth_open(const dse_evaljob_t *ej)
  * screen that knows no more than the bound must measure each of them:
  * until it does, the point may be on the front. factor: delta times that
  * (the adaptive margin's band at margin_safety = factor, when the largest
- * error seen is the stand-in's largest). */
+ * error seen is the stand-in's largest). With --truth, the predictions are
+ * those of the truth's constants: the floor after a perfect calibration. */
 static uint64_t s_floor(const dse_evaljob_t *ej, size_t l, const dse_front_t *truth,
                         double factor)
 {
     const dse_job_t *job = ej->job;
+    const dse_evaljob_t *pj = s_truth_ej ? s_truth_ej : ej;
     const dse_space_t *sp = job->layers[l].space;
-    double delta = factor * (1 / (1 - S_D) - 1), params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    double delta = factor * (1 / (1 - s_d) - 1), params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
     size_t k = job->n_layer_objectives, nf = dse_front_size(truth);
     uint64_t n = 0;
     for (uint64_t i = 0; i < sp->size; i++) {
         dse_space_decode(sp, i, params);
-        if (!job->model->evaluate(ej->ctx[l], params, m))
+        if (!job->model->evaluate(ej->ctx[l], params, m) ||
+            !job->model->evaluate(pj->ctx[l], params, m))
             continue;
         int out = 0;
         for (size_t q = 0; q < nf && !out; q++) {
@@ -168,44 +185,43 @@ static int s_same(const dse_front_t *a, const dse_front_t *b)
     return 1;
 }
 
-/* margin: on the latency (the measured objective); other: on the other
- * objectives (the model's exact values), or the same when negative. */
-static void s_config(const char *path, int mode, double margin, double other)
+/* What one run of refine on a config gives (s_run). */
+typedef struct {
+    uint64_t points, feasible, measured, fronts, floor_n, floor_s;
+    int rounds, exact;
+    double hv;   /* mean over the layers of refine's fronts' hypervolume / the true ones' */
+    int skipped; /* the model has interface classes */
+} s_res_t;
+
+/* refine on every layer of the config at path, in `mode`, the rounds of
+ * every layer in step and to the end. margin: on the latency (the measured
+ * objective), or the safety factor (adaptive); other: on the other
+ * objectives (the model's exact values), or the same when negative.
+ * Returns 0, or 1 (said) when the config cannot be run. */
+static int s_run(const char *path, int mode, double margin, double other, s_res_t *res)
 {
     double mg[DSE_MAX_OBJECTIVES];
-    char label[32];
     for (size_t j = 0; j < DSE_MAX_OBJECTIVES; j++)
         mg[j] = j == 0 || other < 0 ? margin : other;
-    if (mode == DSE_MARGIN_ADAPTIVE)
-        snprintf(label, sizeof label, "adapt x%g", margin); /* margin: the safety factor */
-    else if (other < 0)
-        snprintf(label, sizeof label, "%.2f", margin);
-    else
-        snprintf(label, sizeof label, "%.2f/%g", margin, other);
+    memset(res, 0, sizeof *res);
     dse_job_t *job = NULL;
     dse_error_t err = DSE_ERROR_INIT;
     dse_evaljob_t *ej = NULL;
     if (dse_config_load(path, &job, &err) || dse_evaljob_new(&job, &ej, &err)) {
         dse_error_print(&err, stderr);
-        return;
+        return 1;
     }
     const dse_job_t *jb = ej->job;
     if (jb->model->iface) {
-        printf("%-34s %9s  (model '%s' has interface classes: not handled by refine)\n", path,
-               label, jb->model->name);
+        res->skipped = 1;
         dse_evaljob_destroy(&ej);
-        return;
+        return 0;
     }
-    if (s_truth_key) {
-        if (s_truth_open(ej)) {
-            dse_evaljob_destroy(&ej);
-            return;
-        }
-        size_t n = strlen(label);
-        snprintf(label + n, sizeof label - n, "%s", s_refit ? "+fit" : "");
+    if (s_truth_key && s_truth_open(ej)) {
+        dse_evaljob_destroy(&ej);
+        return 1;
     }
-    uint64_t points = 0, feasible = 0, measured = 0, fronts = 0, floor_n = 0, floor_s = 0;
-    int rounds_max = 0, exact = 1;
+    res->exact = 1;
     double hv_sum = 0;
     double m[DSE_MAX_METRICS];
     size_t nl = jb->n_layers;
@@ -213,7 +229,7 @@ static void s_config(const char *path, int mode, double margin, double other)
     dse_front_t **truth = dse_xcalloc(nl, sizeof *truth), **got = dse_xcalloc(nl, sizeof *got);
     for (size_t l = 0; l < nl; l++) {
         const dse_space_t *sp = jb->layers[l].space;
-        points += sp->size;
+        res->points += sp->size;
         truth[l] = dse_evaljob_front_new(ej);
         got[l] = dse_evaljob_front_new(ej);
         for (uint64_t i = 0; i < sp->size; i++)
@@ -242,7 +258,7 @@ static void s_config(const char *path, int mode, double margin, double other)
             if (!n)
                 continue;
             more = 1;
-            rounds_max = round + 1 > rounds_max ? round + 1 : rounds_max;
+            res->rounds = round + 1 > res->rounds ? round + 1 : res->rounds;
             for (size_t k = 0; k < n; k++)
                 if (s_measure(ej, l, idx[k], m)) {
                     dse_refine_tell(rf[l], idx[k], m);
@@ -254,17 +270,16 @@ static void s_config(const char *path, int mode, double margin, double other)
     dse_evaljob_destroy(&fit_ej);
     for (size_t l = 0; l < nl; l++) {
         if (rf[l]) {
-            feasible += dse_refine_feasible(rf[l]);
-            measured += dse_refine_measured(rf[l]);
+            res->feasible += dse_refine_feasible(rf[l]);
+            res->measured += dse_refine_measured(rf[l]);
         }
         dse_front_sort(truth[l]);
         dse_front_sort(got[l]);
-        fronts += dse_front_size(truth[l]);
-        if (!s_truth_ej)
-            floor_n += s_floor(ej, l, truth[l], 1);
-        if (!s_truth_ej && mode == DSE_MARGIN_ADAPTIVE)
-            floor_s += s_floor(ej, l, truth[l], margin);
-        exact &= s_same(truth[l], got[l]);
+        res->fronts += dse_front_size(truth[l]);
+        res->floor_n += s_floor(ej, l, truth[l], 1);
+        if (mode == DSE_MARGIN_ADAPTIVE)
+            res->floor_s += s_floor(ej, l, truth[l], margin);
+        res->exact &= s_same(truth[l], got[l]);
         double ref[DSE_MAX_OBJECTIVES];
         dse_front_reference(truth[l], ref, NULL);
         double ht = dse_hypervolume(truth[l], ref);
@@ -273,21 +288,102 @@ static void s_config(const char *path, int mode, double margin, double other)
         dse_front_destroy(&truth[l]);
         dse_front_destroy(&got[l]);
     }
+    res->hv = hv_sum / (double)nl;
     free(rf);
     free(truth);
     free(got);
     dse_evaljob_destroy(&s_truth_ej);
-    char fl[32] = "-", fs[32] = "-";
-    if (floor_n)
-        snprintf(fl, sizeof fl, "%.2f%%", 100.0 * (double)floor_n / (double)points);
-    if (floor_s)
-        snprintf(fs, sizeof fs, "%.2f%%", 100.0 * (double)floor_s / (double)points);
-    printf("%-34s %9s %9llu %9llu %7llu %6.2f%% %7s %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
-           (unsigned long long)points, (unsigned long long)feasible, (unsigned long long)fronts,
-           100.0 * (double)fronts / (double)points, fl, fs,
-           (unsigned long long)measured, 100.0 * (double)measured / (double)points, rounds_max,
-           hv_sum / (double)jb->n_layers, exact ? "exact" : "not exact");
     dse_evaljob_destroy(&ej);
+    return 0;
+}
+
+static double s_pct(uint64_t n, uint64_t of)
+{
+    return of ? 100.0 * (double)n / (double)of : 0;
+}
+
+#define S_HEADER "%-34s %14s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n"
+
+/* One row of the full table: refine in `mode` on a config (s_run). */
+static void s_config(const char *path, int mode, double margin, double other)
+{
+    char label[32];
+    if (s_failed)
+        return; /* said once */
+    if (mode == DSE_MARGIN_ADAPTIVE)
+        snprintf(label, sizeof label, "adapt x%g", margin); /* margin: the safety factor */
+    else if (other < 0)
+        snprintf(label, sizeof label, "%.2f", margin);
+    else
+        snprintf(label, sizeof label, "%.2f/%g", margin, other);
+    if (s_truth_key) {
+        size_t n = strlen(label);
+        snprintf(label + n, sizeof label - n, "%s", s_refit ? "+fit" : "");
+    }
+    s_res_t r;
+    if (s_run(path, mode, margin, other, &r)) {
+        s_failed = 1;
+        return;
+    }
+    if (r.skipped) {
+        printf("%-34s %14s  (interface classes: not handled by refine)\n", path, label);
+        return;
+    }
+    char fl[32], fs[32] = "-";
+    snprintf(fl, sizeof fl, "%.2f%%", s_pct(r.floor_n, r.points));
+    if (mode == DSE_MARGIN_ADAPTIVE)
+        snprintf(fs, sizeof fs, "%.2f%%", s_pct(r.floor_s, r.points));
+    printf("%-34s %14s %9llu %9llu %7llu %6.2f%% %7s %7s %9llu %7.2f%% %6d %8.4f %s\n", path, label,
+           (unsigned long long)r.points, (unsigned long long)r.feasible,
+           (unsigned long long)r.fronts, s_pct(r.fronts, r.points), fl, fs,
+           (unsigned long long)r.measured, s_pct(r.measured, r.points), r.rounds, r.hv,
+           r.exact ? "exact" : "not exact");
+}
+
+/* The error amplitudes of --perturb D1,D2,... */
+#define S_MAX_D 8
+static double s_ds[S_MAX_D] = {S_D_DEFAULT};
+static size_t s_n_ds = 1;
+
+/* The sweep: per config, the adaptive default (margin_safety 1.5, refitted
+ * between rounds) at each amplitude of s_ds: share measured, exact or not,
+ * floor, floor x1.5. */
+static void s_sweep(const char *const *configs, size_t n)
+{
+    printf("refine's adaptive margin (margin_safety %g, the default) as the stand-in's error "
+           "D shrinks%s;\nper D: share of the points measured, exact (y/n), the true fronts' "
+           "share, floor, floor x%g\n",
+           DSE_REFINE_SAFETY, s_truth_key ? " (+ --truth, the model's keys refitted)" : "",
+           DSE_REFINE_SAFETY);
+    printf("%-34s %9s", "config", "points");
+    for (size_t d = 0; d < s_n_ds; d++)
+        printf(" | D=%-32g", s_ds[d]);
+    printf("\n");
+    for (size_t c = 0; c < n; c++) {
+        int said = 0;
+        for (size_t d = 0; d < s_n_ds; d++) {
+            s_d = s_ds[d];
+            s_res_t r;
+            if (s_run(configs[c], DSE_MARGIN_ADAPTIVE, DSE_REFINE_SAFETY, -1, &r)) {
+                s_failed = 1;
+                break;
+            }
+            if (r.skipped) {
+                printf("%-34s (interface classes: not handled by refine)", configs[c]);
+                said = 1;
+                break;
+            }
+            if (!said)
+                printf("%-34s %9llu", configs[c], (unsigned long long)r.points);
+            said = 1;
+            printf(" | %6.2f%% %s %6.2f%% %6.2f%% %6.2f%%", s_pct(r.measured, r.points),
+                   r.exact ? "y" : "n", s_pct(r.fronts, r.points), s_pct(r.floor_n, r.points),
+                   s_pct(r.floor_s, r.points));
+            fflush(stdout);
+        }
+        if (said)
+            printf("\n");
+    }
 }
 
 /* The true measured front of a layer (every feasible point measured). */
@@ -505,67 +601,118 @@ static int s_dump(const char *path, const char *layer)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* --perturb D[,D...]: each in (0, 0.5). Returns 0, or 2 (said). */
+static int s_perturb_arg(const char *a)
 {
-    if (argc >= 3 && !strcmp(argv[1], "--truth")) {
-        const char *eq = strchr(argv[2], '=');
-        static char key[64];
-        if (!eq || (size_t)(eq - argv[2]) >= sizeof key) {
-            fprintf(stderr, "bench-refine: --truth KEY=VALUE\n");
+    s_n_ds = 0;
+    for (const char *p = a;;) {
+        char *end;
+        double d = strtod(p, &end);
+        if (end == p || (*end != ',' && *end != 0) || !(d > 0 && d < 0.5) ||
+            s_n_ds == S_MAX_D) {
+            fprintf(stderr, "bench-refine: --perturb '%s': want the stand-in's error amplitude "
+                    "D, a number in (0, 0.5) (or up to %d of them, comma-separated)\n", a,
+                    S_MAX_D);
             return 2;
         }
-        memcpy(key, argv[2], (size_t)(eq - argv[2]));
-        s_truth_key = key;
-        s_truth_value = atof(eq + 1);
-        if (argc >= 5 && argc <= 6 && !strcmp(argv[3], "--budgets")) {
-            int rc = s_budgets(argv[4], argc == 6 ? argv[5] : NULL);
-            dse_evaljob_destroy(&s_truth_ej);
-            return rc;
-        }
-        if (argc == 6 && !strcmp(argv[3], "--dump")) {
-            int rc = s_dump(argv[4], argv[5]);
-            dse_evaljob_destroy(&s_truth_ej);
-            return rc;
-        }
-        printf("refine with a stand-in measurement: the model with %s, times (1 + %.2f u); "
-               "+fit: refitting the model's keys between rounds\n", argv[2], S_D);
-        printf("%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
-               "feasible", "front", "fshare", "floor", "floorS", "measured", "share", "rounds", "hv");
-        for (int i = 3; i < argc; i++)
-            for (s_refit = 1; s_refit >= 0; s_refit--) {
-                s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, -1);
-                s_config(argv[i], DSE_MARGIN_DECLARED, 0.12, 0);
-                s_config(argv[i], DSE_MARGIN_ADAPTIVE, 1, -1);
-                s_config(argv[i], DSE_MARGIN_ADAPTIVE, 1.5, -1);
+        s_ds[s_n_ds++] = d;
+        if (*end == 0)
+            break;
+        p = end + 1;
+    }
+    s_d = s_ds[0];
+    return 0;
+}
+
+static int s_usage(void)
+{
+    fprintf(stderr, "usage: bench-refine [--perturb D[,D...]] [--truth KEY=VALUE] [CONFIG...]\n"
+            "       bench-refine [--perturb D] [--truth KEY=VALUE] --budgets CONFIG [LAYER]\n"
+            "       bench-refine [--perturb D] [--truth KEY=VALUE] --dump CONFIG LAYER\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    int a = 1;
+    while (a < argc) {
+        if (!strcmp(argv[a], "--perturb") && a + 1 < argc) {
+            if (s_perturb_arg(argv[a + 1]))
+                return 2;
+            a += 2;
+        } else if (!strcmp(argv[a], "--truth") && a + 1 < argc) {
+            const char *eq = strchr(argv[a + 1], '=');
+            static char key[64];
+            char *end;
+            if (!eq || eq == argv[a + 1] || (size_t)(eq - argv[a + 1]) >= sizeof key ||
+                (s_truth_value = strtod(eq + 1, &end), end == eq + 1 || *end)) {
+                fprintf(stderr, "bench-refine: --truth '%s': want KEY=VALUE (a hardware key "
+                        "of the config's model and a number)\n", argv[a + 1]);
+                return 2;
             }
-        return 0;
+            memcpy(key, argv[a + 1], (size_t)(eq - argv[a + 1]));
+            key[eq - argv[a + 1]] = 0;
+            s_truth_key = key;
+            a += 2;
+        } else {
+            break;
+        }
     }
-    if (argc >= 3 && argc <= 4 && !strcmp(argv[1], "--budgets"))
-        return s_budgets(argv[2], argc == 4 ? argv[3] : NULL);
-    if (argc == 4 && !strcmp(argv[1], "--dump"))
-        return s_dump(argv[2], argv[3]);
-    if (argc > 1 && argv[1][0] == '-') {
-        fprintf(stderr, "usage: bench-refine [CONFIG...] | --truth KEY=VALUE CONFIG... | "
-                "[--truth KEY=VALUE] --budgets CONFIG [LAYER] | "
-                "[--truth KEY=VALUE] --dump CONFIG LAYER\n");
-        return 2;
+    int rc;
+    if (a < argc && (!strcmp(argv[a], "--budgets") || !strcmp(argv[a], "--dump"))) {
+        int dump = !strcmp(argv[a], "--dump");
+        if (s_n_ds > 1) {
+            fprintf(stderr, "bench-refine: %s takes one --perturb value\n", argv[a]);
+            return 2;
+        }
+        if (dump ? argc - a != 3 : argc - a < 2 || argc - a > 3)
+            return s_usage();
+        rc = dump ? s_dump(argv[a + 1], argv[a + 2])
+                  : s_budgets(argv[a + 1], argc - a == 3 ? argv[a + 2] : NULL);
+        dse_evaljob_destroy(&s_truth_ej);
+        return rc;
     }
+    if (a < argc && argv[a][0] == '-')
+        return s_usage();
     static const char *const dflt[] = {"configs/quickstart.toml", "configs/dscnn-infer.toml",
                                        "configs/resnet8-train.toml",
                                        "configs/mobilenetv2-siracusa.toml",
                                        "configs/slm-prefill.toml", "configs/cnv-w2a2-pynq.toml"};
-    printf("refine with a stand-in measurement (model latency x (1 + %.2f u)), "
-           "every round to the end\n", S_D);
-    printf("%-34s %9s %9s %9s %7s %7s %7s %7s %9s %8s %6s %8s\n", "config", "margin", "points",
-           "feasible", "front", "fshare", "floor", "floorS", "measured", "share", "rounds", "hv");
-    int n = argc > 1 ? argc - 1 : (int)(sizeof dflt / sizeof *dflt);
-    for (int i = 0; i < n; i++) {
-        const char *c = argc > 1 ? argv[i + 1] : dflt[i];
-        s_config(c, DSE_MARGIN_DECLARED, 0.12, -1);
-        s_config(c, DSE_MARGIN_DECLARED, 0.12, 0); /* the others are the model's exact values */
-        s_config(c, DSE_MARGIN_DECLARED, 0, -1);
-        s_config(c, DSE_MARGIN_ADAPTIVE, 1, -1); /* the default */
-        s_config(c, DSE_MARGIN_ADAPTIVE, 1.5, -1);
+    const char *const *configs = a < argc ? (const char *const *)argv + a : dflt;
+    size_t n = a < argc ? (size_t)(argc - a) : sizeof dflt / sizeof *dflt;
+    if (s_n_ds > 1) {
+        s_sweep(configs, n);
+        return s_failed;
     }
-    return 0;
+    if (s_truth_key)
+        printf("refine with a stand-in measurement: the model with %s=%g, times (1 + %g u); "
+               "+fit: refitting the model's keys between rounds; floors on the model with "
+               "%s=%g (a perfect calibration)\n", s_truth_key, s_truth_value, s_d, s_truth_key,
+               s_truth_value);
+    else
+        printf("refine with a stand-in measurement (model latency x (1 + %g u)), "
+               "every round to the end\n", s_d);
+    /* the declared margin that guarantees the exact fronts under the
+     * stand-in's error: eps >= (1 + delta) / (1 - delta) - 1, delta = 1 /
+     * (1 - D) - 1, rounded up to a hundredth (0.12 at D = 0.05) */
+    double delta = 1 / (1 - s_d) - 1, eps = ceil(100 * ((1 + delta) / (1 - delta) - 1)) / 100;
+    printf(S_HEADER, "config", "margin", "points", "feasible", "front", "fshare", "floor",
+           "floorS", "measured", "share", "rounds", "hv");
+    for (size_t i = 0; i < n; i++) {
+        if (s_truth_key) {
+            for (s_refit = 1; s_refit >= 0; s_refit--) {
+                s_config(configs[i], DSE_MARGIN_DECLARED, eps, -1);
+                s_config(configs[i], DSE_MARGIN_DECLARED, eps, 0);
+                s_config(configs[i], DSE_MARGIN_ADAPTIVE, 1, -1);
+                s_config(configs[i], DSE_MARGIN_ADAPTIVE, DSE_REFINE_SAFETY, -1);
+            }
+            continue;
+        }
+        s_config(configs[i], DSE_MARGIN_DECLARED, eps, -1);
+        s_config(configs[i], DSE_MARGIN_DECLARED, eps, 0); /* the others are exact */
+        s_config(configs[i], DSE_MARGIN_DECLARED, 0, -1);
+        s_config(configs[i], DSE_MARGIN_ADAPTIVE, 1, -1);
+        s_config(configs[i], DSE_MARGIN_ADAPTIVE, DSE_REFINE_SAFETY, -1); /* the default */
+    }
+    return s_failed;
 }

@@ -10,6 +10,11 @@
 #include "core/util.h"
 #include "hwmodels/hwmodel.h"
 
+typedef struct {
+    double gap;
+    size_t i;
+} s_cand_t;
+
 struct dse_refine {
     size_t layer;
     size_t k;            /* objectives */
@@ -31,6 +36,16 @@ struct dse_refine {
     double delta[DSE_MAX_OBJECTIVES]; /* adaptive: the bound of the last round */
     double observed[DSE_MAX_OBJECTIVES]; /* largest relative error seen */
     double pooled[DSE_MAX_OBJECTIVES];   /* the same over every layer (dse_refine_refit) */
+    /* the next round, screened (s_plan) and not yet taken: dse_refine_want
+     * screens it, dse_refine_next takes it; a tell, a refit or a pooling
+     * drops it */
+    int planned;
+    s_cand_t *cand;      /* its candidates (declared: closest to the front first) */
+    size_t n_c, n_sel;   /* candidates; adaptive: the round's, cand[0 .. n_sel) */
+    double *mfv;         /* adaptive: the measured front's values, n_mf * k */
+    size_t n_mf;
+    uint64_t *front_idx; /* declared: the measured front's indices, last_front once taken */
+    size_t n_front;
 };
 
 dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double *margin,
@@ -79,8 +94,20 @@ dse_refine_t *dse_refine_new(const dse_evaljob_t *ej, size_t layer, const double
     return r;
 }
 
+static void s_drop_plan(dse_refine_t *r)
+{
+    free(r->cand);
+    free(r->mfv);
+    free(r->front_idx);
+    r->cand = NULL;
+    r->mfv = NULL;
+    r->front_idx = NULL;
+    r->planned = 0;
+}
+
 void dse_refine_set_mode(dse_refine_t *r, int mode, double safety)
 {
+    s_drop_plan(r);
     r->adaptive = mode == DSE_MARGIN_ADAPTIVE;
     r->safety = safety;
 }
@@ -90,6 +117,7 @@ void dse_refine_destroy(dse_refine_t **r_p)
     if (!r_p || !*r_p)
         return;
     dse_refine_t *r = *r_p;
+    s_drop_plan(r);
     free(r->index);
     free(r->pred);
     free(r->meas);
@@ -117,6 +145,7 @@ void dse_refine_tell(dse_refine_t *r, uint64_t index, const double *metrics)
     size_t i = s_find(r, index);
     if (i >= r->n || r->index[i] != index)
         return;
+    s_drop_plan(r);
     for (size_t j = 0; j < r->k; j++)
         r->meas[i * r->k + j] = metrics[r->obj[j]];
 }
@@ -199,11 +228,6 @@ static void s_refit(dse_refine_t *r)
         r->scale[j] = m ? exp(sum / (double)m) : 1;
     }
 }
-
-typedef struct {
-    double gap;
-    size_t i;
-} s_cand_t;
 
 static int s_cmp_cand(const void *a, const void *b)
 {
@@ -295,9 +319,6 @@ static void s_observe(dse_refine_t *r)
     }
 }
 
-static size_t s_finish(dse_refine_t *r, s_cand_t *cand, size_t n_c, uint64_t limit,
-                       uint64_t **out);
-
 /* A budget-bound round's size: half the budget left (at least 1), so that
  * the model is refitted and the candidates screened again between rounds
  * (a budget of B takes about log2 B + 1 rounds). */
@@ -330,11 +351,11 @@ static double s_hv_rows(size_t k, const double *base, size_t nb, const double *x
 
 /* A budget-bound adaptive round: takes `batch` of the candidates cand[0 ..
  * n) greedily, each time the one whose prediction (rescaled) adds the most
- * hypervolume to the measured front (mf[0 .. n_mf), values in vec) and the candidates
- * taken before it; they move to cand[0 .. batch). Beyond S_GREEDY_MAX
+ * hypervolume to the measured front (its values mfv[0 .. n_mf * k)) and the
+ * candidates taken before it; they move to cand[0 .. batch). Beyond S_GREEDY_MAX
  * they are ranked by the hypervolume each adds alone (ties: lower index). */
 static void s_pick_budget(const dse_refine_t *r, s_cand_t *cand, size_t n, size_t batch,
-                          const double *vec, const size_t *mf, size_t n_mf)
+                          const double *mfv, size_t n_mf)
 {
     size_t k = r->k;
     double *cv = dse_xmalloc((n + 1) * k * sizeof *cv);
@@ -343,8 +364,7 @@ static void s_pick_budget(const dse_refine_t *r, s_cand_t *cand, size_t n, size_
         for (size_t j = 0; j < k; j++) {
             cv[c * k + j] = r->pred[cand[c].i * k + j] * r->scale[j];
         }
-    for (size_t q = 0; q < n_mf; q++)
-        memcpy(base + q * k, vec + mf[q] * k, k * sizeof *base);
+    memcpy(base, mfv, n_mf * k * sizeof *base);
     /* the reference point: that of the front of the measured values and
      * the candidates' values */
     int obj[DSE_MAX_OBJECTIVES];
@@ -397,8 +417,8 @@ static void s_pick_budget(const dse_refine_t *r, s_cand_t *cand, size_t n, size_
     free(base);
 }
 
-/* adaptive: a round (see refine.h) */
-static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
+/* adaptive: screens a round (see refine.h) into the plan */
+static void s_plan_adaptive(dse_refine_t *r)
 {
     size_t k = r->k;
     double *vec = dse_xmalloc((r->n + 1) * k * sizeof *vec);
@@ -431,6 +451,12 @@ static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
         if (!out_)
             cand[n_c++] = (s_cand_t){0, i};
     }
+    /* the measured front's values, for a budget-bound pick (the loop
+     * below writes the candidates' predictions into vec) */
+    r->mfv = dse_xmalloc((n_mf + 1) * k * sizeof *r->mfv);
+    for (size_t q = 0; q < n_mf; q++)
+        memcpy(r->mfv + q * k, vec + mf[q] * k, k * sizeof *r->mfv);
+    r->n_mf = n_mf;
     /* this round: the candidates no other candidate is predicted to
      * dominate (the front of the candidates' predictions; equal ones all
      * stay), kept in cand order */
@@ -451,30 +477,22 @@ static size_t s_next_adaptive(dse_refine_t *r, uint64_t limit, uint64_t **out)
         cand[w++] = cand[c];
         n_sel = w;
     }
-    if (n_c > limit && n_sel > 0) {
-        /* the budget ends before the candidates do: a small round of the
-         * most promising, so that the refit acts between rounds */
-        size_t batch = s_pace(limit);
-        if (n_sel > batch)
-            s_pick_budget(r, cand, n_sel, batch, vec, mf, n_mf);
-        n_sel = n_sel < batch ? n_sel : batch;
-    }
     free(mf);
     free(vec);
-    return s_finish(r, cand, n_sel, limit, out);
+    /* kept until taken, beside the other layers' plans */
+    r->cand = dse_xrealloc(cand, (n_c + 1) * sizeof *cand);
+    r->n_c = n_c;
+    r->n_sel = n_sel;
+    r->planned = 1;
 }
 
-size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
+/* declared: screens a round (see refine.h) into the plan, or stops the
+ * layer when its measured front did not change in the last round */
+static void s_plan_declared(dse_refine_t *r)
 {
-    *out = NULL;
-    if (r->stopped || limit == 0)
-        return 0;
-    if (r->adaptive)
-        return s_next_adaptive(r, limit, out);
     size_t k = r->k;
     double *vec = dse_xmalloc((r->n + 1) * k * sizeof *vec);
     if (r->rounds > 0) {
-        /* stop when the measured front did not change in the last round */
         size_t *mf;
         size_t n_mf = s_front(r, 0, vec, &mf);
         uint64_t *idx = dse_xmalloc((n_mf + 1) * sizeof *idx);
@@ -483,15 +501,16 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
         qsort(idx, n_mf, sizeof *idx, s_cmp_u64);
         int same = r->rounds > 1 && n_mf == r->n_last &&
                    memcmp(idx, r->last_front, n_mf * sizeof *idx) == 0;
-        free(r->last_front);
-        r->last_front = idx;
-        r->n_last = n_mf;
         free(mf);
         if (same) {
             r->stopped = 1;
+            free(idx);
             free(vec);
-            return 0;
+            return;
         }
+        /* becomes last_front when the round is taken */
+        r->front_idx = idx;
+        r->n_front = n_mf;
         s_refit(r);
     }
     size_t *f;
@@ -530,7 +549,32 @@ size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
     qsort(cand, n_c, sizeof *cand, s_cmp_cand);
     free(f);
     free(vec);
-    return s_finish(r, cand, n_c, limit, out);
+    r->cand = dse_xrealloc(cand, (n_c + 1) * sizeof *cand);
+    r->n_c = n_c;
+    r->n_sel = n_c;
+    r->planned = 1;
+}
+
+/* The next round screened, unless it already is (or the layer stopped). */
+static void s_plan(dse_refine_t *r)
+{
+    if (r->stopped || r->planned)
+        return;
+    if (r->adaptive)
+        s_plan_adaptive(r);
+    else
+        s_plan_declared(r);
+}
+
+uint64_t dse_refine_want(dse_refine_t *r)
+{
+    s_plan(r);
+    if (!r->stopped && r->n_c == 0) {
+        /* nothing left to measure: the layer is done */
+        s_drop_plan(r);
+        r->stopped = 1;
+    }
+    return r->stopped ? 0 : r->n_c;
 }
 
 /* The round's proposals: cand[0 .. n_c) (closest first), at most limit. */
@@ -559,6 +603,35 @@ static size_t s_finish(dse_refine_t *r, s_cand_t *cand, size_t n_c, uint64_t lim
     return n_c;
 }
 
+size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out)
+{
+    *out = NULL;
+    if (r->stopped || limit == 0)
+        return 0;
+    s_plan(r);
+    if (r->stopped)
+        return 0;
+    s_cand_t *cand = r->cand;
+    size_t n = r->n_sel;
+    if (r->adaptive && r->n_c > limit && n > 0) {
+        /* the budget ends before the candidates do: a small round of the
+         * most promising, so that the refit acts between rounds */
+        size_t batch = s_pace(limit);
+        if (n > batch)
+            s_pick_budget(r, cand, n, batch, r->mfv, r->n_mf);
+        n = n < batch ? n : batch;
+    }
+    if (r->front_idx) {
+        free(r->last_front);
+        r->last_front = r->front_idx;
+        r->n_last = r->n_front;
+        r->front_idx = NULL;
+    }
+    r->cand = NULL; /* s_finish frees it */
+    s_drop_plan(r);
+    return s_finish(r, cand, n, limit, out);
+}
+
 double dse_refine_prediction(const dse_refine_t *r, uint64_t index, size_t j)
 {
     size_t i = s_find(r, index);
@@ -574,6 +647,7 @@ static void s_repredict(dse_refine_t *r, const dse_evaljob_t *ej)
     const dse_job_t *job = ej->job;
     const dse_space_t *sp = job->layers[r->layer].space;
     double params[DSE_MAX_PARAMS], m[DSE_MAX_METRICS];
+    s_drop_plan(r);
     for (size_t i = 0; i < r->n; i++) {
         dse_space_decode(sp, r->index[i], params);
         if (!job->model->evaluate(ej->ctx[r->layer], params, m))
@@ -591,6 +665,7 @@ void dse_refine_pool(dse_refine_t *const *rf, size_t n_layers)
     for (size_t l = 0; l < n_layers; l++) {
         if (!rf[l])
             continue;
+        s_drop_plan(rf[l]);
         s_refit(rf[l]);
         s_observe(rf[l]);
         for (size_t j = 0; j < rf[l]->k; j++)

@@ -83,8 +83,16 @@ void dse_refine_set_mode(dse_refine_t *r, int mode, double safety);
 void dse_refine_destroy(dse_refine_t **r_p);
 
 /* The next round: up to `limit` points to measure, sorted by index, into
- * *out (the caller frees). Returns how many; 0 = the layer is done. */
+ * *out (the caller frees). Returns how many; 0 = the layer is done (or
+ * limit is 0: nothing happens). */
 size_t dse_refine_next(dse_refine_t *r, uint64_t limit, uint64_t **out);
+
+/* How many points the next round screens as candidates: a limit of at
+ * least that does not bind the round (dse_refine_next proposes the same
+ * points as with no limit). 0: the layer is done. The round's screen is
+ * kept for dse_refine_next until a tell, a refit or a pooling changes what
+ * it rests on. */
+uint64_t dse_refine_want(dse_refine_t *r);
 
 /* A measured point's metrics (the model's declaration order). Points
  * proposed and never told (failed, or outside a constraint) count as

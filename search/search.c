@@ -276,7 +276,65 @@ static void s_refine_refit(dse_search_t *s)
     free(rf);
 }
 
-/* refine: one round of every layer not done, within the budget left. */
+/* refine: shares the `left` measurements of the budget out among the
+ * layers for one round, max-min fair on what each round screens as
+ * candidates (want, dse_refine_want): a layer that wants no more than an
+ * even part of what is left gets what it wants, and the rest is shared the
+ * same way among the others; the layers that want more split what remains
+ * evenly, one more each to those that have measured fewest so far (then
+ * the earlier layer). When the wants fit in `left`, each gets its want and
+ * the budget does not bind. */
+static void s_refine_share(const dse_search_t *s, const uint64_t *want, uint64_t left,
+                           uint64_t *give)
+{
+    size_t n = s->n_layers, n_open = 0;
+    uint64_t total = 0;
+    unsigned char *open = dse_xcalloc(n + 1, 1);
+    for (size_t i = 0; i < n; i++) {
+        give[i] = 0;
+        total = want[i] > UINT64_MAX - total ? UINT64_MAX : total + want[i];
+        open[i] = want[i] > 0;
+        n_open += open[i];
+    }
+    if (total <= left) {
+        memcpy(give, want, n * sizeof *give);
+        free(open);
+        return;
+    }
+    /* settle the layers that want no more than an even part (the part
+     * only grows as they settle) */
+    for (int settled = 1; settled && n_open > 0;) {
+        uint64_t even = left / n_open;
+        settled = 0;
+        for (size_t i = 0; i < n; i++)
+            if (open[i] && want[i] <= even) {
+                give[i] = want[i];
+                left -= want[i];
+                open[i] = 0;
+                n_open--;
+                settled = 1;
+            }
+    }
+    if (n_open > 0) {
+        uint64_t even = left / n_open, extra = left % n_open;
+        for (size_t i = 0; i < n; i++)
+            if (open[i])
+                give[i] = even;
+        for (; extra > 0; extra--) {
+            size_t best = n;
+            for (size_t i = 0; i < n; i++)
+                if (open[i] && give[i] == even &&
+                    (best == n || dse_refine_measured(s->layers[i].rf) <
+                                      dse_refine_measured(s->layers[best].rf)))
+                    best = i;
+            give[best]++;
+        }
+    }
+    free(open);
+}
+
+/* refine: one round of every layer not done, within the budget left
+ * (shared out by s_refine_share). */
 static uint64_t s_refine_round(dse_search_t *s)
 {
     uint64_t added = 0;
@@ -288,18 +346,26 @@ static uint64_t s_refine_round(dse_search_t *s)
         dse_refine_pool(rf, s->n_layers);
         free(rf);
     }
+    uint64_t spent = 0;
+    for (size_t l = 0; l < s->n_layers; l++)
+        spent += s->layers[l].rf ? dse_refine_measured(s->layers[l].rf) : 0;
+    if (spent >= s->budget)
+        return 0;
+    uint64_t *want = dse_xcalloc(s->n_layers + 1, sizeof *want);
+    uint64_t *give = dse_xcalloc(s->n_layers + 1, sizeof *give);
+    for (size_t i = 0; i < s->n_layers; i++)
+        want[i] = s->layers[i].rf ? dse_refine_want(s->layers[i].rf) : 0;
+    s_refine_share(s, want, s->budget - spent, give);
     for (size_t i = 0; i < s->n_layers; i++) {
-        if (!s->layers[i].rf)
+        if (!want[i])
             continue;
-        uint64_t spent = 0;
-        for (size_t l = 0; l < s->n_layers; l++)
-            spent += s->layers[l].rf ? dse_refine_measured(s->layers[l].rf) : 0;
-        uint64_t left = s->budget > spent ? s->budget - spent : 0;
         uint64_t *idx = NULL;
-        size_t n = dse_refine_next(s->layers[i].rf, left, &idx);
+        size_t n = dse_refine_next(s->layers[i].rf, give[i], &idx);
         added += s_add_lists(s, (uint32_t)i, idx, n);
         free(idx);
     }
+    free(want);
+    free(give);
     return added;
 }
 

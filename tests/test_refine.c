@@ -14,6 +14,7 @@
 #include "hwmodels/hwmodel.h"
 #include "search/fit.h"
 #include "search/refine.h"
+#include "search/search.h"
 #include "tests/test.h"
 
 #define S_JOB                                                                                  \
@@ -397,6 +398,111 @@ DSE_TEST(refine_budget_rounds)
         dse_refine_destroy(&rf[l]);
     }
     dse_evaljob_destroy(&fit_ej);
+    dse_evaljob_destroy(&ej);
+    dse_evaljob_destroy(&truth);
+}
+
+/* Runs the search of ej (strategy refine, budget `budget`) without
+ * workers, measuring on the noisy stand-in; per layer, the points
+ * measured into measured[], the measured fronts into got[] (may be NULL).
+ * Returns the rounds. */
+static int s_search_run(dse_evaljob_t *ej, const dse_evaljob_t *truth, int64_t budget,
+                        uint64_t *measured, dse_front_t **got)
+{
+    ej->job->budget = budget;
+    dse_search_t *s = NULL;
+    dse_error_t err = DSE_ERROR_INIT;
+    CHECK_INT(dse_search_new(ej, 1.0, NULL, &s, &err), 0);
+    if (!s)
+        return 0;
+    size_t w = ej->job->model->n_metrics;
+    for (size_t l = 0; l < ej->job->n_layers; l++)
+        measured[l] = 0;
+    uint64_t next = 0;
+    int rounds = 0;
+    do {
+        rounds++;
+        for (; next < dse_search_n_units(s); next++) {
+            dse_unit_t u;
+            dse_search_unit(s, next, &u);
+            CHECK(u.kind == DSE_UNIT_LIST);
+            uint64_t *idx = dse_xmalloc((u.n + 1) * sizeof *idx);
+            int64_t *zero = dse_xcalloc(u.n + 1, sizeof *zero);
+            double *met = dse_xmalloc((u.n + 1) * w * sizeof *met);
+            size_t n = 0;
+            for (size_t k = 0; k < u.n; k++)
+                if (s_noisy(truth, u.layer, u.indices[k], met + n * w)) {
+                    idx[n] = u.indices[k];
+                    if (got)
+                        dse_front_insert(got[u.layer], idx[n], 0, 0, met + n * w);
+                    n++;
+                }
+            measured[u.layer] += u.n;
+            dse_search_feed(s, next, n, idx, zero, zero, met);
+            free(idx);
+            free(zero);
+            free(met);
+        }
+    } while (rounds < 1000 && dse_search_advance(s, 0, 1) > 0);
+    CHECK(rounds < 1000);
+    dse_search_destroy(&s);
+    return rounds;
+}
+
+/* The search shares a tight budget out among the layers each round (the
+ * budget left split evenly among the layers that ask for more): both
+ * layers of the job measure half of it, where handing the whole budget
+ * left to each layer in turn gave the first 8 points of 12 and the second
+ * 4. With no budget the search measures what running each layer's refine
+ * to the end does, and finds the fronts of measuring every point. */
+DSE_TEST(refine_budget_shared)
+{
+    dse_evaljob_t *ej = s_job(""), *truth = s_job("");
+    if (!ej || !truth) {
+        dse_evaljob_destroy(&ej);
+        dse_evaljob_destroy(&truth);
+        return;
+    }
+    uint64_t measured[2];
+    int rounds = s_search_run(ej, truth, 12, measured, NULL);
+    printf("  budget 12: %llu and %llu points measured in %d rounds\n",
+           (unsigned long long)measured[0], (unsigned long long)measured[1], rounds);
+    CHECK_INT(measured[0] + measured[1], 12);
+    CHECK_INT(measured[0], 6);
+    CHECK_INT(measured[1], 6);
+    CHECK(rounds >= 3); /* 3 + 3, 2 + 2, 1 + 1 */
+    /* an odd budget: the extra point goes to the layer that has measured
+     * fewer (then the earlier) */
+    s_search_run(ej, truth, 13, measured, NULL);
+    CHECK_INT(measured[0] + measured[1], 13);
+    CHECK(measured[0] + 1 >= measured[1] && measured[1] + 1 >= measured[0]);
+
+    /* no budget: it does not bind */
+    dse_front_t *got[2] = {dse_evaljob_front_new(ej), dse_evaljob_front_new(ej)};
+    s_search_run(ej, truth, 0, measured, got);
+    int exact = 0;
+    uint64_t feasible = 0;
+    uint64_t alone = s_run_mode(ej, truth, DSE_MARGIN_ADAPTIVE, 0.12, &exact, &feasible);
+    printf("  no budget: %llu + %llu points measured, each layer's refine alone %llu\n",
+           (unsigned long long)measured[0], (unsigned long long)measured[1],
+           (unsigned long long)alone);
+    CHECK(exact);
+    CHECK_INT(measured[0] + measured[1], alone);
+    double m[DSE_MAX_METRICS];
+    for (size_t l = 0; l < 2; l++) {
+        dse_front_t *want = dse_evaljob_front_new(ej);
+        for (uint64_t i = 0; i < ej->job->layers[l].space->size; i++)
+            if (s_noisy(truth, l, i, m))
+                dse_front_insert(want, i, 0, 0, m);
+        dse_front_sort(want);
+        dse_front_sort(got[l]);
+        int same = dse_front_size(got[l]) == dse_front_size(want);
+        for (size_t i = 0; same && i < dse_front_size(want); i++)
+            same = dse_front_index(got[l], i) == dse_front_index(want, i);
+        CHECK(same);
+        dse_front_destroy(&want);
+        dse_front_destroy(&got[l]);
+    }
     dse_evaljob_destroy(&ej);
     dse_evaljob_destroy(&truth);
 }
