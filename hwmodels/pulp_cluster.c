@@ -24,6 +24,9 @@
 
 #include <assert.h>
 #include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -312,23 +315,23 @@ typedef struct {
  * transpose elements (coef 0: none). */
 enum { MO_N, MO_K, MO_M, MO_IM2COL, MO_TR, MO__COUNT };
 
-/* log2 of a kernel's unrolls along X (a), Y (b) and K (ku). */
+/* The fallback resolution at one number of cores (see runs_of): per dim
+ * n, m, k (d = 0, 1, 2) the least value at or above which no test on it
+ * holds (tmax; 0: no test), the class of each value below it
+ * (cls[cls_off + v]: how many thresholds lie at or below v), and the kernel
+ * each kernel runs as per class triple, runs[run_off + ...]. */
+#define S_RSEL_CORES 64 /* the preset's largest number of cores */
 typedef struct {
-    int8_t la, lb, lku;
-    int8_t lp;    /* la for PAIRS, 0 for SIMPLE (a = 1): the rows of a pair */
-    int8_t units; /* scheme UNITS */
-    int8_t parn;  /* parallel dimension N */
-} kshift_t;
+    int64_t tmax[3];
+    int32_t cls_off[3];
+    uint8_t ncls[3];
+    int32_t run_off;
+    int32_t own[DSE_MM_FP32_COUNT][3]; /* a kernel runs as itself from these n, m, k up */
+} rsel_t;
 
-/* A kernel's fallback tests as data: test i sends to kernel to[i] when
- * value sel[i] < thr[i] (times the cores when cores[i]), the values being
- * n, m, k, n & ~1, n & ~3, n & ~7, m & ~1, m & ~3, m & ~7 (VAL_*). */
-enum { VAL_N, VAL_M, VAL_K, VAL_N2, VAL_N4, VAL_N8, VAL_M2, VAL_M4, VAL_M8, VAL__COUNT };
-typedef struct {
-    uint8_t nt, sel[3], cores[3], to[3];
-    uint8_t base[3]; /* sel as (n, m, k)[base] & mask */
-    int64_t thr[3], mask[3];
-} kfall_t;
+/* A kernel's matmul cycles on dims > 0 (kcost, specialised per kernel). */
+typedef double (*kcost_fn)(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
+                           int cshift);
 
 /* Tile classes of one dimension with the same factors f of the N, K, M and
  * im2col monomials, and their total count. */
@@ -349,8 +352,15 @@ typedef struct {
     int64_t cout, cin; /* extents (bare matmul: n, k) */
     dim_tab_t rows, cols;
     mono_t mono[DSE_TSTEP__COUNT][MO__COUNT];
-    kshift_t ks[DSE_MM_FP32_COUNT];
-    kfall_t kfb[DSE_MM_FP32_COUNT];
+    /* footprint monomials (bytes) of the run steps, each distinct one once:
+     * fpm[0 .. n_fpm), and per step the index of its in, w, bias, im2col, out */
+    mono_t fpm[DSE_TSTEP__COUNT * 5];
+    uint8_t fp_at[DSE_TSTEP__COUNT][5];
+    int n_fpm;
+    const kcost_fn *kc; /* the table's kernels' cost functions */
+    const rsel_t *rsel; /* [cores], 1 .. S_RSEL_CORES: shared by every layer */
+    const uint8_t *cls;
+    const int8_t *runs;
     kbody_t *kb; /* [cores * DSE_MM_FP32_COUNT + kernel], cores 1 .. hw_cores */
     int8_t cshift[65]; /* log2(cores) when a power of two, else -1 */
     /* cache over the layer's space (NULL when absent): one head per combination, and per step the compute cycles and
@@ -582,6 +592,47 @@ static inline void acc_scaled(double *restrict acc, const double *restrict c, do
 #endif
 }
 
+/* `only` for "best" when only the fastest kernel is wanted (evaluate()
+ * on the fast path): every kernel is costed, and out[0], run0[0] end up
+ * holding the fastest one's sum and run (the first of the fastest floats:
+ * pick_kernel's choice). -1 keeps every kernel's sum (the cache). */
+#define ONLY_BEST (-2)
+
+/* The least of a[0 .. nk) (non-negative, no NaN). */
+static inline double min_of(const double *a, int nk)
+{
+#if defined(__SSE2__)
+    if (nk == DSE_MM_FP32_COUNT) {
+        __m128d v = _mm_loadu_pd(a);
+        for (int q = 2; q < DSE_MM_FP32_COUNT; q += 2)
+            v = _mm_min_pd(v, _mm_loadu_pd(a + q));
+        return _mm_cvtsd_f64(_mm_min_sd(v, _mm_unpackhi_pd(v, v)));
+    }
+#endif
+    double m = a[0];
+    for (int q = 1; q < nk; q++)
+        m = a[q] < m ? a[q] : m;
+    return m;
+}
+
+/* pick_kernel's choice among sums o[q] = ed + a[q] is the first q whose
+ * float is the least. Rounding (of ed + a, then to float) is monotone, so
+ * the least float is that of ed + min(a). Returns the double two floats
+ * above it: every o[q] whose float is at most one float above the least
+ * lies at or below it (*fmin: the least float). */
+static inline double best_lim(double omin, float *fmin)
+{
+    float f = (float)omin;
+    *fmin = f;
+    if (!(f < 0x1p127f))
+        return INFINITY;
+    uint32_t b;
+    memcpy(&b, &f, sizeof b);
+    b += 2; /* f >= 0 */
+    memcpy(&f, &b, sizeof f);
+    return (double)f;
+}
+
 /* ---- the reference path ---------------------------------------------- */
 
 /* Compute cycles of every kernel (out[k], k < nk; or only `only` when >= 0)
@@ -646,10 +697,13 @@ static int64_t step_compute(const ctx_t *x, const geom_t *g, int step, int only,
  *   2^53, summed exactly in integers;
  * - unrolls are powers of two: the busiest core's work is shifts, and
  *   divisions by the cores are shifts when the cores are a power of two;
+ * - each kernel's cost is code compiled for its shape (kcost), and which
+ *   kernel a kernel falls back to comes from tables per cores (runs_of);
  * - a point that names its kernel costs that kernel on each tile class
  *   directly, no memo (random points rarely share tile dims);
  * - "best" needs every kernel on each class: a thread's memo of them by
- *   tile dims, filled by the same closed forms. */
+ *   tile dims, filled by the same closed forms, and keeps only the fastest
+ *   kernel's sum (ONLY_BEST). */
 
 static atomic_int s_fast_off; /* tests: 1 = the reference path (set while nothing evaluates) */
 
@@ -669,31 +723,6 @@ static inline int64_t cdiv(int64_t v, int cores, int cshift)
     return cshift >= 0 ? (v + cores - 1) >> cshift : (v + cores - 1) / cores;
 }
 
-/* dse_mm_work with shifts (kernels/catalogue.c; the same integers). SIMPLE
- * is PAIRS with pairs of one row (lp = 0): half = 0. */
-static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cshift,
-                             dse_mm_work_t *w)
-{
-    int64_t x = s.parn ? n : m, y = s.parn ? m : n;
-    int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
-    if (s.units) {
-        /* whole units of a rows, ceil(units/cores) per core, the x % a
-         * leftover rows shared by all cores along y */
-        int64_t units = x >> s.la, xl = x - (units << s.la);
-        int64_t per = cdiv(units, cores, cshift);
-        w->blocks = per * yb;
-        w->half = 0;
-        w->left = (per << s.la) * yl + xl * cdiv(y, cores, cshift);
-        return;
-    }
-    /* ceil(x/cores) rows (never more than x) */
-    int64_t r = cdiv(x, cores, cshift);
-    int64_t p = r >> s.lp, rl = r - (p << s.lp);
-    w->blocks = p * yb;
-    w->half = rl * yb;
-    w->left = r * yl;
-}
-
 /* Inlined even where the compiler would rather call: the fast path's
  * inner loop runs it once per tile class. */
 #if defined(__GNUC__)
@@ -702,63 +731,134 @@ static inline void work_fast(kshift_t s, int64_t n, int64_t m, int cores, int cs
 #define S_HOT_INLINE static inline
 #endif
 
-/* mm_run_cycles of resolved kernel r (dims > 0) through work_fast, with
- * the body constants kb of the point's cores and the leftover body naive
- * (body_of(&kb[DSE_MM_NAIVE], k, 0)). Terms of zero count add +0.0 to a
- * positive sum: the same bits as skipping them. */
-S_HOT_INLINE double mm_fast(const ctx_t *x, const kbody_t *kb, int r, int64_t n, int64_t k,
-                            int64_t m, int cores, int cshift, double naive)
+/* log2 of an unroll (1, 2, 4 or 8; prepare checks the catalogue's). */
+static inline int ulog2(int v)
 {
-    kshift_t s = x->ks[r];
-    dse_mm_work_t w;
-    work_fast(s, n, m, cores, cshift, &w);
-    int64_t groups = k >> s.lku;
-    double body = body_of(&kb[r], groups, k - (groups << s.lku));
-    double cy = (double)w.blocks * body;
-    cy += (double)w.half * 0.55 * body;
-    cy += (double)w.left * naive;
+    return v >= 8 ? 3 : v >= 4 ? 2 : v >= 2 ? 1 : 0;
+}
+
+/* mm_run_cycles of kernel idx, of shape (parn, scheme, u, v, ku), dims > 0,
+ * with the body constants kb of the point's cores and the leftover body
+ * body_of(&kb[DSE_MM_NAIVE], k, 0) (computed here when own_naive, else
+ * given in naive, for shapes that can have leftovers): dse_mm_work with shifts (the
+ * same integers; unrolls are powers of two) and the same floating-point
+ * operations. Called with constant shapes (below), each kernel compiles to
+ * straight-line code. A term of zero count adds +0.0 to a non-negative
+ * sum, the same bits as skipping it, so only terms that are always zero
+ * for the shape are left out. */
+S_HOT_INLINE double kcost(int parn, int scheme, int u, int v, int ku, const kbody_t *kb, int idx,
+                          int64_t n, int64_t k, int64_t m, int cores, int cshift, int own_naive,
+                          double naive)
+{
+    int a = parn ? u : v, b = parn ? v : u, la = ulog2(a), lb = ulog2(b);
+    int64_t x = parn ? n : m, y = parn ? m : n;
+    int64_t yb = y >> lb, yl = y & (b - 1);
+    int64_t blocks, half = 0, left;
+    if (scheme == DSE_MM_UNITS) {
+        /* whole units of a rows, ceil(units/cores) per core, the x % a
+         * leftover rows shared by all cores along y */
+        int64_t per = cdiv(x >> la, cores, cshift);
+        blocks = per * yb;
+        left = (per << la) * yl + (x & (a - 1)) * cdiv(y, cores, cshift);
+    } else {
+        /* ceil(x/cores) rows (never more than x), in pairs of rows (PAIRS) */
+        int lp = scheme == DSE_MM_PAIRS ? la : 0;
+        int64_t r = cdiv(x, cores, cshift);
+        blocks = (r >> lp) * yb;
+        half = (r & ((1 << lp) - 1)) * yb;
+        left = r * yl;
+    }
+    int lku = ulog2(ku);
+    /* ku = 1: no leftover K step; the tail would add +0.0 to a sum >= +0 */
+    double body = ku == 1 ? kb[idx].stall * ((double)k * kb[idx].per) + 8.0 + kb[idx].ovh
+                          : body_of(&kb[idx], k >> lku, k & (ku - 1));
+    double cy = (double)blocks * body;
+    if (scheme == DSE_MM_PAIRS)
+        cy += (double)half * 0.55 * body;
+    if (scheme == DSE_MM_UNITS || b > 1) {
+        if (own_naive)
+            naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+        cy += (double)left * naive;
+    }
     return cy;
 }
 
-/* dse_mm_resolve_all through the tests of kfb (the same kernels), without
- * branches on the tests: unused tests are padded with ones that never fail
- * (value < 0), and a kernel that does not fall back "falls back" to itself
- * (out[i] = i first). */
-static inline void resolve_all_fast(const ctx_t *x, int64_t n, int64_t k, int64_t m, int cores,
-                                    int8_t *out)
-{
-    const int64_t v[VAL__COUNT] = {n, m, k, n & ~(int64_t)1, n & ~(int64_t)3, n & ~(int64_t)7,
-                                   m & ~(int64_t)1, m & ~(int64_t)3, m & ~(int64_t)7};
-    const int64_t mul[2] = {1, cores};
-    /* every fallback goes to a smaller index, so one pass in order works */
-    for (int i = 0; i < x->nk; i++) {
-        const kfall_t *f = &x->kfb[i];
-        int f0 = v[f->sel[0]] < f->thr[0] * mul[f->cores[0]];
-        int f1 = v[f->sel[1]] < f->thr[1] * mul[f->cores[1]];
-        int f2 = v[f->sel[2]] < f->thr[2] * mul[f->cores[2]];
-        int to = f0 ? f->to[0] : f1 ? f->to[1] : f2 ? f->to[2] : i;
-        out[i] = (int8_t)i;
-        out[i] = out[to];
+/* catalogue.h's lists expanded with their shapes as constants (prepare
+ * checks them against the tables): one cost function per kernel, and one
+ * costing every kernel of a list at once. */
+#define S_IDXE(name, ...) S_IDX_##name,
+enum { DSE_MM_FP32_KERNELS(S_IDXE) S_IDX__FP32 };
+enum { DSE_MM_FP16_KERNELS(S_IDXE) S_IDX__FP16 };
+#undef S_IDXE
+#define N_ 1
+#define M_ 0
+#define S_ DSE_MM_SIMPLE
+#define P_ DSE_MM_PAIRS
+#define U_ DSE_MM_UNITS
+#define S_KC(name, par, scheme, u, v, ku, ...)                                                 \
+    static double s_kc_##name(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,   \
+                              int cshift)                                                      \
+    {                                                                                          \
+        return kcost(par, scheme, u, v, ku, kb, S_IDX_##name, n, k, m, cores, cshift, 1, 0.0); \
     }
+DSE_MM_FP32_KERNELS(S_KC)
+DSE_MM_FP16_KERNELS(S_KC)
+#undef S_KC
+#define S_KCP(name, ...) s_kc_##name,
+static const kcost_fn s_kc_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_KCP)};
+static const kcost_fn s_kc_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_KCP)};
+#undef S_KCP
+#define S_KCA(name, par, scheme, u, v, ku, ...)                                                \
+    out[S_IDX_##name] = kcost(par, scheme, u, v, ku, kb, S_IDX_##name, n, k, m, cores, cshift, 0, \
+                              naive);
+static void kcost_all_fp32(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
+                           int cshift, double *out)
+{
+    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+    DSE_MM_FP32_KERNELS(S_KCA)
+}
+static void kcost_all_fp16(const kbody_t *kb, int64_t n, int64_t k, int64_t m, int cores,
+                           int cshift, double *out)
+{
+    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+    DSE_MM_FP16_KERNELS(S_KCA)
+}
+#undef S_KCA
+/* The shapes, for prepare's check: par (N_ = 1), scheme, u, v, ku. */
+#define S_SHAPE(name, par, scheme, u, v, ku, ...) {par, scheme, u, v, ku},
+static const uint8_t s_shape_fp32[DSE_MM_FP32_COUNT][5] = {DSE_MM_FP32_KERNELS(S_SHAPE)};
+static const uint8_t s_shape_fp16[DSE_MM_FP16_COUNT][5] = {DSE_MM_FP16_KERNELS(S_SHAPE)};
+#undef S_SHAPE
+#undef N_
+#undef M_
+#undef S_
+#undef P_
+#undef U_
+
+/* Which kernel each kernel runs as (dse_mm_resolve_all) for dims (n, k, m)
+ * on the point's cores: every fallback test is "dim < threshold", so the
+ * answer depends only on the class of each dim among its thresholds, and
+ * prepare tabulates it per class triple (rsel_t). */
+static inline int dim_class(const ctx_t *x, const rsel_t *r, int d, int64_t v)
+{
+    return v >= r->tmax[d] ? r->ncls[d] - 1 : v <= 0 ? 0 : x->cls[(size_t)r->cls_off[d] + (size_t)v];
 }
 
-/* dse_mm_resolve through the tests of kfb: the fallback chain of kernel i
- * (each step goes to a smaller index; a kernel whose tests all pass is
- * where it ends). */
-static inline int resolve_one_fast(const ctx_t *x, int i, int64_t n, int64_t k, int64_t m,
-                                   int cores)
+static inline const int8_t *runs_of(const ctx_t *x, int cores, int64_t n, int64_t k, int64_t m);
+
+/* The kernel kernel i runs as: itself when none of its own tests holds. */
+static inline int run_one(const ctx_t *x, int cores, int i, int64_t n, int64_t k, int64_t m)
 {
-    const int64_t v[3] = {n, m, k}, mul[2] = {1, cores};
-    for (;;) {
-        const kfall_t *f = &x->kfb[i];
-        int to = (v[f->base[0]] & f->mask[0]) < f->thr[0] * mul[f->cores[0]]   ? f->to[0]
-                 : (v[f->base[1]] & f->mask[1]) < f->thr[1] * mul[f->cores[1]] ? f->to[1]
-                 : (v[f->base[2]] & f->mask[2]) < f->thr[2] * mul[f->cores[2]] ? f->to[2]
-                                                                              : i;
-        if (to == i)
-            return i;
-        i = to;
-    }
+    const int32_t *o = x->rsel[cores].own[i];
+    return n >= o[0] && m >= o[1] && k >= o[2] ? i : runs_of(x, cores, n, k, m)[i];
+}
+
+static inline const int8_t *runs_of(const ctx_t *x, int cores, int64_t n, int64_t k, int64_t m)
+{
+    const rsel_t *r = &x->rsel[cores];
+    int cn = dim_class(x, r, 0, n), cm = dim_class(x, r, 1, m), ck = dim_class(x, r, 2, k);
+    return &x->runs[(size_t)r->run_off +
+                    ((size_t)(cn * r->ncls[1] + cm) * r->ncls[2] + (size_t)ck) * (size_t)x->nk];
 }
 
 /* A thread's memo of every kernel's cost by tile dims, kept across points
@@ -795,15 +895,28 @@ static void s_mm_key_new(void)
 
 /* Every kernel's costs on one tile's dims from the thread's memo (filled on
  * a miss); the pointer holds until the next call. */
-static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, int64_t k,
-                                  int64_t m, int cores, int cshift, double ff)
+static const mm_cached_t *mm_memo_fill(const ctx_t *x, const kbody_t *kb, mm_cached_t *e,
+                                       int64_t n, int64_t k, int64_t m, int cores, int cshift,
+                                       double ff);
+
+/* The thread's memo, allocated on its first use (freed with the thread). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static mm_cached_t *mm_memo_new(void)
+{
+    pthread_once(&s_mm_once, s_mm_key_new);
+    mm_cached_t *t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
+    pthread_setspecific(s_mm_key, t);
+    return t;
+}
+
+S_HOT_INLINE const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, int64_t k,
+                                        int64_t m, int cores, int cshift, double ff)
 {
     mm_cached_t *t = s_mm_cache;
-    if (!t) {
-        pthread_once(&s_mm_once, s_mm_key_new);
-        t = s_mm_cache = dse_xcalloc(MM_CACHE, sizeof *t);
-        pthread_setspecific(s_mm_key, t);
-    }
+    if (!t)
+        t = mm_memo_new();
     uint64_t h = (uint64_t)n * 0x9e3779b97f4a7c15ull ^ (uint64_t)k * 0xc2b2ae3d27d4eb4full ^
                  (uint64_t)m * 0x165667b19e3779f9ull ^ (uint64_t)cores * 0x27d4eb2f165667c5ull ^
                  (uint64_t)(uintptr_t)x->tab;
@@ -811,46 +924,60 @@ static const mm_cached_t *mm_memo(const ctx_t *x, const kbody_t *kb, int64_t n, 
     if (e->tab == x->tab && e->n == n && e->k == k && e->m == m && e->cores == cores &&
         e->ff == ff)
         return e;
+    return mm_memo_fill(x, kb, e, n, k, m, cores, cshift, ff);
+}
+
+/* A miss: e filled for these dims. Out of line, so that hits stay cheap. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static const mm_cached_t *mm_memo_fill(const ctx_t *x, const kbody_t *kb, mm_cached_t *e,
+                                       int64_t n, int64_t k, int64_t m, int cores, int cshift,
+                                       double ff)
+{
     e->tab = x->tab, e->n = n, e->k = k, e->m = m, e->cores = cores, e->ff = ff;
-    resolve_all_fast(x, n, k, m, cores, e->run);
-    for (int i = 0; i < DSE_MM_FP32_COUNT; i++)
-        e->c[i] = 0.0;
-    if (n <= 0 || k <= 0 || m <= 0)
+    memcpy(e->run, runs_of(x, cores, n, k, m), (size_t)x->nk);
+    for (int i = x->nk; i < DSE_MM_FP32_COUNT; i++)
+        e->c[i] = 0.0; /* read by the 24-wide sums, never reported */
+    if (n <= 0 || k <= 0 || m <= 0) {
+        for (int i = 0; i < x->nk; i++)
+            e->c[i] = 0.0;
         return e;
-    /* work_fast for every kernel that runs as itself (the others take the
-     * cost of the kernel they fall back to), the divisions by the cores
-     * shared: ceil(x / cores) and ceil((x >> la) / cores) for x = n, m */
-    int64_t cd[2][4]; /* [0]: m, [1]: n */
-    for (int la = 0; la < 4; la++)
-        cd[0][la] = cdiv(m >> la, cores, cshift), cd[1][la] = cdiv(n >> la, cores, cshift);
-    double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-    double self[DSE_MM_FP32_COUNT];
-    for (int i = 0; i < x->nk; i++) {
-        if (e->run[i] != i)
-            continue;
-        kshift_t s = x->ks[i];
-        int64_t xx = s.parn ? n : m, y = s.parn ? m : n;
-        int64_t cx = cd[s.parn][0], cy = cd[!s.parn][0];
-        int64_t yb = y >> s.lb, yl = y - (yb << s.lb);
-        dse_mm_work_t w;
-        if (s.units) {
-            int64_t per = cd[s.parn][s.la];
-            w.blocks = per * yb, w.half = 0;
-            w.left = (per << s.la) * yl + (xx - ((xx >> s.la) << s.la)) * cy;
-        } else {
-            int64_t pp = cx >> s.lp;
-            w.blocks = pp * yb, w.half = (cx - (pp << s.lp)) * yb, w.left = cx * yl;
-        }
-        int64_t groups = k >> s.lku;
-        double body = body_of(&kb[i], groups, k - (groups << s.lku));
-        double cyc = (double)w.blocks * body;
-        cyc += (double)w.half * 0.55 * body;
-        cyc += (double)w.left * naive;
-        self[i] = cyc;
     }
+    /* every kernel as itself (straight-line code, cheaper than testing
+     * which ones run), then each takes the cost of the kernel it runs as */
+    double self[DSE_MM_FP32_COUNT];
+    if (x->nk == DSE_MM_FP32_COUNT)
+        kcost_all_fp32(kb, n, k, m, cores, cshift, self);
+    else
+        kcost_all_fp16(kb, n, k, m, cores, cshift, self);
     for (int i = 0; i < x->nk; i++)
         e->c[i] = self[e->run[i]];
     return e;
+}
+
+double dse__pulp_fast_mm(const void *vctx, int idx, int64_t n, int64_t k, int64_t m, int cores,
+                         int *run)
+{
+    const ctx_t *x = vctx;
+    assert(idx >= 0 && idx < x->nk && cores >= 1 && cores <= x->hw_cores && n > 0 && k > 0 &&
+           m > 0);
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    *run = run_one(x, cores, idx, n, k, m);
+    return x->kc[*run](kb, n, k, m, cores, x->cshift[cores]);
+}
+
+void dse__pulp_fast_mm_all(const void *vctx, int64_t n, int64_t k, int64_t m, int cores,
+                           double *c, int8_t *run)
+{
+    const ctx_t *x = vctx;
+    assert(cores >= 1 && cores <= x->hw_cores);
+    double ff = cores > x->fpus ? (double)cores / x->fpus : 1.0;
+    mm_cached_t e;
+    mm_memo_fill(x, &x->kb[(size_t)cores * DSE_MM_FP32_COUNT], &e, n, k, m, cores,
+                 x->cshift[cores], ff);
+    memcpy(c, e.c, (size_t)x->nk * sizeof *c);
+    memcpy(run, e.run, (size_t)x->nk);
 }
 
 /* Whether memo entry e still holds the costs of these dims. */
@@ -942,10 +1069,9 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
                     double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
                     if (n != ln || k != lk || m != lm) {
                         if (only >= 0) {
-                            int r = dse_mm_resolve(x->tab, only, n, k, m, cores);
-                            double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
+                            int r = run_one(x, cores, only, n, k, m);
                             lc = n <= 0 || k <= 0 || m <= 0
-                                     ? 0.0 : mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
+                                     ? 0.0 : x->kc[r](kb, n, k, m, cores, cshift);
                             rfirst = rfirst < 0 ? r : rfirst;
                         } else {
                             lme = mm_memo(x, kb, n, k, m, cores, cshift, ff);
@@ -968,8 +1094,97 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
     }
     if (only >= 0)
         run0[only] = (int8_t)rfirst;
+    if (only == ONLY_BEST) {
+        float fmin;
+        best_lim(min_of(acc, x->nk), &fmin);
+        int q = 0;
+        while ((float)acc[q] != fmin)
+            q++;
+        out[0] = acc[q], run0[0] = run0[q];
+        return macs;
+    }
     for (int k = lo; k < hi; k++)
         out[k] = acc[k];
+    return macs;
+}
+
+/* step_fast for a step whose row and column classes do not merge (so its
+ * fgroups are its classes, in order) and are few: the same terms in the
+ * same order, the dims from the fgroups' factors. Compiled apart for a
+ * named kernel (named = 1) and for all kernels. */
+S_HOT_INLINE int64_t step_few(const ctx_t *x, const geom_t *g, int step, int named, int only,
+                              int kpar, int ksch, int ku, int kv, int kku, const fgroup_t *fr,
+                              int nfr, const fgroup_t *fcol, int nfc, double *out, int8_t *run0)
+{
+    double ff = g->cores > x->fpus ? (double)g->cores / x->fpus : 1.0;
+    int cores = g->cores, cshift = x->cshift[cores];
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    const mono_t *mo = x->mono[step];
+    int64_t fork = x->fork, macs = 0;
+    int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
+    int64_t isz[2] = {g->tci, g->ci_last}, icnt[2] = {g->nci - 1, 1};
+    double acc[DSE_MM_FP32_COUNT], a1 = 0.0;
+    if (!named)
+        memset(acc, 0, sizeof acc);
+    int first = 1;
+    for (int a = 0; a < 2; a++) {
+        if (!ccnt[a])
+            continue;
+        for (int b = 0; b < 2; b++) {
+            if (!icnt[b])
+                continue;
+            const int64_t co[4] = {1, csz[a], isz[b], csz[a] * isz[b]};
+            const int64_t ch[MO__COUNT] = {
+                mo[MO_N].coef * co[mo[MO_N].ci], mo[MO_K].coef * co[mo[MO_K].ci],
+                mo[MO_M].coef * co[mo[MO_M].ci], mo[MO_IM2COL].coef * co[mo[MO_IM2COL].ci],
+                mo[MO_TR].coef * co[mo[MO_TR].ci]};
+            int64_t ex_ab = fork + (ch[MO_TR] != 0) * (fork + 3 * cdiv(ch[MO_TR], cores, cshift));
+            int64_t cnt_ab = ccnt[a] * icnt[b];
+            for (int f = 0; f < nfr; f++) {
+                const int64_t *rf = fr[f].f;
+                int64_t rn = ch[MO_N] * rf[0], rk = ch[MO_K] * rf[1], rm = ch[MO_M] * rf[2];
+                int64_t re = ch[MO_IM2COL] * rf[3], cnt_f = cnt_ab * fr[f].count;
+                for (int j = 0; j < nfc; j++) {
+                    const int64_t *cf = fcol[j].f;
+                    int64_t n = rn * cf[0], k = rk * cf[1], m = rm * cf[2], e = re * cf[3];
+                    int64_t cnt64 = cnt_f * fcol[j].count;
+                    macs += cnt64 * (n * k * m);
+                    double cnt = (double)cnt64;
+                    double extra = (double)(ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift)));
+                    if (named) {
+                        int r = run_one(x, cores, only, n, k, m);
+                        if (first)
+                            run0[only] = (int8_t)r;
+                        double c = 0.0;
+                        if (n > 0 && k > 0 && m > 0)
+                            c = r == only ? kcost(kpar, ksch, ku, kv, kku, kb, only, n, k, m,
+                                                  cores, cshift, 1, 0.0)
+                                          : x->kc[r](kb, n, k, m, cores, cshift);
+                        a1 += cnt * (extra + c);
+                    } else {
+                        const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
+                        if (first)
+                            memcpy(run0, me->run, sizeof me->run);
+                        acc_kernels(acc, me->c, cnt, extra);
+                    }
+                    first = 0;
+                }
+            }
+        }
+    }
+    if (named) {
+        out[only] = a1;
+    } else if (only == ONLY_BEST) {
+        float fmin;
+        best_lim(min_of(acc, x->nk), &fmin);
+        int q = 0;
+        while ((float)acc[q] != fmin)
+            q++;
+        out[0] = acc[q], run0[0] = run0[q];
+    } else {
+        for (int q = 0; q < x->nk; q++)
+            out[q] = acc[q];
+    }
     return macs;
 }
 
@@ -977,10 +1192,11 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
 
 /* step_fast sums cnt * (extra + c[k]) class by class, c[k] depending only on
  * the class's matmul dims; a step has 25 to 30 tile classes but only a few
- * distinct dims. step_grouped sums the same terms regrouped:
- *     S'[k] = E + sum over distinct dims d of W_d * c_d[k],
- * E = sum of cnt * extra (exact: integers below 2^53), W_d the tiles with
- * dims d, so each kernel costs once per distinct dims. S' is not S (the
+ * groups of them with equal dims (row and column classes merged by their
+ * factors). step_grouped sums the same terms regrouped:
+ *     S'[k] = E + sum over groups d of W_d * c_d[k],
+ * E = sum of cnt * extra (exact: integers below 2^53), W_d the tiles of
+ * group d, so each kernel costs once per group. S' is not S (the
  * class-by-class sum) to the last bit, but the caller keeps only
  * (float)S, and both are within a bound of the exact sum T: all terms are
  * non-negative, so recursive summation of n terms each of two roundings
@@ -994,8 +1210,11 @@ static int64_t step_fast(const ctx_t *x, const geom_t *g, int step, int only, do
  * binary digits instead: when every term is a multiple of 2^-p and S' is
  * below 2^(53-p), neither order rounded and S == S'. Anything else (under
  * 0.01% of the steps of bench-pulp's ResNet-8 spaces) falls back to
- * step_fast, as do steps with more than S_GROUPS dims and those of at
- * most S_FEW classes that do not merge (nothing to save). */
+ * step_fast, as do steps with more than S_GROUPS groups; those of at most
+ * S_FEW classes that do not merge (nothing to save) are summed class by
+ * class (step_few). With "best" kept alone (ONLY_BEST), only the sums
+ * within a float of the least need the proof: pick_kernel's choice and
+ * value depend on no other. */
 
 static atomic_int s_group_mode = 1; /* tests: 0 off, 1 on, 2 on with a margin that always falls back */
 
@@ -1085,14 +1304,19 @@ typedef struct {
     uint64_t E; /* unsigned: wraps, never overflows, when the bound check fails */
 } grouping_t;
 
-/* Gathers the step's tile classes into distinct dims (gr), summing the
- * MACs and the extra cycles exactly in integers. Integers regroup freely:
- * row classes with the same factors share one pass over the column
- * classes, their counts summed. -1 when the dims overflow S_GROUPS. */
-static inline int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
-                                const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
-                                grouping_t *G)
+/* Gathers the step's tile classes into groups of dims (gr: row and column
+ * classes with the same factors merged, their counts summed), summing the
+ * MACs and the extra cycles exactly in integers (integers regroup freely).
+ * A named kernel (named = 1; its shape kpar .. kku, constants in the
+ * functions below) is costed on each group here, into acc[only] and run0.
+ * -1 when the groups overflow S_GROUPS. */
+S_HOT_INLINE int group_classes(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
+                               const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,
+                               int named, int only, int kpar, int ksch, int ku, int kv, int kku,
+                               double *acc, int8_t *run0, grouping_t *G)
 {
+    const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    double acc1 = 0.0; /* only >= 0: that kernel's sum, costed here (group_costs) */
     const mono_t *mo = x->mono[step];
     int64_t fork = x->fork;
     int64_t csz[2] = {g->tc, g->c_last}, ccnt[2] = {g->nc - 1, 1};
@@ -1126,24 +1350,85 @@ static inline int group_classes(const ctx_t *x, const geom_t *g, int step, int c
                     int64_t n = rn * cf[0], k = rk * cf[1], m = rm * cf[2], e = re * cf[3];
                     int64_t cnt = cnt_f * fcol[j].count;
                     int64_t extra = ex_ab + (e != 0) * (fork + 3 * cdiv(e, cores, cshift));
-                    macs += cnt * (n * k * m);
+                    int64_t nkm = n * k * m; /* > 0 when every dim is (dims are >= 0) */
+                    macs += cnt * nkm;
                     E += (uint64_t)cnt * (uint64_t)extra;
                     max_extra = extra > max_extra ? extra : max_extra;
-                    if (ng && gr[ng - 1].n == n && gr[ng - 1].k == k && gr[ng - 1].m == m) {
-                        gr[ng - 1].w += cnt;
-                        continue;
-                    }
                     if (ng == S_GROUPS)
                         return -1;
-                    gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
+                    if (!named) /* a named kernel's groups keep only their cost */
+                        gr[ng].n = n, gr[ng].k = k, gr[ng].m = m, gr[ng].w = cnt;
+                    if (named) {
+                        int r = run_one(x, cores, only, n, k, m);
+                        if (ng == 0)
+                            run0[only] = (int8_t)r;
+                        /* kernel only (shape kpar .. kku) compiled in; a fallback called */
+                        double c = 0.0;
+                        if (nkm > 0)
+                            c = r == only ? kcost(kpar, ksch, ku, kv, kku, kb, only, n, k, m,
+                                                  cores, cshift, 1, 0.0)
+                                          : x->kc[r](kb, n, k, m, cores, cshift);
+                        gr[ng].c = c;
+                        acc1 += (double)cnt * c;
+                    }
                     ng++;
                 }
             }
         }
     }
     G->ng = ng, G->macs = macs, G->nclass = nclass, G->max_extra = max_extra, G->E = E;
+    if (named)
+        acc[only] = acc1;
     return 0;
 }
+
+/* group_classes for a named kernel, one function per kernel of each
+ * table, its shape compiled in. */
+typedef int (*gather_fn)(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,
+                         const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc, double *acc,
+                         int8_t *run0, grouping_t *G);
+#define N_ 1
+#define M_ 0
+#define S_ DSE_MM_SIMPLE
+#define P_ DSE_MM_PAIRS
+#define U_ DSE_MM_UNITS
+#define S_GC(name, par, scheme, u, v, ku, ...)                                                 \
+    static int s_gc_##name(const ctx_t *x, const geom_t *g, int step, int cores, int cshift,   \
+                           const fgroup_t *fr, int nfr, const fgroup_t *fcol, int nfc,         \
+                           double *acc, int8_t *run0, grouping_t *G)                           \
+    {                                                                                          \
+        return group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 1, S_IDX_##name,   \
+                             par, scheme, u, v, ku, acc, run0, G);                             \
+    }
+DSE_MM_FP32_KERNELS(S_GC)
+DSE_MM_FP16_KERNELS(S_GC)
+#undef S_GC
+#define S_GCP(name, ...) s_gc_##name,
+static const gather_fn s_gc_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_GCP)};
+static const gather_fn s_gc_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_GCP)};
+#undef S_GCP
+typedef int64_t (*few_fn)(const ctx_t *x, const geom_t *g, int step, const fgroup_t *fr, int nfr,
+                         const fgroup_t *fcol, int nfc, double *out, int8_t *run0);
+#define S_SF(name, par, scheme, u, v, ku, ...)                                                 \
+    static int64_t s_sf_##name(const ctx_t *x, const geom_t *g, int step, const fgroup_t *fr,  \
+                               int nfr, const fgroup_t *fcol, int nfc, double *out,            \
+                               int8_t *run0)                                                   \
+    {                                                                                          \
+        return step_few(x, g, step, 1, S_IDX_##name, par, scheme, u, v, ku, fr, nfr, fcol, nfc, \
+                        out, run0);                                                            \
+    }
+DSE_MM_FP32_KERNELS(S_SF)
+DSE_MM_FP16_KERNELS(S_SF)
+#undef S_SF
+#define S_SFP(name, ...) s_sf_##name,
+static const few_fn s_sf_fp32[DSE_MM_FP32_COUNT] = {DSE_MM_FP32_KERNELS(S_SFP)};
+static const few_fn s_sf_fp16[DSE_MM_FP16_COUNT] = {DSE_MM_FP16_KERNELS(S_SFP)};
+#undef S_SFP
+#undef N_
+#undef M_
+#undef S_
+#undef P_
+#undef U_
 
 /* acc[k]: the kernels' costs weighted by the tiles of each distinct dims
  * (one kernel when only >= 0, else all through the memo); run0 from the
@@ -1152,21 +1437,13 @@ static inline void group_costs(const ctx_t *x, int cores, int cshift, double ff,
                                grouping_t *G, double *acc, int8_t *run0)
 {
     const kbody_t *kb = &x->kb[(size_t)cores * DSE_MM_FP32_COUNT];
+    if (only >= 0)
+        return; /* costed by group_classes */
     for (int d = 0; d < G->ng; d++) {
         group_t *gd = &G->gr[d];
         int64_t n = gd->n, k = gd->k, m = gd->m;
         double w = (double)gd->w;
-        if (only >= 0) {
-            int r = resolve_one_fast(x, only, n, k, m, cores);
-            if (d == 0)
-                run0[only] = (int8_t)r;
-            gd->c = 0.0;
-            if (n > 0 && k > 0 && m > 0) {
-                double naive = body_of(&kb[DSE_MM_NAIVE], k, 0);
-                gd->c = mm_fast(x, kb, r, n, k, m, cores, cshift, naive);
-            }
-            acc[only] += w * gd->c;
-        } else {
+        {
             const mm_cached_t *me = mm_memo(x, kb, n, k, m, cores, cshift, ff);
             gd->me = me;
             if (d == 0)
@@ -1222,17 +1499,26 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     int nfr = x->fg_n[0][step][th], nfc = x->fg_n[1][step][tw];
     /* nothing to share when the row and column classes do not merge */
     if (nfr == nr && nfc == nw && nr * nw <= S_FEW)
-        return step_fast(x, g, step, only, out, run0);
+        return only >= 0 ? (x->tab == dse_mm_fp32 ? s_sf_fp32 : s_sf_fp16)[only](
+                               x, g, step, fr, nfr, fcol, nfc, out, run0)
+                         : step_few(x, g, step, 0, only, 1, DSE_MM_SIMPLE, 1, 1, 1, fr, nfr, fcol,
+                                    nfc, out, run0);
     s_group_steps++;
     grouping_t G;
-    if (group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, &G))
+    double acc[DSE_MM_FP32_COUNT];
+    /* compiled twice: a named kernel is costed while gathering */
+    if (only >= 0 ? (x->tab == dse_mm_fp32 ? s_gc_fp32 : s_gc_fp16)[only](
+                        x, g, step, cores, cshift, fr, nfr, fcol, nfc, acc, run0, &G)
+                  : group_classes(x, g, step, cores, cshift, fr, nfr, fcol, nfc, 0, only, 1,
+                                  DSE_MM_SIMPLE, 1, 1, 1, acc, run0, &G))
         goto fallback;
     /* every partial sum of E is at most tiles * max_extra: below 2^52, E
      * and the weights are exact integers, in uint64_t and in double */
     int64_t tiles = g->nc * g->nci * g->r->ntiles * g->w->ntiles;
     if ((double)tiles * (double)G.max_extra >= 0x1p52 || (double)tiles >= 0x1p52)
         goto fallback;
-    double acc[DSE_MM_FP32_COUNT] = {0};
+    if (only < 0)
+        memset(acc, 0, sizeof acc);
     group_costs(x, cores, cshift, ff, only, &G, acc, run0);
     /* |S - S'| <= (gamma(n+1) + gamma(d+1)) T, under (n + d + 8) * 2^-52 * S'
      * with room for the roundings; that many relative units are at most
@@ -1241,6 +1527,25 @@ static int64_t step_grouped(const ctx_t *x, const geom_t *g, int step, int only,
     if (mode == 2)
         ulps = INT64_C(1) << 40;
     double ed = (double)G.E;
+    if (only == ONLY_BEST) {
+        /* the choice depends only on the sums whose floats are at most one
+         * above the least (a sum farther up can round at most one float
+         * lower, still above the least): those must be sure */
+        float fmin;
+        double lim = best_lim(ed + min_of(acc, x->nk), &fmin), ob = 0.0;
+        int best = -1;
+        for (int q = 0; q < x->nk; q++) {
+            double o = ed + acc[q];
+            if (o > lim)
+                continue;
+            if (!float_sure(o, ulps) && !group_exact(x, &G, only, q, cores, ff, o, mode))
+                goto fallback;
+            if (best < 0 && (float)o == fmin)
+                best = q, ob = o;
+        }
+        out[0] = ob, run0[0] = run0[best];
+        return G.macs;
+    }
     uint64_t unsure = 0;
     for (int q = lo; q < hi; q++) {
         out[q] = ed + acc[q];
@@ -1261,7 +1566,16 @@ typedef struct {
     double last_bytes, last_tr;   /* stores after the last compute */
 } dma_t;
 
-static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
+/* What step_dma needs that does not depend on the step (computed once a
+ * point, the same operations). */
+typedef struct {
+    double eb, nc, nci, cin, span, nt_sp;
+    double in_b, w_b, out_b, in_t, w_t, out_t, kept;
+    double fc, fci, fsp, fo, lc, lci, lsp, lo, fw_w, lw_w;
+    int dw, bias;
+} dma_pre_t;
+
+static void dma_pre(const ctx_t *x, const geom_t *g, dma_pre_t *p)
 {
     const dse_layer_t *l = &x->l;
     double eb = x->eb;
@@ -1274,26 +1588,40 @@ static void step_dma(const ctx_t *x, const geom_t *g, int step, dma_t *d)
     double outp = (double)(x->rows.extent * x->cols.extent);           /* output positions */
     int dense = dse_ops_is_dense(l->op);
     int dw = l->op == DSE_OP_DW;
+    p->eb = eb, p->nc = nc, p->nci = nci, p->cin = cin, p->span = span, p->nt_sp = nt_sp;
+    p->kept = kept, p->dw = dw;
+    p->bias = l->op == DSE_OP_CONV2D || l->op == DSE_OP_LINEAR;
     /* whole-tensor bytes and per-tile transfer counts of each buffer */
-    double in_b, w_b, b_b = 0, out_b, in_t, w_t, b_t = 0, out_t;
     double ic_reload = dw ? 1.0 : nc;   /* input tile fetched once per cout tile */
-    in_b = ic_reload * cin * span * eb;
-    in_t = nc * (dw ? 1.0 : nci) * nt_sp; /* one input tile per (cout, cin, spatial) tile */
-    w_b = (dense ? cin * kept : (dw ? kept * khw : khw * cin * kept)) * eb;
-    w_t = dw ? nc : nc * nci;
-    if ((l->op == DSE_OP_CONV2D || l->op == DSE_OP_LINEAR) && step != DSE_TSTEP_IG)
-        b_b = kept * eb, b_t = nc;
-    out_b = kept * outp * eb;
-    out_t = nc * nt_sp;
+    p->in_b = ic_reload * cin * span * eb;
+    p->in_t = nc * (dw ? 1.0 : nci) * nt_sp; /* one input tile per (cout, cin, spatial) tile */
+    p->w_b = (dense ? cin * kept : (dw ? kept * khw : khw * cin * kept)) * eb;
+    p->w_t = dw ? nc : nc * nci;
+    p->out_b = kept * outp * eb;
+    p->out_t = nc * nt_sp;
     /* first tile and last tile */
     double fc = (double)g->tc, fci = dw ? fc : (double)g->tci;
-    double fsp = (double)g->r->first_span * g->w->first_span;
-    double fo = (double)g->r->first_size * g->w->first_size;
     double lc = (double)g->c_last, lci = dw ? lc : (double)g->ci_last;
-    double lsp = (double)g->r->last_span * g->w->last_span;
-    double lo = (double)g->r->last_size * g->w->last_size;
-    double fw_w = (dense ? fci * fc : (dw ? fc * khw : khw * fci * fc)) * eb;
-    double lw_w = (dense ? lci * lc : (dw ? lc * khw : khw * lci * lc)) * eb;
+    p->fc = fc, p->fci = fci, p->lc = lc, p->lci = lci;
+    p->fsp = (double)g->r->first_span * g->w->first_span;
+    p->fo = (double)g->r->first_size * g->w->first_size;
+    p->lsp = (double)g->r->last_span * g->w->last_span;
+    p->lo = (double)g->r->last_size * g->w->last_size;
+    p->fw_w = (dense ? fci * fc : (dw ? fc * khw : khw * fci * fc)) * eb;
+    p->lw_w = (dense ? lci * lc : (dw ? lc * khw : khw * lci * lc)) * eb;
+}
+
+static void step_dma(const dma_pre_t *p, int step, dma_t *d)
+{
+    double eb = p->eb, nc = p->nc, nci = p->nci, cin = p->cin, span = p->span;
+    double nt_sp = p->nt_sp, kept = p->kept;
+    double in_b = p->in_b, w_b = p->w_b, out_b = p->out_b, in_t = p->in_t, w_t = p->w_t;
+    double out_t = p->out_t, b_b = 0, b_t = 0;
+    double fc = p->fc, fci = p->fci, fsp = p->fsp, fo = p->fo, lc = p->lc, lci = p->lci;
+    double lsp = p->lsp, lo = p->lo, fw_w = p->fw_w, lw_w = p->lw_w;
+    int dw = p->dw;
+    if (p->bias && step != DSE_TSTEP_IG)
+        b_b = kept * eb, b_t = nc;
     double fb = b_b > 0 ? fc * eb : 0, lb = b_b > 0 ? lc * eb : 0;
     int nb = b_b > 0;
     switch (step) {
@@ -1393,6 +1721,38 @@ static void step_l1_both(const ctx_t *x, const geom_t *g, int step, int64_t *v)
         }
 }
 
+/* The largest footprints over the steps (l1[0] single, l1[1] double
+ * buffering) on the fast path: step_l1_both's class pair with the largest
+ * sizes and spans, its footprint from monomials of the tile's fields
+ * (probed in prepare, like the matmul dims). 0 when there is no such pair. */
+static int l1_fast(const ctx_t *x, const geom_t *g, int64_t *l1)
+{
+    if (fast_off() || g->r->dom < 0 || g->w->dom < 0)
+        return 0;
+    const dim_class_t *rc = &x->rows.classes[g->r->dom], *wc = &x->cols.classes[g->w->dom];
+    int64_t ci = x->l.op == DSE_OP_DW ? g->tc : g->tci;
+    const int64_t co[4] = {1, g->tc, ci, g->tc * ci};
+    const int64_t ro[4] = {1, rc->size, rc->span, (int64_t)rc->size * rc->span};
+    const int64_t wo[4] = {1, wc->size, wc->span, (int64_t)wc->size * wc->span};
+    int64_t val[DSE_TSTEP__COUNT * 5];
+    for (int q = 0; q < x->n_fpm; q++) {
+        const mono_t *f = &x->fpm[q];
+        val[q] = f->coef * co[f->ci] * ro[f->ri] * wo[f->wi];
+    }
+    l1[0] = l1[1] = 0;
+    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+        if (!(x->steps & (1u << s)))
+            continue;
+        const uint8_t *at = x->fp_at[s];
+        const int64_t part[5] = {val[at[0]], val[at[1]], val[at[2]], val[at[3]], val[at[4]]};
+        int64_t dma = part[0] + part[1] + part[2] + part[4]; /* dse_ops_footprint_total */
+        int64_t v0 = dma + part[3], v1 = 2 * dma + part[3];
+        l1[0] = v0 > l1[0] ? v0 : l1[0];
+        l1[1] = v1 > l1[1] ? v1 : l1[1];
+    }
+    return 1;
+}
+
 /* Position of v in a value map, or -1. */
 static inline int64_t map_pos(const ctx_t *x, int which, double v)
 {
@@ -1434,7 +1794,8 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
         return;
     e->h.l1[0] = e->h.l1[1] = 0;
     e->h.tiles = g.nc * g.nci * g.r->ntiles * g.w->ntiles;
-    for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
+    int l1_done = l1_fast(x, &g, e->h.l1);
+    for (int s = 0; s < DSE_TSTEP__COUNT && !l1_done; s++) {
         if (!(x->steps & (1u << s)))
             continue;
         int64_t v[2];
@@ -1446,6 +1807,8 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
     /* evaluate() rejects a point over L1 on its footprint alone */
     if (stop_over >= 0 && (double)e->h.l1[stop_over] > x->l1)
         return;
+    dma_pre_t dp;
+    dma_pre(x, &g, &dp);
     for (int s = 0; s < DSE_TSTEP__COUNT; s++) {
         if (!(x->steps & (1u << s)))
             continue;
@@ -1471,14 +1834,14 @@ static void fill_entry(const ctx_t *x, const double *p, int only, int stop_over,
                 /* its first tile class is that tile */
                 e->h.macs[s] = step_grouped(x, &g, s, only, out, runs);
             }
-            int hi = only >= 0 ? only + 1 : x->nk;
+            int hi = only >= 0 ? only + 1 : only == ONLY_BEST ? 1 : x->nk;
             for (int k = only >= 0 ? only : 0; k < hi; k++) {
                 e->c[s][k] = (float)out[k];
                 e->run[s][k] = runs[k];
             }
         }
         dma_t d;
-        step_dma(x, &g, s, &d);
+        step_dma(&dp, s, &d);
         e->h.dma[s] = d.bytes / x->dma_bpc + d.transfers * x->dma_setup;
         e->h.pro[s] = d.first_bytes / x->dma_bpc + d.first_tr * x->dma_setup;
         e->h.epi[s] = d.last_bytes / x->dma_bpc + d.last_tr * x->dma_setup;
@@ -1512,13 +1875,16 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
         return 0; /* a kernel of the other precision */
     entry_t local;
     const head_t *h;
+    int only = -1;
     int64_t idx = cache_find(x, p);
     int slot = idx >= 0 && mv >= 0 && mv < 64 && (double)mv == p[DSE_PULP_P_MATMUL]
                    ? x->slot[mv] : -1;
     if (slot >= 0) {
         h = &x->cache[idx];
     } else {
-        fill_entry(x, p, best || dw ? -1 : choice, dbuf, &local);
+        /* best on the fast path: only the fastest kernel's sum */
+        only = dw ? -1 : !best ? choice : fast_off() ? -1 : ONLY_BEST;
+        fill_entry(x, p, only, dbuf, &local);
         h = &local.h;
     }
     if (!h->ok)
@@ -1542,7 +1908,7 @@ static int pulp_evaluate(const void *vctx, const double *p, double *m)
             comp = x->cache_c[at];
             run = x->cache_run[at];
         } else {
-            int k = pick_kernel(x, &local, s, best, choice);
+            int k = only == ONLY_BEST ? 0 : pick_kernel(x, &local, s, best, choice);
             comp = local.c[s][k];
             run = local.run[s][k];
         }
@@ -1716,6 +2082,94 @@ static void fg_build(ctx_t *x, int w, int s)
     x->fg[w][s] = fg, x->fg_first[w][s] = first, x->fg_n[w][s] = cnt;
 }
 
+typedef struct {
+    rsel_t *rsel;
+    uint8_t *cls;
+    int8_t *runs;
+} rsel_set_t;
+
+/* The fallback tests as thresholds per number of cores (rsel_t, runs_of):
+ * kernels/catalogue.h's tests are "dim < t" (XBLK: x < thr * cores; Y, K:
+ * y, k < thr) or "(x & ~(a - 1)) < thr * cores" (XPAR), which is x < that
+ * bound rounded up to a multiple of a. Each class triple is resolved by
+ * dse_mm_resolve_all on its least values. */
+static void rsel_build(const dse_mm_kernel_t *tab, int nk, rsel_set_t *x)
+{
+    x->rsel = dse_xcalloc(S_RSEL_CORES + 1, sizeof *x->rsel);
+    size_t ncls = 0, nruns = 0, cap_c = 0, cap_r = 0;
+    x->cls = NULL, x->runs = NULL;
+    for (int cores = 1; cores <= S_RSEL_CORES; cores++) {
+        rsel_t *r = &x->rsel[cores];
+        int64_t thr[3][3 * DSE_MM_FP32_COUNT];
+        int nt[3] = {0, 0, 0};
+        for (int k = 0; k < nk; k++) {
+            const dse_mm_kernel_t *e = &tab[k];
+            int pn = e->par == DSE_MM_PAR_N;
+            int64_t a, b;
+            dse__mm_unrolls(e, &a, &b);
+            for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
+                int64_t t = e->fb[i].thr;
+                int d;
+                switch (e->fb[i].test) {
+                case DSE_FB_XBLK: d = pn ? 0 : 1, t *= cores; break;
+                case DSE_FB_XPAR: d = pn ? 0 : 1, t = (t * cores + a - 1) / a * a; break;
+                case DSE_FB_Y: d = pn ? 1 : 0; break;
+                case DSE_FB_K: d = 2; break;
+                default: assert(!"unknown fallback test"); d = 2; break;
+                }
+                assert(t > 0 && t < INT32_MAX);
+                r->own[k][d] = t > r->own[k][d] ? (int32_t)t : r->own[k][d];
+                int j = 0; /* sorted, without repeats */
+                while (j < nt[d] && thr[d][j] < t)
+                    j++;
+                if (j < nt[d] && thr[d][j] == t)
+                    continue;
+                memmove(&thr[d][j + 1], &thr[d][j], (size_t)(nt[d] - j) * sizeof thr[d][0]);
+                thr[d][j] = t;
+                nt[d]++;
+            }
+        }
+        for (int d = 0; d < 3; d++) {
+            r->ncls[d] = (uint8_t)(nt[d] + 1);
+            r->tmax[d] = nt[d] ? thr[d][nt[d] - 1] : 0;
+            r->cls_off[d] = (int32_t)ncls;
+            x->cls = dse_xgrow(x->cls, 1, ncls + (size_t)r->tmax[d], &cap_c);
+            for (int64_t v = 0, c = 0; v < r->tmax[d]; v++) {
+                while (c < nt[d] && thr[d][c] <= v)
+                    c++;
+                x->cls[ncls + (size_t)v] = (uint8_t)c;
+            }
+            ncls += (size_t)r->tmax[d];
+        }
+        r->run_off = (int32_t)nruns;
+        size_t nr = (size_t)r->ncls[0] * r->ncls[1] * r->ncls[2] * (size_t)nk;
+        x->runs = dse_xgrow(x->runs, 1, nruns + nr, &cap_r);
+        int8_t *out = &x->runs[nruns];
+        for (int cn = 0; cn < r->ncls[0]; cn++)
+            for (int cm = 0; cm < r->ncls[1]; cm++)
+                for (int ck = 0; ck < r->ncls[2]; ck++, out += nk)
+                    dse_mm_resolve_all(tab, nk, cn ? thr[0][cn - 1] : 0,
+                                       ck ? thr[2][ck - 1] : 0, cm ? thr[1][cm - 1] : 0, cores,
+                                       out);
+        nruns += nr;
+    }
+}
+
+/* The tables of both catalogues, built once a process (0.2 MB) and
+ * never freed: they depend on the catalogue and the cores only. */
+static rsel_set_t s_rsel[2];
+static pthread_once_t s_rsel_once[2] = {PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT};
+
+static void s_rsel_fp32(void)
+{
+    rsel_build(dse_mm_fp32, DSE_MM_FP32_COUNT, &s_rsel[0]);
+}
+
+static void s_rsel_fp16(void)
+{
+    rsel_build(dse_mm_fp16, DSE_MM_FP16_COUNT, &s_rsel[1]);
+}
+
 static void plan_build(ctx_t *x)
 {
     const dse_tile_t one = {1, 1, 1, 1, 1, 1}, at = {2, 3, 5, 7, 11, 13};
@@ -1733,54 +2187,41 @@ static void plan_build(ctx_t *x)
         if (s == DSE_TSTEP_IG && (x->l.op == DSE_OP_CONV2D || x->l.op == DSE_OP_PW))
             tr.coef = x->l.kh * x->l.kw, tr.ci = 3; /* cout x cin */
         x->mono[s][MO_TR] = tr;
+        dse_footprint_t f1, fp;
+        dse_ops_footprint(&x->l, s, &one, x->eb, &f1);
+        dse_ops_footprint(&x->l, s, &at, x->eb, &fp);
+        const mono_t fm[5] = {mono_probe(f1.in, fp.in), mono_probe(f1.w, fp.w),
+                              mono_probe(f1.bias, fp.bias), mono_probe(f1.im2col, fp.im2col),
+                              mono_probe(f1.out, fp.out)};
+        for (int q = 0; q < 5; q++) {
+            int j = 0;
+            while (j < x->n_fpm && !(x->fpm[j].coef == fm[q].coef && x->fpm[j].ci == fm[q].ci &&
+                                     x->fpm[j].ri == fm[q].ri && x->fpm[j].wi == fm[q].wi))
+                j++;
+            if (j == x->n_fpm)
+                x->fpm[x->n_fpm++] = fm[q];
+            x->fp_at[s][q] = (uint8_t)j;
+        }
     }
+    /* the cost functions are compiled from catalogue.h's lists: the tables
+     * must say the same, with unrolls 1, 2, 4 or 8 (kcost's shifts) */
+    int fp32 = x->tab == dse_mm_fp32;
+    const uint8_t(*shape)[5] = fp32 ? s_shape_fp32 : s_shape_fp16;
+    x->kc = fp32 ? s_kc_fp32 : s_kc_fp16;
+    assert(fp32 || x->tab == dse_mm_fp16);
     for (int k = 0; k < x->nk; k++) {
-        int64_t a, b, ku = x->tab[k].ku;
-        dse__mm_unrolls(&x->tab[k], &a, &b);
-        kshift_t *s = &x->ks[k];
-        for (s->la = 0; ((int64_t)1 << s->la) < a; s->la++)
-            ;
-        for (s->lb = 0; ((int64_t)1 << s->lb) < b; s->lb++)
-            ;
-        for (s->lku = 0; ((int64_t)1 << s->lku) < ku; s->lku++)
-            ;
-        assert(((int64_t)1 << s->la) == a && ((int64_t)1 << s->lb) == b &&
-               ((int64_t)1 << s->lku) == ku); /* unrolls are powers of two */
-        /* kernels/catalogue.h's dse__mm_fallback, test by test */
         const dse_mm_kernel_t *e = &x->tab[k];
-        kfall_t *f = &x->kfb[k];
-        int pn = e->par == DSE_MM_PAR_N;
-        s->units = e->scheme == DSE_MM_UNITS;
-        s->lp = e->scheme == DSE_MM_PAIRS ? s->la : 0;
-        s->parn = e->par == DSE_MM_PAR_N;
-        assert(e->scheme != DSE_MM_SIMPLE || s->la == 0); /* SIMPLE: a = 1 */
-        f->nt = 0;
-        for (int i = 0; i < 3; i++) /* padding: 0 < 0 * ... never holds */
-            f->sel[i] = VAL_N, f->cores[i] = 0, f->thr[i] = 0, f->to[i] = (uint8_t)k;
-        for (int i = 0; i < 3 && e->fb[i].test != DSE_FB_NONE; i++) {
-            int sel, mulc = 1;
-            switch (e->fb[i].test) {
-            case DSE_FB_XBLK: sel = pn ? VAL_N : VAL_M; break;
-            case DSE_FB_XPAR:
-                sel = s->la == 0 ? (pn ? VAL_N : VAL_M)
-                                 : (pn ? VAL_N2 : VAL_M2) + s->la - 1;
-                assert(s->la <= 3);
-                break;
-            case DSE_FB_Y: sel = pn ? VAL_M : VAL_N, mulc = 0; break;
-            case DSE_FB_K: sel = VAL_K, mulc = 0; break;
-            default: assert(!"unknown fallback test"); sel = VAL_N; break;
-            }
-            assert(e->fb[i].to < k); /* resolve_all_fast's one pass */
-            f->sel[f->nt] = (uint8_t)sel, f->cores[f->nt] = (uint8_t)mulc;
-            f->to[f->nt] = e->fb[i].to, f->thr[f->nt] = e->fb[i].thr;
-            f->nt++;
-        }
-        for (int i = 0; i < 3; i++) {
-            static const uint8_t base[VAL__COUNT] = {0, 1, 2, 0, 0, 0, 1, 1, 1};
-            static const int64_t mask[VAL__COUNT] = {~0, ~0, ~0, ~1, ~3, ~7, ~1, ~3, ~7};
-            f->base[i] = base[f->sel[i]], f->mask[i] = mask[f->sel[i]];
-        }
+        assert(shape[k][0] == (e->par == DSE_MM_PAR_N) && shape[k][1] == e->scheme &&
+               shape[k][2] == e->u && shape[k][3] == e->v && shape[k][4] == e->ku);
+        const int un[3] = {e->u, e->v, e->ku};
+        for (int i = 0; i < 3; i++)
+            assert(un[i] == 1 || un[i] == 2 || un[i] == 4 || un[i] == 8);
+        (void)e, (void)shape, (void)un;
     }
+    assert(x->hw_cores >= 1 && x->hw_cores <= S_RSEL_CORES);
+    if (pthread_once(&s_rsel_once[!fp32], fp32 ? s_rsel_fp32 : s_rsel_fp16) != 0)
+        abort();
+    x->rsel = s_rsel[!fp32].rsel, x->cls = s_rsel[!fp32].cls, x->runs = s_rsel[!fp32].runs;
     for (int cores = 0; cores <= 64; cores++) {
         x->cshift[cores] = -1;
         for (int8_t sh = 0; sh < 7; sh++)

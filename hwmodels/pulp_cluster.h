@@ -65,4 +65,16 @@ void dse__pulp_grouped(int mode);
  * them those that fell back to the class-by-class sum. */
 void dse__pulp_group_stats(uint64_t *steps, uint64_t *fallbacks);
 
+/* Tests: kernel idx's matmul cycles on dims (n, k, m) > 0 and 1 .. the
+ * preset's cores through the fast path of a context made by prepare():
+ * its fallbacks resolved from the class tables (*run: the kernel that
+ * runs), its cost by the code compiled for that kernel. dse__pulp_fast_mm_all
+ * gives every kernel's (c[i], run[i], i < the table's kernels) as a miss
+ * of the thread's memo fills them. Both must be what dse_mm_resolve and
+ * dse_pulp_mm_cycles give, bit for bit. */
+double dse__pulp_fast_mm(const void *ctx, int idx, int64_t n, int64_t k, int64_t m, int cores,
+                         int *run);
+void dse__pulp_fast_mm_all(const void *ctx, int64_t n, int64_t k, int64_t m, int cores,
+                           double *c, int8_t *run);
+
 #endif

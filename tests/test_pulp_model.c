@@ -747,3 +747,59 @@ DSE_TEST(pulp_fast_matches_reference_fp16)
         free_job(job);
     }
 }
+
+/* The fast path's matmul costs (issue 12, fourth round: fallbacks resolved
+ * from per-cores class tables, each kernel costed by code compiled for its
+ * shape, a memo miss costing every kernel at once) against kernels/ and the
+ * reference cost: every kernel of both tables, every count of cores on a
+ * 12-core cluster with 5 FPUs (shifts and divisions, slowed FMAs), every
+ * n and m around every fallback threshold, K with and without leftovers. */
+DSE_TEST(pulp_fast_mm_matches_reference)
+{
+    static const int64_t ks[] = {1, 2, 3, 17, 64};
+    uint64_t compared = 0;
+    for (int v = 0; v < 2; v++) {
+        dse_job_t *job = make_job(v ? DSE_DTYPE_FP16 : DSE_DTYPE_FP32, DSE_STEP_FW);
+        job->hw[DSE_PULP_HW_CORES] = 12;
+        job->hw[DSE_PULP_HW_FPUS] = 5;
+        add_layer(job, DSE_OP_PW, 8, 4, 4, 8, 1, 1, 0);
+        void *ctx;
+        dse_error_t err = DSE_ERROR_INIT;
+        CHECK_INT(M->prepare(job, 0, 0, &ctx, &err), 0);
+        const dse_mm_kernel_t *tab = v ? dse_mm_fp16 : dse_mm_fp32;
+        int nk = v ? DSE_MM_FP16_COUNT : DSE_MM_FP32_COUNT, bad = 0;
+        for (int cores = 1; cores <= 12 && !bad; cores++) {
+            double ff = cores > 5 ? cores / 5.0 : 1.0;
+            int64_t top = 8 * cores + 3; /* thresholds are at most 8 x cores */
+            for (int64_t n = 1; n <= top + 2 && !bad; n++)
+                for (int64_t m = 1; m <= top + 2 && !bad; m++)
+                    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0] && !bad; ki++) {
+                        /* past the thresholds: two large values stand for the rest */
+                        int64_t nn = n <= top ? n : 1000 + (n - top);
+                        int64_t mm = m <= top ? m : 1000 + (m - top), k = ks[ki];
+                        double c[DSE_MM_FP32_COUNT];
+                        int8_t run[DSE_MM_FP32_COUNT];
+                        dse__pulp_fast_mm_all(ctx, nn, k, mm, cores, c, run);
+                        for (int i = 0; i < nk; i++) {
+                            int r1, r0 = dse_mm_resolve(tab, i, nn, k, mm, cores);
+                            double c0 = dse_pulp_mm_cycles(tab, i, nn, k, mm, cores, ff);
+                            double c1 = dse__pulp_fast_mm(ctx, i, nn, k, mm, cores, &r1);
+                            if (r1 != r0 || run[i] != r0 || memcmp(&c0, &c1, sizeof c0) != 0 ||
+                                memcmp(&c0, &c[i], sizeof c0) != 0) {
+                                fprintf(stderr, "fp%d kernel %d cores %d n %lld k %lld m %lld: "
+                                        "run %d %d %d, cycles %.17g %.17g %.17g\n",
+                                        v ? 16 : 32, i, cores, (long long)nn, (long long)k,
+                                        (long long)mm, r0, r1, run[i], c0, c1, c[i]);
+                                bad = 1;
+                                break;
+                            }
+                            compared++;
+                        }
+                    }
+        }
+        CHECK(!bad);
+        M->release(ctx);
+        free_job(job);
+    }
+    CHECK(compared > 1000000);
+}
