@@ -813,8 +813,17 @@ static void s_wd_init(void)
 static int s_wd_take(char *dir, size_t size, char *why, size_t wsize)
 {
     if (s_wd) {
-        snprintf(dir, size, "%s", s_wd);
-        return 0;
+        /* unless something removed it meanwhile (a cleaner of old files
+         * in /tmp, while the worker was idle) */
+        struct stat st;
+        if (lstat(s_wd, &st) == 0 && S_ISDIR(st.st_mode)) {
+            snprintf(dir, size, "%s", s_wd);
+            return 0;
+        }
+        char *d = s_wd;
+        pthread_setspecific(s_wd_key, NULL);
+        s_wd = NULL;
+        s_wd_drop(d);
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, size, "%s/dse-point-XXXXXX", tmp && *tmp ? tmp : "/tmp");

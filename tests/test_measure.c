@@ -274,8 +274,8 @@ DSE_TEST(measure_refused)
 }
 
 /* A thread's working folder: the same one from point to point, emptied in
- * between, replaced when a command leaves it unfit (here chmod 755), and
- * removed at exit. In a child process, since allowing commands holds for
+ * between, replaced when a command leaves it unfit (here chmod 755) or
+ * something removes it between points, and removed at exit. In a child process, since allowing commands holds for
  * the whole process (and measure_refused needs it not allowed). */
 DSE_TEST(measure_point_folder)
 {
@@ -308,10 +308,21 @@ DSE_TEST(measure_point_folder)
             dse_evaljob_new(&job, &ej, &err))
             _exit(2);
         dse_measure_allow("/bin/sh");
-        static const uint64_t seq[] = {0, 0, 1, 0}; /* point 1: tile_cout 16 */
-        for (size_t i = 0; i < 4; i++) {
+        static const uint64_t seq[] = {0, 0, 1, 0, 0}; /* point 1: tile_cout 16 */
+        for (size_t i = 0; i < 5; i++) {
             double params[DSE_MAX_PARAMS], metrics[DSE_MAX_METRICS] = {0};
             char why[512];
+            if (i == 4) {
+                /* the folder removed between two points (a cleaner of /tmp) */
+                char last[256] = "";
+                FILE *lf = fopen(logf, "r");
+                while (lf && fscanf(lf, "%255s %*d", last) == 1) {
+                }
+                if (lf)
+                    fclose(lf);
+                if (!last[0] || rmdir(last) != 0)
+                    _exit(4);
+            }
             dse_space_decode(ej->job->layers[0].space, seq[i], params);
             if (dse_measure_point(ej, 0, seq[i], params, metrics, NULL, why, sizeof why) != 0) {
                 fprintf(stderr, "measure_point_folder: %s\n", why);
@@ -323,25 +334,26 @@ DSE_TEST(measure_point_folder)
     }
     int st = -1;
     CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    char dirs[4][256];
+    char dirs[5][256];
     int n_lines = 0, empty = 1;
     f = fopen(logf, "r");
     if (f) {
         int count;
-        while (n_lines < 4 && fscanf(f, "%255s %d", dirs[n_lines], &count) == 2) {
+        while (n_lines < 5 && fscanf(f, "%255s %d", dirs[n_lines], &count) == 2) {
             empty &= count == 0;
             n_lines++;
         }
         fclose(f);
     }
-    CHECK_INT(n_lines, 4);
+    CHECK_INT(n_lines, 5);
     CHECK(empty); /* every point found its folder empty */
-    if (n_lines == 4) {
+    if (n_lines == 5) {
         CHECK_STR(dirs[1], dirs[0]);
         CHECK_STR(dirs[2], dirs[0]);
         CHECK(strcmp(dirs[3], dirs[0]) != 0); /* the chmodded one was replaced */
+        CHECK(strcmp(dirs[4], dirs[3]) != 0); /* the removed one too */
         CHECK(access(dirs[0], F_OK) != 0 && errno == ENOENT);
-        CHECK(access(dirs[3], F_OK) != 0 && errno == ENOENT); /* removed at exit */
+        CHECK(access(dirs[4], F_OK) != 0 && errno == ENOENT); /* removed at exit */
     }
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", top);
