@@ -793,13 +793,24 @@ static void s_wd_drop(void *dir)
     }
 }
 
-static void s_wd_at_exit(void)
+/* The thread no longer has a folder; the old one is removed, or kept
+ * (a failed point's, with --keep-failed). */
+static void s_wd_forget(int remove)
 {
     char *d = s_wd;
+    if (!d)
+        return;
     s_wd = NULL;
-    if (d)
-        pthread_setspecific(s_wd_key, NULL);
-    s_wd_drop(d);
+    pthread_setspecific(s_wd_key, NULL);
+    if (remove)
+        s_wd_drop(d);
+    else
+        free(d);
+}
+
+static void s_wd_at_exit(void)
+{
+    s_wd_forget(1);
 }
 
 static void s_wd_init(void)
@@ -820,10 +831,7 @@ static int s_wd_take(char *dir, size_t size, char *why, size_t wsize)
             snprintf(dir, size, "%s", s_wd);
             return 0;
         }
-        char *d = s_wd;
-        pthread_setspecific(s_wd_key, NULL);
-        s_wd = NULL;
-        s_wd_drop(d);
+        s_wd_forget(1);
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(dir, size, "%s/dse-point-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -878,15 +886,8 @@ static void s_wd_give_back(const char *dir, int keep)
         nftw(dir, s_rm_inside, 16, FTW_DEPTH | FTW_PHYS);
         fresh = s_dir_fresh(dir);
     }
-    if (fresh != 1) {
-        char *d = s_wd;
-        pthread_setspecific(s_wd_key, NULL);
-        s_wd = NULL;
-        if (keep)
-            free(d);
-        else
-            s_wd_drop(d);
-    }
+    if (fresh != 1)
+        s_wd_forget(!keep);
 }
 
 int dse_measure_point(const dse_evaljob_t *ej, size_t layer, uint64_t point,
